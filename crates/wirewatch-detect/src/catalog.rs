@@ -1,0 +1,295 @@
+//! The built-in detection formats: every type wirewatch raises, with display
+//! name, categories, MITRE techniques and the schema of its properties.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Schema of one detection property.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PropertySchema {
+    pub is_optional: bool,
+    pub status: String,
+    /// Whether a tuning rule may filter on the property.
+    pub is_tunable: bool,
+    /// `string`, `number`, `boolean`, `string_list` or `ipaddr`.
+    pub data_type: String,
+}
+
+/// A detection format (`/detections/formats`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DetectionFormat {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub display_name: String,
+    pub author: String,
+    pub categories: Vec<String>,
+    /// MITRE technique ids.
+    pub mitre_categories: Vec<String>,
+    pub is_user_created: bool,
+    pub last_updated: i64,
+    pub released: i64,
+    pub status: String,
+    pub properties: BTreeMap<String, PropertySchema>,
+    /// Risk score given to detections of this type unless the source says otherwise.
+    pub default_risk_score: u8,
+    /// One-line description of what the detection means.
+    pub description: String,
+}
+
+/// 2026-11-01, the release date of the built-in catalog.
+const RELEASED: i64 = 1_793_491_200_000;
+
+struct Builtin {
+    kind: &'static str,
+    display_name: &'static str,
+    category: &'static str,
+    mitre: &'static [&'static str],
+    risk: u8,
+    description: &'static str,
+    /// (name, data_type, tunable, optional)
+    properties: &'static [(&'static str, &'static str, bool, bool)],
+}
+
+const BUILTINS: &[Builtin] = &[
+    Builtin {
+        kind: "port_scan",
+        display_name: "Port Scan",
+        category: "sec.recon",
+        mitre: &["T1046"],
+        risk: 30,
+        description: "A device probed many ports on one host (vertical) or one port on many hosts (horizontal).",
+        properties: &[
+            ("scan_type", "string", true, false),
+            ("ports_scanned", "number", false, false),
+            ("hosts_scanned", "number", false, false),
+            ("port_sample", "string_list", false, true),
+        ],
+    },
+    Builtin {
+        kind: "ssh_brute_force",
+        display_name: "SSH Brute Force",
+        category: "sec.attack",
+        mitre: &["T1110", "T1110.001"],
+        risk: 60,
+        description: "A client made many failed SSH login attempts against a server.",
+        properties: &[
+            ("attempts", "number", false, false),
+            ("failures", "number", false, false),
+            ("server_port", "number", true, false),
+        ],
+    },
+    Builtin {
+        kind: "ftp_brute_force",
+        display_name: "FTP Brute Force",
+        category: "sec.attack",
+        mitre: &["T1110", "T1110.001"],
+        risk: 55,
+        description: "A client made many failed FTP logins against a server.",
+        properties: &[
+            ("attempts", "number", false, false),
+            ("failures", "number", false, false),
+            ("usernames", "string_list", true, true),
+        ],
+    },
+    Builtin {
+        kind: "dns_tunnel",
+        display_name: "DNS Tunnel",
+        category: "sec.command",
+        mitre: &["T1071.004", "T1048"],
+        risk: 70,
+        description: "DNS queries with long or high-entropy names, or a high TXT volume, suggest data carried over DNS.",
+        properties: &[
+            ("registered_domain_name", "string", true, false),
+            ("query_count", "number", false, false),
+            ("max_label_length", "number", false, true),
+            ("entropy", "number", false, true),
+            ("txt_queries", "number", false, true),
+        ],
+    },
+    Builtin {
+        kind: "suspicious_tld",
+        display_name: "Suspicious Top-Level Domain",
+        category: "sec.caution",
+        mitre: &["T1568", "T1583.001"],
+        risk: 25,
+        description: "A device resolved or contacted a domain under a top-level domain often used for abuse.",
+        properties: &[
+            ("top_level_domain", "string", true, false),
+            ("domain", "string", true, false),
+        ],
+    },
+    Builtin {
+        kind: "cleartext_credentials",
+        display_name: "Cleartext Credentials",
+        category: "sec.hardening",
+        mitre: &["T1552", "T1040"],
+        risk: 40,
+        description: "Credentials crossed the network unencrypted (HTTP basic authentication, FTP).",
+        properties: &[
+            ("protocol", "string", true, false),
+            ("username", "string", true, true),
+            ("uris", "string_list", true, true),
+        ],
+    },
+    Builtin {
+        kind: "new_external_admin_connection",
+        display_name: "New External Connection on an Admin Port",
+        category: "sec.lateral",
+        mitre: &["T1133", "T1021"],
+        risk: 50,
+        description: "An external address connected to an administrative service (SSH, RDP, SMB, WinRM…) for the first time.",
+        properties: &[
+            ("server_port", "number", true, false),
+            ("protocol", "string", true, false),
+        ],
+    },
+    Builtin {
+        kind: "sqli_attack",
+        display_name: "SQL Injection (SQLi) Attack",
+        category: "sec.exploit",
+        mitre: &["T1190"],
+        risk: 75,
+        description: "HTTP requests carried SQL injection patterns.",
+        properties: &[
+            ("uris", "string_list", true, false),
+            ("payload_sample", "string", false, true),
+        ],
+    },
+    Builtin {
+        kind: "hacking_tools",
+        display_name: "Hacking Tool Domain Access",
+        category: "sec.caution",
+        mitre: &["T1588.002"],
+        risk: 45,
+        description: "A device contacted a domain associated with a hacking tool.",
+        properties: &[
+            ("hacking_tool", "string", true, false),
+            ("domain", "string", true, false),
+        ],
+    },
+    Builtin {
+        kind: "ids_alert",
+        display_name: "IDS Alert",
+        category: "sec.exploit",
+        mitre: &[],
+        risk: 50,
+        description: "An intrusion detection rule (Suricata EVE input) matched traffic.",
+        properties: &[
+            ("signature", "string", true, false),
+            ("signature_id", "number", true, false),
+            ("ids_category", "string", true, true),
+            ("severity", "number", true, false),
+        ],
+    },
+];
+
+fn builtin_format(b: &Builtin) -> DetectionFormat {
+    let top = b.category.split('.').next().unwrap_or("sec");
+    let properties = b
+        .properties
+        .iter()
+        .map(|(name, data_type, tunable, optional)| {
+            (
+                name.to_string(),
+                PropertySchema {
+                    is_optional: *optional,
+                    status: "active".into(),
+                    is_tunable: *tunable,
+                    data_type: data_type.to_string(),
+                },
+            )
+        })
+        .collect();
+    DetectionFormat {
+        kind: b.kind.into(),
+        display_name: b.display_name.into(),
+        author: "wirewatch".into(),
+        categories: vec![top.to_string(), b.category.to_string()],
+        mitre_categories: b.mitre.iter().map(|s| s.to_string()).collect(),
+        is_user_created: false,
+        last_updated: RELEASED,
+        released: RELEASED,
+        status: "active".into(),
+        properties,
+        default_risk_score: b.risk,
+        description: b.description.into(),
+    }
+}
+
+/// Every built-in format, in catalog order.
+pub fn builtin_formats() -> Vec<DetectionFormat> {
+    BUILTINS.iter().map(builtin_format).collect()
+}
+
+/// One built-in format by type.
+pub fn builtin_format_by_type(kind: &str) -> Option<DetectionFormat> {
+    BUILTINS.iter().find(|b| b.kind == kind).map(builtin_format)
+}
+
+/// Check a custom format's type: letters, digits and underscores only.
+pub fn validate_type(kind: &str) -> Result<(), String> {
+    if kind.is_empty() {
+        return Err("must not be empty".into());
+    }
+    if kind.len() > 128 {
+        return Err("must be at most 128 characters".into());
+    }
+    if !kind.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        return Err("may contain only letters, numbers and underscores".into());
+    }
+    Ok(())
+}
+
+/// Turn a custom format's single category into the stored list, adding the
+/// `sec` or `perf` top category; the error explains a bad value.
+pub fn custom_categories(categories: &[String]) -> Result<Vec<String>, String> {
+    match categories {
+        [] => Ok(vec!["sec".into()]),
+        [one] => {
+            let top = one.split('.').next().unwrap_or_default();
+            if top != "sec" && top != "perf" {
+                return Err(format!(
+                    "\"{one}\" is not a category: use \"sec\", \"perf\" or a sub-category such as \"sec.attack\""
+                ));
+            }
+            if one == top {
+                Ok(vec![one.clone()])
+            } else {
+                Ok(vec![top.to_string(), one.clone()])
+            }
+        }
+        _ => Err("custom detection formats take exactly one category".into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn catalog_covers_the_seed_examples() {
+        for kind in ["dns_tunnel", "sqli_attack", "suspicious_tld", "hacking_tools"] {
+            let f = builtin_format_by_type(kind).expect(kind);
+            assert!(f.categories.contains(&"sec".to_string()));
+            assert!(f.properties.values().any(|p| p.is_tunable));
+        }
+    }
+
+    #[test]
+    fn custom_categories_add_the_top_category() {
+        assert_eq!(
+            custom_categories(&["sec.attack".into()]).unwrap(),
+            vec!["sec", "sec.attack"]
+        );
+        assert_eq!(custom_categories(&[]).unwrap(), vec!["sec"]);
+        assert!(custom_categories(&["a".into(), "b".into()]).is_err());
+        assert!(custom_categories(&["banana".into()]).is_err());
+    }
+
+    #[test]
+    fn type_charset_is_enforced() {
+        assert!(validate_type("my_type_2").is_ok());
+        assert!(validate_type("my-type").is_err());
+        assert!(validate_type("").is_err());
+    }
+}

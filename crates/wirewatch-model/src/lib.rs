@@ -1,0 +1,22 @@
+//! Domain types of wirewatch, shared by the store, the detectors and the API.
+//!
+//! Field names follow the ExtraHop REST API exactly (snake_case on the wire).
+
+pub mod detection;
+pub mod error;
+pub mod investigation;
+pub mod locality;
+pub mod rule;
+pub mod settings;
+pub mod user;
+
+pub use error::{Code, Error};
+
+/// Milliseconds since the Unix epoch, the time unit of every API timestamp.
+pub fn now_ms() -> i64 {
+    use std::time::{SystemTime, UNIX_EPOCH};
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}

@@ -1,0 +1,204 @@
+//! Users, their privilege levels (the seed's table) and API keys.
+
+use serde::{Deserialize, Serialize};
+
+/// System access level (`"system"`, `"write"` and `"metrics"` roles).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Access {
+    /// `metrics: restricted`: own API keys only.
+    MetricsRestricted,
+    /// `metrics: full`: metric and record queries.
+    MetricsFull,
+    /// `write: personal`: every GET, queries, personal objects.
+    WritePersonal,
+    /// `write: limited`: every GET, queries, triage of detections.
+    WriteLimited,
+    /// `write: full`: every system task.
+    WriteFull,
+    /// `system: full`: every system and administration task.
+    System,
+}
+
+/// Roles as the API shows them in `granted_roles` and `effective_roles`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Roles {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub system: Option<SystemRole>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub write: Option<WriteRole>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metrics: Option<MetricsRole>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ndr: Option<ModuleRole>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub npm: Option<ModuleRole>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub packets: Option<PacketsRole>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SystemRole {
+    Full,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WriteRole {
+    Full,
+    Limited,
+    Personal,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MetricsRole {
+    Full,
+    Restricted,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ModuleRole {
+    Full,
+    None,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PacketsRole {
+    Full,
+    FullWithKeys,
+    SlicesOnly,
+}
+
+impl Roles {
+    /// The setup user's and administrators' roles.
+    pub fn system() -> Self {
+        Roles {
+            system: Some(SystemRole::Full),
+            ..Roles::default()
+        }
+    }
+
+    /// Check the combination rules of the seed's table; the error names the problem.
+    pub fn validate(&self) -> Result<(), String> {
+        let levels = [
+            self.system.is_some(),
+            self.write.is_some(),
+            self.metrics.is_some(),
+        ];
+        if levels.iter().filter(|x| **x).count() > 1 {
+            return Err("only one of system, write and metrics may be granted".into());
+        }
+        Ok(())
+    }
+
+    /// Roles including those implied: `system: full` implies full write,
+    /// both modules and packets with keys.
+    pub fn effective(&self) -> Roles {
+        if self.system.is_some() {
+            return Roles {
+                system: Some(SystemRole::Full),
+                write: Some(WriteRole::Full),
+                metrics: None,
+                ndr: Some(ModuleRole::Full),
+                npm: Some(ModuleRole::Full),
+                packets: Some(PacketsRole::FullWithKeys),
+            };
+        }
+        self.clone()
+    }
+
+    /// The system access level, if any.
+    pub fn access(&self) -> Option<Access> {
+        if self.system.is_some() {
+            return Some(Access::System);
+        }
+        match (self.write, self.metrics) {
+            (Some(WriteRole::Full), _) => Some(Access::WriteFull),
+            (Some(WriteRole::Limited), _) => Some(Access::WriteLimited),
+            (Some(WriteRole::Personal), _) => Some(Access::WritePersonal),
+            (None, Some(MetricsRole::Full)) => Some(Access::MetricsFull),
+            (None, Some(MetricsRole::Restricted)) => Some(Access::MetricsRestricted),
+            (None, None) => None,
+        }
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.system.is_some()
+    }
+
+    /// Security detections are visible with `ndr: full` (or as administrator).
+    pub fn ndr(&self) -> bool {
+        self.is_admin() || self.ndr == Some(ModuleRole::Full)
+    }
+
+    /// Performance detections are visible with `npm: full` (or as administrator).
+    pub fn npm(&self) -> bool {
+        self.is_admin() || self.npm == Some(ModuleRole::Full)
+    }
+}
+
+/// Whether the user authenticates here or through a remote identity provider.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UserType {
+    Local,
+    Remote,
+}
+
+/// A user as the API shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct User {
+    pub id: u64,
+    pub username: String,
+    pub name: String,
+    #[serde(rename = "type")]
+    pub kind: UserType,
+    pub enabled: bool,
+    pub date_joined: i64,
+    pub granted_roles: Roles,
+    pub effective_roles: Roles,
+}
+
+/// Body of `POST /users`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct NewUser {
+    pub username: String,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub password: Option<String>,
+    #[serde(default)]
+    pub enabled: Option<bool>,
+    #[serde(default)]
+    pub granted_roles: Roles,
+    #[serde(rename = "type", default)]
+    pub kind: Option<UserType>,
+}
+
+/// Body of `PATCH /users/{username}`.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct UserPatch {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub password: Option<String>,
+    #[serde(default)]
+    pub enabled: Option<bool>,
+    #[serde(default)]
+    pub granted_roles: Option<Roles>,
+}
+
+/// An API key as listed: the key itself only at creation, masked afterwards.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ApiKey {
+    pub id: u64,
+    pub description: String,
+    /// The full key at creation; `"****…abcd"` (last four characters) afterwards.
+    pub key: String,
+    pub time_added: i64,
+    pub user_id: u64,
+    pub username: String,
+}
