@@ -1,1 +1,202 @@
-//! placeholder
+//! The embedded store: one SQLite database in WAL mode inside the data directory.
+//!
+//! One writer connection (behind a mutex) serialises writes; a small pool of
+//! reader connections serves queries concurrently. A write is committed to the
+//! WAL before the call returns, so an acknowledged write survives a SIGKILL of
+//! the process (with `Durability::Full` it also survives power loss).
+//! Small, hot tables (settings, tuning rules, localities, API keys) are cached
+//! in memory and refreshed on every change.
+
+mod audit;
+mod detections;
+mod error;
+mod formats;
+mod investigations;
+mod localities;
+mod observations;
+mod rules;
+mod schema;
+mod search;
+mod users;
+
+pub use audit::AuditEntry;
+pub use detections::{DetectionPage, Visibility};
+pub use formats::FormatInput;
+pub use observations::StoredObservation;
+pub use error::{Result, StoreError};
+pub use users::{AuthUser, SETUP_USERNAME};
+
+use parking_lot::{Mutex, RwLock};
+use rusqlite::{Connection, OpenFlags};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use wirewatch_model::settings::Ticketing;
+
+/// How hard a commit works to reach the disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Durability {
+    /// Survives a crash of the process (SIGKILL); the default.
+    #[default]
+    Process,
+    /// Survives a crash of the machine: every commit is fsynced.
+    Full,
+}
+
+/// Options for [`Store::open`].
+#[derive(Debug, Clone, Default)]
+pub struct StoreOptions {
+    pub durability: Durability,
+    /// Number of reader connections; 0 means "one per core, at least two".
+    pub readers: usize,
+}
+
+/// Cached, small, hot state.
+#[derive(Default)]
+struct Cache {
+    ticketing: Ticketing,
+    rules: Vec<rules::LiveRule>,
+    localities: Vec<localities::LiveLocality>,
+    keys: HashMap<String, AuthUser>,
+}
+
+/// The store. Cheap to clone (an `Arc` inside).
+#[derive(Clone)]
+pub struct Store {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    path: PathBuf,
+    writer: Mutex<Connection>,
+    readers: Mutex<Vec<Connection>>,
+    cache: RwLock<Cache>,
+}
+
+const DB_FILE: &str = "wirewatch.db";
+
+fn configure(conn: &Connection, durability: Durability) -> rusqlite::Result<()> {
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    let sync = match durability {
+        Durability::Process => "NORMAL",
+        Durability::Full => "FULL",
+    };
+    conn.pragma_update(None, "synchronous", sync)?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.pragma_update(None, "cache_size", -65536)?;
+    conn.pragma_update(None, "temp_store", "MEMORY")?;
+    Ok(())
+}
+
+impl Store {
+    /// Open (or create) the store in `dir`.
+    pub fn open(dir: &Path, opts: StoreOptions) -> Result<Store> {
+        std::fs::create_dir_all(dir).map_err(StoreError::Io)?;
+        let path = dir.join(DB_FILE);
+        let mut writer = Connection::open(&path)?;
+        configure(&writer, opts.durability)?;
+        schema::migrate(&mut writer)?;
+        let n = if opts.readers == 0 {
+            std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2).max(2) * 2
+        } else {
+            opts.readers
+        };
+        let mut readers = Vec::with_capacity(n);
+        for _ in 0..n {
+            let c = Connection::open_with_flags(
+                &path,
+                OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI,
+            )?;
+            c.busy_timeout(std::time::Duration::from_secs(10))?;
+            c.pragma_update(None, "cache_size", -32768)?;
+            readers.push(c);
+        }
+        let store = Store {
+            inner: Arc::new(Inner {
+                path,
+                writer: Mutex::new(writer),
+                readers: Mutex::new(readers),
+                cache: RwLock::new(Cache::default()),
+            }),
+        };
+        store.reload_cache()?;
+        Ok(store)
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+
+    /// Run `f` with a reader connection (a fresh one if the pool is empty).
+    fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        let conn = self.inner.readers.lock().pop();
+        let conn = match conn {
+            Some(c) => c,
+            None => {
+                let c = Connection::open_with_flags(&self.inner.path, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+                c.busy_timeout(std::time::Duration::from_secs(10))?;
+                c
+            }
+        };
+        let out = f(&conn);
+        self.inner.readers.lock().push(conn);
+        out
+    }
+
+    /// Run `f` inside one write transaction; committed before returning.
+    fn write<T>(&self, f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T>) -> Result<T> {
+        let mut conn = self.inner.writer.lock();
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let out = f(&tx)?;
+        tx.commit()?;
+        Ok(out)
+    }
+
+    fn reload_cache(&self) -> Result<()> {
+        let ticketing = self.read(schema::load_ticketing)?;
+        let rules = self.read(rules::load_live)?;
+        let localities = self.read(localities::load_live)?;
+        let keys = self.read(users::load_keys)?;
+        let mut c = self.inner.cache.write();
+        c.ticketing = ticketing;
+        c.rules = rules;
+        c.localities = localities;
+        c.keys = keys;
+        Ok(())
+    }
+
+    /// Current ticket-tracking settings.
+    pub fn ticketing(&self) -> Ticketing {
+        self.inner.cache.read().ticketing.clone()
+    }
+
+    /// Replace the ticket-tracking settings.
+    pub fn set_ticketing(&self, t: Ticketing) -> Result<()> {
+        let json = serde_json::to_string(&t)?;
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO meta(key, value) VALUES('ticketing', ?1)
+                 ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                [json],
+            )?;
+            Ok(())
+        })?;
+        self.inner.cache.write().ticketing = t;
+        Ok(())
+    }
+
+    /// A value from the meta table.
+    pub fn meta(&self, key: &str) -> Result<Option<String>> {
+        self.read(|c| schema::meta_get(c, key))
+    }
+
+    /// Set a value in the meta table.
+    pub fn set_meta(&self, key: &str, value: &str) -> Result<()> {
+        self.write(|tx| schema::meta_set(tx, key, value))
+    }
+}
+
+#[cfg(test)]
+mod tests;

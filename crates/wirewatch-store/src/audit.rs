@@ -1,0 +1,56 @@
+//! The audit log: every change made through the API (who, what, when).
+
+use crate::{Result, Store};
+use rusqlite::params;
+use serde::Serialize;
+use serde_json::Value;
+use wirewatch_model::now_ms;
+
+/// One audit log message (`GET /auditlog`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AuditEntry {
+    pub id: u64,
+    /// When the change happened (ms).
+    pub occur_time: i64,
+    /// When it was logged (ms).
+    pub time: i64,
+    /// `{user, operation, component, details}`.
+    pub body: Value,
+}
+
+impl Store {
+    /// Append an entry.
+    pub fn audit(&self, user: &str, operation: &str, component: &str, details: Value) -> Result<()> {
+        let now = now_ms();
+        let body = serde_json::json!({
+            "user": user,
+            "operation": operation,
+            "component": component,
+            "details": details,
+        });
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO auditlog(occur_time, time, body) VALUES(?1, ?1, ?2)",
+                params![now, body.to_string()],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// Newest entries first.
+    pub fn audit_log(&self, limit: u32, offset: u32) -> Result<Vec<AuditEntry>> {
+        self.read(|c| {
+            let mut stmt = c.prepare("SELECT id, occur_time, time, body FROM auditlog ORDER BY id DESC LIMIT ?1 OFFSET ?2")?;
+            let rows = stmt.query_map(params![limit, offset], |r| {
+                let body: String = r.get(3)?;
+                Ok(AuditEntry {
+                    id: r.get(0)?,
+                    occur_time: r.get(1)?,
+                    time: r.get(2)?,
+                    body: serde_json::from_str(&body).unwrap_or(Value::Null),
+                })
+            })?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
+        })
+    }
+}

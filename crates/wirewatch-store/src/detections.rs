@@ -1,0 +1,474 @@
+//! Detections: create, read, triage updates, ticket updates, notes, related.
+
+use crate::{rules, schema, Result, Store};
+use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use std::collections::HashSet;
+use std::net::IpAddr;
+use wirewatch_detect::MatchContext;
+use wirewatch_model::detection::{
+    Detection, DetectionPatch, NewDetection, Note, Participant, ParticipantKind, Status, TicketPatch,
+};
+use wirewatch_model::{now_ms, Error};
+
+/// Which detection categories a caller may see (NDR module: `sec`, NPM module: `perf`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Visibility {
+    pub security: bool,
+    pub performance: bool,
+}
+
+impl Visibility {
+    pub const ALL: Visibility = Visibility {
+        security: true,
+        performance: true,
+    };
+
+    /// SQL restricting `detections d` to visible categories, or `None` for all.
+    pub(crate) fn clause(self) -> Option<&'static str> {
+        match (self.security, self.performance) {
+            (true, true) => None,
+            (true, false) => Some("d.id IN (SELECT detection_id FROM detection_categories WHERE category = 'sec')"),
+            (false, true) => Some("d.id IN (SELECT detection_id FROM detection_categories WHERE category = 'perf')"),
+            (false, false) => Some("0"),
+        }
+    }
+
+    pub fn allows(self, det: &Detection) -> bool {
+        (self.security && det.categories.iter().any(|c| c == "sec"))
+            || (self.performance && det.categories.iter().any(|c| c == "perf"))
+    }
+}
+
+/// A page of search results.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DetectionPage {
+    Full(Vec<Detection>),
+    Ids(Vec<u64>),
+}
+
+pub(crate) fn from_doc(doc: &str) -> Result<Detection> {
+    Ok(serde_json::from_str(doc)?)
+}
+
+pub(crate) fn load(conn: &Connection, id: u64) -> Result<Option<(Detection, Option<u64>)>> {
+    let row = conn
+        .query_row("SELECT doc, hidden_by FROM detections WHERE id = ?1", [id], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, Option<u64>>(1)?))
+        })
+        .optional()?;
+    row.map(|(doc, h)| Ok((from_doc(&doc)?, h))).transpose()
+}
+
+/// Rewrite a detection's row from its document.
+pub(crate) fn save(tx: &Connection, d: &Detection) -> Result<()> {
+    let mut doc = d.clone();
+    doc.ticket_url = None;
+    doc.url = None;
+    tx.execute(
+        "UPDATE detections SET type=?2, title=?3, description=?4, risk_score=?5, status=?6, resolution=?7,
+         assignee=?8, ticket_id=?9, start_time=?10, end_time=?11, create_time=?12, update_time=?13,
+         mod_time=?14, recommended=?15, is_user_created=?16, appliance_id=?17, doc=?18 WHERE id=?1",
+        params![
+            d.id,
+            d.kind,
+            d.title,
+            d.description,
+            d.risk_score,
+            d.status.map(|s| s.as_str()),
+            d.resolution.map(|s| s.as_str()),
+            d.assignee,
+            d.ticket_id,
+            d.start_time,
+            d.end_time,
+            d.create_time,
+            d.update_time,
+            d.mod_time,
+            d.recommended,
+            d.is_user_created,
+            d.appliance_id,
+            serde_json::to_string(&doc)?,
+        ],
+    )?;
+    Ok(())
+}
+
+fn validate_ip(field: &str, s: &str) -> std::result::Result<IpAddr, Error> {
+    s.trim()
+        .parse::<IpAddr>()
+        .map_err(|_| Error::invalid(field, format!("\"{s}\" is not an IP address")))
+}
+
+fn clean_names(field: &str, v: &[String], ips: bool) -> std::result::Result<Vec<String>, Error> {
+    let mut out: Vec<String> = Vec::new();
+    for (i, s) in v.iter().enumerate() {
+        let s = s.trim();
+        if s.is_empty() {
+            return Err(Error::invalid(format!("{field}[{i}]"), "must not be empty"));
+        }
+        if ips {
+            validate_ip(&format!("{field}[{i}]"), s)?;
+        }
+        if !out.iter().any(|o| o == s) {
+            out.push(s.to_string());
+        }
+    }
+    Ok(out)
+}
+
+impl Store {
+    /// Record a new detection (from the sensor, a trigger or `POST /detections`).
+    /// Tuning rules are applied before it is stored.
+    pub fn create_detection(&self, new: NewDetection) -> Result<Detection> {
+        let format = self
+            .format(&new.kind, false)?
+            .ok_or_else(|| Error::invalid("type", format!("\"{}\" is not a detection type; see GET /api/v1/detections/formats", new.kind)))?;
+        if let Some(r) = new.risk_score {
+            if r > 100 {
+                return Err(Error::invalid("risk_score", "must be between 0 and 100").into());
+            }
+        }
+        if new.status == Some(Status::New) && !self.ticketing().external_ticketing_enabled {
+            return Err(Error::invalid("status", "\"new\" requires third-party ticket tracking (PATCH /api/v1/extrahop/ticketing)").into());
+        }
+        if new.participants.len() > 1000 {
+            return Err(Error::invalid("participants", "at most 1000 participants").into());
+        }
+        let now = now_ms();
+        let start = new.start_time.unwrap_or(now);
+        if let Some(end) = new.end_time {
+            if end < start {
+                return Err(Error::invalid("end_time", "must not be before start_time").into());
+            }
+        }
+        let mut participants = Vec::with_capacity(new.participants.len());
+        for (i, p) in new.participants.into_iter().enumerate() {
+            let f = |name: &str| format!("participants[{i}].{name}");
+            let ipaddr = match p.ipaddr.as_deref() {
+                Some(s) => Some(validate_ip(&f("ipaddr"), s)?.to_string()),
+                None => None,
+            };
+            let object_value = match (p.object_type, p.object_value.as_deref()) {
+                (ParticipantKind::Ipaddr, Some(v)) => Some(validate_ip(&f("object_value"), v)?.to_string()),
+                (ParticipantKind::Ipaddr, None) => {
+                    return Err(Error::invalid(f("object_value"), "is required when object_type is \"ipaddr\"").into())
+                }
+                (_, v) => v.map(str::to_string),
+            };
+            if p.object_type != ParticipantKind::Ipaddr && p.object_id.is_none() {
+                return Err(Error::invalid(f("object_id"), "is required when object_type is \"device\" or \"application\"").into());
+            }
+            let ip = object_value.clone().filter(|_| p.object_type == ParticipantKind::Ipaddr).or(ipaddr.clone());
+            let external = p
+                .external
+                .unwrap_or_else(|| ip.as_deref().and_then(|s| s.parse().ok()).is_some_and(|ip| self.is_external(ip)));
+            participants.push(Participant {
+                id: 0,
+                object_type: p.object_type,
+                object_id: p.object_id,
+                object_value,
+                role: p.role,
+                ipaddr,
+                hostname: p.hostname.filter(|h| !h.is_empty()),
+                external,
+                scanner_service: p.scanner_service.filter(|s| !s.is_empty()),
+                usernames: clean_names(&f("usernames"), &p.usernames, false)?,
+                origins: clean_names(&f("origins"), &p.origins, true)?,
+            });
+        }
+        let categories = match new.categories {
+            Some(c) if !c.is_empty() => c,
+            _ => format.categories.clone(),
+        };
+        let mut det = Detection {
+            id: 0,
+            appliance_id: 0,
+            assignee: new.assignee.filter(|a| !a.is_empty()),
+            categories,
+            create_time: now,
+            description: new.description.unwrap_or_else(|| format.description.clone()),
+            end_time: new.end_time,
+            is_user_created: new.is_user_created,
+            mitre_tactics: wirewatch_detect::mitre::tactics(&format.mitre_categories),
+            mitre_techniques: wirewatch_detect::mitre::techniques(&format.mitre_categories),
+            mod_time: now,
+            participants,
+            properties: new.properties,
+            recommended: new.recommended.unwrap_or(false),
+            recommended_factors: new.recommended_factors,
+            resolution: new.resolution,
+            risk_score: new.risk_score.unwrap_or(format.default_risk_score),
+            start_time: start,
+            status: new.status,
+            ticket_id: new.ticket_id.filter(|t| !t.is_empty()),
+            ticket_url: None,
+            title: new.title.filter(|t| !t.is_empty()).unwrap_or_else(|| format.display_name.clone()),
+            kind: new.kind,
+            update_time: now,
+            url: None,
+        };
+        let live = self.inner.cache.read().rules.clone();
+        let hiding = live
+            .iter()
+            .filter(|r| r.rule.active(now))
+            .find(|r| r.compiled.matches(&det, self))
+            .cloned();
+        let det = self.write(|tx| {
+            let n = det.participants.len() as u64;
+            if n > 0 {
+                let first = schema::next_counter(tx, "participant_id", n)?;
+                for (i, p) in det.participants.iter_mut().enumerate() {
+                    p.id = first + i as u64;
+                }
+            }
+            tx.execute(
+                "INSERT INTO detections(type, title, description, risk_score, start_time, create_time,
+                 update_time, mod_time, recommended, is_user_created, appliance_id, doc)
+                 VALUES(?1, '', '', 0, 0, 0, 0, 0, 0, 0, 0, '{}')",
+                [&det.kind],
+            )?;
+            det.id = tx.last_insert_rowid() as u64;
+            save(tx, &det)?;
+            index_detection(tx, &det)?;
+            if let Some(rule) = &hiding {
+                rules::hide(tx, rule, &det, self)?;
+            }
+            Ok(det)
+        })?;
+        Ok(self.decorate(det))
+    }
+
+    /// Fill the fields computed at read time.
+    pub fn decorate(&self, mut d: Detection) -> Detection {
+        d.ticket_url = self.inner.cache.read().ticketing.ticket_url(d.ticket_id.as_deref());
+        d
+    }
+
+    /// One detection, hidden or not.
+    pub fn detection(&self, id: u64) -> Result<Option<Detection>> {
+        Ok(self.read(|c| load(c, id))?.map(|(d, _)| self.decorate(d)))
+    }
+
+    /// Whether a tuning rule currently hides the detection.
+    pub fn detection_hidden_by(&self, id: u64) -> Result<Option<u64>> {
+        Ok(self.read(|c| load(c, id))?.and_then(|(_, h)| h))
+    }
+
+    /// Apply a triage update; `None` when the detection does not exist.
+    pub fn patch_detection(&self, id: u64, patch: DetectionPatch) -> Result<Option<Detection>> {
+        let ticketing = self.ticketing();
+        if patch.status == Some(Some(Status::New)) && !ticketing.external_ticketing_enabled {
+            return Err(Error::invalid(
+                "status",
+                "\"new\" can be set only when third-party ticket tracking is enabled (PATCH /api/v1/extrahop/ticketing)",
+            )
+            .into());
+        }
+        let out = self.write(|tx| {
+            let Some((mut d, _)) = load(tx, id)? else {
+                return Ok(None);
+            };
+            if let Some(t) = patch.ticket_id {
+                d.ticket_id = t.filter(|t| !t.is_empty());
+            }
+            if let Some(a) = patch.assignee {
+                d.assignee = a.filter(|a| !a.is_empty());
+            }
+            if let Some(s) = patch.status {
+                d.status = s;
+            }
+            if let Some(r) = patch.resolution {
+                d.resolution = r;
+            }
+            if let Some(ps) = patch.participants {
+                for (i, p) in ps.into_vec().into_iter().enumerate() {
+                    let Some(target) = d.participants.iter_mut().find(|x| x.id == p.id) else {
+                        return Err(Error::invalid(
+                            format!("participants[{i}].id"),
+                            format!("detection {id} has no participant {}; participants cannot be added", p.id),
+                        )
+                        .into());
+                    };
+                    if let Some(u) = p.usernames {
+                        target.usernames = clean_names(&format!("participants[{i}].usernames"), &u, false)?;
+                    }
+                    if let Some(o) = p.origins {
+                        target.origins = clean_names(&format!("participants[{i}].origins"), &o, true)?;
+                    }
+                }
+            }
+            d.mod_time = now_ms().max(d.mod_time + 1);
+            save(tx, &d)?;
+            Ok(Some(d))
+        })?;
+        Ok(out.map(|d| self.decorate(d)))
+    }
+
+    /// Apply a ticket's state to every detection linked to it; returns their ids.
+    pub fn patch_ticket(&self, patch: TicketPatch) -> Result<Vec<u64>> {
+        if patch.ticket_id.is_empty() {
+            return Err(Error::invalid("ticket_id", "must not be empty").into());
+        }
+        if patch.status == Some(Some(Status::New)) && !self.ticketing().external_ticketing_enabled {
+            return Err(Error::invalid(
+                "status",
+                "\"new\" can be set only when third-party ticket tracking is enabled",
+            )
+            .into());
+        }
+        self.write(|tx| {
+            let ids: Vec<u64> = {
+                let mut stmt = tx.prepare("SELECT id FROM detections WHERE ticket_id = ?1 ORDER BY id")?;
+                let rows = stmt.query_map([&patch.ticket_id], |r| r.get(0))?;
+                rows.collect::<rusqlite::Result<_>>()?
+            };
+            let now = now_ms();
+            for id in &ids {
+                let Some((mut d, _)) = load(tx, *id)? else { continue };
+                if let Some(a) = &patch.assignee {
+                    d.assignee = a.clone().filter(|a| !a.is_empty());
+                }
+                if let Some(s) = patch.status {
+                    d.status = s;
+                }
+                if let Some(r) = patch.resolution {
+                    d.resolution = r;
+                }
+                d.mod_time = now.max(d.mod_time + 1);
+                save(tx, &d)?;
+            }
+            Ok(ids)
+        })
+    }
+
+    /// The note of a detection (`None` when the detection does not exist).
+    pub fn note(&self, id: u64) -> Result<Option<Note>> {
+        self.read(|c| {
+            if load(c, id)?.is_none() {
+                return Ok(None);
+            }
+            let n = c
+                .query_row("SELECT author, note, update_time FROM notes WHERE detection_id = ?1", [id], |r| {
+                    Ok(Note {
+                        author: r.get(0)?,
+                        note: r.get(1)?,
+                        update_time: r.get(2)?,
+                    })
+                })
+                .optional()?;
+            Ok(Some(n.unwrap_or(Note {
+                author: None,
+                note: None,
+                update_time: None,
+            })))
+        })
+    }
+
+    /// Create or replace a detection's note; false when the detection does not exist.
+    pub fn set_note(&self, id: u64, author: &str, note: &str) -> Result<bool> {
+        self.write(|tx| {
+            let Some((mut d, _)) = load(tx, id)? else {
+                return Ok(false);
+            };
+            let now = now_ms();
+            tx.execute(
+                "INSERT INTO notes(detection_id, author, note, update_time) VALUES(?1, ?2, ?3, ?4)
+                 ON CONFLICT(detection_id) DO UPDATE SET author=excluded.author, note=excluded.note,
+                 update_time=excluded.update_time",
+                params![id, author, note, now],
+            )?;
+            d.mod_time = now.max(d.mod_time + 1);
+            save(tx, &d)?;
+            Ok(true)
+        })
+    }
+
+    /// Delete a detection's note; `None` when the detection does not exist.
+    pub fn delete_note(&self, id: u64) -> Result<Option<bool>> {
+        self.write(|tx| {
+            if load(tx, id)?.is_none() {
+                return Ok(None);
+            }
+            Ok(Some(tx.execute("DELETE FROM notes WHERE detection_id = ?1", [id])? > 0))
+        })
+    }
+
+    /// Detections sharing a participant with `id`, overlapping `[from, until]`.
+    pub fn related(&self, id: u64, from: Option<i64>, until: Option<i64>, vis: Visibility) -> Result<Option<Vec<Detection>>> {
+        let out = self.read(|c| {
+            let Some((det, _)) = load(c, id)? else {
+                return Ok(None);
+            };
+            let keys: HashSet<String> = det.participants.iter().map(Participant::object_key).collect();
+            let mut ids: Vec<u64> = Vec::new();
+            let mut stmt = c.prepare_cached(
+                "SELECT detection_id FROM detection_participants WHERE object_key = ?1 AND detection_id != ?2",
+            )?;
+            for k in &keys {
+                for r in stmt.query_map(params![k, id], |r| r.get::<_, u64>(0))? {
+                    ids.push(r?);
+                }
+            }
+            ids.sort_unstable();
+            ids.dedup();
+            let mut out = Vec::new();
+            for rid in ids {
+                let Some((d, hidden)) = load(c, rid)? else { continue };
+                if hidden.is_some() || !vis.allows(&d) {
+                    continue;
+                }
+                if from.is_some_and(|f| d.end_time.is_some_and(|e| e < f)) || until.is_some_and(|u| d.start_time > u) {
+                    continue;
+                }
+                out.push(d);
+            }
+            out.sort_by(|a, b| b.update_time.cmp(&a.update_time).then(a.id.cmp(&b.id)));
+            Ok(Some(out))
+        })?;
+        Ok(out.map(|v| v.into_iter().map(|d| self.decorate(d)).collect()))
+    }
+
+    /// Number of stored detections.
+    pub fn detection_count(&self) -> Result<u64> {
+        self.read(|c| Ok(c.query_row("SELECT count(*) FROM detections", [], |r| r.get(0))?))
+    }
+}
+
+/// Fill the category and participant index tables for a new detection.
+fn index_detection(tx: &Transaction<'_>, d: &Detection) -> Result<()> {
+    let mut cat = tx.prepare_cached("INSERT OR IGNORE INTO detection_categories(category, detection_id) VALUES(?1, ?2)")?;
+    for c in &d.categories {
+        cat.execute(params![c, d.id])?;
+    }
+    let mut part =
+        tx.prepare_cached("INSERT OR IGNORE INTO detection_participants(object_key, detection_id) VALUES(?1, ?2)")?;
+    for p in &d.participants {
+        part.execute(params![p.object_key(), d.id])?;
+    }
+    Ok(())
+}
+
+impl MatchContext for Store {
+    fn is_external(&self, ip: IpAddr) -> bool {
+        let cache = self.inner.cache.read();
+        // The most specific locality entry containing the address decides.
+        let best = cache
+            .localities
+            .iter()
+            .flat_map(|l| l.nets.iter().filter(|n| n.contains(&ip)).map(move |n| (n.prefix_len(), l.external)))
+            .max_by_key(|(len, _)| *len);
+        match best {
+            Some((_, external)) => external,
+            None => !wirewatch_detect::tuning::is_private(ip),
+        }
+    }
+
+    fn in_locality(&self, id: u64, ip: IpAddr) -> bool {
+        let cache = self.inner.cache.read();
+        cache.localities.iter().any(|l| l.id == id && l.nets.iter().any(|n| n.contains(&ip)))
+    }
+
+    fn in_device_group(&self, _group_id: u64, _device_id: u64) -> bool {
+        // Device groups arrive with the sensor (issue 3); until then no device is in any group.
+        false
+    }
+}

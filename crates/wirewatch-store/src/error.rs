@@ -1,0 +1,30 @@
+//! Store errors and their mapping onto the API's error codes.
+
+use wirewatch_model::{Code, Error};
+
+/// An error from the store: a domain error the caller caused, or a failure inside.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{0}")]
+    Domain(#[from] Error),
+    #[error("database: {0}")]
+    Db(#[from] rusqlite::Error),
+    #[error("stored JSON: {0}")]
+    Json(#[from] serde_json::Error),
+    #[error("data directory: {0}")]
+    Io(std::io::Error),
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+impl From<StoreError> for Error {
+    fn from(e: StoreError) -> Error {
+        match e {
+            StoreError::Domain(e) => e,
+            other => {
+                tracing::error!(error = %other, "store failure");
+                Error::new(Code::Internal, "internal error; see the server log")
+            }
+        }
+    }
+}

@@ -1,0 +1,148 @@
+//! The database schema and its migrations, plus the `meta` key/value table.
+
+use crate::Result;
+use rusqlite::{Connection, OptionalExtension};
+use wirewatch_model::settings::Ticketing;
+
+/// Migrations, applied in order; the index + 1 is the schema version.
+const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE users (
+    id INTEGER PRIMARY KEY,
+    username TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    type TEXT NOT NULL,
+    enabled INTEGER NOT NULL,
+    date_joined INTEGER NOT NULL,
+    granted_roles TEXT NOT NULL,
+    password_hash TEXT
+);
+CREATE TABLE apikeys (
+    id INTEGER PRIMARY KEY,
+    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    description TEXT NOT NULL,
+    key_hash TEXT NOT NULL UNIQUE,
+    last4 TEXT NOT NULL,
+    time_added INTEGER NOT NULL
+);
+CREATE TABLE detections (
+    id INTEGER PRIMARY KEY,
+    type TEXT NOT NULL,
+    title TEXT NOT NULL,
+    description TEXT NOT NULL,
+    risk_score INTEGER NOT NULL,
+    status TEXT,
+    resolution TEXT,
+    assignee TEXT,
+    ticket_id TEXT,
+    start_time INTEGER NOT NULL,
+    end_time INTEGER,
+    create_time INTEGER NOT NULL,
+    update_time INTEGER NOT NULL,
+    mod_time INTEGER NOT NULL,
+    recommended INTEGER NOT NULL,
+    is_user_created INTEGER NOT NULL,
+    appliance_id INTEGER NOT NULL,
+    hidden_by INTEGER,
+    doc TEXT NOT NULL
+);
+CREATE INDEX detections_update ON detections(update_time DESC, id);
+CREATE INDEX detections_ticket ON detections(ticket_id) WHERE ticket_id IS NOT NULL;
+CREATE INDEX detections_assignee ON detections(assignee);
+CREATE INDEX detections_status ON detections(status);
+CREATE INDEX detections_type ON detections(type, update_time DESC);
+CREATE INDEX detections_risk ON detections(risk_score);
+CREATE INDEX detections_start ON detections(start_time);
+CREATE INDEX detections_create ON detections(create_time);
+CREATE INDEX detections_mod ON detections(mod_time);
+CREATE INDEX detections_hidden ON detections(hidden_by) WHERE hidden_by IS NOT NULL;
+CREATE TABLE detection_categories (
+    category TEXT NOT NULL,
+    detection_id INTEGER NOT NULL,
+    PRIMARY KEY (category, detection_id)
+) WITHOUT ROWID;
+CREATE TABLE detection_participants (
+    object_key TEXT NOT NULL,
+    detection_id INTEGER NOT NULL,
+    PRIMARY KEY (object_key, detection_id)
+) WITHOUT ROWID;
+CREATE INDEX detection_participants_det ON detection_participants(detection_id);
+CREATE TABLE notes (
+    detection_id INTEGER PRIMARY KEY,
+    author TEXT NOT NULL,
+    note TEXT NOT NULL,
+    update_time INTEGER NOT NULL
+);
+CREATE TABLE investigations (id INTEGER PRIMARY KEY, doc TEXT NOT NULL);
+CREATE TABLE investigation_detections (
+    investigation_id INTEGER NOT NULL REFERENCES investigations(id) ON DELETE CASCADE,
+    detection_id INTEGER NOT NULL,
+    PRIMARY KEY (investigation_id, detection_id)
+) WITHOUT ROWID;
+CREATE INDEX investigation_detections_det ON investigation_detections(detection_id);
+CREATE TABLE formats (type TEXT PRIMARY KEY, doc TEXT NOT NULL);
+CREATE TABLE rules (id INTEGER PRIMARY KEY, doc TEXT NOT NULL);
+CREATE TABLE rule_hidden_participants (
+    rule_id INTEGER NOT NULL,
+    object_key TEXT NOT NULL,
+    PRIMARY KEY (rule_id, object_key)
+) WITHOUT ROWID;
+CREATE TABLE localities (id INTEGER PRIMARY KEY, doc TEXT NOT NULL);
+CREATE TABLE observations (
+    id INTEGER PRIMARY KEY,
+    ipaddr TEXT NOT NULL,
+    associated_ipaddr TEXT NOT NULL,
+    timestamp INTEGER NOT NULL,
+    source TEXT NOT NULL,
+    received_time INTEGER NOT NULL
+);
+CREATE INDEX observations_ip ON observations(ipaddr);
+CREATE INDEX observations_assoc ON observations(associated_ipaddr);
+CREATE TABLE auditlog (
+    id INTEGER PRIMARY KEY,
+    occur_time INTEGER NOT NULL,
+    time INTEGER NOT NULL,
+    body TEXT NOT NULL
+);
+"#];
+
+/// Bring the schema up to date.
+pub fn migrate(conn: &mut Connection) -> Result<()> {
+    let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    let tx = conn.transaction()?;
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+pub fn meta_get(conn: &Connection, key: &str) -> Result<Option<String>> {
+    Ok(conn
+        .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+        .optional()?)
+}
+
+pub fn meta_set(conn: &Connection, key: &str, value: &str) -> Result<()> {
+    conn.execute(
+        "INSERT INTO meta(key, value) VALUES(?1, ?2)
+         ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        [key, value],
+    )?;
+    Ok(())
+}
+
+/// Take the next value of a named counter (inside a write transaction).
+pub fn next_counter(conn: &Connection, key: &str, by: u64) -> Result<u64> {
+    let cur: u64 = meta_get(conn, key)?.and_then(|v| v.parse().ok()).unwrap_or(0);
+    meta_set(conn, key, &(cur + by).to_string())?;
+    Ok(cur + 1)
+}
+
+pub fn load_ticketing(conn: &Connection) -> Result<Ticketing> {
+    Ok(match meta_get(conn, "ticketing")? {
+        Some(v) => serde_json::from_str(&v)?,
+        None => Ticketing::default(),
+    })
+}

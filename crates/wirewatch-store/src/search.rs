@@ -1,0 +1,216 @@
+//! `POST /detections/search`: the filter grammar compiled to one SQL query.
+
+use crate::detections::{from_doc, DetectionPage, Visibility};
+use crate::{Result, Store};
+use rusqlite::types::Value as Sql;
+use wirewatch_model::detection::{
+    Direction, DetectionSearch, ResolutionFilter, SortKey, StatusFilter, SORTABLE_FIELDS,
+};
+use wirewatch_model::Error;
+
+/// Largest page a search returns (and the default).
+pub const MAX_LIMIT: i64 = 10_000;
+
+struct Query {
+    clauses: Vec<String>,
+    params: Vec<Sql>,
+}
+
+impl Query {
+    fn placeholders(&mut self, values: impl IntoIterator<Item = String>) -> String {
+        let mut ph = Vec::new();
+        for v in values {
+            self.params.push(Sql::Text(v));
+            ph.push(format!("?{}", self.params.len()));
+        }
+        ph.join(", ")
+    }
+
+    fn push(&mut self, clause: String) {
+        self.clauses.push(clause);
+    }
+
+    fn value(&mut self, v: Sql) -> String {
+        self.params.push(v);
+        format!("?{}", self.params.len())
+    }
+
+    /// `column IN (...)` plus `column IS NULL` when `none` is asked for.
+    fn in_or_null(&mut self, column: &str, values: Vec<String>, none: bool) {
+        let mut parts = Vec::new();
+        if none {
+            parts.push(format!("{column} IS NULL"));
+        }
+        if !values.is_empty() {
+            let ph = self.placeholders(values);
+            parts.push(format!("{column} IN ({ph})"));
+        }
+        if !parts.is_empty() {
+            self.push(format!("({})", parts.join(" OR ")));
+        }
+    }
+}
+
+fn non_negative(field: &str, v: Option<i64>) -> Result<Option<i64>> {
+    match v {
+        Some(x) if x < 0 => Err(Error::invalid(field, "must not be negative").into()),
+        other => Ok(other),
+    }
+}
+
+/// The ORDER BY clause for the requested sort keys (default: newest update first, then id).
+fn order_by(sort: Option<Vec<SortKey>>) -> Result<String> {
+    let keys = sort.unwrap_or_default();
+    if keys.is_empty() {
+        return Ok("d.update_time DESC, d.id ASC".into());
+    }
+    let mut parts = Vec::new();
+    let mut has_id = false;
+    for (i, k) in keys.iter().enumerate() {
+        if !SORTABLE_FIELDS.contains(&k.field.as_str()) {
+            return Err(Error::invalid(
+                format!("sort[{i}].field"),
+                format!("\"{}\" is not a sortable detection field; use one of {}", k.field, SORTABLE_FIELDS.join(", ")),
+            )
+            .into());
+        }
+        has_id |= k.field == "id";
+        let dir = match k.direction {
+            Direction::Asc => "ASC",
+            Direction::Desc => "DESC",
+        };
+        parts.push(format!("d.\"{}\" {dir}", k.field));
+    }
+    if !has_id {
+        parts.push("d.id ASC".into());
+    }
+    Ok(parts.join(", "))
+}
+
+impl Store {
+    /// Search detections. `me` is the caller's username (for `.me`).
+    pub fn search_detections(&self, s: DetectionSearch, me: &str, vis: Visibility) -> Result<DetectionPage> {
+        let limit = non_negative("limit", s.limit)?.unwrap_or(MAX_LIMIT);
+        if limit > MAX_LIMIT {
+            return Err(Error::invalid("limit", format!("must be at most {MAX_LIMIT}")).into());
+        }
+        let offset = non_negative("offset", s.offset)?.unwrap_or(0);
+        let mut q = Query {
+            clauses: Vec::new(),
+            params: Vec::new(),
+        };
+        if !s.include_hidden.unwrap_or(false) {
+            q.push("d.hidden_by IS NULL".into());
+        }
+        if let Some(c) = vis.clause() {
+            q.push(c.into());
+        }
+        if let Some(f) = s.filter {
+            let mut cats: Vec<String> = f.categories.unwrap_or_default();
+            cats.extend(f.category);
+            if !cats.is_empty() {
+                let ph = q.placeholders(cats);
+                q.push(format!(
+                    "d.id IN (SELECT detection_id FROM detection_categories WHERE category IN ({ph}))"
+                ));
+            }
+            if let Some(a) = f.assignee {
+                let none = a.iter().any(|x| x == ".none");
+                let vals = a
+                    .into_iter()
+                    .filter(|x| x != ".none")
+                    .map(|x| if x == ".me" { me.to_string() } else { x })
+                    .collect();
+                q.in_or_null("d.assignee", vals, none);
+            }
+            if let Some(t) = f.ticket_id {
+                let none = t.iter().any(|x| x == ".none");
+                q.in_or_null("d.ticket_id", t.into_iter().filter(|x| x != ".none").collect(), none);
+            }
+            if let Some(st) = f.status {
+                let none = st.contains(&StatusFilter::Open);
+                let vals = st
+                    .iter()
+                    .filter_map(|s| match s {
+                        StatusFilter::Open => None,
+                        StatusFilter::New => Some("new"),
+                        StatusFilter::InProgress => Some("in_progress"),
+                        StatusFilter::Closed => Some("closed"),
+                        StatusFilter::Acknowledged => Some("acknowledged"),
+                    })
+                    .map(str::to_string)
+                    .collect();
+                q.in_or_null("d.status", vals, none);
+            }
+            if let Some(rs) = f.resolution {
+                let none = rs.contains(&ResolutionFilter::Unresolved);
+                let vals = rs
+                    .iter()
+                    .filter_map(|s| match s {
+                        ResolutionFilter::Unresolved => None,
+                        ResolutionFilter::ActionTaken => Some("action_taken"),
+                        ResolutionFilter::NoActionTaken => Some("no_action_taken"),
+                    })
+                    .map(str::to_string)
+                    .collect();
+                q.in_or_null("d.resolution", vals, none);
+            }
+            if let Some(t) = f.types.filter(|t| !t.is_empty()) {
+                let ph = q.placeholders(t);
+                q.push(format!("d.type IN ({ph})"));
+            }
+            if let Some(r) = f.risk_score_min {
+                let v = q.value(Sql::Integer(r));
+                q.push(format!("d.risk_score >= {v}"));
+            }
+            if let Some(r) = f.recommended {
+                let v = q.value(Sql::Integer(r as i64));
+                q.push(format!("d.recommended = {v}"));
+            }
+        }
+        if let Some(from) = s.from {
+            let v = q.value(Sql::Integer(from));
+            q.push(format!("(d.end_time IS NULL OR d.end_time >= {v})"));
+        }
+        if let Some(until) = s.until {
+            let v = q.value(Sql::Integer(until));
+            q.push(format!("d.start_time <= {v}"));
+        }
+        for (col, val) in [("mod_time", s.mod_time), ("create_time", s.create_time), ("update_time", s.update_time)] {
+            if let Some(t) = val {
+                let v = q.value(Sql::Integer(t));
+                q.push(format!("d.{col} >= {v}"));
+            }
+        }
+        let id_only = s.id_only.unwrap_or(false);
+        let order = order_by(s.sort.map(|s| s.into_vec()))?;
+        let where_ = if q.clauses.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", q.clauses.join(" AND "))
+        };
+        let cols = if id_only { "d.id" } else { "d.doc" };
+        let lim = q.value(Sql::Integer(limit));
+        let off = q.value(Sql::Integer(offset));
+        let sql = format!("SELECT {cols} FROM detections d {where_} ORDER BY {order} LIMIT {lim} OFFSET {off}");
+        let page = self.read(|c| {
+            let mut stmt = c.prepare_cached(&sql)?;
+            let params = rusqlite::params_from_iter(q.params.iter());
+            if id_only {
+                let ids = stmt.query_map(params, |r| r.get::<_, u64>(0))?;
+                Ok(DetectionPage::Ids(ids.collect::<rusqlite::Result<_>>()?))
+            } else {
+                let docs = stmt.query_map(params, |r| r.get::<_, String>(0))?;
+                let mut out = Vec::new();
+                for d in docs {
+                    out.push(from_doc(&d?)?);
+                }
+                Ok(DetectionPage::Full(out))
+            }
+        })?;
+        Ok(match page {
+            DetectionPage::Full(v) => DetectionPage::Full(v.into_iter().map(|d| self.decorate(d)).collect()),
+            ids => ids,
+        })
+    }
+}

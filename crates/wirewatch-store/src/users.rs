@@ -1,0 +1,355 @@
+//! Users, passwords (argon2) and API keys (stored as SHA-256 digests).
+
+use crate::{schema, Result, Store, StoreError};
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use rand::RngCore;
+use rusqlite::{params, Connection, OptionalExtension, Row};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use wirewatch_model::user::{ApiKey, NewUser, Roles, User, UserPatch, UserType};
+use wirewatch_model::{now_ms, Code, Error};
+
+/// The user created at first start, with `system: full`.
+pub const SETUP_USERNAME: &str = "setup";
+
+/// An authenticated caller.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuthUser {
+    pub id: u64,
+    pub username: String,
+    /// Effective roles.
+    pub roles: Roles,
+}
+
+fn digest(key: &str) -> String {
+    hex::encode(Sha256::digest(key.as_bytes()))
+}
+
+fn hash_password(password: &str) -> Result<String> {
+    let mut salt = [0u8; 16];
+    rand::thread_rng().fill_bytes(&mut salt);
+    let salt = SaltString::encode_b64(&salt).map_err(|e| Error::internal(e.to_string()))?;
+    Ok(Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map_err(|e| Error::internal(e.to_string()))?
+        .to_string())
+}
+
+fn verify(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash)
+        .map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+        .unwrap_or(false)
+}
+
+/// A random secret of `bytes` bytes, hex-encoded.
+pub fn random_hex(bytes: usize) -> String {
+    let mut b = vec![0u8; bytes];
+    rand::thread_rng().fill_bytes(&mut b);
+    hex::encode(b)
+}
+
+fn mask(last4: &str) -> String {
+    format!("{}{}", "*".repeat(28), last4)
+}
+
+fn user_from_row(r: &Row<'_>) -> rusqlite::Result<(User, Option<String>)> {
+    let roles: String = r.get("granted_roles")?;
+    let granted: Roles = serde_json::from_str(&roles).unwrap_or_default();
+    let kind: String = r.get("type")?;
+    Ok((
+        User {
+            id: r.get("id")?,
+            username: r.get("username")?,
+            name: r.get("name")?,
+            kind: if kind == "remote" { UserType::Remote } else { UserType::Local },
+            enabled: r.get("enabled")?,
+            date_joined: r.get("date_joined")?,
+            effective_roles: granted.effective(),
+            granted_roles: granted,
+        },
+        r.get("password_hash")?,
+    ))
+}
+
+fn key_from_row(r: &Row<'_>) -> rusqlite::Result<ApiKey> {
+    let last4: String = r.get("last4")?;
+    Ok(ApiKey {
+        id: r.get("id")?,
+        description: r.get("description")?,
+        key: mask(&last4),
+        time_added: r.get("time_added")?,
+        user_id: r.get("user_id")?,
+        username: r.get("username")?,
+    })
+}
+
+const KEY_SELECT: &str = "SELECT k.id, k.description, k.last4, k.time_added, k.user_id, u.username
+                          FROM apikeys k JOIN users u ON u.id = k.user_id";
+
+pub fn load_keys(conn: &Connection) -> Result<HashMap<String, AuthUser>> {
+    let mut stmt = conn.prepare(
+        "SELECT k.key_hash, u.id, u.username, u.granted_roles FROM apikeys k
+         JOIN users u ON u.id = k.user_id WHERE u.enabled = 1",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        let roles: String = r.get(3)?;
+        Ok((
+            r.get::<_, String>(0)?,
+            AuthUser {
+                id: r.get(1)?,
+                username: r.get(2)?,
+                roles: serde_json::from_str::<Roles>(&roles).unwrap_or_default().effective(),
+            },
+        ))
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+fn validate_username(name: &str) -> std::result::Result<(), Error> {
+    if name.is_empty() || name.len() > 64 {
+        return Err(Error::invalid("username", "must be 1 to 64 characters"));
+    }
+    if !name.chars().all(|c| c.is_ascii_alphanumeric() || "._-@".contains(c)) {
+        return Err(Error::invalid(
+            "username",
+            "may contain only letters, digits, '.', '_', '-' and '@'",
+        ));
+    }
+    Ok(())
+}
+
+fn validate_password(field: &str, p: &str) -> std::result::Result<(), Error> {
+    if p.chars().count() < 8 {
+        return Err(Error::invalid(field, "must be at least 8 characters"));
+    }
+    Ok(())
+}
+
+impl Store {
+    fn refresh_keys(&self) -> Result<()> {
+        let keys = self.read(load_keys)?;
+        self.inner.cache.write().keys = keys;
+        Ok(())
+    }
+
+    /// Create the setup user at first start. Returns the generated password
+    /// when none was given and the user did not exist yet.
+    pub fn ensure_setup_user(&self, password: Option<&str>) -> Result<Option<String>> {
+        if self.user(SETUP_USERNAME)?.is_some() {
+            return Ok(None);
+        }
+        let (password, generated) = match password {
+            Some(p) if !p.is_empty() => (p.to_string(), false),
+            _ => (random_hex(12), true),
+        };
+        let hash = hash_password(&password)?;
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO users(username, name, type, enabled, date_joined, granted_roles, password_hash)
+                 VALUES(?1, 'Setup user', 'local', 1, ?2, ?3, ?4)",
+                params![SETUP_USERNAME, now_ms(), serde_json::to_string(&Roles::system())?, hash],
+            )?;
+            Ok(())
+        })?;
+        Ok(generated.then_some(password))
+    }
+
+    /// Check a local user's password.
+    pub fn check_password(&self, username: &str, password: &str) -> Result<Option<User>> {
+        let found = self.read(|c| {
+            Ok(c.query_row("SELECT * FROM users WHERE username = ?1", [username], user_from_row)
+                .optional()?)
+        })?;
+        Ok(match found {
+            Some((user, Some(hash))) if user.enabled && verify(password, &hash) => Some(user),
+            _ => None,
+        })
+    }
+
+    /// The caller a key belongs to (from the in-memory cache of key digests).
+    pub fn authenticate(&self, key: &str) -> Option<AuthUser> {
+        self.inner.cache.read().keys.get(&digest(key)).cloned()
+    }
+
+    /// Issue an API key for a user; the only time the full key is returned.
+    pub fn create_apikey(&self, user_id: u64, description: &str) -> Result<ApiKey> {
+        let key = random_hex(16);
+        let last4 = key[key.len() - 4..].to_string();
+        let now = now_ms();
+        let out = self.write(|tx| {
+            let username: String = tx
+                .query_row("SELECT username FROM users WHERE id = ?1", [user_id], |r| r.get(0))
+                .optional()?
+                .ok_or_else(|| Error::not_found(format!("user {user_id}")))?;
+            tx.execute(
+                "INSERT INTO apikeys(user_id, description, key_hash, last4, time_added) VALUES(?1, ?2, ?3, ?4, ?5)",
+                params![user_id, description, digest(&key), last4, now],
+            )?;
+            Ok(ApiKey {
+                id: tx.last_insert_rowid() as u64,
+                description: description.to_string(),
+                key: key.clone(),
+                time_added: now,
+                user_id,
+                username,
+            })
+        })?;
+        self.refresh_keys()?;
+        Ok(out)
+    }
+
+    /// API keys, masked; all of them or one user's.
+    pub fn apikeys(&self, user_id: Option<u64>) -> Result<Vec<ApiKey>> {
+        self.read(|c| {
+            let sql = format!("{KEY_SELECT} WHERE ?1 IS NULL OR k.user_id = ?1 ORDER BY k.id");
+            let mut stmt = c.prepare(&sql)?;
+            let rows = stmt.query_map([user_id], key_from_row)?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
+        })
+    }
+
+    /// One API key, masked.
+    pub fn apikey(&self, id: u64) -> Result<Option<ApiKey>> {
+        self.read(|c| {
+            let sql = format!("{KEY_SELECT} WHERE k.id = ?1");
+            Ok(c.query_row(&sql, [id], key_from_row).optional()?)
+        })
+    }
+
+    /// Delete an API key.
+    pub fn delete_apikey(&self, id: u64) -> Result<bool> {
+        let n = self.write(|tx| Ok(tx.execute("DELETE FROM apikeys WHERE id = ?1", [id])?))?;
+        self.refresh_keys()?;
+        Ok(n > 0)
+    }
+
+    /// Every user.
+    pub fn users(&self) -> Result<Vec<User>> {
+        self.read(|c| {
+            let mut stmt = c.prepare("SELECT * FROM users ORDER BY id")?;
+            let rows = stmt.query_map([], user_from_row)?;
+            Ok(rows.map(|r| r.map(|(u, _)| u)).collect::<rusqlite::Result<_>>()?)
+        })
+    }
+
+    /// One user by name.
+    pub fn user(&self, username: &str) -> Result<Option<User>> {
+        self.read(|c| {
+            Ok(c.query_row("SELECT * FROM users WHERE username = ?1", [username], user_from_row)
+                .optional()?
+                .map(|(u, _)| u))
+        })
+    }
+
+    /// Create a user.
+    pub fn create_user(&self, new: NewUser) -> Result<User> {
+        validate_username(&new.username)?;
+        new.granted_roles
+            .validate()
+            .map_err(|m| Error::invalid("granted_roles", m))?;
+        let kind = new.kind.unwrap_or(UserType::Local);
+        let hash = match (&new.password, kind) {
+            (Some(p), _) => {
+                validate_password("password", p)?;
+                Some(hash_password(p)?)
+            }
+            (None, UserType::Local) => {
+                return Err(Error::invalid("password", "is required for a local user").into())
+            }
+            (None, UserType::Remote) => None,
+        };
+        let name = new.name.clone().unwrap_or_else(|| new.username.clone());
+        self.write(|tx| {
+            let exists: bool = tx
+                .query_row("SELECT 1 FROM users WHERE username = ?1", [&new.username], |_| Ok(true))
+                .optional()?
+                .unwrap_or(false);
+            if exists {
+                return Err(Error::new(Code::Conflict, format!("user {} already exists", new.username)).into());
+            }
+            tx.execute(
+                "INSERT INTO users(username, name, type, enabled, date_joined, granted_roles, password_hash)
+                 VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![
+                    new.username,
+                    name,
+                    if kind == UserType::Remote { "remote" } else { "local" },
+                    new.enabled.unwrap_or(true),
+                    now_ms(),
+                    serde_json::to_string(&new.granted_roles)?,
+                    hash
+                ],
+            )?;
+            Ok(())
+        })?;
+        self.user(&new.username)?
+            .ok_or_else(|| StoreError::Domain(Error::internal("user vanished")))
+    }
+
+    /// Update a user.
+    pub fn update_user(&self, username: &str, patch: UserPatch) -> Result<Option<User>> {
+        if let Some(r) = &patch.granted_roles {
+            r.validate().map_err(|m| Error::invalid("granted_roles", m))?;
+        }
+        if let Some(p) = &patch.password {
+            validate_password("password", p)?;
+        }
+        let hash = patch.password.as_deref().map(hash_password).transpose()?;
+        let n = self.write(|tx| {
+            let mut n = tx.query_row("SELECT count(*) FROM users WHERE username = ?1", [username], |r| {
+                r.get::<_, usize>(0)
+            })?;
+            if let Some(name) = &patch.name {
+                tx.execute("UPDATE users SET name = ?1 WHERE username = ?2", params![name, username])?;
+            }
+            if let Some(e) = patch.enabled {
+                if username == SETUP_USERNAME && !e {
+                    return Err(Error::invalid("enabled", "the setup user cannot be disabled").into());
+                }
+                tx.execute("UPDATE users SET enabled = ?1 WHERE username = ?2", params![e, username])?;
+            }
+            if let Some(r) = &patch.granted_roles {
+                if username == SETUP_USERNAME && !r.is_admin() {
+                    return Err(Error::invalid("granted_roles", "the setup user keeps system: full").into());
+                }
+                tx.execute(
+                    "UPDATE users SET granted_roles = ?1 WHERE username = ?2",
+                    params![serde_json::to_string(r)?, username],
+                )?;
+            }
+            if let Some(h) = &hash {
+                n = tx.execute("UPDATE users SET password_hash = ?1 WHERE username = ?2", params![h, username])?;
+            }
+            Ok(n)
+        })?;
+        self.refresh_keys()?;
+        if n == 0 {
+            return Ok(None);
+        }
+        self.user(username)
+    }
+
+    /// Delete a user and their keys.
+    pub fn delete_user(&self, username: &str) -> Result<bool> {
+        if username == SETUP_USERNAME {
+            return Err(Error::invalid("username", "the setup user cannot be deleted").into());
+        }
+        let n = self.write(|tx| Ok(tx.execute("DELETE FROM users WHERE username = ?1", [username])?))?;
+        self.refresh_keys()?;
+        Ok(n > 0)
+    }
+
+    /// A secret stored in the meta table, generated at first use.
+    pub fn secret(&self, name: &str) -> Result<String> {
+        let key = format!("secret.{name}");
+        self.write(|tx| {
+            if let Some(v) = schema::meta_get(tx, &key)? {
+                return Ok(v);
+            }
+            let v = random_hex(32);
+            schema::meta_set(tx, &key, &v)?;
+            Ok(v)
+        })
+    }
+}
