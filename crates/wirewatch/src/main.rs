@@ -1,1 +1,71 @@
-fn main() {}
+//! `wirewatch`: the command line. `serve` runs the REST API on the embedded
+//! store; `apikey` issues keys from the shell.
+
+mod serve;
+mod tls;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use wirewatch_store::{Store, StoreOptions};
+
+#[derive(Parser)]
+#[command(name = "wirewatch", version, about = "Network detection and response sensor with an ExtraHop-compatible REST API")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the REST API (/api/v1) on the embedded store.
+    Serve(serve::ServeArgs),
+    /// Manage API keys from the shell (works while the server runs).
+    Apikey {
+        #[command(subcommand)]
+        command: ApikeyCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ApikeyCommand {
+    /// Issue a new API key for a user and print it (the only time it is shown).
+    Create {
+        /// Data directory of the store.
+        #[arg(long, env = "WIREWATCH_DATA_DIR", default_value = "data")]
+        data_dir: PathBuf,
+        /// The user the key is for.
+        #[arg(long, default_value = "setup")]
+        user: String,
+        /// A description shown when keys are listed.
+        #[arg(long, default_value = "issued from the command line")]
+        description: String,
+    },
+}
+
+fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("WIREWATCH_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Serve(args) => serve::run(args),
+        Command::Apikey {
+            command: ApikeyCommand::Create { data_dir, user, description },
+        } => {
+            let store = Store::open(&data_dir, StoreOptions::default())
+                .with_context(|| format!("opening the store in {}", data_dir.display()))?;
+            let u = store
+                .user(&user)?
+                .with_context(|| format!("no user named {user}; create one with POST /api/v1/users"))?;
+            let key = store.create_apikey(u.id, &description)?;
+            store.audit("cli", "issue API key", "apikeys", serde_json::json!({"id": key.id, "username": user}))?;
+            println!("{}", key.key);
+            Ok(())
+        }
+    }
+}

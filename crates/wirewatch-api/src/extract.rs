@@ -1,0 +1,73 @@
+//! Extractors that own their rejections: a malformed body, a wrong type or an
+//! unknown enum value becomes our 400 naming the field, never axum's plain text.
+
+use crate::error::ApiError;
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use serde::de::DeserializeOwned;
+use wirewatch_model::{Code, Error};
+
+/// Largest request body accepted (larger ones get 413).
+pub const MAX_BODY: usize = 8 * 1024 * 1024;
+
+/// A JSON body.
+pub struct Json<T>(pub T);
+
+/// Parse JSON bytes into `T`, naming the field of any error.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(ApiError(Error::new(Code::MalformedJson, "the request body is empty; a JSON object is expected")));
+    }
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        if inner.is_syntax() || inner.is_eof() {
+            return ApiError(Error::new(Code::MalformedJson, format!("the request body is not valid JSON: {inner}")));
+        }
+        let field = if path == "." { "body".to_string() } else { path };
+        let msg = inner.to_string();
+        // serde appends " at line 1 column 42"; the field name says more.
+        let msg = msg.split(" at line ").next().unwrap_or(&msg).to_string();
+        ApiError::invalid(field, msg)
+    })
+}
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Json<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
+            if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError(Error::new(Code::PayloadTooLarge, format!("the request body is larger than {MAX_BODY} bytes")))
+            } else {
+                ApiError(Error::new(Code::MalformedJson, format!("the request body could not be read: {e}")))
+            }
+        })?;
+        parse_json(&bytes).map(Json)
+    }
+}
+
+/// Query-string parameters.
+pub struct Query<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Query<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let q = parts.uri.query().unwrap_or("");
+        let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(q.as_bytes()));
+        serde_path_to_error::deserialize(de).map(Query).map_err(|e| {
+            let path = e.path().to_string();
+            let field = if path == "." { "query".to_string() } else { path };
+            ApiError::invalid(field, e.into_inner().to_string())
+        })
+    }
+}
+
+/// A numeric id in the path.
+pub fn parse_id(field: &str, raw: &str) -> Result<u64, ApiError> {
+    raw.parse::<u64>()
+        .map_err(|_| ApiError::invalid(field, format!("\"{raw}\" is not a number")))
+}

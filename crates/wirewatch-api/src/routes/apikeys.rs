@@ -1,0 +1,81 @@
+//! `/apikeys`: the setup user's first key (by password), listing (masked) and deletion.
+
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{parse_id, Json};
+use crate::routes::audit;
+use crate::AppState;
+use axum::extract::{Path, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use serde::Deserialize;
+use serde_json::json;
+use wirewatch_model::user::ApiKey;
+use wirewatch_store::SETUP_USERNAME;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/apikeys", get(list).post(create))
+        .route("/apikeys/{keyid}", get(one).delete(remove))
+}
+
+#[derive(Deserialize)]
+struct CreateKey {
+    password: String,
+    /// wirewatch extension: a local user other than the setup user may
+    /// generate their own key with their password.
+    #[serde(default)]
+    username: Option<String>,
+    #[serde(default)]
+    description: Option<String>,
+}
+
+/// A 201 answer with the new key and its `Location`.
+pub fn created_key(key: ApiKey) -> Response {
+    let location = format!("/api/v1/apikeys/{}", key.id);
+    (StatusCode::CREATED, [(header::LOCATION, location)], axum::Json(key)).into_response()
+}
+
+async fn create(State(s): State<AppState>, Json(body): Json<CreateKey>) -> ApiResult<Response> {
+    let username = body.username.as_deref().unwrap_or(SETUP_USERNAME).to_string();
+    let store = s.store.clone();
+    let password = body.password.clone();
+    let user = super::blocking(move || store.check_password(&username, &password))
+        .await?
+        .ok_or_else(|| ApiError::unauthorized("wrong username or password"))?;
+    let description = body.description.unwrap_or_else(|| "API key".to_string());
+    let key = s.store.create_apikey(user.id, &description)?;
+    let caller = Caller(wirewatch_store::AuthUser {
+        id: user.id,
+        username: user.username.clone(),
+        roles: user.effective_roles.clone(),
+    });
+    audit(&s, &caller, "create API key", "apikeys", json!({"id": key.id, "description": key.description}));
+    Ok(created_key(key))
+}
+
+async fn list(caller: Caller, State(s): State<AppState>) -> ApiResult<axum::Json<Vec<ApiKey>>> {
+    let filter = (!caller.is_admin()).then_some(caller.0.id);
+    Ok(axum::Json(s.store.apikeys(filter)?))
+}
+
+fn visible_key(caller: &Caller, s: &AppState, raw: &str) -> ApiResult<ApiKey> {
+    let id = parse_id("keyid", raw)?;
+    s.store
+        .apikey(id)?
+        .filter(|k| caller.is_admin() || k.user_id == caller.0.id)
+        .ok_or_else(|| ApiError::not_found(format!("API key {id}")))
+}
+
+async fn one(caller: Caller, State(s): State<AppState>, Path(raw): Path<String>) -> ApiResult<axum::Json<ApiKey>> {
+    Ok(axum::Json(visible_key(&caller, &s, &raw)?))
+}
+
+async fn remove(caller: Caller, State(s): State<AppState>, Path(raw): Path<String>) -> ApiResult<StatusCode> {
+    let key = visible_key(&caller, &s, &raw)?;
+    s.store.delete_apikey(key.id)?;
+    audit(&s, &caller, "delete API key", "apikeys", json!({"id": key.id, "username": key.username}));
+    Ok(StatusCode::NO_CONTENT)
+}

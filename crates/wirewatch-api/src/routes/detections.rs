@@ -1,0 +1,204 @@
+//! `/detections`: listing, search, triage updates, tickets, notes, related
+//! detections, the investigations a detection is in, and user-created detections.
+
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{parse_id, parse_json, Json, Query};
+use crate::routes::{audit, blocking};
+use crate::AppState;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, patch, post};
+use axum::Router;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use wirewatch_model::detection::{Detection, DetectionPatch, DetectionSearch, NewDetection, Note, TicketPatch};
+use wirewatch_model::investigation::Investigation;
+use wirewatch_model::user::Access;
+use wirewatch_store::DetectionPage;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/detections", get(list).post(create))
+        .route("/detections/search", post(search))
+        .route("/detections/tickets", patch(patch_ticket))
+        .route("/detections/{id}", get(one).patch(update))
+        .route("/detections/{id}/notes", get(get_note).put(put_note).delete(delete_note))
+        .route("/detections/{id}/related", get(related))
+        .route("/detections/{id}/investigations", get(investigations))
+}
+
+/// Fill the fields that depend on how the server is reached.
+pub fn view(s: &AppState, mut d: Detection) -> Detection {
+    d.url = Some(format!("{}/api/v1/detections/{}", s.config.public_url, d.id));
+    d
+}
+
+/// A detection the caller may see, or 404.
+fn visible(s: &AppState, caller: &Caller, raw: &str) -> ApiResult<Detection> {
+    let vis = caller.detections()?;
+    let id = parse_id("id", raw)?;
+    s.store
+        .detection(id)?
+        .filter(|d| vis.allows(d))
+        .ok_or_else(|| ApiError::not_found(format!("detection {id}")))
+}
+
+#[derive(Deserialize)]
+struct ListQuery {
+    #[serde(default)]
+    limit: Option<i64>,
+    #[serde(default)]
+    offset: Option<i64>,
+}
+
+async fn list(caller: Caller, State(s): State<AppState>, Query(q): Query<ListQuery>) -> ApiResult<Response> {
+    let search = DetectionSearch {
+        limit: q.limit,
+        offset: q.offset,
+        ..DetectionSearch::default()
+    };
+    run_search(caller, s, search).await
+}
+
+async fn search(caller: Caller, State(s): State<AppState>, Json(body): Json<DetectionSearch>) -> ApiResult<Response> {
+    run_search(caller, s, body).await
+}
+
+async fn run_search(caller: Caller, s: AppState, search: DetectionSearch) -> ApiResult<Response> {
+    let vis = caller.detections()?;
+    let store = s.store.clone();
+    let me = caller.username().to_string();
+    let page = blocking(move || store.search_detections(search, &me, vis)).await?;
+    Ok(match page {
+        DetectionPage::Ids(ids) => axum::Json(ids).into_response(),
+        DetectionPage::Full(v) => {
+            axum::Json(v.into_iter().map(|d| view(&s, d)).collect::<Vec<_>>()).into_response()
+        }
+    })
+}
+
+async fn one(caller: Caller, State(s): State<AppState>, Path(raw): Path<String>) -> ApiResult<axum::Json<Detection>> {
+    let d = visible(&s, &caller, &raw)?;
+    Ok(axum::Json(view(&s, d)))
+}
+
+/// wirewatch extension: create a user-created detection.
+async fn create(caller: Caller, State(s): State<AppState>, Json(mut new): Json<NewDetection>) -> ApiResult<Response> {
+    caller.require(Access::WriteFull)?;
+    let vis = caller.detections()?;
+    if let Some(f) = s.store.format(&new.kind, false)? {
+        let probe = f.categories.iter().any(|c| c == "sec") && vis.security
+            || f.categories.iter().any(|c| c == "perf") && vis.performance;
+        if !probe {
+            return Err(ApiError::forbidden(format!(
+                "creating a \"{}\" detection needs access to its module",
+                new.kind
+            )));
+        }
+    }
+    new.is_user_created = true;
+    let store = s.store.clone();
+    let d = blocking(move || store.create_detection(new)).await?;
+    audit(&s, &caller, "create detection", "detections", json!({"id": d.id, "type": d.kind}));
+    let location = format!("/api/v1/detections/{}", d.id);
+    Ok((StatusCode::CREATED, [(header::LOCATION, location)], axum::Json(view(&s, d))).into_response())
+}
+
+async fn update(caller: Caller, State(s): State<AppState>, Path(raw): Path<String>, body: Bytes) -> ApiResult<StatusCode> {
+    caller.require(Access::WriteLimited)?;
+    let d = visible(&s, &caller, &raw)?;
+    let patch: DetectionPatch = parse_json(&body)?;
+    let changes: Value = serde_json::from_slice(&body).unwrap_or_default();
+    let store = s.store.clone();
+    blocking(move || store.patch_detection(d.id, patch))
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("detection {}", d.id)))?;
+    audit(&s, &caller, "update detection", "detections", json!({"id": d.id, "changes": changes}));
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn patch_ticket(caller: Caller, State(s): State<AppState>, body: Bytes) -> ApiResult<StatusCode> {
+    caller.require(Access::WriteLimited)?;
+    caller.detections()?;
+    let patch: TicketPatch = parse_json(&body)?;
+    let changes: Value = serde_json::from_slice(&body).unwrap_or_default();
+    let ticket = patch.ticket_id.clone();
+    let store = s.store.clone();
+    let ids = blocking(move || store.patch_ticket(patch)).await?;
+    if ids.is_empty() {
+        return Err(ApiError::not_found(format!("no detection is linked to ticket {ticket}")));
+    }
+    audit(&s, &caller, "update ticket", "detections", json!({"ticket_id": ticket, "detections": ids, "changes": changes}));
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn get_note(caller: Caller, State(s): State<AppState>, Path(raw): Path<String>) -> ApiResult<axum::Json<Note>> {
+    let d = visible(&s, &caller, &raw)?;
+    let note = s.store.note(d.id)?.ok_or_else(|| ApiError::not_found(format!("detection {}", d.id)))?;
+    Ok(axum::Json(note))
+}
+
+#[derive(Deserialize)]
+struct NoteBody {
+    note: String,
+}
+
+async fn put_note(
+    caller: Caller,
+    State(s): State<AppState>,
+    Path(raw): Path<String>,
+    Json(body): Json<NoteBody>,
+) -> ApiResult<StatusCode> {
+    caller.require(Access::WriteLimited)?;
+    let d = visible(&s, &caller, &raw)?;
+    if body.note.len() > 65_536 {
+        return Err(ApiError::invalid("note", "must be at most 65536 bytes"));
+    }
+    s.store.set_note(d.id, caller.username(), &body.note)?;
+    audit(&s, &caller, "set detection note", "detections", json!({"id": d.id}));
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn delete_note(caller: Caller, State(s): State<AppState>, Path(raw): Path<String>) -> ApiResult<StatusCode> {
+    caller.require(Access::WriteLimited)?;
+    let d = visible(&s, &caller, &raw)?;
+    s.store.delete_note(d.id)?;
+    audit(&s, &caller, "delete detection note", "detections", json!({"id": d.id}));
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+struct Window {
+    #[serde(default)]
+    from: Option<i64>,
+    #[serde(default)]
+    until: Option<i64>,
+}
+
+async fn related(
+    caller: Caller,
+    State(s): State<AppState>,
+    Path(raw): Path<String>,
+    Query(w): Query<Window>,
+) -> ApiResult<axum::Json<Vec<Detection>>> {
+    let vis = caller.detections()?;
+    let d = visible(&s, &caller, &raw)?;
+    let store = s.store.clone();
+    let list = blocking(move || store.related(d.id, w.from, w.until, vis))
+        .await?
+        .unwrap_or_default();
+    Ok(axum::Json(list.into_iter().map(|d| view(&s, d)).collect()))
+}
+
+async fn investigations(
+    caller: Caller,
+    State(s): State<AppState>,
+    Path(raw): Path<String>,
+) -> ApiResult<axum::Json<Vec<Investigation>>> {
+    caller.require_ndr()?;
+    let d = visible(&s, &caller, &raw)?;
+    Ok(axum::Json(s.store.detection_investigations(d.id)?.unwrap_or_default()))
+}

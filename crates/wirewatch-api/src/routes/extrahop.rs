@@ -1,0 +1,146 @@
+//! `/extrahop`: system metadata, ticket-tracking settings, and the appliance
+//! operations that have no meaning for a software sensor (explicit 501s).
+
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::Json;
+use crate::routes::audit;
+use crate::AppState;
+use axum::extract::State;
+use axum::routing::{get, post};
+use axum::Router;
+use serde_json::{json, Value};
+use wirewatch_model::settings::{Ticketing, TicketingPatch};
+use wirewatch_model::user::Access;
+use wirewatch_model::{Code, Error};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/extrahop", get(info))
+        .route("/extrahop/version", get(version))
+        .route("/extrahop/platform", get(platform))
+        .route("/extrahop/edition", get(edition))
+        .route("/extrahop/ticketing", get(get_ticketing).patch(patch_ticketing))
+        .route("/extrahop/idrac", get(not_applicable))
+        .route("/extrahop/firmware", post(not_applicable))
+        .route("/extrahop/firmware/next", get(not_applicable))
+        .route("/extrahop/firmware/previous", get(not_applicable))
+        .route("/extrahop/firmware/previous/rollback", post(not_applicable))
+        .route("/extrahop/firmware/latest/upgrade", post(not_applicable))
+        .route("/extrahop/firmware/download/url", post(not_applicable))
+        .route("/extrahop/firmware/download/version", post(not_applicable))
+        .route("/extrahop/restart", post(not_applicable))
+        .route("/extrahop/shutdown", post(not_applicable))
+}
+
+async fn info(caller: Caller, State(s): State<AppState>) -> ApiResult<axum::Json<Value>> {
+    let _ = caller;
+    let c = &s.config;
+    Ok(axum::Json(json!({
+        "display_host": c.hostname,
+        "external_hostname": c.external_hostname,
+        "hostname": c.hostname,
+        "mgmt_ipaddr": c.mgmt_ipaddr,
+        "platform": c.platform,
+        "version": c.version,
+    })))
+}
+
+async fn version(State(s): State<AppState>) -> axum::Json<Value> {
+    axum::Json(json!({"version": s.config.version}))
+}
+
+async fn platform(State(s): State<AppState>) -> axum::Json<Value> {
+    axum::Json(json!({"platform": s.config.platform}))
+}
+
+async fn edition(State(s): State<AppState>) -> axum::Json<Value> {
+    axum::Json(json!({"edition": s.config.edition}))
+}
+
+async fn get_ticketing(caller: Caller, State(s): State<AppState>) -> ApiResult<axum::Json<Ticketing>> {
+    let _ = caller;
+    Ok(axum::Json(s.store.ticketing()))
+}
+
+/// Apply a settings change with the seed's rules: the external and internal
+/// flags travel together, `enabled` is the deprecated external flag, and a
+/// URL template must contain `$ticket_id`.
+pub fn apply_ticketing(mut t: Ticketing, p: TicketingPatch) -> Result<Ticketing, ApiError> {
+    match (p.external_ticketing_enabled, p.internal_ticketing_enabled) {
+        (Some(_), None) => {
+            return Err(ApiError::invalid(
+                "internal_ticketing_enabled",
+                "is required when external_ticketing_enabled is specified",
+            ))
+        }
+        (None, Some(_)) => {
+            return Err(ApiError::invalid(
+                "external_ticketing_enabled",
+                "is required when internal_ticketing_enabled is specified",
+            ))
+        }
+        (Some(e), Some(i)) => {
+            if let Some(en) = p.enabled {
+                if en != e {
+                    return Err(ApiError::invalid(
+                        "enabled",
+                        "is deprecated and contradicts external_ticketing_enabled; send only the new fields",
+                    ));
+                }
+            }
+            t.external_ticketing_enabled = e;
+            t.internal_ticketing_enabled = i;
+        }
+        (None, None) => {
+            if let Some(en) = p.enabled {
+                t.external_ticketing_enabled = en;
+                if en {
+                    t.internal_ticketing_enabled = false;
+                }
+            }
+        }
+    }
+    if t.external_ticketing_enabled && t.internal_ticketing_enabled {
+        return Err(ApiError::invalid(
+            "internal_ticketing_enabled",
+            "detections are tracked either in an external system or internally, not both",
+        ));
+    }
+    if let Some(u) = p.url_template {
+        match u {
+            Some(u) if !u.is_empty() => {
+                if !u.contains("$ticket_id") {
+                    return Err(ApiError::invalid("url_template", "must contain the $ticket_id variable"));
+                }
+                if !(u.starts_with("http://") || u.starts_with("https://")) {
+                    return Err(ApiError::invalid("url_template", "must be an http:// or https:// URL"));
+                }
+                t.url_template = Some(u);
+            }
+            _ => t.url_template = None,
+        }
+    }
+    t.enabled = t.external_ticketing_enabled;
+    Ok(t)
+}
+
+async fn patch_ticketing(
+    caller: Caller,
+    State(s): State<AppState>,
+    Json(p): Json<TicketingPatch>,
+) -> ApiResult<axum::http::StatusCode> {
+    caller.require(Access::System)?;
+    let t = apply_ticketing(s.store.ticketing(), p)?;
+    s.store.set_ticketing(t.clone())?;
+    audit(&s, &caller, "update ticketing settings", "ticketing", serde_json::to_value(&t).unwrap_or_default());
+    Ok(axum::http::StatusCode::NO_CONTENT)
+}
+
+async fn not_applicable(caller: Caller) -> ApiError {
+    let _ = caller;
+    ApiError(Error::new(
+        Code::NotApplicable,
+        "wirewatch is a software sensor: appliance hardware, firmware and power operations do not apply",
+    ))
+}

@@ -1,0 +1,72 @@
+//! `/investigations`: analyst-curated groups of detections.
+
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{parse_id, Json};
+use crate::routes::audit;
+use crate::AppState;
+use axum::extract::{Path, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use serde_json::json;
+use wirewatch_model::investigation::{Investigation, InvestigationPatch, NewInvestigation};
+use wirewatch_model::user::Access;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/investigations", get(list).post(create))
+        .route("/investigations/{id}", get(one).patch(update).delete(remove))
+}
+
+async fn list(caller: Caller, State(s): State<AppState>) -> ApiResult<axum::Json<Vec<Investigation>>> {
+    caller.require_ndr()?;
+    Ok(axum::Json(s.store.investigations()?))
+}
+
+async fn one(caller: Caller, State(s): State<AppState>, Path(raw): Path<String>) -> ApiResult<axum::Json<Investigation>> {
+    caller.require_ndr()?;
+    let id = parse_id("id", &raw)?;
+    s.store
+        .investigation(id)?
+        .map(axum::Json)
+        .ok_or_else(|| ApiError::not_found(format!("investigation {id}")))
+}
+
+async fn create(caller: Caller, State(s): State<AppState>, Json(new): Json<NewInvestigation>) -> ApiResult<Response> {
+    caller.require_ndr()?;
+    caller.require(Access::WritePersonal)?;
+    let inv = s.store.create_investigation(new, caller.username())?;
+    audit(&s, &caller, "create investigation", "investigations", json!({"id": inv.id, "name": inv.name}));
+    let location = format!("/api/v1/investigations/{}", inv.id);
+    Ok((StatusCode::CREATED, [(header::LOCATION, location)], axum::Json(inv)).into_response())
+}
+
+async fn update(
+    caller: Caller,
+    State(s): State<AppState>,
+    Path(raw): Path<String>,
+    Json(patch): Json<InvestigationPatch>,
+) -> ApiResult<StatusCode> {
+    caller.require_ndr()?;
+    caller.require(Access::WritePersonal)?;
+    let id = parse_id("id", &raw)?;
+    let details = json!({"id": id, "detections_to_add": patch.detections_to_add, "detections_to_remove": patch.detections_to_remove});
+    s.store
+        .update_investigation(id, patch)?
+        .ok_or_else(|| ApiError::not_found(format!("investigation {id}")))?;
+    audit(&s, &caller, "update investigation", "investigations", details);
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn remove(caller: Caller, State(s): State<AppState>, Path(raw): Path<String>) -> ApiResult<StatusCode> {
+    caller.require_ndr()?;
+    caller.require(Access::WritePersonal)?;
+    let id = parse_id("id", &raw)?;
+    if !s.store.delete_investigation(id)? {
+        return Err(ApiError::not_found(format!("investigation {id}")));
+    }
+    audit(&s, &caller, "delete investigation", "investigations", json!({"id": id}));
+    Ok(StatusCode::NO_CONTENT)
+}

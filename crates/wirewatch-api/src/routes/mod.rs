@@ -1,0 +1,63 @@
+//! The route table of `/api/v1`, one module per resource.
+
+pub mod apikeys;
+pub mod auditlog;
+pub mod detections;
+pub mod explore;
+pub mod extrahop;
+pub mod formats;
+pub mod investigations;
+pub mod localities;
+pub mod observations;
+pub mod rules;
+pub mod users;
+
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
+use crate::AppState;
+use axum::http::Uri;
+use axum::Router;
+use serde_json::Value;
+
+pub fn v1() -> Router<AppState> {
+    Router::new()
+        .merge(extrahop::routes())
+        .merge(apikeys::routes())
+        .merge(users::routes())
+        .merge(detections::routes())
+        .merge(formats::routes())
+        .merge(rules::routes())
+        .merge(investigations::routes())
+        .merge(localities::routes())
+        .merge(observations::routes())
+        .merge(auditlog::routes())
+        .method_not_allowed_fallback(method_not_allowed)
+}
+
+pub async fn not_found(uri: Uri) -> ApiError {
+    ApiError::not_found(format!("no resource at {}", uri.path()))
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError(wirewatch_model::Error::new(
+        wirewatch_model::Code::NotFound,
+        "this method is not supported on this resource; see /api/v1/explore/",
+    ))
+}
+
+/// Record a change in the audit log; a failure to log is logged, not answered.
+pub fn audit(state: &AppState, caller: &Caller, operation: &str, component: &str, details: Value) {
+    if let Err(e) = state.store.audit(caller.username(), operation, component, details) {
+        tracing::error!(error = %e, operation, "could not write the audit log");
+    }
+}
+
+/// Run a store call on the blocking pool (for queries that may scan).
+pub async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, wirewatch_store::StoreError> + Send + 'static,
+) -> ApiResult<T> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| ApiError(wirewatch_model::Error::internal(e.to_string())))?
+        .map_err(ApiError::from)
+}

@@ -1,0 +1,115 @@
+//! `/users`: local users, their privilege levels, and keys an administrator issues for them.
+
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::Json;
+use crate::routes::{apikeys::created_key, audit};
+use crate::AppState;
+use axum::extract::{Path, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use serde::Deserialize;
+use serde_json::json;
+use wirewatch_model::user::{ApiKey, NewUser, User, UserPatch};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/users", get(list).post(create))
+        .route("/users/{username}", get(one).patch(update).delete(remove))
+        .route("/users/{username}/apikeys", post(issue_key).get(keys))
+}
+
+async fn list(caller: Caller, State(s): State<AppState>) -> ApiResult<axum::Json<Vec<User>>> {
+    caller.require_admin()?;
+    Ok(axum::Json(s.store.users()?))
+}
+
+fn find(s: &AppState, username: &str) -> ApiResult<User> {
+    s.store.user(username)?.ok_or_else(|| ApiError::not_found(format!("user {username}")))
+}
+
+async fn one(caller: Caller, State(s): State<AppState>, Path(username): Path<String>) -> ApiResult<axum::Json<User>> {
+    if caller.username() != username {
+        caller.require_admin()?;
+    }
+    Ok(axum::Json(find(&s, &username)?))
+}
+
+async fn create(caller: Caller, State(s): State<AppState>, Json(new): Json<NewUser>) -> ApiResult<Response> {
+    caller.require_admin()?;
+    let store = s.store.clone();
+    let user = super::blocking(move || store.create_user(new)).await?;
+    audit(&s, &caller, "create user", "users", json!({"username": user.username, "granted_roles": user.granted_roles}));
+    let location = format!("/api/v1/users/{}", user.username);
+    Ok((StatusCode::CREATED, [(header::LOCATION, location)], axum::Json(user)).into_response())
+}
+
+async fn update(
+    caller: Caller,
+    State(s): State<AppState>,
+    Path(username): Path<String>,
+    Json(patch): Json<UserPatch>,
+) -> ApiResult<StatusCode> {
+    let own_password_only = caller.username() == username
+        && patch.name.is_none()
+        && patch.enabled.is_none()
+        && patch.granted_roles.is_none();
+    if !own_password_only {
+        caller.require_admin()?;
+    }
+    let details = json!({"username": username, "fields": {
+        "name": patch.name.is_some(), "password": patch.password.is_some(),
+        "enabled": patch.enabled, "granted_roles": patch.granted_roles}});
+    let store = s.store.clone();
+    let name = username.clone();
+    super::blocking(move || store.update_user(&name, patch))
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("user {username}")))?;
+    audit(&s, &caller, "update user", "users", details);
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn remove(caller: Caller, State(s): State<AppState>, Path(username): Path<String>) -> ApiResult<StatusCode> {
+    caller.require_admin()?;
+    if !s.store.delete_user(&username)? {
+        return Err(ApiError::not_found(format!("user {username}")));
+    }
+    audit(&s, &caller, "delete user", "users", json!({"username": username}));
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, Default)]
+struct IssueKey {
+    #[serde(default)]
+    description: Option<String>,
+}
+
+/// wirewatch extension: an administrator issues a key for another user.
+async fn issue_key(
+    caller: Caller,
+    State(s): State<AppState>,
+    Path(username): Path<String>,
+    body: axum::body::Bytes,
+) -> ApiResult<Response> {
+    caller.require_admin()?;
+    let req: IssueKey = if body.iter().all(u8::is_ascii_whitespace) {
+        IssueKey::default()
+    } else {
+        crate::extract::parse_json(&body)?
+    };
+    let user = find(&s, &username)?;
+    let description = req.description.unwrap_or_else(|| format!("issued by {}", caller.username()));
+    let key = s.store.create_apikey(user.id, &description)?;
+    audit(&s, &caller, "issue API key", "apikeys", json!({"id": key.id, "username": username}));
+    Ok(created_key(key))
+}
+
+async fn keys(caller: Caller, State(s): State<AppState>, Path(username): Path<String>) -> ApiResult<axum::Json<Vec<ApiKey>>> {
+    if caller.username() != username {
+        caller.require_admin()?;
+    }
+    let user = find(&s, &username)?;
+    Ok(axum::Json(s.store.apikeys(Some(user.id))?))
+}

@@ -1,0 +1,170 @@
+//! `wirewatch serve`: open the store, make sure the setup user exists, and serve.
+
+use anyhow::Context;
+use clap::{Args, ValueEnum};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use wirewatch_api::{ApiConfig, AppState};
+use wirewatch_store::{Durability, Store, StoreOptions};
+
+#[derive(Clone, Copy, ValueEnum)]
+enum DurabilityArg {
+    /// Acknowledged writes survive a crash of the process (SIGKILL).
+    Process,
+    /// Acknowledged writes also survive a crash of the machine (fsync per commit).
+    Full,
+}
+
+#[derive(Args)]
+pub struct ServeArgs {
+    /// Data directory: the store, the TLS certificate.
+    #[arg(long, env = "WIREWATCH_DATA_DIR", default_value = "data")]
+    data_dir: PathBuf,
+    /// Address to listen on.
+    #[arg(long, env = "WIREWATCH_LISTEN", default_value = "0.0.0.0:8443")]
+    listen: SocketAddr,
+    /// Serve plain HTTP instead of HTTPS (for loopback and tests).
+    #[arg(long)]
+    no_tls: bool,
+    /// Firmware version reported by /extrahop and /extrahop/version.
+    #[arg(long, env = "WIREWATCH_FIRMWARE_VERSION", default_value = "25.2.0.0")]
+    firmware_version: String,
+    /// Host name reported by /extrahop (default: the machine's).
+    #[arg(long, env = "WIREWATCH_HOSTNAME")]
+    hostname: Option<String>,
+    /// Base URL clients use to reach this server (default: from --listen).
+    #[arg(long, env = "WIREWATCH_PUBLIC_URL")]
+    public_url: Option<String>,
+    /// How hard a commit works to reach the disk.
+    #[arg(long, value_enum, default_value = "process")]
+    durability: DurabilityArg,
+}
+
+fn machine_hostname() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .or_else(|_| std::fs::read_to_string("/etc/hostname"))
+        .map(|s| s.trim().to_string())
+        .ok()
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "wirewatch".to_string())
+}
+
+/// The address other machines reach us at: the source address of a route outward.
+fn mgmt_ipaddr(listen: SocketAddr) -> String {
+    if !listen.ip().is_unspecified() {
+        return listen.ip().to_string();
+    }
+    std::net::UdpSocket::bind("0.0.0.0:0")
+        .and_then(|s| {
+            s.connect("192.0.2.1:9")?;
+            s.local_addr()
+        })
+        .map(|a| a.ip().to_string())
+        .unwrap_or_else(|_| "127.0.0.1".to_string())
+}
+
+pub fn run(args: ServeArgs) -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
+    let store = Store::open(
+        &args.data_dir,
+        StoreOptions {
+            durability: match args.durability {
+                DurabilityArg::Process => Durability::Process,
+                DurabilityArg::Full => Durability::Full,
+            },
+            readers: 0,
+        },
+    )
+    .with_context(|| format!("opening the store in {}", args.data_dir.display()))?;
+    let password = std::env::var("WIREWATCH_SETUP_PASSWORD").ok();
+    if let Some(generated) = store.ensure_setup_user(password.as_deref())? {
+        // Printed once, at first start; only its hash is stored.
+        println!("wirewatch: generated the setup user's password: {generated}");
+        println!("wirewatch: create an API key with: curl -k -X POST {{url}}/api/v1/apikeys -d '{{\"password\": \"{generated}\"}}'");
+    }
+    let hostname = args.hostname.clone().unwrap_or_else(machine_hostname);
+    let listener = std::net::TcpListener::bind(args.listen).with_context(|| format!("listening on {}", args.listen))?;
+    listener.set_nonblocking(true)?;
+    let local = listener.local_addr()?;
+    let scheme = if args.no_tls { "http" } else { "https" };
+    let shown_host = if local.ip().is_unspecified() { "127.0.0.1".to_string() } else { local.ip().to_string() };
+    let public_url = args
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("{scheme}://{}", SocketAddr::new(shown_host.parse().unwrap_or(local.ip()), local.port())))
+        .trim_end_matches('/')
+        .to_string();
+    let state = AppState {
+        store: store.clone(),
+        config: Arc::new(ApiConfig {
+            version: args.firmware_version.clone(),
+            hostname: hostname.clone(),
+            external_hostname: hostname.clone(),
+            mgmt_ipaddr: mgmt_ipaddr(local),
+            platform: "wirewatch".into(),
+            edition: "wirewatch NDR (open source)".into(),
+            public_url: public_url.clone(),
+        }),
+    };
+    let app = wirewatch_api::app(state);
+    let tls = if args.no_tls {
+        None
+    } else {
+        Some(crate::tls::ensure_certificate(&args.data_dir, &hostname)?)
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(async move {
+        let handle = axum_server::Handle::new();
+        let h = handle.clone();
+        tokio::spawn(async move {
+            shutdown_signal().await;
+            h.graceful_shutdown(Some(Duration::from_secs(10)));
+        });
+        let sweeper = store.clone();
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(Duration::from_secs(30)).await;
+                let s = sweeper.clone();
+                match tokio::task::spawn_blocking(move || s.expire_rules()).await {
+                    Ok(Err(e)) => tracing::warn!(error = %e, "expiring tuning rules"),
+                    Err(e) => tracing::warn!(error = %e, "expiring tuning rules"),
+                    Ok(Ok(_)) => {}
+                }
+            }
+        });
+        println!("wirewatch: listening on {public_url} (data in {}, ready in {:?})", args.data_dir.display(), started.elapsed());
+        let svc = app.into_make_service();
+        match tls {
+            None => axum_server::from_tcp(listener).handle(handle).serve(svc).await,
+            Some((cert, key)) => {
+                let _ = rustls::crypto::ring::default_provider().install_default();
+                let config = axum_server::tls_rustls::RustlsConfig::from_pem_file(cert, key)
+                    .await
+                    .context("loading the TLS certificate")?;
+                axum_server::from_tcp_rustls(listener, config).handle(handle).serve(svc).await
+            }
+        }
+        .context("serving")?;
+        anyhow::Ok(())
+    })
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}
