@@ -26,10 +26,15 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         if inner.is_syntax() || inner.is_eof() {
             return ApiError(Error::new(Code::MalformedJson, format!("the request body is not valid JSON: {inner}")));
         }
-        let field = if path == "." { "body".to_string() } else { path };
         let msg = inner.to_string();
         // serde appends " at line 1 column 42"; the field name says more.
         let msg = msg.split(" at line ").next().unwrap_or(&msg).to_string();
+        // A missing field is reported at its parent: name the field itself.
+        if let Some(name) = msg.strip_prefix("missing field `").and_then(|m| m.strip_suffix('`')) {
+            let field = if path == "." { name.to_string() } else { format!("{path}.{name}") };
+            return ApiError::invalid(field, "is required");
+        }
+        let field = if path == "." { "body".to_string() } else { path };
         ApiError::invalid(field, msg)
     })
 }

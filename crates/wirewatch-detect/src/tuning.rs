@@ -82,7 +82,10 @@ pub struct CompiledRule {
     properties: Vec<PropertyMatcher>,
 }
 
-fn values_of(field: &str, v: Option<&wirewatch_model::rule::OneOrManyStr>) -> Result<Vec<String>, String> {
+fn values_of(
+    field: &str,
+    v: Option<&wirewatch_model::rule::OneOrManyStr>,
+) -> Result<Vec<String>, String> {
     let vals: Vec<String> = v
         .map(|v| v.values().into_iter().map(str::to_string).collect())
         .unwrap_or_default();
@@ -92,7 +95,10 @@ fn values_of(field: &str, v: Option<&wirewatch_model::rule::OneOrManyStr>) -> Re
     Ok(vals)
 }
 
-fn compile_participant(side: &str, p: &RuleParticipant) -> Result<ParticipantMatcher, (String, String)> {
+fn compile_participant(
+    side: &str,
+    p: &RuleParticipant,
+) -> Result<ParticipantMatcher, (String, String)> {
     let err = |field: &str, msg: String| (format!("{side}.{field}"), msg);
     let HidingParticipant {
         object_type,
@@ -106,24 +112,43 @@ fn compile_participant(side: &str, p: &RuleParticipant) -> Result<ParticipantMat
         RuleParticipant::Any => return Ok(ParticipantMatcher::Any),
         RuleParticipant::Object(o) => o,
     };
-    let id = |name: &str| object_id.ok_or_else(|| err("object_id", format!("is required when object_type is \"{name}\"")));
+    let id = |name: &str| {
+        object_id.ok_or_else(|| {
+            err(
+                "object_id",
+                format!("is required when object_type is \"{name}\""),
+            )
+        })
+    };
     Ok(match object_type {
         HidingObjectType::Device => ParticipantMatcher::Device(id("device")?),
         HidingObjectType::DeviceGroup => ParticipantMatcher::DeviceGroup(id("device_group")?),
-        HidingObjectType::NetworkLocality => ParticipantMatcher::NetworkLocality(id("network_locality")?),
+        HidingObjectType::NetworkLocality => {
+            ParticipantMatcher::NetworkLocality(id("network_locality")?)
+        }
         HidingObjectType::Ipaddr => {
-            let vals = values_of("object_value", object_value.as_ref()).map_err(|m| err("object_value", m))?;
+            let vals = values_of("object_value", object_value.as_ref())
+                .map_err(|m| err("object_value", m))?;
             let mut nets = Vec::new();
             for v in vals {
                 nets.push(parse_net(&v).ok_or_else(|| {
-                    err("object_value", format!("\"{v}\" is not an IP address or CIDR block"))
+                    err(
+                        "object_value",
+                        format!("\"{v}\" is not an IP address or CIDR block"),
+                    )
                 })?);
             }
             ParticipantMatcher::Nets(nets)
         }
-        HidingObjectType::LocalityType => ParticipantMatcher::Locality(
-            object_locality.ok_or_else(|| err("object_locality", "is required when object_type is \"locality_type\" (internal or external)".into()))?,
-        ),
+        HidingObjectType::LocalityType => {
+            ParticipantMatcher::Locality(object_locality.ok_or_else(|| {
+                err(
+                    "object_locality",
+                    "is required when object_type is \"locality_type\" (internal or external)"
+                        .into(),
+                )
+            })?)
+        }
         HidingObjectType::Hostname => ParticipantMatcher::Hostnames(
             values_of("object_hostname", object_hostname.as_ref())
                 .map_err(|m| err("object_hostname", m))?
@@ -132,15 +157,19 @@ fn compile_participant(side: &str, p: &RuleParticipant) -> Result<ParticipantMat
                 .collect(),
         ),
         HidingObjectType::ScannerService => {
-            let vals = values_of("object_scanner", object_scanner.as_ref()).map_err(|m| err("object_scanner", m))?;
+            let vals = values_of("object_scanner", object_scanner.as_ref())
+                .map_err(|m| err("object_scanner", m))?;
             if vals.iter().any(|v| v.eq_ignore_ascii_case("any")) {
                 ParticipantMatcher::Scanners(None)
             } else {
-                ParticipantMatcher::Scanners(Some(vals.into_iter().map(|v| v.to_lowercase()).collect()))
+                ParticipantMatcher::Scanners(Some(
+                    vals.into_iter().map(|v| v.to_lowercase()).collect(),
+                ))
             }
         }
         HidingObjectType::Username => ParticipantMatcher::Usernames(
-            values_of("object_username", object_username.as_ref()).map_err(|m| err("object_username", m))?,
+            values_of("object_username", object_username.as_ref())
+                .map_err(|m| err("object_username", m))?,
         ),
     })
 }
@@ -169,15 +198,27 @@ fn compile_test(
         }
     }
     let s = scalar_string(v).ok_or_else(|| {
-        (field.to_string(), format!("must be a string, number or boolean, found {v}"))
+        (
+            field.to_string(),
+            format!("must be a string, number or boolean, found {v}"),
+        )
     })?;
     if regex {
-        let pattern = if anchored { format!("^(?:{s})$") } else { s.clone() };
+        let pattern = if anchored {
+            format!("^(?:{s})$")
+        } else {
+            s.clone()
+        };
         let re = RegexBuilder::new(&pattern)
             .case_insensitive(!case_sensitive)
             .size_limit(1 << 20)
             .build()
-            .map_err(|e| (field.to_string(), format!("\"{s}\" is not a valid regular expression: {e}")))?;
+            .map_err(|e| {
+                (
+                    field.to_string(),
+                    format!("\"{s}\" is not a valid regular expression: {e}"),
+                )
+            })?;
         return Ok(StringTest::Regex(re));
     }
     Ok(if case_sensitive {
@@ -190,16 +231,30 @@ fn compile_test(
 fn compile_property(i: usize, f: &PropertyFilter) -> Result<PropertyMatcher, (String, String)> {
     let field = format!("properties[{i}].operand");
     if f.property.is_empty() {
-        return Err((format!("properties[{i}].property"), "must not be empty".into()));
+        return Err((
+            format!("properties[{i}].property"),
+            "must not be empty".into(),
+        ));
     }
-    let is_match_op = matches!(f.operator, PropertyOperator::Match | PropertyOperator::NotMatch);
+    let is_match_op = matches!(
+        f.operator,
+        PropertyOperator::Match | PropertyOperator::NotMatch
+    );
     let (values, is_regex, case_sensitive): (Vec<&Value>, bool, bool) = match &f.operand {
-        Operand::Object { value, is_regex, case_sensitive } => {
+        Operand::Object {
+            value,
+            is_regex,
+            case_sensitive,
+        } => {
             let vals = match value {
                 Value::Array(a) => a.iter().collect(),
                 v => vec![v],
             };
-            (vals, is_regex.unwrap_or(false) || is_match_op, case_sensitive.unwrap_or(true))
+            (
+                vals,
+                is_regex.unwrap_or(false) || is_match_op,
+                case_sensitive.unwrap_or(true),
+            )
         }
         Operand::List(l) => (l.iter().collect(), is_match_op, true),
         Operand::Plain(v) => (vec![v], is_match_op, true),
@@ -248,7 +303,9 @@ impl PropertyMatcher {
             Some(Value::Array(a)) => a.iter().collect(),
             Some(v) => vec![v],
         };
-        let any = elems.iter().any(|e| self.tests.iter().any(|t| t.matches(e)));
+        let any = elems
+            .iter()
+            .any(|e| self.tests.iter().any(|t| t.matches(e)));
         match self.operator {
             PropertyOperator::Eq | PropertyOperator::Match | PropertyOperator::In => any,
             PropertyOperator::Ne | PropertyOperator::NotMatch => !any,
@@ -259,17 +316,27 @@ impl PropertyMatcher {
 impl ParticipantMatcher {
     fn matches(&self, p: &Participant, ctx: &dyn MatchContext) -> bool {
         let ip = || p.ip().and_then(|s| s.parse::<IpAddr>().ok());
-        let device = || (p.object_type == ParticipantKind::Device).then_some(p.object_id).flatten();
+        let device = || {
+            (p.object_type == ParticipantKind::Device)
+                .then_some(p.object_id)
+                .flatten()
+        };
         match self {
             ParticipantMatcher::Any => true,
             ParticipantMatcher::Device(id) => device() == Some(*id),
-            ParticipantMatcher::DeviceGroup(g) => device().is_some_and(|d| ctx.in_device_group(*g, d)),
-            ParticipantMatcher::Nets(nets) => ip().is_some_and(|ip| nets.iter().any(|n| n.contains(&ip))),
+            ParticipantMatcher::DeviceGroup(g) => {
+                device().is_some_and(|d| ctx.in_device_group(*g, d))
+            }
+            ParticipantMatcher::Nets(nets) => {
+                ip().is_some_and(|ip| nets.iter().any(|n| n.contains(&ip)))
+            }
             ParticipantMatcher::Locality(l) => {
                 let external = ip().map(|ip| ctx.is_external(ip)).unwrap_or(p.external);
                 external == (*l == LocalityType::External)
             }
-            ParticipantMatcher::NetworkLocality(id) => ip().is_some_and(|ip| ctx.in_locality(*id, ip)),
+            ParticipantMatcher::NetworkLocality(id) => {
+                ip().is_some_and(|ip| ctx.in_locality(*id, ip))
+            }
             ParticipantMatcher::Hostnames(h) => p.hostname.as_deref().is_some_and(|name| {
                 let name = name.trim_end_matches('.').to_ascii_lowercase();
                 h.contains(&name)
@@ -286,7 +353,11 @@ impl ParticipantMatcher {
     fn matches_role(&self, det: &Detection, role: Role, ctx: &dyn MatchContext) -> bool {
         match self {
             ParticipantMatcher::Any => true,
-            m => det.participants.iter().filter(|p| p.role == role).any(|p| m.matches(p, ctx)),
+            m => det
+                .participants
+                .iter()
+                .filter(|p| p.role == role)
+                .any(|p| m.matches(p, ctx)),
         }
     }
 
@@ -318,8 +389,14 @@ impl CompiledRule {
     /// Whether the rule hides the detection.
     pub fn matches(&self, det: &Detection, ctx: &dyn MatchContext) -> bool {
         let type_ok = match self.detection_type.as_str() {
-            "all_security" => det.categories.iter().any(|c| c == "sec" || c.starts_with("sec.")),
-            "all_performance" => det.categories.iter().any(|c| c == "perf" || c.starts_with("perf.")),
+            "all_security" => det
+                .categories
+                .iter()
+                .any(|c| c == "sec" || c.starts_with("sec.")),
+            "all_performance" => det
+                .categories
+                .iter()
+                .any(|c| c == "perf" || c.starts_with("perf.")),
             t => det.kind == t,
         };
         type_ok
@@ -331,7 +408,11 @@ impl CompiledRule {
     /// The participants of a matching detection that the rule singles out
     /// (for `participants_hidden`): the offenders and victims it names, or
     /// every participant when both sides are "Any".
-    pub fn hidden_participants<'a>(&self, det: &'a Detection, ctx: &dyn MatchContext) -> Vec<&'a Participant> {
+    pub fn hidden_participants<'a>(
+        &self,
+        det: &'a Detection,
+        ctx: &dyn MatchContext,
+    ) -> Vec<&'a Participant> {
         det.participants
             .iter()
             .filter(|p| {

@@ -15,7 +15,7 @@ pub enum InvestigationStatus {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Assessment {
-    UndecidedBenign,
+    Undecided,
     BenignTruePositive,
     MaliciousTruePositive,
     FalsePositive,
@@ -32,6 +32,8 @@ pub struct Investigation {
     pub assessment: Option<Assessment>,
     pub assignee: Option<String>,
     pub created_by: String,
+    /// Who last changed the investigation.
+    pub last_interaction_by: String,
     pub creation_time: i64,
     pub update_time: i64,
     pub last_interaction_time: i64,
@@ -40,7 +42,11 @@ pub struct Investigation {
     /// Latest end time of its detections.
     pub end_time: Option<i64>,
     pub is_user_created: bool,
+    /// Ids of the detections in the investigation.
     pub detections: Vec<u64>,
+    /// Link to the investigation (filled at read time).
+    #[serde(default)]
+    pub url: Option<String>,
 }
 
 /// Body of `POST /investigations`.
@@ -57,8 +63,9 @@ pub struct NewInvestigation {
     pub assessment: Option<Assessment>,
     #[serde(default)]
     pub assignee: Option<String>,
-    #[serde(default)]
-    pub detections: Vec<u64>,
+    /// Detection ids (the real product's request name).
+    #[serde(default, alias = "detections")]
+    pub event_ids: Vec<u64>,
 }
 
 /// Body of `PATCH /investigations/{id}`.
@@ -76,8 +83,13 @@ pub struct InvestigationPatch {
     pub assessment: Option<Option<Assessment>>,
     #[serde(default, deserialize_with = "crate::detection::nullable")]
     pub assignee: Option<Option<String>>,
+    /// Replaces the whole list of detections (the real product's semantics).
+    #[serde(default)]
+    pub event_ids: Option<Vec<u64>>,
+    /// wirewatch extension: add detections without resending the list.
     #[serde(default)]
     pub detections_to_add: Vec<u64>,
+    /// wirewatch extension: remove detections without resending the list.
     #[serde(default)]
     pub detections_to_remove: Vec<u64>,
 }

@@ -176,6 +176,9 @@ pub struct NewUser {
     pub granted_roles: Roles,
     #[serde(rename = "type", default)]
     pub kind: Option<UserType>,
+    /// Also create an API key for the user and return it (once).
+    #[serde(default)]
+    pub create_apikey: Option<bool>,
 }
 
 /// Body of `PATCH /users/{username}`.

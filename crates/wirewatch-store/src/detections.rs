@@ -6,7 +6,8 @@ use std::collections::HashSet;
 use std::net::IpAddr;
 use wirewatch_detect::MatchContext;
 use wirewatch_model::detection::{
-    Detection, DetectionPatch, NewDetection, Note, Participant, ParticipantKind, Status, TicketPatch,
+    Detection, DetectionPatch, NewDetection, Note, Participant, ParticipantKind, Status,
+    TicketPatch,
 };
 use wirewatch_model::{now_ms, Error};
 
@@ -27,8 +28,12 @@ impl Visibility {
     pub(crate) fn clause(self) -> Option<&'static str> {
         match (self.security, self.performance) {
             (true, true) => None,
-            (true, false) => Some("d.id IN (SELECT detection_id FROM detection_categories WHERE category = 'sec')"),
-            (false, true) => Some("d.id IN (SELECT detection_id FROM detection_categories WHERE category = 'perf')"),
+            (true, false) => Some(
+                "d.id IN (SELECT detection_id FROM detection_categories WHERE category = 'sec')",
+            ),
+            (false, true) => Some(
+                "d.id IN (SELECT detection_id FROM detection_categories WHERE category = 'perf')",
+            ),
             (false, false) => Some("0"),
         }
     }
@@ -52,9 +57,11 @@ pub(crate) fn from_doc(doc: &str) -> Result<Detection> {
 
 pub(crate) fn load(conn: &Connection, id: u64) -> Result<Option<(Detection, Option<u64>)>> {
     let row = conn
-        .query_row("SELECT doc, hidden_by FROM detections WHERE id = ?1", [id], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, Option<u64>>(1)?))
-        })
+        .query_row(
+            "SELECT doc, hidden_by FROM detections WHERE id = ?1",
+            [id],
+            |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<u64>>(1)?)),
+        )
         .optional()?;
     row.map(|(doc, h)| Ok((from_doc(&doc)?, h))).transpose()
 }
@@ -119,16 +126,47 @@ impl Store {
     /// Record a new detection (from the sensor, a trigger or `POST /detections`).
     /// Tuning rules are applied before it is stored.
     pub fn create_detection(&self, new: NewDetection) -> Result<Detection> {
-        let format = self
-            .format(&new.kind, false)?
-            .ok_or_else(|| Error::invalid("type", format!("\"{}\" is not a detection type; see GET /api/v1/detections/formats", new.kind)))?;
+        let prepared = self.prepare_detection(new)?;
+        let det = self.write(|tx| self.insert_detection(tx, prepared))?;
+        Ok(self.decorate(det))
+    }
+
+    /// Record many detections in one transaction (all or none).
+    pub fn create_detections(&self, batch: Vec<NewDetection>) -> Result<Vec<u64>> {
+        let prepared = batch
+            .into_iter()
+            .map(|n| self.prepare_detection(n))
+            .collect::<Result<Vec<_>>>()?;
+        self.write(|tx| {
+            prepared
+                .into_iter()
+                .map(|p| self.insert_detection(tx, p).map(|d| d.id))
+                .collect()
+        })
+    }
+
+    /// Validate a new detection and resolve its format and hiding rule.
+    fn prepare_detection(&self, new: NewDetection) -> Result<(Detection, Option<rules::LiveRule>)> {
+        let format = self.format(&new.kind, false)?.ok_or_else(|| {
+            Error::invalid(
+                "type",
+                format!(
+                    "\"{}\" is not a detection type; see GET /api/v1/detections/formats",
+                    new.kind
+                ),
+            )
+        })?;
         if let Some(r) = new.risk_score {
             if r > 100 {
                 return Err(Error::invalid("risk_score", "must be between 0 and 100").into());
             }
         }
         if new.status == Some(Status::New) && !self.ticketing().external_ticketing_enabled {
-            return Err(Error::invalid("status", "\"new\" requires third-party ticket tracking (PATCH /api/v1/extrahop/ticketing)").into());
+            return Err(Error::invalid(
+                "status",
+                "\"new\" requires third-party ticket tracking (PATCH /api/v1/extrahop/ticketing)",
+            )
+            .into());
         }
         if new.participants.len() > 1000 {
             return Err(Error::invalid("participants", "at most 1000 participants").into());
@@ -148,19 +186,34 @@ impl Store {
                 None => None,
             };
             let object_value = match (p.object_type, p.object_value.as_deref()) {
-                (ParticipantKind::Ipaddr, Some(v)) => Some(validate_ip(&f("object_value"), v)?.to_string()),
+                (ParticipantKind::Ipaddr, Some(v)) => {
+                    Some(validate_ip(&f("object_value"), v)?.to_string())
+                }
                 (ParticipantKind::Ipaddr, None) => {
-                    return Err(Error::invalid(f("object_value"), "is required when object_type is \"ipaddr\"").into())
+                    return Err(Error::invalid(
+                        f("object_value"),
+                        "is required when object_type is \"ipaddr\"",
+                    )
+                    .into())
                 }
                 (_, v) => v.map(str::to_string),
             };
             if p.object_type != ParticipantKind::Ipaddr && p.object_id.is_none() {
-                return Err(Error::invalid(f("object_id"), "is required when object_type is \"device\" or \"application\"").into());
+                return Err(Error::invalid(
+                    f("object_id"),
+                    "is required when object_type is \"device\" or \"application\"",
+                )
+                .into());
             }
-            let ip = object_value.clone().filter(|_| p.object_type == ParticipantKind::Ipaddr).or(ipaddr.clone());
-            let external = p
-                .external
-                .unwrap_or_else(|| ip.as_deref().and_then(|s| s.parse().ok()).is_some_and(|ip| self.is_external(ip)));
+            let ip = object_value
+                .clone()
+                .filter(|_| p.object_type == ParticipantKind::Ipaddr)
+                .or(ipaddr.clone());
+            let external = p.external.unwrap_or_else(|| {
+                ip.as_deref()
+                    .and_then(|s| s.parse().ok())
+                    .is_some_and(|ip| self.is_external(ip))
+            });
             participants.push(Participant {
                 id: 0,
                 object_type: p.object_type,
@@ -179,13 +232,15 @@ impl Store {
             Some(c) if !c.is_empty() => c,
             _ => format.categories.clone(),
         };
-        let mut det = Detection {
+        let det = Detection {
             id: 0,
             appliance_id: 0,
             assignee: new.assignee.filter(|a| !a.is_empty()),
             categories,
             create_time: now,
-            description: new.description.unwrap_or_else(|| format.description.clone()),
+            description: new
+                .description
+                .unwrap_or_else(|| format.description.clone()),
             end_time: new.end_time,
             is_user_created: new.is_user_created,
             mitre_tactics: wirewatch_detect::mitre::tactics(&format.mitre_categories),
@@ -201,18 +256,29 @@ impl Store {
             status: new.status,
             ticket_id: new.ticket_id.filter(|t| !t.is_empty()),
             ticket_url: None,
-            title: new.title.filter(|t| !t.is_empty()).unwrap_or_else(|| format.display_name.clone()),
+            title: new
+                .title
+                .filter(|t| !t.is_empty())
+                .unwrap_or_else(|| format.display_name.clone()),
             kind: new.kind,
             update_time: now,
             url: None,
         };
-        let live = self.inner.cache.read().rules.clone();
-        let hiding = live
-            .iter()
+        // Clone the (small) rule list: matching re-enters the cache for localities.
+        let rules = self.inner.cache.read().rules.clone();
+        let hiding = rules
+            .into_iter()
             .filter(|r| r.rule.active(now))
-            .find(|r| r.compiled.matches(&det, self))
-            .cloned();
-        let det = self.write(|tx| {
+            .find(|r| r.compiled.matches(&det, self));
+        Ok((det, hiding))
+    }
+
+    fn insert_detection(
+        &self,
+        tx: &Transaction<'_>,
+        (mut det, hiding): (Detection, Option<rules::LiveRule>),
+    ) -> Result<Detection> {
+        {
             let n = det.participants.len() as u64;
             if n > 0 {
                 let first = schema::next_counter(tx, "participant_id", n)?;
@@ -232,14 +298,18 @@ impl Store {
             if let Some(rule) = &hiding {
                 rules::hide(tx, rule, &det, self)?;
             }
-            Ok(det)
-        })?;
-        Ok(self.decorate(det))
+        }
+        Ok(det)
     }
 
     /// Fill the fields computed at read time.
     pub fn decorate(&self, mut d: Detection) -> Detection {
-        d.ticket_url = self.inner.cache.read().ticketing.ticket_url(d.ticket_id.as_deref());
+        d.ticket_url = self
+            .inner
+            .cache
+            .read()
+            .ticketing
+            .ticket_url(d.ticket_id.as_deref());
         d
     }
 
@@ -317,13 +387,16 @@ impl Store {
         }
         self.write(|tx| {
             let ids: Vec<u64> = {
-                let mut stmt = tx.prepare("SELECT id FROM detections WHERE ticket_id = ?1 ORDER BY id")?;
+                let mut stmt =
+                    tx.prepare("SELECT id FROM detections WHERE ticket_id = ?1 ORDER BY id")?;
                 let rows = stmt.query_map([&patch.ticket_id], |r| r.get(0))?;
                 rows.collect::<rusqlite::Result<_>>()?
             };
             let now = now_ms();
             for id in &ids {
-                let Some((mut d, _)) = load(tx, *id)? else { continue };
+                let Some((mut d, _)) = load(tx, *id)? else {
+                    continue;
+                };
                 if let Some(a) = &patch.assignee {
                     d.assignee = a.clone().filter(|a| !a.is_empty());
                 }
@@ -347,13 +420,17 @@ impl Store {
                 return Ok(None);
             }
             let n = c
-                .query_row("SELECT author, note, update_time FROM notes WHERE detection_id = ?1", [id], |r| {
-                    Ok(Note {
-                        author: r.get(0)?,
-                        note: r.get(1)?,
-                        update_time: r.get(2)?,
-                    })
-                })
+                .query_row(
+                    "SELECT author, note, update_time FROM notes WHERE detection_id = ?1",
+                    [id],
+                    |r| {
+                        Ok(Note {
+                            author: r.get(0)?,
+                            note: r.get(1)?,
+                            update_time: r.get(2)?,
+                        })
+                    },
+                )
                 .optional()?;
             Ok(Some(n.unwrap_or(Note {
                 author: None,
@@ -388,12 +465,20 @@ impl Store {
             if load(tx, id)?.is_none() {
                 return Ok(None);
             }
-            Ok(Some(tx.execute("DELETE FROM notes WHERE detection_id = ?1", [id])? > 0))
+            Ok(Some(
+                tx.execute("DELETE FROM notes WHERE detection_id = ?1", [id])? > 0,
+            ))
         })
     }
 
     /// Detections sharing a participant with `id`, overlapping `[from, until]`.
-    pub fn related(&self, id: u64, from: Option<i64>, until: Option<i64>, vis: Visibility) -> Result<Option<Vec<Detection>>> {
+    pub fn related(
+        &self,
+        id: u64,
+        from: Option<i64>,
+        until: Option<i64>,
+        vis: Visibility,
+    ) -> Result<Option<Vec<Detection>>> {
         let out = self.read(|c| {
             let Some((det, _)) = load(c, id)? else {
                 return Ok(None);
@@ -435,12 +520,15 @@ impl Store {
 
 /// Fill the category and participant index tables for a new detection.
 fn index_detection(tx: &Transaction<'_>, d: &Detection) -> Result<()> {
-    let mut cat = tx.prepare_cached("INSERT OR IGNORE INTO detection_categories(category, detection_id) VALUES(?1, ?2)")?;
+    let mut cat = tx.prepare_cached(
+        "INSERT OR IGNORE INTO detection_categories(category, detection_id) VALUES(?1, ?2)",
+    )?;
     for c in &d.categories {
         cat.execute(params![c, d.id])?;
     }
-    let mut part =
-        tx.prepare_cached("INSERT OR IGNORE INTO detection_participants(object_key, detection_id) VALUES(?1, ?2)")?;
+    let mut part = tx.prepare_cached(
+        "INSERT OR IGNORE INTO detection_participants(object_key, detection_id) VALUES(?1, ?2)",
+    )?;
     for p in &d.participants {
         part.execute(params![p.object_key(), d.id])?;
     }
@@ -454,7 +542,12 @@ impl MatchContext for Store {
         let best = cache
             .localities
             .iter()
-            .flat_map(|l| l.nets.iter().filter(|n| n.contains(&ip)).map(move |n| (n.prefix_len(), l.external)))
+            .flat_map(|l| {
+                l.nets
+                    .iter()
+                    .filter(|n| n.contains(&ip))
+                    .map(move |n| (n.prefix_len(), l.external))
+            })
             .max_by_key(|(len, _)| *len);
         match best {
             Some((_, external)) => external,
@@ -464,7 +557,10 @@ impl MatchContext for Store {
 
     fn in_locality(&self, id: u64, ip: IpAddr) -> bool {
         let cache = self.inner.cache.read();
-        cache.localities.iter().any(|l| l.id == id && l.nets.iter().any(|n| n.contains(&ip)))
+        cache
+            .localities
+            .iter()
+            .any(|l| l.id == id && l.nets.iter().any(|n| n.contains(&ip)))
     }
 
     fn in_device_group(&self, _group_id: u64, _device_id: u64) -> bool {

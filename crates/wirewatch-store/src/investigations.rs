@@ -3,21 +3,28 @@
 use crate::detections;
 use crate::{Result, Store};
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
-use wirewatch_model::investigation::{Investigation, InvestigationPatch, InvestigationStatus, NewInvestigation};
+use wirewatch_model::investigation::{
+    Investigation, InvestigationPatch, InvestigationStatus, NewInvestigation,
+};
 use wirewatch_model::{now_ms, Error};
 
 /// Most detections one investigation may hold.
 pub const MAX_DETECTIONS: usize = 1_000;
 
 fn load(conn: &Connection, id: u64) -> Result<Option<Investigation>> {
-    let doc: Option<String> =
-        conn.query_row("SELECT doc FROM investigations WHERE id = ?1", [id], |r| r.get(0)).optional()?;
+    let doc: Option<String> = conn
+        .query_row("SELECT doc FROM investigations WHERE id = ?1", [id], |r| {
+            r.get(0)
+        })
+        .optional()?;
     let Some(doc) = doc else { return Ok(None) };
     let mut inv: Investigation = serde_json::from_str(&doc)?;
     let mut stmt = conn.prepare_cached(
         "SELECT detection_id FROM investigation_detections WHERE investigation_id = ?1 ORDER BY detection_id",
     )?;
-    inv.detections = stmt.query_map([id], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+    inv.detections = stmt
+        .query_map([id], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
     // The time span covers its detections.
     let span: (Option<i64>, Option<i64>, i64) = conn.query_row(
         "SELECT min(d.start_time), max(coalesce(d.end_time, d.update_time)), count(d.id) FROM investigation_detections i
@@ -35,24 +42,38 @@ fn load(conn: &Connection, id: u64) -> Result<Option<Investigation>> {
 fn save(tx: &Connection, inv: &Investigation) -> Result<()> {
     let mut doc = inv.clone();
     doc.detections.clear();
-    tx.execute("UPDATE investigations SET doc = ?2 WHERE id = ?1", params![inv.id, serde_json::to_string(&doc)?])?;
+    tx.execute(
+        "UPDATE investigations SET doc = ?2 WHERE id = ?1",
+        params![inv.id, serde_json::to_string(&doc)?],
+    )?;
     Ok(())
 }
 
 fn add_detections(tx: &Transaction<'_>, id: u64, field: &str, ids: &[u64]) -> Result<()> {
     for (i, d) in ids.iter().enumerate() {
         if detections::load(tx, *d)?.is_none() {
-            return Err(Error::invalid(format!("{field}[{i}]"), format!("detection {d} does not exist")).into());
+            return Err(Error::invalid(
+                format!("{field}[{i}]"),
+                format!("detection {d} does not exist"),
+            )
+            .into());
         }
         tx.execute(
             "INSERT OR IGNORE INTO investigation_detections(investigation_id, detection_id) VALUES(?1, ?2)",
             params![id, d],
         )?;
     }
-    let n: usize =
-        tx.query_row("SELECT count(*) FROM investigation_detections WHERE investigation_id = ?1", [id], |r| r.get(0))?;
+    let n: usize = tx.query_row(
+        "SELECT count(*) FROM investigation_detections WHERE investigation_id = ?1",
+        [id],
+        |r| r.get(0),
+    )?;
     if n > MAX_DETECTIONS {
-        return Err(Error::invalid(field, format!("an investigation holds at most {MAX_DETECTIONS} detections")).into());
+        return Err(Error::invalid(
+            field,
+            format!("an investigation holds at most {MAX_DETECTIONS} detections"),
+        )
+        .into());
     }
     Ok(())
 }
@@ -75,7 +96,9 @@ impl Store {
                 let rows = stmt.query_map([], |r| r.get(0))?;
                 rows.collect::<rusqlite::Result<_>>()?
             };
-            ids.into_iter().filter_map(|id| load(c, id).transpose()).collect()
+            ids.into_iter()
+                .filter_map(|id| load(c, id).transpose())
+                .collect()
         })
     }
 
@@ -84,7 +107,10 @@ impl Store {
     }
 
     /// Investigations that hold a detection; `None` when the detection does not exist.
-    pub fn detection_investigations(&self, detection_id: u64) -> Result<Option<Vec<Investigation>>> {
+    pub fn detection_investigations(
+        &self,
+        detection_id: u64,
+    ) -> Result<Option<Vec<Investigation>>> {
         self.read(|c| {
             if detections::load(c, detection_id)?.is_none() {
                 return Ok(None);
@@ -100,7 +126,11 @@ impl Store {
         })
     }
 
-    pub fn create_investigation(&self, new: NewInvestigation, author: &str) -> Result<Investigation> {
+    pub fn create_investigation(
+        &self,
+        new: NewInvestigation,
+        author: &str,
+    ) -> Result<Investigation> {
         validate_name(&new.name)?;
         let now = now_ms();
         let id = self.write(|tx| {
@@ -115,6 +145,7 @@ impl Store {
                 assessment: new.assessment,
                 assignee: new.assignee.clone().filter(|a| !a.is_empty()),
                 created_by: author.to_string(),
+                last_interaction_by: author.to_string(),
                 creation_time: now,
                 update_time: now,
                 last_interaction_time: now,
@@ -122,15 +153,22 @@ impl Store {
                 end_time: None,
                 is_user_created: true,
                 detections: Vec::new(),
+                url: None,
             };
             save(tx, &inv)?;
-            add_detections(tx, id, "detections", &new.detections)?;
+            add_detections(tx, id, "event_ids", &new.event_ids)?;
             Ok(id)
         })?;
-        self.investigation(id)?.ok_or_else(|| Error::internal("investigation vanished").into())
+        self.investigation(id)?
+            .ok_or_else(|| Error::internal("investigation vanished").into())
     }
 
-    pub fn update_investigation(&self, id: u64, patch: InvestigationPatch) -> Result<Option<Investigation>> {
+    pub fn update_investigation(
+        &self,
+        id: u64,
+        patch: InvestigationPatch,
+        author: &str,
+    ) -> Result<Option<Investigation>> {
         if let Some(n) = &patch.name {
             validate_name(n)?;
         }
@@ -157,7 +195,12 @@ impl Store {
             let now = now_ms();
             inv.update_time = now.max(inv.update_time + 1);
             inv.last_interaction_time = inv.update_time;
+            inv.last_interaction_by = author.to_string();
             save(tx, &inv)?;
+            if let Some(ids) = &patch.event_ids {
+                tx.execute("DELETE FROM investigation_detections WHERE investigation_id = ?1", [id])?;
+                add_detections(tx, id, "event_ids", ids)?;
+            }
             add_detections(tx, id, "detections_to_add", &patch.detections_to_add)?;
             for d in &patch.detections_to_remove {
                 tx.execute(
@@ -175,7 +218,10 @@ impl Store {
 
     pub fn delete_investigation(&self, id: u64) -> Result<bool> {
         Ok(self.write(|tx| {
-            tx.execute("DELETE FROM investigation_detections WHERE investigation_id = ?1", [id])?;
+            tx.execute(
+                "DELETE FROM investigation_detections WHERE investigation_id = ?1",
+                [id],
+            )?;
             Ok(tx.execute("DELETE FROM investigations WHERE id = ?1", [id])?)
         })? > 0)
     }

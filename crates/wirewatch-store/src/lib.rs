@@ -21,9 +21,9 @@ mod users;
 
 pub use audit::AuditEntry;
 pub use detections::{DetectionPage, Visibility};
+pub use error::{Result, StoreError};
 pub use formats::FormatInput;
 pub use observations::StoredObservation;
-pub use error::{Result, StoreError};
 pub use users::{AuthUser, SETUP_USERNAME};
 
 use parking_lot::{Mutex, RwLock};
@@ -98,7 +98,11 @@ impl Store {
         configure(&writer, opts.durability)?;
         schema::migrate(&mut writer)?;
         let n = if opts.readers == 0 {
-            std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2).max(2) * 2
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(2)
+                .max(2)
+                * 2
         } else {
             opts.readers
         };
@@ -106,7 +110,9 @@ impl Store {
         for _ in 0..n {
             let c = Connection::open_with_flags(
                 &path,
-                OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI,
+                OpenFlags::SQLITE_OPEN_READ_ONLY
+                    | OpenFlags::SQLITE_OPEN_NO_MUTEX
+                    | OpenFlags::SQLITE_OPEN_URI,
             )?;
             c.busy_timeout(std::time::Duration::from_secs(10))?;
             c.pragma_update(None, "cache_size", -32768)?;
@@ -135,7 +141,10 @@ impl Store {
         let conn = match conn {
             Some(c) => c,
             None => {
-                let c = Connection::open_with_flags(&self.inner.path, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+                let c = Connection::open_with_flags(
+                    &self.inner.path,
+                    OpenFlags::SQLITE_OPEN_READ_ONLY,
+                )?;
                 c.busy_timeout(std::time::Duration::from_secs(10))?;
                 c
             }

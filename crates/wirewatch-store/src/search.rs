@@ -4,12 +4,14 @@ use crate::detections::{from_doc, DetectionPage, Visibility};
 use crate::{Result, Store};
 use rusqlite::types::Value as Sql;
 use wirewatch_model::detection::{
-    Direction, DetectionSearch, ResolutionFilter, SortKey, StatusFilter, SORTABLE_FIELDS,
+    DetectionSearch, Direction, ResolutionFilter, SortKey, StatusFilter, SORTABLE_FIELDS,
 };
 use wirewatch_model::Error;
 
-/// Largest page a search returns (and the default).
-pub const MAX_LIMIT: i64 = 10_000;
+/// Largest page a search returns (as the real product).
+pub const MAX_LIMIT: i64 = 20_000;
+/// Page size when the request names none (as the real product).
+pub const DEFAULT_LIMIT: i64 = 1_000;
 
 struct Query {
     clauses: Vec<String>,
@@ -70,7 +72,11 @@ fn order_by(sort: Option<Vec<SortKey>>) -> Result<String> {
         if !SORTABLE_FIELDS.contains(&k.field.as_str()) {
             return Err(Error::invalid(
                 format!("sort[{i}].field"),
-                format!("\"{}\" is not a sortable detection field; use one of {}", k.field, SORTABLE_FIELDS.join(", ")),
+                format!(
+                    "\"{}\" is not a sortable detection field; use one of {}",
+                    k.field,
+                    SORTABLE_FIELDS.join(", ")
+                ),
             )
             .into());
         }
@@ -89,8 +95,13 @@ fn order_by(sort: Option<Vec<SortKey>>) -> Result<String> {
 
 impl Store {
     /// Search detections. `me` is the caller's username (for `.me`).
-    pub fn search_detections(&self, s: DetectionSearch, me: &str, vis: Visibility) -> Result<DetectionPage> {
-        let limit = non_negative("limit", s.limit)?.unwrap_or(MAX_LIMIT);
+    pub fn search_detections(
+        &self,
+        s: DetectionSearch,
+        me: &str,
+        vis: Visibility,
+    ) -> Result<DetectionPage> {
+        let limit = non_negative("limit", s.limit)?.unwrap_or(DEFAULT_LIMIT);
         if limit > MAX_LIMIT {
             return Err(Error::invalid("limit", format!("must be at most {MAX_LIMIT}")).into());
         }
@@ -125,7 +136,11 @@ impl Store {
             }
             if let Some(t) = f.ticket_id {
                 let none = t.iter().any(|x| x == ".none");
-                q.in_or_null("d.ticket_id", t.into_iter().filter(|x| x != ".none").collect(), none);
+                q.in_or_null(
+                    "d.ticket_id",
+                    t.into_iter().filter(|x| x != ".none").collect(),
+                    none,
+                );
             }
             if let Some(st) = f.status {
                 let none = st.contains(&StatusFilter::Open);
@@ -176,7 +191,11 @@ impl Store {
             let v = q.value(Sql::Integer(until));
             q.push(format!("d.start_time <= {v}"));
         }
-        for (col, val) in [("mod_time", s.mod_time), ("create_time", s.create_time), ("update_time", s.update_time)] {
+        for (col, val) in [
+            ("mod_time", s.mod_time),
+            ("create_time", s.create_time),
+            ("update_time", s.update_time),
+        ] {
             if let Some(t) = val {
                 let v = q.value(Sql::Integer(t));
                 q.push(format!("d.{col} >= {v}"));
@@ -192,7 +211,9 @@ impl Store {
         let cols = if id_only { "d.id" } else { "d.doc" };
         let lim = q.value(Sql::Integer(limit));
         let off = q.value(Sql::Integer(offset));
-        let sql = format!("SELECT {cols} FROM detections d {where_} ORDER BY {order} LIMIT {lim} OFFSET {off}");
+        let sql = format!(
+            "SELECT {cols} FROM detections d {where_} ORDER BY {order} LIMIT {lim} OFFSET {off}"
+        );
         let page = self.read(|c| {
             let mut stmt = c.prepare_cached(&sql)?;
             let params = rusqlite::params_from_iter(q.params.iter());
@@ -209,7 +230,9 @@ impl Store {
             }
         })?;
         Ok(match page {
-            DetectionPage::Full(v) => DetectionPage::Full(v.into_iter().map(|d| self.decorate(d)).collect()),
+            DetectionPage::Full(v) => {
+                DetectionPage::Full(v.into_iter().map(|d| self.decorate(d)).collect())
+            }
             ids => ids,
         })
     }

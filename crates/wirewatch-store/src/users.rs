@@ -38,7 +38,11 @@ fn hash_password(password: &str) -> Result<String> {
 
 fn verify(password: &str, hash: &str) -> bool {
     PasswordHash::new(hash)
-        .map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+        .map(|h| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &h)
+                .is_ok()
+        })
         .unwrap_or(false)
 }
 
@@ -62,7 +66,11 @@ fn user_from_row(r: &Row<'_>) -> rusqlite::Result<(User, Option<String>)> {
             id: r.get("id")?,
             username: r.get("username")?,
             name: r.get("name")?,
-            kind: if kind == "remote" { UserType::Remote } else { UserType::Local },
+            kind: if kind == "remote" {
+                UserType::Remote
+            } else {
+                UserType::Local
+            },
             enabled: r.get("enabled")?,
             date_joined: r.get("date_joined")?,
             effective_roles: granted.effective(),
@@ -99,7 +107,9 @@ pub fn load_keys(conn: &Connection) -> Result<HashMap<String, AuthUser>> {
             AuthUser {
                 id: r.get(1)?,
                 username: r.get(2)?,
-                roles: serde_json::from_str::<Roles>(&roles).unwrap_or_default().effective(),
+                roles: serde_json::from_str::<Roles>(&roles)
+                    .unwrap_or_default()
+                    .effective(),
             },
         ))
     })?;
@@ -110,7 +120,10 @@ fn validate_username(name: &str) -> std::result::Result<(), Error> {
     if name.is_empty() || name.len() > 64 {
         return Err(Error::invalid("username", "must be 1 to 64 characters"));
     }
-    if !name.chars().all(|c| c.is_ascii_alphanumeric() || "._-@".contains(c)) {
+    if !name
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "._-@".contains(c))
+    {
         return Err(Error::invalid(
             "username",
             "may contain only letters, digits, '.', '_', '-' and '@'",
@@ -158,8 +171,12 @@ impl Store {
     /// Check a local user's password.
     pub fn check_password(&self, username: &str, password: &str) -> Result<Option<User>> {
         let found = self.read(|c| {
-            Ok(c.query_row("SELECT * FROM users WHERE username = ?1", [username], user_from_row)
-                .optional()?)
+            Ok(c.query_row(
+                "SELECT * FROM users WHERE username = ?1",
+                [username],
+                user_from_row,
+            )
+            .optional()?)
         })?;
         Ok(match found {
             Some((user, Some(hash))) if user.enabled && verify(password, &hash) => Some(user),
@@ -167,9 +184,35 @@ impl Store {
         })
     }
 
-    /// The caller a key belongs to (from the in-memory cache of key digests).
+    /// The caller a key belongs to: from the in-memory cache of key digests,
+    /// else from the database (a key issued by `wirewatch apikey create` in
+    /// another process), which then joins the cache.
     pub fn authenticate(&self, key: &str) -> Option<AuthUser> {
-        self.inner.cache.read().keys.get(&digest(key)).cloned()
+        let d = digest(key);
+        if let Some(u) = self.inner.cache.read().keys.get(&d) {
+            return Some(u.clone());
+        }
+        let found = self
+            .read(|c| {
+                Ok(c.query_row(
+                    "SELECT u.id, u.username, u.granted_roles FROM apikeys k JOIN users u ON u.id = k.user_id
+                     WHERE k.key_hash = ?1 AND u.enabled = 1",
+                    [&d],
+                    |r| {
+                        let roles: String = r.get(2)?;
+                        Ok(AuthUser {
+                            id: r.get(0)?,
+                            username: r.get(1)?,
+                            roles: serde_json::from_str::<Roles>(&roles).unwrap_or_default().effective(),
+                        })
+                    },
+                )
+                .optional()?)
+            })
+            .ok()
+            .flatten()?;
+        self.inner.cache.write().keys.insert(d, found.clone());
+        Some(found)
     }
 
     /// Issue an API key for a user; the only time the full key is returned.
@@ -229,16 +272,22 @@ impl Store {
         self.read(|c| {
             let mut stmt = c.prepare("SELECT * FROM users ORDER BY id")?;
             let rows = stmt.query_map([], user_from_row)?;
-            Ok(rows.map(|r| r.map(|(u, _)| u)).collect::<rusqlite::Result<_>>()?)
+            Ok(rows
+                .map(|r| r.map(|(u, _)| u))
+                .collect::<rusqlite::Result<_>>()?)
         })
     }
 
     /// One user by name.
     pub fn user(&self, username: &str) -> Result<Option<User>> {
         self.read(|c| {
-            Ok(c.query_row("SELECT * FROM users WHERE username = ?1", [username], user_from_row)
-                .optional()?
-                .map(|(u, _)| u))
+            Ok(c.query_row(
+                "SELECT * FROM users WHERE username = ?1",
+                [username],
+                user_from_row,
+            )
+            .optional()?
+            .map(|(u, _)| u))
         })
     }
 
@@ -290,28 +339,43 @@ impl Store {
     /// Update a user.
     pub fn update_user(&self, username: &str, patch: UserPatch) -> Result<Option<User>> {
         if let Some(r) = &patch.granted_roles {
-            r.validate().map_err(|m| Error::invalid("granted_roles", m))?;
+            r.validate()
+                .map_err(|m| Error::invalid("granted_roles", m))?;
         }
         if let Some(p) = &patch.password {
             validate_password("password", p)?;
         }
         let hash = patch.password.as_deref().map(hash_password).transpose()?;
         let n = self.write(|tx| {
-            let mut n = tx.query_row("SELECT count(*) FROM users WHERE username = ?1", [username], |r| {
-                r.get::<_, usize>(0)
-            })?;
+            let mut n = tx.query_row(
+                "SELECT count(*) FROM users WHERE username = ?1",
+                [username],
+                |r| r.get::<_, usize>(0),
+            )?;
             if let Some(name) = &patch.name {
-                tx.execute("UPDATE users SET name = ?1 WHERE username = ?2", params![name, username])?;
+                tx.execute(
+                    "UPDATE users SET name = ?1 WHERE username = ?2",
+                    params![name, username],
+                )?;
             }
             if let Some(e) = patch.enabled {
                 if username == SETUP_USERNAME && !e {
-                    return Err(Error::invalid("enabled", "the setup user cannot be disabled").into());
+                    return Err(
+                        Error::invalid("enabled", "the setup user cannot be disabled").into(),
+                    );
                 }
-                tx.execute("UPDATE users SET enabled = ?1 WHERE username = ?2", params![e, username])?;
+                tx.execute(
+                    "UPDATE users SET enabled = ?1 WHERE username = ?2",
+                    params![e, username],
+                )?;
             }
             if let Some(r) = &patch.granted_roles {
                 if username == SETUP_USERNAME && !r.is_admin() {
-                    return Err(Error::invalid("granted_roles", "the setup user keeps system: full").into());
+                    return Err(Error::invalid(
+                        "granted_roles",
+                        "the setup user keeps system: full",
+                    )
+                    .into());
                 }
                 tx.execute(
                     "UPDATE users SET granted_roles = ?1 WHERE username = ?2",
@@ -319,7 +383,10 @@ impl Store {
                 )?;
             }
             if let Some(h) = &hash {
-                n = tx.execute("UPDATE users SET password_hash = ?1 WHERE username = ?2", params![h, username])?;
+                n = tx.execute(
+                    "UPDATE users SET password_hash = ?1 WHERE username = ?2",
+                    params![h, username],
+                )?;
             }
             Ok(n)
         })?;
@@ -335,7 +402,8 @@ impl Store {
         if username == SETUP_USERNAME {
             return Err(Error::invalid("username", "the setup user cannot be deleted").into());
         }
-        let n = self.write(|tx| Ok(tx.execute("DELETE FROM users WHERE username = ?1", [username])?))?;
+        let n =
+            self.write(|tx| Ok(tx.execute("DELETE FROM users WHERE username = ?1", [username])?))?;
         self.refresh_keys()?;
         Ok(n > 0)
     }

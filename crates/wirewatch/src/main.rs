@@ -10,7 +10,11 @@ use std::path::PathBuf;
 use wirewatch_store::{Store, StoreOptions};
 
 #[derive(Parser)]
-#[command(name = "wirewatch", version, about = "Network detection and response sensor with an ExtraHop-compatible REST API")]
+#[command(
+    name = "wirewatch",
+    version,
+    about = "Network detection and response sensor with an ExtraHop-compatible REST API"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -55,15 +59,25 @@ fn main() -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(args) => serve::run(args),
         Command::Apikey {
-            command: ApikeyCommand::Create { data_dir, user, description },
+            command:
+                ApikeyCommand::Create {
+                    data_dir,
+                    user,
+                    description,
+                },
         } => {
             let store = Store::open(&data_dir, StoreOptions::default())
                 .with_context(|| format!("opening the store in {}", data_dir.display()))?;
-            let u = store
-                .user(&user)?
-                .with_context(|| format!("no user named {user}; create one with POST /api/v1/users"))?;
+            let u = store.user(&user)?.with_context(|| {
+                format!("no user named {user}; create one with POST /api/v1/users")
+            })?;
             let key = store.create_apikey(u.id, &description)?;
-            store.audit("cli", "issue API key", "apikeys", serde_json::json!({"id": key.id, "username": user}))?;
+            store.audit(
+                "cli",
+                "issue API key",
+                "apikeys",
+                serde_json::json!({"id": key.id, "username": user}),
+            )?;
             println!("{}", key.key);
             Ok(())
         }

@@ -40,6 +40,29 @@ pub struct ServeArgs {
     /// How hard a commit works to reach the disk.
     #[arg(long, value_enum, default_value = "process")]
     durability: DurabilityArg,
+    /// A JSON array of detections (the body of POST /api/v1/detections) to
+    /// load when the store holds none yet, e.g. samples/detections.json.
+    #[arg(long)]
+    load_detections: Option<PathBuf>,
+}
+
+/// Load a JSON array of detections into an empty store.
+fn load_detections(store: &Store, path: &std::path::Path) -> anyhow::Result<()> {
+    if store.detection_count()? > 0 {
+        return Ok(());
+    }
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let list: Vec<wirewatch_model::detection::NewDetection> =
+        serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
+    let n = list.len();
+    for d in list {
+        store
+            .create_detection(d)
+            .map_err(wirewatch_model::Error::from)?;
+    }
+    tracing::info!(count = n, file = %path.display(), "loaded detections");
+    Ok(())
 }
 
 fn machine_hostname() -> String {
@@ -84,16 +107,29 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         println!("wirewatch: generated the setup user's password: {generated}");
         println!("wirewatch: create an API key with: curl -k -X POST {{url}}/api/v1/apikeys -d '{{\"password\": \"{generated}\"}}'");
     }
+    if let Some(path) = &args.load_detections {
+        load_detections(&store, path)?;
+    }
     let hostname = args.hostname.clone().unwrap_or_else(machine_hostname);
-    let listener = std::net::TcpListener::bind(args.listen).with_context(|| format!("listening on {}", args.listen))?;
+    let listener = std::net::TcpListener::bind(args.listen)
+        .with_context(|| format!("listening on {}", args.listen))?;
     listener.set_nonblocking(true)?;
     let local = listener.local_addr()?;
     let scheme = if args.no_tls { "http" } else { "https" };
-    let shown_host = if local.ip().is_unspecified() { "127.0.0.1".to_string() } else { local.ip().to_string() };
+    let shown_host = if local.ip().is_unspecified() {
+        "127.0.0.1".to_string()
+    } else {
+        local.ip().to_string()
+    };
     let public_url = args
         .public_url
         .clone()
-        .unwrap_or_else(|| format!("{scheme}://{}", SocketAddr::new(shown_host.parse().unwrap_or(local.ip()), local.port())))
+        .unwrap_or_else(|| {
+            format!(
+                "{scheme}://{}",
+                SocketAddr::new(shown_host.parse().unwrap_or(local.ip()), local.port())
+            )
+        })
         .trim_end_matches('/')
         .to_string();
     let state = AppState {
@@ -114,7 +150,9 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
     } else {
         Some(crate::tls::ensure_certificate(&args.data_dir, &hostname)?)
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     runtime.block_on(async move {
         let handle = axum_server::Handle::new();
         let h = handle.clone();
@@ -134,16 +172,28 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
                 }
             }
         });
-        println!("wirewatch: listening on {public_url} (data in {}, ready in {:?})", args.data_dir.display(), started.elapsed());
+        println!(
+            "wirewatch: listening on {public_url} (data in {}, ready in {:?})",
+            args.data_dir.display(),
+            started.elapsed()
+        );
         let svc = app.into_make_service();
         match tls {
-            None => axum_server::from_tcp(listener).handle(handle).serve(svc).await,
+            None => {
+                axum_server::from_tcp(listener)
+                    .handle(handle)
+                    .serve(svc)
+                    .await
+            }
             Some((cert, key)) => {
                 let _ = rustls::crypto::ring::default_provider().install_default();
                 let config = axum_server::tls_rustls::RustlsConfig::from_pem_file(cert, key)
                     .await
                     .context("loading the TLS certificate")?;
-                axum_server::from_tcp_rustls(listener, config).handle(handle).serve(svc).await
+                axum_server::from_tcp_rustls(listener, config)
+                    .handle(handle)
+                    .serve(svc)
+                    .await
             }
         }
         .context("serving")?;
@@ -157,7 +207,8 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             s.recv().await;
         }
     };

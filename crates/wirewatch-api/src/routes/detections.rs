@@ -14,7 +14,9 @@ use axum::routing::{get, patch, post};
 use axum::Router;
 use serde::Deserialize;
 use serde_json::{json, Value};
-use wirewatch_model::detection::{Detection, DetectionPatch, DetectionSearch, NewDetection, Note, TicketPatch};
+use wirewatch_model::detection::{
+    Detection, DetectionPatch, DetectionSearch, NewDetection, Note, TicketPatch,
+};
 use wirewatch_model::investigation::Investigation;
 use wirewatch_model::user::Access;
 use wirewatch_store::DetectionPage;
@@ -25,14 +27,20 @@ pub fn routes() -> Router<AppState> {
         .route("/detections/search", post(search))
         .route("/detections/tickets", patch(patch_ticket))
         .route("/detections/{id}", get(one).patch(update))
-        .route("/detections/{id}/notes", get(get_note).put(put_note).delete(delete_note))
+        .route(
+            "/detections/{id}/notes",
+            get(get_note).put(put_note).delete(delete_note),
+        )
         .route("/detections/{id}/related", get(related))
         .route("/detections/{id}/investigations", get(investigations))
 }
 
 /// Fill the fields that depend on how the server is reached.
 pub fn view(s: &AppState, mut d: Detection) -> Detection {
-    d.url = Some(format!("{}/api/v1/detections/{}", s.config.public_url, d.id));
+    d.url = Some(format!(
+        "{}/api/v1/detections/{}",
+        s.config.public_url, d.id
+    ));
     d
 }
 
@@ -54,7 +62,11 @@ struct ListQuery {
     offset: Option<i64>,
 }
 
-async fn list(caller: Caller, State(s): State<AppState>, Query(q): Query<ListQuery>) -> ApiResult<Response> {
+async fn list(
+    caller: Caller,
+    State(s): State<AppState>,
+    Query(q): Query<ListQuery>,
+) -> ApiResult<Response> {
     let search = DetectionSearch {
         limit: q.limit,
         offset: q.offset,
@@ -63,7 +75,11 @@ async fn list(caller: Caller, State(s): State<AppState>, Query(q): Query<ListQue
     run_search(caller, s, search).await
 }
 
-async fn search(caller: Caller, State(s): State<AppState>, Json(body): Json<DetectionSearch>) -> ApiResult<Response> {
+async fn search(
+    caller: Caller,
+    State(s): State<AppState>,
+    Json(body): Json<DetectionSearch>,
+) -> ApiResult<Response> {
     run_search(caller, s, body).await
 }
 
@@ -80,13 +96,21 @@ async fn run_search(caller: Caller, s: AppState, search: DetectionSearch) -> Api
     })
 }
 
-async fn one(caller: Caller, State(s): State<AppState>, Path(raw): Path<String>) -> ApiResult<axum::Json<Detection>> {
+async fn one(
+    caller: Caller,
+    State(s): State<AppState>,
+    Path(raw): Path<String>,
+) -> ApiResult<axum::Json<Detection>> {
     let d = visible(&s, &caller, &raw)?;
     Ok(axum::Json(view(&s, d)))
 }
 
 /// wirewatch extension: create a user-created detection.
-async fn create(caller: Caller, State(s): State<AppState>, Json(mut new): Json<NewDetection>) -> ApiResult<Response> {
+async fn create(
+    caller: Caller,
+    State(s): State<AppState>,
+    Json(mut new): Json<NewDetection>,
+) -> ApiResult<Response> {
     caller.require(Access::WriteFull)?;
     let vis = caller.detections()?;
     if let Some(f) = s.store.format(&new.kind, false)? {
@@ -102,12 +126,28 @@ async fn create(caller: Caller, State(s): State<AppState>, Json(mut new): Json<N
     new.is_user_created = true;
     let store = s.store.clone();
     let d = blocking(move || store.create_detection(new)).await?;
-    audit(&s, &caller, "create detection", "detections", json!({"id": d.id, "type": d.kind}));
+    audit(
+        &s,
+        &caller,
+        "create detection",
+        "detections",
+        json!({"id": d.id, "type": d.kind}),
+    );
     let location = format!("/api/v1/detections/{}", d.id);
-    Ok((StatusCode::CREATED, [(header::LOCATION, location)], axum::Json(view(&s, d))).into_response())
+    Ok((
+        StatusCode::CREATED,
+        [(header::LOCATION, location)],
+        axum::Json(view(&s, d)),
+    )
+        .into_response())
 }
 
-async fn update(caller: Caller, State(s): State<AppState>, Path(raw): Path<String>, body: Bytes) -> ApiResult<StatusCode> {
+async fn update(
+    caller: Caller,
+    State(s): State<AppState>,
+    Path(raw): Path<String>,
+    body: Bytes,
+) -> ApiResult<StatusCode> {
     caller.require(Access::WriteLimited)?;
     let d = visible(&s, &caller, &raw)?;
     let patch: DetectionPatch = parse_json(&body)?;
@@ -116,11 +156,21 @@ async fn update(caller: Caller, State(s): State<AppState>, Path(raw): Path<Strin
     blocking(move || store.patch_detection(d.id, patch))
         .await?
         .ok_or_else(|| ApiError::not_found(format!("detection {}", d.id)))?;
-    audit(&s, &caller, "update detection", "detections", json!({"id": d.id, "changes": changes}));
+    audit(
+        &s,
+        &caller,
+        "update detection",
+        "detections",
+        json!({"id": d.id, "changes": changes}),
+    );
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn patch_ticket(caller: Caller, State(s): State<AppState>, body: Bytes) -> ApiResult<StatusCode> {
+async fn patch_ticket(
+    caller: Caller,
+    State(s): State<AppState>,
+    body: Bytes,
+) -> ApiResult<StatusCode> {
     caller.require(Access::WriteLimited)?;
     caller.detections()?;
     let patch: TicketPatch = parse_json(&body)?;
@@ -129,15 +179,30 @@ async fn patch_ticket(caller: Caller, State(s): State<AppState>, body: Bytes) ->
     let store = s.store.clone();
     let ids = blocking(move || store.patch_ticket(patch)).await?;
     if ids.is_empty() {
-        return Err(ApiError::not_found(format!("no detection is linked to ticket {ticket}")));
+        return Err(ApiError::not_found(format!(
+            "no detection is linked to ticket {ticket}"
+        )));
     }
-    audit(&s, &caller, "update ticket", "detections", json!({"ticket_id": ticket, "detections": ids, "changes": changes}));
+    audit(
+        &s,
+        &caller,
+        "update ticket",
+        "detections",
+        json!({"ticket_id": ticket, "detections": ids, "changes": changes}),
+    );
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn get_note(caller: Caller, State(s): State<AppState>, Path(raw): Path<String>) -> ApiResult<axum::Json<Note>> {
+async fn get_note(
+    caller: Caller,
+    State(s): State<AppState>,
+    Path(raw): Path<String>,
+) -> ApiResult<axum::Json<Note>> {
     let d = visible(&s, &caller, &raw)?;
-    let note = s.store.note(d.id)?.ok_or_else(|| ApiError::not_found(format!("detection {}", d.id)))?;
+    let note = s
+        .store
+        .note(d.id)?
+        .ok_or_else(|| ApiError::not_found(format!("detection {}", d.id)))?;
     Ok(axum::Json(note))
 }
 
@@ -158,15 +223,31 @@ async fn put_note(
         return Err(ApiError::invalid("note", "must be at most 65536 bytes"));
     }
     s.store.set_note(d.id, caller.username(), &body.note)?;
-    audit(&s, &caller, "set detection note", "detections", json!({"id": d.id}));
+    audit(
+        &s,
+        &caller,
+        "set detection note",
+        "detections",
+        json!({"id": d.id}),
+    );
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn delete_note(caller: Caller, State(s): State<AppState>, Path(raw): Path<String>) -> ApiResult<StatusCode> {
+async fn delete_note(
+    caller: Caller,
+    State(s): State<AppState>,
+    Path(raw): Path<String>,
+) -> ApiResult<StatusCode> {
     caller.require(Access::WriteLimited)?;
     let d = visible(&s, &caller, &raw)?;
     s.store.delete_note(d.id)?;
-    audit(&s, &caller, "delete detection note", "detections", json!({"id": d.id}));
+    audit(
+        &s,
+        &caller,
+        "delete detection note",
+        "detections",
+        json!({"id": d.id}),
+    );
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -200,5 +281,10 @@ async fn investigations(
 ) -> ApiResult<axum::Json<Vec<Investigation>>> {
     caller.require_ndr()?;
     let d = visible(&s, &caller, &raw)?;
-    Ok(axum::Json(s.store.detection_investigations(d.id)?.unwrap_or_default()))
+    let list = s.store.detection_investigations(d.id)?.unwrap_or_default();
+    Ok(axum::Json(
+        list.into_iter()
+            .map(|i| super::investigations::view(&s, i))
+            .collect(),
+    ))
 }

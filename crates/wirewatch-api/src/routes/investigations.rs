@@ -17,30 +17,70 @@ use wirewatch_model::user::Access;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/investigations", get(list).post(create))
-        .route("/investigations/{id}", get(one).patch(update).delete(remove))
+        .route(
+            "/investigations/{id}",
+            get(one).patch(update).delete(remove),
+        )
 }
 
-async fn list(caller: Caller, State(s): State<AppState>) -> ApiResult<axum::Json<Vec<Investigation>>> {
+/// Fill the link to the investigation.
+pub fn view(s: &AppState, mut inv: Investigation) -> Investigation {
+    inv.url = Some(format!(
+        "{}/api/v1/investigations/{}",
+        s.config.public_url, inv.id
+    ));
+    inv
+}
+
+async fn list(
+    caller: Caller,
+    State(s): State<AppState>,
+) -> ApiResult<axum::Json<Vec<Investigation>>> {
     caller.require_ndr()?;
-    Ok(axum::Json(s.store.investigations()?))
+    Ok(axum::Json(
+        s.store
+            .investigations()?
+            .into_iter()
+            .map(|i| view(&s, i))
+            .collect(),
+    ))
 }
 
-async fn one(caller: Caller, State(s): State<AppState>, Path(raw): Path<String>) -> ApiResult<axum::Json<Investigation>> {
+async fn one(
+    caller: Caller,
+    State(s): State<AppState>,
+    Path(raw): Path<String>,
+) -> ApiResult<axum::Json<Investigation>> {
     caller.require_ndr()?;
     let id = parse_id("id", &raw)?;
     s.store
         .investigation(id)?
-        .map(axum::Json)
+        .map(|i| axum::Json(view(&s, i)))
         .ok_or_else(|| ApiError::not_found(format!("investigation {id}")))
 }
 
-async fn create(caller: Caller, State(s): State<AppState>, Json(new): Json<NewInvestigation>) -> ApiResult<Response> {
+async fn create(
+    caller: Caller,
+    State(s): State<AppState>,
+    Json(new): Json<NewInvestigation>,
+) -> ApiResult<Response> {
     caller.require_ndr()?;
     caller.require(Access::WritePersonal)?;
     let inv = s.store.create_investigation(new, caller.username())?;
-    audit(&s, &caller, "create investigation", "investigations", json!({"id": inv.id, "name": inv.name}));
+    audit(
+        &s,
+        &caller,
+        "create investigation",
+        "investigations",
+        json!({"id": inv.id, "name": inv.name}),
+    );
     let location = format!("/api/v1/investigations/{}", inv.id);
-    Ok((StatusCode::CREATED, [(header::LOCATION, location)], axum::Json(inv)).into_response())
+    Ok((
+        StatusCode::CREATED,
+        [(header::LOCATION, location)],
+        axum::Json(view(&s, inv)),
+    )
+        .into_response())
 }
 
 async fn update(
@@ -52,21 +92,37 @@ async fn update(
     caller.require_ndr()?;
     caller.require(Access::WritePersonal)?;
     let id = parse_id("id", &raw)?;
-    let details = json!({"id": id, "detections_to_add": patch.detections_to_add, "detections_to_remove": patch.detections_to_remove});
+    let details = json!({"id": id, "event_ids": patch.event_ids, "detections_to_add": patch.detections_to_add, "detections_to_remove": patch.detections_to_remove});
     s.store
-        .update_investigation(id, patch)?
+        .update_investigation(id, patch, caller.username())?
         .ok_or_else(|| ApiError::not_found(format!("investigation {id}")))?;
-    audit(&s, &caller, "update investigation", "investigations", details);
+    audit(
+        &s,
+        &caller,
+        "update investigation",
+        "investigations",
+        details,
+    );
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn remove(caller: Caller, State(s): State<AppState>, Path(raw): Path<String>) -> ApiResult<StatusCode> {
+async fn remove(
+    caller: Caller,
+    State(s): State<AppState>,
+    Path(raw): Path<String>,
+) -> ApiResult<StatusCode> {
     caller.require_ndr()?;
     caller.require(Access::WritePersonal)?;
     let id = parse_id("id", &raw)?;
     if !s.store.delete_investigation(id)? {
         return Err(ApiError::not_found(format!("investigation {id}")));
     }
-    audit(&s, &caller, "delete investigation", "investigations", json!({"id": id}));
+    audit(
+        &s,
+        &caller,
+        "delete investigation",
+        "investigations",
+        json!({"id": id}),
+    );
     Ok(StatusCode::NO_CONTENT)
 }

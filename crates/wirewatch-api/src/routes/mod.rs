@@ -47,7 +47,10 @@ async fn method_not_allowed() -> ApiError {
 
 /// Record a change in the audit log; a failure to log is logged, not answered.
 pub fn audit(state: &AppState, caller: &Caller, operation: &str, component: &str, details: Value) {
-    if let Err(e) = state.store.audit(caller.username(), operation, component, details) {
+    if let Err(e) = state
+        .store
+        .audit(caller.username(), operation, component, details)
+    {
         tracing::error!(error = %e, operation, "could not write the audit log");
     }
 }

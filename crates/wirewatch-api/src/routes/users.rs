@@ -27,23 +27,59 @@ async fn list(caller: Caller, State(s): State<AppState>) -> ApiResult<axum::Json
 }
 
 fn find(s: &AppState, username: &str) -> ApiResult<User> {
-    s.store.user(username)?.ok_or_else(|| ApiError::not_found(format!("user {username}")))
+    s.store
+        .user(username)?
+        .ok_or_else(|| ApiError::not_found(format!("user {username}")))
 }
 
-async fn one(caller: Caller, State(s): State<AppState>, Path(username): Path<String>) -> ApiResult<axum::Json<User>> {
+async fn one(
+    caller: Caller,
+    State(s): State<AppState>,
+    Path(username): Path<String>,
+) -> ApiResult<axum::Json<User>> {
     if caller.username() != username {
         caller.require_admin()?;
     }
     Ok(axum::Json(find(&s, &username)?))
 }
 
-async fn create(caller: Caller, State(s): State<AppState>, Json(new): Json<NewUser>) -> ApiResult<Response> {
+async fn create(
+    caller: Caller,
+    State(s): State<AppState>,
+    Json(new): Json<NewUser>,
+) -> ApiResult<Response> {
     caller.require_admin()?;
+    let with_key = new.create_apikey.unwrap_or(false);
     let store = s.store.clone();
     let user = super::blocking(move || store.create_user(new)).await?;
-    audit(&s, &caller, "create user", "users", json!({"username": user.username, "granted_roles": user.granted_roles}));
+    audit(
+        &s,
+        &caller,
+        "create user",
+        "users",
+        json!({"username": user.username, "granted_roles": user.granted_roles}),
+    );
     let location = format!("/api/v1/users/{}", user.username);
-    Ok((StatusCode::CREATED, [(header::LOCATION, location)], axum::Json(user)).into_response())
+    let mut body = serde_json::to_value(&user).unwrap_or_default();
+    if with_key {
+        let key = s
+            .store
+            .create_apikey(user.id, &format!("created with user {}", user.username))?;
+        audit(
+            &s,
+            &caller,
+            "issue API key",
+            "apikeys",
+            json!({"id": key.id, "username": user.username}),
+        );
+        body["apikey"] = serde_json::to_value(key).unwrap_or_default();
+    }
+    Ok((
+        StatusCode::CREATED,
+        [(header::LOCATION, location)],
+        axum::Json(body),
+    )
+        .into_response())
 }
 
 async fn update(
@@ -71,12 +107,22 @@ async fn update(
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn remove(caller: Caller, State(s): State<AppState>, Path(username): Path<String>) -> ApiResult<StatusCode> {
+async fn remove(
+    caller: Caller,
+    State(s): State<AppState>,
+    Path(username): Path<String>,
+) -> ApiResult<StatusCode> {
     caller.require_admin()?;
     if !s.store.delete_user(&username)? {
         return Err(ApiError::not_found(format!("user {username}")));
     }
-    audit(&s, &caller, "delete user", "users", json!({"username": username}));
+    audit(
+        &s,
+        &caller,
+        "delete user",
+        "users",
+        json!({"username": username}),
+    );
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -100,13 +146,25 @@ async fn issue_key(
         crate::extract::parse_json(&body)?
     };
     let user = find(&s, &username)?;
-    let description = req.description.unwrap_or_else(|| format!("issued by {}", caller.username()));
+    let description = req
+        .description
+        .unwrap_or_else(|| format!("issued by {}", caller.username()));
     let key = s.store.create_apikey(user.id, &description)?;
-    audit(&s, &caller, "issue API key", "apikeys", json!({"id": key.id, "username": username}));
+    audit(
+        &s,
+        &caller,
+        "issue API key",
+        "apikeys",
+        json!({"id": key.id, "username": username}),
+    );
     Ok(created_key(key))
 }
 
-async fn keys(caller: Caller, State(s): State<AppState>, Path(username): Path<String>) -> ApiResult<axum::Json<Vec<ApiKey>>> {
+async fn keys(
+    caller: Caller,
+    State(s): State<AppState>,
+    Path(username): Path<String>,
+) -> ApiResult<axum::Json<Vec<ApiKey>>> {
     if caller.username() != username {
         caller.require_admin()?;
     }

@@ -1,0 +1,399 @@
+//! The OpenAPI 3.0 description of every implemented operation, served at
+//! `/api/v1/openapi.json` and browsed at `/api/v1/explore/`.
+//!
+//! The document is built from small helpers so that every operation has the
+//! same shape: an operation id, a tag, parameters, a request body with an
+//! example that the real request type accepts, and the error responses the
+//! handler can answer with (the bodies of `crate::error`).
+
+mod detection_paths;
+mod detection_schemas;
+mod paths;
+mod rule_schemas;
+mod schemas;
+#[cfg(test)]
+mod tests;
+
+use serde::Serialize;
+use serde_json::{json, Map, Value};
+
+/// The marker of operations and fields that the ExtraHop REST API does not have.
+pub const EXTENSION: &str = "x-wirewatch-extension";
+
+/// The spec, with the server URL filled in.
+pub fn spec(public_url: &str) -> Value {
+    let mut paths = Paths::default();
+    paths::add(&mut paths);
+    detection_paths::add(&mut paths);
+    let mut schemas = Map::new();
+    detection_schemas::add(&mut schemas);
+    rule_schemas::add(&mut schemas);
+    schemas::add(&mut schemas);
+    json!({
+        "openapi": "3.0.3",
+        "info": {
+            "title": "wirewatch REST API",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": DESCRIPTION,
+        },
+        "servers": [{"url": format!("{public_url}/api/v1")}],
+        "security": [{"apiKey": []}],
+        "tags": tags(),
+        "paths": paths.0,
+        "components": {
+            "securitySchemes": {
+                "apiKey": {
+                    "type": "apiKey",
+                    "in": "header",
+                    "name": "Authorization",
+                    "description": "Send `Authorization: ExtraHop apikey=YOUR_KEY` (`Bearer YOUR_KEY` is accepted too). \
+                        Get a first key with `POST /apikeys` and the setup user's password.",
+                },
+            },
+            "schemas": schemas,
+            "responses": error_responses(),
+        },
+    })
+}
+
+const DESCRIPTION: &str = "The ExtraHop REST API (the subset an NDR sensor implements) served by wirewatch.\n\n\
+Authenticate with `Authorization: ExtraHop apikey=YOUR_KEY`. Only the system metadata \
+(`GET /extrahop/version`, `/extrahop/platform`, `/extrahop/edition`) and `POST /apikeys` are public.\n\n\
+Times are milliseconds since the Unix epoch unless a field says otherwise. \
+Errors answer `{\"error_message\": \"...\"}`; a 400 also says which `field` is wrong.\n\n\
+Operations and fields marked `x-wirewatch-extension: true` are wirewatch additions that an \
+ExtraHop appliance does not have.";
+
+fn tags() -> Value {
+    let t = |name: &str, description: &str| json!({"name": name, "description": description});
+    json!([
+        t("ExtraHop", "System metadata, ticket-tracking settings, and appliance operations that do not apply to a software sensor (501)."),
+        t("API Keys", "Keys that authenticate REST API requests."),
+        t("Users", "Local users and their privilege levels."),
+        t("Detections", "Detections: search, triage, tickets, notes, related detections."),
+        t("Detection Formats", "The built-in detection catalog and custom detection formats."),
+        t("Tuning Rules", "Rules that hide detections (`/detections/rules/hiding`)."),
+        t("Investigations", "Analyst-curated groups of detections."),
+        t("Network Localities", "Which IP addresses and CIDR blocks are internal or external."),
+        t("Observations", "IP address associations reported by other sources (VPN logs, say)."),
+        t("Audit Log", "Every change made through the REST API."),
+    ])
+}
+
+/// A reference to a component schema.
+pub(crate) fn r(name: &str) -> Value {
+    json!({"$ref": format!("#/components/schemas/{name}")})
+}
+
+/// An array of `items`.
+pub(crate) fn array(items: Value) -> Value {
+    json!({"type": "array", "items": items})
+}
+
+/// A timestamp in milliseconds since the epoch.
+pub(crate) fn ms(description: &str) -> Value {
+    json!({"type": "integer", "format": "int64", "description": description})
+}
+
+/// A non-negative integer id.
+pub(crate) fn id(description: &str) -> Value {
+    json!({"type": "integer", "format": "int64", "minimum": 0, "description": description})
+}
+
+/// A string.
+pub(crate) fn string(description: &str) -> Value {
+    json!({"type": "string", "description": description})
+}
+
+/// A string that may be `null`.
+pub(crate) fn nullable_string(description: &str) -> Value {
+    json!({"type": "string", "nullable": true, "description": description})
+}
+
+/// A boolean.
+pub(crate) fn boolean(description: &str) -> Value {
+    json!({"type": "boolean", "description": description})
+}
+
+/// The wire names of enum values, exactly as serde writes them.
+pub(crate) fn wire<T: Serialize>(values: &[T]) -> Vec<Value> {
+    values
+        .iter()
+        .map(|v| serde_json::to_value(v).expect("an enum serializes"))
+        .collect()
+}
+
+/// A string enum; `nullable` also allows `null`.
+pub(crate) fn enumeration(mut values: Vec<Value>, nullable: bool, description: &str) -> Value {
+    let mut s = json!({"type": "string", "description": description});
+    if nullable {
+        values.push(Value::Null);
+        s["nullable"] = json!(true);
+    }
+    s["enum"] = Value::Array(values);
+    s
+}
+
+/// Mark a schema (a property) as a wirewatch extension.
+pub(crate) fn ext(mut schema: Value) -> Value {
+    schema[EXTENSION] = json!(true);
+    if let Some(d) = schema.get("description").and_then(Value::as_str) {
+        schema["description"] = json!(format!("wirewatch extension: {d}"));
+    }
+    schema
+}
+
+/// An object schema: `required` property names, then the properties.
+pub(crate) fn object(description: &str, required: &[&str], props: Value) -> Value {
+    let mut s = json!({"type": "object", "description": description, "properties": props});
+    if !required.is_empty() {
+        s["required"] = json!(required);
+    }
+    s
+}
+
+/// The path items, keyed by path template.
+#[derive(Default)]
+pub(crate) struct Paths(Map<String, Value>);
+
+impl Paths {
+    /// Add an operation.
+    pub(crate) fn add(&mut self, method: &str, path: &str, op: Op) {
+        let item = self.0.entry(path.to_string()).or_insert_with(|| json!({}));
+        item[method] = op.build();
+    }
+}
+
+/// One operation under construction.
+pub(crate) struct Op {
+    v: Map<String, Value>,
+    public: bool,
+    has_body: bool,
+    responses: Map<String, Value>,
+}
+
+impl Op {
+    pub(crate) fn new(tag: &str, operation_id: &str, summary: &str) -> Op {
+        let mut v = Map::new();
+        v.insert("tags".into(), json!([tag]));
+        v.insert("operationId".into(), json!(operation_id));
+        v.insert("summary".into(), json!(summary));
+        Op {
+            v,
+            public: false,
+            has_body: false,
+            responses: Map::new(),
+        }
+    }
+
+    /// The longer description (markdown).
+    pub(crate) fn describe(mut self, text: &str) -> Op {
+        let text = match self.v.get("description").and_then(Value::as_str) {
+            Some(prefix) => format!("{prefix}\n\n{text}"),
+            None => text.to_string(),
+        };
+        self.v.insert("description".into(), json!(text));
+        self
+    }
+
+    /// No API key needed.
+    pub(crate) fn public(mut self) -> Op {
+        self.public = true;
+        self.v.insert("security".into(), json!([]));
+        self
+    }
+
+    /// A wirewatch addition that ExtraHop appliances do not have.
+    pub(crate) fn extension(mut self) -> Op {
+        self.v.insert(EXTENSION.into(), json!(true));
+        let note = "**wirewatch extension**: this operation is not part of the ExtraHop REST API.";
+        let text = match self.v.get("description").and_then(Value::as_str) {
+            Some(d) => format!("{note}\n\n{d}"),
+            None => note.to_string(),
+        };
+        self.v.insert("description".into(), json!(text));
+        self
+    }
+
+    fn param(
+        mut self,
+        location: &str,
+        name: &str,
+        required: bool,
+        description: &str,
+        schema: Value,
+    ) -> Op {
+        let p = json!({"name": name, "in": location, "required": required, "description": description, "schema": schema});
+        let list = self.v.entry("parameters").or_insert_with(|| json!([]));
+        if let Value::Array(a) = list {
+            a.push(p);
+        }
+        self
+    }
+
+    /// A path parameter (always required).
+    pub(crate) fn path(self, name: &str, description: &str, schema: Value) -> Op {
+        self.param("path", name, true, description, schema)
+    }
+
+    /// The numeric `{id}` path parameter.
+    pub(crate) fn path_id(self, what: &str) -> Op {
+        self.path(
+            "id",
+            &format!("The id of the {what}."),
+            json!({"type": "integer", "format": "int64", "minimum": 0}),
+        )
+    }
+
+    /// An optional query parameter.
+    pub(crate) fn query(self, name: &str, description: &str, schema: Value) -> Op {
+        self.param("query", name, false, description, schema)
+    }
+
+    /// A JSON request body; `example` must be a request the handler accepts.
+    pub(crate) fn body(mut self, schema: Value, example: Value) -> Op {
+        self.has_body = true;
+        self.v.insert(
+            "requestBody".into(),
+            json!({"required": true, "content": {"application/json": {"schema": schema, "example": example}}}),
+        );
+        self
+    }
+
+    /// A JSON request body that may be left out entirely.
+    pub(crate) fn optional_body(mut self, schema: Value, example: Value) -> Op {
+        self = self.body(schema, example);
+        self.v["requestBody"]["required"] = json!(false);
+        self
+    }
+
+    /// A successful response with a JSON body.
+    pub(crate) fn ok(mut self, status: &str, description: &str, schema: Value) -> Op {
+        self.responses.insert(
+            status.into(),
+            json!({"description": description, "content": {"application/json": {"schema": schema}}}),
+        );
+        self
+    }
+
+    /// 201 with the created object and its `Location`.
+    pub(crate) fn created(mut self, description: &str, schema: Value) -> Op {
+        self.responses.insert(
+            "201".into(),
+            json!({
+                "description": description,
+                "headers": {"Location": {
+                    "description": "The path of the created object, e.g. `/api/v1/...`.",
+                    "schema": {"type": "string"},
+                }},
+                "content": {"application/json": {"schema": schema}},
+            }),
+        );
+        self
+    }
+
+    /// A successful response without a body.
+    pub(crate) fn empty(mut self, status: &str, description: &str) -> Op {
+        self.responses
+            .insert(status.into(), json!({"description": description}));
+        self
+    }
+
+    /// Error responses by status (401 is added for every non-public operation,
+    /// 400 and 413 for every operation with a body).
+    pub(crate) fn errors(mut self, statuses: &[u16]) -> Op {
+        for s in statuses {
+            self.responses.insert(s.to_string(), error_ref(*s));
+        }
+        self
+    }
+
+    fn build(mut self) -> Value {
+        if !self.public {
+            self.responses.insert("401".into(), error_ref(401));
+        }
+        if self.has_body {
+            self.responses
+                .entry("400")
+                .or_insert_with(|| error_ref(400));
+            self.responses.insert("413".into(), error_ref(413));
+        }
+        let mut sorted: Vec<(String, Value)> =
+            std::mem::take(&mut self.responses).into_iter().collect();
+        sorted.sort_by(|a, b| a.0.cmp(&b.0));
+        self.v.insert(
+            "responses".into(),
+            Value::Object(sorted.into_iter().collect()),
+        );
+        Value::Object(self.v)
+    }
+}
+
+/// The names of the shared error responses.
+const ERRORS: &[(u16, &str)] = &[
+    (400, "BadRequest"),
+    (401, "Unauthorized"),
+    (403, "Forbidden"),
+    (404, "NotFound"),
+    (409, "Conflict"),
+    (413, "PayloadTooLarge"),
+    (501, "NotApplicable"),
+];
+
+fn error_ref(status: u16) -> Value {
+    let name = ERRORS
+        .iter()
+        .find(|(s, _)| *s == status)
+        .map(|(_, n)| *n)
+        .unwrap_or_else(|| panic!("no shared response for status {status}"));
+    json!({"$ref": format!("#/components/responses/{name}")})
+}
+
+fn error_responses() -> Value {
+    let resp = |description: &str, schema: &str, example: Value| json!({"description": description, "content": {"application/json": {"schema": r(schema), "example": example}}});
+    let mut unauthorized = resp(
+        "No API key, a malformed `Authorization` header, or an unknown key (wrong password for `POST /apikeys`).",
+        "Error",
+        json!({"error_message": "invalid API key"}),
+    );
+    unauthorized["headers"] = json!({"WWW-Authenticate": {
+        "description": "Always `ExtraHop apikey`.",
+        "schema": {"type": "string", "example": "ExtraHop apikey"},
+    }});
+    json!({
+        "BadRequest": resp(
+            "The request is invalid: the body is not JSON, a field has the wrong type or an unknown value, \
+             or a value is out of range. `field` names the field.",
+            "Error400",
+            json!({"type": "invalid_request", "detail": "risk_score: must be between 0 and 100",
+                   "field": "risk_score", "error_message": "risk_score: must be between 0 and 100"}),
+        ),
+        "Unauthorized": unauthorized,
+        "Forbidden": resp(
+            "The caller's privileges do not allow the operation; the message names the privilege needed.",
+            "Error",
+            json!({"error_message": "this operation needs \"write\": \"full\" privileges"}),
+        ),
+        "NotFound": resp(
+            "The object does not exist or the caller may not see it.",
+            "Error",
+            json!({"error_message": "detection 42 not found"}),
+        ),
+        "Conflict": resp(
+            "An object with the same name already exists.",
+            "Error",
+            json!({"error_message": "user alice already exists"}),
+        ),
+        "PayloadTooLarge": resp(
+            "The request body is larger than 8 MiB.",
+            "Error400",
+            json!({"type": "payload_too_large", "detail": "the request body is larger than 8388608 bytes",
+                   "field": null, "error_message": "the request body is larger than 8388608 bytes"}),
+        ),
+        "NotApplicable": resp(
+            "wirewatch is a software sensor: appliance hardware, firmware and power operations do not apply.",
+            "Error",
+            json!({"error_message": "wirewatch is a software sensor: appliance hardware, firmware and power operations do not apply"}),
+        ),
+    })
+}

@@ -1,0 +1,342 @@
+//! Authentication, API keys, users and privilege levels.
+
+use crate::common::*;
+use serde_json::json;
+
+#[test]
+fn public_and_protected_routes() {
+    let s = Server::start();
+    for (path, field) in [
+        ("/api/v1/extrahop/version", "version"),
+        ("/api/v1/extrahop/platform", "platform"),
+        ("/api/v1/extrahop/edition", "edition"),
+    ] {
+        let r = s.call_with("GET", path, None, None);
+        assert_eq!(r.status, 200, "{path}");
+        assert!(r.body[field].is_string(), "{path}: {}", r.text);
+    }
+    let r = s.call_with("GET", "/api/v1/extrahop", None, None);
+    assert_eq!(r.status, 401);
+    assert!(r.body["error_message"]
+        .as_str()
+        .unwrap()
+        .contains("Authorization"));
+    let r = s.call_with("GET", "/api/v1/extrahop", None, Some("not-a-key"));
+    assert_eq!(r.status, 401);
+    assert_eq!(r.body["error_message"], "invalid API key");
+    let r = s.get("/api/v1/extrahop");
+    assert_eq!(r.status, 200);
+    for f in [
+        "display_host",
+        "external_hostname",
+        "hostname",
+        "mgmt_ipaddr",
+        "platform",
+        "version",
+    ] {
+        assert!(
+            r.body[f].as_str().is_some_and(|v| !v.is_empty()),
+            "{f} in {}",
+            r.text
+        );
+    }
+    // Every documented operation except the public ones refuses a request without a key.
+    let spec = s.call_with("GET", "/api/v1/openapi.json", None, None);
+    assert_eq!(spec.status, 200);
+    let public = [
+        "/extrahop/version",
+        "/extrahop/platform",
+        "/extrahop/edition",
+        "/apikeys",
+    ];
+    for (path, ops) in spec.body["paths"].as_object().unwrap() {
+        for method in ops.as_object().unwrap().keys() {
+            if public.contains(&path.as_str())
+                && (method == "get" || path == "/apikeys" && method == "post")
+            {
+                continue;
+            }
+            let concrete = path
+                .replace("{id}", "1")
+                .replace("{keyid}", "1")
+                .replace("{username}", "setup");
+            let r = s.call_with(
+                &method.to_uppercase(),
+                &format!("/api/v1{concrete}"),
+                Some(json!({})),
+                None,
+            );
+            assert_eq!(
+                r.status, 401,
+                "{method} {path} answered {} without a key",
+                r.status
+            );
+        }
+    }
+}
+
+#[test]
+fn api_keys_are_hashed_and_masked() {
+    let s = Server::start();
+    let r = s.call_with(
+        "POST",
+        "/api/v1/apikeys",
+        Some(json!({"password": "wrong"})),
+        None,
+    );
+    assert_eq!(r.status, 401);
+    assert!(r.body["error_message"].is_string());
+    let r = s.call_with(
+        "POST",
+        "/api/v1/apikeys",
+        Some(json!({"password": PASSWORD, "extra": 1})),
+        None,
+    );
+    assert_eq!(r.status, 201);
+    let key = r.body["key"].as_str().unwrap().to_string();
+    let id = r.body["id"].as_u64().unwrap();
+    assert_eq!(
+        r.headers["location"],
+        format!("/api/v1/apikeys/{id}").as_str()
+    );
+    assert_eq!(key.len(), 32);
+    let list = s.get("/api/v1/apikeys");
+    assert_eq!(list.status, 200);
+    assert!(!list.text.contains(&key), "full key listed");
+    assert!(!list.text.contains(&s.key), "full key listed");
+    let one = s.get(&format!("/api/v1/apikeys/{id}"));
+    assert_eq!(
+        one.body["key"].as_str().unwrap(),
+        format!("{}{}", "*".repeat(28), &key[28..])
+    );
+    assert_eq!(one.body["username"], "setup");
+    // The stored database never holds the key itself.
+    let db = std::fs::read(s.data_dir().join("wirewatch.db")).unwrap();
+    assert!(!db.windows(32).any(|w| w == key.as_bytes()));
+    // The new key works, deleting it revokes it.
+    assert_eq!(
+        s.call_with("GET", "/api/v1/extrahop", None, Some(&key))
+            .status,
+        200
+    );
+    assert_eq!(
+        s.call("DELETE", &format!("/api/v1/apikeys/{id}"), None)
+            .status,
+        204
+    );
+    assert_eq!(
+        s.call_with("GET", "/api/v1/extrahop", None, Some(&key))
+            .status,
+        401
+    );
+}
+
+#[test]
+fn cli_issues_keys_for_other_users() {
+    let s = Server::start();
+    s.user_key("cli-user", json!({"write": "full", "ndr": "full"}));
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_wirewatch"))
+        .args(["apikey", "create", "--user", "cli-user", "--data-dir"])
+        .arg(s.data_dir())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let key = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    // The running server accepts a key issued by another process.
+    let r = s.call_with("GET", "/api/v1/users/cli-user", None, Some(&key));
+    assert_eq!(r.status, 200, "{}", r.text);
+}
+
+#[test]
+fn users_and_roles() {
+    let s = Server::start();
+    let r = s.get("/api/v1/users/setup");
+    assert_eq!(r.body["granted_roles"], json!({"system": "full"}));
+    assert_eq!(r.body["effective_roles"]["write"], "full");
+    assert_eq!(r.body["effective_roles"]["ndr"], "full");
+    // Invalid combinations and values are 400s naming the field.
+    let r = s.post("/api/v1/users", json!({"username": "x", "password": "a-long-password", "granted_roles": {"write": "sometimes"}}));
+    assert_eq!(r.status, 400);
+    assert_eq!(r.body["field"], "granted_roles.write");
+    let r = s.post("/api/v1/users", json!({"username": "x", "password": "a-long-password", "granted_roles": {"write": "full", "system": "full"}}));
+    assert_eq!(r.status, 400);
+    let r = s.post(
+        "/api/v1/users",
+        json!({"username": "y", "password": "short"}),
+    );
+    assert_eq!(r.status, 400);
+    assert_eq!(r.body["field"], "password");
+    let r = s.post(
+        "/api/v1/users",
+        json!({"username": "withkey", "name": "W", "password": "a-long-password",
+        "granted_roles": {"write": "limited"}, "create_apikey": true}),
+    );
+    assert_eq!(r.status, 201);
+    let k = r.body["apikey"]["key"].as_str().unwrap().to_string();
+    assert_eq!(
+        s.call_with("GET", "/api/v1/users/withkey", None, Some(&k))
+            .status,
+        200
+    );
+    assert_eq!(
+        s.call_with("GET", "/api/v1/users/setup", None, Some(&k))
+            .status,
+        403
+    );
+    assert_eq!(
+        s.call_with("GET", "/api/v1/users", None, Some(&k)).status,
+        403
+    );
+    // A user sees only their own keys.
+    let own = s.call_with("GET", "/api/v1/apikeys", None, Some(&k));
+    assert!(own
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|x| x["username"] == "withkey"));
+    // Disabling a user revokes their keys.
+    assert_eq!(
+        s.patch("/api/v1/users/withkey", json!({"enabled": false}))
+            .status,
+        204
+    );
+    assert_eq!(
+        s.call_with("GET", "/api/v1/users/withkey", None, Some(&k))
+            .status,
+        401
+    );
+    assert_eq!(s.call("DELETE", "/api/v1/users/setup", None).status, 400);
+    assert_eq!(s.call("DELETE", "/api/v1/users/withkey", None).status, 204);
+    assert_eq!(s.get("/api/v1/users/withkey").status, 404);
+}
+
+#[test]
+fn privilege_levels_are_enforced() {
+    let s = Server::start();
+    let sec = s.detection(det("port_scan", "10.0.0.1", "10.0.0.2"));
+    let fmt = s.post(
+        "/api/v1/detections/formats",
+        json!({"type": "slow_web", "display_name": "Slow web", "categories": ["perf.web"]}),
+    );
+    assert_eq!(fmt.status, 201, "{}", fmt.text);
+    let perf = s.detection(json!({"type": "slow_web", "participants": []}));
+
+    let full = s.user_key("full", json!({"write": "full", "ndr": "full"}));
+    let limited = s.user_key("limited", json!({"write": "limited", "ndr": "full"}));
+    let personal = s.user_key("personal", json!({"write": "personal", "ndr": "full"}));
+    let npm = s.user_key("npm", json!({"write": "full", "npm": "full"}));
+    let metrics = s.user_key("metrics", json!({"metrics": "full"}));
+    let restricted = s.user_key("restricted", json!({"metrics": "restricted"}));
+
+    let get = |k: &str, p: &str| s.call_with("GET", p, None, Some(k)).status;
+    let send = |k: &str, m: &str, p: &str, b: serde_json::Value| {
+        s.call_with(m, p, Some(b), Some(k)).status
+    };
+    let d = |id: u64| format!("/api/v1/detections/{id}");
+
+    // Module access decides which detections are visible.
+    assert_eq!(get(&full, &d(sec)), 200);
+    assert_eq!(get(&full, &d(perf)), 404);
+    assert_eq!(get(&npm, &d(perf)), 200);
+    assert_eq!(get(&npm, &d(sec)), 404);
+    assert_eq!(get(&metrics, "/api/v1/detections"), 403);
+    assert_eq!(get(&restricted, "/api/v1/detections"), 403);
+    let r = s.call_with(
+        "POST",
+        "/api/v1/detections/search",
+        Some(json!({})),
+        Some(&npm),
+    );
+    assert_eq!(ids(&r.body), vec![perf]);
+
+    // Triage needs limited write or more.
+    assert_eq!(
+        send(&limited, "PATCH", &d(sec), json!({"assignee": "limited"})),
+        204
+    );
+    assert_eq!(
+        send(&personal, "PATCH", &d(sec), json!({"assignee": "p"})),
+        403
+    );
+    // Configuration needs full write.
+    assert_eq!(
+        send(
+            &limited,
+            "POST",
+            "/api/v1/networklocalities",
+            json!({"networks": ["10.0.0.0/8"], "external": false})
+        ),
+        403
+    );
+    assert_eq!(
+        send(
+            &full,
+            "POST",
+            "/api/v1/networklocalities",
+            json!({"networks": ["10.0.0.0/8"], "external": false})
+        ),
+        201
+    );
+    assert_eq!(get(&personal, "/api/v1/networklocalities"), 200);
+    assert_eq!(get(&metrics, "/api/v1/networklocalities"), 403);
+    assert_eq!(
+        send(
+            &limited,
+            "POST",
+            "/api/v1/detections/rules/hiding",
+            json!({"detection_type": "port_scan", "offender": "Any", "victim": "Any"})
+        ),
+        403
+    );
+    // Investigations need NDR.
+    assert_eq!(
+        send(
+            &personal,
+            "POST",
+            "/api/v1/investigations",
+            json!({"name": "case"})
+        ),
+        201
+    );
+    assert_eq!(
+        send(
+            &npm,
+            "POST",
+            "/api/v1/investigations",
+            json!({"name": "case"})
+        ),
+        403
+    );
+    // Administration needs system: full.
+    assert_eq!(get(&full, "/api/v1/auditlog"), 403);
+    assert_eq!(get(&full, "/api/v1/users"), 403);
+    assert_eq!(
+        send(
+            &full,
+            "PATCH",
+            "/api/v1/extrahop/ticketing",
+            json!({"external_ticketing_enabled": true, "internal_ticketing_enabled": false})
+        ),
+        403
+    );
+    assert_eq!(
+        send(&full, "POST", "/api/v1/users/full/apikeys", json!({})),
+        403
+    );
+    // 403 bodies say why.
+    let r = s.call_with("GET", "/api/v1/auditlog", None, Some(&full));
+    assert!(r.body["error_message"].as_str().unwrap().contains("system"));
+}
+
+#[test]
+fn https_by_default_with_a_generated_certificate() {
+    let s = Server::start_with(true);
+    assert!(s.url.starts_with("https://"));
+    assert!(s.data_dir().join("tls-cert.pem").exists());
+    assert_eq!(s.get("/api/v1/extrahop").status, 200);
+}

@@ -1,0 +1,224 @@
+//! A real `wirewatch serve` process on a temporary data directory, and a small
+//! HTTP client for talking to it.
+
+use serde_json::Value;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+pub const PASSWORD: &str = "correct-horse-battery";
+
+/// A running server.
+pub struct Server {
+    child: Option<Child>,
+    pub url: String,
+    pub dir: tempfile::TempDir,
+    pub key: String,
+    tls: bool,
+    agent: ureq::Agent,
+}
+
+/// A response: status, headers and the body parsed as JSON (Null when empty).
+pub struct Resp {
+    pub status: u16,
+    pub headers: ureq::http::HeaderMap,
+    pub body: Value,
+    pub text: String,
+}
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(30)))
+        .tls_config(
+            ureq::tls::TlsConfig::builder()
+                .disable_verification(true)
+                .build(),
+        )
+        .build()
+        .into()
+}
+
+fn spawn(dir: &Path, tls: bool) -> (Child, String) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_wirewatch"));
+    cmd.arg("serve")
+        .arg("--data-dir")
+        .arg(dir)
+        .arg("--listen")
+        .arg("127.0.0.1:0");
+    if !tls {
+        cmd.arg("--no-tls");
+    }
+    cmd.env("WIREWATCH_SETUP_PASSWORD", PASSWORD)
+        .env("WIREWATCH_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit());
+    let mut child = cmd.spawn().expect("start wirewatch");
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = BufReader::new(stdout).lines();
+    let url = loop {
+        let line = lines
+            .next()
+            .expect("wirewatch exited before listening")
+            .unwrap();
+        if let Some(rest) = line.strip_prefix("wirewatch: listening on ") {
+            break rest.split_whitespace().next().unwrap().to_string();
+        }
+    };
+    // Keep draining stdout so the child never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    (child, url)
+}
+
+impl Server {
+    /// Start on a fresh data directory over plain HTTP and create the setup key.
+    pub fn start() -> Server {
+        Self::start_with(false)
+    }
+
+    pub fn start_with(tls: bool) -> Server {
+        let dir = tempfile::tempdir().unwrap();
+        let (child, url) = spawn(dir.path(), tls);
+        let mut s = Server {
+            child: Some(child),
+            url,
+            dir,
+            key: String::new(),
+            tls,
+            agent: agent(),
+        };
+        let r = s.call_with(
+            "POST",
+            "/api/v1/apikeys",
+            Some(serde_json::json!({"password": PASSWORD})),
+            None,
+        );
+        assert_eq!(r.status, 201, "{}", r.text);
+        s.key = r.body["key"].as_str().unwrap().to_string();
+        s
+    }
+
+    pub fn data_dir(&self) -> PathBuf {
+        self.dir.path().to_path_buf()
+    }
+
+    /// Stop with SIGKILL (no chance to flush anything).
+    pub fn kill(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
+    /// Start again on the same data directory.
+    pub fn restart(&mut self) {
+        self.kill();
+        let (child, url) = spawn(self.dir.path(), self.tls);
+        self.child = Some(child);
+        self.url = url;
+    }
+
+    /// Send a request with an explicit key (`None`: no Authorization header).
+    pub fn call_with(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+        key: Option<&str>,
+    ) -> Resp {
+        let raw = body.map(|b| b.to_string());
+        self.raw(method, path, raw.as_deref(), key)
+    }
+
+    /// Send a raw body.
+    pub fn raw(&self, method: &str, path: &str, body: Option<&str>, key: Option<&str>) -> Resp {
+        let mut req = ureq::http::Request::builder()
+            .method(method)
+            .uri(format!("{}{}", self.url, path))
+            .header("Accept", "application/json");
+        if let Some(k) = key {
+            req = req.header("Authorization", format!("ExtraHop apikey={k}"));
+        }
+        if body.is_some() {
+            req = req.header("Content-Type", "application/json");
+        }
+        let req = req.body(body.unwrap_or("").as_bytes().to_vec()).unwrap();
+        let mut resp = self.agent.run(req).expect("request");
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        let text = resp.body_mut().read_to_string().unwrap_or_default();
+        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Resp {
+            status,
+            headers,
+            body,
+            text,
+        }
+    }
+
+    /// Send as the setup user.
+    pub fn call(&self, method: &str, path: &str, body: Option<Value>) -> Resp {
+        self.call_with(method, path, body, Some(&self.key.clone()))
+    }
+
+    pub fn get(&self, path: &str) -> Resp {
+        self.call("GET", path, None)
+    }
+
+    pub fn post(&self, path: &str, body: Value) -> Resp {
+        self.call("POST", path, Some(body))
+    }
+
+    pub fn patch(&self, path: &str, body: Value) -> Resp {
+        self.call("PATCH", path, Some(body))
+    }
+
+    /// Create a user with roles and return an API key for them.
+    pub fn user_key(&self, username: &str, roles: Value) -> String {
+        let r = self.post(
+            "/api/v1/users",
+            serde_json::json!({"username": username, "name": username, "password": "a-long-password", "granted_roles": roles}),
+        );
+        assert_eq!(r.status, 201, "{}", r.text);
+        let r = self.post(
+            &format!("/api/v1/users/{username}/apikeys"),
+            serde_json::json!({}),
+        );
+        assert_eq!(r.status, 201, "{}", r.text);
+        r.body["key"].as_str().unwrap().to_string()
+    }
+
+    /// Create a detection and return its id.
+    pub fn detection(&self, body: Value) -> u64 {
+        let r = self.post("/api/v1/detections", body);
+        assert_eq!(r.status, 201, "{}", r.text);
+        r.body["id"].as_u64().unwrap()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// A detection body with an offender and a victim.
+pub fn det(kind: &str, offender: &str, victim: &str) -> Value {
+    serde_json::json!({
+        "type": kind,
+        "participants": [
+            {"object_type": "ipaddr", "object_value": offender, "role": "offender"},
+            {"object_type": "ipaddr", "object_value": victim, "role": "victim"}
+        ]
+    })
+}
+
+/// Ids of a search result.
+pub fn ids(v: &Value) -> Vec<u64> {
+    v.as_array()
+        .unwrap_or_else(|| panic!("expected an array, got {v}"))
+        .iter()
+        .map(|d| d["id"].as_u64().or_else(|| d.as_u64()).unwrap())
+        .collect()
+}

@@ -1,0 +1,11 @@
+//! API tests against a real `wirewatch serve` process.
+
+mod common;
+
+mod auth;
+mod detections;
+mod durability;
+mod errors;
+mod resources;
+mod rules;
+mod ticketing;
