@@ -32,7 +32,10 @@ pub fn key_from_header(value: &str) -> Option<&str> {
 impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let header = parts
             .headers
             .get(axum::http::header::AUTHORIZATION)
@@ -40,8 +43,11 @@ impl FromRequestParts<AppState> for Caller {
         let value = header
             .to_str()
             .map_err(|_| ApiError::unauthorized("the Authorization header is not valid text"))?;
-        let key = key_from_header(value)
-            .ok_or_else(|| ApiError::unauthorized("malformed Authorization header; expected \"ExtraHop apikey=YOUR_KEY\""))?;
+        let key = key_from_header(value).ok_or_else(|| {
+            ApiError::unauthorized(
+                "malformed Authorization header; expected \"ExtraHop apikey=YOUR_KEY\"",
+            )
+        })?;
         state
             .store
             .authenticate(key)
@@ -85,7 +91,9 @@ impl Caller {
             Access::MetricsFull => "\"metrics\": \"full\" or higher",
             Access::MetricsRestricted => "any system access",
         };
-        Err(ApiError::forbidden(format!("this operation needs {name} privileges")))
+        Err(ApiError::forbidden(format!(
+            "this operation needs {name} privileges"
+        )))
     }
 
     /// Which detections the caller may see; 403 with neither module.
@@ -107,7 +115,9 @@ impl Caller {
         if self.0.roles.ndr() {
             Ok(())
         } else {
-            Err(ApiError::forbidden("this operation needs NDR module access (\"ndr\": \"full\")"))
+            Err(ApiError::forbidden(
+                "this operation needs NDR module access (\"ndr\": \"full\")",
+            ))
         }
     }
 }

@@ -17,24 +17,41 @@ pub struct Json<T>(pub T);
 /// Parse JSON bytes into `T`, naming the field of any error.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Err(ApiError(Error::new(Code::MalformedJson, "the request body is empty; a JSON object is expected")));
+        return Err(ApiError(Error::new(
+            Code::MalformedJson,
+            "the request body is empty; a JSON object is expected",
+        )));
     }
     let de = &mut serde_json::Deserializer::from_slice(bytes);
     serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner();
         if inner.is_syntax() || inner.is_eof() {
-            return ApiError(Error::new(Code::MalformedJson, format!("the request body is not valid JSON: {inner}")));
+            return ApiError(Error::new(
+                Code::MalformedJson,
+                format!("the request body is not valid JSON: {inner}"),
+            ));
         }
         let msg = inner.to_string();
         // serde appends " at line 1 column 42"; the field name says more.
         let msg = msg.split(" at line ").next().unwrap_or(&msg).to_string();
         // A missing field is reported at its parent: name the field itself.
-        if let Some(name) = msg.strip_prefix("missing field `").and_then(|m| m.strip_suffix('`')) {
-            let field = if path == "." { name.to_string() } else { format!("{path}.{name}") };
+        if let Some(name) = msg
+            .strip_prefix("missing field `")
+            .and_then(|m| m.strip_suffix('`'))
+        {
+            let field = if path == "." {
+                name.to_string()
+            } else {
+                format!("{path}.{name}")
+            };
             return ApiError::invalid(field, "is required");
         }
-        let field = if path == "." { "body".to_string() } else { path };
+        let field = if path == "." {
+            "body".to_string()
+        } else {
+            path
+        };
         ApiError::invalid(field, msg)
     })
 }
@@ -45,9 +62,15 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Json<T> {
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         let bytes = Bytes::from_request(req, state).await.map_err(|e| {
             if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError(Error::new(Code::PayloadTooLarge, format!("the request body is larger than {MAX_BODY} bytes")))
+                ApiError(Error::new(
+                    Code::PayloadTooLarge,
+                    format!("the request body is larger than {MAX_BODY} bytes"),
+                ))
             } else {
-                ApiError(Error::new(Code::MalformedJson, format!("the request body could not be read: {e}")))
+                ApiError(Error::new(
+                    Code::MalformedJson,
+                    format!("the request body could not be read: {e}"),
+                ))
             }
         })?;
         parse_json(&bytes).map(Json)
@@ -63,11 +86,17 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Query<T> {
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         let q = parts.uri.query().unwrap_or("");
         let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(q.as_bytes()));
-        serde_path_to_error::deserialize(de).map(Query).map_err(|e| {
-            let path = e.path().to_string();
-            let field = if path == "." { "query".to_string() } else { path };
-            ApiError::invalid(field, e.into_inner().to_string())
-        })
+        serde_path_to_error::deserialize(de)
+            .map(Query)
+            .map_err(|e| {
+                let path = e.path().to_string();
+                let field = if path == "." {
+                    "query".to_string()
+                } else {
+                    path
+                };
+                ApiError::invalid(field, e.into_inner().to_string())
+            })
     }
 }
 

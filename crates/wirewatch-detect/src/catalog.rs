@@ -268,7 +268,12 @@ mod tests {
 
     #[test]
     fn catalog_covers_the_seed_examples() {
-        for kind in ["dns_tunnel", "sqli_attack", "suspicious_tld", "hacking_tools"] {
+        for kind in [
+            "dns_tunnel",
+            "sqli_attack",
+            "suspicious_tld",
+            "hacking_tools",
+        ] {
             let f = builtin_format_by_type(kind).expect(kind);
             assert!(f.categories.contains(&"sec".to_string()));
             assert!(f.properties.values().any(|p| p.is_tunable));

@@ -9,7 +9,11 @@ const TECHNIQUES: &[(&str, &str, &[&str])] = &[
     ("T1110", "Brute Force", &["TA0006"]),
     ("T1110.001", "Brute Force: Password Guessing", &["TA0006"]),
     ("T1071.004", "Application Layer Protocol: DNS", &["TA0011"]),
-    ("T1048", "Exfiltration Over Alternative Protocol", &["TA0010"]),
+    (
+        "T1048",
+        "Exfiltration Over Alternative Protocol",
+        &["TA0010"],
+    ),
     ("T1568", "Dynamic Resolution", &["TA0011"]),
     ("T1583.001", "Acquire Infrastructure: Domains", &["TA0042"]),
     ("T1552", "Unsecured Credentials", &["TA0006"]),

@@ -20,7 +20,13 @@ pub struct AuditEntry {
 
 impl Store {
     /// Append an entry.
-    pub fn audit(&self, user: &str, operation: &str, component: &str, details: Value) -> Result<()> {
+    pub fn audit(
+        &self,
+        user: &str,
+        operation: &str,
+        component: &str,
+        details: Value,
+    ) -> Result<()> {
         let now = now_ms();
         let body = serde_json::json!({
             "user": user,

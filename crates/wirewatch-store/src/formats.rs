@@ -4,7 +4,9 @@ use crate::{Result, Store};
 use rusqlite::{params, OptionalExtension};
 use serde::Deserialize;
 use std::collections::BTreeMap;
-use wirewatch_detect::catalog::{builtin_format_by_type, builtin_formats, custom_categories, validate_type};
+use wirewatch_detect::catalog::{
+    builtin_format_by_type, builtin_formats, custom_categories, validate_type,
+};
 use wirewatch_detect::DetectionFormat;
 use wirewatch_model::{now_ms, Code, Error};
 
@@ -27,7 +29,9 @@ fn validate_mitre(ids: &[String]) -> std::result::Result<(), Error> {
     for (i, id) in ids.iter().enumerate() {
         let ok = id.len() >= 5
             && id.starts_with('T')
-            && id[1..].split('.').all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()));
+            && id[1..]
+                .split('.')
+                .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()));
         if !ok {
             return Err(Error::invalid(
                 format!("mitre_categories[{i}]"),
@@ -43,8 +47,12 @@ impl Store {
     pub fn format(&self, kind: &str, built_in_only: bool) -> Result<Option<DetectionFormat>> {
         if !built_in_only {
             let custom = self.read(|c| {
-                Ok(c.query_row("SELECT doc FROM formats WHERE type = ?1", [kind], |r| r.get::<_, String>(0))
-                    .optional()?)
+                Ok(
+                    c.query_row("SELECT doc FROM formats WHERE type = ?1", [kind], |r| {
+                        r.get::<_, String>(0)
+                    })
+                    .optional()?,
+                )
             })?;
             if let Some(doc) = custom {
                 return Ok(Some(serde_json::from_str(&doc)?));
@@ -71,7 +79,9 @@ impl Store {
 
     /// Create a custom detection format.
     pub fn create_format(&self, input: FormatInput, author: &str) -> Result<DetectionFormat> {
-        let kind = input.kind.ok_or_else(|| Error::invalid("type", "is required"))?;
+        let kind = input
+            .kind
+            .ok_or_else(|| Error::invalid("type", "is required"))?;
         validate_type(&kind).map_err(|m| Error::invalid("type", m))?;
         let display_name = input
             .display_name
@@ -79,8 +89,8 @@ impl Store {
             .ok_or_else(|| Error::invalid("display_name", "is required"))?;
         let mitre = input.mitre_categories.unwrap_or_default();
         validate_mitre(&mitre)?;
-        let categories =
-            custom_categories(&input.categories.unwrap_or_default()).map_err(|m| Error::invalid("categories", m))?;
+        let categories = custom_categories(&input.categories.unwrap_or_default())
+            .map_err(|m| Error::invalid("categories", m))?;
         let now = now_ms();
         let f = DetectionFormat {
             kind: kind.clone(),
@@ -98,9 +108,16 @@ impl Store {
         };
         let doc = serde_json::to_string(&f)?;
         self.write(|tx| {
-            let n = tx.execute("INSERT OR IGNORE INTO formats(type, doc) VALUES(?1, ?2)", params![kind, doc])?;
+            let n = tx.execute(
+                "INSERT OR IGNORE INTO formats(type, doc) VALUES(?1, ?2)",
+                params![kind, doc],
+            )?;
             if n == 0 {
-                return Err(Error::new(Code::Conflict, format!("a custom detection format of type \"{kind}\" already exists")).into());
+                return Err(Error::new(
+                    Code::Conflict,
+                    format!("a custom detection format of type \"{kind}\" already exists"),
+                )
+                .into());
             }
             Ok(())
         })?;
@@ -114,7 +131,11 @@ impl Store {
         };
         if let Some(t) = &input.kind {
             if t != kind {
-                return Err(Error::invalid("type", "cannot be changed; create a new format instead").into());
+                return Err(Error::invalid(
+                    "type",
+                    "cannot be changed; create a new format instead",
+                )
+                .into());
             }
         }
         if let Some(d) = input.display_name {
@@ -136,7 +157,10 @@ impl Store {
         f.last_updated = now_ms();
         let doc = serde_json::to_string(&f)?;
         self.write(|tx| {
-            tx.execute("UPDATE formats SET doc = ?2 WHERE type = ?1", params![kind, doc])?;
+            tx.execute(
+                "UPDATE formats SET doc = ?2 WHERE type = ?1",
+                params![kind, doc],
+            )?;
             Ok(())
         })?;
         Ok(Some(f))

@@ -39,18 +39,31 @@ pub fn load_live(conn: &Connection) -> Result<Vec<LiveLocality>> {
 fn networks(input: &LocalityInput) -> std::result::Result<Option<Vec<String>>, Error> {
     let (field, list): (&str, Vec<String>) = match (&input.networks, &input.network) {
         (Some(n), _) => ("networks", n.clone()),
-        (None, Some(n)) => ("network", n.split(',').map(|s| s.trim().to_string()).collect()),
+        (None, Some(n)) => (
+            "network",
+            n.split(',').map(|s| s.trim().to_string()).collect(),
+        ),
         (None, None) => return Ok(None),
     };
     if list.is_empty() {
-        return Err(Error::invalid(field, "must name at least one IP address or CIDR block"));
+        return Err(Error::invalid(
+            field,
+            "must name at least one IP address or CIDR block",
+        ));
     }
     let mut out = Vec::new();
     for (i, n) in list.iter().enumerate() {
         let net = parse_net(n).ok_or_else(|| {
-            Error::invalid(format!("{field}[{i}]"), format!("\"{n}\" is not an IP address or CIDR block"))
+            Error::invalid(
+                format!("{field}[{i}]"),
+                format!("\"{n}\" is not an IP address or CIDR block"),
+            )
         })?;
-        let s = if n.contains('/') { net.to_string() } else { net.addr().to_string() };
+        let s = if n.contains('/') {
+            net.to_string()
+        } else {
+            net.addr().to_string()
+        };
         if !out.contains(&s) {
             out.push(s);
         }
@@ -71,43 +84,66 @@ impl Store {
 
     pub fn locality(&self, id: u64) -> Result<Option<NetworkLocality>> {
         self.read(|c| {
-            let doc: Option<String> =
-                c.query_row("SELECT doc FROM localities WHERE id = ?1", [id], |r| r.get(0)).optional()?;
+            let doc: Option<String> = c
+                .query_row("SELECT doc FROM localities WHERE id = ?1", [id], |r| {
+                    r.get(0)
+                })
+                .optional()?;
             Ok(doc.map(|d| serde_json::from_str(&d)).transpose()?)
         })
     }
 
     pub fn create_locality(&self, input: LocalityInput) -> Result<NetworkLocality> {
         let nets = networks(&input)?.ok_or_else(|| Error::invalid("networks", "is required"))?;
-        let external = input.external.ok_or_else(|| Error::invalid("external", "is required (true or false)"))?;
+        let external = input
+            .external
+            .ok_or_else(|| Error::invalid("external", "is required (true or false)"))?;
         let loc = self.write(|tx| {
             tx.execute("INSERT INTO localities(doc) VALUES('{}')", [])?;
             let id = tx.last_insert_rowid() as u64;
             let loc = NetworkLocality {
                 id,
-                name: input.name.clone().filter(|n| !n.is_empty()).unwrap_or_else(|| format!("locality_{id}")),
+                name: input
+                    .name
+                    .clone()
+                    .filter(|n| !n.is_empty())
+                    .unwrap_or_else(|| format!("locality_{id}")),
                 description: input.description.clone().flatten(),
                 external,
                 mod_time: now_ms(),
                 network: nets.first().cloned(),
                 networks: nets,
             };
-            tx.execute("UPDATE localities SET doc = ?2 WHERE id = ?1", params![id, serde_json::to_string(&loc)?])?;
+            tx.execute(
+                "UPDATE localities SET doc = ?2 WHERE id = ?1",
+                params![id, serde_json::to_string(&loc)?],
+            )?;
             Ok(loc)
         })?;
         self.refresh_localities()?;
         Ok(loc)
     }
 
-    pub fn update_locality(&self, id: u64, input: LocalityInput) -> Result<Option<NetworkLocality>> {
+    pub fn update_locality(
+        &self,
+        id: u64,
+        input: LocalityInput,
+    ) -> Result<Option<NetworkLocality>> {
         let nets = networks(&input)?;
         let out = self.write(|tx| {
-            let doc: Option<String> =
-                tx.query_row("SELECT doc FROM localities WHERE id = ?1", [id], |r| r.get(0)).optional()?;
+            let doc: Option<String> = tx
+                .query_row("SELECT doc FROM localities WHERE id = ?1", [id], |r| {
+                    r.get(0)
+                })
+                .optional()?;
             let Some(doc) = doc else { return Ok(None) };
             let mut loc: NetworkLocality = serde_json::from_str(&doc)?;
             if let Some(n) = input.name.clone() {
-                loc.name = if n.is_empty() { format!("locality_{id}") } else { n };
+                loc.name = if n.is_empty() {
+                    format!("locality_{id}")
+                } else {
+                    n
+                };
             }
             if let Some(d) = input.description.clone() {
                 loc.description = d;
@@ -120,7 +156,10 @@ impl Store {
                 loc.networks = n;
             }
             loc.mod_time = now_ms().max(loc.mod_time + 1);
-            tx.execute("UPDATE localities SET doc = ?2 WHERE id = ?1", params![id, serde_json::to_string(&loc)?])?;
+            tx.execute(
+                "UPDATE localities SET doc = ?2 WHERE id = ?1",
+                params![id, serde_json::to_string(&loc)?],
+            )?;
             Ok(Some(loc))
         })?;
         self.refresh_localities()?;

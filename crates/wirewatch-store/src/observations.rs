@@ -27,10 +27,16 @@ impl Store {
             return Err(Error::invalid("source", "must not be empty").into());
         }
         if batch.observations.is_empty() {
-            return Err(Error::invalid("observations", "must contain at least one observation").into());
+            return Err(
+                Error::invalid("observations", "must contain at least one observation").into(),
+            );
         }
         if batch.observations.len() > MAX_OBSERVATIONS {
-            return Err(Error::invalid("observations", format!("at most {MAX_OBSERVATIONS} per request")).into());
+            return Err(Error::invalid(
+                "observations",
+                format!("at most {MAX_OBSERVATIONS} per request"),
+            )
+            .into());
         }
         let mut rows = Vec::with_capacity(batch.observations.len());
         for (i, o) in batch.observations.iter().enumerate() {
@@ -38,12 +44,21 @@ impl Store {
                 v.trim()
                     .parse::<std::net::IpAddr>()
                     .map(|a| a.to_string())
-                    .map_err(|_| Error::invalid(format!("observations[{i}].{field}"), format!("\"{v}\" is not an IP address")))
+                    .map_err(|_| {
+                        Error::invalid(
+                            format!("observations[{i}].{field}"),
+                            format!("\"{v}\" is not an IP address"),
+                        )
+                    })
             };
             let a = ip("ipaddr", &o.ipaddr)?;
             let b = ip("associated_ipaddr", &o.associated_ipaddr)?;
             if o.timestamp <= 0 {
-                return Err(Error::invalid(format!("observations[{i}].timestamp"), "must be seconds since the epoch").into());
+                return Err(Error::invalid(
+                    format!("observations[{i}].timestamp"),
+                    "must be seconds since the epoch",
+                )
+                .into());
             }
             rows.push((a, b, o.timestamp));
         }

@@ -33,16 +33,28 @@ pub fn load_live(conn: &Connection) -> Result<Vec<LiveRule>> {
                 rule,
                 compiled: Arc::new(c),
             }),
-            Err((f, p)) => tracing::warn!(rule = rule.id, field = %f, problem = %p, "stored tuning rule does not compile"),
+            Err((f, p)) => {
+                tracing::warn!(rule = rule.id, field = %f, problem = %p, "stored tuning rule does not compile")
+            }
         }
     }
     Ok(out)
 }
 
 /// Mark a detection hidden by a rule and count the participants it singles out.
-pub fn hide(tx: &Connection, rule: &LiveRule, det: &Detection, ctx: &dyn MatchContext) -> Result<()> {
-    tx.execute("UPDATE detections SET hidden_by = ?1 WHERE id = ?2", params![rule.rule.id, det.id])?;
-    let mut stmt = tx.prepare_cached("INSERT OR IGNORE INTO rule_hidden_participants(rule_id, object_key) VALUES(?1, ?2)")?;
+pub fn hide(
+    tx: &Connection,
+    rule: &LiveRule,
+    det: &Detection,
+    ctx: &dyn MatchContext,
+) -> Result<()> {
+    tx.execute(
+        "UPDATE detections SET hidden_by = ?1 WHERE id = ?2",
+        params![rule.rule.id, det.id],
+    )?;
+    let mut stmt = tx.prepare_cached(
+        "INSERT OR IGNORE INTO rule_hidden_participants(rule_id, object_key) VALUES(?1, ?2)",
+    )?;
     for p in rule.compiled.hidden_participants(det, ctx) {
         stmt.execute(params![rule.rule.id, p.object_key()])?;
     }
@@ -50,9 +62,16 @@ pub fn hide(tx: &Connection, rule: &LiveRule, det: &Detection, ctx: &dyn MatchCo
 }
 
 fn counters(conn: &Connection, mut rule: TuningRule) -> Result<TuningRule> {
-    rule.detections_hidden = conn.query_row("SELECT count(*) FROM detections WHERE hidden_by = ?1", [rule.id], |r| r.get(0))?;
-    rule.participants_hidden =
-        conn.query_row("SELECT count(*) FROM rule_hidden_participants WHERE rule_id = ?1", [rule.id], |r| r.get(0))?;
+    rule.detections_hidden = conn.query_row(
+        "SELECT count(*) FROM detections WHERE hidden_by = ?1",
+        [rule.id],
+        |r| r.get(0),
+    )?;
+    rule.participants_hidden = conn.query_row(
+        "SELECT count(*) FROM rule_hidden_participants WHERE rule_id = ?1",
+        [rule.id],
+        |r| r.get(0),
+    )?;
     Ok(rule)
 }
 
@@ -80,21 +99,37 @@ fn candidates(tx: &Connection, rule: &TuningRule) -> Result<Vec<u64>> {
              WHERE c.category = 'perf' AND d.hidden_by IS NULL",
             None,
         ),
-        t => ("SELECT id FROM detections WHERE type = ?1 AND hidden_by IS NULL", Some(t.to_string())),
+        t => (
+            "SELECT id FROM detections WHERE type = ?1 AND hidden_by IS NULL",
+            Some(t.to_string()),
+        ),
     };
     let mut stmt = tx.prepare(sql)?;
     let rows = match arg {
-        Some(a) => stmt.query_map([a], |r| r.get(0))?.collect::<rusqlite::Result<Vec<u64>>>()?,
-        None => stmt.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<Vec<u64>>>()?,
+        Some(a) => stmt
+            .query_map([a], |r| r.get(0))?
+            .collect::<rusqlite::Result<Vec<u64>>>()?,
+        None => stmt
+            .query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<Vec<u64>>>()?,
     };
     Ok(rows)
 }
 
 /// Hide every detection among `ids` that the rule matches.
-fn apply_to(tx: &Transaction<'_>, rule: &LiveRule, ids: &[u64], ctx: &dyn MatchContext) -> Result<()> {
+fn apply_to(
+    tx: &Transaction<'_>,
+    rule: &LiveRule,
+    ids: &[u64],
+    ctx: &dyn MatchContext,
+) -> Result<()> {
     for id in ids {
         let doc: Option<String> = tx
-            .query_row("SELECT doc FROM detections WHERE id = ?1 AND hidden_by IS NULL", [id], |r| r.get(0))
+            .query_row(
+                "SELECT doc FROM detections WHERE id = ?1 AND hidden_by IS NULL",
+                [id],
+                |r| r.get(0),
+            )
             .optional()?;
         let Some(doc) = doc else { continue };
         let det = from_doc(&doc)?;
@@ -112,8 +147,14 @@ fn release(tx: &Transaction<'_>, rule_id: u64) -> Result<Vec<u64>> {
         let rows = stmt.query_map([rule_id], |r| r.get(0))?;
         rows.collect::<rusqlite::Result<_>>()?
     };
-    tx.execute("UPDATE detections SET hidden_by = NULL WHERE hidden_by = ?1", [rule_id])?;
-    tx.execute("DELETE FROM rule_hidden_participants WHERE rule_id = ?1", [rule_id])?;
+    tx.execute(
+        "UPDATE detections SET hidden_by = NULL WHERE hidden_by = ?1",
+        [rule_id],
+    )?;
+    tx.execute(
+        "DELETE FROM rule_hidden_participants WHERE rule_id = ?1",
+        [rule_id],
+    )?;
     Ok(ids)
 }
 
@@ -130,7 +171,10 @@ fn validate_new(rule: &TuningRule, store: &Store) -> std::result::Result<(), Err
     }
     if let Some(e) = rule.expiration {
         if e < 0 {
-            return Err(Error::invalid("expiration", "must be milliseconds since the epoch, 0 or null"));
+            return Err(Error::invalid(
+                "expiration",
+                "must be milliseconds since the epoch, 0 or null",
+            ));
         }
     }
     Ok(())
@@ -145,13 +189,27 @@ impl Store {
 
     /// Every tuning rule with its counters.
     pub fn rules(&self) -> Result<Vec<TuningRule>> {
-        let rules: Vec<TuningRule> = self.inner.cache.read().rules.iter().map(|r| r.rule.clone()).collect();
+        let rules: Vec<TuningRule> = self
+            .inner
+            .cache
+            .read()
+            .rules
+            .iter()
+            .map(|r| r.rule.clone())
+            .collect();
         self.read(|c| rules.into_iter().map(|r| counters(c, r)).collect())
     }
 
     /// One tuning rule.
     pub fn rule(&self, id: u64) -> Result<Option<TuningRule>> {
-        let rule = self.inner.cache.read().rules.iter().find(|r| r.rule.id == id).map(|r| r.rule.clone());
+        let rule = self
+            .inner
+            .cache
+            .read()
+            .rules
+            .iter()
+            .find(|r| r.rule.id == id)
+            .map(|r| r.rule.clone());
         rule.map(|r| self.read(|c| counters(c, r))).transpose()
     }
 
@@ -221,7 +279,15 @@ impl Store {
         }
         validate_new(&rule, self)?;
         let compiled = Arc::new(compile(&rule)?);
-        let others: Vec<LiveRule> = self.inner.cache.read().rules.iter().filter(|r| r.rule.id != id).cloned().collect();
+        let others: Vec<LiveRule> = self
+            .inner
+            .cache
+            .read()
+            .rules
+            .iter()
+            .filter(|r| r.rule.id != id)
+            .cloned()
+            .collect();
         self.write(|tx| {
             save_rule(tx, &rule)?;
             let released = release(tx, id)?;
@@ -231,7 +297,11 @@ impl Store {
             };
             let now = now_ms();
             if live.rule.active(now) {
-                let ids = if live.rule.hide_past_detections { candidates(tx, &live.rule)? } else { released.clone() };
+                let ids = if live.rule.hide_past_detections {
+                    candidates(tx, &live.rule)?
+                } else {
+                    released.clone()
+                };
                 apply_to(tx, &live, &ids, self)?;
             }
             reapply_others(tx, &others, &released, now, self)?;
@@ -243,7 +313,15 @@ impl Store {
 
     /// Delete a tuning rule; what it hid becomes visible unless another rule hides it.
     pub fn delete_rule(&self, id: u64) -> Result<bool> {
-        let others: Vec<LiveRule> = self.inner.cache.read().rules.iter().filter(|r| r.rule.id != id).cloned().collect();
+        let others: Vec<LiveRule> = self
+            .inner
+            .cache
+            .read()
+            .rules
+            .iter()
+            .filter(|r| r.rule.id != id)
+            .cloned()
+            .collect();
         let n = self.write(|tx| {
             let n = tx.execute("DELETE FROM rules WHERE id = ?1", [id])?;
             let released = release(tx, id)?;
@@ -258,13 +336,21 @@ impl Store {
     pub fn expire_rules(&self) -> Result<usize> {
         let now = now_ms();
         let live: Vec<LiveRule> = self.inner.cache.read().rules.clone();
-        let expired: Vec<u64> = live.iter().filter(|r| !r.rule.active(now)).map(|r| r.rule.id).collect();
+        let expired: Vec<u64> = live
+            .iter()
+            .filter(|r| !r.rule.active(now))
+            .map(|r| r.rule.id)
+            .collect();
         let mut n = 0;
         for id in expired {
             let has = self.read(|c| {
-                Ok(c.query_row("SELECT 1 FROM detections WHERE hidden_by = ?1 LIMIT 1", [id], |_| Ok(()))
-                    .optional()?
-                    .is_some())
+                Ok(c.query_row(
+                    "SELECT 1 FROM detections WHERE hidden_by = ?1 LIMIT 1",
+                    [id],
+                    |_| Ok(()),
+                )
+                .optional()?
+                .is_some())
             })?;
             if !has {
                 continue;
@@ -281,7 +367,13 @@ impl Store {
 }
 
 /// Detections released by one rule may still be hidden by another.
-fn reapply_others(tx: &Transaction<'_>, others: &[LiveRule], ids: &[u64], now: i64, ctx: &dyn MatchContext) -> Result<()> {
+fn reapply_others(
+    tx: &Transaction<'_>,
+    others: &[LiveRule],
+    ids: &[u64],
+    now: i64,
+    ctx: &dyn MatchContext,
+) -> Result<()> {
     for r in others.iter().filter(|r| r.rule.active(now)) {
         apply_to(tx, r, ids, ctx)?;
     }

@@ -135,7 +135,9 @@ pub fn meta_set(conn: &Connection, key: &str, value: &str) -> Result<()> {
 
 /// Take the next value of a named counter (inside a write transaction).
 pub fn next_counter(conn: &Connection, key: &str, by: u64) -> Result<u64> {
-    let cur: u64 = meta_get(conn, key)?.and_then(|v| v.parse().ok()).unwrap_or(0);
+    let cur: u64 = meta_get(conn, key)?
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
     meta_set(conn, key, &(cur + by).to_string())?;
     Ok(cur + 1)
 }

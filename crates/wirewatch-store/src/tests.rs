@@ -31,7 +31,9 @@ fn new_det(kind: &str, ip: &str) -> NewDetection {
 #[test]
 fn detections_survive_reopen() {
     let (dir, store) = temp_store();
-    let d = store.create_detection(new_det("port_scan", "10.0.0.1")).unwrap();
+    let d = store
+        .create_detection(new_det("port_scan", "10.0.0.1"))
+        .unwrap();
     assert_eq!(d.title, "Port Scan");
     assert_eq!(d.participants[0].id, 1);
     drop(store);
@@ -43,16 +45,24 @@ fn detections_survive_reopen() {
 #[test]
 fn unknown_type_is_rejected() {
     let (_dir, store) = temp_store();
-    let err = Error::from(store.create_detection(new_det("nope", "10.0.0.1")).unwrap_err());
+    let err = Error::from(
+        store
+            .create_detection(new_det("nope", "10.0.0.1"))
+            .unwrap_err(),
+    );
     assert_eq!(err.field.as_deref(), Some("type"));
 }
 
 #[test]
 fn external_is_derived_from_localities() {
     let (_dir, store) = temp_store();
-    let d = store.create_detection(new_det("port_scan", "8.8.8.8")).unwrap();
+    let d = store
+        .create_detection(new_det("port_scan", "8.8.8.8"))
+        .unwrap();
     assert!(d.participants[0].external);
-    let d = store.create_detection(new_det("port_scan", "10.1.1.1")).unwrap();
+    let d = store
+        .create_detection(new_det("port_scan", "10.1.1.1"))
+        .unwrap();
     assert!(!d.participants[0].external);
 }
 

@@ -4,17 +4,27 @@ use anyhow::Context;
 use std::path::Path;
 
 /// Paths of the certificate and key, created if missing.
-pub fn ensure_certificate(dir: &Path, hostname: &str) -> anyhow::Result<(std::path::PathBuf, std::path::PathBuf)> {
+pub fn ensure_certificate(
+    dir: &Path,
+    hostname: &str,
+) -> anyhow::Result<(std::path::PathBuf, std::path::PathBuf)> {
     let cert_path = dir.join("tls-cert.pem");
     let key_path = dir.join("tls-key.pem");
     if cert_path.exists() && key_path.exists() {
         return Ok((cert_path, key_path));
     }
-    let mut names = vec![hostname.to_string(), "localhost".to_string(), "127.0.0.1".to_string(), "::1".to_string()];
+    let mut names = vec![
+        hostname.to_string(),
+        "localhost".to_string(),
+        "127.0.0.1".to_string(),
+        "::1".to_string(),
+    ];
     names.dedup();
-    let cert = rcgen::generate_simple_self_signed(names).context("generating the self-signed certificate")?;
+    let cert = rcgen::generate_simple_self_signed(names)
+        .context("generating the self-signed certificate")?;
     std::fs::write(&cert_path, cert.cert.pem()).context("writing the certificate")?;
-    write_private(&key_path, cert.key_pair.serialize_pem().as_bytes()).context("writing the private key")?;
+    write_private(&key_path, cert.key_pair.serialize_pem().as_bytes())
+        .context("writing the private key")?;
     tracing::info!(cert = %cert_path.display(), "generated a self-signed TLS certificate");
     Ok((cert_path, key_path))
 }
@@ -23,7 +33,12 @@ pub fn ensure_certificate(dir: &Path, hostname: &str) -> anyhow::Result<(std::pa
 fn write_private(path: &Path, data: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
-    let mut f = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(path)?;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)?;
     f.write_all(data)
 }
 

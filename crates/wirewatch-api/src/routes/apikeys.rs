@@ -35,11 +35,20 @@ struct CreateKey {
 /// A 201 answer with the new key and its `Location`.
 pub fn created_key(key: ApiKey) -> Response {
     let location = format!("/api/v1/apikeys/{}", key.id);
-    (StatusCode::CREATED, [(header::LOCATION, location)], axum::Json(key)).into_response()
+    (
+        StatusCode::CREATED,
+        [(header::LOCATION, location)],
+        axum::Json(key),
+    )
+        .into_response()
 }
 
 async fn create(State(s): State<AppState>, Json(body): Json<CreateKey>) -> ApiResult<Response> {
-    let username = body.username.as_deref().unwrap_or(SETUP_USERNAME).to_string();
+    let username = body
+        .username
+        .as_deref()
+        .unwrap_or(SETUP_USERNAME)
+        .to_string();
     let store = s.store.clone();
     let password = body.password.clone();
     let user = super::blocking(move || store.check_password(&username, &password))
@@ -52,7 +61,13 @@ async fn create(State(s): State<AppState>, Json(body): Json<CreateKey>) -> ApiRe
         username: user.username.clone(),
         roles: user.effective_roles.clone(),
     });
-    audit(&s, &caller, "create API key", "apikeys", json!({"id": key.id, "description": key.description}));
+    audit(
+        &s,
+        &caller,
+        "create API key",
+        "apikeys",
+        json!({"id": key.id, "description": key.description}),
+    );
     Ok(created_key(key))
 }
 
@@ -69,13 +84,27 @@ fn visible_key(caller: &Caller, s: &AppState, raw: &str) -> ApiResult<ApiKey> {
         .ok_or_else(|| ApiError::not_found(format!("API key {id}")))
 }
 
-async fn one(caller: Caller, State(s): State<AppState>, Path(raw): Path<String>) -> ApiResult<axum::Json<ApiKey>> {
+async fn one(
+    caller: Caller,
+    State(s): State<AppState>,
+    Path(raw): Path<String>,
+) -> ApiResult<axum::Json<ApiKey>> {
     Ok(axum::Json(visible_key(&caller, &s, &raw)?))
 }
 
-async fn remove(caller: Caller, State(s): State<AppState>, Path(raw): Path<String>) -> ApiResult<StatusCode> {
+async fn remove(
+    caller: Caller,
+    State(s): State<AppState>,
+    Path(raw): Path<String>,
+) -> ApiResult<StatusCode> {
     let key = visible_key(&caller, &s, &raw)?;
     s.store.delete_apikey(key.id)?;
-    audit(&s, &caller, "delete API key", "apikeys", json!({"id": key.id, "username": key.username}));
+    audit(
+        &s,
+        &caller,
+        "delete API key",
+        "apikeys",
+        json!({"id": key.id, "username": key.username}),
+    );
     Ok(StatusCode::NO_CONTENT)
 }

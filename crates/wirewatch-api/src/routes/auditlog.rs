@@ -22,7 +22,11 @@ struct Page {
     offset: Option<u32>,
 }
 
-async fn list(caller: Caller, State(s): State<AppState>, Query(p): Query<Page>) -> ApiResult<axum::Json<Vec<AuditEntry>>> {
+async fn list(
+    caller: Caller,
+    State(s): State<AppState>,
+    Query(p): Query<Page>,
+) -> ApiResult<axum::Json<Vec<AuditEntry>>> {
     caller.require_admin()?;
     let limit = p.limit.unwrap_or(1000).min(10_000);
     Ok(axum::Json(s.store.audit_log(limit, p.offset.unwrap_or(0))?))

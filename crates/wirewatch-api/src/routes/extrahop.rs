@@ -20,7 +20,10 @@ pub fn routes() -> Router<AppState> {
         .route("/extrahop/version", get(version))
         .route("/extrahop/platform", get(platform))
         .route("/extrahop/edition", get(edition))
-        .route("/extrahop/ticketing", get(get_ticketing).patch(patch_ticketing))
+        .route(
+            "/extrahop/ticketing",
+            get(get_ticketing).patch(patch_ticketing),
+        )
         .route("/extrahop/idrac", get(not_applicable))
         .route("/extrahop/firmware", post(not_applicable))
         .route("/extrahop/firmware/next", get(not_applicable))
@@ -58,7 +61,10 @@ async fn edition(State(s): State<AppState>) -> axum::Json<Value> {
     axum::Json(json!({"edition": s.config.edition}))
 }
 
-async fn get_ticketing(caller: Caller, State(s): State<AppState>) -> ApiResult<axum::Json<Ticketing>> {
+async fn get_ticketing(
+    caller: Caller,
+    State(s): State<AppState>,
+) -> ApiResult<axum::Json<Ticketing>> {
     let _ = caller;
     Ok(axum::Json(s.store.ticketing()))
 }
@@ -111,10 +117,16 @@ pub fn apply_ticketing(mut t: Ticketing, p: TicketingPatch) -> Result<Ticketing,
         match u {
             Some(u) if !u.is_empty() => {
                 if !u.contains("$ticket_id") {
-                    return Err(ApiError::invalid("url_template", "must contain the $ticket_id variable"));
+                    return Err(ApiError::invalid(
+                        "url_template",
+                        "must contain the $ticket_id variable",
+                    ));
                 }
                 if !(u.starts_with("http://") || u.starts_with("https://")) {
-                    return Err(ApiError::invalid("url_template", "must be an http:// or https:// URL"));
+                    return Err(ApiError::invalid(
+                        "url_template",
+                        "must be an http:// or https:// URL",
+                    ));
                 }
                 t.url_template = Some(u);
             }
@@ -133,7 +145,13 @@ async fn patch_ticketing(
     caller.require(Access::System)?;
     let t = apply_ticketing(s.store.ticketing(), p)?;
     s.store.set_ticketing(t.clone())?;
-    audit(&s, &caller, "update ticketing settings", "ticketing", serde_json::to_value(&t).unwrap_or_default());
+    audit(
+        &s,
+        &caller,
+        "update ticketing settings",
+        "ticketing",
+        serde_json::to_value(&t).unwrap_or_default(),
+    );
     Ok(axum::http::StatusCode::NO_CONTENT)
 }
 

@@ -19,7 +19,10 @@ use wirewatch_store::FormatInput;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/detections/formats", get(list).post(create))
-        .route("/detections/formats/{id}", get(one).patch(update).delete(remove))
+        .route(
+            "/detections/formats/{id}",
+            get(one).patch(update).delete(remove),
+        )
 }
 
 #[derive(Deserialize, Default)]
@@ -34,7 +37,9 @@ async fn list(
     Query(q): Query<BuiltInOnly>,
 ) -> ApiResult<axum::Json<Vec<DetectionFormat>>> {
     caller.detections()?;
-    Ok(axum::Json(s.store.formats(q.built_in_only.unwrap_or(false))?))
+    Ok(axum::Json(
+        s.store.formats(q.built_in_only.unwrap_or(false))?,
+    ))
 }
 
 async fn one(
@@ -50,13 +55,28 @@ async fn one(
         .ok_or_else(|| ApiError::not_found(format!("detection format {id}")))
 }
 
-async fn create(caller: Caller, State(s): State<AppState>, Json(input): Json<FormatInput>) -> ApiResult<Response> {
+async fn create(
+    caller: Caller,
+    State(s): State<AppState>,
+    Json(input): Json<FormatInput>,
+) -> ApiResult<Response> {
     caller.require(Access::WriteFull)?;
     caller.detections()?;
     let f = s.store.create_format(input, caller.username())?;
-    audit(&s, &caller, "create detection format", "detections", json!({"type": f.kind}));
+    audit(
+        &s,
+        &caller,
+        "create detection format",
+        "detections",
+        json!({"type": f.kind}),
+    );
     let location = format!("/api/v1/detections/formats/{}", f.kind);
-    Ok((StatusCode::CREATED, [(header::LOCATION, location)], axum::Json(f)).into_response())
+    Ok((
+        StatusCode::CREATED,
+        [(header::LOCATION, location)],
+        axum::Json(f),
+    )
+        .into_response())
 }
 
 async fn update(
@@ -67,19 +87,39 @@ async fn update(
 ) -> ApiResult<StatusCode> {
     caller.require(Access::WriteFull)?;
     caller.detections()?;
-    s.store
-        .update_format(&id, input)?
-        .ok_or_else(|| ApiError::not_found(format!("custom detection format {id} (built-in formats cannot be changed)")))?;
-    audit(&s, &caller, "update detection format", "detections", json!({"type": id}));
+    s.store.update_format(&id, input)?.ok_or_else(|| {
+        ApiError::not_found(format!(
+            "custom detection format {id} (built-in formats cannot be changed)"
+        ))
+    })?;
+    audit(
+        &s,
+        &caller,
+        "update detection format",
+        "detections",
+        json!({"type": id}),
+    );
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn remove(caller: Caller, State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<StatusCode> {
+async fn remove(
+    caller: Caller,
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
     caller.require(Access::WriteFull)?;
     caller.detections()?;
     if !s.store.delete_format(&id)? {
-        return Err(ApiError::not_found(format!("custom detection format {id} (built-in formats cannot be deleted)")));
+        return Err(ApiError::not_found(format!(
+            "custom detection format {id} (built-in formats cannot be deleted)"
+        )));
     }
-    audit(&s, &caller, "delete detection format", "detections", json!({"type": id}));
+    audit(
+        &s,
+        &caller,
+        "delete detection format",
+        "detections",
+        json!({"type": id}),
+    );
     Ok(StatusCode::NO_CONTENT)
 }

@@ -17,15 +17,25 @@ use wirewatch_model::user::Access;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/networklocalities", get(list).post(create))
-        .route("/networklocalities/{id}", get(one).patch(update).delete(remove))
+        .route(
+            "/networklocalities/{id}",
+            get(one).patch(update).delete(remove),
+        )
 }
 
-async fn list(caller: Caller, State(s): State<AppState>) -> ApiResult<axum::Json<Vec<NetworkLocality>>> {
+async fn list(
+    caller: Caller,
+    State(s): State<AppState>,
+) -> ApiResult<axum::Json<Vec<NetworkLocality>>> {
     caller.require(Access::WritePersonal)?;
     Ok(axum::Json(s.store.localities()?))
 }
 
-async fn one(caller: Caller, State(s): State<AppState>, Path(raw): Path<String>) -> ApiResult<axum::Json<NetworkLocality>> {
+async fn one(
+    caller: Caller,
+    State(s): State<AppState>,
+    Path(raw): Path<String>,
+) -> ApiResult<axum::Json<NetworkLocality>> {
     caller.require(Access::WritePersonal)?;
     let id = parse_id("id", &raw)?;
     s.store
@@ -34,12 +44,27 @@ async fn one(caller: Caller, State(s): State<AppState>, Path(raw): Path<String>)
         .ok_or_else(|| ApiError::not_found(format!("network locality {id}")))
 }
 
-async fn create(caller: Caller, State(s): State<AppState>, Json(input): Json<LocalityInput>) -> ApiResult<Response> {
+async fn create(
+    caller: Caller,
+    State(s): State<AppState>,
+    Json(input): Json<LocalityInput>,
+) -> ApiResult<Response> {
     caller.require(Access::WriteFull)?;
     let loc = s.store.create_locality(input)?;
-    audit(&s, &caller, "create network locality", "networklocalities", json!({"id": loc.id, "networks": loc.networks, "external": loc.external}));
+    audit(
+        &s,
+        &caller,
+        "create network locality",
+        "networklocalities",
+        json!({"id": loc.id, "networks": loc.networks, "external": loc.external}),
+    );
     let location = format!("/api/v1/networklocalities/{}", loc.id);
-    Ok((StatusCode::CREATED, [(header::LOCATION, location)], axum::Json(loc)).into_response())
+    Ok((
+        StatusCode::CREATED,
+        [(header::LOCATION, location)],
+        axum::Json(loc),
+    )
+        .into_response())
 }
 
 async fn update(
@@ -54,16 +79,32 @@ async fn update(
         .store
         .update_locality(id, input)?
         .ok_or_else(|| ApiError::not_found(format!("network locality {id}")))?;
-    audit(&s, &caller, "update network locality", "networklocalities", json!({"id": id, "networks": loc.networks, "external": loc.external}));
+    audit(
+        &s,
+        &caller,
+        "update network locality",
+        "networklocalities",
+        json!({"id": id, "networks": loc.networks, "external": loc.external}),
+    );
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn remove(caller: Caller, State(s): State<AppState>, Path(raw): Path<String>) -> ApiResult<StatusCode> {
+async fn remove(
+    caller: Caller,
+    State(s): State<AppState>,
+    Path(raw): Path<String>,
+) -> ApiResult<StatusCode> {
     caller.require(Access::WriteFull)?;
     let id = parse_id("id", &raw)?;
     if !s.store.delete_locality(id)? {
         return Err(ApiError::not_found(format!("network locality {id}")));
     }
-    audit(&s, &caller, "delete network locality", "networklocalities", json!({"id": id}));
+    audit(
+        &s,
+        &caller,
+        "delete network locality",
+        "networklocalities",
+        json!({"id": id}),
+    );
     Ok(StatusCode::NO_CONTENT)
 }

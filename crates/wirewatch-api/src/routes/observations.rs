@@ -20,11 +20,21 @@ pub fn routes() -> Router<AppState> {
     Router::new().route("/observations/associatedipaddrs", post(add).get(list))
 }
 
-async fn add(caller: Caller, State(s): State<AppState>, Json(batch): Json<ObservationBatch>) -> ApiResult<StatusCode> {
+async fn add(
+    caller: Caller,
+    State(s): State<AppState>,
+    Json(batch): Json<ObservationBatch>,
+) -> ApiResult<StatusCode> {
     caller.require(Access::WriteFull)?;
     let source = batch.source.clone();
     let n = s.store.add_observations(batch)?;
-    audit(&s, &caller, "add observations", "observations", json!({"source": source, "count": n}));
+    audit(
+        &s,
+        &caller,
+        "add observations",
+        "observations",
+        json!({"source": source, "count": n}),
+    );
     Ok(StatusCode::ACCEPTED)
 }
 
@@ -44,5 +54,7 @@ async fn list(
 ) -> ApiResult<axum::Json<Vec<StoredObservation>>> {
     caller.require(Access::WritePersonal)?;
     let limit = q.limit.unwrap_or(1000).min(10_000);
-    Ok(axum::Json(s.store.observations(q.ipaddr.as_deref(), limit)?))
+    Ok(axum::Json(
+        s.store.observations(q.ipaddr.as_deref(), limit)?,
+    ))
 }

@@ -18,7 +18,10 @@ use wirewatch_model::user::Access;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/detections/rules/hiding", get(list).post(create))
-        .route("/detections/rules/hiding/{id}", get(one).patch(update).delete(remove))
+        .route(
+            "/detections/rules/hiding/{id}",
+            get(one).patch(update).delete(remove),
+        )
 }
 
 async fn list(caller: Caller, State(s): State<AppState>) -> ApiResult<axum::Json<Vec<TuningRule>>> {
@@ -26,24 +29,51 @@ async fn list(caller: Caller, State(s): State<AppState>) -> ApiResult<axum::Json
     Ok(axum::Json(s.store.rules()?))
 }
 
-async fn one(caller: Caller, State(s): State<AppState>, Path(raw): Path<String>) -> ApiResult<axum::Json<TuningRule>> {
+async fn one(
+    caller: Caller,
+    State(s): State<AppState>,
+    Path(raw): Path<String>,
+) -> ApiResult<axum::Json<TuningRule>> {
     caller.detections()?;
     let id = parse_id("id", &raw)?;
-    s.store.rule(id)?.map(axum::Json).ok_or_else(|| ApiError::not_found(format!("tuning rule {id}")))
+    s.store
+        .rule(id)?
+        .map(axum::Json)
+        .ok_or_else(|| ApiError::not_found(format!("tuning rule {id}")))
 }
 
-async fn create(caller: Caller, State(s): State<AppState>, Json(new): Json<NewTuningRule>) -> ApiResult<Response> {
+async fn create(
+    caller: Caller,
+    State(s): State<AppState>,
+    Json(new): Json<NewTuningRule>,
+) -> ApiResult<Response> {
     caller.require(Access::WriteFull)?;
     caller.detections()?;
     let store = s.store.clone();
     let author = caller.username().to_string();
     let rule = blocking(move || store.create_rule(new, &author)).await?;
-    audit(&s, &caller, "create tuning rule", "detections", json!({"id": rule.id, "detection_type": rule.detection_type}));
+    audit(
+        &s,
+        &caller,
+        "create tuning rule",
+        "detections",
+        json!({"id": rule.id, "detection_type": rule.detection_type}),
+    );
     let location = format!("/api/v1/detections/rules/hiding/{}", rule.id);
-    Ok((StatusCode::CREATED, [(header::LOCATION, location)], axum::Json(rule)).into_response())
+    Ok((
+        StatusCode::CREATED,
+        [(header::LOCATION, location)],
+        axum::Json(rule),
+    )
+        .into_response())
 }
 
-async fn update(caller: Caller, State(s): State<AppState>, Path(raw): Path<String>, body: Bytes) -> ApiResult<StatusCode> {
+async fn update(
+    caller: Caller,
+    State(s): State<AppState>,
+    Path(raw): Path<String>,
+    body: Bytes,
+) -> ApiResult<StatusCode> {
     caller.require(Access::WriteFull)?;
     caller.detections()?;
     let id = parse_id("id", &raw)?;
@@ -53,11 +83,21 @@ async fn update(caller: Caller, State(s): State<AppState>, Path(raw): Path<Strin
     blocking(move || store.update_rule(id, patch))
         .await?
         .ok_or_else(|| ApiError::not_found(format!("tuning rule {id}")))?;
-    audit(&s, &caller, "update tuning rule", "detections", json!({"id": id, "changes": changes}));
+    audit(
+        &s,
+        &caller,
+        "update tuning rule",
+        "detections",
+        json!({"id": id, "changes": changes}),
+    );
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn remove(caller: Caller, State(s): State<AppState>, Path(raw): Path<String>) -> ApiResult<StatusCode> {
+async fn remove(
+    caller: Caller,
+    State(s): State<AppState>,
+    Path(raw): Path<String>,
+) -> ApiResult<StatusCode> {
     caller.require(Access::WriteFull)?;
     caller.detections()?;
     let id = parse_id("id", &raw)?;
@@ -65,6 +105,12 @@ async fn remove(caller: Caller, State(s): State<AppState>, Path(raw): Path<Strin
     if !blocking(move || store.delete_rule(id)).await? {
         return Err(ApiError::not_found(format!("tuning rule {id}")));
     }
-    audit(&s, &caller, "delete tuning rule", "detections", json!({"id": id}));
+    audit(
+        &s,
+        &caller,
+        "delete tuning rule",
+        "detections",
+        json!({"id": id}),
+    );
     Ok(StatusCode::NO_CONTENT)
 }

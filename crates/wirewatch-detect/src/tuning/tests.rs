@@ -52,26 +52,65 @@ fn rule(v: Value) -> CompiledRule {
 fn seed_registered_domain_rule() {
     let r = rule(json!({"detection_type": "dns_tunnel", "properties": [
         {"operand": "example.com", "operator": "=", "property": "registered_domain_name"}]}));
-    assert!(r.matches(&detection("dns_tunnel", json!({"registered_domain_name": "example.com"})), &Ctx));
-    assert!(!r.matches(&detection("dns_tunnel", json!({"registered_domain_name": "example.org"})), &Ctx));
-    assert!(!r.matches(&detection("port_scan", json!({"registered_domain_name": "example.com"})), &Ctx));
+    assert!(r.matches(
+        &detection(
+            "dns_tunnel",
+            json!({"registered_domain_name": "example.com"})
+        ),
+        &Ctx
+    ));
+    assert!(!r.matches(
+        &detection(
+            "dns_tunnel",
+            json!({"registered_domain_name": "example.org"})
+        ),
+        &Ctx
+    ));
+    assert!(!r.matches(
+        &detection(
+            "port_scan",
+            json!({"registered_domain_name": "example.com"})
+        ),
+        &Ctx
+    ));
 }
 
 #[test]
 fn seed_regex_and_case_insensitive_operands() {
     let r = rule(json!({"detection_type": "dns_tunnel", "properties": [
         {"operand": {"value": ".*?example.com", "is_regex": true}, "operator": "=", "property": "registered_domain_name"}]}));
-    assert!(r.matches(&detection("dns_tunnel", json!({"registered_domain_name": "a.example.com"})), &Ctx));
-    assert!(!r.matches(&detection("dns_tunnel", json!({"registered_domain_name": "example.com.evil"})), &Ctx));
+    assert!(r.matches(
+        &detection(
+            "dns_tunnel",
+            json!({"registered_domain_name": "a.example.com"})
+        ),
+        &Ctx
+    ));
+    assert!(!r.matches(
+        &detection(
+            "dns_tunnel",
+            json!({"registered_domain_name": "example.com.evil"})
+        ),
+        &Ctx
+    ));
     let r = rule(json!({"detection_type": "hacking_tools", "properties": [
         {"operand": {"value": "archstrike", "case_sensitive": false}, "operator": "=", "property": "hacking_tool"}]}));
-    assert!(r.matches(&detection("hacking_tools", json!({"hacking_tool": "ArchStrike"})), &Ctx));
-    assert!(!r.matches(&detection("hacking_tools", json!({"hacking_tool": "Kali"})), &Ctx));
+    assert!(r.matches(
+        &detection("hacking_tools", json!({"hacking_tool": "ArchStrike"})),
+        &Ctx
+    ));
+    assert!(!r.matches(
+        &detection("hacking_tools", json!({"hacking_tool": "Kali"})),
+        &Ctx
+    ));
 }
 
 #[test]
 fn list_properties_and_other_operators() {
-    let d = detection("sqli_attack", json!({"uris": ["http://example.com/test", "http://x/y"], "n": 5}));
+    let d = detection(
+        "sqli_attack",
+        json!({"uris": ["http://example.com/test", "http://x/y"], "n": 5}),
+    );
     let eq = rule(json!({"detection_type": "sqli_attack", "properties": [
         {"operand": "http://example.com/test", "operator": "=", "property": "uris"}]}));
     assert!(eq.matches(&d, &Ctx));
