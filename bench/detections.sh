@@ -70,5 +70,5 @@ wrk -t$THREADS -c$CONNS -d$DUR --latency -s "$LUA.get.lua" http://127.0.0.1:$POR
 echo "== POST /api/v1/detections/search, types + risk_score_min, limit 100 (wrk -t1 -c4 -d$DUR)"
 wrk -t1 -c4 -d$DUR --latency -s "$LUA.search.lua" http://127.0.0.1:$PORT | grep -E "Requests/sec|50%|90%|99%|Non-2xx"
 echo "== POST /api/v1/detections (create; wrk -t$THREADS -c$CONNS -d$DUR)"
-wrk -t$THREADS -c$CONNS -d$DUR --latency -s "$LUA.create.lua" http://127.0.0.1:$PORT | grep -E "Requests/sec|50%|99%|Non-2xx"
+wrk -t$THREADS -c$CONNS -d$DUR --latency -s "$LUA.create.lua" http://127.0.0.1:$PORT/api/v1/detections | grep -E "Requests/sec|50%|99%|Non-2xx"
 rm -f "$LUA" "$LUA".*.lua

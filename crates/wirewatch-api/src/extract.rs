@@ -60,6 +60,15 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Json<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        // Refuse an announced oversized body before reading any of it.
+        let announced = req
+            .headers()
+            .get(axum::http::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<usize>().ok());
+        if announced.is_some_and(|n| n > MAX_BODY) {
+            return Err(too_large());
+        }
         let bytes = Bytes::from_request(req, state).await.map_err(|e| {
             if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
                 ApiError(Error::new(
@@ -75,6 +84,13 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Json<T> {
         })?;
         parse_json(&bytes).map(Json)
     }
+}
+
+fn too_large() -> ApiError {
+    ApiError(Error::new(
+        Code::PayloadTooLarge,
+        format!("the request body is larger than {MAX_BODY} bytes"),
+    ))
 }
 
 /// Query-string parameters.

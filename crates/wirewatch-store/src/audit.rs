@@ -18,6 +18,27 @@ pub struct AuditEntry {
     pub body: Value,
 }
 
+/// Append an entry inside an open transaction.
+pub(crate) fn insert(
+    conn: &rusqlite::Connection,
+    user: &str,
+    operation: &str,
+    component: &str,
+    details: Value,
+) -> Result<()> {
+    let body = serde_json::json!({
+        "user": user,
+        "operation": operation,
+        "component": component,
+        "details": details,
+    });
+    conn.execute(
+        "INSERT INTO auditlog(occur_time, time, body) VALUES(?1, ?1, ?2)",
+        params![now_ms(), body.to_string()],
+    )?;
+    Ok(())
+}
+
 impl Store {
     /// Append an entry.
     pub fn audit(

@@ -1,5 +1,6 @@
 //! Detections: create, read, triage updates, ticket updates, notes, related.
 
+use crate::commit::{self, AuditRecord};
 use crate::{rules, schema, Result, Store};
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use std::collections::HashSet;
@@ -43,6 +44,10 @@ impl Visibility {
             || (self.performance && det.categories.iter().any(|c| c == "perf"))
     }
 }
+
+/// A validated detection and the tuning rule that hides it, ready to insert.
+#[derive(Default)]
+pub(crate) struct Prepared(Option<(Detection, Option<rules::LiveRule>)>);
 
 /// A page of search results.
 #[derive(Debug, Clone, PartialEq)]
@@ -126,8 +131,29 @@ impl Store {
     /// Record a new detection (from the sensor, a trigger or `POST /detections`).
     /// Tuning rules are applied before it is stored.
     pub fn create_detection(&self, new: NewDetection) -> Result<Detection> {
+        self.create_detection_audited(new, None)
+    }
+
+    /// Record a new detection and, in the same transaction, its audit entry.
+    /// Concurrent calls share one commit (see `commit.rs`).
+    pub fn create_detection_audited(
+        &self,
+        new: NewDetection,
+        audit: Option<AuditRecord>,
+    ) -> Result<Detection> {
         let prepared = self.prepare_detection(new)?;
-        let det = self.write(|tx| self.insert_detection(tx, prepared))?;
+        let (reply, rx) = std::sync::mpsc::sync_channel(1);
+        self.inner
+            .committer
+            .send(commit::Job {
+                prepared,
+                audit,
+                reply,
+            })
+            .map_err(|_| Error::internal("the detection committer stopped"))?;
+        let det = rx
+            .recv()
+            .map_err(|_| Error::internal("the detection committer stopped"))??;
         Ok(self.decorate(det))
     }
 
@@ -146,7 +172,7 @@ impl Store {
     }
 
     /// Validate a new detection and resolve its format and hiding rule.
-    fn prepare_detection(&self, new: NewDetection) -> Result<(Detection, Option<rules::LiveRule>)> {
+    fn prepare_detection(&self, new: NewDetection) -> Result<Prepared> {
         let format = self.format(&new.kind, false)?.ok_or_else(|| {
             Error::invalid(
                 "type",
@@ -270,14 +296,17 @@ impl Store {
             .into_iter()
             .filter(|r| r.rule.active(now))
             .find(|r| r.compiled.matches(&det, self));
-        Ok((det, hiding))
+        Ok(Prepared(Some((det, hiding))))
     }
 
-    fn insert_detection(
+    pub(crate) fn insert_detection(
         &self,
         tx: &Transaction<'_>,
-        (mut det, hiding): (Detection, Option<rules::LiveRule>),
+        prepared: Prepared,
     ) -> Result<Detection> {
+        let Some((mut det, hiding)) = prepared.0 else {
+            return Err(Error::internal("detection inserted twice").into());
+        };
         {
             let n = det.participants.len() as u64;
             if n > 0 {

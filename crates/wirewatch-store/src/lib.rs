@@ -8,6 +8,7 @@
 //! in memory and refreshed on every change.
 
 mod audit;
+mod commit;
 mod detections;
 mod error;
 mod formats;
@@ -20,6 +21,7 @@ mod search;
 mod users;
 
 pub use audit::AuditEntry;
+pub use commit::AuditRecord;
 pub use detections::{DetectionPage, Visibility};
 pub use error::{Result, StoreError};
 pub use formats::FormatInput;
@@ -71,6 +73,8 @@ struct Inner {
     writer: Mutex<Connection>,
     readers: Mutex<Vec<Connection>>,
     cache: RwLock<Cache>,
+    /// Hands new detections to the group-commit thread.
+    committer: std::sync::mpsc::SyncSender<commit::Job>,
 }
 
 const DB_FILE: &str = "wirewatch.db";
@@ -118,14 +122,21 @@ impl Store {
             c.pragma_update(None, "cache_size", -32768)?;
             readers.push(c);
         }
+        let (tx, rx) = std::sync::mpsc::sync_channel(commit::QUEUE);
         let store = Store {
             inner: Arc::new(Inner {
                 path,
                 writer: Mutex::new(writer),
                 readers: Mutex::new(readers),
                 cache: RwLock::new(Cache::default()),
+                committer: tx,
             }),
         };
+        let weak = Arc::downgrade(&store.inner);
+        std::thread::Builder::new()
+            .name("wirewatch-commit".into())
+            .spawn(move || commit::run(weak, rx))
+            .map_err(StoreError::Io)?;
         store.reload_cache()?;
         Ok(store)
     }

@@ -19,7 +19,7 @@ use wirewatch_model::detection::{
 };
 use wirewatch_model::investigation::Investigation;
 use wirewatch_model::user::Access;
-use wirewatch_store::DetectionPage;
+use wirewatch_store::{AuditRecord, DetectionPage};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -125,14 +125,11 @@ async fn create(
     }
     new.is_user_created = true;
     let store = s.store.clone();
-    let d = blocking(move || store.create_detection(new)).await?;
-    audit(
-        &s,
-        &caller,
-        "create detection",
-        "detections",
-        json!({"id": d.id, "type": d.kind}),
-    );
+    let audit = AuditRecord {
+        user: caller.username().to_string(),
+        operation: "create detection".into(),
+    };
+    let d = blocking(move || store.create_detection_audited(new, Some(audit))).await?;
     let location = format!("/api/v1/detections/{}", d.id);
     Ok((
         StatusCode::CREATED,

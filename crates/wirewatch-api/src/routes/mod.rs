@@ -35,7 +35,10 @@ pub fn v1() -> Router<AppState> {
 }
 
 pub async fn not_found(uri: Uri) -> ApiError {
-    ApiError::not_found(format!("no resource at {}", uri.path()))
+    ApiError(wirewatch_model::Error::new(
+        wirewatch_model::Code::NotFound,
+        format!("no resource at {}; see /api/v1/explore/", uri.path()),
+    ))
 }
 
 async fn method_not_allowed() -> ApiError {
