@@ -67,3 +67,55 @@ fn external_is_derived_from_localities() {
 }
 
 use wirewatch_model::Error;
+
+#[test]
+fn expired_rules_release_what_they_hid() {
+    use wirewatch_model::rule::{NewTuningRule, RuleParticipant};
+    let (_dir, store) = temp_store();
+    let rule = store
+        .create_rule(
+            NewTuningRule {
+                detection_type: "port_scan".into(),
+                offender: RuleParticipant::Any,
+                victim: RuleParticipant::Any,
+                expiration: Some(wirewatch_model::now_ms() + 300),
+                description: None,
+                properties: None,
+                enabled: None,
+                hide_past_detections: None,
+            },
+            "test",
+        )
+        .unwrap();
+    let d = store
+        .create_detection(new_det("port_scan", "10.0.0.1"))
+        .unwrap();
+    assert_eq!(store.detection_hidden_by(d.id).unwrap(), Some(rule.id));
+    assert_eq!(store.expire_rules().unwrap(), 0);
+    std::thread::sleep(std::time::Duration::from_millis(400));
+    assert_eq!(store.expire_rules().unwrap(), 1);
+    assert_eq!(store.detection_hidden_by(d.id).unwrap(), None);
+    assert_eq!(store.rule(rule.id).unwrap().unwrap().detections_hidden, 0);
+}
+
+#[test]
+fn concurrent_creates_share_commits_and_get_distinct_ids() {
+    let (_dir, store) = temp_store();
+    let handles: Vec<_> = (0..50)
+        .map(|i| {
+            let s = store.clone();
+            std::thread::spawn(move || {
+                s.create_detection(new_det("port_scan", &format!("10.0.0.{i}")))
+                    .map(|d| d.id)
+            })
+        })
+        .collect();
+    let mut ids: Vec<u64> = handles
+        .into_iter()
+        .map(|h| h.join().unwrap().unwrap())
+        .collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 50);
+    assert_eq!(store.detection_count().unwrap(), 50);
+}
