@@ -118,6 +118,14 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Query<T> {
 
 /// A numeric id in the path.
 pub fn parse_id(field: &str, raw: &str) -> Result<u64, ApiError> {
-    raw.parse::<u64>()
-        .map_err(|_| ApiError::invalid(field, format!("\"{raw}\" is not a number")))
+    let id = raw
+        .parse::<u64>()
+        .map_err(|_| ApiError::invalid(field, format!("\"{raw}\" is not a number")))?;
+    if id > i64::MAX as u64 {
+        return Err(ApiError::invalid(
+            field,
+            format!("{id} is out of range (at most {})", i64::MAX),
+        ));
+    }
+    Ok(id)
 }

@@ -16,6 +16,8 @@ pub enum Code {
     Forbidden,
     /// The object named in the path does not exist.
     NotFound,
+    /// The resource exists but not with this HTTP method.
+    MethodNotAllowed,
     /// The object conflicts with an existing one (a duplicate name, say).
     Conflict,
     /// The request body is larger than the server accepts.
@@ -34,6 +36,7 @@ impl Code {
             Code::Unauthorized => 401,
             Code::Forbidden => 403,
             Code::NotFound => 404,
+            Code::MethodNotAllowed => 405,
             Code::Conflict => 409,
             Code::PayloadTooLarge => 413,
             Code::NotApplicable => 501,
@@ -49,6 +52,7 @@ impl Code {
             Code::Unauthorized => "unauthorized",
             Code::Forbidden => "forbidden",
             Code::NotFound => "not_found",
+            Code::MethodNotAllowed => "method_not_allowed",
             Code::Conflict => "conflict",
             Code::PayloadTooLarge => "payload_too_large",
             Code::NotApplicable => "not_applicable",

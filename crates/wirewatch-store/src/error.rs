@@ -21,6 +21,14 @@ impl From<StoreError> for Error {
     fn from(e: StoreError) -> Error {
         match e {
             StoreError::Domain(e) => e,
+            // A number the database cannot hold came from the request (ids beyond 2^63).
+            StoreError::Db(rusqlite::Error::ToSqlConversionFailure(_)) => Error::new(
+                Code::InvalidRequest,
+                format!(
+                    "a number in the request is out of range (at most {})",
+                    i64::MAX
+                ),
+            ),
             other => {
                 tracing::error!(error = %other, "store failure");
                 Error::new(Code::Internal, "internal error; see the server log")

@@ -43,7 +43,7 @@ pub async fn not_found(uri: Uri) -> ApiError {
 
 async fn method_not_allowed() -> ApiError {
     ApiError(wirewatch_model::Error::new(
-        wirewatch_model::Code::NotFound,
+        wirewatch_model::Code::MethodNotAllowed,
         "this method is not supported on this resource; see /api/v1/explore/",
     ))
 }

@@ -6,6 +6,7 @@ mod auth;
 mod detections;
 mod durability;
 mod errors;
+mod fuzz;
 mod resources;
 mod rules;
 mod ticketing;
