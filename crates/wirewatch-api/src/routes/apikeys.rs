@@ -6,8 +6,8 @@ use crate::extract::{parse_id, Json};
 use crate::routes::audit;
 use crate::AppState;
 use axum::extract::{Path, State};
-use axum::http::{header, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 use serde::Deserialize;
@@ -35,12 +35,7 @@ struct CreateKey {
 /// A 201 answer with the new key and its `Location`.
 pub fn created_key(key: ApiKey) -> Response {
     let location = format!("/api/v1/apikeys/{}", key.id);
-    (
-        StatusCode::CREATED,
-        [(header::LOCATION, location)],
-        axum::Json(key),
-    )
-        .into_response()
+    super::created(location, key)
 }
 
 async fn create(State(s): State<AppState>, Json(body): Json<CreateKey>) -> ApiResult<Response> {

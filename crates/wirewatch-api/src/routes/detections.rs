@@ -8,7 +8,7 @@ use crate::routes::{audit, blocking};
 use crate::AppState;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{header, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, patch, post};
 use axum::Router;
@@ -131,12 +131,7 @@ async fn create(
     };
     let d = blocking(move || store.create_detection_audited(new, Some(audit))).await?;
     let location = format!("/api/v1/detections/{}", d.id);
-    Ok((
-        StatusCode::CREATED,
-        [(header::LOCATION, location)],
-        axum::Json(view(&s, d)),
-    )
-        .into_response())
+    Ok(super::created(location, view(&s, d)))
 }
 
 async fn update(

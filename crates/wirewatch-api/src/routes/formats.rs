@@ -6,8 +6,8 @@ use crate::extract::{Json, Query};
 use crate::routes::audit;
 use crate::AppState;
 use axum::extract::{Path, State};
-use axum::http::{header, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 use serde::Deserialize;
@@ -71,12 +71,7 @@ async fn create(
         json!({"type": f.kind}),
     );
     let location = format!("/api/v1/detections/formats/{}", f.kind);
-    Ok((
-        StatusCode::CREATED,
-        [(header::LOCATION, location)],
-        axum::Json(f),
-    )
-        .into_response())
+    Ok(super::created(location, f))
 }
 
 async fn update(

@@ -6,8 +6,8 @@ use crate::extract::{parse_id, Json};
 use crate::routes::audit;
 use crate::AppState;
 use axum::extract::{Path, State};
-use axum::http::{header, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 use serde_json::json;
@@ -75,12 +75,7 @@ async fn create(
         json!({"id": inv.id, "name": inv.name}),
     );
     let location = format!("/api/v1/investigations/{}", inv.id);
-    Ok((
-        StatusCode::CREATED,
-        [(header::LOCATION, location)],
-        axum::Json(view(&s, inv)),
-    )
-        .into_response())
+    Ok(super::created(location, view(&s, inv)))
 }
 
 async fn update(

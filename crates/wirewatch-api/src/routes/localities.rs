@@ -6,8 +6,8 @@ use crate::extract::{parse_id, Json};
 use crate::routes::audit;
 use crate::AppState;
 use axum::extract::{Path, State};
-use axum::http::{header, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 use serde_json::json;
@@ -59,12 +59,7 @@ async fn create(
         json!({"id": loc.id, "networks": loc.networks, "external": loc.external}),
     );
     let location = format!("/api/v1/networklocalities/{}", loc.id);
-    Ok((
-        StatusCode::CREATED,
-        [(header::LOCATION, location)],
-        axum::Json(loc),
-    )
-        .into_response())
+    Ok(super::created(location, loc))
 }
 
 async fn update(

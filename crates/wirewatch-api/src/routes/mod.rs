@@ -48,6 +48,17 @@ async fn method_not_allowed() -> ApiError {
     ))
 }
 
+/// A 201 answer with the new object and its `Location`.
+pub fn created<T: serde::Serialize>(location: String, body: T) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    (
+        axum::http::StatusCode::CREATED,
+        [(axum::http::header::LOCATION, location)],
+        axum::Json(body),
+    )
+        .into_response()
+}
+
 /// Record a change in the audit log; a failure to log is logged, not answered.
 pub fn audit(state: &AppState, caller: &Caller, operation: &str, component: &str, details: Value) {
     if let Err(e) = state

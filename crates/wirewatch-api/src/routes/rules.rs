@@ -7,8 +7,8 @@ use crate::routes::{audit, blocking};
 use crate::AppState;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{header, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 use serde_json::{json, Value};
@@ -60,12 +60,7 @@ async fn create(
         json!({"id": rule.id, "detection_type": rule.detection_type}),
     );
     let location = format!("/api/v1/detections/rules/hiding/{}", rule.id);
-    Ok((
-        StatusCode::CREATED,
-        [(header::LOCATION, location)],
-        axum::Json(rule),
-    )
-        .into_response())
+    Ok(super::created(location, rule))
 }
 
 async fn update(

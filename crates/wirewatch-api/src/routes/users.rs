@@ -6,8 +6,8 @@ use crate::extract::Json;
 use crate::routes::{apikeys::created_key, audit};
 use crate::AppState;
 use axum::extract::{Path, State};
-use axum::http::{header, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
 use serde::Deserialize;
@@ -74,12 +74,7 @@ async fn create(
         );
         body["apikey"] = serde_json::to_value(key).unwrap_or_default();
     }
-    Ok((
-        StatusCode::CREATED,
-        [(header::LOCATION, location)],
-        axum::Json(body),
-    )
-        .into_response())
+    Ok(super::created(location, body))
 }
 
 async fn update(
