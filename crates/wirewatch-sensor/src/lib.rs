@@ -1,0 +1,9 @@
+//! The sensor: capture input, the flow table, protocol analyzers and device
+//! discovery. It produces typed events; the caller decides where they go.
+
+pub mod capture;
+pub mod flow;
+pub mod frag;
+pub mod sensor;
+
+pub use sensor::{FlowRecord, Output, Sensor, Stats};

@@ -1,0 +1,261 @@
+//! The packet pipeline: decode → reassemble fragments → flow table →
+//! analyzers, with counters for everything skipped and why.
+
+use crate::capture::Packet;
+use crate::flow::{Flow, FlowTable, PacketInfo, DEFAULT_MAX_FLOWS};
+use crate::frag::Reassembler;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+use wirewatch_wire::packet::{self, Net, Transport};
+
+/// Source port, destination port, TCP flags and sequence, application bytes on the wire, captured application bytes.
+type Ports<'a> = (u16, u16, Option<(u8, u32)>, u32, &'a [u8]);
+
+/// Counters of one run.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Stats {
+    pub packets: u64,
+    /// Bytes on the wire.
+    pub bytes: u64,
+    pub ip_packets: u64,
+    pub arp_packets: u64,
+    pub other_packets: u64,
+    /// Packets skipped, by reason.
+    pub malformed: BTreeMap<&'static str, u64>,
+    pub fragments: u64,
+    pub reassembled: u64,
+    pub flows: u64,
+    pub flows_evicted: u64,
+    pub first_ns: Option<i64>,
+    pub last_ns: Option<i64>,
+}
+
+/// A finished flow, as recorded.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FlowRecord {
+    pub id: u64,
+    pub first_ns: i64,
+    pub last_ns: i64,
+    pub proto: u8,
+    pub orig: (IpAddr, u16),
+    pub resp: (IpAddr, u16),
+    pub service: Option<&'static str>,
+    pub conn_state: &'static str,
+    pub history: String,
+    pub orig_pkts: u64,
+    pub orig_ip_bytes: u64,
+    pub resp_pkts: u64,
+    pub resp_ip_bytes: u64,
+    pub orig_bytes: u64,
+    pub resp_bytes: u64,
+    pub vlan: Option<u16>,
+    pub orig_mac: Option<[u8; 6]>,
+    pub resp_mac: Option<[u8; 6]>,
+    pub tunnel: Option<(IpAddr, IpAddr)>,
+}
+
+impl From<&Flow> for FlowRecord {
+    fn from(f: &Flow) -> Self {
+        let (ob, rb) = f.bytes();
+        FlowRecord {
+            id: f.id,
+            first_ns: f.first_ns,
+            last_ns: f.last_ns,
+            proto: f.proto,
+            orig: f.orig,
+            resp: f.resp,
+            service: f.service,
+            conn_state: f.conn_state(),
+            history: f.history.clone(),
+            orig_pkts: f.o.pkts,
+            orig_ip_bytes: f.o.ip_bytes,
+            resp_pkts: f.r.pkts,
+            resp_ip_bytes: f.r.ip_bytes,
+            orig_bytes: ob,
+            resp_bytes: rb,
+            vlan: f.vlan,
+            orig_mac: f.orig_mac,
+            resp_mac: f.resp_mac,
+            tunnel: f.tunnel,
+        }
+    }
+}
+
+/// What the sensor produced so far (drained by the caller).
+#[derive(Debug, Default)]
+pub struct Output {
+    pub flows: Vec<FlowRecord>,
+}
+
+/// The sensor.
+pub struct Sensor {
+    flows: FlowTable,
+    frags: Reassembler,
+    ended: Vec<Flow>,
+    pub stats: Stats,
+    pub out: Output,
+}
+
+impl Default for Sensor {
+    fn default() -> Self {
+        Sensor::new(DEFAULT_MAX_FLOWS)
+    }
+}
+
+impl Sensor {
+    pub fn new(max_flows: usize) -> Sensor {
+        Sensor {
+            flows: FlowTable::new(max_flows),
+            frags: Reassembler::default(),
+            ended: Vec::new(),
+            stats: Stats::default(),
+            out: Output::default(),
+        }
+    }
+
+    fn malformed(&mut self, reason: &'static str) {
+        *self.stats.malformed.entry(reason).or_insert(0) += 1;
+    }
+
+    /// Process one captured packet.
+    pub fn packet(&mut self, p: &Packet<'_>) {
+        self.stats.packets += 1;
+        self.stats.bytes += u64::from(p.wire_len);
+        self.stats.first_ns.get_or_insert(p.ts_ns);
+        self.stats.last_ns = Some(p.ts_ns.max(self.stats.last_ns.unwrap_or(i64::MIN)));
+        let Some(link) = p.link else {
+            self.malformed(packet::Malformed::UnsupportedLink.name());
+            return;
+        };
+        let frame = match packet::decode(link, p.data) {
+            Ok(f) => f,
+            Err(e) => {
+                self.malformed(e.name());
+                return;
+            }
+        };
+        let ip = match frame.net {
+            Net::Ip(ip) => ip,
+            Net::Arp(_) => {
+                self.stats.arp_packets += 1;
+                return;
+            }
+            Net::Other(_) => {
+                self.stats.other_packets += 1;
+                return;
+            }
+        };
+        self.stats.ip_packets += 1;
+        // Fragments wait for the rest of their datagram.
+        let (payload_owned, ip_len, payload_len);
+        let payload: &[u8] = if let Some(fr) = ip.frag {
+            self.stats.fragments += 1;
+            match self.frags.add(
+                p.ts_ns, ip.src, ip.dst, ip.proto, fr.id, fr.offset, fr.more, ip.payload, ip.len,
+            ) {
+                None => return,
+                Some(d) => {
+                    self.stats.reassembled += 1;
+                    ip_len = d.wire_bytes;
+                    payload_len = d.payload.len() as u32;
+                    payload_owned = d.payload;
+                    &payload_owned
+                }
+            }
+        } else {
+            ip_len = ip.len;
+            payload_len = ip.payload_len;
+            ip.payload
+        };
+        let t = match packet::transport(ip.proto, payload, payload_len) {
+            Ok(t) => t,
+            Err(e) => {
+                self.malformed(e.name());
+                return;
+            }
+        };
+        let (sport, dport, tcp, app_len, app): Ports<'_> = match &t {
+            Transport::Tcp(s) => (
+                s.sport,
+                s.dport,
+                Some((s.flags, s.seq)),
+                s.payload_len,
+                s.payload,
+            ),
+            Transport::Udp {
+                sport,
+                dport,
+                payload,
+                payload_len,
+            } => (*sport, *dport, None, *payload_len, payload),
+            // ICMP: the port fields carry the type and its counterpart (echo request
+            // 8 and reply 0 make one flow), or the code for unpaired types, as Zeek does.
+            Transport::Icmp { v6, kind, code } => {
+                let (a, b) = icmp_ports(*v6, *kind, *code);
+                (a, b, None, payload_len.saturating_sub(8), &[])
+            }
+            Transport::Other => (0, 0, None, payload_len, &[]),
+        };
+        let info = PacketInfo {
+            ts_ns: p.ts_ns,
+            proto: ip.proto,
+            src: (ip.src, sport),
+            dst: (ip.dst, dport),
+            ip_len,
+            payload_len: app_len,
+            tcp,
+            vlan: frame.vlan,
+            src_mac: frame.src_mac,
+            dst_mac: frame.dst_mac,
+            tunnel: ip.outer,
+        };
+        let (_flow, _dir, _new) = self.flows.packet(&info, &mut self.ended);
+        let _ = app;
+        self.flush_ended();
+    }
+
+    fn flush_ended(&mut self) {
+        for f in self.ended.drain(..) {
+            self.out.flows.push(FlowRecord::from(&f));
+        }
+        self.stats.flows = self.flows.stats.created;
+        self.stats.flows_evicted = self.flows.stats.evicted;
+    }
+
+    /// End of input: every live flow ends.
+    pub fn finish(&mut self) {
+        self.flows.drain(&mut self.ended);
+        self.flush_ended();
+    }
+
+    /// Flows currently live.
+    pub fn live_flows(&self) -> usize {
+        self.flows.len()
+    }
+}
+
+/// Zeek's ICMP "ports": (type, counterpart type) for request/reply pairs, else (type, code).
+fn icmp_ports(v6: bool, kind: u8, code: u8) -> (u16, u16) {
+    let pairs: &[(u8, u8)] = if v6 {
+        &[
+            (128, 129),
+            (130, 131),
+            (133, 134),
+            (135, 136),
+            (139, 140),
+            (144, 145),
+        ]
+    } else {
+        &[(8, 0), (13, 14), (15, 16), (17, 18), (10, 9)]
+    };
+    for (req, rep) in pairs {
+        if kind == *req {
+            return (u16::from(kind), u16::from(*rep));
+        }
+        if kind == *rep {
+            return (u16::from(kind), u16::from(*req));
+        }
+    }
+    (u16::from(kind), u16::from(code))
+}

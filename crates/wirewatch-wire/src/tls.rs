@@ -1,0 +1,1 @@
+//! tls parser (in progress).
