@@ -16,8 +16,10 @@ type Ports<'a> = (u16, u16, Option<(u8, u32)>, u32, &'a [u8]);
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Stats {
     pub packets: u64,
-    /// Bytes on the wire.
+    /// Bytes captured (what was analysed).
     pub bytes: u64,
+    /// Bytes on the wire, as the capture records claim them (snap lengths cut captures shorter).
+    pub wire_bytes: u64,
     pub ip_packets: u64,
     pub arp_packets: u64,
     pub other_packets: u64,
@@ -121,7 +123,8 @@ impl Sensor {
     /// Process one captured packet.
     pub fn packet(&mut self, p: &Packet<'_>) {
         self.stats.packets += 1;
-        self.stats.bytes += u64::from(p.wire_len);
+        self.stats.bytes += p.data.len() as u64;
+        self.stats.wire_bytes += u64::from(p.wire_len);
         self.stats.first_ns.get_or_insert(p.ts_ns);
         self.stats.last_ns = Some(p.ts_ns.max(self.stats.last_ns.unwrap_or(i64::MIN)));
         let Some(link) = p.link else {
@@ -258,4 +261,69 @@ fn icmp_ports(v6: bool, kind: u8, code: u8) -> (u16, u16) {
         }
     }
     (u16::from(kind), u16::from(code))
+}
+
+/// `aa:bb:cc:dd:ee:ff`.
+pub fn mac_string(m: &[u8; 6]) -> String {
+    format!("{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}", m[0], m[1], m[2], m[3], m[4], m[5])
+}
+
+/// Protocol name as records show it.
+pub fn ipproto_name(p: u8) -> String {
+    match p {
+        1 => "ICMP".into(),
+        6 => "TCP".into(),
+        17 => "UDP".into(),
+        47 => "GRE".into(),
+        50 => "ESP".into(),
+        58 => "ICMPv6".into(),
+        132 => "SCTP".into(),
+        other => other.to_string(),
+    }
+}
+
+impl FlowRecord {
+    /// The `~flow` record's fields, named as the ExtraHop record format names them
+    /// (client = originator, server = responder), plus Zeek's state and history.
+    pub fn fields(&self) -> serde_json::Map<String, serde_json::Value> {
+        use serde_json::json;
+        let mut m = serde_json::Map::new();
+        let mut put = |k: &str, v: serde_json::Value| {
+            m.insert(k.to_string(), v);
+        };
+        put("flowId", json!(format!("{:016x}", self.id)));
+        put("ipproto", json!(ipproto_name(self.proto)));
+        put("clientAddr", json!(self.orig.0.to_string()));
+        put("clientPort", json!(self.orig.1));
+        put("serverAddr", json!(self.resp.0.to_string()));
+        put("serverPort", json!(self.resp.1));
+        put("clientPkts", json!(self.orig_pkts));
+        put("serverPkts", json!(self.resp_pkts));
+        put("clientBytes", json!(self.orig_ip_bytes));
+        put("serverBytes", json!(self.resp_ip_bytes));
+        put("clientPayloadBytes", json!(self.orig_bytes));
+        put("serverPayloadBytes", json!(self.resp_bytes));
+        put("firstSeen", json!(self.first_ns / 1_000_000));
+        put("lastSeen", json!(self.last_ns / 1_000_000));
+        put("duration", json!((self.last_ns - self.first_ns) as f64 / 1e6));
+        put("connState", json!(self.conn_state));
+        put("history", json!(self.history));
+        if let Some(s) = self.service {
+            put("l7proto", json!(s));
+        }
+        if let Some(v) = self.vlan {
+            put("vlan", json!(v));
+        }
+        if let Some(mac) = &self.orig_mac {
+            put("clientMac", json!(mac_string(mac)));
+        }
+        if let Some(mac) = &self.resp_mac {
+            put("serverMac", json!(mac_string(mac)));
+        }
+        if let Some((a, b)) = self.tunnel {
+            put("tunnelClientAddr", json!(a.to_string()));
+            put("tunnelServerAddr", json!(b.to_string()));
+        }
+        m
+    }
 }

@@ -15,6 +15,7 @@ mod formats;
 mod investigations;
 mod localities;
 mod observations;
+mod records;
 mod rules;
 mod schema;
 mod search;
@@ -26,6 +27,7 @@ pub use detections::{DetectionPage, Visibility};
 pub use error::{Result, StoreError};
 pub use formats::FormatInput;
 pub use observations::StoredObservation;
+pub use records::NewRecord;
 pub use users::{AuthUser, SETUP_USERNAME};
 
 use parking_lot::{Mutex, RwLock};

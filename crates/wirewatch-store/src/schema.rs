@@ -104,6 +104,27 @@ CREATE TABLE auditlog (
     time INTEGER NOT NULL,
     body TEXT NOT NULL
 );
+"#, r#"
+CREATE TABLE records (
+    id INTEGER PRIMARY KEY,
+    type TEXT NOT NULL,
+    time INTEGER NOT NULL,
+    client_addr TEXT,
+    server_addr TEXT,
+    client_port INTEGER,
+    server_port INTEGER,
+    doc TEXT NOT NULL
+);
+CREATE INDEX records_time ON records(time);
+CREATE INDEX records_type_time ON records(type, time);
+CREATE INDEX records_server_port ON records(server_port, time);
+CREATE TABLE ingests (
+    id INTEGER PRIMARY KEY,
+    source TEXT NOT NULL,
+    started INTEGER NOT NULL,
+    finished INTEGER,
+    stats TEXT NOT NULL
+);
 "#];
 
 /// Bring the schema up to date.

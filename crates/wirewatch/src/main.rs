@@ -1,6 +1,7 @@
 //! `wirewatch`: the command line. `serve` runs the REST API on the embedded
 //! store; `apikey` issues keys from the shell.
 
+mod ingest;
 mod serve;
 mod tls;
 
@@ -24,6 +25,8 @@ struct Cli {
 enum Command {
     /// Serve the REST API (/api/v1) on the embedded store.
     Serve(serve::ServeArgs),
+    /// Analyse capture files (pcap, pcapng, gzip) into the data directory.
+    Ingest(ingest::IngestArgs),
     /// Manage API keys from the shell (works while the server runs).
     Apikey {
         #[command(subcommand)]
@@ -58,6 +61,7 @@ fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
         Command::Serve(args) => serve::run(args),
+        Command::Ingest(args) => ingest::run(args),
         Command::Apikey {
             command:
                 ApikeyCommand::Create {

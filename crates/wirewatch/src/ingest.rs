@@ -1,0 +1,160 @@
+//! `wirewatch ingest FILE…`: analyse capture files into the data directory,
+//! with a progress line (packets, bytes, rate, ETA) and a summary at the end.
+
+use anyhow::Context;
+use clap::Args;
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+use wirewatch_sensor::capture::CaptureReader;
+use wirewatch_sensor::Sensor;
+use wirewatch_store::{NewRecord, Store, StoreOptions};
+
+/// Records written to the store per transaction.
+const BATCH: usize = 5_000;
+
+#[derive(Args)]
+pub struct IngestArgs {
+    /// Data directory of the store.
+    #[arg(long, env = "WIREWATCH_DATA_DIR", default_value = "data")]
+    data_dir: PathBuf,
+    /// Capture files: pcap or pcapng, optionally gzip-compressed.
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+    /// No progress line (for scripts); the summary is still printed.
+    #[arg(long)]
+    quiet: bool,
+    /// Most flows tracked at once; the least recently active are ended first past it.
+    #[arg(long, default_value_t = wirewatch_sensor::flow::DEFAULT_MAX_FLOWS)]
+    max_flows: usize,
+}
+
+fn human_bytes(b: f64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut v = b;
+    let mut i = 0;
+    while v >= 1024.0 && i < UNITS.len() - 1 {
+        v /= 1024.0;
+        i += 1;
+    }
+    format!("{v:.1} {}", UNITS[i])
+}
+
+fn flush(store: &Store, sensor: &mut Sensor, written: &mut u64) -> anyhow::Result<()> {
+    let flows = std::mem::take(&mut sensor.out.flows);
+    for chunk in flows.chunks(BATCH) {
+        let recs: Vec<NewRecord> = chunk
+            .iter()
+            .map(|f| NewRecord {
+                kind: "~flow",
+                time_ms: f.first_ns / 1_000_000,
+                fields: f.fields(),
+            })
+            .collect();
+        *written += store.insert_records(&recs).map_err(wirewatch_model::Error::from)? as u64;
+    }
+    Ok(())
+}
+
+pub fn run(args: IngestArgs) -> anyhow::Result<()> {
+    let store = Store::open(&args.data_dir, StoreOptions::default())
+        .with_context(|| format!("opening the store in {}", args.data_dir.display()))?;
+    let started = Instant::now();
+    let started_ms = wirewatch_model::now_ms();
+    let total_size: u64 = args.files.iter().filter_map(|f| std::fs::metadata(f).ok()).map(|m| m.len()).sum();
+    let mut sensor = Sensor::new(args.max_flows);
+    let mut done_size = 0u64;
+    let mut written = 0u64;
+    let mut capture_errors: Vec<(String, String)> = Vec::new();
+    let mut last_draw = Instant::now() - Duration::from_secs(1);
+    let mut stderr = std::io::stderr();
+    for file in &args.files {
+        let mut reader = match CaptureReader::open(file) {
+            Ok(r) => r,
+            Err(e) => {
+                capture_errors.push((file.display().to_string(), e.to_string()));
+                done_size += std::fs::metadata(file).map(|m| m.len()).unwrap_or(0);
+                continue;
+            }
+        };
+        let size = reader.file_size;
+        loop {
+            match reader.next_packet() {
+                Ok(Some(p)) => sensor.packet(&p),
+                Ok(None) => break,
+                Err(e) => {
+                    capture_errors.push((file.display().to_string(), e.to_string()));
+                    break;
+                }
+            }
+            if sensor.out.flows.len() >= BATCH {
+                flush(&store, &mut sensor, &mut written)?;
+            }
+            if !args.quiet && sensor.stats.packets.is_multiple_of(4096) && last_draw.elapsed() >= Duration::from_millis(200) {
+                last_draw = Instant::now();
+                let pos = done_size + reader.position().min(size);
+                let secs = started.elapsed().as_secs_f64().max(1e-6);
+                let rate = pos as f64 / secs;
+                let eta = if rate > 0.0 { (total_size.saturating_sub(pos)) as f64 / rate } else { 0.0 };
+                let _ = write!(
+                    stderr,
+                    "\r{:>5.1}%  {} packets  {} read  {:.0} Mbit/s  {:.0} packets/s  ETA {:.0} s   ",
+                    100.0 * pos as f64 / total_size.max(1) as f64,
+                    sensor.stats.packets,
+                    human_bytes(pos as f64),
+                    sensor.stats.bytes as f64 * 8.0 / secs / 1e6,
+                    sensor.stats.packets as f64 / secs,
+                    eta
+                );
+                let _ = stderr.flush();
+            }
+        }
+        done_size += size;
+    }
+    sensor.finish();
+    flush(&store, &mut sensor, &mut written)?;
+    if !args.quiet {
+        let _ = writeln!(stderr, "\r{:<100}", "");
+    }
+    let secs = started.elapsed().as_secs_f64();
+    let st = &sensor.stats;
+    let stats = serde_json::json!({
+        "files": args.files.len(),
+        "seconds": secs,
+        "sensor": st,
+        "records": written,
+        "capture_errors": capture_errors,
+    });
+    store
+        .record_ingest(
+            &args.files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>().join(" "),
+            started_ms,
+            wirewatch_model::now_ms(),
+            &stats,
+        )
+        .map_err(wirewatch_model::Error::from)?;
+    println!("ingested {} file(s) in {:.2} s", args.files.len(), secs);
+    println!(
+        "  packets {}  captured bytes {} (on the wire {})  ({:.0} Mbit/s, {:.0} packets/s)",
+        st.packets,
+        human_bytes(st.bytes as f64),
+        human_bytes(st.wire_bytes as f64),
+        st.bytes as f64 * 8.0 / secs.max(1e-9) / 1e6,
+        st.packets as f64 / secs.max(1e-9)
+    );
+    println!(
+        "  IP {}  ARP {}  other {}  fragments {} (reassembled {})",
+        st.ip_packets, st.arp_packets, st.other_packets, st.fragments, st.reassembled
+    );
+    println!("  flows {} (evicted early {})  records written {}", st.flows, st.flows_evicted, written);
+    if st.malformed.is_empty() {
+        println!("  malformed packets: none");
+    } else {
+        let list: Vec<String> = st.malformed.iter().map(|(k, v)| format!("{k} {v}")).collect();
+        println!("  malformed packets skipped: {}", list.join(", "));
+    }
+    for (f, e) in &capture_errors {
+        println!("  capture error in {f}: {e} (packets before it were kept)");
+    }
+    Ok(())
+}
