@@ -265,7 +265,10 @@ fn icmp_ports(v6: bool, kind: u8, code: u8) -> (u16, u16) {
 
 /// `aa:bb:cc:dd:ee:ff`.
 pub fn mac_string(m: &[u8; 6]) -> String {
-    format!("{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}", m[0], m[1], m[2], m[3], m[4], m[5])
+    format!(
+        "{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}",
+        m[0], m[1], m[2], m[3], m[4], m[5]
+    )
 }
 
 /// Protocol name as records show it.
@@ -305,7 +308,10 @@ impl FlowRecord {
         put("serverPayloadBytes", json!(self.resp_bytes));
         put("firstSeen", json!(self.first_ns / 1_000_000));
         put("lastSeen", json!(self.last_ns / 1_000_000));
-        put("duration", json!((self.last_ns - self.first_ns) as f64 / 1e6));
+        put(
+            "duration",
+            json!((self.last_ns - self.first_ns) as f64 / 1e6),
+        );
         put("connState", json!(self.conn_state));
         put("history", json!(self.history));
         if let Some(s) = self.service {

@@ -50,12 +50,22 @@ impl Store {
     /// Number of records, of one type or all.
     pub fn record_count(&self, kind: Option<&str>) -> Result<u64> {
         self.read(|c| {
-            Ok(c.query_row("SELECT count(*) FROM records WHERE ?1 IS NULL OR type = ?1", [kind], |r| r.get(0))?)
+            Ok(c.query_row(
+                "SELECT count(*) FROM records WHERE ?1 IS NULL OR type = ?1",
+                [kind],
+                |r| r.get(0),
+            )?)
         })
     }
 
     /// Remember an ingest run (source, start, end, counters) for later inspection.
-    pub fn record_ingest(&self, source: &str, started_ms: i64, finished_ms: i64, stats: &Value) -> Result<()> {
+    pub fn record_ingest(
+        &self,
+        source: &str,
+        started_ms: i64,
+        finished_ms: i64,
+        stats: &Value,
+    ) -> Result<()> {
         self.write(|tx| {
             tx.execute(
                 "INSERT INTO ingests(source, started, finished, stats) VALUES(?1, ?2, ?3, ?4)",

@@ -5,7 +5,8 @@ use rusqlite::{Connection, OptionalExtension};
 use wirewatch_model::settings::Ticketing;
 
 /// Migrations, applied in order; the index + 1 is the schema version.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE users (
     id INTEGER PRIMARY KEY,
@@ -104,7 +105,8 @@ CREATE TABLE auditlog (
     time INTEGER NOT NULL,
     body TEXT NOT NULL
 );
-"#, r#"
+"#,
+    r#"
 CREATE TABLE records (
     id INTEGER PRIMARY KEY,
     type TEXT NOT NULL,
@@ -125,7 +127,8 @@ CREATE TABLE ingests (
     finished INTEGER,
     stats TEXT NOT NULL
 );
-"#];
+"#,
+];
 
 /// Bring the schema up to date.
 pub fn migrate(conn: &mut Connection) -> Result<()> {

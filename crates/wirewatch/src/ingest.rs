@@ -51,7 +51,9 @@ fn flush(store: &Store, sensor: &mut Sensor, written: &mut u64) -> anyhow::Resul
                 fields: f.fields(),
             })
             .collect();
-        *written += store.insert_records(&recs).map_err(wirewatch_model::Error::from)? as u64;
+        *written += store
+            .insert_records(&recs)
+            .map_err(wirewatch_model::Error::from)? as u64;
     }
     Ok(())
 }
@@ -61,7 +63,12 @@ pub fn run(args: IngestArgs) -> anyhow::Result<()> {
         .with_context(|| format!("opening the store in {}", args.data_dir.display()))?;
     let started = Instant::now();
     let started_ms = wirewatch_model::now_ms();
-    let total_size: u64 = args.files.iter().filter_map(|f| std::fs::metadata(f).ok()).map(|m| m.len()).sum();
+    let total_size: u64 = args
+        .files
+        .iter()
+        .filter_map(|f| std::fs::metadata(f).ok())
+        .map(|m| m.len())
+        .sum();
     let mut sensor = Sensor::new(args.max_flows);
     let mut done_size = 0u64;
     let mut written = 0u64;
@@ -90,12 +97,19 @@ pub fn run(args: IngestArgs) -> anyhow::Result<()> {
             if sensor.out.flows.len() >= BATCH {
                 flush(&store, &mut sensor, &mut written)?;
             }
-            if !args.quiet && sensor.stats.packets.is_multiple_of(4096) && last_draw.elapsed() >= Duration::from_millis(200) {
+            if !args.quiet
+                && sensor.stats.packets.is_multiple_of(4096)
+                && last_draw.elapsed() >= Duration::from_millis(200)
+            {
                 last_draw = Instant::now();
                 let pos = done_size + reader.position().min(size);
                 let secs = started.elapsed().as_secs_f64().max(1e-6);
                 let rate = pos as f64 / secs;
-                let eta = if rate > 0.0 { (total_size.saturating_sub(pos)) as f64 / rate } else { 0.0 };
+                let eta = if rate > 0.0 {
+                    (total_size.saturating_sub(pos)) as f64 / rate
+                } else {
+                    0.0
+                };
                 let _ = write!(
                     stderr,
                     "\r{:>5.1}%  {} packets  {} read  {:.0} Mbit/s  {:.0} packets/s  ETA {:.0} s   ",
@@ -127,7 +141,12 @@ pub fn run(args: IngestArgs) -> anyhow::Result<()> {
     });
     store
         .record_ingest(
-            &args.files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>().join(" "),
+            &args
+                .files
+                .iter()
+                .map(|f| f.display().to_string())
+                .collect::<Vec<_>>()
+                .join(" "),
             started_ms,
             wirewatch_model::now_ms(),
             &stats,
@@ -146,11 +165,18 @@ pub fn run(args: IngestArgs) -> anyhow::Result<()> {
         "  IP {}  ARP {}  other {}  fragments {} (reassembled {})",
         st.ip_packets, st.arp_packets, st.other_packets, st.fragments, st.reassembled
     );
-    println!("  flows {} (evicted early {})  records written {}", st.flows, st.flows_evicted, written);
+    println!(
+        "  flows {} (evicted early {})  records written {}",
+        st.flows, st.flows_evicted, written
+    );
     if st.malformed.is_empty() {
         println!("  malformed packets: none");
     } else {
-        let list: Vec<String> = st.malformed.iter().map(|(k, v)| format!("{k} {v}")).collect();
+        let list: Vec<String> = st
+            .malformed
+            .iter()
+            .map(|(k, v)| format!("{k} {v}"))
+            .collect();
         println!("  malformed packets skipped: {}", list.join(", "));
     }
     for (f, e) in &capture_errors {

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Sensor throughput (issue 3): `wirewatch ingest` (decode, fragments, flows,
+# records written to the store) side by side with `tshark -q -z conv,tcp` on
+# the same input. Usage: bench/sensor.sh [COPIES]   (default 5)
+# Needs tshark, mergecap and capinfos (apt-get install tshark).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+COPIES=${1:-5}
+CORPUS=../shared/data/ndpi/pcaps
+cargo build --release -q -p wirewatch
+BIN=$PWD/target/release/wirewatch
+W=$(mktemp -d /tmp/wirewatch-sensor-bench.XXXXXX)
+trap 'rm -rf "$W"' EXIT
+
+ok=()
+for f in "$CORPUS"/*; do capinfos "$f" >/dev/null 2>&1 && ok+=("$f"); done
+mergecap -a -F pcapng -w "$W/corpus.pcapng" "${ok[@]}"
+copies=(); for _ in $(seq "$COPIES"); do copies+=("$W/corpus.pcapng"); done
+mergecap -a -F pcapng -w "$W/big.pcapng" "${copies[@]}"
+size=$(stat -c %s "$W/big.pcapng")
+echo "input: ${#ok[@]} nDPI captures merged, $COPIES copies: $((size / 1048576)) MiB"
+
+measure() { # label, command...
+  local label=$1; shift
+  /usr/bin/time -f "%e %M" -o "$W/time" "$@" >"$W/out" 2>&1
+  read -r secs rss <"$W/time"
+  awk -v l="$label" -v s="$secs" -v b="$size" -v r="$rss" \
+    'BEGIN { printf "%-44s %6.2f s  %7.2f Gbit/s  peak RSS %d MiB\n", l, s, b * 8 / s / 1e9, r / 1024 }'
+}
+measure "wirewatch ingest (flows + records stored)" "$BIN" ingest --quiet --data-dir "$W/store" "$W/big.pcapng"
+grep -E "packets|flows" "$W/out" | sed 's/^/    /'
+measure "tshark -q -z conv,tcp" tshark -r "$W/big.pcapng" -q -z conv,tcp
+
+# Every capture in ../shared/data, one by one: none may crash the sensor.
+rm -rf "$W/store"
+all=$(find ../shared/data -name '*.pcap' -o -name '*.pcapng' -o -name '*.pcap.gz' | wc -l)
+"$BIN" ingest --quiet --data-dir "$W/store" $(find ../shared/data -name '*.pcap' -o -name '*.pcapng' -o -name '*.pcap.gz') >"$W/out"
+echo "all $all captures under ../shared/data: $(head -1 "$W/out")"
+grep -E "malformed|capture error" "$W/out" | sed 's/^/    /'
