@@ -3,11 +3,14 @@
 //! Field names follow the ExtraHop REST API exactly (snake_case on the wire).
 
 pub mod detection;
+pub mod device;
+pub mod device_filter;
 pub mod error;
 pub mod investigation;
 pub mod locality;
 pub mod rule;
 pub mod settings;
+pub mod time;
 pub mod user;
 
 pub use error::{Code, Error};

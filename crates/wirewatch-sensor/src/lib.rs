@@ -2,6 +2,7 @@
 //! discovery. It produces typed events; the caller decides where they go.
 
 pub mod capture;
+pub mod devices;
 pub mod flow;
 pub mod frag;
 pub mod sensor;

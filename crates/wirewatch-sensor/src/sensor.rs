@@ -2,6 +2,7 @@
 //! analyzers, with counters for everything skipped and why.
 
 use crate::capture::Packet;
+use crate::devices::DeviceTracker;
 use crate::flow::{Flow, FlowTable, PacketInfo, DEFAULT_MAX_FLOWS};
 use crate::frag::Reassembler;
 use serde::Serialize;
@@ -95,6 +96,7 @@ pub struct Sensor {
     flows: FlowTable,
     frags: Reassembler,
     ended: Vec<Flow>,
+    pub devices: DeviceTracker,
     pub stats: Stats,
     pub out: Output,
 }
@@ -111,6 +113,7 @@ impl Sensor {
             flows: FlowTable::new(max_flows),
             frags: Reassembler::default(),
             ended: Vec::new(),
+            devices: DeviceTracker::default(),
             stats: Stats::default(),
             out: Output::default(),
         }
@@ -140,8 +143,10 @@ impl Sensor {
         };
         let ip = match frame.net {
             Net::Ip(ip) => ip,
-            Net::Arp(_) => {
+            Net::Arp(a) => {
                 self.stats.arp_packets += 1;
+                self.devices
+                    .arp(p.ts_ns, a.sender_mac, IpAddr::V4(a.sender_ip));
                 return;
             }
             Net::Other(_) => {
@@ -150,6 +155,14 @@ impl Sensor {
             }
         };
         self.stats.ip_packets += 1;
+        // MACs of a tunnelled packet belong to the tunnel's endpoints, not to the inner hosts.
+        let (smac, dmac) = if ip.tunnel_depth == 0 {
+            (frame.src_mac, frame.dst_mac)
+        } else {
+            (None, None)
+        };
+        self.devices
+            .packet(p.ts_ns, frame.vlan, (smac, ip.src), (dmac, ip.dst));
         // Fragments wait for the rest of their datagram.
         let (payload_owned, ip_len, payload_len);
         let payload: &[u8] = if let Some(fr) = ip.frag {
@@ -220,6 +233,9 @@ impl Sensor {
 
     fn flush_ended(&mut self) {
         for f in self.ended.drain(..) {
+            if f.r.pkts > 0 && f.proto != 1 && f.proto != 58 {
+                self.devices.server(f.resp.0, f.proto, f.resp.1);
+            }
             self.out.flows.push(FlowRecord::from(&f));
         }
         self.stats.flows = self.flows.stats.created;

@@ -10,6 +10,7 @@
 mod audit;
 mod commit;
 mod detections;
+mod devices;
 mod error;
 mod formats;
 mod investigations;

@@ -128,6 +128,20 @@ CREATE TABLE ingests (
     stats TEXT NOT NULL
 );
 "#,
+    r#"
+CREATE TABLE devices (
+    id INTEGER PRIMARY KEY,
+    discovery_id TEXT NOT NULL UNIQUE,
+    last_seen INTEGER NOT NULL,
+    doc TEXT NOT NULL
+);
+CREATE INDEX devices_last_seen ON devices(last_seen);
+CREATE TABLE device_ips (
+    ipaddr TEXT NOT NULL,
+    device_id INTEGER NOT NULL,
+    PRIMARY KEY (ipaddr, device_id)
+) WITHOUT ROWID;
+"#,
 ];
 
 /// Bring the schema up to date.

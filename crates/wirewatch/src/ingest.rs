@@ -6,7 +6,10 @@ use clap::Args;
 use std::io::Write;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
+use wirewatch_model::device::DeviceUpdate;
 use wirewatch_sensor::capture::CaptureReader;
+use wirewatch_sensor::devices::DeviceKey;
+use wirewatch_sensor::sensor::mac_string;
 use wirewatch_sensor::Sensor;
 use wirewatch_store::{NewRecord, Store, StoreOptions};
 
@@ -58,9 +61,80 @@ fn flush(store: &Store, sensor: &mut Sensor, written: &mut u64) -> anyhow::Resul
     Ok(())
 }
 
+/// Role shown for a device: the most telling of what it was seen doing.
+fn main_role(roles: &std::collections::BTreeSet<&'static str>) -> Option<String> {
+    const PRIORITY: [&str; 8] = [
+        "gateway",
+        "domain_controller",
+        "dns_server",
+        "dhcp_server",
+        "db_server",
+        "file_server",
+        "http_server",
+        "other",
+    ];
+    PRIORITY
+        .iter()
+        .find(|r| roles.contains(*r))
+        .map(|r| r.to_string())
+}
+
+fn discovery_id(key: &DeviceKey) -> String {
+    match key {
+        DeviceKey::Mac(m) => format!("{}0000", mac_string(m).replace(':', "")),
+        DeviceKey::Ip(ip) => format!("ip-{ip}"),
+    }
+}
+
+/// The sensor's device evidence as store updates (gateways before the devices behind them).
+fn device_updates(sensor: &Sensor) -> Vec<DeviceUpdate> {
+    sensor
+        .devices
+        .devices()
+        .into_iter()
+        .map(|d| DeviceUpdate {
+            discovery_id: discovery_id(&d.key),
+            parent_discovery_id: d.parent.map(|m| discovery_id(&DeviceKey::Mac(m))),
+            macaddr: d.macaddr.as_ref().map(mac_string),
+            ipaddrs: d.ipaddrs.iter().map(|i| i.to_string()).collect(),
+            is_l3: d.is_l3,
+            first_ms: d.first_ns / 1_000_000,
+            last_ms: d.last_ns / 1_000_000,
+            vlan: d.vlan,
+            device_class: if d.roles.contains("gateway") {
+                "gateway".into()
+            } else {
+                "node".into()
+            },
+            role: main_role(&d.roles),
+            vendor: d.vendor.map(str::to_string),
+            dns_name: d.dns_name,
+            dhcp_name: d.dhcp_name,
+            netbios_name: d.netbios_name,
+        })
+        .collect()
+}
+
 pub fn run(args: IngestArgs) -> anyhow::Result<()> {
     let store = Store::open(&args.data_dir, StoreOptions::default())
         .with_context(|| format!("opening the store in {}", args.data_dir.display()))?;
+    ingest_files(&store, &args.files, args.quiet, args.max_flows)
+}
+
+/// Analyse capture files into the store, printing progress (unless quiet) and a summary.
+pub fn ingest_files(
+    store: &Store,
+    files: &[PathBuf],
+    quiet: bool,
+    max_flows: usize,
+) -> anyhow::Result<()> {
+    let args = IngestArgs {
+        data_dir: PathBuf::new(),
+        files: files.to_vec(),
+        quiet,
+        max_flows,
+    };
+    let store = store.clone();
     let started = Instant::now();
     let started_ms = wirewatch_model::now_ms();
     let total_size: u64 = args
@@ -127,6 +201,10 @@ pub fn run(args: IngestArgs) -> anyhow::Result<()> {
     }
     sensor.finish();
     flush(&store, &mut sensor, &mut written)?;
+    let updates = device_updates(&sensor);
+    let new_devices = store
+        .upsert_devices(&updates)
+        .map_err(wirewatch_model::Error::from)?;
     if !args.quiet {
         let _ = writeln!(stderr, "\r{:<100}", "");
     }
@@ -137,6 +215,8 @@ pub fn run(args: IngestArgs) -> anyhow::Result<()> {
         "seconds": secs,
         "sensor": st,
         "records": written,
+        "devices": updates.len(),
+        "new_devices": new_devices,
         "capture_errors": capture_errors,
     });
     store

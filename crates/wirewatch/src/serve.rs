@@ -44,6 +44,9 @@ pub struct ServeArgs {
     /// load when the store holds none yet, e.g. samples/detections.json.
     #[arg(long)]
     load_detections: Option<PathBuf>,
+    /// Capture files to analyse into the store while the server runs.
+    #[arg(long, num_args = 1..)]
+    pcap: Vec<PathBuf>,
 }
 
 /// Load a JSON array of detections into an empty store.
@@ -150,6 +153,21 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
     } else {
         Some(crate::tls::ensure_certificate(&args.data_dir, &hostname)?)
     };
+    if !args.pcap.is_empty() {
+        let (st, files) = (store.clone(), args.pcap.clone());
+        std::thread::Builder::new()
+            .name("wirewatch-ingest".into())
+            .spawn(move || {
+                if let Err(e) = crate::ingest::ingest_files(
+                    &st,
+                    &files,
+                    true,
+                    wirewatch_sensor::flow::DEFAULT_MAX_FLOWS,
+                ) {
+                    tracing::error!(error = %e, "analysing captures");
+                }
+            })?;
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;

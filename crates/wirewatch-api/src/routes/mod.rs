@@ -3,6 +3,7 @@
 pub mod apikeys;
 pub mod auditlog;
 pub mod detections;
+pub mod devices;
 pub mod explore;
 pub mod extrahop;
 pub mod formats;
@@ -25,6 +26,7 @@ pub fn v1() -> Router<AppState> {
         .merge(apikeys::routes())
         .merge(users::routes())
         .merge(detections::routes())
+        .merge(devices::routes())
         .merge(formats::routes())
         .merge(rules::routes())
         .merge(investigations::routes())

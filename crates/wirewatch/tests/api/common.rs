@@ -16,6 +16,7 @@ pub struct Server {
     pub dir: tempfile::TempDir,
     pub key: String,
     tls: bool,
+    extra: Vec<String>,
     agent: ureq::Agent,
 }
 
@@ -40,13 +41,14 @@ fn agent() -> ureq::Agent {
         .into()
 }
 
-fn spawn(dir: &Path, tls: bool) -> (Child, String) {
+fn spawn(dir: &Path, tls: bool, extra: &[String]) -> (Child, String) {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_wirewatch"));
     cmd.arg("serve")
         .arg("--data-dir")
         .arg(dir)
         .arg("--listen")
-        .arg("127.0.0.1:0");
+        .arg("127.0.0.1:0")
+        .args(extra);
     if !tls {
         cmd.arg("--no-tls");
     }
@@ -78,14 +80,21 @@ impl Server {
     }
 
     pub fn start_with(tls: bool) -> Server {
+        Self::start_args(tls, &[])
+    }
+
+    /// Start with extra `serve` arguments.
+    pub fn start_args(tls: bool, extra: &[&str]) -> Server {
         let dir = tempfile::tempdir().unwrap();
-        let (child, url) = spawn(dir.path(), tls);
+        let extra: Vec<String> = extra.iter().map(|s| s.to_string()).collect();
+        let (child, url) = spawn(dir.path(), tls, &extra);
         let mut s = Server {
             child: Some(child),
             url,
             dir,
             key: String::new(),
             tls,
+            extra,
             agent: agent(),
         };
         let r = s.call_with(
@@ -114,7 +123,7 @@ impl Server {
     /// Start again on the same data directory.
     pub fn restart(&mut self) {
         self.kill();
-        let (child, url) = spawn(self.dir.path(), self.tls);
+        let (child, url) = spawn(self.dir.path(), self.tls, &self.extra);
         self.child = Some(child);
         self.url = url;
     }

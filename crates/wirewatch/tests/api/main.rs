@@ -9,4 +9,5 @@ mod errors;
 mod fuzz;
 mod resources;
 mod rules;
+mod sensor;
 mod ticketing;

@@ -1,0 +1,222 @@
+//! `/devices`: devices the sensor discovered; listing, search, user changes,
+//! and the observations (`/observations/associatedipaddrs`) that concern them.
+
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{parse_id, Json, Query};
+use crate::routes::{audit, blocking};
+use crate::AppState;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::Router;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use wirewatch_model::device::{Device, DevicePatch};
+use wirewatch_model::device_filter::DeviceFilter;
+use wirewatch_model::now_ms;
+use wirewatch_model::time::TimeSpec;
+use wirewatch_model::user::Access;
+
+/// Most devices one request returns.
+pub const MAX_LIMIT: usize = 10_000;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/devices", get(list))
+        .route("/devices/search", post(search))
+        .route("/devices/{id}", get(one).patch(update))
+}
+
+fn resolve(field: &str, t: &Option<TimeSpec>) -> ApiResult<Option<i64>> {
+    t.as_ref()
+        .map(|t| t.resolve(now_ms()).map_err(|m| ApiError::invalid(field, m)))
+        .transpose()
+}
+
+fn page(mut v: Vec<Device>, limit: Option<usize>, offset: Option<usize>) -> ApiResult<Vec<Device>> {
+    let limit = limit.unwrap_or(MAX_LIMIT);
+    if limit > MAX_LIMIT {
+        return Err(ApiError::invalid(
+            "limit",
+            format!("must be at most {MAX_LIMIT}"),
+        ));
+    }
+    let offset = offset.unwrap_or(0).min(v.len());
+    v.drain(..offset);
+    v.truncate(limit);
+    Ok(v)
+}
+
+#[derive(Deserialize)]
+struct ListQuery {
+    #[serde(default)]
+    active_from: Option<TimeSpec>,
+    #[serde(default)]
+    active_until: Option<TimeSpec>,
+    #[serde(default)]
+    limit: Option<usize>,
+    #[serde(default)]
+    offset: Option<usize>,
+    #[serde(default)]
+    search_type: Option<String>,
+    #[serde(default)]
+    value: Option<String>,
+}
+
+/// The `search_type` values of `GET /devices` as device-filter fields.
+fn search_field(t: &str) -> Option<&'static str> {
+    Some(match t {
+        "name" => "name",
+        "discovery_id" => "discovery_id",
+        "ip address" | "ipaddr" => "ipaddr",
+        "mac address" | "macaddr" => "macaddr",
+        "vendor" => "vendor",
+        "type" => "role",
+        "vlan" => "vlan",
+        "discover time" => "discover_time",
+        "node" | "tag" | "activity" => return None,
+        _ => return None,
+    })
+}
+
+async fn list(
+    caller: Caller,
+    State(s): State<AppState>,
+    Query(q): Query<ListQuery>,
+) -> ApiResult<axum::Json<Vec<Device>>> {
+    caller.require(Access::WritePersonal)?;
+    let from = resolve("active_from", &q.active_from)?;
+    let until = resolve("active_until", &q.active_until)?;
+    let store = s.store.clone();
+    let mut all = blocking(move || store.devices(from, until)).await?;
+    match q.search_type.as_deref() {
+        None | Some("any") => {
+            if let Some(v) = q.value.as_deref().filter(|v| !v.is_empty()) {
+                let v = v.to_lowercase();
+                all.retain(|d| {
+                    serde_json::to_string(d)
+                        .unwrap_or_default()
+                        .to_lowercase()
+                        .contains(&v)
+                });
+            }
+        }
+        Some(t) => {
+            let field = search_field(t).ok_or_else(|| {
+                ApiError::invalid(
+                    "search_type",
+                    format!("\"{t}\" is not supported; use any, name, discovery_id, ip address, mac address, vendor, type, vlan, discover time"),
+                )
+            })?;
+            let f = DeviceFilter {
+                field: Some(field.into()),
+                operator: Some(if field == "discover_time" { ">=" } else { "=" }.into()),
+                operand: Some(Value::String(q.value.clone().unwrap_or_default())),
+                rules: None,
+            };
+            let c = f
+                .compile("value", 0)
+                .map_err(|(fld, m)| ApiError::invalid(fld, m))?;
+            all.retain(|d| c.matches(d));
+        }
+    }
+    Ok(axum::Json(page(all, q.limit, q.offset)?))
+}
+
+#[derive(Deserialize)]
+struct SearchBody {
+    #[serde(default)]
+    active_from: Option<TimeSpec>,
+    #[serde(default)]
+    active_until: Option<TimeSpec>,
+    #[serde(default)]
+    filter: Option<DeviceFilter>,
+    #[serde(default)]
+    limit: Option<usize>,
+    #[serde(default)]
+    offset: Option<usize>,
+    #[serde(default)]
+    result_fields: Option<Vec<String>>,
+}
+
+async fn search(
+    caller: Caller,
+    State(s): State<AppState>,
+    Json(b): Json<SearchBody>,
+) -> ApiResult<axum::Json<Vec<Value>>> {
+    caller.require(Access::WritePersonal)?;
+    let from = resolve("active_from", &b.active_from)?;
+    let until = resolve("active_until", &b.active_until)?;
+    let compiled = b
+        .filter
+        .as_ref()
+        .map(|f| f.compile("filter", 0))
+        .transpose()
+        .map_err(|(f, m)| ApiError::invalid(f, m))?;
+    let store = s.store.clone();
+    let mut all = blocking(move || store.devices(from, until)).await?;
+    if let Some(c) = &compiled {
+        all.retain(|d| c.matches(d));
+    }
+    let page = page(all, b.limit, b.offset)?;
+    Ok(axum::Json(
+        page.into_iter()
+            .map(|d| {
+                let v = serde_json::to_value(&d).unwrap_or_default();
+                match (&b.result_fields, v) {
+                    (Some(fields), Value::Object(mut m)) => {
+                        m.retain(|k, _| k == "id" || fields.iter().any(|f| f == k));
+                        Value::Object(m)
+                    }
+                    (_, v) => v,
+                }
+            })
+            .collect(),
+    ))
+}
+
+async fn one(
+    caller: Caller,
+    State(s): State<AppState>,
+    Path(raw): Path<String>,
+) -> ApiResult<axum::Json<Value>> {
+    caller.require(Access::WritePersonal)?;
+    let id = parse_id("id", &raw)?;
+    let d = s
+        .store
+        .device(id)?
+        .ok_or_else(|| ApiError::not_found(format!("device {id}")))?;
+    // Observations about any of the device's addresses (a wirewatch extension field).
+    let mut observed = Vec::new();
+    for ip in &d.ipaddrs {
+        for o in s.store.observations(Some(ip), 100)? {
+            observed.push(json!({"ipaddr": o.ipaddr, "associated_ipaddr": o.associated_ipaddr, "source": o.source, "timestamp": o.timestamp}));
+        }
+    }
+    let mut v = serde_json::to_value(&d).unwrap_or_default();
+    v["associated_ipaddrs"] = Value::Array(observed);
+    Ok(axum::Json(v))
+}
+
+async fn update(
+    caller: Caller,
+    State(s): State<AppState>,
+    Path(raw): Path<String>,
+    Json(p): Json<DevicePatch>,
+) -> ApiResult<StatusCode> {
+    caller.require(Access::WriteFull)?;
+    let id = parse_id("id", &raw)?;
+    let d = s
+        .store
+        .patch_device(id, p)?
+        .ok_or_else(|| ApiError::not_found(format!("device {id}")))?;
+    audit(
+        &s,
+        &caller,
+        "update device",
+        "devices",
+        json!({"id": id, "custom_name": d.custom_name, "custom_type": d.custom_type}),
+    );
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,267 @@
+//! The device search filter: `{field, operator, operand}` or
+//! `{operator: and|or|not, rules: [...]}`, evaluated against devices.
+
+use crate::device::Device;
+use crate::locality::parse_net;
+use serde::Deserialize;
+use serde_json::Value;
+
+/// Deepest nesting of `and`/`or`/`not` accepted.
+pub const MAX_DEPTH: usize = 16;
+
+/// A filter as sent.
+#[derive(Debug, Clone, Deserialize)]
+pub struct DeviceFilter {
+    #[serde(default)]
+    pub field: Option<String>,
+    #[serde(default)]
+    pub operator: Option<String>,
+    #[serde(default)]
+    pub operand: Option<Value>,
+    #[serde(default)]
+    pub rules: Option<Vec<DeviceFilter>>,
+}
+
+/// Fields a device filter may name.
+pub const FIELDS: &[&str] = &[
+    "name",
+    "display_name",
+    "discovery_id",
+    "ipaddr",
+    "macaddr",
+    "vendor",
+    "role",
+    "type",
+    "device_class",
+    "dns_name",
+    "dhcp_name",
+    "netbios_name",
+    "cdp_name",
+    "vlan",
+    "discover_time",
+    "last_seen_time",
+    "is_l3",
+    "id",
+    "parent_id",
+    "critical",
+    "on_watchlist",
+];
+
+const OPERATORS: &[&str] = &[
+    "=",
+    "!=",
+    "~",
+    "!~",
+    ">",
+    "<",
+    ">=",
+    "<=",
+    "startswith",
+    "exists",
+    "not_exists",
+];
+
+fn field_values(d: &Device, field: &str) -> Vec<Value> {
+    let s = |v: &Option<String>| v.clone().map(Value::String).into_iter().collect::<Vec<_>>();
+    match field {
+        "name" => [
+            &d.custom_name,
+            &d.dns_name,
+            &d.dhcp_name,
+            &d.netbios_name,
+            &d.cdp_name,
+        ]
+        .into_iter()
+        .flatten()
+        .cloned()
+        .chain([d.default_name.clone(), d.display_name.clone()])
+        .map(Value::String)
+        .collect(),
+        "display_name" => vec![Value::String(d.display_name.clone())],
+        "discovery_id" => vec![Value::String(d.discovery_id.clone())],
+        "ipaddr" => d.ipaddrs.iter().cloned().map(Value::String).collect(),
+        "macaddr" => s(&d.macaddr),
+        "vendor" => s(&d.vendor),
+        "role" | "type" => vec![Value::String(if d.custom_type.is_empty() {
+            d.role.clone()
+        } else {
+            d.custom_type.clone()
+        })],
+        "device_class" => vec![Value::String(d.device_class.clone())],
+        "dns_name" => s(&d.dns_name),
+        "dhcp_name" => s(&d.dhcp_name),
+        "netbios_name" => s(&d.netbios_name),
+        "cdp_name" => s(&d.cdp_name),
+        "vlan" => vec![Value::from(d.vlanid)],
+        "discover_time" => vec![Value::from(d.discover_time)],
+        "last_seen_time" => vec![Value::from(d.last_seen_time)],
+        "is_l3" => vec![Value::Bool(d.is_l3)],
+        "id" => vec![Value::from(d.id)],
+        "parent_id" => d.parent_id.map(Value::from).into_iter().collect(),
+        "critical" => vec![Value::Bool(d.critical)],
+        "on_watchlist" => vec![Value::Bool(d.on_watchlist)],
+        _ => Vec::new(),
+    }
+}
+
+fn as_text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// A filter checked and ready to evaluate.
+pub enum Compiled {
+    All(Vec<Compiled>),
+    Any(Vec<Compiled>),
+    Not(Box<Compiled>),
+    Test {
+        field: String,
+        op: String,
+        operand: Value,
+        regex: Option<regex::Regex>,
+    },
+}
+
+impl DeviceFilter {
+    /// Check the filter; errors name the path of the bad part.
+    pub fn compile(&self, path: &str, depth: usize) -> Result<Compiled, (String, String)> {
+        if depth > MAX_DEPTH {
+            return Err((path.into(), format!("nested more than {MAX_DEPTH} levels")));
+        }
+        let op = self.operator.clone().unwrap_or_else(|| "=".into());
+        if let Some(rules) = &self.rules {
+            let sub =
+                |i: usize, r: &DeviceFilter| r.compile(&format!("{path}.rules[{i}]"), depth + 1);
+            let compiled = rules
+                .iter()
+                .enumerate()
+                .map(|(i, r)| sub(i, r))
+                .collect::<Result<Vec<_>, _>>()?;
+            return match op.as_str() {
+                "and" => Ok(Compiled::All(compiled)),
+                "or" => Ok(Compiled::Any(compiled)),
+                "not" => {
+                    let mut c = compiled;
+                    if c.len() != 1 {
+                        return Err((
+                            format!("{path}.rules"),
+                            "\"not\" takes exactly one rule".into(),
+                        ));
+                    }
+                    Ok(Compiled::Not(Box::new(c.remove(0))))
+                }
+                other => Err((
+                    format!("{path}.operator"),
+                    format!("\"{other}\" cannot combine rules; use and, or, not"),
+                )),
+            };
+        }
+        let field = self
+            .field
+            .clone()
+            .ok_or_else(|| (format!("{path}.field"), "is required".to_string()))?;
+        if !FIELDS.contains(&field.as_str()) {
+            return Err((
+                format!("{path}.field"),
+                format!(
+                    "\"{field}\" is not a device field; use one of {}",
+                    FIELDS.join(", ")
+                ),
+            ));
+        }
+        if !OPERATORS.contains(&op.as_str()) {
+            return Err((
+                format!("{path}.operator"),
+                format!(
+                    "\"{op}\" is not an operator; use one of {}",
+                    OPERATORS.join(", ")
+                ),
+            ));
+        }
+        let operand = self.operand.clone().unwrap_or(Value::Null);
+        if operand.is_null() && !matches!(op.as_str(), "exists" | "not_exists") {
+            return Err((format!("{path}.operand"), "is required".into()));
+        }
+        let regex = if matches!(op.as_str(), "~" | "!~") {
+            let pat = as_text(&operand);
+            Some(
+                regex::RegexBuilder::new(&pat)
+                    .case_insensitive(true)
+                    .build()
+                    .map_err(|e| {
+                        (
+                            format!("{path}.operand"),
+                            format!("\"{pat}\" is not a valid regular expression: {e}"),
+                        )
+                    })?,
+            )
+        } else {
+            None
+        };
+        Ok(Compiled::Test {
+            field,
+            op,
+            operand,
+            regex,
+        })
+    }
+}
+
+impl Compiled {
+    pub fn matches(&self, d: &Device) -> bool {
+        match self {
+            Compiled::All(v) => v.iter().all(|c| c.matches(d)),
+            Compiled::Any(v) => v.iter().any(|c| c.matches(d)),
+            Compiled::Not(c) => !c.matches(d),
+            Compiled::Test {
+                field,
+                op,
+                operand,
+                regex,
+            } => {
+                let vals = field_values(d, field);
+                let one = |v: &Value| -> bool {
+                    let (a, b) = (as_text(v), as_text(operand));
+                    let num = || {
+                        Some((
+                            v.as_f64().or_else(|| a.parse().ok())?,
+                            operand.as_f64().or_else(|| b.parse().ok())?,
+                        ))
+                    };
+                    match op.as_str() {
+                        "=" => {
+                            if field == "ipaddr" {
+                                if let (Some(net), Ok(ip)) =
+                                    (parse_net(&b), a.parse::<std::net::IpAddr>())
+                                {
+                                    return net.contains(&ip);
+                                }
+                            }
+                            a.eq_ignore_ascii_case(&b)
+                        }
+                        "startswith" => a.to_lowercase().starts_with(&b.to_lowercase()),
+                        "~" => regex.as_ref().is_some_and(|r| r.is_match(&a)),
+                        ">" => num().is_some_and(|(x, y)| x > y),
+                        "<" => num().is_some_and(|(x, y)| x < y),
+                        ">=" => num().is_some_and(|(x, y)| x >= y),
+                        "<=" => num().is_some_and(|(x, y)| x <= y),
+                        _ => false,
+                    }
+                };
+                match op.as_str() {
+                    "exists" => !vals.is_empty(),
+                    "not_exists" => vals.is_empty(),
+                    "!=" => !vals
+                        .iter()
+                        .any(|v| as_text(v).eq_ignore_ascii_case(&as_text(operand))),
+                    "!~" => !vals
+                        .iter()
+                        .any(|v| regex.as_ref().is_some_and(|r| r.is_match(&as_text(v)))),
+                    _ => vals.iter().any(one),
+                }
+            }
+        }
+    }
+}

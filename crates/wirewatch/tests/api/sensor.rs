@@ -1,0 +1,153 @@
+//! Captures in, devices and records out, through the real binary.
+
+use crate::common::*;
+use serde_json::json;
+use std::path::PathBuf;
+use std::process::Command;
+
+fn shared(p: &str) -> String {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/data")
+        .join(p)
+        .display()
+        .to_string()
+}
+
+#[test]
+fn ingest_prints_a_summary_and_survives_malformed_captures() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_wirewatch"))
+        .args(["ingest", "--quiet", "--data-dir"])
+        .arg(dir.path())
+        .arg(shared("zeek/traces/wikipedia.pcap"))
+        .arg(shared("zeek/traces/trunc/ip4-trunc.pcap"))
+        .arg(shared("ndpi/pcaps/fuzz-2021-10-13.pcap"))
+        .arg(dir.path().join("missing.pcap"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("ingested 4 file(s)"), "{text}");
+    assert!(text.contains("flows "), "{text}");
+    assert!(
+        text.contains("capture error in") && text.contains("fuzz-2021-10-13.pcap"),
+        "{text}"
+    );
+    assert!(text.contains("missing.pcap"), "{text}");
+}
+
+#[test]
+fn devices_from_a_capture_are_served() {
+    let pcap = shared("zeek/traces/wikipedia.pcap");
+    let s = Server::start_args(false, &["--pcap", &pcap]);
+    // The capture is analysed in the background: wait for its devices.
+    let mut devices = json!([]);
+    for _ in 0..100 {
+        devices = s.get("/api/v1/devices").body;
+        if devices.as_array().is_some_and(|a| !a.is_empty()) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let list = devices.as_array().unwrap();
+    assert!(list.len() >= 5, "{devices}");
+    let router = list
+        .iter()
+        .find(|d| d["macaddr"] == "00:13:7f:be:8c:ff")
+        .expect("the Cisco router");
+    assert_eq!(router["vendor"], "Cisco Systems, Inc");
+    assert_eq!(router["ipaddr4"], "141.142.220.1");
+    for f in [
+        "id",
+        "discovery_id",
+        "display_name",
+        "default_name",
+        "custom_name",
+        "ipaddr4",
+        "ipaddr6",
+        "macaddr",
+        "vendor",
+        "device_class",
+        "role",
+        "is_l3",
+        "parent_id",
+        "node_id",
+        "analysis",
+        "analysis_level",
+        "discover_time",
+        "mod_time",
+        "dhcp_name",
+        "dns_name",
+        "netbios_name",
+        "cdp_name",
+    ] {
+        assert!(router.get(f).is_some(), "missing {f}");
+    }
+    let id = router["id"].as_u64().unwrap();
+    // Search: single filter, nested rules, CIDR on ipaddr.
+    let r = s.post(
+        "/api/v1/devices/search",
+        json!({"filter": {"field": "vendor", "operator": "~", "operand": "cisco"}}),
+    );
+    assert_eq!(ids(&r.body), vec![id]);
+    let r = s.post("/api/v1/devices/search", json!({"filter": {"operator": "and", "rules": [
+        {"field": "ipaddr", "operator": "=", "operand": "141.142.220.0/24"},
+        {"operator": "not", "rules": [{"field": "macaddr", "operator": "=", "operand": "00:13:7f:be:8c:ff"}]}]},
+        "result_fields": ["macaddr"]}));
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert!(!r.body.as_array().unwrap().is_empty());
+    assert!(r
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|d| d["macaddr"] != "00:13:7f:be:8c:ff" && d.get("vendor").is_none()));
+    let r = s.post(
+        "/api/v1/devices/search",
+        json!({"filter": {"field": "planet", "operand": "x"}}),
+    );
+    assert_eq!(r.status, 400);
+    assert_eq!(r.body["field"], "filter.field");
+    // GET /devices with search_type/value and relative time units.
+    let r = s.get("/api/v1/devices?search_type=mac%20address&value=00:13:7f:be:8c:ff");
+    assert_eq!(ids(&r.body), vec![id]);
+    let r = s.get("/api/v1/devices?active_from=-30m&limit=2");
+    assert!(
+        r.body.as_array().unwrap().is_empty(),
+        "the capture is from 2011: nothing active in the last 30 minutes"
+    );
+    let r = s.get("/api/v1/devices?active_from=1&limit=2&offset=1");
+    assert_eq!(r.body.as_array().unwrap().len(), 2);
+    assert_eq!(s.get("/api/v1/devices?active_from=-3q").status, 400);
+    // PATCH, and observations shown on the device they concern.
+    assert_eq!(
+        s.patch(
+            &format!("/api/v1/devices/{id}"),
+            json!({"custom_name": "core-router", "custom_type": "gateway"})
+        )
+        .status,
+        204
+    );
+    assert_eq!(s.post("/api/v1/observations/associatedipaddrs", json!({"source": "OpenVPN",
+        "observations": [{"ipaddr": "141.142.220.1", "associated_ipaddr": "198.51.100.1", "timestamp": 1700000000}]})).status, 202);
+    let d = s.get(&format!("/api/v1/devices/{id}")).body;
+    assert_eq!(d["display_name"], "core-router");
+    assert_eq!(d["custom_type"], "gateway");
+    assert_eq!(
+        d["associated_ipaddrs"][0]["associated_ipaddr"],
+        "198.51.100.1"
+    );
+    assert_eq!(
+        s.patch(
+            &format!("/api/v1/devices/{id}"),
+            json!({"custom_type": "toaster"})
+        )
+        .status,
+        400
+    );
+    assert_eq!(s.get("/api/v1/devices/999999").status, 404);
+}
