@@ -30,6 +30,18 @@ pub struct ApiConfig {
 pub struct AppState {
     pub store: Store,
     pub config: Arc<ApiConfig>,
+    /// Record-query cursors.
+    pub cursors: Arc<routes::records::Cursors>,
+}
+
+impl AppState {
+    pub fn new(store: Store, config: ApiConfig) -> AppState {
+        AppState {
+            store,
+            config: Arc::new(config),
+            cursors: Arc::default(),
+        }
+    }
 }
 
 /// The whole HTTP application.

@@ -8,6 +8,7 @@ pub mod device_filter;
 pub mod error;
 pub mod investigation;
 pub mod locality;
+pub mod record_filter;
 pub mod rule;
 pub mod settings;
 pub mod time;

@@ -28,8 +28,8 @@ pub use detections::{DetectionPage, Visibility};
 pub use error::{Result, StoreError};
 pub use formats::FormatInput;
 pub use observations::StoredObservation;
-pub use records::NewRecord;
-pub use users::{AuthUser, SETUP_USERNAME};
+pub use records::{NewRecord, RecordQuery, StoredRecord};
+pub use users::{random_hex, AuthUser, SETUP_USERNAME};
 
 use parking_lot::{Mutex, RwLock};
 use rusqlite::{Connection, OpenFlags};

@@ -75,3 +75,114 @@ impl Store {
         })
     }
 }
+
+/// One stored record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredRecord {
+    pub id: u64,
+    pub kind: String,
+    pub time_ms: i64,
+    pub fields: Map<String, Value>,
+}
+
+/// A record query, already validated.
+pub struct RecordQuery<'a> {
+    pub from_ms: i64,
+    pub until_ms: i64,
+    pub types: Vec<String>,
+    pub filter: Option<&'a wirewatch_model::record_filter::Compiled>,
+    /// (field, descending); empty: newest first.
+    pub sort: Vec<(String, bool)>,
+    pub limit: usize,
+    pub offset: usize,
+}
+
+/// Most matching records kept in memory to sort on a field other than time.
+pub const MAX_SORT_SET: usize = 1_000_000;
+
+fn cmp_values(a: Option<&Value>, b: Option<&Value>) -> std::cmp::Ordering {
+    use std::cmp::Ordering;
+    match (a, b) {
+        (None, None) => Ordering::Equal,
+        (None, Some(_)) => Ordering::Less,
+        (Some(_), None) => Ordering::Greater,
+        (Some(x), Some(y)) => match (x.as_f64(), y.as_f64()) {
+            (Some(p), Some(q)) => p.partial_cmp(&q).unwrap_or(Ordering::Equal),
+            _ => x.to_string().cmp(&y.to_string()),
+        },
+    }
+}
+
+impl Store {
+    /// Run a record query: the total number of matches and the requested page.
+    pub fn search_records(&self, q: &RecordQuery<'_>) -> Result<(u64, Vec<StoredRecord>)> {
+        let mut sql =
+            String::from("SELECT id, type, time, doc FROM records WHERE time >= ?1 AND time <= ?2");
+        let mut params: Vec<rusqlite::types::Value> = vec![q.from_ms.into(), q.until_ms.into()];
+        if !q.types.is_empty() {
+            let ph: Vec<String> = q
+                .types
+                .iter()
+                .map(|t| {
+                    params.push(t.clone().into());
+                    format!("?{}", params.len())
+                })
+                .collect();
+            sql.push_str(&format!(" AND type IN ({})", ph.join(", ")));
+        }
+        if let Some(port) = q.filter.and_then(|f| f.required_server_port()) {
+            params.push(port.into());
+            sql.push_str(&format!(" AND server_port = ?{}", params.len()));
+        }
+        sql.push_str(" ORDER BY time DESC, id DESC");
+        // Newest first needs no sort: the query already returns that order.
+        let streamed =
+            q.sort.is_empty() || (q.sort.len() == 1 && q.sort[0].0 == "timestamp" && q.sort[0].1);
+        self.read(|c| {
+            let mut stmt = c.prepare_cached(&sql)?;
+            let mut rows = stmt.query(rusqlite::params_from_iter(params.iter()))?;
+            let mut total = 0u64;
+            let mut kept: Vec<StoredRecord> = Vec::new();
+            let window = q.offset + q.limit;
+            while let Some(r) = rows.next()? {
+                let doc: String = r.get(3)?;
+                let fields: Map<String, Value> = serde_json::from_str(&doc)?;
+                if q.filter.is_some_and(|f| !f.matches(&fields)) {
+                    continue;
+                }
+                total += 1;
+                let keep = if streamed {
+                    kept.len() < window
+                } else {
+                    kept.len() < MAX_SORT_SET
+                };
+                if keep {
+                    kept.push(StoredRecord {
+                        id: r.get(0)?,
+                        kind: r.get(1)?,
+                        time_ms: r.get(2)?,
+                        fields,
+                    });
+                }
+            }
+            if !streamed {
+                kept.sort_by(|a, b| {
+                    for (field, desc) in &q.sort {
+                        let o = if field == "timestamp" {
+                            a.time_ms.cmp(&b.time_ms)
+                        } else {
+                            cmp_values(a.fields.get(field), b.fields.get(field))
+                        };
+                        let o = if *desc { o.reverse() } else { o };
+                        if o != std::cmp::Ordering::Equal {
+                            return o;
+                        }
+                    }
+                    b.time_ms.cmp(&a.time_ms).then(b.id.cmp(&a.id))
+                });
+            }
+            let page = kept.into_iter().skip(q.offset).take(q.limit).collect();
+            Ok((total, page))
+        })
+    }
+}

@@ -4,7 +4,6 @@ use anyhow::Context;
 use clap::{Args, ValueEnum};
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Duration;
 use wirewatch_api::{ApiConfig, AppState};
 use wirewatch_store::{Durability, Store, StoreOptions};
@@ -135,9 +134,9 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         })
         .trim_end_matches('/')
         .to_string();
-    let state = AppState {
-        store: store.clone(),
-        config: Arc::new(ApiConfig {
+    let state = AppState::new(
+        store.clone(),
+        ApiConfig {
             version: args.firmware_version.clone(),
             hostname: hostname.clone(),
             external_hostname: hostname.clone(),
@@ -145,8 +144,8 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
             platform: "wirewatch".into(),
             edition: "wirewatch NDR (open source)".into(),
             public_url: public_url.clone(),
-        }),
-    };
+        },
+    );
     let app = wirewatch_api::app(state);
     let tls = if args.no_tls {
         None

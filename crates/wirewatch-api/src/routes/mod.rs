@@ -10,6 +10,7 @@ pub mod formats;
 pub mod investigations;
 pub mod localities;
 pub mod observations;
+pub mod records;
 pub mod rules;
 pub mod users;
 
@@ -32,6 +33,7 @@ pub fn v1() -> Router<AppState> {
         .merge(investigations::routes())
         .merge(localities::routes())
         .merge(observations::routes())
+        .merge(records::routes())
         .merge(auditlog::routes())
         .method_not_allowed_fallback(method_not_allowed)
 }

@@ -1,0 +1,321 @@
+//! `/records`: the record log query (`POST /records/search`) and cursors for
+//! paging through large results (`POST /records/cursor`, deprecated
+//! `GET /records/cursor/{cursor}`).
+
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{Json, Query};
+use crate::routes::blocking;
+use crate::AppState;
+use axum::extract::{Path, State};
+use axum::routing::{get, post};
+use axum::Router;
+use ipnet::IpNet;
+use parking_lot::Mutex;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::net::IpAddr;
+use wirewatch_model::detection::{Direction, OneOrMany};
+use wirewatch_model::device_filter::DeviceFilter;
+use wirewatch_model::locality::parse_net;
+use wirewatch_model::now_ms;
+use wirewatch_model::record_filter::{RecordContext, RecordFilter};
+use wirewatch_model::time::TimeSpec;
+use wirewatch_model::user::Access;
+use wirewatch_store::{RecordQuery, Store};
+
+/// Largest page (as the real product).
+pub const MAX_LIMIT: usize = 10_000;
+/// Page size when none is asked for.
+pub const DEFAULT_LIMIT: usize = 100;
+/// Largest offset (as the real product's record store); use a cursor beyond it.
+pub const MAX_OFFSET: usize = 10_000;
+/// Longest a cursor may be kept alive.
+pub const MAX_CONTEXT_TTL_MS: i64 = 3_600_000;
+/// Most cursors alive at once; the oldest is dropped past it.
+pub const MAX_CURSORS: usize = 1_000;
+
+/// The body of `POST /records/search`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct RecordSearch {
+    #[serde(default)]
+    from: Option<TimeSpec>,
+    #[serde(default)]
+    until: Option<TimeSpec>,
+    #[serde(default)]
+    types: Option<Vec<String>>,
+    #[serde(default)]
+    limit: Option<usize>,
+    #[serde(default)]
+    offset: Option<usize>,
+    #[serde(default)]
+    sort: Option<OneOrMany<RecordSort>>,
+    #[serde(default)]
+    filter: Option<RecordFilter>,
+    #[serde(default)]
+    context_ttl: Option<TimeSpec>,
+}
+
+/// One sort key; records sort descending unless asked otherwise.
+#[derive(Debug, Clone, Deserialize)]
+struct RecordSort {
+    field: String,
+    #[serde(default)]
+    direction: Option<Direction>,
+}
+
+struct Cursor {
+    search: RecordSearch,
+    from: i64,
+    until: i64,
+    next_offset: usize,
+    expires: i64,
+}
+
+/// Live cursors.
+#[derive(Default)]
+pub struct Cursors(Mutex<HashMap<String, Cursor>>);
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/records/search", post(search))
+        .route("/records/cursor", post(cursor_post))
+        .route("/records/cursor/{cursor}", get(cursor_get))
+}
+
+/// Store lookups for typed operands.
+struct Ctx<'a>(&'a Store);
+
+impl RecordContext for Ctx<'_> {
+    fn device_ips(&self, device: &str) -> Option<Vec<IpAddr>> {
+        let devices = self.0.devices(None, None).ok()?;
+        let d = devices
+            .into_iter()
+            .find(|d| d.discovery_id == device || d.id.to_string() == device)?;
+        Some(d.ipaddrs.iter().filter_map(|i| i.parse().ok()).collect())
+    }
+
+    fn group_ips(&self, _group: &str) -> Option<Vec<IpAddr>> {
+        // Device groups are not stored yet: no group exists.
+        None
+    }
+
+    fn filter_ips(&self, f: &DeviceFilter) -> Result<Vec<IpAddr>, (String, String)> {
+        let c = f.compile("filter.operand.value", 0)?;
+        let devices = self
+            .0
+            .devices(None, None)
+            .map_err(|_| ("filter".to_string(), "device lookup failed".to_string()))?;
+        Ok(devices
+            .iter()
+            .filter(|d| c.matches(d))
+            .flat_map(|d| d.ipaddrs.iter().filter_map(|i| i.parse().ok()))
+            .collect())
+    }
+
+    fn locality_nets(&self, id: &str) -> Option<Vec<IpNet>> {
+        let id: u64 = id.parse().ok()?;
+        let l = self.0.locality(id).ok()??;
+        Some(l.networks.iter().filter_map(|n| parse_net(n)).collect())
+    }
+}
+
+fn time(field: &str, t: &Option<TimeSpec>, default: i64, now: i64) -> ApiResult<i64> {
+    match t {
+        None => Ok(default),
+        Some(t) => t.resolve(now).map_err(|m| ApiError::invalid(field, m)),
+    }
+}
+
+async fn run(
+    s: &AppState,
+    search: RecordSearch,
+    window: Option<(i64, i64)>,
+    offset: usize,
+) -> ApiResult<(Value, i64, i64)> {
+    let now = now_ms();
+    let (from, until) = match window {
+        Some(w) => w,
+        None => (
+            time("from", &search.from, 0, now)?,
+            time("until", &search.until, now, now)?,
+        ),
+    };
+    if until < from {
+        return Err(ApiError::invalid("until", "must not be before from"));
+    }
+    let limit = search.limit.unwrap_or(DEFAULT_LIMIT);
+    if limit > MAX_LIMIT {
+        return Err(ApiError::invalid(
+            "limit",
+            format!("must be at most {MAX_LIMIT}"),
+        ));
+    }
+    let mut sort = Vec::new();
+    for (i, k) in search
+        .sort
+        .clone()
+        .map(OneOrMany::into_vec)
+        .unwrap_or_default()
+        .into_iter()
+        .enumerate()
+    {
+        if k.field.is_empty() {
+            return Err(ApiError::invalid(
+                format!("sort[{i}].field"),
+                "must not be empty",
+            ));
+        }
+        sort.push((k.field, k.direction != Some(Direction::Asc)));
+    }
+    let store = s.store.clone();
+    let filter = search.filter.clone();
+    let types = search.types.clone().unwrap_or_default();
+    let (total, page) = blocking(move || {
+        let compiled = filter
+            .as_ref()
+            .map(|f| f.compile("filter", &Ctx(&store)))
+            .transpose()
+            .map_err(|(f, m)| {
+                wirewatch_store::StoreError::Domain(wirewatch_model::Error::invalid(f, m))
+            })?;
+        store.search_records(&RecordQuery {
+            from_ms: from,
+            until_ms: until,
+            types,
+            filter: compiled.as_ref(),
+            sort,
+            limit,
+            offset,
+        })
+    })
+    .await?;
+    let records: Vec<Value> = page
+        .into_iter()
+        .map(|r| {
+            let mut src = r.fields;
+            src.insert("timestamp".into(), json!(r.time_ms));
+            json!({"_id": r.id.to_string(), "_type": r.kind, "_index": "wirewatch", "_source": src})
+        })
+        .collect();
+    Ok((
+        json!({"from": from, "until": until, "total": total, "records": records, "warnings": [],
+               "lookback_exceeded": false, "lookback_truncated": false}),
+        from,
+        until,
+    ))
+}
+
+async fn search(
+    caller: Caller,
+    State(s): State<AppState>,
+    Json(body): Json<RecordSearch>,
+) -> ApiResult<axum::Json<Value>> {
+    caller.require(Access::MetricsFull)?;
+    let offset = body.offset.unwrap_or(0);
+    if offset > MAX_OFFSET {
+        return Err(ApiError::invalid("offset", format!("must be at most {MAX_OFFSET}; use context_ttl and POST /records/cursor to go further")));
+    }
+    let ttl = body.context_ttl.as_ref().map(ttl_ms).transpose()?;
+    let (mut v, from, until) = run(&s, body.clone(), None, offset).await?;
+    if let Some(ttl) = ttl {
+        let id = wirewatch_store::random_hex(16);
+        let mut cursors = s.cursors.0.lock();
+        let now = now_ms();
+        cursors.retain(|_, c| c.expires > now);
+        if cursors.len() >= MAX_CURSORS {
+            if let Some(k) = cursors
+                .iter()
+                .min_by_key(|(_, c)| c.expires)
+                .map(|(k, _)| k.clone())
+            {
+                cursors.remove(&k);
+            }
+        }
+        let limit = body.limit.unwrap_or(DEFAULT_LIMIT);
+        cursors.insert(
+            id.clone(),
+            Cursor {
+                search: body,
+                from,
+                until,
+                next_offset: offset + limit,
+                expires: now + ttl,
+            },
+        );
+        v["cursor"] = json!(id);
+    }
+    Ok(axum::Json(v))
+}
+
+/// A duration (`context_ttl`): milliseconds, or a number with a unit suffix.
+fn ttl_ms(t: &TimeSpec) -> ApiResult<i64> {
+    let ms = match t {
+        TimeSpec::Ms(n) => *n,
+        TimeSpec::Text(s) => -TimeSpec::Text(format!("-{}", s.trim().trim_start_matches('-')))
+            .resolve(0)
+            .map_err(|m| ApiError::invalid("context_ttl", m))?,
+    };
+    if ms <= 0 || ms > MAX_CONTEXT_TTL_MS {
+        return Err(ApiError::invalid(
+            "context_ttl",
+            format!("must be between 1 ms and {MAX_CONTEXT_TTL_MS} ms"),
+        ));
+    }
+    Ok(ms)
+}
+
+#[derive(Deserialize)]
+struct CursorBody {
+    cursor: String,
+    #[serde(default)]
+    context_ttl: Option<TimeSpec>,
+}
+
+async fn next_page(s: &AppState, id: &str, ttl: Option<TimeSpec>) -> ApiResult<Value> {
+    let ttl = ttl.as_ref().map(ttl_ms).transpose()?;
+    let (search, window, offset) = {
+        let mut cursors = s.cursors.0.lock();
+        let now = now_ms();
+        let c = cursors
+            .get_mut(id)
+            .filter(|c| c.expires > now)
+            .ok_or_else(|| ApiError::not_found(format!("cursor {id} (expired or unknown)")))?;
+        let limit = c.search.limit.unwrap_or(DEFAULT_LIMIT);
+        let offset = c.next_offset;
+        c.next_offset += limit;
+        if let Some(t) = ttl {
+            c.expires = now + t;
+        }
+        (c.search.clone(), (c.from, c.until), offset)
+    };
+    let (mut v, _, _) = run(s, search, Some(window), offset).await?;
+    v["cursor"] = json!(id);
+    Ok(v)
+}
+
+async fn cursor_post(
+    caller: Caller,
+    State(s): State<AppState>,
+    Json(b): Json<CursorBody>,
+) -> ApiResult<axum::Json<Value>> {
+    caller.require(Access::MetricsFull)?;
+    Ok(axum::Json(next_page(&s, &b.cursor, b.context_ttl).await?))
+}
+
+#[derive(Deserialize)]
+struct TtlQuery {
+    #[serde(default)]
+    context_ttl: Option<TimeSpec>,
+}
+
+async fn cursor_get(
+    caller: Caller,
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    Query(q): Query<TtlQuery>,
+) -> ApiResult<axum::Json<Value>> {
+    caller.require(Access::MetricsFull)?;
+    Ok(axum::Json(next_page(&s, &id, q.context_ttl).await?))
+}

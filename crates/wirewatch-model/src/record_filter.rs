@@ -1,0 +1,471 @@
+//! The record query filter of `POST /records/search`: every operator of the
+//! seed (`>`, `<`, `<=`, `>=`, `=`, `!=`, `startswith`, `~`, `!~`, `and`,
+//! `or`, `not`, `exists`, `not_exists`, `in`, `not_in`), the pseudo-fields
+//! `.any`, `.ipaddr` and `.port`, typed operands (`ipaddr4`, `ipaddr6` with
+//! CIDR, `number`, `string`, `boolean`, `device`, `device_group`,
+//! `device_filter`, `network_locality`) and nested `rules`.
+//!
+//! Compilation resolves devices, groups and localities to address sets
+//! through a [`RecordContext`], so evaluation is pure and cheap.
+
+use crate::device_filter::DeviceFilter;
+use crate::locality::parse_net;
+use ipnet::IpNet;
+use regex::{Regex, RegexBuilder};
+use serde::Deserialize;
+use serde_json::{Map, Value};
+use std::net::IpAddr;
+
+/// Deepest nesting of rules accepted.
+pub const MAX_DEPTH: usize = 16;
+/// Most rules in one filter (all levels).
+pub const MAX_RULES: usize = 256;
+
+/// The filter as sent.
+#[derive(Debug, Clone, Deserialize)]
+pub struct RecordFilter {
+    #[serde(default)]
+    pub field: Option<String>,
+    #[serde(default)]
+    pub operator: Option<String>,
+    #[serde(default)]
+    pub operand: Option<Value>,
+    #[serde(default)]
+    pub rules: Option<Vec<RecordFilter>>,
+}
+
+/// Lookups that turn objects into address sets.
+pub trait RecordContext {
+    /// Addresses of the device with this discovery id (or numeric id).
+    fn device_ips(&self, device: &str) -> Option<Vec<IpAddr>>;
+    /// Addresses of the devices in a device group.
+    fn group_ips(&self, group: &str) -> Option<Vec<IpAddr>>;
+    /// Addresses of the devices matching a device filter.
+    fn filter_ips(&self, filter: &DeviceFilter) -> Result<Vec<IpAddr>, (String, String)>;
+    /// Networks of a network locality entry.
+    fn locality_nets(&self, id: &str) -> Option<Vec<IpNet>>;
+}
+
+const ADDR_FIELDS: &[&str] = &["clientAddr", "serverAddr", "senderAddr", "receiverAddr"];
+const PORT_FIELDS: &[&str] = &["clientPort", "serverPort", "senderPort", "receiverPort"];
+
+/// A compiled operand.
+#[derive(Debug)]
+pub enum Operand {
+    Text(String),
+    Number(f64),
+    Bool(bool),
+    Nets(Vec<IpNet>),
+    Set(Vec<Value>),
+    Regex(Regex),
+    None,
+}
+
+/// A comparison operator.
+#[derive(Debug)]
+pub enum Op {
+    Eq,
+    Ne,
+    Gt,
+    Lt,
+    Le,
+    Ge,
+    StartsWith,
+    Match,
+    NotMatch,
+    Exists,
+    NotExists,
+    In,
+    NotIn,
+}
+
+/// A compiled filter.
+#[derive(Debug)]
+pub enum Compiled {
+    All(Vec<Compiled>),
+    Any(Vec<Compiled>),
+    Not(Box<Compiled>),
+    Test {
+        fields: Fields,
+        op: Op,
+        operand: Operand,
+    },
+}
+
+/// Which record fields a test looks at.
+#[derive(Debug)]
+pub enum Fields {
+    One(String),
+    Many(&'static [&'static str]),
+    /// A device role (`client`, `server`, …): its address field.
+    Role(&'static str),
+    AnyField,
+}
+
+fn role_field(f: &str) -> Option<&'static str> {
+    Some(match f {
+        "client" => "clientAddr",
+        "server" => "serverAddr",
+        "sender" => "senderAddr",
+        "receiver" => "receiverAddr",
+        _ => return None,
+    })
+}
+
+fn text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn to_nets(ips: Vec<IpAddr>) -> Vec<IpNet> {
+    ips.into_iter().map(IpNet::from).collect()
+}
+
+impl RecordFilter {
+    /// Check and compile; errors are `(field path, problem)`.
+    pub fn compile(
+        &self,
+        path: &str,
+        ctx: &dyn RecordContext,
+    ) -> Result<Compiled, (String, String)> {
+        let mut budget = MAX_RULES;
+        self.compile_at(path, ctx, 0, &mut budget)
+    }
+
+    fn compile_at(
+        &self,
+        path: &str,
+        ctx: &dyn RecordContext,
+        depth: usize,
+        budget: &mut usize,
+    ) -> Result<Compiled, (String, String)> {
+        if depth > MAX_DEPTH {
+            return Err((
+                path.into(),
+                format!("rules nested more than {MAX_DEPTH} levels"),
+            ));
+        }
+        if *budget == 0 {
+            return Err((path.into(), format!("more than {MAX_RULES} rules")));
+        }
+        *budget -= 1;
+        let op_name = self
+            .operator
+            .clone()
+            .ok_or_else(|| (format!("{path}.operator"), "is required".to_string()))?;
+        if matches!(op_name.as_str(), "and" | "or" | "not") {
+            let rules = self.rules.as_ref().ok_or_else(|| {
+                (
+                    format!("{path}.rules"),
+                    format!("is required with \"{op_name}\""),
+                )
+            })?;
+            let mut out = Vec::new();
+            for (i, r) in rules.iter().enumerate() {
+                out.push(r.compile_at(&format!("{path}.rules[{i}]"), ctx, depth + 1, budget)?);
+            }
+            return Ok(match op_name.as_str() {
+                "and" => Compiled::All(out),
+                "or" => Compiled::Any(out),
+                _ => {
+                    if out.len() != 1 {
+                        return Err((
+                            format!("{path}.rules"),
+                            "\"not\" takes exactly one rule".into(),
+                        ));
+                    }
+                    Compiled::Not(Box::new(out.remove(0)))
+                }
+            });
+        }
+        if self.rules.is_some() {
+            return Err((
+                format!("{path}.operator"),
+                format!("only and, or and not take rules, not \"{op_name}\""),
+            ));
+        }
+        let op = match op_name.as_str() {
+            "=" => Op::Eq,
+            "!=" => Op::Ne,
+            ">" => Op::Gt,
+            "<" => Op::Lt,
+            "<=" => Op::Le,
+            ">=" => Op::Ge,
+            "startswith" => Op::StartsWith,
+            "~" => Op::Match,
+            "!~" => Op::NotMatch,
+            "exists" => Op::Exists,
+            "not_exists" => Op::NotExists,
+            "in" => Op::In,
+            "not_in" => Op::NotIn,
+            other => {
+                return Err((
+                    format!("{path}.operator"),
+                    format!("\"{other}\" is not an operator; use >, <, <=, >=, =, !=, startswith, ~, !~, and, or, not, exists, not_exists, in, not_in"),
+                ))
+            }
+        };
+        let field = self
+            .field
+            .clone()
+            .ok_or_else(|| (format!("{path}.field"), "is required".to_string()))?;
+        let fields = match field.as_str() {
+            ".any" => Fields::AnyField,
+            ".ipaddr" => Fields::Many(ADDR_FIELDS),
+            ".port" => Fields::Many(PORT_FIELDS),
+            f => match role_field(f) {
+                Some(a) => Fields::Role(a),
+                None => Fields::One(f.to_string()),
+            },
+        };
+        let opath = format!("{path}.operand");
+        let raw = self.operand.clone().unwrap_or(Value::Null);
+        if matches!(op, Op::Exists | Op::NotExists) {
+            return Ok(Compiled::Test {
+                fields,
+                op,
+                operand: Operand::None,
+            });
+        }
+        if raw.is_null() {
+            return Err((opath, "is required".into()));
+        }
+        // Typed operand: {"type": ..., "value": ...}.
+        let (kind, value) = match &raw {
+            Value::Object(m) if m.contains_key("type") => (
+                m.get("type").map(text),
+                m.get("value").cloned().unwrap_or(Value::Null),
+            ),
+            v => (None, v.clone()),
+        };
+        let bad = |m: String| (opath.clone(), m);
+        let operand = match kind.as_deref() {
+            Some("ipaddr4") | Some("ipaddr6") => {
+                let s = text(&value);
+                let net = parse_net(&s)
+                    .ok_or_else(|| bad(format!("\"{s}\" is not an IP address or CIDR block")))?;
+                let v6 = kind.as_deref() == Some("ipaddr6");
+                if net.addr().is_ipv6() != v6 {
+                    return Err(bad(format!(
+                        "\"{s}\" is not an {} address",
+                        kind.unwrap_or_default()
+                    )));
+                }
+                Operand::Nets(vec![net])
+            }
+            Some("number") => Operand::Number(
+                value
+                    .as_f64()
+                    .or_else(|| text(&value).trim().parse().ok())
+                    .ok_or_else(|| bad(format!("{value} is not a number")))?,
+            ),
+            Some("string") => Operand::Text(text(&value)),
+            Some("boolean") => Operand::Bool(match &value {
+                Value::Bool(b) => *b,
+                v => match text(v).as_str() {
+                    "true" => true,
+                    "false" => false,
+                    other => return Err(bad(format!("\"{other}\" is not a boolean"))),
+                },
+            }),
+            Some("device") => {
+                let id = text(&value);
+                Operand::Nets(to_nets(ctx.device_ips(&id).ok_or_else(|| {
+                    bad(format!("no device with discovery id \"{id}\""))
+                })?))
+            }
+            Some("device_group") => {
+                let id = text(&value);
+                Operand::Nets(to_nets(
+                    ctx.group_ips(&id)
+                        .ok_or_else(|| bad(format!("no device group {id}")))?,
+                ))
+            }
+            Some("device_filter") => {
+                let f: DeviceFilter = serde_json::from_value(value.clone())
+                    .map_err(|e| bad(format!("not a device filter: {e}")))?;
+                Operand::Nets(to_nets(ctx.filter_ips(&f)?))
+            }
+            Some("network_locality") => {
+                let id = text(&value);
+                Operand::Nets(
+                    ctx.locality_nets(&id)
+                        .ok_or_else(|| bad(format!("no network locality {id}")))?,
+                )
+            }
+            Some("application" | "flowinterface" | "flownetwork" | "object") => {
+                return Err(bad(format!(
+                    "operand type \"{}\" has no meaning for a software sensor's records",
+                    kind.unwrap_or_default()
+                )))
+            }
+            Some(other) => return Err(bad(format!("\"{other}\" is not an operand type"))),
+            None => match (&op, &value) {
+                (Op::Match | Op::NotMatch, v) => {
+                    let p = text(v);
+                    Operand::Regex(RegexBuilder::new(&p).size_limit(1 << 20).build().map_err(
+                        |e| bad(format!("\"{p}\" is not a valid regular expression: {e}")),
+                    )?)
+                }
+                (Op::In | Op::NotIn, Value::Array(a)) => Operand::Set(a.clone()),
+                (_, Value::Number(n)) => Operand::Number(n.as_f64().unwrap_or(f64::NAN)),
+                (_, Value::Bool(b)) => Operand::Bool(*b),
+                (_, v) => {
+                    let s = text(v);
+                    // An address operand on an address field compares as an address (CIDR allowed).
+                    let addr_field = matches!(&fields, Fields::Many(f) if *f == ADDR_FIELDS)
+                        || matches!(&fields, Fields::Role(_))
+                        || matches!(&fields, Fields::One(f) if f.ends_with("Addr"));
+                    match parse_net(&s).filter(|_| {
+                        addr_field && matches!(op, Op::Eq | Op::Ne | Op::In | Op::NotIn)
+                    }) {
+                        Some(n) => Operand::Nets(vec![n]),
+                        None => Operand::Text(s),
+                    }
+                }
+            },
+        };
+        if matches!(op, Op::In | Op::NotIn)
+            && !matches!(operand, Operand::Nets(_) | Operand::Set(_))
+        {
+            return Err(bad("\"in\" and \"not_in\" take a list, a device, a device group, a device filter or a network locality".into()));
+        }
+        if matches!(op, Op::Gt | Op::Lt | Op::Le | Op::Ge)
+            && !matches!(operand, Operand::Number(_) | Operand::Text(_))
+        {
+            return Err(bad("comparisons take a number".into()));
+        }
+        Ok(Compiled::Test {
+            fields,
+            op,
+            operand,
+        })
+    }
+}
+
+fn num_of(v: &Value) -> Option<f64> {
+    v.as_f64()
+        .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+}
+
+fn value_matches(v: &Value, op: &Op, operand: &Operand) -> bool {
+    match (op, operand) {
+        (Op::Eq | Op::In, Operand::Nets(nets)) => text(v)
+            .parse::<IpAddr>()
+            .is_ok_and(|ip| nets.iter().any(|n| n.contains(&ip))),
+        (Op::Eq, Operand::Text(t)) => text(v) == *t,
+        (Op::Eq, Operand::Number(n)) => num_of(v) == Some(*n),
+        (Op::Eq, Operand::Bool(b)) => v.as_bool() == Some(*b) || text(v) == b.to_string(),
+        (Op::In, Operand::Set(items)) => items
+            .iter()
+            .any(|i| text(i) == text(v) || (num_of(i).is_some() && num_of(i) == num_of(v))),
+        (Op::Gt, o) | (Op::Lt, o) | (Op::Le, o) | (Op::Ge, o) => {
+            let rhs = match o {
+                Operand::Number(n) => Some(*n),
+                Operand::Text(t) => t.parse().ok(),
+                _ => None,
+            };
+            match (num_of(v), rhs) {
+                (Some(a), Some(b)) => match op {
+                    Op::Gt => a > b,
+                    Op::Lt => a < b,
+                    Op::Le => a <= b,
+                    _ => a >= b,
+                },
+                _ => false,
+            }
+        }
+        (Op::StartsWith, o) => {
+            let t = match o {
+                Operand::Text(t) => t.clone(),
+                Operand::Number(n) => n.to_string(),
+                _ => return false,
+            };
+            text(v).starts_with(&t)
+        }
+        (Op::Match, Operand::Regex(r)) => r.is_match(&text(v)),
+        _ => false,
+    }
+}
+
+/// Values a record holds for a field (arrays are spread).
+fn values<'a>(rec: &'a Map<String, Value>, fields: &Fields) -> Vec<&'a Value> {
+    let mut out = Vec::new();
+    let mut push = |v: &'a Value| match v {
+        Value::Array(a) => out.extend(a.iter()),
+        Value::Null => {}
+        v => out.push(v),
+    };
+    match fields {
+        Fields::One(f) => {
+            if let Some(v) = rec.get(f) {
+                push(v);
+            }
+        }
+        Fields::Role(f) => {
+            if let Some(v) = rec.get(*f) {
+                push(v);
+            }
+        }
+        Fields::Many(fs) => {
+            for f in fs.iter() {
+                if let Some(v) = rec.get(*f) {
+                    push(v);
+                }
+            }
+        }
+        Fields::AnyField => {
+            for v in rec.values() {
+                push(v);
+            }
+        }
+    }
+    out
+}
+
+impl Compiled {
+    /// Whether a record's fields match.
+    pub fn matches(&self, rec: &Map<String, Value>) -> bool {
+        match self {
+            Compiled::All(v) => v.iter().all(|c| c.matches(rec)),
+            Compiled::Any(v) => v.iter().any(|c| c.matches(rec)),
+            Compiled::Not(c) => !c.matches(rec),
+            Compiled::Test {
+                fields,
+                op,
+                operand,
+            } => {
+                let vals = values(rec, fields);
+                match op {
+                    Op::Exists => !vals.is_empty(),
+                    Op::NotExists => vals.is_empty(),
+                    Op::Ne => !vals.iter().any(|v| value_matches(v, &Op::Eq, operand)),
+                    Op::NotIn => !vals.iter().any(|v| value_matches(v, &Op::In, operand)),
+                    Op::NotMatch => match operand {
+                        Operand::Regex(r) => !vals.iter().any(|v| r.is_match(&text(v))),
+                        _ => true,
+                    },
+                    op => vals.iter().any(|v| value_matches(v, op, operand)),
+                }
+            }
+        }
+    }
+
+    /// The exact `serverPort` a filter requires at its top level, if any (for index use).
+    pub fn required_server_port(&self) -> Option<i64> {
+        match self {
+            Compiled::Test {
+                fields: Fields::One(f),
+                op: Op::Eq,
+                operand: Operand::Number(n),
+            } if f == "serverPort" => Some(*n as i64),
+            Compiled::All(v) => v.iter().find_map(Compiled::required_server_port),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
