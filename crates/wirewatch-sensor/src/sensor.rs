@@ -1,12 +1,15 @@
 //! The packet pipeline: decode → reassemble fragments → flow table →
 //! analyzers, with counters for everything skipped and why.
 
+use crate::analyzers::ftp::{Ftp, FtpEvent};
 use crate::capture::Packet;
 use crate::devices::DeviceTracker;
+use crate::flow::Dir;
 use crate::flow::{Flow, FlowTable, PacketInfo, DEFAULT_MAX_FLOWS};
 use crate::frag::Reassembler;
 use serde::Serialize;
 use std::collections::BTreeMap;
+use std::collections::HashMap;
 use std::net::IpAddr;
 use wirewatch_wire::packet::{self, Net, Transport};
 
@@ -85,10 +88,36 @@ impl From<&Flow> for FlowRecord {
     }
 }
 
+/// Who talked in an application event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Endpoints {
+    pub flow_id: u64,
+    pub ts_ns: i64,
+    pub client: (IpAddr, u16),
+    pub server: (IpAddr, u16),
+}
+
 /// What the sensor produced so far (drained by the caller).
 #[derive(Debug, Default)]
 pub struct Output {
     pub flows: Vec<FlowRecord>,
+    pub ftp: Vec<(Endpoints, FtpEvent)>,
+}
+
+/// Which analyzer a flow's payload goes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum App {
+    Ftp,
+    Unknown,
+}
+
+/// Per-flow analyzer state.
+struct AppState {
+    app: App,
+    to_server: crate::stream::Reassembler,
+    to_client: crate::stream::Reassembler,
+    ftp: Ftp,
+    sniffed: bool,
 }
 
 /// The sensor.
@@ -97,6 +126,7 @@ pub struct Sensor {
     frags: Reassembler,
     ended: Vec<Flow>,
     pub devices: DeviceTracker,
+    apps: HashMap<u64, AppState>,
     pub stats: Stats,
     pub out: Output,
 }
@@ -114,6 +144,7 @@ impl Sensor {
             frags: Reassembler::default(),
             ended: Vec::new(),
             devices: DeviceTracker::default(),
+            apps: HashMap::new(),
             stats: Stats::default(),
             out: Output::default(),
         }
@@ -226,13 +257,62 @@ impl Sensor {
             dst_mac: frame.dst_mac,
             tunnel: ip.outer,
         };
-        let (_flow, _dir, _new) = self.flows.packet(&info, &mut self.ended);
-        let _ = app;
+        let (flow, dir, _new) = self.flows.packet(&info, &mut self.ended);
+        if ip.proto == 6 {
+            let ends = Endpoints {
+                flow_id: flow.id,
+                ts_ns: p.ts_ns,
+                client: flow.orig,
+                server: flow.resp,
+            };
+            let state = self.apps.entry(flow.id).or_insert_with(|| AppState {
+                app: match flow.resp.1 {
+                    21 => App::Ftp,
+                    _ => App::Unknown,
+                },
+                to_server: Default::default(),
+                to_client: Default::default(),
+                ftp: Ftp::default(),
+                sniffed: false,
+            });
+            if let Some((flags, seq)) = tcp {
+                let r = if dir == Dir::Orig {
+                    &mut state.to_server
+                } else {
+                    &mut state.to_client
+                };
+                if flags & wirewatch_wire::packet::tcp_flags::SYN != 0 {
+                    r.syn(seq);
+                }
+                if !app.is_empty() {
+                    let delivered = r.segment(seq, app);
+                    for (_, bytes) in delivered.chunks {
+                        if !state.sniffed {
+                            state.sniffed = true;
+                            if bytes.starts_with(b"SSH-") {
+                                flow.service = Some("ssh");
+                            }
+                        }
+                        match (state.app, dir) {
+                            (App::Ftp, Dir::Orig) => state.ftp.client(&bytes),
+                            (App::Ftp, Dir::Resp) => {
+                                for ev in state.ftp.server(&bytes) {
+                                    flow.service = Some("ftp");
+                                    self.out.ftp.push((ends, ev));
+                                }
+                            }
+                            (App::Unknown, _) => {}
+                        }
+                    }
+                }
+            }
+        }
         self.flush_ended();
     }
 
     fn flush_ended(&mut self) {
         for f in self.ended.drain(..) {
+            self.apps.remove(&f.id);
             if f.r.pkts > 0 && f.proto != 1 && f.proto != 58 {
                 self.devices.server(f.resp.0, f.proto, f.resp.1);
             }

@@ -106,7 +106,9 @@ pub enum Handshake {
 pub fn parse_handshake(msg_type: u8, body: &[u8]) -> Result<Handshake, TlsError> {
     match msg_type {
         HS_CLIENT_HELLO => hello::parse_client_hello(body).map(Handshake::ClientHello),
-        HS_SERVER_HELLO => hello::parse_server_hello(body).map(|(sh, _)| Handshake::ServerHello(sh)),
+        HS_SERVER_HELLO => {
+            hello::parse_server_hello(body).map(|(sh, _)| Handshake::ServerHello(sh))
+        }
         HS_CERTIFICATE => x509::parse_certificate_message(body).map(Handshake::Certificate),
         other => Ok(Handshake::Other(other)),
     }
@@ -160,7 +162,10 @@ impl HandshakeReader {
                 }
                 let want = self.header.len() - self.header_len;
                 let (head, rest) = data.split_at(want.min(data.len()));
-                if let Some(dst) = self.header.get_mut(self.header_len..self.header_len + head.len()) {
+                if let Some(dst) = self
+                    .header
+                    .get_mut(self.header_len..self.header_len + head.len())
+                {
                     dst.copy_from_slice(head);
                 }
                 self.header_len += head.len();
@@ -211,7 +216,9 @@ impl HandshakeReader {
         let checked = if !(CONTENT_CHANGE_CIPHER_SPEC..=CONTENT_HEARTBEAT).contains(&typ) {
             Err(TlsError::BadRecordType(typ))
         } else if major != 3 || minor > 4 {
-            Err(TlsError::BadRecordVersion(u16::from_be_bytes([major, minor])))
+            Err(TlsError::BadRecordVersion(u16::from_be_bytes([
+                major, minor,
+            ])))
         } else if len > MAX_RECORD_LEN {
             Err(TlsError::RecordTooLong(len))
         } else {
@@ -240,7 +247,7 @@ impl HandshakeReader {
     }
 
     fn finish_handshake_record(&mut self, out: &mut Vec<Result<Handshake, TlsError>>) {
-        if self.encrypted && !is_whole_client_hello(&self.rec_body) {
+        if self.encrypted && !is_whole_hello(&self.rec_body) {
             // An encrypted Finished (or later encrypted handshake): opaque.
             self.rec_body.clear();
             return;
@@ -263,7 +270,8 @@ impl HandshakeReader {
             rest = after_msg;
             if *typ == HS_SERVER_HELLO {
                 let parsed = hello::parse_server_hello(msg);
-                let tls13 = matches!(&parsed, Ok((sh, false)) if sh.selected_version == Some(0x0304));
+                let tls13 =
+                    matches!(&parsed, Ok((sh, false)) if sh.selected_version == Some(0x0304));
                 out.push(parsed.map(|(sh, _)| Handshake::ServerHello(sh)));
                 if tls13 {
                     // Everything after a TLS 1.3 ServerHello is encrypted.
@@ -288,15 +296,16 @@ impl HandshakeReader {
 }
 
 /// A handshake record after ChangeCipherSpec is normally an encrypted
-/// Finished. The exception: in TLS 1.3 middlebox-compatibility mode a client
-/// may send its dummy ChangeCipherSpec before a second (plaintext) ClientHello
-/// answering a HelloRetryRequest (RFC 8446 §D.4). Such a record holds exactly
-/// one ClientHello whose header matches the record length; random ciphertext
-/// matches that by chance with probability about 2^-32.
-fn is_whole_client_hello(body: &[u8]) -> bool {
+/// Finished. The exception is TLS 1.3 middlebox-compatibility mode (RFC 8446
+/// §D.4): the server may send its dummy ChangeCipherSpec right after a
+/// HelloRetryRequest and the client before its second ClientHello, and those
+/// hellos are plaintext. Such a record holds exactly one hello whose header
+/// matches the record length; ciphertext matches that by chance with
+/// probability about 2^-31.
+fn is_whole_hello(body: &[u8]) -> bool {
     let mut c = Cursor::new(body);
     matches!(
         (c.u8("type"), c.u24("length")),
-        (Ok(HS_CLIENT_HELLO), Ok(len)) if len == c.remaining() && len >= 38
+        (Ok(HS_CLIENT_HELLO | HS_SERVER_HELLO), Ok(len)) if len == c.remaining() && len >= 38
     )
 }

@@ -3,13 +3,16 @@
 
 use anyhow::Context;
 use clap::Args;
+use serde_json::json;
 use std::io::Write;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
+use wirewatch_detect::detectors::{Engine, Thresholds};
 use wirewatch_model::device::DeviceUpdate;
 use wirewatch_sensor::capture::CaptureReader;
 use wirewatch_sensor::devices::DeviceKey;
 use wirewatch_sensor::sensor::mac_string;
+use wirewatch_sensor::sensor::Endpoints;
 use wirewatch_sensor::Sensor;
 use wirewatch_store::{NewRecord, Store, StoreOptions};
 
@@ -43,20 +46,71 @@ fn human_bytes(b: f64) -> String {
     format!("{v:.1} {}", UNITS[i])
 }
 
-fn flush(store: &Store, sensor: &mut Sensor, written: &mut u64) -> anyhow::Result<()> {
+/// Counters of what a run stored.
+#[derive(Default)]
+struct Written {
+    records: u64,
+    detections: u64,
+    detection_errors: u64,
+}
+
+fn endpoint_fields(e: &Endpoints) -> serde_json::Map<String, serde_json::Value> {
+    let mut m = serde_json::Map::new();
+    m.insert("flowId".into(), json!(format!("{:016x}", e.flow_id)));
+    m.insert("clientAddr".into(), json!(e.client.0.to_string()));
+    m.insert("clientPort".into(), json!(e.client.1));
+    m.insert("serverAddr".into(), json!(e.server.0.to_string()));
+    m.insert("serverPort".into(), json!(e.server.1));
+    m
+}
+
+/// Move what the sensor produced into the store, through the detectors.
+fn flush(
+    store: &Store,
+    sensor: &mut Sensor,
+    engine: &mut Engine,
+    w: &mut Written,
+) -> anyhow::Result<()> {
     let flows = std::mem::take(&mut sensor.out.flows);
-    for chunk in flows.chunks(BATCH) {
-        let recs: Vec<NewRecord> = chunk
-            .iter()
-            .map(|f| NewRecord {
-                kind: "~flow",
-                time_ms: f.first_ns / 1_000_000,
-                fields: f.fields(),
-            })
-            .collect();
-        *written += store
-            .insert_records(&recs)
+    let ftp = std::mem::take(&mut sensor.out.ftp);
+    let mut recs: Vec<NewRecord> = Vec::with_capacity(flows.len() + ftp.len());
+    for (ends, ev) in &ftp {
+        engine.ftp(ends, ev);
+        let mut f = endpoint_fields(ends);
+        f.insert("method".into(), json!(ev.command));
+        f.insert("args".into(), json!(ev.arg));
+        f.insert("statusCode".into(), json!(ev.reply_code));
+        f.insert("statusText".into(), json!(ev.reply_msg));
+        if let Some(u) = &ev.user {
+            f.insert("user".into(), json!(u));
+        }
+        recs.push(NewRecord {
+            kind: "~ftp",
+            time_ms: ends.ts_ns / 1_000_000,
+            fields: f,
+        });
+    }
+    for f in &flows {
+        engine.flow(f);
+        recs.push(NewRecord {
+            kind: "~flow",
+            time_ms: f.first_ns / 1_000_000,
+            fields: f.fields(),
+        });
+    }
+    for chunk in recs.chunks(BATCH) {
+        w.records += store
+            .insert_records(chunk)
             .map_err(wirewatch_model::Error::from)? as u64;
+    }
+    for d in engine.take() {
+        match store.create_detection(d) {
+            Ok(_) => w.detections += 1,
+            Err(e) => {
+                w.detection_errors += 1;
+                tracing::warn!(error = %wirewatch_model::Error::from(e), "a detection could not be stored");
+            }
+        }
     }
     Ok(())
 }
@@ -145,7 +199,11 @@ pub fn ingest_files(
         .sum();
     let mut sensor = Sensor::new(args.max_flows);
     let mut done_size = 0u64;
-    let mut written = 0u64;
+    let mut written = Written::default();
+    let mut engine = Engine::new(
+        Thresholds::default(),
+        wirewatch_sensor::devices::is_internal,
+    );
     let mut capture_errors: Vec<(String, String)> = Vec::new();
     let mut last_draw = Instant::now() - Duration::from_secs(1);
     let mut stderr = std::io::stderr();
@@ -168,8 +226,8 @@ pub fn ingest_files(
                     break;
                 }
             }
-            if sensor.out.flows.len() >= BATCH {
-                flush(&store, &mut sensor, &mut written)?;
+            if sensor.out.flows.len() + sensor.out.ftp.len() >= BATCH {
+                flush(&store, &mut sensor, &mut engine, &mut written)?;
             }
             if !args.quiet
                 && sensor.stats.packets.is_multiple_of(4096)
@@ -200,7 +258,7 @@ pub fn ingest_files(
         done_size += size;
     }
     sensor.finish();
-    flush(&store, &mut sensor, &mut written)?;
+    flush(&store, &mut sensor, &mut engine, &mut written)?;
     let updates = device_updates(&sensor);
     let new_devices = store
         .upsert_devices(&updates)
@@ -214,7 +272,8 @@ pub fn ingest_files(
         "files": args.files.len(),
         "seconds": secs,
         "sensor": st,
-        "records": written,
+        "records": written.records,
+        "detections": written.detections,
         "devices": updates.len(),
         "new_devices": new_devices,
         "capture_errors": capture_errors,
@@ -246,9 +305,16 @@ pub fn ingest_files(
         st.ip_packets, st.arp_packets, st.other_packets, st.fragments, st.reassembled
     );
     println!(
-        "  flows {} (evicted early {})  records written {}",
-        st.flows, st.flows_evicted, written
+        "  flows {} (evicted early {})  records written {}  detections {}",
+        st.flows, st.flows_evicted, written.records, written.detections
     );
+    if written.detection_errors > 0 {
+        println!(
+            "  detections not stored: {} (see the log)",
+            written.detection_errors
+        );
+    }
+    println!("  devices seen {} (new {})", updates.len(), new_devices);
     if st.malformed.is_empty() {
         println!("  malformed packets: none");
     } else {

@@ -74,7 +74,10 @@ impl<'a> Cursor<'a> {
     }
 
     pub(super) fn take(&mut self, n: usize, what: &'static str) -> Result<&'a [u8], TlsError> {
-        let (head, rest) = self.buf.split_at_checked(n).ok_or(TlsError::Truncated(what))?;
+        let (head, rest) = self
+            .buf
+            .split_at_checked(n)
+            .ok_or(TlsError::Truncated(what))?;
         self.buf = rest;
         Ok(head)
     }
@@ -152,7 +155,10 @@ pub(super) fn parse_client_hello(body: &[u8]) -> Result<ClientHello, TlsError> {
     if session_id.len() > MAX_SESSION_ID_LEN {
         return Err(TlsError::BadLength("client_hello.session_id"));
     }
-    let cipher_suites = u16_list(c.vec16("client_hello.cipher_suites")?, "client_hello.cipher_suites")?;
+    let cipher_suites = u16_list(
+        c.vec16("client_hello.cipher_suites")?,
+        "client_hello.cipher_suites",
+    )?;
     c.vec8("client_hello.compression_methods")?;
     let mut ch = ClientHello {
         legacy_version,
@@ -203,7 +209,8 @@ fn client_extension(ch: &mut ClientHello, typ: u16, data: &[u8]) -> Result<(), T
         }
         EXT_EC_POINT_FORMATS => ch.ec_point_formats = c.vec8("ec_point_formats")?.to_vec(),
         EXT_SIGNATURE_ALGORITHMS => {
-            ch.signature_algorithms = u16_list(c.vec16("signature_algorithms")?, "signature_algorithms")?;
+            ch.signature_algorithms =
+                u16_list(c.vec16("signature_algorithms")?, "signature_algorithms")?;
         }
         EXT_ALPN => {
             let mut list = Cursor::new(c.vec16("alpn")?);

@@ -276,3 +276,44 @@ fn records_from_a_capture_are_searchable() {
         assert_eq!(r.body["field"], field, "{body}: {}", r.text);
     }
 }
+
+#[test]
+fn detections_from_traffic_reach_the_api() {
+    let ssh = shared("zeek/traces/ssh/sshguess.pcap");
+    let ftp = shared("zeek/traces/ftp/bruteforce.pcap");
+    let s = Server::start_args(false, &["--pcap", &ssh, &ftp]);
+    let mut found = json!([]);
+    for _ in 0..100 {
+        found = s
+            .post(
+                "/api/v1/detections/search",
+                json!({"filter": {"types": ["ssh_brute_force", "ftp_brute_force"]}}),
+            )
+            .body;
+        if found.as_array().is_some_and(|a| a.len() == 2) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let list = found.as_array().unwrap();
+    assert_eq!(list.len(), 2, "{found}");
+    for d in list {
+        assert_eq!(d["is_user_created"], false);
+        let off = d["participants"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["role"] == "offender")
+            .unwrap();
+        assert_eq!(off["object_value"], "192.168.56.1");
+        assert!(d["mitre_techniques"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["id"] == "T1110"));
+        assert!(d["start_time"].as_i64().unwrap() < d["create_time"].as_i64().unwrap());
+    }
+    // FTP commands are records too.
+    let r = s.post("/api/v1/records/search", json!({"types": ["~ftp"], "filter": {"field": "statusCode", "operator": "=", "operand": 530}}));
+    assert!(r.body["total"].as_u64().unwrap() >= 20, "{}", r.text);
+}

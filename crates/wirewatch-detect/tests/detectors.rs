@@ -1,0 +1,126 @@
+//! Each detector fires on a capture that shows the behaviour and stays quiet on one that does not.
+
+use std::path::PathBuf;
+use wirewatch_detect::detectors::{Engine, Thresholds};
+use wirewatch_model::detection::NewDetection;
+use wirewatch_sensor::capture::CaptureReader;
+use wirewatch_sensor::devices::is_internal;
+use wirewatch_sensor::Sensor;
+
+fn shared(p: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/data")
+        .join(p)
+}
+
+fn detect(trace: &str, t: Thresholds) -> Vec<NewDetection> {
+    let mut r = CaptureReader::open(&shared(trace)).unwrap();
+    let mut s = Sensor::default();
+    let mut e = Engine::new(t, is_internal);
+    let feed = |s: &mut Sensor, e: &mut Engine| {
+        for (ends, ev) in s.out.ftp.drain(..) {
+            e.ftp(&ends, &ev);
+        }
+        for f in s.out.flows.drain(..) {
+            e.flow(&f);
+        }
+    };
+    while let Ok(Some(p)) = r.next_packet() {
+        s.packet(&p);
+        feed(&mut s, &mut e);
+    }
+    s.finish();
+    feed(&mut s, &mut e);
+    e.take()
+}
+
+fn offender(d: &NewDetection) -> String {
+    d.participants
+        .iter()
+        .find(|p| p.role == wirewatch_model::detection::Role::Offender)
+        .and_then(|p| p.object_value.clone())
+        .unwrap()
+}
+
+#[test]
+fn ssh_brute_force_fires_on_sshguess() {
+    let d = detect("zeek/traces/ssh/sshguess.pcap", Thresholds::default());
+    let ssh: Vec<_> = d.iter().filter(|d| d.kind == "ssh_brute_force").collect();
+    assert_eq!(ssh.len(), 1, "{d:?}");
+    assert_eq!(offender(ssh[0]), "192.168.56.1");
+    assert!(ssh[0].properties["failures"].as_u64().unwrap() >= 10);
+    // An ordinary SSH session is not an attack.
+    assert!(detect("ndpi/pcaps/ssh.pcap", Thresholds::default())
+        .iter()
+        .all(|d| d.kind != "ssh_brute_force"));
+    assert!(detect("zeek/traces/wikipedia.pcap", Thresholds::default()).is_empty());
+}
+
+#[test]
+fn ftp_brute_force_fires_on_bruteforce_pcap() {
+    let d = detect("zeek/traces/ftp/bruteforce.pcap", Thresholds::default());
+    let ftp: Vec<_> = d.iter().filter(|d| d.kind == "ftp_brute_force").collect();
+    assert_eq!(ftp.len(), 1, "{d:?}");
+    assert_eq!(offender(ftp[0]), "192.168.56.1");
+    assert!(detect("zeek/traces/ftp/ipv6.pcap", Thresholds::default())
+        .iter()
+        .all(|d| d.kind != "ftp_brute_force"));
+}
+
+#[test]
+fn port_scan_fires_on_a_syn_scan() {
+    let d = detect("ndpi/pcaps/synscan.pcap", Thresholds::default());
+    let scans: Vec<_> = d.iter().filter(|d| d.kind == "port_scan").collect();
+    assert!(!scans.is_empty(), "{d:?}");
+    assert_eq!(scans[0].properties["scan_type"], "vertical");
+    assert!(scans[0].properties["ports_scanned"].as_u64().unwrap() >= 100);
+    assert!(detect("zeek/traces/http/get.pcap", Thresholds::default())
+        .iter()
+        .all(|d| d.kind != "port_scan"));
+}
+
+#[test]
+fn thresholds_are_configurable() {
+    let strict = Thresholds {
+        ssh_failures: 50,
+        ..Thresholds::default()
+    };
+    assert!(detect("zeek/traces/ssh/sshguess.pcap", strict)
+        .iter()
+        .all(|d| d.kind != "ssh_brute_force"));
+}
+
+#[test]
+fn external_admin_connections_are_new_once() {
+    use wirewatch_sensor::FlowRecord;
+    let flow = |client: &str, server: &str, port: u16| FlowRecord {
+        id: 1,
+        first_ns: 1_000_000_000,
+        last_ns: 2_000_000_000,
+        proto: 6,
+        orig: (client.parse().unwrap(), 50000),
+        resp: (server.parse().unwrap(), port),
+        service: None,
+        conn_state: "SF",
+        history: "ShADadFf".into(),
+        orig_pkts: 10,
+        orig_ip_bytes: 1000,
+        resp_pkts: 10,
+        resp_ip_bytes: 1000,
+        orig_bytes: 500,
+        resp_bytes: 500,
+        vlan: None,
+        orig_mac: None,
+        resp_mac: None,
+        tunnel: None,
+    };
+    let mut e = Engine::new(Thresholds::default(), is_internal);
+    e.flow(&flow("203.0.113.9", "10.0.0.5", 3389));
+    e.flow(&flow("203.0.113.9", "10.0.0.5", 3389));
+    e.flow(&flow("10.0.0.7", "10.0.0.5", 3389));
+    e.flow(&flow("203.0.113.9", "10.0.0.5", 8080));
+    let d = e.take();
+    assert_eq!(d.len(), 1, "{d:?}");
+    assert_eq!(d[0].kind, "new_external_admin_connection");
+    assert_eq!(d[0].properties["protocol"], "RDP");
+}

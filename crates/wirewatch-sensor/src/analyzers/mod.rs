@@ -1,0 +1,3 @@
+//! Application analyzers fed with reassembled TCP streams (or UDP payloads).
+
+pub mod ftp;
