@@ -2,6 +2,7 @@
 //! analyzers, with counters for everything skipped and why.
 
 use crate::analyzers::ftp::{Ftp, FtpEvent};
+use crate::analyzers::tls::{Tls, TlsEvent};
 use crate::capture::Packet;
 use crate::devices::DeviceTracker;
 use crate::flow::Dir;
@@ -102,12 +103,14 @@ pub struct Endpoints {
 pub struct Output {
     pub flows: Vec<FlowRecord>,
     pub ftp: Vec<(Endpoints, FtpEvent)>,
+    pub tls: Vec<(Endpoints, TlsEvent)>,
 }
 
 /// Which analyzer a flow's payload goes to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum App {
     Ftp,
+    Tls,
     Unknown,
 }
 
@@ -117,7 +120,9 @@ struct AppState {
     to_server: crate::stream::Reassembler,
     to_client: crate::stream::Reassembler,
     ftp: Ftp,
+    tls: Tls,
     sniffed: bool,
+    ends: Option<Endpoints>,
 }
 
 /// The sensor.
@@ -268,13 +273,17 @@ impl Sensor {
             let state = self.apps.entry(flow.id).or_insert_with(|| AppState {
                 app: match flow.resp.1 {
                     21 => App::Ftp,
+                    443 | 8443 | 465 | 636 | 993 | 995 => App::Tls,
                     _ => App::Unknown,
                 },
                 to_server: Default::default(),
                 to_client: Default::default(),
                 ftp: Ftp::default(),
+                tls: Tls::default(),
                 sniffed: false,
+                ends: None,
             });
+            state.ends = Some(ends);
             if let Some((flags, seq)) = tcp {
                 let r = if dir == Dir::Orig {
                     &mut state.to_server
@@ -291,6 +300,11 @@ impl Sensor {
                             state.sniffed = true;
                             if bytes.starts_with(b"SSH-") {
                                 flow.service = Some("ssh");
+                            } else if dir == Dir::Orig
+                                && state.app == App::Unknown
+                                && Tls::looks_like(&bytes)
+                            {
+                                state.app = App::Tls;
                             }
                         }
                         match (state.app, dir) {
@@ -299,6 +313,15 @@ impl Sensor {
                                 for ev in state.ftp.server(&bytes) {
                                     flow.service = Some("ftp");
                                     self.out.ftp.push((ends, ev));
+                                }
+                            }
+                            (App::Tls, Dir::Orig) => state.tls.client(&bytes),
+                            (App::Tls, Dir::Resp) => {
+                                if let Some(ev) = state.tls.server(&bytes) {
+                                    self.out.tls.push((ends, ev));
+                                }
+                                if state.tls.established() {
+                                    flow.service = Some("ssl");
                                 }
                             }
                             (App::Unknown, _) => {}
@@ -312,7 +335,13 @@ impl Sensor {
 
     fn flush_ended(&mut self) {
         for f in self.ended.drain(..) {
-            self.apps.remove(&f.id);
+            if let Some(mut st) = self.apps.remove(&f.id) {
+                if st.app == App::Tls {
+                    if let (Some(ev), Some(ends)) = (st.tls.end(), st.ends) {
+                        self.out.tls.push((ends, ev));
+                    }
+                }
+            }
             if f.r.pkts > 0 && f.proto != 1 && f.proto != 58 {
                 self.devices.server(f.resp.0, f.proto, f.resp.1);
             }

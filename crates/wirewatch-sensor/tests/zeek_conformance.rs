@@ -195,3 +195,25 @@ fn flows_match_zeek_conn_log() {
     }
     assert!(all.is_empty(), "{} deviations from Zeek", all.len());
 }
+
+#[test]
+fn tls_matches_zeek_ssl_log() {
+    let zeek = zeek_log("zeek/baselines/scripts.base.protocols.ssl.tls-1.2/ssl.log");
+    let mut r = CaptureReader::open(&shared("zeek/traces/tls/tls1.2.pcap")).unwrap();
+    let mut s = Sensor::default();
+    while let Ok(Some(p)) = r.next_packet() {
+        s.packet(&p);
+    }
+    s.finish();
+    assert_eq!(s.out.tls.len(), zeek.len());
+    for ((ends, ev), z) in s.out.tls.iter().zip(&zeek) {
+        assert_eq!(ends.client.0.to_string(), z["id.orig_h"]);
+        assert_eq!(ends.server.1.to_string(), z["id.resp_p"]);
+        assert_eq!(ev.version.as_deref().unwrap_or("-"), z["version"]);
+        assert_eq!(ev.cipher.as_deref().unwrap_or("-"), z["cipher"]);
+        assert_eq!(ev.server_name.as_deref().unwrap_or("-"), z["server_name"]);
+        assert_eq!(if ev.established { "T" } else { "F" }, z["established"]);
+    }
+    let flows = std::mem::take(&mut s.out.flows);
+    assert!(flows.iter().any(|f| f.service == Some("ssl")));
+}

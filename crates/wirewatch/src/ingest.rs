@@ -73,6 +73,7 @@ fn flush(
 ) -> anyhow::Result<()> {
     let flows = std::mem::take(&mut sensor.out.flows);
     let ftp = std::mem::take(&mut sensor.out.ftp);
+    let tls = std::mem::take(&mut sensor.out.tls);
     let mut recs: Vec<NewRecord> = Vec::with_capacity(flows.len() + ftp.len());
     for (ends, ev) in &ftp {
         engine.ftp(ends, ev);
@@ -86,6 +87,29 @@ fn flush(
         }
         recs.push(NewRecord {
             kind: "~ftp",
+            time_ms: ends.ts_ns / 1_000_000,
+            fields: f,
+        });
+    }
+    for (ends, ev) in &tls {
+        let mut f = endpoint_fields(ends);
+        let mut put = |k: &str, v: &Option<String>| {
+            if let Some(v) = v {
+                f.insert(k.into(), json!(v));
+            }
+        };
+        put("host", &ev.server_name);
+        put("version", &ev.version);
+        put("cipherSuite", &ev.cipher);
+        put("alpn", &ev.alpn);
+        put("ja3Hash", &ev.ja3);
+        put("ja3sHash", &ev.ja3s);
+        put("ja4", &ev.ja4);
+        put("certificateSubject", &ev.subject);
+        put("certificateIssuer", &ev.issuer);
+        f.insert("established".into(), json!(ev.established));
+        recs.push(NewRecord {
+            kind: "~ssl_open",
             time_ms: ends.ts_ns / 1_000_000,
             fields: f,
         });
@@ -226,7 +250,7 @@ pub fn ingest_files(
                     break;
                 }
             }
-            if sensor.out.flows.len() + sensor.out.ftp.len() >= BATCH {
+            if sensor.out.flows.len() + sensor.out.ftp.len() + sensor.out.tls.len() >= BATCH {
                 flush(&store, &mut sensor, &mut engine, &mut written)?;
             }
             if !args.quiet

@@ -1,3 +1,4 @@
 //! Application analyzers fed with reassembled TCP streams (or UDP payloads).
 
 pub mod ftp;
+pub mod tls;

@@ -1,0 +1,99 @@
+//! TLS: the handshake of a connection (SNI, versions, cipher, ALPN, JA3/JA3S/JA4,
+//! certificate subject and issuer when visible) as one `~ssl_open` event.
+
+use wirewatch_wire::tls::{self, Handshake, HandshakeReader};
+
+/// What was learned from one TLS handshake.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TlsEvent {
+    pub server_name: Option<String>,
+    pub version: Option<String>,
+    pub cipher: Option<String>,
+    pub alpn: Option<String>,
+    pub ja3: Option<String>,
+    pub ja3s: Option<String>,
+    pub ja4: Option<String>,
+    pub subject: Option<String>,
+    pub issuer: Option<String>,
+    /// Whether the server answered (a ServerHello was seen).
+    pub established: bool,
+}
+
+/// One TLS connection's two directions.
+#[derive(Default)]
+pub struct Tls {
+    client: HandshakeReader,
+    server: HandshakeReader,
+    ev: TlsEvent,
+    seen_client: bool,
+    reported: bool,
+    /// Parse errors seen (counted by the sensor).
+    pub errors: u64,
+}
+
+impl Tls {
+    /// Whether the first client bytes look like a TLS record.
+    pub fn looks_like(data: &[u8]) -> bool {
+        data.len() >= 3 && data[0] == 0x16 && data[1] == 0x03 && data[2] <= 0x04
+    }
+
+    fn handle(&mut self, hs: Vec<Result<Handshake, tls::TlsError>>) {
+        for h in hs {
+            match h {
+                Ok(Handshake::ClientHello(ch)) if !self.seen_client => {
+                    self.seen_client = true;
+                    self.ev.server_name = ch.sni.clone();
+                    self.ev.ja3 = Some(tls::ja3(&ch).1);
+                    self.ev.ja4 = Some(tls::ja4(&ch, false));
+                }
+                Ok(Handshake::ServerHello(sh)) => {
+                    self.ev.established = true;
+                    self.ev.version = Some(tls::version_name(sh.version()).to_string());
+                    self.ev.cipher = Some(tls::cipher_name(sh.cipher_suite));
+                    self.ev.alpn = sh.alpn.clone();
+                    self.ev.ja3s = Some(tls::ja3s(&sh).1);
+                }
+                Ok(Handshake::Certificate(chain)) => {
+                    if let Some(leaf) = chain.first() {
+                        self.ev.subject.get_or_insert(leaf.subject.clone());
+                        self.ev.issuer.get_or_insert(leaf.issuer.clone());
+                    }
+                }
+                Ok(_) => {}
+                Err(_) => self.errors += 1,
+            }
+        }
+    }
+
+    pub fn client(&mut self, data: &[u8]) {
+        let hs = self.client.feed(data);
+        self.handle(hs);
+    }
+
+    /// Server bytes; returns the event once the handshake is complete enough.
+    pub fn server(&mut self, data: &[u8]) -> Option<TlsEvent> {
+        let hs = self.server.feed(data);
+        self.handle(hs);
+        // Report after the server's certificate (TLS 1.2) or its encrypted flight (TLS 1.3).
+        let done = self.ev.established
+            && (self.ev.subject.is_some() || self.server.saw_application_data());
+        self.report_if(done)
+    }
+
+    fn report_if(&mut self, ready: bool) -> Option<TlsEvent> {
+        if ready && !self.reported && self.seen_client {
+            self.reported = true;
+            return Some(self.ev.clone());
+        }
+        None
+    }
+
+    /// End of the connection: report what was seen, if it was not yet.
+    pub fn end(&mut self) -> Option<TlsEvent> {
+        self.report_if(true)
+    }
+
+    pub fn established(&self) -> bool {
+        self.ev.established
+    }
+}
