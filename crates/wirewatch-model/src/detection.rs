@@ -313,6 +313,9 @@ pub struct NewDetection {
     pub ticket_id: Option<String>,
     #[serde(default)]
     pub resolution: Option<Resolution>,
+    /// MITRE technique ids; the format's when absent.
+    #[serde(default)]
+    pub mitre_techniques: Option<Vec<String>>,
     /// Set by the server: true for `POST /detections`, false for the sensor.
     #[serde(skip)]
     pub is_user_created: bool,

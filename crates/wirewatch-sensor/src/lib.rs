@@ -4,6 +4,7 @@
 pub mod analyzers;
 pub mod capture;
 pub mod devices;
+pub mod eve;
 pub mod flow;
 pub mod frag;
 pub mod sensor;

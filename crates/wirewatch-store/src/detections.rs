@@ -194,6 +194,20 @@ impl Store {
             )
             .into());
         }
+        for (i, t) in new.mitre_techniques.iter().flatten().enumerate() {
+            let ok = t.len() >= 5
+                && t.starts_with('T')
+                && t[1..]
+                    .split('.')
+                    .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
+            if !ok {
+                return Err(Error::invalid(
+                    format!("mitre_techniques[{i}]"),
+                    format!("\"{t}\" is not a MITRE technique id"),
+                )
+                .into());
+            }
+        }
         if new.participants.len() > 1000 {
             return Err(Error::invalid("participants", "at most 1000 participants").into());
         }
@@ -269,8 +283,16 @@ impl Store {
                 .unwrap_or_else(|| format.description.clone()),
             end_time: new.end_time,
             is_user_created: new.is_user_created,
-            mitre_tactics: wirewatch_detect::mitre::tactics(&format.mitre_categories),
-            mitre_techniques: wirewatch_detect::mitre::techniques(&format.mitre_categories),
+            mitre_tactics: wirewatch_detect::mitre::tactics(
+                new.mitre_techniques
+                    .as_ref()
+                    .unwrap_or(&format.mitre_categories),
+            ),
+            mitre_techniques: wirewatch_detect::mitre::techniques(
+                new.mitre_techniques
+                    .as_ref()
+                    .unwrap_or(&format.mitre_categories),
+            ),
             mod_time: now,
             participants,
             properties: new.properties,

@@ -25,8 +25,14 @@ pub struct IngestArgs {
     #[arg(long, env = "WIREWATCH_DATA_DIR", default_value = "data")]
     data_dir: PathBuf,
     /// Capture files: pcap or pcapng, optionally gzip-compressed.
-    #[arg(required = true)]
+    #[arg(required_unless_present = "eve")]
     files: Vec<PathBuf>,
+    /// A Suricata EVE JSON file: alerts become detections, flow/dns/http/tls events records.
+    #[arg(long)]
+    eve: Option<PathBuf>,
+    /// With --eve: keep following the file as it grows (until interrupted).
+    #[arg(long, requires = "eve")]
+    follow: bool,
     /// No progress line (for scripts); the summary is still printed.
     #[arg(long)]
     quiet: bool,
@@ -196,7 +202,13 @@ fn device_updates(sensor: &Sensor) -> Vec<DeviceUpdate> {
 pub fn run(args: IngestArgs) -> anyhow::Result<()> {
     let store = Store::open(&args.data_dir, StoreOptions::default())
         .with_context(|| format!("opening the store in {}", args.data_dir.display()))?;
-    ingest_files(&store, &args.files, args.quiet, args.max_flows)
+    if !args.files.is_empty() {
+        ingest_files(&store, &args.files, args.quiet, args.max_flows)?;
+    }
+    if let Some(eve) = &args.eve {
+        crate::eve::ingest_eve(&store, eve, args.follow)?;
+    }
+    Ok(())
 }
 
 /// Analyse capture files into the store, printing progress (unless quiet) and a summary.
@@ -209,6 +221,8 @@ pub fn ingest_files(
     let args = IngestArgs {
         data_dir: PathBuf::new(),
         files: files.to_vec(),
+        eve: None,
+        follow: false,
         quiet,
         max_flows,
     };

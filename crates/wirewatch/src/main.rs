@@ -1,6 +1,7 @@
 //! `wirewatch`: the command line. `serve` runs the REST API on the embedded
 //! store; `apikey` issues keys from the shell.
 
+mod eve;
 mod ingest;
 mod serve;
 mod tls;

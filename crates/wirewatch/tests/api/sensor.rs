@@ -317,3 +317,117 @@ fn detections_from_traffic_reach_the_api() {
     let r = s.post("/api/v1/records/search", json!({"types": ["~ftp"], "filter": {"field": "statusCode", "operator": "=", "operand": 530}}));
     assert!(r.body["total"].as_u64().unwrap() >= 20, "{}", r.text);
 }
+
+fn eve_fixture() -> String {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/eve.json")
+        .display()
+        .to_string()
+}
+
+#[test]
+fn suricata_eve_alerts_become_detections_and_events_records() {
+    let s = Server::start();
+    let out = Command::new(env!("CARGO_BIN_EXE_wirewatch"))
+        .args(["ingest", "--data-dir"])
+        .arg(s.data_dir())
+        .args(["--eve", &eve_fixture()])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(
+        text.contains("11 lines, 5 records, 2 detections, 1 events of other types ignored"),
+        "{text}"
+    );
+    assert!(text.contains("skipped 1 line(s): not JSON"), "{text}");
+    assert!(
+        text.contains("skipped 2 line(s): bad or missing timestamp"),
+        "{text}"
+    );
+    let d = s.post("/api/v1/detections/search", json!({"filter": {"types": ["ids_alert"]}, "sort": [{"field": "risk_score", "direction": "desc"}]})).body;
+    let list = d.as_array().unwrap();
+    assert_eq!(list.len(), 2);
+    assert_eq!(
+        list[0]["title"],
+        "ET MALWARE Possible Metasploit Payload Common Construct"
+    );
+    assert_eq!(list[0]["risk_score"], 80);
+    assert_eq!(list[0]["mitre_techniques"][0]["id"], "T1203");
+    assert_eq!(list[0]["mitre_tactics"][0]["id"], "TA0002");
+    assert_eq!(
+        list[0]["properties"]["ids_category"],
+        "A Network Trojan was detected"
+    );
+    assert_eq!(list[1]["title"], "TEST");
+    assert_eq!(list[1]["risk_score"], 40);
+    assert_eq!(
+        list[1]["participants"][0]["object_value"],
+        "fe80::20c:29ff:fef3:cf38"
+    );
+    let search = |t: &str| s.post("/api/v1/records/search", json!({"types": [t]})).body;
+    let http = search("~http");
+    assert_eq!(http["records"][0]["_source"]["uri"], "/cgi-bin/cart32.exe");
+    assert_eq!(http["records"][0]["_source"]["host"], "www.net1.bg");
+    let flow = search("~flow");
+    assert_eq!(flow["records"][0]["_source"]["clientBytes"], 461);
+    assert_eq!(flow["records"][0]["_source"]["vlan"], 1111);
+    let dns = search("~dns_response");
+    assert_eq!(dns["records"][0]["_source"]["rcode"], "NXDOMAIN");
+    assert_eq!(
+        dns["records"][0]["_source"]["authorities"][0]["soa"]["mname"],
+        "ns-110.awsdns-13.com"
+    );
+    assert_eq!(search("~dns_request")["total"], 1);
+    assert_eq!(
+        search("~ssl_open")["records"][0]["_source"]["ja3sHash"],
+        "5d79edf64e03689ff559a54e9d9487bc"
+    );
+}
+
+#[test]
+fn eve_follow_picks_up_appended_alerts() {
+    use std::io::Write;
+    let s = Server::start();
+    let eve = s.data_dir().join("growing-eve.json");
+    std::fs::write(&eve, "").unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_wirewatch"))
+        .args(["ingest", "--data-dir"])
+        .arg(s.data_dir())
+        .arg("--eve")
+        .arg(&eve)
+        .arg("--follow")
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let alert = std::fs::read_to_string(eve_fixture())
+        .unwrap()
+        .lines()
+        .nth(6)
+        .unwrap()
+        .to_string();
+    let mut f = std::fs::OpenOptions::new().append(true).open(&eve).unwrap();
+    // Half a line first: nothing may be read until it is complete.
+    let (a, b) = alert.split_at(40);
+    f.write_all(a.as_bytes()).unwrap();
+    f.flush().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(600));
+    f.write_all(format!("{b}\n").as_bytes()).unwrap();
+    f.flush().unwrap();
+    let mut n = 0;
+    for _ in 0..50 {
+        n = s
+            .post("/api/v1/detections/search", json!({"id_only": true}))
+            .body
+            .as_array()
+            .unwrap()
+            .len();
+        if n > 0 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(n, 1);
+}
