@@ -614,8 +614,12 @@ impl MatchContext for Store {
             .any(|l| l.id == id && l.nets.iter().any(|n| n.contains(&ip)))
     }
 
-    fn in_device_group(&self, _group_id: u64, _device_id: u64) -> bool {
-        // Device groups arrive with the sensor (issue 3); until then no device is in any group.
-        false
+    fn in_device_group(&self, group_id: u64, device_id: u64) -> bool {
+        match self.devicegroup(group_id) {
+            Ok(Some(g)) => self
+                .group_devices(&g)
+                .is_ok_and(|d| d.iter().any(|d| d.id == device_id)),
+            _ => false,
+        }
     }
 }

@@ -142,6 +142,22 @@ CREATE TABLE device_ips (
     PRIMARY KEY (ipaddr, device_id)
 ) WITHOUT ROWID;
 "#,
+    r#"
+CREATE TABLE tags (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, mod_time INTEGER NOT NULL);
+CREATE TABLE device_tags (
+    tag_id INTEGER NOT NULL REFERENCES tags(id) ON DELETE CASCADE,
+    device_id INTEGER NOT NULL,
+    PRIMARY KEY (tag_id, device_id)
+) WITHOUT ROWID;
+CREATE INDEX device_tags_device ON device_tags(device_id);
+CREATE TABLE devicegroups (id INTEGER PRIMARY KEY, doc TEXT NOT NULL);
+CREATE TABLE devicegroup_members (
+    group_id INTEGER NOT NULL REFERENCES devicegroups(id) ON DELETE CASCADE,
+    device_id INTEGER NOT NULL,
+    PRIMARY KEY (group_id, device_id)
+) WITHOUT ROWID;
+CREATE TABLE watchlist (device_id INTEGER PRIMARY KEY);
+"#,
 ];
 
 /// Bring the schema up to date.

@@ -34,6 +34,15 @@ fn resolve(field: &str, t: &Option<TimeSpec>) -> ApiResult<Option<i64>> {
         .transpose()
 }
 
+/// Fill `on_watchlist` from the watchlist.
+pub fn with_watchlist(s: &AppState, mut v: Vec<Device>) -> ApiResult<Vec<Device>> {
+    let w = s.store.watchlist()?;
+    for d in &mut v {
+        d.on_watchlist = w.contains(&d.id);
+    }
+    Ok(v)
+}
+
 fn page(mut v: Vec<Device>, limit: Option<usize>, offset: Option<usize>) -> ApiResult<Vec<Device>> {
     let limit = limit.unwrap_or(MAX_LIMIT);
     if limit > MAX_LIMIT {
@@ -121,7 +130,10 @@ async fn list(
             all.retain(|d| c.matches(d));
         }
     }
-    Ok(axum::Json(page(all, q.limit, q.offset)?))
+    Ok(axum::Json(with_watchlist(
+        &s,
+        page(all, q.limit, q.offset)?,
+    )?))
 }
 
 #[derive(Deserialize)]
@@ -159,7 +171,7 @@ async fn search(
     if let Some(c) = &compiled {
         all.retain(|d| c.matches(d));
     }
-    let page = page(all, b.limit, b.offset)?;
+    let page = with_watchlist(&s, page(all, b.limit, b.offset)?)?;
     Ok(axum::Json(
         page.into_iter()
             .map(|d| {
@@ -187,6 +199,7 @@ async fn one(
         .store
         .device(id)?
         .ok_or_else(|| ApiError::not_found(format!("device {id}")))?;
+    let d = with_watchlist(&s, vec![d])?.remove(0);
     // Observations about any of the device's addresses (a wirewatch extension field).
     let mut observed = Vec::new();
     for ip in &d.ipaddrs {

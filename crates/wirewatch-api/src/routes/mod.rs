@@ -3,6 +3,7 @@
 pub mod apikeys;
 pub mod auditlog;
 pub mod detections;
+pub mod devicegroups;
 pub mod devices;
 pub mod explore;
 pub mod extrahop;
@@ -12,6 +13,7 @@ pub mod localities;
 pub mod observations;
 pub mod records;
 pub mod rules;
+pub mod tags;
 pub mod users;
 
 use crate::auth::Caller;
@@ -28,6 +30,8 @@ pub fn v1() -> Router<AppState> {
         .merge(users::routes())
         .merge(detections::routes())
         .merge(devices::routes())
+        .merge(devicegroups::routes())
+        .merge(tags::routes())
         .merge(formats::routes())
         .merge(rules::routes())
         .merge(investigations::routes())

@@ -96,9 +96,15 @@ impl RecordContext for Ctx<'_> {
         Some(d.ipaddrs.iter().filter_map(|i| i.parse().ok()).collect())
     }
 
-    fn group_ips(&self, _group: &str) -> Option<Vec<IpAddr>> {
-        // Device groups are not stored yet: no group exists.
-        None
+    fn group_ips(&self, group: &str) -> Option<Vec<IpAddr>> {
+        let g = self.0.devicegroup(group.parse().ok()?).ok()??;
+        let devices = self.0.group_devices(&g).ok()?;
+        Some(
+            devices
+                .iter()
+                .flat_map(|d| d.ipaddrs.iter().filter_map(|i| i.parse().ok()))
+                .collect(),
+        )
     }
 
     fn filter_ips(&self, f: &DeviceFilter) -> Result<Vec<IpAddr>, (String, String)> {

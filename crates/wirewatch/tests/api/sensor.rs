@@ -431,3 +431,166 @@ fn eve_follow_picks_up_appended_alerts() {
     let _ = child.wait();
     assert_eq!(n, 1);
 }
+
+fn wait_devices(s: &Server) -> Vec<serde_json::Value> {
+    for _ in 0..100 {
+        let d = s.get("/api/v1/devices").body;
+        if d.as_array().is_some_and(|a| a.len() >= 5) {
+            return d.as_array().unwrap().clone();
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    panic!("no devices discovered");
+}
+
+#[test]
+fn tags_groups_watchlist_and_networks() {
+    let pcap = shared("zeek/traces/wikipedia.pcap");
+    let s = Server::start_args(false, &["--pcap", &pcap]);
+    let devices = wait_devices(&s);
+    let router = devices
+        .iter()
+        .find(|d| d["macaddr"] == "00:13:7f:be:8c:ff")
+        .unwrap()["id"]
+        .as_u64()
+        .unwrap();
+    let other = devices.iter().find(|d| d["id"] != router).unwrap()["id"]
+        .as_u64()
+        .unwrap();
+    // Tags: 201 with an empty body and a Location, as the real product.
+    let r = s.post("/api/v1/tags", json!({"name": "core"}));
+    assert_eq!(r.status, 201);
+    assert!(r.text.is_empty());
+    let loc = r.headers["location"].to_str().unwrap().to_string();
+    let tag = loc.rsplit('/').next().unwrap().parse::<u64>().unwrap();
+    assert_eq!(s.get(&loc).body["name"], "core");
+    assert_eq!(s.post("/api/v1/tags", json!({"name": "core"})).status, 409);
+    assert_eq!(
+        s.post(
+            &format!("/api/v1/tags/{tag}/devices"),
+            json!({"assign": [router, other]})
+        )
+        .status,
+        204
+    );
+    assert_eq!(
+        ids(&s.get(&format!("/api/v1/tags/{tag}/devices")).body),
+        vec![router.min(other), router.max(other)]
+    );
+    assert_eq!(
+        s.call(
+            "DELETE",
+            &format!("/api/v1/tags/{tag}/devices/{other}"),
+            None
+        )
+        .status,
+        204
+    );
+    assert_eq!(
+        ids(&s.get(&format!("/api/v1/tags/{tag}/devices")).body),
+        vec![router]
+    );
+    assert_eq!(
+        s.call("POST", &format!("/api/v1/tags/{tag}/devices/{other}"), None)
+            .status,
+        204
+    );
+    assert_eq!(
+        s.get(&format!("/api/v1/devices/{router}/tags")).body[0]["name"],
+        "core"
+    );
+    let r = s.post(
+        &format!("/api/v1/tags/{tag}/devices"),
+        json!({"assign": [999999]}),
+    );
+    assert_eq!(
+        (r.status, r.body["field"].as_str()),
+        (400, Some("assign[0]"))
+    );
+    assert_eq!(
+        s.patch(&format!("/api/v1/tags/{tag}"), json!({"name": "backbone"}))
+            .status,
+        204
+    );
+    assert_eq!(
+        s.call("DELETE", &format!("/api/v1/tags/{tag}"), None)
+            .status,
+        204
+    );
+    assert_eq!(s.get(&format!("/api/v1/tags/{tag}")).status, 404);
+    // Device groups: static and filter-defined.
+    let r = s.post(
+        "/api/v1/devicegroups",
+        json!({"name": "routers", "dynamic": true,
+        "filter": {"field": "vendor", "operator": "~", "operand": "cisco"}}),
+    );
+    assert_eq!(r.status, 201, "{}", r.text);
+    let dynamic = r.body["id"].as_u64().unwrap();
+    assert_eq!(
+        ids(&s
+            .get(&format!("/api/v1/devicegroups/{dynamic}/devices"))
+            .body),
+        vec![router]
+    );
+    assert_eq!(
+        s.post(
+            &format!("/api/v1/devicegroups/{dynamic}/devices"),
+            json!({"assign": [other]})
+        )
+        .status,
+        400
+    );
+    let r = s.post("/api/v1/devicegroups", json!({"name": "hand-picked"}));
+    let fixed = r.body["id"].as_u64().unwrap();
+    assert_eq!(
+        s.post(
+            &format!("/api/v1/devicegroups/{fixed}/devices"),
+            json!({"assign": [other]})
+        )
+        .status,
+        204
+    );
+    assert_eq!(
+        ids(&s.get(&format!("/api/v1/devicegroups/{fixed}/devices")).body),
+        vec![other]
+    );
+    let r = s.post(
+        "/api/v1/devicegroups",
+        json!({"name": "bad", "dynamic": true, "filter": {"field": "planet", "operand": 1}}),
+    );
+    assert_eq!(r.status, 400);
+    // Groups work in record queries and tuning rules.
+    let r = s.post("/api/v1/records/search", json!({"filter": {"operator": "or", "rules": [
+        {"field": "client", "operator": "in", "operand": {"type": "device_group", "value": dynamic.to_string()}},
+        {"field": "server", "operator": "in", "operand": {"type": "device_group", "value": dynamic.to_string()}}]}}));
+    assert_eq!(r.status, 200, "{}", r.text);
+    let d = s.detection(json!({"type": "port_scan", "participants": [{"object_type": "device", "object_id": router, "role": "offender"}]}));
+    let r = s.post(
+        "/api/v1/detections/rules/hiding",
+        json!({"detection_type": "port_scan", "hide_past_detections": true,
+        "offender": {"object_type": "device_group", "object_id": dynamic}, "victim": "Any"}),
+    );
+    assert_eq!(r.body["detections_hidden"], 1, "{}", r.text);
+    assert!(!ids(&s
+        .post("/api/v1/detections/search", json!({"id_only": true}))
+        .body)
+    .contains(&d));
+    // Watchlist.
+    assert_eq!(
+        s.post("/api/v1/watchlist/devices", json!({"assign": [router]}))
+            .status,
+        204
+    );
+    let w = s.get("/api/v1/watchlist/devices").body;
+    assert_eq!(ids(&w), vec![router]);
+    assert_eq!(w[0]["on_watchlist"], true);
+    assert_eq!(
+        s.get(&format!("/api/v1/devices/{router}")).body["on_watchlist"],
+        true
+    );
+    // Networks: this sensor's one capture network.
+    let n = s.get("/api/v1/networks").body;
+    assert_eq!(n[0]["id"], 1);
+    assert!(n[0].get("node_id").is_some());
+    assert_eq!(s.get("/api/v1/networks/2").status, 404);
+}

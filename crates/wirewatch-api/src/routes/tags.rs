@@ -1,0 +1,205 @@
+//! `/tags`: device tags, their devices, and `/devices/{id}/tags`.
+
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{parse_id, Json};
+use crate::routes::{audit, devices::with_watchlist};
+use crate::AppState;
+use axum::extract::{Path, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use serde::Deserialize;
+use serde_json::json;
+use wirewatch_model::device::Device;
+use wirewatch_model::user::Access;
+use wirewatch_store::Tag;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/tags", get(list).post(create))
+        .route("/tags/{id}", get(one).patch(update).delete(remove))
+        .route("/tags/{id}/devices", get(devices).post(assign))
+        .route(
+            "/tags/{id}/devices/{child}",
+            post(assign_one).delete(unassign_one),
+        )
+        .route("/devices/{id}/tags", get(device_tags))
+}
+
+#[derive(Deserialize)]
+struct TagBody {
+    name: String,
+}
+
+/// `{assign, unassign}` bodies of the assignment operations.
+#[derive(Deserialize, Default)]
+pub struct Assignment {
+    #[serde(default)]
+    pub assign: Vec<u64>,
+    #[serde(default)]
+    pub unassign: Vec<u64>,
+}
+
+fn tag(s: &AppState, raw: &str) -> ApiResult<Tag> {
+    let id = parse_id("id", raw)?;
+    s.store
+        .tag(id)?
+        .ok_or_else(|| ApiError::not_found(format!("tag {id}")))
+}
+
+async fn list(caller: Caller, State(s): State<AppState>) -> ApiResult<axum::Json<Vec<Tag>>> {
+    caller.require(Access::WritePersonal)?;
+    Ok(axum::Json(s.store.tags()?))
+}
+
+async fn one(
+    caller: Caller,
+    State(s): State<AppState>,
+    Path(raw): Path<String>,
+) -> ApiResult<axum::Json<Tag>> {
+    caller.require(Access::WritePersonal)?;
+    Ok(axum::Json(tag(&s, &raw)?))
+}
+
+/// As the real product: 201 with an empty body and the new tag's `Location`.
+async fn create(
+    caller: Caller,
+    State(s): State<AppState>,
+    Json(b): Json<TagBody>,
+) -> ApiResult<Response> {
+    caller.require(Access::WriteFull)?;
+    let t = s.store.create_tag(&b.name)?;
+    audit(
+        &s,
+        &caller,
+        "create tag",
+        "tags",
+        json!({"id": t.id, "name": t.name}),
+    );
+    Ok((
+        StatusCode::CREATED,
+        [(header::LOCATION, format!("/api/v1/tags/{}", t.id))],
+    )
+        .into_response())
+}
+
+async fn update(
+    caller: Caller,
+    State(s): State<AppState>,
+    Path(raw): Path<String>,
+    Json(b): Json<TagBody>,
+) -> ApiResult<StatusCode> {
+    caller.require(Access::WriteFull)?;
+    let t = tag(&s, &raw)?;
+    s.store.rename_tag(t.id, &b.name)?;
+    audit(
+        &s,
+        &caller,
+        "rename tag",
+        "tags",
+        json!({"id": t.id, "name": b.name}),
+    );
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn remove(
+    caller: Caller,
+    State(s): State<AppState>,
+    Path(raw): Path<String>,
+) -> ApiResult<StatusCode> {
+    caller.require(Access::WriteFull)?;
+    let t = tag(&s, &raw)?;
+    s.store.delete_tag(t.id)?;
+    audit(&s, &caller, "delete tag", "tags", json!({"id": t.id}));
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn devices(
+    caller: Caller,
+    State(s): State<AppState>,
+    Path(raw): Path<String>,
+) -> ApiResult<axum::Json<Vec<Device>>> {
+    caller.require(Access::WritePersonal)?;
+    let t = tag(&s, &raw)?;
+    let ids = s.store.tag_device_ids(t.id)?;
+    let list: Vec<Device> = ids
+        .into_iter()
+        .filter_map(|id| s.store.device(id).transpose())
+        .collect::<Result<_, _>>()?;
+    Ok(axum::Json(with_watchlist(&s, list)?))
+}
+
+async fn assign(
+    caller: Caller,
+    State(s): State<AppState>,
+    Path(raw): Path<String>,
+    Json(b): Json<Assignment>,
+) -> ApiResult<StatusCode> {
+    caller.require(Access::WriteFull)?;
+    let t = tag(&s, &raw)?;
+    s.store.tag_devices(t.id, &b.assign, &b.unassign)?;
+    audit(
+        &s,
+        &caller,
+        "assign tag",
+        "tags",
+        json!({"id": t.id, "assign": b.assign, "unassign": b.unassign}),
+    );
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn assign_one(
+    caller: Caller,
+    State(s): State<AppState>,
+    Path((raw, child)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
+    caller.require(Access::WriteFull)?;
+    let t = tag(&s, &raw)?;
+    let d = parse_id("child-id", &child)?;
+    if s.store.device(d)?.is_none() {
+        return Err(ApiError::not_found(format!("device {d}")));
+    }
+    s.store.tag_devices(t.id, &[d], &[])?;
+    audit(
+        &s,
+        &caller,
+        "assign tag",
+        "tags",
+        json!({"id": t.id, "assign": [d]}),
+    );
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn unassign_one(
+    caller: Caller,
+    State(s): State<AppState>,
+    Path((raw, child)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
+    caller.require(Access::WriteFull)?;
+    let t = tag(&s, &raw)?;
+    let d = parse_id("child-id", &child)?;
+    s.store.tag_devices(t.id, &[], &[d])?;
+    audit(
+        &s,
+        &caller,
+        "unassign tag",
+        "tags",
+        json!({"id": t.id, "unassign": [d]}),
+    );
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn device_tags(
+    caller: Caller,
+    State(s): State<AppState>,
+    Path(raw): Path<String>,
+) -> ApiResult<axum::Json<Vec<Tag>>> {
+    caller.require(Access::WritePersonal)?;
+    let id = parse_id("id", &raw)?;
+    if s.store.device(id)?.is_none() {
+        return Err(ApiError::not_found(format!("device {id}")));
+    }
+    Ok(axum::Json(s.store.device_tags(id)?))
+}

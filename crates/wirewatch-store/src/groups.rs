@@ -1,0 +1,286 @@
+//! Tags, device groups (static and filter-defined) and the watchlist.
+
+use crate::{Result, Store};
+use rusqlite::{params, OptionalExtension};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use wirewatch_model::device::Device;
+use wirewatch_model::device_filter::DeviceFilter;
+use wirewatch_model::{now_ms, Code, Error};
+
+/// A tag (`/tags`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tag {
+    pub id: u64,
+    pub name: String,
+    pub mod_time: i64,
+}
+
+/// A device group (`/devicegroups`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeviceGroup {
+    pub id: u64,
+    pub name: String,
+    pub description: Option<String>,
+    /// Filter-defined (true) or a static list of devices (false).
+    pub dynamic: bool,
+    /// The device filter of a dynamic group (the `/devices/search` filter form).
+    pub filter: Option<Value>,
+    pub include_custom_devices: bool,
+    pub built_in: bool,
+    pub mod_time: i64,
+}
+
+fn check_name(field: &str, n: &str) -> std::result::Result<(), Error> {
+    if n.trim().is_empty() || n.len() > 256 {
+        return Err(Error::invalid(field, "must be 1 to 256 characters"));
+    }
+    Ok(())
+}
+
+fn check_devices(tx: &rusqlite::Transaction<'_>, field: &str, ids: &[u64]) -> Result<()> {
+    for (i, id) in ids.iter().enumerate() {
+        let found: Option<u64> = tx
+            .query_row("SELECT id FROM devices WHERE id = ?1", [id], |r| r.get(0))
+            .optional()?;
+        if found.is_none() {
+            return Err(Error::invalid(
+                format!("{field}[{i}]"),
+                format!("device {id} does not exist"),
+            )
+            .into());
+        }
+    }
+    Ok(())
+}
+
+impl Store {
+    pub fn tags(&self) -> Result<Vec<Tag>> {
+        self.read(|c| {
+            let mut stmt = c.prepare("SELECT id, name, mod_time FROM tags ORDER BY id")?;
+            let rows = stmt.query_map([], |r| {
+                Ok(Tag {
+                    id: r.get(0)?,
+                    name: r.get(1)?,
+                    mod_time: r.get(2)?,
+                })
+            })?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
+        })
+    }
+
+    pub fn tag(&self, id: u64) -> Result<Option<Tag>> {
+        Ok(self.tags()?.into_iter().find(|t| t.id == id))
+    }
+
+    pub fn create_tag(&self, name: &str) -> Result<Tag> {
+        check_name("name", name)?;
+        let now = now_ms();
+        self.write(|tx| {
+            let n = tx.execute(
+                "INSERT OR IGNORE INTO tags(name, mod_time) VALUES(?1, ?2)",
+                params![name, now],
+            )?;
+            if n == 0 {
+                return Err(
+                    Error::new(Code::Conflict, format!("a tag named \"{name}\" exists")).into(),
+                );
+            }
+            Ok(Tag {
+                id: tx.last_insert_rowid() as u64,
+                name: name.to_string(),
+                mod_time: now,
+            })
+        })
+    }
+
+    pub fn rename_tag(&self, id: u64, name: &str) -> Result<bool> {
+        check_name("name", name)?;
+        self.write(|tx| {
+            let clash: Option<u64> = tx
+                .query_row(
+                    "SELECT id FROM tags WHERE name = ?1 AND id != ?2",
+                    params![name, id],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if clash.is_some() {
+                return Err(
+                    Error::new(Code::Conflict, format!("a tag named \"{name}\" exists")).into(),
+                );
+            }
+            Ok(tx.execute(
+                "UPDATE tags SET name = ?2, mod_time = ?3 WHERE id = ?1",
+                params![id, name, now_ms()],
+            )? > 0)
+        })
+    }
+
+    pub fn delete_tag(&self, id: u64) -> Result<bool> {
+        self.write(|tx| Ok(tx.execute("DELETE FROM tags WHERE id = ?1", [id])? > 0))
+    }
+
+    /// Assign and unassign devices; false when the tag does not exist.
+    pub fn tag_devices(&self, id: u64, assign: &[u64], unassign: &[u64]) -> Result<bool> {
+        self.write(|tx| {
+            let exists: Option<u64> = tx
+                .query_row("SELECT id FROM tags WHERE id = ?1", [id], |r| r.get(0))
+                .optional()?;
+            if exists.is_none() {
+                return Ok(false);
+            }
+            check_devices(tx, "assign", assign)?;
+            for d in assign {
+                tx.execute(
+                    "INSERT OR IGNORE INTO device_tags(tag_id, device_id) VALUES(?1, ?2)",
+                    params![id, d],
+                )?;
+            }
+            for d in unassign {
+                tx.execute(
+                    "DELETE FROM device_tags WHERE tag_id = ?1 AND device_id = ?2",
+                    params![id, d],
+                )?;
+            }
+            Ok(true)
+        })
+    }
+
+    pub fn tag_device_ids(&self, id: u64) -> Result<Vec<u64>> {
+        self.read(|c| {
+            let mut stmt = c.prepare(
+                "SELECT device_id FROM device_tags WHERE tag_id = ?1 ORDER BY device_id",
+            )?;
+            let rows = stmt.query_map([id], |r| r.get(0))?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
+        })
+    }
+
+    pub fn device_tags(&self, device: u64) -> Result<Vec<Tag>> {
+        let ids: Vec<u64> = self.read(|c| {
+            let mut stmt = c.prepare("SELECT tag_id FROM device_tags WHERE device_id = ?1")?;
+            let rows = stmt.query_map([device], |r| r.get(0))?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
+        })?;
+        Ok(self
+            .tags()?
+            .into_iter()
+            .filter(|t| ids.contains(&t.id))
+            .collect())
+    }
+
+    pub fn devicegroups(&self) -> Result<Vec<DeviceGroup>> {
+        self.read(|c| {
+            let mut stmt = c.prepare("SELECT doc FROM devicegroups ORDER BY id")?;
+            let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+            let mut out = Vec::new();
+            for d in rows {
+                out.push(serde_json::from_str(&d?)?);
+            }
+            Ok(out)
+        })
+    }
+
+    pub fn devicegroup(&self, id: u64) -> Result<Option<DeviceGroup>> {
+        Ok(self.devicegroups()?.into_iter().find(|g| g.id == id))
+    }
+
+    /// Create or replace a group (id 0 creates).
+    pub fn save_devicegroup(&self, mut g: DeviceGroup) -> Result<DeviceGroup> {
+        check_name("name", &g.name)?;
+        if g.dynamic {
+            let f = g
+                .filter
+                .clone()
+                .ok_or_else(|| Error::invalid("filter", "is required for a dynamic group"))?;
+            let parsed: DeviceFilter =
+                serde_json::from_value(f).map_err(|e| Error::invalid("filter", e.to_string()))?;
+            parsed
+                .compile("filter", 0)
+                .map_err(|(f, m)| Error::invalid(f, m))?;
+        }
+        g.mod_time = now_ms();
+        self.write(|tx| {
+            if g.id == 0 {
+                tx.execute("INSERT INTO devicegroups(doc) VALUES('{}')", [])?;
+                g.id = tx.last_insert_rowid() as u64;
+            }
+            tx.execute(
+                "UPDATE devicegroups SET doc = ?2 WHERE id = ?1",
+                params![g.id, serde_json::to_string(&g)?],
+            )?;
+            Ok(g)
+        })
+    }
+
+    pub fn delete_devicegroup(&self, id: u64) -> Result<bool> {
+        self.write(|tx| Ok(tx.execute("DELETE FROM devicegroups WHERE id = ?1", [id])? > 0))
+    }
+
+    /// Assign and unassign devices of a static group.
+    pub fn group_assign(&self, id: u64, assign: &[u64], unassign: &[u64]) -> Result<()> {
+        self.write(|tx| {
+            check_devices(tx, "assign", assign)?;
+            for d in assign {
+                tx.execute(
+                    "INSERT OR IGNORE INTO devicegroup_members(group_id, device_id) VALUES(?1, ?2)",
+                    params![id, d],
+                )?;
+            }
+            for d in unassign {
+                tx.execute(
+                    "DELETE FROM devicegroup_members WHERE group_id = ?1 AND device_id = ?2",
+                    params![id, d],
+                )?;
+            }
+            Ok(())
+        })
+    }
+
+    /// The devices of a group: its filter's matches, or its assigned members.
+    pub fn group_devices(&self, g: &DeviceGroup) -> Result<Vec<Device>> {
+        if g.dynamic {
+            let f: DeviceFilter = serde_json::from_value(g.filter.clone().unwrap_or(Value::Null))?;
+            let Ok(c) = f.compile("filter", 0) else {
+                return Ok(Vec::new());
+            };
+            return Ok(self
+                .devices(None, None)?
+                .into_iter()
+                .filter(|d| c.matches(d))
+                .collect());
+        }
+        let ids: Vec<u64> = self.read(|c| {
+            let mut stmt = c.prepare(
+                "SELECT device_id FROM devicegroup_members WHERE group_id = ?1 ORDER BY device_id",
+            )?;
+            let rows = stmt.query_map([g.id], |r| r.get(0))?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
+        })?;
+        ids.into_iter()
+            .filter_map(|id| self.device(id).transpose())
+            .collect()
+    }
+
+    /// Devices on the watchlist.
+    pub fn watchlist(&self) -> Result<Vec<u64>> {
+        self.read(|c| {
+            let mut stmt = c.prepare("SELECT device_id FROM watchlist ORDER BY device_id")?;
+            let rows = stmt.query_map([], |r| r.get(0))?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
+        })
+    }
+
+    pub fn watchlist_assign(&self, assign: &[u64], unassign: &[u64]) -> Result<()> {
+        self.write(|tx| {
+            check_devices(tx, "assign", assign)?;
+            for d in assign {
+                tx.execute("INSERT OR IGNORE INTO watchlist(device_id) VALUES(?1)", [d])?;
+            }
+            for d in unassign {
+                tx.execute("DELETE FROM watchlist WHERE device_id = ?1", [d])?;
+            }
+            Ok(())
+        })
+    }
+}
