@@ -7,6 +7,7 @@ pub mod devices;
 pub mod eve;
 pub mod flow;
 pub mod frag;
+pub mod metrics;
 pub mod sensor;
 pub mod stream;
 

@@ -8,6 +8,7 @@ use crate::devices::DeviceTracker;
 use crate::flow::Dir;
 use crate::flow::{Flow, FlowTable, PacketInfo, DEFAULT_MAX_FLOWS};
 use crate::frag::Reassembler;
+use crate::metrics::{MetricObject, Metrics};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::collections::HashMap;
@@ -132,6 +133,7 @@ pub struct Sensor {
     ended: Vec<Flow>,
     pub devices: DeviceTracker,
     apps: HashMap<u64, AppState>,
+    pub metrics: Metrics,
     pub stats: Stats,
     pub out: Output,
 }
@@ -150,6 +152,7 @@ impl Sensor {
             ended: Vec::new(),
             devices: DeviceTracker::default(),
             apps: HashMap::new(),
+            metrics: Metrics::default(),
             stats: Stats::default(),
             out: Output::default(),
         }
@@ -199,6 +202,7 @@ impl Sensor {
         };
         self.devices
             .packet(p.ts_ns, frame.vlan, (smac, ip.src), (dmac, ip.dst));
+        self.net_metrics(p.ts_ns, &ip, smac, dmac);
         // Fragments wait for the rest of their datagram.
         let (payload_owned, ip_len, payload_len);
         let payload: &[u8] = if let Some(fr) = ip.frag {
@@ -312,12 +316,65 @@ impl Sensor {
                             (App::Ftp, Dir::Resp) => {
                                 for ev in state.ftp.server(&bytes) {
                                     flow.service = Some("ftp");
+                                    if ev.command == "PASS" {
+                                        for server in endpoint_objects(ends.server.0, flow.resp_mac)
+                                        {
+                                            self.metrics.count(
+                                                p.ts_ns,
+                                                server.clone(),
+                                                "ftp_server",
+                                                "logins",
+                                                "",
+                                                1.0,
+                                            );
+                                            if ev.reply_code == 530 {
+                                                self.metrics.count(
+                                                    p.ts_ns,
+                                                    server,
+                                                    "ftp_server",
+                                                    "login_failures",
+                                                    "",
+                                                    1.0,
+                                                );
+                                            }
+                                        }
+                                    }
                                     self.out.ftp.push((ends, ev));
                                 }
                             }
                             (App::Tls, Dir::Orig) => state.tls.client(&bytes),
                             (App::Tls, Dir::Resp) => {
                                 if let Some(ev) = state.tls.server(&bytes) {
+                                    let v = ev.version.clone().unwrap_or_default();
+                                    for (objs, cat) in [
+                                        (
+                                            endpoint_objects(ends.client.0, flow.orig_mac),
+                                            "ssl_client",
+                                        ),
+                                        (
+                                            endpoint_objects(ends.server.0, flow.resp_mac),
+                                            "ssl_server",
+                                        ),
+                                    ] {
+                                        for o in objs {
+                                            self.metrics.count(
+                                                p.ts_ns,
+                                                o.clone(),
+                                                cat,
+                                                "handshakes",
+                                                "",
+                                                1.0,
+                                            );
+                                            self.metrics.count(
+                                                p.ts_ns,
+                                                o,
+                                                cat,
+                                                "handshakes_by_version",
+                                                &v,
+                                                1.0,
+                                            );
+                                        }
+                                    }
                                     self.out.tls.push((ends, ev));
                                 }
                                 if state.tls.established() {
@@ -333,6 +390,42 @@ impl Sensor {
         self.flush_ended();
     }
 
+    /// Traffic counts: by MAC (for L2 devices) and by address (for L3 devices).
+    fn net_metrics(
+        &mut self,
+        ts: i64,
+        ip: &wirewatch_wire::packet::Ip<'_>,
+        smac: Option<[u8; 6]>,
+        dmac: Option<[u8; 6]>,
+    ) {
+        let wire = f64::from(ip.len);
+        let m = &mut self.metrics;
+        let mut objs = vec![
+            (MetricObject::DeviceIp(ip.src), "out"),
+            (MetricObject::DeviceIp(ip.dst), "in"),
+        ];
+        if let Some(mac) = smac {
+            objs.push((MetricObject::DeviceMac(mac), "out"));
+        }
+        if let Some(mac) = dmac.filter(|m| m[0] & 1 == 0) {
+            objs.push((MetricObject::DeviceMac(mac), "in"));
+        }
+        for (o, dir) in objs {
+            let (b, p) = if dir == "out" {
+                ("bytes_out", "pkts_out")
+            } else {
+                ("bytes_in", "pkts_in")
+            };
+            m.count(ts, o.clone(), "net", b, "", wire);
+            m.count(ts, o, "net", p, "", 1.0);
+        }
+        m.count(ts, MetricObject::Network, "net", "bytes", "", wire);
+        m.count(ts, MetricObject::Network, "net", "pkts", "", 1.0);
+        if ip.frag.is_some() {
+            m.count(ts, MetricObject::Network, "net", "frags", "", 1.0);
+        }
+    }
+
     fn flush_ended(&mut self) {
         for f in self.ended.drain(..) {
             if let Some(mut st) = self.apps.remove(&f.id) {
@@ -345,6 +438,7 @@ impl Sensor {
             if f.r.pkts > 0 && f.proto != 1 && f.proto != 58 {
                 self.devices.server(f.resp.0, f.proto, f.resp.1);
             }
+            flow_metrics(&mut self.metrics, &f);
             self.out.flows.push(FlowRecord::from(&f));
         }
         self.stats.flows = self.flows.stats.created;
@@ -386,6 +480,60 @@ fn icmp_ports(v6: bool, kind: u8, code: u8) -> (u16, u16) {
         }
     }
     (u16::from(kind), u16::from(code))
+}
+
+/// The objects a flow endpoint counts for: its address (L3 devices) and its MAC (L2 devices).
+fn endpoint_objects(ip: IpAddr, mac: Option<[u8; 6]>) -> Vec<MetricObject> {
+    let mut v = vec![MetricObject::DeviceIp(ip)];
+    v.extend(mac.map(MetricObject::DeviceMac));
+    v
+}
+
+/// TCP metrics of a finished flow.
+fn flow_metrics(m: &mut Metrics, f: &Flow) {
+    if f.proto != 6 {
+        return;
+    }
+    let c = endpoint_objects(f.orig.0, f.orig_mac);
+    let sv = endpoint_objects(f.resp.0, f.resp_mac);
+    let each = |m: &mut Metrics, objs: &[MetricObject], ts: i64, name: &'static str| {
+        for o in objs {
+            m.count(ts, o.clone(), "tcp", name, "", 1.0);
+        }
+    };
+    if f.history.contains('h') {
+        each(m, &c, f.first_ns, "connections_out");
+        each(m, &sv, f.first_ns, "connections_in");
+        m.count(
+            f.first_ns,
+            MetricObject::Network,
+            "tcp",
+            "connections",
+            "",
+            1.0,
+        );
+    }
+    for (letter, from, to) in [('R', &c, &sv), ('r', &sv, &c)] {
+        if f.history.contains(letter) {
+            each(m, from, f.last_ns, "resets_out");
+            each(m, to, f.last_ns, "resets_in");
+            m.count(f.last_ns, MetricObject::Network, "tcp", "resets", "", 1.0);
+        }
+    }
+    for (letter, who) in [('T', &c), ('t', &sv)] {
+        if f.history.contains(letter) {
+            each(m, who, f.last_ns, "retransmissions_out");
+        }
+    }
+    for o in c {
+        m.sample(
+            f.first_ns,
+            o,
+            "flow",
+            "duration",
+            (f.last_ns - f.first_ns) as f64 / 1e6,
+        );
+    }
 }
 
 /// `aa:bb:cc:dd:ee:ff`.

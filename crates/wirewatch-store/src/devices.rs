@@ -148,6 +148,20 @@ impl Store {
         self.read(|c| load(c, id))
     }
 
+    /// One device by discovery id.
+    pub fn device_by_discovery_id(&self, discovery_id: &str) -> Result<Option<Device>> {
+        self.read(|c| {
+            let id: Option<u64> = c
+                .query_row(
+                    "SELECT id FROM devices WHERE discovery_id = ?1",
+                    [discovery_id],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            id.map(|id| load(c, id)).transpose().map(Option::flatten)
+        })
+    }
+
     /// Devices active in `[from, until]` (last seen after `from`, discovered before `until`), by id.
     pub fn devices(&self, from: Option<i64>, until: Option<i64>) -> Result<Vec<Device>> {
         self.read(|c| {

@@ -158,6 +158,20 @@ CREATE TABLE devicegroup_members (
 ) WITHOUT ROWID;
 CREATE TABLE watchlist (device_id INTEGER PRIMARY KEY);
 "#,
+    r#"
+CREATE TABLE metrics (
+    object_type TEXT NOT NULL,
+    object_id INTEGER NOT NULL,
+    category TEXT NOT NULL,
+    name TEXT NOT NULL,
+    key1 TEXT NOT NULL,
+    cycle INTEGER NOT NULL,
+    time INTEGER NOT NULL,
+    count REAL,
+    dataset TEXT,
+    PRIMARY KEY (object_type, category, name, cycle, object_id, time, key1)
+) WITHOUT ROWID;
+"#,
 ];
 
 /// Bring the schema up to date.

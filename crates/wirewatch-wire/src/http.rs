@@ -15,6 +15,7 @@
 //! not supported: such a request line is reported as malformed.
 
 mod head;
+mod scan;
 mod stream;
 
 #[cfg(test)]
@@ -211,9 +212,13 @@ pub enum Event {
     Response(Response),
     /// The body of the last request ended (possibly cut short by an error,
     /// a gap or the end of the stream).
-    RequestBodyDone { body_len: u64 },
+    RequestBodyDone {
+        body_len: u64,
+    },
     /// The body of the last response ended.
-    ResponseBodyDone { body_len: u64 },
+    ResponseBodyDone {
+        body_len: u64,
+    },
     Error(HttpError),
 }
 

@@ -11,9 +11,11 @@ use wirewatch_detect::detectors::{Engine, Thresholds};
 use wirewatch_model::device::DeviceUpdate;
 use wirewatch_sensor::capture::CaptureReader;
 use wirewatch_sensor::devices::DeviceKey;
+use wirewatch_sensor::metrics::{MetricObject, MetricValue};
 use wirewatch_sensor::sensor::mac_string;
 use wirewatch_sensor::sensor::Endpoints;
 use wirewatch_sensor::Sensor;
+use wirewatch_store::MetricPoint;
 use wirewatch_store::{NewRecord, Store, StoreOptions};
 
 /// Records written to the store per transaction.
@@ -143,6 +145,76 @@ fn flush(
         }
     }
     Ok(())
+}
+
+/// Resolve the sensor's metrics to stored objects (devices by address, the
+/// capture network) and store them with their roll-ups; returns the point count.
+fn store_metrics(store: &Store, sensor: &mut Sensor) -> anyhow::Result<usize> {
+    let mut ids: std::collections::HashMap<std::net::IpAddr, Option<i64>> =
+        std::collections::HashMap::new();
+    let mut macs: std::collections::HashMap<String, Option<i64>> = std::collections::HashMap::new();
+    let mut points = Vec::new();
+    for (k, v) in sensor.metrics.drain() {
+        let (object_type, object_id) = match k.object {
+            MetricObject::Network => ("network", 1),
+            MetricObject::DeviceMac(mac) => {
+                let key = format!("{}0000", mac_string(&mac).replace(':', ""));
+                let id = match macs.get(&key) {
+                    Some(id) => *id,
+                    None => {
+                        let found = store
+                            .device_by_discovery_id(&key)
+                            .map_err(wirewatch_model::Error::from)?
+                            .map(|d| d.id as i64);
+                        macs.insert(key, found);
+                        found
+                    }
+                };
+                match id {
+                    Some(id) => ("device", id),
+                    None => continue,
+                }
+            }
+            MetricObject::DeviceIp(ip) => {
+                // Addresses count for L3 devices; L2 devices count by MAC.
+                let id = match ids.get(&ip) {
+                    Some(id) => *id,
+                    None => {
+                        let found = store
+                            .devices_by_ip(&ip.to_string())
+                            .map_err(wirewatch_model::Error::from)?
+                            .iter()
+                            .find(|d| d.is_l3)
+                            .map(|d| d.id as i64);
+                        ids.insert(ip, found);
+                        found
+                    }
+                };
+                match id {
+                    Some(id) => ("device", id),
+                    None => continue,
+                }
+            }
+        };
+        let (count, dataset) = match v {
+            MetricValue::Count(c) => (Some(c), None),
+            MetricValue::Dataset(d) => (None, Some(d)),
+        };
+        points.push(MetricPoint {
+            object_type,
+            object_id,
+            category: k.category,
+            name: k.name,
+            key1: k.key1,
+            time_ms: k.time_ms,
+            count,
+            dataset,
+        });
+    }
+    store
+        .add_metrics(&points)
+        .map_err(wirewatch_model::Error::from)?;
+    Ok(points.len())
 }
 
 /// Role shown for a device: the most telling of what it was seen doing.
@@ -301,6 +373,7 @@ pub fn ingest_files(
     let new_devices = store
         .upsert_devices(&updates)
         .map_err(wirewatch_model::Error::from)?;
+    let metric_points = store_metrics(&store, &mut sensor)?;
     if !args.quiet {
         let _ = writeln!(stderr, "\r{:<100}", "");
     }
@@ -352,7 +425,12 @@ pub fn ingest_files(
             written.detection_errors
         );
     }
-    println!("  devices seen {} (new {})", updates.len(), new_devices);
+    println!(
+        "  devices seen {} (new {})  metric points {}",
+        updates.len(),
+        new_devices,
+        metric_points
+    );
     if st.malformed.is_empty() {
         println!("  malformed packets: none");
     } else {

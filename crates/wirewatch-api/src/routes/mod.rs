@@ -10,6 +10,7 @@ pub mod extrahop;
 pub mod formats;
 pub mod investigations;
 pub mod localities;
+pub mod metrics;
 pub mod observations;
 pub mod records;
 pub mod rules;
@@ -38,6 +39,7 @@ pub fn v1() -> Router<AppState> {
         .merge(localities::routes())
         .merge(observations::routes())
         .merge(records::routes())
+        .merge(metrics::routes())
         .merge(auditlog::routes())
         .method_not_allowed_fallback(method_not_allowed)
 }

@@ -89,9 +89,7 @@ pub(super) fn parse_status_line(line: &[u8]) -> Result<StatusLine, HttpError> {
     if !code.iter().all(u8::is_ascii_digit) || reason.first().is_some_and(|b| !is_ows(b)) {
         return Err(bad);
     }
-    let status = code
-        .iter()
-        .fold(0u16, |n, &d| n * 10 + u16::from(d - b'0'));
+    let status = code.iter().fold(0u16, |n, &d| n * 10 + u16::from(d - b'0'));
     Ok(StatusLine {
         version: version.to_vec(),
         status,
@@ -139,7 +137,7 @@ impl Fields {
     }
 
     /// Values of every field named `name` (case-insensitive), in order.
-    fn all<'a>(&'a self, name: &'a [u8]) -> impl Iterator<Item = &'a [u8]> + 'a {
+    fn all<'a, 'n>(&'a self, name: &'n [u8]) -> impl Iterator<Item = &'a [u8]> + use<'a, 'n> {
         self.list
             .iter()
             .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
@@ -290,9 +288,12 @@ pub(super) fn parse_authorization(value: &[u8]) -> Authorization {
 /// Decodes standard base64 (RFC 4648 §4). Padding is optional; `None` on a
 /// character outside the alphabet or an impossible length.
 pub(super) fn base64_decode(input: &[u8]) -> Option<Vec<u8>> {
-    let data = input.strip_suffix(b"==").or_else(|| input.strip_suffix(b"="));
+    let data = input
+        .strip_suffix(b"==")
+        .or_else(|| input.strip_suffix(b"="));
     let data = data.unwrap_or(input);
-    if data.len() % 4 == 1 || (data.len() != input.len() && input.len() % 4 != 0) {
+    let padding = input.len() - data.len();
+    if data.len() % 4 == 1 || (padding > 0 && data.len() % 4 + padding != 4) {
         return None;
     }
     let mut out = Vec::with_capacity(data.len() / 4 * 3 + 2);

@@ -594,3 +594,119 @@ fn tags_groups_watchlist_and_networks() {
     assert!(n[0].get("node_id").is_some());
     assert_eq!(s.get("/api/v1/networks/2").status, 404);
 }
+
+#[test]
+fn metrics_from_a_capture_add_up() {
+    let pcap = shared("zeek/traces/wikipedia.pcap");
+    let s = Server::start_args(false, &["--pcap", &pcap]);
+    let devices = wait_devices(&s);
+    // Wait for the metrics, written after the devices.
+    let body = |cat: &str, name: &str, ty: &str, ids: Vec<u64>| {
+        json!({"from": 1, "until": 0, "cycle": "30sec",
+        "object_type": ty, "object_ids": ids, "metric_category": cat, "metric_specs": [{"name": name}]})
+    };
+    let mut total = 0.0;
+    for _ in 0..50 {
+        let r = s.post(
+            "/api/v1/metrics/total",
+            body("net", "bytes", "network", vec![1]),
+        );
+        assert_eq!(r.status, 200, "{}", r.text);
+        total = r.body["stats"][0]["values"][0].as_f64().unwrap_or(0.0);
+        if total > 0.0 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    // The network's bytes are exactly the IP bytes of all flow records.
+    let recs = s
+        .post(
+            "/api/v1/records/search",
+            json!({"types": ["~flow"], "limit": 1000}),
+        )
+        .body;
+    let flow_bytes: f64 = recs["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            r["_source"]["clientBytes"].as_f64().unwrap()
+                + r["_source"]["serverBytes"].as_f64().unwrap()
+        })
+        .sum();
+    assert_eq!(total, flow_bytes);
+    // Per-object series and totals agree.
+    let router = devices
+        .iter()
+        .find(|d| d["macaddr"] == "00:13:7f:be:8c:ff")
+        .unwrap()["id"]
+        .as_u64()
+        .unwrap();
+    let series = s
+        .post(
+            "/api/v1/metrics",
+            body("net", "pkts_out", "device", vec![router]),
+        )
+        .body;
+    assert_eq!(series["cycle"], "30sec");
+    let sum: f64 = series["stats"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["values"][0].as_f64().unwrap())
+        .sum();
+    assert!(series["stats"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|p| p["oid"] == router && p["duration"] == 30000));
+    let by_obj = s
+        .post(
+            "/api/v1/metrics/totalbyobject",
+            body("net", "pkts_out", "device", vec![router]),
+        )
+        .body;
+    assert_eq!(by_obj["stats"][0]["values"][0].as_f64().unwrap(), sum);
+    assert!(sum > 0.0);
+    // Roll-ups hold the same totals.
+    let mut hourly = body("net", "bytes", "network", vec![1]);
+    hourly["cycle"] = json!("1hr");
+    assert_eq!(
+        s.post("/api/v1/metrics/total", hourly).body["stats"][0]["values"][0]
+            .as_f64()
+            .unwrap(),
+        total
+    );
+    // Datasets with calc_type, and errors.
+    let mut d = body(
+        "flow",
+        "duration",
+        "device",
+        devices.iter().map(|d| d["id"].as_u64().unwrap()).collect(),
+    );
+    d["metric_specs"] =
+        json!([{"name": "duration", "calc_type": "percentiles", "percentiles": [50, 99]}]);
+    let r = s.post("/api/v1/metrics/total", d);
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body["stats"][0]["values"][0].as_array().unwrap().len(), 2);
+    let mut bad = body("net", "bytes", "network", vec![1]);
+    bad["cycle"] = json!("7min");
+    assert_eq!(s.post("/api/v1/metrics", bad).body["field"], "cycle");
+    assert_eq!(
+        s.post(
+            "/api/v1/metrics",
+            body("net", "bytes", "application", vec![1])
+        )
+        .body["field"],
+        "object_type"
+    );
+    assert_eq!(s.get("/api/v1/metrics/next/abc").status, 404);
+    assert!(
+        s.get("/api/v1/metrics/catalog")
+            .body
+            .as_array()
+            .unwrap()
+            .len()
+            >= 5
+    );
+}
