@@ -124,3 +124,50 @@ fn external_admin_connections_are_new_once() {
     assert_eq!(d[0].kind, "new_external_admin_connection");
     assert_eq!(d[0].properties["protocol"], "RDP");
 }
+
+fn detect_all(trace: &str) -> Vec<NewDetection> {
+    let mut r = CaptureReader::open(&shared(trace)).unwrap();
+    let mut s = Sensor::default();
+    let mut e = Engine::new(Thresholds::default(), is_internal);
+    let feed = |s: &mut Sensor, e: &mut Engine| {
+        for (ends, ev) in s.out.ftp.drain(..) {
+            e.ftp(&ends, &ev);
+        }
+        for (ends, ev) in s.out.http.drain(..) {
+            e.http(&ends, &ev);
+        }
+        for f in s.out.flows.drain(..) {
+            e.flow(&f);
+        }
+    };
+    while let Ok(Some(p)) = r.next_packet() {
+        s.packet(&p);
+        feed(&mut s, &mut e);
+    }
+    s.finish();
+    feed(&mut s, &mut e);
+    e.take()
+}
+
+#[test]
+fn cleartext_credentials_over_http_and_ftp() {
+    let d = detect_all("ndpi/pcaps/http_auth.pcap");
+    let c: Vec<_> = d
+        .iter()
+        .filter(|d| d.kind == "cleartext_credentials")
+        .collect();
+    assert!(!c.is_empty(), "{d:?}");
+    assert_eq!(c[0].properties["protocol"], "HTTP");
+    assert!(!c[0].properties["username"].as_str().unwrap().is_empty());
+    let f = detect_all("zeek/traces/ftp/bruteforce.pcap");
+    assert!(f
+        .iter()
+        .any(|d| d.kind == "cleartext_credentials" && d.properties["protocol"] == "FTP"));
+    // Plain browsing sends no credentials; anonymous FTP is not a credential.
+    assert!(detect_all("zeek/traces/wikipedia.pcap")
+        .iter()
+        .all(|d| d.kind != "cleartext_credentials"));
+    assert!(detect_all("zeek/traces/ftp/ipv6.pcap")
+        .iter()
+        .all(|d| d.kind != "cleartext_credentials"));
+}

@@ -2,6 +2,7 @@
 //! analyzers, with counters for everything skipped and why.
 
 use crate::analyzers::ftp::{Ftp, FtpEvent};
+use crate::analyzers::http::{Http, HttpEvent};
 use crate::analyzers::tls::{Tls, TlsEvent};
 use crate::capture::Packet;
 use crate::devices::DeviceTracker;
@@ -105,6 +106,7 @@ pub struct Output {
     pub flows: Vec<FlowRecord>,
     pub ftp: Vec<(Endpoints, FtpEvent)>,
     pub tls: Vec<(Endpoints, TlsEvent)>,
+    pub http: Vec<(Endpoints, HttpEvent)>,
 }
 
 /// Which analyzer a flow's payload goes to.
@@ -112,6 +114,7 @@ pub struct Output {
 enum App {
     Ftp,
     Tls,
+    Http,
     Unknown,
 }
 
@@ -122,6 +125,7 @@ struct AppState {
     to_client: crate::stream::Reassembler,
     ftp: Ftp,
     tls: Tls,
+    http: Http,
     sniffed: bool,
     ends: Option<Endpoints>,
 }
@@ -278,12 +282,14 @@ impl Sensor {
                 app: match flow.resp.1 {
                     21 => App::Ftp,
                     443 | 8443 | 465 | 636 | 993 | 995 => App::Tls,
+                    80 | 8080 | 8000 | 3128 => App::Http,
                     _ => App::Unknown,
                 },
                 to_server: Default::default(),
                 to_client: Default::default(),
                 ftp: Ftp::default(),
                 tls: Tls::default(),
+                http: Http::default(),
                 sniffed: false,
                 ends: None,
             });
@@ -309,6 +315,11 @@ impl Sensor {
                                 && Tls::looks_like(&bytes)
                             {
                                 state.app = App::Tls;
+                            } else if dir == Dir::Orig
+                                && state.app == App::Unknown
+                                && wirewatch_wire::http::looks_like_request(&bytes)
+                            {
+                                state.app = App::Http;
                             }
                         }
                         match (state.app, dir) {
@@ -381,6 +392,13 @@ impl Sensor {
                                     flow.service = Some("ssl");
                                 }
                             }
+                            (App::Http, Dir::Orig) => state.http.client(p.ts_ns, &bytes),
+                            (App::Http, Dir::Resp) => {
+                                for ev in state.http.server(p.ts_ns, &bytes) {
+                                    flow.service = Some("http");
+                                    self.out.http.push((ends, ev));
+                                }
+                            }
                             (App::Unknown, _) => {}
                         }
                     }
@@ -432,6 +450,13 @@ impl Sensor {
                 if st.app == App::Tls {
                     if let (Some(ev), Some(ends)) = (st.tls.end(), st.ends) {
                         self.out.tls.push((ends, ev));
+                    }
+                }
+                if st.app == App::Http {
+                    if let Some(ends) = st.ends {
+                        for ev in st.http.end(f.last_ns) {
+                            self.out.http.push((ends, ev));
+                        }
                     }
                 }
             }

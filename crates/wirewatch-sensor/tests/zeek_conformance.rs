@@ -48,6 +48,25 @@ fn run(trace: &str) -> Vec<FlowRecord> {
     std::mem::take(&mut s.out.flows)
 }
 
+const OUR_SERVICES: &[&str] = &["http", "ssl", "ssh", "ftp"];
+
+/// Our service as Zeek would log it: none on midstream connections.
+fn service_view(f: &FlowRecord) -> String {
+    match f.service {
+        Some(s) if f.history.contains('S') || f.history.starts_with('^') => s.to_string(),
+        _ => "-".into(),
+    }
+}
+
+fn service_zeek(z: &str, f: &FlowRecord) -> String {
+    if OUR_SERVICES.contains(&z) || z == "-" {
+        z.to_string()
+    } else {
+        // A service wirewatch does not recognise yet: not compared.
+        service_view(f)
+    }
+}
+
 fn proto_name(p: u8) -> &'static str {
     match p {
         6 => "tcp",
@@ -147,6 +166,9 @@ fn compare(trace: &str, log: &str) -> (usize, usize, Vec<String>) {
                     z["history"].clone()
                 },
             ),
+            // Services wirewatch recognises (others are not compared yet); midstream
+            // connections get a service here and none in Zeek (see the HTTP test).
+            ("service", service_view(f), service_zeek(&z["service"], f)),
         ] {
             if ours != theirs {
                 problems.push(format!(
@@ -216,4 +238,100 @@ fn tls_matches_zeek_ssl_log() {
     }
     let flows = std::mem::take(&mut s.out.flows);
     assert!(flows.iter().any(|f| f.service == Some("ssl")));
+}
+
+fn sensor_run(trace: &str) -> Sensor {
+    let mut r = CaptureReader::open(&shared(trace)).unwrap();
+    let mut s = Sensor::default();
+    while let Ok(Some(p)) = r.next_packet() {
+        s.packet(&p);
+    }
+    s.finish();
+    s
+}
+
+#[test]
+fn http_matches_zeek_http_log() {
+    let dash = |v: Option<String>| v.filter(|s| !s.is_empty()).unwrap_or_else(|| "-".into());
+    let mut table = Vec::new();
+    for (trace, log) in [
+        (
+            "zeek/traces/wikipedia.pcap",
+            "zeek/baselines/opt.basic/http.log",
+        ),
+        (
+            "zeek/traces/http/get.pcap",
+            "zeek/baselines/core.tcp.reassembly-known-ports/http.log",
+        ),
+    ] {
+        let zeek = zeek_log(log);
+        let s = sensor_run(trace);
+        // Deviation, by design: Zeek attaches no analyzer to a connection whose start
+        // was not captured (history without 'S'); wirewatch analyses it. Such
+        // exchanges are set aside here and counted.
+        let midstream: Vec<u64> = s
+            .out
+            .flows
+            .iter()
+            .filter(|f| !f.history.contains('S') && !f.history.starts_with('^'))
+            .map(|f| f.id)
+            .collect();
+        let extra = s
+            .out
+            .http
+            .iter()
+            .filter(|(e, _)| midstream.contains(&e.flow_id))
+            .count();
+        let mut ours: Vec<String> = s
+            .out
+            .http
+            .iter()
+            .filter(|(e, _)| !midstream.contains(&e.flow_id))
+            .map(|(e, h)| {
+                format!(
+                    "{} {} {} {} {} {} {} {}",
+                    e.client.0,
+                    e.server.1,
+                    h.method,
+                    dash(h.host.clone()),
+                    h.uri,
+                    h.status
+                        .map(|c| c.to_string())
+                        .unwrap_or_else(|| "-".into()),
+                    h.req_body_len,
+                    h.rsp_body_len
+                )
+            })
+            .collect();
+        let mut theirs: Vec<String> = zeek
+            .iter()
+            .map(|z| {
+                format!(
+                    "{} {} {} {} {} {} {} {}",
+                    z["id.orig_h"],
+                    z["id.resp_p"],
+                    z["method"],
+                    z["host"],
+                    z["uri"],
+                    z["status_code"],
+                    z["request_body_len"],
+                    z["response_body_len"]
+                )
+            })
+            .collect();
+        ours.sort();
+        theirs.sort();
+        table.push(format!(
+            "| {trace} | {} | {} | {extra} on midstream connections |",
+            theirs.len(),
+            ours.iter().filter(|o| theirs.contains(o)).count()
+        ));
+        assert_eq!(ours, theirs, "{trace}");
+        let flows = &s.out.flows;
+        assert!(flows.iter().any(|f| f.service == Some("http")));
+    }
+    println!(
+        "| trace | zeek http.log | matched | extra |\n{}",
+        table.join("\n")
+    );
 }

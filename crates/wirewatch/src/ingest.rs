@@ -82,7 +82,44 @@ fn flush(
     let flows = std::mem::take(&mut sensor.out.flows);
     let ftp = std::mem::take(&mut sensor.out.ftp);
     let tls = std::mem::take(&mut sensor.out.tls);
+    let http = std::mem::take(&mut sensor.out.http);
     let mut recs: Vec<NewRecord> = Vec::with_capacity(flows.len() + ftp.len());
+    for (ends, ev) in &http {
+        engine.http(ends, ev);
+        let mut f = endpoint_fields(ends);
+        f.insert("method".into(), json!(ev.method));
+        f.insert("uri".into(), json!(ev.uri));
+        f.insert("version".into(), json!(ev.version));
+        f.insert("reqBytes".into(), json!(ev.req_body_len));
+        f.insert("rspBytes".into(), json!(ev.rsp_body_len));
+        for (k, v) in [
+            ("host", &ev.host),
+            ("userAgent", &ev.user_agent),
+            ("referer", &ev.referrer),
+            ("contentType", &ev.content_type),
+        ] {
+            if let Some(v) = v {
+                f.insert(k.into(), json!(v));
+            }
+        }
+        if let Some(c) = ev.status {
+            f.insert("statusCode".into(), json!(c));
+        }
+        if let Some(t) = ev.processing_ms {
+            f.insert("processingTime".into(), json!(t));
+        }
+        if let Some(a) = &ev.auth_scheme {
+            f.insert("authScheme".into(), json!(a));
+        }
+        if let Some(u) = &ev.basic_user {
+            f.insert("user".into(), json!(u));
+        }
+        recs.push(NewRecord {
+            kind: "~http",
+            time_ms: ev.ts_ns / 1_000_000,
+            fields: f,
+        });
+    }
     for (ends, ev) in &ftp {
         engine.ftp(ends, ev);
         let mut f = endpoint_fields(ends);
@@ -336,7 +373,12 @@ pub fn ingest_files(
                     break;
                 }
             }
-            if sensor.out.flows.len() + sensor.out.ftp.len() + sensor.out.tls.len() >= BATCH {
+            if sensor.out.flows.len()
+                + sensor.out.ftp.len()
+                + sensor.out.tls.len()
+                + sensor.out.http.len()
+                >= BATCH
+            {
                 flush(&store, &mut sensor, &mut engine, &mut written)?;
             }
             if !args.quiet

@@ -4,6 +4,7 @@
 //! offender/victim (or offender/port) in its window.
 
 mod bruteforce;
+mod cleartext;
 mod scan;
 
 use serde_json::{Map, Value};
@@ -15,7 +16,9 @@ use wirewatch_sensor::sensor::Endpoints;
 use wirewatch_sensor::FlowRecord;
 
 pub use bruteforce::BruteForce;
+pub use cleartext::Cleartext;
 pub use scan::{AdminPorts, PortScan};
+use wirewatch_sensor::analyzers::http::HttpEvent;
 
 /// Detector thresholds (all configurable).
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
@@ -92,6 +95,7 @@ pub struct Engine {
     pub brute: BruteForce,
     pub scan: PortScan,
     pub admin: AdminPorts,
+    pub cleartext: Cleartext,
     raised: Vec<NewDetection>,
 }
 
@@ -101,6 +105,7 @@ impl Engine {
             brute: BruteForce::new(t.clone()),
             scan: PortScan::new(t.clone()),
             admin: AdminPorts::new(internal),
+            cleartext: Cleartext::default(),
             raised: Vec::new(),
         }
     }
@@ -115,6 +120,12 @@ impl Engine {
     /// An FTP command and its reply.
     pub fn ftp(&mut self, e: &Endpoints, ev: &FtpEvent) {
         self.raised.extend(self.brute.ftp(e, ev));
+        self.raised.extend(self.cleartext.ftp(e, ev));
+    }
+
+    /// An HTTP request and its response.
+    pub fn http(&mut self, e: &Endpoints, ev: &HttpEvent) {
+        self.raised.extend(self.cleartext.http(e, ev));
     }
 
     /// Detections raised since the last call.

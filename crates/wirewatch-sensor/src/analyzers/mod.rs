@@ -1,4 +1,5 @@
 //! Application analyzers fed with reassembled TCP streams (or UDP payloads).
 
 pub mod ftp;
+pub mod http;
 pub mod tls;

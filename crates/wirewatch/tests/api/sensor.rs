@@ -158,7 +158,12 @@ fn records_from_a_capture_are_searchable() {
     let s = Server::start_args(false, &["--pcap", &pcap]);
     let mut total = 0;
     for _ in 0..100 {
-        total = s.post("/api/v1/records/search", json!({"from": 1})).body["total"]
+        total = s
+            .post(
+                "/api/v1/records/search",
+                json!({"from": 1, "types": ["~flow"]}),
+            )
+            .body["total"]
             .as_u64()
             .unwrap_or(0);
         if total > 0 {
@@ -202,7 +207,7 @@ fn records_from_a_capture_are_searchable() {
     assert!(times.windows(2).all(|w| w[0] >= w[1]));
     let r = s.post(
         "/api/v1/records/search",
-        json!({"from": 1, "sort": [{"field": "clientBytes", "direction": "asc"}], "limit": 100}),
+        json!({"from": 1, "types": ["~flow"], "sort": [{"field": "clientBytes", "direction": "asc"}], "limit": 100}),
     );
     let bytes: Vec<i64> = r.body["records"]
         .as_array()
@@ -220,7 +225,7 @@ fn records_from_a_capture_are_searchable() {
     // Paging with a cursor walks the whole result once.
     let r = s.post(
         "/api/v1/records/search",
-        json!({"from": 1, "limit": 10, "context_ttl": "1m"}),
+        json!({"from": 1, "types": ["~flow"], "limit": 10, "context_ttl": "1m"}),
     );
     let cursor = r.body["cursor"].as_str().unwrap().to_string();
     let mut seen: Vec<String> = r.body["records"]
@@ -709,4 +714,25 @@ fn metrics_from_a_capture_add_up() {
             .len()
             >= 5
     );
+}
+
+#[test]
+fn http_records_from_a_capture() {
+    let pcap = shared("zeek/traces/wikipedia.pcap");
+    let s = Server::start_args(false, &["--pcap", &pcap]);
+    let mut r = json!({});
+    for _ in 0..100 {
+        r = s.post("/api/v1/records/search", json!({"types": ["~http"], "filter": {"field": "host", "operator": "=", "operand": "bits.wikimedia.org"}})).body;
+        if r["total"].as_u64().unwrap_or(0) > 0 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert_eq!(r["total"], 1, "{r}");
+    let src = &r["records"][0]["_source"];
+    assert_eq!(src["method"], "GET");
+    assert_eq!(src["uri"], "/skins-1.5/monobook/main.css");
+    assert_eq!(src["statusCode"], 304);
+    assert!(src["processingTime"].as_f64().unwrap() >= 0.0);
+    assert!(src["userAgent"].as_str().is_some());
 }
