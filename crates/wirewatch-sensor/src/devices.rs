@@ -107,8 +107,8 @@ pub fn role_for_port(proto: u8, port: u16) -> Option<&'static str> {
 /// Collects device evidence while packets flow.
 #[derive(Default)]
 pub struct DeviceTracker {
-    macs: HashMap<[u8; 6], Seen>,
-    bare: HashMap<IpAddr, Seen>,
+    macs: HashMap<[u8; 6], Seen, crate::metrics::Fx>,
+    bare: HashMap<IpAddr, Seen, crate::metrics::Fx>,
     roles: HashMap<IpAddr, BTreeSet<&'static str>>,
     dns_names: HashMap<IpAddr, String>,
     dhcp_names: HashMap<[u8; 6], String>,

@@ -342,7 +342,7 @@ pub struct FlowStats {
 
 /// The flow table.
 pub struct FlowTable {
-    flows: HashMap<FlowKey, Flow>,
+    flows: HashMap<FlowKey, Flow, crate::metrics::Fx>,
     next_id: u64,
     max_flows: usize,
     last_sweep_ns: i64,
@@ -352,7 +352,7 @@ pub struct FlowTable {
 impl FlowTable {
     pub fn new(max_flows: usize) -> FlowTable {
         FlowTable {
-            flows: HashMap::new(),
+            flows: HashMap::default(),
             next_id: 1,
             max_flows: max_flows.max(1),
             last_sweep_ns: i64::MIN,

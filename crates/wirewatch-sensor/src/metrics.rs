@@ -71,9 +71,58 @@ pub const CATALOG: &[(&str, &str, &[&str])] = &[
     ("network", "tcp", &["connections", "resets"]),
 ];
 
+/// A small, fast hasher for the per-packet counters (keys are not attacker-chosen
+/// in a way that matters: addresses and MACs, bounded by the flow table).
+#[derive(Default)]
+pub struct FxHasher(u64);
+
+impl std::hash::Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 =
+                (self.0.rotate_left(5) ^ u64::from(*b)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+    fn write_u32(&mut self, n: u32) {
+        self.write_u64(u64::from(n));
+    }
+    fn write_u16(&mut self, n: u16) {
+        self.write_u64(u64::from(n));
+    }
+    fn write_u8(&mut self, n: u8) {
+        self.write_u64(u64::from(n));
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
+    fn write_i64(&mut self, n: i64) {
+        self.write_u64(n as u64);
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// Hash-map state with [`FxHasher`].
+pub type Fx = std::hash::BuildHasherDefault<FxHasher>;
+
+/// Per-packet traffic counters of one object in one bucket.
+#[derive(Debug, Default, Clone, Copy)]
+struct Net {
+    bytes_in: f64,
+    bytes_out: f64,
+    pkts_in: f64,
+    pkts_out: f64,
+    frags: f64,
+}
+
 /// Collects metrics.
 #[derive(Default)]
 pub struct Metrics {
+    net: HashMap<(MetricObject, i64), Net, Fx>,
     counts: HashMap<MetricKey, f64>,
     datasets: HashMap<MetricKey, Vec<f64>>,
     keys_per_metric: HashMap<(MetricObject, &'static str, &'static str, i64), usize>,
@@ -127,6 +176,26 @@ impl Metrics {
         *self.counts.entry(k).or_insert(0.0) += n;
     }
 
+    /// Count a packet for an object (`out`: sent by it); the hot path, kept apart.
+    pub fn packet(&mut self, ts_ns: i64, object: MetricObject, out: bool, bytes: f64) {
+        let n = self.net.entry((object, bucket(ts_ns))).or_default();
+        if out {
+            n.bytes_out += bytes;
+            n.pkts_out += 1.0;
+        } else {
+            n.bytes_in += bytes;
+            n.pkts_in += 1.0;
+        }
+    }
+
+    /// Count a fragment seen on the network.
+    pub fn fragment(&mut self, ts_ns: i64) {
+        self.net
+            .entry((MetricObject::Network, bucket(ts_ns)))
+            .or_default()
+            .frags += 1.0;
+    }
+
     /// Add a sample to a dataset metric.
     pub fn sample(
         &mut self,
@@ -147,6 +216,34 @@ impl Metrics {
             .drain()
             .map(|(k, v)| (k, MetricValue::Count(v)))
             .collect();
+        for ((object, time_ms), n) in self.net.drain() {
+            let names: &[(&'static str, f64)] = if object == MetricObject::Network {
+                &[
+                    ("bytes", n.bytes_out),
+                    ("pkts", n.pkts_out),
+                    ("frags", n.frags),
+                ]
+            } else {
+                &[
+                    ("bytes_in", n.bytes_in),
+                    ("bytes_out", n.bytes_out),
+                    ("pkts_in", n.pkts_in),
+                    ("pkts_out", n.pkts_out),
+                ]
+            };
+            for (name, v) in names {
+                if *v > 0.0 {
+                    let key = MetricKey {
+                        object: object.clone(),
+                        category: "net",
+                        name,
+                        key1: String::new(),
+                        time_ms,
+                    };
+                    out.push((key, MetricValue::Count(*v)));
+                }
+            }
+        }
         for (k, mut v) in self.datasets.drain() {
             v.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
             let mut freq: Vec<(f64, u64)> = Vec::new();
@@ -163,6 +260,6 @@ impl Metrics {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.counts.is_empty() && self.datasets.is_empty()
+        self.counts.is_empty() && self.datasets.is_empty() && self.net.is_empty()
     }
 }

@@ -136,7 +136,7 @@ pub struct Sensor {
     frags: Reassembler,
     ended: Vec<Flow>,
     pub devices: DeviceTracker,
-    apps: HashMap<u64, AppState>,
+    apps: HashMap<u64, AppState, crate::metrics::Fx>,
     pub metrics: Metrics,
     pub stats: Stats,
     pub out: Output,
@@ -155,7 +155,7 @@ impl Sensor {
             frags: Reassembler::default(),
             ended: Vec::new(),
             devices: DeviceTracker::default(),
-            apps: HashMap::new(),
+            apps: HashMap::default(),
             metrics: Metrics::default(),
             stats: Stats::default(),
             out: Output::default(),
@@ -418,29 +418,17 @@ impl Sensor {
     ) {
         let wire = f64::from(ip.len);
         let m = &mut self.metrics;
-        let mut objs = vec![
-            (MetricObject::DeviceIp(ip.src), "out"),
-            (MetricObject::DeviceIp(ip.dst), "in"),
-        ];
+        m.packet(ts, MetricObject::DeviceIp(ip.src), true, wire);
+        m.packet(ts, MetricObject::DeviceIp(ip.dst), false, wire);
         if let Some(mac) = smac {
-            objs.push((MetricObject::DeviceMac(mac), "out"));
+            m.packet(ts, MetricObject::DeviceMac(mac), true, wire);
         }
         if let Some(mac) = dmac.filter(|m| m[0] & 1 == 0) {
-            objs.push((MetricObject::DeviceMac(mac), "in"));
+            m.packet(ts, MetricObject::DeviceMac(mac), false, wire);
         }
-        for (o, dir) in objs {
-            let (b, p) = if dir == "out" {
-                ("bytes_out", "pkts_out")
-            } else {
-                ("bytes_in", "pkts_in")
-            };
-            m.count(ts, o.clone(), "net", b, "", wire);
-            m.count(ts, o, "net", p, "", 1.0);
-        }
-        m.count(ts, MetricObject::Network, "net", "bytes", "", wire);
-        m.count(ts, MetricObject::Network, "net", "pkts", "", 1.0);
+        m.packet(ts, MetricObject::Network, true, wire);
         if ip.frag.is_some() {
-            m.count(ts, MetricObject::Network, "net", "frags", "", 1.0);
+            m.fragment(ts);
         }
     }
 

@@ -11,6 +11,8 @@ mod detection_schemas;
 mod paths;
 mod rule_schemas;
 mod schemas;
+mod sensor_paths;
+mod sensor_schemas;
 #[cfg(test)]
 mod tests;
 
@@ -25,10 +27,12 @@ pub fn spec(public_url: &str) -> Value {
     let mut paths = Paths::default();
     paths::add(&mut paths);
     detection_paths::add(&mut paths);
+    sensor_paths::add(&mut paths);
     let mut schemas = Map::new();
     detection_schemas::add(&mut schemas);
     rule_schemas::add(&mut schemas);
     schemas::add(&mut schemas);
+    sensor_schemas::add(&mut schemas);
     json!({
         "openapi": "3.0.3",
         "info": {
@@ -74,6 +78,8 @@ fn tags() -> Value {
         t("Detection Formats", "The built-in detection catalog and custom detection formats."),
         t("Tuning Rules", "Rules that hide detections (`/detections/rules/hiding`)."),
         t("Investigations", "Analyst-curated groups of detections."),
+        t("Device", "Devices the sensor discovered: listing, search, and the names and types users give them."),
+        t("Record Log", "Records of the traffic the sensor saw (flows, DNS, HTTP, TLS, FTP): search and cursors."),
         t("Network Localities", "Which IP addresses and CIDR blocks are internal or external."),
         t("Observations", "IP address associations reported by other sources (VPN logs, say)."),
         t("Audit Log", "Every change made through the REST API."),
@@ -212,6 +218,12 @@ impl Op {
             None => note.to_string(),
         };
         self.v.insert("description".into(), json!(text));
+        self
+    }
+
+    /// An operation the ExtraHop REST API keeps only for compatibility.
+    pub(crate) fn deprecated(mut self) -> Op {
+        self.v.insert("deprecated".into(), json!(true));
         self
     }
 

@@ -235,6 +235,7 @@ fn public_operations_and_extensions_are_the_documented_ones() {
         ("NewApiKey", "description"),
         ("InvestigationPatch", "detections_to_add"),
         ("InvestigationPatch", "detections_to_remove"),
+        ("Device", "ipaddrs"),
     ] {
         assert_eq!(
             schemas[schema]["properties"][field][super::EXTENSION],
@@ -242,6 +243,20 @@ fn public_operations_and_extensions_are_the_documented_ones() {
             "{schema}.{field}"
         );
     }
+    assert_eq!(
+        schemas["DeviceDetail"]["allOf"][1]["properties"]["associated_ipaddrs"][super::EXTENSION],
+        true,
+        "DeviceDetail.associated_ipaddrs"
+    );
+    // Every other field of the device is the real product's.
+    let marked: Vec<&String> = schemas["Device"]["properties"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(_, p)| p[super::EXTENSION] == true)
+        .map(|(k, _)| k)
+        .collect();
+    assert_eq!(marked, ["ipaddrs"]);
 }
 
 /// A strict validator for the subset of JSON Schema the spec uses: unknown
@@ -312,6 +327,17 @@ fn validate(d: &Value, schema: &Value, v: &Value, at: &str) -> Result<(), String
     if !fits {
         return Err(format!("{at}: {v} is not of type {}", schema["type"]));
     }
+    if let (Some(text), Some(p)) = (v.as_str(), schema.get("pattern").and_then(Value::as_str)) {
+        let re = regex::Regex::new(p).unwrap_or_else(|e| panic!("{at}: pattern {p}: {e}"));
+        if !re.is_match(text) {
+            return Err(format!("{at}: \"{text}\" does not match {p}"));
+        }
+    }
+    if let (Some(text), Some(min)) = (v.as_str(), schema.get("minLength").and_then(Value::as_u64)) {
+        if (text.chars().count() as u64) < min {
+            return Err(format!("{at}: \"{text}\" is shorter than {min}"));
+        }
+    }
     if let (Some(n), Some(min)) = (v.as_f64(), schema.get("minimum").and_then(Value::as_f64)) {
         if n < min {
             return Err(format!("{at}: {n} is below {min}"));
@@ -367,6 +393,20 @@ fn every_example_matches_its_schema() {
             checked += 1;
         }
     }
+    for (method, path, op) in operations(&d) {
+        for p in op["parameters"].as_array().into_iter().flatten() {
+            if let Some(example) = p["schema"].get("example") {
+                validate(
+                    &d,
+                    &p["schema"],
+                    example,
+                    &format!("{method} {path} parameter {}", p["name"]),
+                )
+                .unwrap();
+                checked += 1;
+            }
+        }
+    }
     for (name, schema) in d["components"]["schemas"].as_object().unwrap() {
         if let Some(example) = schema.get("example") {
             validate(&d, schema, example, name).unwrap();
@@ -400,6 +440,54 @@ fn the_validator_is_strict() {
     )
     .is_ok());
     assert!(validate(&d, &rule, &json!({"object_kind": "hostname"}), "bad").is_err());
+    let devices = json!({"$ref": "#/components/schemas/DeviceSearch"});
+    assert!(validate(
+        &d,
+        &devices,
+        &json!({"active_from": "-30m", "active_until": 0}),
+        "time"
+    )
+    .is_ok());
+    assert!(validate(
+        &d,
+        &devices,
+        &json!({"active_from": "yesterday"}),
+        "pattern"
+    )
+    .is_err());
+    assert!(validate(&d, &devices, &json!({"active_from": true}), "time type").is_err());
+    assert!(validate(&d, &devices, &json!({"limit": 10_001}), "maximum").is_err());
+    assert!(validate(
+        &d,
+        &devices,
+        &json!({"filter": {"operator": "or", "rules": [{"field": "planet"}]}}),
+        "nested"
+    )
+    .is_err());
+    let records = json!({"$ref": "#/components/schemas/RecordSearch"});
+    assert!(validate(&d, &records, &json!({"context_ttl": 3_600_001}), "ttl").is_err());
+    assert!(validate(&d, &records, &json!({"sort": {"field": ""}}), "minLength").is_err());
+    assert!(validate(
+        &d,
+        &records,
+        &json!({"filter": {"field": "client", "operand": "10.0.0.1"}}),
+        "operator"
+    )
+    .is_err());
+    assert!(validate(
+        &d,
+        &records,
+        &json!({"filter": {"field": "client", "operator": "in", "operand": {"type": "device_filter", "value": {"field": "vendor", "operand": "x"}}}}),
+        "typed"
+    )
+    .is_ok());
+    assert!(validate(
+        &d,
+        &records,
+        &json!({"filter": {"field": "client", "operator": "=", "operand": {"type": "application", "value": "x"}}}),
+        "operand type"
+    )
+    .is_err());
 }
 
 /// The request example of an operation, parsed as the handler parses it.
@@ -437,6 +525,14 @@ fn request_examples_are_accepted_by_the_handlers_types() {
             "updateTuningRule" => parse::<rule::TuningRulePatch>(example),
             "createInvestigation" => parse::<inv::NewInvestigation>(example),
             "updateInvestigation" => parse::<inv::InvestigationPatch>(example),
+            "updateDevice" => parse::<wirewatch_model::device::DevicePatch>(example),
+            "searchRecords" => record_search(&d, example),
+            "searchDevices" => device_search(&d, example),
+            "nextRecordPage" => example["cursor"]
+                .as_str()
+                .map(drop)
+                .ok_or_else(|| "no cursor".to_string())
+                .and(time_field(example, "context_ttl")),
             // Bodies whose types are private to their handlers: the schema check covers them.
             "createApiKey" => example["password"]
                 .as_str()
@@ -456,6 +552,102 @@ fn request_examples_are_accepted_by_the_handlers_types() {
         };
         parsed.unwrap_or_else(|e| panic!("{method} {path} example: {e}"));
     }
+}
+
+/// A time field of a request body (absent is fine), parsed and resolved as the handlers do.
+fn time_field(example: &Value, field: &str) -> Result<(), String> {
+    use wirewatch_model::time::TimeSpec;
+    let Some(v) = example.get(field) else {
+        return Ok(());
+    };
+    let t: TimeSpec = serde_json::from_value(v.clone()).map_err(|e| format!("{field}: {e}"))?;
+    t.resolve(1_767_225_600_000)
+        .map(drop)
+        .map_err(|e| format!("{field}: {e}"))
+}
+
+/// A page size or offset within the handler's bound.
+fn bounded(example: &Value, field: &str, max: usize) -> Result<(), String> {
+    match example.get(field) {
+        None => Ok(()),
+        Some(v) => match v.as_u64() {
+            Some(n) if n as usize <= max => Ok(()),
+            _ => Err(format!("{field}: {v} is not between 0 and {max}")),
+        },
+    }
+}
+
+/// Record filters see every device, group and locality (their lookups are the store's business).
+struct AnyObject;
+
+impl wirewatch_model::record_filter::RecordContext for AnyObject {
+    fn device_ips(&self, _: &str) -> Option<Vec<std::net::IpAddr>> {
+        Some(Vec::new())
+    }
+    fn group_ips(&self, _: &str) -> Option<Vec<std::net::IpAddr>> {
+        Some(Vec::new())
+    }
+    fn filter_ips(
+        &self,
+        f: &wirewatch_model::device_filter::DeviceFilter,
+    ) -> Result<Vec<std::net::IpAddr>, (String, String)> {
+        f.compile("filter.operand.value", 0).map(|_| Vec::new())
+    }
+    fn locality_nets(&self, _: &str) -> Option<Vec<ipnet::IpNet>> {
+        Some(Vec::new())
+    }
+}
+
+/// `POST /devices/search`: the body type is private to the handler, so each
+/// field is checked the way the handler reads it.
+fn device_search(d: &Value, example: &Value) -> Result<(), String> {
+    use wirewatch_model::device_filter::DeviceFilter;
+    time_field(example, "active_from")?;
+    time_field(example, "active_until")?;
+    bounded(example, "limit", crate::routes::devices::MAX_LIMIT)?;
+    bounded(example, "offset", usize::MAX)?;
+    if let Some(f) = example.get("filter") {
+        let f: DeviceFilter = crate::extract::parse_json(f.to_string().as_bytes())
+            .map_err(|e| format!("filter: {:?}", e.0))?;
+        f.compile("filter", 0)
+            .map_err(|(at, m)| format!("{at}: {m}"))?;
+    }
+    let device = &d["components"]["schemas"]["Device"]["example"];
+    for f in example["result_fields"].as_array().into_iter().flatten() {
+        let name = f.as_str().ok_or("result_fields: not a string")?;
+        if device.get(name).is_none() {
+            return Err(format!("result_fields: {name} is not a device field"));
+        }
+    }
+    Ok(())
+}
+
+/// `POST /records/search`: the handler's type, then what it checks before the query.
+fn record_search(d: &Value, example: &Value) -> Result<(), String> {
+    use crate::routes::records::{RecordSearch, MAX_LIMIT, MAX_OFFSET};
+    use wirewatch_model::record_filter::RecordFilter;
+    parse::<RecordSearch>(example)?;
+    for t in ["from", "until", "context_ttl"] {
+        time_field(example, t)?;
+    }
+    bounded(example, "limit", MAX_LIMIT)?;
+    bounded(example, "offset", MAX_OFFSET)?;
+    if let Some(f) = example.get("filter") {
+        let f: RecordFilter = serde_json::from_value(f.clone()).map_err(|e| e.to_string())?;
+        f.compile("filter", &AnyObject)
+            .map_err(|(at, m)| format!("{at}: {m}"))?;
+    }
+    for key in example["sort"].as_array().into_iter().flatten() {
+        if key["field"].as_str().is_none_or(str::is_empty) {
+            return Err(format!("sort: {key} has no field"));
+        }
+    }
+    validate(
+        d,
+        &json!({"$ref": "#/components/schemas/RecordSearch"}),
+        example,
+        "searchRecords",
+    )
 }
 
 /// A response example read into the Rust type and written back keeps every field.
@@ -487,6 +679,31 @@ fn response_examples_have_the_serde_field_names() {
     round_trip::<user::ApiKey>(&d, "ApiKey");
     round_trip::<user::Roles>(&d, "Roles");
     round_trip::<settings::Ticketing>(&d, "Ticketing");
+    round_trip::<wirewatch_model::device::Device>(&d, "Device");
+    // GET /devices/{id}: the device, plus observations made of the store's fields.
+    let detail = &d["components"]["schemas"]["DeviceDetail"]["example"];
+    let mut device = detail.clone();
+    let observed = device
+        .as_object_mut()
+        .unwrap()
+        .remove("associated_ipaddrs")
+        .expect("associated_ipaddrs");
+    assert_eq!(device, d["components"]["schemas"]["Device"]["example"]);
+    let one = &d["components"]["schemas"]["DeviceObservation"]["example"];
+    for o in observed.as_array().unwrap().iter().chain([one]) {
+        let stored = wirewatch_store::StoredObservation {
+            id: 1,
+            ipaddr: o["ipaddr"].as_str().unwrap().into(),
+            associated_ipaddr: o["associated_ipaddr"].as_str().unwrap().into(),
+            timestamp: o["timestamp"].as_i64().unwrap(),
+            source: o["source"].as_str().unwrap().into(),
+            received_time: 0,
+        };
+        let stored = serde_json::to_value(stored).unwrap();
+        for (k, v) in o.as_object().unwrap() {
+            assert_eq!(&stored[k], v, "DeviceObservation.{k}");
+        }
+    }
     // Types the store only writes: built from the example, then compared.
     let o = &d["components"]["schemas"]["StoredObservation"]["example"];
     let stored = wirewatch_store::StoredObservation {
@@ -526,4 +743,127 @@ fn filter_enums_are_the_deserializers_names() {
         serde_json::from_value::<Direction>(v.clone())
             .unwrap_or_else(|e| panic!("direction {v}: {e}"));
     }
+}
+
+fn enum_values(v: &Value) -> Vec<Value> {
+    v["enum"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{v} has no enum"))
+        .clone()
+}
+
+#[test]
+fn device_and_record_enums_are_the_handlers_names() {
+    use super::sensor_schemas::{TIME_PATTERN, TIME_TEXT};
+    use wirewatch_model::detection::Direction;
+    use wirewatch_model::device::{Criticality, CustomType};
+    use wirewatch_model::device_filter::{DeviceFilter, FIELDS};
+    use wirewatch_model::record_filter::RecordFilter;
+    use wirewatch_model::time::TimeSpec;
+    let d = doc();
+    let s = &d["components"]["schemas"];
+    let combines = |op: &Value| ["and", "or", "not"].contains(&op.as_str().unwrap());
+    // Every device field with every operator compiles.
+    let fields = enum_values(&s["DeviceFilter"]["properties"]["field"]);
+    assert_eq!(fields, FIELDS.iter().map(|f| json!(f)).collect::<Vec<_>>());
+    for op in enum_values(&s["DeviceFilter"]["properties"]["operator"]) {
+        for field in &fields {
+            let test = json!({"field": field, "operator": if combines(&op) { json!("=") } else { op.clone() }, "operand": "1"});
+            let f = if combines(&op) {
+                json!({"operator": op, "rules": [test]})
+            } else {
+                test
+            };
+            let f: DeviceFilter = serde_json::from_value(f.clone()).unwrap();
+            f.compile("filter", 0)
+                .unwrap_or_else(|e| panic!("device filter {op} on {field}: {e:?}"));
+        }
+    }
+    let f: DeviceFilter =
+        serde_json::from_value(json!({"field": "vendor", "operator": "in", "operand": "x"}))
+            .unwrap();
+    assert!(
+        f.compile("filter", 0).is_err(),
+        "the list of device operators"
+    );
+    // Every record operator and operand type compiles.
+    for op in enum_values(&s["RecordFilter"]["properties"]["operator"]) {
+        let operand = match op.as_str().unwrap() {
+            "in" | "not_in" => json!([80, 443]),
+            _ => json!(443),
+        };
+        let test = json!({"field": "serverPort", "operator": if combines(&op) { json!("=") } else { op.clone() }, "operand": operand});
+        let f = if combines(&op) {
+            json!({"operator": op, "rules": [test]})
+        } else {
+            test
+        };
+        let f: RecordFilter = serde_json::from_value(f).unwrap();
+        f.compile("filter", &AnyObject)
+            .unwrap_or_else(|e| panic!("record filter {op}: {e:?}"));
+    }
+    for t in enum_values(&s["RecordOperand"]["properties"]["type"]) {
+        let value = match t.as_str().unwrap() {
+            "ipaddr4" => json!("10.1.0.0/16"),
+            "ipaddr6" => json!("fd00::/8"),
+            "number" => json!(443),
+            "boolean" => json!(true),
+            "device_filter" => json!({"field": "vendor", "operator": "~", "operand": "cisco"}),
+            _ => json!("1"),
+        };
+        let f: RecordFilter = serde_json::from_value(json!({"field": "client", "operator": "=",
+            "operand": {"type": t, "value": value}}))
+        .unwrap();
+        f.compile("filter", &AnyObject)
+            .unwrap_or_else(|e| panic!("operand type {t}: {e:?}"));
+    }
+    for unknown in ["application", "flowinterface", "planet"] {
+        let f: RecordFilter = serde_json::from_value(json!({"field": "client", "operator": "=",
+            "operand": {"type": unknown, "value": "1"}}))
+        .unwrap();
+        assert!(f.compile("filter", &AnyObject).is_err(), "{unknown}");
+    }
+    // PATCH /devices/{id} and the record sort.
+    for v in enum_values(&s["DevicePatch"]["properties"]["custom_type"]) {
+        serde_json::from_value::<CustomType>(v.clone())
+            .unwrap_or_else(|e| panic!("custom_type {v}: {e}"));
+    }
+    for v in enum_values(&s["DevicePatch"]["properties"]["custom_criticality"]) {
+        serde_json::from_value::<Criticality>(v.clone())
+            .unwrap_or_else(|e| panic!("custom_criticality {v}: {e}"));
+    }
+    for v in enum_values(&s["Device"]["properties"]["custom_criticality"]) {
+        if !v.is_null() {
+            serde_json::from_value::<Criticality>(v.clone())
+                .unwrap_or_else(|e| panic!("custom_criticality {v}: {e}"));
+        }
+    }
+    for v in enum_values(&s["RecordSort"]["properties"]["direction"]) {
+        serde_json::from_value::<Direction>(v.clone())
+            .unwrap_or_else(|e| panic!("direction {v}: {e}"));
+    }
+    // The documented time strings are the ones the handlers resolve.
+    let re = regex::Regex::new(TIME_PATTERN).unwrap();
+    for t in [
+        "-30m",
+        "0",
+        "1767225600000",
+        "-10ms",
+        "-2h",
+        "-1w",
+        "-1M",
+        "-1y",
+        "-90s",
+        "-7d",
+    ] {
+        assert!(re.is_match(t), "{t}");
+        TimeSpec::Text(t.into())
+            .resolve(1_767_225_600_000)
+            .unwrap_or_else(|e| panic!("{t}: {e}"));
+    }
+    for t in ["soon", "-3q", "-1.5h", "m"] {
+        assert!(!re.is_match(t), "{t}");
+        assert!(TimeSpec::Text(t.into()).resolve(0).is_err(), "{t}");
+    }
+    assert!(TIME_TEXT.contains("`M` (30 days)"));
 }
