@@ -136,6 +136,9 @@ fn detect_all(trace: &str) -> Vec<NewDetection> {
         for (ends, ev) in s.out.http.drain(..) {
             e.http(&ends, &ev);
         }
+        for (ends, q) in s.out.dns_queries.drain(..) {
+            e.dns_query(&ends, &q);
+        }
         for f in s.out.flows.drain(..) {
             e.flow(&f);
         }
@@ -170,4 +173,15 @@ fn cleartext_credentials_over_http_and_ftp() {
     assert!(detect_all("zeek/traces/ftp/ipv6.pcap")
         .iter()
         .all(|d| d.kind != "cleartext_credentials"));
+}
+
+#[test]
+fn dns_tunnel_fires_on_iodine_and_not_on_browsing() {
+    let d = detect_all("ndpi/pcaps/dns-tunnel-iodine.pcap");
+    let t: Vec<_> = d.iter().filter(|d| d.kind == "dns_tunnel").collect();
+    assert_eq!(t.len(), 1, "{d:?}");
+    assert!(t[0].properties["max_label_length"].as_u64().unwrap() >= 40);
+    assert!(detect_all("zeek/traces/wikipedia.pcap")
+        .iter()
+        .all(|d| d.kind != "dns_tunnel" && d.kind != "suspicious_tld"));
 }

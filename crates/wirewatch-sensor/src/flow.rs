@@ -469,6 +469,27 @@ impl FlowTable {
         done.extend(all);
     }
 
+    /// The id of the live flow a packet belongs to.
+    pub fn id_of(&self, p: &PacketInfo) -> Option<u64> {
+        self.flows
+            .get(&FlowKey::new(p.proto, p.src, p.dst))
+            .map(|f| f.id)
+    }
+
+    /// Originator and responder of the live flow a packet belongs to.
+    pub fn endpoints(&self, p: &PacketInfo) -> Option<((IpAddr, u16), (IpAddr, u16))> {
+        self.flows
+            .get(&FlowKey::new(p.proto, p.src, p.dst))
+            .map(|f| (f.orig, f.resp))
+    }
+
+    /// Set the service of the live flow a packet belongs to.
+    pub fn set_service(&mut self, p: &PacketInfo, service: &'static str) {
+        if let Some(f) = self.flows.get_mut(&FlowKey::new(p.proto, p.src, p.dst)) {
+            f.service = Some(service);
+        }
+    }
+
     /// A live flow by key.
     pub fn get_mut(&mut self, key: &FlowKey) -> Option<&mut Flow> {
         self.flows.get_mut(key)

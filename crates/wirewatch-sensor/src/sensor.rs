@@ -1,6 +1,7 @@
 //! The packet pipeline: decode → reassemble fragments → flow table →
 //! analyzers, with counters for everything skipped and why.
 
+use crate::analyzers::dns::{Dns, DnsEvent};
 use crate::analyzers::ftp::{Ftp, FtpEvent};
 use crate::analyzers::http::{Http, HttpEvent};
 use crate::analyzers::tls::{Tls, TlsEvent};
@@ -107,11 +108,16 @@ pub struct Output {
     pub ftp: Vec<(Endpoints, FtpEvent)>,
     pub tls: Vec<(Endpoints, TlsEvent)>,
     pub http: Vec<(Endpoints, HttpEvent)>,
+    /// DNS queries as they are seen (`~dns_request`).
+    pub dns_queries: Vec<(Endpoints, DnsEvent)>,
+    /// DNS transactions: answered, or unanswered at the end of the flow (`~dns_response`).
+    pub dns: Vec<(Endpoints, DnsEvent)>,
 }
 
 /// Which analyzer a flow's payload goes to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum App {
+    Dns,
     Ftp,
     Tls,
     Http,
@@ -126,6 +132,7 @@ struct AppState {
     ftp: Ftp,
     tls: Tls,
     http: Http,
+    dns: Dns,
     sniffed: bool,
     ends: Option<Endpoints>,
 }
@@ -283,6 +290,7 @@ impl Sensor {
                     21 => App::Ftp,
                     443 | 8443 | 465 | 636 | 993 | 995 => App::Tls,
                     80 | 8080 | 8000 | 3128 => App::Http,
+                    53 => App::Dns,
                     _ => App::Unknown,
                 },
                 to_server: Default::default(),
@@ -290,6 +298,7 @@ impl Sensor {
                 ftp: Ftp::default(),
                 tls: Tls::default(),
                 http: Http::default(),
+                dns: Dns::default(),
                 sniffed: false,
                 ends: None,
             });
@@ -399,11 +408,60 @@ impl Sensor {
                                     self.out.http.push((ends, ev));
                                 }
                             }
+                            (App::Dns, d) => {
+                                let (queries, done) =
+                                    state.dns.tcp(p.ts_ns, usize::from(d == Dir::Resp), &bytes);
+                                for q in queries {
+                                    self.out.dns_queries.push((ends, q));
+                                }
+                                for ev in done {
+                                    flow.service = Some("dns");
+                                    self.out.dns.push((ends, ev));
+                                }
+                            }
                             (App::Unknown, _) => {}
                         }
                     }
                 }
             }
+        }
+        if ip.proto == 17 && !app.is_empty() && (is_dns_port(sport) || is_dns_port(dport)) {
+            let ends = Endpoints {
+                flow_id: flow_id_of(&self.flows, &info),
+                ts_ns: p.ts_ns,
+                client: info.src,
+                server: info.dst,
+            };
+            let state = self.apps.entry(ends.flow_id).or_insert_with(|| AppState {
+                app: App::Dns,
+                to_server: Default::default(),
+                to_client: Default::default(),
+                ftp: Ftp::default(),
+                tls: Tls::default(),
+                http: Http::default(),
+                dns: Dns::default(),
+                sniffed: true,
+                ends: None,
+            });
+            let (q, done) = state.dns.udp(p.ts_ns, app);
+            // The flow's originator is the client of its transactions.
+            let (client, server) = self.flows.endpoints(&info).unwrap_or((info.src, info.dst));
+            let ends = Endpoints {
+                client,
+                server,
+                ..ends
+            };
+            state.ends = Some(ends);
+            if !done.is_empty() || q.is_some() {
+                self.flows.set_service(&info, "dns");
+            }
+            for ev in done {
+                for a in &ev.addresses {
+                    self.devices.dns_name(*a, &ev.query);
+                }
+                self.out.dns.push((ends, ev));
+            }
+            self.out.dns_queries.extend(q.map(|q| (ends, q)));
         }
         self.flush_ended();
     }
@@ -438,6 +496,13 @@ impl Sensor {
                 if st.app == App::Tls {
                     if let (Some(ev), Some(ends)) = (st.tls.end(), st.ends) {
                         self.out.tls.push((ends, ev));
+                    }
+                }
+                if st.app == App::Dns {
+                    if let Some(ends) = st.ends {
+                        for ev in st.dns.end() {
+                            self.out.dns.push((ends, ev));
+                        }
                     }
                 }
                 if st.app == App::Http {
@@ -500,6 +565,15 @@ fn endpoint_objects(ip: IpAddr, mac: Option<[u8; 6]>) -> Vec<MetricObject> {
     let mut v = vec![MetricObject::DeviceIp(ip)];
     v.extend(mac.map(MetricObject::DeviceMac));
     v
+}
+
+fn is_dns_port(p: u16) -> bool {
+    matches!(p, 53 | 5353 | 5355)
+}
+
+/// The id of the flow a packet was just accounted to.
+fn flow_id_of(flows: &FlowTable, info: &PacketInfo) -> u64 {
+    flows.id_of(info).unwrap_or(0)
 }
 
 /// TCP metrics of a finished flow.

@@ -83,7 +83,52 @@ fn flush(
     let ftp = std::mem::take(&mut sensor.out.ftp);
     let tls = std::mem::take(&mut sensor.out.tls);
     let http = std::mem::take(&mut sensor.out.http);
+    let dns_queries = std::mem::take(&mut sensor.out.dns_queries);
+    let dns = std::mem::take(&mut sensor.out.dns);
     let mut recs: Vec<NewRecord> = Vec::with_capacity(flows.len() + ftp.len());
+    for (ends, q) in &dns_queries {
+        engine.dns_query(ends, q);
+        let mut f = endpoint_fields(ends);
+        f.insert("qname".into(), json!(q.query));
+        f.insert(
+            "qtype".into(),
+            json!(wirewatch_wire::dns::qtype_name(q.qtype)),
+        );
+        f.insert("id".into(), json!(q.id));
+        recs.push(NewRecord {
+            kind: "~dns_request",
+            time_ms: q.ts_ns / 1_000_000,
+            fields: f,
+        });
+    }
+    for (ends, d) in &dns {
+        let mut f = endpoint_fields(ends);
+        f.insert("qname".into(), json!(d.query));
+        f.insert(
+            "qtype".into(),
+            json!(wirewatch_wire::dns::qtype_name(d.qtype)),
+        );
+        f.insert("id".into(), json!(d.id));
+        match d.rcode {
+            Some(r) => {
+                f.insert("rcode".into(), json!(wirewatch_wire::dns::rcode_name(r)));
+                f.insert("answers".into(), json!(d.answers));
+                f.insert("ttls".into(), json!(d.ttls));
+                f.insert("authoritative".into(), json!(d.authoritative));
+                if let Some(rtt) = d.rtt_ms {
+                    f.insert("rtt".into(), json!(rtt));
+                }
+            }
+            None => {
+                f.insert("timeout".into(), json!(true));
+            }
+        }
+        recs.push(NewRecord {
+            kind: "~dns_response",
+            time_ms: d.ts_ns / 1_000_000,
+            fields: f,
+        });
+    }
     for (ends, ev) in &http {
         engine.http(ends, ev);
         let mut f = endpoint_fields(ends);
@@ -377,6 +422,8 @@ pub fn ingest_files(
                 + sensor.out.ftp.len()
                 + sensor.out.tls.len()
                 + sensor.out.http.len()
+                + sensor.out.dns.len()
+                + sensor.out.dns_queries.len()
                 >= BATCH
             {
                 flush(&store, &mut sensor, &mut engine, &mut written)?;

@@ -1,6 +1,6 @@
 //! Operations on what the sensor sees: `/devices` and the record log (`/records`).
 
-use super::sensor_schemas::{time_param, TIME_PATTERN, TIME_TEXT};
+use super::sensor_schemas::{page_offset, time_param, ttl_param, TIME_TEXT};
 use super::{array, id, r, Op, Paths};
 use serde_json::{json, Value};
 
@@ -51,11 +51,7 @@ fn devices(p: &mut Paths) {
                 "The page size (default and at most 10000).",
                 json!({"type": "integer", "minimum": 0, "maximum": 10_000, "default": 10_000}),
             )
-            .query(
-                "offset",
-                "How many devices to skip.",
-                json!({"type": "integer", "minimum": 0, "default": 0}),
-            )
+            .query("offset", "How many devices to skip.", page_offset("devices"))
             .query(
                 "search_type",
                 "What `value` is matched against (default `any`). `ipaddr` and `macaddr` are accepted for \
@@ -64,7 +60,7 @@ fn devices(p: &mut Paths) {
             )
             .query(
                 "value",
-                "What to look for. With `any`: a case-insensitive substring of any field (empty: every device). \
+                "What to look for. With `any`: a case-insensitive substring of the device's JSON text (empty: every device). \
                  With a field: its value, ignoring case (a CIDR block for `ip address`); for `discover time` the \
                  earliest discovery time (ms).",
                 json!({"type": "string"}),
@@ -129,12 +125,12 @@ fn devices(p: &mut Paths) {
     );
 }
 
-fn ttl_param(op: Op) -> Op {
+fn with_ttl(op: Op) -> Op {
     op.query(
         "context_ttl",
         "Keep the cursor alive this much longer: milliseconds, or a number with a unit (`ms`, `s`, `m`, `h`); \
          at most one hour.",
-        json!({"type": "string", "pattern": TIME_PATTERN, "example": "5m"}),
+        ttl_param(),
     )
 }
 
@@ -185,7 +181,7 @@ fn records(p: &mut Paths) {
     p.add(
         "get",
         "/records/cursor/{cursor}",
-        ttl_param(
+        with_ttl(
             Op::new(
                 tag,
                 "getRecordCursor",

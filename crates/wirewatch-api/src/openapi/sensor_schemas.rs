@@ -6,8 +6,15 @@ use serde_json::{json, Map, Value};
 use wirewatch_model::device::CustomType;
 use wirewatch_model::device_filter::FIELDS;
 
-/// The string form of a time or duration: an integer with an optional unit.
-pub(super) const TIME_PATTERN: &str = "^-?[0-9]+(ms|s|m|h|d|w|M|y)?$";
+/// The string form of a time: an integer with an optional unit, short enough
+/// that the milliseconds fit in 64 bits.
+pub(super) const TIME_PATTERN: &str =
+    "^-?([0-9]{1,18}(ms)?|[0-9]{1,15}s|[0-9]{1,14}m|[0-9]{1,12}h|[0-9]{1,10}[dw]|[0-9]{1,9}M|[0-9]{1,8}y)$";
+
+/// The string form of a cursor's lifetime: 1 ms to one hour, with an optional unit.
+pub(super) const TTL_PATTERN: &str = "^(([1-9][0-9]{0,5}|[12][0-9]{6}|3[0-5][0-9]{5}|3600000)(ms)?\
+                                      |([1-9][0-9]{0,2}|[12][0-9]{3}|3[0-5][0-9]{2}|3600)s\
+                                      |([1-9]|[1-5][0-9]|60)m|1h)$";
 
 /// How times are written in requests.
 pub(super) const TIME_TEXT: &str =
@@ -128,9 +135,14 @@ pub(super) fn ttl(description: &str) -> Value {
         ),
         "oneOf": [
             {"type": "integer", "format": "int64", "minimum": 1, "maximum": MAX_TTL_MS},
-            {"type": "string", "pattern": TIME_PATTERN},
+            {"type": "string", "pattern": TTL_PATTERN},
         ],
     })
+}
+
+/// `context_ttl` in a query string.
+pub(super) fn ttl_param() -> Value {
+    json!({"type": "string", "pattern": TTL_PATTERN, "example": "5m"})
 }
 
 pub(super) fn add(s: &mut Map<String, Value>) {
@@ -299,8 +311,10 @@ fn page_limit(default: u64, max: u64, what: &str) -> Value {
     json!({"type": "integer", "minimum": 0, "maximum": max, "default": default, "description": format!("The page size: how many {what} (at most {max}).")})
 }
 
-fn page_offset(what: &str) -> Value {
-    json!({"type": "integer", "minimum": 0, "default": 0, "description": format!("How many {what} to skip.")})
+/// How many results to skip (any 64-bit count).
+pub(super) fn page_offset(what: &str) -> Value {
+    json!({"type": "integer", "format": "int64", "minimum": 0, "maximum": i64::MAX, "default": 0,
+           "description": format!("How many {what} to skip.")})
 }
 
 fn device_search() -> Value {
@@ -376,7 +390,9 @@ fn record_search() -> Value {
         json!({
             "from": time("Only records at or after this time (default: the oldest)."),
             "until": time("Only records at or before this time (default: now); not before `from`."),
-            "types": array(string("A record type such as `~flow`, `~dns_request`, `~dns_response`, `~http`, `~ssl_open` or `~ftp`; default: every type.")),
+            "types": {"type": "array", "maxItems": crate::routes::records::MAX_TYPES, "items": {"type": "string"},
+                      "description": "Record types such as `~flow`, `~dns_request`, `~dns_response`, `~http`, `~ssl_open` \
+                                      or `~ftp` (at most 1000); default: every type."},
             "limit": page_limit(100, 10_000, "records"),
             "offset": {"type": "integer", "minimum": 0, "maximum": 10_000, "default": 0,
                        "description": "How many matching records to skip (at most 10000; page further with a cursor)."},

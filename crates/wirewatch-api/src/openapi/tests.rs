@@ -349,6 +349,16 @@ fn validate(d: &Value, schema: &Value, v: &Value, at: &str) -> Result<(), String
         }
     }
     if let Some(items) = v.as_array() {
+        if let Some(max) = schema.get("maxItems").and_then(Value::as_u64) {
+            if items.len() as u64 > max {
+                return Err(format!("{at}: more than {max} items"));
+            }
+        }
+        if let Some(min) = schema.get("minItems").and_then(Value::as_u64) {
+            if (items.len() as u64) < min {
+                return Err(format!("{at}: fewer than {min} items"));
+            }
+        }
         for (i, x) in items.iter().enumerate() {
             validate(d, &schema["items"], x, &format!("{at}[{i}]"))?;
         }
@@ -466,6 +476,11 @@ fn the_validator_is_strict() {
     .is_err());
     let records = json!({"$ref": "#/components/schemas/RecordSearch"});
     assert!(validate(&d, &records, &json!({"context_ttl": 3_600_001}), "ttl").is_err());
+    assert!(validate(&d, &records, &json!({"context_ttl": "0"}), "ttl 0").is_err());
+    let types: Vec<String> = (0..1_001).map(|i| format!("~t{i}")).collect();
+    assert!(validate(&d, &records, &json!({"types": types}), "maxItems").is_err());
+    assert!(validate(&d, &records, &json!({"context_ttl": "61m"}), "ttl 61m").is_err());
+    assert!(validate(&d, &records, &json!({"context_ttl": "60m"}), "ttl 60m").is_ok());
     assert!(validate(&d, &records, &json!({"sort": {"field": ""}}), "minLength").is_err());
     assert!(validate(
         &d,
@@ -624,7 +639,7 @@ fn device_search(d: &Value, example: &Value) -> Result<(), String> {
 
 /// `POST /records/search`: the handler's type, then what it checks before the query.
 fn record_search(d: &Value, example: &Value) -> Result<(), String> {
-    use crate::routes::records::{RecordSearch, MAX_LIMIT, MAX_OFFSET};
+    use crate::routes::records::{RecordSearch, MAX_LIMIT, MAX_OFFSET, MAX_TYPES};
     use wirewatch_model::record_filter::RecordFilter;
     parse::<RecordSearch>(example)?;
     for t in ["from", "until", "context_ttl"] {
@@ -632,6 +647,12 @@ fn record_search(d: &Value, example: &Value) -> Result<(), String> {
     }
     bounded(example, "limit", MAX_LIMIT)?;
     bounded(example, "offset", MAX_OFFSET)?;
+    if example["types"]
+        .as_array()
+        .is_some_and(|t| t.len() > MAX_TYPES)
+    {
+        return Err(format!("types: more than {MAX_TYPES}"));
+    }
     if let Some(f) = example.get("filter") {
         let f: RecordFilter = serde_json::from_value(f.clone()).map_err(|e| e.to_string())?;
         f.compile("filter", &AnyObject)
@@ -754,7 +775,7 @@ fn enum_values(v: &Value) -> Vec<Value> {
 
 #[test]
 fn device_and_record_enums_are_the_handlers_names() {
-    use super::sensor_schemas::{TIME_PATTERN, TIME_TEXT};
+    use super::sensor_schemas::{TIME_PATTERN, TIME_TEXT, TTL_PATTERN};
     use wirewatch_model::detection::Direction;
     use wirewatch_model::device::{Criticality, CustomType};
     use wirewatch_model::device_filter::{DeviceFilter, FIELDS};
@@ -866,4 +887,64 @@ fn device_and_record_enums_are_the_handlers_names() {
         assert!(TimeSpec::Text(t.into()).resolve(0).is_err(), "{t}");
     }
     assert!(TIME_TEXT.contains("`M` (30 days)"));
+    // The longest number of each unit still fits in 64 bits of milliseconds.
+    for (unit, digits) in [
+        ("", 18),
+        ("ms", 18),
+        ("s", 15),
+        ("m", 14),
+        ("h", 12),
+        ("d", 10),
+        ("w", 10),
+        ("M", 9),
+        ("y", 8),
+    ] {
+        let longest = format!("-{}{unit}", "9".repeat(digits));
+        assert!(re.is_match(&longest), "{longest}");
+        TimeSpec::Text(longest.clone())
+            .resolve(1_767_225_600_000)
+            .unwrap_or_else(|e| panic!("{longest}: {e}"));
+        let longer = format!("-{}{unit}", "9".repeat(digits + 1));
+        assert!(!re.is_match(&longer), "{longer}");
+    }
+    // `context_ttl`: the pattern matches exactly the lifetimes the handler accepts (1 ms to an hour).
+    let ttl = regex::Regex::new(TTL_PATTERN).unwrap();
+    let accepted = |t: &str| {
+        // As `routes::records::ttl_ms` reads a string.
+        TimeSpec::Text(format!("-{}", t.trim().trim_start_matches('-')))
+            .resolve(0)
+            .is_ok_and(|v| (1..=3_600_000).contains(&-v))
+    };
+    for (unit, unit_ms) in [
+        ("", 1),
+        ("ms", 1),
+        ("s", 1_000),
+        ("m", 60_000),
+        ("h", 3_600_000),
+        ("d", 86_400_000),
+    ] {
+        let max: i64 = 3_600_000 / unit_ms;
+        let mut ns: Vec<i64> = (0..=1_200).collect();
+        ns.extend([
+            max - 1,
+            max,
+            max + 1,
+            max * 2,
+            99_999,
+            100_000,
+            999_999,
+            1_000_000,
+            1_999_999,
+        ]);
+        ns.extend([
+            2_000_000, 2_999_999, 3_000_000, 3_099_999, 3_500_000, 3_599_999, 3_600_001, 9_999_999,
+        ]);
+        for n in ns.into_iter().filter(|n| *n >= 0) {
+            let t = format!("{n}{unit}");
+            assert_eq!(ttl.is_match(&t), accepted(&t), "context_ttl {t}");
+        }
+    }
+    for t in ["-5m", "5 m", "1.5h", "m", ""] {
+        assert!(!ttl.is_match(t), "{t}");
+    }
 }

@@ -35,6 +35,8 @@ pub const MAX_OFFSET: usize = 10_000;
 pub const MAX_CONTEXT_TTL_MS: i64 = 3_600_000;
 /// Most cursors alive at once; the oldest is dropped past it.
 pub const MAX_CURSORS: usize = 1_000;
+/// Most distinct record types one query names (each is an SQL parameter).
+pub const MAX_TYPES: usize = 1_000;
 
 /// The body of `POST /records/search`.
 #[derive(Debug, Clone, Deserialize)]
@@ -177,7 +179,15 @@ async fn run(
     }
     let store = s.store.clone();
     let filter = search.filter.clone();
-    let types = search.types.clone().unwrap_or_default();
+    let mut types = search.types.clone().unwrap_or_default();
+    types.sort();
+    types.dedup();
+    if types.len() > MAX_TYPES {
+        return Err(ApiError::invalid(
+            "types",
+            format!("at most {MAX_TYPES} record types"),
+        ));
+    }
     let (total, page) = blocking(move || {
         let compiled = filter
             .as_ref()
@@ -259,9 +269,10 @@ async fn search(
 fn ttl_ms(t: &TimeSpec) -> ApiResult<i64> {
     let ms = match t {
         TimeSpec::Ms(n) => *n,
-        TimeSpec::Text(s) => -TimeSpec::Text(format!("-{}", s.trim().trim_start_matches('-')))
+        TimeSpec::Text(s) => TimeSpec::Text(format!("-{}", s.trim().trim_start_matches('-')))
             .resolve(0)
-            .map_err(|m| ApiError::invalid("context_ttl", m))?,
+            .map_err(|m| ApiError::invalid("context_ttl", m))?
+            .saturating_neg(),
     };
     if ms <= 0 || ms > MAX_CONTEXT_TTL_MS {
         return Err(ApiError::invalid(

@@ -5,6 +5,7 @@
 
 mod bruteforce;
 mod cleartext;
+mod dnsdet;
 mod scan;
 
 use serde_json::{Map, Value};
@@ -17,7 +18,9 @@ use wirewatch_sensor::FlowRecord;
 
 pub use bruteforce::BruteForce;
 pub use cleartext::Cleartext;
+pub use dnsdet::{registered_domain, DnsDetectors, SUSPICIOUS_TLDS};
 pub use scan::{AdminPorts, PortScan};
+use wirewatch_sensor::analyzers::dns::DnsEvent;
 use wirewatch_sensor::analyzers::http::HttpEvent;
 
 /// Detector thresholds (all configurable).
@@ -38,6 +41,12 @@ pub struct Thresholds {
     pub scan_hosts: usize,
     /// Window of the counting detectors.
     pub window_ms: i64,
+    /// A DNS label at least this long is unusual (encoded data).
+    pub dns_long_label: usize,
+    /// A subdomain of at least 20 characters with this entropy (bits/char) looks random.
+    pub dns_entropy: f64,
+    /// Unusual queries (long, random-looking or TXT) to one domain that make a tunnel.
+    pub dns_tunnel_queries: u64,
 }
 
 impl Default for Thresholds {
@@ -50,6 +59,9 @@ impl Default for Thresholds {
             scan_ports: 100,
             scan_hosts: 50,
             window_ms: 3_600_000,
+            dns_long_label: 40,
+            dns_entropy: 3.8,
+            dns_tunnel_queries: 20,
         }
     }
 }
@@ -96,6 +108,7 @@ pub struct Engine {
     pub scan: PortScan,
     pub admin: AdminPorts,
     pub cleartext: Cleartext,
+    pub dns: DnsDetectors,
     raised: Vec<NewDetection>,
 }
 
@@ -106,6 +119,7 @@ impl Engine {
             scan: PortScan::new(t.clone()),
             admin: AdminPorts::new(internal),
             cleartext: Cleartext::default(),
+            dns: DnsDetectors::new(t.clone()),
             raised: Vec::new(),
         }
     }
@@ -121,6 +135,11 @@ impl Engine {
     pub fn ftp(&mut self, e: &Endpoints, ev: &FtpEvent) {
         self.raised.extend(self.brute.ftp(e, ev));
         self.raised.extend(self.cleartext.ftp(e, ev));
+    }
+
+    /// A DNS query.
+    pub fn dns_query(&mut self, e: &Endpoints, ev: &DnsEvent) {
+        self.raised.extend(self.dns.query(e, ev));
     }
 
     /// An HTTP request and its response.
