@@ -183,10 +183,12 @@ impl DeviceTracker {
         }
     }
 
-    /// A DHCP client announced its host name.
-    pub fn dhcp_name(&mut self, mac: [u8; 6], name: &str) {
-        if !name.is_empty() {
+    /// A DHCP client announced its host name (the MAC becomes a device even if
+    /// it has no address yet).
+    pub fn dhcp_name(&mut self, ts: i64, mac: [u8; 6], name: &str) {
+        if !name.is_empty() && mac[0] & 0x01 == 0 && mac != [0; 6] {
             self.dhcp_names.insert(mac, name.to_string());
+            touch(self.macs.entry(mac).or_default(), ts);
         }
     }
 

@@ -425,6 +425,19 @@ impl Sensor {
                 }
             }
         }
+        if ip.proto == 17 && matches!((sport, dport), (68, 67) | (67, 68)) {
+            // DHCP: the client's host name names its device.
+            if let Ok(m) = wirewatch_wire::dhcp::parse(app) {
+                if let Some(name) = m.host_name.as_deref().or(m.fqdn.as_deref()) {
+                    self.devices.dhcp_name(p.ts_ns, m.client_mac, name);
+                }
+                if m.message_type == Some(5) && !m.your_ip.is_unspecified() {
+                    self.devices
+                        .arp(p.ts_ns, m.client_mac, IpAddr::V4(m.your_ip));
+                }
+                self.flows.set_service(&info, "dhcp");
+            }
+        }
         if ip.proto == 17 && !app.is_empty() && (is_dns_port(sport) || is_dns_port(dport)) {
             let ends = Endpoints {
                 flow_id: flow_id_of(&self.flows, &info),

@@ -96,6 +96,12 @@ fn malformed_and_mistyped_bodies_are_400s_naming_the_field() {
         ),
         ("GET", "/api/v1/detections?limit=abc", "", Some("limit")),
         ("GET", "/api/v1/detections/abc", "", Some("id")),
+        (
+            "POST",
+            "/api/v1/detections/search",
+            "[null, null]",
+            Some("body"),
+        ),
     ];
     for (method, path, body, field) in cases {
         let b = if body.is_empty() && *method == "GET" {

@@ -1,0 +1,39 @@
+//! Device names learned from traffic.
+
+use std::path::PathBuf;
+use wirewatch_sensor::capture::CaptureReader;
+use wirewatch_sensor::devices::DeviceKey;
+use wirewatch_sensor::Sensor;
+
+fn run(trace: &str) -> Sensor {
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/data")
+        .join(trace);
+    let mut r = CaptureReader::open(&p).unwrap();
+    let mut s = Sensor::default();
+    while let Ok(Some(p)) = r.next_packet() {
+        s.packet(&p);
+    }
+    s.finish();
+    s
+}
+
+#[test]
+fn dhcp_host_names_name_devices() {
+    let s = run("ndpi/pcaps/android.pcap");
+    let d = s.devices.devices();
+    let mac = [0xd8, 0x30, 0x62, 0x56, 0x00, 0x1c];
+    let dev = d
+        .iter()
+        .find(|x| x.key == DeviceKey::Mac(mac))
+        .expect("the DHCP client");
+    assert_eq!(dev.dhcp_name.as_deref(), Some("Lucas-iMac"));
+    assert!(dev.first_ns > 0);
+}
+
+#[test]
+fn dns_answers_name_internal_devices_only() {
+    let s = run("zeek/traces/wikipedia.pcap");
+    // Every answer in this trace is an internet address: no internal device gets a DNS name.
+    assert!(s.devices.devices().iter().all(|d| d.dns_name.is_none()));
+}
