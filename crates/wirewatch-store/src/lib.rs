@@ -32,7 +32,7 @@ pub use formats::FormatInput;
 pub use groups::{DeviceGroup, Tag};
 pub use metrics::{MetricPoint, StoredPoint, CYCLES};
 pub use observations::StoredObservation;
-pub use records::{NewRecord, RecordQuery, StoredRecord};
+pub use records::{NewRecord, RecordQuery, Retention, StoredRecord};
 pub use users::{random_hex, AuthUser, SETUP_USERNAME};
 
 use parking_lot::{Mutex, RwLock};

@@ -142,9 +142,16 @@ impl Store {
         })
     }
 
-    /// Drop points older than each cycle's retention, relative to `now`.
-    pub fn expire_metrics(&self, now: i64) -> Result<usize> {
+    /// Drop points older than each cycle's retention, counted back from the
+    /// newest point (not the clock, so old captures are not deleted at once).
+    pub fn expire_metrics(&self) -> Result<usize> {
         self.write(|tx| {
+            let newest: Option<i64> = tx.query_row(
+                "SELECT max(time) FROM metrics WHERE cycle = 30000",
+                [],
+                |r| r.get(0),
+            )?;
+            let Some(now) = newest else { return Ok(0) };
             let mut n = 0;
             for ((cycle, _), keep) in CYCLES.iter().zip(RETENTION_MS) {
                 n += tx.execute(

@@ -186,3 +186,44 @@ impl Store {
         })
     }
 }
+
+/// How long and how many records are kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retention {
+    /// Records older than this (relative to the newest record) are deleted.
+    pub max_age_ms: i64,
+    /// Beyond this many records the oldest are deleted.
+    pub max_records: u64,
+}
+
+impl Default for Retention {
+    fn default() -> Self {
+        Retention {
+            max_age_ms: 30 * 86_400_000,
+            max_records: 50_000_000,
+        }
+    }
+}
+
+impl Store {
+    /// Apply a retention policy; returns how many records were deleted.
+    ///
+    /// Age counts back from the newest record, not the clock, so that captures
+    /// analysed long after they were taken are not deleted at once.
+    pub fn expire_records(&self, r: Retention) -> Result<u64> {
+        self.write(|tx| {
+            let newest: Option<i64> = tx.query_row("SELECT max(time) FROM records", [], |row| row.get(0))?;
+            let Some(newest) = newest else { return Ok(0) };
+            let mut n = tx.execute("DELETE FROM records WHERE time < ?1", [newest - r.max_age_ms])? as u64;
+            let count: u64 = tx.query_row("SELECT count(*) FROM records", [], |row| row.get(0))?;
+            if count > r.max_records {
+                let excess = count - r.max_records;
+                n += tx.execute(
+                    "DELETE FROM records WHERE id IN (SELECT id FROM records ORDER BY time, id LIMIT ?1)",
+                    [excess],
+                )? as u64;
+            }
+            Ok(n)
+        })
+    }
+}

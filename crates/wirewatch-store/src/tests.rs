@@ -119,3 +119,78 @@ fn concurrent_creates_share_commits_and_get_distinct_ids() {
     assert_eq!(ids.len(), 50);
     assert_eq!(store.detection_count().unwrap(), 50);
 }
+
+#[test]
+fn record_retention_by_age_and_count() {
+    let (_dir, store) = temp_store();
+    let recs: Vec<NewRecord> = (0..100)
+        .map(|i| NewRecord {
+            kind: "~flow",
+            time_ms: i * 86_400_000,
+            fields: serde_json::Map::new(),
+        })
+        .collect();
+    store.insert_records(&recs).unwrap();
+    // Keep 30 days back from the newest record (day 99): days 69..=99.
+    let n = store
+        .expire_records(Retention {
+            max_age_ms: 30 * 86_400_000,
+            max_records: 1000,
+        })
+        .unwrap();
+    assert_eq!(n, 69);
+    assert_eq!(store.record_count(None).unwrap(), 31);
+    let n = store
+        .expire_records(Retention {
+            max_age_ms: i64::MAX / 2,
+            max_records: 10,
+        })
+        .unwrap();
+    assert_eq!(n, 21);
+    assert_eq!(store.record_count(None).unwrap(), 10);
+}
+
+#[test]
+fn metric_rollups_and_retention() {
+    let (_dir, store) = temp_store();
+    let p = |t: i64, c: f64| MetricPoint {
+        object_type: "network",
+        object_id: 1,
+        category: "net",
+        name: "bytes",
+        key1: String::new(),
+        time_ms: t,
+        count: Some(c),
+        dataset: None,
+    };
+    store
+        .add_metrics(&[p(0, 1.0), p(30_000, 2.0), p(400_000, 4.0)])
+        .unwrap();
+    let five = store
+        .metric_points("network", &[1], "net", "bytes", 300_000, 0, 1_000_000)
+        .unwrap();
+    assert_eq!(
+        five.iter().map(|x| x.count.unwrap()).collect::<Vec<_>>(),
+        vec![3.0, 4.0]
+    );
+    let day = store
+        .metric_points("network", &[1], "net", "bytes", 86_400_000, 0, 86_400_000)
+        .unwrap();
+    assert_eq!(day[0].count, Some(7.0));
+    // 30-second points older than a day before the newest go.
+    store.add_metrics(&[p(3 * 86_400_000, 1.0)]).unwrap();
+    assert!(store.expire_metrics().unwrap() >= 3);
+    assert!(store
+        .metric_points("network", &[1], "net", "bytes", 30_000, 0, 1_000_000)
+        .unwrap()
+        .is_empty());
+    assert_eq!(
+        store
+            .metric_points("network", &[1], "net", "bytes", 300_000, 0, 1_000_000)
+            .unwrap()
+            .len(),
+        2
+    );
+}
+
+use crate::{MetricPoint, NewRecord, Retention};

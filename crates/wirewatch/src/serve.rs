@@ -43,9 +43,25 @@ pub struct ServeArgs {
     /// load when the store holds none yet, e.g. samples/detections.json.
     #[arg(long)]
     load_detections: Option<PathBuf>,
+    /// Records older than this (counted back from the newest record) are deleted: a number and a unit (s, m, h, d, w, M, y).
+    #[arg(long, env = "WIREWATCH_RECORDS_MAX_AGE", default_value = "30d", value_parser = parse_duration)]
+    records_max_age: i64,
+    /// Most records kept; the oldest go first.
+    #[arg(long, env = "WIREWATCH_RECORDS_MAX", default_value_t = 50_000_000)]
+    records_max: u64,
     /// Capture files to analyse into the store while the server runs.
     #[arg(long, num_args = 1..)]
     pcap: Vec<PathBuf>,
+}
+
+/// A duration such as `30d` or `12h` in milliseconds.
+fn parse_duration(s: &str) -> Result<i64, String> {
+    let t = wirewatch_model::time::TimeSpec::Text(format!("-{}", s.trim().trim_start_matches('-')));
+    let ms = -t.resolve(0)?;
+    if ms <= 0 {
+        return Err(format!("\"{s}\" is not a positive duration"));
+    }
+    Ok(ms)
 }
 
 /// Load a JSON array of detections into an empty store.
@@ -177,14 +193,22 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
             shutdown_signal().await;
             h.graceful_shutdown(Some(Duration::from_secs(10)));
         });
-        let sweeper = store.clone();
+                let sweeper = store.clone();
+        let (records_max_age, records_max) = (args.records_max_age, args.records_max);
         tokio::spawn(async move {
             loop {
                 tokio::time::sleep(Duration::from_secs(30)).await;
                 let s = sweeper.clone();
-                match tokio::task::spawn_blocking(move || s.expire_rules()).await {
-                    Ok(Err(e)) => tracing::warn!(error = %e, "expiring tuning rules"),
-                    Err(e) => tracing::warn!(error = %e, "expiring tuning rules"),
+                                let retention = wirewatch_store::Retention { max_age_ms: records_max_age, max_records: records_max };
+                match tokio::task::spawn_blocking(move || {
+                    s.expire_records(retention)?;
+                    s.expire_metrics()?;
+                    s.expire_rules()
+                })
+                .await
+                {
+                    Ok(Err(e)) => tracing::warn!(error = %e, "retention sweep (records, metrics, tuning rules)"),
+                    Err(e) => tracing::warn!(error = %e, "retention sweep (records, metrics, tuning rules)"),
                     Ok(Ok(_)) => {}
                 }
             }
