@@ -405,6 +405,12 @@ impl Sensor {
                             (App::Http, Dir::Resp) => {
                                 for ev in state.http.server(p.ts_ns, &bytes) {
                                     flow.service = Some("http");
+                                    http_metrics(
+                                        &mut self.metrics,
+                                        &ev,
+                                        endpoint_objects(ends.client.0, flow.orig_mac),
+                                        endpoint_objects(ends.server.0, flow.resp_mac),
+                                    );
                                     self.out.http.push((ends, ev));
                                 }
                             }
@@ -468,7 +474,29 @@ impl Sensor {
             if !done.is_empty() || q.is_some() {
                 self.flows.set_service(&info, "dns");
             }
+            // The sender of a response is the server: its MAC is the frame's source.
+            let (cmac, smac_) = if info.src == server {
+                (info.dst_mac, info.src_mac)
+            } else {
+                (info.src_mac, info.dst_mac)
+            };
+            if let Some(q) = &q {
+                dns_metrics(
+                    &mut self.metrics,
+                    q,
+                    false,
+                    endpoint_objects(client.0, cmac),
+                    endpoint_objects(server.0, smac_),
+                );
+            }
             for ev in done {
+                dns_metrics(
+                    &mut self.metrics,
+                    &ev,
+                    true,
+                    endpoint_objects(client.0, cmac),
+                    endpoint_objects(server.0, smac_),
+                );
                 for a in &ev.addresses {
                     self.devices.dns_name(*a, &ev.query);
                 }
@@ -587,6 +615,74 @@ fn is_dns_port(p: u16) -> bool {
 /// The id of the flow a packet was just accounted to.
 fn flow_id_of(flows: &FlowTable, info: &PacketInfo) -> u64 {
     flows.id_of(info).unwrap_or(0)
+}
+
+/// `dns_client` / `dns_server` metrics of a query (`answered` false) or a transaction.
+fn dns_metrics(
+    m: &mut Metrics,
+    ev: &DnsEvent,
+    answered: bool,
+    client: Vec<MetricObject>,
+    server: Vec<MetricObject>,
+) {
+    let ts = ev.ts_ns;
+    let qtype = wirewatch_wire::dns::qtype_name(ev.qtype);
+    for (objs, cat) in [(client, "dns_client"), (server, "dns_server")] {
+        for o in objs {
+            if !answered {
+                m.count(ts, o.clone(), cat, "req", "", 1.0);
+                m.count(ts, o.clone(), cat, "req_by_qtype", &qtype, 1.0);
+                m.count(ts, o, cat, "req_by_qname", &ev.query, 1.0);
+                continue;
+            }
+            match ev.rcode {
+                Some(r) => {
+                    m.count(ts, o.clone(), cat, "rsp", "", 1.0);
+                    if r != 0 {
+                        m.count(ts, o.clone(), cat, "rsp_error", "", 1.0);
+                        m.count(
+                            ts,
+                            o.clone(),
+                            cat,
+                            "rsp_error_by_rcode",
+                            wirewatch_wire::dns::rcode_name(r),
+                            1.0,
+                        );
+                    }
+                    if let Some(rtt) = ev.rtt_ms {
+                        m.sample(ts, o, cat, "rtt", rtt);
+                    }
+                }
+                None => m.count(ts, o, cat, "req_timeout", "", 1.0),
+            }
+        }
+    }
+}
+
+/// `http_client` / `http_server` metrics of one exchange.
+fn http_metrics(
+    m: &mut Metrics,
+    ev: &HttpEvent,
+    client: Vec<MetricObject>,
+    server: Vec<MetricObject>,
+) {
+    let ts = ev.ts_ns;
+    for (objs, cat) in [(client, "http_client"), (server, "http_server")] {
+        for o in objs {
+            m.count(ts, o.clone(), cat, "req", "", 1.0);
+            m.count(ts, o.clone(), cat, "req_by_method", &ev.method, 1.0);
+            if let Some(st) = ev.status {
+                m.count(ts, o.clone(), cat, "rsp", "", 1.0);
+                m.count(ts, o.clone(), cat, "rsp_by_status", &st.to_string(), 1.0);
+                if st >= 400 {
+                    m.count(ts, o.clone(), cat, "rsp_error", "", 1.0);
+                }
+            }
+            if let Some(t) = ev.processing_ms {
+                m.sample(ts, o, cat, "server_processing_time", t);
+            }
+        }
+    }
 }
 
 /// TCP metrics of a finished flow.

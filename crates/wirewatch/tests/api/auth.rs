@@ -59,7 +59,9 @@ fn public_and_protected_routes() {
             let concrete = path
                 .replace("{id}", "1")
                 .replace("{keyid}", "1")
-                .replace("{username}", "setup");
+                .replace("{username}", "setup")
+                .replace("{child}", "1")
+                .replace("{xid}", "x");
             let r = s.call_with(
                 &method.to_uppercase(),
                 &format!("/api/v1{concrete}"),

@@ -706,6 +706,32 @@ fn metrics_from_a_capture_add_up() {
         "object_type"
     );
     assert_eq!(s.get("/api/v1/metrics/next/abc").status, 404);
+    // HTTP and DNS client metrics of the browsing host, with detail keys.
+    let host = devices
+        .iter()
+        .find(|d| d["ipaddr4"] == "141.142.220.118")
+        .unwrap()["id"]
+        .as_u64()
+        .unwrap();
+    let r = s
+        .post(
+            "/api/v1/metrics/total",
+            body("http_client", "req", "device", vec![host]),
+        )
+        .body;
+    assert_eq!(r["stats"][0]["values"][0], 15.0, "{r}");
+    let mut by_status = body("http_client", "rsp_by_status", "device", vec![host]);
+    by_status["metric_specs"] = json!([{"name": "rsp_by_status", "key1": "/^30/"}]);
+    let r = s.post("/api/v1/metrics/total", by_status).body;
+    assert_eq!(r["stats"][0]["values"][0][0]["key"]["str"], "304", "{r}");
+    assert_eq!(r["stats"][0]["values"][0][0]["value"], 15.0);
+    let r = s
+        .post(
+            "/api/v1/metrics/total",
+            body("dns_client", "req", "device", vec![host]),
+        )
+        .body;
+    assert_eq!(r["stats"][0]["values"][0], 14.0, "{r}");
     assert!(
         s.get("/api/v1/metrics/catalog")
             .body
