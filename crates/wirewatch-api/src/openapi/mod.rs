@@ -8,6 +8,8 @@
 
 mod detection_paths;
 mod detection_schemas;
+mod group_paths;
+mod group_schemas;
 mod paths;
 mod rule_schemas;
 mod schemas;
@@ -28,11 +30,13 @@ pub fn spec(public_url: &str) -> Value {
     paths::add(&mut paths);
     detection_paths::add(&mut paths);
     sensor_paths::add(&mut paths);
+    group_paths::add(&mut paths);
     let mut schemas = Map::new();
     detection_schemas::add(&mut schemas);
     rule_schemas::add(&mut schemas);
     schemas::add(&mut schemas);
     sensor_schemas::add(&mut schemas);
+    group_schemas::add(&mut schemas);
     json!({
         "openapi": "3.0.3",
         "info": {
@@ -80,6 +84,11 @@ fn tags() -> Value {
         t("Investigations", "Analyst-curated groups of detections."),
         t("Device", "Devices the sensor discovered: listing, search, and the names and types users give them."),
         t("Record Log", "Records of the traffic the sensor saw (flows, DNS, HTTP, TLS, FTP): search and cursors."),
+        t("Tag", "Tags users put on devices, and the devices that have them."),
+        t("Device Group", "Static and filter-defined (dynamic) groups of devices."),
+        t("Watchlist", "Devices users watch closely."),
+        t("Network", "The capture network of this sensor."),
+        t("Metrics", "Counts and datasets per device, device group or network over time, and the metric catalog."),
         t("Network Localities", "Which IP addresses and CIDR blocks are internal or external."),
         t("Observations", "IP address associations reported by other sources (VPN logs, say)."),
         t("Audit Log", "Every change made through the REST API."),

@@ -225,7 +225,8 @@ fn public_operations_and_extensions_are_the_documented_ones() {
             "post /detections",
             "post /users/{username}/apikeys",
             "get /users/{username}/apikeys",
-            "get /observations/associatedipaddrs"
+            "get /observations/associatedipaddrs",
+            "get /metrics/catalog"
         ])
     );
     let schemas = &d["components"]["schemas"];
@@ -543,6 +544,16 @@ fn request_examples_are_accepted_by_the_handlers_types() {
             "updateDevice" => parse::<wirewatch_model::device::DevicePatch>(example),
             "searchRecords" => record_search(&d, example),
             "searchDevices" => device_search(&d, example),
+            "createTag" | "updateTag" => group_name(example),
+            "createDeviceGroup" | "updateDeviceGroup" => {
+                device_group(example, id == "createDeviceGroup")
+            }
+            "assignTagDevices" | "assignDeviceGroupDevices" | "assignWatchlistDevices" => {
+                parse::<crate::routes::tags::Assignment>(example)
+            }
+            "queryMetrics" | "queryMetricsTotal" | "queryMetricsTotalByObject" => {
+                metric_query(&d, example)
+            }
             "nextRecordPage" => example["cursor"]
                 .as_str()
                 .map(drop)
@@ -637,6 +648,104 @@ fn device_search(d: &Value, example: &Value) -> Result<(), String> {
     Ok(())
 }
 
+/// A tag or group name as the store checks it.
+fn group_name(example: &Value) -> Result<(), String> {
+    match example["name"].as_str() {
+        Some(n) if !n.trim().is_empty() && n.len() <= 256 => Ok(()),
+        _ => Err(format!("name: {} is not 1 to 256 bytes", example["name"])),
+    }
+}
+
+/// `POST`/`PATCH /devicegroups`: the body type is private to the handler, so
+/// each field is checked the way the handler and the store read it.
+fn device_group(example: &Value, create: bool) -> Result<(), String> {
+    use wirewatch_model::device_filter::DeviceFilter;
+    if create || example.get("name").is_some() {
+        group_name(example)?;
+    }
+    for (field, ok) in [
+        ("description", Value::is_string as fn(&Value) -> bool),
+        ("dynamic", Value::is_boolean),
+        ("include_custom_devices", Value::is_boolean),
+    ] {
+        if example.get(field).is_some_and(|v| !ok(v)) {
+            return Err(format!("{field}: wrong type"));
+        }
+    }
+    match example.get("filter") {
+        Some(f) => {
+            let f: DeviceFilter =
+                serde_json::from_value(f.clone()).map_err(|e| format!("filter: {e}"))?;
+            f.compile("filter", 0)
+                .map_err(|(at, m)| format!("{at}: {m}"))?;
+        }
+        None if example["dynamic"] == true => return Err("a dynamic group needs a filter".into()),
+        None => {}
+    }
+    Ok(())
+}
+
+/// `POST /metrics` and its totals: the body type is private to the handler, so
+/// each field is checked the way the handler reads it.
+fn metric_query(d: &Value, example: &Value) -> Result<(), String> {
+    use super::group_schemas::{CALC_TYPES, METRIC_OBJECT_TYPES};
+    time_field(example, "from")?;
+    time_field(example, "until")?;
+    let cycle = example["cycle"].as_str().unwrap_or("auto");
+    if cycle != "auto" && !wirewatch_store::CYCLES.iter().any(|(_, n)| *n == cycle) {
+        return Err(format!("cycle: {cycle}"));
+    }
+    let object_type = example["object_type"].as_str().unwrap_or_default();
+    if !METRIC_OBJECT_TYPES.contains(&object_type) {
+        return Err(format!("object_type: {object_type}"));
+    }
+    if !example["object_ids"]
+        .as_array()
+        .is_some_and(|ids| ids.iter().all(Value::is_i64))
+    {
+        return Err("object_ids: not a list of ids".into());
+    }
+    let category = example["metric_category"]
+        .as_str()
+        .ok_or("no metric_category")?;
+    let specs = match &example["metric_specs"] {
+        Value::Array(a) => a.clone(),
+        one => vec![one.clone()],
+    };
+    if specs.is_empty() {
+        return Err("metric_specs: empty".into());
+    }
+    for sp in &specs {
+        let name = sp["name"].as_str().ok_or("metric_specs: no name")?;
+        let known = wirewatch_sensor::metrics::CATALOG
+            .iter()
+            .any(|(o, c, names)| {
+                *o == object_type.replace("device_group", "device")
+                    && *c == category
+                    && names.contains(&name)
+            });
+        if !known {
+            return Err(format!(
+                "metric {object_type}/{category}/{name} is not in the catalog"
+            ));
+        }
+        if sp.get("key2").is_some() {
+            return Err("key2 is not supported".into());
+        }
+        if let Some(c) = sp.get("calc_type") {
+            if !c.as_str().is_some_and(|c| CALC_TYPES.contains(&c)) {
+                return Err(format!("calc_type: {c}"));
+            }
+        }
+    }
+    validate(
+        d,
+        &json!({"$ref": "#/components/schemas/MetricQuery"}),
+        example,
+        "metric query",
+    )
+}
+
 /// `POST /records/search`: the handler's type, then what it checks before the query.
 fn record_search(d: &Value, example: &Value) -> Result<(), String> {
     use crate::routes::records::{RecordSearch, MAX_LIMIT, MAX_OFFSET, MAX_TYPES};
@@ -701,6 +810,33 @@ fn response_examples_have_the_serde_field_names() {
     round_trip::<user::Roles>(&d, "Roles");
     round_trip::<settings::Ticketing>(&d, "Ticketing");
     round_trip::<wirewatch_model::device::Device>(&d, "Device");
+    round_trip::<wirewatch_store::Tag>(&d, "Tag");
+    round_trip::<wirewatch_store::DeviceGroup>(&d, "DeviceGroup");
+    // The catalog example is an entry of the real catalog.
+    let c = &d["components"]["schemas"]["MetricCatalogEntry"]["example"];
+    assert!(
+        wirewatch_sensor::metrics::CATALOG
+            .iter()
+            .any(|(o, cat, names)| {
+                c == &json!({"object_type": o, "metric_category": cat, "metrics": names})
+            }),
+        "MetricCatalogEntry example is not in the catalog"
+    );
+    // The network example has exactly the fields the handler writes.
+    let n = &d["components"]["schemas"]["Network"]["example"];
+    let keys: BTreeSet<&str> = n.as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(
+        keys,
+        BTreeSet::from([
+            "id",
+            "name",
+            "description",
+            "node_id",
+            "appliance_uuid",
+            "idle",
+            "mod_time"
+        ])
+    );
     // GET /devices/{id}: the device, plus observations made of the store's fields.
     let detail = &d["components"]["schemas"]["DeviceDetail"]["example"];
     let mut device = detail.clone();

@@ -171,6 +171,7 @@ async fn assign(
             "devices of a dynamic group come from its filter; they cannot be assigned",
         ));
     }
+    b.check()?;
     s.store.group_assign(g.id, &b.assign, &b.unassign)?;
     audit(
         &s,
@@ -202,6 +203,7 @@ async fn watchlist_assign(
     Json(b): Json<Assignment>,
 ) -> ApiResult<StatusCode> {
     caller.require(Access::WriteFull)?;
+    b.check()?;
     s.store.watchlist_assign(&b.assign, &b.unassign)?;
     audit(
         &s,

@@ -189,7 +189,8 @@ async fn run(
     if until < from {
         return Err(ApiError::invalid("until", "must not be before from"));
     }
-    let span = until - from;
+    // Far-apart times (e.g. `-9999999y` to `9999999y`) must not overflow.
+    let span = until.saturating_sub(from);
     let (cycle_ms, cycle_name) =
         match req.cycle.as_deref().unwrap_or("auto") {
             "auto" => *CYCLES
@@ -268,7 +269,7 @@ async fn run(
                     &category,
                     &sp.name,
                     cycle_ms,
-                    from - from.rem_euclid(cycle_ms),
+                    from.saturating_sub(from.rem_euclid(cycle_ms)),
                     until,
                 )? {
                     pts.push((*oid, p));

@@ -42,6 +42,26 @@ pub struct Assignment {
     pub unassign: Vec<u64>,
 }
 
+impl Assignment {
+    /// Device ids are stored as SQLite integers: larger ids are a 400, not a
+    /// failed query.
+    pub fn check(&self) -> ApiResult<()> {
+        for (field, ids) in [("assign", &self.assign), ("unassign", &self.unassign)] {
+            if let Some((i, id)) = ids
+                .iter()
+                .enumerate()
+                .find(|(_, id)| **id > i64::MAX as u64)
+            {
+                return Err(ApiError::invalid(
+                    format!("{field}[{i}]"),
+                    format!("{id} is out of range (at most {})", i64::MAX),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
 fn tag(s: &AppState, raw: &str) -> ApiResult<Tag> {
     let id = parse_id("id", raw)?;
     s.store
@@ -139,6 +159,7 @@ async fn assign(
 ) -> ApiResult<StatusCode> {
     caller.require(Access::WriteFull)?;
     let t = tag(&s, &raw)?;
+    b.check()?;
     s.store.tag_devices(t.id, &b.assign, &b.unassign)?;
     audit(
         &s,

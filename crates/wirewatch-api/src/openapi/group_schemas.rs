@@ -1,0 +1,292 @@
+//! Component schemas of tags, device groups, the watchlist, networks and metrics.
+
+use super::{array, boolean, enumeration, id, ms, nullable_string, object, r, string};
+use serde_json::{json, Map, Value};
+use wirewatch_store::CYCLES;
+
+/// The object types `POST /metrics` answers for.
+pub(super) const METRIC_OBJECT_TYPES: &[&str] = &["device", "device_group", "network"];
+
+/// The `calc_type` values of a metric spec.
+pub(super) const CALC_TYPES: &[&str] = &["mean", "percentiles"];
+
+/// The `cycle` values of a metric query: `auto` and the kept cycles.
+fn cycles() -> Vec<Value> {
+    std::iter::once("auto")
+        .chain(CYCLES.iter().map(|(_, n)| *n))
+        .map(|c| json!(c))
+        .collect()
+}
+
+pub(super) fn add(s: &mut Map<String, Value>) {
+    let mut put = |name: &str, schema: Value| {
+        s.insert(name.to_string(), schema);
+    };
+    put("Tag", tag());
+    put("TagInput", tag_input());
+    put("DeviceGroup", device_group());
+    put("DeviceGroupInput", device_group_input(true));
+    put("DeviceGroupPatch", device_group_input(false));
+    put("DeviceAssignment", assignment());
+    put("Network", network());
+    put("MetricQuery", metric_query());
+    put("MetricSpec", metric_spec());
+    put("MetricResults", metric_results());
+    put("MetricStat", metric_stat());
+    put("MetricCatalogEntry", metric_catalog_entry());
+}
+
+/// A tag or group name as the store accepts it.
+fn name(description: &str) -> Value {
+    json!({"type": "string", "minLength": 1, "maxLength": 256, "pattern": "\\S", "description": description})
+}
+
+fn tag() -> Value {
+    let mut t = object(
+        "A tag users put on devices.",
+        &["id", "name", "mod_time"],
+        json!({
+            "id": id("The tag's id."),
+            "name": string("The tag's name (unique)."),
+            "mod_time": ms("When the tag was created or renamed."),
+        }),
+    );
+    t["example"] = json!({"id": 3, "name": "pci-scope", "mod_time": 1_767_225_600_000_i64});
+    t
+}
+
+fn tag_input() -> Value {
+    object(
+        "The name of a new or renamed tag.",
+        &["name"],
+        json!({"name": name("The tag's name: 1 to 256 bytes, not only spaces; unique (409 otherwise).")}),
+    )
+}
+
+fn group_filter() -> Value {
+    json!({
+        "description": "The device filter of a dynamic group (the `POST /devices/search` filter form); \
+                        `null` for a static group.",
+        "nullable": true,
+        "anyOf": [r("DeviceFilter")],
+    })
+}
+
+fn device_group() -> Value {
+    let mut g = object(
+        "A device group: a static list of devices, or (`dynamic`) the devices matching a filter.",
+        &[
+            "id",
+            "name",
+            "description",
+            "dynamic",
+            "filter",
+            "include_custom_devices",
+            "built_in",
+            "mod_time",
+        ],
+        json!({
+            "id": id("The group's id."),
+            "name": string("The group's name."),
+            "description": nullable_string("What the group is for."),
+            "dynamic": boolean("Filter-defined (true) or a static list of assigned devices (false)."),
+            "filter": group_filter(),
+            "include_custom_devices": boolean("Whether custom devices may be members."),
+            "built_in": boolean("Whether the sensor defined the group."),
+            "mod_time": ms("When the group was last changed."),
+        }),
+    );
+    g["example"] = json!({
+        "id": 2, "name": "Lab routers", "description": "Gateways of the lab network", "dynamic": true,
+        "filter": {"operator": "and", "rules": [
+            {"field": "ipaddr", "operator": "=", "operand": "10.1.0.0/16"},
+            {"field": "role", "operator": "=", "operand": "gateway"},
+        ]},
+        "include_custom_devices": true, "built_in": false, "mod_time": 1_767_225_600_000_i64,
+    });
+    g
+}
+
+fn device_group_input(create: bool) -> Value {
+    let (description, required): (&str, &[&str]) = if create {
+        (
+            "A new device group. A dynamic group needs a valid `filter`.",
+            &["name"],
+        )
+    } else {
+        (
+            "The fields to change; absent fields keep their value. A group made dynamic needs a valid `filter`.",
+            &[],
+        )
+    };
+    object(
+        description,
+        required,
+        json!({
+            "name": name("The group's name: 1 to 256 bytes, not only spaces."),
+            "description": string("What the group is for."),
+            "dynamic": boolean("Filter-defined (true) or a static list (false, the default)."),
+            "filter": {"anyOf": [r("DeviceFilter")], "description": "The device filter of a dynamic group; required when `dynamic` is true."},
+            "include_custom_devices": boolean("Whether custom devices may be members (default true)."),
+        }),
+    )
+}
+
+fn assignment() -> Value {
+    let ids = |d: &str| {
+        json!({"type": "array", "description": d,
+               "items": {"type": "integer", "format": "int64", "minimum": 0, "maximum": i64::MAX}})
+    };
+    object(
+        "Devices to add and to remove. Every device to assign must exist (400 names the first that does not); \
+         unknown devices to unassign are ignored.",
+        &[],
+        json!({
+            "assign": ids("The ids of the devices to add."),
+            "unassign": ids("The ids of the devices to remove."),
+        }),
+    )
+}
+
+fn network() -> Value {
+    let mut n = object(
+        "A capture network. A wirewatch sensor has exactly one (id 1): all its inputs.",
+        &[
+            "id",
+            "name",
+            "description",
+            "node_id",
+            "appliance_uuid",
+            "idle",
+            "mod_time",
+        ],
+        json!({
+            "id": id("The network's id (always 1)."),
+            "name": string("The network's name."),
+            "description": string("What the network captures."),
+            "node_id": {"type": "integer", "format": "int64", "nullable": true, "description": "Always `null` (no console)."},
+            "appliance_uuid": string("The sensor's host name."),
+            "idle": boolean("Whether the network is idle (always false)."),
+            "mod_time": ms("When the network was changed (always 0)."),
+        }),
+    );
+    n["example"] = json!({"id": 1, "name": "Capture",
+        "description": "Traffic analysed by this sensor (captures, interfaces, EVE input)",
+        "node_id": null, "appliance_uuid": "sensor-1", "idle": false, "mod_time": 0});
+    n
+}
+
+fn metric_query() -> Value {
+    object(
+        "A metric query: which metrics of which objects over which time window.",
+        &[
+            "object_type",
+            "object_ids",
+            "metric_category",
+            "metric_specs",
+        ],
+        json!({
+            "cycle": {
+                "type": "string", "enum": cycles(), "default": "auto",
+                "description": "The aggregation period of the points; `auto` picks the finest that gives at most 360 points. \
+                                `1sec` is not kept by wirewatch (400).",
+            },
+            "from": super::sensor_schemas::time("The start of the window (default 30 minutes ago)."),
+            "until": super::sensor_schemas::time("The end of the window (default now); not before `from`."),
+            "object_type": enumeration(
+                METRIC_OBJECT_TYPES.iter().map(|t| json!(t)).collect(),
+                false,
+                "The type of the objects. `application`, `vlan` and `system` are not collected by wirewatch (400).",
+            ),
+            "object_ids": {
+                "type": "array", "items": {"type": "integer", "format": "int64"},
+                "description": "The ids of the objects (devices, device groups, or network 1). A device group must exist (400).",
+            },
+            "metric_category": string("The metric category, e.g. `net` (see `GET /metrics/catalog`)."),
+            "metric_specs": {
+                "description": "The metrics: one spec or a list of at least one.",
+                "oneOf": [r("MetricSpec"), {"type": "array", "minItems": 1, "items": r("MetricSpec")}],
+            },
+        }),
+    )
+}
+
+fn metric_spec() -> Value {
+    object(
+        "One metric of a query.",
+        &["name"],
+        json!({
+            "name": string("The metric's name, e.g. `bytes_in`."),
+            "key1": string("Only the details whose key is this value, or matches `/regex/`."),
+            "key2": string("Not supported: no wirewatch metric has a second detail key (400)."),
+            "calc_type": enumeration(
+                CALC_TYPES.iter().map(|t| json!(t)).collect(),
+                false,
+                "For datasets: the mean, or the `percentiles`; without it the dataset's values and frequencies.",
+            ),
+            "percentiles": {
+                "type": "array", "items": {"type": "number", "minimum": 0, "maximum": 100},
+                "description": "The percentiles to compute with `calc_type: percentiles` (not with `mean`).",
+            },
+        }),
+    )
+}
+
+fn metric_results() -> Value {
+    let mut m = object(
+        "The answer of a metric query.",
+        &["cycle", "node_id", "clock", "from", "until", "stats"],
+        json!({
+            "cycle": {"type": "string", "enum": CYCLES.iter().map(|(_, n)| *n).collect::<Vec<_>>(),
+                      "description": "The cycle used."},
+            "node_id": {"type": "integer", "format": "int64", "description": "Always 0 (this sensor)."},
+            "clock": ms("The sensor's time when it answered."),
+            "from": ms("The start of the window."),
+            "until": ms("The end of the window."),
+            "stats": array(r("MetricStat")),
+        }),
+    );
+    m["example"] = json!({
+        "cycle": "30sec", "node_id": 0, "clock": 1_767_229_200_000_i64,
+        "from": 1_767_227_400_000_i64, "until": 1_767_229_200_000_i64,
+        "stats": [
+            {"oid": 17, "time": 1_767_227_400_000_i64, "duration": 30_000, "values": [1_048_576.0, 2_048.0]},
+        ],
+    });
+    m
+}
+
+fn metric_stat() -> Value {
+    object(
+        "The values of one object at one time: per point (`POST /metrics`), per object over the window \
+         (`/metrics/totalbyobject`), or summed over all objects (`/metrics/total`, `oid` -1).",
+        &["oid", "time", "duration", "values"],
+        json!({
+            "oid": {"type": "integer", "format": "int64", "description": "The object's id; -1 for a total."},
+            "time": ms("The start of the point (series), or the end of the window (totals)."),
+            "duration": {"type": "integer", "format": "int64", "description": "The length (ms) of the point or window."},
+            "values": {
+                "type": "array",
+                "description": "One value per metric spec, in order: a count (number); for detail metrics a list of \
+                                `{key: {key_type, str}, vtype, value}`; for datasets a list of `{value, freq}`, \
+                                the mean (number) or the percentiles (list of numbers).",
+                "items": {"description": "A number or a list (see above)."},
+            },
+        }),
+    )
+}
+
+fn metric_catalog_entry() -> Value {
+    let mut c = object(
+        "The metrics of one object type and category.",
+        &["object_type", "metric_category", "metrics"],
+        json!({
+            "object_type": string("The object type."),
+            "metric_category": string("The category."),
+            "metrics": array(string("A metric name.")),
+        }),
+    );
+    c["example"] = json!({"object_type": "device", "metric_category": "net",
+                          "metrics": ["bytes_in", "bytes_out", "pkts_in", "pkts_out"]});
+    c
+}
