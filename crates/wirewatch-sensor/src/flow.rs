@@ -394,7 +394,14 @@ impl FlowTable {
         let flow = self.flows.entry(key).or_insert_with(|| {
             created = true;
             // A SYN-ACK first means we missed the SYN: the sender is the responder.
-            let flipped = p.tcp.is_some_and(|(fl, _)| fl & SYN != 0 && fl & ACK != 0);
+            // Midstream (no SYN at all), a packet from a well-known port to an
+            // ephemeral one is most likely the server answering.
+            let synack = p.tcp.is_some_and(|(fl, _)| fl & SYN != 0 && fl & ACK != 0);
+            let midstream_reply = p.proto == 6
+                && p.tcp.is_some_and(|(fl, _)| fl & SYN == 0)
+                && p.src.1 < 1024
+                && p.dst.1 >= 1024;
+            let flipped = synack || midstream_reply;
             let (orig, resp, om, rm) = if flipped {
                 (p.dst, p.src, p.dst_mac, p.src_mac)
             } else {

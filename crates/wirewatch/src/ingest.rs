@@ -56,7 +56,7 @@ fn human_bytes(b: f64) -> String {
 
 /// Counters of what a run stored.
 #[derive(Default)]
-struct Written {
+pub(crate) struct Written {
     records: u64,
     detections: u64,
     detection_errors: u64,
@@ -73,7 +73,7 @@ fn endpoint_fields(e: &Endpoints) -> serde_json::Map<String, serde_json::Value> 
 }
 
 /// Move what the sensor produced into the store, through the detectors.
-fn flush(
+pub(crate) fn flush(
     store: &Store,
     sensor: &mut Sensor,
     engine: &mut Engine,
@@ -231,7 +231,7 @@ fn flush(
 
 /// Resolve the sensor's metrics to stored objects (devices by address, the
 /// capture network) and store them with their roll-ups; returns the point count.
-fn store_metrics(store: &Store, sensor: &mut Sensor) -> anyhow::Result<usize> {
+pub(crate) fn store_metrics(store: &Store, sensor: &mut Sensor) -> anyhow::Result<usize> {
     let mut ids: std::collections::HashMap<std::net::IpAddr, Option<i64>> =
         std::collections::HashMap::new();
     let mut macs: std::collections::HashMap<String, Option<i64>> = std::collections::HashMap::new();
@@ -325,7 +325,7 @@ fn discovery_id(key: &DeviceKey) -> String {
 }
 
 /// The sensor's device evidence as store updates (gateways before the devices behind them).
-fn device_updates(sensor: &Sensor) -> Vec<DeviceUpdate> {
+pub(crate) fn device_updates(sensor: &Sensor) -> Vec<DeviceUpdate> {
     sensor
         .devices
         .devices()

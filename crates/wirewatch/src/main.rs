@@ -3,6 +3,7 @@
 
 mod eve;
 mod ingest;
+mod live;
 mod serve;
 mod tls;
 

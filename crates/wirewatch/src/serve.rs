@@ -49,6 +49,9 @@ pub struct ServeArgs {
     /// Most records kept; the oldest go first.
     #[arg(long, env = "WIREWATCH_RECORDS_MAX", default_value_t = 50_000_000)]
     records_max: u64,
+    /// Network interfaces to capture from live (needs the `live` feature and CAP_NET_RAW).
+    #[arg(long, num_args = 1..)]
+    interface: Vec<String>,
     /// Capture files to analyse into the store while the server runs.
     #[arg(long, num_args = 1..)]
     pcap: Vec<PathBuf>,
@@ -180,6 +183,18 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
                     wirewatch_sensor::flow::DEFAULT_MAX_FLOWS,
                 ) {
                     tracing::error!(error = %e, "analysing captures");
+                }
+            })?;
+    }
+    for iface in &args.interface {
+        let (st, name) = (store.clone(), iface.clone());
+        #[cfg(not(feature = "live"))]
+        crate::live::run(st.clone(), name.clone())?;
+        std::thread::Builder::new()
+            .name(format!("wirewatch-capture-{iface}"))
+            .spawn(move || {
+                if let Err(e) = crate::live::run(st, name) {
+                    tracing::error!(error = %e, "live capture stopped");
                 }
             })?;
     }

@@ -762,3 +762,58 @@ fn http_records_from_a_capture() {
     assert!(src["processingTime"].as_f64().unwrap() >= 0.0);
     assert!(src["userAgent"].as_str().is_some());
 }
+
+/// Live capture on the loopback interface sees the API's own traffic.
+/// Run with `cargo test -p wirewatch --features live --test api live_capture` (needs libpcap-dev and root or CAP_NET_RAW).
+#[cfg(feature = "live")]
+#[test]
+fn live_capture_on_loopback() {
+    let s = Server::start_args(false, &["--interface", "lo"]);
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    // New connections (the test client's pooled one predates the capture).
+    let addr = s.url.trim_start_matches("http://").to_string();
+    for _ in 0..3 {
+        use std::io::{Read, Write};
+        let mut c = std::net::TcpStream::connect(&addr).unwrap();
+        write!(c, "GET /api/v1/extrahop HTTP/1.1\r\nHost: {addr}\r\nAuthorization: ExtraHop apikey={}\r\nConnection: close\r\n\r\n", s.key).unwrap();
+        let mut out = String::new();
+        let _ = c.read_to_string(&mut out);
+        assert!(out.starts_with("HTTP/1.1 200"), "{out}");
+    }
+    let mut total = 0;
+    for _ in 0..50 {
+        let r = s.post(
+            "/api/v1/records/search",
+            json!({"types": ["~http"], "from": "-5m",
+            "filter": {"field": "uri", "operator": "=", "operand": "/api/v1/extrahop"}}),
+        );
+        total = r.body["total"].as_u64().unwrap_or(0);
+        if total >= 3 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    assert!(total >= 3, "{total}");
+}
+
+#[cfg(not(feature = "live"))]
+#[test]
+fn interface_without_the_live_feature_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_wirewatch"))
+        .args([
+            "serve",
+            "--no-tls",
+            "--listen",
+            "127.0.0.1:0",
+            "--interface",
+            "lo",
+            "--data-dir",
+        ])
+        .arg(dir.path())
+        .env("WIREWATCH_SETUP_PASSWORD", PASSWORD)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--features live"));
+}

@@ -1,0 +1,73 @@
+//! `wirewatch serve --interface IF`: live capture through libpcap (cargo
+//! feature `live`), fed through the same pipeline as capture files; records and
+//! detections are stored every second, devices and metrics every 30 seconds.
+
+use wirewatch_store::Store;
+
+/// Capture on `iface` until the process ends.
+#[cfg(feature = "live")]
+pub fn run(store: Store, iface: String) -> anyhow::Result<()> {
+    use crate::ingest::{device_updates, flush, store_metrics, Written};
+    use anyhow::Context;
+    use std::time::{Duration, Instant};
+    use wirewatch_detect::detectors::{Engine, Thresholds};
+    use wirewatch_sensor::capture::Packet;
+    use wirewatch_sensor::Sensor;
+    use wirewatch_wire::packet::Link;
+
+    let mut cap = pcap::Capture::from_device(iface.as_str())
+        .with_context(|| format!("interface {iface}"))?
+        .promisc(true)
+        .snaplen(65_535)
+        .timeout(500)
+        .immediate_mode(true)
+        .open()
+        .with_context(|| format!("opening {iface} for capture (needs CAP_NET_RAW or root)"))?;
+    let link = Link::from_linktype(cap.get_datalink().0 as u32);
+    tracing::info!(interface = %iface, "live capture started");
+    let mut sensor = Sensor::default();
+    let mut engine = Engine::new(
+        Thresholds::default(),
+        wirewatch_sensor::devices::is_internal,
+    );
+    let mut written = Written::default();
+    let (mut last_flush, mut last_devices) = (Instant::now(), Instant::now());
+    loop {
+        match cap.next_packet() {
+            Ok(p) => {
+                // `timeval` fields are i64 here but narrower on some platforms.
+                #[allow(clippy::useless_conversion)]
+                let ts_ns = i64::from(p.header.ts.tv_sec) * 1_000_000_000
+                    + i64::from(p.header.ts.tv_usec) * 1_000;
+                let packet = Packet {
+                    ts_ns,
+                    wire_len: p.header.len,
+                    link,
+                    data: p.data,
+                };
+                sensor.packet(&packet);
+            }
+            Err(pcap::Error::TimeoutExpired) => {}
+            Err(e) => return Err(anyhow::anyhow!("capture on {iface}: {e}")),
+        }
+        if last_flush.elapsed() >= Duration::from_secs(1) {
+            flush(&store, &mut sensor, &mut engine, &mut written)?;
+            last_flush = Instant::now();
+        }
+        if last_devices.elapsed() >= Duration::from_secs(30) {
+            store
+                .upsert_devices(&device_updates(&sensor))
+                .map_err(wirewatch_model::Error::from)?;
+            store_metrics(&store, &mut sensor)?;
+            last_devices = Instant::now();
+        }
+    }
+}
+
+/// Without the `live` feature there is no libpcap: say how to get it.
+#[cfg(not(feature = "live"))]
+pub fn run(_store: Store, iface: String) -> anyhow::Result<()> {
+    anyhow::bail!(
+        "live capture on {iface} needs the `live` feature: install libpcap-dev and build with `cargo build --release --features live`"
+    )
+}
