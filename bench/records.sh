@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Records search figure (issue 3). Usage: bench/records.sh [COUNT]   (default 10,000,000)
+# Fills a store with COUNT synthetic ~flow records over the last 24 hours, then
+# times POST /records/search with serverPort = 443 and a CIDR on clientAddr, limit 100.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+COUNT=${1:-10000000}
+PORT=${PORT:-18961}
+cargo build --release -q -p wirewatch -p wirewatch-bench
+DIR=$(mktemp -d /tmp/wirewatch-records.XXXXXX)
+trap 'kill $PID 2>/dev/null || true; rm -rf "$DIR"' EXIT
+target/release/populate_records "$DIR" "$COUNT"
+WIREWATCH_LOG=warn target/release/wirewatch serve --data-dir "$DIR" --listen 127.0.0.1:$PORT --no-tls >/dev/null 2>&1 &
+PID=$!
+until curl -sf http://127.0.0.1:$PORT/api/v1/extrahop/version >/dev/null; do sleep 0.05; done
+KEY=$(curl -s -X POST http://127.0.0.1:$PORT/api/v1/apikeys -d '{"password":"bench-password"}' | python3 -c 'import json,sys;print(json.load(sys.stdin)["key"])')
+BODY='{"from":"-2d","limit":100,"filter":{"operator":"and","rules":[{"field":"serverPort","operator":"=","operand":443},{"field":"clientAddr","operator":"=","operand":"10.1.0.0/16"}]}}'
+for i in $(seq 20); do
+  curl -s -o /dev/null -w "%{time_total}\n" -H "Authorization: ExtraHop apikey=$KEY" http://127.0.0.1:$PORT/api/v1/records/search -d "$BODY"
+done | sort -n | awk '{a[NR]=$1} END {printf "records search, %d runs: p50 %.0f ms, p95 %.0f ms, max %.0f ms\n", NR, a[int(NR*0.5)]*1000, a[int(NR*0.95)]*1000, a[NR]*1000}'

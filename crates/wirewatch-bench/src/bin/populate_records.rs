@@ -1,0 +1,58 @@
+//! `populate_records DATA_DIR COUNT`: add COUNT synthetic `~flow` records
+//! (spread over the last 24 hours, 50 server ports, 10.0.0.0/8 clients) in
+//! batches of 10,000 per transaction, and print the insert rate.
+
+use anyhow::Context;
+use serde_json::json;
+use std::time::Instant;
+use wirewatch_bench::Gen;
+use wirewatch_store::{NewRecord, Store, StoreOptions};
+
+fn main() -> anyhow::Result<()> {
+    let mut args = std::env::args().skip(1);
+    let dir = args
+        .next()
+        .context("usage: populate_records DATA_DIR COUNT")?;
+    let count: i64 = args
+        .next()
+        .context("usage: populate_records DATA_DIR COUNT")?
+        .parse()?;
+    let store = Store::open(std::path::Path::new(&dir), StoreOptions::default())?;
+    store.ensure_setup_user(Some("bench-password"))?;
+    let now = wirewatch_model::now_ms();
+    let mut g = Gen::new(7);
+    let start = Instant::now();
+    let mut done = 0;
+    while done < count {
+        let n = (count - done).min(10_000);
+        let batch: Vec<NewRecord> = (0..n)
+            .map(|i| {
+                let t = now - 86_400_000 + (done + i) * 86_400_000 / count;
+                let port = [22, 53, 80, 443, 445, 3389, 8080][(g.below(7)) as usize] + 1000 * (g.below(7) as i64 / 6);
+                let fields = json!({
+                    "clientAddr": format!("10.{}.{}.{}", g.below(16), g.below(256), 1 + g.below(254)),
+                    "clientPort": 1024 + g.below(60000),
+                    "serverAddr": format!("192.0.2.{}", 1 + g.below(254)),
+                    "serverPort": port,
+                    "ipproto": "TCP",
+                    "clientBytes": g.below(100_000),
+                    "serverBytes": g.below(1_000_000),
+                })
+                .as_object()
+                .cloned()
+                .unwrap_or_default();
+                NewRecord { kind: "~flow", time_ms: t, fields }
+            })
+            .collect();
+        store
+            .insert_records(&batch)
+            .map_err(wirewatch_model::Error::from)?;
+        done += n;
+    }
+    let secs = start.elapsed().as_secs_f64();
+    println!(
+        "inserted {count} records in {secs:.1} s ({:.0}/s)",
+        count as f64 / secs
+    );
+    Ok(())
+}
