@@ -79,6 +79,15 @@ pub enum Op {
     NotIn,
 }
 
+/// A condition the store answers from an indexed column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SqlTerm {
+    /// `serverPort` (or `clientPort`) equals.
+    Port { server: bool, port: i64 },
+    /// `serverAddr` (or `clientAddr`) is an IPv4 address in `[lo, hi]`.
+    V4 { server: bool, lo: u32, hi: u32 },
+}
+
 /// A compiled filter.
 #[derive(Debug)]
 pub enum Compiled {
@@ -453,16 +462,61 @@ impl Compiled {
         }
     }
 
-    /// The exact `serverPort` a filter requires at its top level, if any (for index use).
-    pub fn required_server_port(&self) -> Option<i64> {
+    /// The top-level conditions the store can answer from indexed columns,
+    /// and whether they are the whole filter (then no record needs parsing).
+    pub fn sql_terms(&self) -> (Vec<SqlTerm>, bool) {
         match self {
+            Compiled::All(v) => {
+                let mut terms = Vec::new();
+                let mut complete = true;
+                for c in v {
+                    let (t, all) = c.sql_terms();
+                    terms.extend(t);
+                    complete &= all;
+                }
+                (terms, complete)
+            }
             Compiled::Test {
-                fields: Fields::One(f),
-                op: Op::Eq,
-                operand: Operand::Number(n),
-            } if f == "serverPort" => Some(*n as i64),
-            Compiled::All(v) => v.iter().find_map(Compiled::required_server_port),
-            _ => None,
+                fields,
+                op,
+                operand,
+            } => {
+                let field = match fields {
+                    Fields::One(f) => f.as_str(),
+                    Fields::Role(f) => f,
+                    _ => return (vec![], false),
+                };
+                match (field, op, operand) {
+                    ("serverPort" | "clientPort", Op::Eq, Operand::Number(n))
+                        if n.fract() == 0.0 && *n >= 0.0 && *n <= 65535.0 =>
+                    {
+                        (
+                            vec![SqlTerm::Port {
+                                server: field == "serverPort",
+                                port: *n as i64,
+                            }],
+                            true,
+                        )
+                    }
+                    ("serverAddr" | "clientAddr", Op::Eq | Op::In, Operand::Nets(nets))
+                        if nets.len() == 1 =>
+                    {
+                        match nets[0] {
+                            IpNet::V4(n) => (
+                                vec![SqlTerm::V4 {
+                                    server: field == "serverAddr",
+                                    lo: u32::from(n.network()),
+                                    hi: u32::from(n.broadcast()),
+                                }],
+                                true,
+                            ),
+                            IpNet::V6(_) => (vec![], false),
+                        }
+                    }
+                    _ => (vec![], false),
+                }
+            }
+            _ => (vec![], false),
         }
     }
 }

@@ -3,6 +3,7 @@
 use crate::{Result, Store};
 use rusqlite::params;
 use serde_json::{Map, Value};
+use wirewatch_model::record_filter::SqlTerm;
 
 /// A record to store: its type, time (ms) and fields (ExtraHop field names).
 #[derive(Debug, Clone, PartialEq)]
@@ -14,6 +15,12 @@ pub struct NewRecord {
 
 fn text(fields: &Map<String, Value>, k: &str) -> Option<String> {
     fields.get(k).and_then(Value::as_str).map(str::to_string)
+}
+
+/// An IPv4 address field as a number (for range queries on CIDR blocks).
+fn v4(fields: &Map<String, Value>, k: &str) -> Option<i64> {
+    let ip: std::net::Ipv4Addr = fields.get(k)?.as_str()?.parse().ok()?;
+    Some(i64::from(u32::from(ip)))
 }
 
 fn int(fields: &Map<String, Value>, k: &str) -> Option<i64> {
@@ -28,8 +35,8 @@ impl Store {
         }
         self.write(|tx| {
             let mut stmt = tx.prepare_cached(
-                "INSERT INTO records(type, time, client_addr, server_addr, client_port, server_port, doc)
-                 VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                                "INSERT INTO records(type, time, client_addr, server_addr, client_port, server_port, doc, client_v4, server_v4)
+                 VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             )?;
             for r in recs {
                 let f = &r.fields;
@@ -40,7 +47,9 @@ impl Store {
                     text(f, "serverAddr"),
                     int(f, "clientPort"),
                     int(f, "serverPort"),
-                    Value::Object(f.clone()).to_string(),
+                                        Value::Object(f.clone()).to_string(),
+                    v4(f, "clientAddr"),
+                    v4(f, "serverAddr"),
                 ])?;
             }
             Ok(recs.len())
@@ -130,14 +139,66 @@ impl Store {
                 .collect();
             sql.push_str(&format!(" AND type IN ({})", ph.join(", ")));
         }
-        if let Some(port) = q.filter.and_then(|f| f.required_server_port()) {
-            params.push(port.into());
-            sql.push_str(&format!(" AND server_port = ?{}", params.len()));
+        let (terms, complete) = match q.filter {
+            Some(f) => f.sql_terms(),
+            None => (Vec::new(), true),
+        };
+        for t in terms {
+            match t {
+                SqlTerm::Port { server, port } => {
+                    params.push(port.into());
+                    let col = if server { "server_port" } else { "client_port" };
+                    sql.push_str(&format!(" AND {col} = ?{}", params.len()));
+                }
+                SqlTerm::V4 { server, lo, hi } => {
+                    params.push(i64::from(lo).into());
+                    params.push(i64::from(hi).into());
+                    let col = if server { "server_v4" } else { "client_v4" };
+                    sql.push_str(&format!(
+                        " AND {col} BETWEEN ?{} AND ?{}",
+                        params.len() - 1,
+                        params.len()
+                    ));
+                }
+            }
         }
-        sql.push_str(" ORDER BY time DESC, id DESC");
         // Newest first needs no sort: the query already returns that order.
         let streamed =
             q.sort.is_empty() || (q.sort.len() == 1 && q.sort[0].0 == "timestamp" && q.sort[0].1);
+        if complete && streamed {
+            // The whole filter is in SQL: count there, and read only the page.
+            return self.read(|c| {
+                let count_sql = sql.replacen("SELECT id, type, time, doc", "SELECT count(*)", 1);
+                let total: u64 = c
+                    .prepare_cached(&count_sql)?
+                    .query_row(rusqlite::params_from_iter(params.iter()), |r| r.get(0))?;
+                let page_sql = format!(
+                    "{sql} ORDER BY time DESC, id DESC LIMIT {} OFFSET {}",
+                    q.limit, q.offset
+                );
+                let mut stmt = c.prepare_cached(&page_sql)?;
+                let rows = stmt.query_map(rusqlite::params_from_iter(params.iter()), |r| {
+                    Ok((
+                        r.get::<_, u64>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, i64>(2)?,
+                        r.get::<_, String>(3)?,
+                    ))
+                })?;
+                let mut page = Vec::new();
+                for row in rows {
+                    let (id, kind, time_ms, doc) = row?;
+                    page.push(StoredRecord {
+                        id,
+                        kind,
+                        time_ms,
+                        fields: serde_json::from_str(&doc)?,
+                    });
+                }
+                Ok((total, page))
+            });
+        }
+        sql.push_str(" ORDER BY time DESC, id DESC");
         self.read(|c| {
             let mut stmt = c.prepare_cached(&sql)?;
             let mut rows = stmt.query(rusqlite::params_from_iter(params.iter()))?;

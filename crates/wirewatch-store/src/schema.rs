@@ -172,6 +172,10 @@ CREATE TABLE metrics (
     PRIMARY KEY (object_type, category, name, cycle, object_id, time, key1)
 ) WITHOUT ROWID;
 "#,
+    r#"
+ALTER TABLE records ADD COLUMN client_v4 INTEGER;
+ALTER TABLE records ADD COLUMN server_v4 INTEGER;
+"#,
 ];
 
 /// Bring the schema up to date.
@@ -182,7 +186,35 @@ pub fn migrate(conn: &mut Connection) -> Result<()> {
         tx.execute_batch(sql)?;
         tx.pragma_update(None, "user_version", (i + 1) as i64)?;
     }
+    // Only when a migration just ran: a full scan at every start would be slow.
+    if (version as usize) < MIGRATIONS.len() {
+        backfill_v4(&tx)?;
+    }
     tx.commit()?;
+    Ok(())
+}
+
+/// Fill the IPv4 columns of records stored before they existed.
+fn backfill_v4(tx: &Connection) -> Result<()> {
+    let rows: Vec<(i64, Option<String>, Option<String>)> = {
+        let mut stmt = tx.prepare(
+            "SELECT id, client_addr, server_addr FROM records
+             WHERE (client_v4 IS NULL AND client_addr LIKE '%.%') OR (server_v4 IS NULL AND server_addr LIKE '%.%')",
+        )?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        rows.collect::<rusqlite::Result<_>>()?
+    };
+    let num = |s: &Option<String>| {
+        s.as_deref()
+            .and_then(|s| s.parse::<std::net::Ipv4Addr>().ok())
+            .map(|ip| i64::from(u32::from(ip)))
+    };
+    for (id, c, sv) in rows {
+        tx.execute(
+            "UPDATE records SET client_v4 = ?2, server_v4 = ?3 WHERE id = ?1",
+            rusqlite::params![id, num(&c), num(&sv)],
+        )?;
+    }
     Ok(())
 }
 

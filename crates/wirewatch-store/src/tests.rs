@@ -194,3 +194,62 @@ fn metric_rollups_and_retention() {
 }
 
 use crate::{MetricPoint, NewRecord, Retention};
+
+#[test]
+fn indexed_and_scanned_record_filters_agree() {
+    use wirewatch_model::record_filter::{RecordContext, RecordFilter};
+    struct NoCtx;
+    impl RecordContext for NoCtx {
+        fn device_ips(&self, _: &str) -> Option<Vec<std::net::IpAddr>> {
+            None
+        }
+        fn group_ips(&self, _: &str) -> Option<Vec<std::net::IpAddr>> {
+            None
+        }
+        fn filter_ips(
+            &self,
+            _: &wirewatch_model::device_filter::DeviceFilter,
+        ) -> std::result::Result<Vec<std::net::IpAddr>, (String, String)> {
+            Ok(vec![])
+        }
+        fn locality_nets(&self, _: &str) -> Option<Vec<ipnet::IpNet>> {
+            None
+        }
+    }
+    let (_dir, store) = temp_store();
+    let recs: Vec<NewRecord> = (0..2000)
+        .map(|i| {
+            let f = serde_json::json!({"clientAddr": format!("10.{}.0.{}", i % 4, i % 250), "serverPort": if i % 2 == 0 { 80 } else { 443 }, "serverAddr": "2001:db8::1"});
+            NewRecord { kind: "~flow", time_ms: i as i64, fields: f.as_object().unwrap().clone() }
+        })
+        .collect();
+    store.insert_records(&recs).unwrap();
+    let run = |filter: serde_json::Value| {
+        let f: RecordFilter = serde_json::from_value(filter).unwrap();
+        let c = f.compile("filter", &NoCtx).unwrap();
+        let q = RecordQuery {
+            from_ms: 0,
+            until_ms: 10_000,
+            types: vec![],
+            filter: Some(&c),
+            sort: vec![],
+            limit: 50,
+            offset: 10,
+        };
+        let (total, page) = store.search_records(&q).unwrap();
+        (total, page.iter().map(|r| r.id).collect::<Vec<_>>())
+    };
+    let indexed = run(serde_json::json!({"operator": "and", "rules": [
+        {"field": "serverPort", "operator": "=", "operand": 443},
+        {"field": "clientAddr", "operator": "=", "operand": "10.1.0.0/16"}]}));
+    // The same filter plus a condition only the scan can check (and that always holds).
+    let scanned = run(serde_json::json!({"operator": "and", "rules": [
+        {"field": "serverPort", "operator": "=", "operand": 443},
+        {"field": "clientAddr", "operator": "=", "operand": "10.1.0.0/16"},
+        {"field": "serverAddr", "operator": "exists"}]}));
+    assert_eq!(indexed, scanned);
+    assert_eq!(indexed.0, 500);
+    assert_eq!(indexed.1.len(), 50);
+}
+
+use crate::RecordQuery;
