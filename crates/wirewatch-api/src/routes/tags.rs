@@ -151,19 +151,15 @@ async fn devices(
     Ok(axum::Json(with_watchlist(&s, list)?))
 }
 
-async fn assign(
-    caller: Caller,
-    State(s): State<AppState>,
-    Path(raw): Path<String>,
-    Json(b): Json<Assignment>,
-) -> ApiResult<StatusCode> {
+/// The one path every tag assignment takes: check, store, audit.
+fn apply(s: &AppState, caller: &Caller, raw: &str, b: Assignment) -> ApiResult<StatusCode> {
     caller.require(Access::WriteFull)?;
-    let t = tag(&s, &raw)?;
+    let t = tag(s, raw)?;
     b.check()?;
     s.store.tag_devices(t.id, &b.assign, &b.unassign)?;
     audit(
-        &s,
-        &caller,
+        s,
+        caller,
         "assign tag",
         "tags",
         json!({"id": t.id, "assign": b.assign, "unassign": b.unassign}),
@@ -171,26 +167,34 @@ async fn assign(
     Ok(StatusCode::NO_CONTENT)
 }
 
+async fn assign(
+    caller: Caller,
+    State(s): State<AppState>,
+    Path(raw): Path<String>,
+    Json(b): Json<Assignment>,
+) -> ApiResult<StatusCode> {
+    apply(&s, &caller, &raw, b)
+}
+
 async fn assign_one(
     caller: Caller,
     State(s): State<AppState>,
     Path((raw, child)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
-    caller.require(Access::WriteFull)?;
-    let t = tag(&s, &raw)?;
     let d = parse_id("child-id", &child)?;
+    caller.require(Access::WriteFull)?;
     if s.store.device(d)?.is_none() {
         return Err(ApiError::not_found(format!("device {d}")));
     }
-    s.store.tag_devices(t.id, &[d], &[])?;
-    audit(
+    apply(
         &s,
         &caller,
-        "assign tag",
-        "tags",
-        json!({"id": t.id, "assign": [d]}),
-    );
-    Ok(StatusCode::NO_CONTENT)
+        &raw,
+        Assignment {
+            assign: vec![d],
+            unassign: vec![],
+        },
+    )
 }
 
 async fn unassign_one(
@@ -198,18 +202,16 @@ async fn unassign_one(
     State(s): State<AppState>,
     Path((raw, child)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
-    caller.require(Access::WriteFull)?;
-    let t = tag(&s, &raw)?;
     let d = parse_id("child-id", &child)?;
-    s.store.tag_devices(t.id, &[], &[d])?;
-    audit(
+    apply(
         &s,
         &caller,
-        "unassign tag",
-        "tags",
-        json!({"id": t.id, "unassign": [d]}),
-    );
-    Ok(StatusCode::NO_CONTENT)
+        &raw,
+        Assignment {
+            assign: vec![],
+            unassign: vec![d],
+        },
+    )
 }
 
 async fn device_tags(
