@@ -8,10 +8,12 @@ pub mod device_filter;
 pub mod error;
 pub mod investigation;
 pub mod locality;
+pub mod ods;
 pub mod record_filter;
 pub mod rule;
 pub mod settings;
 pub mod time;
+pub mod trigger;
 pub mod user;
 
 pub use error::{Code, Error};

@@ -1,7 +1,7 @@
 //! Detections: create, read, triage updates, ticket updates, notes, related.
 
 use crate::commit::{self, AuditRecord};
-use crate::{rules, schema, Result, Store};
+use crate::{rules, schema, triggers, Result, Store};
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use std::collections::HashSet;
 use std::net::IpAddr;
@@ -172,7 +172,7 @@ impl Store {
     }
 
     /// Validate a new detection and resolve its format and hiding rule.
-    fn prepare_detection(&self, new: NewDetection) -> Result<Prepared> {
+    pub(crate) fn prepare_detection(&self, new: NewDetection) -> Result<Prepared> {
         let format = self.format(&new.kind, false)?.ok_or_else(|| {
             Error::invalid(
                 "type",
@@ -346,6 +346,9 @@ impl Store {
             det.id = tx.last_insert_rowid() as u64;
             save(tx, &det)?;
             index_detection(tx, &det)?;
+            if hiding.is_none() {
+                triggers::enqueue(self, tx, "DETECTION_UPDATE", Some(det.id), true, None)?;
+            }
             if let Some(rule) = &hiding {
                 rules::hide(tx, rule, &det, self)?;
             }
@@ -419,6 +422,7 @@ impl Store {
             }
             d.mod_time = now_ms().max(d.mod_time + 1);
             save(tx, &d)?;
+            triggers::enqueue(self, tx, "DETECTION_UPDATE", Some(d.id), false, None)?;
             Ok(Some(d))
         })?;
         Ok(out.map(|d| self.decorate(d)))
@@ -459,6 +463,7 @@ impl Store {
                 }
                 d.mod_time = now.max(d.mod_time + 1);
                 save(tx, &d)?;
+                triggers::enqueue(self, tx, "DETECTION_UPDATE", Some(d.id), false, None)?;
             }
             Ok(ids)
         })

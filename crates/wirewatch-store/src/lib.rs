@@ -18,10 +18,12 @@ mod investigations;
 mod localities;
 mod metrics;
 mod observations;
+mod ods;
 mod records;
 mod rules;
 mod schema;
 mod search;
+mod triggers;
 mod users;
 
 pub use audit::AuditEntry;
@@ -32,15 +34,20 @@ pub use formats::FormatInput;
 pub use groups::{DeviceGroup, Tag};
 pub use metrics::{MetricPoint, StoredPoint, CYCLES};
 pub use observations::StoredObservation;
+pub use ods::{reason, DeadLetter, OdsStats, OutboxRow, Outgoing, Queued, DEFAULT_QUEUE_LIMIT};
 pub use records::{NewRecord, RecordQuery, Retention, StoredRecord};
+pub use triggers::{PendingEvent, RunStats, Signal, TriggerBatch, TriggerDetection};
 pub use users::{random_hex, AuthUser, SETUP_USERNAME};
 
 use parking_lot::{Mutex, RwLock};
 use rusqlite::{Connection, OpenFlags};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
+use wirewatch_model::ods::{Target, TargetKind};
 use wirewatch_model::settings::Ticketing;
+use wirewatch_model::trigger::Trigger;
 
 /// How hard a commit works to reach the disk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -67,6 +74,8 @@ struct Cache {
     rules: Vec<rules::LiveRule>,
     localities: Vec<localities::LiveLocality>,
     keys: HashMap<String, AuthUser>,
+    ods_targets: HashMap<(TargetKind, String), Target>,
+    triggers: Vec<Trigger>,
 }
 
 /// The store. Cheap to clone (an `Arc` inside).
@@ -82,6 +91,15 @@ struct Inner {
     cache: RwLock<Cache>,
     /// Hands new detections to the group-commit thread.
     committer: std::sync::mpsc::SyncSender<commit::Job>,
+    /// Messages waiting per ODS target.
+    ods_queued: Mutex<HashMap<(TargetKind, String), u64>>,
+    /// Bound of each ODS target's queue.
+    ods_limit: AtomicU64,
+    /// Random id of this data directory (prefix of idempotency keys).
+    instance: String,
+    /// Set inside a transaction that queued trigger events; signalled after commit.
+    events_dirty: AtomicBool,
+    signal: Arc<triggers::Signal>,
 }
 
 const DB_FILE: &str = "wirewatch.db";
@@ -108,6 +126,15 @@ impl Store {
         let mut writer = Connection::open(&path)?;
         configure(&writer, opts.durability)?;
         schema::migrate(&mut writer)?;
+        let instance = match schema::meta_get(&writer, "instance_id")? {
+            Some(i) => i,
+            None => {
+                let i = users::random_hex(8);
+                schema::meta_set(&writer, "instance_id", &i)?;
+                i
+            }
+        };
+        let queued = ods::load_queued(&writer)?;
         let n = if opts.readers == 0 {
             std::thread::available_parallelism()
                 .map(|n| n.get())
@@ -137,6 +164,11 @@ impl Store {
                 readers: Mutex::new(readers),
                 cache: RwLock::new(Cache::default()),
                 committer: tx,
+                ods_queued: Mutex::new(queued),
+                ods_limit: AtomicU64::new(ods::DEFAULT_QUEUE_LIMIT),
+                instance,
+                events_dirty: AtomicBool::new(false),
+                signal: Arc::default(),
             }),
         };
         let weak = Arc::downgrade(&store.inner);
@@ -176,8 +208,19 @@ impl Store {
     fn write<T>(&self, f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T>) -> Result<T> {
         let mut conn = self.inner.writer.lock();
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let out = f(&tx)?;
+        let out = f(&tx);
+        let out = match out {
+            Ok(v) => v,
+            Err(e) => {
+                self.inner.events_dirty.store(false, Ordering::Release);
+                return Err(e);
+            }
+        };
         tx.commit()?;
+        drop(conn);
+        if self.inner.events_dirty.swap(false, Ordering::AcqRel) {
+            self.inner.signal.notify();
+        }
         Ok(out)
     }
 
@@ -186,11 +229,15 @@ impl Store {
         let rules = self.read(rules::load_live)?;
         let localities = self.read(localities::load_live)?;
         let keys = self.read(users::load_keys)?;
+        let ods_targets = self.read(ods::load_targets)?;
+        let triggers = self.read(triggers::load_all)?;
         let mut c = self.inner.cache.write();
         c.ticketing = ticketing;
         c.rules = rules;
         c.localities = localities;
         c.keys = keys;
+        c.ods_targets = ods_targets;
+        c.triggers = triggers;
         Ok(())
     }
 

@@ -176,6 +176,80 @@ CREATE TABLE metrics (
 ALTER TABLE records ADD COLUMN client_v4 INTEGER;
 ALTER TABLE records ADD COLUMN server_v4 INTEGER;
 "#,
+    r#"
+CREATE TABLE ods_targets (
+    kind TEXT NOT NULL,
+    name TEXT NOT NULL,
+    doc TEXT NOT NULL,
+    create_time INTEGER NOT NULL,
+    PRIMARY KEY (kind, name)
+);
+CREATE TABLE ods_outbox (
+    id INTEGER PRIMARY KEY,
+    key_id INTEGER,
+    kind TEXT NOT NULL,
+    target TEXT NOT NULL,
+    msg TEXT NOT NULL,
+    create_time INTEGER NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX ods_outbox_target ON ods_outbox(kind, target, id);
+CREATE TABLE ods_dead (
+    id INTEGER PRIMARY KEY,
+    key_id INTEGER,
+    kind TEXT NOT NULL,
+    target TEXT NOT NULL,
+    msg TEXT NOT NULL,
+    create_time INTEGER NOT NULL,
+    dead_time INTEGER NOT NULL,
+    attempts INTEGER NOT NULL,
+    reason TEXT NOT NULL,
+    error TEXT
+);
+CREATE INDEX ods_dead_target ON ods_dead(kind, target, id);
+CREATE TABLE ods_stats (
+    kind TEXT NOT NULL,
+    target TEXT NOT NULL,
+    sent INTEGER NOT NULL DEFAULT 0,
+    retried INTEGER NOT NULL DEFAULT 0,
+    failed INTEGER NOT NULL DEFAULT 0,
+    dropped INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT,
+    last_error_time INTEGER,
+    last_sent_time INTEGER,
+    PRIMARY KEY (kind, target)
+);
+CREATE TABLE triggers (id INTEGER PRIMARY KEY, doc TEXT NOT NULL);
+CREATE TABLE trigger_events (
+    id INTEGER PRIMARY KEY,
+    event TEXT NOT NULL,
+    object_id INTEGER,
+    is_new INTEGER NOT NULL DEFAULT 0,
+    body TEXT,
+    origin INTEGER,
+    time INTEGER NOT NULL
+);
+CREATE INDEX trigger_events_object ON trigger_events(object_id) WHERE object_id IS NOT NULL;
+CREATE TABLE trigger_log (
+    id INTEGER PRIMARY KEY,
+    trigger_id INTEGER NOT NULL,
+    time INTEGER NOT NULL,
+    level TEXT NOT NULL,
+    event TEXT NOT NULL,
+    message TEXT NOT NULL
+);
+CREATE INDEX trigger_log_trigger ON trigger_log(trigger_id, id);
+CREATE TABLE trigger_stats (
+    trigger_id INTEGER PRIMARY KEY,
+    runs INTEGER NOT NULL DEFAULT 0,
+    errors INTEGER NOT NULL DEFAULT 0,
+    budget_exceeded INTEGER NOT NULL DEFAULT 0,
+    total_us INTEGER NOT NULL DEFAULT 0,
+    max_us INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT,
+    last_run_time INTEGER
+);
+"#,
 ];
 
 /// Bring the schema up to date.

@@ -1,0 +1,1073 @@
+//! Open Data Stream targets (`/odstargets/{http,kafka,mongodb,raw,syslog}`) and
+//! the messages triggers send to them.
+//!
+//! Field names, enums and defaults follow the ExtraHop REST API guide. Unknown
+//! fields are refused (a misspelt option must not be silently ignored). Secrets
+//! (passwords, secret keys, client secrets, TLS private keys) are write-only:
+//! [`Target::public_view`] removes them from every answer.
+
+use crate::error::{Error, Result};
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::Value;
+
+/// The five kinds of target, in the API's path spelling.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TargetKind {
+    Http,
+    Kafka,
+    Mongodb,
+    Raw,
+    Syslog,
+}
+
+impl TargetKind {
+    pub const ALL: [TargetKind; 5] = [
+        TargetKind::Http,
+        TargetKind::Kafka,
+        TargetKind::Mongodb,
+        TargetKind::Raw,
+        TargetKind::Syslog,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TargetKind::Http => "http",
+            TargetKind::Kafka => "kafka",
+            TargetKind::Mongodb => "mongodb",
+            TargetKind::Raw => "raw",
+            TargetKind::Syslog => "syslog",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<TargetKind> {
+        TargetKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+impl std::fmt::Display for TargetKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Longest target name accepted.
+pub const MAX_NAME: usize = 128;
+
+/// A configured target of any kind.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum Target {
+    Http(HttpTarget),
+    Kafka(KafkaTarget),
+    Mongodb(MongoTarget),
+    Raw(RawTarget),
+    Syslog(SyslogTarget),
+}
+
+impl Target {
+    pub fn kind(&self) -> TargetKind {
+        match self {
+            Target::Http(_) => TargetKind::Http,
+            Target::Kafka(_) => TargetKind::Kafka,
+            Target::Mongodb(_) => TargetKind::Mongodb,
+            Target::Raw(_) => TargetKind::Raw,
+            Target::Syslog(_) => TargetKind::Syslog,
+        }
+    }
+
+    pub fn name(&self) -> &str {
+        match self {
+            Target::Http(t) => &t.name,
+            Target::Kafka(t) => &t.name,
+            Target::Mongodb(t) => &t.name,
+            Target::Raw(t) => &t.name,
+            Target::Syslog(t) => &t.name,
+        }
+    }
+
+    /// Parse the body of `POST /odstargets/{kind}` and check it.
+    pub fn from_body(kind: TargetKind, body: Value) -> Result<Target> {
+        let target = match kind {
+            TargetKind::Http => Target::Http(parse(body)?),
+            TargetKind::Kafka => Target::Kafka(parse(body)?),
+            TargetKind::Mongodb => Target::Mongodb(parse(body)?),
+            TargetKind::Raw => Target::Raw(parse(body)?),
+            TargetKind::Syslog => Target::Syslog(parse(body)?),
+        };
+        target.validate()?;
+        Ok(target)
+    }
+
+    /// Semantic checks the types alone do not make.
+    pub fn validate(&self) -> Result<()> {
+        check_name(self.name())?;
+        match self {
+            Target::Http(t) => t.validate(),
+            Target::Kafka(t) => t.validate(),
+            Target::Mongodb(t) => t.validate(),
+            Target::Raw(t) => t.validate(),
+            Target::Syslog(t) => t.validate(),
+        }
+    }
+
+    /// The target as the API shows it: every field but the secrets.
+    pub fn public_view(&self) -> Value {
+        let mut v = match self {
+            Target::Http(t) => serde_json::to_value(t),
+            Target::Kafka(t) => serde_json::to_value(t),
+            Target::Mongodb(t) => serde_json::to_value(t),
+            Target::Raw(t) => serde_json::to_value(t),
+            Target::Syslog(t) => serde_json::to_value(t),
+        }
+        .unwrap_or(Value::Null);
+        redact(&mut v);
+        v
+    }
+}
+
+/// Names of fields that are write-only wherever they appear.
+pub const SECRET_FIELDS: [&str; 4] = ["password", "secret_key", "client_secret", "tls_client_key"];
+
+/// Remove secret fields (recursively); a removed secret leaves `<field>_set: true`.
+fn redact(v: &mut Value) {
+    match v {
+        Value::Object(map) => {
+            for f in SECRET_FIELDS {
+                if let Some(old) = map.remove(f) {
+                    if !old.is_null() {
+                        map.insert(format!("{f}_set"), Value::Bool(true));
+                    }
+                }
+            }
+            for (_, child) in map.iter_mut() {
+                redact(child);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(redact),
+        _ => {}
+    }
+}
+
+fn parse<T: serde::de::DeserializeOwned>(body: Value) -> Result<T> {
+    serde_path_to_error::deserialize(body).map_err(|e| {
+        let path = e.path().to_string();
+        let msg = e.into_inner().to_string();
+        if let Some(name) = msg
+            .strip_prefix("missing field `")
+            .and_then(|m| m.strip_suffix('`'))
+        {
+            let field = if path == "." {
+                name.to_string()
+            } else {
+                format!("{path}.{name}")
+            };
+            return Error::invalid(field, "is required");
+        }
+        let field = if path == "." { "body".into() } else { path };
+        Error::invalid(field, msg)
+    })
+}
+
+fn check_name(name: &str) -> Result<()> {
+    if name.trim().is_empty() {
+        return Err(Error::invalid("name", "must not be empty"));
+    }
+    if name.chars().count() > MAX_NAME {
+        return Err(Error::invalid(
+            "name",
+            format!("must be at most {MAX_NAME} characters"),
+        ));
+    }
+    if name.chars().any(|c| c == '/' || c.is_control()) {
+        return Err(Error::invalid(
+            "name",
+            "must not contain '/' or control characters",
+        ));
+    }
+    Ok(())
+}
+
+fn check_host(field: &str, host: &str) -> Result<()> {
+    if host.trim().is_empty() {
+        return Err(Error::invalid(field, "must not be empty"));
+    }
+    if host.contains("://") {
+        return Err(Error::invalid(
+            field,
+            "must be a hostname or IP address, not a URL (the scheme is the `protocol` field)",
+        ));
+    }
+    if host
+        .chars()
+        .any(|c| c.is_whitespace() || c == '/' || c.is_control())
+    {
+        return Err(Error::invalid(
+            field,
+            "must be a hostname or IP address (no spaces or '/')",
+        ));
+    }
+    Ok(())
+}
+
+fn check_port(field: &str, port: u16) -> Result<()> {
+    if port == 0 {
+        return Err(Error::invalid(field, "must be between 1 and 65535"));
+    }
+    Ok(())
+}
+
+fn required<'a>(field: &str, v: &'a Option<String>, why: &str) -> Result<&'a str> {
+    match v.as_deref() {
+        Some(s) if !s.trim().is_empty() => Ok(s),
+        _ => Err(Error::invalid(field, format!("is required {why}"))),
+    }
+}
+
+fn check_pem(field: &str, v: &Option<String>, what: &str) -> Result<()> {
+    if let Some(s) = v {
+        if !s.contains("-----BEGIN ") {
+            return Err(Error::invalid(
+                field,
+                format!("must be a PEM-encoded {what}"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The TLS options shared by Kafka and syslog targets.
+fn check_tls_options(
+    tls: bool,
+    skip: Option<bool>,
+    ca: &Option<String>,
+    cert: &Option<String>,
+    key: &Option<String>,
+    proto_field: &str,
+) -> Result<()> {
+    if !tls {
+        for (field, set) in [
+            ("skip_cert_verification", skip == Some(true)),
+            ("tls_ca_certs", ca.is_some()),
+            ("tls_client_cert", cert.is_some()),
+            ("tls_client_key", key.is_some()),
+        ] {
+            if set {
+                return Err(Error::invalid(
+                    field,
+                    format!("is valid only when `{proto_field}` is tls"),
+                ));
+            }
+        }
+        return Ok(());
+    }
+    check_pem("tls_ca_certs", ca, "certificate")?;
+    check_pem("tls_client_cert", cert, "certificate")?;
+    check_pem("tls_client_key", key, "private key")?;
+    if cert.is_some() != key.is_some() {
+        let field = if cert.is_some() {
+            "tls_client_key"
+        } else {
+            "tls_client_cert"
+        };
+        return Err(Error::invalid(
+            field,
+            "tls_client_cert and tls_client_key must be given together",
+        ));
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------- HTTP
+
+/// `protocol` of an HTTP target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum HttpProtocol {
+    Http,
+    Https,
+}
+
+/// `authentication.auth_type` of an HTTP target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HttpAuthType {
+    #[default]
+    None,
+    Basic,
+    Aws,
+    AzureStorage,
+    AzureAd,
+    Crowdstrike,
+}
+
+/// `authentication.grant_type` (Microsoft Entra ID).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GrantType {
+    Client,
+    ResourceOwner,
+}
+
+/// HTTP authentication credentials.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpAuth {
+    /// The type of HTTP authentication.
+    #[serde(default)]
+    pub auth_type: HttpAuthType,
+    /// User name (basic; azure_ad with grant_type resource_owner).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    /// Password (write-only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password: Option<String>,
+    /// Access key id (aws, azure_storage: the storage account name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_key: Option<String>,
+    /// Secret access key (aws, azure_storage: the account key; write-only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret_key: Option<String>,
+    /// AWS service code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service: Option<String>,
+    /// AWS region.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    /// OAuth 2.0 grant type (azure_ad).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grant_type: Option<GrantType>,
+    /// OAuth client id (azure_ad, crowdstrike).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    /// OAuth client secret (azure_ad, crowdstrike; write-only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_secret: Option<String>,
+    /// Entra ID resource URI (azure_ad).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource: Option<String>,
+    /// OAuth token endpoint URL (azure_ad; crowdstrike, defaulting to
+    /// `https://api.crowdstrike.com/oauth2/token`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_endpoint: Option<String>,
+}
+
+/// `POST /odstargets/http`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpTarget {
+    /// The name of the target, unique among HTTP targets.
+    pub name: String,
+    /// Host name or IP address of the HTTP server.
+    pub host: String,
+    /// TCP port of the HTTP server.
+    pub port: u16,
+    /// `http` or `https`.
+    pub protocol: HttpProtocol,
+    /// Skip TLS certificate verification (https only).
+    #[serde(default)]
+    pub skip_cert_verification: bool,
+    /// Use several concurrent connections (messages may then arrive out of order).
+    #[serde(default)]
+    pub pipeline: bool,
+    /// One extra header sent with every request, as `"Key: value"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub additional_header: Option<String>,
+    /// Authentication; `none` when absent.
+    #[serde(default)]
+    pub authentication: HttpAuth,
+}
+
+impl HttpTarget {
+    fn validate(&self) -> Result<()> {
+        check_host("host", &self.host)?;
+        check_port("port", self.port)?;
+        if self.skip_cert_verification && self.protocol != HttpProtocol::Https {
+            return Err(Error::invalid(
+                "skip_cert_verification",
+                "is valid only when `protocol` is https",
+            ));
+        }
+        if let Some(h) = &self.additional_header {
+            parse_header(h).ok_or_else(|| {
+                Error::invalid(
+                    "additional_header",
+                    "must be \"<key>:<value>\" with a valid header name, e.g. \"Accept: text/html\"",
+                )
+            })?;
+        }
+        let a = &self.authentication;
+        let f = |n: &str| format!("authentication.{n}");
+        match a.auth_type {
+            HttpAuthType::None => {}
+            HttpAuthType::Basic => {
+                required(&f("username"), &a.username, "when auth_type is basic")?;
+                required(&f("password"), &a.password, "when auth_type is basic")?;
+            }
+            HttpAuthType::Aws => {
+                for (n, v) in [
+                    ("access_key", &a.access_key),
+                    ("secret_key", &a.secret_key),
+                    ("service", &a.service),
+                    ("region", &a.region),
+                ] {
+                    required(&f(n), v, "when auth_type is aws")?;
+                }
+            }
+            HttpAuthType::AzureStorage => {
+                required(
+                    &f("access_key"),
+                    &a.access_key,
+                    "when auth_type is azure_storage",
+                )?;
+                required(
+                    &f("secret_key"),
+                    &a.secret_key,
+                    "when auth_type is azure_storage",
+                )?;
+            }
+            HttpAuthType::AzureAd => {
+                let Some(grant) = a.grant_type else {
+                    return Err(Error::invalid(
+                        f("grant_type"),
+                        "is required when auth_type is azure_ad (client or resource_owner)",
+                    ));
+                };
+                for (n, v) in [
+                    ("client_id", &a.client_id),
+                    ("client_secret", &a.client_secret),
+                    ("resource", &a.resource),
+                    ("token_endpoint", &a.token_endpoint),
+                ] {
+                    required(&f(n), v, "when auth_type is azure_ad")?;
+                }
+                if grant == GrantType::ResourceOwner {
+                    let why = "when auth_type is azure_ad and grant_type is resource_owner";
+                    required(&f("username"), &a.username, why)?;
+                    required(&f("password"), &a.password, why)?;
+                }
+                check_url(&f("token_endpoint"), a.token_endpoint.as_deref())?;
+            }
+            HttpAuthType::Crowdstrike => {
+                required(
+                    &f("client_id"),
+                    &a.client_id,
+                    "when auth_type is crowdstrike",
+                )?;
+                required(
+                    &f("client_secret"),
+                    &a.client_secret,
+                    "when auth_type is crowdstrike",
+                )?;
+                check_url(&f("token_endpoint"), a.token_endpoint.as_deref())?;
+            }
+        }
+        Ok(())
+    }
+}
+
+fn check_url(field: &str, url: Option<&str>) -> Result<()> {
+    match url {
+        Some(u) if !(u.starts_with("http://") || u.starts_with("https://")) => {
+            Err(Error::invalid(field, "must be an http:// or https:// URL"))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Split `"Key: value"` into a checked header name and value.
+pub fn parse_header(h: &str) -> Option<(String, String)> {
+    let (k, v) = h.split_once(':')?;
+    let k = k.trim();
+    let token = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c);
+    if k.is_empty() || !k.chars().all(token) || v.chars().any(|c| c == '\r' || c == '\n') {
+        return None;
+    }
+    Some((k.to_string(), v.trim().to_string()))
+}
+
+// ---------------------------------------------------------------- Kafka
+
+/// One Kafka broker.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Broker {
+    pub host: String,
+    pub port: u16,
+}
+
+/// `compression` of a Kafka target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum KafkaCompression {
+    #[default]
+    None,
+    Gzip,
+    Snappy,
+}
+
+/// `partition_strategy` of a Kafka target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PartitionStrategy {
+    /// The partition is chosen by hashing the message key.
+    HashKey,
+    /// The trigger names the partition in `Remote.Kafka.send`.
+    Manual,
+    Random,
+    /// The default.
+    #[default]
+    RoundRobin,
+}
+
+/// `protocol` of a Kafka target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TcpOrTls {
+    Tcp,
+    Tls,
+}
+
+/// SASL algorithm.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ScramAlgorithm {
+    Sha256,
+    Sha512,
+}
+
+/// `auth_type` of Kafka authentication.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum KafkaAuthType {
+    Scram,
+}
+
+/// Kafka SASL credentials.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KafkaAuth {
+    pub auth_type: KafkaAuthType,
+    pub username: String,
+    /// Write-only.
+    pub password: String,
+    pub algorithm: ScramAlgorithm,
+}
+
+/// `POST /odstargets/kafka`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KafkaTarget {
+    pub name: String,
+    /// One or more brokers (an array; a single object is accepted too).
+    #[serde(deserialize_with = "one_or_many")]
+    pub brokers: Vec<Broker>,
+    #[serde(default)]
+    pub compression: KafkaCompression,
+    #[serde(default)]
+    pub partition_strategy: PartitionStrategy,
+    /// `tcp` or `tls`.
+    pub protocol: TcpOrTls,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_client_cert: Option<String>,
+    /// Write-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_client_key: Option<String>,
+    #[serde(default)]
+    pub skip_cert_verification: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_ca_certs: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authentication: Option<KafkaAuth>,
+}
+
+impl KafkaTarget {
+    fn validate(&self) -> Result<()> {
+        if self.brokers.is_empty() {
+            return Err(Error::invalid("brokers", "must name at least one broker"));
+        }
+        for (i, b) in self.brokers.iter().enumerate() {
+            check_host(&format!("brokers[{i}].host"), &b.host)?;
+            check_port(&format!("brokers[{i}].port"), b.port)?;
+        }
+        check_tls_options(
+            self.protocol == TcpOrTls::Tls,
+            Some(self.skip_cert_verification),
+            &self.tls_ca_certs,
+            &self.tls_client_cert,
+            &self.tls_client_key,
+            "protocol",
+        )?;
+        if let Some(a) = &self.authentication {
+            if a.username.trim().is_empty() {
+                return Err(Error::invalid(
+                    "authentication.username",
+                    "must not be empty",
+                ));
+            }
+            if a.password.is_empty() {
+                return Err(Error::invalid(
+                    "authentication.password",
+                    "must not be empty",
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+// ---------------------------------------------------------------- MongoDB
+
+/// MongoDB credentials for one database.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MongoAuth {
+    pub database: String,
+    pub user: String,
+    /// Write-only.
+    pub password: String,
+}
+
+/// `POST /odstargets/mongodb`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MongoTarget {
+    pub name: String,
+    pub host: String,
+    pub port: u16,
+    /// Encrypt with TLS.
+    #[serde(default)]
+    pub encrypt: bool,
+    /// Skip TLS certificate verification (only with `encrypt`).
+    #[serde(default)]
+    pub skip_cert_verification: bool,
+    /// Credentials per database (an array; a single object is accepted too).
+    #[serde(default, deserialize_with = "one_or_many")]
+    pub authentication: Vec<MongoAuth>,
+}
+
+impl MongoTarget {
+    fn validate(&self) -> Result<()> {
+        check_host("host", &self.host)?;
+        check_port("port", self.port)?;
+        if self.skip_cert_verification && !self.encrypt {
+            return Err(Error::invalid(
+                "skip_cert_verification",
+                "is valid only when `encrypt` is true",
+            ));
+        }
+        for (i, a) in self.authentication.iter().enumerate() {
+            for (n, v) in [("database", &a.database), ("user", &a.user)] {
+                if v.trim().is_empty() {
+                    return Err(Error::invalid(
+                        format!("authentication[{i}].{n}"),
+                        "must not be empty",
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+// ---------------------------------------------------------------- raw
+
+/// `protocol` of raw and syslog targets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RawProtocol {
+    Tcp,
+    Udp,
+}
+
+/// Default gzip message size threshold: 1 MiB.
+pub const DEFAULT_GZIP_BYTES: u64 = 1024 * 1024;
+/// Default gzip message age threshold.
+pub const DEFAULT_GZIP_SECONDS: u64 = 30;
+
+/// `POST /odstargets/raw`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTarget {
+    pub name: String,
+    pub host: String,
+    pub port: u16,
+    pub protocol: RawProtocol,
+    /// Gzip the transmitted data.
+    #[serde(default)]
+    pub compression: bool,
+    /// Start a new gzip member once the current one holds this many bytes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gzip_threshold_bytes: Option<u64>,
+    /// Start a new gzip member once the current one is this old.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gzip_threshold_seconds: Option<u64>,
+}
+
+impl RawTarget {
+    fn validate(&self) -> Result<()> {
+        check_host("host", &self.host)?;
+        check_port("port", self.port)?;
+        for (n, v) in [
+            ("gzip_threshold_bytes", self.gzip_threshold_bytes),
+            ("gzip_threshold_seconds", self.gzip_threshold_seconds),
+        ] {
+            if v.is_some() && !self.compression {
+                return Err(Error::invalid(
+                    n,
+                    "is valid only when `compression` is true",
+                ));
+            }
+            if v == Some(0) {
+                return Err(Error::invalid(n, "must be greater than 0"));
+            }
+        }
+        if self.compression && self.protocol == RawProtocol::Udp {
+            return Err(Error::invalid(
+                "compression",
+                "is valid only with protocol tcp (a gzip stream cannot be split over datagrams)",
+            ));
+        }
+        Ok(())
+    }
+
+    pub fn threshold_bytes(&self) -> u64 {
+        self.gzip_threshold_bytes.unwrap_or(DEFAULT_GZIP_BYTES)
+    }
+
+    pub fn threshold_seconds(&self) -> u64 {
+        self.gzip_threshold_seconds.unwrap_or(DEFAULT_GZIP_SECONDS)
+    }
+}
+
+// ---------------------------------------------------------------- syslog
+
+/// `protocol` of a syslog target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SyslogProtocol {
+    Tcp,
+    Udp,
+    Tls,
+}
+
+/// Most concurrent connections a syslog target may ask for.
+pub const MAX_SYSLOG_CONNECTIONS: u32 = 64;
+
+/// `POST /odstargets/syslog`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SyslogTarget {
+    pub name: String,
+    pub host: String,
+    pub port: u16,
+    pub protocol: SyslogProtocol,
+    /// Octet-counting framing (RFC 6587 `LEN SP MSG`) instead of a trailing newline.
+    #[serde(default)]
+    pub tcp_length_prefix_framing: bool,
+    /// Least number of bytes written at a time (messages are batched up to it).
+    #[serde(default)]
+    pub batch_min_bytes: u64,
+    /// Number of concurrent connections (default 1).
+    #[serde(default = "one")]
+    pub concurrent_connections: u32,
+    /// Timestamps in the sensor's local time zone instead of UTC.
+    #[serde(default)]
+    pub localtime: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_client_cert: Option<String>,
+    /// Write-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_client_key: Option<String>,
+    #[serde(default)]
+    pub skip_cert_verification: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_ca_certs: Option<String>,
+}
+
+fn one() -> u32 {
+    1
+}
+
+impl SyslogTarget {
+    fn validate(&self) -> Result<()> {
+        check_host("host", &self.host)?;
+        check_port("port", self.port)?;
+        if self.concurrent_connections == 0 || self.concurrent_connections > MAX_SYSLOG_CONNECTIONS
+        {
+            return Err(Error::invalid(
+                "concurrent_connections",
+                format!("must be between 1 and {MAX_SYSLOG_CONNECTIONS}"),
+            ));
+        }
+        if self.protocol == SyslogProtocol::Udp && self.tcp_length_prefix_framing {
+            return Err(Error::invalid(
+                "tcp_length_prefix_framing",
+                "is valid only when `protocol` is tcp or tls",
+            ));
+        }
+        check_tls_options(
+            self.protocol == SyslogProtocol::Tls,
+            Some(self.skip_cert_verification),
+            &self.tls_ca_certs,
+            &self.tls_client_cert,
+            &self.tls_client_key,
+            "protocol",
+        )?;
+        if self.skip_cert_verification && self.tls_ca_certs.is_some() {
+            return Err(Error::invalid(
+                "tls_ca_certs",
+                "is valid only when `skip_cert_verification` is false",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Accept an array or a single object where the guide says "Array of Objects".
+fn one_or_many<'de, D, T>(d: D) -> std::result::Result<Vec<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: serde::de::DeserializeOwned,
+{
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany<T> {
+        Many(Vec<T>),
+        One(T),
+    }
+    let v = Value::deserialize(d)?;
+    if v.is_array() {
+        serde_json::from_value::<Vec<T>>(v).map_err(serde::de::Error::custom)
+    } else {
+        match serde_json::from_value::<OneOrMany<T>>(v) {
+            Ok(OneOrMany::One(t)) => Ok(vec![t]),
+            Ok(OneOrMany::Many(v)) => Ok(v),
+            Err(_) => Err(serde::de::Error::custom(
+                "must be an array of objects (or one object)",
+            )),
+        }
+    }
+}
+
+// ---------------------------------------------------------------- messages
+
+/// Syslog severities, in `Remote.Syslog` method order.
+pub const SYSLOG_SEVERITIES: [&str; 8] = [
+    "emerg", "alert", "crit", "error", "warn", "notice", "info", "debug",
+];
+
+/// What a MongoDB message does.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "action", rename_all = "lowercase")]
+pub enum MongoAction {
+    Insert {
+        documents: Vec<Value>,
+    },
+    Update {
+        selector: Value,
+        update: Value,
+        #[serde(default)]
+        upsert: bool,
+        #[serde(default)]
+        multi: bool,
+    },
+    Remove {
+        selector: Value,
+        #[serde(default)]
+        just_one: bool,
+    },
+}
+
+/// One message a trigger sent, as stored in the outbox.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "lowercase")]
+pub enum Message {
+    Http {
+        method: String,
+        path: String,
+        #[serde(default)]
+        headers: Vec<(String, String)>,
+        #[serde(default)]
+        payload: String,
+    },
+    Syslog {
+        /// 0 (emerg) … 7 (debug).
+        severity: u8,
+        /// Milliseconds since the epoch: when the trigger sent it.
+        time: i64,
+        message: String,
+    },
+    Kafka {
+        topic: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        key: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        partition: Option<i32>,
+        values: Vec<String>,
+    },
+    Mongodb {
+        /// `database.collection`.
+        collection: String,
+        #[serde(flatten)]
+        action: MongoAction,
+    },
+    Raw {
+        data: String,
+    },
+}
+
+impl Message {
+    /// The kind of target the message is for.
+    pub fn kind(&self) -> TargetKind {
+        match self {
+            Message::Http { .. } => TargetKind::Http,
+            Message::Syslog { .. } => TargetKind::Syslog,
+            Message::Kafka { .. } => TargetKind::Kafka,
+            Message::Mongodb { .. } => TargetKind::Mongodb,
+            Message::Raw { .. } => TargetKind::Raw,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn err(kind: TargetKind, body: Value) -> Error {
+        Target::from_body(kind, body).unwrap_err()
+    }
+
+    #[test]
+    fn http_target_with_basic_auth_hides_the_password() {
+        let t = Target::from_body(
+            TargetKind::Http,
+            json!({"name": "ticket-server", "host": "127.0.0.1", "port": 8080,
+                   "protocol": "http",
+                   "authentication": {"auth_type": "basic", "username": "u", "password": "s3cret"}}),
+        )
+        .unwrap();
+        let v = t.public_view();
+        assert_eq!(v["authentication"]["username"], "u");
+        assert!(v["authentication"].get("password").is_none());
+        assert_eq!(v["authentication"]["password_set"], true);
+        assert!(!v.to_string().contains("s3cret"));
+    }
+
+    #[test]
+    fn each_auth_type_names_its_missing_field() {
+        let base = |auth: Value| json!({"name": "a", "host": "h", "port": 1, "protocol": "https", "authentication": auth});
+        let e = err(
+            TargetKind::Http,
+            base(json!({"auth_type": "basic", "username": "u"})),
+        );
+        assert_eq!(e.field.as_deref(), Some("authentication.password"));
+        let e = err(
+            TargetKind::Http,
+            base(json!({"auth_type": "aws", "access_key": "k", "secret_key": "s", "service": "x"})),
+        );
+        assert_eq!(e.field.as_deref(), Some("authentication.region"));
+        let e = err(TargetKind::Http, base(json!({"auth_type": "azure_ad"})));
+        assert_eq!(e.field.as_deref(), Some("authentication.grant_type"));
+        let e = err(
+            TargetKind::Http,
+            base(
+                json!({"auth_type": "azure_ad", "grant_type": "resource_owner", "client_id": "c",
+                        "client_secret": "s", "resource": "r", "token_endpoint": "https://t/"}),
+            ),
+        );
+        assert_eq!(e.field.as_deref(), Some("authentication.username"));
+        let e = err(TargetKind::Http, base(json!({"auth_type": "kerberos"})));
+        assert_eq!(e.field.as_deref(), Some("authentication.auth_type"));
+    }
+
+    #[test]
+    fn protocol_values_ports_and_tls_options_are_checked() {
+        let e = err(
+            TargetKind::Http,
+            json!({"name": "a", "host": "h", "port": 1, "protocol": "ftp"}),
+        );
+        assert_eq!(e.field.as_deref(), Some("protocol"));
+        let e = err(
+            TargetKind::Http,
+            json!({"name": "a", "host": "h", "port": 0, "protocol": "http"}),
+        );
+        assert_eq!(e.field.as_deref(), Some("port"));
+        let e = err(
+            TargetKind::Http,
+            json!({"name": "a", "host": "h", "port": 70000, "protocol": "http"}),
+        );
+        assert_eq!(e.field.as_deref(), Some("port"));
+        let e = err(
+            TargetKind::Http,
+            json!({"name": "a", "host": "h", "port": 80, "protocol": "http", "skip_cert_verification": true}),
+        );
+        assert_eq!(e.field.as_deref(), Some("skip_cert_verification"));
+        let e = err(
+            TargetKind::Syslog,
+            json!({"name": "s", "host": "h", "port": 514, "protocol": "udp", "tls_ca_certs": "x"}),
+        );
+        assert_eq!(e.field.as_deref(), Some("tls_ca_certs"));
+        let e = err(
+            TargetKind::Syslog,
+            json!({"name": "s", "host": "h", "port": 514, "protocol": "udp", "tcp_length_prefix_framing": true}),
+        );
+        assert_eq!(e.field.as_deref(), Some("tcp_length_prefix_framing"));
+        let e = err(
+            TargetKind::Raw,
+            json!({"name": "r", "host": "h", "port": 9, "protocol": "tcp", "gzip_threshold_bytes": 5}),
+        );
+        assert_eq!(e.field.as_deref(), Some("gzip_threshold_bytes"));
+        let e = err(
+            TargetKind::Http,
+            json!({"name": "a", "host": "http://h", "port": 80, "protocol": "http"}),
+        );
+        assert_eq!(e.field.as_deref(), Some("host"));
+        let e = err(
+            TargetKind::Http,
+            json!({"name": "a", "host": "h", "port": 80, "protocol": "http", "colour": 1}),
+        );
+        assert_eq!(e.field.as_deref(), Some("colour"));
+        assert!(e.message.contains("unknown field"), "{}", e.message);
+    }
+
+    #[test]
+    fn kafka_brokers_accept_one_object_or_an_array() {
+        let one = Target::from_body(
+            TargetKind::Kafka,
+            json!({"name": "k", "brokers": {"host": "h", "port": 9092}, "protocol": "tcp"}),
+        )
+        .unwrap();
+        let many = Target::from_body(
+            TargetKind::Kafka,
+            json!({"name": "k", "brokers": [{"host": "h", "port": 9092}], "protocol": "tcp"}),
+        )
+        .unwrap();
+        assert_eq!(one, many);
+        let Target::Kafka(k) = one else { panic!() };
+        assert_eq!(k.partition_strategy, PartitionStrategy::RoundRobin);
+        assert_eq!(k.compression, KafkaCompression::None);
+        let e = err(
+            TargetKind::Kafka,
+            json!({"name": "k", "brokers": [], "protocol": "tcp"}),
+        );
+        assert_eq!(e.field.as_deref(), Some("brokers"));
+    }
+
+    #[test]
+    fn messages_round_trip() {
+        let m = Message::Mongodb {
+            collection: "ods.events".into(),
+            action: MongoAction::Update {
+                selector: json!({"id": 1}),
+                update: json!({"$set": {"a": 1}}),
+                upsert: true,
+                multi: false,
+            },
+        };
+        let s = serde_json::to_string(&m).unwrap();
+        assert_eq!(serde_json::from_str::<Message>(&s).unwrap(), m);
+        assert_eq!(m.kind(), TargetKind::Mongodb);
+    }
+}
