@@ -32,6 +32,8 @@ pub struct AppState {
     pub config: Arc<ApiConfig>,
     /// Record-query cursors.
     pub cursors: Arc<routes::records::Cursors>,
+    /// ODS delivery, when running in this process.
+    pub ods: Option<wirewatch_ods::Ods>,
 }
 
 impl AppState {
@@ -40,6 +42,7 @@ impl AppState {
             store,
             config: Arc::new(config),
             cursors: Arc::default(),
+            ods: None,
         }
     }
 }

@@ -36,7 +36,9 @@ pub use metrics::{MetricPoint, StoredPoint, CYCLES};
 pub use observations::StoredObservation;
 pub use ods::{reason, DeadLetter, OdsStats, OutboxRow, Outgoing, Queued, DEFAULT_QUEUE_LIMIT};
 pub use records::{NewRecord, RecordQuery, Retention, StoredRecord};
-pub use triggers::{PendingEvent, RunStats, Signal, TriggerBatch, TriggerDetection};
+pub use triggers::{
+    PendingEvent, RunStats, Signal, TriggerBatch, TriggerDetection, LOG_KEEP as TRIGGER_LOG_KEEP,
+};
 pub use users::{random_hex, AuthUser, SETUP_USERNAME};
 
 use parking_lot::{Mutex, RwLock};

@@ -53,6 +53,8 @@ enum ApikeyCommand {
 }
 
 fn main() -> anyhow::Result<()> {
+    // Before any thread starts: the local UTC offset cannot be read safely later.
+    wirewatch_ods::init_local_offset();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("WIREWATCH_LOG")

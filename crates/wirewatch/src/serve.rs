@@ -55,6 +55,18 @@ pub struct ServeArgs {
     /// Capture files to analyse into the store while the server runs.
     #[arg(long, num_args = 1..)]
     pcap: Vec<PathBuf>,
+    /// Most messages queued per ODS target; beyond it new messages become dead letters (reason queue_full).
+    #[arg(long, env = "WIREWATCH_ODS_QUEUE_LIMIT", default_value_t = wirewatch_store::DEFAULT_QUEUE_LIMIT)]
+    ods_queue_limit: u64,
+    /// Messages a failing ODS target has not accepted after this long become dead letters (reason expired).
+    #[arg(long, env = "WIREWATCH_ODS_MAX_AGE", default_value = "7d", value_parser = parse_duration)]
+    ods_max_age: i64,
+    /// Longest one trigger run may take, in milliseconds, before it is stopped.
+    #[arg(long, env = "WIREWATCH_TRIGGER_BUDGET_MS", default_value_t = 100)]
+    trigger_budget_ms: u64,
+    /// Memory the trigger engine's JavaScript heap may use, in MiB.
+    #[arg(long, env = "WIREWATCH_TRIGGER_MEMORY_MB", default_value_t = 64)]
+    trigger_memory_mb: usize,
 }
 
 /// A duration such as `30d` or `12h` in milliseconds.
@@ -153,7 +165,29 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         })
         .trim_end_matches('/')
         .to_string();
-    let state = AppState::new(
+    store.set_ods_queue_limit(args.ods_queue_limit);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let ods = {
+        let _in_runtime = runtime.enter();
+        wirewatch_ods::Ods::start(
+            store.clone(),
+            wirewatch_ods::WorkerOptions {
+                max_age: Duration::from_millis(args.ods_max_age.max(1000) as u64),
+            },
+        )
+    };
+    let waker = ods.clone();
+    let _triggers = wirewatch_triggers::Runner::spawn(
+        store.clone(),
+        wirewatch_triggers::Limits {
+            run_time: Duration::from_millis(args.trigger_budget_ms.max(1)),
+            memory: args.trigger_memory_mb.max(4) * 1024 * 1024,
+        },
+        Box::new(move |q| waker.wake(q)),
+    )?;
+    let mut state = AppState::new(
         store.clone(),
         ApiConfig {
             version: args.firmware_version.clone(),
@@ -165,6 +199,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
             public_url: public_url.clone(),
         },
     );
+    state.ods = Some(ods);
     let app = wirewatch_api::app(state);
     let tls = if args.no_tls {
         None
@@ -198,9 +233,6 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
                 }
             })?;
     }
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
     runtime.block_on(async move {
         let handle = axum_server::Handle::new();
         let h = handle.clone();

@@ -12,9 +12,11 @@ pub mod investigations;
 pub mod localities;
 pub mod metrics;
 pub mod observations;
+mod odstargets;
 pub mod records;
 pub mod rules;
 pub mod tags;
+mod triggers;
 pub mod users;
 
 use crate::auth::Caller;
@@ -41,6 +43,8 @@ pub fn v1() -> Router<AppState> {
         .merge(records::routes())
         .merge(metrics::routes())
         .merge(auditlog::routes())
+        .merge(odstargets::routes())
+        .merge(triggers::routes())
         .method_not_allowed_fallback(method_not_allowed)
 }
 

@@ -1,0 +1,127 @@
+//! The sinks: a closed set of target kinds, each built from its typed config
+//! and answering one [`Outcome`] per outbox row.
+
+pub mod http;
+pub mod raw;
+pub mod sigv4;
+pub mod syslog;
+
+use crate::retry::Outcome;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::TcpStream;
+use wirewatch_model::ods::Target;
+use wirewatch_store::OutboxRow;
+
+/// Longest wait for a TCP connection (and TLS handshake).
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A byte stream: plain TCP or TLS over TCP.
+pub trait Io: AsyncRead + AsyncWrite + Unpin + Send + Sync {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send + Sync> Io for T {}
+pub type Conn = Box<dyn Io>;
+
+/// Connect to `host:port`, through TLS when a configuration is given.
+pub async fn connect(
+    host: &str,
+    port: u16,
+    tls: Option<Arc<rustls::ClientConfig>>,
+) -> Result<Conn, String> {
+    let addr = (host.trim_matches(['[', ']']), port);
+    let tcp = tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect(addr))
+        .await
+        .map_err(|_| format!("connecting to {host}:{port} timed out"))?
+        .map_err(|e| format!("connecting to {host}:{port}: {e}"))?;
+    let _ = tcp.set_nodelay(true);
+    match tls {
+        None => Ok(Box::new(tcp)),
+        Some(cfg) => {
+            let name = crate::tls::server_name(host.trim_matches(['[', ']']))?;
+            let stream = tokio::time::timeout(
+                CONNECT_TIMEOUT,
+                tokio_rustls::TlsConnector::from(cfg).connect(name, tcp),
+            )
+            .await
+            .map_err(|_| format!("TLS handshake with {host}:{port} timed out"))?
+            .map_err(|e| format!("TLS handshake with {host}:{port}: {e}"))?;
+            Ok(Box::new(stream))
+        }
+    }
+}
+
+/// A sink of any kind.
+pub enum Sink {
+    Http(Box<http::HttpSink>),
+    Syslog(Box<syslog::SyslogSink>),
+    Raw(Box<raw::RawSink>),
+    /// A kind this build cannot deliver to; every message stays queued.
+    Unsupported(String),
+}
+
+impl Sink {
+    /// Build the sink of a target; `instance` prefixes idempotency keys.
+    pub fn build(target: &Target, instance: &str) -> Result<Sink, String> {
+        Ok(match target {
+            Target::Http(t) => {
+                Sink::Http(Box::new(http::HttpSink::new(t.clone(), instance.into())?))
+            }
+            Target::Syslog(t) => Sink::Syslog(Box::new(syslog::SyslogSink::new(
+                t.clone(),
+                instance.into(),
+            )?)),
+            Target::Raw(t) => Sink::Raw(Box::new(raw::RawSink::new(t.clone())?)),
+            Target::Kafka(_) | Target::Mongodb(_) => Sink::Unsupported(format!(
+                "delivery to {} targets is not available yet in this build: messages stay queued",
+                target.kind()
+            )),
+        })
+    }
+
+    /// Rows taken per round.
+    pub fn batch_size(&self) -> usize {
+        match self {
+            Sink::Http(_) => 256,
+            Sink::Syslog(_) | Sink::Raw(_) => 2048,
+            Sink::Unsupported(_) => 1,
+        }
+    }
+
+    pub async fn send(&mut self, rows: &[OutboxRow]) -> Vec<Outcome> {
+        match self {
+            Sink::Http(s) => s.send(rows).await,
+            Sink::Syslog(s) => s.send(rows).await,
+            Sink::Raw(s) => s.send(rows).await,
+            Sink::Unsupported(why) => rows
+                .iter()
+                .map(|_| Outcome::Retry {
+                    error: why.clone(),
+                    after: Some(Duration::from_secs(60)),
+                })
+                .collect(),
+        }
+    }
+
+    /// Whether the worker should wait briefly for more messages before sending `rows`.
+    pub fn below_batch_min(&self, rows: &[OutboxRow]) -> bool {
+        match self {
+            Sink::Syslog(s) => s.below_batch_min(rows),
+            _ => false,
+        }
+    }
+
+    /// Check the target can be reached.
+    pub async fn health(&self) -> Result<String, String> {
+        match self {
+            Sink::Http(s) => s.health().await,
+            Sink::Syslog(s) => s.health().await,
+            Sink::Raw(s) => s.health().await,
+            Sink::Unsupported(why) => Err(why.clone()),
+        }
+    }
+}
+
+/// The same outcome for every row (a whole batch written or failed at once).
+pub(crate) fn all(rows: &[OutboxRow], o: Outcome) -> Vec<Outcome> {
+    rows.iter().map(|_| o.clone()).collect()
+}
