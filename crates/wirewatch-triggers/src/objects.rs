@@ -2,8 +2,10 @@
 //! (`Detection`, `Flow`, `HTTP`, `DNS`, `ExternalData`), as JSON text the
 //! engine turns into JavaScript values.
 
+use crate::runner::SensorEvent;
 use serde_json::{json, Map, Value};
 use wirewatch_model::detection::Detection;
+use wirewatch_store::NewRecord;
 
 /// The `Detection` object of a `DETECTION_UPDATE` run.
 pub fn detection(d: &Detection, is_new: bool) -> Value {
@@ -67,7 +69,10 @@ pub fn flow(f: &Map<String, Value>) -> Value {
         "ipaddr2": get(f, "serverAddr"),
         "port1": get(f, "clientPort"),
         "port2": get(f, "serverPort"),
-        "ipproto": get(f, "proto"),
+        "ipproto": get(f, "ipproto"),
+        "connState": get(f, "connState"),
+        "duration": get(f, "duration"),
+        "id": get(f, "flowId"),
         "l7proto": get(f, "l7proto"),
         "bytes1": get(f, "clientBytes"),
         "bytes2": get(f, "serverBytes"),
@@ -102,4 +107,56 @@ pub fn dns(f: &Map<String, Value>, response: bool) -> Value {
         "isResponse": response,
         "opcode": get(f, "opcode"),
     })
+}
+
+/// The sensor events a batch of records fires, for the events `wants` asks
+/// for: `FLOW_TICK` when a flow record is written (its end or timeout),
+/// `HTTP_REQUEST`/`HTTP_RESPONSE` per `~http` record (the response only when
+/// one was seen), `DNS_REQUEST`/`DNS_RESPONSE` per DNS record.
+pub fn sensor_events(records: &[NewRecord], wants: impl Fn(&str) -> bool) -> Vec<SensorEvent> {
+    let want = |e: &'static str| if wants(e) { Some(e) } else { None };
+    let (tick, req, rsp, dreq, drsp) = (
+        want("FLOW_TICK"),
+        want("HTTP_REQUEST"),
+        want("HTTP_RESPONSE"),
+        want("DNS_REQUEST"),
+        want("DNS_RESPONSE"),
+    );
+    let mut out = Vec::new();
+    for r in records {
+        let f = &r.fields;
+        let (event, name, obj) = match r.kind {
+            "~flow" => match tick {
+                Some(e) => (e, None, None),
+                None => continue,
+            },
+            "~http" => {
+                if let Some(e) = req {
+                    out.push(SensorEvent {
+                        event: e,
+                        globals: vec![("Flow", flow(f).to_string()), ("HTTP", http(f).to_string())],
+                    });
+                }
+                match rsp {
+                    Some(e) if f.contains_key("statusCode") => (e, Some("HTTP"), Some(http(f))),
+                    _ => continue,
+                }
+            }
+            "~dns_request" => match dreq {
+                Some(e) => (e, Some("DNS"), Some(dns(f, false))),
+                None => continue,
+            },
+            "~dns_response" => match drsp {
+                Some(e) => (e, Some("DNS"), Some(dns(f, true))),
+                None => continue,
+            },
+            _ => continue,
+        };
+        let mut globals = vec![("Flow", flow(f).to_string())];
+        if let (Some(n), Some(o)) = (name, obj) {
+            globals.push((n, o.to_string()));
+        }
+        out.push(SensorEvent { event, globals });
+    }
+    out
 }

@@ -212,6 +212,10 @@ pub(crate) fn flush(
             fields: f.fields(),
         });
     }
+    if let Some(t) = crate::TRIGGERS.get() {
+        let events = wirewatch_triggers::objects::sensor_events(&recs, |e| t.wants(e));
+        t.fire(events);
+    }
     for chunk in recs.chunks(BATCH) {
         w.records += store
             .insert_records(chunk)

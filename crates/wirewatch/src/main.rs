@@ -52,6 +52,10 @@ enum ApikeyCommand {
     },
 }
 
+/// The trigger runner, when `serve` started one: the sensor hands it events.
+pub(crate) static TRIGGERS: std::sync::OnceLock<wirewatch_triggers::RunnerHandle> =
+    std::sync::OnceLock::new();
+
 fn main() -> anyhow::Result<()> {
     // Before any thread starts: the local UTC offset cannot be read safely later.
     wirewatch_ods::init_local_offset();

@@ -179,7 +179,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         )
     };
     let waker = ods.clone();
-    let _triggers = wirewatch_triggers::Runner::spawn(
+    let triggers = wirewatch_triggers::Runner::spawn(
         store.clone(),
         wirewatch_triggers::Limits {
             run_time: Duration::from_millis(args.trigger_budget_ms.max(1)),
@@ -187,6 +187,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         },
         Box::new(move |q| waker.wake(q)),
     )?;
+    let _ = crate::TRIGGERS.set(triggers);
     let mut state = AppState::new(
         store.clone(),
         ApiConfig {

@@ -128,6 +128,12 @@ impl Server {
         self.url = url;
     }
 
+    /// Start again on the same data directory with other `serve` arguments.
+    pub fn restart_args(&mut self, extra: &[&str]) {
+        self.extra = extra.iter().map(|s| s.to_string()).collect();
+        self.restart();
+    }
+
     /// Send a request with an explicit key (`None`: no Authorization header).
     pub fn call_with(
         &self,

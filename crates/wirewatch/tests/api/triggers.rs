@@ -213,3 +213,82 @@ fn retries_follow_the_policy_and_refusals_become_replayable_dead_letters() {
     assert_eq!(stats["failed"], 1, "{stats}");
     assert_eq!(stats["dead_letters"], 0, "{stats}");
 }
+
+#[test]
+fn sensor_events_run_triggers_with_flow_http_and_dns_objects() {
+    let rx = Receiver::start();
+    let mut s = Server::start();
+    let r = s.post(
+        "/api/v1/odstargets/http",
+        json!({"name": "sink", "host": "127.0.0.1", "port": rx.addr.port(), "protocol": "http", "pipeline": true}),
+    );
+    assert_eq!(r.status, 201, "{}", r.text);
+    let script = r#"
+        if (typeof HTTP !== 'undefined' && HTTP.statusCode !== null) {
+          Remote.HTTP('sink').post({path: '/http', payload: {uri: HTTP.uri, status: HTTP.statusCode, server: Flow.server.ipaddr, port: Flow.server.port}});
+          return;
+        }
+        if (typeof DNS !== 'undefined') {
+          Remote.HTTP('sink').post({path: '/dns', payload: {qname: DNS.qname, answers: DNS.answers}});
+          return;
+        }
+        Remote.HTTP('sink').post({path: '/flow', payload: {id: Flow.id, proto: Flow.ipproto}});
+    "#;
+    let r = s.post(
+        "/api/v1/triggers",
+        json!({"name": "sensor", "events": ["FLOW_TICK", "HTTP_RESPONSE", "DNS_RESPONSE"], "script": script}),
+    );
+    assert_eq!(r.status, 201, "{}", r.text);
+    let pcap = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/data/zeek/traces/wikipedia.pcap"
+    );
+    s.restart_args(&["--pcap", pcap]);
+    // Wait for the capture to be analysed: the flow count stops moving.
+    let count = |kind: &str| {
+        s.post(
+            "/api/v1/records/search",
+            json!({"types": [kind], "from": 1, "limit": 1}),
+        )
+        .body["total"]
+            .as_u64()
+            .unwrap_or(0)
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let mut last = (u64::MAX, 0);
+    loop {
+        let now = (count("~flow"), count("~http"));
+        if now == last && now.0 > 0 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the capture was not analysed"
+        );
+        last = now;
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    }
+    let (flows, https) = last;
+    let dns = count("~dns_response");
+    assert!(https > 0 && dns > 0, "{https} {dns}");
+    let seen = rx.wait_for(30, "one message per event", |seen| {
+        let n = |p: &str| seen.iter().filter(|r| r.path == p).count() as u64;
+        n("/flow") >= flows && n("/http") >= 1 && n("/dns") >= dns
+    });
+    let http: Vec<Value> = seen
+        .iter()
+        .filter(|r| r.path == "/http")
+        .map(Seen::json)
+        .collect();
+    assert!(
+        http.iter()
+            .all(|h| h["uri"].is_string() && h["status"].is_u64() && h["port"] == 80),
+        "{http:?}"
+    );
+    let dnsm: Vec<Value> = seen
+        .iter()
+        .filter(|r| r.path == "/dns")
+        .map(Seen::json)
+        .collect();
+    assert!(dnsm.iter().all(|d| d["qname"].is_string()), "{dnsm:?}");
+}
