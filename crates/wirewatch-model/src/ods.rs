@@ -7,7 +7,7 @@
 //! [`Target::public_view`] removes them from every answer.
 
 use crate::error::{Error, Result};
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 /// The five kinds of target, in the API's path spelling.
@@ -87,7 +87,20 @@ impl Target {
     }
 
     /// Parse the body of `POST /odstargets/{kind}` and check it.
-    pub fn from_body(kind: TargetKind, body: Value) -> Result<Target> {
+    pub fn from_body(kind: TargetKind, mut body: Value) -> Result<Target> {
+        // The guide's examples show one object where the prose says "Array of Objects".
+        let listed = match kind {
+            TargetKind::Kafka => Some("brokers"),
+            TargetKind::Mongodb => Some("authentication"),
+            _ => None,
+        };
+        if let Some(field) = listed {
+            if let Some(v) = body.get_mut(field) {
+                if v.is_object() {
+                    *v = Value::Array(vec![v.take()]);
+                }
+            }
+        }
         let target = match kind {
             TargetKind::Http => Target::Http(parse(body)?),
             TargetKind::Kafka => Target::Kafka(parse(body)?),
@@ -560,7 +573,6 @@ pub struct KafkaAuth {
 pub struct KafkaTarget {
     pub name: String,
     /// One or more brokers (an array; a single object is accepted too).
-    #[serde(deserialize_with = "one_or_many")]
     pub brokers: Vec<Broker>,
     #[serde(default)]
     pub compression: KafkaCompression,
@@ -642,7 +654,7 @@ pub struct MongoTarget {
     #[serde(default)]
     pub skip_cert_verification: bool,
     /// Credentials per database (an array; a single object is accepted too).
-    #[serde(default, deserialize_with = "one_or_many")]
+    #[serde(default)]
     pub authentication: Vec<MongoAuth>,
 }
 
@@ -821,32 +833,6 @@ impl SyslogTarget {
             ));
         }
         Ok(())
-    }
-}
-
-/// Accept an array or a single object where the guide says "Array of Objects".
-fn one_or_many<'de, D, T>(d: D) -> std::result::Result<Vec<T>, D::Error>
-where
-    D: Deserializer<'de>,
-    T: serde::de::DeserializeOwned,
-{
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum OneOrMany<T> {
-        Many(Vec<T>),
-        One(T),
-    }
-    let v = Value::deserialize(d)?;
-    if v.is_array() {
-        serde_json::from_value::<Vec<T>>(v).map_err(serde::de::Error::custom)
-    } else {
-        match serde_json::from_value::<OneOrMany<T>>(v) {
-            Ok(OneOrMany::One(t)) => Ok(vec![t]),
-            Ok(OneOrMany::Many(v)) => Ok(v),
-            Err(_) => Err(serde::de::Error::custom(
-                "must be an array of objects (or one object)",
-            )),
-        }
     }
 }
 

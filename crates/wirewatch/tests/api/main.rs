@@ -7,6 +7,7 @@ mod detections;
 mod durability;
 mod errors;
 mod fuzz;
+mod odstargets;
 mod receiver;
 mod resources;
 mod rules;
