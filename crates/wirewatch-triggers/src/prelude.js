@@ -144,9 +144,10 @@
     if (o.mitreTechniques !== undefined) d.mitre_techniques = [].concat(o.mitreTechniques).map(String);
     if (o.properties !== undefined) d.properties = o.properties;
     d.participants = [].concat(o.participants || []).map((p) => {
-      if (typeof p === "string") return { object_type: "ipaddr", ipaddr: p, role: "offender" };
-      const q = { object_type: p.object_type || "ipaddr", role: p.role || "offender" };
-      if (p.ipaddr !== undefined) q.ipaddr = String(p.ipaddr);
+      if (typeof p === "string") return { object_type: "ipaddr", object_value: p, role: "offender" };
+      const q = { object_type: p.object_type || (p.object_id !== undefined ? "device" : "ipaddr"), role: p.role || "offender" };
+      const value = p.object_value !== undefined ? p.object_value : p.ipaddr;
+      if (value !== undefined) q.object_value = String(value);
       if (p.hostname !== undefined) q.hostname = String(p.hostname);
       if (p.object_id !== undefined) q.object_id = Number(p.object_id);
       return q;

@@ -50,6 +50,21 @@ pub async fn connect(
     }
 }
 
+/// Whether the receiver closed a connection we only write to (syslog, raw).
+/// Such receivers never send anything, so anything readable means the peer
+/// is gone: writing would "succeed" into the kernel buffer and be lost, so
+/// the caller reconnects instead (and fails, and retries, while it is down).
+pub async fn peer_closed(conn: &mut Conn) -> bool {
+    use tokio::io::AsyncReadExt;
+    let mut buf = [0u8; 256];
+    // `timeout` polls the read once before looking at the clock.
+    match tokio::time::timeout(Duration::ZERO, conn.read(&mut buf)).await {
+        Err(_) => false,
+        Ok(Ok(0)) | Ok(Err(_)) => true,
+        Ok(Ok(_)) => false,
+    }
+}
+
 /// A sink of any kind.
 pub enum Sink {
     Http(Box<http::HttpSink>),

@@ -150,6 +150,11 @@ impl RawSink {
                         )
                     }
                 };
+                if let Some(c) = self.conn.as_mut() {
+                    if super::peer_closed(c).await {
+                        self.conn = None;
+                    }
+                }
                 if self.conn.is_none() {
                     match connect(&t.host, t.port, None).await {
                         Ok(c) => self.conn = Some(c),

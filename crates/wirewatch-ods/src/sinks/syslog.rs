@@ -180,6 +180,11 @@ impl SyslogSink {
     }
 
     async fn write(&mut self, slot: usize, buf: &[u8]) -> Result<(), String> {
+        if let Some(c) = self.conns[slot].as_mut() {
+            if super::peer_closed(c).await {
+                self.conns[slot] = None;
+            }
+        }
         if self.conns[slot].is_none() {
             let t = &self.target;
             self.conns[slot] = Some(connect(&t.host, t.port, self.tls.clone()).await?);

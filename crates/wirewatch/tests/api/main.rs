@@ -12,5 +12,6 @@ mod receiver;
 mod resources;
 mod rules;
 mod sensor;
+mod syslog;
 mod ticketing;
 mod triggers;

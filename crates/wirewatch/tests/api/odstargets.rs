@@ -332,7 +332,38 @@ fn triggers_are_validated_on_save_and_keep_a_debug_log() {
         204
     );
     assert_eq!(s.get(&format!("/api/v1/triggers/{id}")).status, 404);
-    let _: Value = s.get("/api/v1/triggers").body;
+    // commitDetection raises a detection through the same checks as POST /detections.
+    let r = s.post("/api/v1/triggers", json!({"name": "raise", "events": ["EXTERNAL_DATA"],
+        "script": "commitDetection('port_scan', {title: 'From a trigger', riskScore: 55, participants: [ExternalData.body.ip]});"}));
+    assert_eq!(r.status, 201, "{}", r.text);
+    assert_eq!(
+        s.post(
+            "/api/v1/triggers/externaldata",
+            json!({"type": "soar", "body": {"ip": "10.9.9.9"}})
+        )
+        .status,
+        202
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let found: Value = s
+            .post(
+                "/api/v1/detections/search",
+                json!({"filter": {"types": ["port_scan"]}}),
+            )
+            .body;
+        if let Some(d) = found.as_array().and_then(|a| a.first()) {
+            assert_eq!(d["title"], "From a trigger");
+            assert_eq!(d["risk_score"], 55);
+            assert_eq!(d["participants"][0]["object_value"], "10.9.9.9");
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no detection from commitDetection"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
 }
 
 #[test]
