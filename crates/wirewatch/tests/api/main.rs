@@ -8,6 +8,7 @@ mod durability;
 mod errors;
 mod fuzz;
 mod odstargets;
+mod raw;
 mod receiver;
 mod resources;
 mod rules;
