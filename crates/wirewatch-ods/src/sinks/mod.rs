@@ -2,6 +2,7 @@
 //! and answering one [`Outcome`] per outbox row.
 
 pub mod http;
+pub mod mongodb;
 pub mod raw;
 pub mod sigv4;
 pub mod syslog;
@@ -70,6 +71,7 @@ pub enum Sink {
     Http(Box<http::HttpSink>),
     Syslog(Box<syslog::SyslogSink>),
     Raw(Box<raw::RawSink>),
+    Mongodb(Box<mongodb::MongoSink>),
     /// A kind this build cannot deliver to; every message stays queued.
     Unsupported(String),
 }
@@ -86,7 +88,11 @@ impl Sink {
                 instance.into(),
             )?)),
             Target::Raw(t) => Sink::Raw(Box::new(raw::RawSink::new(t.clone())?)),
-            Target::Kafka(_) | Target::Mongodb(_) => Sink::Unsupported(format!(
+            Target::Mongodb(t) => Sink::Mongodb(Box::new(mongodb::MongoSink::new(
+                t.clone(),
+                instance.into(),
+            )?)),
+            Target::Kafka(_) => Sink::Unsupported(format!(
                 "delivery to {} targets is not available yet in this build: messages stay queued",
                 target.kind()
             )),
@@ -98,6 +104,7 @@ impl Sink {
         match self {
             Sink::Http(_) => 256,
             Sink::Syslog(_) | Sink::Raw(_) => 2048,
+            Sink::Mongodb(_) => 256,
             Sink::Unsupported(_) => 1,
         }
     }
@@ -107,6 +114,7 @@ impl Sink {
             Sink::Http(s) => s.send(rows).await,
             Sink::Syslog(s) => s.send(rows).await,
             Sink::Raw(s) => s.send(rows).await,
+            Sink::Mongodb(s) => s.send(rows).await,
             Sink::Unsupported(why) => rows
                 .iter()
                 .map(|_| Outcome::Retry {
@@ -131,6 +139,7 @@ impl Sink {
             Sink::Http(s) => s.health().await,
             Sink::Syslog(s) => s.health().await,
             Sink::Raw(s) => s.health().await,
+            Sink::Mongodb(s) => s.health().await,
             Sink::Unsupported(why) => Err(why.clone()),
         }
     }
