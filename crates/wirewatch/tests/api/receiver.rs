@@ -69,6 +69,22 @@ async fn handle(
             "try later".into(),
         );
     }
+    if uri.path() == "/oauth2/token" {
+        // A stand-in OAuth 2.0 token endpoint (Entra ID / CrowdStrike style).
+        let form = String::from_utf8_lossy(&body).into_owned();
+        shared.seen.lock().unwrap().push(Seen {
+            method: method.to_string(),
+            path: uri.path().to_string(),
+            headers: vec![],
+            body: form,
+        });
+        return (
+            StatusCode::OK,
+            out_headers,
+            json!({"access_token": "tok-123", "token_type": "Bearer", "expires_in": 3600})
+                .to_string(),
+        );
+    }
     shared.seen.lock().unwrap().push(Seen {
         method: method.to_string(),
         path: uri.path().to_string(),

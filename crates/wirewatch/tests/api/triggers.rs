@@ -292,3 +292,183 @@ fn sensor_events_run_triggers_with_flow_http_and_dns_objects() {
         .collect();
     assert!(dnsm.iter().all(|d| d["qname"].is_string()), "{dnsm:?}");
 }
+
+fn sender(s: &Server, target: &str, path: &str) {
+    let r = s.post(
+        "/api/v1/triggers",
+        json!({"name": format!("to {target}"), "events": ["EXTERNAL_DATA"],
+               "script": format!("Remote.HTTP('{target}').post({{path: '{path}', headers: {{'Content-Type': 'application/json'}}, payload: ExternalData.body}});")}),
+    );
+    assert_eq!(r.status, 201, "{}", r.text);
+}
+
+#[test]
+fn http_authentication_types_and_the_additional_header_reach_the_server() {
+    let rx = Receiver::start();
+    let s = Server::start();
+    let port = rx.addr.port();
+    let targets = [
+        json!({"name": "basic", "host": "127.0.0.1", "port": port, "protocol": "http",
+               "additional_header": "X-Team: soc",
+               "authentication": {"auth_type": "basic", "username": "ods", "password": "pw"}}),
+        json!({"name": "aws", "host": "127.0.0.1", "port": port, "protocol": "http",
+               "authentication": {"auth_type": "aws", "access_key": "AKIDEXAMPLE",
+                                  "secret_key": "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+                                  "service": "es", "region": "us-east-1"}}),
+        json!({"name": "entra", "host": "127.0.0.1", "port": port, "protocol": "http",
+               "authentication": {"auth_type": "azure_ad", "grant_type": "client", "client_id": "cid",
+                                  "client_secret": "csecret", "resource": "https://ingest.example",
+                                  "token_endpoint": format!("http://127.0.0.1:{port}/oauth2/token")}}),
+    ];
+    for t in targets {
+        let r = s.post("/api/v1/odstargets/http", t);
+        assert_eq!(r.status, 201, "{}", r.text);
+    }
+    for t in ["basic", "aws", "entra"] {
+        sender(&s, t, &format!("/in/{t}"));
+    }
+    assert_eq!(
+        s.post(
+            "/api/v1/triggers/externaldata",
+            json!({"type": "t", "body": {"a": 1}})
+        )
+        .status,
+        202
+    );
+    let seen = rx.wait_for(20, "three authenticated requests", |seen| {
+        ["/in/basic", "/in/aws", "/in/entra"]
+            .iter()
+            .all(|p| seen.iter().any(|r| r.path == *p))
+    });
+    let get = |p: &str| seen.iter().find(|r| r.path == p).unwrap().clone();
+    let b = get("/in/basic");
+    // base64("ods:pw")
+    assert_eq!(b.header("authorization"), Some("Basic b2RzOnB3"));
+    assert_eq!(b.header("x-team"), Some("soc"));
+    let a = get("/in/aws");
+    let auth = a.header("authorization").unwrap();
+    assert!(
+        auth.starts_with("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/"),
+        "{auth}"
+    );
+    assert!(
+        auth.contains("/us-east-1/es/aws4_request, SignedHeaders="),
+        "{auth}"
+    );
+    assert!(auth.contains("host;idempotency-key;x-amz-date"), "{auth}");
+    assert!(a.header("x-amz-date").unwrap().ends_with('Z'));
+    let e = get("/in/entra");
+    assert_eq!(e.header("authorization"), Some("Bearer tok-123"));
+    let token = get("/oauth2/token");
+    assert!(
+        token.body.contains("grant_type=client_credentials"),
+        "{}",
+        token.body
+    );
+    assert!(
+        token.body.contains("client_secret=csecret"),
+        "{}",
+        token.body
+    );
+    assert!(
+        token.body.contains("resource=https%3A%2F%2Fingest.example"),
+        "{}",
+        token.body
+    );
+}
+
+#[test]
+fn https_targets_verify_certificates_unless_told_not_to() {
+    // Another wirewatch (HTTPS, self-signed) is the receiver: its own
+    // EXTERNAL_DATA endpoint, authenticated through `additional_header`.
+    let b = Server::start_with(true);
+    let a = Server::start();
+    let port: u16 = b.url.rsplit(':').next().unwrap().parse().unwrap();
+    for (name, skip) in [("strict", false), ("lenient", true)] {
+        let r = a.post(
+            "/api/v1/odstargets/http",
+            json!({"name": name, "host": "127.0.0.1", "port": port, "protocol": "https",
+                   "skip_cert_verification": skip,
+                   "additional_header": format!("Authorization: ExtraHop apikey={}", b.key)}),
+        );
+        assert_eq!(r.status, 201, "{}", r.text);
+    }
+    let strict = a.get("/api/v1/odstargets/http/strict/health").body;
+    assert_eq!(strict["healthy"], false, "{strict}");
+    let lenient = a.get("/api/v1/odstargets/http/lenient/health").body;
+    assert_eq!(lenient["healthy"], true, "{lenient}");
+    // A trigger on B records what arrives; A sends through the lenient target.
+    let r = b.post(
+        "/api/v1/triggers",
+        json!({"name": "rx", "events": ["EXTERNAL_DATA"], "debug": true,
+        "script": "debug('from A', ExternalData.type, ExternalData.body.n)"}),
+    );
+    assert_eq!(r.status, 201);
+    let bid = r.body["id"].as_u64().unwrap();
+    let r = a.post("/api/v1/triggers", json!({"name": "tx", "events": ["EXTERNAL_DATA"],
+        "script": "Remote.HTTP('lenient').post({path: '/api/v1/triggers/externaldata', headers: {'Content-Type': 'application/json'}, payload: {type: 'relay', body: ExternalData.body}})"}));
+    assert_eq!(r.status, 201);
+    assert_eq!(
+        a.post(
+            "/api/v1/triggers/externaldata",
+            json!({"type": "t", "body": {"n": 5}})
+        )
+        .status,
+        202
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let log = b.get(&format!("/api/v1/triggers/{bid}/debuglog")).text;
+        if log.contains("from A relay 5") {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "{log}");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn a_full_queue_sends_new_messages_to_the_dead_letters_and_counts_them() {
+    let addr = Receiver::reserve();
+    let s = Server::start_args(false, &["--ods-queue-limit", "5"]);
+    ticket_target(&s, addr.port());
+    sender(&s, "ticket-server", "/rest/api/issue");
+    for n in 0..8 {
+        assert_eq!(
+            s.post(
+                "/api/v1/triggers/externaldata",
+                json!({"type": "t", "body": {"n": n}})
+            )
+            .status,
+            202
+        );
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let st = loop {
+        let st = s.get("/api/v1/odstargets/http/ticket-server/stats").body;
+        if st["dropped"] == 3 {
+            break st;
+        }
+        assert!(std::time::Instant::now() < deadline, "{st}");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    assert_eq!(st["queued"], 5, "{st}");
+    let dead = s
+        .get("/api/v1/odstargets/http/ticket-server/deadletters")
+        .body;
+    assert_eq!(dead.as_array().unwrap().len(), 3);
+    assert!(dead
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|d| d["reason"] == "queue_full"));
+    // When the receiver is back, the queue drains and the dead letters can be replayed.
+    let rx = Receiver::start_at(addr);
+    rx.wait_for(60, "the five queued", |seen| seen.len() >= 5);
+    let r = s.post(
+        "/api/v1/odstargets/http/ticket-server/deadletters/replay",
+        json!({}),
+    );
+    assert_eq!(r.body["replayed"], 3);
+    rx.wait_for(20, "all eight", |seen| seen.len() >= 8);
+}
