@@ -79,6 +79,9 @@ pub struct Outgoing {
     pub message: Message,
 }
 
+/// Messages added per target by a transaction (counted once it commits).
+pub(crate) type Added = Vec<((TargetKind, String), u64)>;
+
 /// What happened to a batch of [`Outgoing`] messages.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Queued {
@@ -275,7 +278,7 @@ impl Store {
         tx: &Connection,
         messages: Vec<Outgoing>,
         limit: u64,
-    ) -> Result<(Queued, Vec<((TargetKind, String), u64)>)> {
+    ) -> Result<(Queued, Added)> {
         let mut out = Queued::default();
         let mut added: HashMap<(TargetKind, String), u64> = HashMap::new();
         let now = now_ms();
@@ -314,7 +317,7 @@ impl Store {
     }
 
     /// Count messages queued by a committed transaction.
-    pub(crate) fn note_queued(&self, added: Vec<((TargetKind, String), u64)>) {
+    pub(crate) fn note_queued(&self, added: Added) {
         let mut q = self.inner.ods_queued.lock();
         for (k, n) in added {
             *q.entry(k).or_insert(0) += n;

@@ -194,7 +194,7 @@ impl Engine {
             rt.set_interrupt_handler(Some(Box::new(move || {
                 tick = tick.wrapping_add(1);
                 // Reading the clock on every callback is cheap enough, but not needed.
-                if tick % 8 != 0 {
+                if !tick.is_multiple_of(8) {
                     return false;
                 }
                 deadline.get().is_some_and(|d| Instant::now() >= d)

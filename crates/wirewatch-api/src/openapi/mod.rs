@@ -10,6 +10,8 @@ mod detection_paths;
 mod detection_schemas;
 mod group_paths;
 mod group_schemas;
+mod ods_paths;
+mod ods_schemas;
 mod paths;
 mod rule_schemas;
 mod schemas;
@@ -17,6 +19,8 @@ mod sensor_paths;
 mod sensor_schemas;
 #[cfg(test)]
 mod tests;
+mod trigger_paths;
+mod trigger_schemas;
 
 use serde::Serialize;
 use serde_json::{json, Map, Value};
@@ -31,12 +35,16 @@ pub fn spec(public_url: &str) -> Value {
     detection_paths::add(&mut paths);
     sensor_paths::add(&mut paths);
     group_paths::add(&mut paths);
+    ods_paths::add(&mut paths);
+    trigger_paths::add(&mut paths);
     let mut schemas = Map::new();
     detection_schemas::add(&mut schemas);
     rule_schemas::add(&mut schemas);
     schemas::add(&mut schemas);
     sensor_schemas::add(&mut schemas);
     group_schemas::add(&mut schemas);
+    ods_schemas::add(&mut schemas);
+    trigger_schemas::add(&mut schemas);
     json!({
         "openapi": "3.0.3",
         "info": {
@@ -92,6 +100,15 @@ fn tags() -> Value {
         t("Network Localities", "Which IP addresses and CIDR blocks are internal or external."),
         t("Observations", "IP address associations reported by other sources (VPN logs, say)."),
         t("Audit Log", "Every change made through the REST API."),
+        t("ODS Target", "Open Data Stream targets: the HTTP, Kafka, MongoDB, raw and syslog servers triggers send \
+            data to (`Remote.HTTP(name)`, `Remote.Syslog(name)`, ...). Messages wait in a durable outbox until the \
+            target accepts them; failed attempts are retried with capped exponential backoff, and a message that \
+            cannot be delivered (refused, too old, its queue full, its target unknown or deleted) becomes a dead \
+            letter that can be read and replayed (wirewatch extensions: delivery statistics, health check, dead \
+            letters)."),
+        t("Trigger", "JavaScript run on events (`DETECTION_UPDATE`, `EXTERNAL_DATA`, and the sensor's flow, HTTP and \
+            DNS events), with the ExtraHop Trigger API's `Remote.*` to send data to ODS targets \
+            (wirewatch extensions: debug log, run statistics)."),
     ])
 }
 
@@ -326,6 +343,23 @@ impl Op {
         for s in statuses {
             self.responses.insert(s.to_string(), error_ref(*s));
         }
+        self
+    }
+
+    /// An error response whose cause is particular to the operation: the shared
+    /// body (`Error400` for 400 and 413, `Error` otherwise) with its own
+    /// description and example.
+    pub(crate) fn error(mut self, status: u16, description: &str, example: Value) -> Op {
+        let schema = if matches!(status, 400 | 413) {
+            "Error400"
+        } else {
+            "Error"
+        };
+        self.responses.insert(
+            status.to_string(),
+            json!({"description": description,
+                   "content": {"application/json": {"schema": r(schema), "example": example}}}),
+        );
         self
     }
 

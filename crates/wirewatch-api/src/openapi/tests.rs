@@ -226,7 +226,16 @@ fn public_operations_and_extensions_are_the_documented_ones() {
             "post /users/{username}/apikeys",
             "get /users/{username}/apikeys",
             "get /observations/associatedipaddrs",
-            "get /metrics/catalog"
+            "get /metrics/catalog",
+            "get /odstargets/{kind}/{name}/stats",
+            "get /odstargets/{kind}/{name}/health",
+            "get /odstargets/{kind}/{name}/deadletters",
+            "delete /odstargets/{kind}/{name}/deadletters",
+            "post /odstargets/{kind}/{name}/deadletters/replay",
+            "delete /odstargets/{kind}/{name}/deadletters/{id}",
+            "get /triggers/{id}/debuglog",
+            "delete /triggers/{id}/debuglog",
+            "get /triggers/{id}/stats"
         ])
     );
     let schemas = &d["components"]["schemas"];
@@ -249,6 +258,11 @@ fn public_operations_and_extensions_are_the_documented_ones() {
         true,
         "DeviceDetail.associated_ipaddrs"
     );
+    assert_eq!(
+        schemas["CreatedTrigger"]["allOf"][1]["properties"]["warnings"][super::EXTENSION],
+        true,
+        "CreatedTrigger.warnings"
+    );
     // Every other field of the device is the real product's.
     let marked: Vec<&String> = schemas["Device"]["properties"]
         .as_object()
@@ -260,11 +274,49 @@ fn public_operations_and_extensions_are_the_documented_ones() {
     assert_eq!(marked, ["ipaddrs"]);
 }
 
-/// A strict validator for the subset of JSON Schema the spec uses: unknown
-/// properties are errors unless `additionalProperties` allows them.
+/// Which way a value travels: `readOnly` properties appear only in answers,
+/// `writeOnly` ones (secrets) only in requests.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Side {
+    Request,
+    Answer,
+}
+
+impl Side {
+    /// The flag of the properties this side never carries.
+    fn absent(self) -> &'static str {
+        match self {
+            Side::Request => "readOnly",
+            Side::Answer => "writeOnly",
+        }
+    }
+}
+
+/// Whether a property schema (or the schema it refers to) has `flag: true`.
+fn flagged(d: &Value, p: &Value, flag: &str) -> bool {
+    let p = p
+        .get("$ref")
+        .and_then(Value::as_str)
+        .map_or(p, |r| resolve(d, r));
+    p[flag] == true
+}
+
+/// A request body as a client sends it.
 fn validate(d: &Value, schema: &Value, v: &Value, at: &str) -> Result<(), String> {
+    check(d, Side::Request, schema, v, at)
+}
+
+/// An answer as the handler writes it.
+fn validate_answer(d: &Value, schema: &Value, v: &Value, at: &str) -> Result<(), String> {
+    check(d, Side::Answer, schema, v, at)
+}
+
+/// A strict validator for the subset of JSON Schema the spec uses: unknown
+/// properties are errors unless `additionalProperties` allows them, and so are
+/// properties that do not travel this way (a required one is then not required).
+fn check(d: &Value, side: Side, schema: &Value, v: &Value, at: &str) -> Result<(), String> {
     if let Some(reference) = schema.get("$ref").and_then(Value::as_str) {
-        return validate(d, resolve(d, reference), v, at);
+        return check(d, side, resolve(d, reference), v, at);
     }
     if let Some(parts) = schema.get("allOf").and_then(Value::as_array) {
         let mut merged = json!({"type": "object", "properties": {}, "required": []});
@@ -280,7 +332,7 @@ fn validate(d: &Value, schema: &Value, v: &Value, at: &str) -> Result<(), String
                 merged["required"].as_array_mut().unwrap().push(req.clone());
             }
         }
-        return validate(d, &merged, v, at);
+        return check(d, side, &merged, v, at);
     }
     if v.is_null() {
         let any = schema.get("type").is_none()
@@ -295,7 +347,7 @@ fn validate(d: &Value, schema: &Value, v: &Value, at: &str) -> Result<(), String
     if let Some(alts) = schema.get("oneOf").and_then(Value::as_array) {
         let n = alts
             .iter()
-            .filter(|s| validate(d, s, v, at).is_ok())
+            .filter(|s| check(d, side, s, v, at).is_ok())
             .count();
         return if n == 1 {
             Ok(())
@@ -304,7 +356,7 @@ fn validate(d: &Value, schema: &Value, v: &Value, at: &str) -> Result<(), String
         };
     }
     if let Some(alts) = schema.get("anyOf").and_then(Value::as_array) {
-        return if alts.iter().any(|s| validate(d, s, v, at).is_ok()) {
+        return if alts.iter().any(|s| check(d, side, s, v, at).is_ok()) {
             Ok(())
         } else {
             Err(format!("{at}: {v} matches no alternative"))
@@ -361,13 +413,16 @@ fn validate(d: &Value, schema: &Value, v: &Value, at: &str) -> Result<(), String
             }
         }
         for (i, x) in items.iter().enumerate() {
-            validate(d, &schema["items"], x, &format!("{at}[{i}]"))?;
+            check(d, side, &schema["items"], x, &format!("{at}[{i}]"))?;
         }
     }
     if let Some(obj) = v.as_object() {
         for req in schema["required"].as_array().into_iter().flatten() {
             let name = req.as_str().unwrap();
-            if !obj.contains_key(name) {
+            let excused = schema["properties"]
+                .get(name)
+                .is_some_and(|p| flagged(d, p, side.absent()));
+            if !obj.contains_key(name) && !excused {
                 return Err(format!("{at}: required property {name} is missing"));
             }
         }
@@ -377,9 +432,12 @@ fn validate(d: &Value, schema: &Value, v: &Value, at: &str) -> Result<(), String
                 schema["properties"].get(k),
                 schema.get("additionalProperties"),
             ) {
-                (Some(p), _) => validate(d, p, x, &here)?,
+                (Some(p), _) if flagged(d, p, side.absent()) => {
+                    return Err(format!("{here} is {} ({side:?})", side.absent()))
+                }
+                (Some(p), _) => check(d, side, p, x, &here)?,
                 (None, Some(Value::Bool(true))) => {}
-                (None, Some(extra @ Value::Object(_))) => validate(d, extra, x, &here)?,
+                (None, Some(extra @ Value::Object(_))) => check(d, side, extra, x, &here)?,
                 (None, _) => return Err(format!("{here} is not a documented property")),
             }
         }
@@ -418,16 +476,33 @@ fn every_example_matches_its_schema() {
             }
         }
     }
+    // Component examples are answers (schemas used both ways show the answer).
     for (name, schema) in d["components"]["schemas"].as_object().unwrap() {
         if let Some(example) = schema.get("example") {
-            validate(&d, schema, example, name).unwrap();
+            validate_answer(&d, schema, example, name).unwrap();
             checked += 1;
         }
     }
     for (name, response) in d["components"]["responses"].as_object().unwrap() {
         let content = &response["content"]["application/json"];
-        validate(&d, &content["schema"], &content["example"], name).unwrap();
+        validate_answer(&d, &content["schema"], &content["example"], name).unwrap();
         checked += 1;
+    }
+    // Answers particular to an operation (`Op::error`).
+    for (method, path, op) in operations(&d) {
+        for (status, response) in op["responses"].as_object().unwrap() {
+            let content = &response["content"]["application/json"];
+            if let Some(example) = content.get("example") {
+                validate_answer(
+                    &d,
+                    &content["schema"],
+                    example,
+                    &format!("{method} {path} {status}"),
+                )
+                .unwrap();
+                checked += 1;
+            }
+        }
     }
     assert!(checked > 40, "only {checked} examples");
 }
@@ -475,6 +550,23 @@ fn the_validator_is_strict() {
         "nested"
     )
     .is_err());
+    // Secrets go one way, the flags that replace them the other.
+    let http = json!({"$ref": "#/components/schemas/HttpTarget"});
+    let target = |auth: Value| json!({"name": "t", "host": "h", "port": 80, "protocol": "http", "authentication": auth});
+    let sent = target(json!({"auth_type": "basic", "username": "u", "password": "p"}));
+    let shown = target(json!({"auth_type": "basic", "username": "u", "password_set": true}));
+    assert!(validate(&d, &http, &sent, "request").is_ok());
+    assert!(validate(&d, &http, &shown, "readOnly in a request").is_err());
+    assert!(validate_answer(&d, &http, &shown, "answer").is_ok());
+    assert!(validate_answer(&d, &http, &sent, "writeOnly in an answer").is_err());
+    let kafka = json!({"$ref": "#/components/schemas/KafkaAuthentication"});
+    let auth = json!({"auth_type": "scram", "username": "u", "algorithm": "sha256"});
+    assert!(validate_answer(&d, &kafka, &auth, "required writeOnly").is_ok());
+    assert!(validate(&d, &kafka, &auth, "required in a request").is_err());
+    let mut zero = target(json!({"auth_type": "none"}));
+    assert!(validate(&d, &http, &zero, "no secret").is_ok());
+    zero["port"] = json!(0);
+    assert!(validate(&d, &http, &zero, "port").is_err());
     let records = json!({"$ref": "#/components/schemas/RecordSearch"});
     assert!(validate(&d, &records, &json!({"context_ttl": 3_600_001}), "ttl").is_err());
     assert!(validate(&d, &records, &json!({"context_ttl": "0"}), "ttl 0").is_err());
@@ -554,6 +646,21 @@ fn request_examples_are_accepted_by_the_handlers_types() {
             "queryMetrics" | "queryMetricsTotal" | "queryMetricsTotalByObject" => {
                 metric_query(&d, example)
             }
+            "createOdsTarget" => ods_target(&op, example),
+            "replayOdsDeadLetters" => match example.get("ids") {
+                None => Ok(()),
+                Some(ids) if ids.as_array().is_some_and(|a| a.iter().all(Value::is_i64)) => Ok(()),
+                Some(ids) => Err(format!("ids: {ids} is not a list of ids")),
+            },
+            "createTrigger" | "updateTrigger" => trigger_input(example, id == "createTrigger"),
+            "sendTriggerExternalData" => match example["type"].as_str() {
+                Some(t)
+                    if !t.trim().is_empty() && !t.to_ascii_lowercase().starts_with("extrahop") =>
+                {
+                    Ok(())
+                }
+                _ => Err(format!("type: {} is empty or reserved", example["type"])),
+            },
             "nextRecordPage" => example["cursor"]
                 .as_str()
                 .map(drop)
@@ -577,6 +684,50 @@ fn request_examples_are_accepted_by_the_handlers_types() {
             )),
         };
         parsed.unwrap_or_else(|e| panic!("{method} {path} example: {e}"));
+    }
+}
+
+/// `POST /odstargets/{kind}`: the body of the kind the `{kind}` example names,
+/// parsed and checked as the handler does.
+fn ods_target(op: &Value, example: &Value) -> Result<(), String> {
+    use wirewatch_model::ods::{Target, TargetKind};
+    let kind = op["parameters"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|p| p["name"] == "kind")
+        .and_then(|p| p["schema"]["example"].as_str())
+        .and_then(TargetKind::parse)
+        .ok_or("the {kind} parameter has no example kind")?;
+    Target::from_body(kind, example.clone())
+        .map(drop)
+        .map_err(|e| e.message)
+}
+
+/// `POST /triggers` and `PATCH /triggers/{id}`: the handler's type, the
+/// store's checks, and the script compiled without warnings.
+fn trigger_input(example: &Value, create: bool) -> Result<(), String> {
+    use wirewatch_model::trigger::TriggerInput;
+    let input: TriggerInput = crate::extract::parse_json(example.to_string().as_bytes())
+        .map_err(|e| format!("{:?}", e.0))?;
+    if let Some(script) = &input.script {
+        match wirewatch_triggers::check_script(script) {
+            Ok(None) => {}
+            Ok(Some(w)) => return Err(format!("script: a warning: {w}")),
+            Err(e) => return Err(format!("script: {e}")),
+        }
+    }
+    if create {
+        input.create(1, "alice", 0).map(drop).map_err(|e| e.message)
+    } else {
+        let base = TriggerInput {
+            name: Some("t".into()),
+            script: Some("log(1);".into()),
+            events: Some(vec!["EXTERNAL_DATA".into()]),
+            ..TriggerInput::default()
+        };
+        let mut t = base.create(1, "alice", 0).map_err(|e| e.message)?;
+        input.apply(&mut t, 1).map_err(|e| e.message)
     }
 }
 
@@ -872,6 +1023,50 @@ fn response_examples_have_the_serde_field_names() {
         received_time: o["received_time"].as_i64().unwrap(),
     };
     assert_eq!(&serde_json::to_value(stored).unwrap(), o);
+    round_trip::<wirewatch_model::trigger::Trigger>(&d, "Trigger");
+    round_trip::<wirewatch_model::trigger::LogLine>(&d, "TriggerLogLine");
+    let t = &d["components"]["schemas"]["TriggerStats"]["example"];
+    let opt_i64 = |v: &Value| v.as_i64();
+    let opt_str = |v: &Value| v.as_str().map(String::from);
+    let stats = wirewatch_store::RunStats {
+        runs: t["runs"].as_u64().unwrap(),
+        errors: t["errors"].as_u64().unwrap(),
+        budget_exceeded: t["budget_exceeded"].as_u64().unwrap(),
+        total_us: t["total_us"].as_u64().unwrap(),
+        max_us: t["max_us"].as_u64().unwrap(),
+        last_error: opt_str(&t["last_error"]),
+        last_run_time: opt_i64(&t["last_run_time"]),
+    };
+    assert_eq!(&serde_json::to_value(stats).unwrap(), t);
+    let o = &d["components"]["schemas"]["OdsStats"]["example"];
+    let stats = wirewatch_store::OdsStats {
+        queued: o["queued"].as_u64().unwrap(),
+        sent: o["sent"].as_u64().unwrap(),
+        retried: o["retried"].as_u64().unwrap(),
+        failed: o["failed"].as_u64().unwrap(),
+        dropped: o["dropped"].as_u64().unwrap(),
+        dead_letters: o["dead_letters"].as_u64().unwrap(),
+        last_error: opt_str(&o["last_error"]),
+        last_error_time: opt_i64(&o["last_error_time"]),
+        last_sent_time: opt_i64(&o["last_sent_time"]),
+    };
+    assert_eq!(&serde_json::to_value(stats).unwrap(), o);
+    let l = &d["components"]["schemas"]["DeadLetter"]["example"];
+    let letter = wirewatch_store::DeadLetter {
+        id: l["id"].as_i64().unwrap(),
+        message_id: l["message_id"].as_i64().unwrap(),
+        create_time: l["create_time"].as_i64().unwrap(),
+        dead_time: l["dead_time"].as_i64().unwrap(),
+        attempts: l["attempts"].as_u64().unwrap() as u32,
+        reason: l["reason"].as_str().unwrap().into(),
+        error: opt_str(&l["error"]),
+        message: serde_json::from_value(l["message"].clone()).unwrap(),
+    };
+    assert_eq!(&serde_json::to_value(letter).unwrap(), l);
+    // `GET .../health` writes exactly these fields.
+    let h = &d["components"]["schemas"]["OdsHealth"]["example"];
+    let keys: BTreeSet<&str> = h.as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(keys, BTreeSet::from(["healthy", "detail", "checked_at"]));
     let a = &d["components"]["schemas"]["AuditEntry"]["example"];
     let entry = wirewatch_store::AuditEntry {
         id: a["id"].as_u64().unwrap(),
@@ -1083,4 +1278,295 @@ fn device_and_record_enums_are_the_handlers_names() {
     for t in ["-5m", "5 m", "1.5h", "m", ""] {
         assert!(!ttl.is_match(t), "{t}");
     }
+}
+
+/// An answer's `<field>_set: true` flags replaced by secrets, as a client
+/// would send them.
+fn unredact(v: &Value) -> Value {
+    use wirewatch_model::ods::SECRET_FIELDS;
+    match v {
+        Value::Object(m) => {
+            let mut out = serde_json::Map::new();
+            for (k, x) in m {
+                match k.strip_suffix("_set") {
+                    Some(f) if SECRET_FIELDS.contains(&f) && *x == true => {
+                        let secret = if f == "tls_client_key" {
+                            "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIA...\n-----END PRIVATE KEY-----\n"
+                        } else {
+                            "s3cret"
+                        };
+                        out.insert(f.to_string(), json!(secret));
+                    }
+                    _ => {
+                        out.insert(k.clone(), unredact(x));
+                    }
+                }
+            }
+            Value::Object(out)
+        }
+        Value::Array(a) => Value::Array(a.iter().map(unredact).collect()),
+        other => other.clone(),
+    }
+}
+
+/// Every property named `name` in `v` (however deep), with where it is.
+fn properties_named<'a>(v: &'a Value, name: &str, at: &str, out: &mut Vec<(String, &'a Value)>) {
+    match v {
+        Value::Object(m) => {
+            if let Some(Value::Object(props)) = m.get("properties") {
+                if let Some(p) = props.get(name) {
+                    out.push((format!("{at}.{name}"), p));
+                }
+            }
+            for (k, x) in m {
+                properties_named(x, name, &format!("{at}.{k}"), out);
+            }
+        }
+        Value::Array(a) => {
+            for (i, x) in a.iter().enumerate() {
+                properties_named(x, name, &format!("{at}[{i}]"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[test]
+fn ods_target_examples_are_what_the_handlers_accept_and_answer() {
+    use super::ods_schemas::{kinds, TARGET_SCHEMAS};
+    use wirewatch_model::ods::{Target, TargetKind, SECRET_FIELDS};
+    let d = doc();
+    let s = &d["components"]["schemas"];
+    // The kinds of the paths, of `GET /odstargets` and of the schemas are the model's.
+    let all: Vec<Value> = TargetKind::ALL.iter().map(|k| json!(k.as_str())).collect();
+    assert_eq!(kinds(), all);
+    assert_eq!(TARGET_SCHEMAS.map(|(k, _)| k), TargetKind::ALL);
+    let by_kind: Vec<Value> = s["OdsTargets"]["properties"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(|k| json!(k))
+        .collect();
+    assert_eq!(by_kind, all);
+    for (method, path, op) in operations(&d) {
+        if path.starts_with("/odstargets/") {
+            assert_eq!(op["parameters"][0]["name"], "kind", "{method} {path}");
+            assert_eq!(
+                op["parameters"][0]["schema"]["enum"],
+                json!(all),
+                "{method} {path}"
+            );
+        }
+    }
+    for (kind, name) in TARGET_SCHEMAS {
+        let shown = &s[name]["example"];
+        // The answer's form is what the handler answers to the request's form.
+        let sent = unredact(shown);
+        let target = Target::from_body(kind, sent.clone())
+            .unwrap_or_else(|e| panic!("{name}: {}", e.message));
+        assert_eq!(&target.public_view(), shown, "{name}");
+        validate(&d, &s[name], &sent, name).unwrap();
+        if sent != *shown {
+            assert!(
+                validate(&d, &s[name], shown, name).is_err(),
+                "{name}: readOnly"
+            );
+            assert!(
+                validate_answer(&d, &s[name], &sent, name).is_err(),
+                "{name}: writeOnly"
+            );
+        }
+        // The documented defaults are the ones a minimal target gets.
+        let mut minimal = serde_json::Map::new();
+        for req in s[name]["required"].as_array().unwrap() {
+            let k = req.as_str().unwrap();
+            minimal.insert(k.into(), sent[k].clone());
+        }
+        let view = Target::from_body(kind, Value::Object(minimal))
+            .unwrap_or_else(|e| panic!("{name} minimal: {}", e.message))
+            .public_view();
+        for (field, p) in s[name]["properties"].as_object().unwrap() {
+            if let Some(default) = p.get("default") {
+                if let Some(v) = view.get(field) {
+                    assert_eq!(v, default, "{name}.{field} default");
+                }
+            }
+        }
+        if kind == TargetKind::Http {
+            let auth = &s["HttpAuthentication"]["properties"]["auth_type"]["default"];
+            assert_eq!(&view["authentication"]["auth_type"], auth);
+        }
+    }
+    // The `POST` example is the request form of the `HttpTarget` example, and
+    // its 400 example is the handler's answer to it without the password.
+    let post = &d["paths"]["/odstargets/{kind}"]["post"];
+    let example = &post["requestBody"]["content"]["application/json"]["example"];
+    let t = Target::from_body(TargetKind::Http, example.clone()).unwrap();
+    assert_eq!(t.public_view(), s["HttpTarget"]["example"]);
+    let mut bad = example.clone();
+    bad["authentication"]
+        .as_object_mut()
+        .unwrap()
+        .remove("password");
+    let e = Target::from_body(TargetKind::Http, bad).unwrap_err();
+    let answer = &post["responses"]["400"]["content"]["application/json"]["example"];
+    assert_eq!(answer["field"].as_str(), e.field.as_deref());
+    assert_eq!(answer["detail"].as_str(), Some(e.message.as_str()));
+    // Every secret is write-only wherever it appears, with the read-only flag
+    // the answers show in its place.
+    let mut schemas = json!({});
+    for name in [
+        "HttpTarget",
+        "HttpAuthentication",
+        "KafkaTarget",
+        "KafkaAuthentication",
+        "MongoTarget",
+        "MongoAuthentication",
+        "RawTarget",
+        "SyslogTarget",
+    ] {
+        schemas[name] = s[name].clone();
+    }
+    for f in SECRET_FIELDS {
+        let mut found = Vec::new();
+        properties_named(&schemas, f, "", &mut found);
+        assert!(!found.is_empty(), "the secret {f} is not documented");
+        for (at, p) in found {
+            assert_eq!(p["writeOnly"], true, "{at}");
+            assert!(
+                p["description"]
+                    .as_str()
+                    .unwrap()
+                    .contains(&format!("`{f}_set: true`")),
+                "{at}: the description names the flag"
+            );
+        }
+        let mut flags = Vec::new();
+        properties_named(&schemas, &format!("{f}_set"), "", &mut flags);
+        assert!(!flags.is_empty(), "{f}_set");
+        for (at, p) in flags {
+            assert_eq!(p["readOnly"], true, "{at}");
+        }
+    }
+}
+
+#[test]
+fn ods_patterns_accept_what_the_model_accepts() {
+    use super::ods_schemas::{host_pattern, name_pattern};
+    use wirewatch_model::ods::{Target, TargetKind, MAX_NAME};
+    let d = doc();
+    let raw = |name: &str, host: &str| {
+        Target::from_body(
+            TargetKind::Raw,
+            json!({"name": name, "host": host, "port": 9, "protocol": "tcp"}),
+        )
+    };
+    let name_re = regex::Regex::new(&name_pattern()).unwrap();
+    let long = "n".repeat(MAX_NAME);
+    let longer = "n".repeat(MAX_NAME + 1);
+    for n in [
+        "ticket-server",
+        "a b",
+        " x ",
+        "ü",
+        long.as_str(),
+        longer.as_str(),
+        "",
+        "   ",
+        "a/b",
+        "a\u{7}b",
+        "a\u{85}b",
+        "a\tb",
+        "\u{a0}",
+    ] {
+        let documented = name_re.is_match(n) && n.chars().count() <= MAX_NAME;
+        assert_eq!(documented, raw(n, "h").is_ok(), "name {n:?}");
+    }
+    let host_re = regex::Regex::new(&host_pattern()).unwrap();
+    for h in [
+        "127.0.0.1",
+        "siem.example.com",
+        "fd00::1",
+        "http://h",
+        "a b",
+        "a/b",
+        "",
+        " ",
+        "h\u{0}",
+    ] {
+        assert_eq!(host_re.is_match(h), raw("r", h).is_ok(), "host {h:?}");
+    }
+    let header = d["components"]["schemas"]["HttpTarget"]["properties"]["additional_header"]
+        ["pattern"]
+        .as_str()
+        .unwrap();
+    let header_re = regex::Regex::new(header).unwrap();
+    for h in [
+        "Accept: application/json",
+        "X-Api-Key:abc",
+        " X : y",
+        "X: a:b",
+        "Bad Header: x",
+        ": x",
+        "NoColon",
+        "X: a\r\nB: c",
+    ] {
+        assert_eq!(
+            header_re.is_match(h),
+            wirewatch_model::ods::parse_header(h).is_some(),
+            "header {h:?}"
+        );
+    }
+}
+
+#[test]
+fn trigger_examples_and_enums_are_the_handlers() {
+    use super::trigger_schemas::SCRIPT;
+    use wirewatch_model::trigger::EVENTS;
+    let d = doc();
+    let s = &d["components"]["schemas"];
+    let events: Vec<Value> = EVENTS.iter().map(|e| json!(e)).collect();
+    assert_eq!(
+        enum_values(&s["Trigger"]["properties"]["events"]["items"]),
+        events
+    );
+    assert_eq!(
+        enum_values(&s["TriggerInput"]["properties"]["events"]["items"]),
+        events
+    );
+    assert_eq!(
+        enum_values(&s["TriggerPatch"]["properties"]["events"]["items"]),
+        events
+    );
+    assert_eq!(
+        enum_values(&s["TriggerInput"]["properties"]["event"]),
+        events
+    );
+    let mut nullable = events.clone();
+    nullable.push(Value::Null);
+    assert_eq!(enum_values(&s["Trigger"]["properties"]["event"]), nullable);
+    // The example script compiles cleanly; the 400 examples are the handler's
+    // answer to a script with a syntax error.
+    assert_eq!(wirewatch_triggers::check_script(SCRIPT), Ok(None));
+    let e = wirewatch_triggers::check_script("if (Detection.riskScore < 60 {\n    return;\n}\n")
+        .unwrap_err();
+    let detail = format!(
+        "script: does not compile: {} (line {}, column {})",
+        e.message, e.line, e.column
+    );
+    for path in ["/triggers", "/triggers/{id}"] {
+        let ops = &d["paths"][path];
+        let op = if path == "/triggers" {
+            &ops["post"]
+        } else {
+            &ops["patch"]
+        };
+        let answer = &op["responses"]["400"]["content"]["application/json"]["example"];
+        assert_eq!(answer["detail"], json!(detail), "{path}");
+        assert_eq!(answer["field"], "script", "{path}");
+    }
+    // The debug log limit is the number of lines kept.
+    let log = &d["paths"]["/triggers/{id}/debuglog"]["get"]["parameters"][1];
+    assert_eq!(log["name"], "limit");
+    assert_eq!(log["schema"]["maximum"], wirewatch_store::TRIGGER_LOG_KEEP);
 }

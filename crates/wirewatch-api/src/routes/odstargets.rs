@@ -36,6 +36,19 @@ pub fn routes() -> Router<AppState> {
         )
 }
 
+/// Percent-encode a name for use as one path segment (a space is `%20`).
+fn path_segment(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for b in name.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
 fn kind(raw: &str) -> ApiResult<TargetKind> {
     TargetKind::parse(raw).ok_or_else(|| {
         ApiError::not_found(format!(
@@ -106,10 +119,7 @@ async fn create(
         "odstargets",
         json!({"kind": k, "name": t.name()}),
     );
-    let location = format!(
-        "/api/v1/odstargets/{k}/{}",
-        form_urlencoded::byte_serialize(t.name().as_bytes()).collect::<String>()
-    );
+    let location = format!("/api/v1/odstargets/{k}/{}", path_segment(t.name()));
     Ok(super::created(location, view))
 }
 
@@ -216,15 +226,10 @@ async fn replay(
     caller: Caller,
     State(s): State<AppState>,
     Path((k, name)): Path<(String, String)>,
-    body: axum::body::Bytes,
+    Json(ids): Json<Ids>,
 ) -> ApiResult<axum::Json<Value>> {
     caller.require(Access::System)?;
     let t = target(&s, &k, &name)?;
-    let ids: Ids = if body.iter().all(u8::is_ascii_whitespace) {
-        Ids::default()
-    } else {
-        crate::extract::parse_json(&body)?
-    };
     let n = s.store.ods_replay(t.kind(), t.name(), ids.ids.as_deref())?;
     if let Some(ods) = &s.ods {
         ods.wake_target(t.kind(), t.name());
