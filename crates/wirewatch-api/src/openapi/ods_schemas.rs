@@ -251,8 +251,8 @@ fn http_auth() -> Value {
             false,
             "How requests authenticate. `none`; `basic` (needs `username`, `password`); `aws` (Signature Version 4: \
              needs `access_key`, `secret_key`, `service`, `region`); `azure_storage` (Shared Key: needs `access_key`, \
-             the storage account name, and `secret_key`, the account key; accepted, but this version of wirewatch \
-             does not sign such requests, so their messages become dead letters with reason `refused`); `azure_ad` (Microsoft Entra ID OAuth 2.0: \
+             the storage account name, and `secret_key`, the base64 account key; requests carry `x-ms-date`, \
+             `x-ms-version` and `Authorization: SharedKey <account>:<signature>`); `azure_ad` (Microsoft Entra ID OAuth 2.0: \
              needs `grant_type`, `client_id`, `client_secret`, `resource`, `token_endpoint`, and with \
              `grant_type: resource_owner` also `username` and `password`); `crowdstrike` (OAuth 2.0 client \
              credentials: needs `client_id`, `client_secret`). A missing or empty field is a 400 naming \

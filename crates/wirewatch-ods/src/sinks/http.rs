@@ -3,7 +3,7 @@
 //! authentication, `additional_header`, and an `Idempotency-Key` header that
 //! stays the same across retries and restarts.
 
-use super::{connect, sigv4, Conn};
+use super::{azure, connect, sigv4, Conn};
 use crate::retry::{http_outcome, Outcome};
 use crate::tls::{client_config, TlsOptions};
 use base64::Engine as _;
@@ -327,9 +327,29 @@ impl HttpSink {
                 all.push(("authorization".into(), format!("Bearer {token}")));
             }
             HttpAuthType::AzureStorage => {
-                return Err(Outcome::Refused(
-                    "auth_type azure_storage (Shared Key signing) is not supported for delivery by this version of wirewatch".into(),
-                ));
+                let now = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| d.as_secs() as i64)
+                    .unwrap_or(0);
+                all.retain(|(k, _)| !k.eq_ignore_ascii_case("x-ms-date"));
+                all.push(("x-ms-date".into(), azure::http_date(now)));
+                if !all
+                    .iter()
+                    .any(|(k, _)| k.eq_ignore_ascii_case("x-ms-version"))
+                {
+                    all.push(("x-ms-version".into(), azure::VERSION.into()));
+                }
+                all.push(("content-length".into(), payload.len().to_string()));
+                let auth = azure::shared_key(
+                    a.access_key.as_deref().unwrap_or(""),
+                    a.secret_key.as_deref().unwrap_or(""),
+                    method,
+                    &path,
+                    &all,
+                )
+                .map_err(Outcome::Refused)?;
+                all.retain(|(k, _)| !k.eq_ignore_ascii_case("content-length"));
+                all.push(("authorization".into(), auth));
             }
         }
         let mut b = hyper::Request::builder().method(method.as_str()).uri(&path);

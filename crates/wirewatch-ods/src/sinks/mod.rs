@@ -1,6 +1,7 @@
 //! The sinks: a closed set of target kinds, each built from its typed config
 //! and answering one [`Outcome`] per outbox row.
 
+pub mod azure;
 pub mod http;
 pub mod mongodb;
 pub mod raw;

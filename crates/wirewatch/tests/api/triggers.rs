@@ -319,12 +319,18 @@ fn http_authentication_types_and_the_additional_header_reach_the_server() {
                "authentication": {"auth_type": "azure_ad", "grant_type": "client", "client_id": "cid",
                                   "client_secret": "csecret", "resource": "https://ingest.example",
                                   "token_endpoint": format!("http://127.0.0.1:{port}/oauth2/token")}}),
+        json!({"name": "azure", "host": "127.0.0.1", "port": port, "protocol": "http",
+               "authentication": {"auth_type": "azure_storage", "access_key": "acct",
+                                  "secret_key": "d2lyZXdhdGNoLXRlc3QtYWNjb3VudC1rZXktMDEyMzQ1Njc4OQ=="}}),
+        json!({"name": "falcon", "host": "127.0.0.1", "port": port, "protocol": "http",
+               "authentication": {"auth_type": "crowdstrike", "client_id": "fid", "client_secret": "fsecret",
+                                  "token_endpoint": format!("http://127.0.0.1:{port}/oauth2/token")}}),
     ];
     for t in targets {
         let r = s.post("/api/v1/odstargets/http", t);
         assert_eq!(r.status, 201, "{}", r.text);
     }
-    for t in ["basic", "aws", "entra"] {
+    for t in ["basic", "aws", "entra", "azure", "falcon"] {
         sender(&s, t, &format!("/in/{t}"));
     }
     assert_eq!(
@@ -359,7 +365,25 @@ fn http_authentication_types_and_the_additional_header_reach_the_server() {
     assert!(a.header("x-amz-date").unwrap().ends_with('Z'));
     let e = get("/in/entra");
     assert_eq!(e.header("authorization"), Some("Bearer tok-123"));
-    let token = get("/oauth2/token");
+    let z = get("/in/azure");
+    assert!(
+        z.header("authorization")
+            .unwrap()
+            .starts_with("SharedKey acct:"),
+        "{z:?}"
+    );
+    assert!(z.header("x-ms-date").unwrap().ends_with(" GMT"));
+    assert_eq!(z.header("x-ms-version"), Some("2021-08-06"));
+    let f = get("/in/falcon");
+    assert_eq!(f.header("authorization"), Some("Bearer tok-123"));
+    assert!(seen
+        .iter()
+        .any(|r| r.path == "/oauth2/token" && r.body == "client_id=fid&client_secret=fsecret"));
+    let token = seen
+        .iter()
+        .find(|r| r.path == "/oauth2/token" && r.body.contains("grant_type"))
+        .unwrap()
+        .clone();
     assert!(
         token.body.contains("grant_type=client_credentials"),
         "{}",
