@@ -3,6 +3,7 @@
 
 pub mod azure;
 pub mod http;
+pub mod kafka;
 pub mod mongodb;
 pub mod raw;
 pub mod sigv4;
@@ -73,6 +74,7 @@ pub enum Sink {
     Syslog(Box<syslog::SyslogSink>),
     Raw(Box<raw::RawSink>),
     Mongodb(Box<mongodb::MongoSink>),
+    Kafka(Box<kafka::KafkaSink>),
     /// A kind this build cannot deliver to; every message stays queued.
     Unsupported(String),
 }
@@ -93,10 +95,9 @@ impl Sink {
                 t.clone(),
                 instance.into(),
             )?)),
-            Target::Kafka(_) => Sink::Unsupported(format!(
-                "delivery to {} targets is not available yet in this build: messages stay queued",
-                target.kind()
-            )),
+            Target::Kafka(t) => {
+                Sink::Kafka(Box::new(kafka::KafkaSink::new(t.clone(), instance.into())?))
+            }
         })
     }
 
@@ -106,6 +107,7 @@ impl Sink {
             Sink::Http(_) => 256,
             Sink::Syslog(_) | Sink::Raw(_) => 2048,
             Sink::Mongodb(_) => 256,
+            Sink::Kafka(_) => 4096,
             Sink::Unsupported(_) => 1,
         }
     }
@@ -116,6 +118,7 @@ impl Sink {
             Sink::Syslog(s) => s.send(rows).await,
             Sink::Raw(s) => s.send(rows).await,
             Sink::Mongodb(s) => s.send(rows).await,
+            Sink::Kafka(s) => s.send(rows).await,
             Sink::Unsupported(why) => rows
                 .iter()
                 .map(|_| Outcome::Retry {
@@ -141,6 +144,7 @@ impl Sink {
             Sink::Syslog(s) => s.health().await,
             Sink::Raw(s) => s.health().await,
             Sink::Mongodb(s) => s.health().await,
+            Sink::Kafka(s) => s.health().await,
             Sink::Unsupported(why) => Err(why.clone()),
         }
     }

@@ -7,6 +7,7 @@ mod detections;
 mod durability;
 mod errors;
 mod fuzz;
+mod kafka;
 mod mongodb;
 mod odstargets;
 mod raw;
