@@ -26,3 +26,14 @@ $B syslog 200000 "127.0.0.1:$T"
 until [ "$(wc -l < "$DIR/messages.log")" -ge 200000 ]; do sleep 0.05; done
 end=$(date +%s.%N)
 python3 -c "print('rsyslog wrote all 200000 to its file: %.0f messages/s end to end (including the queue fill)' % (200000/($end-$start)))"
+echo "== Kafka delivery to tansu (in memory)"
+TANSU=${TANSU:-$HOME/.cargo/bin/tansu}
+KP=$(port)
+$TANSU broker --listener-url tcp://127.0.0.1:$KP --advertised-listener-url tcp://127.0.0.1:$KP --storage-engine memory://tansu/ --silent >/dev/null 2>&1 &
+KPID=$!
+trap 'kill $(cat "$DIR/rsyslogd.pid") $KPID 2>/dev/null; rm -rf "$DIR"' EXIT
+sleep 0.5
+for c in none gzip snappy; do
+  $TANSU topic create detections-$c --partitions 3 --broker tcp://127.0.0.1:$KP >/dev/null
+  $B kafka 200000 127.0.0.1:$KP detections-$c $c
+done

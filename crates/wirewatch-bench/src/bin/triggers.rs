@@ -262,6 +262,43 @@ fn syslog_bench(n: u64, addr: &str) {
     drain(&s, TargetKind::Syslog, "siem", n, "syslog (tcp)");
 }
 
+fn kafka_bench(n: u64, addr: &str, topic: &str, compression: &str) {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let (host, port) = addr.rsplit_once(':').expect("HOST:PORT");
+    let (_dir, s) = store();
+    s.create_ods_target(
+        Target::from_body(
+            TargetKind::Kafka,
+            serde_json::json!({"name": "bus", "brokers": [{"host": host, "port": port.parse::<u16>().unwrap()}],
+                               "protocol": "tcp", "compression": compression}),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    fill(&s, "bus", n, |i| {
+        Message::Kafka {
+        topic: topic.into(),
+        key: None,
+        partition: None,
+        values: vec![format!(
+            "{{\"detection\": {i}, \"type\": \"port_scan\", \"offender\": \"10.0.0.1\", \"risk\": 30}}"
+        )],
+    }
+    });
+    let _g = rt.enter();
+    let _ods = wirewatch_ods::Ods::start(s.clone(), wirewatch_ods::WorkerOptions::default());
+    drain(
+        &s,
+        TargetKind::Kafka,
+        "bus",
+        n,
+        &format!("kafka ({compression})"),
+    );
+}
+
 fn latency_bench(n: u64, rate: u64) {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -328,6 +365,12 @@ fn main() {
         Some("syslog") => syslog_bench(
             n(1, 200_000),
             args.get(2).map(String::as_str).unwrap_or("127.0.0.1:10514"),
+        ),
+        Some("kafka") => kafka_bench(
+            n(1, 200_000),
+            args.get(2).map(String::as_str).unwrap_or("127.0.0.1:9092"),
+            args.get(3).map(String::as_str).unwrap_or("detections"),
+            args.get(4).map(String::as_str).unwrap_or("none"),
         ),
         Some("latency") => latency_bench(n(1, 5_000), n(2, 500)),
         _ => eprintln!("usage: triggers engine|runner|http|syslog|latency [N] …"),

@@ -3,7 +3,7 @@
 //! authentication, `additional_header`, and an `Idempotency-Key` header that
 //! stays the same across retries and restarts.
 
-use super::{azure, connect, sigv4, Conn};
+use super::{azure, connect, join_all, sigv4, Conn};
 use crate::retry::{http_outcome, Outcome};
 use crate::tls::{client_config, TlsOptions};
 use base64::Engine as _;
@@ -509,31 +509,6 @@ impl HttpSink {
             })
             .collect()
     }
-}
-
-/// Run futures concurrently on this task and collect their outputs in order.
-async fn join_all<F: std::future::Future>(futs: impl Iterator<Item = F>) -> Vec<F::Output> {
-    use std::pin::Pin;
-    use std::task::{Context, Poll};
-    let mut futs: Vec<Pin<Box<F>>> = futs.map(Box::pin).collect();
-    let mut outs: Vec<Option<F::Output>> = futs.iter().map(|_| None).collect();
-    std::future::poll_fn(move |cx: &mut Context<'_>| {
-        let mut pending = false;
-        for (i, f) in futs.iter_mut().enumerate() {
-            if outs[i].is_none() {
-                match f.as_mut().poll(cx) {
-                    Poll::Ready(v) => outs[i] = Some(v),
-                    Poll::Pending => pending = true,
-                }
-            }
-        }
-        if pending {
-            Poll::Pending
-        } else {
-            Poll::Ready(outs.iter_mut().filter_map(Option::take).collect())
-        }
-    })
-    .await
 }
 
 #[cfg(test)]

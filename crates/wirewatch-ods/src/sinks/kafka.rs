@@ -8,6 +8,7 @@
 //! does not have waits (retried, visible in the target's statistics) until
 //! the topic exists.
 
+use super::join_all;
 use crate::retry::Outcome;
 use crate::tls::{client_config, TlsOptions};
 use rand::Rng;
@@ -266,25 +267,32 @@ impl KafkaSink {
             KafkaCompression::Gzip => Compression::Gzip,
             KafkaCompression::Snappy => Compression::Snappy,
         };
+        // Every partition's batch at once: one round trip per round, not per partition.
+        let mut jobs = Vec::with_capacity(groups.len());
         let mut broken = false;
         for ((topic, p), (idx, records)) in groups {
-            let result = if broken {
-                Err(retry("not attempted: the cluster connection failed"))
-            } else {
-                match self.producer(&topic, p).await {
-                    Ok(pc) => pc
-                        .produce(records, compression)
-                        .await
-                        .map(|_| ())
-                        .map_err(|e| retry(format!("producing to {topic:?}/{p}: {e}"))),
-                    Err(o) => Err(o),
-                }
-            };
-            let o = match result {
-                Ok(()) => Outcome::Sent,
+            match self.producer(&topic, p).await {
+                Ok(pc) => jobs.push((topic, p, idx, records, pc)),
                 Err(o) => {
                     broken = true;
-                    o
+                    for i in idx {
+                        out[i] = Some(o.clone());
+                    }
+                }
+            }
+        }
+        let futures = jobs
+            .into_iter()
+            .map(|(topic, p, idx, records, pc)| async move {
+                let r = pc.produce(records, compression).await;
+                (topic, p, idx, r)
+            });
+        for (topic, p, idx, r) in join_all(futures).await {
+            let o = match r {
+                Ok(_) => Outcome::Sent,
+                Err(e) => {
+                    broken = true;
+                    retry(format!("producing to {topic:?}/{p}: {e}"))
                 }
             };
             for i in idx {

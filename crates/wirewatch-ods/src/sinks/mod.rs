@@ -107,7 +107,7 @@ impl Sink {
             Sink::Http(_) => 256,
             Sink::Syslog(_) | Sink::Raw(_) => 2048,
             Sink::Mongodb(_) => 256,
-            Sink::Kafka(_) => 4096,
+            Sink::Kafka(_) => 16_384,
             Sink::Unsupported(_) => 1,
         }
     }
@@ -148,6 +148,33 @@ impl Sink {
             Sink::Unsupported(why) => Err(why.clone()),
         }
     }
+}
+
+/// Run futures concurrently on this task and collect their outputs in order.
+pub(crate) async fn join_all<F: std::future::Future>(
+    futs: impl Iterator<Item = F>,
+) -> Vec<F::Output> {
+    use std::pin::Pin;
+    use std::task::{Context, Poll};
+    let mut futs: Vec<Pin<Box<F>>> = futs.map(Box::pin).collect();
+    let mut outs: Vec<Option<F::Output>> = futs.iter().map(|_| None).collect();
+    std::future::poll_fn(move |cx: &mut Context<'_>| {
+        let mut pending = false;
+        for (i, f) in futs.iter_mut().enumerate() {
+            if outs[i].is_none() {
+                match f.as_mut().poll(cx) {
+                    Poll::Ready(v) => outs[i] = Some(v),
+                    Poll::Pending => pending = true,
+                }
+            }
+        }
+        if pending {
+            Poll::Pending
+        } else {
+            Poll::Ready(outs.iter_mut().filter_map(Option::take).collect())
+        }
+    })
+    .await
 }
 
 /// The same outcome for every row (a whole batch written or failed at once).
