@@ -323,6 +323,6 @@ mod tests {
             murmur2(b"lkjh234lh9fiuh90y23oiuhsafujhadof229phr9h19h89h8"),
             -58_897_971
         );
-        assert_eq!(murmur2(&[b'a', b'b', b'c']), 479_470_107);
+        assert_eq!(murmur2(b"abc"), 479_470_107);
     }
 }
