@@ -43,12 +43,20 @@ fn agent() -> ureq::Agent {
 
 fn spawn(dir: &Path, tls: bool, extra: &[String]) -> (Child, String) {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_wirewatch"));
+    // An extra argument `ENV:NAME=VALUE` sets an environment variable of the server instead.
+    let (envs, args): (Vec<&String>, Vec<&String>) =
+        extra.iter().partition(|a| a.starts_with("ENV:"));
     cmd.arg("serve")
         .arg("--data-dir")
         .arg(dir)
         .arg("--listen")
         .arg("127.0.0.1:0")
-        .args(extra);
+        .args(args);
+    for e in envs {
+        if let Some((k, v)) = e["ENV:".len()..].split_once('=') {
+            cmd.env(k, v);
+        }
+    }
     if !tls {
         cmd.arg("--no-tls");
     }

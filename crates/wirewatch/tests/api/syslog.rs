@@ -254,3 +254,46 @@ fn many_messages_over_several_connections_and_an_outage_lose_nothing() {
         .collect();
     assert_eq!(round2.len(), 500);
 }
+
+#[test]
+fn localtime_stamps_use_the_sensors_zone_and_small_batches_still_go_out() {
+    let rs = Rsyslog::start();
+    let s = Server::start_args(false, &["ENV:TZ=Asia/Kolkata"]);
+    target(
+        &s,
+        json!({"name": "local", "host": "127.0.0.1", "port": rs.tcp, "protocol": "tcp", "localtime": true}),
+    );
+    target(
+        &s,
+        json!({"name": "utc", "host": "127.0.0.1", "port": rs.tcp, "protocol": "tcp",
+                      "batch_min_bytes": 1000000}),
+    );
+    let r = s.post(
+        "/api/v1/triggers",
+        json!({"name": "tz", "events": ["EXTERNAL_DATA"], "script":
+            "Remote.Syslog('local').notice('local time'); Remote.Syslog('utc').notice('utc time');"}),
+    );
+    assert_eq!(r.status, 201);
+    assert_eq!(
+        s.post(
+            "/api/v1/triggers/externaldata",
+            json!({"type": "t", "body": {}})
+        )
+        .status,
+        202
+    );
+    // The UTC target's batch minimum is never reached: it waits briefly, then sends anyway.
+    let m = rs.wait(20, "both messages", |m| m.len() >= 2);
+    let raw = |text: &str| {
+        m.iter()
+            .find(|x| x["msg"] == text)
+            .and_then(|x| x["raw"].as_str())
+            .unwrap()
+            .to_string()
+    };
+    let local = raw("local time");
+    let ts = local.split(' ').nth(1).unwrap();
+    assert!(ts.ends_with("+05:30"), "{local}");
+    let utc = raw("utc time");
+    assert!(utc.split(' ').nth(1).unwrap().ends_with('Z'), "{utc}");
+}
