@@ -52,6 +52,7 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .nest("/api/v1", routes::v1())
         .merge(routes::explore::routes())
+        .merge(routes::sonar::routes())
         .fallback(routes::not_found)
         .layer(DefaultBodyLimit::max(extract::MAX_BODY))
         .with_state(state)

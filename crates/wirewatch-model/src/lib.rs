@@ -12,6 +12,7 @@ pub mod ods;
 pub mod record_filter;
 pub mod rule;
 pub mod settings;
+pub mod ticket;
 pub mod time;
 pub mod trigger;
 pub mod user;

@@ -28,7 +28,8 @@ pub fn init_local_offset() {
     let _ = LOCAL_OFFSET.set(off);
 }
 
-pub(crate) fn local_offset() -> time::UtcOffset {
+/// The sensor's UTC offset (UTC unless [`init_local_offset`] ran).
+pub fn local_offset() -> time::UtcOffset {
     LOCAL_OFFSET.get().copied().unwrap_or(time::UtcOffset::UTC)
 }
 

@@ -344,6 +344,9 @@ impl Store {
                 [&det.kind],
             )?;
             det.id = tx.last_insert_rowid() as u64;
+            if hiding.is_none() && self.inner.cache.read().ticketing.internal_ticketing_enabled {
+                self.ticket_for_detection(tx, &mut det)?;
+            }
             save(tx, &det)?;
             index_detection(tx, &det)?;
             if hiding.is_none() {

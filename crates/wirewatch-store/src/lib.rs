@@ -23,6 +23,7 @@ mod records;
 mod rules;
 mod schema;
 mod search;
+mod tickets;
 mod triggers;
 mod users;
 
@@ -36,6 +37,9 @@ pub use metrics::{MetricPoint, StoredPoint, CYCLES};
 pub use observations::StoredObservation;
 pub use ods::{reason, DeadLetter, OdsStats, OutboxRow, Outgoing, Queued, DEFAULT_QUEUE_LIMIT};
 pub use records::{NewRecord, RecordQuery, Retention, StoredRecord};
+pub use tickets::{
+    is_guid, new_guid, TicketOrder, TicketQuery, MAX_ATTACHMENT, MAX_LIMIT as MAX_TICKETS,
+};
 pub use triggers::{
     PendingEvent, RunStats, Signal, TriggerBatch, TriggerDetection, LOG_KEEP as TRIGGER_LOG_KEEP,
 };

@@ -250,6 +250,39 @@ CREATE TABLE trigger_stats (
     last_run_time INTEGER
 );
 "#,
+    r#"
+CREATE TABLE tickets (
+    id INTEGER PRIMARY KEY,
+    guid TEXT NOT NULL UNIQUE,
+    status TEXT NOT NULL,
+    priority TEXT NOT NULL,
+    created INTEGER NOT NULL,
+    updated INTEGER NOT NULL,
+    count INTEGER NOT NULL,
+    rule TEXT NOT NULL,
+    offender TEXT NOT NULL,
+    title TEXT NOT NULL,
+    open INTEGER NOT NULL,
+    doc TEXT NOT NULL
+);
+CREATE INDEX tickets_created ON tickets(created);
+CREATE INDEX tickets_updated ON tickets(updated);
+CREATE INDEX tickets_status ON tickets(status, created);
+CREATE INDEX tickets_open ON tickets(rule, offender) WHERE open = 1;
+CREATE TABLE ticket_detections (
+    ticket_id INTEGER NOT NULL,
+    detection_id INTEGER NOT NULL,
+    PRIMARY KEY (ticket_id, detection_id)
+) WITHOUT ROWID;
+CREATE TABLE ticket_users (
+    username TEXT NOT NULL,
+    role TEXT NOT NULL,
+    ticket_id INTEGER NOT NULL,
+    PRIMARY KEY (username, role, ticket_id)
+) WITHOUT ROWID;
+CREATE INDEX ticket_users_ticket ON ticket_users(ticket_id);
+CREATE TABLE ticket_files (guid TEXT PRIMARY KEY, ticket_id INTEGER NOT NULL, data BLOB NOT NULL);
+"#,
 ];
 
 /// Bring the schema up to date.

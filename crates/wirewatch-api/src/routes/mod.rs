@@ -15,6 +15,7 @@ pub mod observations;
 mod odstargets;
 pub mod records;
 pub mod rules;
+pub mod sonar;
 pub mod tags;
 mod triggers;
 pub mod users;

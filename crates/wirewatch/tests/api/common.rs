@@ -142,6 +142,72 @@ impl Server {
         self.restart();
     }
 
+    /// A JSON request with `Authorization: Bearer <key>` (the Sonar API's form).
+    pub fn call_with_bearer(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+        key: &str,
+    ) -> Resp {
+        let text = body.map(|b| b.to_string());
+        self.send(
+            method,
+            path,
+            text.as_deref().map(str::as_bytes),
+            "application/json",
+            &format!("Bearer {key}"),
+        )
+    }
+
+    /// A raw body with a content type, Bearer key.
+    pub fn raw_bytes(&self, method: &str, path: &str, body: &[u8], ctype: &str, key: &str) -> Resp {
+        self.send(method, path, Some(body), ctype, &format!("Bearer {key}"))
+    }
+
+    /// The bytes of a GET answer (must be 200).
+    pub fn download(&self, path: &str, key: &str) -> Vec<u8> {
+        let mut r = self
+            .agent
+            .get(format!("{}{}", self.url, path))
+            .header("Authorization", format!("Bearer {key}"))
+            .call()
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        r.body_mut()
+            .with_config()
+            .limit(64 * 1024 * 1024)
+            .read_to_vec()
+            .unwrap()
+    }
+
+    fn send(&self, method: &str, path: &str, body: Option<&[u8]>, ctype: &str, auth: &str) -> Resp {
+        let url = format!("{}{}", self.url, path);
+        let req = ureq::http::Request::builder()
+            .method(method)
+            .uri(url)
+            .header("Authorization", auth)
+            .header("Content-Type", ctype)
+            .body(body.map(<[u8]>::to_vec).unwrap_or_default())
+            .unwrap();
+        let mut r = self.agent.run(req).expect("request");
+        let status = r.status().as_u16();
+        let headers = r.headers().clone();
+        let text = r
+            .body_mut()
+            .with_config()
+            .limit(64 * 1024 * 1024)
+            .read_to_string()
+            .unwrap_or_default();
+        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Resp {
+            status,
+            headers,
+            body,
+            text,
+        }
+    }
+
     /// Send a request with an explicit key (`None`: no Authorization header).
     pub fn call_with(
         &self,

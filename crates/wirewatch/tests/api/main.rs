@@ -15,6 +15,7 @@ mod receiver;
 mod resources;
 mod rules;
 mod sensor;
+mod sonar;
 mod syslog;
 mod ticketing;
 mod triggers;
