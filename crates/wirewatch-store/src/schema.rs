@@ -283,6 +283,13 @@ CREATE TABLE ticket_users (
 CREATE INDEX ticket_users_ticket ON ticket_users(ticket_id);
 CREATE TABLE ticket_files (guid TEXT PRIMARY KEY, ticket_id INTEGER NOT NULL, data BLOB NOT NULL);
 "#,
+    r#"
+ALTER TABLE tickets ADD COLUMN assignee TEXT;
+DROP INDEX tickets_created;
+DROP INDEX tickets_status;
+CREATE INDEX tickets_list ON tickets(created, status, priority, title);
+CREATE INDEX tickets_status ON tickets(status, priority, created);
+"#,
 ];
 
 /// Bring the schema up to date.

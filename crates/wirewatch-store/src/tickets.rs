@@ -148,7 +148,7 @@ pub(crate) fn load_ticket(conn: &Connection, guid: &str) -> Result<Option<Ticket
 fn write_ticket(tx: &Connection, t: &Ticket) -> Result<()> {
     tx.execute(
         "UPDATE tickets SET status = ?2, priority = ?3, updated = ?4, count = ?5, title = ?6,
-         open = ?7, doc = ?8 WHERE id = ?1",
+         open = ?7, doc = ?8, assignee = ?9 WHERE id = ?1",
         params![
             t.id,
             t.status.as_str(),
@@ -158,6 +158,7 @@ fn write_ticket(tx: &Connection, t: &Ticket) -> Result<()> {
             t.title,
             t.is_open(),
             serde_json::to_string(t)?,
+            t.lead_assignee(),
         ],
     )?;
     tx.execute("DELETE FROM ticket_users WHERE ticket_id = ?1", [t.id])?;
@@ -217,23 +218,24 @@ impl Store {
     pub(crate) fn ticket_for_detection(&self, tx: &Connection, d: &mut Detection) -> Result<()> {
         let offender = offender_of(d);
         let now = now_ms();
-        let open: Option<(i64, String, String)> = tx
+        let open: Option<(i64, String, String, Option<String>)> = tx
             .prepare_cached(
-                "SELECT id, guid, doc FROM tickets WHERE open = 1 AND rule = ?1 AND offender = ?2
+                "SELECT id, guid, status, assignee FROM tickets WHERE open = 1 AND rule = ?1 AND offender = ?2
                  ORDER BY id DESC LIMIT 1",
             )?
             .query_row(params![d.kind, offender], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
             })
             .optional()?;
         let (id, guid, status, assignee) = match open {
-            Some((id, guid, doc)) => {
+            Some((id, guid, status, assignee)) => {
                 tx.prepare_cached(
                     "UPDATE tickets SET count = count + 1, updated = ?2 WHERE id = ?1",
                 )?
                 .execute(params![id, now])?;
-                let t: Ticket = serde_json::from_str(&doc)?;
-                (id, guid, t.status, t.lead_assignee().map(str::to_string))
+                let status = TicketStatus::parse(&status)
+                    .ok_or_else(|| Error::internal(format!("stored ticket status {status:?}")))?;
+                (id, guid, status, assignee)
             }
             None => {
                 let mut t = Ticket {
