@@ -45,4 +45,4 @@ LUAEOF
 echo "== POST /api/v1/detections with internal ticketing (wrk -t1 -c32 -d10s)"
 wrk -t1 -c32 -d10s --latency -s /tmp/ww-tickets-create.lua http://127.0.0.1:$PORT | grep -E "Requests/sec|50%|99%|Non-2xx"
 echo "== GET /api/sonar/tickets over $COUNT+ tickets (wrk -t1 -c4 -d10s)"
-wrk -t1 -c4 -d10s --latency -s /tmp/ww-tickets-list.lua http://127.0.0.1:$PORT | grep -E "Requests/sec|50%|90%|99%|Non-2xx"
+wrk -t1 -c${LIST_CONNS:-4} -d10s --latency -s /tmp/ww-tickets-list.lua http://127.0.0.1:$PORT | grep -E "Requests/sec|50%|90%|99%|Non-2xx"

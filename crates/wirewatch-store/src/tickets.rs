@@ -315,8 +315,13 @@ impl Store {
             args.extend(q.priorities.iter().map(|s| V::Text(s.as_str().into())));
         }
         for k in &q.keywords {
-            cond.push("instr(lower(title), ?) > 0".into());
-            args.push(V::Text(k.to_lowercase()));
+            // LIKE is case-insensitive for ASCII without allocating per row.
+            cond.push("title LIKE ? ESCAPE '\\'".into());
+            let esc = k
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_");
+            args.push(V::Text(format!("%{esc}%")));
         }
         for (role, users) in [("assignee", &q.assignees), ("approver", &q.approvers)] {
             if !users.is_empty() {
