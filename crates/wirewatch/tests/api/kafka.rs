@@ -17,6 +17,9 @@ struct Tansu {
 
 fn tansu_bin() -> String {
     let home = std::env::var("HOME").unwrap_or_default();
+    if let Ok(t) = std::env::var("TANSU") {
+        return t;
+    }
     let installed = format!("{home}/.cargo/bin/tansu");
     if std::path::Path::new(&installed).exists() {
         installed
@@ -287,4 +290,118 @@ fn a_missing_topic_or_a_down_broker_keeps_messages_until_they_can_go() {
     k.topic("later", 1);
     wait_sent(&s, "k", 2);
     assert_eq!(k.read("later", 1)[0].2, "v2");
+}
+
+/// A broker with SASL/SCRAM required. Users are created through the Kafka API
+/// while the broker runs without authentication, so the store must outlive a
+/// restart: tansu's SQLite engine (tansu built with the `libsql` feature).
+#[test]
+fn kafka_sasl_scram_against_tansu_with_authentication() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = "sqlite://tansu.db".to_string();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("tcp://127.0.0.1:{port}");
+    let broker = |auth: bool| {
+        let mut c = Command::new(tansu_bin());
+        c.args([
+            "broker",
+            "--listener-url",
+            &url,
+            "--advertised-listener-url",
+            &url,
+            "--storage-engine",
+            &db,
+            "--silent",
+        ]);
+        if auth {
+            c.arg("--authentication");
+        }
+        let child = c
+            .current_dir(dir.path())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "tansu did not start (built with --features dynostore,libsql?)"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Tansu { child, port }
+    };
+    let k = broker(false);
+    for (user, mech) in [("alice", "scram256"), ("bob", "scram512")] {
+        let st = Command::new(tansu_bin())
+            .args([
+                "user",
+                "create",
+                user,
+                "s3cret",
+                "--mechanism",
+                mech,
+                "--broker",
+                &url,
+            ])
+            .stdout(Stdio::null())
+            .status()
+            .unwrap();
+        assert!(st.success(), "tansu user create");
+    }
+    k.topic("secure", 1);
+    drop(k);
+    let _k = broker(true);
+    let s = Server::start();
+    for (name, user, pw, alg) in [
+        ("a256", "alice", "s3cret", "sha256"),
+        ("b512", "bob", "s3cret", "sha512"),
+        ("bad", "alice", "wrong", "sha256"),
+    ] {
+        kafka_target(
+            &s,
+            name,
+            port,
+            json!({"authentication": {"auth_type": "scram", "username": user, "password": pw, "algorithm": alg}}),
+        );
+    }
+    let r = s.post("/api/v1/triggers", json!({"name": "k", "events": ["EXTERNAL_DATA"],
+        "script": "for (const t of ['a256', 'b512', 'bad']) Remote.Kafka(t).send('secure', 'via ' + t);"}));
+    assert_eq!(r.status, 201);
+    assert_eq!(
+        s.post(
+            "/api/v1/triggers/externaldata",
+            json!({"type": "t", "body": {}})
+        )
+        .status,
+        202
+    );
+    wait_sent(&s, "a256", 1);
+    wait_sent(&s, "b512", 1);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let st = s.get("/api/v1/odstargets/kafka/bad/stats").body;
+        if st["last_error"]
+            .as_str()
+            .is_some_and(|e| e.contains("invalid proof"))
+        {
+            assert_eq!(
+                (st["queued"].as_u64(), st["sent"].as_u64()),
+                (Some(1), Some(0)),
+                "{st}"
+            );
+            break;
+        }
+        assert!(Instant::now() < deadline, "{st}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(!s
+        .get("/api/v1/odstargets/kafka/a256")
+        .text
+        .contains("s3cret"));
 }
