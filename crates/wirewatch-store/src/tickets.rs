@@ -17,12 +17,9 @@ pub const MAX_ATTACHMENT: usize = 8 * 1024 * 1024 - 1024;
 /// Most tickets one listing returns.
 pub const MAX_LIMIT: usize = 1000;
 
-/// A random RFC 4122 version 4 GUID.
-pub fn new_guid() -> String {
-    use rand::RngCore;
-    let mut b = [0u8; 16];
-    rand::thread_rng().fill_bytes(&mut b);
-    b[6] = (b[6] & 0x0f) | 0x40;
+/// Format 16 bytes as an RFC 4122 GUID of the given version (4: random, 5: name-based).
+pub fn guid_from(mut b: [u8; 16], version: u8) -> String {
+    b[6] = (b[6] & 0x0f) | (version << 4);
     b[8] = (b[8] & 0x3f) | 0x80;
     let h = hex::encode(b);
     format!(
@@ -33,6 +30,14 @@ pub fn new_guid() -> String {
         &h[16..20],
         &h[20..32]
     )
+}
+
+/// A random RFC 4122 version 4 GUID.
+pub fn new_guid() -> String {
+    use rand::RngCore;
+    let mut b = [0u8; 16];
+    rand::thread_rng().fill_bytes(&mut b);
+    guid_from(b, 4)
 }
 
 /// Whether `s` is a GUID (36 characters, hex in 8-4-4-4-12 groups).

@@ -221,17 +221,7 @@ fn derived_guid(s: &AppState, kind: &str, name: &str) -> String {
     let h = Sha256::digest(format!("{}/{kind}/{name}", s.store.instance_id()).as_bytes());
     let mut b = [0u8; 16];
     b.copy_from_slice(&h[..16]);
-    b[6] = (b[6] & 0x0f) | 0x50;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    let h = hex::encode(b);
-    format!(
-        "{}-{}-{}-{}-{}",
-        &h[0..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..32]
-    )
+    wirewatch_store::guid_from(b, 5)
 }
 
 /// `x_login`, `x_user`, `x_dept` of a person: kept only once their account is gone.
