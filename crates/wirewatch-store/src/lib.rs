@@ -38,7 +38,8 @@ pub use observations::StoredObservation;
 pub use ods::{reason, DeadLetter, OdsStats, OutboxRow, Outgoing, Queued, DEFAULT_QUEUE_LIMIT};
 pub use records::{NewRecord, RecordQuery, Retention, StoredRecord};
 pub use tickets::{
-    is_guid, new_guid, TicketOrder, TicketQuery, MAX_ATTACHMENT, MAX_LIMIT as MAX_TICKETS,
+    guid_from, is_guid, new_guid, TicketOrder, TicketQuery, MAX_ATTACHMENT,
+    MAX_LIMIT as MAX_TICKETS,
 };
 pub use triggers::{
     PendingEvent, RunStats, Signal, TriggerBatch, TriggerDetection, LOG_KEEP as TRIGGER_LOG_KEEP,
