@@ -55,5 +55,42 @@ pub fn app(state: AppState) -> Router {
         .merge(routes::sonar::routes())
         .fallback(routes::not_found)
         .layer(DefaultBodyLimit::max(extract::MAX_BODY))
+        .layer(axum::middleware::from_fn(read_small_bodies))
         .with_state(state)
+}
+
+/// Bodies at most this long are read before the request is routed.
+const EAGER_BODY: u64 = 64 * 1024;
+
+/// Read a small request body in full before the handler runs. A handler that
+/// answers before reading the body (a 401 from the key check, a 404) would
+/// otherwise leave bytes unread, and hyper then closes the connection: a client
+/// that pools connections (requests, ureq, curl in a loop) finds its next
+/// request on a dead socket. Larger bodies (attachments, uploads) stream as before.
+async fn read_small_bodies(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let small = req
+        .headers()
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok())
+        .is_some_and(|n| n > 0 && n <= EAGER_BODY);
+    if !small {
+        return next.run(req).await;
+    }
+    let (parts, body) = req.into_parts();
+    match axum::body::to_bytes(body, EAGER_BODY as usize).await {
+        Ok(bytes) => {
+            next.run(axum::extract::Request::from_parts(
+                parts,
+                axum::body::Body::from(bytes),
+            ))
+            .await
+        }
+        Err(e) => error::ApiError::invalid("body", format!("could not read the request body: {e}"))
+            .into_response(),
+    }
 }

@@ -342,3 +342,55 @@ fn https_by_default_with_a_generated_certificate() {
     assert!(s.data_dir().join("tls-cert.pem").exists());
     assert_eq!(s.get("/api/v1/extrahop").status, 200);
 }
+
+/// A refused request whose body arrives after its headers leaves the connection
+/// usable: clients that pool connections must not find the next request on a
+/// socket the server closed (this failed in CI before small bodies were read
+/// ahead of the key check).
+#[test]
+fn a_refused_request_keeps_the_connection_alive() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let s = Server::start();
+    let addr = s.url.trim_start_matches("http://").to_string();
+    let mut conn = std::net::TcpStream::connect(&addr).unwrap();
+    conn.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    let mut reader = BufReader::new(conn.try_clone().unwrap());
+    for i in 0..3 {
+        let body = format!("{{\"n\": {i}}}");
+        write!(
+            conn,
+            "POST /api/v1/detections/search HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+            body.len()
+        )
+        .unwrap();
+        conn.flush().unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        conn.write_all(body.as_bytes()).unwrap();
+        let mut status = String::new();
+        reader.read_line(&mut status).unwrap();
+        assert!(
+            status.starts_with("HTTP/1.1 401"),
+            "request {i}: {status:?}"
+        );
+        let mut length = 0usize;
+        loop {
+            let mut line = String::new();
+            reader.read_line(&mut line).unwrap();
+            if line == "\r\n" {
+                break;
+            }
+            assert!(
+                !line.to_ascii_lowercase().starts_with("connection: close"),
+                "request {i}: the server closes the connection"
+            );
+            if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                length = v.trim().parse().unwrap();
+            }
+        }
+        let mut answer = vec![0; length];
+        reader.read_exact(&mut answer).unwrap();
+        let answer: serde_json::Value = serde_json::from_slice(&answer).unwrap();
+        assert!(answer["error_message"].is_string());
+    }
+}
