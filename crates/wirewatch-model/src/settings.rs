@@ -10,6 +10,10 @@ pub struct Ticketing {
     pub external_ticketing_enabled: bool,
     pub internal_ticketing_enabled: bool,
     pub url_template: Option<String>,
+    /// wirewatch extension: the connector (`/api/actions/connector`) every
+    /// detection is pushed to while external ticketing is enabled.
+    #[serde(default)]
+    pub connector_id: Option<String>,
 }
 
 impl Ticketing {
@@ -48,4 +52,6 @@ pub struct TicketingPatch {
     pub internal_ticketing_enabled: Option<bool>,
     #[serde(default, deserialize_with = "crate::detection::nullable")]
     pub url_template: Option<Option<String>>,
+    #[serde(default, deserialize_with = "crate::detection::nullable")]
+    pub connector_id: Option<Option<String>>,
 }

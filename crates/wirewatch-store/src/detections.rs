@@ -1,7 +1,7 @@
 //! Detections: create, read, triage updates, ticket updates, notes, related.
 
 use crate::commit::{self, AuditRecord};
-use crate::{rules, schema, triggers, Result, Store};
+use crate::{incidents, rules, schema, triggers, Result, Store};
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use std::collections::HashSet;
 use std::net::IpAddr;
@@ -351,6 +351,7 @@ impl Store {
             index_detection(tx, &det)?;
             if hiding.is_none() {
                 triggers::enqueue(self, tx, "DETECTION_UPDATE", Some(det.id), true, None)?;
+                incidents::enqueue(self, tx, det.id)?;
             }
             if let Some(rule) = &hiding {
                 rules::hide(tx, rule, &det, self)?;
@@ -426,6 +427,7 @@ impl Store {
             d.mod_time = now_ms().max(d.mod_time + 1);
             save(tx, &d)?;
             triggers::enqueue(self, tx, "DETECTION_UPDATE", Some(d.id), false, None)?;
+            incidents::enqueue(self, tx, d.id)?;
             Ok(Some(d))
         })?;
         Ok(out.map(|d| self.decorate(d)))
@@ -514,6 +516,7 @@ impl Store {
             )?;
             d.mod_time = now.max(d.mod_time + 1);
             save(tx, &d)?;
+            incidents::enqueue(self, tx, id)?;
             Ok(true)
         })
     }

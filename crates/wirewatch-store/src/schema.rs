@@ -290,6 +290,59 @@ DROP INDEX tickets_status;
 CREATE INDEX tickets_list ON tickets(created, status, priority, title);
 CREATE INDEX tickets_status ON tickets(status, priority, created);
 "#,
+    r#"
+CREATE TABLE connectors (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    doc TEXT NOT NULL,
+    create_time INTEGER NOT NULL
+);
+CREATE TABLE incidents (
+    detection_id INTEGER NOT NULL,
+    connector_id TEXT NOT NULL,
+    external_id TEXT NOT NULL,
+    external_title TEXT NOT NULL,
+    url TEXT NOT NULL,
+    pushed_time INTEGER NOT NULL,
+    note_time INTEGER,
+    remote_status TEXT,
+    remote_assignee TEXT,
+    synced_time INTEGER,
+    PRIMARY KEY (detection_id, connector_id)
+) WITHOUT ROWID;
+CREATE INDEX incidents_external ON incidents(connector_id, external_id);
+CREATE INDEX incidents_title ON incidents(connector_id, external_title);
+CREATE TABLE incident_queue (
+    id INTEGER PRIMARY KEY,
+    connector_id TEXT NOT NULL,
+    detection_id INTEGER NOT NULL,
+    create_time INTEGER NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX incident_queue_connector ON incident_queue(connector_id, id);
+CREATE TABLE incident_failed (
+    id INTEGER PRIMARY KEY,
+    connector_id TEXT NOT NULL,
+    detection_id INTEGER NOT NULL,
+    create_time INTEGER NOT NULL,
+    failed_time INTEGER NOT NULL,
+    attempts INTEGER NOT NULL,
+    error TEXT NOT NULL
+);
+CREATE INDEX incident_failed_connector ON incident_failed(connector_id, id);
+CREATE TABLE incident_stats (
+    connector_id TEXT PRIMARY KEY,
+    created INTEGER NOT NULL DEFAULT 0,
+    updated INTEGER NOT NULL DEFAULT 0,
+    comments INTEGER NOT NULL DEFAULT 0,
+    retried INTEGER NOT NULL DEFAULT 0,
+    failed INTEGER NOT NULL DEFAULT 0,
+    synced INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT,
+    last_error_time INTEGER,
+    last_push_time INTEGER
+);
+"#,
 ];
 
 /// Bring the schema up to date.

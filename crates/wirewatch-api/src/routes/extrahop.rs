@@ -133,6 +133,9 @@ pub fn apply_ticketing(mut t: Ticketing, p: TicketingPatch) -> Result<Ticketing,
             _ => t.url_template = None,
         }
     }
+    if let Some(c) = p.connector_id {
+        t.connector_id = c.filter(|c| !c.is_empty());
+    }
     t.enabled = t.external_ticketing_enabled;
     Ok(t)
 }
@@ -144,6 +147,26 @@ async fn patch_ticketing(
 ) -> ApiResult<axum::http::StatusCode> {
     caller.require(Access::System)?;
     let t = apply_ticketing(s.store.ticketing(), p)?;
+    if let Some(id) = &t.connector_id {
+        match s.store.connector(id)? {
+            None => {
+                return Err(ApiError::invalid(
+                    "connector_id",
+                    format!("no connector {id:?}; see GET /api/actions/connectors"),
+                ))
+            }
+            Some(c) if !c.kind().supports_incidents() => {
+                return Err(ApiError::invalid(
+                    "connector_id",
+                    format!(
+                        "{} connectors cannot hold incidents; choose a .jira, .servicenow or .cases-webhook connector",
+                        c.kind().as_str()
+                    ),
+                ))
+            }
+            Some(_) => {}
+        }
+    }
     s.store.set_ticketing(t.clone())?;
     audit(
         &s,

@@ -1,0 +1,415 @@
+//! A small HTTP/1.1 client for one remote system: kept-alive connections in a
+//! pool (several requests may be in flight at once), TLS with the system's
+//! roots, basic authentication, JSON in and out, a deadline per request.
+
+use crate::ConnectorError;
+use base64::Engine as _;
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::client::conn::http1::SendRequest;
+use hyper_util::rt::TokioIo;
+use parking_lot::Mutex;
+use serde_json::Value;
+use std::sync::Arc;
+use std::time::Duration;
+use wirewatch_ods::retry::{http_outcome, Outcome};
+use wirewatch_ods::tls::{client_config, TlsOptions};
+
+/// Longest wait for one answer.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// Idle connections kept per remote system.
+const POOL: usize = 32;
+
+/// `scheme://host:port` and the path prefix of a base URL.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Base {
+    pub https: bool,
+    pub host: String,
+    pub port: u16,
+    /// Without a trailing slash (`""` for the root).
+    pub prefix: String,
+}
+
+impl Base {
+    pub fn parse(url: &str) -> Result<Base, String> {
+        let (https, rest) = if let Some(r) = url.strip_prefix("https://") {
+            (true, r)
+        } else if let Some(r) = url.strip_prefix("http://") {
+            (false, r)
+        } else {
+            return Err(format!("{url:?} is not an http(s) URL"));
+        };
+        let (authority, path) = match rest.find(['/', '?']) {
+            Some(i) => (&rest[..i], &rest[i..]),
+            None => (rest, ""),
+        };
+        let default = if https { 443 } else { 80 };
+        let (host, port) = if let Some(h) = authority.strip_prefix('[') {
+            let (h, after) = h
+                .split_once(']')
+                .ok_or_else(|| format!("{url:?}: unclosed IPv6 address"))?;
+            let port = match after.strip_prefix(':') {
+                Some(p) => p.parse().map_err(|_| format!("{url:?}: bad port"))?,
+                None => default,
+            };
+            (h.to_string(), port)
+        } else {
+            match authority.rsplit_once(':') {
+                Some((h, p)) => (
+                    h.to_string(),
+                    p.parse().map_err(|_| format!("{url:?}: bad port"))?,
+                ),
+                None => (authority.to_string(), default),
+            }
+        };
+        if host.is_empty() {
+            return Err(format!("{url:?} has no host"));
+        }
+        Ok(Base {
+            https,
+            host,
+            port,
+            prefix: path
+                .split('?')
+                .next()
+                .unwrap_or("")
+                .trim_end_matches('/')
+                .to_string(),
+        })
+    }
+
+    fn host_header(&self) -> String {
+        let host = if self.host.contains(':') {
+            format!("[{}]", self.host)
+        } else {
+            self.host.clone()
+        };
+        if self.port == if self.https { 443 } else { 80 } {
+            host
+        } else {
+            format!("{host}:{}", self.port)
+        }
+    }
+
+    /// The URL of a path under the base (for links shown to users).
+    pub fn url(&self, path: &str) -> String {
+        format!(
+            "{}://{}{}{}",
+            if self.https { "https" } else { "http" },
+            self.host_header(),
+            self.prefix,
+            path
+        )
+    }
+}
+
+/// An answer.
+#[derive(Debug)]
+pub struct Answer {
+    pub status: u16,
+    pub retry_after: Option<String>,
+    pub body: Bytes,
+}
+
+impl Answer {
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or(Value::Null)
+    }
+
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+}
+
+/// A client of one remote system.
+pub struct Client {
+    pub base: Base,
+    tls: Option<Arc<rustls::ClientConfig>>,
+    auth: Option<String>,
+    headers: Vec<(String, String)>,
+    idle: Mutex<Vec<SendRequest<Full<Bytes>>>>,
+}
+
+impl Client {
+    pub fn new(base_url: &str, basic: Option<(&str, &str)>) -> Result<Client, String> {
+        let base = Base::parse(base_url)?;
+        let tls = if base.https {
+            Some(client_config(&TlsOptions::default(), true)?)
+        } else {
+            None
+        };
+        let auth = basic.map(|(u, p)| {
+            format!(
+                "Basic {}",
+                base64::engine::general_purpose::STANDARD.encode(format!("{u}:{p}"))
+            )
+        });
+        Ok(Client {
+            base,
+            tls,
+            auth,
+            headers: Vec::new(),
+            idle: Mutex::new(Vec::new()),
+        })
+    }
+
+    /// Extra headers sent with every request.
+    pub fn with_headers(mut self, headers: Vec<(String, String)>) -> Client {
+        self.headers = headers;
+        self
+    }
+
+    async fn connection(&self) -> Result<SendRequest<Full<Bytes>>, String> {
+        loop {
+            let Some(mut c) = self.idle.lock().pop() else {
+                break;
+            };
+            if c.ready().await.is_ok() {
+                return Ok(c);
+            }
+        }
+        let io = wirewatch_ods::sinks::connect(&self.base.host, self.base.port, self.tls.clone())
+            .await?;
+        let (sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(io))
+            .await
+            .map_err(|e| format!("HTTP handshake with {}: {e}", self.base.host_header()))?;
+        tokio::spawn(async move {
+            let _ = conn.await;
+        });
+        Ok(sender)
+    }
+
+    /// Send one request. `path` is relative to the base URL's path unless it
+    /// is a full `http(s)://` URL of the same host (case-webhook templates).
+    pub async fn send(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Result<Answer, ConnectorError> {
+        let body = body.map(|b| b.to_string());
+        self.send_raw(method, path, body, "application/json").await
+    }
+
+    pub async fn send_raw(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<String>,
+        content_type: &str,
+    ) -> Result<Answer, ConnectorError> {
+        let target = if path.starts_with("http://") || path.starts_with("https://") {
+            let b = Base::parse(path).map_err(ConnectorError::config)?;
+            if b.host != self.base.host || b.port != self.base.port || b.https != self.base.https {
+                return Err(ConnectorError::config(format!(
+                    "{path:?} is not on {}",
+                    self.base.host_header()
+                )));
+            }
+            let after = path.splitn(4, '/').nth(3).unwrap_or("");
+            format!("/{after}")
+        } else {
+            format!("{}{}", self.base.prefix, path)
+        };
+        let mut req = hyper::Request::builder()
+            .method(method)
+            .uri(&target)
+            .header("host", self.base.host_header())
+            .header("accept", "application/json")
+            .header(
+                "user-agent",
+                concat!("wirewatch/", env!("CARGO_PKG_VERSION")),
+            );
+        if let Some(a) = &self.auth {
+            req = req.header("authorization", a);
+        }
+        for (k, v) in &self.headers {
+            req = req.header(k.as_str(), v.as_str());
+        }
+        if body.is_some() {
+            req = req.header("content-type", content_type);
+        }
+        let req = req
+            .body(Full::new(Bytes::from(body.unwrap_or_default())))
+            .map_err(|e| ConnectorError::config(format!("building the request: {e}")))?;
+        let mut conn = self.connection().await.map_err(ConnectorError::transient)?;
+        let rsp = match tokio::time::timeout(REQUEST_TIMEOUT, conn.send_request(req)).await {
+            Ok(Ok(r)) => r,
+            Ok(Err(e)) => return Err(ConnectorError::transient(format!("request failed: {e}"))),
+            Err(_) => {
+                return Err(ConnectorError::transient(format!(
+                    "no answer within {} s",
+                    REQUEST_TIMEOUT.as_secs()
+                )))
+            }
+        };
+        let status = rsp.status().as_u16();
+        let retry_after = rsp
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        let close = rsp
+            .headers()
+            .get("connection")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.eq_ignore_ascii_case("close"));
+        let body = match tokio::time::timeout(REQUEST_TIMEOUT, rsp.into_body().collect()).await {
+            Ok(Ok(b)) => b.to_bytes(),
+            Ok(Err(e)) => {
+                return Err(ConnectorError::transient(format!(
+                    "reading the answer: {e}"
+                )))
+            }
+            Err(_) => return Err(ConnectorError::transient("the answer stalled")),
+        };
+        if !close {
+            let mut idle = self.idle.lock();
+            if idle.len() < POOL {
+                idle.push(conn);
+            }
+        }
+        Ok(Answer {
+            status,
+            retry_after,
+            body,
+        })
+    }
+
+    /// Send and require a 2xx answer; other statuses become errors classified
+    /// by the one retry policy (408, 429, 5xx retried; other 4xx refused).
+    pub async fn expect(
+        &self,
+        what: &str,
+        method: &str,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Result<Answer, ConnectorError> {
+        let a = self.send(method, path, body).await?;
+        check(what, a)
+    }
+}
+
+/// Turn a non-2xx answer into an error naming the operation and the remote's reason.
+pub fn check(what: &str, a: Answer) -> Result<Answer, ConnectorError> {
+    let text = a.text();
+    match http_outcome(a.status, a.retry_after.as_deref(), &text) {
+        Outcome::Sent => Ok(a),
+        Outcome::Retry { after, .. } => Err(ConnectorError {
+            message: format!(
+                "Unable to {what}. Error: Request failed with status code {}. Reason: {}",
+                a.status,
+                reason(&a)
+            ),
+            retry: true,
+            after,
+            status: Some(a.status),
+        }),
+        Outcome::Refused(_) => Err(ConnectorError {
+            message: format!(
+                "Unable to {what}. Error: Request failed with status code {}. Reason: {}",
+                a.status,
+                reason(&a)
+            ),
+            retry: false,
+            after: None,
+            status: Some(a.status),
+        }),
+    }
+}
+
+/// The remote's own explanation: Jira's `errorMessages`/`errors`, ServiceNow's
+/// `error.message`/`error.detail`, or the start of the body.
+pub fn reason(a: &Answer) -> String {
+    let v = a.json();
+    let mut parts: Vec<String> = Vec::new();
+    if let Some(list) = v.get("errorMessages").and_then(Value::as_array) {
+        parts.extend(list.iter().filter_map(Value::as_str).map(str::to_string));
+    }
+    if let Some(map) = v.get("errors").and_then(Value::as_object) {
+        parts.extend(map.iter().map(|(k, v)| {
+            format!(
+                "{k}: {}",
+                v.as_str()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| v.to_string())
+            )
+        }));
+    }
+    if let Some(e) = v.get("error").and_then(Value::as_object) {
+        for k in ["message", "detail"] {
+            if let Some(s) = e.get(k).and_then(Value::as_str) {
+                if !s.is_empty() {
+                    parts.push(s.to_string());
+                }
+            }
+        }
+    }
+    if parts.is_empty() {
+        let t: String = a.text().chars().take(300).collect();
+        if t.trim().is_empty() {
+            return "no details".into();
+        }
+        return t.trim().to_string();
+    }
+    parts.join("; ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_urls_parse() {
+        let b = Base::parse("https://acme.atlassian.net").unwrap();
+        assert_eq!(
+            (b.https, b.host.as_str(), b.port, b.prefix.as_str()),
+            (true, "acme.atlassian.net", 443, "")
+        );
+        let b = Base::parse("http://127.0.0.1:8080/jira/").unwrap();
+        assert_eq!((b.port, b.prefix.as_str()), (8080, "/jira"));
+        assert_eq!(
+            b.url("/browse/SEC-1"),
+            "http://127.0.0.1:8080/jira/browse/SEC-1"
+        );
+        let b = Base::parse("http://[::1]:9/").unwrap();
+        assert_eq!((b.host.as_str(), b.port), ("::1", 9));
+        assert!(Base::parse("ftp://x").is_err());
+        assert!(Base::parse("http://x:notaport").is_err());
+    }
+
+    #[test]
+    fn reasons_come_from_the_remote_error_shapes() {
+        let a = |body: &str| Answer {
+            status: 400,
+            retry_after: None,
+            body: Bytes::from(body.to_string()),
+        };
+        assert_eq!(
+            reason(&a(
+                r#"{"errorMessages":[],"errors":{"summary":"You must specify a summary of the issue."}}"#
+            )),
+            "summary: You must specify a summary of the issue."
+        );
+        assert_eq!(
+            reason(&a(
+                r#"{"error":{"message":"No Record found","detail":"ACL"},"status":"failure"}"#
+            )),
+            "No Record found; ACL"
+        );
+        assert_eq!(reason(&a("")), "no details");
+        let e = check("create incident", a("{}")).unwrap_err();
+        assert!(!e.retry);
+        let e = check(
+            "create incident",
+            Answer {
+                status: 503,
+                retry_after: Some("2".into()),
+                body: Bytes::new(),
+            },
+        )
+        .unwrap_err();
+        assert!(e.retry);
+        assert_eq!(e.after, Some(Duration::from_secs(2)));
+    }
+}
