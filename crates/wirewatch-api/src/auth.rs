@@ -23,7 +23,10 @@ pub fn key_from_header(value: &str) -> Option<&str> {
         let (k, v) = rest.split_once('=')?;
         return (k.trim().eq_ignore_ascii_case("apikey") && !v.trim().is_empty()).then(|| v.trim());
     }
-    if scheme.eq_ignore_ascii_case("bearer") && !rest.is_empty() {
+    // Bearer (Sonar) and ApiKey (Kibana's connectors API) carry the key as is.
+    if (scheme.eq_ignore_ascii_case("bearer") || scheme.eq_ignore_ascii_case("apikey"))
+        && !rest.is_empty()
+    {
         return Some(rest);
     }
     None

@@ -34,11 +34,21 @@ pub struct AppState {
     pub cursors: Arc<routes::records::Cursors>,
     /// ODS delivery, when running in this process.
     pub ods: Option<wirewatch_ods::Ods>,
+    /// Incident connectors' clients (and, once started, automatic mode).
+    pub connectors: Arc<wirewatch_connectors::pusher::Connectors>,
 }
 
 impl AppState {
     pub fn new(store: Store, config: ApiConfig) -> AppState {
+        let connectors = wirewatch_connectors::pusher::Connectors::new(
+            store.clone(),
+            wirewatch_connectors::pusher::Options {
+                public_url: config.public_url.clone(),
+                ..Default::default()
+            },
+        );
         AppState {
+            connectors,
             store,
             config: Arc::new(config),
             cursors: Arc::default(),
@@ -53,6 +63,7 @@ pub fn app(state: AppState) -> Router {
         .nest("/api/v1", routes::v1())
         .merge(routes::explore::routes())
         .merge(routes::sonar::routes())
+        .merge(routes::actions::routes())
         .fallback(routes::not_found)
         .layer(DefaultBodyLimit::max(extract::MAX_BODY))
         .layer(axum::middleware::from_fn(read_small_bodies))

@@ -67,6 +67,12 @@ pub struct ServeArgs {
     /// Memory the trigger engine's JavaScript heap may use, in MiB.
     #[arg(long, env = "WIREWATCH_TRIGGER_MEMORY_MB", default_value_t = 64)]
     trigger_memory_mb: usize,
+    /// How often the status and assignee of open external incidents are pulled back (a number and a unit).
+    #[arg(long, env = "WIREWATCH_INCIDENT_SYNC_INTERVAL", default_value = "60s", value_parser = parse_duration)]
+    incident_sync_interval: i64,
+    /// Incident pushes in flight at once (automatic external ticketing).
+    #[arg(long, env = "WIREWATCH_INCIDENT_CONCURRENCY", default_value_t = 16)]
+    incident_concurrency: usize,
 }
 
 /// A duration such as `30d` or `12h` in milliseconds.
@@ -201,6 +207,21 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         },
     );
     state.ods = Some(ods);
+    state.connectors = wirewatch_connectors::pusher::Connectors::new(
+        store.clone(),
+        wirewatch_connectors::pusher::Options {
+            concurrency: args.incident_concurrency.max(1),
+            sync_interval: wirewatch_connectors::sync::clamp_interval(Duration::from_millis(
+                args.incident_sync_interval as u64,
+            )),
+            public_url: public_url.clone(),
+            ..Default::default()
+        },
+    );
+    {
+        let _in_runtime = runtime.enter();
+        state.connectors.start();
+    }
     let app = wirewatch_api::app(state);
     let tls = if args.no_tls {
         None

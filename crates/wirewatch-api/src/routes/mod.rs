@@ -1,5 +1,6 @@
 //! The route table of `/api/v1`, one module per resource.
 
+pub mod actions;
 pub mod apikeys;
 pub mod auditlog;
 pub mod detections;

@@ -1,0 +1,505 @@
+//! `/api/actions/…`: external incident connectors in the Kibana actions
+//! model — connector CRUD, `_execute` (`pushToService`, `getIncident`,
+//! `closeIncident`, a webhook's body), the legacy
+//! `/api/actions/action/{id}/_execute`, and documented extensions: push
+//! statistics, failed pushes and their replay, an immediate status pull and
+//! the inbound webhook that tells wirewatch an incident changed.
+//!
+//! Errors answer Kibana's shape, `{"statusCode", "error", "message"}`, plus
+//! `field` naming the offending field of a 400. `_execute` answers 200 with
+//! `status: "error"` when the remote system fails, as Kibana does.
+
+use crate::auth::Caller;
+use crate::error::ApiError;
+use crate::AppState;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use wirewatch_connectors::ConnectorError;
+use wirewatch_model::connector::{
+    check_name, parse_execute, parse_spec, update, Connector, ConnectorType, SubAction,
+};
+use wirewatch_model::user::Access;
+use wirewatch_model::{Code, Error};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/actions/connector_types", get(types))
+        .route("/api/actions/connectors", get(list))
+        .route("/api/actions/connector", post(create))
+        .route(
+            "/api/actions/connector/{id}",
+            get(one).put(put).post(create_with_id).delete(remove),
+        )
+        .route("/api/actions/connector/{id}/_execute", post(execute))
+        .route("/api/actions/action/{id}/_execute", post(execute_legacy))
+        .route("/api/actions/connector/{id}/_stats", get(stats))
+        .route("/api/actions/connector/{id}/_failed", get(failed))
+        .route("/api/actions/connector/{id}/_failed/_replay", post(replay))
+        .route("/api/actions/connector/{id}/_sync", post(sync_now))
+        .route("/api/actions/connector/{id}/_webhook", post(webhook))
+}
+
+/// An error in Kibana's shape.
+pub struct KError(pub Error);
+
+impl From<ApiError> for KError {
+    fn from(e: ApiError) -> Self {
+        KError(e.0)
+    }
+}
+
+impl From<wirewatch_store::StoreError> for KError {
+    fn from(e: wirewatch_store::StoreError) -> Self {
+        KError(e.into())
+    }
+}
+
+impl From<Error> for KError {
+    fn from(e: Error) -> Self {
+        KError(e)
+    }
+}
+
+impl IntoResponse for KError {
+    fn into_response(self) -> Response {
+        let e = self.0;
+        let status = StatusCode::from_u16(e.code.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let message = if e.code == Code::Internal {
+            tracing::error!(message = %e.message, "internal error");
+            "An internal server error occurred.".to_string()
+        } else if let Some(f) = &e.field {
+            format!("[request body.{f}]: {}", e.message)
+        } else {
+            e.message.clone()
+        };
+        let mut body = json!({
+            "statusCode": status.as_u16(),
+            "error": status.canonical_reason().unwrap_or("Error"),
+            "message": message,
+        });
+        if let Some(f) = e.field {
+            body["field"] = f.into();
+        }
+        let mut r = (status, Json(body)).into_response();
+        if status == StatusCode::UNAUTHORIZED {
+            r.headers_mut().insert(
+                axum::http::header::WWW_AUTHENTICATE,
+                axum::http::HeaderValue::from_static("ApiKey"),
+            );
+        }
+        r
+    }
+}
+
+type KResult<T> = Result<T, KError>;
+
+fn who(c: Result<Caller, ApiError>) -> KResult<Caller> {
+    c.map_err(KError::from)
+}
+
+fn body_json(bytes: &Bytes) -> KResult<Value> {
+    let v: Value = crate::extract::parse_json(bytes)?;
+    if !v.is_object() {
+        return Err(Error::invalid("body", "must be a JSON object").into());
+    }
+    Ok(v)
+}
+
+async fn connector(s: &AppState, id: &str) -> KResult<Connector> {
+    let store = s.store.clone();
+    let id2 = id.to_string();
+    tokio::task::spawn_blocking(move || store.connector(&id2))
+        .await
+        .map_err(|e| Error::internal(e.to_string()))??
+        .ok_or_else(|| {
+            KError(Error::not_found(format!(
+                "Saved object [action/{id}] not found"
+            )))
+        })
+}
+
+async fn types(caller: Result<Caller, ApiError>) -> KResult<Json<Value>> {
+    who(caller)?;
+    Ok(Json(Value::Array(
+        ConnectorType::ALL
+            .iter()
+            .map(|t| {
+                json!({
+                    "id": t.as_str(),
+                    "name": t.display_name(),
+                    "enabled": true,
+                    "enabled_in_config": true,
+                    "enabled_in_license": true,
+                    "minimum_license_required": "basic",
+                    "supported_feature_ids": if t.supports_incidents() { json!(["cases", "alerting"]) } else { json!(["alerting"]) },
+                    "is_system_action_type": false,
+                })
+            })
+            .collect(),
+    )))
+}
+
+async fn list(caller: Result<Caller, ApiError>, State(s): State<AppState>) -> KResult<Json<Value>> {
+    let caller = who(caller)?;
+    caller.require(Access::MetricsRestricted)?;
+    let store = s.store.clone();
+    let out = tokio::task::spawn_blocking(move || {
+        let mut out = Vec::new();
+        for c in store.connectors()? {
+            let n = store.connector_incident_count(&c.id)?;
+            out.push(c.public_view(Some(n)));
+        }
+        Ok::<_, wirewatch_store::StoreError>(out)
+    })
+    .await
+    .map_err(|e| Error::internal(e.to_string()))??;
+    Ok(Json(Value::Array(out)))
+}
+
+async fn one(
+    caller: Result<Caller, ApiError>,
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+) -> KResult<Json<Value>> {
+    who(caller)?.require(Access::MetricsRestricted)?;
+    Ok(Json(connector(&s, &id).await?.public_view(None)))
+}
+
+/// A connector id chosen by the caller: Kibana accepts any saved-object id.
+fn check_id(id: &str) -> KResult<()> {
+    if id.is_empty() || id.len() > 128 || !id.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b)) {
+        return Err(Error::invalid(
+            "id",
+            "must be 1 to 128 letters, digits, '-', '_' or '.'",
+        )
+        .into());
+    }
+    Ok(())
+}
+
+async fn create(
+    caller: Result<Caller, ApiError>,
+    State(s): State<AppState>,
+    body: Bytes,
+) -> KResult<Response> {
+    let caller = who(caller)?;
+    caller.require(Access::System)?;
+    let id = wirewatch_store::new_guid();
+    store_new(&s, &caller, id, &body).await
+}
+
+async fn create_with_id(
+    caller: Result<Caller, ApiError>,
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> KResult<Response> {
+    let caller = who(caller)?;
+    caller.require(Access::System)?;
+    check_id(&id)?;
+    store_new(&s, &caller, id, &body).await
+}
+
+fn known_fields(v: &Value, allowed: &[&str]) -> KResult<()> {
+    for k in v.as_object().into_iter().flatten().map(|(k, _)| k) {
+        if !allowed.contains(&k.as_str()) {
+            return Err(Error::invalid(k.clone(), format!("is not a field of this request (fields: {})", allowed.join(", "))).into());
+        }
+    }
+    Ok(())
+}
+
+async fn store_new(s: &AppState, caller: &Caller, id: String, body: &Bytes) -> KResult<Response> {
+    let v = body_json(body)?;
+    known_fields(&v, &["name", "connector_type_id", "config", "secrets"])?;
+    let name = v["name"]
+        .as_str()
+        .ok_or_else(|| Error::invalid("name", "is required (a string)"))?
+        .to_string();
+    check_name(&name)?;
+    let kind_raw = v["connector_type_id"]
+        .as_str()
+        .ok_or_else(|| Error::invalid("connector_type_id", "is required (.jira, .servicenow, .webhook or .cases-webhook)"))?;
+    let kind = ConnectorType::parse(kind_raw).ok_or_else(|| {
+        Error::invalid(
+            "connector_type_id",
+            format!("{kind_raw:?} is not a connector type (.jira, .servicenow, .webhook, .cases-webhook)"),
+        )
+    })?;
+    let spec = parse_spec(kind, v["config"].clone(), v["secrets"].clone())?;
+    let c = Connector { id, name, spec };
+    let store = s.store.clone();
+    let c2 = c.clone();
+    tokio::task::spawn_blocking(move || store.create_connector(&c2))
+        .await
+        .map_err(|e| Error::internal(e.to_string()))??;
+    crate::routes::audit(s, caller, "create connector", "connectors", json!({"id": c.id, "name": c.name, "connector_type_id": kind.as_str()}));
+    Ok((StatusCode::OK, Json(c.public_view(None))).into_response())
+}
+
+async fn put(
+    caller: Result<Caller, ApiError>,
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> KResult<Json<Value>> {
+    let caller = who(caller)?;
+    caller.require(Access::System)?;
+    let v = body_json(&body)?;
+    known_fields(&v, &["name", "config", "secrets"])?;
+    let old = connector(&s, &id).await?;
+    let name = v["name"]
+        .as_str()
+        .ok_or_else(|| Error::invalid("name", "is required (a string)"))?
+        .to_string();
+    let secrets = match v.get("secrets") {
+        None | Some(Value::Null) => None,
+        Some(x) => Some(x.clone()),
+    };
+    let new = update(&old, name, v["config"].clone(), secrets)?;
+    let store = s.store.clone();
+    let n2 = new.clone();
+    tokio::task::spawn_blocking(move || store.update_connector(&n2))
+        .await
+        .map_err(|e| Error::internal(e.to_string()))??;
+    crate::routes::audit(&s, &caller, "update connector", "connectors", json!({"id": new.id, "name": new.name}));
+    Ok(Json(new.public_view(None)))
+}
+
+async fn remove(
+    caller: Result<Caller, ApiError>,
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+) -> KResult<StatusCode> {
+    let caller = who(caller)?;
+    caller.require(Access::System)?;
+    let store = s.store.clone();
+    let id2 = id.clone();
+    let gone = tokio::task::spawn_blocking(move || store.delete_connector(&id2))
+        .await
+        .map_err(|e| Error::internal(e.to_string()))??;
+    if !gone {
+        return Err(KError(Error::not_found(format!(
+            "Saved object [action/{id}] not found"
+        ))));
+    }
+    crate::routes::audit(&s, &caller, "delete connector", "connectors", json!({"id": id}));
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Run a sub-action; `Ok(data)` or the remote's error.
+async fn run(s: &AppState, c: &Connector, action: SubAction) -> Result<Value, ConnectorError> {
+    let system = s.connectors.system(c)?;
+    match action {
+        SubAction::PushToService(inc) => system.push(&inc).await.map(|r| r.to_json()),
+        SubAction::GetIncident { external_id } => system.get(&external_id).await.map(|r| r.to_json()),
+        SubAction::CloseIncident { external_id } => system.close(&external_id).await.map(|r| r.to_json()),
+        SubAction::Webhook { body } => system.send_webhook(&body).await,
+    }
+}
+
+async fn execute_common(
+    caller: Result<Caller, ApiError>,
+    s: &AppState,
+    id: &str,
+    body: &Bytes,
+) -> KResult<(Connector, Result<Value, ConnectorError>)> {
+    let caller = who(caller)?;
+    caller.require(Access::WriteLimited)?;
+    let c = connector(s, id).await?;
+    let v = body_json(body)?;
+    known_fields(&v, &["params"])?;
+    let action = parse_execute(c.kind(), &v)?;
+    let r = run(s, &c, action).await;
+    if let Err(e) = &r {
+        tracing::warn!(connector = %c.id, error = %e, "connector action failed");
+    }
+    Ok((c, r))
+}
+
+const FAILED: &str = "an error occurred while running the action";
+
+async fn execute(
+    caller: Result<Caller, ApiError>,
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> KResult<Json<Value>> {
+    let (c, r) = execute_common(caller, &s, &id, &body).await?;
+    Ok(Json(match r {
+        Ok(data) => json!({"status": "ok", "connector_id": c.id, "data": data}),
+        Err(e) => json!({"status": "error", "connector_id": c.id, "message": FAILED,
+                         "service_message": e.message, "retry": e.retry}),
+    }))
+}
+
+async fn execute_legacy(
+    caller: Result<Caller, ApiError>,
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> KResult<Json<Value>> {
+    let (c, r) = execute_common(caller, &s, &id, &body).await?;
+    Ok(Json(match r {
+        Ok(data) => json!({"status": "ok", "actionId": c.id, "data": data}),
+        Err(e) => json!({"status": "error", "actionId": c.id, "message": FAILED,
+                         "serviceMessage": e.message, "retry": e.retry}),
+    }))
+}
+
+async fn stats(
+    caller: Result<Caller, ApiError>,
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+) -> KResult<Json<Value>> {
+    who(caller)?.require(Access::MetricsRestricted)?;
+    let c = connector(&s, &id).await?;
+    let store = s.store.clone();
+    let st = tokio::task::spawn_blocking(move || store.incident_stats(&c.id))
+        .await
+        .map_err(|e| Error::internal(e.to_string()))??;
+    let t = s.store.ticketing();
+    let mut v = serde_json::to_value(st).unwrap_or_default();
+    v["automatic"] = (t.external_ticketing_enabled && t.connector_id.as_deref() == Some(id.as_str())).into();
+    Ok(Json(v))
+}
+
+#[derive(Deserialize)]
+struct FailedQuery {
+    #[serde(default)]
+    limit: Option<usize>,
+}
+
+async fn failed(
+    caller: Result<Caller, ApiError>,
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    q: Result<Query<FailedQuery>, axum::extract::rejection::QueryRejection>,
+) -> KResult<Json<Value>> {
+    who(caller)?.require(Access::MetricsRestricted)?;
+    let q = q.map_err(|e| Error::invalid("limit", e.body_text()))?;
+    let c = connector(&s, &id).await?;
+    let limit = q.limit.unwrap_or(100).min(1000);
+    let store = s.store.clone();
+    let list = tokio::task::spawn_blocking(move || store.failed_pushes(&c.id, limit))
+        .await
+        .map_err(|e| Error::internal(e.to_string()))??;
+    Ok(Json(serde_json::to_value(list).unwrap_or_default()))
+}
+
+async fn replay(
+    caller: Result<Caller, ApiError>,
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> KResult<Json<Value>> {
+    let caller = who(caller)?;
+    caller.require(Access::WriteFull)?;
+    let c = connector(&s, &id).await?;
+    let ids: Option<Vec<i64>> = if body.iter().all(u8::is_ascii_whitespace) {
+        None
+    } else {
+        let v = body_json(&body)?;
+        known_fields(&v, &["ids"])?;
+        match v.get("ids") {
+            None | Some(Value::Null) => None,
+            Some(Value::Array(a)) => Some(
+                a.iter()
+                    .enumerate()
+                    .map(|(i, x)| x.as_i64().ok_or_else(|| Error::invalid(format!("ids[{i}]"), "must be an integer")))
+                    .collect::<Result<_, _>>()?,
+            ),
+            Some(_) => return Err(Error::invalid("ids", "must be an array of failed-push ids").into()),
+        }
+    };
+    let store = s.store.clone();
+    let n = tokio::task::spawn_blocking(move || store.replay_failed_pushes(&c.id, ids.as_deref()))
+        .await
+        .map_err(|e| Error::internal(e.to_string()))??;
+    crate::routes::audit(&s, &caller, "replay failed incident pushes", "connectors", json!({"id": id, "replayed": n}));
+    Ok(Json(json!({"replayed": n})))
+}
+
+async fn sync_now(
+    caller: Result<Caller, ApiError>,
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+) -> KResult<Json<Value>> {
+    who(caller)?.require(Access::WriteLimited)?;
+    let c = connector(&s, &id).await?;
+    if !c.kind().supports_incidents() {
+        return Err(Error::invalid("id", ".webhook connectors hold no incidents").into());
+    }
+    match s.connectors.pull(&c.id).await {
+        Ok(n) => Ok(Json(json!({"status": "ok", "changed": n}))),
+        Err(e) => Ok(Json(json!({"status": "error", "message": FAILED, "service_message": e.message, "retry": e.retry}))),
+    }
+}
+
+#[derive(Deserialize)]
+struct WebhookQuery {
+    #[serde(default)]
+    token: Option<String>,
+}
+
+fn same(a: &str, b: &str) -> bool {
+    use sha2::{Digest, Sha256};
+    // Compare digests: constant time in the secret's content and length.
+    Sha256::digest(a.as_bytes()) == Sha256::digest(b.as_bytes())
+}
+
+/// Inbound webhook: the remote system says an incident changed. Accepted
+/// with the connector's `secrets.webhookToken` (query `token` or header
+/// `X-Wirewatch-Token`) or an API key with write access. The body names the
+/// incident (Jira's `issue`, ServiceNow's `sys_id`/`number`, or
+/// `externalId`); its state is then read from the remote system.
+async fn webhook(
+    caller: Result<Caller, ApiError>,
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    q: Result<Query<WebhookQuery>, axum::extract::rejection::QueryRejection>,
+    body: Bytes,
+) -> KResult<Response> {
+    let c = connector(&s, &id).await.map_err(|e| {
+        // Do not reveal which connector ids exist to unauthenticated callers.
+        if caller.is_err() {
+            KError(Error::new(Code::Unauthorized, "unknown connector or token"))
+        } else {
+            e
+        }
+    })?;
+    let token = q
+        .ok()
+        .and_then(|q| q.0.token)
+        .or_else(|| headers.get("x-wirewatch-token").and_then(|v| v.to_str().ok()).map(str::to_string));
+    let by_token = match (c.webhook_token(), token.as_deref()) {
+        (Some(want), Some(got)) => same(want, got),
+        _ => false,
+    };
+    if !by_token {
+        let caller = caller.map_err(|_| KError(Error::new(Code::Unauthorized, "unknown connector or token; send ?token=<secrets.webhookToken> or an API key")))?;
+        caller.require(Access::WriteLimited)?;
+    }
+    if !c.kind().supports_incidents() {
+        return Err(Error::invalid("id", ".webhook connectors hold no incidents").into());
+    }
+    let v = body_json(&body)?;
+    let key = wirewatch_connectors::sync::webhook_key(&v).ok_or_else(|| {
+        Error::invalid("issue", "the body names no incident (issue.id, issue.key, sys_id, number or externalId)")
+    })?;
+    match s.connectors.sync_incident(&c.id, &key).await {
+        Ok(changed) => Ok(Json(json!({"status": "ok", "incident": key, "detections_changed": changed})).into_response()),
+        Err(e) => Ok((
+            if e.retry { StatusCode::SERVICE_UNAVAILABLE } else { StatusCode::BAD_GATEWAY },
+            Json(json!({"status": "error", "incident": key, "message": FAILED, "service_message": e.message, "retry": e.retry})),
+        )
+            .into_response()),
+    }
+}
