@@ -3,6 +3,7 @@
 mod common;
 
 mod auth;
+mod connectors;
 mod detections;
 mod durability;
 mod errors;

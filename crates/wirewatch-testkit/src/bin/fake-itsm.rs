@@ -1,0 +1,82 @@
+//! `fake-itsm`: serves the local stateful fakes of the Jira Cloud REST API v2
+//! and the ServiceNow Table API on 127.0.0.1 until killed.
+//!
+//! Usage: `fake-itsm --port P [--user U] [--password P]`
+
+use std::process::ExitCode;
+
+use wirewatch_testkit::FakeItsm;
+
+const USAGE: &str = "usage: fake-itsm --port P [--user U] [--password P]\n\
+    Serves fakes of the Jira Cloud REST API v2 (/rest/api/2) and the ServiceNow\n\
+    Table API (/api/now/table) on 127.0.0.1:P with HTTP Basic auth.\n\
+    Defaults: --port 0 (ephemeral), --user wirewatch@example.com, --password fake-api-token";
+
+struct Args {
+    port: u16,
+    user: String,
+    password: String,
+}
+
+fn parse_args() -> Result<Args, String> {
+    let mut parsed = Args {
+        port: 0,
+        user: "wirewatch@example.com".to_owned(),
+        password: "fake-api-token".to_owned(),
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        let (name, inline) = match arg.split_once('=') {
+            Some((n, v)) => (n.to_owned(), Some(v.to_owned())),
+            None => (arg, None),
+        };
+        if name == "-h" || name == "--help" {
+            return Err(String::new());
+        }
+        let value = match inline.or_else(|| args.next()) {
+            Some(v) => v,
+            None => return Err(format!("{name} needs a value")),
+        };
+        match name.as_str() {
+            "--port" => {
+                parsed.port = value
+                    .parse()
+                    .map_err(|_| format!("--port: not a port number: {value}"))?;
+            }
+            "--user" => parsed.user = value,
+            "--password" => parsed.password = value,
+            other => return Err(format!("unknown argument {other}")),
+        }
+    }
+    Ok(parsed)
+}
+
+fn main() -> ExitCode {
+    let args = match parse_args() {
+        Ok(a) => a,
+        Err(e) if e.is_empty() => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            eprintln!("fake-itsm: {e}\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    let fake = match FakeItsm::try_start_on(args.port, &args.user, &args.password) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("fake-itsm: cannot listen on 127.0.0.1:{}: {e}", args.port);
+            return ExitCode::FAILURE;
+        }
+    };
+    println!("listening on 127.0.0.1:{}", fake.port());
+    eprintln!(
+        "fake-itsm: Jira at {url}/rest/api/2, ServiceNow at {url}/api/now/v2/table; Basic auth user {user}",
+        url = fake.url(),
+        user = args.user
+    );
+    loop {
+        std::thread::park();
+    }
+}
