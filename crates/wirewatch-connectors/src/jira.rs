@@ -92,10 +92,11 @@ impl Jira {
         if let Some(id) = self.default_type.lock().clone() {
             return Ok(json!({"id": id}));
         }
+        // Jira Cloud and Data Center 9: the per-project endpoint; older
+        // servers only have the (since deprecated) project-wide createmeta.
         let a = self
             .client
-            .expect(
-                "get issue types",
+            .send(
                 "GET",
                 &format!(
                     "/rest/api/2/issue/createmeta/{}/issuetypes",
@@ -104,12 +105,31 @@ impl Jira {
                 None,
             )
             .await?;
-        let v = a.json();
-        let types = v["values"]
-            .as_array()
-            .or(v["issueTypes"].as_array())
-            .cloned()
-            .unwrap_or_default();
+        let types = if a.status == 404 {
+            let a = self
+                .client
+                .expect(
+                    "get issue types",
+                    "GET",
+                    &format!(
+                        "/rest/api/2/issue/createmeta?projectKeys={}&expand=projects.issuetypes",
+                        seg(&self.project)
+                    ),
+                    None,
+                )
+                .await?;
+            a.json()["projects"][0]["issuetypes"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+        } else {
+            let v = check("get issue types", a)?.json();
+            v["values"]
+                .as_array()
+                .or(v["issueTypes"].as_array())
+                .cloned()
+                .unwrap_or_default()
+        };
         let usable: Vec<&Value> = types
             .iter()
             .filter(|t| !t["subtask"].as_bool().unwrap_or(false))

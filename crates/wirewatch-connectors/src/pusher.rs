@@ -182,22 +182,35 @@ impl Connectors {
             }
         };
         let sem = Arc::new(tokio::sync::Semaphore::new(self.options.concurrency.max(1)));
+        // Once the remote fails in a way worth retrying, the rest of the round
+        // waits for the backoff instead of hammering a system that is down.
+        let failing = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let mut set = tokio::task::JoinSet::new();
         for job in jobs {
             let permit = sem.clone().acquire_owned().await;
+            if failing.load(std::sync::atomic::Ordering::Acquire) {
+                break;
+            }
             let system = system.clone();
             let me = self.clone();
+            let failing = failing.clone();
             set.spawn(async move {
                 let _permit = permit;
+                if failing.load(std::sync::atomic::Ordering::Acquire) {
+                    return (job, None);
+                }
                 let r = me.push_one(&system, &job).await;
-                (job, r)
+                if matches!(&r, Err(e) if e.retry) {
+                    failing.store(true, std::sync::atomic::Ordering::Release);
+                }
+                (job, Some(r))
             });
         }
         let mut done: Vec<(PushJob, Option<Pushed>)> = Vec::new();
         let mut retry: Vec<(PushJob, ConnectorError)> = Vec::new();
         let mut refused: Vec<(PushJob, ConnectorError)> = Vec::new();
         while let Some(r) = set.join_next().await {
-            let Ok((job, r)) = r else { continue };
+            let Ok((job, Some(r))) = r else { continue };
             match r {
                 Ok(p) => done.push((job, p)),
                 Err(e) if e.retry => retry.push((job, e)),

@@ -8,6 +8,7 @@ mod detections;
 mod durability;
 mod errors;
 mod fuzz;
+mod jira_contract;
 mod kafka;
 mod mongodb;
 mod odstargets;
