@@ -286,6 +286,20 @@ impl Store {
         self.by_key.get(&id_or_key.to_ascii_uppercase()).copied()
     }
 
+    /// Issues matching a JQL conjunction of `project = X` and `labels = Y`
+    /// clauses (the subset the fake understands), in creation order.
+    pub(crate) fn search(&self, project: Option<&str>, labels: &[String]) -> Vec<usize> {
+        (0..self.issues.len())
+            .filter(|&i| {
+                let issue = &self.issues[i];
+                project.is_none_or(|p| {
+                    let pr = &self.projects[issue.project];
+                    pr.key.eq_ignore_ascii_case(p) || pr.id.to_string() == p
+                }) && labels.iter().all(|l| issue.labels.contains(l))
+            })
+            .collect()
+    }
+
     /// Creates an issue; returns (id, key).
     pub(crate) fn create(&mut self, new: NewIssue, reporter: Person) -> (u64, String) {
         let project = match new.project {

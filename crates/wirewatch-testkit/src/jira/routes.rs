@@ -29,6 +29,7 @@ pub(crate) fn routes() -> Router<Arc<Shared>> {
         .route("/rest/api/2/myself", get(myself))
         .route("/rest/api/2/user", get(user))
         .route("/rest/api/2/issue", axum::routing::post(create_issue))
+        .route("/rest/api/2/search", get(search))
         .route("/rest/api/2/issue/{id}", get(get_issue).put(edit_issue))
         .route(
             "/rest/api/2/issue/{id}/comment",
@@ -565,4 +566,50 @@ async fn createmeta_issuetypes(
         "issueTypes": types,
     }))
     .into_response()
+}
+
+/// `GET /rest/api/2/search?jql=…`: only conjunctions (`AND`) of
+/// `project = X` and `labels = Y` clauses are understood; anything else is
+/// a 400, as an unparseable JQL is in Jira.
+async fn search(
+    State(fake): Fake,
+    query: Result<Query<HashMap<String, String>>, QueryRejection>,
+) -> Response {
+    let Ok(Query(query)) = query else {
+        return bad_request_message("Invalid query string.");
+    };
+    let jql = query.get("jql").map(String::as_str).unwrap_or("");
+    let mut project = None;
+    let mut labels = Vec::new();
+    for clause in jql.split(" AND ").map(str::trim).filter(|c| !c.is_empty()) {
+        let Some((field, value)) = clause.split_once('=') else {
+            return bad_request_message(&format!(
+                "Error in the JQL Query: {clause:?} is not understood by the fake."
+            ));
+        };
+        let value = value.trim().trim_matches('"').to_string();
+        match field.trim() {
+            "project" => project = Some(value),
+            "labels" => labels.push(value),
+            other => {
+                return bad_request_message(&format!(
+                    "Field '{other}' is not supported by the fake's JQL."
+                ))
+            }
+        }
+    }
+    let max: usize = query
+        .get("maxResults")
+        .and_then(|m| m.parse().ok())
+        .unwrap_or(50);
+    let filter = query.get("fields").map(|f| FieldFilter::parse(f));
+    let jira = fake.jira.lock();
+    let found = jira.search(project.as_deref(), &labels);
+    let issues: Vec<Value> = found
+        .iter()
+        .take(max)
+        .map(|&i| jira.render(i, &fake.base_url, filter.as_ref()))
+        .collect();
+    Json(json!({"startAt": 0, "maxResults": max, "total": found.len(), "issues": issues}))
+        .into_response()
 }
