@@ -39,17 +39,7 @@ fn category_of(status: Status) -> &'static str {
     }
 }
 
-fn seg(s: &str) -> String {
-    let mut o = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-            o.push(b as char);
-        } else {
-            o.push_str(&format!("%{b:02X}"));
-        }
-    }
-    o
-}
+use wirewatch_model::connector::percent_encode as seg;
 
 fn remote_state(fields: &Value) -> RemoteState {
     let status = &fields["status"];

@@ -39,17 +39,7 @@ fn state_of(status: Status) -> &'static str {
     }
 }
 
-fn seg(s: &str) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
-}
+use wirewatch_model::connector::percent_encode as seg;
 
 /// A field of a `sysparm_display_value=all` record: `{display_value, value}`,
 /// or a plain value.

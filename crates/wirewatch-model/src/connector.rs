@@ -699,7 +699,8 @@ pub fn render(
     Ok(out)
 }
 
-fn percent_encode(s: &str) -> String {
+/// Percent-encode everything but RFC 3986's unreserved characters.
+pub fn percent_encode(s: &str) -> String {
     let mut o = String::with_capacity(s.len());
     for b in s.bytes() {
         if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {

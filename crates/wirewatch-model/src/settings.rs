@@ -28,18 +28,7 @@ impl Ticketing {
     }
 }
 
-/// Percent-encode a ticket id for use inside a URL path or query.
-fn percent_encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
+use crate::connector::percent_encode;
 
 /// Body of `PATCH /extrahop/ticketing`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]

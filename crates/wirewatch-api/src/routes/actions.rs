@@ -69,7 +69,8 @@ impl From<Error> for KError {
 impl IntoResponse for KError {
     fn into_response(self) -> Response {
         let e = self.0;
-        let status = StatusCode::from_u16(e.code.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let status =
+            StatusCode::from_u16(e.code.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let message = if e.code == Code::Internal {
             tracing::error!(message = %e.message, "internal error");
             "An internal server error occurred.".to_string()
@@ -111,12 +112,20 @@ fn body_json(bytes: &Bytes) -> KResult<Value> {
     Ok(v)
 }
 
+/// Run a store call off the async runtime.
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, wirewatch_store::StoreError> + Send + 'static,
+) -> KResult<T> {
+    Ok(tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| Error::internal(e.to_string()))??)
+}
+
 async fn connector(s: &AppState, id: &str) -> KResult<Connector> {
     let store = s.store.clone();
     let id2 = id.to_string();
-    tokio::task::spawn_blocking(move || store.connector(&id2))
-        .await
-        .map_err(|e| Error::internal(e.to_string()))??
+    blocking(move || store.connector(&id2))
+        .await?
         .ok_or_else(|| {
             KError(Error::not_found(format!(
                 "Saved object [action/{id}] not found"
@@ -173,12 +182,15 @@ async fn one(
 
 /// A connector id chosen by the caller: Kibana accepts any saved-object id.
 fn check_id(id: &str) -> KResult<()> {
-    if id.is_empty() || id.len() > 128 || !id.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b)) {
-        return Err(Error::invalid(
-            "id",
-            "must be 1 to 128 letters, digits, '-', '_' or '.'",
-        )
-        .into());
+    if id.is_empty()
+        || id.len() > 128
+        || !id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+    {
+        return Err(
+            Error::invalid("id", "must be 1 to 128 letters, digits, '-', '_' or '.'").into(),
+        );
     }
     Ok(())
 }
@@ -209,7 +221,14 @@ async fn create_with_id(
 fn known_fields(v: &Value, allowed: &[&str]) -> KResult<()> {
     for k in v.as_object().into_iter().flatten().map(|(k, _)| k) {
         if !allowed.contains(&k.as_str()) {
-            return Err(Error::invalid(k.clone(), format!("is not a field of this request (fields: {})", allowed.join(", "))).into());
+            return Err(Error::invalid(
+                k.clone(),
+                format!(
+                    "is not a field of this request (fields: {})",
+                    allowed.join(", ")
+                ),
+            )
+            .into());
         }
     }
     Ok(())
@@ -223,9 +242,12 @@ async fn store_new(s: &AppState, caller: &Caller, id: String, body: &Bytes) -> K
         .ok_or_else(|| Error::invalid("name", "is required (a string)"))?
         .to_string();
     check_name(&name)?;
-    let kind_raw = v["connector_type_id"]
-        .as_str()
-        .ok_or_else(|| Error::invalid("connector_type_id", "is required (.jira, .servicenow, .webhook or .cases-webhook)"))?;
+    let kind_raw = v["connector_type_id"].as_str().ok_or_else(|| {
+        Error::invalid(
+            "connector_type_id",
+            "is required (.jira, .servicenow, .webhook or .cases-webhook)",
+        )
+    })?;
     let kind = ConnectorType::parse(kind_raw).ok_or_else(|| {
         Error::invalid(
             "connector_type_id",
@@ -236,10 +258,14 @@ async fn store_new(s: &AppState, caller: &Caller, id: String, body: &Bytes) -> K
     let c = Connector { id, name, spec };
     let store = s.store.clone();
     let c2 = c.clone();
-    tokio::task::spawn_blocking(move || store.create_connector(&c2))
-        .await
-        .map_err(|e| Error::internal(e.to_string()))??;
-    crate::routes::audit(s, caller, "create connector", "connectors", json!({"id": c.id, "name": c.name, "connector_type_id": kind.as_str()}));
+    blocking(move || store.create_connector(&c2)).await?;
+    crate::routes::audit(
+        s,
+        caller,
+        "create connector",
+        "connectors",
+        json!({"id": c.id, "name": c.name, "connector_type_id": kind.as_str()}),
+    );
     Ok((StatusCode::OK, Json(c.public_view(None))).into_response())
 }
 
@@ -265,10 +291,14 @@ async fn put(
     let new = update(&old, name, v["config"].clone(), secrets)?;
     let store = s.store.clone();
     let n2 = new.clone();
-    tokio::task::spawn_blocking(move || store.update_connector(&n2))
-        .await
-        .map_err(|e| Error::internal(e.to_string()))??;
-    crate::routes::audit(&s, &caller, "update connector", "connectors", json!({"id": new.id, "name": new.name}));
+    blocking(move || store.update_connector(&n2)).await?;
+    crate::routes::audit(
+        &s,
+        &caller,
+        "update connector",
+        "connectors",
+        json!({"id": new.id, "name": new.name}),
+    );
     Ok(Json(new.public_view(None)))
 }
 
@@ -281,15 +311,19 @@ async fn remove(
     caller.require(Access::System)?;
     let store = s.store.clone();
     let id2 = id.clone();
-    let gone = tokio::task::spawn_blocking(move || store.delete_connector(&id2))
-        .await
-        .map_err(|e| Error::internal(e.to_string()))??;
+    let gone = blocking(move || store.delete_connector(&id2)).await?;
     if !gone {
         return Err(KError(Error::not_found(format!(
             "Saved object [action/{id}] not found"
         ))));
     }
-    crate::routes::audit(&s, &caller, "delete connector", "connectors", json!({"id": id}));
+    crate::routes::audit(
+        &s,
+        &caller,
+        "delete connector",
+        "connectors",
+        json!({"id": id}),
+    );
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -298,8 +332,12 @@ async fn run(s: &AppState, c: &Connector, action: SubAction) -> Result<Value, Co
     let system = s.connectors.system(c)?;
     match action {
         SubAction::PushToService(inc) => system.push(&inc).await.map(|r| r.to_json()),
-        SubAction::GetIncident { external_id } => system.get(&external_id).await.map(|r| r.to_json()),
-        SubAction::CloseIncident { external_id } => system.close(&external_id).await.map(|r| r.to_json()),
+        SubAction::GetIncident { external_id } => {
+            system.get(&external_id).await.map(|r| r.to_json())
+        }
+        SubAction::CloseIncident { external_id } => {
+            system.close(&external_id).await.map(|r| r.to_json())
+        }
         SubAction::Webhook { body } => system.send_webhook(&body).await,
     }
 }
@@ -325,6 +363,26 @@ async fn execute_common(
 
 const FAILED: &str = "an error occurred while running the action";
 
+/// The `_execute` answer; `legacy` is `/api/actions/action/{id}/_execute`'s
+/// camelCase form (`actionId`, `serviceMessage`), else Kibana's current one.
+fn answer(c: &Connector, r: Result<Value, ConnectorError>, legacy: bool) -> Value {
+    let (id_key, sm_key) = if legacy {
+        ("actionId", "serviceMessage")
+    } else {
+        ("connector_id", "service_message")
+    };
+    let mut v = match r {
+        Ok(data) => json!({"status": "ok", "data": data}),
+        Err(e) => {
+            let mut v = json!({"status": "error", "message": FAILED, "retry": e.retry});
+            v[sm_key] = e.message.into();
+            v
+        }
+    };
+    v[id_key] = c.id.clone().into();
+    v
+}
+
 async fn execute(
     caller: Result<Caller, ApiError>,
     State(s): State<AppState>,
@@ -332,11 +390,7 @@ async fn execute(
     body: Bytes,
 ) -> KResult<Json<Value>> {
     let (c, r) = execute_common(caller, &s, &id, &body).await?;
-    Ok(Json(match r {
-        Ok(data) => json!({"status": "ok", "connector_id": c.id, "data": data}),
-        Err(e) => json!({"status": "error", "connector_id": c.id, "message": FAILED,
-                         "service_message": e.message, "retry": e.retry}),
-    }))
+    Ok(Json(answer(&c, r, false)))
 }
 
 async fn execute_legacy(
@@ -346,11 +400,7 @@ async fn execute_legacy(
     body: Bytes,
 ) -> KResult<Json<Value>> {
     let (c, r) = execute_common(caller, &s, &id, &body).await?;
-    Ok(Json(match r {
-        Ok(data) => json!({"status": "ok", "actionId": c.id, "data": data}),
-        Err(e) => json!({"status": "error", "actionId": c.id, "message": FAILED,
-                         "serviceMessage": e.message, "retry": e.retry}),
-    }))
+    Ok(Json(answer(&c, r, true)))
 }
 
 async fn stats(
@@ -361,12 +411,11 @@ async fn stats(
     who(caller)?.require(Access::MetricsRestricted)?;
     let c = connector(&s, &id).await?;
     let store = s.store.clone();
-    let st = tokio::task::spawn_blocking(move || store.incident_stats(&c.id))
-        .await
-        .map_err(|e| Error::internal(e.to_string()))??;
+    let st = blocking(move || store.incident_stats(&c.id)).await?;
     let t = s.store.ticketing();
     let mut v = serde_json::to_value(st).unwrap_or_default();
-    v["automatic"] = (t.external_ticketing_enabled && t.connector_id.as_deref() == Some(id.as_str())).into();
+    v["automatic"] =
+        (t.external_ticketing_enabled && t.connector_id.as_deref() == Some(id.as_str())).into();
     Ok(Json(v))
 }
 
@@ -387,9 +436,7 @@ async fn failed(
     let c = connector(&s, &id).await?;
     let limit = q.limit.unwrap_or(100).min(1000);
     let store = s.store.clone();
-    let list = tokio::task::spawn_blocking(move || store.failed_pushes(&c.id, limit))
-        .await
-        .map_err(|e| Error::internal(e.to_string()))??;
+    let list = blocking(move || store.failed_pushes(&c.id, limit)).await?;
     Ok(Json(serde_json::to_value(list).unwrap_or_default()))
 }
 
@@ -412,17 +459,27 @@ async fn replay(
             Some(Value::Array(a)) => Some(
                 a.iter()
                     .enumerate()
-                    .map(|(i, x)| x.as_i64().ok_or_else(|| Error::invalid(format!("ids[{i}]"), "must be an integer")))
+                    .map(|(i, x)| {
+                        x.as_i64().ok_or_else(|| {
+                            Error::invalid(format!("ids[{i}]"), "must be an integer")
+                        })
+                    })
                     .collect::<Result<_, _>>()?,
             ),
-            Some(_) => return Err(Error::invalid("ids", "must be an array of failed-push ids").into()),
+            Some(_) => {
+                return Err(Error::invalid("ids", "must be an array of failed-push ids").into())
+            }
         }
     };
     let store = s.store.clone();
-    let n = tokio::task::spawn_blocking(move || store.replay_failed_pushes(&c.id, ids.as_deref()))
-        .await
-        .map_err(|e| Error::internal(e.to_string()))??;
-    crate::routes::audit(&s, &caller, "replay failed incident pushes", "connectors", json!({"id": id, "replayed": n}));
+    let n = blocking(move || store.replay_failed_pushes(&c.id, ids.as_deref())).await?;
+    crate::routes::audit(
+        &s,
+        &caller,
+        "replay failed incident pushes",
+        "connectors",
+        json!({"id": id, "replayed": n}),
+    );
     Ok(Json(json!({"replayed": n})))
 }
 
@@ -438,7 +495,9 @@ async fn sync_now(
     }
     match s.connectors.pull(&c.id).await {
         Ok(n) => Ok(Json(json!({"status": "ok", "changed": n}))),
-        Err(e) => Ok(Json(json!({"status": "error", "message": FAILED, "service_message": e.message, "retry": e.retry}))),
+        Err(e) => Ok(Json(
+            json!({"status": "error", "message": FAILED, "service_message": e.message, "retry": e.retry}),
+        )),
     }
 }
 
@@ -475,16 +534,23 @@ async fn webhook(
             e
         }
     })?;
-    let token = q
-        .ok()
-        .and_then(|q| q.0.token)
-        .or_else(|| headers.get("x-wirewatch-token").and_then(|v| v.to_str().ok()).map(str::to_string));
+    let token = q.ok().and_then(|q| q.0.token).or_else(|| {
+        headers
+            .get("x-wirewatch-token")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    });
     let by_token = match (c.webhook_token(), token.as_deref()) {
         (Some(want), Some(got)) => same(want, got),
         _ => false,
     };
     if !by_token {
-        let caller = caller.map_err(|_| KError(Error::new(Code::Unauthorized, "unknown connector or token; send ?token=<secrets.webhookToken> or an API key")))?;
+        let caller = caller.map_err(|_| {
+            KError(Error::new(
+                Code::Unauthorized,
+                "unknown connector or token; send ?token=<secrets.webhookToken> or an API key",
+            ))
+        })?;
         caller.require(Access::WriteLimited)?;
     }
     if !c.kind().supports_incidents() {
@@ -492,7 +558,10 @@ async fn webhook(
     }
     let v = body_json(&body)?;
     let key = wirewatch_connectors::sync::webhook_key(&v).ok_or_else(|| {
-        Error::invalid("issue", "the body names no incident (issue.id, issue.key, sys_id, number or externalId)")
+        Error::invalid(
+            "issue",
+            "the body names no incident (issue.id, issue.key, sys_id, number or externalId)",
+        )
     })?;
     match s.connectors.sync_incident(&c.id, &key).await {
         Ok(changed) => Ok(Json(json!({"status": "ok", "incident": key, "detections_changed": changed})).into_response()),
