@@ -5,6 +5,11 @@
 //! same shape: an operation id, a tag, parameters, a request body with an
 //! example that the real request type accepts, and the error responses the
 //! handler can answer with (the bodies of `crate::error`).
+//!
+//! The document's server is `/api/v1` (the ExtraHop API). Other APIs served
+//! beside it (the Logpresso Sonar tickets under `/api/sonar`) are each an
+//! [`Api`]: their path items carry a path-level `servers` entry, their
+//! operations their own security scheme and error responses.
 
 mod detection_paths;
 mod detection_schemas;
@@ -17,6 +22,10 @@ mod rule_schemas;
 mod schemas;
 mod sensor_paths;
 mod sensor_schemas;
+mod sonar_paths;
+mod sonar_schemas;
+#[cfg(test)]
+mod sonar_tests;
 #[cfg(test)]
 mod tests;
 mod trigger_paths;
@@ -30,13 +39,14 @@ pub const EXTENSION: &str = "x-wirewatch-extension";
 
 /// The spec, with the server URL filled in.
 pub fn spec(public_url: &str) -> Value {
-    let mut paths = Paths::default();
+    let mut paths = Paths::new(public_url);
     paths::add(&mut paths);
     detection_paths::add(&mut paths);
     sensor_paths::add(&mut paths);
     group_paths::add(&mut paths);
     ods_paths::add(&mut paths);
     trigger_paths::add(&mut paths);
+    sonar_paths::add(&mut paths);
     let mut schemas = Map::new();
     detection_schemas::add(&mut schemas);
     rule_schemas::add(&mut schemas);
@@ -45,6 +55,9 @@ pub fn spec(public_url: &str) -> Value {
     group_schemas::add(&mut schemas);
     ods_schemas::add(&mut schemas);
     trigger_schemas::add(&mut schemas);
+    sonar_schemas::add(&mut schemas);
+    let mut responses = error_responses();
+    sonar_schemas::add_responses(&mut responses);
     json!({
         "openapi": "3.0.3",
         "info": {
@@ -55,7 +68,7 @@ pub fn spec(public_url: &str) -> Value {
         "servers": [{"url": format!("{public_url}/api/v1")}],
         "security": [{"apiKey": []}],
         "tags": tags(),
-        "paths": paths.0,
+        "paths": paths.items,
         "components": {
             "securitySchemes": {
                 "apiKey": {
@@ -65,9 +78,16 @@ pub fn spec(public_url: &str) -> Value {
                     "description": "Send `Authorization: ExtraHop apikey=YOUR_KEY` (`Bearer YOUR_KEY` is accepted too). \
                         Get a first key with `POST /apikeys` and the setup user's password.",
                 },
+                "bearer": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "Send `Authorization: Bearer YOUR_KEY` with an API key of this sensor (the keys \
+                        `POST /apikeys` makes). The APIs served outside `/api/v1` (the Logpresso Sonar tickets) \
+                        document this form; `ExtraHop apikey=YOUR_KEY` is accepted there too.",
+                },
             },
             "schemas": schemas,
-            "responses": error_responses(),
+            "responses": responses,
         },
     })
 }
@@ -78,7 +98,11 @@ Authenticate with `Authorization: ExtraHop apikey=YOUR_KEY`. Only the system met
 Times are milliseconds since the Unix epoch unless a field says otherwise. \
 Errors answer `{\"error_message\": \"...\"}`; a 400 also says which `field` is wrong.\n\n\
 Operations and fields marked `x-wirewatch-extension: true` are wirewatch additions that an \
-ExtraHop appliance does not have.";
+ExtraHop appliance does not have.\n\n\
+Beside the ExtraHop API, wirewatch serves the internal tickets in the Logpresso Sonar form at \
+`/api/sonar/tickets` (tag **Sonar Tickets**). Those paths carry their own `servers` entry (`/api`, not \
+`/api/v1`), take `Authorization: Bearer YOUR_KEY` (the `bearer` scheme; the same API keys), and answer \
+errors as `{\"error_code\": \"...\", \"error_msg\": \"...\"}`.";
 
 fn tags() -> Value {
     let t = |name: &str, description: &str| json!({"name": name, "description": description});
@@ -109,6 +133,7 @@ fn tags() -> Value {
         t("Trigger", "JavaScript run on events (`DETECTION_UPDATE`, `EXTERNAL_DATA`, and the sensor's flow, HTTP and \
             DNS events), with the ExtraHop Trigger API's `Remote.*` to send data to ODS targets \
             (wirewatch extensions: debug log, run statistics)."),
+        t(sonar_paths::TAG, sonar_paths::TAG_TEXT),
     ])
 }
 
@@ -184,14 +209,108 @@ pub(crate) fn object(description: &str, required: &[&str], props: Value) -> Valu
     s
 }
 
+/// An API this server speaks: where its paths live, how callers authenticate,
+/// and how it answers errors. [`EXTRAHOP`] is the document's own; the paths of
+/// another API are written relative to its `base` and their path item gets a
+/// path-level `servers` entry (`{public_url}{base}`) that overrides the
+/// document's `/api/v1`.
+pub(crate) struct Api {
+    /// The base of its paths below the public URL (`/api` for
+    /// `/api/sonar/tickets`, documented as `/sonar/tickets`); `None` for the
+    /// document's server.
+    pub(crate) base: Option<&'static str>,
+    /// The `description` of its path-level server.
+    pub(crate) server: &'static str,
+    /// The security scheme (`components.securitySchemes`) its non-public operations need.
+    pub(crate) security: &'static str,
+    /// Its shared error responses (`components.responses`) by status: what
+    /// `Op::errors` refers to, and what 401 and `body_errors` default to.
+    pub(crate) errors: &'static [(u16, &'static str)],
+    /// The body schema of an error response particular to one operation (`Op::error`), by status.
+    pub(crate) error_schema: fn(u16) -> &'static str,
+    /// The errors any operation with a request body can answer.
+    pub(crate) body_errors: &'static [u16],
+}
+
+/// The ExtraHop REST API under `/api/v1`, the document's own server.
+pub(crate) const EXTRAHOP: Api = Api {
+    base: None,
+    server: "The ExtraHop REST API.",
+    security: "apiKey",
+    errors: ERRORS,
+    error_schema: extrahop_error_schema,
+    body_errors: &[400, 413],
+};
+
+fn extrahop_error_schema(status: u16) -> &'static str {
+    if matches!(status, 400 | 413) {
+        "Error400"
+    } else {
+        "Error"
+    }
+}
+
+impl Api {
+    /// A new operation of this API.
+    pub(crate) fn op(&'static self, tag: &str, operation_id: &str, summary: &str) -> Op {
+        let mut v = Map::new();
+        v.insert("tags".into(), json!([tag]));
+        v.insert("operationId".into(), json!(operation_id));
+        v.insert("summary".into(), json!(summary));
+        Op {
+            v,
+            api: self,
+            public: false,
+            has_body: false,
+            responses: Map::new(),
+        }
+    }
+
+    /// The reference to a shared error response of this API.
+    fn error_ref(&self, status: u16) -> Value {
+        let name = self
+            .errors
+            .iter()
+            .find(|(s, _)| *s == status)
+            .map(|(_, n)| *n)
+            .unwrap_or_else(|| panic!("no shared response for status {status}"));
+        json!({"$ref": format!("#/components/responses/{name}")})
+    }
+}
+
 /// The path items, keyed by path template.
-#[derive(Default)]
-pub(crate) struct Paths(Map<String, Value>);
+pub(crate) struct Paths {
+    items: Map<String, Value>,
+    /// The base URL clients reach this server at (path-level servers start with it).
+    public_url: String,
+}
 
 impl Paths {
-    /// Add an operation.
+    pub(crate) fn new(public_url: &str) -> Paths {
+        Paths {
+            items: Map::new(),
+            public_url: public_url.to_string(),
+        }
+    }
+
+    /// Add an operation. `path` is relative to the base of the operation's
+    /// API: an API other than [`EXTRAHOP`] gives the path item its `servers`.
     pub(crate) fn add(&mut self, method: &str, path: &str, op: Op) {
-        let item = self.0.entry(path.to_string()).or_insert_with(|| json!({}));
+        let server = op.api.base.map(|base| {
+            json!([{"url": format!("{}{base}", self.public_url), "description": op.api.server}])
+        });
+        let item = self
+            .items
+            .entry(path.to_string())
+            .or_insert_with(|| match &server {
+                Some(s) => json!({"servers": s}),
+                None => json!({}),
+            });
+        assert_eq!(
+            item.get("servers"),
+            server.as_ref(),
+            "{method} {path}: the operations of a path belong to one API"
+        );
         item[method] = op.build();
     }
 }
@@ -199,23 +318,16 @@ impl Paths {
 /// One operation under construction.
 pub(crate) struct Op {
     v: Map<String, Value>,
+    api: &'static Api,
     public: bool,
     has_body: bool,
     responses: Map<String, Value>,
 }
 
 impl Op {
+    /// A new operation of the ExtraHop REST API.
     pub(crate) fn new(tag: &str, operation_id: &str, summary: &str) -> Op {
-        let mut v = Map::new();
-        v.insert("tags".into(), json!([tag]));
-        v.insert("operationId".into(), json!(operation_id));
-        v.insert("summary".into(), json!(summary));
-        Op {
-            v,
-            public: false,
-            has_body: false,
-            responses: Map::new(),
-        }
+        EXTRAHOP.op(tag, operation_id, summary)
     }
 
     /// The longer description (markdown).
@@ -305,6 +417,46 @@ impl Op {
         self
     }
 
+    /// A request body that is the bytes of a file (`application/octet-stream`;
+    /// the `Content-Type` sent is kept as the file's type).
+    pub(crate) fn binary_body(mut self, description: &str) -> Op {
+        self.has_body = true;
+        self.v.insert(
+            "requestBody".into(),
+            json!({"required": true, "description": description,
+                   "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}),
+        );
+        self
+    }
+
+    /// An optional query parameter holding a comma-separated list
+    /// (`style: form`, `explode: false`: `?name=A,B`).
+    pub(crate) fn query_list(self, name: &str, description: &str, items: Value) -> Op {
+        let mut op = self.query(name, description, json!({"type": "array", "items": items}));
+        if let Some(Value::Array(ps)) = op.v.get_mut("parameters") {
+            if let Some(p) = ps.last_mut() {
+                p["style"] = json!("form");
+                p["explode"] = json!(false);
+            }
+        }
+        op
+    }
+
+    /// A required query parameter.
+    pub(crate) fn required_query(self, name: &str, description: &str, schema: Value) -> Op {
+        self.param("query", name, true, description, schema)
+    }
+
+    /// A successful response whose body is a file (any content type).
+    pub(crate) fn file(mut self, status: &str, description: &str, headers: Value) -> Op {
+        self.responses.insert(
+            status.into(),
+            json!({"description": description, "headers": headers,
+                   "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}),
+        );
+        self
+    }
+
     /// A successful response with a JSON body.
     pub(crate) fn ok(mut self, status: &str, description: &str, schema: Value) -> Op {
         self.responses.insert(
@@ -337,24 +489,21 @@ impl Op {
         self
     }
 
-    /// Error responses by status (401 is added for every non-public operation,
-    /// 400 and 413 for every operation with a body).
+    /// The API's shared error responses by status (401 is added for every
+    /// non-public operation, the API's `body_errors` for every operation with
+    /// a body).
     pub(crate) fn errors(mut self, statuses: &[u16]) -> Op {
         for s in statuses {
-            self.responses.insert(s.to_string(), error_ref(*s));
+            self.responses.insert(s.to_string(), self.api.error_ref(*s));
         }
         self
     }
 
-    /// An error response whose cause is particular to the operation: the shared
-    /// body (`Error400` for 400 and 413, `Error` otherwise) with its own
-    /// description and example.
+    /// An error response whose cause is particular to the operation: the
+    /// API's error body (ExtraHop: `Error400` for 400 and 413, `Error`
+    /// otherwise) with its own description and example.
     pub(crate) fn error(mut self, status: u16, description: &str, example: Value) -> Op {
-        let schema = if matches!(status, 400 | 413) {
-            "Error400"
-        } else {
-            "Error"
-        };
+        let schema = (self.api.error_schema)(status);
         self.responses.insert(
             status.to_string(),
             json!({"description": description,
@@ -365,13 +514,17 @@ impl Op {
 
     fn build(mut self) -> Value {
         if !self.public {
-            self.responses.insert("401".into(), error_ref(401));
+            self.responses.insert("401".into(), self.api.error_ref(401));
+            if self.api.security != EXTRAHOP.security {
+                self.v
+                    .insert("security".into(), json!([{self.api.security: []}]));
+            }
         }
         if self.has_body {
-            self.responses
-                .entry("400")
-                .or_insert_with(|| error_ref(400));
-            self.responses.insert("413".into(), error_ref(413));
+            for s in self.api.body_errors {
+                let shared = self.api.error_ref(*s);
+                self.responses.entry(s.to_string()).or_insert(shared);
+            }
         }
         let mut sorted: Vec<(String, Value)> =
             std::mem::take(&mut self.responses).into_iter().collect();
@@ -394,15 +547,6 @@ const ERRORS: &[(u16, &str)] = &[
     (413, "PayloadTooLarge"),
     (501, "NotApplicable"),
 ];
-
-fn error_ref(status: u16) -> Value {
-    let name = ERRORS
-        .iter()
-        .find(|(s, _)| *s == status)
-        .map(|(_, n)| *n)
-        .unwrap_or_else(|| panic!("no shared response for status {status}"));
-    json!({"$ref": format!("#/components/responses/{name}")})
-}
 
 fn error_responses() -> Value {
     let resp = |description: &str, schema: &str, example: Value| json!({"description": description, "content": {"application/json": {"schema": r(schema), "example": example}}});

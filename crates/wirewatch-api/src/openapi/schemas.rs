@@ -117,16 +117,18 @@ fn ticketing() -> Value {
             "external_ticketing_enabled",
             "internal_ticketing_enabled",
             "url_template",
+            "connector_id",
         ],
         json!({
             "enabled": json!({"type": "boolean", "deprecated": true, "description": "Deprecated mirror of `external_ticketing_enabled`."}),
             "external_ticketing_enabled": boolean("Detections are tracked in a third-party ticketing system (enables status `new`)."),
             "internal_ticketing_enabled": boolean("Detections are tracked here (assignee, status)."),
             "url_template": nullable_string("URL of a ticket, with `$ticket_id` where the ticket id goes; builds `ticket_url` of detections."),
+            "connector_id": ext(nullable_string("The connector (`/api/actions/connector`) every detection is pushed to while external ticketing is enabled; `null` when none.")),
         }),
     );
     t["example"] = json!({"enabled": true, "external_ticketing_enabled": true, "internal_ticketing_enabled": false,
-        "url_template": "https://tickets.example.com/browse/$ticket_id"});
+        "url_template": "https://tickets.example.com/browse/$ticket_id", "connector_id": null});
     t
 }
 
@@ -140,6 +142,8 @@ fn ticketing_patch() -> Value {
             "external_ticketing_enabled": boolean("Track detections in a third-party system."),
             "internal_ticketing_enabled": boolean("Track detections here."),
             "url_template": nullable_string("An http(s) URL containing `$ticket_id`; `null` or `\"\"` removes it."),
+            "connector_id": ext(nullable_string("The id of the connector (`GET /api/actions/connectors`) to push detections to: \
+                a `.jira`, `.servicenow` or `.cases-webhook` connector (400 otherwise); `null` or `\"\"` removes it.")),
         }),
     )
 }

@@ -7,16 +7,26 @@ use serde::Serialize;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
 
-fn doc() -> Value {
+pub(super) fn doc() -> Value {
     spec("https://sensor.example.com")
 }
 
+/// The operations of a path item (its other keys: `servers`).
+const METHODS: [&str; 5] = ["get", "post", "put", "patch", "delete"];
+
 /// Every `(method, path, operation)`.
-fn operations(doc: &Value) -> Vec<(String, String, Value)> {
+pub(super) fn operations(doc: &Value) -> Vec<(String, String, Value)> {
     let mut out = Vec::new();
     for (path, item) in doc["paths"].as_object().expect("paths") {
-        for (method, op) in item.as_object().expect("path item") {
-            out.push((method.clone(), path.clone(), op.clone()));
+        for (key, v) in item.as_object().expect("path item") {
+            if METHODS.contains(&key.as_str()) {
+                out.push((key.clone(), path.clone(), v.clone()));
+            } else {
+                assert_eq!(
+                    key, "servers",
+                    "{path}: {key} is neither a method nor `servers`"
+                );
+            }
         }
     }
     out
@@ -39,7 +49,7 @@ fn refs(v: &Value, out: &mut Vec<String>) {
     }
 }
 
-fn resolve<'a>(doc: &'a Value, reference: &str) -> &'a Value {
+pub(super) fn resolve<'a>(doc: &'a Value, reference: &str) -> &'a Value {
     let pointer = reference
         .strip_prefix('#')
         .unwrap_or_else(|| panic!("{reference} is not a local reference"));
@@ -163,11 +173,19 @@ fn operation_ids_are_present_and_unique() {
                 responses.contains_key("400"),
                 "{id}: a body can be malformed"
             );
-            let body = &op["requestBody"]["content"]["application/json"];
-            assert!(
-                body["schema"].is_object() && body.get("example").is_some(),
-                "{id}: body schema and example"
-            );
+            let content = &op["requestBody"]["content"];
+            match content.get("application/json") {
+                Some(body) => assert!(
+                    body["schema"].is_object() && body.get("example").is_some(),
+                    "{id}: body schema and example"
+                ),
+                // A file upload: the bytes themselves.
+                None => assert_eq!(
+                    content["application/octet-stream"]["schema"],
+                    json!({"type": "string", "format": "binary"}),
+                    "{id}: a body is JSON or a file"
+                ),
+            }
         }
     }
     assert!(seen.len() >= 60, "only {} operations", seen.len());
@@ -302,12 +320,17 @@ fn flagged(d: &Value, p: &Value, flag: &str) -> bool {
 }
 
 /// A request body as a client sends it.
-fn validate(d: &Value, schema: &Value, v: &Value, at: &str) -> Result<(), String> {
+pub(super) fn validate(d: &Value, schema: &Value, v: &Value, at: &str) -> Result<(), String> {
     check(d, Side::Request, schema, v, at)
 }
 
 /// An answer as the handler writes it.
-fn validate_answer(d: &Value, schema: &Value, v: &Value, at: &str) -> Result<(), String> {
+pub(super) fn validate_answer(
+    d: &Value,
+    schema: &Value,
+    v: &Value,
+    at: &str,
+) -> Result<(), String> {
     check(d, Side::Answer, schema, v, at)
 }
 
@@ -679,6 +702,7 @@ fn request_examples_are_accepted_by_the_handlers_types() {
                 .is_object()
                 .then_some(())
                 .ok_or_else(|| "not an object".into()),
+            sonar if sonar.contains("Sonar") => super::sonar_tests::sonar_body(sonar, example),
             other => Err(format!(
                 "no Rust type is known for the body of {other}; add it to this test"
             )),

@@ -41,6 +41,7 @@ fn public_and_protected_routes() {
         );
     }
     // Every documented operation except the public ones refuses a request without a key.
+    // A path with its own `servers` entry (an API outside /api/v1) is called at that server.
     let spec = s.call_with("GET", "/api/v1/openapi.json", None, None);
     assert_eq!(spec.status, 200);
     let public = [
@@ -49,10 +50,25 @@ fn public_and_protected_routes() {
         "/extrahop/edition",
         "/apikeys",
     ];
-    for (path, ops) in spec.body["paths"].as_object().unwrap() {
-        for method in ops.as_object().unwrap().keys() {
-            if public.contains(&path.as_str())
-                && (method == "get" || path == "/apikeys" && method == "post")
+    let base_of = |server: &serde_json::Value| {
+        let url = server["url"].as_str().expect("a server url");
+        url.strip_prefix(s.url.as_str())
+            .unwrap_or_else(|| panic!("the server {url} is not this one ({})", s.url))
+            .to_string()
+    };
+    let v1 = base_of(&spec.body["servers"][0]);
+    assert_eq!(v1, "/api/v1");
+    let guid = "49272877-75f2-4c2f-9301-d21c4f9a106d";
+    let mut outside = 0;
+    for (path, item) in spec.body["paths"].as_object().unwrap() {
+        let base = match item.get("servers") {
+            Some(servers) => base_of(&servers[0]),
+            None => v1.clone(),
+        };
+        for method in item.as_object().unwrap().keys() {
+            if method == "servers"
+                || public.contains(&path.as_str())
+                    && (method == "get" || path == "/apikeys" && method == "post")
             {
                 continue;
             }
@@ -61,20 +77,49 @@ fn public_and_protected_routes() {
                 .replace("{keyid}", "1")
                 .replace("{username}", "setup")
                 .replace("{child}", "1")
-                .replace("{xid}", "x");
+                .replace("{xid}", "x")
+                .replace("{guid}", guid)
+                .replace("{cguid}", guid)
+                .replace("{aguid}", guid);
             let r = s.call_with(
                 &method.to_uppercase(),
-                &format!("/api/v1{concrete}"),
+                &format!("{base}{concrete}"),
                 Some(json!({})),
                 None,
             );
             assert_eq!(
                 r.status, 401,
-                "{method} {path} answered {} without a key",
+                "{method} {base}{path} answered {} without a key",
                 r.status
             );
+            if base == v1 {
+                assert!(
+                    r.body["error_message"].is_string(),
+                    "{method} {path}: {}",
+                    r.text
+                );
+            } else {
+                outside += 1;
+            }
+            // The Sonar tickets answer in their own form.
+            if base == "/api" && path.starts_with("/sonar/") {
+                assert_eq!(
+                    r.body,
+                    json!({"error_code": "unauthorized",
+                           "error_msg": "missing Authorization header; send \"Authorization: ExtraHop apikey=YOUR_KEY\""}),
+                    "{method} {base}{path}"
+                );
+            }
         }
     }
+    assert!(outside >= 20, "only {outside} operations outside /api/v1");
+    // A wrong key is refused the same way outside /api/v1.
+    let r = s.call_with_bearer("GET", "/api/sonar/tickets", None, "not-a-key");
+    assert_eq!(r.status, 401);
+    assert_eq!(
+        r.body,
+        json!({"error_code": "unauthorized", "error_msg": "invalid API key"})
+    );
 }
 
 #[test]
