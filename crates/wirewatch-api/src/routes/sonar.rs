@@ -79,7 +79,14 @@ impl From<ApiError> for SonarError {
     fn from(e: ApiError) -> Self {
         let e = e.0;
         let (status, code) = match e.code {
-            Code::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized"),
+            Code::Unauthorized => {
+                // The key check speaks ExtraHop's header; Sonar clients send Bearer.
+                let msg = e.message.replace(
+                    "\"Authorization: ExtraHop apikey=YOUR_KEY\"",
+                    "\"Authorization: Bearer YOUR_API_KEY\"",
+                );
+                return SonarError(StatusCode::UNAUTHORIZED, "unauthorized", msg);
+            }
             Code::Forbidden => (StatusCode::FORBIDDEN, "no-permission"),
             Code::NotFound => (StatusCode::NOT_FOUND, "not-found"),
             Code::Conflict => (StatusCode::CONFLICT, "conflict"),
@@ -203,10 +210,11 @@ fn parse_time(field: &str, v: &str) -> SResult<i64> {
     let date = time::Date::from_calendar_date(y, month, d as u8).map_err(|_| err())?;
     let tm = time::Time::from_hms(h as u8, mi as u8, s as u8).map_err(|_| err())?;
     let offset = match b.get(19..) {
-        Some(z) if z.len() == 5 => {
+        Some(z) if z.len() == 5 && (z.starts_with('+') || z.starts_with('-')) => {
             let sign = if z.starts_with('-') { -1 } else { 1 };
-            let hh: i8 = z[1..3].parse().map_err(|_| err())?;
-            let mm: i8 = z[3..5].parse().map_err(|_| err())?;
+            // `get`: the text may hold multi-byte characters; never slice inside one.
+            let hh: i8 = z.get(1..3).and_then(|t| t.parse().ok()).ok_or_else(err)?;
+            let mm: i8 = z.get(3..5).and_then(|t| t.parse().ok()).ok_or_else(err)?;
             time::UtcOffset::from_hms(sign * hh, sign * mm, 0).map_err(|_| err())?
         }
         Some("") | None => wirewatch_ods::local_offset(),
@@ -951,7 +959,10 @@ async fn upload(
         .map(|(_, v)| v.into_owned())
         .filter(|n| !n.trim().is_empty())
         .ok_or_else(|| bad("file_name is required (a query parameter; the body is the file)"))?;
-    if file_name.len() > 255 || file_name.contains(['/', '\\', '\0']) {
+    if file_name.len() > 255
+        || file_name.contains(['/', '\\'])
+        || file_name.chars().any(char::is_control)
+    {
         return Err(bad(
             "file_name should be a plain file name of at most 255 bytes",
         ));
@@ -1020,6 +1031,10 @@ async fn download(
         [
             (axum::http::header::CONTENT_TYPE, meta.content_type),
             (axum::http::header::CONTENT_DISPOSITION, disposition),
+            (
+                axum::http::header::X_CONTENT_TYPE_OPTIONS,
+                "nosniff".to_string(),
+            ),
         ],
         data,
     )
@@ -1034,6 +1049,19 @@ async fn delete_attachment(
     let c = member(caller)?;
     check_guid(&guid)?;
     check_guid(&aguid)?;
+    // Members remove what they attached; administrators anything.
+    let uploader = s
+        .store
+        .ticket(&guid)?
+        .and_then(|t| t.attachments.into_iter().find(|a| a.guid == aguid))
+        .map(|a| a.username);
+    if uploader.as_deref().is_some_and(|u| u != c.username()) && !is_admin(&c) {
+        return Err(SonarError(
+            StatusCode::FORBIDDEN,
+            "no-permission",
+            "only the member who attached the file or an ADMIN can delete it".into(),
+        ));
+    }
     if !s.store.delete_attachment(&guid, &aguid)? {
         return Err(SonarError(
             StatusCode::NOT_FOUND,

@@ -106,7 +106,7 @@ fn public_and_protected_routes() {
                 assert_eq!(
                     r.body,
                     json!({"error_code": "unauthorized",
-                           "error_msg": "missing Authorization header; send \"Authorization: ExtraHop apikey=YOUR_KEY\""}),
+                           "error_msg": "missing Authorization header; send \"Authorization: Bearer YOUR_API_KEY\""}),
                     "{method} {base}{path}"
                 );
             }

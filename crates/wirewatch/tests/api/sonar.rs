@@ -410,6 +410,35 @@ fn comments_and_attachments() {
     );
     assert_eq!(r.status, 413, "{}", r.text);
     assert_eq!(r.body["error_code"], "too-large");
+    // A control character in a file name is refused (it could not be sent
+    // back in Content-Disposition); another member cannot delete alice's file.
+    let r = s.raw_bytes(
+        "POST",
+        &format!("/api/sonar/tickets/{guid}/attachments?file_name=a%01b.txt"),
+        b"x",
+        "text/plain",
+        &alice,
+    );
+    assert_eq!(r.status, 400, "{}", r.text);
+    let bob = s.user_key("bob", json!({"write": "limited", "ndr": "full"}));
+    let (st, body) = sonar(
+        &s,
+        &bob,
+        "DELETE",
+        &format!("/api/sonar/tickets/{guid}/attachments/{aguid}"),
+        None,
+    );
+    assert_eq!(st, 403, "{body}");
+    assert_eq!(body["error_code"], "no-permission");
+    // A time with a multi-byte character where the offset goes: a 400, not a crash.
+    let (st, body) = sonar(
+        &s,
+        &alice,
+        "GET",
+        "/api/sonar/tickets?from=2022-09-14%2017:34:19%2B1%C3%A92",
+        None,
+    );
+    assert_eq!(st, 400, "{body}");
     let (st, _) = sonar(
         &s,
         &alice,
