@@ -180,8 +180,12 @@ fn main() -> anyhow::Result<()> {
     );
     fake.resume();
     let t = Instant::now();
+    let mut first: Option<Duration> = None;
     loop {
         let s = stats(&api);
+        if first.is_none() && s["created"].as_u64().unwrap_or(0) > 0 {
+            first = Some(t.elapsed());
+        }
         if s["queued"] == 0 {
             break;
         }
@@ -194,10 +198,17 @@ fn main() -> anyhow::Result<()> {
         "jira" => fake.jira_issues().len(),
         _ => fake.snow_incidents().len(),
     } as u64;
+    let wait = first.unwrap_or_default();
+    let pushing = drain.saturating_sub(wait).max(Duration::from_millis(1));
     println!(
-        "== remote back: {count} incidents pushed in {:.2} s = {:.0} incidents/s (first retry after the outage included)",
-        drain.as_secs_f64(),
-        count as f64 / drain.as_secs_f64()
+        "== remote back: first incident after {:.2} s (the backoff's next attempt), all {count} after {:.2} s",
+        wait.as_secs_f64(),
+        drain.as_secs_f64()
+    );
+    println!(
+        "   push rate: {:.0} incidents/s ({count} in {:.2} s from the first)",
+        count as f64 / pushing.as_secs_f64(),
+        pushing.as_secs_f64()
     );
     println!(
         "   stats: created {} failed {} failed_waiting {}; the remote holds {held} incidents",
