@@ -502,6 +502,19 @@ fn check_webhook_auth(
 
 /// The checks serde cannot make.
 pub fn validate(spec: &ConnectorSpec) -> Result<()> {
+    let token = match spec {
+        ConnectorSpec::Jira { secrets, .. } => secrets.webhook_token.as_deref(),
+        ConnectorSpec::ServiceNow { secrets, .. } => secrets.webhook_token.as_deref(),
+        ConnectorSpec::Webhook { secrets, .. } | ConnectorSpec::CasesWebhook { secrets, .. } => {
+            secrets.webhook_token.as_deref()
+        }
+    };
+    if token.is_some_and(|t| t.len() < 16) {
+        return Err(Error::invalid(
+            "secrets.webhookToken",
+            "must be at least 16 characters (it is the only credential of the inbound webhook)",
+        ));
+    }
     match spec {
         ConnectorSpec::Jira { config, secrets } => {
             check_url("config.apiUrl", &config.api_url)?;

@@ -7,10 +7,16 @@
 //! handler can answer with (the bodies of `crate::error`).
 //!
 //! The document's server is `/api/v1` (the ExtraHop API). Other APIs served
-//! beside it (the Logpresso Sonar tickets under `/api/sonar`) are each an
-//! [`Api`]: their path items carry a path-level `servers` entry, their
-//! operations their own security scheme and error responses.
+//! beside it (the Logpresso Sonar tickets under `/api/sonar`, the Kibana-style
+//! incident connectors under `/api/actions`) are each an [`Api`]: their path
+//! items carry a path-level `servers` entry, their operations their own
+//! security requirement and error responses.
 
+mod actions_execute_schemas;
+mod actions_paths;
+mod actions_schemas;
+#[cfg(test)]
+mod actions_tests;
 mod detection_paths;
 mod detection_schemas;
 mod group_paths;
@@ -47,6 +53,7 @@ pub fn spec(public_url: &str) -> Value {
     ods_paths::add(&mut paths);
     trigger_paths::add(&mut paths);
     sonar_paths::add(&mut paths);
+    actions_paths::add(&mut paths);
     let mut schemas = Map::new();
     detection_schemas::add(&mut schemas);
     rule_schemas::add(&mut schemas);
@@ -56,8 +63,11 @@ pub fn spec(public_url: &str) -> Value {
     ods_schemas::add(&mut schemas);
     trigger_schemas::add(&mut schemas);
     sonar_schemas::add(&mut schemas);
+    actions_schemas::add(&mut schemas);
+    actions_execute_schemas::add(&mut schemas);
     let mut responses = error_responses();
     sonar_schemas::add_responses(&mut responses);
+    actions_schemas::add_responses(&mut responses);
     json!({
         "openapi": "3.0.3",
         "info": {
@@ -75,7 +85,8 @@ pub fn spec(public_url: &str) -> Value {
                     "type": "apiKey",
                     "in": "header",
                     "name": "Authorization",
-                    "description": "Send `Authorization: ExtraHop apikey=YOUR_KEY` (`Bearer YOUR_KEY` is accepted too). \
+                    "description": "Send `Authorization: ExtraHop apikey=YOUR_KEY` (`Bearer YOUR_KEY` is accepted too; \
+                        the connectors API under `/api/actions` also takes Kibana's `ApiKey YOUR_KEY`). \
                         Get a first key with `POST /apikeys` and the setup user's password.",
                 },
                 "bearer": {
@@ -85,6 +96,8 @@ pub fn spec(public_url: &str) -> Value {
                         `POST /apikeys` makes). The APIs served outside `/api/v1` (the Logpresso Sonar tickets) \
                         document this form; `ExtraHop apikey=YOUR_KEY` is accepted there too.",
                 },
+                (actions_paths::WEBHOOK_TOKEN): actions_schemas::webhook_token_scheme("query", "token"),
+                (actions_paths::WEBHOOK_TOKEN_HEADER): actions_schemas::webhook_token_scheme("header", "X-Wirewatch-Token"),
             },
             "schemas": schemas,
             "responses": responses,
@@ -102,7 +115,11 @@ ExtraHop appliance does not have.\n\n\
 Beside the ExtraHop API, wirewatch serves the internal tickets in the Logpresso Sonar form at \
 `/api/sonar/tickets` (tag **Sonar Tickets**). Those paths carry their own `servers` entry (`/api`, not \
 `/api/v1`), take `Authorization: Bearer YOUR_KEY` (the `bearer` scheme; the same API keys), and answer \
-errors as `{\"error_code\": \"...\", \"error_msg\": \"...\"}`.";
+errors as `{\"error_code\": \"...\", \"error_msg\": \"...\"}`.\n\n\
+The external incident connectors (Jira, ServiceNow, webhooks) follow Kibana's actions API at \
+`/api/actions/...` (tag **Connectors**): those paths also carry their own `servers` entry (`/api`), take the \
+same API keys (`ExtraHop apikey=YOUR_KEY`, `ApiKey YOUR_KEY` or `Bearer YOUR_KEY`), and answer errors in \
+Kibana's shape, `{\"statusCode\": 400, \"error\": \"Bad Request\", \"message\": \"...\", \"field\": \"...\"}`.";
 
 fn tags() -> Value {
     let t = |name: &str, description: &str| json!({"name": name, "description": description});
@@ -134,6 +151,7 @@ fn tags() -> Value {
             DNS events), with the ExtraHop Trigger API's `Remote.*` to send data to ODS targets \
             (wirewatch extensions: debug log, run statistics)."),
         t(sonar_paths::TAG, sonar_paths::TAG_TEXT),
+        t(actions_paths::TAG, actions_paths::TAG_TEXT),
     ])
 }
 
@@ -348,12 +366,18 @@ impl Op {
     }
 
     /// A wirewatch addition that ExtraHop appliances do not have.
-    pub(crate) fn extension(mut self) -> Op {
+    pub(crate) fn extension(self) -> Op {
+        self.extension_of("the ExtraHop REST API")
+    }
+
+    /// A wirewatch addition to an API modelled on another product's
+    /// (`product`: "Kibana's actions API").
+    pub(crate) fn extension_of(mut self, product: &str) -> Op {
         self.v.insert(EXTENSION.into(), json!(true));
-        let note = "**wirewatch extension**: this operation is not part of the ExtraHop REST API.";
+        let note = format!("**wirewatch extension**: this operation is not part of {product}.");
         let text = match self.v.get("description").and_then(Value::as_str) {
             Some(d) => format!("{note}\n\n{d}"),
-            None => note.to_string(),
+            None => note,
         };
         self.v.insert("description".into(), json!(text));
         self
@@ -499,6 +523,50 @@ impl Op {
         self
     }
 
+    /// A response with a JSON body and an example of it (an answer the
+    /// handler writes; checked against `schema` like every example).
+    pub(crate) fn answer(
+        mut self,
+        status: &str,
+        description: &str,
+        schema: Value,
+        example: Value,
+    ) -> Op {
+        self.responses.insert(
+            status.into(),
+            json!({"description": description,
+                   "content": {"application/json": {"schema": schema, "example": example}}}),
+        );
+        self
+    }
+
+    /// An OpenAPI link from the response of `status` to another operation
+    /// (`parameters` maps its parameters to runtime expressions such as
+    /// `$response.body#/id`). The response must be declared before.
+    pub(crate) fn link(
+        mut self,
+        status: &str,
+        name: &str,
+        operation_id: &str,
+        parameters: Value,
+    ) -> Op {
+        let response = self
+            .responses
+            .get_mut(status)
+            .unwrap_or_else(|| panic!("link {name}: no {status} response"));
+        response["links"][name] = json!({"operationId": operation_id, "parameters": parameters});
+        self
+    }
+
+    /// Other security schemes that authenticate the operation instead of its
+    /// API's own (any one of them is enough).
+    pub(crate) fn also_accepts(mut self, schemes: &[&str]) -> Op {
+        let mut alternatives = vec![json!({self.api.security: []})];
+        alternatives.extend(schemes.iter().map(|s| json!({(*s): []})));
+        self.v.insert("security".into(), Value::Array(alternatives));
+        self
+    }
+
     /// An error response whose cause is particular to the operation: the
     /// API's error body (ExtraHop: `Error400` for 400 and 413, `Error`
     /// otherwise) with its own description and example.
@@ -514,10 +582,14 @@ impl Op {
 
     fn build(mut self) -> Value {
         if !self.public {
-            self.responses.insert("401".into(), self.api.error_ref(401));
-            if self.api.security != EXTRAHOP.security {
+            let shared = self.api.error_ref(401);
+            self.responses.entry("401").or_insert(shared);
+            // An API outside the document's server names its scheme even when
+            // it is the document's own, so each operation says how it is called.
+            if self.api.security != EXTRAHOP.security || self.api.base.is_some() {
                 self.v
-                    .insert("security".into(), json!([{self.api.security: []}]));
+                    .entry("security")
+                    .or_insert_with(|| json!([{self.api.security: []}]));
             }
         }
         if self.has_body {

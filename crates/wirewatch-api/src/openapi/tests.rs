@@ -253,7 +253,12 @@ fn public_operations_and_extensions_are_the_documented_ones() {
             "delete /odstargets/{kind}/{name}/deadletters/{id}",
             "get /triggers/{id}/debuglog",
             "delete /triggers/{id}/debuglog",
-            "get /triggers/{id}/stats"
+            "get /triggers/{id}/stats",
+            "get /actions/connector/{id}/_stats",
+            "get /actions/connector/{id}/_failed",
+            "post /actions/connector/{id}/_failed/_replay",
+            "post /actions/connector/{id}/_sync",
+            "post /actions/connector/{id}/_webhook"
         ])
     );
     let schemas = &d["components"]["schemas"];
@@ -703,6 +708,9 @@ fn request_examples_are_accepted_by_the_handlers_types() {
                 .then_some(())
                 .ok_or_else(|| "not an object".into()),
             sonar if sonar.contains("Sonar") => super::sonar_tests::sonar_body(sonar, example),
+            actions if actions.contains("Connector") => {
+                super::actions_tests::actions_body(actions, example)
+            }
             other => Err(format!(
                 "no Rust type is known for the body of {other}; add it to this test"
             )),

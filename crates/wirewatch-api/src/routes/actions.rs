@@ -75,7 +75,12 @@ impl IntoResponse for KError {
             tracing::error!(message = %e.message, "internal error");
             "An internal server error occurred.".to_string()
         } else if let Some(f) = &e.field {
-            format!("[request body.{f}]: {}", e.message)
+            // The model's messages start with the field: say it once.
+            let m = e
+                .message
+                .strip_prefix(&format!("{f}: "))
+                .unwrap_or(&e.message);
+            format!("[request body.{f}]: {m}")
         } else {
             e.message.clone()
         };
@@ -127,9 +132,10 @@ async fn connector(s: &AppState, id: &str) -> KResult<Connector> {
     blocking(move || store.connector(&id2))
         .await?
         .ok_or_else(|| {
-            KError(Error::not_found(format!(
-                "Saved object [action/{id}] not found"
-            )))
+            KError(Error::new(
+                Code::NotFound,
+                format!("Saved object [action/{id}] not found"),
+            ))
         })
 }
 
@@ -313,9 +319,10 @@ async fn remove(
     let id2 = id.clone();
     let gone = blocking(move || store.delete_connector(&id2)).await?;
     if !gone {
-        return Err(KError(Error::not_found(format!(
-            "Saved object [action/{id}] not found"
-        ))));
+        return Err(KError(Error::new(
+            Code::NotFound,
+            format!("Saved object [action/{id}] not found"),
+        )));
     }
     crate::routes::audit(
         &s,
@@ -541,7 +548,7 @@ async fn webhook(
             .map(str::to_string)
     });
     let by_token = match (c.webhook_token(), token.as_deref()) {
-        (Some(want), Some(got)) => same(want, got),
+        (Some(want), Some(got)) if !want.is_empty() => same(want, got),
         _ => false,
     };
     if !by_token {

@@ -110,6 +110,16 @@ fn public_and_protected_routes() {
                     "{method} {base}{path}"
                 );
             }
+            // The connectors answer in Kibana's form.
+            if base == "/api" && path.starts_with("/actions/") {
+                assert_eq!(r.body["statusCode"], 401, "{method} {base}{path}");
+                assert_eq!(r.body["error"], "Unauthorized", "{method} {base}{path}");
+                assert!(r.body["message"].is_string(), "{method} {base}{path}");
+                assert_eq!(
+                    r.headers["www-authenticate"], "ApiKey",
+                    "{method} {base}{path}"
+                );
+            }
         }
     }
     assert!(outside >= 20, "only {outside} operations outside /api/v1");
@@ -119,6 +129,14 @@ fn public_and_protected_routes() {
     assert_eq!(
         r.body,
         json!({"error_code": "unauthorized", "error_msg": "invalid API key"})
+    );
+    // The connectors take the same keys (ExtraHop form, Bearer), and answer a wrong one in Kibana's form.
+    let r = s.call_with_bearer("GET", "/api/actions/connectors", None, &s.key);
+    assert_eq!(r.status, 200, "{}", r.text);
+    let r = s.call_with("GET", "/api/actions/connectors", None, Some("not-a-key"));
+    assert_eq!(
+        r.body,
+        json!({"statusCode": 401, "error": "Unauthorized", "message": "invalid API key"})
     );
 }
 

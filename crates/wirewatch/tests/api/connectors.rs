@@ -16,7 +16,7 @@ fn jira_connector(s: &Server, fake: &FakeItsm) -> String {
         "/api/actions/connector",
         json!({"name": "Jira SOC", "connector_type_id": ".jira",
                "config": {"apiUrl": fake.url(), "projectKey": "SEC"},
-               "secrets": {"email": USER, "apiToken": TOKEN, "webhookToken": "hook-secret"}}),
+               "secrets": {"email": USER, "apiToken": TOKEN, "webhookToken": "hook-secret-0123456789"}}),
     );
     assert_eq!(r.status, 200, "{}", r.text);
     r.body["id"].as_str().unwrap().to_string()
@@ -64,7 +64,7 @@ fn connectors_are_managed_like_kibana_and_secrets_never_come_back() {
     assert_eq!(one.body["config"]["projectKey"], "SEC");
     assert_eq!(one.body["is_missing_secrets"], false);
     assert!(one.body.get("secrets").is_none());
-    assert!(!one.text.contains(TOKEN) && !one.text.contains("hook-secret"));
+    assert!(!one.text.contains(TOKEN) && !one.text.contains("hook-secret-0123456789"));
     let list = s.get("/api/actions/connectors");
     assert_eq!(list.body.as_array().unwrap().len(), 1);
     assert_eq!(list.body[0]["referenced_by_count"], 0);
@@ -195,6 +195,27 @@ fn connectors_are_managed_like_kibana_and_secrets_never_come_back() {
     let r = s.get(&format!("/api/actions/connector/{id}"));
     assert_eq!(r.status, 404);
     assert_eq!(r.body["error"], "Not Found");
+    assert_eq!(
+        r.body["message"],
+        format!("Saved object [action/{id}] not found")
+    );
+    // The webhook token is the webhook's only credential: never empty or short.
+    let r = s.post(
+        "/api/actions/connector",
+        json!({"name": "j", "connector_type_id": ".jira",
+               "config": {"apiUrl": fake.url(), "projectKey": "SEC"},
+               "secrets": {"email": USER, "apiToken": TOKEN, "webhookToken": ""}}),
+    );
+    assert_eq!(r.status, 400, "{}", r.text);
+    assert_eq!(r.body["field"], "secrets.webhookToken");
+    assert!(
+        !r.body["message"]
+            .as_str()
+            .unwrap()
+            .contains("webhookToken: "),
+        "{}",
+        r.text
+    );
 }
 
 fn seed_create() -> Value {
@@ -493,7 +514,7 @@ fn automatic_mode_pushes_detections_writes_back_and_pulls_status() {
     assert_eq!(r.status, 401);
     let r = s.call_with(
         "POST",
-        &format!("/api/actions/connector/{id}/_webhook?token=hook-secret"),
+        &format!("/api/actions/connector/{id}/_webhook?token=hook-secret-0123456789"),
         Some(
             json!({"webhookEvent": "jira:issue_updated", "issue": {"id": "10000", "key": "SEC-1"}}),
         ),

@@ -18,7 +18,7 @@ fn ticketing_settings_validation() {
     let t = s.get("/api/v1/extrahop/ticketing").body;
     assert_eq!(
         t,
-        json!({"enabled": false, "external_ticketing_enabled": false, "internal_ticketing_enabled": false, "url_template": null})
+        json!({"enabled": false, "external_ticketing_enabled": false, "internal_ticketing_enabled": false, "url_template": null, "connector_id": null})
     );
     for (body, field) in [
         (
