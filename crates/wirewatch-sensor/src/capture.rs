@@ -159,6 +159,17 @@ impl CaptureReader {
         Self::from_reader(src, progress, file_size)
     }
 
+    /// Read a capture held in memory (pcap or pcapng, not compressed): the
+    /// fuzz targets' entry point.
+    pub fn from_bytes(data: Vec<u8>) -> Result<CaptureReader, CaptureError> {
+        let size = data.len() as u64;
+        Self::from_reader(
+            Box::new(std::io::Cursor::new(data)),
+            Arc::new(AtomicU64::new(0)),
+            size,
+        )
+    }
+
     fn from_reader(
         mut src: Box<dyn Read + Send>,
         progress: Arc<AtomicU64>,
