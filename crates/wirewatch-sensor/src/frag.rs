@@ -98,7 +98,12 @@ impl Reassembler {
         let mut out = vec![0u8; total];
         for (o, d) in &p.parts {
             let o = *o as usize;
-            let n = d.len().min(total.saturating_sub(o));
+            // Fragments that disagree on the end (a later "last fragment"
+            // shorter than what came before) may start past it: ignore that part.
+            if o >= total {
+                continue;
+            }
+            let n = d.len().min(total - o);
             out[o..o + n].copy_from_slice(&d[..n]);
         }
         Some(Datagram {
@@ -129,6 +134,19 @@ impl Reassembler {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Found by the capture_file fuzz target: a part starting beyond the end
+    /// a later last fragment declares.
+    #[test]
+    fn a_part_past_the_declared_end_is_ignored() {
+        let mut r = Reassembler::default();
+        let a: IpAddr = "10.0.0.1".parse().unwrap();
+        let b: IpAddr = "10.0.0.2".parse().unwrap();
+        assert!(r.add(0, a, b, 17, 7, 24, true, &[3; 8], 28).is_none());
+        assert!(r.add(0, a, b, 17, 7, 0, true, &[1; 32], 52).is_none());
+        let d = r.add(0, a, b, 17, 7, 8, false, &[2; 8], 28).unwrap();
+        assert_eq!(d.payload.len(), 16);
+    }
 
     #[test]
     fn out_of_order_fragments_reassemble() {
