@@ -431,6 +431,14 @@ impl Sensor {
                 }
             }
         }
+        if ip.proto == 17 && (sport == 137 || dport == 137) {
+            // NetBIOS name service: registrations and query answers name hosts.
+            for b in wirewatch_wire::nbns::parse(app) {
+                if b.suffix == 0x00 || b.suffix == 0x20 {
+                    self.devices.netbios_name(IpAddr::V4(b.addr), &b.name);
+                }
+            }
+        }
         if ip.proto == 17 && matches!((sport, dport), (68, 67) | (67, 68)) {
             // DHCP: the client's host name names its device.
             if let Ok(m) = wirewatch_wire::dhcp::parse(app) {

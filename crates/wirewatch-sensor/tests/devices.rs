@@ -37,3 +37,20 @@ fn dns_answers_name_internal_devices_only() {
     // Every answer in this trace is an internet address: no internal device gets a DNS name.
     assert!(s.devices.devices().iter().all(|d| d.dns_name.is_none()));
 }
+
+#[test]
+fn netbios_name_service_names_devices() {
+    let s = run("ndpi/pcaps/netbios.pcap");
+    let d = s.devices.devices();
+    let name_of = |ip: &str| {
+        let ip: std::net::IpAddr = ip.parse().unwrap();
+        d.iter()
+            .find(|x| x.ipaddrs.contains(&ip))
+            .and_then(|x| x.netbios_name.clone())
+    };
+    // Positive name query responses in the trace (tshark: nbns.addr).
+    assert_eq!(name_of("10.0.4.24").as_deref(), Some("GUNNAR"));
+    assert_eq!(name_of("10.0.5.1").as_deref(), Some("GURU"));
+    // Hosts that only ask get no name from their questions.
+    assert_eq!(name_of("10.0.4.131"), None);
+}

@@ -4,5 +4,6 @@
 pub mod dhcp;
 pub mod dns;
 pub mod http;
+pub mod nbns;
 pub mod packet;
 pub mod tls;
