@@ -5,18 +5,16 @@
 use crate::ConnectorError;
 use base64::Engine as _;
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
+use http_body_util::Full;
 use hyper::client::conn::http1::SendRequest;
 use hyper_util::rt::TokioIo;
 use parking_lot::Mutex;
 use serde_json::Value;
 use std::sync::Arc;
-use std::time::Duration;
 use wirewatch_ods::retry::{http_outcome, Outcome};
+use wirewatch_ods::sinks::http::{exchange, Exchanged};
 use wirewatch_ods::tls::{client_config, TlsOptions};
 
-/// Longest wait for one answer.
-pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// Idle connections kept per remote system.
 const POOL: usize = 32;
 
@@ -233,36 +231,14 @@ impl Client {
             .body(Full::new(Bytes::from(body.unwrap_or_default())))
             .map_err(|e| ConnectorError::config(format!("building the request: {e}")))?;
         let mut conn = self.connection().await.map_err(ConnectorError::transient)?;
-        let rsp = match tokio::time::timeout(REQUEST_TIMEOUT, conn.send_request(req)).await {
-            Ok(Ok(r)) => r,
-            Ok(Err(e)) => return Err(ConnectorError::transient(format!("request failed: {e}"))),
-            Err(_) => {
-                return Err(ConnectorError::transient(format!(
-                    "no answer within {} s",
-                    REQUEST_TIMEOUT.as_secs()
-                )))
-            }
-        };
-        let status = rsp.status().as_u16();
-        let retry_after = rsp
-            .headers()
-            .get("retry-after")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string);
-        let close = rsp
-            .headers()
-            .get("connection")
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.eq_ignore_ascii_case("close"));
-        let body = match tokio::time::timeout(REQUEST_TIMEOUT, rsp.into_body().collect()).await {
-            Ok(Ok(b)) => b.to_bytes(),
-            Ok(Err(e)) => {
-                return Err(ConnectorError::transient(format!(
-                    "reading the answer: {e}"
-                )))
-            }
-            Err(_) => return Err(ConnectorError::transient("the answer stalled")),
-        };
+        let Exchanged {
+            status,
+            retry_after,
+            close,
+            body,
+        } = exchange(&mut conn, req)
+            .await
+            .map_err(ConnectorError::transient)?;
         if !close {
             let mut idle = self.idle.lock();
             if idle.len() < POOL {
@@ -410,6 +386,6 @@ mod tests {
         )
         .unwrap_err();
         assert!(e.retry);
-        assert_eq!(e.after, Some(Duration::from_secs(2)));
+        assert_eq!(e.after, Some(std::time::Duration::from_secs(2)));
     }
 }

@@ -27,6 +27,50 @@ struct Token {
     expires: Instant,
 }
 
+/// An HTTP answer read in full.
+#[derive(Debug)]
+pub struct Exchanged {
+    pub status: u16,
+    pub retry_after: Option<String>,
+    /// The server will close the connection: do not reuse it.
+    pub close: bool,
+    pub body: Bytes,
+}
+
+/// Send one request on a connection and read the whole answer, each step
+/// within [`REQUEST_TIMEOUT`]; an error means the connection is not reusable.
+/// Shared by the HTTP sink and the incident connectors.
+pub async fn exchange(
+    conn: &mut SendRequest<Full<Bytes>>,
+    req: hyper::Request<Full<Bytes>>,
+) -> Result<Exchanged, String> {
+    let rsp = match tokio::time::timeout(REQUEST_TIMEOUT, conn.send_request(req)).await {
+        Ok(Ok(r)) => r,
+        Ok(Err(e)) => return Err(format!("request failed: {e}")),
+        Err(_) => return Err(format!("no answer within {} s", REQUEST_TIMEOUT.as_secs())),
+    };
+    let status = rsp.status().as_u16();
+    let header = |name: &str| {
+        rsp.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
+    let retry_after = header("retry-after");
+    let close = header("connection").is_some_and(|v| v.eq_ignore_ascii_case("close"));
+    let body = match tokio::time::timeout(REQUEST_TIMEOUT, rsp.into_body().collect()).await {
+        Ok(Ok(b)) => b.to_bytes(),
+        Ok(Err(e)) => return Err(format!("reading the answer: {e}")),
+        Err(_) => return Err("the answer stalled".into()),
+    };
+    Ok(Exchanged {
+        status,
+        retry_after,
+        close,
+        body,
+    })
+}
+
 /// A configured HTTP sink.
 pub struct HttpSink {
     target: HttpTarget,
@@ -394,42 +438,16 @@ impl HttpSink {
                 after: None,
             };
         }
-        let rsp = match tokio::time::timeout(REQUEST_TIMEOUT, c.send_request(req)).await {
-            Ok(Ok(r)) => r,
-            Ok(Err(e)) => {
+        let Exchanged {
+            status,
+            retry_after,
+            close,
+            body,
+        } = match exchange(c, req).await {
+            Ok(x) => x,
+            Err(error) => {
                 *conn = None;
-                return Outcome::Retry {
-                    error: format!("request failed: {e}"),
-                    after: None,
-                };
-            }
-            Err(_) => {
-                *conn = None;
-                return Outcome::Retry {
-                    error: format!("no answer within {} s", REQUEST_TIMEOUT.as_secs()),
-                    after: None,
-                };
-            }
-        };
-        let status = rsp.status().as_u16();
-        let retry_after = rsp
-            .headers()
-            .get("retry-after")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string);
-        let close = rsp
-            .headers()
-            .get("connection")
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.eq_ignore_ascii_case("close"));
-        let body = match rsp.into_body().collect().await {
-            Ok(b) => b.to_bytes(),
-            Err(e) => {
-                *conn = None;
-                return Outcome::Retry {
-                    error: format!("reading the answer: {e}"),
-                    after: None,
-                };
+                return Outcome::Retry { error, after: None };
             }
         };
         if close {
