@@ -106,6 +106,8 @@ struct Inner {
     ods_limit: AtomicU64,
     /// Random id of this data directory (prefix of idempotency keys).
     instance: String,
+    /// Rows per record segment (see `records.rs`).
+    record_segment_rows: AtomicU64,
     /// Set inside a transaction that queued trigger events; signalled after commit.
     events_dirty: AtomicBool,
     signal: Arc<triggers::Signal>,
@@ -122,7 +124,7 @@ fn configure(conn: &Connection, durability: Durability) -> rusqlite::Result<()> 
     };
     conn.pragma_update(None, "synchronous", sync)?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
-    conn.pragma_update(None, "cache_size", -65536)?;
+    conn.pragma_update(None, "cache_size", -262_144)?;
     conn.pragma_update(None, "temp_store", "MEMORY")?;
     Ok(())
 }
@@ -176,6 +178,7 @@ impl Store {
                 ods_queued: Mutex::new(queued),
                 ods_limit: AtomicU64::new(ods::DEFAULT_QUEUE_LIMIT),
                 instance,
+                record_segment_rows: AtomicU64::new(records::DEFAULT_SEGMENT_ROWS),
                 events_dirty: AtomicBool::new(false),
                 signal: Arc::default(),
             }),

@@ -1,9 +1,21 @@
 //! Records (`~flow`, `~dns_request`, …): the sensor's per-transaction log.
+//!
+//! Records are stored in *segments*: tables `records_<n>` of at most
+//! [`DEFAULT_SEGMENT_ROWS`] rows each, listed in `record_segments` with their
+//! time span, row count and id range. Inserts only touch the newest segment,
+//! whose indexes stay small enough to live in the page cache, so the insert
+//! rate does not fall as the store grows; a search visits the segments whose
+//! span meets its time range (each through its own indexes); retention drops
+//! whole segments instead of deleting rows one by one.
 
 use crate::{Result, Store};
-use rusqlite::params;
+use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::{Map, Value};
+use std::sync::atomic::Ordering as AtomicOrdering;
 use wirewatch_model::record_filter::SqlTerm;
+
+/// Rows per segment unless [`Store::set_record_segment_rows`] says otherwise.
+pub const DEFAULT_SEGMENT_ROWS: u64 = 1_000_000;
 
 /// A record to store: its type, time (ms) and fields (ExtraHop field names).
 #[derive(Debug, Clone, PartialEq)]
@@ -27,30 +39,190 @@ fn int(fields: &Map<String, Value>, k: &str) -> Option<i64> {
     fields.get(k).and_then(Value::as_i64)
 }
 
+/// One segment as `record_segments` lists it.
+#[derive(Debug, Clone, Copy)]
+struct Segment {
+    id: i64,
+    min_time: i64,
+    max_time: i64,
+    rows: i64,
+    last_id: i64,
+}
+
+fn segment_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Segment> {
+    Ok(Segment {
+        id: r.get(0)?,
+        min_time: r.get::<_, Option<i64>>(1)?.unwrap_or(i64::MAX),
+        max_time: r.get::<_, Option<i64>>(2)?.unwrap_or(i64::MIN),
+        rows: r.get(3)?,
+        last_id: r.get(4)?,
+    })
+}
+
+const SEGMENT_COLUMNS: &str = "id, min_time, max_time, rows, last_id";
+
+/// The indexes of a segment: time order, type, and the address and port
+/// columns record filters are translated to (see `SqlTerm`).
+fn create_segment_indexes(tx: &Connection, id: i64) -> rusqlite::Result<()> {
+    tx.execute_batch(&format!(
+        "CREATE INDEX IF NOT EXISTS records_{id}_time ON records_{id}(time);
+         CREATE INDEX IF NOT EXISTS records_{id}_type ON records_{id}(type, time);
+         CREATE INDEX IF NOT EXISTS records_{id}_sport ON records_{id}(server_port, client_v4, time);
+         CREATE INDEX IF NOT EXISTS records_{id}_cv4 ON records_{id}(client_v4, time);
+         CREATE INDEX IF NOT EXISTS records_{id}_sv4 ON records_{id}(server_v4, time);"
+    ))
+}
+
+/// Start a new, empty segment whose ids follow `last_id`.
+fn create_segment(tx: &Connection, last_id: i64) -> rusqlite::Result<Segment> {
+    tx.execute(
+        "INSERT INTO record_segments(min_time, max_time, rows, first_id, last_id) VALUES(NULL, NULL, 0, ?1, ?2)",
+        [last_id + 1, last_id],
+    )?;
+    let id = tx.last_insert_rowid();
+    tx.execute_batch(&format!(
+        "CREATE TABLE records_{id} (
+            id INTEGER PRIMARY KEY,
+            type TEXT NOT NULL,
+            time INTEGER NOT NULL,
+            client_addr TEXT,
+            server_addr TEXT,
+            client_port INTEGER,
+            server_port INTEGER,
+            doc TEXT NOT NULL,
+            client_v4 INTEGER,
+            server_v4 INTEGER
+        );"
+    ))?;
+    create_segment_indexes(tx, id)?;
+    Ok(Segment {
+        id,
+        min_time: i64::MAX,
+        max_time: i64::MIN,
+        rows: 0,
+        last_id,
+    })
+}
+
+/// Turn the single `records` table of stores made before segments into the
+/// first segment (or drop it when empty). Runs once, inside the migration.
+pub(crate) fn adopt_legacy_table(tx: &Connection) -> Result<()> {
+    let exists: bool = tx.query_row(
+        "SELECT EXISTS(SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'records')",
+        [],
+        |r| r.get(0),
+    )?;
+    if !exists {
+        return Ok(());
+    }
+    let (rows, min_id, max_id): (i64, Option<i64>, Option<i64>) =
+        tx.query_row("SELECT count(*), min(id), max(id) FROM records", [], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })?;
+    if rows == 0 {
+        tx.execute_batch("DROP TABLE records;")?;
+        return Ok(());
+    }
+    tx.execute(
+        "INSERT INTO record_segments(min_time, max_time, rows, first_id, last_id)
+         SELECT min(time), max(time), count(*), ?1, ?2 FROM records",
+        params![min_id, max_id],
+    )?;
+    let id = tx.last_insert_rowid();
+    tx.execute_batch(&format!(
+        "DROP INDEX IF EXISTS records_time;
+         DROP INDEX IF EXISTS records_type_time;
+         DROP INDEX IF EXISTS records_server_port;
+         ALTER TABLE records RENAME TO records_{id};"
+    ))?;
+    create_segment_indexes(tx, id)?;
+    Ok(())
+}
+
+/// Segments whose span meets `[from, until]`, newest span first.
+fn segments_in(c: &Connection, from: i64, until: i64) -> Result<Vec<Segment>> {
+    let mut stmt = c.prepare_cached(&format!(
+        "SELECT {SEGMENT_COLUMNS} FROM record_segments
+         WHERE rows > 0 AND min_time <= ?2 AND max_time >= ?1 ORDER BY max_time DESC, id DESC"
+    ))?;
+    let segs = stmt
+        .query_map([from, until], segment_row)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(segs)
+}
+
+fn all_segments(c: &Connection) -> Result<Vec<Segment>> {
+    segments_in(c, i64::MIN, i64::MAX)
+}
+
 impl Store {
+    /// Rows per record segment (tests use small segments to cover several).
+    pub fn set_record_segment_rows(&self, rows: u64) {
+        self.inner
+            .record_segment_rows
+            .store(rows.max(1), AtomicOrdering::Relaxed);
+    }
+
     /// Store records in one transaction.
     pub fn insert_records(&self, recs: &[NewRecord]) -> Result<usize> {
         if recs.is_empty() {
             return Ok(0);
         }
+        let cap = self.inner.record_segment_rows.load(AtomicOrdering::Relaxed) as i64;
         self.write(|tx| {
-            let mut stmt = tx.prepare_cached(
-                                "INSERT INTO records(type, time, client_addr, server_addr, client_port, server_port, doc, client_v4, server_v4)
-                 VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-            )?;
-            for r in recs {
-                let f = &r.fields;
-                stmt.execute(params![
-                    r.kind,
-                    r.time_ms,
-                    text(f, "clientAddr"),
-                    text(f, "serverAddr"),
-                    int(f, "clientPort"),
-                    int(f, "serverPort"),
-                                        Value::Object(f.clone()).to_string(),
-                    v4(f, "clientAddr"),
-                    v4(f, "serverAddr"),
-                ])?;
+            let newest: Option<Segment> = tx
+                .query_row(
+                    &format!("SELECT {SEGMENT_COLUMNS} FROM record_segments ORDER BY id DESC LIMIT 1"),
+                    [],
+                    segment_row,
+                )
+                .optional()?;
+            // Append to the newest segment while it has room and holds the
+            // newest ids (retention may have dropped a newer one).
+            let last = last_record_id(tx)?;
+            let mut seg = match newest {
+                Some(s) if s.rows < cap && s.last_id == last => s,
+                _ => create_segment(tx, last)?,
+            };
+            let mut rest = recs;
+            loop {
+                let room = (cap - seg.rows).max(0) as usize;
+                let (now, later) = rest.split_at(room.min(rest.len()));
+                let mut stmt = tx.prepare_cached(&format!(
+                    "INSERT INTO records_{}(id, type, time, client_addr, server_addr, client_port, server_port, doc, client_v4, server_v4)
+                     VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                    seg.id
+                ))?;
+                for r in now {
+                    let f = &r.fields;
+                    seg.last_id += 1;
+                    seg.min_time = seg.min_time.min(r.time_ms);
+                    seg.max_time = seg.max_time.max(r.time_ms);
+                    stmt.execute(params![
+                        seg.last_id,
+                        r.kind,
+                        r.time_ms,
+                        text(f, "clientAddr"),
+                        text(f, "serverAddr"),
+                        int(f, "clientPort"),
+                        int(f, "serverPort"),
+                        Value::Object(f.clone()).to_string(),
+                        v4(f, "clientAddr"),
+                        v4(f, "serverAddr"),
+                    ])?;
+                }
+                seg.rows += now.len() as i64;
+                if !now.is_empty() {
+                    tx.execute(
+                        "UPDATE record_segments SET min_time = ?2, max_time = ?3, rows = ?4, last_id = ?5 WHERE id = ?1",
+                        params![seg.id, seg.min_time, seg.max_time, seg.rows, seg.last_id],
+                    )?;
+                }
+                if later.is_empty() {
+                    break;
+                }
+                rest = later;
+                seg = create_segment(tx, seg.last_id)?;
             }
             Ok(recs.len())
         })
@@ -59,12 +231,25 @@ impl Store {
     /// Number of records, of one type or all.
     pub fn record_count(&self, kind: Option<&str>) -> Result<u64> {
         self.read(|c| {
-            Ok(c.query_row(
-                "SELECT count(*) FROM records WHERE ?1 IS NULL OR type = ?1",
-                [kind],
-                |r| r.get(0),
-            )?)
+            let tx = c.unchecked_transaction()?;
+            let mut n = 0u64;
+            for s in all_segments(&tx)? {
+                n += match kind {
+                    None => s.rows as u64,
+                    Some(k) => tx.query_row(
+                        &format!("SELECT count(*) FROM records_{} WHERE type = ?1", s.id),
+                        [k],
+                        |r| r.get::<_, u64>(0),
+                    )?,
+                };
+            }
+            Ok(n)
         })
+    }
+
+    /// Number of record segments (for tests and diagnostics).
+    pub fn record_segment_count(&self) -> Result<u64> {
+        self.read(|c| Ok(c.query_row("SELECT count(*) FROM record_segments", [], |r| r.get(0))?))
     }
 
     /// Remember an ingest run (source, start, end, counters) for later inspection.
@@ -83,6 +268,17 @@ impl Store {
             Ok(())
         })
     }
+}
+
+/// The highest record id ever given (kept in `meta` when segments are dropped,
+/// so that ids are never reused).
+fn last_record_id(tx: &Connection) -> Result<i64> {
+    let from_segments: Option<i64> =
+        tx.query_row("SELECT max(last_id) FROM record_segments", [], |r| r.get(0))?;
+    let from_meta = crate::schema::meta_get(tx, "records_last_id")?
+        .and_then(|v| v.parse::<i64>().ok())
+        .unwrap_or(0);
+    Ok(from_segments.unwrap_or(0).max(from_meta))
 }
 
 /// One stored record.
@@ -122,72 +318,116 @@ fn cmp_values(a: Option<&Value>, b: Option<&Value>) -> std::cmp::Ordering {
     }
 }
 
+/// The SQL conditions of a query besides its time range (`?1`, `?2`): text
+/// starting with " AND", its parameters (from `?3` on), and whether the
+/// whole filter is expressed in them.
+fn conditions(q: &RecordQuery<'_>) -> (String, Vec<rusqlite::types::Value>, bool) {
+    let mut sql = String::new();
+    let mut params: Vec<rusqlite::types::Value> = vec![q.from_ms.into(), q.until_ms.into()];
+    if !q.types.is_empty() {
+        let ph: Vec<String> = q
+            .types
+            .iter()
+            .map(|t| {
+                params.push(t.clone().into());
+                format!("?{}", params.len())
+            })
+            .collect();
+        sql.push_str(&format!(" AND type IN ({})", ph.join(", ")));
+    }
+    let (terms, complete) = match q.filter {
+        Some(f) => f.sql_terms(),
+        None => (Vec::new(), true),
+    };
+    for t in terms {
+        match t {
+            SqlTerm::Port { server, port } => {
+                params.push(port.into());
+                let col = if server { "server_port" } else { "client_port" };
+                sql.push_str(&format!(" AND {col} = ?{}", params.len()));
+            }
+            SqlTerm::V4 { server, lo, hi } => {
+                params.push(i64::from(lo).into());
+                params.push(i64::from(hi).into());
+                let col = if server { "server_v4" } else { "client_v4" };
+                sql.push_str(&format!(
+                    " AND {col} BETWEEN ?{} AND ?{}",
+                    params.len() - 1,
+                    params.len()
+                ));
+            }
+        }
+    }
+    (sql, params, complete)
+}
+
+/// Newest first, ties by id (the order of a search without `sort`).
+fn newest_first(a: &(i64, u64), b: &(i64, u64)) -> std::cmp::Ordering {
+    b.cmp(a)
+}
+
 impl Store {
     /// Run a record query: the total number of matches and the requested page.
     pub fn search_records(&self, q: &RecordQuery<'_>) -> Result<(u64, Vec<StoredRecord>)> {
-        let mut sql =
-            String::from("SELECT id, type, time, doc FROM records WHERE time >= ?1 AND time <= ?2");
-        let mut params: Vec<rusqlite::types::Value> = vec![q.from_ms.into(), q.until_ms.into()];
-        if !q.types.is_empty() {
-            let ph: Vec<String> = q
-                .types
-                .iter()
-                .map(|t| {
-                    params.push(t.clone().into());
-                    format!("?{}", params.len())
-                })
-                .collect();
-            sql.push_str(&format!(" AND type IN ({})", ph.join(", ")));
-        }
-        let (terms, complete) = match q.filter {
-            Some(f) => f.sql_terms(),
-            None => (Vec::new(), true),
-        };
-        for t in terms {
-            match t {
-                SqlTerm::Port { server, port } => {
-                    params.push(port.into());
-                    let col = if server { "server_port" } else { "client_port" };
-                    sql.push_str(&format!(" AND {col} = ?{}", params.len()));
-                }
-                SqlTerm::V4 { server, lo, hi } => {
-                    params.push(i64::from(lo).into());
-                    params.push(i64::from(hi).into());
-                    let col = if server { "server_v4" } else { "client_v4" };
-                    sql.push_str(&format!(
-                        " AND {col} BETWEEN ?{} AND ?{}",
-                        params.len() - 1,
-                        params.len()
-                    ));
-                }
-            }
-        }
-        // Newest first needs no sort: the query already returns that order.
+        let (cond, params, complete) = conditions(q);
+        let params = rusqlite::params_from_iter(params.iter());
+        // Newest first needs no sort: each segment returns that order.
         let streamed =
             q.sort.is_empty() || (q.sort.len() == 1 && q.sort[0].0 == "timestamp" && q.sort[0].1);
-        if complete && streamed {
-            // The whole filter is in SQL: count there, and read only the page.
-            return self.read(|c| {
-                let count_sql = sql.replacen("SELECT id, type, time, doc", "SELECT count(*)", 1);
-                let total: u64 = c
-                    .prepare_cached(&count_sql)?
-                    .query_row(rusqlite::params_from_iter(params.iter()), |r| r.get(0))?;
-                let page_sql = format!(
-                    "{sql} ORDER BY time DESC, id DESC LIMIT {} OFFSET {}",
-                    q.limit, q.offset
-                );
-                let mut stmt = c.prepare_cached(&page_sql)?;
-                let rows = stmt.query_map(rusqlite::params_from_iter(params.iter()), |r| {
-                    Ok((
-                        r.get::<_, u64>(0)?,
-                        r.get::<_, String>(1)?,
-                        r.get::<_, i64>(2)?,
-                        r.get::<_, String>(3)?,
-                    ))
-                })?;
-                let mut page = Vec::new();
-                for row in rows {
-                    let (id, kind, time_ms, doc) = row?;
+        let window = q.offset + q.limit;
+        let (from, until) = (q.from_ms, q.until_ms);
+        // A segment wholly inside the range needs no time condition, which
+        // leaves the planner free to use the filter's index alone.
+        let where_for = |s: &Segment| {
+            if s.min_time >= from && s.max_time <= until {
+                format!("WHERE ?1 <= ?2{cond}")
+            } else {
+                format!("WHERE time >= ?1 AND time <= ?2{cond}")
+            }
+        };
+        self.read(|c| {
+            // One read transaction: the segment list and every segment are
+            // seen at the same point in time.
+            let tx = c.unchecked_transaction()?;
+            let segs = segments_in(&tx, from, until)?;
+            if complete && streamed {
+                // The whole filter is in SQL: count there, then take the
+                // newest `window` (time, id) pairs per segment until no older
+                // segment can enter the page, and read only the page's rows.
+                let mut total = 0u64;
+                for s in &segs {
+                    let sql = format!("SELECT count(*) FROM records_{} {}", s.id, where_for(s));
+                    total += tx
+                        .prepare_cached(&sql)?
+                        .query_row(params.clone(), |r| r.get::<_, u64>(0))?;
+                }
+                let mut cands: Vec<((i64, u64), i64)> = Vec::new();
+                for s in segs.iter().filter(|_| window > 0) {
+                    if cands.len() >= window {
+                        cands.sort_unstable_by(|a, b| newest_first(&a.0, &b.0));
+                        cands.truncate(window);
+                        if s.max_time < cands[window - 1].0 .0 {
+                            break;
+                        }
+                    }
+                    let sql = format!(
+                        "SELECT time, id FROM records_{} {} ORDER BY time DESC, id DESC LIMIT {window}",
+                        s.id,
+                        where_for(s)
+                    );
+                    let mut stmt = tx.prepare_cached(&sql)?;
+                    let rows = stmt.query_map(params.clone(), |r| Ok(((r.get(0)?, r.get(1)?), s.id)))?;
+                    for row in rows {
+                        cands.push(row?);
+                    }
+                }
+                cands.sort_unstable_by(|a, b| newest_first(&a.0, &b.0));
+                let mut page = Vec::with_capacity(q.limit);
+                for ((time_ms, id), seg) in cands.into_iter().skip(q.offset).take(q.limit) {
+                    let mut stmt =
+                        tx.prepare_cached(&format!("SELECT type, doc FROM records_{seg} WHERE id = ?1"))?;
+                    let (kind, doc): (String, String) =
+                        stmt.query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))?;
                     page.push(StoredRecord {
                         id,
                         kind,
@@ -195,53 +435,58 @@ impl Store {
                         fields: serde_json::from_str(&doc)?,
                     });
                 }
-                Ok((total, page))
-            });
-        }
-        sql.push_str(" ORDER BY time DESC, id DESC");
-        self.read(|c| {
-            let mut stmt = c.prepare_cached(&sql)?;
-            let mut rows = stmt.query(rusqlite::params_from_iter(params.iter()))?;
+                return Ok((total, page));
+            }
+            // Part of the filter needs the record itself: read the candidates
+            // of each segment, newest first, and evaluate it on each.
             let mut total = 0u64;
             let mut kept: Vec<StoredRecord> = Vec::new();
-            let window = q.offset + q.limit;
-            while let Some(r) = rows.next()? {
-                let doc: String = r.get(3)?;
-                let fields: Map<String, Value> = serde_json::from_str(&doc)?;
-                if q.filter.is_some_and(|f| !f.matches(&fields)) {
-                    continue;
-                }
-                total += 1;
-                let keep = if streamed {
-                    kept.len() < window
-                } else {
-                    kept.len() < MAX_SORT_SET
-                };
-                if keep {
-                    kept.push(StoredRecord {
-                        id: r.get(0)?,
-                        kind: r.get(1)?,
-                        time_ms: r.get(2)?,
-                        fields,
-                    });
-                }
-            }
-            if !streamed {
-                kept.sort_by(|a, b| {
-                    for (field, desc) in &q.sort {
-                        let o = if field == "timestamp" {
-                            a.time_ms.cmp(&b.time_ms)
-                        } else {
-                            cmp_values(a.fields.get(field), b.fields.get(field))
-                        };
-                        let o = if *desc { o.reverse() } else { o };
-                        if o != std::cmp::Ordering::Equal {
-                            return o;
-                        }
+            for s in &segs {
+                let sql = format!(
+                    "SELECT id, type, time, doc FROM records_{} {} ORDER BY time DESC, id DESC",
+                    s.id,
+                    where_for(s)
+                );
+                let mut stmt = tx.prepare_cached(&sql)?;
+                let mut rows = stmt.query(params.clone())?;
+                let mut kept_here = 0usize;
+                while let Some(r) = rows.next()? {
+                    let doc: String = r.get(3)?;
+                    let fields: Map<String, Value> = serde_json::from_str(&doc)?;
+                    if q.filter.is_some_and(|f| !f.matches(&fields)) {
+                        continue;
                     }
-                    b.time_ms.cmp(&a.time_ms).then(b.id.cmp(&a.id))
-                });
+                    total += 1;
+                    let keep = if streamed {
+                        kept_here < window
+                    } else {
+                        kept.len() < MAX_SORT_SET
+                    };
+                    if keep {
+                        kept_here += 1;
+                        kept.push(StoredRecord {
+                            id: r.get(0)?,
+                            kind: r.get(1)?,
+                            time_ms: r.get(2)?,
+                            fields,
+                        });
+                    }
+                }
             }
+            kept.sort_by(|a, b| {
+                for (field, desc) in q.sort.iter().filter(|_| !streamed) {
+                    let o = if field == "timestamp" {
+                        a.time_ms.cmp(&b.time_ms)
+                    } else {
+                        cmp_values(a.fields.get(field), b.fields.get(field))
+                    };
+                    let o = if *desc { o.reverse() } else { o };
+                    if o != std::cmp::Ordering::Equal {
+                        return o;
+                    }
+                }
+                newest_first(&(a.time_ms, a.id), &(b.time_ms, b.id))
+            });
             let page = kept.into_iter().skip(q.offset).take(q.limit).collect();
             Ok((total, page))
         })
@@ -266,25 +511,84 @@ impl Default for Retention {
     }
 }
 
+/// Drop a whole segment, remembering its last id so ids are never reused.
+fn drop_segment(tx: &Connection, s: &Segment) -> Result<()> {
+    let last = last_record_id(tx)?.max(s.last_id);
+    crate::schema::meta_set(tx, "records_last_id", &last.to_string())?;
+    tx.execute_batch(&format!("DROP TABLE records_{};", s.id))?;
+    tx.execute("DELETE FROM record_segments WHERE id = ?1", [s.id])?;
+    Ok(())
+}
+
+/// Recount a segment after some of its rows were deleted.
+fn refresh_segment(tx: &Connection, s: &Segment) -> Result<Segment> {
+    tx.execute(
+        &format!(
+            "UPDATE record_segments SET (min_time, max_time, rows) =
+             (SELECT min(time), max(time), count(*) FROM records_{id}) WHERE id = ?1",
+            id = s.id
+        ),
+        [s.id],
+    )?;
+    Ok(tx.query_row(
+        &format!("SELECT {SEGMENT_COLUMNS} FROM record_segments WHERE id = ?1"),
+        [s.id],
+        segment_row,
+    )?)
+}
+
 impl Store {
     /// Apply a retention policy; returns how many records were deleted.
     ///
     /// Age counts back from the newest record, not the clock, so that captures
-    /// analysed long after they were taken are not deleted at once.
+    /// analysed long after they were taken are not deleted at once. Segments
+    /// wholly past the limits are dropped at once; the segment on the
+    /// boundary loses its oldest rows.
     pub fn expire_records(&self, r: Retention) -> Result<u64> {
         self.write(|tx| {
-            let newest: Option<i64> = tx.query_row("SELECT max(time) FROM records", [], |row| row.get(0))?;
-            let Some(newest) = newest else { return Ok(0) };
-            let mut n = tx.execute("DELETE FROM records WHERE time < ?1", [newest - r.max_age_ms])? as u64;
-            let count: u64 = tx.query_row("SELECT count(*) FROM records", [], |row| row.get(0))?;
-            if count > r.max_records {
-                let excess = count - r.max_records;
-                n += tx.execute(
-                    "DELETE FROM records WHERE id IN (SELECT id FROM records ORDER BY time, id LIMIT ?1)",
-                    [excess],
-                )? as u64;
+            let segs = all_segments(tx)?;
+            let Some(newest) = segs.iter().map(|s| s.max_time).max() else {
+                return Ok(0);
+            };
+            let cutoff = newest.saturating_sub(r.max_age_ms);
+            let mut deleted = 0u64;
+            let mut left = Vec::with_capacity(segs.len());
+            for s in segs {
+                if s.max_time < cutoff {
+                    drop_segment(tx, &s)?;
+                    deleted += s.rows as u64;
+                } else if s.min_time < cutoff {
+                    deleted += tx.execute(&format!("DELETE FROM records_{} WHERE time < ?1", s.id), [cutoff])? as u64;
+                    left.push(refresh_segment(tx, &s)?);
+                } else {
+                    left.push(s);
+                }
             }
-            Ok(n)
+            let count: u64 = left.iter().map(|s| s.rows as u64).sum();
+            let mut excess = count.saturating_sub(r.max_records);
+            left.sort_by_key(|s| (s.max_time, s.id));
+            for s in left {
+                if excess == 0 {
+                    break;
+                }
+                if s.rows as u64 <= excess {
+                    drop_segment(tx, &s)?;
+                    excess -= s.rows as u64;
+                    deleted += s.rows as u64;
+                } else {
+                    let n = tx.execute(
+                        &format!(
+                            "DELETE FROM records_{id} WHERE id IN (SELECT id FROM records_{id} ORDER BY time, id LIMIT ?1)",
+                            id = s.id
+                        ),
+                        [excess],
+                    )? as u64;
+                    refresh_segment(tx, &s)?;
+                    deleted += n;
+                    excess = 0;
+                }
+            }
+            Ok(deleted)
         })
     }
 }

@@ -5,7 +5,7 @@ use rusqlite::{Connection, OptionalExtension};
 use wirewatch_model::settings::Ticketing;
 
 /// Migrations, applied in order; the index + 1 is the schema version.
-const MIGRATIONS: &[&str] = &[
+pub(crate) const MIGRATIONS: &[&str] = &[
     r#"
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE users (
@@ -343,6 +343,16 @@ CREATE TABLE incident_stats (
     last_push_time INTEGER
 );
 "#,
+    r#"
+CREATE TABLE record_segments (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    min_time INTEGER,
+    max_time INTEGER,
+    rows INTEGER NOT NULL,
+    first_id INTEGER NOT NULL,
+    last_id INTEGER NOT NULL
+);
+"#,
 ];
 
 /// Bring the schema up to date.
@@ -355,7 +365,15 @@ pub fn migrate(conn: &mut Connection) -> Result<()> {
     }
     // Only when a migration just ran: a full scan at every start would be slow.
     if (version as usize) < MIGRATIONS.len() {
-        backfill_v4(&tx)?;
+        let legacy: bool = tx.query_row(
+            "SELECT EXISTS(SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'records')",
+            [],
+            |r| r.get(0),
+        )?;
+        if legacy {
+            backfill_v4(&tx)?;
+        }
+        crate::records::adopt_legacy_table(&tx)?;
     }
     tx.commit()?;
     Ok(())

@@ -253,3 +253,251 @@ fn indexed_and_scanned_record_filters_agree() {
 }
 
 use crate::RecordQuery;
+
+/// A record context that knows no devices, groups or localities.
+struct NoRecordCtx;
+impl wirewatch_model::record_filter::RecordContext for NoRecordCtx {
+    fn device_ips(&self, _: &str) -> Option<Vec<std::net::IpAddr>> {
+        None
+    }
+    fn group_ips(&self, _: &str) -> Option<Vec<std::net::IpAddr>> {
+        None
+    }
+    fn filter_ips(
+        &self,
+        _: &wirewatch_model::device_filter::DeviceFilter,
+    ) -> std::result::Result<Vec<std::net::IpAddr>, (String, String)> {
+        Ok(vec![])
+    }
+    fn locality_nets(&self, _: &str) -> Option<Vec<ipnet::IpNet>> {
+        None
+    }
+}
+
+/// Records over several segments, inserted out of time order (as captures of
+/// different days analysed one after another are): every query shape gives
+/// what a plain scan of all records gives.
+#[test]
+fn searches_across_segments_match_a_plain_scan() {
+    use wirewatch_model::record_filter::RecordFilter;
+    let (_dir, store) = temp_store();
+    store.set_record_segment_rows(300);
+    let mut all: Vec<(i64, u64, i64, String)> = Vec::new(); // (time, id, port, client)
+    let mut id = 0u64;
+    // Batches of uneven sizes; each batch's times go back and forth.
+    for (b, size) in [250usize, 400, 17, 600, 333].into_iter().enumerate() {
+        let recs: Vec<NewRecord> = (0..size)
+            .map(|i| {
+                let t = ((i * 7919 + b * 104_729) % 5000) as i64; // repeats: ties on time
+                let port = if i % 3 == 0 { 443 } else { 80 };
+                let client = format!("10.{}.0.{}", i % 4, i % 250);
+                id += 1;
+                all.push((t, id, port, client.clone()));
+                let f = serde_json::json!({"clientAddr": client, "serverPort": port, "n": i});
+                NewRecord {
+                    kind: if i % 5 == 0 { "~dns_request" } else { "~flow" },
+                    time_ms: t,
+                    fields: f.as_object().unwrap().clone(),
+                }
+            })
+            .collect();
+        store.insert_records(&recs).unwrap();
+    }
+    assert_eq!(
+        store.record_segment_count().unwrap(),
+        6,
+        "1600 rows in segments of 300"
+    );
+    assert_eq!(store.record_count(None).unwrap(), 1600);
+    let flows = all.len() as u64 - store.record_count(Some("~dns_request")).unwrap();
+    assert_eq!(store.record_count(Some("~flow")).unwrap(), flows);
+    let mut ids: Vec<u64> = Vec::new();
+    let filters = [
+        None,
+        Some(serde_json::json!({"operator": "and", "rules": [
+            {"field": "serverPort", "operator": "=", "operand": 443},
+            {"field": "clientAddr", "operator": "=", "operand": "10.1.0.0/16"}]})),
+        // The same plus a condition only the record itself can answer.
+        Some(serde_json::json!({"operator": "and", "rules": [
+            {"field": "serverPort", "operator": "=", "operand": 443},
+            {"field": "clientAddr", "operator": "=", "operand": "10.1.0.0/16"},
+            {"field": "n", "operator": ">=", "operand": 0}]})),
+    ];
+    for filter in &filters {
+        let compiled = filter.as_ref().map(|f| {
+            let f: RecordFilter = serde_json::from_value(f.clone()).unwrap();
+            f.compile("filter", &NoRecordCtx).unwrap()
+        });
+        let keep = |r: &(i64, u64, i64, String)| {
+            filter.is_none()
+                || (r.2 == 443 && r.3.starts_with("10.1.") && (1000..=4000).contains(&r.0))
+        };
+        let mut expected: Vec<&(i64, u64, i64, String)> = all
+            .iter()
+            .filter(|r| (1000..=4000).contains(&r.0) && keep(r))
+            .collect();
+        expected.sort_by_key(|r| std::cmp::Reverse((r.0, r.1)));
+        for (offset, limit) in [(0, 10), (37, 100), (0, 2000), (300, 5)] {
+            let q = RecordQuery {
+                from_ms: 1000,
+                until_ms: 4000,
+                types: vec![],
+                filter: compiled.as_ref(),
+                sort: vec![],
+                limit,
+                offset,
+            };
+            let (total, page) = store.search_records(&q).unwrap();
+            assert_eq!(total, expected.len() as u64, "{filter:?}");
+            let want: Vec<u64> = expected
+                .iter()
+                .skip(offset)
+                .take(limit)
+                .map(|r| r.1)
+                .collect();
+            let got: Vec<u64> = page.iter().map(|r| r.id).collect();
+            assert_eq!(got, want, "{filter:?} offset {offset} limit {limit}");
+            for r in &page {
+                assert!(r.fields.contains_key("serverPort"));
+            }
+            ids.extend(got);
+        }
+    }
+    assert!(!ids.is_empty());
+    // Sorting on a field reads every segment's matches.
+    let q = RecordQuery {
+        from_ms: 0,
+        until_ms: 10_000,
+        types: vec!["~flow".into()],
+        filter: None,
+        sort: vec![("serverPort".into(), false), ("timestamp".into(), true)],
+        limit: 3,
+        offset: 0,
+    };
+    let (total, page) = store.search_records(&q).unwrap();
+    assert_eq!(total, flows);
+    assert!(page
+        .iter()
+        .all(|r| r.fields["serverPort"] == 80 && r.kind == "~flow"));
+    assert!(page.windows(2).all(|w| w[0].time_ms >= w[1].time_ms));
+}
+
+#[test]
+fn retention_drops_whole_segments_and_never_reuses_ids() {
+    let (_dir, store) = temp_store();
+    store.set_record_segment_rows(10);
+    let batch = |days: std::ops::Range<i64>| -> Vec<NewRecord> {
+        days.map(|d| NewRecord {
+            kind: "~flow",
+            time_ms: d * 86_400_000,
+            fields: serde_json::Map::new(),
+        })
+        .collect()
+    };
+    store.insert_records(&batch(0..100)).unwrap();
+    assert_eq!(store.record_segment_count().unwrap(), 10);
+    // 30 days back from day 99: days 69..=99 stay; segments 0..=5 go whole,
+    // segment 6 (days 60..=69) loses 9 rows.
+    let n = store
+        .expire_records(Retention {
+            max_age_ms: 30 * 86_400_000,
+            max_records: 1000,
+        })
+        .unwrap();
+    assert_eq!(n, 69);
+    assert_eq!(store.record_segment_count().unwrap(), 4);
+    assert_eq!(store.record_count(None).unwrap(), 31);
+    // Count cap: the oldest go first.
+    let n = store
+        .expire_records(Retention {
+            max_age_ms: i64::MAX / 2,
+            max_records: 15,
+        })
+        .unwrap();
+    assert_eq!(n, 16);
+    assert_eq!(store.record_count(None).unwrap(), 15);
+    let all = RecordQuery {
+        from_ms: 0,
+        until_ms: i64::MAX / 2,
+        types: vec![],
+        filter: None,
+        sort: vec![],
+        limit: 100,
+        offset: 0,
+    };
+    let (_, page) = store.search_records(&all).unwrap();
+    assert_eq!(page.last().unwrap().time_ms, 85 * 86_400_000);
+    // Everything goes; new records still get new ids.
+    store
+        .expire_records(Retention {
+            max_age_ms: 0,
+            max_records: 0,
+        })
+        .unwrap();
+    assert_eq!(store.record_count(None).unwrap(), 0);
+    assert_eq!(store.record_segment_count().unwrap(), 0);
+    store.insert_records(&batch(200..203)).unwrap();
+    let (total, page) = store.search_records(&all).unwrap();
+    assert_eq!(total, 3);
+    assert_eq!(
+        page.iter().map(|r| r.id).collect::<Vec<_>>(),
+        vec![103, 102, 101]
+    );
+}
+
+/// A store made before record segments (one `records` table) is converted at
+/// open: its records are found by searches, and new ones follow their ids.
+#[test]
+fn a_store_with_the_old_records_table_is_adopted() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let mut conn = rusqlite::Connection::open(dir.path().join(DB_FILE)).unwrap();
+        let tx = conn.transaction().unwrap();
+        let before = crate::schema::MIGRATIONS.len() - 1;
+        for sql in &crate::schema::MIGRATIONS[..before] {
+            tx.execute_batch(sql).unwrap();
+        }
+        tx.pragma_update(None, "user_version", before as i64)
+            .unwrap();
+        for i in 0..5i64 {
+            tx.execute(
+                "INSERT INTO records(type, time, client_addr, server_port, doc) VALUES('~flow', ?1, '10.0.0.1', 443, '{\"serverPort\":443}')",
+                [i * 1000],
+            )
+            .unwrap();
+        }
+        tx.commit().unwrap();
+    }
+    let store = Store::open(dir.path(), StoreOptions::default()).unwrap();
+    assert_eq!(store.record_segment_count().unwrap(), 1);
+    store
+        .insert_records(&[NewRecord {
+            kind: "~flow",
+            time_ms: 9000,
+            fields: serde_json::json!({"clientAddr": "10.0.0.2", "serverPort": 443})
+                .as_object()
+                .unwrap()
+                .clone(),
+        }])
+        .unwrap();
+    let f: wirewatch_model::record_filter::RecordFilter =
+        serde_json::from_value(serde_json::json!(
+        {"field": "clientAddr", "operator": "=", "operand": "10.0.0.0/24"}))
+        .unwrap();
+    let f = f.compile("filter", &NoRecordCtx).unwrap();
+    let q = RecordQuery {
+        from_ms: 0,
+        until_ms: 10_000,
+        types: vec![],
+        filter: Some(&f),
+        sort: vec![],
+        limit: 100,
+        offset: 0,
+    };
+    let (total, page) = store.search_records(&q).unwrap();
+    assert_eq!(total, 6, "the old rows got their address columns too");
+    assert_eq!(
+        page.iter().map(|r| r.id).collect::<Vec<_>>(),
+        vec![6, 5, 4, 3, 2, 1]
+    );
+}

@@ -19,6 +19,12 @@ fn main() -> anyhow::Result<()> {
         .parse()?;
     let store = Store::open(std::path::Path::new(&dir), StoreOptions::default())?;
     store.ensure_setup_user(Some("bench-password"))?;
+    if let Some(rows) = std::env::var("SEGMENT_ROWS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        store.set_record_segment_rows(rows);
+    }
     let now = wirewatch_model::now_ms();
     let mut g = Gen::new(7);
     let start = Instant::now();
