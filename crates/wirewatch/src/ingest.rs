@@ -41,7 +41,26 @@ pub struct IngestArgs {
     /// Most flows tracked at once; the least recently active are ended first past it.
     #[arg(long, default_value_t = wirewatch_sensor::flow::DEFAULT_MAX_FLOWS)]
     max_flows: usize,
+    #[command(flatten)]
+    retention: crate::opts::RetentionArgs,
+    #[command(flatten)]
+    detectors: crate::opts::DetectorArgs,
 }
+
+/// How captures are analysed.
+#[derive(Clone)]
+pub struct SensorOptions {
+    /// No progress line.
+    pub quiet: bool,
+    /// Most flows tracked at once.
+    pub max_flows: usize,
+    pub thresholds: Thresholds,
+    /// Applied during and after the run (`None`: someone else applies it, as `serve` does).
+    pub retention: Option<wirewatch_store::Retention>,
+}
+
+/// Records written between two retention sweeps of a long run.
+const SWEEP_EVERY: u64 = 1_000_000;
 
 fn human_bytes(b: f64) -> String {
     const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
@@ -358,52 +377,50 @@ pub(crate) fn device_updates(sensor: &Sensor) -> Vec<DeviceUpdate> {
 }
 
 pub fn run(args: IngestArgs) -> anyhow::Result<()> {
+    let opts = SensorOptions {
+        quiet: args.quiet,
+        max_flows: args.max_flows,
+        thresholds: args.detectors.thresholds()?,
+        retention: Some(args.retention.retention()),
+    };
     let store = Store::open(&args.data_dir, StoreOptions::default())
         .with_context(|| format!("opening the store in {}", args.data_dir.display()))?;
     if !args.files.is_empty() {
-        ingest_files(&store, &args.files, args.quiet, args.max_flows)?;
+        ingest_files(&store, &args.files, &opts)?;
     }
     if let Some(eve) = &args.eve {
         crate::eve::ingest_eve(&store, eve, args.follow)?;
+        if let Some(r) = opts.retention {
+            store
+                .expire_records(r)
+                .map_err(wirewatch_model::Error::from)?;
+        }
     }
     Ok(())
 }
 
 /// Analyse capture files into the store, printing progress (unless quiet) and a summary.
-pub fn ingest_files(
-    store: &Store,
-    files: &[PathBuf],
-    quiet: bool,
-    max_flows: usize,
-) -> anyhow::Result<()> {
-    let args = IngestArgs {
-        data_dir: PathBuf::new(),
-        files: files.to_vec(),
-        eve: None,
-        follow: false,
-        quiet,
-        max_flows,
-    };
+pub fn ingest_files(store: &Store, files: &[PathBuf], opts: &SensorOptions) -> anyhow::Result<()> {
     let store = store.clone();
     let started = Instant::now();
     let started_ms = wirewatch_model::now_ms();
-    let total_size: u64 = args
-        .files
+    let total_size: u64 = files
         .iter()
         .filter_map(|f| std::fs::metadata(f).ok())
         .map(|m| m.len())
         .sum();
-    let mut sensor = Sensor::new(args.max_flows);
+    let mut sensor = Sensor::new(opts.max_flows);
     let mut done_size = 0u64;
     let mut written = Written::default();
+    let (mut swept_at, mut expired) = (0u64, 0u64);
     let mut engine = Engine::new(
-        Thresholds::default(),
+        opts.thresholds.clone(),
         wirewatch_sensor::devices::is_internal,
     );
     let mut capture_errors: Vec<(String, String)> = Vec::new();
     let mut last_draw = Instant::now() - Duration::from_secs(1);
     let mut stderr = std::io::stderr();
-    for file in &args.files {
+    for file in files {
         let mut reader = match CaptureReader::open(file) {
             Ok(r) => r,
             Err(e) => {
@@ -431,8 +448,16 @@ pub fn ingest_files(
                 >= BATCH
             {
                 flush(&store, &mut sensor, &mut engine, &mut written)?;
+                if let Some(r) = opts.retention {
+                    if written.records - swept_at >= SWEEP_EVERY {
+                        swept_at = written.records;
+                        expired += store
+                            .expire_records(r)
+                            .map_err(wirewatch_model::Error::from)?;
+                    }
+                }
             }
-            if !args.quiet
+            if !opts.quiet
                 && sensor.stats.packets.is_multiple_of(4096)
                 && last_draw.elapsed() >= Duration::from_millis(200)
             {
@@ -467,16 +492,25 @@ pub fn ingest_files(
         .upsert_devices(&updates)
         .map_err(wirewatch_model::Error::from)?;
     let metric_points = store_metrics(&store, &mut sensor)?;
-    if !args.quiet {
+    if let Some(r) = opts.retention {
+        expired += store
+            .expire_records(r)
+            .map_err(wirewatch_model::Error::from)?;
+        store
+            .expire_metrics()
+            .map_err(wirewatch_model::Error::from)?;
+    }
+    if !opts.quiet {
         let _ = writeln!(stderr, "\r{:<100}", "");
     }
     let secs = started.elapsed().as_secs_f64();
     let st = &sensor.stats;
     let stats = serde_json::json!({
-        "files": args.files.len(),
+        "files": files.len(),
         "seconds": secs,
         "sensor": st,
         "records": written.records,
+        "records_expired": expired,
         "detections": written.detections,
         "devices": updates.len(),
         "new_devices": new_devices,
@@ -484,8 +518,7 @@ pub fn ingest_files(
     });
     store
         .record_ingest(
-            &args
-                .files
+            &files
                 .iter()
                 .map(|f| f.display().to_string())
                 .collect::<Vec<_>>()
@@ -495,7 +528,7 @@ pub fn ingest_files(
             &stats,
         )
         .map_err(wirewatch_model::Error::from)?;
-    println!("ingested {} file(s) in {:.2} s", args.files.len(), secs);
+    println!("ingested {} file(s) in {:.2} s", files.len(), secs);
     println!(
         "  packets {}  captured bytes {} (on the wire {})  ({:.0} Mbit/s, {:.0} packets/s)",
         st.packets,
@@ -512,6 +545,9 @@ pub fn ingest_files(
         "  flows {} (evicted early {})  records written {}  detections {}",
         st.flows, st.flows_evicted, written.records, written.detections
     );
+    if expired > 0 {
+        println!("  records expired by retention {expired} (--records-max-age, --records-max)");
+    }
     if written.detection_errors > 0 {
         println!(
             "  detections not stored: {} (see the log)",

@@ -6,11 +6,15 @@ use wirewatch_store::Store;
 
 /// Capture on `iface` until the process ends.
 #[cfg(feature = "live")]
-pub fn run(store: Store, iface: String) -> anyhow::Result<()> {
+pub fn run(
+    store: Store,
+    iface: String,
+    thresholds: wirewatch_detect::detectors::Thresholds,
+) -> anyhow::Result<()> {
     use crate::ingest::{device_updates, flush, store_metrics, Written};
     use anyhow::Context;
     use std::time::{Duration, Instant};
-    use wirewatch_detect::detectors::{Engine, Thresholds};
+    use wirewatch_detect::detectors::Engine;
     use wirewatch_sensor::capture::Packet;
     use wirewatch_sensor::Sensor;
     use wirewatch_wire::packet::Link;
@@ -26,10 +30,7 @@ pub fn run(store: Store, iface: String) -> anyhow::Result<()> {
     let link = Link::from_linktype(cap.get_datalink().0 as u32);
     tracing::info!(interface = %iface, "live capture started");
     let mut sensor = Sensor::default();
-    let mut engine = Engine::new(
-        Thresholds::default(),
-        wirewatch_sensor::devices::is_internal,
-    );
+    let mut engine = Engine::new(thresholds, wirewatch_sensor::devices::is_internal);
     let mut written = Written::default();
     let (mut last_flush, mut last_devices) = (Instant::now(), Instant::now());
     loop {
@@ -66,7 +67,11 @@ pub fn run(store: Store, iface: String) -> anyhow::Result<()> {
 
 /// Without the `live` feature there is no libpcap: say how to get it.
 #[cfg(not(feature = "live"))]
-pub fn run(_store: Store, iface: String) -> anyhow::Result<()> {
+pub fn run(
+    _store: Store,
+    iface: String,
+    _thresholds: wirewatch_detect::detectors::Thresholds,
+) -> anyhow::Result<()> {
     anyhow::bail!(
         "live capture on {iface} needs the `live` feature: install libpcap-dev and build with `cargo build --release --features live`"
     )

@@ -4,6 +4,7 @@
 mod eve;
 mod ingest;
 mod live;
+mod opts;
 mod serve;
 mod tls;
 

@@ -43,12 +43,10 @@ pub struct ServeArgs {
     /// load when the store holds none yet, e.g. samples/detections.json.
     #[arg(long)]
     load_detections: Option<PathBuf>,
-    /// Records older than this (counted back from the newest record) are deleted: a number and a unit (s, m, h, d, w, M, y).
-    #[arg(long, env = "WIREWATCH_RECORDS_MAX_AGE", default_value = "30d", value_parser = parse_duration)]
-    records_max_age: i64,
-    /// Most records kept; the oldest go first.
-    #[arg(long, env = "WIREWATCH_RECORDS_MAX", default_value_t = 50_000_000)]
-    records_max: u64,
+    #[command(flatten)]
+    retention: crate::opts::RetentionArgs,
+    #[command(flatten)]
+    detectors: crate::opts::DetectorArgs,
     /// Network interfaces to capture from live (needs the `live` feature and CAP_NET_RAW).
     #[arg(long, num_args = 1..)]
     interface: Vec<String>,
@@ -75,15 +73,7 @@ pub struct ServeArgs {
     incident_concurrency: usize,
 }
 
-/// A duration such as `30d` or `12h` in milliseconds.
-fn parse_duration(s: &str) -> Result<i64, String> {
-    let t = wirewatch_model::time::TimeSpec::Text(format!("-{}", s.trim().trim_start_matches('-')));
-    let ms = -t.resolve(0)?;
-    if ms <= 0 {
-        return Err(format!("\"{s}\" is not a positive duration"));
-    }
-    Ok(ms)
-}
+use crate::opts::parse_duration;
 
 /// Load a JSON array of detections into an empty store.
 fn load_detections(store: &Store, path: &std::path::Path) -> anyhow::Result<()> {
@@ -129,6 +119,7 @@ fn mgmt_ipaddr(listen: SocketAddr) -> String {
 
 pub fn run(args: ServeArgs) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
+    let thresholds = args.detectors.thresholds()?;
     let store = Store::open(
         &args.data_dir,
         StoreOptions {
@@ -230,27 +221,29 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
     };
     if !args.pcap.is_empty() {
         let (st, files) = (store.clone(), args.pcap.clone());
+        // The server's sweep applies retention while it runs.
+        let opts = crate::ingest::SensorOptions {
+            quiet: true,
+            max_flows: wirewatch_sensor::flow::DEFAULT_MAX_FLOWS,
+            thresholds: thresholds.clone(),
+            retention: None,
+        };
         std::thread::Builder::new()
             .name("wirewatch-ingest".into())
             .spawn(move || {
-                if let Err(e) = crate::ingest::ingest_files(
-                    &st,
-                    &files,
-                    true,
-                    wirewatch_sensor::flow::DEFAULT_MAX_FLOWS,
-                ) {
+                if let Err(e) = crate::ingest::ingest_files(&st, &files, &opts) {
                     tracing::error!(error = %e, "analysing captures");
                 }
             })?;
     }
     for iface in &args.interface {
-        let (st, name) = (store.clone(), iface.clone());
+        let (st, name, t) = (store.clone(), iface.clone(), thresholds.clone());
         #[cfg(not(feature = "live"))]
-        crate::live::run(st.clone(), name.clone())?;
+        crate::live::run(st.clone(), name.clone(), t.clone())?;
         std::thread::Builder::new()
             .name(format!("wirewatch-capture-{iface}"))
             .spawn(move || {
-                if let Err(e) = crate::live::run(st, name) {
+                if let Err(e) = crate::live::run(st, name, t) {
                     tracing::error!(error = %e, "live capture stopped");
                 }
             })?;
@@ -263,12 +256,11 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
             h.graceful_shutdown(Some(Duration::from_secs(10)));
         });
                 let sweeper = store.clone();
-        let (records_max_age, records_max) = (args.records_max_age, args.records_max);
+        let retention = args.retention.retention();
         tokio::spawn(async move {
             loop {
                 tokio::time::sleep(Duration::from_secs(30)).await;
                 let s = sweeper.clone();
-                                let retention = wirewatch_store::Retention { max_age_ms: records_max_age, max_records: records_max };
                 match tokio::task::spawn_blocking(move || {
                     s.expire_records(retention)?;
                     s.expire_metrics()?;

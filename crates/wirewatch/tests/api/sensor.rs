@@ -817,3 +817,94 @@ fn interface_without_the_live_feature_is_a_clear_error() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("--features live"));
 }
+
+/// Run `wirewatch ingest` into a fresh directory; (success, stdout, stderr).
+fn ingest(args: &[&str], files: &[String]) -> (bool, String, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_wirewatch"))
+        .args(["ingest", "--quiet", "--data-dir"])
+        .arg(dir.path())
+        .args(args)
+        .args(files)
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// The number after `label` in an ingest summary.
+fn summary_number(text: &str, label: &str) -> u64 {
+    let at = text
+        .find(label)
+        .unwrap_or_else(|| panic!("no \"{label}\" in {text}"));
+    text[at + label.len()..]
+        .split_whitespace()
+        .next()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no number after \"{label}\" in {text}"))
+}
+
+#[test]
+fn detector_thresholds_from_the_command_line() {
+    let ssh = vec![shared("zeek/traces/ssh/sshguess.pcap")];
+    let (ok, text, err) = ingest(&[], &ssh);
+    assert!(ok, "{err}");
+    let default = summary_number(&text, "detections ");
+    assert!(default >= 1, "the SSH brute force fires by default: {text}");
+    // Far more failures needed than the capture has: the brute force stays quiet.
+    let (ok, text, err) = ingest(&["--threshold", "ssh_failures=100000"], &ssh);
+    assert!(ok, "{err}");
+    assert_eq!(summary_number(&text, "detections "), default - 1, "{text}");
+    // The same from a file; a flag given too wins over it.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("thresholds.json");
+    std::fs::write(&file, r#"{"ssh_failures": 100000, "window_ms": "1h"}"#).unwrap();
+    let file = file.display().to_string();
+    let (ok, text, err) = ingest(&["--thresholds-file", &file], &ssh);
+    assert!(ok, "{err}");
+    assert_eq!(summary_number(&text, "detections "), default - 1, "{text}");
+    let (ok, text, err) = ingest(
+        &["--thresholds-file", &file, "--threshold", "ssh_failures=5"],
+        &ssh,
+    );
+    assert!(ok, "{err}");
+    assert_eq!(summary_number(&text, "detections "), default, "{text}");
+    // Mistakes are named before any work is done.
+    let (ok, _, err) = ingest(&["--threshold", "ssh_failure=5"], &ssh);
+    assert!(!ok);
+    assert!(
+        err.contains("unknown detector threshold \"ssh_failure\"") && err.contains("ssh_failures"),
+        "{err}"
+    );
+    let (ok, _, err) = ingest(&["--threshold", "scan_ports=-1"], &ssh);
+    assert!(!ok);
+    assert!(err.contains("scan_ports must be greater than 0"), "{err}");
+}
+
+#[test]
+fn ingest_applies_record_retention() {
+    let files = vec![shared("zeek/traces/wikipedia.pcap")];
+    let (ok, text, err) = ingest(&[], &files);
+    assert!(ok, "{err}");
+    let written = summary_number(&text, "records written ");
+    assert!(written > 20, "{text}");
+    assert!(!text.contains("expired"), "{text}");
+    let (ok, text, err) = ingest(&["--records-max", "20"], &files);
+    assert!(ok, "{err}");
+    assert_eq!(
+        summary_number(&text, "records expired by retention "),
+        written - 20,
+        "{text}"
+    );
+    // Age counts back from the newest record: a 1-second limit keeps that second only.
+    let (ok, text, err) = ingest(&["--records-max-age", "1s"], &files);
+    assert!(ok, "{err}");
+    let expired = summary_number(&text, "records expired by retention ");
+    assert!(expired > 0 && expired < written, "{text}");
+    let (ok, _, err) = ingest(&["--records-max-age", "soon"], &files);
+    assert!(!ok);
+    assert!(err.contains("--records-max-age"), "{err}");
+}

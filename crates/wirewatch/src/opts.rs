@@ -1,0 +1,196 @@
+//! Options `serve` and `ingest` share: detector thresholds and record retention.
+
+use anyhow::{bail, Context};
+use clap::Args;
+use serde_json::{Map, Value};
+use std::path::PathBuf;
+use wirewatch_detect::detectors::Thresholds;
+use wirewatch_store::Retention;
+
+/// A duration such as `30d` or `12h` in milliseconds.
+pub(crate) fn parse_duration(s: &str) -> Result<i64, String> {
+    let t = wirewatch_model::time::TimeSpec::Text(format!("-{}", s.trim().trim_start_matches('-')));
+    let ms = -t.resolve(0)?;
+    if ms <= 0 {
+        return Err(format!("\"{s}\" is not a positive duration"));
+    }
+    Ok(ms)
+}
+
+/// Detector thresholds: the built-in defaults, then a JSON file, then
+/// `--threshold NAME=VALUE` flags, in that order.
+#[derive(Args, Clone, Debug, Default)]
+pub struct DetectorArgs {
+    /// A JSON object of detector thresholds (any subset of the names
+    /// `--threshold` takes), e.g. {"ssh_failures": 5, "scan_ports": 50}.
+    #[arg(long, env = "WIREWATCH_THRESHOLDS_FILE", value_name = "FILE")]
+    thresholds_file: Option<PathBuf>,
+    /// Set one detector threshold, NAME=VALUE (repeatable): ssh_failures,
+    /// ssh_failed_max_server_bytes, ssh_max_failed_ms, ftp_failures,
+    /// scan_ports, scan_hosts, window_ms, dns_long_label, dns_entropy,
+    /// dns_tunnel_queries. `window_ms` and `ssh_max_failed_ms` also take a
+    /// duration with a unit (90s, 2h).
+    #[arg(long = "threshold", value_name = "NAME=VALUE")]
+    threshold: Vec<String>,
+}
+
+/// Fields counted in milliseconds, which also accept a duration with a unit.
+const DURATIONS: [&str; 2] = ["window_ms", "ssh_max_failed_ms"];
+
+impl DetectorArgs {
+    /// The thresholds these options give; an unknown name or a bad value is
+    /// an error naming it (and, for names, listing the known ones).
+    pub fn thresholds(&self) -> anyhow::Result<Thresholds> {
+        let Value::Object(mut merged) = serde_json::to_value(Thresholds::default())? else {
+            bail!("thresholds are not an object");
+        };
+        let known: Vec<String> = merged.keys().cloned().collect();
+        let check = |name: &str| -> anyhow::Result<()> {
+            if known.iter().any(|k| k == name) {
+                Ok(())
+            } else {
+                bail!(
+                    "unknown detector threshold \"{name}\"; known: {}",
+                    known.join(", ")
+                )
+            }
+        };
+        if let Some(path) = &self.thresholds_file {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading {}", path.display()))?;
+            let file: Map<String, Value> = serde_json::from_str(&text).with_context(|| {
+                format!("{}: expected a JSON object of thresholds", path.display())
+            })?;
+            for (k, v) in file {
+                check(&k).with_context(|| format!("in {}", path.display()))?;
+                let v = match (&v, DURATIONS.contains(&k.as_str())) {
+                    (Value::String(s), true) => Value::from(
+                        parse_duration(s)
+                            .map_err(|e| anyhow::anyhow!("{}: {k}: {e}", path.display()))?,
+                    ),
+                    _ => v,
+                };
+                merged.insert(k, v);
+            }
+        }
+        for kv in &self.threshold {
+            let Some((k, v)) = kv.split_once('=') else {
+                bail!("--threshold {kv}: expected NAME=VALUE");
+            };
+            let (k, v) = (k.trim(), v.trim());
+            check(k).with_context(|| format!("--threshold {kv}"))?;
+            let value = if DURATIONS.contains(&k) && v.parse::<f64>().is_err() {
+                Value::from(
+                    parse_duration(v).map_err(|e| anyhow::anyhow!("--threshold {kv}: {e}"))?,
+                )
+            } else {
+                serde_json::from_str::<Value>(v)
+                    .ok()
+                    .filter(Value::is_number)
+                    .with_context(|| format!("--threshold {kv}: \"{v}\" is not a number"))?
+            };
+            merged.insert(k.to_string(), value);
+        }
+        for (k, v) in &merged {
+            if v.as_f64().is_some_and(|n| n <= 0.0) {
+                bail!("detector threshold {k} must be greater than 0 (got {v})");
+            }
+        }
+        let t = serde_json::from_value::<Thresholds>(Value::Object(merged.clone()));
+        let t = match t {
+            Ok(t) => t,
+            Err(e) => {
+                // Name the value at fault: the one that fails on its own.
+                let defaults = serde_json::to_value(Thresholds::default())?;
+                let culprit = merged.iter().find(|(k, v)| {
+                    let mut one = defaults.clone();
+                    one[k.as_str()] = (*v).clone();
+                    serde_json::from_value::<Thresholds>(one).is_err()
+                });
+                match culprit {
+                    Some((k, v)) => bail!("detector threshold {k}: {v} is not a whole number"),
+                    None => bail!("detector thresholds: {e}"),
+                }
+            }
+        };
+        Ok(t)
+    }
+}
+
+/// How long and how many records the store keeps.
+#[derive(Args, Clone, Debug)]
+pub struct RetentionArgs {
+    /// Records older than this (counted back from the newest record) are deleted: a number and a unit (s, m, h, d, w, M, y).
+    #[arg(long, env = "WIREWATCH_RECORDS_MAX_AGE", default_value = "30d", value_parser = parse_duration)]
+    pub records_max_age: i64,
+    /// Most records kept; the oldest go first.
+    #[arg(long, env = "WIREWATCH_RECORDS_MAX", default_value_t = 50_000_000)]
+    pub records_max: u64,
+}
+
+impl RetentionArgs {
+    pub fn retention(&self) -> Retention {
+        Retention {
+            max_age_ms: self.records_max_age,
+            max_records: self.records_max,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(file: Option<&str>, flags: &[&str]) -> anyhow::Result<Thresholds> {
+        let dir = tempfile::tempdir()?;
+        let thresholds_file = match file {
+            Some(text) => {
+                let p = dir.path().join("t.json");
+                std::fs::write(&p, text)?;
+                Some(p)
+            }
+            None => None,
+        };
+        DetectorArgs {
+            thresholds_file,
+            threshold: flags.iter().map(|s| s.to_string()).collect(),
+        }
+        .thresholds()
+    }
+
+    #[test]
+    fn defaults_then_file_then_flags() {
+        let t = args(None, &[]).unwrap();
+        assert_eq!(t.ssh_failures, Thresholds::default().ssh_failures);
+        let t = args(
+            Some(r#"{"ssh_failures": 4, "scan_ports": 20, "window_ms": "10m"}"#),
+            &["ssh_failures=3", "dns_entropy=3.5", "ssh_max_failed_ms=30s"],
+        )
+        .unwrap();
+        assert_eq!(t.ssh_failures, 3, "a flag wins over the file");
+        assert_eq!(t.scan_ports, 20);
+        assert_eq!(t.window_ms, 600_000);
+        assert_eq!(t.ssh_max_failed_ms, 30_000);
+        assert_eq!(t.dns_entropy, 3.5);
+        assert_eq!(t.ftp_failures, Thresholds::default().ftp_failures);
+    }
+
+    #[test]
+    fn bad_thresholds_are_named() {
+        let e = format!("{:#}", args(None, &["ssh_fails=3"]).unwrap_err());
+        assert!(
+            e.contains("unknown detector threshold \"ssh_fails\"") && e.contains("ssh_failures"),
+            "{e}"
+        );
+        let e = format!("{:#}", args(None, &["scan_ports=many"]).unwrap_err());
+        assert!(e.contains("\"many\" is not a number"), "{e}");
+        let e = format!("{:#}", args(None, &["scan_ports=0"]).unwrap_err());
+        assert!(e.contains("scan_ports must be greater than 0"), "{e}");
+        let e = format!("{:#}", args(None, &["scan_ports=2.5"]).unwrap_err());
+        assert!(e.contains("scan_ports: 2.5 is not a whole number"), "{e}");
+        let e = format!("{:#}", args(Some(r#"{"nope": 1}"#), &[]).unwrap_err());
+        assert!(e.contains("\"nope\""), "{e}");
+        let e = format!("{:#}", args(None, &["window_ms=soon"]).unwrap_err());
+        assert!(e.contains("--threshold window_ms=soon"), "{e}");
+    }
+}
