@@ -107,6 +107,8 @@ fn external_admin_connections_are_new_once() {
         orig_ip_bytes: 1000,
         resp_pkts: 10,
         resp_ip_bytes: 1000,
+        orig_l2_bytes: 1140,
+        resp_l2_bytes: 1140,
         orig_bytes: 500,
         resp_bytes: 500,
         vlan: None,

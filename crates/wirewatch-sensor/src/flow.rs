@@ -35,6 +35,8 @@ pub struct Side {
     pub pkts: u64,
     /// IP bytes (header and payload) on the wire.
     pub ip_bytes: u64,
+    /// Captured frame bytes, link-layer headers included (Suricata's flow bytes).
+    pub l2_bytes: u64,
     /// Payload bytes: for TCP from sequence numbers, for others the sum of payloads.
     pub bytes: u64,
     pub state: TcpState,
@@ -122,6 +124,8 @@ pub struct PacketInfo {
     pub src: (IpAddr, u16),
     pub dst: (IpAddr, u16),
     pub ip_len: u32,
+    /// The captured frame's length, link-layer headers included.
+    pub l2_len: u32,
     pub payload_len: u32,
     /// TCP only.
     pub tcp: Option<(u8, u32)>,
@@ -255,6 +259,7 @@ impl Flow {
         };
         me.pkts += 1;
         me.ip_bytes += u64::from(p.ip_len);
+        me.l2_bytes += u64::from(p.l2_len);
         me.active = true;
         let mut letters: Vec<char> = Vec::new();
         match p.tcp {

@@ -57,6 +57,8 @@ pub struct FlowRecord {
     pub orig_ip_bytes: u64,
     pub resp_pkts: u64,
     pub resp_ip_bytes: u64,
+    pub orig_l2_bytes: u64,
+    pub resp_l2_bytes: u64,
     pub orig_bytes: u64,
     pub resp_bytes: u64,
     pub vlan: Option<u16>,
@@ -82,6 +84,8 @@ impl From<&Flow> for FlowRecord {
             orig_ip_bytes: f.o.ip_bytes,
             resp_pkts: f.r.pkts,
             resp_ip_bytes: f.r.ip_bytes,
+            orig_l2_bytes: f.o.l2_bytes,
+            resp_l2_bytes: f.r.l2_bytes,
             orig_bytes: ob,
             resp_bytes: rb,
             vlan: f.vlan,
@@ -270,6 +274,10 @@ impl Sensor {
             src: (ip.src, sport),
             dst: (ip.dst, dport),
             ip_len,
+            // A reassembled datagram counts its parts' IP bytes plus this frame's link headers.
+            l2_len: (p.data.len() as u32)
+                .saturating_sub(ip.len)
+                .saturating_add(ip_len),
             payload_len: app_len,
             tcp,
             vlan: frame.vlan,
@@ -401,7 +409,13 @@ impl Sensor {
                                     flow.service = Some("ssl");
                                 }
                             }
-                            (App::Http, Dir::Orig) => state.http.client(p.ts_ns, &bytes),
+                            (App::Http, Dir::Orig) => {
+                                state.http.client(p.ts_ns, &bytes);
+                                // A parsed request is enough, as for Zeek and Suricata.
+                                if state.http.requests > 0 {
+                                    flow.service = Some("http");
+                                }
+                            }
                             (App::Http, Dir::Resp) => {
                                 for ev in state.http.server(p.ts_ns, &bytes) {
                                     flow.service = Some("http");
@@ -781,6 +795,8 @@ impl FlowRecord {
         put("serverPkts", json!(self.resp_pkts));
         put("clientBytes", json!(self.orig_ip_bytes));
         put("serverBytes", json!(self.resp_ip_bytes));
+        put("clientL2Bytes", json!(self.orig_l2_bytes));
+        put("serverL2Bytes", json!(self.resp_l2_bytes));
         put("clientPayloadBytes", json!(self.orig_bytes));
         put("serverPayloadBytes", json!(self.resp_bytes));
         put("firstSeen", json!(self.first_ns / 1_000_000));

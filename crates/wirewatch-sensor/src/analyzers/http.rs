@@ -44,6 +44,8 @@ pub struct Http {
     current: Option<HttpEvent>,
     /// Parser errors (counted by the sensor).
     pub errors: u64,
+    /// Requests parsed from the client.
+    pub requests: u64,
 }
 
 impl Default for Http {
@@ -53,6 +55,7 @@ impl Default for Http {
             server: StreamParser::server(),
             pending: VecDeque::new(),
             current: None,
+            requests: 0,
             errors: 0,
         }
     }
@@ -91,6 +94,7 @@ impl Http {
         for ev in self.client.feed(data) {
             match ev {
                 Event::Request(r) => {
+                    self.requests += 1;
                     self.server.set_request_method(&r.method);
                     if self.pending.len() >= MAX_PENDING {
                         self.pending.pop_front();
