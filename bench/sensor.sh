@@ -20,9 +20,11 @@ mergecap -a -F pcapng -w "$W/big.pcapng" "${copies[@]}"
 size=$(stat -c %s "$W/big.pcapng")
 echo "input: ${#ok[@]} nDPI captures merged, $COPIES copies: $((size / 1048576)) MiB"
 
+# Both pinned to one core (the goal is stated per core); the other core stays free.
+PIN=(); command -v taskset >/dev/null && PIN=(taskset -c 1)
 measure() { # label, command...
   local label=$1; shift
-  /usr/bin/time -f "%e %M" -o "$W/time" "$@" >"$W/out" 2>&1
+  /usr/bin/time -f "%e %M" -o "$W/time" "${PIN[@]}" "$@" >"$W/out" 2>&1
   read -r secs rss <"$W/time"
   awk -v l="$label" -v s="$secs" -v b="$size" -v r="$rss" \
     'BEGIN { printf "%-44s %6.2f s  %7.2f Gbit/s  peak RSS %d MiB\n", l, s, b * 8 / s / 1e9, r / 1024 }'

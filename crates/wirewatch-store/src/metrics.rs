@@ -75,30 +75,48 @@ impl Store {
                  VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, NULL, ?8)
                  ON CONFLICT DO UPDATE SET dataset = excluded.dataset",
             )?;
+            // Points that fall in the same row of a cycle (all 30-second
+            // points of an hour share one 1-hour row) are added up here
+            // first, so each row is written once per call.
+            type Row<'p> = (&'static str, i64, &'static str, &'static str, &'p str, i64, i64);
+            type Sums = (Option<f64>, Option<Vec<(f64, u64)>>);
+            let mut rows: std::collections::HashMap<Row<'_>, Sums> =
+                std::collections::HashMap::with_capacity(points.len() * 2);
             for p in points {
                 for (cycle, _) in CYCLES {
                     let t = p.time_ms.div_euclid(*cycle) * cycle;
+                    let e = rows
+                        .entry((p.object_type, p.object_id, p.category, p.name, p.key1.as_str(), *cycle, t))
+                        .or_insert((None, None));
                     if let Some(c) = p.count {
-                        upsert.execute(params![p.object_type, p.object_id, p.category, p.name, p.key1, cycle, t, c])?;
+                        *e.0.get_or_insert(0.0) += c;
                     }
                     if let Some(ds) = &p.dataset {
-                        let old: Option<Option<String>> = get_ds
-                            .query_row(params![p.object_type, p.object_id, p.category, p.name, p.key1, cycle, t], |r| r.get(0))
-                            .ok();
-                        let mut cur: Vec<(f64, u64)> =
-                            old.flatten().and_then(|s| serde_json::from_str(&s).ok()).unwrap_or_default();
-                        merge(&mut cur, ds);
-                        put_ds.execute(params![
-                            p.object_type,
-                            p.object_id,
-                            p.category,
-                            p.name,
-                            p.key1,
-                            cycle,
-                            t,
-                            serde_json::to_string(&cur)?
-                        ])?;
+                        merge(e.1.get_or_insert_with(Vec::new), ds);
                     }
+                }
+            }
+            for ((object_type, object_id, category, name, key1, cycle, t), (count, dataset)) in rows {
+                if let Some(c) = count {
+                    upsert.execute(params![object_type, object_id, category, name, key1, cycle, t, c])?;
+                }
+                if let Some(ds) = dataset {
+                    let old: Option<Option<String>> = get_ds
+                        .query_row(params![object_type, object_id, category, name, key1, cycle, t], |r| r.get(0))
+                        .ok();
+                    let mut cur: Vec<(f64, u64)> =
+                        old.flatten().and_then(|s| serde_json::from_str(&s).ok()).unwrap_or_default();
+                    merge(&mut cur, &ds);
+                    put_ds.execute(params![
+                        object_type,
+                        object_id,
+                        category,
+                        name,
+                        key1,
+                        cycle,
+                        t,
+                        serde_json::to_string(&cur)?
+                    ])?;
                 }
             }
             Ok(())

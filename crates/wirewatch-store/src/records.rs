@@ -1,7 +1,8 @@
 //! Records (`~flow`, `~dns_request`, …): the sensor's per-transaction log.
 //!
 //! Records are stored in *segments*: tables `records_<n>` of at most
-//! [`DEFAULT_SEGMENT_ROWS`] rows each, listed in `record_segments` with their
+//! [`DEFAULT_SEGMENT_ROWS`] rows each (250,000: at 10,000,000 records the
+//! insert rate stays near 50,000/s and a search visits 40 small segments), listed in `record_segments` with their
 //! time span, row count and id range. Inserts only touch the newest segment,
 //! whose indexes stay small enough to live in the page cache, so the insert
 //! rate does not fall as the store grows; a search visits the segments whose
@@ -14,8 +15,11 @@ use serde_json::{Map, Value};
 use std::sync::atomic::Ordering as AtomicOrdering;
 use wirewatch_model::record_filter::SqlTerm;
 
+/// Longest a segment takes new records (wall clock), whatever its size.
+const SEGMENT_MAX_SPAN_MS: i64 = 86_400_000;
+
 /// Rows per segment unless [`Store::set_record_segment_rows`] says otherwise.
-pub const DEFAULT_SEGMENT_ROWS: u64 = 1_000_000;
+pub const DEFAULT_SEGMENT_ROWS: u64 = 250_000;
 
 /// A record to store: its type, time (ms) and fields (ExtraHop field names).
 #[derive(Debug, Clone, PartialEq)]
@@ -47,6 +51,9 @@ struct Segment {
     max_time: i64,
     rows: i64,
     last_id: i64,
+    /// Wall-clock time of the first and the last insert (ms).
+    created: i64,
+    written: i64,
 }
 
 fn segment_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Segment> {
@@ -56,10 +63,12 @@ fn segment_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Segment> {
         max_time: r.get::<_, Option<i64>>(2)?.unwrap_or(i64::MIN),
         rows: r.get(3)?,
         last_id: r.get(4)?,
+        created: r.get(5)?,
+        written: r.get(6)?,
     })
 }
 
-const SEGMENT_COLUMNS: &str = "id, min_time, max_time, rows, last_id";
+const SEGMENT_COLUMNS: &str = "id, min_time, max_time, rows, last_id, created, written";
 
 /// The indexes of a segment: time order, type, and the address and port
 /// columns record filters are translated to (see `SqlTerm`).
@@ -74,10 +83,11 @@ fn create_segment_indexes(tx: &Connection, id: i64) -> rusqlite::Result<()> {
 }
 
 /// Start a new, empty segment whose ids follow `last_id`.
-fn create_segment(tx: &Connection, last_id: i64) -> rusqlite::Result<Segment> {
+fn create_segment(tx: &Connection, last_id: i64, now: i64) -> rusqlite::Result<Segment> {
     tx.execute(
-        "INSERT INTO record_segments(min_time, max_time, rows, first_id, last_id) VALUES(NULL, NULL, 0, ?1, ?2)",
-        [last_id + 1, last_id],
+        "INSERT INTO record_segments(min_time, max_time, rows, first_id, last_id, created, written)
+         VALUES(NULL, NULL, 0, ?1, ?2, ?3, ?3)",
+        [last_id + 1, last_id, now],
     )?;
     let id = tx.last_insert_rowid();
     tx.execute_batch(&format!(
@@ -101,6 +111,8 @@ fn create_segment(tx: &Connection, last_id: i64) -> rusqlite::Result<Segment> {
         max_time: i64::MIN,
         rows: 0,
         last_id,
+        created: now,
+        written: now,
     })
 }
 
@@ -124,9 +136,9 @@ pub(crate) fn adopt_legacy_table(tx: &Connection) -> Result<()> {
         return Ok(());
     }
     tx.execute(
-        "INSERT INTO record_segments(min_time, max_time, rows, first_id, last_id)
-         SELECT min(time), max(time), count(*), ?1, ?2 FROM records",
-        params![min_id, max_id],
+        "INSERT INTO record_segments(min_time, max_time, rows, first_id, last_id, created, written)
+         SELECT min(time), max(time), count(*), ?1, ?2, ?3, ?3 FROM records",
+        params![min_id, max_id, wirewatch_model::now_ms()],
     )?;
     let id = tx.last_insert_rowid();
     tx.execute_batch(&format!(
@@ -179,21 +191,24 @@ impl Store {
                 .optional()?;
             // Append to the newest segment while it has room and holds the
             // newest ids (retention may have dropped a newer one).
+            // A segment is also closed after a day, so that age retention,
+            // which drops whole segments, keeps records about as long as asked.
             let last = last_record_id(tx)?;
+            let now = wirewatch_model::now_ms();
             let mut seg = match newest {
-                Some(s) if s.rows < cap && s.last_id == last => s,
-                _ => create_segment(tx, last)?,
+                Some(s) if s.rows < cap && s.last_id == last && now - s.created < SEGMENT_MAX_SPAN_MS => s,
+                _ => create_segment(tx, last, now)?,
             };
             let mut rest = recs;
             loop {
                 let room = (cap - seg.rows).max(0) as usize;
-                let (now, later) = rest.split_at(room.min(rest.len()));
+                let (batch, later) = rest.split_at(room.min(rest.len()));
                 let mut stmt = tx.prepare_cached(&format!(
                     "INSERT INTO records_{}(id, type, time, client_addr, server_addr, client_port, server_port, doc, client_v4, server_v4)
                      VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
                     seg.id
                 ))?;
-                for r in now {
+                for r in batch {
                     let f = &r.fields;
                     seg.last_id += 1;
                     seg.min_time = seg.min_time.min(r.time_ms);
@@ -206,23 +221,23 @@ impl Store {
                         text(f, "serverAddr"),
                         int(f, "clientPort"),
                         int(f, "serverPort"),
-                        Value::Object(f.clone()).to_string(),
+                        serde_json::to_string(f)?,
                         v4(f, "clientAddr"),
                         v4(f, "serverAddr"),
                     ])?;
                 }
-                seg.rows += now.len() as i64;
-                if !now.is_empty() {
+                seg.rows += batch.len() as i64;
+                if !batch.is_empty() {
                     tx.execute(
-                        "UPDATE record_segments SET min_time = ?2, max_time = ?3, rows = ?4, last_id = ?5 WHERE id = ?1",
-                        params![seg.id, seg.min_time, seg.max_time, seg.rows, seg.last_id],
+                        "UPDATE record_segments SET min_time = ?2, max_time = ?3, rows = ?4, last_id = ?5, written = ?6 WHERE id = ?1",
+                        params![seg.id, seg.min_time, seg.max_time, seg.rows, seg.last_id, now],
                     )?;
                 }
                 if later.is_empty() {
                     break;
                 }
                 rest = later;
-                seg = create_segment(tx, seg.last_id)?;
+                seg = create_segment(tx, seg.last_id, now)?;
             }
             Ok(recs.len())
         })
@@ -496,9 +511,9 @@ impl Store {
 /// How long and how many records are kept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Retention {
-    /// Records older than this (relative to the newest record) are deleted.
+    /// Records stored longer ago than this are deleted.
     pub max_age_ms: i64,
-    /// Beyond this many records the oldest are deleted.
+    /// Beyond this many records the earliest stored are deleted.
     pub max_records: u64,
 }
 
@@ -520,53 +535,37 @@ fn drop_segment(tx: &Connection, s: &Segment) -> Result<()> {
     Ok(())
 }
 
-/// Recount a segment after some of its rows were deleted.
-fn refresh_segment(tx: &Connection, s: &Segment) -> Result<Segment> {
-    tx.execute(
-        &format!(
-            "UPDATE record_segments SET (min_time, max_time, rows) =
-             (SELECT min(time), max(time), count(*) FROM records_{id}) WHERE id = ?1",
-            id = s.id
-        ),
-        [s.id],
-    )?;
-    Ok(tx.query_row(
-        &format!("SELECT {SEGMENT_COLUMNS} FROM record_segments WHERE id = ?1"),
-        [s.id],
-        segment_row,
-    )?)
-}
-
 impl Store {
-    /// Apply a retention policy; returns how many records were deleted.
-    ///
-    /// Age counts back from the newest record, not the clock, so that captures
-    /// analysed long after they were taken are not deleted at once. Segments
-    /// wholly past the limits are dropped at once; the segment on the
-    /// boundary loses its oldest rows.
+    /// Apply a retention policy now; returns how many records were deleted.
     pub fn expire_records(&self, r: Retention) -> Result<u64> {
+        self.expire_records_at(r, wirewatch_model::now_ms())
+    }
+
+    /// Apply a retention policy as at `now_ms` (wall clock).
+    ///
+    /// Age is how long ago records were *stored*, not the time in their
+    /// packets: captures analysed long after they were taken are not
+    /// deleted at once, and one packet with a wild timestamp cannot make
+    /// everything else look old. A segment goes whole once its last insert
+    /// is older than the limit. The count limit drops the earliest stored
+    /// segments whole and trims the earliest rows of the one on the boundary.
+    pub fn expire_records_at(&self, r: Retention, now_ms: i64) -> Result<u64> {
         self.write(|tx| {
-            let segs = all_segments(tx)?;
-            let Some(newest) = segs.iter().map(|s| s.max_time).max() else {
-                return Ok(0);
-            };
-            let cutoff = newest.saturating_sub(r.max_age_ms);
+            let mut segs = all_segments(tx)?;
+            segs.sort_by_key(|s| s.id);
+            let cutoff = now_ms.saturating_sub(r.max_age_ms);
             let mut deleted = 0u64;
             let mut left = Vec::with_capacity(segs.len());
             for s in segs {
-                if s.max_time < cutoff {
+                if s.written < cutoff {
                     drop_segment(tx, &s)?;
                     deleted += s.rows as u64;
-                } else if s.min_time < cutoff {
-                    deleted += tx.execute(&format!("DELETE FROM records_{} WHERE time < ?1", s.id), [cutoff])? as u64;
-                    left.push(refresh_segment(tx, &s)?);
                 } else {
                     left.push(s);
                 }
             }
             let count: u64 = left.iter().map(|s| s.rows as u64).sum();
             let mut excess = count.saturating_sub(r.max_records);
-            left.sort_by_key(|s| (s.max_time, s.id));
             for s in left {
                 if excess == 0 {
                     break;
@@ -578,12 +577,19 @@ impl Store {
                 } else {
                     let n = tx.execute(
                         &format!(
-                            "DELETE FROM records_{id} WHERE id IN (SELECT id FROM records_{id} ORDER BY time, id LIMIT ?1)",
+                            "DELETE FROM records_{id} WHERE id IN (SELECT id FROM records_{id} ORDER BY id LIMIT ?1)",
                             id = s.id
                         ),
                         [excess],
                     )? as u64;
-                    refresh_segment(tx, &s)?;
+                    tx.execute(
+                        &format!(
+                            "UPDATE record_segments SET (min_time, max_time, rows) =
+                             (SELECT min(time), max(time), count(*) FROM records_{id}) WHERE id = ?1",
+                            id = s.id
+                        ),
+                        [s.id],
+                    )?;
                     deleted += n;
                     excess = 0;
                 }

@@ -350,7 +350,9 @@ CREATE TABLE record_segments (
     max_time INTEGER,
     rows INTEGER NOT NULL,
     first_id INTEGER NOT NULL,
-    last_id INTEGER NOT NULL
+    last_id INTEGER NOT NULL,
+    created INTEGER NOT NULL,
+    written INTEGER NOT NULL
 );
 "#,
 ];

@@ -123,31 +123,45 @@ fn concurrent_creates_share_commits_and_get_distinct_ids() {
 #[test]
 fn record_retention_by_age_and_count() {
     let (_dir, store) = temp_store();
-    let recs: Vec<NewRecord> = (0..100)
+    // Packet times over 100 days, one of them wild (year 2100): retention
+    // goes by when records were stored, so none of this matters.
+    let mut recs: Vec<NewRecord> = (0..100)
         .map(|i| NewRecord {
             kind: "~flow",
             time_ms: i * 86_400_000,
             fields: serde_json::Map::new(),
         })
         .collect();
+    recs[50].time_ms = 4_102_444_800_000;
     store.insert_records(&recs).unwrap();
-    // Keep 30 days back from the newest record (day 99): days 69..=99.
-    let n = store
-        .expire_records(Retention {
-            max_age_ms: 30 * 86_400_000,
-            max_records: 1000,
-        })
-        .unwrap();
-    assert_eq!(n, 69);
-    assert_eq!(store.record_count(None).unwrap(), 31);
+    let month = Retention {
+        max_age_ms: 30 * 86_400_000,
+        max_records: 1000,
+    };
+    let now = wirewatch_model::now_ms();
+    assert_eq!(store.expire_records_at(month, now).unwrap(), 0);
+    assert_eq!(
+        store
+            .expire_records_at(month, now + 29 * 86_400_000)
+            .unwrap(),
+        0
+    );
+    assert_eq!(store.record_count(None).unwrap(), 100);
     let n = store
         .expire_records(Retention {
             max_age_ms: i64::MAX / 2,
             max_records: 10,
         })
         .unwrap();
-    assert_eq!(n, 21);
+    assert_eq!(n, 90);
     assert_eq!(store.record_count(None).unwrap(), 10);
+    assert_eq!(
+        store
+            .expire_records_at(month, now + 31 * 86_400_000)
+            .unwrap(),
+        10
+    );
+    assert_eq!(store.record_count(None).unwrap(), 0);
 }
 
 #[test]
@@ -386,35 +400,40 @@ fn searches_across_segments_match_a_plain_scan() {
 fn retention_drops_whole_segments_and_never_reuses_ids() {
     let (_dir, store) = temp_store();
     store.set_record_segment_rows(10);
-    let batch = |days: std::ops::Range<i64>| -> Vec<NewRecord> {
-        days.map(|d| NewRecord {
+    let batch = |ids: std::ops::Range<i64>| -> Vec<NewRecord> {
+        ids.map(|d| NewRecord {
             kind: "~flow",
-            time_ms: d * 86_400_000,
+            time_ms: d * 1000,
             fields: serde_json::Map::new(),
         })
         .collect()
     };
-    store.insert_records(&batch(0..100)).unwrap();
+    store.insert_records(&batch(0..30)).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(5));
+    let between = wirewatch_model::now_ms();
+    std::thread::sleep(std::time::Duration::from_millis(5));
+    store.insert_records(&batch(30..100)).unwrap();
     assert_eq!(store.record_segment_count().unwrap(), 10);
-    // 30 days back from day 99: days 69..=99 stay; segments 0..=5 go whole,
-    // segment 6 (days 60..=69) loses 9 rows.
+    // Stored before `between`: the first three segments, whole.
     let n = store
-        .expire_records(Retention {
-            max_age_ms: 30 * 86_400_000,
-            max_records: 1000,
-        })
+        .expire_records_at(
+            Retention {
+                max_age_ms: 1000,
+                max_records: 1000,
+            },
+            between + 1000,
+        )
         .unwrap();
-    assert_eq!(n, 69);
-    assert_eq!(store.record_segment_count().unwrap(), 4);
-    assert_eq!(store.record_count(None).unwrap(), 31);
-    // Count cap: the oldest go first.
+    assert_eq!(n, 30);
+    assert_eq!(store.record_segment_count().unwrap(), 7);
+    // Count cap: the earliest stored go first, the boundary segment is trimmed.
     let n = store
         .expire_records(Retention {
             max_age_ms: i64::MAX / 2,
             max_records: 15,
         })
         .unwrap();
-    assert_eq!(n, 16);
+    assert_eq!(n, 55);
     assert_eq!(store.record_count(None).unwrap(), 15);
     let all = RecordQuery {
         from_ms: 0,
@@ -426,11 +445,12 @@ fn retention_drops_whole_segments_and_never_reuses_ids() {
         offset: 0,
     };
     let (_, page) = store.search_records(&all).unwrap();
-    assert_eq!(page.last().unwrap().time_ms, 85 * 86_400_000);
+    let ids: Vec<u64> = page.iter().map(|r| r.id).collect();
+    assert_eq!(ids, (86..=100).rev().collect::<Vec<u64>>());
     // Everything goes; new records still get new ids.
     store
         .expire_records(Retention {
-            max_age_ms: 0,
+            max_age_ms: i64::MAX / 2,
             max_records: 0,
         })
         .unwrap();

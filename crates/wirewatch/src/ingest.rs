@@ -413,6 +413,12 @@ pub fn ingest_files(store: &Store, files: &[PathBuf], opts: &SensorOptions) -> a
     let mut done_size = 0u64;
     let mut written = Written::default();
     let (mut swept_at, mut expired) = (0u64, 0u64);
+    // Make room before adding: what earlier runs stored may be past its time.
+    if let Some(r) = opts.retention {
+        expired += store
+            .expire_records(r)
+            .map_err(wirewatch_model::Error::from)?;
+    }
     let mut engine = Engine::new(
         opts.thresholds.clone(),
         wirewatch_sensor::devices::is_internal,

@@ -120,10 +120,10 @@ impl DetectorArgs {
 /// How long and how many records the store keeps.
 #[derive(Args, Clone, Debug)]
 pub struct RetentionArgs {
-    /// Records older than this (counted back from the newest record) are deleted: a number and a unit (s, m, h, d, w, M, y).
+    /// Records stored longer ago than this are deleted (by segments of at most a day's records): a number and a unit (s, m, h, d, w, M, y).
     #[arg(long, env = "WIREWATCH_RECORDS_MAX_AGE", default_value = "30d", value_parser = parse_duration)]
     pub records_max_age: i64,
-    /// Most records kept; the oldest go first.
+    /// Most records kept; the earliest stored go first.
     #[arg(long, env = "WIREWATCH_RECORDS_MAX", default_value_t = 50_000_000)]
     pub records_max: u64,
 }

@@ -899,11 +899,33 @@ fn ingest_applies_record_retention() {
         written - 20,
         "{text}"
     );
-    // Age counts back from the newest record: a 1-second limit keeps that second only.
-    let (ok, text, err) = ingest(&["--records-max-age", "1s"], &files);
-    assert!(ok, "{err}");
-    let expired = summary_number(&text, "records expired by retention ");
-    assert!(expired > 0 && expired < written, "{text}");
+    // Age is how long ago records were stored: a second run, two seconds
+    // later with a one-second limit, drops the first run's records and keeps its own.
+    let dir = tempfile::tempdir().unwrap();
+    let run = |extra: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_wirewatch"))
+            .args(["ingest", "--quiet", "--data-dir"])
+            .arg(dir.path())
+            .args(extra)
+            .args(&files)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let first = run(&[]);
+    assert!(!first.contains("expired"), "{first}");
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    let second = run(&["--records-max-age", "1s"]);
+    assert_eq!(
+        summary_number(&second, "records expired by retention "),
+        written,
+        "{second}"
+    );
     let (ok, _, err) = ingest(&["--records-max-age", "soon"], &files);
     assert!(!ok);
     assert!(err.contains("--records-max-age"), "{err}");
