@@ -77,16 +77,16 @@ impl Store {
             )?;
             // Points that fall in the same row of a cycle (all 30-second
             // points of an hour share one 1-hour row) are added up here
-            // first, so each row is written once per call.
-            type Row<'p> = (&'static str, i64, &'static str, &'static str, &'p str, i64, i64);
+            // first, so each row is written once per call, and in the
+            // table's key order, so consecutive writes share pages.
+            type Row<'p> = (&'static str, &'static str, &'static str, i64, i64, i64, &'p str);
             type Sums = (Option<f64>, Option<Vec<(f64, u64)>>);
-            let mut rows: std::collections::HashMap<Row<'_>, Sums> =
-                std::collections::HashMap::with_capacity(points.len() * 2);
+            let mut rows: BTreeMap<Row<'_>, Sums> = BTreeMap::new();
             for p in points {
                 for (cycle, _) in CYCLES {
                     let t = p.time_ms.div_euclid(*cycle) * cycle;
                     let e = rows
-                        .entry((p.object_type, p.object_id, p.category, p.name, p.key1.as_str(), *cycle, t))
+                        .entry((p.object_type, p.category, p.name, *cycle, p.object_id, t, p.key1.as_str()))
                         .or_insert((None, None));
                     if let Some(c) = p.count {
                         *e.0.get_or_insert(0.0) += c;
@@ -96,7 +96,7 @@ impl Store {
                     }
                 }
             }
-            for ((object_type, object_id, category, name, key1, cycle, t), (count, dataset)) in rows {
+            for ((object_type, category, name, cycle, object_id, t, key1), (count, dataset)) in rows {
                 if let Some(c) = count {
                     upsert.execute(params![object_type, object_id, category, name, key1, cycle, t, c])?;
                 }
