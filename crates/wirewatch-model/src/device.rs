@@ -51,6 +51,7 @@ impl Device {
             &self.dns_name,
             &self.dhcp_name,
             &self.netbios_name,
+            &self.cdp_name,
         ]
         .into_iter()
         .flatten()
@@ -77,6 +78,7 @@ pub struct DeviceUpdate {
     pub dns_name: Option<String>,
     pub dhcp_name: Option<String>,
     pub netbios_name: Option<String>,
+    pub cdp_name: Option<String>,
 }
 
 /// Body of `PATCH /devices/{id}`.

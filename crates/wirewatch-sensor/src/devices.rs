@@ -36,6 +36,8 @@ pub struct DeviceObs {
     pub dns_name: Option<String>,
     pub dhcp_name: Option<String>,
     pub netbios_name: Option<String>,
+    /// The Device ID the device announced over CDP.
+    pub cdp_name: Option<String>,
     pub vendor: Option<&'static str>,
 }
 
@@ -113,6 +115,7 @@ pub struct DeviceTracker {
     dns_names: HashMap<IpAddr, String>,
     dhcp_names: HashMap<[u8; 6], String>,
     netbios_names: HashMap<IpAddr, String>,
+    cdp_names: HashMap<[u8; 6], String>,
 }
 
 fn touch(s: &mut Seen, ts: i64) {
@@ -192,6 +195,14 @@ impl DeviceTracker {
         }
     }
 
+    /// A CDP announcement named the device that sent it.
+    pub fn cdp_name(&mut self, ts: i64, mac: [u8; 6], name: &str) {
+        if !name.is_empty() && mac[0] & 0x01 == 0 && mac != [0; 6] {
+            self.cdp_names.insert(mac, name.to_string());
+            touch(self.macs.entry(mac).or_default(), ts);
+        }
+    }
+
     /// A NetBIOS name service packet named an address.
     pub fn netbios_name(&mut self, ip: IpAddr, name: &str) {
         if !name.is_empty() {
@@ -248,6 +259,7 @@ impl DeviceTracker {
                 dns_name,
                 dhcp_name,
                 netbios_name,
+                cdp_name: self.cdp_names.get(mac).cloned(),
                 vendor: vendor(mac),
             });
             if gateway {
@@ -270,6 +282,7 @@ impl DeviceTracker {
                         dns_name,
                         dhcp_name: None,
                         netbios_name,
+                        cdp_name: None,
                         vendor: None,
                     });
                 }
@@ -292,6 +305,7 @@ impl DeviceTracker {
                 dns_name,
                 dhcp_name: None,
                 netbios_name,
+                cdp_name: None,
                 vendor: None,
             });
         }

@@ -203,6 +203,13 @@ impl Sensor {
                     .arp(p.ts_ns, a.sender_mac, IpAddr::V4(a.sender_ip));
                 return;
             }
+            Net::Cdp(c) => {
+                self.stats.other_packets += 1;
+                if let Some(mac) = frame.src_mac {
+                    self.devices.cdp_name(p.ts_ns, mac, &c.device_id);
+                }
+                return;
+            }
             Net::Other(_) => {
                 self.stats.other_packets += 1;
                 return;

@@ -54,3 +54,19 @@ fn netbios_name_service_names_devices() {
     // Hosts that only ask get no name from their questions.
     assert_eq!(name_of("10.0.4.131"), None);
 }
+
+#[test]
+fn cdp_announcements_name_devices() {
+    // A Cisco access point announcing itself (tshark: cdp.deviceid).
+    let s = run("ndpi/pcaps/capwap.pcap");
+    let d = s.devices.devices();
+    let ap = d
+        .iter()
+        .find(|x| x.key == DeviceKey::Mac([0xb8, 0x38, 0x61, 0xf3, 0x05, 0xac]))
+        .expect("the access point");
+    assert_eq!(ap.cdp_name.as_deref(), Some("APb838.61f3.05ac"));
+    assert_eq!(d.iter().filter(|x| x.cdp_name.is_some()).count(), 1);
+    // Traces without CDP name nobody that way.
+    let s = run("ndpi/pcaps/netbios.pcap");
+    assert!(s.devices.devices().iter().all(|x| x.cdp_name.is_none()));
+}

@@ -132,6 +132,7 @@ impl Store {
                 d.dns_name = u.dns_name.clone().or(d.dns_name);
                 d.dhcp_name = u.dhcp_name.clone().or(d.dhcp_name);
                 d.netbios_name = u.netbios_name.clone().or(d.netbios_name);
+                d.cdp_name = u.cdp_name.clone().or(d.cdp_name);
                 if d.vendor.is_none() {
                     d.vendor = u.vendor.clone();
                 }

@@ -155,7 +155,9 @@ pub struct Ip<'a> {
 pub enum Net<'a> {
     Ip(Ip<'a>),
     Arp(Arp),
-    /// Another ethertype (LLDP, STP, …).
+    /// A Cisco Discovery Protocol announcement (802.3 with LLC/SNAP).
+    Cdp(crate::cdp::Cdp),
+    /// Another ethertype (LLDP, STP, …), or the length of another 802.3 frame.
     Other(u16),
 }
 
@@ -286,6 +288,11 @@ fn l3<'a>(
     let net = match ethertype {
         ETH_IPV4 | ETH_IPV6 => Net::Ip(ip_any(data, depth, None)?),
         ETH_ARP => Net::Arp(arp(data)?),
+        // An 802.3 length field rather than an ethertype: LLC follows.
+        len if len <= 1500 => match crate::cdp::parse(data) {
+            Some(c) => Net::Cdp(c),
+            None => Net::Other(len),
+        },
         other => Net::Other(other),
     };
     Ok(Frame {

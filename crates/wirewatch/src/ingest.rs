@@ -372,6 +372,7 @@ pub(crate) fn device_updates(sensor: &Sensor) -> Vec<DeviceUpdate> {
             dns_name: d.dns_name,
             dhcp_name: d.dhcp_name,
             netbios_name: d.netbios_name,
+            cdp_name: d.cdp_name,
         })
         .collect()
 }

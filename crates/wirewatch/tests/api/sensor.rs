@@ -930,3 +930,26 @@ fn ingest_applies_record_retention() {
     assert!(!ok);
     assert!(err.contains("--records-max-age"), "{err}");
 }
+
+#[test]
+fn cdp_names_reach_the_devices_api() {
+    let pcap = shared("ndpi/pcaps/capwap.pcap");
+    let s = Server::start_args(false, &["--pcap", &pcap]);
+    let mut ap = json!(null);
+    for _ in 0..100 {
+        let devices = s.get("/api/v1/devices").body;
+        if let Some(d) = devices
+            .as_array()
+            .and_then(|a| a.iter().find(|d| d["macaddr"] == "b8:38:61:f3:05:ac"))
+        {
+            ap = d.clone();
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert_eq!(ap["cdp_name"], "APb838.61f3.05ac", "{ap}");
+    // With no DNS, DHCP or NetBIOS name, the CDP name is the one shown.
+    if ap["dns_name"].is_null() && ap["dhcp_name"].is_null() && ap["netbios_name"].is_null() {
+        assert_eq!(ap["display_name"], "APb838.61f3.05ac", "{ap}");
+    }
+}
