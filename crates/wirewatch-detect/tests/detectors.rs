@@ -187,3 +187,67 @@ fn dns_tunnel_fires_on_iodine_and_not_on_browsing() {
         .iter()
         .all(|d| d.kind != "dns_tunnel" && d.kind != "suspicious_tld"));
 }
+
+fn attempt(
+    server: &str,
+    port: u16,
+    conn_state: &'static str,
+    orig_bytes: u64,
+    t_ms: i64,
+) -> wirewatch_sensor::FlowRecord {
+    wirewatch_sensor::FlowRecord {
+        id: 1,
+        first_ns: t_ms * 1_000_000,
+        last_ns: t_ms * 1_000_000 + 1_000,
+        proto: 6,
+        orig: ("10.9.9.9".parse().unwrap(), 40000),
+        resp: (server.parse().unwrap(), port),
+        service: None,
+        conn_state,
+        history: "S".into(),
+        orig_pkts: 1,
+        orig_ip_bytes: 60,
+        resp_pkts: 0,
+        resp_ip_bytes: 0,
+        orig_l2_bytes: 74,
+        resp_l2_bytes: 0,
+        orig_bytes,
+        resp_bytes: 0,
+        vlan: None,
+        orig_mac: None,
+        resp_mac: None,
+        tunnel: None,
+    }
+}
+
+#[test]
+fn horizontal_port_scan_fires_at_its_threshold_only() {
+    let t = Thresholds::default();
+    let hosts = |n: usize, state: &'static str, bytes: u64, step_ms: i64| {
+        let mut e = Engine::new(t.clone(), is_internal);
+        for i in 0..n {
+            e.flow(&attempt(
+                &format!("10.1.{}.{}", i / 200, 1 + i % 200),
+                445,
+                state,
+                bytes,
+                1_000 + i as i64 * step_ms,
+            ));
+        }
+        e.take()
+    };
+    // One port on scan_hosts hosts, unanswered or refused: a horizontal scan.
+    for state in ["S0", "REJ"] {
+        let d = hosts(t.scan_hosts, state, 0, 10);
+        assert_eq!(d.len(), 1, "{state}: {d:?}");
+        assert_eq!(d[0].kind, "port_scan");
+        assert_eq!(d[0].properties["scan_type"], "horizontal");
+        assert_eq!(d[0].properties["hosts_scanned"], t.scan_hosts);
+        assert_eq!(d[0].properties["port_sample"][0], "445");
+        assert_eq!(offender(&d[0]), "10.9.9.9");
+    }
+    // One host fewer, answered connections, or probes spread beyond the window: nothing.
+    assert!(hosts(t.scan_hosts - 1, "S0", 0, 10).is_empty());
+    assert!(hosts(t.scan_hosts * 2, "SF", 300, 10).is_empty());
+    assert!(hosts(t.scan_hosts, "S0", 0, t.window_ms / 10).is_empty());
+}
