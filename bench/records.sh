@@ -21,3 +21,16 @@ for i in $(seq "$RUNS"); do
 done | sort -n | awk '{a[NR]=$1} END {printf "records search, %d runs: p50 %.1f ms, p95 %.1f ms, p99 %.1f ms, max %.1f ms\n", NR, a[int(NR*0.5)]*1000, a[int(NR*0.95)]*1000, a[int(NR*0.99)]*1000, a[NR]*1000}'
 # The total it reports, to check the query did its work.
 curl -s -H "Authorization: ExtraHop apikey=$KEY" http://127.0.0.1:$PORT/api/v1/records/search -d "$BODY" | python3 -c 'import json,sys; r=json.load(sys.stdin); print("total", r["total"], "page", len(r["records"]))'
+
+# Other query shapes on the same store (fewer runs): what a user meets beyond the figure.
+shape() { # label, body, [runs]
+  for i in $(seq "${3:-20}"); do
+    curl -s -o /dev/null -w "%{time_total}\n" -H "Authorization: ExtraHop apikey=$KEY" http://127.0.0.1:$PORT/api/v1/records/search -d "$2"
+  done | sort -n | awk -v l="$1" '{a[NR]=$1} END {printf "  %-58s p50 %7.1f ms  max %7.1f ms\n", l, a[int(NR*0.5)]*1000, a[NR]*1000}'
+}
+shape "no filter, newest 100" '{"from":"-2d","limit":100}'
+shape "clientAddr in 10.1.0.0/16 only" '{"from":"-2d","limit":100,"filter":{"field":"clientAddr","operator":"=","operand":"10.1.0.0/16"}}'
+shape "serverAddr = 192.0.2.7" '{"from":"-2d","limit":100,"filter":{"field":"serverAddr","operator":"=","operand":"192.0.2.7"}}'
+shape "last hour, serverPort = 22" '{"from":"-1h","limit":100,"filter":{"field":"serverPort","operator":"=","operand":22}}'
+shape "offset 9900, serverPort = 443" '{"from":"-2d","limit":100,"offset":9900,"filter":{"field":"serverPort","operator":"=","operand":443}}'
+shape "clientBytes > 99990 (a field only the JSON holds: full scan)" '{"from":"-2d","limit":100,"filter":{"field":"clientBytes","operator":">","operand":99990}}' 3

@@ -378,6 +378,22 @@ fn searches_across_segments_match_a_plain_scan() {
         }
     }
     assert!(!ids.is_empty());
+    // The whole range with no filter: counts come from the segment list.
+    let q = RecordQuery {
+        from_ms: 0,
+        until_ms: 10_000,
+        types: vec![],
+        filter: None,
+        sort: vec![],
+        limit: 5,
+        offset: 0,
+    };
+    let (total, page) = store.search_records(&q).unwrap();
+    assert_eq!(total, 1600);
+    let mut newest: Vec<&(i64, u64, i64, String)> = all.iter().collect();
+    newest.sort_by_key(|r| std::cmp::Reverse((r.0, r.1)));
+    let want: Vec<u64> = newest.iter().take(5).map(|r| r.1).collect();
+    assert_eq!(page.iter().map(|r| r.id).collect::<Vec<_>>(), want);
     // Sorting on a field reads every segment's matches.
     let q = RecordQuery {
         from_ms: 0,
