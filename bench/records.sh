@@ -33,4 +33,6 @@ shape "clientAddr in 10.1.0.0/16 only" '{"from":"-2d","limit":100,"filter":{"fie
 shape "serverAddr = 192.0.2.7" '{"from":"-2d","limit":100,"filter":{"field":"serverAddr","operator":"=","operand":"192.0.2.7"}}'
 shape "last hour, serverPort = 22" '{"from":"-1h","limit":100,"filter":{"field":"serverPort","operator":"=","operand":22}}'
 shape "offset 9900, serverPort = 443" '{"from":"-2d","limit":100,"offset":9900,"filter":{"field":"serverPort","operator":"=","operand":443}}'
+shape "qname = host7.site42.example.com (~dns_request)" '{"from":"-2d","limit":100,"filter":{"field":"qname","operator":"=","operand":"host7.site42.example.com"}}'
+shape "qname startswith host12. , last 6 hours" '{"from":"-6h","limit":100,"filter":{"field":"qname","operator":"startswith","operand":"host12."}}'
 shape "clientBytes > 99990 (a field only the JSON holds: full scan)" '{"from":"-2d","limit":100,"filter":{"field":"clientBytes","operator":">","operand":99990}}' 3

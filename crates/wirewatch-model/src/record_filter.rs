@@ -80,13 +80,24 @@ pub enum Op {
 }
 
 /// A condition the store answers from an indexed column.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SqlTerm {
     /// `serverPort` (or `clientPort`) equals.
     Port { server: bool, port: i64 },
     /// `serverAddr` (or `clientAddr`) is an IPv4 address in `[lo, hi]`.
     V4 { server: bool, lo: u32, hi: u32 },
+    /// A name field (`qname`, `host`: one of [`NAME_FIELDS`]) equals one of these.
+    Name {
+        field: &'static str,
+        any_of: Vec<String>,
+    },
+    /// A name field starts with this.
+    NamePrefix { field: &'static str, prefix: String },
 }
+
+/// Text fields the store keeps in indexed columns of the same name: what
+/// analysts search records by most (DNS query names; HTTP hosts and TLS SNI).
+pub const NAME_FIELDS: &[&str] = &["qname", "host"];
 
 /// A compiled filter.
 #[derive(Debug)]
@@ -511,6 +522,49 @@ impl Compiled {
                                 true,
                             ),
                             IpNet::V6(_) => (vec![], false),
+                        }
+                    }
+                    (f, op, operand) if NAME_FIELDS.contains(&f) => {
+                        let field = NAME_FIELDS
+                            .iter()
+                            .copied()
+                            .find(|n| *n == f)
+                            .unwrap_or_default();
+                        // Exactly what `value_matches` does for a text value: equality
+                        // of the text, or of numbers for list items that parse as one
+                        // (those stay with the record-by-record test).
+                        match (op, operand) {
+                            (Op::Eq, Operand::Text(t)) => (
+                                vec![SqlTerm::Name {
+                                    field,
+                                    any_of: vec![t.clone()],
+                                }],
+                                true,
+                            ),
+                            (Op::In, Operand::Set(items))
+                                if items.iter().all(|i| {
+                                    i.as_str().is_some_and(|s| s.parse::<f64>().is_err())
+                                }) =>
+                            {
+                                (
+                                    vec![SqlTerm::Name {
+                                        field,
+                                        any_of: items
+                                            .iter()
+                                            .filter_map(|i| i.as_str().map(str::to_string))
+                                            .collect(),
+                                    }],
+                                    true,
+                                )
+                            }
+                            (Op::StartsWith, Operand::Text(t)) => (
+                                vec![SqlTerm::NamePrefix {
+                                    field,
+                                    prefix: t.clone(),
+                                }],
+                                true,
+                            ),
+                            _ => (vec![], false),
                         }
                     }
                     _ => (vec![], false),

@@ -70,15 +70,18 @@ fn segment_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Segment> {
 
 const SEGMENT_COLUMNS: &str = "id, min_time, max_time, rows, last_id, created, written";
 
-/// The indexes of a segment: time order, type, and the address and port
-/// columns record filters are translated to (see `SqlTerm`).
+/// The indexes of a segment: time order, type, and the address, port and
+/// name columns record filters are translated to (see `SqlTerm`). The name
+/// indexes are partial: only records that have the field enter them.
 fn create_segment_indexes(tx: &Connection, id: i64) -> rusqlite::Result<()> {
     tx.execute_batch(&format!(
         "CREATE INDEX IF NOT EXISTS records_{id}_time ON records_{id}(time);
          CREATE INDEX IF NOT EXISTS records_{id}_type ON records_{id}(type, time);
          CREATE INDEX IF NOT EXISTS records_{id}_sport ON records_{id}(server_port, client_v4, time);
          CREATE INDEX IF NOT EXISTS records_{id}_cv4 ON records_{id}(client_v4, time);
-         CREATE INDEX IF NOT EXISTS records_{id}_sv4 ON records_{id}(server_v4, time);"
+         CREATE INDEX IF NOT EXISTS records_{id}_sv4 ON records_{id}(server_v4, time);
+         CREATE INDEX IF NOT EXISTS records_{id}_qname ON records_{id}(qname, time) WHERE qname IS NOT NULL;
+         CREATE INDEX IF NOT EXISTS records_{id}_host ON records_{id}(host, time) WHERE host IS NOT NULL;"
     ))
 }
 
@@ -101,7 +104,9 @@ fn create_segment(tx: &Connection, last_id: i64, now: i64) -> rusqlite::Result<S
             server_port INTEGER,
             doc TEXT NOT NULL,
             client_v4 INTEGER,
-            server_v4 INTEGER
+            server_v4 INTEGER,
+            qname TEXT,
+            host TEXT
         );"
     ))?;
     create_segment_indexes(tx, id)?;
@@ -145,6 +150,10 @@ pub(crate) fn adopt_legacy_table(tx: &Connection) -> Result<()> {
         "DROP INDEX IF EXISTS records_time;
          DROP INDEX IF EXISTS records_type_time;
          DROP INDEX IF EXISTS records_server_port;
+         ALTER TABLE records ADD COLUMN qname TEXT;
+         ALTER TABLE records ADD COLUMN host TEXT;
+         UPDATE records SET qname = json_extract(doc, '$.qname') WHERE json_type(doc, '$.qname') = 'text';
+         UPDATE records SET host = json_extract(doc, '$.host') WHERE json_type(doc, '$.host') = 'text';
          ALTER TABLE records RENAME TO records_{id};"
     ))?;
     create_segment_indexes(tx, id)?;
@@ -204,8 +213,8 @@ impl Store {
                 let room = (cap - seg.rows).max(0) as usize;
                 let (batch, later) = rest.split_at(room.min(rest.len()));
                 let mut stmt = tx.prepare_cached(&format!(
-                    "INSERT INTO records_{}(id, type, time, client_addr, server_addr, client_port, server_port, doc, client_v4, server_v4)
-                     VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                    "INSERT INTO records_{}(id, type, time, client_addr, server_addr, client_port, server_port, doc, client_v4, server_v4, qname, host)
+                     VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
                     seg.id
                 ))?;
                 for r in batch {
@@ -224,6 +233,8 @@ impl Store {
                         serde_json::to_string(f)?,
                         v4(f, "clientAddr"),
                         v4(f, "serverAddr"),
+                        f.get("qname").and_then(Value::as_str),
+                        f.get("host").and_then(Value::as_str),
                     ])?;
                 }
                 seg.rows += batch.len() as i64;
@@ -361,6 +372,35 @@ fn conditions(q: &RecordQuery<'_>) -> (String, Vec<rusqlite::types::Value>, bool
                 let col = if server { "server_port" } else { "client_port" };
                 sql.push_str(&format!(" AND {col} = ?{}", params.len()));
             }
+            SqlTerm::Name { field, any_of } => {
+                // `field` is one of NAME_FIELDS, which are also column names.
+                let ph: Vec<String> = any_of
+                    .into_iter()
+                    .map(|v| {
+                        params.push(v.into());
+                        format!("?{}", params.len())
+                    })
+                    .collect();
+                sql.push_str(&format!(" AND {field} IN ({})", ph.join(", ")));
+            }
+            SqlTerm::NamePrefix { field, prefix } => {
+                // GLOB is case-sensitive like the test it replaces, and uses the
+                // index for its literal prefix; its own wildcards are escaped.
+                let mut pattern = String::with_capacity(prefix.len() + 4);
+                for c in prefix.chars() {
+                    match c {
+                        '*' | '?' | '[' => {
+                            pattern.push('[');
+                            pattern.push(c);
+                            pattern.push(']');
+                        }
+                        c => pattern.push(c),
+                    }
+                }
+                pattern.push('*');
+                params.push(pattern.into());
+                sql.push_str(&format!(" AND {field} GLOB ?{}", params.len()));
+            }
             SqlTerm::V4 { server, lo, hi } => {
                 params.push(i64::from(lo).into());
                 params.push(i64::from(hi).into());
@@ -385,6 +425,13 @@ impl Store {
     /// Run a record query: the total number of matches and the requested page.
     pub fn search_records(&self, q: &RecordQuery<'_>) -> Result<(u64, Vec<StoredRecord>)> {
         let (cond, params, complete) = conditions(q);
+        // With a name condition its index is the one to use, even on a
+        // segment the time range cuts: `+time` keeps the planner off the time index.
+        let time_col = if cond.contains(" qname ") || cond.contains(" host ") {
+            "+time"
+        } else {
+            "time"
+        };
         let params = rusqlite::params_from_iter(params.iter());
         // Newest first needs no sort: each segment returns that order.
         let streamed =
@@ -397,7 +444,7 @@ impl Store {
             if s.min_time >= from && s.max_time <= until {
                 format!("WHERE ?1 <= ?2{cond}")
             } else {
-                format!("WHERE time >= ?1 AND time <= ?2{cond}")
+                format!("WHERE {time_col} >= ?1 AND {time_col} <= ?2{cond}")
             }
         };
         self.read(|c| {

@@ -1,5 +1,6 @@
 //! `populate_records DATA_DIR COUNT`: add COUNT synthetic `~flow` records
-//! (spread over the last 24 hours, 50 server ports, 10.0.0.0/8 clients) in
+//! (spread over the last 24 hours, 50 server ports, 10.0.0.0/8 clients; one in
+//! ten a `~dns_request` for one of 100,000 names) in
 //! batches of 10,000 per transaction, and print the insert rate.
 
 use anyhow::Context;
@@ -34,6 +35,21 @@ fn main() -> anyhow::Result<()> {
         let batch: Vec<NewRecord> = (0..n)
             .map(|i| {
                 let t = now - 86_400_000 + (done + i) * 86_400_000 / count;
+                if (done + i) % 10 == 9 {
+                    // One record in ten: a DNS query for one of 100,000 names.
+                    let fields = json!({
+                        "clientAddr": format!("10.{}.{}.{}", g.below(16), g.below(256), 1 + g.below(254)),
+                        "clientPort": 1024 + g.below(60000),
+                        "serverAddr": "192.0.2.53",
+                        "serverPort": 53,
+                        "qname": format!("host{}.site{}.example.com", g.below(1000), g.below(100)),
+                        "qtype": "A",
+                    })
+                    .as_object()
+                    .cloned()
+                    .unwrap_or_default();
+                    return NewRecord { kind: "~dns_request", time_ms: t, fields };
+                }
                 let port = [22, 53, 80, 443, 445, 3389, 8080][(g.below(7)) as usize] + 1000 * (g.below(7) as i64 / 6);
                 let fields = json!({
                     "clientAddr": format!("10.{}.{}.{}", g.below(16), g.below(256), 1 + g.below(254)),
