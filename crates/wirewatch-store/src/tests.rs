@@ -211,25 +211,7 @@ use crate::{MetricPoint, NewRecord, Retention};
 
 #[test]
 fn indexed_and_scanned_record_filters_agree() {
-    use wirewatch_model::record_filter::{RecordContext, RecordFilter};
-    struct NoCtx;
-    impl RecordContext for NoCtx {
-        fn device_ips(&self, _: &str) -> Option<Vec<std::net::IpAddr>> {
-            None
-        }
-        fn group_ips(&self, _: &str) -> Option<Vec<std::net::IpAddr>> {
-            None
-        }
-        fn filter_ips(
-            &self,
-            _: &wirewatch_model::device_filter::DeviceFilter,
-        ) -> std::result::Result<Vec<std::net::IpAddr>, (String, String)> {
-            Ok(vec![])
-        }
-        fn locality_nets(&self, _: &str) -> Option<Vec<ipnet::IpNet>> {
-            None
-        }
-    }
+    use wirewatch_model::record_filter::RecordFilter;
     let (_dir, store) = temp_store();
     let recs: Vec<NewRecord> = (0..2000)
         .map(|i| {
@@ -240,7 +222,7 @@ fn indexed_and_scanned_record_filters_agree() {
     store.insert_records(&recs).unwrap();
     let run = |filter: serde_json::Value| {
         let f: RecordFilter = serde_json::from_value(filter).unwrap();
-        let c = f.compile("filter", &NoCtx).unwrap();
+        let c = f.compile("filter", &NoRecordCtx).unwrap();
         let q = RecordQuery {
             from_ms: 0,
             until_ms: 10_000,
