@@ -473,6 +473,28 @@ impl Compiled {
         }
     }
 
+    /// The record fields the filter reads; `None` when it reads them all
+    /// (`.any`). A record holding only these fields matches as the whole one does.
+    pub fn fields(&self) -> Option<Vec<&str>> {
+        let mut out: Vec<&str> = Vec::new();
+        let mut stack = vec![self];
+        while let Some(c) = stack.pop() {
+            match c {
+                Compiled::All(v) | Compiled::Any(v) => stack.extend(v.iter()),
+                Compiled::Not(c) => stack.push(c),
+                Compiled::Test { fields, .. } => match fields {
+                    Fields::One(f) => out.push(f),
+                    Fields::Role(f) => out.push(f),
+                    Fields::Many(fs) => out.extend(fs.iter().copied()),
+                    Fields::AnyField => return None,
+                },
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+        Some(out)
+    }
+
     /// The top-level conditions the store can answer from indexed columns,
     /// and whether they are the whole filter (then no record needs parsing).
     pub fn sql_terms(&self) -> (Vec<SqlTerm>, bool) {

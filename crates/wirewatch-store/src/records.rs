@@ -416,6 +416,76 @@ fn conditions(q: &RecordQuery<'_>) -> (String, Vec<rusqlite::types::Value>, bool
     (sql, params, complete)
 }
 
+/// Parses a record's JSON keeping only some fields (the others are skipped
+/// without building values): a filter on one field then costs one value,
+/// not the whole record.
+struct Only<'f>(&'f [&'f str]);
+
+/// A key's position in the wanted list, read without allocating.
+struct KeyIndex<'f>(&'f [&'f str]);
+
+impl<'de> serde::de::DeserializeSeed<'de> for KeyIndex<'_> {
+    type Value = Option<usize>;
+    fn deserialize<D: serde::Deserializer<'de>>(
+        self,
+        d: D,
+    ) -> std::result::Result<Self::Value, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for KeyIndex<'_> {
+    type Value = Option<usize>;
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a field name")
+    }
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> std::result::Result<Self::Value, E> {
+        Ok(self.0.iter().position(|w| *w == v))
+    }
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for Only<'_> {
+    type Value = Map<String, Value>;
+    fn deserialize<D: serde::Deserializer<'de>>(
+        self,
+        d: D,
+    ) -> std::result::Result<Self::Value, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Only<'_> {
+    type Value = Map<String, Value>;
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a record object")
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(
+        self,
+        mut m: A,
+    ) -> std::result::Result<Self::Value, A::Error> {
+        let mut out = Map::new();
+        while let Some(k) = m.next_key_seed(KeyIndex(self.0))? {
+            match k {
+                Some(i) => {
+                    out.insert(self.0[i].to_string(), m.next_value::<Value>()?);
+                }
+                None => {
+                    m.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+fn only_fields(doc: &str, fields: &[&str]) -> serde_json::Result<Map<String, Value>> {
+    use serde::de::DeserializeSeed;
+    let mut de = serde_json::Deserializer::from_str(doc);
+    let m = Only(fields).deserialize(&mut de)?;
+    de.end()?;
+    Ok(m)
+}
+
 /// Newest first, ties by id (the order of a search without `sort`).
 fn newest_first(a: &(i64, u64), b: &(i64, u64)) -> std::cmp::Ordering {
     b.cmp(a)
@@ -508,6 +578,7 @@ impl Store {
             // of each segment, newest first, and evaluate it on each.
             let mut total = 0u64;
             let mut kept: Vec<StoredRecord> = Vec::new();
+            let wanted = q.filter.and_then(|f| f.fields());
             for s in &segs {
                 let sql = format!(
                     "SELECT id, type, time, doc FROM records_{} {} ORDER BY time DESC, id DESC",
@@ -519,10 +590,25 @@ impl Store {
                 let mut kept_here = 0usize;
                 while let Some(r) = rows.next()? {
                     let doc: String = r.get(3)?;
-                    let fields: Map<String, Value> = serde_json::from_str(&doc)?;
-                    if q.filter.is_some_and(|f| !f.matches(&fields)) {
-                        continue;
-                    }
+                    let doc = doc.as_str();
+                    // Test the filter on the fields it reads; parse the whole
+                    // record only when it is kept.
+                    let fields: Option<Map<String, Value>> = match (q.filter, &wanted) {
+                        (Some(f), Some(w)) => {
+                            if !f.matches(&only_fields(doc, w)?) {
+                                continue;
+                            }
+                            None
+                        }
+                        (Some(f), None) => {
+                            let all: Map<String, Value> = serde_json::from_str(doc)?;
+                            if !f.matches(&all) {
+                                continue;
+                            }
+                            Some(all)
+                        }
+                        (None, _) => None,
+                    };
                     total += 1;
                     let keep = if streamed {
                         kept_here < window
@@ -531,6 +617,10 @@ impl Store {
                     };
                     if keep {
                         kept_here += 1;
+                        let fields = match fields {
+                            Some(f) => f,
+                            None => serde_json::from_str(doc)?,
+                        };
                         kept.push(StoredRecord {
                             id: r.get(0)?,
                             kind: r.get(1)?,
