@@ -12,7 +12,9 @@ use super::actions_paths::{ON_CONNECTOR, PRIVILEGES, WEBHOOK_TOKEN, WEBHOOK_TOKE
 use super::actions_schemas::{
     CONNECTOR_ID, ID_PATTERN, TEMPLATE_VARIABLES, TYPE_SCHEMAS, URL_PATTERN,
 };
-use super::tests::{doc, operations, resolve, validate, validate_answer};
+use super::tests::{
+    doc, operations_under, resolve, route_table, source_fn, validate, validate_answer,
+};
 use regex::Regex;
 use serde_json::{json, Map, Value};
 use std::collections::BTreeSet;
@@ -29,11 +31,7 @@ const SOURCE: &str = include_str!("../routes/actions.rs");
 
 /// The text of `fn name` in the handlers' source, up to its closing brace.
 fn function(name: &str) -> &'static str {
-    let start = SOURCE
-        .find(&format!("fn {name}("))
-        .unwrap_or_else(|| panic!("no fn {name} in routes/actions.rs"));
-    let len = SOURCE[start..].find("\n}\n").expect("the end of the fn");
-    &SOURCE[start..start + len]
+    source_fn(SOURCE, "routes/actions.rs", name)
 }
 
 /// The text of a handler with the functions of this file it calls (their
@@ -58,25 +56,12 @@ fn with_callees(name: &str) -> String {
 
 /// `(method, path, handler)` of the route table of `routes::actions`.
 fn routes() -> Vec<(String, String, String)> {
-    let method = Regex::new(r"\b(get|post|put|patch|delete)\((\w+)\)").unwrap();
-    let mut out = Vec::new();
-    for route in function("routes").split(".route(").skip(1) {
-        let path = route.split('"').nth(1).expect("a path");
-        for c in method.captures_iter(route) {
-            out.push((c[1].to_string(), path.to_string(), c[2].to_string()));
-        }
-    }
-    assert!(out.len() >= 14, "only {} routes read", out.len());
-    out
+    route_table(SOURCE, "routes/actions.rs", 14)
 }
 
 /// The connectors API's operations of the document, by `(method, full path)`.
 fn actions_operations(d: &Value) -> Vec<(String, String, Value)> {
-    operations(d)
-        .into_iter()
-        .filter(|(_, path, _)| path.starts_with("/actions/"))
-        .map(|(m, path, op)| (m, format!("/api{path}"), op))
-        .collect()
+    operations_under(d, "actions")
 }
 
 fn schema(name: &str) -> Value {

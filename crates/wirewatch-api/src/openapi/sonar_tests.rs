@@ -5,7 +5,9 @@
 
 use super::sonar_paths::{MAX_COMMENT, TIME_PATTERN};
 use super::sonar_schemas::{DATE_PATTERN, ERROR_CODES};
-use super::tests::{doc, operations, resolve, validate_answer};
+use super::tests::{
+    doc, operations, operations_under, resolve, route_table, source_fn, validate_answer,
+};
 use regex::Regex;
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
@@ -18,34 +20,17 @@ const SOURCE: &str = include_str!("../routes/sonar.rs");
 
 /// The text of `fn name` in the handlers' source, up to its closing brace.
 fn function(name: &str) -> &'static str {
-    let start = SOURCE
-        .find(&format!("fn {name}("))
-        .unwrap_or_else(|| panic!("no fn {name} in routes/sonar.rs"));
-    let len = SOURCE[start..].find("\n}\n").expect("the end of the fn");
-    &SOURCE[start..start + len]
+    source_fn(SOURCE, "routes/sonar.rs", name)
 }
 
 /// `(method, path, handler)` of the route table of `routes::sonar`.
 fn routes() -> Vec<(String, String, String)> {
-    let method = Regex::new(r"\b(get|post|put|patch|delete)\((\w+)\)").unwrap();
-    let mut out = Vec::new();
-    for route in function("routes").split(".route(").skip(1) {
-        let path = route.split('"').nth(1).expect("a path");
-        for c in method.captures_iter(route) {
-            out.push((c[1].to_string(), path.to_string(), c[2].to_string()));
-        }
-    }
-    assert!(out.len() >= 20, "only {} routes read", out.len());
-    out
+    route_table(SOURCE, "routes/sonar.rs", 20)
 }
 
 /// The Sonar operations of the document, by `(method, full path)`.
 fn sonar_operations(d: &Value) -> Vec<(String, String, Value)> {
-    operations(d)
-        .into_iter()
-        .filter(|(_, path, _)| path.starts_with("/sonar/"))
-        .map(|(m, path, op)| (m, format!("/api{path}"), op))
-        .collect()
+    operations_under(d, "sonar")
 }
 
 #[test]
