@@ -223,15 +223,7 @@ fn indexed_and_scanned_record_filters_agree() {
     let run = |filter: serde_json::Value| {
         let f: RecordFilter = serde_json::from_value(filter).unwrap();
         let c = f.compile("filter", &NoRecordCtx).unwrap();
-        let q = RecordQuery {
-            from_ms: 0,
-            until_ms: 10_000,
-            types: vec![],
-            filter: Some(&c),
-            sort: vec![],
-            limit: 50,
-            offset: 10,
-        };
+        let q = query(0, 10_000, Some(&c), 50, 10);
         let (total, page) = store.search_records(&q).unwrap();
         (total, page.iter().map(|r| r.id).collect::<Vec<_>>())
     };
@@ -249,6 +241,25 @@ fn indexed_and_scanned_record_filters_agree() {
 }
 
 use crate::RecordQuery;
+
+/// A newest-first record query of every type.
+fn query(
+    from_ms: i64,
+    until_ms: i64,
+    filter: Option<&wirewatch_model::record_filter::Compiled>,
+    limit: usize,
+    offset: usize,
+) -> RecordQuery<'_> {
+    RecordQuery {
+        from_ms,
+        until_ms,
+        types: vec![],
+        filter,
+        sort: vec![],
+        limit,
+        offset,
+    }
+}
 
 /// A record context that knows no devices, groups or localities.
 struct NoRecordCtx;
@@ -361,15 +372,7 @@ fn searches_across_segments_match_a_plain_scan() {
     }
     assert!(!ids.is_empty());
     // The whole range with no filter: counts come from the segment list.
-    let q = RecordQuery {
-        from_ms: 0,
-        until_ms: 10_000,
-        types: vec![],
-        filter: None,
-        sort: vec![],
-        limit: 5,
-        offset: 0,
-    };
+    let q = query(0, 10_000, None, 5, 0);
     let (total, page) = store.search_records(&q).unwrap();
     assert_eq!(total, 1600);
     let mut newest: Vec<&(i64, u64, i64, String)> = all.iter().collect();
@@ -433,15 +436,7 @@ fn retention_drops_whole_segments_and_never_reuses_ids() {
         .unwrap();
     assert_eq!(n, 55);
     assert_eq!(store.record_count(None).unwrap(), 15);
-    let all = RecordQuery {
-        from_ms: 0,
-        until_ms: i64::MAX / 2,
-        types: vec![],
-        filter: None,
-        sort: vec![],
-        limit: 100,
-        offset: 0,
-    };
+    let all = query(0, i64::MAX / 2, None, 100, 0);
     let (_, page) = store.search_records(&all).unwrap();
     let ids: Vec<u64> = page.iter().map(|r| r.id).collect();
     assert_eq!(ids, (86..=100).rev().collect::<Vec<u64>>());
@@ -498,15 +493,7 @@ fn a_store_with_the_old_records_table_is_adopted() {
     )
     .unwrap();
     let f = f.compile("filter", &NoRecordCtx).unwrap();
-    let q = RecordQuery {
-        from_ms: 0,
-        until_ms: 10_000,
-        types: vec![],
-        filter: Some(&f),
-        sort: vec![],
-        limit: 100,
-        offset: 0,
-    };
+    let q = query(0, 10_000, Some(&f), 100, 0);
     assert_eq!(
         store.search_records(&q).unwrap().0,
         1,
@@ -527,15 +514,7 @@ fn a_store_with_the_old_records_table_is_adopted() {
         {"field": "clientAddr", "operator": "=", "operand": "10.0.0.0/24"}))
         .unwrap();
     let f = f.compile("filter", &NoRecordCtx).unwrap();
-    let q = RecordQuery {
-        from_ms: 0,
-        until_ms: 10_000,
-        types: vec![],
-        filter: Some(&f),
-        sort: vec![],
-        limit: 100,
-        offset: 0,
-    };
+    let q = query(0, 10_000, Some(&f), 100, 0);
     let (total, page) = store.search_records(&q).unwrap();
     assert_eq!(total, 6, "the old rows got their address columns too");
     assert_eq!(
@@ -593,15 +572,7 @@ fn name_filters_from_columns_match_the_record_test() {
         if !scan {
             assert!(c.sql_terms().1, "answered by SQL");
         }
-        let q = RecordQuery {
-            from_ms: 0,
-            until_ms: 1000,
-            types: vec![],
-            filter: Some(&c),
-            sort: vec![],
-            limit: 1000,
-            offset: 0,
-        };
+        let q = query(0, 1000, Some(&c), 1000, 0);
         let (total, page) = store.search_records(&q).unwrap();
         (total, page.iter().map(|r| r.id).collect::<Vec<_>>())
     };
@@ -676,15 +647,7 @@ fn filters_on_partly_parsed_records_match_whole_records() {
     for filter in filters {
         let f: RecordFilter = serde_json::from_value(filter.clone()).unwrap();
         let c = f.compile("filter", &NoRecordCtx).unwrap();
-        let q = RecordQuery {
-            from_ms: 0,
-            until_ms: 1000,
-            types: vec![],
-            filter: Some(&c),
-            sort: vec![],
-            limit: 1000,
-            offset: 0,
-        };
+        let q = query(0, 1000, Some(&c), 1000, 0);
         let (total, page) = store.search_records(&q).unwrap();
         let mut want: Vec<u64> = recs
             .iter()
