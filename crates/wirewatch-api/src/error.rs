@@ -66,6 +66,12 @@ impl IntoResponse for ApiError {
             _ => json!({"error_message": e.message}),
         };
         let mut resp = (status, Json(body)).into_response();
+        if e.code == Code::TooManyRequests {
+            resp.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from_static("1"),
+            );
+        }
         if e.code == Code::Unauthorized {
             resp.headers_mut().insert(
                 axum::http::header::WWW_AUTHENTICATE,

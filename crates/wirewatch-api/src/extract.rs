@@ -32,7 +32,7 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         ));
     }
     let de = &mut serde_json::Deserializer::from_slice(bytes);
-    serde_path_to_error::deserialize(de).map_err(|e| {
+    let value = serde_path_to_error::deserialize(&mut *de).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner();
         if inner.is_syntax() || inner.is_eof() {
@@ -62,7 +62,17 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             path
         };
         ApiError::invalid(field, msg)
-    })
+    })?;
+    // One JSON value and nothing after it (whitespace aside).
+    de.end().map_err(|e| {
+        ApiError(Error::new(
+            Code::MalformedJson,
+            format!(
+                "the request body is not valid JSON: unexpected data after the JSON value ({e})"
+            ),
+        ))
+    })?;
+    Ok(value)
 }
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Json<T> {
@@ -85,14 +95,30 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Json<T> {
                     format!("the request body is larger than {MAX_BODY} bytes"),
                 ))
             } else {
-                ApiError(Error::new(
-                    Code::MalformedJson,
-                    format!("the request body could not be read: {e}"),
-                ))
+                body_error(&e)
             }
         })?;
         parse_json(&bytes).map(Json)
     }
+}
+
+/// A request body that could not be read: 408 when it stopped arriving
+/// (the body timeout), else 400.
+pub fn body_error(e: &(dyn std::error::Error + 'static)) -> ApiError {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(c) = cause {
+        if c.is::<tower_http::timeout::TimeoutError>() {
+            return ApiError(Error::new(
+                Code::RequestTimeout,
+                "the request body stopped arriving before it was complete",
+            ));
+        }
+        cause = c.source();
+    }
+    ApiError(Error::new(
+        Code::MalformedJson,
+        format!("the request body could not be read: {e}"),
+    ))
 }
 
 fn too_large() -> ApiError {
@@ -137,4 +163,21 @@ pub fn parse_id(field: &str, raw: &str) -> Result<u64, ApiError> {
         ));
     }
     Ok(id)
+}
+
+/// The address of the peer the request came over (not `X-Forwarded-For`,
+/// which any client can set); `None` in-process, where there is no socket.
+pub struct ClientIp(pub Option<std::net::IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientIp(
+            parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map(|c| c.0.ip()),
+        ))
+    }
 }

@@ -5,6 +5,7 @@ pub mod error;
 pub mod extract;
 pub mod openapi;
 mod routes;
+pub mod throttle;
 
 use axum::extract::DefaultBodyLimit;
 use axum::Router;
@@ -36,6 +37,8 @@ pub struct AppState {
     pub ods: Option<wirewatch_ods::Ods>,
     /// Incident connectors' clients (and, once started, automatic mode).
     pub connectors: Arc<wirewatch_connectors::pusher::Connectors>,
+    /// Password-login throttling (`POST /apikeys`).
+    pub logins: Arc<throttle::LoginThrottle>,
 }
 
 impl AppState {
@@ -53,13 +56,14 @@ impl AppState {
             config: Arc::new(config),
             cursors: Arc::default(),
             ods: None,
+            logins: Arc::new(throttle::LoginThrottle::new(Default::default())),
         }
     }
 }
 
 /// The whole HTTP application.
 pub fn app(state: AppState) -> Router {
-    Router::new()
+    let routed = Router::new()
         .nest("/api/v1", routes::v1())
         .merge(routes::explore::routes())
         .merge(routes::sonar::routes())
@@ -67,7 +71,102 @@ pub fn app(state: AppState) -> Router {
         .fallback(routes::not_found)
         .layer(DefaultBodyLimit::max(extract::MAX_BODY))
         .layer(axum::middleware::from_fn(read_small_bodies))
-        .with_state(state)
+        .layer(axum::middleware::from_fn(json_errors))
+        .with_state(state);
+    // Paths are normalised before routing (a layer on `routed` would run after it).
+    Router::new().fallback_service(tower::util::MapRequest::new(routed, normalize_path))
+}
+
+/// Real clients send `/api/v1/devices/` and `//api/v1/devices`: a trailing
+/// slash is dropped and leading slashes collapse to one. The explorer's page,
+/// whose relative links need its slash, keeps it.
+fn normalize_path(mut req: axum::extract::Request) -> axum::extract::Request {
+    let path = req.uri().path();
+    let keep = path == "/" || path == "/api/v1/explore/";
+    if keep || (!path.ends_with('/') && !path.starts_with("//")) {
+        return req;
+    }
+    let trimmed = format!("/{}", path.trim_matches('/'));
+    let new = match req.uri().query() {
+        Some(q) => format!("{trimmed}?{q}"),
+        None => trimmed,
+    };
+    let mut parts = req.uri().clone().into_parts();
+    if let Ok(pq) = new.parse() {
+        parts.path_and_query = Some(pq);
+        if let Ok(uri) = axum::http::Uri::from_parts(parts) {
+            *req.uri_mut() = uri;
+        }
+    }
+    req
+}
+
+/// Every error is JSON in the dialect of its API, including the ones axum
+/// and its extractors answer in plain text (a path that is not valid UTF-8,
+/// a raw body over the limit).
+async fn json_errors(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::http::header::CONTENT_TYPE;
+    use axum::response::IntoResponse;
+    let path = req.uri().path().to_string();
+    let resp = next.run(req).await;
+    let status = resp.status();
+    let is_json = resp
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return resp;
+    }
+    let (parts, body) = resp.into_parts();
+    let text = axum::body::to_bytes(body, 64 * 1024)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).trim().to_string())
+        .unwrap_or_default();
+    let message = if status.is_server_error() || text.is_empty() {
+        status.canonical_reason().unwrap_or("error").to_string()
+    } else {
+        text
+    };
+    let body = if path.starts_with("/api/sonar/") {
+        serde_json::json!({"error_code": "invalid-request", "error_msg": message})
+    } else if path.starts_with("/api/actions/") {
+        serde_json::json!({
+            "statusCode": status.as_u16(),
+            "error": status.canonical_reason().unwrap_or("Error"),
+            "message": message,
+        })
+    } else if status.as_u16() == 400 || status.as_u16() == 413 {
+        let kind = if status.as_u16() == 413 {
+            "payload_too_large"
+        } else {
+            "invalid_request"
+        };
+        serde_json::json!({"type": kind, "detail": message, "field": null, "error_message": message})
+    } else {
+        serde_json::json!({"error_message": message})
+    };
+    let mut out = (status, axum::Json(body)).into_response();
+    for (k, v) in parts.headers.iter() {
+        if k != CONTENT_TYPE && k != axum::http::header::CONTENT_LENGTH {
+            out.headers_mut().insert(k.clone(), v.clone());
+        }
+    }
+    out
+}
+
+/// The app with a limit on how long a request body may pause between two
+/// chunks: a body that stops short is answered 408 and its connection closed,
+/// instead of holding the connection open.
+pub fn with_body_timeout(app: Router, timeout: std::time::Duration) -> Router {
+    app.layer(axum::middleware::map_request(
+        move |req: axum::extract::Request| async move {
+            req.map(|b| axum::body::Body::new(tower_http::timeout::TimeoutBody::new(timeout, b)))
+        },
+    ))
 }
 
 /// Bodies at most this long are read before the request is routed.
@@ -101,7 +200,6 @@ async fn read_small_bodies(
             ))
             .await
         }
-        Err(e) => error::ApiError::invalid("body", format!("could not read the request body: {e}"))
-            .into_response(),
+        Err(e) => extract::body_error(&e).into_response(),
     }
 }

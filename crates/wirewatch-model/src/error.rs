@@ -24,6 +24,11 @@ pub enum Code {
     PayloadTooLarge,
     /// The operation has no meaning for a software sensor.
     NotApplicable,
+    /// The server is at a limit for this kind of request (password checks):
+    /// retry later, as `Retry-After` says.
+    TooManyRequests,
+    /// The request (its body) did not arrive in time.
+    RequestTimeout,
     /// Something failed inside the server; the cause is logged, not returned.
     Internal,
 }
@@ -40,6 +45,8 @@ impl Code {
             Code::Conflict => 409,
             Code::PayloadTooLarge => 413,
             Code::NotApplicable => 501,
+            Code::TooManyRequests => 429,
+            Code::RequestTimeout => 408,
             Code::Internal => 500,
         }
     }
@@ -56,6 +63,8 @@ impl Code {
             Code::Conflict => "conflict",
             Code::PayloadTooLarge => "payload_too_large",
             Code::NotApplicable => "not_applicable",
+            Code::TooManyRequests => "too_many_requests",
+            Code::RequestTimeout => "request_timeout",
             Code::Internal => "internal",
         }
     }

@@ -13,6 +13,9 @@ pub enum StoreError {
     Json(#[from] serde_json::Error),
     #[error("data directory: {0}")]
     Io(std::io::Error),
+    /// Password hashing is at capacity: the caller should retry shortly.
+    #[error("too many password checks at once")]
+    Busy,
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;
@@ -21,6 +24,10 @@ impl From<StoreError> for Error {
     fn from(e: StoreError) -> Error {
         match e {
             StoreError::Domain(e) => e,
+            StoreError::Busy => Error::new(
+                Code::TooManyRequests,
+                "too many password checks at once; retry shortly",
+            ),
             // A number the database cannot hold came from the request (ids beyond 2^63).
             StoreError::Db(rusqlite::Error::ToSqlConversionFailure(_)) => Error::new(
                 Code::InvalidRequest,

@@ -20,6 +20,7 @@ mod localities;
 mod metrics;
 mod observations;
 mod ods;
+pub mod passwords;
 mod records;
 mod rules;
 mod schema;

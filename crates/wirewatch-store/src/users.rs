@@ -1,8 +1,6 @@
 //! Users, passwords (argon2) and API keys (stored as SHA-256 digests).
 
 use crate::{schema, Result, Store, StoreError};
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::Argon2;
 use rand::RngCore;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use sha2::{Digest, Sha256};
@@ -27,23 +25,10 @@ fn digest(key: &str) -> String {
 }
 
 fn hash_password(password: &str) -> Result<String> {
-    let mut salt = [0u8; 16];
-    rand::thread_rng().fill_bytes(&mut salt);
-    let salt = SaltString::encode_b64(&salt).map_err(|e| Error::internal(e.to_string()))?;
-    Ok(Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .map_err(|e| Error::internal(e.to_string()))?
-        .to_string())
-}
-
-fn verify(password: &str, hash: &str) -> bool {
-    PasswordHash::new(hash)
-        .map(|h| {
-            Argon2::default()
-                .verify_password(password.as_bytes(), &h)
-                .is_ok()
-        })
-        .unwrap_or(false)
+    crate::passwords::pool()
+        .hash(password)
+        .map_err(|_| StoreError::Busy)?
+        .ok_or_else(|| Error::internal("hashing a password failed").into())
 }
 
 /// A random secret of `bytes` bytes, hex-encoded.
@@ -178,10 +163,16 @@ impl Store {
             )
             .optional()?)
         })?;
-        Ok(match found {
-            Some((user, Some(hash))) if user.enabled && verify(password, &hash) => Some(user),
-            _ => None,
-        })
+        // Unknown users, disabled users and users without a password cost
+        // one hash as well: the answer's timing says nothing about the name.
+        let (user, hash) = match found {
+            Some((user, hash)) if user.enabled => (Some(user), hash),
+            _ => (None, None),
+        };
+        let ok = crate::passwords::pool()
+            .verify(password, hash.as_deref())
+            .map_err(|_| StoreError::Busy)?;
+        Ok(user.filter(|_| ok && hash.is_some()))
     }
 
     /// The caller a key belongs to: from the in-memory cache of key digests,

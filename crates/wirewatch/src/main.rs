@@ -3,6 +3,7 @@
 
 mod eve;
 mod ingest;
+mod listener;
 mod live;
 mod opts;
 mod serve;
@@ -27,7 +28,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Serve the REST API (/api/v1) on the embedded store.
-    Serve(serve::ServeArgs),
+    Serve(Box<serve::ServeArgs>),
     /// Analyse capture files (pcap, pcapng, gzip) into the data directory.
     Ingest(ingest::IngestArgs),
     /// Manage API keys from the shell (works while the server runs).
@@ -69,7 +70,7 @@ fn main() -> anyhow::Result<()> {
         .init();
     let cli = Cli::parse();
     match cli.command {
-        Command::Serve(args) => serve::run(args),
+        Command::Serve(args) => serve::run(*args),
         Command::Ingest(args) => ingest::run(args),
         Command::Apikey {
             command:

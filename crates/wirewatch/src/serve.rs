@@ -71,6 +71,36 @@ pub struct ServeArgs {
     /// Incident pushes in flight at once (automatic external ticketing).
     #[arg(long, env = "WIREWATCH_INCIDENT_CONCURRENCY", default_value_t = 16)]
     incident_concurrency: usize,
+    /// Connections served at once; beyond it new ones are closed (and logged).
+    #[arg(long, env = "WIREWATCH_MAX_CONNECTIONS", default_value_t = 512)]
+    max_connections: usize,
+    /// Connections one source address may hold at once.
+    #[arg(
+        long,
+        env = "WIREWATCH_MAX_CONNECTIONS_PER_SOURCE",
+        default_value_t = 128
+    )]
+    max_connections_per_source: usize,
+    /// Longest wait for a request's line and headers, and longest idle time
+    /// of a keep-alive connection (a number and a unit).
+    #[arg(long, env = "WIREWATCH_HEADER_TIMEOUT", default_value = "30s", value_parser = parse_duration)]
+    header_timeout: i64,
+    /// Longest pause inside a request body before it is answered 408 and the connection closed.
+    #[arg(long, env = "WIREWATCH_BODY_TIMEOUT", default_value = "30s", value_parser = parse_duration)]
+    body_timeout: i64,
+    /// Wrong passwords from one source address before it is locked out of password login.
+    #[arg(long, env = "WIREWATCH_LOGIN_SOURCE_FAILURES", default_value_t = 10)]
+    login_source_failures: u32,
+    /// Wrong passwords for one username (from sources that never logged in as it) before it is locked out.
+    #[arg(long, env = "WIREWATCH_LOGIN_USER_FAILURES", default_value_t = 20)]
+    login_user_failures: u32,
+    /// How long a password-login lockout lasts (a number and a unit).
+    #[arg(long, env = "WIREWATCH_LOGIN_LOCKOUT", default_value = "5m", value_parser = parse_duration)]
+    login_lockout: i64,
+}
+
+fn millis(ms: i64) -> Duration {
+    Duration::from_millis(ms.max(1) as u64)
 }
 
 use crate::opts::parse_duration;
@@ -198,6 +228,14 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         },
     );
     state.ods = Some(ods);
+    state.logins = std::sync::Arc::new(wirewatch_api::throttle::LoginThrottle::new(
+        wirewatch_api::throttle::ThrottleConfig {
+            source_failures: args.login_source_failures.max(1),
+            user_failures: args.login_user_failures.max(1),
+            lockout: millis(args.login_lockout),
+            ..Default::default()
+        },
+    ));
     state.connectors = wirewatch_connectors::pusher::Connectors::new(
         store.clone(),
         wirewatch_connectors::pusher::Options {
@@ -213,7 +251,13 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         let _in_runtime = runtime.enter();
         state.connectors.start();
     }
-    let app = wirewatch_api::app(state);
+    let limits = crate::listener::Limits {
+        max_connections: args.max_connections.max(1),
+        max_per_source: args.max_connections_per_source.max(1),
+        header_timeout: millis(args.header_timeout),
+        body_timeout: millis(args.body_timeout),
+    };
+    let app = wirewatch_api::with_body_timeout(wirewatch_api::app(state), limits.body_timeout);
     let tls = if args.no_tls {
         None
     } else {
@@ -279,23 +323,23 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
             args.data_dir.display(),
             started.elapsed()
         );
-        let svc = app.into_make_service();
+        let svc = app.into_make_service_with_connect_info::<SocketAddr>();
+        let capped = crate::listener::CappedAcceptor::new(limits.clone());
         match tls {
             None => {
-                axum_server::from_tcp(listener)
-                    .handle(handle)
-                    .serve(svc)
-                    .await
+                let mut server = axum_server::from_tcp(listener).acceptor(capped);
+                crate::listener::configure(&mut server, &limits);
+                server.handle(handle).serve(svc).await
             }
             Some((cert, key)) => {
                 let _ = rustls::crypto::ring::default_provider().install_default();
                 let config = axum_server::tls_rustls::RustlsConfig::from_pem_file(cert, key)
                     .await
                     .context("loading the TLS certificate")?;
-                axum_server::from_tcp_rustls(listener, config)
-                    .handle(handle)
-                    .serve(svc)
-                    .await
+                let tls = axum_server::tls_rustls::RustlsAcceptor::new(config).acceptor(capped);
+                let mut server = axum_server::from_tcp(listener).acceptor(tls);
+                crate::listener::configure(&mut server, &limits);
+                server.handle(handle).serve(svc).await
             }
         }
         .context("serving")?;

@@ -2,11 +2,13 @@
 
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{parse_id, Json};
+use crate::extract::{parse_id, ClientIp, Json};
 use crate::routes::audit;
+use crate::throttle::Refusal;
 use crate::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use axum::response::IntoResponse;
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
@@ -38,17 +40,60 @@ pub fn created_key(key: ApiKey) -> Response {
     super::created(location, key)
 }
 
-async fn create(State(s): State<AppState>, Json(body): Json<CreateKey>) -> ApiResult<Response> {
+/// A 429 with `Retry-After` (whole seconds, at least one).
+fn too_many(wait: std::time::Duration, message: &str) -> Response {
+    let secs = wait.as_secs_f64().ceil().max(1.0) as u64;
+    let mut r = ApiError(wirewatch_model::Error::new(
+        wirewatch_model::Code::TooManyRequests,
+        message,
+    ))
+    .into_response();
+    r.headers_mut().insert(
+        axum::http::header::RETRY_AFTER,
+        axum::http::HeaderValue::from(secs),
+    );
+    r
+}
+
+async fn create(
+    State(s): State<AppState>,
+    ClientIp(ip): ClientIp,
+    Json(body): Json<CreateKey>,
+) -> ApiResult<Response> {
     let username = body
         .username
         .as_deref()
         .unwrap_or(SETUP_USERNAME)
         .to_string();
+    let attempt = match s.logins.begin(ip, &username) {
+        Ok(a) => a,
+        Err(Refusal::Locked(wait)) => {
+            return Ok(too_many(
+                wait,
+                "too many wrong passwords from this address or for this user; retry later",
+            ))
+        }
+        Err(Refusal::Busy) => {
+            return Ok(too_many(
+                std::time::Duration::from_secs(1),
+                "too many password checks from this address at once",
+            ))
+        }
+    };
     let store = s.store.clone();
-    let password = body.password.clone();
-    let user = super::blocking(move || store.check_password(&username, &password))
-        .await?
-        .ok_or_else(|| ApiError::unauthorized("wrong username or password"))?;
+    let (name, password) = (username.clone(), body.password.clone());
+    let checked = super::blocking(move || store.check_password(&name, &password)).await;
+    drop(attempt);
+    let user = match checked? {
+        Some(u) => {
+            s.logins.succeeded(ip, &username);
+            u
+        }
+        None => {
+            s.logins.failed(ip, &username);
+            return Err(ApiError::unauthorized("wrong username or password"));
+        }
+    };
     let description = body.description.unwrap_or_else(|| "API key".to_string());
     let key = s.store.create_apikey(user.id, &description)?;
     let caller = Caller(wirewatch_store::AuthUser {

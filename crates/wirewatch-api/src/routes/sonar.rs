@@ -96,7 +96,17 @@ impl From<ApiError> for SonarError {
             }
             Code::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method-not-allowed"),
             Code::NotApplicable => (StatusCode::NOT_IMPLEMENTED, "not-supported"),
-            Code::Internal => (StatusCode::INTERNAL_SERVER_ERROR, "internal-error"),
+            Code::TooManyRequests => (StatusCode::TOO_MANY_REQUESTS, "too-many-requests"),
+            Code::RequestTimeout => (StatusCode::REQUEST_TIMEOUT, "request-timeout"),
+            Code::Internal => {
+                // The cause is for the log, not the client (as in every dialect).
+                tracing::error!(message = %e.message, "internal error (Sonar API)");
+                return SonarError(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal-error",
+                    "internal error; see the server log".into(),
+                );
+            }
         };
         SonarError(status, code, e.message)
     }

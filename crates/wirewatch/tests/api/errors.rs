@@ -183,3 +183,110 @@ fn oversized_bodies_are_refused() {
     assert!(text.starts_with("HTTP/1.1 413"), "{text}");
     assert!(text.contains("\"detail\""), "{text}");
 }
+
+/// A raw request over a fresh connection; the whole answer as text.
+fn raw_http(s: &Server, head_and_body: &[u8]) -> String {
+    use std::io::{Read, Write};
+    let addr = s.url.trim_start_matches("http://");
+    let mut sock = std::net::TcpStream::connect(addr).unwrap();
+    sock.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    sock.write_all(head_and_body).unwrap();
+    let mut buf = Vec::new();
+    let _ = sock.read_to_end(&mut buf);
+    String::from_utf8_lossy(&buf).into_owned()
+}
+
+fn json_body(answer: &str) -> serde_json::Value {
+    let body = answer.split("\r\n\r\n").nth(1).unwrap_or("");
+    serde_json::from_str(body).unwrap_or_else(|e| panic!("not JSON ({e}): {answer}"))
+}
+
+#[test]
+fn encoding_limit_and_trailing_data_errors_are_json() {
+    let s = Server::start();
+    let id = s.detection(det("port_scan", "10.0.0.1", "10.0.0.2"));
+    // A percent-encoding that is not UTF-8, in a path parameter.
+    let r = s.get("/api/v1/detections/%FF");
+    assert_eq!(r.status, 400, "{}", r.text);
+    assert!(r.body["error_message"].is_string(), "{}", r.text);
+    assert_eq!(r.body["type"], "invalid_request");
+    // A raw-body route (PATCH /detections/{id} reads bytes) over the limit, sent whole.
+    let big = format!("{{\"assignee\": \"{}\"}}", "a".repeat(9 * 1024 * 1024));
+    let head = format!(
+        "PATCH /api/v1/detections/{id} HTTP/1.1\r\nHost: x\r\nAuthorization: ExtraHop apikey={}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        s.key,
+        big.len()
+    );
+    let mut req = head.into_bytes();
+    req.extend_from_slice(big.as_bytes());
+    let answer = raw_http(&s, &req);
+    assert!(
+        answer.starts_with("HTTP/1.1 413"),
+        "{}",
+        &answer[..answer.len().min(300)]
+    );
+    assert!(json_body(&answer)["error_message"].is_string());
+    // Trailing garbage after a JSON body, on a typed and on a raw-body route.
+    let r = s.raw(
+        "POST",
+        "/api/v1/detections/search",
+        Some(r#"{"limit": 1} trailing"#),
+        Some(&s.key),
+    );
+    assert_eq!(r.status, 400, "{}", r.text);
+    assert_eq!(r.body["type"], "malformed_json");
+    let r = s.raw(
+        "PATCH",
+        &format!("/api/v1/detections/{id}"),
+        Some(r#"{"assignee": "bob"}{"assignee": "eve"}"#),
+        Some(&s.key),
+    );
+    assert_eq!(r.status, 400, "{}", r.text);
+    assert_eq!(
+        s.get(&format!("/api/v1/detections/{id}")).body["assignee"],
+        serde_json::Value::Null
+    );
+    // Whitespace after the value is fine.
+    let r = s.raw(
+        "POST",
+        "/api/v1/detections/search",
+        Some("{\"limit\": 1}\n \n"),
+        Some(&s.key),
+    );
+    assert_eq!(r.status, 200, "{}", r.text);
+}
+
+#[test]
+fn trailing_and_doubled_slashes_reach_the_route() {
+    let s = Server::start();
+    s.detection(det("port_scan", "10.0.0.1", "10.0.0.2"));
+    for path in [
+        "/api/v1/devices/",
+        "/api/v1/tags/",
+        "/api/v1/detections/",
+        "//api/v1/devices",
+        "//api/v1/extrahop/",
+        "/api/v1/detections/?limit=1",
+    ] {
+        let r = s.get(path);
+        assert_eq!(r.status, 200, "{path}: {}", r.text);
+        assert!(
+            r.body.is_array() || r.body.is_object(),
+            "{path}: {}",
+            r.text
+        );
+    }
+    assert_eq!(ids(&s.get("/api/v1/detections/?limit=1").body).len(), 1);
+    let r = s.post("/api/v1/detections/search/", json!({"limit": 1}));
+    assert_eq!(r.status, 200, "{}", r.text);
+    // Unknown paths stay JSON 404s; the explorer keeps its slash.
+    let r = s.get("/api/v1/activitymaps/");
+    assert_eq!(r.status, 404);
+    assert!(r.body["error_message"].is_string());
+    let r = s.get("/api/v1/explore/");
+    assert_eq!(r.status, 200);
+    assert!(
+        r.text.contains("<html") || r.text.contains("<!doctype") || r.text.contains("<!DOCTYPE")
+    );
+}

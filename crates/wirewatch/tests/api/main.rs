@@ -2,6 +2,7 @@
 
 mod common;
 
+mod abuse;
 mod auth;
 mod connectors;
 mod detections;
