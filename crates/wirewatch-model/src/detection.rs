@@ -418,6 +418,27 @@ pub struct DetectionSearch {
     pub include_hidden: Option<bool>,
 }
 
+impl DetectionSearch {
+    /// The time fields (`from`, `until`, `mod_time`, `create_time`,
+    /// `update_time`) as absolute milliseconds: as everywhere in the API,
+    /// `0` is now and a negative value is relative to now.
+    pub fn with_times_resolved(mut self, now_ms: i64) -> Self {
+        for t in [
+            &mut self.from,
+            &mut self.until,
+            &mut self.mod_time,
+            &mut self.create_time,
+            &mut self.update_time,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            *t = crate::time::TimeSpec::Ms(*t).resolve(now_ms).unwrap_or(*t);
+        }
+        self
+    }
+}
+
 /// Detection fields a search may sort by, with their store column.
 pub const SORTABLE_FIELDS: &[&str] = &[
     "id",

@@ -27,7 +27,11 @@ pub struct Device {
     pub discover_time: i64,
     pub last_seen_time: i64,
     pub mod_time: i64,
-    pub user_mod_time: Option<i64>,
+    /// When a user last changed the device, else when it was discovered:
+    /// always a number (clients do arithmetic on it). Stores written before
+    /// held `null`, read as 0 and filled in by the store.
+    #[serde(default, deserialize_with = "null_as_zero")]
+    pub user_mod_time: i64,
     pub dhcp_name: Option<String>,
     pub dns_name: Option<String>,
     pub netbios_name: Option<String>,
@@ -148,4 +152,8 @@ impl CustomType {
             .and_then(|v| v.as_str().map(str::to_string))
             .unwrap_or_default()
     }
+}
+
+fn null_as_zero<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    Ok(<Option<i64> as serde::Deserialize>::deserialize(d)?.unwrap_or(0))
 }

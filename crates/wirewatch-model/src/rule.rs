@@ -27,8 +27,12 @@ pub enum LocalityType {
     External,
 }
 
-/// A `detection_hiding_participant` object.
+/// A `detection_hiding_participant` object. A `locality_type` participant
+/// carries its locality in both `object_locality` and `object_value` (clients
+/// that copy rules between sensors read `object_value`); either one is
+/// accepted on input.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(from = "HidingParticipantWire")]
 pub struct HidingParticipant {
     pub object_type: HidingObjectType,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -43,6 +47,54 @@ pub struct HidingParticipant {
     pub object_hostname: Option<OneOrManyStr>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object_username: Option<OneOrManyStr>,
+}
+
+#[derive(Deserialize)]
+struct HidingParticipantWire {
+    object_type: HidingObjectType,
+    #[serde(default)]
+    object_id: Option<u64>,
+    #[serde(default)]
+    object_value: Option<OneOrManyStr>,
+    #[serde(default)]
+    object_locality: Option<LocalityType>,
+    #[serde(default)]
+    object_scanner: Option<OneOrManyStr>,
+    #[serde(default)]
+    object_hostname: Option<OneOrManyStr>,
+    #[serde(default)]
+    object_username: Option<OneOrManyStr>,
+}
+
+impl From<HidingParticipantWire> for HidingParticipant {
+    fn from(w: HidingParticipantWire) -> Self {
+        let mut p = HidingParticipant {
+            object_type: w.object_type,
+            object_id: w.object_id,
+            object_value: w.object_value,
+            object_locality: w.object_locality,
+            object_scanner: w.object_scanner,
+            object_hostname: w.object_hostname,
+            object_username: w.object_username,
+        };
+        if p.object_type == HidingObjectType::LocalityType {
+            if p.object_locality.is_none() {
+                p.object_locality = match p.object_value.as_ref().map(|v| v.values()) {
+                    Some(v) if v == ["internal"] => Some(LocalityType::Internal),
+                    Some(v) if v == ["external"] => Some(LocalityType::External),
+                    _ => None,
+                };
+            }
+            if let Some(l) = p.object_locality {
+                let name = match l {
+                    LocalityType::Internal => "internal",
+                    LocalityType::External => "external",
+                };
+                p.object_value = Some(OneOrManyStr::One(name.to_string()));
+            }
+        }
+        p
+    }
 }
 
 /// A string or a list of strings, serialized back the way it came.

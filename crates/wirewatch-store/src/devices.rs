@@ -9,7 +9,17 @@ fn load(c: &Connection, id: u64) -> Result<Option<Device>> {
     let doc: Option<String> = c
         .query_row("SELECT doc FROM devices WHERE id = ?1", [id], |r| r.get(0))
         .optional()?;
-    Ok(doc.map(|d| serde_json::from_str(&d)).transpose()?)
+    doc.as_deref().map(parse).transpose()
+}
+
+/// A stored device; one stored before `user_mod_time` was always set gets
+/// its discovery time there.
+fn parse(doc: &str) -> Result<Device> {
+    let mut d: Device = serde_json::from_str(doc)?;
+    if d.user_mod_time == 0 {
+        d.user_mod_time = d.discover_time;
+    }
+    Ok(d)
 }
 
 fn save(c: &Connection, d: &Device) -> Result<()> {
@@ -98,7 +108,7 @@ impl Store {
                             discover_time: u.first_ms,
                             last_seen_time: u.last_ms,
                             mod_time: now,
-                            user_mod_time: None,
+                            user_mod_time: u.first_ms,
                             dhcp_name: None,
                             dns_name: None,
                             netbios_name: None,
@@ -171,7 +181,7 @@ impl Store {
             let rows = stmt.query_map([from.unwrap_or(i64::MIN)], |r| r.get::<_, String>(0))?;
             let mut out = Vec::new();
             for doc in rows {
-                let d: Device = serde_json::from_str(&doc?)?;
+                let d = parse(&doc?)?;
                 if until.is_none_or(|u| d.discover_time <= u) {
                     out.push(d);
                 }
@@ -228,7 +238,7 @@ impl Store {
             let now = now_ms();
             d.display_name = d.best_name();
             d.mod_time = now;
-            d.user_mod_time = Some(now);
+            d.user_mod_time = now;
             save(tx, &d)?;
             Ok(Some(d))
         })

@@ -164,11 +164,6 @@ pub(super) fn add(s: &mut Map<String, Value>) {
     put("Record", record());
 }
 
-/// A timestamp that may be `null`.
-fn nullable_ms(description: &str) -> Value {
-    json!({"type": "integer", "format": "int64", "nullable": true, "description": description})
-}
-
 fn device_example() -> Value {
     json!({
         "id": 17, "discovery_id": "00137fbe8cff0000", "extrahop_id": "00137fbe8cff0000",
@@ -248,7 +243,7 @@ fn device() -> Value {
             "discover_time": ms("When the device was first seen."),
             "last_seen_time": ms("When the device was last seen."),
             "mod_time": ms("When the device last changed."),
-            "user_mod_time": nullable_ms("When a user last changed the device (ms)."),
+            "user_mod_time": ms("When a user last changed the device, else when it was discovered (ms)."),
             "dhcp_name": nullable_string("The name from DHCP."),
             "dns_name": nullable_string("The name from DNS."),
             "netbios_name": nullable_string("The name from NetBIOS."),

@@ -18,6 +18,7 @@ use wirewatch_model::detection::{
     Detection, DetectionPatch, DetectionSearch, NewDetection, Note, TicketPatch,
 };
 use wirewatch_model::investigation::Investigation;
+use wirewatch_model::time::TimeSpec;
 use wirewatch_model::user::Access;
 use wirewatch_store::{AuditRecord, DetectionPage};
 
@@ -87,6 +88,7 @@ async fn run_search(caller: Caller, s: AppState, search: DetectionSearch) -> Api
     let vis = caller.detections()?;
     let store = s.store.clone();
     let me = caller.username().to_string();
+    let search = search.with_times_resolved(wirewatch_model::now_ms());
     let page = blocking(move || store.search_detections(search, &me, vis)).await?;
     Ok(match page {
         DetectionPage::Ids(ids) => axum::Json(ids).into_response(),
@@ -260,7 +262,10 @@ async fn related(
     let vis = caller.detections()?;
     let d = visible(&s, &caller, &raw)?;
     let store = s.store.clone();
-    let list = blocking(move || store.related(d.id, w.from, w.until, vis))
+    let now = wirewatch_model::now_ms();
+    let at = |t: Option<i64>| t.map(|t| TimeSpec::Ms(t).resolve(now).unwrap_or(t));
+    let (from, until) = (at(w.from), at(w.until));
+    let list = blocking(move || store.related(d.id, from, until, vis))
         .await?
         .unwrap_or_default();
     Ok(axum::Json(list.into_iter().map(|d| view(&s, d)).collect()))

@@ -506,3 +506,42 @@ fn formats_catalog_and_custom_formats() {
     assert_eq!(d["title"], "Beacon X");
     assert_eq!(d["categories"], json!(["sec", "sec.command"]));
 }
+
+#[test]
+fn search_times_take_zero_as_now_and_negative_as_relative() {
+    let s = Server::start();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    let mut body = det("port_scan", "10.0.0.1", "10.0.0.2");
+    body["start_time"] = (now - 2 * 3_600_000).into();
+    body["end_time"] = (now - 2 * 3_600_000 + 1000).into();
+    let old = s.detection(body);
+    let mut body = det("port_scan", "10.0.0.3", "10.0.0.4");
+    body["start_time"] = (now - 1000).into();
+    let new = s.detection(body);
+    let search = |q: serde_json::Value| {
+        let r = s.post("/api/v1/detections/search", q);
+        assert_eq!(r.status, 200, "{}", r.text);
+        let mut v = ids(&r.body);
+        v.sort();
+        v
+    };
+    // SOAR integrations send `until: 0` on every incremental fetch.
+    assert_eq!(search(json!({"until": 0})), vec![old, new]);
+    assert_eq!(search(json!({"from": -3_600_000, "until": 0})), vec![new]);
+    assert_eq!(search(json!({"until": -3_600_000})), vec![old]);
+    assert_eq!(
+        search(json!({"from": now - 3 * 3_600_000, "until": now - 3_600_000})),
+        vec![old]
+    );
+    // A modification time of 0 is now: nothing was modified after it.
+    assert_eq!(search(json!({"mod_time": 0})), Vec::<u64>::new());
+    assert_eq!(search(json!({"mod_time": -60_000})), vec![old, new]);
+    // The related-detections window follows the same rule.
+    let r = s.get(&format!(
+        "/api/v1/detections/{new}/related?from=-10800000&until=0"
+    ));
+    assert_eq!(r.status, 200, "{}", r.text);
+}

@@ -255,3 +255,47 @@ fn rule_validation() {
     assert_eq!(r.status, 201, "{}", r.text);
     assert_eq!(r.body["properties"][0]["operand"], "org");
 }
+
+#[test]
+fn locality_type_participants_read_back_with_object_value_and_copy_between_sensors() {
+    let a = Server::start();
+    let r = a.post(
+        "/api/v1/detections/rules/hiding",
+        json!({"detection_type": "port_scan", "description": "internal scanners",
+               "offender": {"object_type": "locality_type", "object_locality": "internal"},
+               "victim": "Any"}),
+    );
+    assert_eq!(r.status, 201, "{}", r.text);
+    let rule = a.get("/api/v1/detections/rules/hiding").body[0].clone();
+    assert_eq!(rule["offender"]["object_value"], "internal", "{rule}");
+    assert_eq!(rule["offender"]["object_locality"], "internal", "{rule}");
+    // Copy it to another sensor as a client does: the GET body, minus the ids and counters.
+    let b = Server::start();
+    let mut copy = json!({});
+    for k in [
+        "detection_type",
+        "description",
+        "offender",
+        "victim",
+        "enabled",
+    ] {
+        if let Some(v) = rule.get(k) {
+            copy[k] = v.clone();
+        }
+    }
+    let r = b.post("/api/v1/detections/rules/hiding", copy);
+    assert_eq!(r.status, 201, "{}", r.text);
+    assert_eq!(
+        b.get("/api/v1/detections/rules/hiding").body[0]["offender"],
+        rule["offender"]
+    );
+    // A client that sends only object_value is understood too.
+    let r = b.post(
+        "/api/v1/detections/rules/hiding",
+        json!({"detection_type": "port_scan", "offender": "Any",
+               "victim": {"object_type": "locality_type", "object_value": "external"}}),
+    );
+    assert_eq!(r.status, 201, "{}", r.text);
+    let rules = b.get("/api/v1/detections/rules/hiding").body;
+    assert_eq!(rules[1]["victim"]["object_locality"], "external", "{rules}");
+}

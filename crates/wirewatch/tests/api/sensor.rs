@@ -123,6 +123,14 @@ fn devices_from_a_capture_are_served() {
     let r = s.get("/api/v1/devices?active_from=1&limit=2&offset=1");
     assert_eq!(r.body.as_array().unwrap().len(), 2);
     assert_eq!(s.get("/api/v1/devices?active_from=-3q").status, 400);
+    // user_mod_time is a number: the discovery time until a user changes the device.
+    let all = s.get("/api/v1/devices?limit=1000").body;
+    for d in all.as_array().unwrap() {
+        assert_eq!(d["user_mod_time"], d["discover_time"], "{d}");
+    }
+    let before = s.get(&format!("/api/v1/devices/{id}")).body["user_mod_time"]
+        .as_i64()
+        .unwrap();
     // PATCH, and observations shown on the device they concern.
     assert_eq!(
         s.patch(
@@ -137,6 +145,7 @@ fn devices_from_a_capture_are_served() {
     let d = s.get(&format!("/api/v1/devices/{id}")).body;
     assert_eq!(d["display_name"], "core-router");
     assert_eq!(d["custom_type"], "gateway");
+    assert!(d["user_mod_time"].as_i64().unwrap() > before, "{d}");
     assert_eq!(
         d["associated_ipaddrs"][0]["associated_ipaddr"],
         "198.51.100.1"
