@@ -61,18 +61,20 @@ impl Store {
         if points.is_empty() {
             return Ok(());
         }
+        // When a row was first stored: retention counts from there.
+        let stored = wirewatch_model::now_ms();
         self.write(|tx| {
             let mut upsert = tx.prepare_cached(
-                "INSERT INTO metrics(object_type, object_id, category, name, key1, cycle, time, count, dataset)
-                 VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, NULL)
+                "INSERT INTO metrics(object_type, object_id, category, name, key1, cycle, time, count, dataset, stored)
+                 VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, NULL, ?9)
                  ON CONFLICT DO UPDATE SET count = coalesce(count, 0) + excluded.count",
             )?;
             let mut get_ds = tx.prepare_cached(
                 "SELECT dataset FROM metrics WHERE object_type=?1 AND object_id=?2 AND category=?3 AND name=?4 AND key1=?5 AND cycle=?6 AND time=?7",
             )?;
             let mut put_ds = tx.prepare_cached(
-                "INSERT INTO metrics(object_type, object_id, category, name, key1, cycle, time, count, dataset)
-                 VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, NULL, ?8)
+                "INSERT INTO metrics(object_type, object_id, category, name, key1, cycle, time, count, dataset, stored)
+                 VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, NULL, ?8, ?9)
                  ON CONFLICT DO UPDATE SET dataset = excluded.dataset",
             )?;
             // Points that fall in the same row of a cycle (all 30-second
@@ -98,7 +100,7 @@ impl Store {
             }
             for ((object_type, category, name, cycle, object_id, t, key1), (count, dataset)) in rows {
                 if let Some(c) = count {
-                    upsert.execute(params![object_type, object_id, category, name, key1, cycle, t, c])?;
+                    upsert.execute(params![object_type, object_id, category, name, key1, cycle, t, c, stored])?;
                 }
                 if let Some(ds) = dataset {
                     let old: Option<Option<String>> = get_ds
@@ -115,7 +117,8 @@ impl Store {
                         key1,
                         cycle,
                         t,
-                        serde_json::to_string(&cur)?
+                        serde_json::to_string(&cur)?,
+                        stored
                     ])?;
                 }
             }
@@ -160,20 +163,20 @@ impl Store {
         })
     }
 
-    /// Drop points older than each cycle's retention, counted back from the
-    /// newest point (not the clock, so old captures are not deleted at once).
+    /// Drop points stored longer ago than each cycle's retention. Counted
+    /// from when a point was stored, not from its time: analysing an old
+    /// capture after a newer one keeps both (as record retention does).
     pub fn expire_metrics(&self) -> Result<usize> {
+        self.expire_metrics_at(wirewatch_model::now_ms())
+    }
+
+    /// [`Store::expire_metrics`] as if the clock read `now` (for tests).
+    pub fn expire_metrics_at(&self, now: i64) -> Result<usize> {
         self.write(|tx| {
-            let newest: Option<i64> = tx.query_row(
-                "SELECT max(time) FROM metrics WHERE cycle = 30000",
-                [],
-                |r| r.get(0),
-            )?;
-            let Some(now) = newest else { return Ok(0) };
             let mut n = 0;
             for ((cycle, _), keep) in CYCLES.iter().zip(RETENTION_MS) {
                 n += tx.execute(
-                    "DELETE FROM metrics WHERE cycle = ?1 AND time < ?2",
+                    "DELETE FROM metrics WHERE cycle = ?1 AND stored < ?2",
                     params![cycle, now - keep],
                 )?;
             }

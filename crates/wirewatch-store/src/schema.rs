@@ -355,6 +355,13 @@ CREATE TABLE record_segments (
     written INTEGER NOT NULL
 );
 "#,
+    // Metric retention counts from when a point was stored, as records' does;
+    // points stored before this column count from the upgrade.
+    r#"
+ALTER TABLE metrics ADD COLUMN stored INTEGER;
+UPDATE metrics SET stored = CAST(strftime('%s', 'now') AS INTEGER) * 1000;
+CREATE INDEX metrics_stored ON metrics(cycle, stored);
+"#,
 ];
 
 /// Bring the schema up to date.

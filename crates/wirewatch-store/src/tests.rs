@@ -191,13 +191,20 @@ fn metric_rollups_and_retention() {
         .metric_points("network", &[1], "net", "bytes", 86_400_000, 0, 86_400_000)
         .unwrap();
     assert_eq!(day[0].count, Some(7.0));
-    // 30-second points older than a day before the newest go.
+    // Retention counts from when points were stored, not their time: a
+    // newer capture analysed first does not delete an older one's points.
     store.add_metrics(&[p(3 * 86_400_000, 1.0)]).unwrap();
-    assert!(store.expire_metrics().unwrap() >= 3);
-    assert!(store
-        .metric_points("network", &[1], "net", "bytes", 30_000, 0, 1_000_000)
-        .unwrap()
-        .is_empty());
+    assert_eq!(store.expire_metrics().unwrap(), 0);
+    let thirty = |s: &crate::Store| {
+        s.metric_points("network", &[1], "net", "bytes", 30_000, 0, 4 * 86_400_000)
+            .unwrap()
+            .len()
+    };
+    assert_eq!(thirty(&store), 4);
+    // A day and a bit after storing, the 30-second points go; 5-minute ones stay a week.
+    let now = wirewatch_model::now_ms();
+    assert!(store.expire_metrics_at(now + 86_400_000 + 60_000).unwrap() >= 4);
+    assert_eq!(thirty(&store), 0);
     assert_eq!(
         store
             .metric_points("network", &[1], "net", "bytes", 300_000, 0, 1_000_000)
@@ -205,6 +212,11 @@ fn metric_rollups_and_retention() {
             .len(),
         2
     );
+    assert!(store.expire_metrics_at(now + 8 * 86_400_000).unwrap() >= 3);
+    assert!(store
+        .metric_points("network", &[1], "net", "bytes", 300_000, 0, 1_000_000)
+        .unwrap()
+        .is_empty());
 }
 
 use crate::{MetricPoint, NewRecord, Retention};

@@ -155,13 +155,24 @@ fn value(spec: &Spec, points: &[&StoredPoint]) -> Result<Value, ApiError> {
         }
         return Ok(json!(by_key
             .into_iter()
-            .map(|(k, v)| json!({"key": {"key_type": "string", "str": k}, "vtype": "count", "value": v}))
+            .map(|(k, v)| json!({"key": {"key_type": "string", "str": k}, "vtype": "count", "value": count_json(v)}))
             .collect::<Vec<_>>()));
     }
-    Ok(json!(points
-        .iter()
-        .map(|p| p.count.unwrap_or(0.0))
-        .sum::<f64>()))
+    Ok(count_json(
+        points.iter().map(|p| p.count.unwrap_or(0.0)).sum::<f64>(),
+    ))
+}
+
+/// A count on the wire: an integer (`254`, not `254.0`; `0`, never `-0.0`,
+/// which is what an empty float sum gives); a fraction only if one was stored.
+fn count_json(v: f64) -> Value {
+    if v == 0.0 {
+        return json!(0);
+    }
+    if v.fract() == 0.0 && v.abs() < 9.0e15 {
+        return json!(v as i64);
+    }
+    json!(v)
 }
 
 async fn run(

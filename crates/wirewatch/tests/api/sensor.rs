@@ -649,6 +649,19 @@ fn metrics_from_a_capture_add_up() {
         })
         .sum();
     assert_eq!(total, flow_bytes);
+    // Counts are integers on the wire, and an empty total is 0, not -0.0.
+    let r = s.post(
+        "/api/v1/metrics/total",
+        body("net", "bytes", "network", vec![1]),
+    );
+    assert!(r.body["stats"][0]["values"][0].is_u64(), "{}", r.text);
+    assert!(!r.text.contains(".0"), "{}", r.text);
+    let mut empty = body("net", "bytes", "network", vec![1]);
+    empty["from"] = json!(-60_000);
+    let r = s.post("/api/v1/metrics/total", empty);
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body["stats"][0]["values"][0], json!(0), "{}", r.text);
+    assert!(!r.text.contains("-0"), "{}", r.text);
     // Per-object series and totals agree.
     let router = devices
         .iter()
