@@ -99,13 +99,24 @@ impl Caller {
         )))
     }
 
+    /// The detection modules the caller holds (the rule: [`wirewatch_model::access`]).
+    pub fn modules(&self) -> Visibility {
+        Visibility::of(&self.0.roles)
+    }
+
+    /// Whether the caller's modules see a tuning rule of `detection_type`.
+    pub fn sees_rule(&self, s: &AppState, detection_type: &str) -> Result<bool, ApiError> {
+        let format = s.store.format(detection_type, false)?;
+        Ok(self.modules().sees_rule(
+            detection_type,
+            format.as_ref().map(|f| f.categories.as_slice()),
+        ))
+    }
+
     /// Which detections the caller may see; 403 with neither module.
     pub fn detections(&self) -> Result<Visibility, ApiError> {
-        let v = Visibility {
-            security: self.0.roles.ndr(),
-            performance: self.0.roles.npm(),
-        };
-        if !v.security && !v.performance {
+        let v = self.modules();
+        if !v.any() {
             return Err(ApiError::forbidden(
                 "viewing detections needs NDR (\"ndr\": \"full\") or NPM (\"npm\": \"full\") module access",
             ));

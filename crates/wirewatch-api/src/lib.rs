@@ -63,10 +63,11 @@ impl AppState {
 
 /// The whole HTTP application.
 pub fn app(state: AppState) -> Router {
+    let sonar = routes::sonar::routes(&state);
     let routed = Router::new()
         .nest("/api/v1", routes::v1())
         .merge(routes::explore::routes())
-        .merge(routes::sonar::routes())
+        .merge(sonar)
         .merge(routes::actions::routes())
         .fallback(routes::not_found)
         .layer(DefaultBodyLimit::max(extract::MAX_BODY))

@@ -2,6 +2,7 @@
 //!
 //! Field names follow the ExtraHop REST API exactly (snake_case on the wire).
 
+pub mod access;
 pub mod connector;
 pub mod detection;
 pub mod device;

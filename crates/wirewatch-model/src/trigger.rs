@@ -34,6 +34,23 @@ pub struct Trigger {
     pub apply_all: bool,
     pub hints: Value,
     pub mod_time: i64,
+    /// wirewatch extension: the user whose privileges the trigger runs with
+    /// (which detections it sees, whether `commitDetection` may create):
+    /// whoever created it or last changed it. Not settable.
+    #[serde(default)]
+    pub owner: String,
+}
+
+impl Trigger {
+    /// The user the trigger runs as (triggers stored before `owner` existed:
+    /// their author, who was their creator unless set otherwise).
+    pub fn runs_as(&self) -> &str {
+        if self.owner.is_empty() {
+            &self.author
+        } else {
+            &self.owner
+        }
+    }
 }
 
 impl Trigger {
@@ -145,12 +162,15 @@ impl TriggerInput {
                 .hints
                 .unwrap_or_else(|| Value::Object(Default::default())),
             mod_time: now,
+            owner: caller.to_string(),
         })
     }
 
-    /// Apply a `PATCH` to `t`.
-    pub fn apply(self, t: &mut Trigger, now: i64) -> Result<()> {
+    /// Apply a `PATCH` to `t` made by `editor`, who becomes its owner (a
+    /// trigger never runs with more privileges than its last writer's).
+    pub fn apply(self, t: &mut Trigger, now: i64, editor: &str) -> Result<()> {
         self.check_common()?;
+        t.owner = editor.to_string();
         if let Some(events) = self.events()? {
             t.event = events.first().cloned();
             t.events = events;

@@ -12,36 +12,21 @@ use wirewatch_model::detection::{
 };
 use wirewatch_model::{now_ms, Error};
 
-/// Which detection categories a caller may see (NDR module: `sec`, NPM module: `perf`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Visibility {
-    pub security: bool,
-    pub performance: bool,
-}
+/// Which detection modules a caller sees: the model's one rule
+/// ([`wirewatch_model::access`]).
+pub use wirewatch_model::access::Modules as Visibility;
 
-impl Visibility {
-    pub const ALL: Visibility = Visibility {
-        security: true,
-        performance: true,
-    };
-
-    /// SQL restricting `detections d` to visible categories, or `None` for all.
-    pub(crate) fn clause(self) -> Option<&'static str> {
-        match (self.security, self.performance) {
-            (true, true) => None,
-            (true, false) => Some(
-                "d.id IN (SELECT detection_id FROM detection_categories WHERE category = 'sec')",
-            ),
-            (false, true) => Some(
-                "d.id IN (SELECT detection_id FROM detection_categories WHERE category = 'perf')",
-            ),
-            (false, false) => Some("0"),
+/// SQL restricting `detections d` to the categories `vis` sees, or `None` for all.
+pub(crate) fn visibility_clause(vis: Visibility) -> Option<&'static str> {
+    match (vis.security, vis.performance) {
+        (true, true) => None,
+        (true, false) => {
+            Some("d.id IN (SELECT detection_id FROM detection_categories WHERE category = 'sec')")
         }
-    }
-
-    pub fn allows(self, det: &Detection) -> bool {
-        (self.security && det.categories.iter().any(|c| c == "sec"))
-            || (self.performance && det.categories.iter().any(|c| c == "perf"))
+        (false, true) => {
+            Some("d.id IN (SELECT detection_id FROM detection_categories WHERE category = 'perf')")
+        }
+        (false, false) => Some("0"),
     }
 }
 
@@ -434,7 +419,8 @@ impl Store {
     }
 
     /// Apply a ticket's state to every detection linked to it; returns their ids.
-    pub fn patch_ticket(&self, patch: TicketPatch) -> Result<Vec<u64>> {
+    /// Apply a ticket's changes to its detections that `vis` sees; the ids changed.
+    pub fn patch_ticket(&self, patch: TicketPatch, vis: Visibility) -> Result<Vec<u64>> {
         if patch.ticket_id.is_empty() {
             return Err(Error::invalid("ticket_id", "must not be empty").into());
         }
@@ -447,8 +433,12 @@ impl Store {
         }
         self.write(|tx| {
             let ids: Vec<u64> = {
-                let mut stmt =
-                    tx.prepare("SELECT id FROM detections WHERE ticket_id = ?1 ORDER BY id")?;
+                let only = visibility_clause(vis)
+                    .map(|c| format!(" AND {c}"))
+                    .unwrap_or_default();
+                let mut stmt = tx.prepare(&format!(
+                    "SELECT d.id FROM detections d WHERE d.ticket_id = ?1{only} ORDER BY d.id"
+                ))?;
                 let rows = stmt.query_map([&patch.ticket_id], |r| r.get(0))?;
                 rows.collect::<rusqlite::Result<_>>()?
             };
@@ -560,7 +550,7 @@ impl Store {
             let mut out = Vec::new();
             for rid in ids {
                 let Some((d, hidden)) = load(c, rid)? else { continue };
-                if hidden.is_some() || !vis.allows(&d) {
+                if hidden.is_some() || !vis.sees(&d.categories) {
                     continue;
                 }
                 if from.is_some_and(|f| d.end_time.is_some_and(|e| e < f)) || until.is_some_and(|u| d.start_time > u) {

@@ -59,6 +59,21 @@ use wirewatch_model::ods::{Target, TargetKind};
 use wirewatch_model::settings::Ticketing;
 use wirewatch_model::trigger::Trigger;
 
+/// The one helper every store call runs through (each read and write):
+/// SQLite I/O and the writer's mutex block, so on a worker thread of a
+/// multi-threaded tokio runtime (an API handler) the worker first hands its
+/// other tasks to another thread (`block_in_place`), and a slow query or a
+/// wait for the writer never stalls unrelated requests. Elsewhere (capture
+/// threads, `spawn_blocking`, tests) it simply runs `f`.
+fn off_the_runtime<T>(f: impl FnOnce() -> T) -> T {
+    match tokio::runtime::Handle::try_current() {
+        Ok(h) if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
+            tokio::task::block_in_place(f)
+        }
+        _ => f(),
+    }
+}
+
 /// How hard a commit works to reach the disk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Durability {
@@ -208,6 +223,10 @@ impl Store {
 
     /// Run `f` with a reader connection (a fresh one if the pool is empty).
     fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        off_the_runtime(|| self.read_now(f))
+    }
+
+    fn read_now<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
         let conn = self.inner.readers.lock().pop();
         let conn = match conn {
             Some(c) => c,
@@ -227,6 +246,10 @@ impl Store {
 
     /// Run `f` inside one write transaction; committed before returning.
     fn write<T>(&self, f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T>) -> Result<T> {
+        off_the_runtime(|| self.write_now(f))
+    }
+
+    fn write_now<T>(&self, f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T>) -> Result<T> {
         let mut conn = self.inner.writer.lock();
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let out = f(&tx);

@@ -113,7 +113,7 @@ impl Store {
         if !s.include_hidden.unwrap_or(false) {
             q.push("d.hidden_by IS NULL".into());
         }
-        if let Some(c) = vis.clause() {
+        if let Some(c) = crate::detections::visibility_clause(vis) {
             q.push(c.into());
         }
         if let Some(f) = s.filter {

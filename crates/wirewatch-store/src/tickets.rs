@@ -77,6 +77,8 @@ pub struct TicketQuery {
     pub approvers: Vec<String>,
     pub order: TicketOrder,
     pub descending: bool,
+    /// Only tickets whose every linked detection these modules see.
+    pub visibility: crate::Visibility,
 }
 
 impl Default for TicketQuery {
@@ -88,6 +90,7 @@ impl Default for TicketQuery {
             to: None,
             statuses: vec![],
             priorities: vec![],
+            visibility: crate::Visibility::ALL,
             keywords: vec![],
             assignees: vec![],
             approvers: vec![],
@@ -337,6 +340,9 @@ impl Store {
                 args.extend(users.iter().map(|u| V::Text(u.clone())));
             }
         }
+        if let Some(c) = ticket_visibility_clause(q.visibility) {
+            cond.push(c);
+        }
         let where_ = if cond.is_empty() {
             String::new()
         } else {
@@ -493,5 +499,39 @@ impl Store {
     /// Next ticket number (for hand-made tickets' titles, tests).
     pub fn ticket_count(&self) -> Result<u64> {
         self.read(|c| Ok(c.query_row("SELECT count(*) FROM tickets", [], |r| r.get(0))?))
+    }
+}
+
+/// SQL keeping the tickets (`id` of `tickets`) whose every linked detection
+/// `vis` sees, or `None` for all.
+fn ticket_visibility_clause(vis: crate::Visibility) -> Option<String> {
+    if vis.security && vis.performance {
+        return None;
+    }
+    let cats = vis
+        .categories()
+        .iter()
+        .map(|c| format!("'{c}'"))
+        .collect::<Vec<_>>()
+        .join(",");
+    Some(format!(
+        "NOT EXISTS (SELECT 1 FROM ticket_detections td WHERE td.ticket_id = tickets.id \
+         AND td.detection_id NOT IN (SELECT detection_id FROM detection_categories WHERE category IN ({cats})))"
+    ))
+}
+
+impl Store {
+    /// Whether the ticket `guid` exists and `vis` sees every detection it
+    /// links: `None` when there is no such ticket.
+    pub fn ticket_visible(&self, guid: &str, vis: crate::Visibility) -> Result<Option<bool>> {
+        let only = ticket_visibility_clause(vis).unwrap_or_else(|| "1".into());
+        self.read(|c| {
+            Ok(c.query_row(
+                &format!("SELECT {only} FROM tickets WHERE guid = ?1"),
+                [guid],
+                |r| r.get::<_, bool>(0),
+            )
+            .optional()?)
+        })
     }
 }

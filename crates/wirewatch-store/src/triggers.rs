@@ -172,11 +172,16 @@ impl Store {
         Ok(t)
     }
 
-    pub fn update_trigger(&self, id: u64, patch: TriggerInput) -> Result<Option<Trigger>> {
+    pub fn update_trigger(
+        &self,
+        id: u64,
+        patch: TriggerInput,
+        editor: &str,
+    ) -> Result<Option<Trigger>> {
         let Some(mut t) = self.trigger(id) else {
             return Ok(None);
         };
-        patch.apply(&mut t, now_ms())?;
+        patch.apply(&mut t, now_ms(), editor)?;
         self.write(|tx| {
             tx.execute(
                 "UPDATE triggers SET doc = ?2 WHERE id = ?1",

@@ -15,6 +15,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TrySendError};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use wirewatch_model::access::Modules;
 use wirewatch_model::now_ms;
 use wirewatch_model::trigger::{LogLine, Trigger};
 use wirewatch_store::{Outgoing, PendingEvent, Queued, RunStats, Store, TriggerBatch};
@@ -122,9 +123,20 @@ impl Runner {
     }
 }
 
+/// How long a trigger owner's privileges are cached before being read again.
+const RIGHTS_TTL: Duration = Duration::from_secs(2);
+
+/// The effective roles of the user a trigger runs as (`None`: the user no
+/// longer exists or is disabled, and the trigger may see and create nothing).
+type Rights = Option<wirewatch_model::user::Roles>;
+
 struct Worker {
     store: Store,
     engine: Engine,
+    /// The rights of the trigger running now, read by `commitDetection`.
+    current: Arc<parking_lot::Mutex<Rights>>,
+    /// Owners' rights, with when they were read.
+    rights: HashMap<String, (Rights, Instant)>,
     on_queued: OnQueued,
     /// Script each trigger was last compiled from, and whether it compiled.
     compiled: HashMap<u64, (String, bool)>,
@@ -136,9 +148,26 @@ impl Worker {
     fn new(store: Store, limits: Limits, on_queued: OnQueued) -> Result<Worker, String> {
         let s1 = store.clone();
         let s2 = store.clone();
+        let current: Arc<parking_lot::Mutex<Rights>> = Arc::default();
+        let cur = current.clone();
         let engine = Engine::new(
             limits,
             Box::new(move |new| {
+                // The rule of POST /detections, for the trigger's owner.
+                let roles = cur.lock().clone().ok_or_else(|| {
+                    "the trigger's owner no longer exists or is disabled".to_string()
+                })?;
+                let format = s1
+                    .format(&new.kind, false)
+                    .map_err(|e| wirewatch_model::Error::from(e).message)?;
+                if format.is_some() {
+                    let cats = wirewatch_model::access::new_detection_categories(
+                        new.categories.as_deref(),
+                        format.as_ref().map(|f| f.categories.as_slice()),
+                    );
+                    wirewatch_model::access::may_create_detection(&roles, &new.kind, &cats)
+                        .map_err(|e| format!("{} (the trigger runs as its owner)", e.message))?;
+                }
                 s1.check_new_detection(new.clone())
                     .map_err(|e| wirewatch_model::Error::from(e).message)
             }),
@@ -147,6 +176,8 @@ impl Worker {
         Ok(Worker {
             store,
             engine,
+            current,
+            rights: HashMap::new(),
             on_queued,
             compiled: HashMap::new(),
             batch: TriggerBatch::default(),
@@ -261,8 +292,38 @@ impl Worker {
             .iter()
             .filter(|t| t.runs_on(&e.event) && Some(t.id) != e.origin)
         {
+            // A trigger sees only the detections its owner may see.
+            if let Some(d) = &e.detection {
+                let sees = self
+                    .rights_of(t)
+                    .is_some_and(|r| Modules::of(&r).sees(&d.categories));
+                if !sees {
+                    continue;
+                }
+            }
             self.run_one(t, &e.event, &globals);
         }
+    }
+
+    /// The rights of the user `t` runs as, cached for [`RIGHTS_TTL`].
+    fn rights_of(&mut self, t: &Trigger) -> Rights {
+        let owner = t.runs_as();
+        if let Some((r, at)) = self.rights.get(owner) {
+            if at.elapsed() < RIGHTS_TTL {
+                return r.clone();
+            }
+        }
+        let r = match self.store.user(owner) {
+            Ok(Some(u)) if u.enabled => Some(u.effective_roles),
+            Ok(_) => None,
+            Err(e) => {
+                tracing::warn!(error = %e, owner, "reading a trigger owner's privileges failed");
+                None
+            }
+        };
+        self.rights
+            .insert(owner.to_string(), (r.clone(), Instant::now()));
+        r
     }
 
     fn sensor_event(&mut self, triggers: &[Trigger], e: &SensorEvent) {
@@ -273,6 +334,8 @@ impl Worker {
     }
 
     fn run_one(&mut self, t: &Trigger, event: &str, globals: &[(&str, String)]) {
+        let rights = self.rights_of(t);
+        *self.current.lock() = rights;
         let g: Vec<(&str, &str)> = globals.iter().map(|(k, v)| (*k, v.as_str())).collect();
         let started = Instant::now();
         let (end, out) = self.engine.run(t.id, &g, t.debug);

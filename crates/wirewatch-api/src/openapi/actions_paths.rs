@@ -49,7 +49,7 @@ pushes).\n\n\
 Authenticate with the sensor's API keys: `Authorization: ExtraHop apikey=YOUR_KEY` (the `apiKey` scheme), \
 Kibana's `Authorization: ApiKey YOUR_KEY`, or `Authorization: Bearer YOUR_KEY`. Errors answer Kibana's shape, \
 `{\"statusCode\": 400, \"error\": \"Bad Request\", \"message\": \"[request body.config.apiUrl]: ...\", \"field\": \
-\"config.apiUrl\"}` (`field` only in a 400 about one field); a body over 8 MiB is refused with a plain-text 413. \
+\"config.apiUrl\"}` (`field` only in a 400 about one field); a body over 8 MiB is refused with a 413 in that shape. \
 `_execute` answers 200 even when the remote system fails: `status: \"error\"` with the remote's reason and \
 whether a retry may succeed, as Kibana does.\n\n\
 Secrets are write-only: no answer carries them (`is_missing_secrets` says whether they are set). Operations \

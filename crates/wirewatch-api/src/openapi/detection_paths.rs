@@ -7,8 +7,14 @@ const SEE: &str =
     "Requires NDR (`ndr: full`) or NPM (`npm: full`) module access; each shows its own detections \
                    (security or performance).";
 const TRIAGE: &str = "Requires `write: limited` or higher and NDR or NPM module access.";
-const WRITE_FULL: &str = "Requires `write: full` or higher and NDR or NPM module access.";
 const NDR: &str = "Requires NDR module access (`ndr: full`).";
+/// Formats and tuning rules belong to the module of their categories.
+const MODULE_SEE: &str = "Requires the module of the format's categories (a tuning rule: of its type's format; \
+`all_security`/`all_performance`: theirs): NDR (`ndr: full`) for security, NPM (`npm: full`) for performance. \
+Objects of a module the caller lacks are not listed and answer 404 as missing ones.";
+const MODULE_WRITE: &str = "Requires `write: full` or higher and the module of the categories involved (NDR for \
+`sec`, NPM for `perf`; a tuning rule: its type's module). Creating or moving into a module the caller lacks is a 403; \
+changing an object of such a module is a 404, as for a missing one.";
 const NDR_WRITE: &str = "Requires NDR module access (`ndr: full`) and `write: personal` or higher.";
 
 pub(super) fn add(p: &mut Paths) {
@@ -47,7 +53,8 @@ fn detections(p: &mut Paths) {
         Op::new(tag, "createDetection", "Create a detection")
             .describe(
                 "Creates a user-created detection (`is_user_created: true`) of a known type; fields left out come \
-                 from the detection format. Requires `write: full` or higher and access to the module of the type.",
+                 from the detection format. Requires `write: full` or higher and the module of every category the detection \
+                 will carry (`categories` if given, else its format's): a user cannot create a detection they could not see.",
             )
             .extension()
             .body(
@@ -207,7 +214,9 @@ fn formats(p: &mut Paths) {
         "get",
         "/detections/formats",
         Op::new(tag, "listDetectionFormats", "List detection formats")
-            .describe(&format!("The built-in catalog, then custom formats. {SEE}"))
+            .describe(&format!(
+                "The built-in catalog, then custom formats. {MODULE_SEE}"
+            ))
             .query("built_in_only", "Only the built-in formats.", builtin())
             .ok("200", "The formats.", array(r("DetectionFormat")))
             .errors(&[400, 403]),
@@ -220,7 +229,7 @@ fn formats(p: &mut Paths) {
             "createDetectionFormat",
             "Create a custom detection format",
         )
-        .describe(WRITE_FULL)
+        .describe(MODULE_WRITE)
         .body(
             r("DetectionFormatInput"),
             json!({"type": "vpn_impossible_travel", "display_name": "VPN Impossible Travel",
@@ -233,7 +242,7 @@ fn formats(p: &mut Paths) {
         "get",
         "/detections/formats/{id}",
         type_param(Op::new(tag, "getDetectionFormat", "Get a detection format"))
-            .describe(&format!("A custom format of that type wins over a built-in one unless `built_in_only`. {SEE}"))
+            .describe(&format!("A custom format of that type wins over a built-in one unless `built_in_only`. {MODULE_SEE}"))
             .query("built_in_only", "Only look at the built-in formats.", builtin())
             .ok("200", "The format.", r("DetectionFormat"))
             .errors(&[400, 403, 404]),
@@ -242,7 +251,7 @@ fn formats(p: &mut Paths) {
         "patch",
         "/detections/formats/{id}",
         type_param(Op::new(tag, "updateDetectionFormat", "Update a custom detection format"))
-            .describe(&format!("Built-in formats cannot be changed (404). {WRITE_FULL}"))
+            .describe(&format!("Built-in formats cannot be changed (404). {MODULE_WRITE}"))
             .body(r("DetectionFormatInput"), json!({"display_name": "VPN Impossible Travel", "mitre_categories": ["T1078", "T1133"]}))
             .empty("204", "The format was changed.")
             .errors(&[403, 404]),
@@ -256,7 +265,7 @@ fn formats(p: &mut Paths) {
             "Delete a custom detection format",
         ))
         .describe(&format!(
-            "Built-in formats cannot be deleted (404). {WRITE_FULL}"
+            "Built-in formats cannot be deleted (404). {MODULE_WRITE}"
         ))
         .empty("204", "The format was deleted.")
         .errors(&[403, 404]),
@@ -269,7 +278,7 @@ fn rules(p: &mut Paths) {
         "get",
         "/detections/rules/hiding",
         Op::new(tag, "listTuningRules", "List tuning rules")
-            .describe(SEE)
+            .describe(MODULE_SEE)
             .ok("200", "The rules.", array(r("TuningRule")))
             .errors(&[403]),
     );
@@ -277,7 +286,7 @@ fn rules(p: &mut Paths) {
         "post",
         "/detections/rules/hiding",
         Op::new(tag, "createTuningRule", "Create a tuning rule")
-            .describe(&format!("Detections matching the rule are hidden from now on (and before, with `hide_past_detections`). {WRITE_FULL}"))
+            .describe(&format!("Detections matching the rule are hidden from now on (and before, with `hide_past_detections`). {MODULE_WRITE}"))
             .body(
                 r("NewTuningRule"),
                 json!({
@@ -296,7 +305,7 @@ fn rules(p: &mut Paths) {
         "get",
         "/detections/rules/hiding/{id}",
         Op::new(tag, "getTuningRule", "Get a tuning rule")
-            .describe(SEE)
+            .describe(MODULE_SEE)
             .path_id("tuning rule")
             .ok("200", "The rule.", r("TuningRule"))
             .errors(&[400, 403, 404]),
@@ -305,7 +314,7 @@ fn rules(p: &mut Paths) {
         "patch",
         "/detections/rules/hiding/{id}",
         Op::new(tag, "updateTuningRule", "Update a tuning rule")
-            .describe(WRITE_FULL)
+            .describe(MODULE_WRITE)
             .path_id("tuning rule")
             .body(r("TuningRulePatch"), json!({"enabled": false, "expiration": null, "description": "Paused during the audit"}))
             .empty("204", "The rule was changed.")
@@ -316,7 +325,7 @@ fn rules(p: &mut Paths) {
         "/detections/rules/hiding/{id}",
         Op::new(tag, "deleteTuningRule", "Delete a tuning rule")
             .describe(&format!(
-                "The detections it hid become visible again. {WRITE_FULL}"
+                "The detections it hid become visible again. {MODULE_WRITE}"
             ))
             .path_id("tuning rule")
             .empty("204", "The rule was deleted.")

@@ -35,17 +35,19 @@ workflow and whose state is written back onto its detections (`ticket_id`, `stat
 Send `Authorization: Bearer YOUR_KEY` (the sensor's API keys). Errors answer `{\"error_code\": \"...\", \
 \"error_msg\": \"...\"}`; dates are `yyyy-MM-dd HH:mm:ssZ` in the sensor's time zone.\n\n\
 Workflow: `NEW` → `ASSIGNED` → `IN_PROGRESS` → `SUBMITTED` → `APPROVED` or `REJECTED` → `CLOSED`.\n\n\
-Roles: **MEMBER** is `write: limited` or higher with NDR module access (`ndr: full`): view, comment, attach, \
+Roles: **MEMBER** is any `write` level (`personal` or higher) with NDR or NPM module access: view, comment, attach, \
 work one's own task, submit as an assignee, approve or reject as a named approver. **ADMIN** is `write: full` \
-or higher with NDR module access: also create, edit, assign, close, reopen and delete tickets, change anyone's \
-task and edit or delete anyone's comment.";
+or higher with a module: also create, edit, assign, close, reopen and delete tickets, change anyone's \
+task and edit or delete anyone's comment. A ticket is visible to a user who sees every detection it links \
+(security: NDR, performance: NPM); any other answers exactly as a missing ticket.";
 
 /// Longest comment accepted (bytes), as `routes::sonar` checks it.
 pub(super) const MAX_COMMENT: usize = 64 * 1024;
 
 const MEMBER: &str =
-    "Requires the MEMBER role or higher (`write: limited` or higher, and NDR module access).";
-const ADMIN: &str = "Requires the ADMIN role (`write: full` or higher, and NDR module access).";
+    "Requires the MEMBER role or higher (`write: personal` or higher, and NDR or NPM module access).";
+const ADMIN: &str =
+    "Requires the ADMIN role (`write: full` or higher, and NDR or NPM module access).";
 
 fn sonar_error(code: &str, msg: &str) -> Value {
     json!({"error_code": code, "error_msg": msg})
@@ -546,7 +548,7 @@ fn attachments(p: &mut Paths) {
             .describe(&format!(
                 "The body is the file itself (not multipart); its `Content-Type` is kept and served back on \
                  download. Files are limited to {} bytes; a body over {} bytes is refused before it is read, \
-                 with a plain-text 413 (a client still sending may see the connection closed instead). {MEMBER}",
+                 with a JSON 413 (a client still sending may see the connection closed instead). {MEMBER}",
                 wirewatch_store::MAX_ATTACHMENT,
                 crate::extract::MAX_BODY
             ))

@@ -798,7 +798,7 @@ fn trigger_input(example: &Value, create: bool) -> Result<(), String> {
             ..TriggerInput::default()
         };
         let mut t = base.create(1, "alice", 0).map_err(|e| e.message)?;
-        input.apply(&mut t, 1).map_err(|e| e.message)
+        input.apply(&mut t, 1, "setup").map_err(|e| e.message)
     }
 }
 

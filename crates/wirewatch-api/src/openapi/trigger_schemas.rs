@@ -65,6 +65,7 @@ fn trigger() -> Value {
             "apply_all",
             "hints",
             "mod_time",
+            "owner",
         ],
         json!({
             "id": id("The trigger's id."),
@@ -82,12 +83,14 @@ fn trigger() -> Value {
             "apply_all": boolean("Whether the trigger applies to every device (stored; wirewatch runs every enabled trigger on all traffic)."),
             "hints": {"type": "object", "additionalProperties": true, "description": "Trigger hints, kept as given."},
             "mod_time": ms("When the trigger was created or last changed."),
+            "owner": {"type": "string", "x-wirewatch-extension": true, "readOnly": true,
+                "description": "The user whose privileges the trigger runs with: who created it or last changed it. It sees only the detections of that user's modules (`DETECTION_UPDATE`), and `commitDetection` follows that user's `POST /detections` rule. Not settable."},
         }),
     );
     t["example"] = json!({
         "id": 1, "name": "ticket tracking", "description": "Files a ticket for each risky detection",
         "author": "alice", "events": ["DETECTION_UPDATE"], "event": "DETECTION_UPDATE", "script": SCRIPT,
-        "disabled": false, "debug": false, "apply_all": true, "hints": {}, "mod_time": 1_767_225_600_000_i64,
+        "disabled": false, "debug": false, "apply_all": true, "hints": {}, "mod_time": 1_767_225_600_000_i64, "owner": "alice",
     });
     t
 }

@@ -14,7 +14,7 @@ use serde::Deserialize;
 use serde_json::json;
 use wirewatch_detect::DetectionFormat;
 use wirewatch_model::user::Access;
-use wirewatch_store::FormatInput;
+use wirewatch_store::{FormatInput, Visibility};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -36,10 +36,10 @@ async fn list(
     State(s): State<AppState>,
     Query(q): Query<BuiltInOnly>,
 ) -> ApiResult<axum::Json<Vec<DetectionFormat>>> {
-    caller.detections()?;
-    Ok(axum::Json(
-        s.store.formats(q.built_in_only.unwrap_or(false))?,
-    ))
+    let m = caller.detections()?;
+    let mut all = s.store.formats(q.built_in_only.unwrap_or(false))?;
+    all.retain(|f| m.sees(&f.categories));
+    Ok(axum::Json(all))
 }
 
 async fn one(
@@ -48,9 +48,10 @@ async fn one(
     Path(id): Path<String>,
     Query(q): Query<BuiltInOnly>,
 ) -> ApiResult<axum::Json<DetectionFormat>> {
-    caller.detections()?;
+    let m = caller.detections()?;
     s.store
         .format(&id, q.built_in_only.unwrap_or(false))?
+        .filter(|f| m.sees(&f.categories))
         .map(axum::Json)
         .ok_or_else(|| ApiError::not_found(format!("detection format {id}")))
 }
@@ -61,7 +62,8 @@ async fn create(
     Json(input): Json<FormatInput>,
 ) -> ApiResult<Response> {
     caller.require(Access::WriteFull)?;
-    caller.detections()?;
+    let m = caller.detections()?;
+    check_categories(m, &input)?;
     let f = s.store.create_format(input, caller.username())?;
     audit(
         &s,
@@ -81,7 +83,11 @@ async fn update(
     Json(input): Json<FormatInput>,
 ) -> ApiResult<StatusCode> {
     caller.require(Access::WriteFull)?;
-    caller.detections()?;
+    let m = caller.detections()?;
+    visible_custom(&s, m, &id)?;
+    if input.categories.is_some() {
+        check_categories(m, &input)?;
+    }
     s.store.update_format(&id, input)?.ok_or_else(|| {
         ApiError::not_found(format!(
             "custom detection format {id} (built-in formats cannot be changed)"
@@ -103,7 +109,8 @@ async fn remove(
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
     caller.require(Access::WriteFull)?;
-    caller.detections()?;
+    let m = caller.detections()?;
+    visible_custom(&s, m, &id)?;
     if !s.store.delete_format(&id)? {
         return Err(ApiError::not_found(format!(
             "custom detection format {id} (built-in formats cannot be deleted)"
@@ -117,4 +124,31 @@ async fn remove(
         json!({"type": id}),
     );
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// A format the caller's modules do not see answers as a missing one.
+fn visible_custom(s: &AppState, m: Visibility, id: &str) -> ApiResult<()> {
+    match s.store.format(id, false)? {
+        Some(f) if !m.sees(&f.categories) => {
+            Err(ApiError::not_found(format!("custom detection format {id}")))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// A format is created in (or moved to) a module the caller holds.
+fn check_categories(m: Visibility, input: &FormatInput) -> ApiResult<()> {
+    // Invalid categories are the store's 400; only valid ones are checked here.
+    if let Ok(cats) =
+        wirewatch_detect::catalog::custom_categories(input.categories.as_deref().unwrap_or(&[]))
+    {
+        if !m.sees(&cats) {
+            return Err(ApiError::forbidden(format!(
+                "a format in category \"{}\" belongs to the {} module, which this user does not have",
+                cats.last().map(String::as_str).unwrap_or(""),
+                if cats[0] == "perf" { "NPM (\"npm\": \"full\")" } else { "NDR (\"ndr\": \"full\")" }
+            )));
+        }
+    }
+    Ok(())
 }

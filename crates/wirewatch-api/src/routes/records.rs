@@ -8,6 +8,7 @@ use crate::extract::{Json, Query};
 use crate::routes::blocking;
 use crate::AppState;
 use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use ipnet::IpNet;
@@ -136,12 +137,16 @@ fn time(field: &str, t: &Option<TimeSpec>, default: i64, now: i64) -> ApiResult<
     }
 }
 
+/// Run a search and build its answer, serialized, off the async workers (a
+/// page of 10,000 records is megabytes of JSON: building it on a worker
+/// stalled every other request). `cursor` is added to the answer when given.
 async fn run(
     s: &AppState,
     search: RecordSearch,
     window: Option<(i64, i64)>,
     offset: usize,
-) -> ApiResult<(Value, i64, i64)> {
+    cursor: Option<String>,
+) -> ApiResult<(Response, i64, i64)> {
     let now = now_ms();
     let (from, until) = match window {
         Some(w) => w,
@@ -188,7 +193,7 @@ async fn run(
             format!("at most {MAX_TYPES} record types"),
         ));
     }
-    let (total, page) = blocking(move || {
+    let body = blocking(move || {
         let compiled = filter
             .as_ref()
             .map(|f| f.compile("filter", &Ctx(&store)))
@@ -196,7 +201,7 @@ async fn run(
             .map_err(|(f, m)| {
                 wirewatch_store::StoreError::Domain(wirewatch_model::Error::invalid(f, m))
             })?;
-        store.search_records(&RecordQuery {
+        let (total, page) = store.search_records(&RecordQuery {
             from_ms: from,
             until_ms: until,
             types,
@@ -204,39 +209,48 @@ async fn run(
             sort,
             limit,
             offset,
-        })
+        })?;
+        let records: Vec<Value> = page
+            .into_iter()
+            .map(|r| {
+                let mut src = r.fields;
+                src.insert("timestamp".into(), json!(r.time_ms));
+                json!({"_id": r.id.to_string(), "_type": r.kind, "_index": "wirewatch", "_source": src})
+            })
+            .collect();
+        let mut v = json!({"from": from, "until": until, "total": total, "records": records, "warnings": [],
+               "lookback_exceeded": false, "lookback_truncated": false});
+        if let Some(c) = cursor {
+            v["cursor"] = json!(c);
+        }
+        Ok(serde_json::to_vec(&v)?)
     })
     .await?;
-    let records: Vec<Value> = page
-        .into_iter()
-        .map(|r| {
-            let mut src = r.fields;
-            src.insert("timestamp".into(), json!(r.time_ms));
-            json!({"_id": r.id.to_string(), "_type": r.kind, "_index": "wirewatch", "_source": src})
-        })
-        .collect();
-    Ok((
-        json!({"from": from, "until": until, "total": total, "records": records, "warnings": [],
-               "lookback_exceeded": false, "lookback_truncated": false}),
-        from,
-        until,
-    ))
+    let resp = (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            axum::http::HeaderValue::from_static("application/json"),
+        )],
+        body,
+    )
+        .into_response();
+    Ok((resp, from, until))
 }
 
 async fn search(
     caller: Caller,
     State(s): State<AppState>,
     Json(body): Json<RecordSearch>,
-) -> ApiResult<axum::Json<Value>> {
+) -> ApiResult<Response> {
     caller.require(Access::MetricsFull)?;
     let offset = body.offset.unwrap_or(0);
     if offset > MAX_OFFSET {
         return Err(ApiError::invalid("offset", format!("must be at most {MAX_OFFSET}; use context_ttl and POST /records/cursor to go further")));
     }
     let ttl = body.context_ttl.as_ref().map(ttl_ms).transpose()?;
-    let (mut v, from, until) = run(&s, body.clone(), None, offset).await?;
-    if let Some(ttl) = ttl {
-        let id = wirewatch_store::random_hex(16);
+    let id = ttl.map(|_| wirewatch_store::random_hex(16));
+    let (resp, from, until) = run(&s, body.clone(), None, offset, id.clone()).await?;
+    if let (Some(ttl), Some(id)) = (ttl, id) {
         let mut cursors = s.cursors.0.lock();
         let now = now_ms();
         cursors.retain(|_, c| c.expires > now);
@@ -260,9 +274,8 @@ async fn search(
                 expires: now + ttl,
             },
         );
-        v["cursor"] = json!(id);
     }
-    Ok(axum::Json(v))
+    Ok(resp)
 }
 
 /// A duration (`context_ttl`): milliseconds, or a number with a unit suffix.
@@ -290,7 +303,7 @@ struct CursorBody {
     context_ttl: Option<TimeSpec>,
 }
 
-async fn next_page(s: &AppState, id: &str, ttl: Option<TimeSpec>) -> ApiResult<Value> {
+async fn next_page(s: &AppState, id: &str, ttl: Option<TimeSpec>) -> ApiResult<Response> {
     let ttl = ttl.as_ref().map(ttl_ms).transpose()?;
     let (search, window, offset) = {
         let mut cursors = s.cursors.0.lock();
@@ -307,18 +320,17 @@ async fn next_page(s: &AppState, id: &str, ttl: Option<TimeSpec>) -> ApiResult<V
         }
         (c.search.clone(), (c.from, c.until), offset)
     };
-    let (mut v, _, _) = run(s, search, Some(window), offset).await?;
-    v["cursor"] = json!(id);
-    Ok(v)
+    let (resp, _, _) = run(s, search, Some(window), offset, Some(id.to_string())).await?;
+    Ok(resp)
 }
 
 async fn cursor_post(
     caller: Caller,
     State(s): State<AppState>,
     Json(b): Json<CursorBody>,
-) -> ApiResult<axum::Json<Value>> {
+) -> ApiResult<Response> {
     caller.require(Access::MetricsFull)?;
-    Ok(axum::Json(next_page(&s, &b.cursor, b.context_ttl).await?))
+    next_page(&s, &b.cursor, b.context_ttl).await
 }
 
 #[derive(Deserialize)]
@@ -332,7 +344,7 @@ async fn cursor_get(
     State(s): State<AppState>,
     Path(id): Path<String>,
     Query(q): Query<TtlQuery>,
-) -> ApiResult<axum::Json<Value>> {
+) -> ApiResult<Response> {
     caller.require(Access::MetricsFull)?;
-    Ok(axum::Json(next_page(&s, &id, q.context_ttl).await?))
+    next_page(&s, &id, q.context_ttl).await
 }

@@ -26,7 +26,14 @@ pub fn routes() -> Router<AppState> {
 
 async fn list(caller: Caller, State(s): State<AppState>) -> ApiResult<axum::Json<Vec<TuningRule>>> {
     caller.detections()?;
-    Ok(axum::Json(s.store.rules()?))
+    let mut rules = s.store.rules()?;
+    let mut keep = Vec::with_capacity(rules.len());
+    for r in rules.drain(..) {
+        if caller.sees_rule(&s, &r.detection_type)? {
+            keep.push(r);
+        }
+    }
+    Ok(axum::Json(keep))
 }
 
 async fn one(
@@ -35,11 +42,7 @@ async fn one(
     Path(raw): Path<String>,
 ) -> ApiResult<axum::Json<TuningRule>> {
     caller.detections()?;
-    let id = parse_id("id", &raw)?;
-    s.store
-        .rule(id)?
-        .map(axum::Json)
-        .ok_or_else(|| ApiError::not_found(format!("tuning rule {id}")))
+    visible_rule(&caller, &s, &raw).map(axum::Json)
 }
 
 async fn create(
@@ -49,6 +52,7 @@ async fn create(
 ) -> ApiResult<Response> {
     caller.require(Access::WriteFull)?;
     caller.detections()?;
+    module_of_type(&caller, &s, &new.detection_type)?;
     let store = s.store.clone();
     let author = caller.username().to_string();
     let rule = blocking(move || store.create_rule(new, &author)).await?;
@@ -71,7 +75,7 @@ async fn update(
 ) -> ApiResult<StatusCode> {
     caller.require(Access::WriteFull)?;
     caller.detections()?;
-    let id = parse_id("id", &raw)?;
+    let id = visible_rule(&caller, &s, &raw)?.id;
     let patch: TuningRulePatch = parse_json(&body)?;
     let changes: Value = serde_json::from_slice(&body).unwrap_or_default();
     let store = s.store.clone();
@@ -95,7 +99,7 @@ async fn remove(
 ) -> ApiResult<StatusCode> {
     caller.require(Access::WriteFull)?;
     caller.detections()?;
-    let id = parse_id("id", &raw)?;
+    let id = visible_rule(&caller, &s, &raw)?.id;
     let store = s.store.clone();
     if !blocking(move || store.delete_rule(id)).await? {
         return Err(ApiError::not_found(format!("tuning rule {id}")));
@@ -108,4 +112,32 @@ async fn remove(
         json!({"id": id}),
     );
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// A rule of a module the caller does not hold answers as a missing one.
+fn visible_rule(caller: &Caller, s: &AppState, raw: &str) -> ApiResult<TuningRule> {
+    let id = parse_id("id", raw)?;
+    s.store
+        .rule(id)?
+        .map(|r| {
+            caller
+                .sees_rule(s, &r.detection_type)
+                .map(|ok| ok.then_some(r))
+        })
+        .transpose()?
+        .flatten()
+        .ok_or_else(|| ApiError::not_found(format!("tuning rule {id}")))
+}
+
+/// A rule is made only for a detection type of the caller's modules (an
+/// unknown type is left to the store's 400 naming `detection_type`).
+fn module_of_type(caller: &Caller, s: &AppState, detection_type: &str) -> ApiResult<()> {
+    let known = matches!(detection_type, "all_security" | "all_performance")
+        || s.store.format(detection_type, false)?.is_some();
+    if known && !caller.sees_rule(s, detection_type)? {
+        return Err(ApiError::forbidden(format!(
+            "tuning rules for \"{detection_type}\" belong to a detection module this user does not have"
+        )));
+    }
+    Ok(())
 }

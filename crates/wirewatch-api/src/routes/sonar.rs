@@ -27,9 +27,8 @@ use wirewatch_model::user::Access;
 use wirewatch_model::{now_ms, Code};
 use wirewatch_store::{is_guid, new_guid, TicketOrder, TicketQuery};
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/sonar/tickets", get(list).post(create))
+pub fn routes(state: &AppState) -> Router<AppState> {
+    let per_ticket = Router::new()
         .route(
             "/api/sonar/tickets/{guid}",
             get(one).patch(update).delete(remove),
@@ -57,6 +56,49 @@ pub fn routes() -> Router<AppState> {
             "/api/sonar/tickets/{guid}/attachments/{aguid}",
             get(download).delete(delete_attachment),
         )
+        // One check for every route of one ticket: a ticket linking a
+        // detection the caller's modules do not see answers as a missing one.
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            ticket_guard,
+        ));
+    Router::new()
+        .route("/api/sonar/tickets", get(list).post(create))
+        .merge(per_ticket)
+}
+
+async fn ticket_guard(
+    State(s): State<AppState>,
+    Path(params): Path<Vec<(String, String)>>,
+    caller: Result<Caller, ApiError>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let guid = params
+        .iter()
+        .find(|(k, _)| k == "guid")
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default();
+    // No key, a bad key, a malformed guid: the handler answers as always.
+    if let (Ok(c), true) = (&caller, is_guid(&guid)) {
+        match s.store.ticket_visible(&guid, c.modules()) {
+            Ok(Some(false)) => {
+                // Exactly what a missing ticket answers (GET one: `{"ticket": null}`).
+                let whole = req
+                    .uri()
+                    .path()
+                    .trim_end_matches('/')
+                    .ends_with(guid.as_str());
+                if whole && req.method() == axum::http::Method::GET {
+                    return axum::Json(json!({"ticket": null})).into_response();
+                }
+                return no_ticket(&guid).into_response();
+            }
+            Err(e) => return SonarError::from(e).into_response(),
+            _ => {}
+        }
+    }
+    next.run(req).await
 }
 
 /// A Sonar error: `{"error_code", "error_msg"}` with a status.
@@ -146,11 +188,12 @@ fn check_guid(guid: &str) -> SResult<()> {
     }
 }
 
-/// MEMBER: any write level and NDR access.
+/// MEMBER: any `write` level and a detection module (NDR or NPM); which
+/// tickets a member sees follows the modules of their detections.
 fn member(c: Result<Caller, ApiError>) -> SResult<Caller> {
     let c = c?;
-    c.require(Access::WriteLimited)?;
-    c.require_ndr()?;
+    c.require(Access::WritePersonal)?;
+    c.detections()?;
     Ok(c)
 }
 
@@ -354,8 +397,11 @@ async fn list(
     State(s): State<AppState>,
     RawQuery(q): RawQuery,
 ) -> SResult<axum::Json<Value>> {
-    member(caller)?;
-    let mut query = TicketQuery::default();
+    let c = member(caller)?;
+    let mut query = TicketQuery {
+        visibility: c.modules(),
+        ..TicketQuery::default()
+    };
     for (k, v) in form_urlencoded::parse(q.unwrap_or_default().as_bytes()) {
         let v = v.into_owned();
         match k.as_ref() {

@@ -96,7 +96,7 @@ async fn update(
     let id = found(&s, &raw)?.id;
     check(input.script.as_deref())?;
     s.store
-        .update_trigger(id, input)?
+        .update_trigger(id, input, caller.username())?
         .ok_or_else(|| ApiError::not_found(format!("trigger {id}")))?;
     audit(&s, &caller, "update trigger", "triggers", json!({"id": id}));
     Ok(StatusCode::NO_CONTENT)

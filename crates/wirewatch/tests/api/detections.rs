@@ -221,7 +221,9 @@ fn search_filters_sort_and_pages() {
         search(&s, json!({"create_time": 9_999_999_999_999_i64})),
         Vec::<u64>::new()
     );
-    assert_eq!(search(&s, json!({"update_time": 0})).len(), 3);
+    assert_eq!(search(&s, json!({"update_time": 1})).len(), 3);
+    // 0 is now, as for every time field: nothing was updated after it.
+    assert_eq!(search(&s, json!({"update_time": 0})).len(), 0);
 }
 
 fn sorted(mut v: Vec<u64>) -> Vec<u64> {

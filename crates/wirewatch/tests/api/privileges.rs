@@ -1,0 +1,764 @@
+//! The privilege table, route by route and profile by profile, and the module
+//! separation of security (`ndr`) and performance (`npm`) detections on
+//! every path: detections, ticket bulk updates, formats, tuning rules,
+//! internal tickets and triggers.
+
+use crate::common::*;
+use serde_json::{json, Value};
+
+/// The profiles of the table, in column order.
+const PROFILES: [(&str, &str); 7] = [
+    ("admin", r#"{"system": "full"}"#),
+    ("ndr_full", r#"{"write": "full", "ndr": "full"}"#),
+    ("npm_full", r#"{"write": "full", "npm": "full"}"#),
+    ("ndr_limited", r#"{"write": "limited", "ndr": "full"}"#),
+    ("ndr_personal", r#"{"write": "personal", "ndr": "full"}"#),
+    ("no_module", r#"{"write": "full"}"#),
+    ("metrics", r#"{"metrics": "full"}"#),
+];
+
+struct Fixture {
+    s: Server,
+    keys: Vec<String>,
+    sec: u64,
+    perf: u64,
+    sec_rule: u64,
+    perf_rule: u64,
+}
+
+fn fixture() -> Fixture {
+    let s = Server::start();
+    let r = s.post(
+        "/api/v1/detections/formats",
+        json!({"type": "slow_web", "display_name": "Slow web", "categories": ["perf.web"]}),
+    );
+    assert_eq!(r.status, 201, "{}", r.text);
+    let r = s.post(
+        "/api/v1/detections/formats",
+        json!({"type": "odd_beacon", "display_name": "Odd beacon", "categories": ["sec.attack"]}),
+    );
+    assert_eq!(r.status, 201, "{}", r.text);
+    let sec = s.detection(det("port_scan", "10.0.0.1", "10.0.0.2"));
+    let perf = s.detection(json!({"type": "slow_web", "participants": []}));
+    for (id, t) in [(sec, "T-sec"), (perf, "T-perf")] {
+        let r = s.patch(&format!("/api/v1/detections/{id}"), json!({"ticket_id": t}));
+        assert_eq!(r.status, 204, "{}", r.text);
+    }
+    let rule = |t: &str| {
+        let r = s.post(
+            "/api/v1/detections/rules/hiding",
+            json!({"detection_type": t, "offender": {"object_type": "ipaddr", "object_value": "192.0.2.99"}, "victim": "Any"}),
+        );
+        assert_eq!(r.status, 201, "{}", r.text);
+        r.body["id"].as_u64().unwrap()
+    };
+    let (sec_rule, perf_rule) = (rule("port_scan"), rule("slow_web"));
+    let keys = PROFILES
+        .iter()
+        .map(|(name, roles)| s.user_key(name, serde_json::from_str(roles).unwrap()))
+        .collect();
+    Fixture {
+        s,
+        keys,
+        sec,
+        perf,
+        sec_rule,
+        perf_rule,
+    }
+}
+
+/// A request: method, path and body.
+type Request = (&'static str, String, Option<Value>);
+/// What makes a row's request (fresh for each profile).
+type MakeRequest = Box<dyn Fn(&Fixture, usize) -> Request>;
+
+/// One row: what to send (made fresh for each profile, so a DELETE has
+/// something to delete every time) and the status each profile gets.
+struct Row {
+    what: &'static str,
+    make: MakeRequest,
+    expect: [u16; 7],
+}
+
+fn row(
+    what: &'static str,
+    expect: [u16; 7],
+    make: impl Fn(&Fixture, usize) -> Request + 'static,
+) -> Row {
+    Row {
+        what,
+        make: Box::new(make),
+        expect,
+    }
+}
+
+/// A custom format made by the administrator for a row to change or delete.
+fn fresh_format(f: &Fixture, cat: &str, n: usize) -> String {
+    let name = format!("fmt_{}_{n}", cat.replace('.', "_"));
+    let r = f.s.post(
+        "/api/v1/detections/formats",
+        json!({"type": name, "display_name": name, "categories": [cat]}),
+    );
+    assert_eq!(r.status, 201, "{}", r.text);
+    name
+}
+
+fn fresh_rule(f: &Fixture, t: &str) -> u64 {
+    let r = f.s.post(
+        "/api/v1/detections/rules/hiding",
+        json!({"detection_type": t, "offender": {"object_type": "ipaddr", "object_value": "192.0.2.98"}, "victim": "Any"}),
+    );
+    assert_eq!(r.status, 201, "{}", r.text);
+    r.body["id"].as_u64().unwrap()
+}
+
+#[test]
+fn the_privilege_table_route_by_route() {
+    let f = fixture();
+    //                                              admin ndr   npm  ndrL ndrP none metrics
+    let rows = vec![
+        row(
+            "read a security detection",
+            [200, 200, 404, 200, 200, 403, 403],
+            |f, _| ("GET", format!("/api/v1/detections/{}", f.sec), None),
+        ),
+        row(
+            "read a performance detection",
+            [200, 404, 200, 404, 404, 403, 403],
+            |f, _| ("GET", format!("/api/v1/detections/{}", f.perf), None),
+        ),
+        row(
+            "triage a security detection",
+            [204, 204, 404, 204, 403, 403, 403],
+            |f, _| {
+                (
+                    "PATCH",
+                    format!("/api/v1/detections/{}", f.sec),
+                    Some(json!({"assignee": "x"})),
+                )
+            },
+        ),
+        row(
+            "triage a performance detection",
+            [204, 404, 204, 404, 403, 403, 403],
+            |f, _| {
+                (
+                    "PATCH",
+                    format!("/api/v1/detections/{}", f.perf),
+                    Some(json!({"assignee": "x"})),
+                )
+            },
+        ),
+        row(
+            "bulk-update a security ticket",
+            [204, 204, 404, 204, 403, 403, 403],
+            |_, _| {
+                (
+                    "PATCH",
+                    "/api/v1/detections/tickets".into(),
+                    Some(json!({"ticket_id": "T-sec", "assignee": "y"})),
+                )
+            },
+        ),
+        row(
+            "bulk-update a performance ticket",
+            [204, 404, 204, 404, 403, 403, 403],
+            |_, _| {
+                (
+                    "PATCH",
+                    "/api/v1/detections/tickets".into(),
+                    Some(json!({"ticket_id": "T-perf", "assignee": "y"})),
+                )
+            },
+        ),
+        row(
+            "bulk-update a ticket no detection has",
+            [404, 404, 404, 404, 403, 403, 403],
+            |_, _| {
+                (
+                    "PATCH",
+                    "/api/v1/detections/tickets".into(),
+                    Some(json!({"ticket_id": "T-none", "assignee": "y"})),
+                )
+            },
+        ),
+        row(
+            "create a security detection",
+            [201, 201, 403, 403, 403, 403, 403],
+            |_, _| {
+                (
+                    "POST",
+                    "/api/v1/detections".into(),
+                    Some(det("port_scan", "10.9.0.1", "10.9.0.2")),
+                )
+            },
+        ),
+        row(
+            "create a performance detection",
+            [201, 403, 201, 403, 403, 403, 403],
+            |_, _| {
+                (
+                    "POST",
+                    "/api/v1/detections".into(),
+                    Some(json!({"type": "slow_web", "participants": []})),
+                )
+            },
+        ),
+        row(
+            "create a detection of a performance type in a security category",
+            [201, 201, 403, 403, 403, 403, 403],
+            |_, _| {
+                (
+                    "POST",
+                    "/api/v1/detections".into(),
+                    Some(json!({"type": "slow_web", "categories": ["sec"], "participants": []})),
+                )
+            },
+        ),
+        row(
+            "read a built-in security format",
+            [200, 200, 404, 200, 200, 403, 403],
+            |_, _| ("GET", "/api/v1/detections/formats/port_scan".into(), None),
+        ),
+        row(
+            "read a custom performance format",
+            [200, 404, 200, 404, 404, 403, 403],
+            |_, _| ("GET", "/api/v1/detections/formats/slow_web".into(), None),
+        ),
+        row(
+            "create a security format",
+            [201, 201, 403, 403, 403, 403, 403],
+            |_, n| {
+                (
+                    "POST",
+                    "/api/v1/detections/formats".into(),
+                    Some(
+                        json!({"type": format!("new_sec_{n}"), "display_name": "New", "categories": ["sec.attack"]}),
+                    ),
+                )
+            },
+        ),
+        row(
+            "create a performance format",
+            [201, 403, 201, 403, 403, 403, 403],
+            |_, n| {
+                (
+                    "POST",
+                    "/api/v1/detections/formats".into(),
+                    Some(
+                        json!({"type": format!("new_perf_{n}"), "display_name": "New", "categories": ["perf"]}),
+                    ),
+                )
+            },
+        ),
+        row(
+            "edit a security format",
+            [204, 204, 404, 403, 403, 403, 403],
+            |_, _| {
+                (
+                    "PATCH",
+                    "/api/v1/detections/formats/odd_beacon".into(),
+                    Some(json!({"display_name": "Odd beacon (edited)"})),
+                )
+            },
+        ),
+        row(
+            "move a performance format to security",
+            [204, 404, 403, 403, 403, 403, 403],
+            |f, n| {
+                let name = fresh_format(f, "perf", 100 + n);
+                (
+                    "PATCH",
+                    format!("/api/v1/detections/formats/{name}"),
+                    Some(json!({"categories": ["sec"]})),
+                )
+            },
+        ),
+        row(
+            "delete a security format",
+            [204, 204, 404, 403, 403, 403, 403],
+            |f, n| {
+                let name = fresh_format(f, "sec.attack", n);
+                ("DELETE", format!("/api/v1/detections/formats/{name}"), None)
+            },
+        ),
+        row(
+            "delete a performance format",
+            [204, 404, 204, 403, 403, 403, 403],
+            |f, n| {
+                let name = fresh_format(f, "perf.web", n);
+                ("DELETE", format!("/api/v1/detections/formats/{name}"), None)
+            },
+        ),
+        row(
+            "read a security tuning rule",
+            [200, 200, 404, 200, 200, 403, 403],
+            |f, _| {
+                (
+                    "GET",
+                    format!("/api/v1/detections/rules/hiding/{}", f.sec_rule),
+                    None,
+                )
+            },
+        ),
+        row(
+            "read a performance tuning rule",
+            [200, 404, 200, 404, 404, 403, 403],
+            |f, _| {
+                (
+                    "GET",
+                    format!("/api/v1/detections/rules/hiding/{}", f.perf_rule),
+                    None,
+                )
+            },
+        ),
+        row(
+            "hide security detections",
+            [201, 201, 403, 403, 403, 403, 403],
+            |_, _| {
+                (
+                    "POST",
+                    "/api/v1/detections/rules/hiding".into(),
+                    Some(
+                        json!({"detection_type": "port_scan", "offender": {"object_type": "ipaddr", "object_value": "192.0.2.1"}, "victim": "Any"}),
+                    ),
+                )
+            },
+        ),
+        row(
+            "hide all security detections",
+            [201, 201, 403, 403, 403, 403, 403],
+            |_, _| {
+                (
+                    "POST",
+                    "/api/v1/detections/rules/hiding".into(),
+                    Some(
+                        json!({"detection_type": "all_security", "offender": {"object_type": "ipaddr", "object_value": "192.0.2.2"}, "victim": "Any"}),
+                    ),
+                )
+            },
+        ),
+        row(
+            "hide performance detections",
+            [201, 403, 201, 403, 403, 403, 403],
+            |_, _| {
+                (
+                    "POST",
+                    "/api/v1/detections/rules/hiding".into(),
+                    Some(
+                        json!({"detection_type": "slow_web", "offender": {"object_type": "ipaddr", "object_value": "192.0.2.3"}, "victim": "Any"}),
+                    ),
+                )
+            },
+        ),
+        row(
+            "edit a security tuning rule",
+            [204, 204, 404, 403, 403, 403, 403],
+            |f, _| {
+                (
+                    "PATCH",
+                    format!("/api/v1/detections/rules/hiding/{}", f.sec_rule),
+                    Some(json!({"description": "edited"})),
+                )
+            },
+        ),
+        row(
+            "delete a security tuning rule",
+            [204, 204, 404, 403, 403, 403, 403],
+            |f, _| {
+                (
+                    "DELETE",
+                    format!(
+                        "/api/v1/detections/rules/hiding/{}",
+                        fresh_rule(f, "port_scan")
+                    ),
+                    None,
+                )
+            },
+        ),
+        row(
+            "delete a performance tuning rule",
+            [204, 404, 204, 403, 403, 403, 403],
+            |f, _| {
+                (
+                    "DELETE",
+                    format!(
+                        "/api/v1/detections/rules/hiding/{}",
+                        fresh_rule(f, "slow_web")
+                    ),
+                    None,
+                )
+            },
+        ),
+        row(
+            "read a detection's note",
+            [200, 200, 404, 200, 200, 403, 403],
+            |f, _| ("GET", format!("/api/v1/detections/{}/notes", f.sec), None),
+        ),
+        row(
+            "write a note on a performance detection",
+            [204, 404, 204, 404, 403, 403, 403],
+            |f, _| {
+                (
+                    "PUT",
+                    format!("/api/v1/detections/{}/notes", f.perf),
+                    Some(json!({"note": "n"})),
+                )
+            },
+        ),
+        row(
+            "list investigations",
+            [200, 200, 403, 200, 200, 403, 403],
+            |_, _| ("GET", "/api/v1/investigations".into(), None),
+        ),
+        row(
+            "read network localities",
+            [200, 200, 200, 200, 200, 200, 403],
+            |_, _| ("GET", "/api/v1/networklocalities".into(), None),
+        ),
+        row(
+            "create a network locality",
+            [201, 201, 201, 403, 403, 201, 403],
+            |_, n| {
+                (
+                    "POST",
+                    "/api/v1/networklocalities".into(),
+                    Some(
+                        json!({"name": format!("loc{n}"), "networks": [format!("10.{n}.0.0/16")], "external": false}),
+                    ),
+                )
+            },
+        ),
+        row(
+            "create a trigger",
+            [201, 201, 201, 403, 403, 201, 403],
+            |_, n| {
+                (
+                    "POST",
+                    "/api/v1/triggers".into(),
+                    Some(
+                        json!({"name": format!("t{n}"), "events": ["EXTERNAL_DATA"], "script": "log(1)"}),
+                    ),
+                )
+            },
+        ),
+        row("list users", [200, 403, 403, 403, 403, 403, 403], |_, _| {
+            ("GET", "/api/v1/users".into(), None)
+        }),
+        row(
+            "read the audit log",
+            [200, 403, 403, 403, 403, 403, 403],
+            |_, _| ("GET", "/api/v1/auditlog".into(), None),
+        ),
+        row(
+            "change ticketing settings",
+            [204, 403, 403, 403, 403, 403, 403],
+            |_, _| {
+                (
+                    "PATCH",
+                    "/api/v1/extrahop/ticketing".into(),
+                    Some(
+                        json!({"external_ticketing_enabled": true, "internal_ticketing_enabled": false}),
+                    ),
+                )
+            },
+        ),
+        row(
+            "read the system",
+            [200, 200, 200, 200, 200, 200, 200],
+            |_, _| ("GET", "/api/v1/extrahop".into(), None),
+        ),
+    ];
+    let mut wrong = Vec::new();
+    for r in &rows {
+        for (i, (profile, _)) in PROFILES.iter().enumerate() {
+            let (method, path, body) = (r.make)(&f, i);
+            let got = f.s.call_with(method, &path, body, Some(&f.keys[i]));
+            if got.status != r.expect[i] {
+                wrong.push(format!(
+                    "{} ({method} {path}) as {profile}: {} expected {}: {}",
+                    r.what, got.status, r.expect[i], got.text
+                ));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    // Listings show each profile only its modules' formats and rules.
+    let types = |k: &str, path: &str, field: &str| -> Vec<String> {
+        let r = f.s.call_with("GET", path, None, Some(k));
+        assert_eq!(r.status, 200, "{}", r.text);
+        r.body
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x[field].as_str().unwrap_or_default().to_string())
+            .collect()
+    };
+    let (ndr, npm) = (&f.keys[1], &f.keys[2]);
+    let ndr_formats = types(ndr, "/api/v1/detections/formats", "type");
+    assert!(ndr_formats.contains(&"port_scan".into()) && !ndr_formats.contains(&"slow_web".into()));
+    let npm_formats = types(npm, "/api/v1/detections/formats", "type");
+    assert!(npm_formats.contains(&"slow_web".into()) && !npm_formats.contains(&"port_scan".into()));
+    let ndr_rules = types(ndr, "/api/v1/detections/rules/hiding", "detection_type");
+    assert!(
+        !ndr_rules.is_empty() && ndr_rules.iter().all(|t| t != "slow_web"),
+        "{ndr_rules:?}"
+    );
+    let npm_rules = types(npm, "/api/v1/detections/rules/hiding", "detection_type");
+    assert!(
+        !npm_rules.is_empty() && npm_rules.iter().all(|t| t == "slow_web"),
+        "{npm_rules:?}"
+    );
+    // The security detection's assignee was changed by the profiles allowed
+    // to, never by the npm-only one through the ticket bulk update.
+    let d = f.s.get(&format!("/api/v1/detections/{}", f.sec)).body;
+    assert_eq!(d["ticket_id"], "T-sec");
+}
+
+#[test]
+fn a_ticket_bulk_update_changes_only_the_detections_the_caller_sees() {
+    let s = Server::start();
+    let r = s.post(
+        "/api/v1/detections/formats",
+        json!({"type": "slow_web", "display_name": "Slow web", "categories": ["perf.web"]}),
+    );
+    assert_eq!(r.status, 201);
+    let sec = s.detection(det("port_scan", "10.0.0.1", "10.0.0.2"));
+    let perf = s.detection(json!({"type": "slow_web", "participants": []}));
+    for id in [sec, perf] {
+        let r = s.patch(
+            &format!("/api/v1/detections/{id}"),
+            json!({"ticket_id": "SHARED-1"}),
+        );
+        assert_eq!(r.status, 204);
+    }
+    let npm = s.user_key("npm", json!({"write": "limited", "npm": "full"}));
+    let r = s.call_with(
+        "PATCH",
+        "/api/v1/detections/tickets",
+        Some(json!({"ticket_id": "SHARED-1", "status": "closed", "resolution": "no_action_taken"})),
+        Some(&npm),
+    );
+    assert_eq!(r.status, 204, "{}", r.text);
+    assert_eq!(
+        s.get(&format!("/api/v1/detections/{perf}")).body["status"],
+        "closed"
+    );
+    assert_ne!(
+        s.get(&format!("/api/v1/detections/{sec}")).body["status"],
+        "closed"
+    );
+}
+
+#[test]
+fn internal_tickets_follow_the_modules_of_their_detections() {
+    let s = Server::start();
+    let r = s.patch(
+        "/api/v1/extrahop/ticketing",
+        json!({"internal_ticketing_enabled": true, "external_ticketing_enabled": false}),
+    );
+    assert_eq!(r.status, 204);
+    let r = s.post(
+        "/api/v1/detections/formats",
+        json!({"type": "slow_web", "display_name": "Slow web", "categories": ["perf.web"]}),
+    );
+    assert_eq!(r.status, 201);
+    let sec = s.detection(det("port_scan", "10.0.0.1", "10.0.0.2"));
+    let perf = s.detection(json!({"type": "slow_web", "participants": [
+        {"object_type": "ipaddr", "object_value": "10.0.0.5", "role": "offender"}]}));
+    let guid = |id: u64| {
+        s.get(&format!("/api/v1/detections/{id}")).body["ticket_id"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let (gs, gp) = (guid(sec), guid(perf));
+    let ndr = s.user_key("ndr", json!({"write": "limited", "ndr": "full"}));
+    let npm = s.user_key("npm", json!({"write": "limited", "npm": "full"}));
+    let personal = s.user_key("personal", json!({"write": "personal", "ndr": "full"}));
+    let get = |k: &str, p: &str| {
+        let r = s.call_with_bearer("GET", p, None, k);
+        (r.status, r.body)
+    };
+    let listed = |k: &str| -> Vec<String> {
+        let (st, b) = get(k, "/api/sonar/tickets");
+        assert_eq!(st, 200, "{b}");
+        b["tickets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["guid"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(listed(&ndr), vec![gs.clone()]);
+    assert_eq!(listed(&npm), vec![gp.clone()]);
+    assert_eq!(get(&ndr, "/api/sonar/tickets").1["total"], 1);
+    // README: MEMBER is any write level with a module (personal included).
+    assert_eq!(listed(&personal), vec![gs.clone()]);
+    // One ticket: an invisible one answers as a missing one, on every route.
+    let missing = "00000000-0000-4000-8000-000000000000";
+    assert_eq!(
+        get(&ndr, &format!("/api/sonar/tickets/{gp}")),
+        get(&ndr, &format!("/api/sonar/tickets/{missing}"))
+    );
+    assert_eq!(
+        get(&ndr, &format!("/api/sonar/tickets/{gp}")).1["ticket"],
+        Value::Null
+    );
+    assert_eq!(
+        get(&npm, &format!("/api/sonar/tickets/{gp}")).1["ticket"]["guid"],
+        gp
+    );
+    let (st, b) = get(&ndr, &format!("/api/sonar/tickets/{gp}/comments"));
+    assert_eq!(
+        (st, b["error_code"].as_str()),
+        (404, Some("ticket-not-found"))
+    );
+    let r = s.call_with_bearer(
+        "POST",
+        &format!("/api/sonar/tickets/{gp}/comments"),
+        Some(json!({"content": "seen", "format": "PLAIN"})),
+        &ndr,
+    );
+    assert_eq!(r.status, 404, "{}", r.text);
+    let r = s.call_with_bearer(
+        "POST",
+        &format!("/api/sonar/tickets/{gs}/comments"),
+        Some(json!({"content": "seen", "format": "PLAIN"})),
+        &ndr,
+    );
+    assert_eq!(r.status, 200, "{}", r.text);
+}
+
+fn trigger_log(s: &Server, id: u64) -> String {
+    s.get(&format!("/api/v1/triggers/{id}/debuglog")).text
+}
+
+#[test]
+fn triggers_run_with_the_visibility_and_rights_of_their_owner() {
+    let s = Server::start();
+    let r = s.post(
+        "/api/v1/detections/formats",
+        json!({"type": "slow_web", "display_name": "Slow web", "categories": ["perf.web"]}),
+    );
+    assert_eq!(r.status, 201);
+    // A write: full user with neither module, and an npm-only one.
+    let none = s.user_key("nomodule", json!({"write": "full"}));
+    let npm = s.user_key("npmonly", json!({"write": "full", "npm": "full"}));
+    let spy = |key: &str, name: &str| {
+        let r = s.call_with(
+            "POST",
+            "/api/v1/triggers",
+            Some(
+                json!({"name": name, "events": ["DETECTION_UPDATE"], "debug": true,
+                "script": "log('saw ' + Detection.id + ' ' + Detection.title);"}),
+            ),
+            Some(key),
+        );
+        assert_eq!(r.status, 201, "{}", r.text);
+        assert_eq!(r.body["owner"], name.trim_end_matches("-spy"));
+        r.body["id"].as_u64().unwrap()
+    };
+    let t_none = spy(&none, "nomodule-spy");
+    let t_npm = spy(&npm, "npmonly-spy");
+    // An administrator's trigger sees everything (the control).
+    let r = s.post(
+        "/api/v1/triggers",
+        json!({"name": "admin", "events": ["DETECTION_UPDATE"], "debug": true,
+               "script": "log('saw ' + Detection.id);"}),
+    );
+    assert_eq!(r.status, 201);
+    let t_admin = r.body["id"].as_u64().unwrap();
+    let mut body = det("port_scan", "10.0.0.1", "10.0.0.2");
+    body["title"] = json!("Secret security finding");
+    let sec = s.detection(body);
+    let perf = s.detection(json!({"type": "slow_web", "participants": [], "title": "Slow page"}));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !(trigger_log(&s, t_admin).contains(&format!("saw {sec}"))
+        && trigger_log(&s, t_admin).contains(&format!("saw {perf}")))
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{}",
+            trigger_log(&s, t_admin)
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let l_none = trigger_log(&s, t_none);
+    assert!(!l_none.contains("saw"), "{l_none}");
+    let l_npm = trigger_log(&s, t_npm);
+    assert!(l_npm.contains(&format!("saw {perf}")), "{l_npm}");
+    assert!(
+        !l_npm.contains("Secret") && !l_npm.contains(&format!("saw {sec} ")),
+        "{l_npm}"
+    );
+    // commitDetection obeys POST /detections: the npm-only owner cannot
+    // create a security detection (refused with the reason), only a performance one.
+    let r = s.call_with(
+        "POST",
+        "/api/v1/triggers",
+        Some(json!({"name": "forge", "events": ["EXTERNAL_DATA"], "debug": true, "script":
+            "try { commitDetection('port_scan', {title: 'forged', participants: []}); log('made sec'); } catch (e) { log('refused: ' + e.message); }
+             commitDetection('slow_web', {title: 'made perf', participants: []}); log('made perf');"})),
+        Some(&npm),
+    );
+    assert_eq!(r.status, 201, "{}", r.text);
+    let forge = r.body["id"].as_u64().unwrap();
+    let r = s.post(
+        "/api/v1/triggers/externaldata",
+        json!({"type": "x", "body": {}}),
+    );
+    assert_eq!(r.status, 202);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !trigger_log(&s, forge).contains("made perf") {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{}",
+            trigger_log(&s, forge)
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let log = trigger_log(&s, forge);
+    assert!(log.contains("refused") && log.contains("module"), "{log}");
+    assert!(!log.contains("made sec"), "{log}");
+    let all = s.post("/api/v1/detections/search", json!({})).body;
+    let titles: Vec<&str> = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|d| d["title"].as_str())
+        .collect();
+    assert!(
+        titles.contains(&"made perf") && !titles.contains(&"forged"),
+        "{titles:?}"
+    );
+    // A lower-privileged user who edits an administrator's trigger becomes
+    // its owner: it then runs with their (smaller) visibility.
+    let r = s.call_with(
+        "PATCH",
+        &format!("/api/v1/triggers/{t_admin}"),
+        Some(json!({"script": "log('now ' + Detection.id + ' ' + Detection.title);"})),
+        Some(&npm),
+    );
+    assert_eq!(r.status, 204, "{}", r.text);
+    assert_eq!(
+        s.get(&format!("/api/v1/triggers/{t_admin}")).body["owner"],
+        "npmonly"
+    );
+    let mut body = det("port_scan", "10.0.0.7", "10.0.0.8");
+    body["title"] = json!("Second secret");
+    s.detection(body);
+    let perf2 = s.detection(json!({"type": "slow_web", "participants": [], "title": "Slow again"}));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !trigger_log(&s, t_admin).contains(&format!("now {perf2}")) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{}",
+            trigger_log(&s, t_admin)
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert!(!trigger_log(&s, t_admin).contains("Second secret"));
+}
