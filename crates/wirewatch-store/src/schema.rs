@@ -362,6 +362,10 @@ ALTER TABLE metrics ADD COLUMN stored INTEGER;
 UPDATE metrics SET stored = CAST(strftime('%s', 'now') AS INTEGER) * 1000;
 CREATE INDEX metrics_stored ON metrics(cycle, stored);
 "#,
+    // What trigger runs produced beyond their per-run caps (dropped, counted).
+    r#"
+ALTER TABLE trigger_stats ADD COLUMN dropped INTEGER NOT NULL DEFAULT 0;
+"#,
 ];
 
 /// Bring the schema up to date.

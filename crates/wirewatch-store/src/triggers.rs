@@ -77,6 +77,8 @@ pub struct RunStats {
     pub max_us: u64,
     pub last_error: Option<String>,
     pub last_run_time: Option<i64>,
+    /// Detections, Remote messages and log lines produced beyond a run's caps, dropped.
+    pub dropped: u64,
 }
 
 /// A detection a trigger raised with `commitDetection`, validated.
@@ -303,14 +305,14 @@ impl Store {
             }
             for (id, s) in &batch.stats {
                 tx.execute(
-                    "INSERT INTO trigger_stats(trigger_id, runs, errors, budget_exceeded, total_us, max_us, last_error, last_run_time)
-                     VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
-                     ON CONFLICT(trigger_id) DO UPDATE SET runs = runs + excluded.runs,
+                    "INSERT INTO trigger_stats(trigger_id, runs, errors, budget_exceeded, total_us, max_us, last_error, last_run_time, dropped)
+                     VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+                     ON CONFLICT(trigger_id) DO UPDATE SET runs = runs + excluded.runs, dropped = dropped + excluded.dropped,
                        errors = errors + excluded.errors, budget_exceeded = budget_exceeded + excluded.budget_exceeded,
                        total_us = total_us + excluded.total_us, max_us = max(max_us, excluded.max_us),
                        last_error = coalesce(excluded.last_error, last_error),
                        last_run_time = excluded.last_run_time",
-                    params![id, s.runs, s.errors, s.budget_exceeded, s.total_us, s.max_us, s.last_error, s.last_run_time],
+                    params![id, s.runs, s.errors, s.budget_exceeded, s.total_us, s.max_us, s.last_error, s.last_run_time, s.dropped],
                 )?;
             }
             for d in batch.detections {
@@ -359,7 +361,7 @@ impl Store {
     pub fn trigger_stats(&self, id: u64) -> Result<RunStats> {
         self.read(|c| {
             Ok(c.query_row(
-                "SELECT runs, errors, budget_exceeded, total_us, max_us, last_error, last_run_time
+                "SELECT runs, errors, budget_exceeded, total_us, max_us, last_error, last_run_time, dropped
                  FROM trigger_stats WHERE trigger_id = ?1",
                 [id],
                 |r| {
@@ -371,6 +373,7 @@ impl Store {
                         max_us: r.get(4)?,
                         last_error: r.get(5)?,
                         last_run_time: r.get(6)?,
+                        dropped: r.get(7)?,
                     })
                 },
             )

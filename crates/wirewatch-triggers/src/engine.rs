@@ -24,6 +24,14 @@ pub struct Limits {
     pub run_time: Duration,
     /// Memory the whole JavaScript heap may use.
     pub memory: usize,
+    /// Detections one run may commit; beyond it `commitDetection` returns
+    /// false and the detection is dropped (counted, logged).
+    pub detections: usize,
+    /// Remote messages one run may send; beyond it a send returns false and
+    /// the message is dropped (counted, logged).
+    pub messages: usize,
+    /// Debug-log lines one run may write; beyond it lines are dropped (counted).
+    pub log_lines: usize,
 }
 
 impl Default for Limits {
@@ -31,7 +39,24 @@ impl Default for Limits {
         Limits {
             run_time: Duration::from_millis(100),
             memory: 64 * 1024 * 1024,
+            detections: 100,
+            messages: 1000,
+            log_lines: 1000,
         }
+    }
+}
+
+/// What one run produced beyond its caps, dropped.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Dropped {
+    pub detections: u64,
+    pub messages: u64,
+    pub log_lines: u64,
+}
+
+impl Dropped {
+    pub fn total(&self) -> u64 {
+        self.detections + self.messages + self.log_lines
     }
 }
 
@@ -52,6 +77,8 @@ pub struct RunOutput {
     /// (level, text): `debug` lines only when the trigger has `debug` on.
     pub log: Vec<(&'static str, String)>,
     pub detections: Vec<NewDetection>,
+    /// What the run produced beyond its caps.
+    pub dropped: Dropped,
 }
 
 /// How a run ended.
@@ -217,6 +244,10 @@ impl Engine {
                     let msg: Message = serde_json::from_str(&json).map_err(|e| {
                         rquickjs::Exception::throw_type(&ctx, &format!("Remote.{kind}: {e}"))
                     })?;
+                    if s.borrow().out.messages.len() >= limits.messages {
+                        s.borrow_mut().out.dropped.messages += 1;
+                        return Ok(false);
+                    }
                     let known = exists(kind, &name);
                     if !known {
                         s.borrow_mut().out.log.push((
@@ -235,6 +266,10 @@ impl Engine {
             let s = shared.clone();
             let note = Function::new(ctx.clone(), move |level: String, text: String| {
                 let mut sh = s.borrow_mut();
+                if sh.out.log.len() >= limits.log_lines {
+                    sh.out.dropped.log_lines += 1;
+                    return;
+                }
                 match level.as_str() {
                     "debug" if sh.debug => sh.out.log.push(("debug", text)),
                     "debug" => {}
@@ -251,6 +286,10 @@ impl Engine {
                     let new: NewDetection = serde_json::from_str(&json).map_err(|e| {
                         rquickjs::Exception::throw_type(&ctx, &format!("commitDetection: {e}"))
                     })?;
+                    if s.borrow().out.detections.len() >= limits.detections {
+                        s.borrow_mut().out.dropped.detections += 1;
+                        return Ok(false);
+                    }
                     check(&new).map_err(|e| {
                         rquickjs::Exception::throw_type(&ctx, &format!("commitDetection: {e}"))
                     })?;

@@ -133,6 +133,7 @@ type Rights = Option<wirewatch_model::user::Roles>;
 struct Worker {
     store: Store,
     engine: Engine,
+    limits: Limits,
     /// The rights of the trigger running now, read by `commitDetection`.
     current: Arc<parking_lot::Mutex<Rights>>,
     /// Owners' rights, with when they were read.
@@ -176,6 +177,7 @@ impl Worker {
         Ok(Worker {
             store,
             engine,
+            limits,
             current,
             rights: HashMap::new(),
             on_queued,
@@ -358,6 +360,17 @@ impl Worker {
         }
         for (level, text) in out.log {
             self.line(t, level, event, text);
+        }
+        let d = out.dropped;
+        if d.total() > 0 {
+            let l = self.limits;
+            let what = format!(
+                "dropped beyond this run's caps: {} detections (cap {}), {} Remote messages (cap {}), {} log lines (cap {})",
+                d.detections, l.detections, d.messages, l.messages, d.log_lines, l.log_lines
+            );
+            tracing::warn!(trigger = t.id, name = %t.name, "{what}");
+            self.line(t, "warning", event, what);
+            self.stats.entry(t.id).or_default().dropped += d.total();
         }
         match end {
             RunEnd::Ok => {}

@@ -234,3 +234,36 @@ fn scripts_cannot_reach_the_native_functions_or_the_file_system() {
         )]
     );
 }
+
+#[test]
+fn a_run_produces_at_most_its_caps_and_counts_the_rest() {
+    let mut e = engine(Limits {
+        detections: 3,
+        messages: 5,
+        log_lines: 4,
+        ..Limits::default()
+    });
+    e.prepare(
+        7,
+        "var made = 0, sent = 0;
+         for (var i = 0; i < 50; i++) {
+           if (commitDetection('custom_flood', {title: 'd' + i})) made++;
+           if (Remote.HTTP('ticket-server').post({path: '/x', payload: {i: i}})) sent++;
+           log('line ' + i);
+         }
+         log('made ' + made + ' sent ' + sent);",
+    )
+    .unwrap();
+    let (end, out) = e.run(7, &[], false);
+    assert_eq!(end, RunEnd::Ok);
+    assert_eq!(out.detections.len(), 3);
+    assert_eq!(out.messages.len(), 5);
+    assert_eq!(out.log.len(), 4);
+    assert_eq!(out.dropped.detections, 47);
+    assert_eq!(out.dropped.messages, 45);
+    assert_eq!(out.dropped.log_lines, 47);
+    // The next run starts with empty counts.
+    let (_, again) = e.run(7, &[], false);
+    assert_eq!(again.detections.len(), 3);
+    assert_eq!(again.dropped.detections, 47);
+}

@@ -65,6 +65,12 @@ pub struct ServeArgs {
     /// Memory the trigger engine's JavaScript heap may use, in MiB.
     #[arg(long, env = "WIREWATCH_TRIGGER_MEMORY_MB", default_value_t = 64)]
     trigger_memory_mb: usize,
+    /// Detections one trigger run may commit; beyond it they are dropped (counted, logged).
+    #[arg(long, env = "WIREWATCH_TRIGGER_MAX_DETECTIONS", default_value_t = 100)]
+    trigger_max_detections: usize,
+    /// Remote messages one trigger run may send; beyond it they are dropped (counted, logged).
+    #[arg(long, env = "WIREWATCH_TRIGGER_MAX_MESSAGES", default_value_t = 1000)]
+    trigger_max_messages: usize,
     /// How often the status and assignee of open external incidents are pulled back (a number and a unit).
     #[arg(long, env = "WIREWATCH_INCIDENT_SYNC_INTERVAL", default_value = "60s", value_parser = parse_duration)]
     incident_sync_interval: i64,
@@ -211,6 +217,9 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         wirewatch_triggers::Limits {
             run_time: Duration::from_millis(args.trigger_budget_ms.max(1)),
             memory: args.trigger_memory_mb.max(4) * 1024 * 1024,
+            detections: args.trigger_max_detections,
+            messages: args.trigger_max_messages,
+            ..Default::default()
         },
         Box::new(move |q| waker.wake(q)),
     )?;

@@ -212,6 +212,7 @@ fn run_stats() -> Value {
             "max_us",
             "last_error",
             "last_run_time",
+            "dropped",
         ],
         json!({
             "runs": count("How many times it ran."),
@@ -221,12 +222,16 @@ fn run_stats() -> Value {
             "max_us": count("The longest run, in microseconds."),
             "last_error": nullable_string("The last exception or budget message."),
             "last_run_time": {"type": "integer", "format": "int64", "nullable": true, "description": "When it last ran (ms)."},
+            "dropped": {"type": "integer", "format": "int64", "minimum": 0, "x-wirewatch-extension": true,
+                "description": "Detections, Remote messages and debug-log lines that runs produced beyond their per-run caps \
+                 (`--trigger-max-detections`, default 100; `--trigger-max-messages`, default 1000; 1000 log lines), \
+                 dropped: `commitDetection` and the Remote send return `false`, and a `warning` line says how many."},
         }),
     );
     s["example"] = json!({
         "runs": 1042, "errors": 0, "budget_exceeded": 1, "total_us": 2_345_678, "max_us": 100_412,
         "last_error": "stopped after 100 ms (the run-time budget): interrupted",
-        "last_run_time": 1_767_229_200_000_i64,
+        "last_run_time": 1_767_229_200_000_i64, "dropped": 0,
     });
     s
 }

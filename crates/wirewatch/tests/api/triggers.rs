@@ -496,3 +496,56 @@ fn a_full_queue_sends_new_messages_to_the_dead_letters_and_counts_them() {
     assert_eq!(r.body["replayed"], 3);
     rx.wait_for(20, "all eight", |seen| seen.len() >= 8);
 }
+
+#[test]
+fn a_run_beyond_its_caps_drops_counts_and_says_so() {
+    let s = Server::start_args(
+        false,
+        &[
+            "--trigger-max-detections",
+            "10",
+            "--trigger-max-messages",
+            "20",
+        ],
+    );
+    let r = s.post(
+        "/api/v1/triggers",
+        json!({"name": "flood", "events": ["EXTERNAL_DATA"], "script":
+            "var ok = 0; for (var i = 0; i < 15; i++) { if (commitDetection('port_scan', {title: 'flood ' + i, participants: ['10.0.0.' + i]})) ok++; }
+             var sent = 0; for (var j = 0; j < 30; j++) { if (Remote.HTTP('nowhere').post({path: '/', payload: {j: j}})) sent++; }
+             log('committed ' + ok);"}),
+    );
+    assert_eq!(r.status, 201, "{}", r.text);
+    let id = r.body["id"].as_u64().unwrap();
+    assert_eq!(
+        s.post(
+            "/api/v1/triggers/externaldata",
+            json!({"type": "t", "body": {}})
+        )
+        .status,
+        202
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let stats = s.get(&format!("/api/v1/triggers/{id}/stats")).body;
+        if stats["runs"] == 1 {
+            assert_eq!(stats["dropped"], 5 + 10, "{stats}");
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "{stats}");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let log = s.get(&format!("/api/v1/triggers/{id}/debuglog")).text;
+    assert!(log.contains("committed 10"), "{log}");
+    assert!(
+        log.contains(
+            "dropped beyond this run's caps: 5 detections (cap 10), 10 Remote messages (cap 20)"
+        ),
+        "{log}"
+    );
+    let found = s.post(
+        "/api/v1/detections/search",
+        json!({"filter": {"types": ["port_scan"]}, "limit": 100}),
+    );
+    assert_eq!(found.body.as_array().unwrap().len(), 10, "{}", found.text);
+}
