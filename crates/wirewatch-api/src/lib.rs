@@ -133,7 +133,14 @@ async fn json_errors(
         text
     };
     let body = if path.starts_with("/api/sonar/") {
-        serde_json::json!({"error_code": "invalid-request", "error_msg": message})
+        let code = match status.as_u16() {
+            413 => "too-large",
+            405 => "method-not-allowed",
+            408 => "request-timeout",
+            s if s >= 500 => "internal-error",
+            _ => "invalid-param",
+        };
+        serde_json::json!({"error_code": code, "error_msg": message})
     } else if path.starts_with("/api/actions/") {
         serde_json::json!({
             "statusCode": status.as_u16(),

@@ -12,7 +12,7 @@ pub(super) const DATE_PATTERN: &str =
     "^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}[+-][0-9]{4}$";
 
 /// Every `error_code` the Sonar routes answer with.
-pub(super) const ERROR_CODES: [&str; 13] = [
+pub(super) const ERROR_CODES: [&str; 15] = [
     "invalid-param",
     "invalid-param-type",
     "invalid-state",
@@ -25,6 +25,8 @@ pub(super) const ERROR_CODES: [&str; 13] = [
     "too-large",
     "method-not-allowed",
     "not-supported",
+    "too-many-requests",
+    "request-timeout",
     "internal-error",
 ];
 

@@ -1107,6 +1107,7 @@ fn response_examples_have_the_serde_field_names() {
         max_us: t["max_us"].as_u64().unwrap(),
         last_error: opt_str(&t["last_error"]),
         last_run_time: opt_i64(&t["last_run_time"]),
+        dropped: t["dropped"].as_u64().unwrap(),
     };
     assert_eq!(&serde_json::to_value(stats).unwrap(), t);
     let o = &d["components"]["schemas"]["OdsStats"]["example"];

@@ -1150,3 +1150,26 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod error_tests {
+    use super::*;
+
+    #[test]
+    fn server_errors_keep_their_cause_for_the_log() {
+        let e = SonarError::from(ApiError(wirewatch_model::Error::internal(
+            "database: disk I/O error at /var/lib/wirewatch/wirewatch.db",
+        )));
+        assert_eq!(e.0, StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(e.1, "internal-error");
+        assert!(
+            !e.2.contains("/var/lib") && !e.2.contains("disk"),
+            "{}",
+            e.2
+        );
+        // Client errors still say what is wrong.
+        let e = SonarError::from(ApiError::invalid("limit", "must be at most 1000"));
+        assert_eq!((e.0, e.1), (StatusCode::BAD_REQUEST, "invalid-param"));
+        assert!(e.2.contains("limit"));
+    }
+}
