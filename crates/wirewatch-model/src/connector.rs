@@ -3,9 +3,10 @@
 //! URLs and JSON bodies.
 //!
 //! A connector is `{id, name, connector_type_id, config, secrets}`. `config` is
-//! returned as stored; `secrets` are write-only: no answer ever carries them
-//! (`is_missing_secrets` says whether they are set). Unknown fields are refused
-//! so a misspelt option is never silently ignored.
+//! returned as stored, less the `headers` whose names say they carry a
+//! credential ([`crate::secret`]); `secrets` are write-only: no answer ever
+//! carries them (`is_missing_secrets` says whether they are set). Unknown
+//! fields are refused so a misspelt option is never silently ignored.
 
 use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};
@@ -297,7 +298,8 @@ impl Connector {
         }
     }
 
-    /// The config as JSON (never the secrets).
+    /// The config as JSON (never the secrets): headers whose names say they
+    /// carry a credential ([`crate::secret::is_secret_header`]) are left out.
     pub fn config_json(&self) -> Value {
         let v = match &self.spec {
             ConnectorSpec::Jira { config, .. } => serde_json::to_value(config),
@@ -305,7 +307,20 @@ impl Connector {
             ConnectorSpec::Webhook { config, .. } => serde_json::to_value(config),
             ConnectorSpec::CasesWebhook { config, .. } => serde_json::to_value(config),
         };
-        v.unwrap_or(Value::Null)
+        let mut v = v.unwrap_or(Value::Null);
+        if let Some(Value::Object(h)) = v.get_mut("headers") {
+            h.retain(|name, _| !crate::secret::is_secret_header(name));
+        }
+        v
+    }
+
+    /// The configured headers (webhook connectors), secret ones included.
+    pub fn headers(&self) -> Option<&Map<String, Value>> {
+        match &self.spec {
+            ConnectorSpec::Webhook { config, .. } => config.headers.as_ref(),
+            ConnectorSpec::CasesWebhook { config, .. } => config.headers.as_ref(),
+            _ => None,
+        }
     }
 
     /// The shared secret of the inbound webhook, when one is set.
@@ -736,14 +751,17 @@ pub fn dig<'a>(v: &'a Value, key: &str) -> Option<&'a Value> {
 }
 
 /// Apply a Kibana-style update (`name`, `config`, `secrets`) to a connector.
-/// Secrets replace the old ones only when given.
+/// Secrets replace the old ones only when given. Secret headers of
+/// `config.headers` (never shown) are kept when the new config leaves them
+/// out; a header set to `null` is removed.
 pub fn update(
     old: &Connector,
     name: String,
-    config: Value,
+    mut config: Value,
     secrets: Option<Value>,
 ) -> Result<Connector> {
     check_name(&name)?;
+    keep_secret_headers(old, &mut config);
     let secrets = match secrets {
         Some(s) => s,
         None => match &old.spec {
@@ -759,6 +777,38 @@ pub fn update(
         name,
         spec: parse_spec(old.kind(), config, secrets)?,
     })
+}
+
+/// Carry the old connector's secret headers into a new config that leaves
+/// them out (answers never show them), and drop headers set to `null`.
+fn keep_secret_headers(old: &Connector, config: &mut Value) {
+    let Value::Object(cfg) = config else {
+        return;
+    };
+    let kept: Vec<(&String, &Value)> = old
+        .headers()
+        .into_iter()
+        .flatten()
+        .filter(|(k, _)| crate::secret::is_secret_header(k))
+        .collect();
+    if kept.is_empty() && !cfg.get("headers").is_some_and(Value::is_object) {
+        return;
+    }
+    let headers = cfg
+        .entry("headers")
+        .or_insert_with(|| Value::Object(Map::new()));
+    if headers.is_null() {
+        *headers = Value::Object(Map::new());
+    }
+    let Value::Object(h) = headers else {
+        return;
+    };
+    for (k, v) in kept {
+        if !h.keys().any(|n| n.eq_ignore_ascii_case(k)) {
+            h.insert(k.clone(), v.clone());
+        }
+    }
+    h.retain(|_, v| !v.is_null());
 }
 
 /// A connector name: not empty, not too long.
@@ -1193,6 +1243,54 @@ mod tests {
         assert_eq!(
             e.field.as_deref(),
             Some("params.subActionParams.incident.labels[0]")
+        );
+    }
+
+    #[test]
+    fn secret_headers_are_hidden_and_kept_by_an_update_that_leaves_them_out() {
+        let c = Connector {
+            id: "h".into(),
+            name: "hook".into(),
+            spec: parse_spec(
+                ConnectorType::Webhook,
+                json!({"url": "https://h.example/x", "hasAuth": false,
+                       "headers": {"X-Team": "soc", "authorization": "Bearer t0k", "X-Api-Key": "k3y"}}),
+                Value::Null,
+            )
+            .unwrap(),
+        };
+        let view = c.public_view(None);
+        assert_eq!(view["config"]["headers"], json!({"X-Team": "soc"}));
+        assert!(!view.to_string().contains("t0k") && !view.to_string().contains("k3y"));
+        // What GET showed, put back: the secret headers stay.
+        let kept = update(&c, "hook".into(), view["config"].clone(), None).unwrap();
+        assert_eq!(kept.headers(), c.headers());
+        // A new value replaces one (names match case-insensitively); null removes one.
+        let changed = update(
+            &c,
+            "hook".into(),
+            json!({"url": "https://h.example/x", "hasAuth": false,
+                   "headers": {"Authorization": "Bearer n3w", "X-Api-Key": null}}),
+            None,
+        )
+        .unwrap();
+        assert_eq!(
+            changed.headers().unwrap(),
+            json!({"Authorization": "Bearer n3w"}).as_object().unwrap()
+        );
+        // No headers at all keeps the secret ones only.
+        let bare = update(
+            &c,
+            "hook".into(),
+            json!({"url": "https://h.example/x", "hasAuth": false}),
+            None,
+        )
+        .unwrap();
+        assert_eq!(
+            bare.headers().unwrap(),
+            json!({"authorization": "Bearer t0k", "X-Api-Key": "k3y"})
+                .as_object()
+                .unwrap()
         );
     }
 }

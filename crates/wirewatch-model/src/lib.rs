@@ -13,6 +13,7 @@ pub mod locality;
 pub mod ods;
 pub mod record_filter;
 pub mod rule;
+pub mod secret;
 pub mod settings;
 pub mod ticket;
 pub mod time;

@@ -3,8 +3,10 @@
 //!
 //! Field names, enums and defaults follow the ExtraHop REST API guide. Unknown
 //! fields are refused (a misspelt option must not be silently ignored). Secrets
-//! (passwords, secret keys, client secrets, TLS private keys) are write-only:
-//! [`Target::public_view`] removes them from every answer.
+//! (passwords, secret keys, client secrets, TLS private keys, and an
+//! `additional_header` whose name says it carries a credential, see
+//! [`crate::secret`]) are write-only: [`Target::public_view`] removes them
+//! from every answer.
 
 use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};
@@ -135,6 +137,16 @@ impl Target {
         }
         .unwrap_or(Value::Null);
         redact(&mut v);
+        if let Value::Object(map) = &mut v {
+            let secret = map
+                .get("additional_header")
+                .and_then(Value::as_str)
+                .is_some_and(crate::secret::is_secret_header_line);
+            if secret {
+                map.remove("additional_header");
+                map.insert("additional_header_set".into(), Value::Bool(true));
+            }
+        }
         v
     }
 }
@@ -383,7 +395,8 @@ pub struct HttpTarget {
     /// Use several concurrent connections (messages may then arrive out of order).
     #[serde(default)]
     pub pipeline: bool,
-    /// One extra header sent with every request, as `"Key: value"`.
+    /// One extra header sent with every request, as `"Key: value"`; write-only
+    /// when its name says it carries a credential (`Authorization`, `X-Api-Key`, …).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub additional_header: Option<String>,
     /// Authentication; `none` when absent.
@@ -923,6 +936,25 @@ mod tests {
 
     fn err(kind: TargetKind, body: Value) -> Error {
         Target::from_body(kind, body).unwrap_err()
+    }
+
+    #[test]
+    fn a_credential_header_is_write_only_and_others_are_shown() {
+        let view = |h: &str| {
+            Target::from_body(
+                TargetKind::Http,
+                json!({"name": "t", "host": "h", "port": 1, "protocol": "http", "additional_header": h}),
+            )
+            .unwrap()
+            .public_view()
+        };
+        let v = view("Authorization: Bearer s3cret");
+        assert!(v.get("additional_header").is_none());
+        assert_eq!(v["additional_header_set"], true);
+        assert!(!v.to_string().contains("s3cret"));
+        let v = view("X-Team: soc");
+        assert_eq!(v["additional_header"], "X-Team: soc");
+        assert!(v.get("additional_header_set").is_none());
     }
 
     #[test]

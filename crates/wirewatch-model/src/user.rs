@@ -188,6 +188,10 @@ pub struct UserPatch {
     pub name: Option<String>,
     #[serde(default)]
     pub password: Option<String>,
+    /// The caller's current password: required when a user changes their
+    /// own password (an administrator changing another user's needs none).
+    #[serde(default)]
+    pub current_password: Option<String>,
     #[serde(default)]
     pub enabled: Option<bool>,
     #[serde(default)]

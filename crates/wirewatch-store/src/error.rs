@@ -16,6 +16,10 @@ pub enum StoreError {
     /// Password hashing is at capacity: the caller should retry shortly.
     #[error("too many password checks at once")]
     Busy,
+    /// The key that encrypts stored secrets is missing or wrong, or a
+    /// stored secret does not open.
+    #[error("stored secrets: {0}")]
+    Secrets(String),
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;

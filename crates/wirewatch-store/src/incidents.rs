@@ -11,6 +11,7 @@
 //! replayable; nothing is dropped.
 
 use crate::detections::{load, save};
+use crate::secrets::{connector_aad, Doc};
 use crate::{triggers, Result, Store};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
@@ -107,8 +108,18 @@ impl RemoteState {
     }
 }
 
-fn from_doc(doc: &str) -> Result<Connector> {
-    Ok(serde_json::from_str(doc)?)
+fn from_doc(store: &Store, id: &str, doc: &str) -> Result<Connector> {
+    store
+        .inner
+        .sealer
+        .read_doc(Doc::Connector, doc, &connector_aad(id))
+}
+
+fn to_doc(store: &Store, c: &Connector) -> Result<String> {
+    store
+        .inner
+        .sealer
+        .write_doc(Doc::Connector, c, &connector_aad(&c.id))
 }
 
 /// Queue a push of `detection_id` when automatic external ticketing is on.
@@ -204,11 +215,13 @@ fn apply_remote_to(d: &mut Detection, remote: &RemoteState) -> bool {
 impl Store {
     pub fn connectors(&self) -> Result<Vec<Connector>> {
         self.read(|c| {
-            let mut stmt = c.prepare("SELECT doc FROM connectors ORDER BY create_time, id")?;
-            let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+            let mut stmt = c.prepare("SELECT id, doc FROM connectors ORDER BY create_time, id")?;
+            let rows =
+                stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
             let mut out = Vec::new();
             for r in rows {
-                out.push(from_doc(&r?)?);
+                let (id, doc) = r?;
+                out.push(from_doc(self, &id, &doc)?);
             }
             Ok(out)
         })
@@ -220,14 +233,14 @@ impl Store {
                 r.get::<_, String>(0)
             })
             .optional()?
-            .map(|d| from_doc(&d))
+            .map(|d| from_doc(self, id, &d))
             .transpose()
         })
     }
 
     /// Store a new connector; 409 when the id is taken.
     pub fn create_connector(&self, c: &Connector) -> Result<()> {
-        let doc = serde_json::to_string(c)?;
+        let doc = to_doc(self, c)?;
         self.write(|tx| {
             let n = tx.execute(
                 "INSERT INTO connectors(id, name, doc, create_time) VALUES(?1, ?2, ?3, ?4)
@@ -247,7 +260,7 @@ impl Store {
 
     /// Replace a connector; false when it does not exist.
     pub fn update_connector(&self, c: &Connector) -> Result<bool> {
-        let doc = serde_json::to_string(c)?;
+        let doc = to_doc(self, c)?;
         self.write(|tx| {
             Ok(tx.execute(
                 "UPDATE connectors SET name = ?2, doc = ?3 WHERE id = ?1",

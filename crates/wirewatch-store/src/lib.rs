@@ -9,6 +9,7 @@
 
 mod audit;
 mod commit;
+mod datadir;
 mod detections;
 mod devices;
 mod error;
@@ -25,6 +26,7 @@ mod records;
 mod rules;
 mod schema;
 mod search;
+mod secrets;
 mod tickets;
 mod triggers;
 mod users;
@@ -40,6 +42,7 @@ pub use metrics::{MetricPoint, StoredPoint, CYCLES};
 pub use observations::StoredObservation;
 pub use ods::{reason, DeadLetter, OdsStats, OutboxRow, Outgoing, Queued, DEFAULT_QUEUE_LIMIT};
 pub use records::{NewRecord, RecordQuery, Retention, StoredRecord};
+pub use secrets::{SecretKey, KEY_ENV as SECRET_KEY_ENV, KEY_FILE as SECRET_KEY_FILE};
 pub use tickets::{
     guid_from, is_guid, new_guid, TicketOrder, TicketQuery, MAX_ATTACHMENT,
     MAX_LIMIT as MAX_TICKETS,
@@ -47,7 +50,7 @@ pub use tickets::{
 pub use triggers::{
     PendingEvent, RunStats, Signal, TriggerBatch, TriggerDetection, LOG_KEEP as TRIGGER_LOG_KEEP,
 };
-pub use users::{random_hex, AuthUser, SETUP_USERNAME};
+pub use users::{random_hex, validate_password, AuthUser, SETUP_USERNAME};
 
 use parking_lot::{Mutex, RwLock};
 use rusqlite::{Connection, OpenFlags};
@@ -90,6 +93,10 @@ pub struct StoreOptions {
     pub durability: Durability,
     /// Number of reader connections; 0 means "one per core, at least two".
     pub readers: usize,
+    /// The key that encrypts stored secrets (from `WIREWATCH_SECRET_KEY`);
+    /// `None`: the key file `secret.key` in the data directory, created at
+    /// first start. See `secrets.rs`.
+    pub secret_key: Option<SecretKey>,
 }
 
 /// Cached, small, hot state.
@@ -127,6 +134,8 @@ struct Inner {
     /// Set inside a transaction that queued trigger events; signalled after commit.
     events_dirty: AtomicBool,
     signal: Arc<triggers::Signal>,
+    /// Seals and opens the secrets of ODS targets and connectors.
+    sealer: secrets::Sealer,
 }
 
 const DB_FILE: &str = "wirewatch.db";
@@ -156,11 +165,22 @@ fn configure(conn: &Connection, durability: Durability) -> rusqlite::Result<()> 
 impl Store {
     /// Open (or create) the store in `dir`.
     pub fn open(dir: &Path, opts: StoreOptions) -> Result<Store> {
-        std::fs::create_dir_all(dir).map_err(StoreError::Io)?;
+        datadir::create(dir).map_err(StoreError::Io)?;
+        datadir::restrict(dir).map_err(StoreError::Io)?;
         let path = dir.join(DB_FILE);
+        // 0600 before SQLite opens it: its -wal and -shm files take its mode.
+        datadir::create_private_file(&path).map_err(StoreError::Io)?;
         let mut writer = Connection::open(&path)?;
         configure(&writer, opts.durability)?;
         schema::migrate(&mut writer)?;
+        let sealer = secrets::load_key(dir, opts.secret_key.as_ref(), &writer)?;
+        let sealed = secrets::seal_plain(&sealer, &mut writer)?;
+        if sealed > 0 {
+            tracing::info!(
+                rows = sealed,
+                "encrypted the secrets of ODS targets and connectors stored in plain text by an earlier version"
+            );
+        }
         let instance = match schema::meta_get(&writer, "instance_id")? {
             Some(i) => i,
             None => {
@@ -205,6 +225,7 @@ impl Store {
                 record_segment_rows: AtomicU64::new(records::DEFAULT_SEGMENT_ROWS),
                 events_dirty: AtomicBool::new(false),
                 signal: Arc::default(),
+                sealer,
             }),
         };
         let weak = Arc::downgrade(&store.inner);
@@ -213,6 +234,8 @@ impl Store {
             .spawn(move || commit::run(weak, rx))
             .map_err(StoreError::Io)?;
         store.reload_cache()?;
+        // The -wal and -shm files exist now; anything left wider by an earlier version is narrowed.
+        datadir::restrict(dir).map_err(StoreError::Io)?;
         Ok(store)
     }
 
@@ -273,7 +296,7 @@ impl Store {
         let rules = self.read(rules::load_live)?;
         let localities = self.read(localities::load_live)?;
         let keys = self.read(users::load_keys)?;
-        let ods_targets = self.read(ods::load_targets)?;
+        let ods_targets = self.read(|c| ods::load_targets(c, &self.inner.sealer))?;
         let triggers = self.read(triggers::load_all)?;
         let mut c = self.inner.cache.write();
         c.ticketing = ticketing;
@@ -318,3 +341,6 @@ impl Store {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod secrets_tests;

@@ -9,6 +9,7 @@
 //! given (`key_id`), which makes the idempotency key sent with it stable
 //! across retries, restarts and replays.
 
+use crate::secrets::{ods_aad, Doc, Sealer};
 use crate::{Result, Store};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
@@ -91,12 +92,22 @@ pub struct Queued {
     pub dead: Vec<(TargetKind, String, &'static str)>,
 }
 
-pub(crate) fn load_targets(conn: &Connection) -> Result<HashMap<(TargetKind, String), Target>> {
-    let mut stmt = conn.prepare("SELECT doc FROM ods_targets")?;
-    let docs = stmt.query_map([], |r| r.get::<_, String>(0))?;
+pub(crate) fn load_targets(
+    conn: &Connection,
+    sealer: &Sealer,
+) -> Result<HashMap<(TargetKind, String), Target>> {
+    let mut stmt = conn.prepare("SELECT kind, name, doc FROM ods_targets")?;
+    let rows = stmt.query_map([], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+        ))
+    })?;
     let mut out = HashMap::new();
-    for d in docs {
-        let t: Target = serde_json::from_str(&d?)?;
+    for row in rows {
+        let (kind, name, doc) = row?;
+        let t: Target = sealer.read_doc(Doc::OdsTarget, &doc, &ods_aad(&kind, &name))?;
         out.insert((t.kind(), t.name().to_string()), t);
     }
     Ok(out)
@@ -215,6 +226,10 @@ impl Store {
     pub fn create_ods_target(&self, target: Target) -> Result<Target> {
         let kind = target.kind();
         let name = target.name().to_string();
+        let doc =
+            self.inner
+                .sealer
+                .write_doc(Doc::OdsTarget, &target, &ods_aad(kind.as_str(), &name))?;
         self.write(|tx| {
             let exists: Option<i64> = tx
                 .query_row(
@@ -232,7 +247,7 @@ impl Store {
             }
             tx.execute(
                 "INSERT INTO ods_targets(kind, name, doc, create_time) VALUES(?1, ?2, ?3, ?4)",
-                params![kind.as_str(), name, serde_json::to_string(&target)?, now_ms()],
+                params![kind.as_str(), name, doc, now_ms()],
             )?;
             Ok(())
         })?;

@@ -117,7 +117,8 @@ fn validate_username(name: &str) -> std::result::Result<(), Error> {
     Ok(())
 }
 
-fn validate_password(field: &str, p: &str) -> std::result::Result<(), Error> {
+/// The rule every password meets: at least 8 characters.
+pub fn validate_password(field: &str, p: &str) -> std::result::Result<(), Error> {
     if p.chars().count() < 8 {
         return Err(Error::invalid(field, "must be at least 8 characters"));
     }
@@ -138,7 +139,10 @@ impl Store {
             return Ok(None);
         }
         let (password, generated) = match password {
-            Some(p) if !p.is_empty() => (p.to_string(), false),
+            Some(p) if !p.is_empty() => {
+                validate_password("password", p)?;
+                (p.to_string(), false)
+            }
             _ => (random_hex(12), true),
         };
         let hash = hash_password(&password)?;

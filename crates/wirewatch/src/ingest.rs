@@ -16,7 +16,7 @@ use wirewatch_sensor::sensor::mac_string;
 use wirewatch_sensor::sensor::Endpoints;
 use wirewatch_sensor::Sensor;
 use wirewatch_store::MetricPoint;
-use wirewatch_store::{NewRecord, Store, StoreOptions};
+use wirewatch_store::{NewRecord, Store};
 
 /// Records written to the store per transaction.
 const BATCH: usize = 5_000;
@@ -384,7 +384,7 @@ pub fn run(args: IngestArgs) -> anyhow::Result<()> {
         thresholds: args.detectors.thresholds()?,
         retention: Some(args.retention.retention()),
     };
-    let store = Store::open(&args.data_dir, StoreOptions::default())
+    let store = Store::open(&args.data_dir, crate::store_options()?)
         .with_context(|| format!("opening the store in {}", args.data_dir.display()))?;
     if !args.files.is_empty() {
         ingest_files(&store, &args.files, &opts)?;

@@ -54,6 +54,27 @@ enum ApikeyCommand {
     },
 }
 
+/// Options for opening the store: the key of stored secrets from
+/// `WIREWATCH_SECRET_KEY` (64 hexadecimal digits) when set, else the store
+/// uses the key file in the data directory.
+pub(crate) fn store_options() -> anyhow::Result<StoreOptions> {
+    let secret_key = match std::env::var(wirewatch_store::SECRET_KEY_ENV) {
+        Ok(v) if !v.trim().is_empty() => Some(
+            wirewatch_store::SecretKey::from_hex(&v)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", wirewatch_store::SECRET_KEY_ENV))?,
+        ),
+        Ok(_) | Err(std::env::VarError::NotPresent) => None,
+        Err(std::env::VarError::NotUnicode(_)) => anyhow::bail!(
+            "{}: must be 64 hexadecimal digits",
+            wirewatch_store::SECRET_KEY_ENV
+        ),
+    };
+    Ok(StoreOptions {
+        secret_key,
+        ..StoreOptions::default()
+    })
+}
+
 /// The trigger runner, when `serve` started one: the sensor hands it events.
 pub(crate) static TRIGGERS: std::sync::OnceLock<wirewatch_triggers::RunnerHandle> =
     std::sync::OnceLock::new();
@@ -80,7 +101,7 @@ fn main() -> anyhow::Result<()> {
                     description,
                 },
         } => {
-            let store = Store::open(&data_dir, StoreOptions::default())
+            let store = Store::open(&data_dir, store_options()?)
                 .with_context(|| format!("opening the store in {}", data_dir.display()))?;
             let u = store.user(&user)?.with_context(|| {
                 format!("no user named {user}; create one with POST /api/v1/users")

@@ -153,9 +153,26 @@ fn mgmt_ipaddr(listen: SocketAddr) -> String {
         .unwrap_or_else(|_| "127.0.0.1".to_string())
 }
 
+/// `WIREWATCH_SETUP_PASSWORD`, which must meet the API's password rule.
+fn setup_password() -> anyhow::Result<Option<String>> {
+    let Ok(p) = std::env::var("WIREWATCH_SETUP_PASSWORD") else {
+        return Ok(None);
+    };
+    if !p.is_empty() {
+        if let Err(e) = wirewatch_store::validate_password("WIREWATCH_SETUP_PASSWORD", &p) {
+            anyhow::bail!(
+                "{} (the setup user's password; the API refuses shorter ones too)",
+                e.message
+            );
+        }
+    }
+    Ok(Some(p))
+}
+
 pub fn run(args: ServeArgs) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
     let thresholds = args.detectors.thresholds()?;
+    let password = setup_password()?;
     let store = Store::open(
         &args.data_dir,
         StoreOptions {
@@ -164,10 +181,10 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
                 DurabilityArg::Full => Durability::Full,
             },
             readers: 0,
+            ..crate::store_options()?
         },
     )
     .with_context(|| format!("opening the store in {}", args.data_dir.display()))?;
-    let password = std::env::var("WIREWATCH_SETUP_PASSWORD").ok();
     if let Some(generated) = store.ensure_setup_user(password.as_deref())? {
         // Printed once, at first start; only its hash is stored.
         println!("wirewatch: generated the setup user's password: {generated}");

@@ -22,7 +22,9 @@ pub fn ensure_certificate(
     names.dedup();
     let cert = rcgen::generate_simple_self_signed(names)
         .context("generating the self-signed certificate")?;
-    std::fs::write(&cert_path, cert.cert.pem()).context("writing the certificate")?;
+    // Both 0600 like every file of the data directory (the store narrowed
+    // existing ones when it opened).
+    write_private(&cert_path, cert.cert.pem().as_bytes()).context("writing the certificate")?;
     write_private(&key_path, cert.key_pair.serialize_pem().as_bytes())
         .context("writing the private key")?;
     tracing::info!(cert = %cert_path.display(), "generated a self-signed TLS certificate");

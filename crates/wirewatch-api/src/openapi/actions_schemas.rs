@@ -386,10 +386,29 @@ fn headers() -> Value {
         "type": "object",
         "nullable": true,
         "additionalProperties": {"type": "string", "pattern": "^[^\\r\\n]*$"},
-        "description": "Extra request headers: names of visible ASCII characters without `:`, values strings without \
+        "description": format!("Extra request headers: names of visible ASCII characters without `:`, values strings without \
                         line breaks. A `Content-Type` without `json` sends a `.webhook` body as `text/plain`; \
-                        otherwise bodies are `application/json`.",
+                        otherwise bodies are `application/json`. {}", secret_headers_note()),
     })
+}
+
+/// How headers that carry credentials are handled (connectors' `config.headers`).
+pub(super) fn secret_headers_note() -> String {
+    format!(
+        "Headers whose name contains {} (case-insensitive: `Authorization`, `Proxy-Authorization`, `X-Api-Key`, \
+         `Cookie`, `Set-Cookie`, …) are write-only: stored encrypted, sent with every request, and left out of every \
+         answer. An update (`PUT`) whose `config.headers` leaves such a header out keeps it; one set to `null` is removed.",
+        secret_header_words()
+    )
+}
+
+/// The words that make a header name secret, as Markdown (`key`, `token`, …).
+pub(super) fn secret_header_words() -> String {
+    wirewatch_model::secret::SECRET_HEADER_WORDS
+        .iter()
+        .map(|w| format!("`{w}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn has_auth() -> Value {

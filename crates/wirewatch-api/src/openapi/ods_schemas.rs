@@ -228,8 +228,14 @@ fn http_target() -> Value {
                 "pipeline": flag("Send over several concurrent connections; messages may then arrive out of order."),
                 "additional_header": {
                     "type": "string", "pattern": "^\\s*[!#$%&'*+.^_`|~0-9A-Za-z-]+\\s*:[^\\r\\n]*$",
-                    "description": "One header sent with every request, as `\"Name: value\"` (a valid header name; no line breaks).",
+                    "description": format!(
+                        "One header sent with every request, as `\"Name: value\"` (a valid header name; no line breaks). \
+                         Write-only when its name contains {} (case-insensitive: `Authorization`, `X-Api-Key`, `Cookie`, …): \
+                         stored encrypted, sent, and left out of answers, which show `additional_header_set: true` instead.",
+                        super::actions_schemas::secret_header_words()
+                    ),
                 },
+                "additional_header_set": secret_set("additional_header"),
                 "authentication": r("HttpAuthentication"),
             }),
         ),

@@ -276,10 +276,11 @@ fn users(p: &mut Paths) {
         "patch",
         "/users/{username}",
         username(Op::new(tag, "updateUser", "Update a user"))
-            .describe("A user may change their own password; every other change needs `system: full`.")
+            .describe("A user may change their own password, giving the current one in `current_password` \
+                       (a wrong one is 403, counted like a wrong login password); every other change needs `system: full`.")
             .body(r("UserPatch"), json!({"enabled": true, "granted_roles": {"write": "full", "ndr": "full", "npm": "full"}}))
             .empty("204", "The user was changed.")
-            .errors(&[403, 404]),
+            .errors(&[400, 403, 404]),
     );
     p.add(
         "delete",

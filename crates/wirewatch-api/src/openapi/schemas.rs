@@ -274,6 +274,11 @@ fn user_patch() -> Value {
         json!({
             "name": string("The display name."),
             "password": string("A new password (at least 8 characters)."),
+            "current_password": string(
+                "The caller's current password: required when a user changes their own password \
+                 (400 naming `current_password` when absent, 403 when wrong); an administrator \
+                 changing another user's password needs none.",
+            ),
             "enabled": boolean("The setup user cannot be disabled."),
             "granted_roles": r("Roles"),
         }),

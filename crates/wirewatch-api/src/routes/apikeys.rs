@@ -41,7 +41,7 @@ pub fn created_key(key: ApiKey) -> Response {
 }
 
 /// A 429 with `Retry-After` (whole seconds, at least one).
-fn too_many(wait: std::time::Duration, message: &str) -> Response {
+pub(crate) fn too_many(wait: std::time::Duration, message: &str) -> Response {
     let secs = wait.as_secs_f64().ceil().max(1.0) as u64;
     let mut r = ApiError(wirewatch_model::Error::new(
         wirewatch_model::Code::TooManyRequests,

@@ -2,11 +2,14 @@
 
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
+use crate::extract::ClientIp;
 use crate::extract::Json;
-use crate::routes::{apikeys::created_key, audit};
+use crate::routes::{apikeys::created_key, apikeys::too_many, audit};
+use crate::throttle::Refusal;
 use crate::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use axum::response::IntoResponse;
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
@@ -80,15 +83,20 @@ async fn create(
 async fn update(
     caller: Caller,
     State(s): State<AppState>,
+    ClientIp(ip): ClientIp,
     Path(username): Path<String>,
     Json(patch): Json<UserPatch>,
-) -> ApiResult<StatusCode> {
-    let own_password_only = caller.username() == username
-        && patch.name.is_none()
-        && patch.enabled.is_none()
-        && patch.granted_roles.is_none();
+) -> ApiResult<Response> {
+    let own = caller.username() == username;
+    let own_password_only =
+        own && patch.name.is_none() && patch.enabled.is_none() && patch.granted_roles.is_none();
     if !own_password_only {
         caller.require_admin()?;
+    }
+    if own && patch.password.is_some() {
+        if let Some(refused) = check_current_password(&s, ip, &username, &patch).await? {
+            return Ok(refused);
+        }
     }
     let details = json!({"username": username, "fields": {
         "name": patch.name.is_some(), "password": patch.password.is_some(),
@@ -99,7 +107,50 @@ async fn update(
         .await?
         .ok_or_else(|| ApiError::not_found(format!("user {username}")))?;
     audit(&s, &caller, "update user", "users", details);
-    Ok(StatusCode::NO_CONTENT)
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// A user changing their own password proves they know the current one
+/// (a stolen key alone must not take the account over): absent is a 400
+/// naming `current_password`, wrong a 403. Checks go through the login
+/// throttle, so this is no way around its lockout; a lockout answers 429.
+async fn check_current_password(
+    s: &AppState,
+    ip: Option<std::net::IpAddr>,
+    username: &str,
+    patch: &UserPatch,
+) -> ApiResult<Option<Response>> {
+    let Some(current) = patch.current_password.clone() else {
+        return Err(ApiError::invalid(
+            "current_password",
+            "is required to change your own password",
+        ));
+    };
+    let attempt = match s.logins.begin(ip, username) {
+        Ok(a) => a,
+        Err(Refusal::Locked(wait)) => {
+            return Ok(Some(too_many(
+                wait,
+                "too many wrong passwords from this address or for this user; retry later",
+            )))
+        }
+        Err(Refusal::Busy) => {
+            return Ok(Some(too_many(
+                std::time::Duration::from_secs(1),
+                "too many password checks from this address at once",
+            )))
+        }
+    };
+    let store = s.store.clone();
+    let name = username.to_string();
+    let checked = super::blocking(move || store.check_password(&name, &current)).await;
+    drop(attempt);
+    if checked?.is_none() {
+        s.logins.failed(ip, username);
+        return Err(ApiError::forbidden("current_password is wrong"));
+    }
+    s.logins.succeeded(ip, username);
+    Ok(None)
 }
 
 async fn remove(

@@ -281,6 +281,78 @@ fn users_and_roles() {
 }
 
 #[test]
+fn changing_ones_own_password_needs_the_current_one() {
+    let s = Server::start();
+    let alice = s.user_key("alice", json!({"write": "full", "ndr": "full"}));
+    let patch = |key: &str, user: &str, body: serde_json::Value| {
+        s.call_with(
+            "PATCH",
+            &format!("/api/v1/users/{user}"),
+            Some(body),
+            Some(key),
+        )
+    };
+    let login = |user: &str, password: &str| {
+        s.call_with(
+            "POST",
+            "/api/v1/apikeys",
+            Some(json!({"username": user, "password": password})),
+            None,
+        )
+        .status
+    };
+    // A key alone does not change the password: absent is a 400 naming the
+    // field, wrong a 403.
+    let r = patch(&alice, "alice", json!({"password": "stolen-key-pw"}));
+    assert_eq!(r.status, 400, "{}", r.text);
+    assert_eq!(r.body["field"], "current_password");
+    let r = patch(
+        &alice,
+        "alice",
+        json!({"password": "stolen-key-pw", "current_password": "a-wrong-guess"}),
+    );
+    assert_eq!(r.status, 403, "{}", r.text);
+    assert!(r.body["error_message"]
+        .as_str()
+        .unwrap()
+        .contains("current_password"));
+    assert_eq!(login("alice", "stolen-key-pw"), 401);
+    assert_eq!(login("alice", "a-long-password"), 201);
+    let r = patch(
+        &alice,
+        "alice",
+        json!({"password": "alices-new-pw", "current_password": "a-long-password"}),
+    );
+    assert_eq!(r.status, 204, "{}", r.text);
+    assert_eq!(login("alice", "alices-new-pw"), 201);
+    assert_eq!(login("alice", "a-long-password"), 401);
+    // An administrator sets another user's password without it ...
+    let r = s.patch("/api/v1/users/alice", json!({"password": "reset-by-admin"}));
+    assert_eq!(r.status, 204, "{}", r.text);
+    assert_eq!(login("alice", "reset-by-admin"), 201);
+    // ... but not their own.
+    let r = s.patch("/api/v1/users/setup", json!({"password": "admin-new-pw"}));
+    assert_eq!(r.status, 400, "{}", r.text);
+    assert_eq!(r.body["field"], "current_password");
+    let r = s.patch(
+        "/api/v1/users/setup",
+        json!({"password": "admin-new-pw", "current_password": PASSWORD}),
+    );
+    assert_eq!(r.status, 204, "{}", r.text);
+    assert_eq!(login("setup", "admin-new-pw"), 201);
+}
+
+#[test]
+fn a_setup_password_shorter_than_the_api_allows_stops_serve() {
+    let dir = tempfile::tempdir().unwrap();
+    let e = refused_start(dir.path(), &[("WIREWATCH_SETUP_PASSWORD", "short")]);
+    assert!(
+        e.contains("WIREWATCH_SETUP_PASSWORD: must be at least 8 characters"),
+        "{e}"
+    );
+}
+
+#[test]
 fn privilege_levels_are_enforced() {
     let s = Server::start();
     let sec = s.detection(det("port_scan", "10.0.0.1", "10.0.0.2"));

@@ -296,6 +296,47 @@ impl Server {
     }
 }
 
+/// Run `wirewatch serve` on `dir` with environment variables `envs` (an
+/// empty value removes the variable), expecting it to refuse to start:
+/// returns its standard error. Fails if it starts listening or runs on.
+pub fn refused_start(dir: &Path, envs: &[(&str, &str)]) -> String {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_wirewatch"));
+    cmd.arg("serve")
+        .arg("--data-dir")
+        .arg(dir)
+        .args(["--listen", "127.0.0.1:0", "--no-tls"])
+        .env("WIREWATCH_SETUP_PASSWORD", PASSWORD)
+        .env("WIREWATCH_LOG", "warn")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (k, v) in envs {
+        if v.is_empty() {
+            cmd.env_remove(k);
+        } else {
+            cmd.env(k, v);
+        }
+    }
+    let mut child = cmd.spawn().expect("start wirewatch");
+    let end = std::time::Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        if let Some(st) = child.try_wait().unwrap() {
+            break st;
+        }
+        if std::time::Instant::now() > end {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("wirewatch serve did not refuse to start");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(!status.success(), "wirewatch serve started: {stdout}");
+    assert!(!stdout.contains("listening on"), "{stdout}");
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
 impl Drop for Server {
     fn drop(&mut self) {
         self.kill();

@@ -18,6 +18,7 @@ mod raw;
 mod receiver;
 mod resources;
 mod rules;
+mod secrets;
 mod sensor;
 mod sonar;
 mod syslog;
