@@ -290,3 +290,16 @@ fn trailing_and_doubled_slashes_reach_the_route() {
         r.text.contains("<html") || r.text.contains("<!doctype") || r.text.contains("<!DOCTYPE")
     );
 }
+
+#[test]
+fn malformed_body_framing_is_a_json_error() {
+    let s = Server::start();
+    // A chunked body whose chunk size is not hexadecimal.
+    let req = format!(
+        "POST /api/v1/detections/search HTTP/1.1\r\nHost: x\r\nAuthorization: ExtraHop apikey={}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\nZZ\r\n{{}}\r\n0\r\n\r\n",
+        s.key
+    );
+    let answer = raw_http(&s, req.as_bytes());
+    assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+    assert!(json_body(&answer)["error_message"].is_string(), "{answer}");
+}
