@@ -39,9 +39,9 @@ impl Default for Limits {
         Limits {
             run_time: Duration::from_millis(100),
             memory: 64 * 1024 * 1024,
-            detections: 100,
-            messages: 1000,
-            log_lines: 1000,
+            detections: 1_000,
+            messages: 10_000,
+            log_lines: 1_000,
         }
     }
 }

@@ -66,10 +66,14 @@ pub struct ServeArgs {
     #[arg(long, env = "WIREWATCH_TRIGGER_MEMORY_MB", default_value_t = 64)]
     trigger_memory_mb: usize,
     /// Detections one trigger run may commit; beyond it they are dropped (counted, logged).
-    #[arg(long, env = "WIREWATCH_TRIGGER_MAX_DETECTIONS", default_value_t = 100)]
+    #[arg(
+        long,
+        env = "WIREWATCH_TRIGGER_MAX_DETECTIONS",
+        default_value_t = 1_000
+    )]
     trigger_max_detections: usize,
     /// Remote messages one trigger run may send; beyond it they are dropped (counted, logged).
-    #[arg(long, env = "WIREWATCH_TRIGGER_MAX_MESSAGES", default_value_t = 1000)]
+    #[arg(long, env = "WIREWATCH_TRIGGER_MAX_MESSAGES", default_value_t = 10_000)]
     trigger_max_messages: usize,
     /// How often the status and assignee of open external incidents are pulled back (a number and a unit).
     #[arg(long, env = "WIREWATCH_INCIDENT_SYNC_INTERVAL", default_value = "60s", value_parser = parse_duration)]

@@ -224,7 +224,7 @@ fn run_stats() -> Value {
             "last_run_time": {"type": "integer", "format": "int64", "nullable": true, "description": "When it last ran (ms)."},
             "dropped": {"type": "integer", "format": "int64", "minimum": 0, "x-wirewatch-extension": true,
                 "description": "Detections, Remote messages and debug-log lines that runs produced beyond their per-run caps \
-                 (`--trigger-max-detections`, default 100; `--trigger-max-messages`, default 1000; 1000 log lines), \
+                 (`--trigger-max-detections`, default 1,000; `--trigger-max-messages`, default 10,000; 1,000 log lines), \
                  dropped: `commitDetection` and the Remote send return `false`, and a `warning` line says how many."},
         }),
     );
