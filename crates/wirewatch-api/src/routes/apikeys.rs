@@ -41,7 +41,7 @@ pub fn created_key(key: ApiKey) -> Response {
 }
 
 /// A 429 with `Retry-After` (whole seconds, at least one).
-pub(crate) fn too_many(wait: std::time::Duration, message: &str) -> Response {
+fn too_many(wait: std::time::Duration, message: &str) -> Response {
     let secs = wait.as_secs_f64().ceil().max(1.0) as u64;
     let mut r = ApiError(wirewatch_model::Error::new(
         wirewatch_model::Code::TooManyRequests,
@@ -55,6 +55,42 @@ pub(crate) fn too_many(wait: std::time::Duration, message: &str) -> Response {
     r
 }
 
+/// The one way a password is checked: through the login throttle (a refusal
+/// is the ready 429 answer), on the hashing pool, with the outcome counted.
+/// `Ok(None)`: wrong password or unknown user.
+pub(crate) async fn throttled_password_check(
+    s: &AppState,
+    ip: Option<std::net::IpAddr>,
+    username: &str,
+    password: &str,
+) -> ApiResult<Result<Option<wirewatch_model::user::User>, Response>> {
+    let attempt = match s.logins.begin(ip, username) {
+        Ok(a) => a,
+        Err(Refusal::Locked(wait)) => {
+            return Ok(Err(too_many(
+                wait,
+                "too many wrong passwords from this address or for this user; retry later",
+            )))
+        }
+        Err(Refusal::Busy) => {
+            return Ok(Err(too_many(
+                std::time::Duration::from_secs(1),
+                "too many password checks from this address at once",
+            )))
+        }
+    };
+    let store = s.store.clone();
+    let (name, password) = (username.to_string(), password.to_string());
+    let checked = super::blocking(move || store.check_password(&name, &password)).await;
+    drop(attempt);
+    let user = checked?;
+    match &user {
+        Some(_) => s.logins.succeeded(ip, username),
+        None => s.logins.failed(ip, username),
+    }
+    Ok(Ok(user))
+}
+
 async fn create(
     State(s): State<AppState>,
     ClientIp(ip): ClientIp,
@@ -65,34 +101,10 @@ async fn create(
         .as_deref()
         .unwrap_or(SETUP_USERNAME)
         .to_string();
-    let attempt = match s.logins.begin(ip, &username) {
-        Ok(a) => a,
-        Err(Refusal::Locked(wait)) => {
-            return Ok(too_many(
-                wait,
-                "too many wrong passwords from this address or for this user; retry later",
-            ))
-        }
-        Err(Refusal::Busy) => {
-            return Ok(too_many(
-                std::time::Duration::from_secs(1),
-                "too many password checks from this address at once",
-            ))
-        }
-    };
-    let store = s.store.clone();
-    let (name, password) = (username.clone(), body.password.clone());
-    let checked = super::blocking(move || store.check_password(&name, &password)).await;
-    drop(attempt);
-    let user = match checked? {
-        Some(u) => {
-            s.logins.succeeded(ip, &username);
-            u
-        }
-        None => {
-            s.logins.failed(ip, &username);
-            return Err(ApiError::unauthorized("wrong username or password"));
-        }
+    let user = match throttled_password_check(&s, ip, &username, &body.password).await? {
+        Ok(Some(u)) => u,
+        Ok(None) => return Err(ApiError::unauthorized("wrong username or password")),
+        Err(refused) => return Ok(refused),
     };
     let description = body.description.unwrap_or_else(|| "API key".to_string());
     let key = s.store.create_apikey(user.id, &description)?;

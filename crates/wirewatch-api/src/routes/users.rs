@@ -4,8 +4,7 @@ use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::ClientIp;
 use crate::extract::Json;
-use crate::routes::{apikeys::created_key, apikeys::too_many, audit};
-use crate::throttle::Refusal;
+use crate::routes::{apikeys::created_key, apikeys::throttled_password_check, audit};
 use crate::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -126,31 +125,11 @@ async fn check_current_password(
             "is required to change your own password",
         ));
     };
-    let attempt = match s.logins.begin(ip, username) {
-        Ok(a) => a,
-        Err(Refusal::Locked(wait)) => {
-            return Ok(Some(too_many(
-                wait,
-                "too many wrong passwords from this address or for this user; retry later",
-            )))
-        }
-        Err(Refusal::Busy) => {
-            return Ok(Some(too_many(
-                std::time::Duration::from_secs(1),
-                "too many password checks from this address at once",
-            )))
-        }
-    };
-    let store = s.store.clone();
-    let name = username.to_string();
-    let checked = super::blocking(move || store.check_password(&name, &current)).await;
-    drop(attempt);
-    if checked?.is_none() {
-        s.logins.failed(ip, username);
-        return Err(ApiError::forbidden("current_password is wrong"));
+    match throttled_password_check(s, ip, username, &current).await? {
+        Ok(Some(_)) => Ok(None),
+        Ok(None) => Err(ApiError::forbidden("current_password is wrong")),
+        Err(refused) => Ok(Some(refused)),
     }
-    s.logins.succeeded(ip, username);
-    Ok(None)
 }
 
 async fn remove(
