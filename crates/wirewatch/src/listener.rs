@@ -203,3 +203,30 @@ pub fn configure<A>(server: &mut axum_server::Server<A>, limits: &Limits) {
         .timer(hyper_util::rt::TokioTimer::new())
         .header_read_timeout(limits.header_timeout);
 }
+
+/// File descriptors kept free beyond the connection cap: the store, captures,
+/// outbound ODS and connector sockets.
+const RESERVED_FDS: u64 = 128;
+
+/// Raise the open-file limit to what the system allows and keep the
+/// connection cap below it (with room for everything else): a flood of
+/// connections then meets the cap, never `EMFILE` on the listener.
+pub fn fit_to_file_limit(limits: &mut Limits) {
+    let available = match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(n) => n,
+        Err(e) => {
+            tracing::warn!(error = %e, "could not read the open-file limit");
+            return;
+        }
+    };
+    let room = available.saturating_sub(RESERVED_FDS).max(16) as usize;
+    if limits.max_connections > room {
+        tracing::warn!(
+            configured = limits.max_connections,
+            open_file_limit = available,
+            using = room,
+            "--max-connections is above what the open-file limit allows; lowered (raise `ulimit -n` to serve more)"
+        );
+        limits.max_connections = room;
+    }
+}

@@ -281,12 +281,13 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         let _in_runtime = runtime.enter();
         state.connectors.start();
     }
-    let limits = crate::listener::Limits {
+    let mut limits = crate::listener::Limits {
         max_connections: args.max_connections.max(1),
         max_per_source: args.max_connections_per_source.max(1),
         header_timeout: millis(args.header_timeout),
         body_timeout: millis(args.body_timeout),
     };
+    crate::listener::fit_to_file_limit(&mut limits);
     let app = wirewatch_api::with_body_timeout(wirewatch_api::app(state), limits.body_timeout);
     let tls = if args.no_tls {
         None

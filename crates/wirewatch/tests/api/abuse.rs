@@ -379,3 +379,61 @@ impl rustls::client::danger::ServerCertVerifier for AnyCert {
             .supported_schemes()
     }
 }
+
+#[test]
+fn a_connection_flood_under_a_low_file_limit_meets_the_cap_not_emfile() {
+    use std::io::BufRead;
+    // A hard limit of 256 open files and a cap configured far above it: the
+    // server lowers the cap (and says so) instead of running out of files.
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(format!(
+            "ulimit -n 256 && exec {} serve --data-dir {} --listen 127.0.0.1:0 --no-tls --max-connections 5000",
+            env!("CARGO_BIN_EXE_wirewatch"),
+            dir.path().display()
+        ))
+        .env("WIREWATCH_SETUP_PASSWORD", PASSWORD)
+        .env("WIREWATCH_LOG", "warn")
+        .env("NO_COLOR", "1")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let warnings = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let w = warnings.clone();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
+            w.lock().unwrap().push_str(&line);
+            w.lock().unwrap().push('\n');
+        }
+    });
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let url = loop {
+        let l = lines.next().unwrap().unwrap();
+        if let Some(rest) = l.strip_prefix("wirewatch: listening on ") {
+            break rest.split_whitespace().next().unwrap().to_string();
+        }
+    };
+    std::thread::spawn(move || for _ in lines {});
+    let addr = url.trim_start_matches("http://").to_string();
+    // 300 idle connections from three sources (under the per-source cap).
+    let held: Vec<TcpStream> = (0..300)
+        .map(|i| connect_from(&format!("127.0.7.{}", 1 + i % 3), &addr))
+        .collect();
+    std::thread::sleep(Duration::from_millis(500));
+    drop(held);
+    std::thread::sleep(Duration::from_millis(500));
+    // Still serving, and the log said why the cap is lower.
+    let (code, _) = login_from("127.0.7.9", &addr, "setup", PASSWORD);
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(code, 201);
+    let log = warnings.lock().unwrap().clone();
+    assert!(log.contains("open-file limit"), "{log}");
+    assert!(log.contains("connection limit reached"), "{log}");
+}
