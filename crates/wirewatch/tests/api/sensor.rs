@@ -921,8 +921,9 @@ fn ingest_applies_record_retention() {
         written - 20,
         "{text}"
     );
-    // Age is how long ago records were stored: a second run, two seconds
-    // later with a one-second limit, drops the first run's records and keeps its own.
+    // Age is how long ago records were stored: a second run (forced: the
+    // file is stored already), two seconds later with a one-second limit,
+    // drops the first run's records and keeps its own.
     let dir = tempfile::tempdir().unwrap();
     let run = |extra: &[&str]| {
         let out = Command::new(env!("CARGO_BIN_EXE_wirewatch"))
@@ -942,7 +943,7 @@ fn ingest_applies_record_retention() {
     let first = run(&[]);
     assert!(!first.contains("expired"), "{first}");
     std::thread::sleep(std::time::Duration::from_millis(2100));
-    let second = run(&["--records-max-age", "1s"]);
+    let second = run(&["--records-max-age", "1s", "--force"]);
     assert_eq!(
         summary_number(&second, "records expired by retention "),
         written,
