@@ -79,14 +79,30 @@ pub(crate) fn add_metrics_in(tx: &rusqlite::Connection, points: &[MetricPoint]) 
     // points of an hour share one 1-hour row) are added up here
     // first, so each row is written once per call, and in the
     // table's key order, so consecutive writes share pages.
-    type Row<'p> = (&'static str, &'static str, &'static str, i64, i64, i64, &'p str);
+    type Row<'p> = (
+        &'static str,
+        &'static str,
+        &'static str,
+        i64,
+        i64,
+        i64,
+        &'p str,
+    );
     type Sums = (Option<f64>, Option<Vec<(f64, u64)>>);
     let mut rows: BTreeMap<Row<'_>, Sums> = BTreeMap::new();
     for p in points {
         for (cycle, _) in CYCLES {
             let t = p.time_ms.div_euclid(*cycle) * cycle;
             let e = rows
-                .entry((p.object_type, p.category, p.name, *cycle, p.object_id, t, p.key1.as_str()))
+                .entry((
+                    p.object_type,
+                    p.category,
+                    p.name,
+                    *cycle,
+                    p.object_id,
+                    t,
+                    p.key1.as_str(),
+                ))
                 .or_insert((None, None));
             if let Some(c) = p.count {
                 *e.0.get_or_insert(0.0) += c;
@@ -98,14 +114,29 @@ pub(crate) fn add_metrics_in(tx: &rusqlite::Connection, points: &[MetricPoint]) 
     }
     for ((object_type, category, name, cycle, object_id, t, key1), (count, dataset)) in rows {
         if let Some(c) = count {
-            upsert.execute(params![object_type, object_id, category, name, key1, cycle, t, c, stored])?;
+            upsert.execute(params![
+                object_type,
+                object_id,
+                category,
+                name,
+                key1,
+                cycle,
+                t,
+                c,
+                stored
+            ])?;
         }
         if let Some(ds) = dataset {
             let old: Option<Option<String>> = get_ds
-                .query_row(params![object_type, object_id, category, name, key1, cycle, t], |r| r.get(0))
+                .query_row(
+                    params![object_type, object_id, category, name, key1, cycle, t],
+                    |r| r.get(0),
+                )
                 .ok();
-            let mut cur: Vec<(f64, u64)> =
-                old.flatten().and_then(|s| serde_json::from_str(&s).ok()).unwrap_or_default();
+            let mut cur: Vec<(f64, u64)> = old
+                .flatten()
+                .and_then(|s| serde_json::from_str(&s).ok())
+                .unwrap_or_default();
             merge(&mut cur, &ds);
             put_ds.execute(params![
                 object_type,

@@ -279,14 +279,16 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         };
         std::thread::Builder::new()
             .name("wirewatch-ingest".into())
-            .spawn(move || match crate::ingest::ingest_files(&st, &files, &opts) {
-                Ok(report) => {
-                    for (file, why) in report.failed {
-                        tracing::error!(file = %file, error = %why, "capture file not read");
+            .spawn(
+                move || match crate::ingest::ingest_files(&st, &files, &opts) {
+                    Ok(report) => {
+                        for (file, why) in report.failed {
+                            tracing::error!(file = %file, error = %why, "capture file not read");
+                        }
                     }
-                }
-                Err(e) => tracing::error!(error = %e, "analysing captures"),
-            })?;
+                    Err(e) => tracing::error!(error = %e, "analysing captures"),
+                },
+            )?;
     }
     for iface in &args.interface {
         let (st, name, t) = (store.clone(), iface.clone(), thresholds.clone());

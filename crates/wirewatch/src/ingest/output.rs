@@ -263,7 +263,10 @@ pub(crate) fn store_metrics(store: &Store, sensor: &mut Sensor) -> anyhow::Resul
 
 /// The sensor's metrics (drained), resolved to stored objects: devices by
 /// address or MAC (points of devices not stored are left out), the network.
-pub(crate) fn metric_points(store: &Store, sensor: &mut Sensor) -> anyhow::Result<Vec<MetricPoint>> {
+pub(crate) fn metric_points(
+    store: &Store,
+    sensor: &mut Sensor,
+) -> anyhow::Result<Vec<MetricPoint>> {
     let mut ids: std::collections::HashMap<std::net::IpAddr, Option<i64>> =
         std::collections::HashMap::new();
     let mut macs: std::collections::HashMap<String, Option<i64>> = std::collections::HashMap::new();
@@ -382,4 +385,3 @@ pub(crate) fn device_updates(sensor: &Sensor) -> Vec<DeviceUpdate> {
         })
         .collect()
 }
-

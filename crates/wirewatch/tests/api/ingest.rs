@@ -112,11 +112,7 @@ fn assert_same(got: &Contents, want: &Contents, what: &str) {
         want.records.len(),
         "{what}: record count differs"
     );
-    let diff = got
-        .records
-        .iter()
-        .zip(&want.records)
-        .find(|(a, b)| a != b);
+    let diff = got.records.iter().zip(&want.records).find(|(a, b)| a != b);
     assert!(diff.is_none(), "{what}: records differ: {diff:?}");
     assert_eq!(got.detections, want.detections, "{what}: detections differ");
 }
@@ -142,7 +138,10 @@ fn rerun_and_renamed_copy_store_nothing_twice_and_force_analyses_again() {
     // The same files again: nothing stored twice.
     let (ok, again, err) = ingest(dir.path(), &[], &files);
     assert!(ok, "{err}");
-    assert!(again.contains("already stored, skipped: 3 file(s)"), "{again}");
+    assert!(
+        again.contains("already stored, skipped: 3 file(s)"),
+        "{again}"
+    );
     assert_eq!(number_after(&again, "records written "), 0, "{again}");
     assert_eq!(number_after(&again, "detections "), 0, "{again}");
     // A renamed copy is the same capture.
@@ -156,7 +155,11 @@ fn rerun_and_renamed_copy_store_nothing_twice_and_force_analyses_again() {
     // --force analyses on purpose: everything once more.
     let (ok, forced, err) = ingest(dir.path(), &["--force"], &files);
     assert!(ok, "{err}");
-    assert_eq!(number_after(&forced, "records written "), records, "{forced}");
+    assert_eq!(
+        number_after(&forced, "records written "),
+        records,
+        "{forced}"
+    );
     assert_eq!(contents(dir.path()).records.len() as u64, 2 * records);
 }
 
@@ -241,7 +244,7 @@ fn pcapng_is_sound(d: &[u8]) -> bool {
             big = d[at + 8..at + 12] == [0x1a, 0x2b, 0x3c, 0x4d];
         }
         let len = u32_at(d, at + 4, big) as usize;
-        if len < 12 || len % 4 != 0 || len > 320 * 1024 || at + len > d.len() {
+        if len < 12 || !len.is_multiple_of(4) || len > 320 * 1024 || at + len > d.len() {
             return false;
         }
         if u32_at(d, at + len - 4, big) as usize != len {
@@ -336,7 +339,10 @@ fn a_run_killed_midway_resumes_to_the_same_store_as_one_clean_run() {
     assert!(!want.detections.is_empty(), "{text}");
 
     let dir = work.path().join("killed");
-    assert!(kill_midway(&dir, &big), "the run ended before it was killed");
+    assert!(
+        kill_midway(&dir, &big),
+        "the run ended before it was killed"
+    );
     let partial = record_total(&dir);
     assert!(
         partial > 0 && partial < full,
@@ -344,7 +350,10 @@ fn a_run_killed_midway_resumes_to_the_same_store_as_one_clean_run() {
     );
     let (ok, text, err) = ingest(&dir, &[], &[&big]);
     assert!(ok, "{err}");
-    assert!(text.contains("resumed after an interrupted run: 1"), "{text}");
+    assert!(
+        text.contains("resumed after an interrupted run: 1"),
+        "{text}"
+    );
     assert_eq!(number_after(&text, "records written "), full - partial);
     assert_same(&contents(&dir), &want, "killed, then rerun");
     // And once more: nothing left to do.
@@ -408,11 +417,18 @@ fn a_capture_that_grew_adds_only_its_new_packets() {
         let (ok, text, err) = ingest(&dir, &[], &[&growing]);
         assert!(ok, "{err}");
         let before = dns_queries(&dir).len();
-        assert!(before > 0 && before < want.len(), "{name}: {before} of {}: {text}", want.len());
+        assert!(
+            before > 0 && before < want.len(),
+            "{name}: {before} of {}: {text}",
+            want.len()
+        );
         std::fs::write(&growing, &src).unwrap();
         let (ok, text, err) = ingest(&dir, &[], &[&growing]);
         assert!(ok, "{err}");
-        assert!(text.contains("grown since stored: 1 file(s)"), "{name}: {text}");
+        assert!(
+            text.contains("grown since stored: 1 file(s)"),
+            "{name}: {text}"
+        );
         assert_eq!(dns_queries(&dir), want, "{name}");
         let (ok, text, err) = ingest(&dir, &[], &[&growing]);
         assert!(ok, "{err}");
@@ -446,7 +462,10 @@ fn inputs_that_cannot_be_read_fail_the_command_and_are_named() {
     assert!(!ok, "{text}");
     assert!(number_after(&text, "records written ") > 20, "{text}");
     assert!(text.contains("ingested 1 file(s)"), "{text}");
-    assert!(err.contains("2 of 3 input file(s) could not be read"), "{err}");
+    assert!(
+        err.contains("2 of 3 input file(s) could not be read"),
+        "{err}"
+    );
     assert!(err.contains(&missing.display().to_string()), "{err}");
     assert!(err.contains(&not_capture.display().to_string()), "{err}");
     assert!(!err.contains(&good.display().to_string()), "{err}");
@@ -480,7 +499,10 @@ fn serve_pcap_after_a_restart_skips_what_is_stored() {
     // wikipedia.pcap talks to 208.80.152.2; sshguess.pcap to 192.168.56.103.
     wait(&s, "208.80.152.2");
     let total = s
-        .post("/api/v1/records/search", json!({"until": ALL_UNTIL, "limit": 1}))
+        .post(
+            "/api/v1/records/search",
+            json!({"until": ALL_UNTIL, "limit": 1}),
+        )
         .body["total"]
         .as_u64()
         .unwrap();
