@@ -170,25 +170,26 @@ impl Run<'_> {
             Plan::Skip(m) => {
                 self.skipped += 1;
                 self.done_size += m.size;
-                tracing::info!(file = %path.display(), records = m.records, detections = m.detections,
+                tracing::debug!(file = %path.display(), records = m.records, detections = m.detections,
                     "already stored; skipped (--force analyses it again)");
                 return Ok(Ok(()));
             }
             Plan::Fresh(m) => (m, 0),
             Plan::Resume(m) => {
-                self.resumed += 1;
                 tracing::info!(file = %path.display(), packets = m.packets,
                     "resuming an interrupted analysis: replaying the packets already stored");
                 let n = m.packets;
                 (m, n)
             }
             Plan::Grown(m) => {
-                self.grown += 1;
                 tracing::info!(file = %path.display(), packets = m.start_packets,
                     "the file grew since it was stored: analysing the packets after the stored part");
                 (m, 0)
             }
         };
+        // Counted once the file is done (it may yet turn out unreadable).
+        let resuming = mark.id != 0;
+        let growing = !resuming && mark.start_packets > 0;
         let mut reader = match CaptureReader::open(path) {
             Ok(r) => r,
             Err(e) => return Ok(Err(e.into())),
@@ -284,6 +285,11 @@ impl Run<'_> {
         self.metric_points += points.len();
         self.stats.add(&sensor.stats);
         self.analysed += 1;
+        if resuming {
+            self.resumed += 1;
+        } else if growing {
+            self.grown += 1;
+        }
         self.done_size += size;
         Ok(Ok(()))
     }
