@@ -41,6 +41,33 @@ pub struct Stats {
     pub last_ns: Option<i64>,
 }
 
+impl Stats {
+    /// Add another run's counters (several files analysed one after another).
+    pub fn add(&mut self, o: &Stats) {
+        self.packets += o.packets;
+        self.bytes += o.bytes;
+        self.wire_bytes += o.wire_bytes;
+        self.ip_packets += o.ip_packets;
+        self.arp_packets += o.arp_packets;
+        self.other_packets += o.other_packets;
+        for (k, v) in &o.malformed {
+            *self.malformed.entry(k).or_insert(0) += v;
+        }
+        self.fragments += o.fragments;
+        self.reassembled += o.reassembled;
+        self.flows += o.flows;
+        self.flows_evicted += o.flows_evicted;
+        self.first_ns = match (self.first_ns, o.first_ns) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        self.last_ns = match (self.last_ns, o.last_ns) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        };
+    }
+}
+
 /// A finished flow, as recorded.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FlowRecord {

@@ -55,75 +55,112 @@ fn merge(a: &mut Vec<(f64, u64)>, b: &[(f64, u64)]) {
     *a = out;
 }
 
+/// Add points (and their roll-ups) inside the caller's write transaction.
+pub(crate) fn add_metrics_in(tx: &rusqlite::Connection, points: &[MetricPoint]) -> Result<()> {
+    if points.is_empty() {
+        return Ok(());
+    }
+    // When a row was first stored: retention counts from there.
+    let stored = wirewatch_model::now_ms();
+    let mut upsert = tx.prepare_cached(
+        "INSERT INTO metrics(object_type, object_id, category, name, key1, cycle, time, count, dataset, stored)
+         VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, NULL, ?9)
+         ON CONFLICT DO UPDATE SET count = coalesce(count, 0) + excluded.count",
+    )?;
+    let mut get_ds = tx.prepare_cached(
+        "SELECT dataset FROM metrics WHERE object_type=?1 AND object_id=?2 AND category=?3 AND name=?4 AND key1=?5 AND cycle=?6 AND time=?7",
+    )?;
+    let mut put_ds = tx.prepare_cached(
+        "INSERT INTO metrics(object_type, object_id, category, name, key1, cycle, time, count, dataset, stored)
+         VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, NULL, ?8, ?9)
+         ON CONFLICT DO UPDATE SET dataset = excluded.dataset",
+    )?;
+    // Points that fall in the same row of a cycle (all 30-second
+    // points of an hour share one 1-hour row) are added up here
+    // first, so each row is written once per call, and in the
+    // table's key order, so consecutive writes share pages.
+    type Row<'p> = (
+        &'static str,
+        &'static str,
+        &'static str,
+        i64,
+        i64,
+        i64,
+        &'p str,
+    );
+    type Sums = (Option<f64>, Option<Vec<(f64, u64)>>);
+    let mut rows: BTreeMap<Row<'_>, Sums> = BTreeMap::new();
+    for p in points {
+        for (cycle, _) in CYCLES {
+            let t = p.time_ms.div_euclid(*cycle) * cycle;
+            let e = rows
+                .entry((
+                    p.object_type,
+                    p.category,
+                    p.name,
+                    *cycle,
+                    p.object_id,
+                    t,
+                    p.key1.as_str(),
+                ))
+                .or_insert((None, None));
+            if let Some(c) = p.count {
+                *e.0.get_or_insert(0.0) += c;
+            }
+            if let Some(ds) = &p.dataset {
+                merge(e.1.get_or_insert_with(Vec::new), ds);
+            }
+        }
+    }
+    for ((object_type, category, name, cycle, object_id, t, key1), (count, dataset)) in rows {
+        if let Some(c) = count {
+            upsert.execute(params![
+                object_type,
+                object_id,
+                category,
+                name,
+                key1,
+                cycle,
+                t,
+                c,
+                stored
+            ])?;
+        }
+        if let Some(ds) = dataset {
+            let old: Option<Option<String>> = get_ds
+                .query_row(
+                    params![object_type, object_id, category, name, key1, cycle, t],
+                    |r| r.get(0),
+                )
+                .ok();
+            let mut cur: Vec<(f64, u64)> = old
+                .flatten()
+                .and_then(|s| serde_json::from_str(&s).ok())
+                .unwrap_or_default();
+            merge(&mut cur, &ds);
+            put_ds.execute(params![
+                object_type,
+                object_id,
+                category,
+                name,
+                key1,
+                cycle,
+                t,
+                serde_json::to_string(&cur)?,
+                stored
+            ])?;
+        }
+    }
+    Ok(())
+}
+
 impl Store {
     /// Add points (and their roll-ups) in one transaction.
     pub fn add_metrics(&self, points: &[MetricPoint]) -> Result<()> {
         if points.is_empty() {
             return Ok(());
         }
-        // When a row was first stored: retention counts from there.
-        let stored = wirewatch_model::now_ms();
-        self.write(|tx| {
-            let mut upsert = tx.prepare_cached(
-                "INSERT INTO metrics(object_type, object_id, category, name, key1, cycle, time, count, dataset, stored)
-                 VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, NULL, ?9)
-                 ON CONFLICT DO UPDATE SET count = coalesce(count, 0) + excluded.count",
-            )?;
-            let mut get_ds = tx.prepare_cached(
-                "SELECT dataset FROM metrics WHERE object_type=?1 AND object_id=?2 AND category=?3 AND name=?4 AND key1=?5 AND cycle=?6 AND time=?7",
-            )?;
-            let mut put_ds = tx.prepare_cached(
-                "INSERT INTO metrics(object_type, object_id, category, name, key1, cycle, time, count, dataset, stored)
-                 VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, NULL, ?8, ?9)
-                 ON CONFLICT DO UPDATE SET dataset = excluded.dataset",
-            )?;
-            // Points that fall in the same row of a cycle (all 30-second
-            // points of an hour share one 1-hour row) are added up here
-            // first, so each row is written once per call, and in the
-            // table's key order, so consecutive writes share pages.
-            type Row<'p> = (&'static str, &'static str, &'static str, i64, i64, i64, &'p str);
-            type Sums = (Option<f64>, Option<Vec<(f64, u64)>>);
-            let mut rows: BTreeMap<Row<'_>, Sums> = BTreeMap::new();
-            for p in points {
-                for (cycle, _) in CYCLES {
-                    let t = p.time_ms.div_euclid(*cycle) * cycle;
-                    let e = rows
-                        .entry((p.object_type, p.category, p.name, *cycle, p.object_id, t, p.key1.as_str()))
-                        .or_insert((None, None));
-                    if let Some(c) = p.count {
-                        *e.0.get_or_insert(0.0) += c;
-                    }
-                    if let Some(ds) = &p.dataset {
-                        merge(e.1.get_or_insert_with(Vec::new), ds);
-                    }
-                }
-            }
-            for ((object_type, category, name, cycle, object_id, t, key1), (count, dataset)) in rows {
-                if let Some(c) = count {
-                    upsert.execute(params![object_type, object_id, category, name, key1, cycle, t, c, stored])?;
-                }
-                if let Some(ds) = dataset {
-                    let old: Option<Option<String>> = get_ds
-                        .query_row(params![object_type, object_id, category, name, key1, cycle, t], |r| r.get(0))
-                        .ok();
-                    let mut cur: Vec<(f64, u64)> =
-                        old.flatten().and_then(|s| serde_json::from_str(&s).ok()).unwrap_or_default();
-                    merge(&mut cur, &ds);
-                    put_ds.execute(params![
-                        object_type,
-                        object_id,
-                        category,
-                        name,
-                        key1,
-                        cycle,
-                        t,
-                        serde_json::to_string(&cur)?,
-                        stored
-                    ])?;
-                }
-            }
-            Ok(())
-        })
+        self.write(|tx| add_metrics_in(tx, points))
     }
 
     /// Points of one metric for some objects in `[from, until)` at a cycle.

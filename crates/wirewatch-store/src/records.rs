@@ -189,69 +189,12 @@ impl Store {
         if recs.is_empty() {
             return Ok(0);
         }
-        let cap = self.inner.record_segment_rows.load(AtomicOrdering::Relaxed) as i64;
-        self.write(|tx| {
-            let newest: Option<Segment> = tx
-                .query_row(
-                    &format!("SELECT {SEGMENT_COLUMNS} FROM record_segments ORDER BY id DESC LIMIT 1"),
-                    [],
-                    segment_row,
-                )
-                .optional()?;
-            // Append to the newest segment while it has room and holds the
-            // newest ids (retention may have dropped a newer one).
-            // A segment is also closed after a day, so that age retention,
-            // which drops whole segments, keeps records about as long as asked.
-            let last = last_record_id(tx)?;
-            let now = wirewatch_model::now_ms();
-            let mut seg = match newest {
-                Some(s) if s.rows < cap && s.last_id == last && now - s.created < SEGMENT_MAX_SPAN_MS => s,
-                _ => create_segment(tx, last, now)?,
-            };
-            let mut rest = recs;
-            loop {
-                let room = (cap - seg.rows).max(0) as usize;
-                let (batch, later) = rest.split_at(room.min(rest.len()));
-                let mut stmt = tx.prepare_cached(&format!(
-                    "INSERT INTO records_{}(id, type, time, client_addr, server_addr, client_port, server_port, doc, client_v4, server_v4, qname, host)
-                     VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-                    seg.id
-                ))?;
-                for r in batch {
-                    let f = &r.fields;
-                    seg.last_id += 1;
-                    seg.min_time = seg.min_time.min(r.time_ms);
-                    seg.max_time = seg.max_time.max(r.time_ms);
-                    stmt.execute(params![
-                        seg.last_id,
-                        r.kind,
-                        r.time_ms,
-                        text(f, "clientAddr"),
-                        text(f, "serverAddr"),
-                        int(f, "clientPort"),
-                        int(f, "serverPort"),
-                        serde_json::to_string(f)?,
-                        v4(f, "clientAddr"),
-                        v4(f, "serverAddr"),
-                        f.get("qname").and_then(Value::as_str),
-                        f.get("host").and_then(Value::as_str),
-                    ])?;
-                }
-                seg.rows += batch.len() as i64;
-                if !batch.is_empty() {
-                    tx.execute(
-                        "UPDATE record_segments SET min_time = ?2, max_time = ?3, rows = ?4, last_id = ?5, written = ?6 WHERE id = ?1",
-                        params![seg.id, seg.min_time, seg.max_time, seg.rows, seg.last_id, now],
-                    )?;
-                }
-                if later.is_empty() {
-                    break;
-                }
-                rest = later;
-                seg = create_segment(tx, seg.last_id, now)?;
-            }
-            Ok(recs.len())
-        })
+        self.write(|tx| insert_records_in(tx, recs, self.record_segment_rows()))
+    }
+
+    /// Rows per record segment now.
+    pub(crate) fn record_segment_rows(&self) -> i64 {
+        self.inner.record_segment_rows.load(AtomicOrdering::Relaxed) as i64
     }
 
     /// Number of records, of one type or all.
@@ -294,6 +237,73 @@ impl Store {
             Ok(())
         })
     }
+}
+
+/// Store records inside the caller's write transaction, `cap` rows per segment.
+pub(crate) fn insert_records_in(tx: &Connection, recs: &[NewRecord], cap: i64) -> Result<usize> {
+    if recs.is_empty() {
+        return Ok(0);
+    }
+    let newest: Option<Segment> = tx
+        .query_row(
+            &format!("SELECT {SEGMENT_COLUMNS} FROM record_segments ORDER BY id DESC LIMIT 1"),
+            [],
+            segment_row,
+        )
+        .optional()?;
+    // Append to the newest segment while it has room and holds the
+    // newest ids (retention may have dropped a newer one).
+    // A segment is also closed after a day, so that age retention,
+    // which drops whole segments, keeps records about as long as asked.
+    let last = last_record_id(tx)?;
+    let now = wirewatch_model::now_ms();
+    let mut seg = match newest {
+        Some(s) if s.rows < cap && s.last_id == last && now - s.created < SEGMENT_MAX_SPAN_MS => s,
+        _ => create_segment(tx, last, now)?,
+    };
+    let mut rest = recs;
+    loop {
+        let room = (cap - seg.rows).max(0) as usize;
+        let (batch, later) = rest.split_at(room.min(rest.len()));
+        let mut stmt = tx.prepare_cached(&format!(
+            "INSERT INTO records_{}(id, type, time, client_addr, server_addr, client_port, server_port, doc, client_v4, server_v4, qname, host)
+             VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+            seg.id
+        ))?;
+        for r in batch {
+            let f = &r.fields;
+            seg.last_id += 1;
+            seg.min_time = seg.min_time.min(r.time_ms);
+            seg.max_time = seg.max_time.max(r.time_ms);
+            stmt.execute(params![
+                seg.last_id,
+                r.kind,
+                r.time_ms,
+                text(f, "clientAddr"),
+                text(f, "serverAddr"),
+                int(f, "clientPort"),
+                int(f, "serverPort"),
+                serde_json::to_string(f)?,
+                v4(f, "clientAddr"),
+                v4(f, "serverAddr"),
+                f.get("qname").and_then(Value::as_str),
+                f.get("host").and_then(Value::as_str),
+            ])?;
+        }
+        seg.rows += batch.len() as i64;
+        if !batch.is_empty() {
+            tx.execute(
+                "UPDATE record_segments SET min_time = ?2, max_time = ?3, rows = ?4, last_id = ?5, written = ?6 WHERE id = ?1",
+                params![seg.id, seg.min_time, seg.max_time, seg.rows, seg.last_id, now],
+            )?;
+        }
+        if later.is_empty() {
+            break;
+        }
+        rest = later;
+        seg = create_segment(tx, seg.last_id, now)?;
+    }
+    Ok(recs.len())
 }
 
 /// The highest record id ever given (kept in `meta` when segments are dropped,

@@ -366,6 +366,25 @@ CREATE INDEX metrics_stored ON metrics(cycle, stored);
     r#"
 ALTER TABLE trigger_stats ADD COLUMN dropped INTEGER NOT NULL DEFAULT 0;
 "#,
+    // What `wirewatch ingest` stored from each capture file, so a rerun skips
+    // it and a killed run resumes (see `ingested.rs`).
+    r#"
+CREATE TABLE ingested_files (
+    id INTEGER PRIMARY KEY,
+    head TEXT NOT NULL,
+    head_len INTEGER NOT NULL,
+    start_packets INTEGER NOT NULL,
+    packets INTEGER NOT NULL,
+    size INTEGER NOT NULL,
+    tail TEXT NOT NULL,
+    complete INTEGER NOT NULL,
+    records INTEGER NOT NULL,
+    detections INTEGER NOT NULL,
+    path TEXT NOT NULL,
+    updated INTEGER NOT NULL
+);
+CREATE INDEX ingested_files_head ON ingested_files(head_len, head, id);
+"#,
 ];
 
 /// Bring the schema up to date.

@@ -682,3 +682,64 @@ fn filters_on_partly_parsed_records_match_whole_records() {
         assert!(page.iter().all(|r| r.fields.len() >= 6), "{filter}");
     }
 }
+
+#[test]
+fn an_ingest_batch_and_its_file_mark_are_stored_together() {
+    let (_dir, store) = temp_store();
+    let recs: Vec<NewRecord> = (0..3)
+        .map(|i| NewRecord {
+            kind: "~flow",
+            time_ms: i,
+            fields: serde_json::Map::new(),
+        })
+        .collect();
+    let mut mark = FileMark {
+        head: "ab".into(),
+        head_len: 100,
+        packets: 10,
+        size: 100,
+        tail: "cd".into(),
+        path: "a.pcap".into(),
+        ..FileMark::default()
+    };
+    let done = store
+        .commit_ingest(
+            IngestBatch {
+                records: &recs,
+                detections: vec![
+                    new_det("port_scan", "10.0.0.1"),
+                    new_det("no_such_type", "10.0.0.2"),
+                ],
+                metrics: &[],
+            },
+            Some(&mut mark),
+        )
+        .unwrap();
+    // The unknown detection type is refused alone; the rest is stored with the mark.
+    assert_eq!(
+        (done.records, done.detections, done.refused.len()),
+        (3, 1, 1)
+    );
+    assert!(mark.id > 0);
+    assert_eq!((mark.records, mark.detections), (3, 1));
+    assert_eq!(store.record_count(None).unwrap(), 3);
+    assert_eq!(store.detection_count().unwrap(), 1);
+    // A later batch updates the same mark and adds to its counters.
+    mark.packets = 20;
+    mark.complete = true;
+    store
+        .commit_ingest(
+            IngestBatch {
+                records: &recs[..1],
+                ..IngestBatch::default()
+            },
+            Some(&mut mark),
+        )
+        .unwrap();
+    let marks = store.file_marks(100, "ab").unwrap();
+    assert_eq!(marks, vec![mark.clone()]);
+    assert_eq!((marks[0].records, marks[0].packets), (4, 20));
+    assert!(marks[0].complete);
+    assert_eq!(store.short_mark_heads(4096).unwrap(), vec![100]);
+    assert!(store.short_mark_heads(100).unwrap().is_empty());
+}

@@ -1,25 +1,35 @@
 //! `wirewatch ingest FILE…`: analyse capture files into the data directory,
 //! with a progress line (packets, bytes, rate, ETA) and a summary at the end.
+//!
+//! Ingest is idempotent: each file is analysed on its own (a fresh flow
+//! table and fresh detectors), and what it produced is stored in batches, each
+//! in one transaction with the file's mark (`identity.rs`: which file, how
+//! many of its packets the stored outputs cover). A rerun skips files stored
+//! whole; a run that was killed is resumed by replaying the file from its first
+//! packet through a fresh sensor, storing nothing until it is past the packets
+//! the mark covers (the sensor and detectors are deterministic, so the replay
+//! rebuilds the flow table and detector windows and the outputs it drops are
+//! exactly the stored ones). `--force` analyses files again on purpose.
+
+mod identity;
+mod output;
 
 use anyhow::Context;
 use clap::Args;
-use serde_json::json;
+use identity::{InputError, Plan};
+use output::{collect, commit, metric_points, pending, BATCH};
+pub(crate) use output::{device_updates, Written};
+#[cfg(feature = "live")]
+pub(crate) use output::{flush, store_metrics};
+use std::collections::HashSet;
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 use wirewatch_detect::detectors::{Engine, Thresholds};
-use wirewatch_model::device::DeviceUpdate;
 use wirewatch_sensor::capture::CaptureReader;
-use wirewatch_sensor::devices::DeviceKey;
-use wirewatch_sensor::metrics::{MetricObject, MetricValue};
-use wirewatch_sensor::sensor::mac_string;
-use wirewatch_sensor::sensor::Endpoints;
+use wirewatch_sensor::sensor::Stats;
 use wirewatch_sensor::Sensor;
-use wirewatch_store::MetricPoint;
-use wirewatch_store::{NewRecord, Store};
-
-/// Records written to the store per transaction.
-const BATCH: usize = 5_000;
+use wirewatch_store::Store;
 
 #[derive(Args)]
 pub struct IngestArgs {
@@ -38,6 +48,10 @@ pub struct IngestArgs {
     /// No progress line (for scripts); the summary is still printed.
     #[arg(long)]
     quiet: bool,
+    /// Analyse the files again even when the store already holds them (their
+    /// records and detections are then stored a second time).
+    #[arg(long)]
+    force: bool,
     /// Most flows tracked at once; the least recently active are ended first past it.
     #[arg(long, default_value_t = wirewatch_sensor::flow::DEFAULT_MAX_FLOWS)]
     max_flows: usize,
@@ -57,6 +71,8 @@ pub struct SensorOptions {
     pub thresholds: Thresholds,
     /// Applied during and after the run (`None`: someone else applies it, as `serve` does).
     pub retention: Option<wirewatch_store::Retention>,
+    /// Analyse files the store already holds again.
+    pub force: bool,
 }
 
 /// Records written between two retention sweeps of a long run.
@@ -73,308 +89,11 @@ fn human_bytes(b: f64) -> String {
     format!("{v:.1} {}", UNITS[i])
 }
 
-/// Counters of what a run stored.
+/// What became of a run's inputs.
 #[derive(Default)]
-pub(crate) struct Written {
-    records: u64,
-    detections: u64,
-    detection_errors: u64,
-}
-
-fn endpoint_fields(e: &Endpoints) -> serde_json::Map<String, serde_json::Value> {
-    let mut m = serde_json::Map::new();
-    m.insert("flowId".into(), json!(format!("{:016x}", e.flow_id)));
-    m.insert("clientAddr".into(), json!(e.client.0.to_string()));
-    m.insert("clientPort".into(), json!(e.client.1));
-    m.insert("serverAddr".into(), json!(e.server.0.to_string()));
-    m.insert("serverPort".into(), json!(e.server.1));
-    m
-}
-
-/// Move what the sensor produced into the store, through the detectors.
-pub(crate) fn flush(
-    store: &Store,
-    sensor: &mut Sensor,
-    engine: &mut Engine,
-    w: &mut Written,
-) -> anyhow::Result<()> {
-    let flows = std::mem::take(&mut sensor.out.flows);
-    let ftp = std::mem::take(&mut sensor.out.ftp);
-    let tls = std::mem::take(&mut sensor.out.tls);
-    let http = std::mem::take(&mut sensor.out.http);
-    let dns_queries = std::mem::take(&mut sensor.out.dns_queries);
-    let dns = std::mem::take(&mut sensor.out.dns);
-    let mut recs: Vec<NewRecord> = Vec::with_capacity(flows.len() + ftp.len());
-    for (ends, q) in &dns_queries {
-        engine.dns_query(ends, q);
-        let mut f = endpoint_fields(ends);
-        f.insert("qname".into(), json!(q.query));
-        f.insert(
-            "qtype".into(),
-            json!(wirewatch_wire::dns::qtype_name(q.qtype)),
-        );
-        f.insert("id".into(), json!(q.id));
-        recs.push(NewRecord {
-            kind: "~dns_request",
-            time_ms: q.ts_ns / 1_000_000,
-            fields: f,
-        });
-    }
-    for (ends, d) in &dns {
-        let mut f = endpoint_fields(ends);
-        f.insert("qname".into(), json!(d.query));
-        f.insert(
-            "qtype".into(),
-            json!(wirewatch_wire::dns::qtype_name(d.qtype)),
-        );
-        f.insert("id".into(), json!(d.id));
-        match d.rcode {
-            Some(r) => {
-                f.insert("rcode".into(), json!(wirewatch_wire::dns::rcode_name(r)));
-                f.insert("answers".into(), json!(d.answers));
-                f.insert("ttls".into(), json!(d.ttls));
-                f.insert("authoritative".into(), json!(d.authoritative));
-                if let Some(rtt) = d.rtt_ms {
-                    f.insert("rtt".into(), json!(rtt));
-                }
-            }
-            None => {
-                f.insert("timeout".into(), json!(true));
-            }
-        }
-        recs.push(NewRecord {
-            kind: "~dns_response",
-            time_ms: d.ts_ns / 1_000_000,
-            fields: f,
-        });
-    }
-    for (ends, ev) in &http {
-        engine.http(ends, ev);
-        let mut f = endpoint_fields(ends);
-        f.insert("method".into(), json!(ev.method));
-        f.insert("uri".into(), json!(ev.uri));
-        f.insert("version".into(), json!(ev.version));
-        f.insert("reqBytes".into(), json!(ev.req_body_len));
-        f.insert("rspBytes".into(), json!(ev.rsp_body_len));
-        for (k, v) in [
-            ("host", &ev.host),
-            ("userAgent", &ev.user_agent),
-            ("referer", &ev.referrer),
-            ("contentType", &ev.content_type),
-        ] {
-            if let Some(v) = v {
-                f.insert(k.into(), json!(v));
-            }
-        }
-        if let Some(c) = ev.status {
-            f.insert("statusCode".into(), json!(c));
-        }
-        if let Some(t) = ev.processing_ms {
-            f.insert("processingTime".into(), json!(t));
-        }
-        if let Some(a) = &ev.auth_scheme {
-            f.insert("authScheme".into(), json!(a));
-        }
-        if let Some(u) = &ev.basic_user {
-            f.insert("user".into(), json!(u));
-        }
-        recs.push(NewRecord {
-            kind: "~http",
-            time_ms: ev.ts_ns / 1_000_000,
-            fields: f,
-        });
-    }
-    for (ends, ev) in &ftp {
-        engine.ftp(ends, ev);
-        let mut f = endpoint_fields(ends);
-        f.insert("method".into(), json!(ev.command));
-        f.insert("args".into(), json!(ev.arg));
-        f.insert("statusCode".into(), json!(ev.reply_code));
-        f.insert("statusText".into(), json!(ev.reply_msg));
-        if let Some(u) = &ev.user {
-            f.insert("user".into(), json!(u));
-        }
-        recs.push(NewRecord {
-            kind: "~ftp",
-            time_ms: ends.ts_ns / 1_000_000,
-            fields: f,
-        });
-    }
-    for (ends, ev) in &tls {
-        let mut f = endpoint_fields(ends);
-        let mut put = |k: &str, v: &Option<String>| {
-            if let Some(v) = v {
-                f.insert(k.into(), json!(v));
-            }
-        };
-        put("host", &ev.server_name);
-        put("version", &ev.version);
-        put("cipherSuite", &ev.cipher);
-        put("alpn", &ev.alpn);
-        put("ja3Hash", &ev.ja3);
-        put("ja3sHash", &ev.ja3s);
-        put("ja4", &ev.ja4);
-        put("certificateSubject", &ev.subject);
-        put("certificateIssuer", &ev.issuer);
-        f.insert("established".into(), json!(ev.established));
-        recs.push(NewRecord {
-            kind: "~ssl_open",
-            time_ms: ends.ts_ns / 1_000_000,
-            fields: f,
-        });
-    }
-    for f in &flows {
-        engine.flow(f);
-        recs.push(NewRecord {
-            kind: "~flow",
-            time_ms: f.first_ns / 1_000_000,
-            fields: f.fields(),
-        });
-    }
-    if let Some(t) = crate::TRIGGERS.get() {
-        let events = wirewatch_triggers::objects::sensor_events(&recs, |e| t.wants(e));
-        t.fire(events);
-    }
-    for chunk in recs.chunks(BATCH) {
-        w.records += store
-            .insert_records(chunk)
-            .map_err(wirewatch_model::Error::from)? as u64;
-    }
-    for d in engine.take() {
-        match store.create_detection(d) {
-            Ok(_) => w.detections += 1,
-            Err(e) => {
-                w.detection_errors += 1;
-                tracing::warn!(error = %wirewatch_model::Error::from(e), "a detection could not be stored");
-            }
-        }
-    }
-    Ok(())
-}
-
-/// Resolve the sensor's metrics to stored objects (devices by address, the
-/// capture network) and store them with their roll-ups; returns the point count.
-pub(crate) fn store_metrics(store: &Store, sensor: &mut Sensor) -> anyhow::Result<usize> {
-    let mut ids: std::collections::HashMap<std::net::IpAddr, Option<i64>> =
-        std::collections::HashMap::new();
-    let mut macs: std::collections::HashMap<String, Option<i64>> = std::collections::HashMap::new();
-    let mut points = Vec::new();
-    for (k, v) in sensor.metrics.drain() {
-        let (object_type, object_id) = match k.object {
-            MetricObject::Network => ("network", 1),
-            MetricObject::DeviceMac(mac) => {
-                let key = format!("{}0000", mac_string(&mac).replace(':', ""));
-                let id = match macs.get(&key) {
-                    Some(id) => *id,
-                    None => {
-                        let found = store
-                            .device_by_discovery_id(&key)
-                            .map_err(wirewatch_model::Error::from)?
-                            .map(|d| d.id as i64);
-                        macs.insert(key, found);
-                        found
-                    }
-                };
-                match id {
-                    Some(id) => ("device", id),
-                    None => continue,
-                }
-            }
-            MetricObject::DeviceIp(ip) => {
-                // Addresses count for L3 devices; L2 devices count by MAC.
-                let id = match ids.get(&ip) {
-                    Some(id) => *id,
-                    None => {
-                        let found = store
-                            .devices_by_ip(&ip.to_string())
-                            .map_err(wirewatch_model::Error::from)?
-                            .iter()
-                            .find(|d| d.is_l3)
-                            .map(|d| d.id as i64);
-                        ids.insert(ip, found);
-                        found
-                    }
-                };
-                match id {
-                    Some(id) => ("device", id),
-                    None => continue,
-                }
-            }
-        };
-        let (count, dataset) = match v {
-            MetricValue::Count(c) => (Some(c), None),
-            MetricValue::Dataset(d) => (None, Some(d)),
-        };
-        points.push(MetricPoint {
-            object_type,
-            object_id,
-            category: k.category,
-            name: k.name,
-            key1: k.key1,
-            time_ms: k.time_ms,
-            count,
-            dataset,
-        });
-    }
-    store
-        .add_metrics(&points)
-        .map_err(wirewatch_model::Error::from)?;
-    Ok(points.len())
-}
-
-/// Role shown for a device: the most telling of what it was seen doing.
-fn main_role(roles: &std::collections::BTreeSet<&'static str>) -> Option<String> {
-    const PRIORITY: [&str; 8] = [
-        "gateway",
-        "domain_controller",
-        "dns_server",
-        "dhcp_server",
-        "db_server",
-        "file_server",
-        "http_server",
-        "other",
-    ];
-    PRIORITY
-        .iter()
-        .find(|r| roles.contains(*r))
-        .map(|r| r.to_string())
-}
-
-fn discovery_id(key: &DeviceKey) -> String {
-    match key {
-        DeviceKey::Mac(m) => format!("{}0000", mac_string(m).replace(':', "")),
-        DeviceKey::Ip(ip) => format!("ip-{ip}"),
-    }
-}
-
-/// The sensor's device evidence as store updates (gateways before the devices behind them).
-pub(crate) fn device_updates(sensor: &Sensor) -> Vec<DeviceUpdate> {
-    sensor
-        .devices
-        .devices()
-        .into_iter()
-        .map(|d| DeviceUpdate {
-            discovery_id: discovery_id(&d.key),
-            parent_discovery_id: d.parent.map(|m| discovery_id(&DeviceKey::Mac(m))),
-            macaddr: d.macaddr.as_ref().map(mac_string),
-            ipaddrs: d.ipaddrs.iter().map(|i| i.to_string()).collect(),
-            is_l3: d.is_l3,
-            first_ms: d.first_ns / 1_000_000,
-            last_ms: d.last_ns / 1_000_000,
-            vlan: d.vlan,
-            device_class: if d.roles.contains("gateway") {
-                "gateway".into()
-            } else {
-                "node".into()
-            },
-            role: main_role(&d.roles),
-            vendor: d.vendor.map(str::to_string),
-            dns_name: d.dns_name,
-            dhcp_name: d.dhcp_name,
-            netbios_name: d.netbios_name,
-            cdp_name: d.cdp_name,
-        })
-        .collect()
+pub struct Report {
+    /// Inputs that could not be read (path, why); the others were ingested.
+    pub failed: Vec<(String, String)>,
 }
 
 pub fn run(args: IngestArgs) -> anyhow::Result<()> {
@@ -383,11 +102,13 @@ pub fn run(args: IngestArgs) -> anyhow::Result<()> {
         max_flows: args.max_flows,
         thresholds: args.detectors.thresholds()?,
         retention: Some(args.retention.retention()),
+        force: args.force,
     };
     let store = Store::open(&args.data_dir, crate::store_options()?)
         .with_context(|| format!("opening the store in {}", args.data_dir.display()))?;
+    let mut report = Report::default();
     if !args.files.is_empty() {
-        ingest_files(&store, &args.files, &opts)?;
+        report = ingest_files(&store, &args.files, &opts)?;
     }
     if let Some(eve) = &args.eve {
         crate::eve::ingest_eve(&store, eve, args.follow)?;
@@ -397,110 +118,276 @@ pub fn run(args: IngestArgs) -> anyhow::Result<()> {
                 .map_err(wirewatch_model::Error::from)?;
         }
     }
+    if !report.failed.is_empty() {
+        for (path, why) in &report.failed {
+            eprintln!("wirewatch ingest: {path}: {why}");
+        }
+        let names: Vec<&str> = report.failed.iter().map(|(p, _)| p.as_str()).collect();
+        anyhow::bail!(
+            "{} of {} input file(s) could not be read: {}",
+            report.failed.len(),
+            args.files.len(),
+            names.join(", ")
+        );
+    }
     Ok(())
 }
 
-/// Analyse capture files into the store, printing progress (unless quiet) and a summary.
-pub fn ingest_files(store: &Store, files: &[PathBuf], opts: &SensorOptions) -> anyhow::Result<()> {
-    let store = store.clone();
-    let started = Instant::now();
-    let started_ms = wirewatch_model::now_ms();
-    let total_size: u64 = files
-        .iter()
-        .filter_map(|f| std::fs::metadata(f).ok())
-        .map(|m| m.len())
-        .sum();
-    let mut sensor = Sensor::new(opts.max_flows);
-    let mut done_size = 0u64;
-    let mut written = Written::default();
-    let (mut swept_at, mut expired) = (0u64, 0u64);
-    // Make room before adding: what earlier runs stored may be past its time.
-    if let Some(r) = opts.retention {
-        expired += store
-            .expire_records(r)
-            .map_err(wirewatch_model::Error::from)?;
-    }
-    let mut engine = Engine::new(
-        opts.thresholds.clone(),
-        wirewatch_sensor::devices::is_internal,
-    );
-    let mut capture_errors: Vec<(String, String)> = Vec::new();
-    let mut last_draw = Instant::now() - Duration::from_secs(1);
-    let mut stderr = std::io::stderr();
-    for file in files {
-        let mut reader = match CaptureReader::open(file) {
-            Ok(r) => r,
-            Err(e) => {
-                capture_errors.push((file.display().to_string(), e.to_string()));
-                done_size += std::fs::metadata(file).map(|m| m.len()).unwrap_or(0);
-                continue;
+/// One run over a list of capture files.
+struct Run<'a> {
+    store: &'a Store,
+    opts: &'a SensorOptions,
+    started: Instant,
+    total_size: u64,
+    /// Bytes of the files before the current one.
+    done_size: u64,
+    written: Written,
+    /// Counters of the files analysed so far.
+    stats: Stats,
+    swept_at: u64,
+    expired: u64,
+    capture_errors: Vec<(String, String)>,
+    devices: HashSet<String>,
+    new_devices: usize,
+    metric_points: usize,
+    analysed: usize,
+    skipped: usize,
+    resumed: usize,
+    grown: usize,
+    last_draw: Instant,
+}
+
+impl Run<'_> {
+    /// Analyse one file. The outer error stops the run (the store failed);
+    /// the inner one says this input could not be read.
+    fn file(&mut self, path: &Path) -> anyhow::Result<Result<(), InputError>> {
+        let plan = match identity::plan(self.store, path, self.opts.force) {
+            Ok(p) => p,
+            Err(InputError::Store(e)) => return Err(wirewatch_model::Error::from(e).into()),
+            Err(e) => return Ok(Err(e)),
+        };
+        let (mut mark, replay) = match plan {
+            Plan::Skip(m) => {
+                self.skipped += 1;
+                self.done_size += m.size;
+                tracing::debug!(file = %path.display(), records = m.records, detections = m.detections,
+                    "already stored; skipped (--force analyses it again)");
+                return Ok(Ok(()));
+            }
+            Plan::Fresh(m) => (m, 0),
+            Plan::Resume(m) => {
+                tracing::info!(file = %path.display(), packets = m.packets,
+                    "resuming an interrupted analysis: replaying the packets already stored");
+                let n = m.packets;
+                (m, n)
+            }
+            Plan::Grown(m) => {
+                tracing::info!(file = %path.display(), packets = m.start_packets,
+                    "the file grew since it was stored: analysing the packets after the stored part");
+                (m, 0)
             }
         };
+        // Counted once the file is done (it may yet turn out unreadable).
+        let resuming = mark.id != 0;
+        let growing = !resuming && mark.start_packets > 0;
+        let mut reader = match CaptureReader::open(path) {
+            Ok(r) => r,
+            Err(e) => return Ok(Err(e.into())),
+        };
+        let mut file = match std::fs::File::open(path) {
+            Ok(f) => f,
+            Err(e) => return Ok(Err(e.into())),
+        };
         let size = reader.file_size;
-        loop {
+        let mut read_error = None;
+        // Packets an earlier analysis of this file covered.
+        let mut passed = 0u64;
+        while passed < mark.start_packets {
+            match reader.next_packet() {
+                Ok(Some(_)) => passed += 1,
+                Ok(None) => break,
+                Err(e) => {
+                    read_error = Some(e);
+                    break;
+                }
+            }
+        }
+        let mut sensor = Sensor::new(self.opts.max_flows);
+        let mut engine = Engine::new(
+            self.opts.thresholds.clone(),
+            wirewatch_sensor::devices::is_internal,
+        );
+        let mut fed = 0u64;
+        while read_error.is_none() {
             match reader.next_packet() {
                 Ok(Some(p)) => sensor.packet(&p),
                 Ok(None) => break,
                 Err(e) => {
-                    capture_errors.push((file.display().to_string(), e.to_string()));
+                    read_error = Some(e);
                     break;
                 }
             }
-            if sensor.out.flows.len()
-                + sensor.out.ftp.len()
-                + sensor.out.tls.len()
-                + sensor.out.http.len()
-                + sensor.out.dns.len()
-                + sensor.out.dns_queries.len()
-                >= BATCH
-            {
-                flush(&store, &mut sensor, &mut engine, &mut written)?;
-                if let Some(r) = opts.retention {
-                    if written.records - swept_at >= SWEEP_EVERY {
-                        swept_at = written.records;
-                        expired += store
-                            .expire_records(r)
-                            .map_err(wirewatch_model::Error::from)?;
-                    }
+            fed += 1;
+            if fed <= replay {
+                // Stored already: rebuild the state, store nothing. Batches are
+                // taken where the stored run took them, so the detectors see
+                // the same events in the same order.
+                if fed == replay || pending(&sensor) >= BATCH {
+                    collect(&mut sensor, &mut engine, false);
                 }
+            } else if pending(&sensor) >= BATCH {
+                let batch = collect(&mut sensor, &mut engine, true);
+                mark.packets = fed;
+                mark.size = reader.position();
+                mark.tail = identity::tail_hash(&mut file, mark.size)?;
+                commit(self.store, batch, &[], Some(&mut mark), &mut self.written)?;
+                self.sweep()?;
             }
-            if !opts.quiet
+            if !self.opts.quiet
                 && sensor.stats.packets.is_multiple_of(4096)
-                && last_draw.elapsed() >= Duration::from_millis(200)
+                && self.last_draw.elapsed() >= Duration::from_millis(200)
             {
-                last_draw = Instant::now();
-                let pos = done_size + reader.position().min(size);
-                let secs = started.elapsed().as_secs_f64().max(1e-6);
-                let rate = pos as f64 / secs;
-                let eta = if rate > 0.0 {
-                    (total_size.saturating_sub(pos)) as f64 / rate
-                } else {
-                    0.0
-                };
-                let _ = write!(
-                    stderr,
-                    "\r{:>5.1}%  {} packets  {} read  {:.0} Mbit/s  {:.0} packets/s  ETA {:.0} s   ",
-                    100.0 * pos as f64 / total_size.max(1) as f64,
-                    sensor.stats.packets,
-                    human_bytes(pos as f64),
-                    sensor.stats.bytes as f64 * 8.0 / secs / 1e6,
-                    sensor.stats.packets as f64 / secs,
-                    eta
-                );
-                let _ = stderr.flush();
+                self.draw(&sensor, reader.position().min(size), fed <= replay);
             }
         }
-        done_size += size;
+        if let Some(e) = read_error {
+            if fed == 0 && mark.start_packets == 0 {
+                return Ok(Err(InputError::NoPacket(e)));
+            }
+            self.capture_errors
+                .push((path.display().to_string(), e.to_string()));
+        }
+        sensor.finish();
+        let batch = collect(&mut sensor, &mut engine, true);
+        // Device evidence merges into what is stored: storing it twice (a
+        // kill before the commit below) changes nothing.
+        let updates = device_updates(&sensor);
+        self.new_devices += self
+            .store
+            .upsert_devices(&updates)
+            .map_err(wirewatch_model::Error::from)?;
+        self.devices
+            .extend(updates.into_iter().map(|u| u.discovery_id));
+        // Metric points add up, so they are stored with the mark that says the file is done.
+        let points = metric_points(self.store, &mut sensor)?;
+        mark.packets = fed;
+        mark.size = reader.position().max(size);
+        mark.tail = identity::tail_hash(&mut file, mark.size)?;
+        mark.complete = true;
+        commit(
+            self.store,
+            batch,
+            &points,
+            Some(&mut mark),
+            &mut self.written,
+        )?;
+        self.sweep()?;
+        self.metric_points += points.len();
+        self.stats.add(&sensor.stats);
+        self.analysed += 1;
+        if resuming {
+            self.resumed += 1;
+        } else if growing {
+            self.grown += 1;
+        }
+        self.done_size += size;
+        Ok(Ok(()))
     }
-    sensor.finish();
-    flush(&store, &mut sensor, &mut engine, &mut written)?;
-    let updates = device_updates(&sensor);
-    let new_devices = store
-        .upsert_devices(&updates)
-        .map_err(wirewatch_model::Error::from)?;
-    let metric_points = store_metrics(&store, &mut sensor)?;
+
+    /// Apply retention every [`SWEEP_EVERY`] records of a long run.
+    fn sweep(&mut self) -> anyhow::Result<()> {
+        if let Some(r) = self.opts.retention {
+            if self.written.records - self.swept_at >= SWEEP_EVERY {
+                self.swept_at = self.written.records;
+                self.expired += self
+                    .store
+                    .expire_records(r)
+                    .map_err(wirewatch_model::Error::from)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn draw(&mut self, sensor: &Sensor, file_pos: u64, replaying: bool) {
+        self.last_draw = Instant::now();
+        let pos = self.done_size + file_pos;
+        let secs = self.started.elapsed().as_secs_f64().max(1e-6);
+        let rate = pos as f64 / secs;
+        let eta = if rate > 0.0 {
+            (self.total_size.saturating_sub(pos)) as f64 / rate
+        } else {
+            0.0
+        };
+        let packets = self.stats.packets + sensor.stats.packets;
+        let bytes = self.stats.bytes + sensor.stats.bytes;
+        let mut stderr = std::io::stderr();
+        let _ = write!(
+            stderr,
+            "\r{:>5.1}%  {} packets  {} read  {:.0} Mbit/s  {:.0} packets/s  {} records stored{}  ETA {:.0} s   ",
+            100.0 * pos as f64 / self.total_size.max(1) as f64,
+            packets,
+            human_bytes(pos as f64),
+            bytes as f64 * 8.0 / secs / 1e6,
+            packets as f64 / secs,
+            self.written.records,
+            if replaying { " (replaying what is stored)" } else { "" },
+            eta
+        );
+        let _ = stderr.flush();
+    }
+}
+
+/// Analyse capture files into the store, printing progress (unless quiet) and
+/// a summary. Files the store holds whole are skipped, files whose analysis
+/// was interrupted are resumed (see the module comment); inputs that cannot be
+/// read are reported and the others still ingested.
+pub fn ingest_files(
+    store: &Store,
+    files: &[PathBuf],
+    opts: &SensorOptions,
+) -> anyhow::Result<Report> {
+    let started_ms = wirewatch_model::now_ms();
+    let mut run = Run {
+        store,
+        opts,
+        started: Instant::now(),
+        total_size: files
+            .iter()
+            .filter_map(|f| std::fs::metadata(f).ok())
+            .map(|m| m.len())
+            .sum(),
+        done_size: 0,
+        written: Written::default(),
+        stats: Stats::default(),
+        swept_at: 0,
+        expired: 0,
+        capture_errors: Vec::new(),
+        devices: HashSet::new(),
+        new_devices: 0,
+        metric_points: 0,
+        analysed: 0,
+        skipped: 0,
+        resumed: 0,
+        grown: 0,
+        last_draw: Instant::now() - Duration::from_secs(1),
+    };
+    // Make room before adding: what earlier runs stored may be past its time.
     if let Some(r) = opts.retention {
-        expired += store
+        run.expired += store
+            .expire_records(r)
+            .map_err(wirewatch_model::Error::from)?;
+    }
+    let mut report = Report::default();
+    for file in files {
+        if let Err(e) = run.file(file)? {
+            tracing::debug!(file = %file.display(), error = %e, "input not read");
+            report
+                .failed
+                .push((file.display().to_string(), e.to_string()));
+        }
+    }
+    if let Some(r) = opts.retention {
+        run.expired += store
             .expire_records(r)
             .map_err(wirewatch_model::Error::from)?;
         store
@@ -508,20 +395,26 @@ pub fn ingest_files(store: &Store, files: &[PathBuf], opts: &SensorOptions) -> a
             .map_err(wirewatch_model::Error::from)?;
     }
     if !opts.quiet {
-        let _ = writeln!(stderr, "\r{:<100}", "");
+        let _ = writeln!(std::io::stderr(), "\r{:<120}", "");
     }
-    let secs = started.elapsed().as_secs_f64();
-    let st = &sensor.stats;
+    let secs = run.started.elapsed().as_secs_f64();
+    let st = &run.stats;
+    let written = &run.written;
     let stats = serde_json::json!({
         "files": files.len(),
+        "analysed": run.analysed,
+        "skipped": run.skipped,
+        "resumed": run.resumed,
+        "grown": run.grown,
+        "failed": report.failed,
         "seconds": secs,
         "sensor": st,
         "records": written.records,
-        "records_expired": expired,
+        "records_expired": run.expired,
         "detections": written.detections,
-        "devices": updates.len(),
-        "new_devices": new_devices,
-        "capture_errors": capture_errors,
+        "devices": run.devices.len(),
+        "new_devices": run.new_devices,
+        "capture_errors": run.capture_errors,
     });
     store
         .record_ingest(
@@ -535,7 +428,28 @@ pub fn ingest_files(store: &Store, files: &[PathBuf], opts: &SensorOptions) -> a
             &stats,
         )
         .map_err(wirewatch_model::Error::from)?;
-    println!("ingested {} file(s) in {:.2} s", files.len(), secs);
+    println!("ingested {} file(s) in {:.2} s", run.analysed, secs);
+    if run.skipped > 0 {
+        println!(
+            "  already stored, skipped: {} file(s) (--force analyses them again)",
+            run.skipped
+        );
+    }
+    if run.resumed > 0 {
+        println!(
+            "  resumed after an interrupted run: {} file(s) (replayed without storing twice)",
+            run.resumed
+        );
+    }
+    if run.grown > 0 {
+        println!(
+            "  grown since stored: {} file(s) (only the new packets analysed)",
+            run.grown
+        );
+    }
+    if !report.failed.is_empty() {
+        println!("  could not be read: {} file(s)", report.failed.len());
+    }
     println!(
         "  packets {}  captured bytes {} (on the wire {})  ({:.0} Mbit/s, {:.0} packets/s)",
         st.packets,
@@ -552,8 +466,11 @@ pub fn ingest_files(store: &Store, files: &[PathBuf], opts: &SensorOptions) -> a
         "  flows {} (evicted early {})  records written {}  detections {}",
         st.flows, st.flows_evicted, written.records, written.detections
     );
-    if expired > 0 {
-        println!("  records expired by retention {expired} (--records-max-age, --records-max)");
+    if run.expired > 0 {
+        println!(
+            "  records expired by retention {} (--records-max-age, --records-max)",
+            run.expired
+        );
     }
     if written.detection_errors > 0 {
         println!(
@@ -563,9 +480,9 @@ pub fn ingest_files(store: &Store, files: &[PathBuf], opts: &SensorOptions) -> a
     }
     println!(
         "  devices seen {} (new {})  metric points {}",
-        updates.len(),
-        new_devices,
-        metric_points
+        run.devices.len(),
+        run.new_devices,
+        run.metric_points
     );
     if st.malformed.is_empty() {
         println!("  malformed packets: none");
@@ -577,8 +494,8 @@ pub fn ingest_files(store: &Store, files: &[PathBuf], opts: &SensorOptions) -> a
             .collect();
         println!("  malformed packets skipped: {}", list.join(", "));
     }
-    for (f, e) in &capture_errors {
+    for (f, e) in &run.capture_errors {
         println!("  capture error in {f}: {e} (packets before it were kept)");
     }
-    Ok(())
+    Ok(report)
 }

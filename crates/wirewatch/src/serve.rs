@@ -50,9 +50,13 @@ pub struct ServeArgs {
     /// Network interfaces to capture from live (needs the `live` feature and CAP_NET_RAW).
     #[arg(long, num_args = 1..)]
     interface: Vec<String>,
-    /// Capture files to analyse into the store while the server runs.
+    /// Capture files to analyse into the store while the server runs (files
+    /// it already holds are skipped, an interrupted analysis is resumed).
     #[arg(long, num_args = 1..)]
     pcap: Vec<PathBuf>,
+    /// With --pcap: analyse the files again even when the store holds them.
+    #[arg(long, requires = "pcap")]
+    pcap_force: bool,
     /// Most messages queued per ODS target; beyond it new messages become dead letters (reason queue_full).
     #[arg(long, env = "WIREWATCH_ODS_QUEUE_LIMIT", default_value_t = wirewatch_store::DEFAULT_QUEUE_LIMIT)]
     ods_queue_limit: u64,
@@ -302,14 +306,20 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
             max_flows: wirewatch_sensor::flow::DEFAULT_MAX_FLOWS,
             thresholds: thresholds.clone(),
             retention: None,
+            force: args.pcap_force,
         };
         std::thread::Builder::new()
             .name("wirewatch-ingest".into())
-            .spawn(move || {
-                if let Err(e) = crate::ingest::ingest_files(&st, &files, &opts) {
-                    tracing::error!(error = %e, "analysing captures");
-                }
-            })?;
+            .spawn(
+                move || match crate::ingest::ingest_files(&st, &files, &opts) {
+                    Ok(report) => {
+                        for (file, why) in report.failed {
+                            tracing::error!(file = %file, error = %why, "capture file not read");
+                        }
+                    }
+                    Err(e) => tracing::error!(error = %e, "analysing captures"),
+                },
+            )?;
     }
     for iface in &args.interface {
         let (st, name, t) = (store.clone(), iface.clone(), thresholds.clone());

@@ -13,7 +13,10 @@ pub const PASSWORD: &str = "correct-horse-battery";
 pub struct Server {
     child: Option<Child>,
     pub url: String,
-    pub dir: tempfile::TempDir,
+    /// The data directory.
+    data: PathBuf,
+    /// Removes the data directory at the end when the server made it.
+    _tmp: Option<tempfile::TempDir>,
     pub key: String,
     tls: bool,
     extra: Vec<String>,
@@ -94,12 +97,28 @@ impl Server {
     /// Start with extra `serve` arguments.
     pub fn start_args(tls: bool, extra: &[&str]) -> Server {
         let dir = tempfile::tempdir().unwrap();
+        Self::start_in(dir.path().to_path_buf(), Some(dir), tls, extra)
+    }
+
+    /// Start over plain HTTP on an existing data directory (one `wirewatch
+    /// ingest` filled, say), which outlives the server.
+    pub fn start_on(data: &Path) -> Server {
+        Self::start_in(data.to_path_buf(), None, false, &[])
+    }
+
+    fn start_in(
+        data: PathBuf,
+        tmp: Option<tempfile::TempDir>,
+        tls: bool,
+        extra: &[&str],
+    ) -> Server {
         let extra: Vec<String> = extra.iter().map(|s| s.to_string()).collect();
-        let (child, url) = spawn(dir.path(), tls, &extra);
+        let (child, url) = spawn(&data, tls, &extra);
         let mut s = Server {
             child: Some(child),
             url,
-            dir,
+            data,
+            _tmp: tmp,
             key: String::new(),
             tls,
             extra,
@@ -127,7 +146,7 @@ impl Server {
     }
 
     pub fn data_dir(&self) -> PathBuf {
-        self.dir.path().to_path_buf()
+        self.data.clone()
     }
 
     /// Stop with SIGKILL (no chance to flush anything).
@@ -141,7 +160,7 @@ impl Server {
     /// Start again on the same data directory.
     pub fn restart(&mut self) {
         self.kill();
-        let (child, url) = spawn(self.dir.path(), self.tls, &self.extra);
+        let (child, url) = spawn(&self.data, self.tls, &self.extra);
         self.child = Some(child);
         self.url = url;
     }

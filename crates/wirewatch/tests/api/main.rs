@@ -9,6 +9,7 @@ mod detections;
 mod durability;
 mod errors;
 mod fuzz;
+mod ingest;
 mod jira_contract;
 mod kafka;
 mod mongodb;
