@@ -15,7 +15,7 @@ DUR=${DUR:-10s}
 command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk" >&2; exit 1; }
 
 cargo build --release -q -p wirewatch -p wirewatch-bench
-BIN=target/release/wirewatch
+BIN=${BIN:-target/release/wirewatch}
 DIR=$(mktemp -d /tmp/wirewatch-bench.XXXXXX)
 export WIREWATCH_SETUP_PASSWORD=bench-password
 trap 'kill -9 $PID 2>/dev/null || true; rm -rf "$DIR"' EXIT
