@@ -381,3 +381,51 @@ pub fn ids(v: &Value) -> Vec<u64> {
         .map(|d| d["id"].as_u64().or_else(|| d.as_u64()).unwrap())
         .collect()
 }
+
+/// `wirewatch ingest --quiet --data-dir DIR ARGS… FILES…`: (success, stdout, stderr).
+pub fn ingest_into(
+    dir: &Path,
+    args: &[&str],
+    files: &[impl AsRef<std::ffi::OsStr>],
+) -> (bool, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_wirewatch"))
+        .args(["ingest", "--quiet", "--data-dir"])
+        .arg(dir)
+        .args(args)
+        .args(files)
+        .env("WIREWATCH_LOG", "warn")
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// The number after `label` in an ingest summary.
+pub fn summary_number(text: &str, label: &str) -> u64 {
+    let at = text
+        .find(label)
+        .unwrap_or_else(|| panic!("no \"{label}\" in {text}"));
+    text[at + label.len()..]
+        .split_whitespace()
+        .next()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no number after \"{label}\" in {text}"))
+}
+
+/// Poll `f` every 50 ms until it gives a value; panics after `secs` with
+/// what was awaited and `f`'s last view of it (`Err`).
+pub fn wait_for<T>(what: &str, secs: u64, mut f: impl FnMut() -> Result<T, String>) -> T {
+    let deadline = std::time::Instant::now() + Duration::from_secs(secs);
+    loop {
+        match f() {
+            Ok(v) => return v,
+            Err(last) if std::time::Instant::now() >= deadline => {
+                panic!("timed out waiting for {what}: {last}")
+            }
+            Err(_) => std::thread::sleep(Duration::from_millis(50)),
+        }
+    }
+}

@@ -16,31 +16,7 @@ fn shared(p: &str) -> PathBuf {
 
 /// `wirewatch ingest --quiet --data-dir DIR ARGS…`: (success, stdout, stderr).
 fn ingest(dir: &Path, args: &[&str], files: &[&Path]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_wirewatch"))
-        .args(["ingest", "--quiet", "--data-dir"])
-        .arg(dir)
-        .args(args)
-        .args(files)
-        .env("WIREWATCH_LOG", "warn")
-        .output()
-        .unwrap();
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-/// The number after `label` in an ingest summary.
-fn number_after(text: &str, label: &str) -> u64 {
-    let at = text
-        .find(label)
-        .unwrap_or_else(|| panic!("no \"{label}\" in {text}"));
-    text[at + label.len()..]
-        .split_whitespace()
-        .next()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or_else(|| panic!("no number after \"{label}\" in {text}"))
+    ingest_into(dir, args, files)
 }
 
 /// A record search's `until` past every capture's time (some captures have
@@ -126,9 +102,9 @@ fn rerun_and_renamed_copy_store_nothing_twice_and_force_analyses_again() {
     let clean = tempfile::tempdir().unwrap();
     let (ok, first, err) = ingest(clean.path(), &[], &files);
     assert!(ok, "{err}");
-    let records = number_after(&first, "records written ");
+    let records = summary_number(&first, "records written ");
     assert!(records > 50, "{first}");
-    assert!(number_after(&first, "detections ") >= 2, "{first}");
+    assert!(summary_number(&first, "detections ") >= 2, "{first}");
     let want = contents(clean.path());
     assert_eq!(want.records.len() as u64, records);
 
@@ -142,8 +118,8 @@ fn rerun_and_renamed_copy_store_nothing_twice_and_force_analyses_again() {
         again.contains("already stored, skipped: 3 file(s)"),
         "{again}"
     );
-    assert_eq!(number_after(&again, "records written "), 0, "{again}");
-    assert_eq!(number_after(&again, "detections "), 0, "{again}");
+    assert_eq!(summary_number(&again, "records written "), 0, "{again}");
+    assert_eq!(summary_number(&again, "detections "), 0, "{again}");
     // A renamed copy is the same capture.
     let copy = dir.path().join("renamed.pcap");
     std::fs::copy(&ssh, &copy).unwrap();
@@ -156,7 +132,7 @@ fn rerun_and_renamed_copy_store_nothing_twice_and_force_analyses_again() {
     let (ok, forced, err) = ingest(dir.path(), &["--force"], &files);
     assert!(ok, "{err}");
     assert_eq!(
-        number_after(&forced, "records written "),
+        summary_number(&forced, "records written "),
         records,
         "{forced}"
     );
@@ -331,7 +307,7 @@ fn a_run_killed_midway_resumes_to_the_same_store_as_one_clean_run() {
     let clean = work.path().join("clean");
     let (ok, text, err) = ingest(&clean, &[], &[&big]);
     assert!(ok, "{err}");
-    let full = number_after(&text, "records written ");
+    let full = summary_number(&text, "records written ");
     let want = contents(&clean);
     assert_eq!(want.records.len() as u64, full);
     assert!(!want.detections.is_empty(), "{text}");
@@ -353,11 +329,11 @@ fn a_run_killed_midway_resumes_to_the_same_store_as_one_clean_run() {
         text.contains("resumed after an interrupted run: 1"),
         "{text}"
     );
-    assert_eq!(number_after(&text, "records written "), full - partial);
+    assert_eq!(summary_number(&text, "records written "), full - partial);
     // And once more: nothing left to do.
     let (ok, text, err) = ingest(&dir, &[], &[&big]);
     assert!(ok, "{err}");
-    assert_eq!(number_after(&text, "records written "), 0, "{text}");
+    assert_eq!(summary_number(&text, "records written "), 0, "{text}");
     assert_same(&contents(&dir), &want, "killed, rerun, rerun");
 }
 
@@ -458,7 +434,7 @@ fn inputs_that_cannot_be_read_fail_the_command_and_are_named() {
     let dir = work.path().join("mixed");
     let (ok, text, err) = ingest(&dir, &[], &[&missing, &good, &not_capture]);
     assert!(!ok, "{text}");
-    assert!(number_after(&text, "records written ") > 20, "{text}");
+    assert!(summary_number(&text, "records written ") > 20, "{text}");
     assert!(text.contains("ingested 1 file(s)"), "{text}");
     assert!(
         err.contains("2 of 3 input file(s) could not be read"),
@@ -467,7 +443,10 @@ fn inputs_that_cannot_be_read_fail_the_command_and_are_named() {
     assert!(err.contains(&missing.display().to_string()), "{err}");
     assert!(err.contains(&not_capture.display().to_string()), "{err}");
     assert!(!err.contains(&good.display().to_string()), "{err}");
-    assert_eq!(record_total(&dir), number_after(&text, "records written "));
+    assert_eq!(
+        record_total(&dir),
+        summary_number(&text, "records written ")
+    );
 }
 
 #[test]
@@ -519,6 +498,6 @@ fn serve_pcap_after_a_restart_skips_what_is_stored() {
     assert!(ok, "{err}");
     assert_eq!(
         record_total(&s.data_dir()),
-        total + number_after(&only_ssh, "records written ")
+        total + summary_number(&only_ssh, "records written ")
     );
 }

@@ -630,6 +630,18 @@ fn internal_tickets_follow_the_modules_of_their_detections() {
     assert_eq!(r.status, 200, "{}", r.text);
 }
 
+/// Wait until a trigger's debug log holds every one of `needles`.
+fn log_shows(s: &Server, id: u64, needles: &[&str]) {
+    wait_for("the trigger's debug log", 20, || {
+        let log = trigger_log(s, id);
+        if needles.iter().all(|n| log.contains(n)) {
+            Ok(())
+        } else {
+            Err(log)
+        }
+    })
+}
+
 fn trigger_log(s: &Server, id: u64) -> String {
     s.get(&format!("/api/v1/triggers/{id}/debuglog")).text
 }
@@ -673,17 +685,11 @@ fn triggers_run_with_the_visibility_and_rights_of_their_owner() {
     body["title"] = json!("Secret security finding");
     let sec = s.detection(body);
     let perf = s.detection(json!({"type": "slow_web", "participants": [], "title": "Slow page"}));
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    while !(trigger_log(&s, t_admin).contains(&format!("saw {sec}"))
-        && trigger_log(&s, t_admin).contains(&format!("saw {perf}")))
-    {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "{}",
-            trigger_log(&s, t_admin)
-        );
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
+    log_shows(
+        &s,
+        t_admin,
+        &[&format!("saw {sec}"), &format!("saw {perf}")],
+    );
     std::thread::sleep(std::time::Duration::from_millis(300));
     let l_none = trigger_log(&s, t_none);
     assert!(!l_none.contains("saw"), "{l_none}");
@@ -710,15 +716,7 @@ fn triggers_run_with_the_visibility_and_rights_of_their_owner() {
         json!({"type": "x", "body": {}}),
     );
     assert_eq!(r.status, 202);
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    while !trigger_log(&s, forge).contains("made perf") {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "{}",
-            trigger_log(&s, forge)
-        );
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
+    log_shows(&s, forge, &["made perf"]);
     let log = trigger_log(&s, forge);
     assert!(log.contains("refused") && log.contains("module"), "{log}");
     assert!(!log.contains("made sec"), "{log}");
@@ -750,15 +748,7 @@ fn triggers_run_with_the_visibility_and_rights_of_their_owner() {
     body["title"] = json!("Second secret");
     s.detection(body);
     let perf2 = s.detection(json!({"type": "slow_web", "participants": [], "title": "Slow again"}));
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    while !trigger_log(&s, t_admin).contains(&format!("now {perf2}")) {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "{}",
-            trigger_log(&s, t_admin)
-        );
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
+    log_shows(&s, t_admin, &[&format!("now {perf2}")]);
     std::thread::sleep(std::time::Duration::from_millis(300));
     assert!(!trigger_log(&s, t_admin).contains("Second secret"));
 }

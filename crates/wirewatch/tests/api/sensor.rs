@@ -846,30 +846,7 @@ fn interface_without_the_live_feature_is_a_clear_error() {
 /// Run `wirewatch ingest` into a fresh directory; (success, stdout, stderr).
 fn ingest(args: &[&str], files: &[String]) -> (bool, String, String) {
     let dir = tempfile::tempdir().unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_wirewatch"))
-        .args(["ingest", "--quiet", "--data-dir"])
-        .arg(dir.path())
-        .args(args)
-        .args(files)
-        .output()
-        .unwrap();
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-/// The number after `label` in an ingest summary.
-fn summary_number(text: &str, label: &str) -> u64 {
-    let at = text
-        .find(label)
-        .unwrap_or_else(|| panic!("no \"{label}\" in {text}"));
-    text[at + label.len()..]
-        .split_whitespace()
-        .next()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or_else(|| panic!("no number after \"{label}\" in {text}"))
+    ingest_into(dir.path(), args, files)
 }
 
 #[test]

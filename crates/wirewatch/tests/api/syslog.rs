@@ -217,7 +217,7 @@ fn many_messages_over_several_connections_and_an_outage_lose_nothing() {
         .status,
         202
     );
-    let first = rs.wait(30, "2000 messages", |m| m.len() >= 2000);
+    let first = rs.wait(120, "2000 messages", |m| m.len() >= 2000);
     let round1: std::collections::HashSet<&str> = first
         .iter()
         .filter_map(|x| x["msg"].as_str())

@@ -2,7 +2,7 @@
 //! verbatim, against a real HTTP ticket server; the guide's Python script
 //! writing ticket ids back; nothing lost across a down server and a SIGKILL.
 
-use crate::common::{det, Server};
+use crate::common::{det, wait_for, Server};
 use crate::receiver::{Receiver, Seen};
 use serde_json::{json, Value};
 use std::collections::HashSet;
@@ -525,16 +525,15 @@ fn a_run_beyond_its_caps_drops_counts_and_says_so() {
         .status,
         202
     );
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    loop {
-        let stats = s.get(&format!("/api/v1/triggers/{id}/stats")).body;
-        if stats["runs"] == 1 {
-            assert_eq!(stats["dropped"], 5 + 10, "{stats}");
-            break;
+    let stats = wait_for("the run", 20, || {
+        let st = s.get(&format!("/api/v1/triggers/{id}/stats")).body;
+        if st["runs"] == 1 {
+            Ok(st)
+        } else {
+            Err(st.to_string())
         }
-        assert!(std::time::Instant::now() < deadline, "{stats}");
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
+    });
+    assert_eq!(stats["dropped"], 5 + 10, "{stats}");
     let log = s.get(&format!("/api/v1/triggers/{id}/debuglog")).text;
     assert!(log.contains("committed 10"), "{log}");
     assert!(
