@@ -79,8 +79,10 @@ async fn list(
 async fn search(
     caller: Caller,
     State(s): State<AppState>,
-    Json(body): Json<DetectionSearch>,
+    body: Result<Json<DetectionSearch>, ApiError>,
 ) -> ApiResult<Response> {
+    caller.detections()?;
+    let Json(body) = body?;
     run_search(caller, s, body).await
 }
 
@@ -111,10 +113,11 @@ async fn one(
 async fn create(
     caller: Caller,
     State(s): State<AppState>,
-    Json(mut new): Json<NewDetection>,
+    new: Result<Json<NewDetection>, ApiError>,
 ) -> ApiResult<Response> {
     caller.require(Access::WriteFull)?;
     caller.detections()?;
+    let Json(mut new) = new?;
     let format = s.store.format(&new.kind, false)?;
     if format.is_some() {
         // (An unknown type is the store's 400 naming `type`.)
@@ -209,9 +212,10 @@ async fn put_note(
     caller: Caller,
     State(s): State<AppState>,
     Path(raw): Path<String>,
-    Json(body): Json<NoteBody>,
+    body: Result<Json<NoteBody>, ApiError>,
 ) -> ApiResult<StatusCode> {
     caller.require(Access::WriteLimited)?;
+    let Json(body) = body?;
     let d = visible(&s, &caller, &raw)?;
     if body.note.len() > 65_536 {
         return Err(ApiError::invalid("note", "must be at most 65536 bytes"));

@@ -62,10 +62,11 @@ async fn one(
 async fn create(
     caller: Caller,
     State(s): State<AppState>,
-    Json(new): Json<NewInvestigation>,
+    new: Result<Json<NewInvestigation>, ApiError>,
 ) -> ApiResult<Response> {
     caller.require_ndr()?;
     caller.require(Access::WritePersonal)?;
+    let Json(new) = new?;
     let inv = s.store.create_investigation(new, caller.username())?;
     audit(
         &s,
@@ -82,10 +83,11 @@ async fn update(
     caller: Caller,
     State(s): State<AppState>,
     Path(raw): Path<String>,
-    Json(patch): Json<InvestigationPatch>,
+    patch: Result<Json<InvestigationPatch>, ApiError>,
 ) -> ApiResult<StatusCode> {
     caller.require_ndr()?;
     caller.require(Access::WritePersonal)?;
+    let Json(patch) = patch?;
     let id = parse_id("id", &raw)?;
     let details = json!({"id": id, "event_ids": patch.event_ids, "detections_to_add": patch.detections_to_add, "detections_to_remove": patch.detections_to_remove});
     s.store

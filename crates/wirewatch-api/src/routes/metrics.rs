@@ -344,24 +344,30 @@ async fn run(
 async fn series(
     caller: Caller,
     State(s): State<AppState>,
-    Json(r): Json<MetricRequest>,
+    r: Result<Json<MetricRequest>, ApiError>,
 ) -> ApiResult<axum::Json<Value>> {
+    caller.require(Access::MetricsFull)?;
+    let Json(r) = r?;
     run(caller, s, r, Mode::Series).await
 }
 
 async fn total(
     caller: Caller,
     State(s): State<AppState>,
-    Json(r): Json<MetricRequest>,
+    r: Result<Json<MetricRequest>, ApiError>,
 ) -> ApiResult<axum::Json<Value>> {
+    caller.require(Access::MetricsFull)?;
+    let Json(r) = r?;
     run(caller, s, r, Mode::Total).await
 }
 
 async fn total_by_object(
     caller: Caller,
     State(s): State<AppState>,
-    Json(r): Json<MetricRequest>,
+    r: Result<Json<MetricRequest>, ApiError>,
 ) -> ApiResult<axum::Json<Value>> {
+    caller.require(Access::MetricsFull)?;
+    let Json(r) = r?;
     run(caller, s, r, Mode::ByObject).await
 }
 

@@ -2,7 +2,7 @@
 //! (VPN logs, say). Stored now; shown on devices once the sensor discovers them.
 
 use crate::auth::Caller;
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 use crate::extract::{Json, Query};
 use crate::routes::audit;
 use crate::AppState;
@@ -23,9 +23,10 @@ pub fn routes() -> Router<AppState> {
 async fn add(
     caller: Caller,
     State(s): State<AppState>,
-    Json(batch): Json<ObservationBatch>,
+    batch: Result<Json<ObservationBatch>, ApiError>,
 ) -> ApiResult<StatusCode> {
     caller.require(Access::WriteFull)?;
+    let Json(batch) = batch?;
     let source = batch.source.clone();
     let n = s.store.add_observations(batch)?;
     audit(

@@ -240,9 +240,10 @@ async fn run(
 async fn search(
     caller: Caller,
     State(s): State<AppState>,
-    Json(body): Json<RecordSearch>,
+    body: Result<Json<RecordSearch>, ApiError>,
 ) -> ApiResult<Response> {
     caller.require(Access::MetricsFull)?;
+    let Json(body) = body?;
     let offset = body.offset.unwrap_or(0);
     if offset > MAX_OFFSET {
         return Err(ApiError::invalid("offset", format!("must be at most {MAX_OFFSET}; use context_ttl and POST /records/cursor to go further")));
@@ -327,9 +328,10 @@ async fn next_page(s: &AppState, id: &str, ttl: Option<TimeSpec>) -> ApiResult<R
 async fn cursor_post(
     caller: Caller,
     State(s): State<AppState>,
-    Json(b): Json<CursorBody>,
+    b: Result<Json<CursorBody>, ApiError>,
 ) -> ApiResult<Response> {
     caller.require(Access::MetricsFull)?;
+    let Json(b) = b?;
     next_page(&s, &b.cursor, b.context_ttl).await
 }
 

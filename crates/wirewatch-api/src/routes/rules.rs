@@ -48,10 +48,11 @@ async fn one(
 async fn create(
     caller: Caller,
     State(s): State<AppState>,
-    Json(new): Json<NewTuningRule>,
+    new: Result<Json<NewTuningRule>, ApiError>,
 ) -> ApiResult<Response> {
     caller.require(Access::WriteFull)?;
     caller.detections()?;
+    let Json(new) = new?;
     module_of_type(&caller, &s, &new.detection_type)?;
     let store = s.store.clone();
     let author = caller.username().to_string();

@@ -87,9 +87,10 @@ async fn one(
 async fn create(
     caller: Caller,
     State(s): State<AppState>,
-    Json(b): Json<TagBody>,
+    b: Result<Json<TagBody>, ApiError>,
 ) -> ApiResult<Response> {
     caller.require(Access::WriteFull)?;
+    let Json(b) = b?;
     let t = s.store.create_tag(&b.name)?;
     audit(
         &s,
@@ -109,9 +110,10 @@ async fn update(
     caller: Caller,
     State(s): State<AppState>,
     Path(raw): Path<String>,
-    Json(b): Json<TagBody>,
+    b: Result<Json<TagBody>, ApiError>,
 ) -> ApiResult<StatusCode> {
     caller.require(Access::WriteFull)?;
+    let Json(b) = b?;
     let t = tag(&s, &raw)?;
     s.store.rename_tag(t.id, &b.name)?;
     audit(
@@ -171,8 +173,10 @@ async fn assign(
     caller: Caller,
     State(s): State<AppState>,
     Path(raw): Path<String>,
-    Json(b): Json<Assignment>,
+    b: Result<Json<Assignment>, ApiError>,
 ) -> ApiResult<StatusCode> {
+    caller.require(Access::WriteFull)?;
+    let Json(b) = b?;
     apply(&s, &caller, &raw, b)
 }
 

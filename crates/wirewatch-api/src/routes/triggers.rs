@@ -68,9 +68,10 @@ async fn one(
 async fn create(
     caller: Caller,
     State(s): State<AppState>,
-    Json(input): Json<TriggerInput>,
+    input: Result<Json<TriggerInput>, ApiError>,
 ) -> ApiResult<Response> {
     caller.require(Access::WriteFull)?;
+    let Json(input) = input?;
     let warnings = check(input.script.as_deref())?;
     let t = s.store.create_trigger(input, caller.username())?;
     audit(
@@ -90,9 +91,10 @@ async fn update(
     caller: Caller,
     State(s): State<AppState>,
     Path(raw): Path<String>,
-    Json(input): Json<TriggerInput>,
+    input: Result<Json<TriggerInput>, ApiError>,
 ) -> ApiResult<StatusCode> {
     caller.require(Access::WriteFull)?;
+    let Json(input) = input?;
     let id = found(&s, &raw)?.id;
     check(input.script.as_deref())?;
     s.store
@@ -125,9 +127,10 @@ struct ExternalData {
 async fn external_data(
     caller: Caller,
     State(s): State<AppState>,
-    Json(input): Json<ExternalData>,
+    input: Result<Json<ExternalData>, ApiError>,
 ) -> ApiResult<StatusCode> {
     caller.require(Access::WriteLimited)?;
+    let Json(input) = input?;
     if input.kind.trim().is_empty() {
         return Err(ApiError::invalid("type", "must not be empty"));
     }

@@ -48,9 +48,10 @@ async fn one(
 async fn create(
     caller: Caller,
     State(s): State<AppState>,
-    Json(new): Json<NewUser>,
+    new: Result<Json<NewUser>, ApiError>,
 ) -> ApiResult<Response> {
     caller.require_admin()?;
+    let Json(new) = new?;
     let with_key = new.create_apikey.unwrap_or(false);
     let store = s.store.clone();
     let user = super::blocking(move || store.create_user(new)).await?;
@@ -84,9 +85,14 @@ async fn update(
     State(s): State<AppState>,
     ClientIp(ip): ClientIp,
     Path(username): Path<String>,
-    Json(patch): Json<UserPatch>,
+    patch: Result<Json<UserPatch>, ApiError>,
 ) -> ApiResult<Response> {
     let own = caller.username() == username;
+    if !own {
+        // Someone else's account: administrators only, before the body is read.
+        caller.require_admin()?;
+    }
+    let Json(patch) = patch?;
     let own_password_only =
         own && patch.name.is_none() && patch.enabled.is_none() && patch.granted_roles.is_none();
     if !own_password_only {

@@ -752,3 +752,86 @@ fn triggers_run_with_the_visibility_and_rights_of_their_owner() {
     std::thread::sleep(std::time::Duration::from_millis(300));
     assert!(!trigger_log(&s, t_admin).contains("Second secret"));
 }
+
+/// Every documented operation, called by the lowest profile (`metrics:
+/// restricted`) with an empty body, is refused with 403 before its body is
+/// read — except the operations any key may call, which are listed here with
+/// what they answer. A new route that forgets its privilege check fails this.
+#[test]
+fn every_operation_refuses_the_lowest_profile_before_reading_the_body() {
+    let s = Server::start();
+    s.detection(det("port_scan", "10.0.0.1", "10.0.0.2"));
+    let low = s.user_key("lowest", json!({"metrics": "restricted"}));
+    let allowed: &[(&str, &str, u16)] = &[
+        ("GET", "/api/v1/extrahop", 200),
+        ("GET", "/api/v1/extrahop/version", 200),
+        ("GET", "/api/v1/extrahop/platform", 200),
+        ("GET", "/api/v1/extrahop/edition", 200),
+        ("GET", "/api/v1/extrahop/ticketing", 200),
+        // Password login (public): an empty body names the missing field.
+        ("POST", "/api/v1/apikeys", 400),
+        // One's own keys; key 1 is the setup user's.
+        ("GET", "/api/v1/apikeys", 200),
+        ("GET", "/api/v1/apikeys/{keyid}", 404),
+        ("DELETE", "/api/v1/apikeys/{keyid}", 404),
+        ("GET", "/api/v1/metrics/catalog", 200),
+        // Connectors are readable with any system access (secrets write-only).
+        ("GET", "/api/actions/connector_types", 200),
+        ("GET", "/api/actions/connectors", 200),
+        ("GET", "/api/actions/connector/{id}", 404),
+        ("GET", "/api/actions/connector/{id}/_stats", 404),
+        ("GET", "/api/actions/connector/{id}/_failed", 404),
+        // The inbound webhook authenticates with the connector's own secret.
+        ("POST", "/api/actions/connector/{id}/_webhook", 404),
+    ];
+    let spec = s.call_with("GET", "/api/v1/openapi.json", None, None).body;
+    let guid = "49272877-75f2-4c2f-9301-d21c4f9a106d";
+    let mut wrong = Vec::new();
+    let mut seen = 0;
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        let base = match item.get("servers") {
+            Some(sv) => sv[0]["url"]
+                .as_str()
+                .unwrap()
+                .strip_prefix(s.url.as_str())
+                .unwrap()
+                .to_string(),
+            None => "/api/v1".to_string(),
+        };
+        for method in item.as_object().unwrap().keys().filter(|m| *m != "servers") {
+            let full = format!("{base}{path}");
+            let m = method.to_uppercase();
+            let concrete = full
+                .replace("{id}", "1")
+                .replace("{keyid}", "1")
+                .replace("{username}", "setup")
+                .replace("{child}", "1")
+                .replace("{xid}", "x")
+                .replace("{cursor}", "x")
+                .replace("{kind}", "http")
+                .replace("{name}", "x")
+                .replace("{guid}", guid)
+                .replace("{cguid}", guid)
+                .replace("{aguid}", guid);
+            let r = s.call_with(&m, &concrete, Some(json!({})), Some(&low));
+            seen += 1;
+            let expect = allowed
+                .iter()
+                .find(|(am, ap, _)| *am == m && *ap == full)
+                .map(|(_, _, st)| *st);
+            let appliance = r.status == 501
+                && ["/idrac", "/firmware", "/restart", "/shutdown"]
+                    .iter()
+                    .any(|a| full.contains(a));
+            let ok = match expect {
+                Some(st) => r.status == st,
+                None => r.status == 403 || appliance,
+            };
+            if !ok {
+                wrong.push(format!("{m} {full}: {} {}", r.status, r.text));
+            }
+        }
+    }
+    assert!(seen >= 140, "only {seen} operations documented");
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
