@@ -215,8 +215,8 @@ async fn put_note(
     body: Result<Json<NoteBody>, ApiError>,
 ) -> ApiResult<StatusCode> {
     caller.require(Access::WriteLimited)?;
-    let Json(body) = body?;
     let d = visible(&s, &caller, &raw)?;
+    let Json(body) = body?;
     if body.note.len() > 65_536 {
         return Err(ApiError::invalid("note", "must be at most 65536 bytes"));
     }

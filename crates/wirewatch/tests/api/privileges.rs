@@ -835,3 +835,223 @@ fn every_operation_refuses_the_lowest_profile_before_reading_the_body() {
     assert!(seen >= 140, "only {seen} operations documented");
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
+
+/// Every documented operation × every profile: `F` = refused with 403,
+/// `.` = let past the privilege check (any answer but 401/403: with an empty
+/// body and ids that do not exist that is a 2xx, 400, 404 or 501). Columns:
+/// admin, ndr_full, npm_full, ndr_limited, ndr_personal, no_module, metrics
+/// (see `PROFILES`). Reviewed against README's privilege table; a new
+/// operation must be added here.
+const EVERY_OPERATION: &str = "
+GET    /api/v1/extrahop                                             .......
+GET    /api/v1/extrahop/version                                     .......
+GET    /api/v1/extrahop/platform                                    .......
+GET    /api/v1/extrahop/edition                                     .......
+GET    /api/v1/extrahop/ticketing                                   .......
+PATCH  /api/v1/extrahop/ticketing                                   .FFFFFF
+GET    /api/v1/extrahop/idrac                                       .......
+POST   /api/v1/extrahop/firmware                                    .......
+GET    /api/v1/extrahop/firmware/next                               .......
+GET    /api/v1/extrahop/firmware/previous                           .......
+POST   /api/v1/extrahop/firmware/previous/rollback                  .......
+POST   /api/v1/extrahop/firmware/latest/upgrade                     .......
+POST   /api/v1/extrahop/firmware/download/url                       .......
+POST   /api/v1/extrahop/firmware/download/version                   .......
+POST   /api/v1/extrahop/restart                                     .......
+POST   /api/v1/extrahop/shutdown                                    .......
+POST   /api/v1/apikeys                                              .......
+GET    /api/v1/apikeys                                              .......
+GET    /api/v1/apikeys/{keyid}                                      .......
+DELETE /api/v1/apikeys/{keyid}                                      .......
+GET    /api/v1/users                                                .FFFFFF
+POST   /api/v1/users                                                .FFFFFF
+GET    /api/v1/users/{username}                                     .FFFFFF
+PATCH  /api/v1/users/{username}                                     .FFFFFF
+DELETE /api/v1/users/{username}                                     .FFFFFF
+POST   /api/v1/users/{username}/apikeys                             .FFFFFF
+GET    /api/v1/users/{username}/apikeys                             .FFFFFF
+GET    /api/v1/networklocalities                                    ......F
+POST   /api/v1/networklocalities                                    ...FF.F
+GET    /api/v1/networklocalities/{id}                               ......F
+PATCH  /api/v1/networklocalities/{id}                               ...FF.F
+DELETE /api/v1/networklocalities/{id}                               ...FF.F
+POST   /api/v1/observations/associatedipaddrs                       ...FF.F
+GET    /api/v1/observations/associatedipaddrs                       ......F
+GET    /api/v1/auditlog                                             .FFFFFF
+GET    /api/v1/detections                                           .....FF
+POST   /api/v1/detections                                           ...FFFF
+POST   /api/v1/detections/search                                    .....FF
+PATCH  /api/v1/detections/tickets                                   ....FFF
+GET    /api/v1/detections/{id}                                      .....FF
+PATCH  /api/v1/detections/{id}                                      ....FFF
+GET    /api/v1/detections/{id}/related                              .....FF
+GET    /api/v1/detections/{id}/investigations                       ..F..FF
+GET    /api/v1/detections/{id}/notes                                .....FF
+PUT    /api/v1/detections/{id}/notes                                ....FFF
+DELETE /api/v1/detections/{id}/notes                                ....FFF
+GET    /api/v1/detections/formats                                   .....FF
+POST   /api/v1/detections/formats                                   ..FFFFF
+GET    /api/v1/detections/formats/{id}                              .....FF
+PATCH  /api/v1/detections/formats/{id}                              ...FFFF
+DELETE /api/v1/detections/formats/{id}                              ...FFFF
+GET    /api/v1/detections/rules/hiding                              .....FF
+POST   /api/v1/detections/rules/hiding                              ...FFFF
+GET    /api/v1/detections/rules/hiding/{id}                         .....FF
+PATCH  /api/v1/detections/rules/hiding/{id}                         ...FFFF
+DELETE /api/v1/detections/rules/hiding/{id}                         ...FFFF
+GET    /api/v1/investigations                                       ..F..FF
+POST   /api/v1/investigations                                       ..F..FF
+GET    /api/v1/investigations/{id}                                  ..F..FF
+PATCH  /api/v1/investigations/{id}                                  ..F..FF
+DELETE /api/v1/investigations/{id}                                  ..F..FF
+GET    /api/v1/devices                                              ......F
+POST   /api/v1/devices/search                                       ......F
+GET    /api/v1/devices/{id}                                         ......F
+PATCH  /api/v1/devices/{id}                                         ...FF.F
+POST   /api/v1/records/search                                       .......
+POST   /api/v1/records/cursor                                       .......
+GET    /api/v1/records/cursor/{cursor}                              .......
+GET    /api/v1/tags                                                 ......F
+POST   /api/v1/tags                                                 ...FF.F
+GET    /api/v1/tags/{id}                                            ......F
+PATCH  /api/v1/tags/{id}                                            ...FF.F
+DELETE /api/v1/tags/{id}                                            ...FF.F
+GET    /api/v1/tags/{id}/devices                                    ......F
+POST   /api/v1/tags/{id}/devices                                    ...FF.F
+POST   /api/v1/tags/{id}/devices/{child}                            ...FF.F
+DELETE /api/v1/tags/{id}/devices/{child}                            ...FF.F
+GET    /api/v1/devices/{id}/tags                                    ......F
+GET    /api/v1/devicegroups                                         ......F
+POST   /api/v1/devicegroups                                         ...FF.F
+GET    /api/v1/devicegroups/{id}                                    ......F
+PATCH  /api/v1/devicegroups/{id}                                    ...FF.F
+DELETE /api/v1/devicegroups/{id}                                    ...FF.F
+GET    /api/v1/devicegroups/{id}/devices                            ......F
+POST   /api/v1/devicegroups/{id}/devices                            ...FF.F
+GET    /api/v1/watchlist/devices                                    ......F
+POST   /api/v1/watchlist/devices                                    ...FF.F
+GET    /api/v1/networks                                             ......F
+GET    /api/v1/networks/{id}                                        ......F
+POST   /api/v1/metrics                                              .......
+POST   /api/v1/metrics/total                                        .......
+POST   /api/v1/metrics/totalbyobject                                .......
+GET    /api/v1/metrics/next/{xid}                                   .......
+GET    /api/v1/metrics/catalog                                      .......
+GET    /api/v1/odstargets                                           ...FF.F
+GET    /api/v1/odstargets/{kind}                                    ...FF.F
+POST   /api/v1/odstargets/{kind}                                    .FFFFFF
+GET    /api/v1/odstargets/{kind}/{name}                             ...FF.F
+DELETE /api/v1/odstargets/{kind}/{name}                             .FFFFFF
+GET    /api/v1/odstargets/{kind}/{name}/stats                       ...FF.F
+GET    /api/v1/odstargets/{kind}/{name}/health                      ...FF.F
+GET    /api/v1/odstargets/{kind}/{name}/deadletters                 ...FF.F
+DELETE /api/v1/odstargets/{kind}/{name}/deadletters                 .FFFFFF
+POST   /api/v1/odstargets/{kind}/{name}/deadletters/replay          .FFFFFF
+DELETE /api/v1/odstargets/{kind}/{name}/deadletters/{id}            .FFFFFF
+GET    /api/v1/triggers                                             ...FF.F
+POST   /api/v1/triggers                                             ...FF.F
+GET    /api/v1/triggers/{id}                                        ...FF.F
+PATCH  /api/v1/triggers/{id}                                        ...FF.F
+DELETE /api/v1/triggers/{id}                                        ...FF.F
+POST   /api/v1/triggers/externaldata                                ....F.F
+GET    /api/v1/triggers/{id}/debuglog                               ...FF.F
+DELETE /api/v1/triggers/{id}/debuglog                               ...FF.F
+GET    /api/v1/triggers/{id}/stats                                  ...FF.F
+GET    /api/sonar/tickets                                           .....FF
+POST   /api/sonar/tickets                                           ...FFFF
+GET    /api/sonar/tickets/{guid}                                    .....FF
+PATCH  /api/sonar/tickets/{guid}                                    ...FFFF
+DELETE /api/sonar/tickets/{guid}                                    ...FFFF
+POST   /api/sonar/tickets/{guid}/assign                             ...FFFF
+POST   /api/sonar/tickets/{guid}/tasks                              .....FF
+POST   /api/sonar/tickets/{guid}/submit                             .....FF
+POST   /api/sonar/tickets/{guid}/approve                            .....FF
+POST   /api/sonar/tickets/{guid}/reject                             .....FF
+POST   /api/sonar/tickets/{guid}/close                              ...FFFF
+POST   /api/sonar/tickets/{guid}/reopen                             ...FFFF
+GET    /api/sonar/tickets/{guid}/comments                           .....FF
+POST   /api/sonar/tickets/{guid}/comments                           .....FF
+PATCH  /api/sonar/tickets/{guid}/comments/{cguid}                   .....FF
+DELETE /api/sonar/tickets/{guid}/comments/{cguid}                   .....FF
+GET    /api/sonar/tickets/{guid}/attachments                        .....FF
+POST   /api/sonar/tickets/{guid}/attachments                        .....FF
+GET    /api/sonar/tickets/{guid}/attachments/{aguid}                .....FF
+DELETE /api/sonar/tickets/{guid}/attachments/{aguid}                .....FF
+GET    /api/actions/connector_types                                 .......
+GET    /api/actions/connectors                                      .......
+POST   /api/actions/connector                                       .FFFFFF
+POST   /api/actions/connector/{id}                                  .FFFFFF
+GET    /api/actions/connector/{id}                                  .......
+PUT    /api/actions/connector/{id}                                  .FFFFFF
+DELETE /api/actions/connector/{id}                                  .FFFFFF
+POST   /api/actions/connector/{id}/_execute                         ....F.F
+POST   /api/actions/action/{id}/_execute                            ....F.F
+GET    /api/actions/connector/{id}/_stats                           .......
+GET    /api/actions/connector/{id}/_failed                          .......
+POST   /api/actions/connector/{id}/_failed/_replay                  ...FF.F
+POST   /api/actions/connector/{id}/_sync                            ....F.F
+POST   /api/actions/connector/{id}/_webhook                         .......
+";
+
+#[test]
+fn every_operation_for_every_profile() {
+    let s = Server::start();
+    let keys: Vec<String> = PROFILES
+        .iter()
+        .map(|(name, roles)| s.user_key(name, serde_json::from_str(roles).unwrap()))
+        .collect();
+    let spec = s.call_with("GET", "/api/v1/openapi.json", None, None).body;
+    let mut documented = std::collections::BTreeSet::new();
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        let base = match item.get("servers") {
+            Some(sv) => sv[0]["url"]
+                .as_str()
+                .unwrap()
+                .strip_prefix(s.url.as_str())
+                .unwrap()
+                .to_string(),
+            None => "/api/v1".to_string(),
+        };
+        for m in item.as_object().unwrap().keys().filter(|m| *m != "servers") {
+            documented.insert(format!("{} {base}{path}", m.to_uppercase()));
+        }
+    }
+    let guid = "49272877-75f2-4c2f-9301-d21c4f9a106d";
+    let mut tabled = std::collections::BTreeSet::new();
+    let mut wrong = Vec::new();
+    for line in EVERY_OPERATION.lines().filter(|l| !l.trim().is_empty()) {
+        let f: Vec<&str> = line.split_whitespace().collect();
+        let (method, path, pattern) = (f[0], f[1], f[2]);
+        tabled.insert(format!("{method} {path}"));
+        let concrete = path
+            .replace("{id}", "999")
+            .replace("{keyid}", "999")
+            .replace("{username}", "nobody")
+            .replace("{child}", "999")
+            .replace("{xid}", "x")
+            .replace("{cursor}", "x")
+            .replace("{kind}", "http")
+            .replace("{name}", "x")
+            .replace("{guid}", guid)
+            .replace("{cguid}", guid)
+            .replace("{aguid}", guid);
+        for (i, want) in pattern.chars().enumerate() {
+            let r = s.call_with(method, &concrete, Some(json!({})), Some(&keys[i]));
+            let refused = r.status == 403;
+            if r.status == 401 || refused != (want == 'F') {
+                wrong.push(format!(
+                    "{method} {path} as {}: {} (expected {}): {}",
+                    PROFILES[i].0,
+                    r.status,
+                    if want == 'F' { "403" } else { "not refused" },
+                    r.text
+                ));
+            }
+        }
+    }
+    assert_eq!(
+        documented, tabled,
+        "the table and the OpenAPI must list the same operations"
+    );
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}

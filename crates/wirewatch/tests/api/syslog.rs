@@ -197,7 +197,9 @@ fn a_tls_receiver_with_an_unknown_certificate_is_not_trusted() {
 #[test]
 fn many_messages_over_several_connections_and_an_outage_lose_nothing() {
     let rs = Rsyslog::start();
-    let s = Server::start();
+    // One run sends 2,000 messages: under a loaded suite that can outlast the
+    // default 100 ms run budget (wall clock), which is not what this tests.
+    let s = Server::start_args(false, &["--trigger-budget-ms", "10000"]);
     target(
         &s,
         json!({"name": "siem", "host": "127.0.0.1", "port": rs.tcp, "protocol": "tcp",
