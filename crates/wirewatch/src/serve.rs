@@ -368,7 +368,8 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         let capped = crate::listener::CappedAcceptor::new(limits.clone());
         match tls {
             None => {
-                let mut server = axum_server::from_tcp(listener).acceptor(capped);
+                let mut server = axum_server::from_tcp(listener)
+                    .acceptor(crate::listener::JsonErrorsAcceptor::new(capped));
                 crate::listener::configure(&mut server, &limits);
                 server.handle(handle).serve(svc).await
             }
@@ -378,7 +379,8 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
                     .await
                     .context("loading the TLS certificate")?;
                 let tls = axum_server::tls_rustls::RustlsAcceptor::new(config).acceptor(capped);
-                let mut server = axum_server::from_tcp(listener).acceptor(tls);
+                let mut server = axum_server::from_tcp(listener)
+                    .acceptor(crate::listener::JsonErrorsAcceptor::new(tls));
                 crate::listener::configure(&mut server, &limits);
                 server.handle(handle).serve(svc).await
             }

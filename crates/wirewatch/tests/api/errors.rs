@@ -303,3 +303,39 @@ fn malformed_body_framing_is_a_json_error() {
     assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
     assert!(json_body(&answer)["error_message"].is_string(), "{answer}");
 }
+
+#[test]
+fn requests_http_cannot_parse_are_answered_in_json() {
+    let s = Server::start();
+    for (req, status) in [
+        (
+            b"GET /api/v1/extrahop HTTP/1.1\r\nHost x\r\n\r\n".to_vec(),
+            "400",
+        ),
+        (b"G@T / HTTP/1.1\r\n\r\n".to_vec(), "400"),
+        (
+            [
+                b"GET /".to_vec(),
+                vec![b'a'; 70_000],
+                b" HTTP/1.1\r\n\r\n".to_vec(),
+            ]
+            .concat(),
+            "414",
+        ),
+    ] {
+        let answer = raw_http(&s, &req);
+        assert!(
+            answer.starts_with(&format!("HTTP/1.1 {status}")),
+            "{answer}"
+        );
+        let body = json_body(&answer);
+        assert!(
+            body["error_message"].as_str().unwrap().contains(status),
+            "{answer}"
+        );
+        assert_eq!(body["type"], "invalid_request");
+    }
+    // The server is unharmed and well-formed requests are untouched.
+    assert_eq!(s.get("/api/v1/extrahop").status, 200);
+    assert_eq!(s.get("/api/v1/detections/77").status, 404);
+}
