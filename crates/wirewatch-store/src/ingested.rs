@@ -8,6 +8,11 @@
 //! `packets` of them are covered by what is stored. The row is written in the
 //! same transaction as the records, detections and metrics it covers, so after
 //! a crash the store holds exactly the outputs the row claims.
+//!
+//! EVE JSON input uses the same rows as a resume point: `size` is the byte
+//! offset just after the last line whose outputs are stored, `packets` counts
+//! lines, `complete` stays false (a log may always grow) and `head` is
+//! refreshed as the stored part grows past a short first read.
 
 use crate::{detections::Prepared, metrics, records, Result, Store};
 use rusqlite::{params, Connection};
@@ -70,8 +75,8 @@ fn save_mark(tx: &Connection, m: &mut FileMark) -> Result<()> {
     } else {
         tx.execute(
             "UPDATE ingested_files SET packets = ?2, size = ?3, tail = ?4, complete = ?5, records = ?6,
-             detections = ?7, path = ?8, updated = ?9 WHERE id = ?1",
-            params![m.id, m.packets, m.size, m.tail, m.complete, m.records, m.detections, m.path, now],
+             detections = ?7, path = ?8, updated = ?9, head = ?10, head_len = ?11 WHERE id = ?1",
+            params![m.id, m.packets, m.size, m.tail, m.complete, m.records, m.detections, m.path, now, m.head, m.head_len],
         )?;
     }
     Ok(())

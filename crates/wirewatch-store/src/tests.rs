@@ -743,3 +743,29 @@ fn an_ingest_batch_and_its_file_mark_are_stored_together() {
     assert_eq!(store.short_mark_heads(4096).unwrap(), vec![100]);
     assert!(store.short_mark_heads(100).unwrap().is_empty());
 }
+
+#[test]
+fn a_mark_made_from_a_short_head_takes_the_longer_head_later() {
+    // EVE marks: the file was shorter than a head block when first stored.
+    let (_dir, store) = temp_store();
+    let mut mark = FileMark {
+        head: "short".into(),
+        head_len: 50,
+        size: 50,
+        tail: "t1".into(),
+        path: "eve.json".into(),
+        ..FileMark::default()
+    };
+    store
+        .commit_ingest(IngestBatch::default(), Some(&mut mark))
+        .unwrap();
+    mark.head = "long".into();
+    mark.head_len = 4096;
+    mark.size = 9000;
+    store
+        .commit_ingest(IngestBatch::default(), Some(&mut mark))
+        .unwrap();
+    assert!(store.file_marks(50, "short").unwrap().is_empty());
+    assert_eq!(store.file_marks(4096, "long").unwrap(), vec![mark]);
+    assert!(store.short_mark_heads(4096).unwrap().is_empty());
+}

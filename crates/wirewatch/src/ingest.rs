@@ -11,7 +11,7 @@
 //! rebuilds the flow table and detector windows and the outputs it drops are
 //! exactly the stored ones). `--force` analyses files again on purpose.
 
-mod identity;
+pub(crate) mod identity;
 mod output;
 
 use anyhow::Context;
@@ -111,7 +111,7 @@ pub fn run(args: IngestArgs) -> anyhow::Result<()> {
         report = ingest_files(&store, &args.files, &opts)?;
     }
     if let Some(eve) = &args.eve {
-        crate::eve::ingest_eve(&store, eve, args.follow)?;
+        crate::eve::ingest_eve(&store, eve, args.follow, args.force)?;
         if let Some(r) = opts.retention {
             store
                 .expire_records(r)

@@ -501,3 +501,176 @@ fn serve_pcap_after_a_restart_skips_what_is_stored() {
         total + summary_number(&only_ssh, "records written ")
     );
 }
+
+fn eve_fixture() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/eve.json")
+}
+
+/// `wirewatch ingest --eve FILE ARGS…` into `dir`: (success, stdout, stderr).
+fn ingest_eve(dir: &Path, file: &Path, args: &[&str]) -> (bool, String, String) {
+    let mut all = vec!["--eve", file.to_str().unwrap()];
+    all.extend_from_slice(args);
+    ingest_into(dir, &all, &[] as &[&str])
+}
+
+/// What one run over the EVE fixture stores in an empty store.
+fn eve_once() -> Contents {
+    let clean = tempfile::tempdir().unwrap();
+    let (ok, text, err) = ingest_eve(clean.path(), &eve_fixture(), &[]);
+    assert!(ok, "{err}");
+    assert!(text.contains("5 records, 2 detections"), "{text}");
+    contents(clean.path())
+}
+
+#[test]
+fn eve_rerun_and_renamed_copy_store_nothing_twice_and_force_reads_again() {
+    let want = eve_once();
+    assert_eq!(want.records.len(), 5);
+    assert_eq!(want.detections.len(), 2);
+
+    let dir = tempfile::tempdir().unwrap();
+    let (ok, _, err) = ingest_eve(dir.path(), &eve_fixture(), &[]);
+    assert!(ok, "{err}");
+    let (ok, again, err) = ingest_eve(dir.path(), &eve_fixture(), &[]);
+    assert!(ok, "{err}");
+    assert!(
+        again.contains("0 lines, 0 records, 0 detections"),
+        "{again}"
+    );
+    let copy = dir.path().join("renamed-eve.json");
+    std::fs::copy(eve_fixture(), &copy).unwrap();
+    let (ok, renamed, err) = ingest_eve(dir.path(), &copy, &[]);
+    assert!(ok, "{err}");
+    assert!(
+        renamed.contains("0 lines, 0 records, 0 detections"),
+        "{renamed}"
+    );
+    assert_same(&contents(dir.path()), &want, "EVE rerun and renamed copy");
+
+    // --force reads it all again, on purpose.
+    let (ok, forced, err) = ingest_eve(dir.path(), &copy, &["--force"]);
+    assert!(ok, "{err}");
+    assert!(forced.contains("5 records, 2 detections"), "{forced}");
+    let got = contents(dir.path());
+    assert_eq!(got.records.len(), 10);
+    assert_eq!(got.detections.len(), 4);
+    // And the forced read is marked too: a rerun after it adds nothing.
+    let (ok, after, err) = ingest_eve(dir.path(), &copy, &[]);
+    assert!(ok, "{err}");
+    assert!(after.contains("0 records, 0 detections"), "{after}");
+}
+
+#[test]
+fn an_eve_file_that_grew_adds_only_its_new_lines_and_follow_restarts_at_the_mark() {
+    let want = eve_once();
+    let text = std::fs::read_to_string(eve_fixture()).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    // Alert, http and flow first; the rest (another alert among them) later.
+    let (first, rest) = lines.split_at(3);
+    let dir = tempfile::tempdir().unwrap();
+    let eve = dir.path().join("eve.json");
+    std::fs::write(&eve, format!("{}\n", first.join("\n"))).unwrap();
+    let (ok, one, err) = ingest_eve(dir.path(), &eve, &[]);
+    assert!(ok, "{err}");
+    assert!(one.contains("3 lines, 2 records, 1 detections"), "{one}");
+    let mut f = std::fs::OpenOptions::new().append(true).open(&eve).unwrap();
+    std::io::Write::write_all(&mut f, format!("{}\n", rest.join("\n")).as_bytes()).unwrap();
+    drop(f);
+    let (ok, two, err) = ingest_eve(dir.path(), &eve, &[]);
+    assert!(ok, "{err}");
+    assert!(two.contains("8 lines, 3 records, 1 detections"), "{two}");
+    assert_same(&contents(dir.path()), &want, "EVE file that grew");
+
+    // `--follow` started again on the whole file continues from the mark.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_wirewatch"))
+        .args(["ingest", "--data-dir"])
+        .arg(dir.path())
+        .arg("--eve")
+        .arg(&eve)
+        .arg("--follow")
+        .env("WIREWATCH_LOG", "warn")
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_same(&contents(dir.path()), &want, "EVE --follow restarted");
+}
+
+/// An EVE file of `copies` × (http, flow) from the fixture, each pair on its
+/// own flow id, and an alert every 1,000 pairs.
+fn big_eve(dir: &Path, copies: usize) -> PathBuf {
+    let text = std::fs::read_to_string(eve_fixture()).unwrap();
+    let lines: Vec<Value> = text
+        .lines()
+        .take(3)
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let mut out = String::new();
+    for i in 0..copies {
+        let pick: &[usize] = if i % 1000 == 0 { &[0, 1, 2] } else { &[1, 2] };
+        for &k in pick {
+            let mut v = lines[k].clone();
+            v["flow_id"] = json!(1_000_000 + i);
+            out.push_str(&v.to_string());
+            out.push('\n');
+        }
+    }
+    let path = dir.join("big-eve.json");
+    std::fs::write(&path, out).unwrap();
+    path
+}
+
+#[test]
+fn an_eve_run_killed_midway_resumes_without_storing_twice() {
+    let work = tempfile::tempdir().unwrap();
+    let big = big_eve(work.path(), 12_000);
+    let clean = work.path().join("clean");
+    let (ok, text, err) = ingest_eve(&clean, &big, &[]);
+    assert!(ok, "{err}");
+    assert!(text.contains("24000 records, 12 detections"), "{text}");
+    let want = contents(&clean);
+
+    let dir = work.path().join("killed");
+    let server = Server::start_on(&dir);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_wirewatch"))
+        .args(["ingest", "--quiet", "--data-dir"])
+        .arg(&dir)
+        .arg("--eve")
+        .arg(&big)
+        .env("WIREWATCH_LOG", "warn")
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let total = |s: &Server| {
+        s.post(
+            "/api/v1/records/search",
+            json!({"until": ALL_UNTIL, "limit": 1}),
+        )
+        .body["total"]
+            .as_u64()
+            .unwrap_or(0)
+    };
+    let mut seen = 0;
+    for _ in 0..2000 {
+        seen = total(&server);
+        if seen > 0 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    child.kill().unwrap();
+    let status = child.wait().unwrap();
+    assert!(!status.success(), "the run ended before it was killed");
+    let partial = total(&server);
+    drop(server);
+    assert!(
+        seen > 0 && partial < 24_000,
+        "killed midway: {partial} of 24000 records stored"
+    );
+    let (ok, text, err) = ingest_eve(&dir, &big, &[]);
+    assert!(ok, "{err}");
+    assert_same(&contents(&dir), &want, "EVE killed, then rerun");
+    assert!(text.contains("already stored up to byte"), "{text}");
+}
