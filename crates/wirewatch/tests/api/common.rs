@@ -292,6 +292,15 @@ impl Server {
         self.call("PATCH", path, Some(body))
     }
 
+    /// Post `POST /triggers/externaldata` with `{"type": "t", "body": body}` (must be accepted).
+    pub fn external_data(&self, body: Value) {
+        let r = self.post(
+            "/api/v1/triggers/externaldata",
+            serde_json::json!({"type": "t", "body": body}),
+        );
+        assert_eq!(r.status, 202, "{}", r.text);
+    }
+
     /// Create a user with roles and return an API key for them.
     pub fn user_key(&self, username: &str, roles: Value) -> String {
         let r = self.post(

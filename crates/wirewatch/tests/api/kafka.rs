@@ -175,14 +175,7 @@ fn kafka_records_reach_tansu_with_each_compression_and_partition_strategy() {
         json!({"name": "k", "events": ["EXTERNAL_DATA"], "script": script}),
     );
     assert_eq!(r.status, 201, "{}", r.text);
-    assert_eq!(
-        s.post(
-            "/api/v1/triggers/externaldata",
-            json!({"type": "t", "body": {"n": 60}})
-        )
-        .status,
-        202
-    );
+    s.external_data(json!({"n": 60}));
     for name in ["plain", "gzip", "snappy", "hashed", "manual"] {
         wait_sent(&s, name, 60);
     }
@@ -229,14 +222,7 @@ fn a_missing_topic_or_a_down_broker_keeps_messages_until_they_can_go() {
         "script": "Remote.Kafka('k').send('later', 'v' + ExternalData.body.n)"}),
     );
     assert_eq!(r.status, 201);
-    assert_eq!(
-        s.post(
-            "/api/v1/triggers/externaldata",
-            json!({"type": "t", "body": {"n": 1}})
-        )
-        .status,
-        202
-    );
+    s.external_data(json!({"n": 1}));
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         let st = s.get("/api/v1/odstargets/kafka/k/stats").body;
@@ -256,14 +242,7 @@ fn a_missing_topic_or_a_down_broker_keeps_messages_until_they_can_go() {
     // The broker goes away (its memory with it): a new one on the same port gets what waited.
     let port = k.port;
     drop(k);
-    assert_eq!(
-        s.post(
-            "/api/v1/triggers/externaldata",
-            json!({"type": "t", "body": {"n": 2}})
-        )
-        .status,
-        202
-    );
+    s.external_data(json!({"n": 2}));
     std::thread::sleep(Duration::from_millis(500));
     let url = format!("tcp://127.0.0.1:{port}");
     let child = Command::new(tansu_bin())
@@ -373,14 +352,7 @@ fn kafka_sasl_scram_against_tansu_with_authentication() {
     let r = s.post("/api/v1/triggers", json!({"name": "k", "events": ["EXTERNAL_DATA"],
         "script": "for (const t of ['a256', 'b512', 'bad']) Remote.Kafka(t).send('secure', 'via ' + t);"}));
     assert_eq!(r.status, 201);
-    assert_eq!(
-        s.post(
-            "/api/v1/triggers/externaldata",
-            json!({"type": "t", "body": {}})
-        )
-        .status,
-        202
-    );
+    s.external_data(json!({}));
     wait_sent(&s, "a256", 1);
     wait_sent(&s, "b512", 1);
     let deadline = Instant::now() + Duration::from_secs(20);

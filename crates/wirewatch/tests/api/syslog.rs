@@ -133,14 +133,7 @@ fn syslog_over_udp_tcp_and_tls_reaches_rsyslog_with_severity_facility_and_key() 
              Remote.Syslog('tcp').crit('line one\\nline two');"}),
     );
     assert_eq!(r.status, 201, "{}", r.text);
-    assert_eq!(
-        s.post(
-            "/api/v1/triggers/externaldata",
-            json!({"type": "t", "body": {"n": 7}})
-        )
-        .status,
-        202
-    );
+    s.external_data(json!({"n": 7}));
     let msgs = rs.wait(20, "five messages", |m| m.len() >= 5);
     for via in ["udp", "tcp", "octet", "tls"] {
         let m = msgs
@@ -211,14 +204,7 @@ fn many_messages_over_several_connections_and_an_outage_lose_nothing() {
             "for (let i = 0; i < ExternalData.body.n; i++) { Remote.Syslog('siem').info('m-' + ExternalData.body.round + '-' + i); }"}),
     );
     assert_eq!(r.status, 201);
-    assert_eq!(
-        s.post(
-            "/api/v1/triggers/externaldata",
-            json!({"type": "t", "body": {"n": 2000, "round": 1}})
-        )
-        .status,
-        202
-    );
+    s.external_data(json!({"n": 2000, "round": 1}));
     let first = rs.wait(120, "2000 messages", |m| m.len() >= 2000);
     let round1: std::collections::HashSet<&str> = first
         .iter()
@@ -227,14 +213,7 @@ fn many_messages_over_several_connections_and_an_outage_lose_nothing() {
         .collect();
     assert_eq!(round1.len(), 2000);
     rs.stop();
-    assert_eq!(
-        s.post(
-            "/api/v1/triggers/externaldata",
-            json!({"type": "t", "body": {"n": 500, "round": 2}})
-        )
-        .status,
-        202
-    );
+    s.external_data(json!({"n": 500, "round": 2}));
     std::thread::sleep(Duration::from_millis(1500));
     let st = s.get("/api/v1/odstargets/syslog/siem/stats").body;
     assert!(
@@ -276,14 +255,7 @@ fn localtime_stamps_use_the_sensors_zone_and_small_batches_still_go_out() {
             "Remote.Syslog('local').notice('local time'); Remote.Syslog('utc').notice('utc time');"}),
     );
     assert_eq!(r.status, 201);
-    assert_eq!(
-        s.post(
-            "/api/v1/triggers/externaldata",
-            json!({"type": "t", "body": {}})
-        )
-        .status,
-        202
-    );
+    s.external_data(json!({}));
     // The UTC target's batch minimum is never reached: it waits briefly, then sends anyway.
     let m = rs.wait(20, "both messages", |m| m.len() >= 2);
     let raw = |text: &str| {

@@ -333,14 +333,7 @@ fn http_authentication_types_and_the_additional_header_reach_the_server() {
     for t in ["basic", "aws", "entra", "azure", "falcon"] {
         sender(&s, t, &format!("/in/{t}"));
     }
-    assert_eq!(
-        s.post(
-            "/api/v1/triggers/externaldata",
-            json!({"type": "t", "body": {"a": 1}})
-        )
-        .status,
-        202
-    );
+    s.external_data(json!({"a": 1}));
     let seen = rx.wait_for(20, "three authenticated requests", |seen| {
         ["/in/basic", "/in/aws", "/in/entra"]
             .iter()
@@ -517,14 +510,7 @@ fn a_run_beyond_its_caps_drops_counts_and_says_so() {
     );
     assert_eq!(r.status, 201, "{}", r.text);
     let id = r.body["id"].as_u64().unwrap();
-    assert_eq!(
-        s.post(
-            "/api/v1/triggers/externaldata",
-            json!({"type": "t", "body": {}})
-        )
-        .status,
-        202
-    );
+    s.external_data(json!({}));
     let stats = wait_for("the run", 20, || {
         let st = s.get(&format!("/api/v1/triggers/{id}/stats")).body;
         if st["runs"] == 1 {
