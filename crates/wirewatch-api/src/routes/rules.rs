@@ -25,15 +25,22 @@ pub fn routes() -> Router<AppState> {
 }
 
 async fn list(caller: Caller, State(s): State<AppState>) -> ApiResult<axum::Json<Vec<TuningRule>>> {
-    caller.detections()?;
+    let m = caller.detections()?;
+    // Each rule's module is its type's format's: read the formats once.
+    let formats: std::collections::HashMap<String, Vec<String>> = s
+        .store
+        .formats(false)?
+        .into_iter()
+        .map(|f| (f.kind, f.categories))
+        .collect();
     let mut rules = s.store.rules()?;
-    let mut keep = Vec::with_capacity(rules.len());
-    for r in rules.drain(..) {
-        if caller.sees_rule(&s, &r.detection_type)? {
-            keep.push(r);
-        }
-    }
-    Ok(axum::Json(keep))
+    rules.retain(|r| {
+        m.sees_rule(
+            &r.detection_type,
+            formats.get(&r.detection_type).map(Vec::as_slice),
+        )
+    });
+    Ok(axum::Json(rules))
 }
 
 async fn one(
@@ -133,9 +140,13 @@ fn visible_rule(caller: &Caller, s: &AppState, raw: &str) -> ApiResult<TuningRul
 /// A rule is made only for a detection type of the caller's modules (an
 /// unknown type is left to the store's 400 naming `detection_type`).
 fn module_of_type(caller: &Caller, s: &AppState, detection_type: &str) -> ApiResult<()> {
-    let known = matches!(detection_type, "all_security" | "all_performance")
-        || s.store.format(detection_type, false)?.is_some();
-    if known && !caller.sees_rule(s, detection_type)? {
+    let format = s.store.format(detection_type, false)?;
+    let known = matches!(detection_type, "all_security" | "all_performance") || format.is_some();
+    let sees = caller.modules().sees_rule(
+        detection_type,
+        format.as_ref().map(|f| f.categories.as_slice()),
+    );
+    if known && !sees {
         return Err(ApiError::forbidden(format!(
             "tuning rules for \"{detection_type}\" belong to a detection module this user does not have"
         )));
