@@ -14,14 +14,16 @@ CONNS=${CONNS:-32}
 DUR=${DUR:-10s}
 command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk" >&2; exit 1; }
 
-cargo build --release -q -p wirewatch -p wirewatch-bench
-BIN=${BIN:-target/release/wirewatch}
+# REL=DIR runs the binaries in DIR (e.g. an older build, for a side-by-side run)
+# instead of building this checkout.
+if [ -z "${REL:-}" ]; then cargo build --release -q -p wirewatch -p wirewatch-bench; REL=target/release; fi
+BIN=${BIN:-$REL/wirewatch}
 DIR=$(mktemp -d /tmp/wirewatch-bench.XXXXXX)
 export WIREWATCH_SETUP_PASSWORD=bench-password
 trap 'kill -9 $PID 2>/dev/null || true; rm -rf "$DIR"' EXIT
 
 echo "== populate $COUNT detections"
-target/release/populate "$DIR" "$COUNT"
+$REL/populate "$DIR" "$COUNT"
 
 start() {
   local t0=$(date +%s%N)

@@ -6,5 +6,7 @@
 #   drains: incidents/s, and a check that every detection has exactly one incident.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --release -q -p wirewatch -p wirewatch-bench
-exec target/release/incidents target/release/wirewatch "${1:-10000}" "${2:-5}" "${3:-servicenow}"
+# REL=DIR runs the binaries in DIR (e.g. an older build, for a side-by-side run)
+# instead of building this checkout.
+if [ -z "${REL:-}" ]; then cargo build --release -q -p wirewatch -p wirewatch-bench; REL=target/release; fi
+exec $REL/incidents $REL/wirewatch "${1:-10000}" "${2:-5}" "${3:-servicenow}"

@@ -6,11 +6,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 COUNT=${1:-10000000}
 PORT=${PORT:-18961}
-cargo build --release -q -p wirewatch -p wirewatch-bench
+# REL=DIR runs the binaries in DIR (e.g. an older build, for a side-by-side run)
+# instead of building this checkout.
+if [ -z "${REL:-}" ]; then cargo build --release -q -p wirewatch -p wirewatch-bench; REL=target/release; fi
 DIR=$(mktemp -d /tmp/wirewatch-records.XXXXXX)
 trap 'kill $PID 2>/dev/null || true; rm -rf "$DIR"' EXIT
-target/release/populate_records "$DIR" "$COUNT"
-WIREWATCH_LOG=warn target/release/wirewatch serve --data-dir "$DIR" --listen 127.0.0.1:$PORT --no-tls >/dev/null 2>&1 &
+$REL/populate_records "$DIR" "$COUNT"
+WIREWATCH_LOG=warn $REL/wirewatch serve --data-dir "$DIR" --listen 127.0.0.1:$PORT --no-tls >/dev/null 2>&1 &
 PID=$!
 until curl -sf http://127.0.0.1:$PORT/api/v1/extrahop/version >/dev/null; do sleep 0.05; done
 KEY=$(curl -s -X POST http://127.0.0.1:$PORT/api/v1/apikeys -d '{"password":"bench-password"}' | python3 -c 'import json,sys;print(json.load(sys.stdin)["key"])')

@@ -7,8 +7,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 COPIES=${1:-5}
 CORPUS=../shared/data/ndpi/pcaps
-cargo build --release -q -p wirewatch
-BIN=$PWD/target/release/wirewatch
+# REL=DIR runs the binaries in DIR (e.g. an older build, for a side-by-side run)
+# instead of building this checkout.
+if [ -z "${REL:-}" ]; then cargo build --release -q -p wirewatch; REL=target/release; fi
+BIN=$REL/wirewatch
 W=$(mktemp -d /tmp/wirewatch-sensor-bench.XXXXXX)
 trap 'rm -rf "$W"' EXIT
 
@@ -29,8 +31,17 @@ measure() { # label, command...
   awk -v l="$label" -v s="$secs" -v b="$size" -v r="$rss" \
     'BEGIN { printf "%-44s %6.2f s  %7.2f Gbit/s  peak RSS %d MiB\n", l, s, b * 8 / s / 1e9, r / 1024 }'
 }
-measure "wirewatch ingest (flows + records stored)" "$BIN" ingest --quiet --data-dir "$W/store" "$W/big.pcapng"
-grep -E "packets|flows" "$W/out" | sed 's/^/    /'
+# BASE=DIR also runs DIR/wirewatch (an older build) on the same file, alternating
+# with this one ROUNDS times (default 1): compare within one run.
+for round in $(seq "${ROUNDS:-1}"); do
+  if [ -n "${BASE:-}" ]; then
+    rm -rf "$W/store"
+    measure "base: wirewatch ingest" "$BASE/wirewatch" ingest --quiet --data-dir "$W/store" "$W/big.pcapng"
+  fi
+  rm -rf "$W/store"
+  measure "wirewatch ingest (flows + records stored)" "$BIN" ingest --quiet --data-dir "$W/store" "$W/big.pcapng"
+  grep -E "packets|flows" "$W/out" | sed 's/^/    /'
+done
 measure "tshark -q -z conv,tcp" tshark -r "$W/big.pcapng" -q -z conv,tcp
 
 # Every capture in ../shared/data, one by one: none may crash the sensor.

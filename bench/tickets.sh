@@ -8,14 +8,16 @@ cd "$(dirname "$0")/.."
 COUNT=${1:-100000}
 PORT=${PORT:-18812}
 command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk" >&2; exit 1; }
-cargo build --release -q -p wirewatch -p wirewatch-bench
-BIN=target/release/wirewatch
+# REL=DIR runs the binaries in DIR (e.g. an older build, for a side-by-side run)
+# instead of building this checkout.
+if [ -z "${REL:-}" ]; then cargo build --release -q -p wirewatch -p wirewatch-bench; REL=target/release; fi
+BIN=$REL/wirewatch
 DIR=$(mktemp -d /tmp/wirewatch-bench.XXXXXX)
 export WIREWATCH_SETUP_PASSWORD=bench-password
 trap 'kill -9 $PID 2>/dev/null || true; rm -rf "$DIR" /tmp/ww-tickets-*.lua' EXIT
 
 echo "== populate $COUNT tickets (store level)"
-target/release/populate_tickets "$DIR" "$COUNT"
+$REL/populate_tickets "$DIR" "$COUNT"
 WIREWATCH_LOG=warn $BIN serve --data-dir "$DIR" --listen 127.0.0.1:$PORT --no-tls >/dev/null 2>&1 &
 PID=$!
 until curl -sf http://127.0.0.1:$PORT/api/v1/extrahop/version >/dev/null; do sleep 0.01; done

@@ -4,8 +4,10 @@
 #   bench/triggers.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --release -q -p wirewatch-bench --bin triggers
-B=target/release/triggers
+# REL=DIR runs the binaries in DIR (e.g. an older build, for a side-by-side run)
+# instead of building this checkout.
+if [ -z "${REL:-}" ]; then cargo build --release -q -p wirewatch-bench --bin triggers; REL=target/release; fi
+B=$REL/triggers
 echo "== the guide's trigger, engine alone, one thread"
 $B engine 100000
 echo "== DETECTION_UPDATE events from the store through the runner into the outbox"
