@@ -5,11 +5,11 @@ use crate::{incidents, rules, schema, triggers, Result, Store};
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use std::collections::HashSet;
 use std::net::IpAddr;
-use wirewatch_detect::MatchContext;
 use wirewatch_model::detection::{
     Detection, DetectionPatch, NewDetection, Note, Participant, ParticipantKind, Status,
     TicketPatch,
 };
+use wirewatch_model::tuning::MatchContext;
 use wirewatch_model::{now_ms, Error};
 
 /// Which detection modules a caller sees: the model's one rule
@@ -268,12 +268,12 @@ impl Store {
                 .unwrap_or_else(|| format.description.clone()),
             end_time: new.end_time,
             is_user_created: new.is_user_created,
-            mitre_tactics: wirewatch_detect::mitre::tactics(
+            mitre_tactics: wirewatch_model::mitre::tactics(
                 new.mitre_techniques
                     .as_ref()
                     .unwrap_or(&format.mitre_categories),
             ),
-            mitre_techniques: wirewatch_detect::mitre::techniques(
+            mitre_techniques: wirewatch_model::mitre::techniques(
                 new.mitre_techniques
                     .as_ref()
                     .unwrap_or(&format.mitre_categories),
@@ -603,7 +603,7 @@ impl MatchContext for Store {
             .max_by_key(|(len, _)| *len);
         match best {
             Some((_, external)) => external,
-            None => !wirewatch_detect::tuning::is_private(ip),
+            None => !wirewatch_model::tuning::is_private(ip),
         }
     }
 

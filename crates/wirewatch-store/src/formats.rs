@@ -4,10 +4,10 @@ use crate::{Result, Store};
 use rusqlite::{params, OptionalExtension};
 use serde::Deserialize;
 use std::collections::BTreeMap;
-use wirewatch_detect::catalog::{
+use wirewatch_model::catalog::DetectionFormat;
+use wirewatch_model::catalog::{
     builtin_format_by_type, builtin_formats, custom_categories, validate_type,
 };
-use wirewatch_detect::DetectionFormat;
 use wirewatch_model::{now_ms, Code, Error};
 
 /// Body of `POST /detections/formats` and `PATCH /detections/formats/{id}`.

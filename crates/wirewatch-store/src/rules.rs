@@ -5,10 +5,10 @@ use crate::detections::from_doc;
 use crate::{Result, Store};
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use std::sync::Arc;
-use wirewatch_detect::{CompiledRule, MatchContext};
 use wirewatch_model::detection::Detection;
 use wirewatch_model::detection::OneOrMany;
 use wirewatch_model::rule::{NewTuningRule, TuningRule, TuningRulePatch};
+use wirewatch_model::tuning::{CompiledRule, MatchContext};
 use wirewatch_model::{now_ms, Error};
 
 /// A rule with its compiled matcher, as cached.

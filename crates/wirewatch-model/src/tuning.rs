@@ -4,16 +4,16 @@
 //! detections. Lookups that need the store (localities, device groups) go
 //! through [`MatchContext`].
 
+use crate::detection::{Detection, Participant, ParticipantKind, Role};
+use crate::locality::parse_net;
+use crate::rule::{
+    HidingObjectType, HidingParticipant, LocalityType, Operand, PropertyFilter, PropertyOperator,
+    RuleParticipant, TuningRule,
+};
 use ipnet::IpNet;
 use regex::{Regex, RegexBuilder};
 use serde_json::Value;
 use std::net::IpAddr;
-use wirewatch_model::detection::{Detection, Participant, ParticipantKind, Role};
-use wirewatch_model::locality::parse_net;
-use wirewatch_model::rule::{
-    HidingObjectType, HidingParticipant, LocalityType, Operand, PropertyFilter, PropertyOperator,
-    RuleParticipant, TuningRule,
-};
 
 /// Store lookups the matcher needs.
 pub trait MatchContext {
@@ -82,10 +82,7 @@ pub struct CompiledRule {
     properties: Vec<PropertyMatcher>,
 }
 
-fn values_of(
-    field: &str,
-    v: Option<&wirewatch_model::rule::OneOrManyStr>,
-) -> Result<Vec<String>, String> {
+fn values_of(field: &str, v: Option<&crate::rule::OneOrManyStr>) -> Result<Vec<String>, String> {
     let vals: Vec<String> = v
         .map(|v| v.values().into_iter().map(str::to_string).collect())
         .unwrap_or_default();
