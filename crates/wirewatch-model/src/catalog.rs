@@ -226,31 +226,50 @@ pub fn builtin_format_by_type(kind: &str) -> Option<DetectionFormat> {
     BUILTINS.iter().find(|b| b.kind == kind).map(builtin_format)
 }
 
+/// Why a custom format's type or categories are not accepted.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FormatError {
+    #[error("must not be empty")]
+    EmptyType,
+    #[error("must be at most {MAX_TYPE_LEN} characters")]
+    TypeTooLong,
+    #[error("may contain only letters, numbers and underscores")]
+    TypeCharset,
+    /// The category is neither `sec`, `perf` nor one of their sub-categories.
+    #[error(
+        "\"{0}\" is not a category: use \"sec\", \"perf\" or a sub-category such as \"sec.attack\""
+    )]
+    NotACategory(String),
+    #[error("custom detection formats take exactly one category")]
+    SeveralCategories,
+}
+
+/// Longest custom format type.
+pub const MAX_TYPE_LEN: usize = 128;
+
 /// Check a custom format's type: letters, digits and underscores only.
-pub fn validate_type(kind: &str) -> Result<(), String> {
+pub fn validate_type(kind: &str) -> Result<(), FormatError> {
     if kind.is_empty() {
-        return Err("must not be empty".into());
+        return Err(FormatError::EmptyType);
     }
-    if kind.len() > 128 {
-        return Err("must be at most 128 characters".into());
+    if kind.len() > MAX_TYPE_LEN {
+        return Err(FormatError::TypeTooLong);
     }
     if !kind.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-        return Err("may contain only letters, numbers and underscores".into());
+        return Err(FormatError::TypeCharset);
     }
     Ok(())
 }
 
 /// Turn a custom format's single category into the stored list, adding the
 /// `sec` or `perf` top category; the error explains a bad value.
-pub fn custom_categories(categories: &[String]) -> Result<Vec<String>, String> {
+pub fn custom_categories(categories: &[String]) -> Result<Vec<String>, FormatError> {
     match categories {
         [] => Ok(vec!["sec".into()]),
         [one] => {
             let top = one.split('.').next().unwrap_or_default();
             if top != "sec" && top != "perf" {
-                return Err(format!(
-                    "\"{one}\" is not a category: use \"sec\", \"perf\" or a sub-category such as \"sec.attack\""
-                ));
+                return Err(FormatError::NotACategory(one.clone()));
             }
             if one == top {
                 Ok(vec![one.clone()])
@@ -258,7 +277,7 @@ pub fn custom_categories(categories: &[String]) -> Result<Vec<String>, String> {
                 Ok(vec![top.to_string(), one.clone()])
             }
         }
-        _ => Err("custom detection formats take exactly one category".into()),
+        _ => Err(FormatError::SeveralCategories),
     }
 }
 
@@ -287,14 +306,24 @@ mod tests {
             vec!["sec", "sec.attack"]
         );
         assert_eq!(custom_categories(&[]).unwrap(), vec!["sec"]);
-        assert!(custom_categories(&["a".into(), "b".into()]).is_err());
-        assert!(custom_categories(&["banana".into()]).is_err());
+        assert_eq!(
+            custom_categories(&["a".into(), "b".into()]),
+            Err(FormatError::SeveralCategories)
+        );
+        assert_eq!(
+            custom_categories(&["banana".into()]).unwrap_err().to_string(),
+            "\"banana\" is not a category: use \"sec\", \"perf\" or a sub-category such as \"sec.attack\""
+        );
     }
 
     #[test]
     fn type_charset_is_enforced() {
         assert!(validate_type("my_type_2").is_ok());
-        assert!(validate_type("my-type").is_err());
-        assert!(validate_type("").is_err());
+        assert_eq!(validate_type("my-type"), Err(FormatError::TypeCharset));
+        assert_eq!(validate_type(""), Err(FormatError::EmptyType));
+        assert_eq!(
+            validate_type(&"a".repeat(129)).unwrap_err().to_string(),
+            "must be at most 128 characters"
+        );
     }
 }

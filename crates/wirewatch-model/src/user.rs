@@ -72,6 +72,14 @@ pub enum PacketsRole {
     SlicesOnly,
 }
 
+/// A combination of roles that cannot be granted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum RolesError {
+    /// More than one of the exclusive access levels.
+    #[error("only one of system, write and metrics may be granted")]
+    SeveralLevels,
+}
+
 impl Roles {
     /// The setup user's and administrators' roles.
     pub fn system() -> Self {
@@ -82,14 +90,14 @@ impl Roles {
     }
 
     /// Check the combination rules of the seed's table; the error names the problem.
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), RolesError> {
         let levels = [
             self.system.is_some(),
             self.write.is_some(),
             self.metrics.is_some(),
         ];
         if levels.iter().filter(|x| **x).count() > 1 {
-            return Err("only one of system, write and metrics may be granted".into());
+            return Err(RolesError::SeveralLevels);
         }
         Ok(())
     }

@@ -19,7 +19,7 @@ pub enum StoreError {
     /// The key that encrypts stored secrets is missing or wrong, or a
     /// stored secret does not open.
     #[error("stored secrets: {0}")]
-    Secrets(String),
+    Secrets(#[from] crate::secrets::SecretsError),
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;

@@ -82,7 +82,7 @@ impl Store {
         let kind = input
             .kind
             .ok_or_else(|| Error::invalid("type", "is required"))?;
-        validate_type(&kind).map_err(|m| Error::invalid("type", m))?;
+        validate_type(&kind).map_err(|m| Error::invalid("type", m.to_string()))?;
         let display_name = input
             .display_name
             .filter(|d| !d.trim().is_empty())
@@ -90,7 +90,7 @@ impl Store {
         let mitre = input.mitre_categories.unwrap_or_default();
         validate_mitre(&mitre)?;
         let categories = custom_categories(&input.categories.unwrap_or_default())
-            .map_err(|m| Error::invalid("categories", m))?;
+            .map_err(|m| Error::invalid("categories", m.to_string()))?;
         let now = now_ms();
         let f = DetectionFormat {
             kind: kind.clone(),
@@ -152,7 +152,8 @@ impl Store {
             f.author = a;
         }
         if let Some(c) = input.categories {
-            f.categories = custom_categories(&c).map_err(|m| Error::invalid("categories", m))?;
+            f.categories =
+                custom_categories(&c).map_err(|m| Error::invalid("categories", m.to_string()))?;
         }
         f.last_updated = now_ms();
         let doc = serde_json::to_string(&f)?;

@@ -291,7 +291,7 @@ impl Store {
         validate_username(&new.username)?;
         new.granted_roles
             .validate()
-            .map_err(|m| Error::invalid("granted_roles", m))?;
+            .map_err(|m| Error::invalid("granted_roles", m.to_string()))?;
         let kind = new.kind.unwrap_or(UserType::Local);
         let hash = match (&new.password, kind) {
             (Some(p), _) => {
@@ -335,7 +335,7 @@ impl Store {
     pub fn update_user(&self, username: &str, patch: UserPatch) -> Result<Option<User>> {
         if let Some(r) = &patch.granted_roles {
             r.validate()
-                .map_err(|m| Error::invalid("granted_roles", m))?;
+                .map_err(|m| Error::invalid("granted_roles", m.to_string()))?;
         }
         if let Some(p) = &patch.password {
             validate_password("password", p)?;
