@@ -1,6 +1,8 @@
 //! The built-in detection formats: every type wirewatch raises, with display
 //! name, categories, MITRE techniques and the schema of its properties.
 
+use crate::detection::is_technique_id;
+use crate::Error;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -281,6 +283,98 @@ pub fn custom_categories(categories: &[String]) -> Result<Vec<String>, FormatErr
     }
 }
 
+/// Body of `POST /detections/formats` and `PATCH /detections/formats/{type}`.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct FormatInput {
+    #[serde(rename = "type", default)]
+    pub kind: Option<String>,
+    #[serde(default)]
+    pub display_name: Option<String>,
+    #[serde(default)]
+    pub mitre_categories: Option<Vec<String>>,
+    #[serde(default)]
+    pub author: Option<String>,
+    #[serde(default)]
+    pub categories: Option<Vec<String>>,
+}
+
+fn validate_mitre(ids: &[String]) -> Result<(), Error> {
+    for (i, id) in ids.iter().enumerate() {
+        if !is_technique_id(id) {
+            return Err(Error::invalid(
+                format!("mitre_categories[{i}]"),
+                format!("\"{id}\" is not a MITRE technique id such as T1046 or T1110.001"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+impl FormatInput {
+    /// The custom format a create request describes, written by `author`
+    /// unless it names one, at `now`; the error names the bad field.
+    pub fn into_new_format(self, author: &str, now: i64) -> Result<DetectionFormat, Error> {
+        let kind = self
+            .kind
+            .ok_or_else(|| Error::invalid("type", "is required"))?;
+        validate_type(&kind).map_err(|m| Error::invalid("type", m.to_string()))?;
+        let display_name = self
+            .display_name
+            .filter(|d| !d.trim().is_empty())
+            .ok_or_else(|| Error::invalid("display_name", "is required"))?;
+        let mitre = self.mitre_categories.unwrap_or_default();
+        validate_mitre(&mitre)?;
+        let categories = custom_categories(&self.categories.unwrap_or_default())
+            .map_err(|m| Error::invalid("categories", m.to_string()))?;
+        Ok(DetectionFormat {
+            kind,
+            display_name,
+            author: self.author.unwrap_or_else(|| author.to_string()),
+            categories,
+            mitre_categories: mitre,
+            is_user_created: true,
+            last_updated: now,
+            released: now,
+            status: "active".into(),
+            properties: BTreeMap::new(),
+            default_risk_score: 50,
+            description: String::new(),
+        })
+    }
+
+    /// Apply an update request to the custom format `f` at `now`; the
+    /// error names the bad field (and `f` is then not to be stored).
+    pub fn apply_to(self, f: &mut DetectionFormat, now: i64) -> Result<(), Error> {
+        if let Some(t) = &self.kind {
+            if *t != f.kind {
+                return Err(Error::invalid(
+                    "type",
+                    "cannot be changed; create a new format instead",
+                ));
+            }
+        }
+        if let Some(d) = self.display_name {
+            if d.trim().is_empty() {
+                return Err(Error::invalid("display_name", "must not be empty"));
+            }
+            f.display_name = d;
+        }
+        if let Some(m) = self.mitre_categories {
+            validate_mitre(&m)?;
+            f.mitre_categories = m;
+        }
+        if let Some(a) = self.author {
+            f.author = a;
+        }
+        if let Some(c) = self.categories {
+            f.categories =
+                custom_categories(&c).map_err(|m| Error::invalid("categories", m.to_string()))?;
+        }
+        f.last_updated = now;
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -314,6 +408,45 @@ mod tests {
             custom_categories(&["banana".into()]).unwrap_err().to_string(),
             "\"banana\" is not a category: use \"sec\", \"perf\" or a sub-category such as \"sec.attack\""
         );
+    }
+
+    #[test]
+    fn format_requests_name_the_bad_field() {
+        let input = |v: serde_json::Value| serde_json::from_value::<FormatInput>(v).unwrap();
+        let field = |r: Result<DetectionFormat, Error>| r.unwrap_err().field.unwrap();
+        assert_eq!(
+            field(input(serde_json::json!({})).into_new_format("a", 0)),
+            "type"
+        );
+        assert_eq!(
+            field(input(serde_json::json!({"type": "t"})).into_new_format("a", 0)),
+            "display_name"
+        );
+        assert_eq!(
+            field(
+                input(serde_json::json!({"type": "t", "display_name": "T", "mitre_categories": ["T1", "T1046"]}))
+                    .into_new_format("a", 0)
+            ),
+            "mitre_categories[0]"
+        );
+        let mut f = input(
+            serde_json::json!({"type": "t", "display_name": "T", "categories": ["sec.attack"]}),
+        )
+        .into_new_format("me", 7)
+        .unwrap();
+        assert_eq!((f.author.as_str(), f.last_updated), ("me", 7));
+        assert_eq!(f.categories, vec!["sec", "sec.attack"]);
+        let e = input(serde_json::json!({"type": "u"}))
+            .apply_to(&mut f, 8)
+            .unwrap_err();
+        assert_eq!(
+            e.message,
+            "type: cannot be changed; create a new format instead"
+        );
+        input(serde_json::json!({"display_name": "New"}))
+            .apply_to(&mut f, 9)
+            .unwrap();
+        assert_eq!((f.display_name.as_str(), f.last_updated), ("New", 9));
     }
 
     #[test]

@@ -1,6 +1,10 @@
 //! Network locality entries: which addresses are internal or external.
 
+use crate::Error;
 use serde::{Deserialize, Serialize};
+
+/// Most observations accepted in one request.
+pub const MAX_OBSERVATIONS: usize = 10_000;
 
 /// A network locality entry (`/networklocalities`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -30,6 +34,55 @@ pub struct LocalityInput {
     pub description: Option<Option<String>>,
 }
 
+impl LocalityInput {
+    /// Validate and normalise `networks` (or the deprecated `network`).
+    pub fn normalized_networks(&self) -> Result<Option<Vec<String>>, Error> {
+        let (field, list): (&str, Vec<String>) = match (&self.networks, &self.network) {
+            (Some(n), _) => ("networks", n.clone()),
+            (None, Some(n)) => (
+                "network",
+                n.split(',').map(|s| s.trim().to_string()).collect(),
+            ),
+            (None, None) => return Ok(None),
+        };
+        if list.is_empty() {
+            return Err(Error::invalid(
+                field,
+                "must name at least one IP address or CIDR block",
+            ));
+        }
+        let mut out = Vec::new();
+        for (i, n) in list.iter().enumerate() {
+            let net = parse_net(n).ok_or_else(|| {
+                Error::invalid(
+                    format!("{field}[{i}]"),
+                    format!("\"{n}\" is not an IP address or CIDR block"),
+                )
+            })?;
+            let s = if n.contains('/') {
+                net.to_string()
+            } else {
+                net.addr().to_string()
+            };
+            if !out.contains(&s) {
+                out.push(s);
+            }
+        }
+        Ok(Some(out))
+    }
+
+    /// The networks and the `external` flag a create request must give.
+    pub fn validate_new(&self) -> Result<(Vec<String>, bool), Error> {
+        let nets = self
+            .normalized_networks()?
+            .ok_or_else(|| Error::invalid("networks", "is required"))?;
+        let external = self
+            .external
+            .ok_or_else(|| Error::invalid("external", "is required (true or false)"))?;
+        Ok((nets, external))
+    }
+}
+
 /// Parse an IP address or CIDR block as `ipnet::IpNet` (a bare address is a /32 or /128).
 pub fn parse_net(s: &str) -> Option<ipnet::IpNet> {
     let s = s.trim();
@@ -53,4 +106,50 @@ pub struct Observation {
 pub struct ObservationBatch {
     pub observations: Vec<Observation>,
     pub source: String,
+}
+
+impl ObservationBatch {
+    /// Check the batch; the rows to store: (address, associated address,
+    /// timestamp), addresses normalised.
+    pub fn validate(&self) -> Result<Vec<(String, String, i64)>, Error> {
+        if self.source.trim().is_empty() {
+            return Err(Error::invalid("source", "must not be empty"));
+        }
+        if self.observations.is_empty() {
+            return Err(Error::invalid(
+                "observations",
+                "must contain at least one observation",
+            ));
+        }
+        if self.observations.len() > MAX_OBSERVATIONS {
+            return Err(Error::invalid(
+                "observations",
+                format!("at most {MAX_OBSERVATIONS} per request"),
+            ));
+        }
+        let mut rows = Vec::with_capacity(self.observations.len());
+        for (i, o) in self.observations.iter().enumerate() {
+            let ip = |field: &str, v: &str| {
+                v.trim()
+                    .parse::<std::net::IpAddr>()
+                    .map(|a| a.to_string())
+                    .map_err(|_| {
+                        Error::invalid(
+                            format!("observations[{i}].{field}"),
+                            format!("\"{v}\" is not an IP address"),
+                        )
+                    })
+            };
+            let a = ip("ipaddr", &o.ipaddr)?;
+            let b = ip("associated_ipaddr", &o.associated_ipaddr)?;
+            if o.timestamp <= 0 {
+                return Err(Error::invalid(
+                    format!("observations[{i}].timestamp"),
+                    "must be seconds since the epoch",
+                ));
+            }
+            rows.push((a, b, o.timestamp));
+        }
+        Ok(rows)
+    }
 }

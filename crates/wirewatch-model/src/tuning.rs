@@ -363,9 +363,27 @@ impl ParticipantMatcher {
     }
 }
 
+/// A rule that does not compile: the field of the rule and what is wrong with it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {problem}")]
+pub struct RuleError {
+    pub field: String,
+    pub problem: String,
+}
+
+impl From<RuleError> for crate::Error {
+    fn from(e: RuleError) -> crate::Error {
+        crate::Error::invalid(e.field, e.problem)
+    }
+}
+
 impl CompiledRule {
-    /// Compile a rule; the error is `(field, problem)` for a 400.
-    pub fn new(rule: &TuningRule) -> Result<CompiledRule, (String, String)> {
+    /// Compile a rule; the error names the rule's field.
+    pub fn new(rule: &TuningRule) -> Result<CompiledRule, RuleError> {
+        Self::compile(rule).map_err(|(field, problem)| RuleError { field, problem })
+    }
+
+    fn compile(rule: &TuningRule) -> Result<CompiledRule, (String, String)> {
         if rule.detection_type.is_empty() {
             return Err(("detection_type".into(), "must not be empty".into()));
         }

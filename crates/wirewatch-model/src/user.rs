@@ -1,5 +1,6 @@
 //! Users, their privilege levels (the seed's table) and API keys.
 
+use crate::Error;
 use serde::{Deserialize, Serialize};
 
 /// System access level (`"system"`, `"write"` and `"metrics"` roles).
@@ -189,6 +190,48 @@ pub struct NewUser {
     pub create_apikey: Option<bool>,
 }
 
+/// Check a username: 1 to 64 letters, digits, `.`, `_`, `-` and `@`.
+pub fn validate_username(name: &str) -> Result<(), Error> {
+    if name.is_empty() || name.len() > 64 {
+        return Err(Error::invalid("username", "must be 1 to 64 characters"));
+    }
+    if !name
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "._-@".contains(c))
+    {
+        return Err(Error::invalid(
+            "username",
+            "may contain only letters, digits, '.', '_', '-' and '@'",
+        ));
+    }
+    Ok(())
+}
+
+/// The rule every password meets: at least 8 characters; `field` names it.
+pub fn validate_password(field: &str, p: &str) -> Result<(), Error> {
+    if p.chars().count() < 8 {
+        return Err(Error::invalid(field, "must be at least 8 characters"));
+    }
+    Ok(())
+}
+
+impl NewUser {
+    /// Check a new user: the name, the roles, and a password for a local user.
+    pub fn validate(&self) -> Result<(), Error> {
+        validate_username(&self.username)?;
+        self.granted_roles
+            .validate()
+            .map_err(|m| Error::invalid("granted_roles", m.to_string()))?;
+        match (&self.password, self.kind.unwrap_or(UserType::Local)) {
+            (Some(p), _) => validate_password("password", p),
+            (None, UserType::Local) => {
+                Err(Error::invalid("password", "is required for a local user"))
+            }
+            (None, UserType::Remote) => Ok(()),
+        }
+    }
+}
+
 /// Body of `PATCH /users/{username}`.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct UserPatch {
@@ -204,6 +247,20 @@ pub struct UserPatch {
     pub enabled: Option<bool>,
     #[serde(default)]
     pub granted_roles: Option<Roles>,
+}
+
+impl UserPatch {
+    /// Check an update's roles and password.
+    pub fn validate(&self) -> Result<(), Error> {
+        if let Some(r) = &self.granted_roles {
+            r.validate()
+                .map_err(|m| Error::invalid("granted_roles", m.to_string()))?;
+        }
+        if let Some(p) = &self.password {
+            validate_password("password", p)?;
+        }
+        Ok(())
+    }
 }
 
 /// An API key as listed: the key itself only at creation, masked afterwards.

@@ -36,7 +36,6 @@ pub use audit::AuditEntry;
 pub use commit::AuditRecord;
 pub use detections::{DetectionPage, Visibility};
 pub use error::{Result, StoreError};
-pub use formats::FormatInput;
 pub use groups::{DeviceGroup, Tag};
 pub use incidents::{FailedPush, IncidentRef, IncidentStats, PushJob, Pushed, RemoteState};
 pub use ingested::{Committed, FileMark, IngestBatch};
@@ -55,6 +54,7 @@ pub use triggers::{
     PendingEvent, RunStats, Signal, TriggerBatch, TriggerDetection, LOG_KEEP as TRIGGER_LOG_KEEP,
 };
 pub use users::{random_hex, validate_password, AuthUser, SETUP_USERNAME};
+pub use wirewatch_model::catalog::FormatInput;
 
 use parking_lot::{Mutex, RwLock};
 use rusqlite::{Connection, OpenFlags};
@@ -323,6 +323,11 @@ impl Store {
     /// Current ticket-tracking settings.
     pub fn ticketing(&self) -> Ticketing {
         self.inner.cache.read().ticketing.clone()
+    }
+
+    /// Whether third-party ticket tracking is on (without copying the settings).
+    pub(crate) fn external_ticketing(&self) -> bool {
+        self.inner.cache.read().ticketing.external_ticketing_enabled
     }
 
     /// Replace the ticket-tracking settings.
