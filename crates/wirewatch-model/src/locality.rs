@@ -153,3 +153,51 @@ impl ObservationBatch {
         Ok(rows)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn field(e: Error) -> String {
+        e.field.unwrap_or_default()
+    }
+
+    #[test]
+    fn locality_networks_are_normalised_and_named_on_error() {
+        let input: LocalityInput =
+            serde_json::from_value(json!({"network": "10.0.0.0/8, 10.1.2.3, 10.0.0.0/8"})).unwrap();
+        assert_eq!(
+            input.normalized_networks().unwrap().unwrap(),
+            vec!["10.0.0.0/8", "10.1.2.3"]
+        );
+        assert_eq!(field(input.validate_new().unwrap_err()), "external");
+        let input: LocalityInput =
+            serde_json::from_value(json!({"networks": ["10.0.0.0/8", "x"], "external": true}))
+                .unwrap();
+        assert_eq!(field(input.validate_new().unwrap_err()), "networks[1]");
+        let input: LocalityInput = serde_json::from_value(json!({"external": true})).unwrap();
+        assert_eq!(field(input.validate_new().unwrap_err()), "networks");
+    }
+
+    #[test]
+    fn observation_batches_are_checked_row_by_row() {
+        let batch = |v| serde_json::from_value::<ObservationBatch>(v).unwrap();
+        let ok = batch(json!({"source": "vpn", "observations": [
+            {"ipaddr": " 10.0.0.1", "associated_ipaddr": "::1", "timestamp": 5}
+        ]}));
+        assert_eq!(
+            ok.validate().unwrap(),
+            vec![("10.0.0.1".to_string(), "::1".to_string(), 5)]
+        );
+        let bad = batch(json!({"source": "vpn", "observations": [
+            {"ipaddr": "10.0.0.1", "associated_ipaddr": "::1", "timestamp": 0}
+        ]}));
+        assert_eq!(
+            field(bad.validate().unwrap_err()),
+            "observations[0].timestamp"
+        );
+        let empty = batch(json!({"source": " ", "observations": []}));
+        assert_eq!(field(empty.validate().unwrap_err()), "source");
+    }
+}

@@ -274,3 +274,57 @@ pub struct ApiKey {
     pub user_id: u64,
     pub username: String,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn field(e: Error) -> String {
+        e.field.unwrap_or_default()
+    }
+
+    #[test]
+    fn new_users_are_checked_in_order() {
+        let user = |v| serde_json::from_value::<NewUser>(v).unwrap();
+        assert_eq!(
+            field(user(json!({"username": "a b"})).validate().unwrap_err()),
+            "username"
+        );
+        assert_eq!(
+            field(
+                user(
+                    json!({"username": "a", "granted_roles": {"system": "full", "write": "full"}})
+                )
+                .validate()
+                .unwrap_err()
+            ),
+            "granted_roles"
+        );
+        assert_eq!(
+            user(json!({"username": "a"}))
+                .validate()
+                .unwrap_err()
+                .message,
+            "password: is required for a local user"
+        );
+        assert!(user(json!({"username": "a", "type": "remote"}))
+            .validate()
+            .is_ok());
+        assert_eq!(
+            field(
+                user(json!({"username": "a", "password": "short"}))
+                    .validate()
+                    .unwrap_err()
+            ),
+            "password"
+        );
+    }
+
+    #[test]
+    fn roles_grant_one_access_level() {
+        let r: Roles = serde_json::from_value(json!({"write": "full", "metrics": "full"})).unwrap();
+        assert_eq!(r.validate(), Err(RolesError::SeveralLevels));
+        assert!(Roles::system().validate().is_ok());
+    }
+}
