@@ -35,7 +35,7 @@ mod users;
 pub use audit::AuditEntry;
 pub use commit::AuditRecord;
 pub use detections::{DetectionPage, Visibility};
-pub use error::{Result, StoreError};
+pub use error::{Conflict, Missing, Refusal, Result, StoreError};
 pub use groups::{DeviceGroup, Tag};
 pub use incidents::{FailedPush, IncidentRef, IncidentStats, PushJob, Pushed, RemoteState};
 pub use ingested::{Committed, FileMark, IngestBatch};
