@@ -23,6 +23,10 @@ pub enum StoreError {
     /// Stored state refuses the input's `field` (a JSON path of the input).
     #[error("{field}: {reason:?}")]
     Refused { field: String, reason: Refusal },
+    /// The transaction of a group commit failed as a whole (the cause, as text:
+    /// every creator in the group gets it).
+    #[error("group commit failed: {0}")]
+    CommitFailed(String),
     /// The detection committer thread is gone (the store is shutting down).
     #[error("the detection committer stopped")]
     CommitterStopped,
