@@ -1,9 +1,6 @@
-//! Detection formats (the built-in catalog and custom formats) and the tuning-rule matcher.
+//! The detectors: behaviour seen in the sensor's events turned into detections.
+//!
+//! The detection format catalog, the MITRE table and the tuning-rule matcher
+//! are domain data and live in `wirewatch_model` (`catalog`, `mitre`, `tuning`).
 
-pub mod catalog;
 pub mod detectors;
-pub mod mitre;
-pub mod tuning;
-
-pub use catalog::{DetectionFormat, PropertySchema};
-pub use tuning::{CompiledRule, MatchContext};

@@ -644,14 +644,14 @@ fn mentions(template: &str, var: &str) -> bool {
 }
 
 fn check_template_url(field: &str, t: &str) -> Result<()> {
-    let sample =
-        render(t, &sample_vars(), TemplateMode::Url).map_err(|e| Error::invalid(field, e))?;
+    let sample = render(t, &sample_vars(), TemplateMode::Url)
+        .map_err(|e| Error::invalid(field, e.to_string()))?;
     check_url(field, &sample)
 }
 
 fn check_template_json(field: &str, t: &str) -> Result<()> {
-    let sample =
-        render(t, &sample_vars(), TemplateMode::Json).map_err(|e| Error::invalid(field, e))?;
+    let sample = render(t, &sample_vars(), TemplateMode::Json)
+        .map_err(|e| Error::invalid(field, e.to_string()))?;
     serde_json::from_str::<Value>(&sample).map_err(|e| {
         Error::invalid(
             field,
@@ -686,13 +686,31 @@ pub enum TemplateMode {
     Url,
 }
 
+/// Why a template does not render.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TemplateError {
+    /// A `{{` or `{{{` has no matching close.
+    #[error("unclosed {open} in the template")]
+    Unclosed { open: &'static str },
+    /// The template names a variable that does not exist.
+    #[error("unknown template variable {{{{{{{name}}}}}}}")]
+    UnknownVariable { name: String },
+}
+
+/// The message, for callers whose own errors carry text (connector errors).
+impl From<TemplateError> for String {
+    fn from(e: TemplateError) -> String {
+        e.to_string()
+    }
+}
+
 /// Render a Mustache-style template (`{{var}}` or `{{{var}}}`, dotted names).
 /// An unknown variable is an error naming it.
 pub fn render(
     template: &str,
     vars: &Map<String, Value>,
     mode: TemplateMode,
-) -> std::result::Result<String, String> {
+) -> std::result::Result<String, TemplateError> {
     let mut out = String::with_capacity(template.len() + 64);
     let mut rest = template;
     while let Some(start) = rest.find("{{") {
@@ -705,12 +723,14 @@ pub fn render(
         };
         let inner_start = open.len();
         let Some(end) = after[inner_start..].find(close) else {
-            return Err(format!("unclosed {open} in the template"));
+            return Err(TemplateError::Unclosed { open });
         };
         let name = after[inner_start..inner_start + end].trim();
         let value = vars
             .get(name)
-            .ok_or_else(|| format!("unknown template variable {{{{{{{name}}}}}}}"))?;
+            .ok_or_else(|| TemplateError::UnknownVariable {
+                name: name.to_string(),
+            })?;
         match mode {
             TemplateMode::Json => out.push_str(&value.to_string()),
             TemplateMode::Url => {
@@ -1194,7 +1214,20 @@ mod tests {
             .unwrap(),
             "https://x/i/A%20B%2F1"
         );
-        assert!(render("{{{nope}}}", &vars, TemplateMode::Url).is_err());
+        let e = render("{{{nope}}}", &vars, TemplateMode::Url).unwrap_err();
+        assert_eq!(
+            e,
+            TemplateError::UnknownVariable {
+                name: "nope".into()
+            }
+        );
+        assert_eq!(e.to_string(), "unknown template variable {{{nope}}}");
+        assert_eq!(
+            render("a {{ b", &vars, TemplateMode::Url)
+                .unwrap_err()
+                .to_string(),
+            "unclosed {{ in the template"
+        );
     }
 
     #[test]

@@ -3,6 +3,9 @@
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 
+mod validate;
+pub use validate::{clean_names, is_technique_id, parse_ip, MAX_PARTICIPANTS};
+
 /// Triage status of a detection; `null` on the wire means "open".
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -209,6 +212,14 @@ impl<T> OneOrMany<T> {
         match self {
             OneOrMany::Many(v) => v,
             OneOrMany::One(t) => vec![t],
+        }
+    }
+
+    /// The values, in order.
+    pub fn as_slice(&self) -> &[T] {
+        match self {
+            OneOrMany::Many(v) => v,
+            OneOrMany::One(t) => std::slice::from_ref(t),
         }
     }
 }

@@ -6,6 +6,27 @@ use crate::locality::parse_net;
 use serde::Deserialize;
 use serde_json::Value;
 
+/// Check a device group's or tag's name: 1 to 256 characters, not blank.
+pub fn validate_group_name(field: &str, name: &str) -> Result<(), crate::Error> {
+    if name.trim().is_empty() || name.len() > 256 {
+        return Err(crate::Error::invalid(field, "must be 1 to 256 characters"));
+    }
+    Ok(())
+}
+
+/// Check the `filter` of a dynamic device group: present, and a filter that compiles.
+pub fn validate_group_filter(filter: Option<&Value>) -> Result<(), crate::Error> {
+    let f = filter
+        .cloned()
+        .ok_or_else(|| crate::Error::invalid("filter", "is required for a dynamic group"))?;
+    let parsed: DeviceFilter =
+        serde_json::from_value(f).map_err(|e| crate::Error::invalid("filter", e.to_string()))?;
+    parsed
+        .compile("filter", 0)
+        .map_err(|(f, m)| crate::Error::invalid(f, m))?;
+    Ok(())
+}
+
 /// Deepest nesting of `and`/`or`/`not` accepted.
 pub const MAX_DEPTH: usize = 16;
 

@@ -2,6 +2,20 @@
 
 use serde::{Deserialize, Serialize};
 
+/// Check an investigation's name: not blank, at most 512 bytes.
+pub fn validate_name(name: &str) -> Result<(), crate::Error> {
+    if name.trim().is_empty() {
+        return Err(crate::Error::invalid("name", "must not be empty"));
+    }
+    if name.len() > 512 {
+        return Err(crate::Error::invalid(
+            "name",
+            "must be at most 512 characters",
+        ));
+    }
+    Ok(())
+}
+
 /// Investigation status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

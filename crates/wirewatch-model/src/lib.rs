@@ -3,6 +3,7 @@
 //! Field names follow the ExtraHop REST API exactly (snake_case on the wire).
 
 pub mod access;
+pub mod catalog;
 pub mod connector;
 pub mod detection;
 pub mod device;
@@ -10,6 +11,8 @@ pub mod device_filter;
 pub mod error;
 pub mod investigation;
 pub mod locality;
+pub mod metrics;
+pub mod mitre;
 pub mod ods;
 pub mod record_filter;
 pub mod rule;
@@ -18,6 +21,7 @@ pub mod settings;
 pub mod ticket;
 pub mod time;
 pub mod trigger;
+pub mod tuning;
 pub mod user;
 
 pub use error::{Code, Error};

@@ -207,6 +207,17 @@ pub struct TuningRule {
 }
 
 impl TuningRule {
+    /// Check `expiration`: milliseconds since the epoch, 0 or null.
+    pub fn validate_expiration(&self) -> Result<(), crate::Error> {
+        if self.expiration.is_some_and(|e| e < 0) {
+            return Err(crate::Error::invalid(
+                "expiration",
+                "must be milliseconds since the epoch, 0 or null",
+            ));
+        }
+        Ok(())
+    }
+
     /// Whether the rule hides anything at time `now`.
     pub fn active(&self, now: i64) -> bool {
         self.enabled && self.expiration.is_none_or(|e| e == 0 || e > now)

@@ -1,5 +1,6 @@
 //! Users, their privilege levels (the seed's table) and API keys.
 
+use crate::Error;
 use serde::{Deserialize, Serialize};
 
 /// System access level (`"system"`, `"write"` and `"metrics"` roles).
@@ -72,6 +73,14 @@ pub enum PacketsRole {
     SlicesOnly,
 }
 
+/// A combination of roles that cannot be granted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum RolesError {
+    /// More than one of the exclusive access levels.
+    #[error("only one of system, write and metrics may be granted")]
+    SeveralLevels,
+}
+
 impl Roles {
     /// The setup user's and administrators' roles.
     pub fn system() -> Self {
@@ -82,14 +91,14 @@ impl Roles {
     }
 
     /// Check the combination rules of the seed's table; the error names the problem.
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), RolesError> {
         let levels = [
             self.system.is_some(),
             self.write.is_some(),
             self.metrics.is_some(),
         ];
         if levels.iter().filter(|x| **x).count() > 1 {
-            return Err("only one of system, write and metrics may be granted".into());
+            return Err(RolesError::SeveralLevels);
         }
         Ok(())
     }
@@ -181,6 +190,48 @@ pub struct NewUser {
     pub create_apikey: Option<bool>,
 }
 
+/// Check a username: 1 to 64 letters, digits, `.`, `_`, `-` and `@`.
+pub fn validate_username(name: &str) -> Result<(), Error> {
+    if name.is_empty() || name.len() > 64 {
+        return Err(Error::invalid("username", "must be 1 to 64 characters"));
+    }
+    if !name
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "._-@".contains(c))
+    {
+        return Err(Error::invalid(
+            "username",
+            "may contain only letters, digits, '.', '_', '-' and '@'",
+        ));
+    }
+    Ok(())
+}
+
+/// The rule every password meets: at least 8 characters; `field` names it.
+pub fn validate_password(field: &str, p: &str) -> Result<(), Error> {
+    if p.chars().count() < 8 {
+        return Err(Error::invalid(field, "must be at least 8 characters"));
+    }
+    Ok(())
+}
+
+impl NewUser {
+    /// Check a new user: the name, the roles, and a password for a local user.
+    pub fn validate(&self) -> Result<(), Error> {
+        validate_username(&self.username)?;
+        self.granted_roles
+            .validate()
+            .map_err(|m| Error::invalid("granted_roles", m.to_string()))?;
+        match (&self.password, self.kind.unwrap_or(UserType::Local)) {
+            (Some(p), _) => validate_password("password", p),
+            (None, UserType::Local) => {
+                Err(Error::invalid("password", "is required for a local user"))
+            }
+            (None, UserType::Remote) => Ok(()),
+        }
+    }
+}
+
 /// Body of `PATCH /users/{username}`.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct UserPatch {
@@ -198,6 +249,20 @@ pub struct UserPatch {
     pub granted_roles: Option<Roles>,
 }
 
+impl UserPatch {
+    /// Check an update's roles and password.
+    pub fn validate(&self) -> Result<(), Error> {
+        if let Some(r) = &self.granted_roles {
+            r.validate()
+                .map_err(|m| Error::invalid("granted_roles", m.to_string()))?;
+        }
+        if let Some(p) = &self.password {
+            validate_password("password", p)?;
+        }
+        Ok(())
+    }
+}
+
 /// An API key as listed: the key itself only at creation, masked afterwards.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ApiKey {
@@ -208,4 +273,58 @@ pub struct ApiKey {
     pub time_added: i64,
     pub user_id: u64,
     pub username: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn field(e: Error) -> String {
+        e.field.unwrap_or_default()
+    }
+
+    #[test]
+    fn new_users_are_checked_in_order() {
+        let user = |v| serde_json::from_value::<NewUser>(v).unwrap();
+        assert_eq!(
+            field(user(json!({"username": "a b"})).validate().unwrap_err()),
+            "username"
+        );
+        assert_eq!(
+            field(
+                user(
+                    json!({"username": "a", "granted_roles": {"system": "full", "write": "full"}})
+                )
+                .validate()
+                .unwrap_err()
+            ),
+            "granted_roles"
+        );
+        assert_eq!(
+            user(json!({"username": "a"}))
+                .validate()
+                .unwrap_err()
+                .message,
+            "password: is required for a local user"
+        );
+        assert!(user(json!({"username": "a", "type": "remote"}))
+            .validate()
+            .is_ok());
+        assert_eq!(
+            field(
+                user(json!({"username": "a", "password": "short"}))
+                    .validate()
+                    .unwrap_err()
+            ),
+            "password"
+        );
+    }
+
+    #[test]
+    fn roles_grant_one_access_level() {
+        let r: Roles = serde_json::from_value(json!({"write": "full", "metrics": "full"})).unwrap();
+        assert_eq!(r.validate(), Err(RolesError::SeveralLevels));
+        assert!(Roles::system().validate().is_ok());
+    }
 }

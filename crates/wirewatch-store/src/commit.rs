@@ -9,7 +9,6 @@ use crate::{audit, Inner, Result, Store, StoreError};
 use std::sync::mpsc::{Receiver, SyncSender};
 use std::sync::Weak;
 use wirewatch_model::detection::Detection;
-use wirewatch_model::Error;
 
 /// Most detections written in one transaction.
 pub const MAX_GROUP: usize = 512;
@@ -80,9 +79,9 @@ pub(crate) fn run(inner: Weak<Inner>, rx: Receiver<Job>) {
                 }
             }
             Err(e) => {
-                let e: Error = e.into();
+                let cause = e.to_string();
                 for job in jobs {
-                    let _ = job.reply.send(Err(StoreError::Domain(e.clone())));
+                    let _ = job.reply.send(Err(StoreError::CommitFailed(cause.clone())));
                 }
             }
         }

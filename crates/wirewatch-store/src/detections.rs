@@ -1,16 +1,17 @@
 //! Detections: create, read, triage updates, ticket updates, notes, related.
 
 use crate::commit::{self, AuditRecord};
-use crate::{incidents, rules, schema, triggers, Result, Store};
+use crate::error::Refusal;
+use crate::{incidents, rules, schema, triggers, Result, Store, StoreError};
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use std::collections::HashSet;
 use std::net::IpAddr;
-use wirewatch_detect::MatchContext;
 use wirewatch_model::detection::{
-    Detection, DetectionPatch, NewDetection, Note, Participant, ParticipantKind, Status,
-    TicketPatch,
+    clean_names, parse_ip, Detection, DetectionPatch, NewDetection, Note, Participant,
+    ParticipantKind, TicketPatch,
 };
-use wirewatch_model::{now_ms, Error};
+use wirewatch_model::now_ms;
+use wirewatch_model::tuning::MatchContext;
 
 /// Which detection modules a caller sees: the model's one rule
 /// ([`wirewatch_model::access`]).
@@ -89,29 +90,6 @@ pub(crate) fn save(tx: &Connection, d: &Detection) -> Result<()> {
     Ok(())
 }
 
-fn validate_ip(field: &str, s: &str) -> std::result::Result<IpAddr, Error> {
-    s.trim()
-        .parse::<IpAddr>()
-        .map_err(|_| Error::invalid(field, format!("\"{s}\" is not an IP address")))
-}
-
-fn clean_names(field: &str, v: &[String], ips: bool) -> std::result::Result<Vec<String>, Error> {
-    let mut out: Vec<String> = Vec::new();
-    for (i, s) in v.iter().enumerate() {
-        let s = s.trim();
-        if s.is_empty() {
-            return Err(Error::invalid(format!("{field}[{i}]"), "must not be empty"));
-        }
-        if ips {
-            validate_ip(&format!("{field}[{i}]"), s)?;
-        }
-        if !out.iter().any(|o| o == s) {
-            out.push(s.to_string());
-        }
-    }
-    Ok(out)
-}
-
 impl Store {
     /// Record a new detection (from the sensor, a trigger or `POST /detections`).
     /// Tuning rules are applied before it is stored.
@@ -135,10 +113,8 @@ impl Store {
                 audit,
                 reply,
             })
-            .map_err(|_| Error::internal("the detection committer stopped"))?;
-        let det = rx
-            .recv()
-            .map_err(|_| Error::internal("the detection committer stopped"))??;
+            .map_err(|_| StoreError::CommitterStopped)?;
+        let det = rx.recv().map_err(|_| StoreError::CommitterStopped)??;
         Ok(self.decorate(det))
     }
 
@@ -159,77 +135,29 @@ impl Store {
     /// Validate a new detection and resolve its format and hiding rule.
     pub(crate) fn prepare_detection(&self, new: NewDetection) -> Result<Prepared> {
         let format = self.format(&new.kind, false)?.ok_or_else(|| {
-            Error::invalid(
+            StoreError::refused(
                 "type",
-                format!(
-                    "\"{}\" is not a detection type; see GET /api/v1/detections/formats",
-                    new.kind
-                ),
+                Refusal::UnknownDetectionType {
+                    kind: new.kind.clone(),
+                },
             )
         })?;
-        if let Some(r) = new.risk_score {
-            if r > 100 {
-                return Err(Error::invalid("risk_score", "must be between 0 and 100").into());
-            }
-        }
-        if new.status == Some(Status::New) && !self.ticketing().external_ticketing_enabled {
-            return Err(Error::invalid(
-                "status",
-                "\"new\" requires third-party ticket tracking (PATCH /api/v1/extrahop/ticketing)",
-            )
-            .into());
-        }
-        for (i, t) in new.mitre_techniques.iter().flatten().enumerate() {
-            let ok = t.len() >= 5
-                && t.starts_with('T')
-                && t[1..]
-                    .split('.')
-                    .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
-            if !ok {
-                return Err(Error::invalid(
-                    format!("mitre_techniques[{i}]"),
-                    format!("\"{t}\" is not a MITRE technique id"),
-                )
-                .into());
-            }
-        }
-        if new.participants.len() > 1000 {
-            return Err(Error::invalid("participants", "at most 1000 participants").into());
-        }
         let now = now_ms();
+        new.validate(now, self.external_ticketing())?;
         let start = new.start_time.unwrap_or(now);
-        if let Some(end) = new.end_time {
-            if end < start {
-                return Err(Error::invalid("end_time", "must not be before start_time").into());
-            }
-        }
         let mut participants = Vec::with_capacity(new.participants.len());
         for (i, p) in new.participants.into_iter().enumerate() {
             let f = |name: &str| format!("participants[{i}].{name}");
             let ipaddr = match p.ipaddr.as_deref() {
-                Some(s) => Some(validate_ip(&f("ipaddr"), s)?.to_string()),
+                Some(s) => Some(parse_ip(&f("ipaddr"), s)?.to_string()),
                 None => None,
             };
             let object_value = match (p.object_type, p.object_value.as_deref()) {
                 (ParticipantKind::Ipaddr, Some(v)) => {
-                    Some(validate_ip(&f("object_value"), v)?.to_string())
-                }
-                (ParticipantKind::Ipaddr, None) => {
-                    return Err(Error::invalid(
-                        f("object_value"),
-                        "is required when object_type is \"ipaddr\"",
-                    )
-                    .into())
+                    Some(parse_ip(&f("object_value"), v)?.to_string())
                 }
                 (_, v) => v.map(str::to_string),
             };
-            if p.object_type != ParticipantKind::Ipaddr && p.object_id.is_none() {
-                return Err(Error::invalid(
-                    f("object_id"),
-                    "is required when object_type is \"device\" or \"application\"",
-                )
-                .into());
-            }
             let ip = object_value
                 .clone()
                 .filter(|_| p.object_type == ParticipantKind::Ipaddr)
@@ -268,12 +196,12 @@ impl Store {
                 .unwrap_or_else(|| format.description.clone()),
             end_time: new.end_time,
             is_user_created: new.is_user_created,
-            mitre_tactics: wirewatch_detect::mitre::tactics(
+            mitre_tactics: wirewatch_model::mitre::tactics(
                 new.mitre_techniques
                     .as_ref()
                     .unwrap_or(&format.mitre_categories),
             ),
-            mitre_techniques: wirewatch_detect::mitre::techniques(
+            mitre_techniques: wirewatch_model::mitre::techniques(
                 new.mitre_techniques
                     .as_ref()
                     .unwrap_or(&format.mitre_categories),
@@ -312,7 +240,7 @@ impl Store {
         prepared: Prepared,
     ) -> Result<Detection> {
         let Some((mut det, hiding)) = prepared.0 else {
-            return Err(Error::internal("detection inserted twice").into());
+            return Err(StoreError::Inconsistent("detection inserted twice".into()));
         };
         {
             let n = det.participants.len() as u64;
@@ -368,14 +296,7 @@ impl Store {
 
     /// Apply a triage update; `None` when the detection does not exist.
     pub fn patch_detection(&self, id: u64, patch: DetectionPatch) -> Result<Option<Detection>> {
-        let ticketing = self.ticketing();
-        if patch.status == Some(Some(Status::New)) && !ticketing.external_ticketing_enabled {
-            return Err(Error::invalid(
-                "status",
-                "\"new\" can be set only when third-party ticket tracking is enabled (PATCH /api/v1/extrahop/ticketing)",
-            )
-            .into());
-        }
+        patch.validate(self.external_ticketing())?;
         let out = self.write(|tx| {
             let Some((mut d, _)) = load(tx, id)? else {
                 return Ok(None);
@@ -395,17 +316,21 @@ impl Store {
             if let Some(ps) = patch.participants {
                 for (i, p) in ps.into_vec().into_iter().enumerate() {
                     let Some(target) = d.participants.iter_mut().find(|x| x.id == p.id) else {
-                        return Err(Error::invalid(
+                        return Err(StoreError::refused(
                             format!("participants[{i}].id"),
-                            format!("detection {id} has no participant {}; participants cannot be added", p.id),
-                        )
-                        .into());
+                            Refusal::NoParticipant {
+                                detection: id,
+                                participant: p.id,
+                            },
+                        ));
                     };
                     if let Some(u) = p.usernames {
-                        target.usernames = clean_names(&format!("participants[{i}].usernames"), &u, false)?;
+                        target.usernames =
+                            clean_names(&format!("participants[{i}].usernames"), &u, false)?;
                     }
                     if let Some(o) = p.origins {
-                        target.origins = clean_names(&format!("participants[{i}].origins"), &o, true)?;
+                        target.origins =
+                            clean_names(&format!("participants[{i}].origins"), &o, true)?;
                     }
                 }
             }
@@ -421,16 +346,7 @@ impl Store {
     /// Apply a ticket's state to every detection linked to it; returns their ids.
     /// Apply a ticket's changes to its detections that `vis` sees; the ids changed.
     pub fn patch_ticket(&self, patch: TicketPatch, vis: Visibility) -> Result<Vec<u64>> {
-        if patch.ticket_id.is_empty() {
-            return Err(Error::invalid("ticket_id", "must not be empty").into());
-        }
-        if patch.status == Some(Some(Status::New)) && !self.ticketing().external_ticketing_enabled {
-            return Err(Error::invalid(
-                "status",
-                "\"new\" can be set only when third-party ticket tracking is enabled",
-            )
-            .into());
-        }
+        patch.validate(self.external_ticketing())?;
         self.write(|tx| {
             let ids: Vec<u64> = {
                 let only = visibility_clause(vis)
@@ -603,7 +519,7 @@ impl MatchContext for Store {
             .max_by_key(|(len, _)| *len);
         match best {
             Some((_, external)) => external,
-            None => !wirewatch_detect::tuning::is_private(ip),
+            None => !wirewatch_model::tuning::is_private(ip),
         }
     }
 

@@ -1,12 +1,42 @@
-//! Store errors and their mapping onto the API's error codes.
+//! Store errors, and the one mapping of them onto the API's error codes.
+//!
+//! The store raises storage errors: an object missing or in conflict with a
+//! stored one, stored state that refuses an input, a failure inside. Request
+//! validation is the model's (`NewDetection::validate` and the like); the
+//! store calls it and passes its error on as [`StoreError::Domain`]. The
+//! messages a caller reads are written here, in `From<StoreError> for Error`.
 
 use wirewatch_model::{Code, Error};
 
-/// An error from the store: a domain error the caller caused, or a failure inside.
+/// An error from the store.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
+    /// The input breaks a rule of the model; the model's error names the field.
     #[error("{0}")]
     Domain(#[from] Error),
+    /// The object the operation is about does not exist.
+    #[error("{0} not found")]
+    NotFound(Missing),
+    /// The object conflicts with a stored one.
+    #[error("conflict: {0:?}")]
+    Conflict(Conflict),
+    /// Stored state refuses the input's `field` (a JSON path of the input).
+    #[error("{field}: {reason:?}")]
+    Refused { field: String, reason: Refusal },
+    /// The transaction of a group commit failed as a whole (the cause, as text:
+    /// every creator in the group gets it).
+    #[error("group commit failed: {0}")]
+    CommitFailed(String),
+    /// The detection committer thread is gone (the store is shutting down).
+    #[error("the detection committer stopped")]
+    CommitterStopped,
+    /// Stored data contradicts itself (a row vanished inside an operation,
+    /// a stored value no longer parses).
+    #[error("inconsistent store: {0}")]
+    Inconsistent(String),
+    /// Hashing a password failed.
+    #[error("hashing a password failed")]
+    HashFailed,
     #[error("database: {0}")]
     Db(#[from] rusqlite::Error),
     #[error("stored JSON: {0}")]
@@ -19,7 +49,116 @@ pub enum StoreError {
     /// The key that encrypts stored secrets is missing or wrong, or a
     /// stored secret does not open.
     #[error("stored secrets: {0}")]
-    Secrets(String),
+    Secrets(#[from] crate::secrets::SecretsError),
+}
+
+/// An object that does not exist.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Missing {
+    #[error("user {0}")]
+    User(u64),
+    /// An ODS target: its kind (`http`, `kafka`…) and name.
+    #[error("{kind} target {name:?}")]
+    OdsTarget { kind: String, name: String },
+}
+
+/// An object that conflicts with a stored one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Conflict {
+    /// A custom detection format of this type exists.
+    Format { kind: String },
+    /// A tag of this name exists.
+    Tag { name: String },
+    /// A user of this name exists.
+    User { username: String },
+    /// An ODS target of this kind and name exists.
+    OdsTarget { kind: String, name: String },
+    /// A connector with this id exists.
+    Connector { id: String },
+    /// The connector is the one external ticketing pushes to.
+    ConnectorInUse,
+}
+
+/// Why stored state refuses an input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// No detection format (built-in or custom) has this type.
+    UnknownDetectionType { kind: String },
+    /// As above, for a tuning rule (which also takes the two "all" types).
+    UnknownRuleDetectionType { kind: String },
+    /// The detection does not exist.
+    NoDetection { id: u64 },
+    /// The device does not exist.
+    NoDevice { id: u64 },
+    /// The detection has no participant of this id (participants are not added by a patch).
+    NoParticipant { detection: u64, participant: u64 },
+    /// An investigation would hold more detections than it may.
+    TooManyDetections { max: usize },
+    /// An attachment is larger than the store keeps.
+    AttachmentTooLarge { max: usize },
+    /// The setup user cannot be disabled.
+    SetupUserDisabled,
+    /// The setup user keeps `system: full`.
+    SetupUserDemoted,
+    /// The setup user cannot be deleted.
+    SetupUserDeleted,
+}
+
+impl Refusal {
+    /// What is wrong with the field, for the caller.
+    fn problem(&self) -> String {
+        match self {
+            Refusal::UnknownDetectionType { kind } => format!(
+                "\"{kind}\" is not a detection type; see GET /api/v1/detections/formats"
+            ),
+            Refusal::UnknownRuleDetectionType { kind } => format!(
+                "\"{kind}\" is not a detection type; use a type from GET /api/v1/detections/formats, \"all_security\" or \"all_performance\""
+            ),
+            Refusal::NoDetection { id } => format!("detection {id} does not exist"),
+            Refusal::NoDevice { id } => format!("device {id} does not exist"),
+            Refusal::NoParticipant {
+                detection,
+                participant,
+            } => format!(
+                "detection {detection} has no participant {participant}; participants cannot be added"
+            ),
+            Refusal::TooManyDetections { max } => {
+                format!("an investigation holds at most {max} detections")
+            }
+            Refusal::AttachmentTooLarge { max } => format!("is larger than {max} bytes"),
+            Refusal::SetupUserDisabled => "the setup user cannot be disabled".into(),
+            Refusal::SetupUserDemoted => "the setup user keeps system: full".into(),
+            Refusal::SetupUserDeleted => "the setup user cannot be deleted".into(),
+        }
+    }
+}
+
+impl Conflict {
+    /// The caller's message.
+    fn message(&self) -> String {
+        match self {
+            Conflict::Format { kind } => {
+                format!("a custom detection format of type \"{kind}\" already exists")
+            }
+            Conflict::Tag { name } => format!("a tag named \"{name}\" exists"),
+            Conflict::User { username } => format!("user {username} already exists"),
+            Conflict::OdsTarget { kind, name } => format!(
+                "a {kind} target named {name:?} already exists; delete it first to change it"
+            ),
+            Conflict::Connector { id } => format!("a connector with id {id:?} already exists"),
+            Conflict::ConnectorInUse => "the connector is the one external ticketing pushes to; choose another (PATCH /api/v1/extrahop/ticketing, connector_id) first".into(),
+        }
+    }
+}
+
+impl StoreError {
+    /// A refusal of the input's `field`.
+    pub(crate) fn refused(field: impl Into<String>, reason: Refusal) -> StoreError {
+        StoreError::Refused {
+            field: field.into(),
+            reason,
+        }
+    }
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;
@@ -28,6 +167,9 @@ impl From<StoreError> for Error {
     fn from(e: StoreError) -> Error {
         match e {
             StoreError::Domain(e) => e,
+            StoreError::NotFound(m) => Error::not_found(m),
+            StoreError::Conflict(c) => Error::new(Code::Conflict, c.message()),
+            StoreError::Refused { field, reason } => Error::invalid(field, reason.problem()),
             StoreError::Busy => Error::new(
                 Code::TooManyRequests,
                 "too many password checks at once; retry shortly",
@@ -45,5 +187,39 @@ impl From<StoreError> for Error {
                 Error::new(Code::Internal, "internal error; see the server log")
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn storage_errors_map_to_codes_and_field_messages() {
+        let e: Error =
+            StoreError::refused("type", Refusal::UnknownDetectionType { kind: "x".into() }).into();
+        assert_eq!(e.code, Code::InvalidRequest);
+        assert_eq!(e.field.as_deref(), Some("type"));
+        assert_eq!(
+            e.message,
+            "type: \"x\" is not a detection type; see GET /api/v1/detections/formats"
+        );
+        let e: Error = StoreError::Conflict(Conflict::Tag { name: "a".into() }).into();
+        assert_eq!(
+            (e.code, e.message.as_str()),
+            (Code::Conflict, "a tag named \"a\" exists")
+        );
+        let e: Error = StoreError::NotFound(Missing::OdsTarget {
+            kind: "http".into(),
+            name: "n".into(),
+        })
+        .into();
+        assert_eq!(
+            (e.code, e.message.as_str()),
+            (Code::NotFound, "http target \"n\" not found")
+        );
+        let e: Error = StoreError::CommitterStopped.into();
+        assert_eq!(e.code, Code::Internal);
+        assert!(!e.message.contains("committer"));
     }
 }

@@ -1,46 +1,12 @@
 //! Detection formats: the built-in catalog plus custom formats stored here.
 
-use crate::{Result, Store};
+use crate::error::Conflict;
+use crate::{Result, Store, StoreError};
 use rusqlite::{params, OptionalExtension};
-use serde::Deserialize;
-use std::collections::BTreeMap;
-use wirewatch_detect::catalog::{
-    builtin_format_by_type, builtin_formats, custom_categories, validate_type,
+use wirewatch_model::catalog::{
+    builtin_format_by_type, builtin_formats, DetectionFormat, FormatInput,
 };
-use wirewatch_detect::DetectionFormat;
-use wirewatch_model::{now_ms, Code, Error};
-
-/// Body of `POST /detections/formats` and `PATCH /detections/formats/{id}`.
-#[derive(Debug, Clone, Default, Deserialize)]
-pub struct FormatInput {
-    #[serde(rename = "type", default)]
-    pub kind: Option<String>,
-    #[serde(default)]
-    pub display_name: Option<String>,
-    #[serde(default)]
-    pub mitre_categories: Option<Vec<String>>,
-    #[serde(default)]
-    pub author: Option<String>,
-    #[serde(default)]
-    pub categories: Option<Vec<String>>,
-}
-
-fn validate_mitre(ids: &[String]) -> std::result::Result<(), Error> {
-    for (i, id) in ids.iter().enumerate() {
-        let ok = id.len() >= 5
-            && id.starts_with('T')
-            && id[1..]
-                .split('.')
-                .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()));
-        if !ok {
-            return Err(Error::invalid(
-                format!("mitre_categories[{i}]"),
-                format!("\"{id}\" is not a MITRE technique id such as T1046 or T1110.001"),
-            ));
-        }
-    }
-    Ok(())
-}
+use wirewatch_model::now_ms;
 
 impl Store {
     /// A format by type: the custom one first unless `built_in_only`.
@@ -79,33 +45,8 @@ impl Store {
 
     /// Create a custom detection format.
     pub fn create_format(&self, input: FormatInput, author: &str) -> Result<DetectionFormat> {
-        let kind = input
-            .kind
-            .ok_or_else(|| Error::invalid("type", "is required"))?;
-        validate_type(&kind).map_err(|m| Error::invalid("type", m))?;
-        let display_name = input
-            .display_name
-            .filter(|d| !d.trim().is_empty())
-            .ok_or_else(|| Error::invalid("display_name", "is required"))?;
-        let mitre = input.mitre_categories.unwrap_or_default();
-        validate_mitre(&mitre)?;
-        let categories = custom_categories(&input.categories.unwrap_or_default())
-            .map_err(|m| Error::invalid("categories", m))?;
-        let now = now_ms();
-        let f = DetectionFormat {
-            kind: kind.clone(),
-            display_name,
-            author: input.author.unwrap_or_else(|| author.to_string()),
-            categories,
-            mitre_categories: mitre,
-            is_user_created: true,
-            last_updated: now,
-            released: now,
-            status: "active".into(),
-            properties: BTreeMap::new(),
-            default_risk_score: 50,
-            description: String::new(),
-        };
+        let f = input.into_new_format(author, now_ms())?;
+        let kind = f.kind.clone();
         let doc = serde_json::to_string(&f)?;
         self.write(|tx| {
             let n = tx.execute(
@@ -113,11 +54,7 @@ impl Store {
                 params![kind, doc],
             )?;
             if n == 0 {
-                return Err(Error::new(
-                    Code::Conflict,
-                    format!("a custom detection format of type \"{kind}\" already exists"),
-                )
-                .into());
+                return Err(StoreError::Conflict(Conflict::Format { kind }));
             }
             Ok(())
         })?;
@@ -129,32 +66,7 @@ impl Store {
         let Some(mut f) = self.format(kind, false)?.filter(|f| f.is_user_created) else {
             return Ok(None);
         };
-        if let Some(t) = &input.kind {
-            if t != kind {
-                return Err(Error::invalid(
-                    "type",
-                    "cannot be changed; create a new format instead",
-                )
-                .into());
-            }
-        }
-        if let Some(d) = input.display_name {
-            if d.trim().is_empty() {
-                return Err(Error::invalid("display_name", "must not be empty").into());
-            }
-            f.display_name = d;
-        }
-        if let Some(m) = input.mitre_categories {
-            validate_mitre(&m)?;
-            f.mitre_categories = m;
-        }
-        if let Some(a) = input.author {
-            f.author = a;
-        }
-        if let Some(c) = input.categories {
-            f.categories = custom_categories(&c).map_err(|m| Error::invalid("categories", m))?;
-        }
-        f.last_updated = now_ms();
+        input.apply_to(&mut f, now_ms())?;
         let doc = serde_json::to_string(&f)?;
         self.write(|tx| {
             tx.execute(

@@ -1,12 +1,13 @@
 //! Tags, device groups (static and filter-defined) and the watchlist.
 
-use crate::{Result, Store};
+use crate::error::{Conflict, Refusal};
+use crate::{Result, Store, StoreError};
 use rusqlite::{params, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use wirewatch_model::device::Device;
-use wirewatch_model::device_filter::DeviceFilter;
-use wirewatch_model::{now_ms, Code, Error};
+use wirewatch_model::device_filter::{validate_group_filter, validate_group_name, DeviceFilter};
+use wirewatch_model::now_ms;
 
 /// A tag (`/tags`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -31,24 +32,16 @@ pub struct DeviceGroup {
     pub mod_time: i64,
 }
 
-fn check_name(field: &str, n: &str) -> std::result::Result<(), Error> {
-    if n.trim().is_empty() || n.len() > 256 {
-        return Err(Error::invalid(field, "must be 1 to 256 characters"));
-    }
-    Ok(())
-}
-
 fn check_devices(tx: &rusqlite::Transaction<'_>, field: &str, ids: &[u64]) -> Result<()> {
     for (i, id) in ids.iter().enumerate() {
         let found: Option<u64> = tx
             .query_row("SELECT id FROM devices WHERE id = ?1", [id], |r| r.get(0))
             .optional()?;
         if found.is_none() {
-            return Err(Error::invalid(
+            return Err(StoreError::refused(
                 format!("{field}[{i}]"),
-                format!("device {id} does not exist"),
-            )
-            .into());
+                Refusal::NoDevice { id: *id },
+            ));
         }
     }
     Ok(())
@@ -74,7 +67,7 @@ impl Store {
     }
 
     pub fn create_tag(&self, name: &str) -> Result<Tag> {
-        check_name("name", name)?;
+        validate_group_name("name", name)?;
         let now = now_ms();
         self.write(|tx| {
             let n = tx.execute(
@@ -82,9 +75,7 @@ impl Store {
                 params![name, now],
             )?;
             if n == 0 {
-                return Err(
-                    Error::new(Code::Conflict, format!("a tag named \"{name}\" exists")).into(),
-                );
+                return Err(StoreError::Conflict(Conflict::Tag { name: name.into() }));
             }
             Ok(Tag {
                 id: tx.last_insert_rowid() as u64,
@@ -95,7 +86,7 @@ impl Store {
     }
 
     pub fn rename_tag(&self, id: u64, name: &str) -> Result<bool> {
-        check_name("name", name)?;
+        validate_group_name("name", name)?;
         self.write(|tx| {
             let clash: Option<u64> = tx
                 .query_row(
@@ -105,9 +96,7 @@ impl Store {
                 )
                 .optional()?;
             if clash.is_some() {
-                return Err(
-                    Error::new(Code::Conflict, format!("a tag named \"{name}\" exists")).into(),
-                );
+                return Err(StoreError::Conflict(Conflict::Tag { name: name.into() }));
             }
             Ok(tx.execute(
                 "UPDATE tags SET name = ?2, mod_time = ?3 WHERE id = ?1",
@@ -187,17 +176,9 @@ impl Store {
 
     /// Create or replace a group (id 0 creates).
     pub fn save_devicegroup(&self, mut g: DeviceGroup) -> Result<DeviceGroup> {
-        check_name("name", &g.name)?;
+        validate_group_name("name", &g.name)?;
         if g.dynamic {
-            let f = g
-                .filter
-                .clone()
-                .ok_or_else(|| Error::invalid("filter", "is required for a dynamic group"))?;
-            let parsed: DeviceFilter =
-                serde_json::from_value(f).map_err(|e| Error::invalid("filter", e.to_string()))?;
-            parsed
-                .compile("filter", 0)
-                .map_err(|(f, m)| Error::invalid(f, m))?;
+            validate_group_filter(g.filter.as_ref())?;
         }
         g.mod_time = now_ms();
         self.write(|tx| {

@@ -11,13 +11,14 @@
 //! replayable; nothing is dropped.
 
 use crate::detections::{load, save};
+use crate::error::Conflict;
 use crate::secrets::{connector_aad, Doc};
-use crate::{triggers, Result, Store};
+use crate::{triggers, Result, Store, StoreError};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 use wirewatch_model::connector::Connector;
 use wirewatch_model::detection::{Detection, Note, Status};
-use wirewatch_model::{now_ms, Code, Error};
+use wirewatch_model::now_ms;
 
 /// The incident a detection has in a connector's system.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -248,11 +249,9 @@ impl Store {
                 params![c.id, c.name, doc, now_ms()],
             )?;
             if n == 0 {
-                return Err(Error::new(
-                    Code::Conflict,
-                    format!("a connector with id {:?} already exists", c.id),
-                )
-                .into());
+                return Err(StoreError::Conflict(Conflict::Connector {
+                    id: c.id.clone(),
+                }));
             }
             Ok(())
         })
@@ -273,11 +272,7 @@ impl Store {
     /// become failed pushes (replayable onto another connector? no: visible).
     pub fn delete_connector(&self, id: &str) -> Result<bool> {
         if self.ticketing().connector_id.as_deref() == Some(id) {
-            return Err(Error::new(
-                Code::Conflict,
-                "the connector is the one external ticketing pushes to; choose another (PATCH /api/v1/extrahop/ticketing, connector_id) first",
-            )
-            .into());
+            return Err(StoreError::Conflict(Conflict::ConnectorInUse));
         }
         self.write(|tx| {
             let now = now_ms();

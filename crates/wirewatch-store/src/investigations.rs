@@ -1,12 +1,13 @@
 //! Investigations and their detections (`/investigations`, `/detections/{id}/investigations`).
 
 use crate::detections;
-use crate::{Result, Store};
+use crate::error::Refusal;
+use crate::{Result, Store, StoreError};
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use wirewatch_model::investigation::{
-    Investigation, InvestigationPatch, InvestigationStatus, NewInvestigation,
+    validate_name, Investigation, InvestigationPatch, InvestigationStatus, NewInvestigation,
 };
-use wirewatch_model::{now_ms, Error};
+use wirewatch_model::now_ms;
 
 /// Most detections one investigation may hold.
 pub const MAX_DETECTIONS: usize = 1_000;
@@ -52,11 +53,10 @@ fn save(tx: &Connection, inv: &Investigation) -> Result<()> {
 fn add_detections(tx: &Transaction<'_>, id: u64, field: &str, ids: &[u64]) -> Result<()> {
     for (i, d) in ids.iter().enumerate() {
         if detections::load(tx, *d)?.is_none() {
-            return Err(Error::invalid(
+            return Err(StoreError::refused(
                 format!("{field}[{i}]"),
-                format!("detection {d} does not exist"),
-            )
-            .into());
+                Refusal::NoDetection { id: *d },
+            ));
         }
         tx.execute(
             "INSERT OR IGNORE INTO investigation_detections(investigation_id, detection_id) VALUES(?1, ?2)",
@@ -69,21 +69,12 @@ fn add_detections(tx: &Transaction<'_>, id: u64, field: &str, ids: &[u64]) -> Re
         |r| r.get(0),
     )?;
     if n > MAX_DETECTIONS {
-        return Err(Error::invalid(
+        return Err(StoreError::refused(
             field,
-            format!("an investigation holds at most {MAX_DETECTIONS} detections"),
-        )
-        .into());
-    }
-    Ok(())
-}
-
-fn validate_name(name: &str) -> std::result::Result<(), Error> {
-    if name.trim().is_empty() {
-        return Err(Error::invalid("name", "must not be empty"));
-    }
-    if name.len() > 512 {
-        return Err(Error::invalid("name", "must be at most 512 characters"));
+            Refusal::TooManyDetections {
+                max: MAX_DETECTIONS,
+            },
+        ));
     }
     Ok(())
 }
@@ -160,7 +151,7 @@ impl Store {
             Ok(id)
         })?;
         self.investigation(id)?
-            .ok_or_else(|| Error::internal("investigation vanished").into())
+            .ok_or_else(|| StoreError::Inconsistent("investigation vanished".into()))
     }
 
     pub fn update_investigation(

@@ -35,8 +35,7 @@ mod users;
 pub use audit::AuditEntry;
 pub use commit::AuditRecord;
 pub use detections::{DetectionPage, Visibility};
-pub use error::{Result, StoreError};
-pub use formats::FormatInput;
+pub use error::{Conflict, Missing, Refusal, Result, StoreError};
 pub use groups::{DeviceGroup, Tag};
 pub use incidents::{FailedPush, IncidentRef, IncidentStats, PushJob, Pushed, RemoteState};
 pub use ingested::{Committed, FileMark, IngestBatch};
@@ -44,7 +43,9 @@ pub use metrics::{MetricPoint, StoredPoint, CYCLES};
 pub use observations::StoredObservation;
 pub use ods::{reason, DeadLetter, OdsStats, OutboxRow, Outgoing, Queued, DEFAULT_QUEUE_LIMIT};
 pub use records::{NewRecord, RecordQuery, Retention, StoredRecord};
-pub use secrets::{SecretKey, KEY_ENV as SECRET_KEY_ENV, KEY_FILE as SECRET_KEY_FILE};
+pub use secrets::{
+    KeyFormatError, SecretKey, SecretsError, KEY_ENV as SECRET_KEY_ENV, KEY_FILE as SECRET_KEY_FILE,
+};
 pub use tickets::{
     guid_from, is_guid, new_guid, TicketOrder, TicketQuery, MAX_ATTACHMENT,
     MAX_LIMIT as MAX_TICKETS,
@@ -53,6 +54,7 @@ pub use triggers::{
     PendingEvent, RunStats, Signal, TriggerBatch, TriggerDetection, LOG_KEEP as TRIGGER_LOG_KEEP,
 };
 pub use users::{random_hex, validate_password, AuthUser, SETUP_USERNAME};
+pub use wirewatch_model::catalog::FormatInput;
 
 use parking_lot::{Mutex, RwLock};
 use rusqlite::{Connection, OpenFlags};
@@ -321,6 +323,11 @@ impl Store {
     /// Current ticket-tracking settings.
     pub fn ticketing(&self) -> Ticketing {
         self.inner.cache.read().ticketing.clone()
+    }
+
+    /// Whether third-party ticket tracking is on (without copying the settings).
+    pub(crate) fn external_ticketing(&self) -> bool {
+        self.inner.cache.read().ticketing.external_ticketing_enabled
     }
 
     /// Replace the ticket-tracking settings.

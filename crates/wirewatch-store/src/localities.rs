@@ -4,7 +4,7 @@ use crate::{Result, Store};
 use ipnet::IpNet;
 use rusqlite::{params, Connection, OptionalExtension};
 use wirewatch_model::locality::{parse_net, LocalityInput, NetworkLocality};
-use wirewatch_model::{now_ms, Error};
+use wirewatch_model::now_ms;
 
 /// A locality with parsed networks, as cached for matching.
 #[derive(Debug, Clone)]
@@ -35,42 +35,6 @@ pub fn load_live(conn: &Connection) -> Result<Vec<LiveLocality>> {
         .collect())
 }
 
-/// Validate and normalise `networks` (or the deprecated `network`).
-fn networks(input: &LocalityInput) -> std::result::Result<Option<Vec<String>>, Error> {
-    let (field, list): (&str, Vec<String>) = match (&input.networks, &input.network) {
-        (Some(n), _) => ("networks", n.clone()),
-        (None, Some(n)) => (
-            "network",
-            n.split(',').map(|s| s.trim().to_string()).collect(),
-        ),
-        (None, None) => return Ok(None),
-    };
-    if list.is_empty() {
-        return Err(Error::invalid(
-            field,
-            "must name at least one IP address or CIDR block",
-        ));
-    }
-    let mut out = Vec::new();
-    for (i, n) in list.iter().enumerate() {
-        let net = parse_net(n).ok_or_else(|| {
-            Error::invalid(
-                format!("{field}[{i}]"),
-                format!("\"{n}\" is not an IP address or CIDR block"),
-            )
-        })?;
-        let s = if n.contains('/') {
-            net.to_string()
-        } else {
-            net.addr().to_string()
-        };
-        if !out.contains(&s) {
-            out.push(s);
-        }
-    }
-    Ok(Some(out))
-}
-
 impl Store {
     fn refresh_localities(&self) -> Result<()> {
         let l = self.read(load_live)?;
@@ -94,10 +58,7 @@ impl Store {
     }
 
     pub fn create_locality(&self, input: LocalityInput) -> Result<NetworkLocality> {
-        let nets = networks(&input)?.ok_or_else(|| Error::invalid("networks", "is required"))?;
-        let external = input
-            .external
-            .ok_or_else(|| Error::invalid("external", "is required (true or false)"))?;
+        let (nets, external) = input.validate_new()?;
         let loc = self.write(|tx| {
             tx.execute("INSERT INTO localities(doc) VALUES('{}')", [])?;
             let id = tx.last_insert_rowid() as u64;
@@ -129,7 +90,7 @@ impl Store {
         id: u64,
         input: LocalityInput,
     ) -> Result<Option<NetworkLocality>> {
-        let nets = networks(&input)?;
+        let nets = input.normalized_networks()?;
         let out = self.write(|tx| {
             let doc: Option<String> = tx
                 .query_row("SELECT doc FROM localities WHERE id = ?1", [id], |r| {

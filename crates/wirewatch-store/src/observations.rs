@@ -4,10 +4,7 @@ use crate::{Result, Store};
 use rusqlite::params;
 use serde::Serialize;
 use wirewatch_model::locality::ObservationBatch;
-use wirewatch_model::{now_ms, Error};
-
-/// Most observations accepted in one request.
-pub const MAX_OBSERVATIONS: usize = 10_000;
+use wirewatch_model::now_ms;
 
 /// A stored observation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -23,45 +20,7 @@ pub struct StoredObservation {
 impl Store {
     /// Validate and store a batch; returns how many were stored.
     pub fn add_observations(&self, batch: ObservationBatch) -> Result<usize> {
-        if batch.source.trim().is_empty() {
-            return Err(Error::invalid("source", "must not be empty").into());
-        }
-        if batch.observations.is_empty() {
-            return Err(
-                Error::invalid("observations", "must contain at least one observation").into(),
-            );
-        }
-        if batch.observations.len() > MAX_OBSERVATIONS {
-            return Err(Error::invalid(
-                "observations",
-                format!("at most {MAX_OBSERVATIONS} per request"),
-            )
-            .into());
-        }
-        let mut rows = Vec::with_capacity(batch.observations.len());
-        for (i, o) in batch.observations.iter().enumerate() {
-            let ip = |field: &str, v: &str| {
-                v.trim()
-                    .parse::<std::net::IpAddr>()
-                    .map(|a| a.to_string())
-                    .map_err(|_| {
-                        Error::invalid(
-                            format!("observations[{i}].{field}"),
-                            format!("\"{v}\" is not an IP address"),
-                        )
-                    })
-            };
-            let a = ip("ipaddr", &o.ipaddr)?;
-            let b = ip("associated_ipaddr", &o.associated_ipaddr)?;
-            if o.timestamp <= 0 {
-                return Err(Error::invalid(
-                    format!("observations[{i}].timestamp"),
-                    "must be seconds since the epoch",
-                )
-                .into());
-            }
-            rows.push((a, b, o.timestamp));
-        }
+        let rows = batch.validate()?;
         let now = now_ms();
         self.write(|tx| {
             let mut stmt = tx.prepare_cached(

@@ -9,13 +9,14 @@
 //! given (`key_id`), which makes the idempotency key sent with it stable
 //! across retries, restarts and replays.
 
+use crate::error::{Conflict, Missing};
 use crate::secrets::{ods_aad, Doc, Sealer};
-use crate::{Result, Store};
+use crate::{Result, Store, StoreError};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 use std::collections::HashMap;
+use wirewatch_model::now_ms;
 use wirewatch_model::ods::{Message, Target, TargetKind};
-use wirewatch_model::{now_ms, Code, Error};
 
 /// Default bound of one target's queue.
 pub const DEFAULT_QUEUE_LIMIT: u64 = 1_000_000;
@@ -239,11 +240,10 @@ impl Store {
                 )
                 .optional()?;
             if exists.is_some() {
-                return Err(Error::new(
-                    Code::Conflict,
-                    format!("a {kind} target named {name:?} already exists; delete it first to change it"),
-                )
-                .into());
+                return Err(StoreError::Conflict(Conflict::OdsTarget {
+                    kind: kind.to_string(),
+                    name: name.clone(),
+                }));
             }
             tx.execute(
                 "INSERT INTO ods_targets(kind, name, doc, create_time) VALUES(?1, ?2, ?3, ?4)",
@@ -584,7 +584,10 @@ impl Store {
     /// returns how many. The target must exist.
     pub fn ods_replay(&self, kind: TargetKind, target: &str, ids: Option<&[i64]>) -> Result<u64> {
         if self.ods_target(kind, target).is_none() {
-            return Err(Error::not_found(format!("{kind} target {target:?}")).into());
+            return Err(StoreError::NotFound(Missing::OdsTarget {
+                kind: kind.to_string(),
+                name: target.to_string(),
+            }));
         }
         let n = self.write(|tx| {
             let pick = |id: Option<i64>| -> Result<u64> {

@@ -2,13 +2,14 @@
 //! `detections_hidden` / `participants_hidden`, and re-evaluation on change.
 
 use crate::detections::from_doc;
-use crate::{Result, Store};
+use crate::error::Refusal;
+use crate::{Result, Store, StoreError};
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use std::sync::Arc;
-use wirewatch_detect::{CompiledRule, MatchContext};
 use wirewatch_model::detection::Detection;
 use wirewatch_model::detection::OneOrMany;
 use wirewatch_model::rule::{NewTuningRule, TuningRule, TuningRulePatch};
+use wirewatch_model::tuning::{CompiledRule, MatchContext};
 use wirewatch_model::{now_ms, Error};
 
 /// A rule with its compiled matcher, as cached.
@@ -19,7 +20,7 @@ pub struct LiveRule {
 }
 
 fn compile(rule: &TuningRule) -> std::result::Result<CompiledRule, Error> {
-    CompiledRule::new(rule).map_err(|(field, problem)| Error::invalid(field, problem))
+    Ok(CompiledRule::new(rule)?)
 }
 
 pub fn load_live(conn: &Connection) -> Result<Vec<LiveRule>> {
@@ -33,8 +34,8 @@ pub fn load_live(conn: &Connection) -> Result<Vec<LiveRule>> {
                 rule,
                 compiled: Arc::new(c),
             }),
-            Err((f, p)) => {
-                tracing::warn!(rule = rule.id, field = %f, problem = %p, "stored tuning rule does not compile")
+            Err(e) => {
+                tracing::warn!(rule = rule.id, field = %e.field, problem = %e.problem, "stored tuning rule does not compile")
             }
         }
     }
@@ -158,25 +159,17 @@ fn release(tx: &Transaction<'_>, rule_id: u64) -> Result<Vec<u64>> {
     Ok(ids)
 }
 
-fn validate_new(rule: &TuningRule, store: &Store) -> std::result::Result<(), Error> {
+fn validate_new(rule: &TuningRule, store: &Store) -> Result<()> {
     let t = rule.detection_type.as_str();
-    if t != "all_security" && t != "all_performance" {
-        let known = store.format(t, false).map_err(Error::from)?.is_some();
-        if !known {
-            return Err(Error::invalid(
-                "detection_type",
-                format!("\"{t}\" is not a detection type; use a type from GET /api/v1/detections/formats, \"all_security\" or \"all_performance\""),
-            ));
-        }
+    if t != "all_security" && t != "all_performance" && store.format(t, false)?.is_none() {
+        return Err(StoreError::refused(
+            "detection_type",
+            Refusal::UnknownRuleDetectionType {
+                kind: t.to_string(),
+            },
+        ));
     }
-    if let Some(e) = rule.expiration {
-        if e < 0 {
-            return Err(Error::invalid(
-                "expiration",
-                "must be milliseconds since the epoch, 0 or null",
-            ));
-        }
-    }
+    rule.validate_expiration()?;
     Ok(())
 }
 

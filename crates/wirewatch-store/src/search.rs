@@ -6,7 +6,6 @@ use rusqlite::types::Value as Sql;
 use wirewatch_model::detection::{
     DetectionSearch, Direction, ResolutionFilter, SortKey, StatusFilter, SORTABLE_FIELDS,
 };
-use wirewatch_model::Error;
 
 /// Largest page a search returns (as the real product).
 pub const MAX_LIMIT: i64 = 20_000;
@@ -53,33 +52,20 @@ impl Query {
     }
 }
 
-fn non_negative(field: &str, v: Option<i64>) -> Result<Option<i64>> {
-    match v {
-        Some(x) if x < 0 => Err(Error::invalid(field, "must not be negative").into()),
-        other => Ok(other),
-    }
-}
-
-/// The ORDER BY clause for the requested sort keys (default: newest update first, then id).
-fn order_by(sort: Option<Vec<SortKey>>) -> Result<String> {
+/// The ORDER BY clause for the requested sort keys (default: newest update
+/// first, then id); the keys are valid ([`DetectionSearch::validate`]).
+fn order_by(sort: Option<Vec<SortKey>>) -> String {
     let keys = sort.unwrap_or_default();
     if keys.is_empty() {
-        return Ok("d.update_time DESC, d.id ASC".into());
+        return "d.update_time DESC, d.id ASC".into();
     }
     let mut parts = Vec::new();
     let mut has_id = false;
-    for (i, k) in keys.iter().enumerate() {
-        if !SORTABLE_FIELDS.contains(&k.field.as_str()) {
-            return Err(Error::invalid(
-                format!("sort[{i}].field"),
-                format!(
-                    "\"{}\" is not a sortable detection field; use one of {}",
-                    k.field,
-                    SORTABLE_FIELDS.join(", ")
-                ),
-            )
-            .into());
-        }
+    // Only known field names reach the SQL text, whoever calls this.
+    for k in keys
+        .iter()
+        .filter(|k| SORTABLE_FIELDS.contains(&k.field.as_str()))
+    {
         has_id |= k.field == "id";
         let dir = match k.direction {
             Direction::Asc => "ASC",
@@ -90,7 +76,7 @@ fn order_by(sort: Option<Vec<SortKey>>) -> Result<String> {
     if !has_id {
         parts.push("d.id ASC".into());
     }
-    Ok(parts.join(", "))
+    parts.join(", ")
 }
 
 impl Store {
@@ -101,11 +87,9 @@ impl Store {
         me: &str,
         vis: Visibility,
     ) -> Result<DetectionPage> {
-        let limit = non_negative("limit", s.limit)?.unwrap_or(DEFAULT_LIMIT);
-        if limit > MAX_LIMIT {
-            return Err(Error::invalid("limit", format!("must be at most {MAX_LIMIT}")).into());
-        }
-        let offset = non_negative("offset", s.offset)?.unwrap_or(0);
+        s.validate(MAX_LIMIT)?;
+        let limit = s.limit.unwrap_or(DEFAULT_LIMIT);
+        let offset = s.offset.unwrap_or(0);
         let mut q = Query {
             clauses: Vec::new(),
             params: Vec::new(),
@@ -202,7 +186,7 @@ impl Store {
             }
         }
         let id_only = s.id_only.unwrap_or(false);
-        let order = order_by(s.sort.map(|s| s.into_vec()))?;
+        let order = order_by(s.sort.map(|s| s.into_vec()));
         let where_ = if q.clauses.is_empty() {
             String::new()
         } else {

@@ -18,12 +18,12 @@
 //! stored before this module existed are plain; they are read as they are
 //! and sealed when the store opens ([`seal_plain`]).
 
-use crate::{schema, Result, StoreError};
+use crate::{schema, Result};
 use ring::aead::{Aad, LessSafeKey, Nonce, UnboundKey, CHACHA20_POLY1305, NONCE_LEN};
 use ring::rand::{SecureRandom, SystemRandom};
 use rusqlite::{params, Connection};
 use serde_json::Value;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use wirewatch_model::ods::SECRET_FIELDS;
 use wirewatch_model::secret::{is_secret_header, is_secret_header_line};
 
@@ -37,6 +37,45 @@ const CHECK_META: &str = "secret_key_check";
 const CHECK_PLAIN: &str = "wirewatch secret key check";
 const CHECK_AAD: &str = "meta/secret_key_check";
 
+/// A secret key given as text that is not 64 hexadecimal digits.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum KeyFormatError {
+    #[error("must be 64 hexadecimal digits (32 bytes), got {0} characters; make one with `openssl rand -hex 32`")]
+    Length(usize),
+    #[error("must be 64 hexadecimal digits (0-9, a-f); make one with `openssl rand -hex 32`")]
+    NotHex,
+}
+
+/// Why the stored secrets cannot be sealed or opened: the key is missing or
+/// wrong, its file unreadable, or a sealed value altered.
+#[derive(Debug, thiserror::Error)]
+pub enum SecretsError {
+    /// The system's random source failed (`what`: "a new key", "a nonce").
+    #[error("no random numbers for {what}")]
+    NoRandom { what: &'static str },
+    #[error("sealing a value failed")]
+    Seal,
+    #[error("a stored secret of {aad} does not open with this key (wrong key, or the value was altered)")]
+    DoesNotOpen { aad: String },
+    #[error("the key file {}: {error}", path.display())]
+    KeyFileFormat {
+        path: PathBuf,
+        error: KeyFormatError,
+    },
+    /// Reading, creating or writing the key file failed (`action` says which).
+    #[error("{action} the key file {}: {error}", path.display())]
+    KeyFileIo {
+        action: &'static str,
+        path: PathBuf,
+        error: std::io::Error,
+    },
+    #[error("the stored secrets are encrypted, but there is no key: neither {KEY_ENV} is set nor does {} exist; restore the key file from the backup made with the database (or set {KEY_ENV})", path.display())]
+    NoKey { path: PathBuf },
+    /// `from`: the environment variable or the key file the key came from.
+    #[error("the secret key from {from} is not the one this database's secrets were encrypted with; use the key file backed up with the database (or the matching {KEY_ENV})")]
+    WrongKey { from: String },
+}
+
 /// A 32-byte key; its `Debug` shows nothing of it.
 #[derive(Clone, PartialEq, Eq)]
 pub struct SecretKey([u8; 32]);
@@ -49,18 +88,12 @@ impl std::fmt::Debug for SecretKey {
 
 impl SecretKey {
     /// Parse 64 hexadecimal digits (surrounding white space ignored).
-    pub fn from_hex(text: &str) -> std::result::Result<SecretKey, String> {
+    pub fn from_hex(text: &str) -> std::result::Result<SecretKey, KeyFormatError> {
         let t = text.trim();
         if t.len() != 64 {
-            return Err(format!(
-                "must be 64 hexadecimal digits (32 bytes), got {} characters; make one with `openssl rand -hex 32`",
-                t.len()
-            ));
+            return Err(KeyFormatError::Length(t.len()));
         }
-        let bytes = hex::decode(t).map_err(|_| {
-            "must be 64 hexadecimal digits (0-9, a-f); make one with `openssl rand -hex 32`"
-                .to_string()
-        })?;
+        let bytes = hex::decode(t).map_err(|_| KeyFormatError::NotHex)?;
         let mut k = [0u8; 32];
         k.copy_from_slice(&bytes);
         Ok(SecretKey(k))
@@ -70,7 +103,7 @@ impl SecretKey {
         let mut k = [0u8; 32];
         SystemRandom::new()
             .fill(&mut k)
-            .map_err(|_| StoreError::Secrets("no random numbers for a new key".into()))?;
+            .map_err(|_| SecretsError::NoRandom { what: "a new key" })?;
         Ok(SecretKey(k))
     }
 }
@@ -94,7 +127,7 @@ impl Sealer {
         let mut nonce = [0u8; NONCE_LEN];
         self.rng
             .fill(&mut nonce)
-            .map_err(|_| StoreError::Secrets("no random numbers for a nonce".into()))?;
+            .map_err(|_| SecretsError::NoRandom { what: "a nonce" })?;
         let mut buf = plain.as_bytes().to_vec();
         self.key
             .seal_in_place_append_tag(
@@ -102,7 +135,7 @@ impl Sealer {
                 Aad::from(aad.as_bytes()),
                 &mut buf,
             )
-            .map_err(|_| StoreError::Secrets("sealing a value failed".into()))?;
+            .map_err(|_| SecretsError::Seal)?;
         let mut out = Vec::with_capacity(NONCE_LEN + buf.len());
         out.extend_from_slice(&nonce);
         out.extend_from_slice(&buf);
@@ -114,14 +147,12 @@ impl Sealer {
         let Some(h) = stored.strip_prefix(PREFIX) else {
             return Ok(stored.to_string());
         };
-        let bad = || {
-            StoreError::Secrets(format!(
-                "a stored secret of {aad} does not open with this key (wrong key, or the value was altered)"
-            ))
+        let bad = || SecretsError::DoesNotOpen {
+            aad: aad.to_string(),
         };
         let raw = hex::decode(h).map_err(|_| bad())?;
         if raw.len() < NONCE_LEN {
-            return Err(bad());
+            return Err(bad().into());
         }
         let (nonce, rest) = raw.split_at(NONCE_LEN);
         let nonce = Nonce::try_assume_unique_for_key(nonce).map_err(|_| bad())?;
@@ -130,7 +161,7 @@ impl Sealer {
             .key
             .open_in_place(nonce, Aad::from(aad.as_bytes()), &mut buf)
             .map_err(|_| bad())?;
-        String::from_utf8(plain.to_vec()).map_err(|_| bad())
+        Ok(String::from_utf8(plain.to_vec()).map_err(|_| bad())?)
     }
 }
 
@@ -266,29 +297,32 @@ pub(crate) fn connector_aad(id: &str) -> String {
 /// and create the key file when this data directory has never had a key.
 pub(crate) fn load_key(dir: &Path, given: Option<&SecretKey>, conn: &Connection) -> Result<Sealer> {
     let path = dir.join(KEY_FILE);
-    let from_file =
-        match std::fs::read_to_string(&path) {
-            Ok(text) => Some(SecretKey::from_hex(&text).map_err(|e| {
-                StoreError::Secrets(format!("the key file {}: {e}", path.display()))
-            })?),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-            Err(e) => {
-                return Err(StoreError::Secrets(format!(
-                    "reading the key file {}: {e}",
-                    path.display()
-                )))
+    let from_file = match std::fs::read_to_string(&path) {
+        Ok(text) => {
+            Some(
+                SecretKey::from_hex(&text).map_err(|error| SecretsError::KeyFileFormat {
+                    path: path.clone(),
+                    error,
+                })?,
+            )
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(error) => {
+            return Err(SecretsError::KeyFileIo {
+                action: "reading",
+                path,
+                error,
             }
-        };
+            .into())
+        }
+    };
     let check = schema::meta_get(conn, CHECK_META)?;
     let (key, source) = match (given, from_file) {
         (Some(k), _) => (k.clone(), KEY_ENV.to_string()),
         (None, Some(k)) => (k, format!("the key file {}", path.display())),
         (None, None) => {
             if check.is_some() {
-                return Err(StoreError::Secrets(format!(
-                    "the stored secrets are encrypted, but there is no key: neither {KEY_ENV} is set nor does {} exist; restore the key file from the backup made with the database (or set {KEY_ENV})",
-                    path.display()
-                )));
+                return Err(SecretsError::NoKey { path }.into());
             }
             let k = SecretKey::generate()?;
             write_key_file(&path, &k)?;
@@ -301,9 +335,7 @@ pub(crate) fn load_key(dir: &Path, given: Option<&SecretKey>, conn: &Connection)
         Some(c) => {
             let ok = sealer.open(&c, CHECK_AAD).ok().as_deref() == Some(CHECK_PLAIN);
             if !ok {
-                return Err(StoreError::Secrets(format!(
-                    "the secret key from {source} is not the one this database's secrets were encrypted with; use the key file backed up with the database (or the matching {KEY_ENV})"
-                )));
+                return Err(SecretsError::WrongKey { from: source }.into());
             }
         }
         None => schema::meta_set(conn, CHECK_META, &sealer.seal(CHECK_PLAIN, CHECK_AAD)?)?,
@@ -320,12 +352,17 @@ fn write_key_file(path: &Path, k: &SecretKey) -> Result<()> {
         use std::os::unix::fs::OpenOptionsExt;
         o.mode(0o600);
     }
-    let mut f = o.open(path).map_err(|e| {
-        StoreError::Secrets(format!("creating the key file {}: {e}", path.display()))
-    })?;
-    f.write_all(format!("{}\n", hex::encode(k.0)).as_bytes())
+    let io = |action| {
+        move |error| SecretsError::KeyFileIo {
+            action,
+            path: path.to_path_buf(),
+            error,
+        }
+    };
+    let mut f = o.open(path).map_err(io("creating"))?;
+    Ok(f.write_all(format!("{}\n", hex::encode(k.0)).as_bytes())
         .and_then(|_| f.sync_all())
-        .map_err(|e| StoreError::Secrets(format!("writing the key file {}: {e}", path.display())))
+        .map_err(io("writing"))?)
 }
 
 /// Seal the plain secrets of rows written before secrets were sealed, and
@@ -476,8 +513,13 @@ mod tests {
     #[test]
     fn keys_are_64_hex_digits() {
         assert!(SecretKey::from_hex(&format!(" {}\n", "0f".repeat(32))).is_ok());
-        assert!(SecretKey::from_hex("abc").unwrap_err().contains("64"));
-        assert!(SecretKey::from_hex(&"zz".repeat(32)).is_err());
+        let short = SecretKey::from_hex("abc").unwrap_err();
+        assert_eq!(short, KeyFormatError::Length(3));
+        assert!(short.to_string().contains("64"));
+        assert_eq!(
+            SecretKey::from_hex(&"zz".repeat(32)).unwrap_err(),
+            KeyFormatError::NotHex
+        );
         assert_eq!(
             format!("{:?}", SecretKey::from_hex(&"0f".repeat(32)).unwrap()),
             "SecretKey(..)"

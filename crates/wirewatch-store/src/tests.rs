@@ -54,6 +54,43 @@ fn unknown_type_is_rejected() {
 }
 
 #[test]
+fn storage_errors_are_typed() {
+    let (_dir, store) = temp_store();
+    assert!(matches!(
+        store.create_detection(new_det("nope", "10.0.0.1")),
+        Err(StoreError::Refused {
+            reason: Refusal::UnknownDetectionType { .. },
+            ..
+        })
+    ));
+    // The model's validation runs first and its error passes through.
+    assert!(matches!(
+        store.create_detection(new_det("port_scan", "not-an-ip")),
+        Err(StoreError::Domain(e)) if e.field.as_deref() == Some("participants[0].object_value")
+    ));
+    store.create_tag("a").unwrap();
+    assert!(matches!(
+        store.create_tag("a"),
+        Err(StoreError::Conflict(Conflict::Tag { name })) if name == "a"
+    ));
+    assert!(matches!(
+        store.delete_user(SETUP_USERNAME),
+        Err(StoreError::Refused {
+            reason: Refusal::SetupUserDeleted,
+            ..
+        })
+    ));
+    assert!(matches!(
+        store.create_apikey(999, "k"),
+        Err(StoreError::NotFound(Missing::User(999)))
+    ));
+    assert!(matches!(
+        store.ods_replay(wirewatch_model::ods::TargetKind::Http, "none", None),
+        Err(StoreError::NotFound(Missing::OdsTarget { .. }))
+    ));
+}
+
+#[test]
 fn external_is_derived_from_localities() {
     let (_dir, store) = temp_store();
     let d = store

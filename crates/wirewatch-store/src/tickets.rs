@@ -6,7 +6,8 @@
 //! ticket already holds); the rest of the ticket is a JSON document.
 
 use crate::detections::{load, save};
-use crate::{triggers, Result, Store};
+use crate::error::Refusal;
+use crate::{triggers, Result, Store, StoreError};
 use rusqlite::{params, params_from_iter, Connection, OptionalExtension};
 use wirewatch_model::detection::{Detection, Role};
 use wirewatch_model::ticket::{Attachment, Format, Priority, Ticket, TicketStatus};
@@ -241,8 +242,9 @@ impl Store {
                     "UPDATE tickets SET count = count + 1, updated = ?2 WHERE id = ?1",
                 )?
                 .execute(params![id, now])?;
-                let status = TicketStatus::parse(&status)
-                    .ok_or_else(|| Error::internal(format!("stored ticket status {status:?}")))?;
+                let status = TicketStatus::parse(&status).ok_or_else(|| {
+                    StoreError::Inconsistent(format!("stored ticket status {status:?}"))
+                })?;
                 (id, guid, status, assignee)
             }
             None => {
@@ -439,9 +441,12 @@ impl Store {
         bytes: &[u8],
     ) -> Result<Option<Ticket>> {
         if bytes.len() > MAX_ATTACHMENT {
-            return Err(
-                Error::invalid("file", format!("is larger than {MAX_ATTACHMENT} bytes")).into(),
-            );
+            return Err(StoreError::refused(
+                "file",
+                Refusal::AttachmentTooLarge {
+                    max: MAX_ATTACHMENT,
+                },
+            ));
         }
         self.write(|tx| {
             let Some(mut t) = load_ticket(tx, guid)? else {

@@ -1,12 +1,14 @@
 //! Users, passwords (argon2) and API keys (stored as SHA-256 digests).
 
+use crate::error::{Conflict, Missing, Refusal};
 use crate::{schema, Result, Store, StoreError};
 use rand::RngCore;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
+use wirewatch_model::now_ms;
+pub use wirewatch_model::user::validate_password;
 use wirewatch_model::user::{ApiKey, NewUser, Roles, User, UserPatch, UserType};
-use wirewatch_model::{now_ms, Code, Error};
 
 /// The user created at first start, with `system: full`.
 pub const SETUP_USERNAME: &str = "setup";
@@ -28,7 +30,7 @@ fn hash_password(password: &str) -> Result<String> {
     crate::passwords::pool()
         .hash(password)
         .map_err(|_| StoreError::Busy)?
-        .ok_or_else(|| Error::internal("hashing a password failed").into())
+        .ok_or(StoreError::HashFailed)
 }
 
 /// A random secret of `bytes` bytes, hex-encoded.
@@ -99,30 +101,6 @@ pub fn load_keys(conn: &Connection) -> Result<HashMap<String, AuthUser>> {
         ))
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
-}
-
-fn validate_username(name: &str) -> std::result::Result<(), Error> {
-    if name.is_empty() || name.len() > 64 {
-        return Err(Error::invalid("username", "must be 1 to 64 characters"));
-    }
-    if !name
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || "._-@".contains(c))
-    {
-        return Err(Error::invalid(
-            "username",
-            "may contain only letters, digits, '.', '_', '-' and '@'",
-        ));
-    }
-    Ok(())
-}
-
-/// The rule every password meets: at least 8 characters.
-pub fn validate_password(field: &str, p: &str) -> std::result::Result<(), Error> {
-    if p.chars().count() < 8 {
-        return Err(Error::invalid(field, "must be at least 8 characters"));
-    }
-    Ok(())
 }
 
 impl Store {
@@ -219,7 +197,7 @@ impl Store {
             let username: String = tx
                 .query_row("SELECT username FROM users WHERE id = ?1", [user_id], |r| r.get(0))
                 .optional()?
-                .ok_or_else(|| Error::not_found(format!("user {user_id}")))?;
+                .ok_or(StoreError::NotFound(Missing::User(user_id)))?;
             tx.execute(
                 "INSERT INTO apikeys(user_id, description, key_hash, last4, time_added) VALUES(?1, ?2, ?3, ?4, ?5)",
                 params![user_id, description, digest(&key), last4, now],
@@ -288,21 +266,9 @@ impl Store {
 
     /// Create a user.
     pub fn create_user(&self, new: NewUser) -> Result<User> {
-        validate_username(&new.username)?;
-        new.granted_roles
-            .validate()
-            .map_err(|m| Error::invalid("granted_roles", m))?;
+        new.validate()?;
         let kind = new.kind.unwrap_or(UserType::Local);
-        let hash = match (&new.password, kind) {
-            (Some(p), _) => {
-                validate_password("password", p)?;
-                Some(hash_password(p)?)
-            }
-            (None, UserType::Local) => {
-                return Err(Error::invalid("password", "is required for a local user").into())
-            }
-            (None, UserType::Remote) => None,
-        };
+        let hash = new.password.as_deref().map(hash_password).transpose()?;
         let name = new.name.clone().unwrap_or_else(|| new.username.clone());
         self.write(|tx| {
             let exists: bool = tx
@@ -310,7 +276,7 @@ impl Store {
                 .optional()?
                 .unwrap_or(false);
             if exists {
-                return Err(Error::new(Code::Conflict, format!("user {} already exists", new.username)).into());
+                return Err(StoreError::Conflict(Conflict::User { username: new.username.clone() }));
             }
             tx.execute(
                 "INSERT INTO users(username, name, type, enabled, date_joined, granted_roles, password_hash)
@@ -328,18 +294,12 @@ impl Store {
             Ok(())
         })?;
         self.user(&new.username)?
-            .ok_or_else(|| StoreError::Domain(Error::internal("user vanished")))
+            .ok_or_else(|| StoreError::Inconsistent("user vanished".into()))
     }
 
     /// Update a user.
     pub fn update_user(&self, username: &str, patch: UserPatch) -> Result<Option<User>> {
-        if let Some(r) = &patch.granted_roles {
-            r.validate()
-                .map_err(|m| Error::invalid("granted_roles", m))?;
-        }
-        if let Some(p) = &patch.password {
-            validate_password("password", p)?;
-        }
+        patch.validate()?;
         let hash = patch.password.as_deref().map(hash_password).transpose()?;
         let n = self.write(|tx| {
             let mut n = tx.query_row(
@@ -355,9 +315,7 @@ impl Store {
             }
             if let Some(e) = patch.enabled {
                 if username == SETUP_USERNAME && !e {
-                    return Err(
-                        Error::invalid("enabled", "the setup user cannot be disabled").into(),
-                    );
+                    return Err(StoreError::refused("enabled", Refusal::SetupUserDisabled));
                 }
                 tx.execute(
                     "UPDATE users SET enabled = ?1 WHERE username = ?2",
@@ -366,11 +324,10 @@ impl Store {
             }
             if let Some(r) = &patch.granted_roles {
                 if username == SETUP_USERNAME && !r.is_admin() {
-                    return Err(Error::invalid(
+                    return Err(StoreError::refused(
                         "granted_roles",
-                        "the setup user keeps system: full",
-                    )
-                    .into());
+                        Refusal::SetupUserDemoted,
+                    ));
                 }
                 tx.execute(
                     "UPDATE users SET granted_roles = ?1 WHERE username = ?2",
@@ -395,7 +352,7 @@ impl Store {
     /// Delete a user and their keys.
     pub fn delete_user(&self, username: &str) -> Result<bool> {
         if username == SETUP_USERNAME {
-            return Err(Error::invalid("username", "the setup user cannot be deleted").into());
+            return Err(StoreError::refused("username", Refusal::SetupUserDeleted));
         }
         let n =
             self.write(|tx| Ok(tx.execute("DELETE FROM users WHERE username = ?1", [username])?))?;

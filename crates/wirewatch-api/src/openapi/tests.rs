@@ -939,7 +939,7 @@ fn metric_query(d: &Value, example: &Value) -> Result<(), String> {
     }
     for sp in &specs {
         let name = sp["name"].as_str().ok_or("metric_specs: no name")?;
-        let known = wirewatch_sensor::metrics::CATALOG
+        let known = wirewatch_model::metrics::CATALOG
             .iter()
             .any(|(o, c, names)| {
                 *o == object_type.replace("device_group", "device")
@@ -1023,7 +1023,7 @@ fn response_examples_have_the_serde_field_names() {
     round_trip::<det::Participant>(&d, "Participant");
     round_trip::<det::MitreRef>(&d, "MitreRef");
     round_trip::<det::Note>(&d, "Note");
-    round_trip::<wirewatch_detect::DetectionFormat>(&d, "DetectionFormat");
+    round_trip::<wirewatch_model::catalog::DetectionFormat>(&d, "DetectionFormat");
     round_trip::<rule::TuningRule>(&d, "TuningRule");
     round_trip::<investigation::Investigation>(&d, "Investigation");
     round_trip::<locality::NetworkLocality>(&d, "NetworkLocality");
@@ -1037,7 +1037,7 @@ fn response_examples_have_the_serde_field_names() {
     // The catalog example is an entry of the real catalog.
     let c = &d["components"]["schemas"]["MetricCatalogEntry"]["example"];
     assert!(
-        wirewatch_sensor::metrics::CATALOG
+        wirewatch_model::metrics::CATALOG
             .iter()
             .any(|(o, cat, names)| {
                 c == &json!({"object_type": o, "metric_category": cat, "metrics": names})

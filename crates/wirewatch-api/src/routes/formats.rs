@@ -12,7 +12,7 @@ use axum::routing::get;
 use axum::Router;
 use serde::Deserialize;
 use serde_json::json;
-use wirewatch_detect::DetectionFormat;
+use wirewatch_model::catalog::DetectionFormat;
 use wirewatch_model::user::Access;
 use wirewatch_store::{FormatInput, Visibility};
 
@@ -140,7 +140,7 @@ fn visible_custom(s: &AppState, m: Visibility, id: &str) -> ApiResult<()> {
 fn check_categories(m: Visibility, input: &FormatInput) -> ApiResult<()> {
     // Invalid categories are the store's 400; only valid ones are checked here.
     if let Ok(cats) =
-        wirewatch_detect::catalog::custom_categories(input.categories.as_deref().unwrap_or(&[]))
+        wirewatch_model::catalog::custom_categories(input.categories.as_deref().unwrap_or(&[]))
     {
         if !m.sees(&cats) {
             return Err(ApiError::forbidden(format!(

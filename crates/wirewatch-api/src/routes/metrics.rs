@@ -382,7 +382,7 @@ async fn next(caller: Caller, Path(xid): Path<String>) -> ApiResult<axum::Json<V
 /// wirewatch extension: the metric catalog (object type, category, metric names).
 async fn catalog(caller: Caller) -> ApiResult<axum::Json<Value>> {
     caller.require(Access::MetricsRestricted)?;
-    Ok(axum::Json(json!(wirewatch_sensor::metrics::CATALOG
+    Ok(axum::Json(json!(wirewatch_model::metrics::CATALOG
         .iter()
         .map(|(o, c, names)| json!({"object_type": o, "metric_category": c, "metrics": names}))
         .collect::<Vec<_>>())))

@@ -365,11 +365,11 @@ pub fn view(s: &AppState, t: &Ticket) -> Value {
     });
     x_fields(s, &t.author, &t.author_name, &mut v);
     if !t.mitre_techniques.is_empty() {
-        let techniques = wirewatch_detect::mitre::techniques(&t.mitre_techniques);
+        let techniques = wirewatch_model::mitre::techniques(&t.mitre_techniques);
         v["mitre_techniques"] = techniques
             .into_iter()
             .map(|m| {
-                let tactics = wirewatch_detect::mitre::tactics(std::slice::from_ref(&m.id));
+                let tactics = wirewatch_model::mitre::tactics(std::slice::from_ref(&m.id));
                 let first = tactics.first().map(|t| t.name.clone());
                 json!({
                     "mitre_id": m.id,

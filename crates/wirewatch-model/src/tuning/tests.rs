@@ -181,5 +181,9 @@ fn all_security_and_bad_rules() {
     }))
     .unwrap();
     let err = CompiledRule::new(&bad).err().unwrap();
-    assert_eq!(err.0, "offender.object_value");
+    assert_eq!(err.field, "offender.object_value");
+    assert_eq!(
+        crate::Error::from(err).message,
+        "offender.object_value: \"not-an-ip\" is not an IP address or CIDR block"
+    );
 }

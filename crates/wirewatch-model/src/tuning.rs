@@ -4,16 +4,16 @@
 //! detections. Lookups that need the store (localities, device groups) go
 //! through [`MatchContext`].
 
+use crate::detection::{Detection, Participant, ParticipantKind, Role};
+use crate::locality::parse_net;
+use crate::rule::{
+    HidingObjectType, HidingParticipant, LocalityType, Operand, PropertyFilter, PropertyOperator,
+    RuleParticipant, TuningRule,
+};
 use ipnet::IpNet;
 use regex::{Regex, RegexBuilder};
 use serde_json::Value;
 use std::net::IpAddr;
-use wirewatch_model::detection::{Detection, Participant, ParticipantKind, Role};
-use wirewatch_model::locality::parse_net;
-use wirewatch_model::rule::{
-    HidingObjectType, HidingParticipant, LocalityType, Operand, PropertyFilter, PropertyOperator,
-    RuleParticipant, TuningRule,
-};
 
 /// Store lookups the matcher needs.
 pub trait MatchContext {
@@ -82,24 +82,26 @@ pub struct CompiledRule {
     properties: Vec<PropertyMatcher>,
 }
 
+/// The values of `side.field` (`offender.object_value`); at least one.
 fn values_of(
+    side: &str,
     field: &str,
-    v: Option<&wirewatch_model::rule::OneOrManyStr>,
-) -> Result<Vec<String>, String> {
+    v: Option<&crate::rule::OneOrManyStr>,
+) -> Result<Vec<String>, RuleError> {
     let vals: Vec<String> = v
         .map(|v| v.values().into_iter().map(str::to_string).collect())
         .unwrap_or_default();
     if vals.is_empty() {
-        return Err(format!("{field} is required for this object_type"));
+        return Err(RuleError::new(
+            format!("{side}.{field}"),
+            format!("{field} is required for this object_type"),
+        ));
     }
     Ok(vals)
 }
 
-fn compile_participant(
-    side: &str,
-    p: &RuleParticipant,
-) -> Result<ParticipantMatcher, (String, String)> {
-    let err = |field: &str, msg: String| (format!("{side}.{field}"), msg);
+fn compile_participant(side: &str, p: &RuleParticipant) -> Result<ParticipantMatcher, RuleError> {
+    let err = |field: &str, msg: String| RuleError::new(format!("{side}.{field}"), msg);
     let HidingParticipant {
         object_type,
         object_id,
@@ -127,8 +129,7 @@ fn compile_participant(
             ParticipantMatcher::NetworkLocality(id("network_locality")?)
         }
         HidingObjectType::Ipaddr => {
-            let vals = values_of("object_value", object_value.as_ref())
-                .map_err(|m| err("object_value", m))?;
+            let vals = values_of(side, "object_value", object_value.as_ref())?;
             let mut nets = Vec::new();
             for v in vals {
                 nets.push(parse_net(&v).ok_or_else(|| {
@@ -150,15 +151,13 @@ fn compile_participant(
             })?)
         }
         HidingObjectType::Hostname => ParticipantMatcher::Hostnames(
-            values_of("object_hostname", object_hostname.as_ref())
-                .map_err(|m| err("object_hostname", m))?
+            values_of(side, "object_hostname", object_hostname.as_ref())?
                 .into_iter()
                 .map(|h| h.trim_end_matches('.').to_ascii_lowercase())
                 .collect(),
         ),
         HidingObjectType::ScannerService => {
-            let vals = values_of("object_scanner", object_scanner.as_ref())
-                .map_err(|m| err("object_scanner", m))?;
+            let vals = values_of(side, "object_scanner", object_scanner.as_ref())?;
             if vals.iter().any(|v| v.eq_ignore_ascii_case("any")) {
                 ParticipantMatcher::Scanners(None)
             } else {
@@ -167,10 +166,11 @@ fn compile_participant(
                 ))
             }
         }
-        HidingObjectType::Username => ParticipantMatcher::Usernames(
-            values_of("object_username", object_username.as_ref())
-                .map_err(|m| err("object_username", m))?,
-        ),
+        HidingObjectType::Username => ParticipantMatcher::Usernames(values_of(
+            side,
+            "object_username",
+            object_username.as_ref(),
+        )?),
     })
 }
 
@@ -189,7 +189,7 @@ fn compile_test(
     regex: bool,
     case_sensitive: bool,
     anchored: bool,
-) -> Result<StringTest, (String, String)> {
+) -> Result<StringTest, RuleError> {
     if !regex {
         match v {
             Value::Number(n) => return Ok(StringTest::Number(n.as_f64().unwrap_or(f64::NAN))),
@@ -198,8 +198,8 @@ fn compile_test(
         }
     }
     let s = scalar_string(v).ok_or_else(|| {
-        (
-            field.to_string(),
+        RuleError::new(
+            field,
             format!("must be a string, number or boolean, found {v}"),
         )
     })?;
@@ -214,8 +214,8 @@ fn compile_test(
             .size_limit(1 << 20)
             .build()
             .map_err(|e| {
-                (
-                    field.to_string(),
+                RuleError::new(
+                    field,
                     format!("\"{s}\" is not a valid regular expression: {e}"),
                 )
             })?;
@@ -228,12 +228,12 @@ fn compile_test(
     })
 }
 
-fn compile_property(i: usize, f: &PropertyFilter) -> Result<PropertyMatcher, (String, String)> {
+fn compile_property(i: usize, f: &PropertyFilter) -> Result<PropertyMatcher, RuleError> {
     let field = format!("properties[{i}].operand");
     if f.property.is_empty() {
-        return Err((
+        return Err(RuleError::new(
             format!("properties[{i}].property"),
-            "must not be empty".into(),
+            "must not be empty",
         ));
     }
     let is_match_op = matches!(
@@ -260,10 +260,13 @@ fn compile_property(i: usize, f: &PropertyFilter) -> Result<PropertyMatcher, (St
         Operand::Plain(v) => (vec![v], is_match_op, true),
     };
     if values.is_empty() {
-        return Err((field, "must not be empty".into()));
+        return Err(RuleError::new(field, "must not be empty"));
     }
     if values.len() > 1 && f.operator != PropertyOperator::In {
-        return Err((field, "a list of values needs the \"in\" operator".into()));
+        return Err(RuleError::new(
+            field,
+            "a list of values needs the \"in\" operator",
+        ));
     }
     let tests = values
         .into_iter()
@@ -366,11 +369,34 @@ impl ParticipantMatcher {
     }
 }
 
+/// A rule that does not compile: the field of the rule and what is wrong with it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {problem}")]
+pub struct RuleError {
+    pub field: String,
+    pub problem: String,
+}
+
+impl RuleError {
+    fn new(field: impl Into<String>, problem: impl Into<String>) -> RuleError {
+        RuleError {
+            field: field.into(),
+            problem: problem.into(),
+        }
+    }
+}
+
+impl From<RuleError> for crate::Error {
+    fn from(e: RuleError) -> crate::Error {
+        crate::Error::invalid(e.field, e.problem)
+    }
+}
+
 impl CompiledRule {
-    /// Compile a rule; the error is `(field, problem)` for a 400.
-    pub fn new(rule: &TuningRule) -> Result<CompiledRule, (String, String)> {
+    /// Compile a rule; the error names the rule's field.
+    pub fn new(rule: &TuningRule) -> Result<CompiledRule, RuleError> {
         if rule.detection_type.is_empty() {
-            return Err(("detection_type".into(), "must not be empty".into()));
+            return Err(RuleError::new("detection_type", "must not be empty"));
         }
         Ok(CompiledRule {
             id: rule.id,

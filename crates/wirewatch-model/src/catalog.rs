@@ -1,6 +1,8 @@
 //! The built-in detection formats: every type wirewatch raises, with display
 //! name, categories, MITRE techniques and the schema of its properties.
 
+use crate::detection::is_technique_id;
+use crate::Error;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -226,31 +228,50 @@ pub fn builtin_format_by_type(kind: &str) -> Option<DetectionFormat> {
     BUILTINS.iter().find(|b| b.kind == kind).map(builtin_format)
 }
 
+/// Why a custom format's type or categories are not accepted.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FormatError {
+    #[error("must not be empty")]
+    EmptyType,
+    #[error("must be at most {MAX_TYPE_LEN} characters")]
+    TypeTooLong,
+    #[error("may contain only letters, numbers and underscores")]
+    TypeCharset,
+    /// The category is neither `sec`, `perf` nor one of their sub-categories.
+    #[error(
+        "\"{0}\" is not a category: use \"sec\", \"perf\" or a sub-category such as \"sec.attack\""
+    )]
+    NotACategory(String),
+    #[error("custom detection formats take exactly one category")]
+    SeveralCategories,
+}
+
+/// Longest custom format type.
+pub const MAX_TYPE_LEN: usize = 128;
+
 /// Check a custom format's type: letters, digits and underscores only.
-pub fn validate_type(kind: &str) -> Result<(), String> {
+pub fn validate_type(kind: &str) -> Result<(), FormatError> {
     if kind.is_empty() {
-        return Err("must not be empty".into());
+        return Err(FormatError::EmptyType);
     }
-    if kind.len() > 128 {
-        return Err("must be at most 128 characters".into());
+    if kind.len() > MAX_TYPE_LEN {
+        return Err(FormatError::TypeTooLong);
     }
     if !kind.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-        return Err("may contain only letters, numbers and underscores".into());
+        return Err(FormatError::TypeCharset);
     }
     Ok(())
 }
 
 /// Turn a custom format's single category into the stored list, adding the
 /// `sec` or `perf` top category; the error explains a bad value.
-pub fn custom_categories(categories: &[String]) -> Result<Vec<String>, String> {
+pub fn custom_categories(categories: &[String]) -> Result<Vec<String>, FormatError> {
     match categories {
         [] => Ok(vec!["sec".into()]),
         [one] => {
             let top = one.split('.').next().unwrap_or_default();
             if top != "sec" && top != "perf" {
-                return Err(format!(
-                    "\"{one}\" is not a category: use \"sec\", \"perf\" or a sub-category such as \"sec.attack\""
-                ));
+                return Err(FormatError::NotACategory(one.clone()));
             }
             if one == top {
                 Ok(vec![one.clone()])
@@ -258,7 +279,99 @@ pub fn custom_categories(categories: &[String]) -> Result<Vec<String>, String> {
                 Ok(vec![top.to_string(), one.clone()])
             }
         }
-        _ => Err("custom detection formats take exactly one category".into()),
+        _ => Err(FormatError::SeveralCategories),
+    }
+}
+
+/// Body of `POST /detections/formats` and `PATCH /detections/formats/{type}`.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct FormatInput {
+    #[serde(rename = "type", default)]
+    pub kind: Option<String>,
+    #[serde(default)]
+    pub display_name: Option<String>,
+    #[serde(default)]
+    pub mitre_categories: Option<Vec<String>>,
+    #[serde(default)]
+    pub author: Option<String>,
+    #[serde(default)]
+    pub categories: Option<Vec<String>>,
+}
+
+fn validate_mitre(ids: &[String]) -> Result<(), Error> {
+    for (i, id) in ids.iter().enumerate() {
+        if !is_technique_id(id) {
+            return Err(Error::invalid(
+                format!("mitre_categories[{i}]"),
+                format!("\"{id}\" is not a MITRE technique id such as T1046 or T1110.001"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+impl FormatInput {
+    /// The custom format a create request describes, written by `author`
+    /// unless it names one, at `now`; the error names the bad field.
+    pub fn into_new_format(self, author: &str, now: i64) -> Result<DetectionFormat, Error> {
+        let kind = self
+            .kind
+            .ok_or_else(|| Error::invalid("type", "is required"))?;
+        validate_type(&kind).map_err(|m| Error::invalid("type", m.to_string()))?;
+        let display_name = self
+            .display_name
+            .filter(|d| !d.trim().is_empty())
+            .ok_or_else(|| Error::invalid("display_name", "is required"))?;
+        let mitre = self.mitre_categories.unwrap_or_default();
+        validate_mitre(&mitre)?;
+        let categories = custom_categories(&self.categories.unwrap_or_default())
+            .map_err(|m| Error::invalid("categories", m.to_string()))?;
+        Ok(DetectionFormat {
+            kind,
+            display_name,
+            author: self.author.unwrap_or_else(|| author.to_string()),
+            categories,
+            mitre_categories: mitre,
+            is_user_created: true,
+            last_updated: now,
+            released: now,
+            status: "active".into(),
+            properties: BTreeMap::new(),
+            default_risk_score: 50,
+            description: String::new(),
+        })
+    }
+
+    /// Apply an update request to the custom format `f` at `now`; the
+    /// error names the bad field (and `f` is then not to be stored).
+    pub fn apply_to(self, f: &mut DetectionFormat, now: i64) -> Result<(), Error> {
+        if let Some(t) = &self.kind {
+            if *t != f.kind {
+                return Err(Error::invalid(
+                    "type",
+                    "cannot be changed; create a new format instead",
+                ));
+            }
+        }
+        if let Some(d) = self.display_name {
+            if d.trim().is_empty() {
+                return Err(Error::invalid("display_name", "must not be empty"));
+            }
+            f.display_name = d;
+        }
+        if let Some(m) = self.mitre_categories {
+            validate_mitre(&m)?;
+            f.mitre_categories = m;
+        }
+        if let Some(a) = self.author {
+            f.author = a;
+        }
+        if let Some(c) = self.categories {
+            f.categories =
+                custom_categories(&c).map_err(|m| Error::invalid("categories", m.to_string()))?;
+        }
+        f.last_updated = now;
+        Ok(())
     }
 }
 
@@ -287,14 +400,63 @@ mod tests {
             vec!["sec", "sec.attack"]
         );
         assert_eq!(custom_categories(&[]).unwrap(), vec!["sec"]);
-        assert!(custom_categories(&["a".into(), "b".into()]).is_err());
-        assert!(custom_categories(&["banana".into()]).is_err());
+        assert_eq!(
+            custom_categories(&["a".into(), "b".into()]),
+            Err(FormatError::SeveralCategories)
+        );
+        assert_eq!(
+            custom_categories(&["banana".into()]).unwrap_err().to_string(),
+            "\"banana\" is not a category: use \"sec\", \"perf\" or a sub-category such as \"sec.attack\""
+        );
+    }
+
+    #[test]
+    fn format_requests_name_the_bad_field() {
+        let input = |v: serde_json::Value| serde_json::from_value::<FormatInput>(v).unwrap();
+        let field = |r: Result<DetectionFormat, Error>| r.unwrap_err().field.unwrap();
+        assert_eq!(
+            field(input(serde_json::json!({})).into_new_format("a", 0)),
+            "type"
+        );
+        assert_eq!(
+            field(input(serde_json::json!({"type": "t"})).into_new_format("a", 0)),
+            "display_name"
+        );
+        assert_eq!(
+            field(
+                input(serde_json::json!({"type": "t", "display_name": "T", "mitre_categories": ["T1", "T1046"]}))
+                    .into_new_format("a", 0)
+            ),
+            "mitre_categories[0]"
+        );
+        let mut f = input(
+            serde_json::json!({"type": "t", "display_name": "T", "categories": ["sec.attack"]}),
+        )
+        .into_new_format("me", 7)
+        .unwrap();
+        assert_eq!((f.author.as_str(), f.last_updated), ("me", 7));
+        assert_eq!(f.categories, vec!["sec", "sec.attack"]);
+        let e = input(serde_json::json!({"type": "u"}))
+            .apply_to(&mut f, 8)
+            .unwrap_err();
+        assert_eq!(
+            e.message,
+            "type: cannot be changed; create a new format instead"
+        );
+        input(serde_json::json!({"display_name": "New"}))
+            .apply_to(&mut f, 9)
+            .unwrap();
+        assert_eq!((f.display_name.as_str(), f.last_updated), ("New", 9));
     }
 
     #[test]
     fn type_charset_is_enforced() {
         assert!(validate_type("my_type_2").is_ok());
-        assert!(validate_type("my-type").is_err());
-        assert!(validate_type("").is_err());
+        assert_eq!(validate_type("my-type"), Err(FormatError::TypeCharset));
+        assert_eq!(validate_type(""), Err(FormatError::EmptyType));
+        assert_eq!(
+            validate_type(&"a".repeat(129)).unwrap_err().to_string(),
+            "must be at most 128 characters"
+        );
     }
 }

@@ -1,6 +1,6 @@
 //! The MITRE ATT&CK techniques and tactics the built-in formats refer to.
 
-use wirewatch_model::detection::MitreRef;
+use crate::detection::MitreRef;
 
 /// (technique id, technique name, tactic ids)
 const TECHNIQUES: &[(&str, &str, &[&str])] = &[
