@@ -4,10 +4,13 @@
 //! [`Ods`] keeps the set of workers in step with the configured targets,
 //! wakes a worker when its target has new messages, and answers health checks.
 
-pub mod retry;
+pub mod error;
 pub mod sinks;
-pub mod tls;
 mod worker;
+
+pub use error::SinkError;
+/// The one retry policy, shared with the connectors.
+pub use wirewatch_net::retry;
 
 pub use worker::WorkerOptions;
 
@@ -118,7 +121,7 @@ impl Ods {
     }
 
     /// Try to reach a target now.
-    pub async fn health(&self, target: &Target) -> Result<String, String> {
+    pub async fn health(&self, target: &Target) -> Result<String, SinkError> {
         let sink = sinks::Sink::build(target, &self.store.instance_id())?;
         sink.health().await
     }

@@ -181,7 +181,7 @@ async fn health(
     let r = ods.health(&t).await;
     let (healthy, detail) = match r {
         Ok(d) => (true, d),
-        Err(e) => (false, e),
+        Err(e) => (false, e.to_string()),
     };
     Ok(axum::Json(
         json!({"healthy": healthy, "detail": detail, "checked_at": now_ms()}),

@@ -57,10 +57,8 @@ pub fn shared_key(
     method: &str,
     path_and_query: &str,
     headers: &[(String, String)],
-) -> Result<String, String> {
-    let key = base64::engine::general_purpose::STANDARD
-        .decode(key_b64.trim())
-        .map_err(|e| format!("secret_key is not a base64 account key: {e}"))?;
+) -> Result<String, crate::error::AccountKeyError> {
+    let key = base64::engine::general_purpose::STANDARD.decode(key_b64.trim())?;
     let get = |name: &str| {
         headers
             .iter()
@@ -120,7 +118,7 @@ pub fn shared_key(
     for (k, v) in params {
         s.push_str(&format!("\n{k}:{v}"));
     }
-    let mut mac = Hmac::<Sha256>::new_from_slice(&key).map_err(|e| e.to_string())?;
+    let mut mac = Hmac::<Sha256>::new_from_slice(&key)?;
     mac.update(s.as_bytes());
     let sig = base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes());
     Ok(format!("SharedKey {account}:{sig}"))

@@ -1,6 +1,6 @@
-//! TLS client configuration shared by the sinks: trusted roots (the built-in
-//! Mozilla list, or the target's `tls_ca_certs`), an optional client
-//! certificate, and `skip_cert_verification` when the user asks for it.
+//! TLS client configuration shared by the sinks and connectors: trusted roots
+//! (the built-in Mozilla list, or the target's `tls_ca_certs`), an optional
+//! client certificate, and `skip_cert_verification` when the user asks for it.
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::pki_types::pem::PemObject;
@@ -21,11 +21,28 @@ fn provider() -> Arc<rustls::crypto::CryptoProvider> {
     Arc::new(rustls::crypto::ring::default_provider())
 }
 
+/// A TLS option that cannot be used; the message names the option.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum TlsError {
+    #[error("{0}")]
+    Provider(rustls::Error),
+    #[error("tls_ca_certs: {0}")]
+    CaCerts(String),
+    #[error("tls_ca_certs: no certificate found in the PEM text")]
+    NoCaCert,
+    #[error("tls_client_cert: {0}")]
+    ClientCert(String),
+    #[error("tls_client_key: {0}")]
+    ClientKey(String),
+    #[error("host {host:?}: {reason}")]
+    ServerName { host: String, reason: String },
+}
+
 /// Build a client configuration; the error names the bad option.
-pub fn client_config(o: &TlsOptions, alpn_http1: bool) -> Result<Arc<ClientConfig>, String> {
+pub fn client_config(o: &TlsOptions, alpn_http1: bool) -> Result<Arc<ClientConfig>, TlsError> {
     let builder = ClientConfig::builder_with_provider(provider())
         .with_safe_default_protocol_versions()
-        .map_err(|e| e.to_string())?;
+        .map_err(TlsError::Provider)?;
     let builder = if o.skip_verification {
         builder
             .dangerous()
@@ -35,11 +52,13 @@ pub fn client_config(o: &TlsOptions, alpn_http1: bool) -> Result<Arc<ClientConfi
         match &o.ca_pem {
             Some(pem) => {
                 for cert in CertificateDer::pem_slice_iter(pem.as_bytes()) {
-                    let cert = cert.map_err(|e| format!("tls_ca_certs: {e}"))?;
-                    roots.add(cert).map_err(|e| format!("tls_ca_certs: {e}"))?;
+                    let cert = cert.map_err(|e| TlsError::CaCerts(e.to_string()))?;
+                    roots
+                        .add(cert)
+                        .map_err(|e| TlsError::CaCerts(e.to_string()))?;
                 }
                 if roots.is_empty() {
-                    return Err("tls_ca_certs: no certificate found in the PEM text".into());
+                    return Err(TlsError::NoCaCert);
                 }
             }
             None => roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),
@@ -50,12 +69,12 @@ pub fn client_config(o: &TlsOptions, alpn_http1: bool) -> Result<Arc<ClientConfi
         (Some(cert), Some(key)) => {
             let certs = CertificateDer::pem_slice_iter(cert.as_bytes())
                 .collect::<Result<Vec<_>, _>>()
-                .map_err(|e| format!("tls_client_cert: {e}"))?;
+                .map_err(|e| TlsError::ClientCert(e.to_string()))?;
             let key = PrivateKeyDer::from_pem_slice(key.as_bytes())
-                .map_err(|e| format!("tls_client_key: {e}"))?;
+                .map_err(|e| TlsError::ClientKey(e.to_string()))?;
             builder
                 .with_client_auth_cert(certs, key)
-                .map_err(|e| format!("tls_client_cert: {e}"))?
+                .map_err(|e| TlsError::ClientCert(e.to_string()))?
         }
         _ => builder.with_no_client_auth(),
     };
@@ -66,8 +85,11 @@ pub fn client_config(o: &TlsOptions, alpn_http1: bool) -> Result<Arc<ClientConfi
 }
 
 /// The server name to verify, from a host name or an IP address.
-pub fn server_name(host: &str) -> Result<ServerName<'static>, String> {
-    ServerName::try_from(host.to_string()).map_err(|e| format!("host {host:?}: {e}"))
+pub fn server_name(host: &str) -> Result<ServerName<'static>, TlsError> {
+    ServerName::try_from(host.to_string()).map_err(|e| TlsError::ServerName {
+        host: host.to_string(),
+        reason: e.to_string(),
+    })
 }
 
 /// Accepts any certificate: only for `skip_cert_verification: true`.
