@@ -58,6 +58,7 @@ use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::fmt;
+use wirewatch_model::connector::NOT_UNRESERVED;
 
 /// The algorithm identifier that starts the string to sign and the header.
 const ALGORITHM: &str = "AWS4-HMAC-SHA256";
@@ -231,51 +232,16 @@ fn amz_timestamp(unix_time_secs: i64) -> (String, String) {
 /// Appends the RFC 3986 encoding of `bytes`: unreserved characters stay, every
 /// other byte becomes `%XX` with uppercase hex.
 fn uri_encode_into(out: &mut String, bytes: &[u8]) {
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    for &b in bytes {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(char::from(b));
-        } else {
-            out.push('%');
-            out.push(char::from(HEX[usize::from(b >> 4)]));
-            out.push(char::from(HEX[usize::from(b & 0x0f)]));
-        }
-    }
+    out.extend(percent_encoding::percent_encode(bytes, NOT_UNRESERVED));
 }
 
 fn uri_encode(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len());
-    uri_encode_into(&mut out, bytes);
-    out
+    percent_encoding::percent_encode(bytes, NOT_UNRESERVED).to_string()
 }
 
 /// Decodes `%XX` escapes; a `%` not followed by two hex digits is kept literally.
 fn percent_decode(s: &str) -> Vec<u8> {
-    fn hex_val(b: u8) -> Option<u8> {
-        match b {
-            b'0'..=b'9' => Some(b - b'0'),
-            b'a'..=b'f' => Some(b - b'a' + 10),
-            b'A'..=b'F' => Some(b - b'A' + 10),
-            _ => None,
-        }
-    }
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while let Some(&b) = bytes.get(i) {
-        if b == b'%' {
-            let hi = bytes.get(i + 1).copied().and_then(hex_val);
-            let lo = bytes.get(i + 2).copied().and_then(hex_val);
-            if let (Some(hi), Some(lo)) = (hi, lo) {
-                out.push((hi << 4) | lo);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(b);
-        i += 1;
-    }
-    out
+    percent_encoding::percent_decode_str(s).collect()
 }
 
 /// Canonical URI of the path part of the request target (see module docs).
