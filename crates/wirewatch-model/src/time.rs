@@ -42,9 +42,20 @@ fn unit_ms(suffix: &str) -> Option<i64> {
     })
 }
 
+/// A time value that cannot be resolved.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TimeError {
+    #[error("\"{0}\" is not a time: use milliseconds or a number with a unit (ms, s, m, h, d, w, M, y), e.g. \"-30m\"")]
+    NotATime(String),
+    #[error("\"{0}\" is not a time unit; use ms, s, m, h, d, w, M or y")]
+    Unit(String),
+    #[error("time out of range")]
+    OutOfRange,
+}
+
 impl TimeSpec {
     /// Resolve to milliseconds since the epoch, given the current time.
-    pub fn resolve(&self, now_ms: i64) -> Result<i64, String> {
+    pub fn resolve(&self, now_ms: i64) -> Result<i64, TimeError> {
         let (value, unit) = match self {
             TimeSpec::Ms(n) => (*n, 1),
             TimeSpec::Text(s) => {
@@ -54,16 +65,12 @@ impl TimeSpec {
                 let value: i64 = num
                     .trim()
                     .parse()
-                    .map_err(|_| format!("\"{s}\" is not a time: use milliseconds or a number with a unit (ms, s, m, h, d, w, M, y), e.g. \"-30m\""))?;
-                let unit = unit_ms(suffix).ok_or_else(|| {
-                    format!("\"{suffix}\" is not a time unit; use ms, s, m, h, d, w, M or y")
-                })?;
+                    .map_err(|_| TimeError::NotATime(s.to_string()))?;
+                let unit = unit_ms(suffix).ok_or_else(|| TimeError::Unit(suffix.to_string()))?;
                 (value, unit)
             }
         };
-        let scaled = value
-            .checked_mul(unit)
-            .ok_or_else(|| "time out of range".to_string())?;
+        let scaled = value.checked_mul(unit).ok_or(TimeError::OutOfRange)?;
         Ok(if value == 0 {
             now_ms
         } else if value < 0 {
