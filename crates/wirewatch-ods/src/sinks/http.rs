@@ -448,6 +448,88 @@ mod tests {
         assert!(endpoint_uri("ftp://x").is_err());
     }
 
+    /// A real HTTP/1.1 listener answering 200 after `delay`, counting the
+    /// connections it accepted.
+    async fn slow_server(delay: Duration) -> (u16, Arc<std::sync::atomic::AtomicUsize>) {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let accepted = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let count = accepted.clone();
+        tokio::spawn(async move {
+            while let Ok((mut s, _)) = listener.accept().await {
+                count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                tokio::spawn(async move {
+                    let mut buf = vec![0u8; 4096];
+                    let mut seen = Vec::new();
+                    loop {
+                        let n = s.read(&mut buf).await.unwrap_or(0);
+                        if n == 0 {
+                            return;
+                        }
+                        seen.extend_from_slice(&buf[..n]);
+                        while let Some(end) = seen.windows(4).position(|w| w == b"\r\n\r\n") {
+                            seen.drain(..end + 4);
+                            tokio::time::sleep(delay).await;
+                            let rsp = "HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n";
+                            if s.write_all(rsp.as_bytes()).await.is_err() {
+                                return;
+                            }
+                        }
+                    }
+                });
+            }
+        });
+        (port, accepted)
+    }
+
+    fn rows(n: i64) -> Vec<OutboxRow> {
+        (0..n)
+            .map(|i| OutboxRow {
+                id: i,
+                key_id: i,
+                message: Message::Http {
+                    method: "GET".into(),
+                    path: format!("/m/{i}"),
+                    headers: Vec::new(),
+                    payload: String::new(),
+                },
+                create_time: 0,
+                attempts: 0,
+            })
+            .collect()
+    }
+
+    fn sink(port: u16, pipeline: bool) -> HttpSink {
+        let target: HttpTarget = serde_json::from_value(serde_json::json!({
+            "name": "t", "host": "127.0.0.1", "port": port, "protocol": "http", "pipeline": pipeline
+        }))
+        .unwrap();
+        HttpSink::new(target, "test".into()).unwrap()
+    }
+
+    #[tokio::test]
+    async fn pipeline_spreads_a_batch_over_at_most_its_connections_and_keeps_them() {
+        let (port, accepted) = slow_server(Duration::from_millis(5)).await;
+        let mut s = sink(port, true);
+        for _ in 0..2 {
+            let out = s.send(&rows(64)).await;
+            assert_eq!(out, vec![Outcome::Sent; 64]);
+        }
+        let n = accepted.load(std::sync::atomic::Ordering::SeqCst);
+        assert!(n > 1 && n <= PIPELINE_CONNECTIONS, "{n} connections");
+    }
+
+    #[tokio::test]
+    async fn without_pipeline_one_connection_carries_everything_in_order() {
+        let (port, accepted) = slow_server(Duration::ZERO).await;
+        let mut s = sink(port, false);
+        for _ in 0..3 {
+            assert_eq!(s.send(&rows(20)).await, vec![Outcome::Sent; 20]);
+        }
+        assert_eq!(accepted.load(std::sync::atomic::Ordering::SeqCst), 1);
+    }
+
     #[test]
     fn forms_are_url_encoded() {
         assert_eq!(
