@@ -1,5 +1,6 @@
 //! Open Data Stream delivery: one worker per configured target drains that
-//! target's durable outbox through its sink, with one retry policy for all.
+//! target's durable outbox through its sink, with one retry policy for all
+//! (`wirewatch_net::retry`, shared with the incident connectors).
 //!
 //! [`Ods`] keeps the set of workers in step with the configured targets,
 //! wakes a worker when its target has new messages, and answers health checks.
@@ -9,8 +10,6 @@ pub mod sinks;
 mod worker;
 
 pub use error::SinkError;
-/// The one retry policy, shared with the connectors.
-pub use wirewatch_net::retry;
 
 pub use worker::WorkerOptions;
 
