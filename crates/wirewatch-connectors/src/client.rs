@@ -1,6 +1,7 @@
-//! A small HTTP/1.1 client for one remote system: kept-alive connections in a
-//! pool (several requests may be in flight at once), TLS with the system's
-//! roots, basic authentication, JSON in and out, a deadline per request.
+//! The client of one remote system: its base URL, basic authentication and
+//! JSON in and out, over `wirewatch_net`'s pooled HTTP client (kept-alive
+//! connections, several requests in flight at once, TLS with the built-in
+//! roots, a deadline per request).
 
 use crate::ConnectorError;
 use base64::Engine as _;

@@ -1,5 +1,6 @@
-//! HTTP and HTTPS targets: HTTP/1.1 over kept-alive connections (several with
-//! `pipeline`, in which case messages may arrive out of order), the target's
+//! HTTP and HTTPS targets: HTTP/1.1 over `wirewatch_net`'s pooled, kept-alive
+//! connections (several with `pipeline`, in which case messages may arrive out
+//! of order; one otherwise), the target's
 //! authentication, `additional_header`, and an `Idempotency-Key` header that
 //! stays the same across retries and restarts.
 
