@@ -1,7 +1,9 @@
 //! A pooled HTTP/1.1 client (hyper-util's `Client`) over [`connect`]: one per
 //! remote system or target, built once and shared by every request, keeping
-//! connections alive between requests; each request and its answer are
-//! bounded by [`REQUEST_TIMEOUT`].
+//! connections alive between requests (idle ones close after
+//! [`IDLE_TIMEOUT`]). Connecting is bounded by [`CONNECT_TIMEOUT`](crate::CONNECT_TIMEOUT),
+//! the request with its answer's head by [`REQUEST_TIMEOUT`], and reading
+//! the body again by [`REQUEST_TIMEOUT`].
 
 use crate::connect::{connect, Conn, ConnectError};
 use bytes::Bytes;
@@ -49,23 +51,25 @@ pub enum HttpError {
 }
 
 impl From<hyper_util::client::legacy::Error> for HttpError {
+    /// Our own connection error as it is; any other cause with its chain
+    /// (`connection closed before message completed: …`).
     fn from(e: hyper_util::client::legacy::Error) -> Self {
-        let mut cause = String::new();
+        let mut chain = Vec::new();
         let mut source = std::error::Error::source(&e);
         while let Some(s) = source {
-            cause = s.to_string();
-            source = s.source();
-            if s.downcast_ref::<ConnectError>().is_some() {
-                break;
+            if let Some(c) = s.downcast_ref::<ConnectError>() {
+                return HttpError::Connect(c.to_string());
             }
+            chain.push(s.to_string());
+            source = s.source();
         }
-        if cause.is_empty() {
-            cause = e.to_string();
+        if chain.is_empty() {
+            chain.push(e.to_string());
         }
         if e.is_connect() {
-            HttpError::Connect(cause)
+            HttpError::Connect(chain.join(": "))
         } else {
-            HttpError::Request(cause)
+            HttpError::Request(chain.join(": "))
         }
     }
 }

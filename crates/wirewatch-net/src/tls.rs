@@ -140,3 +140,94 @@ impl ServerCertVerifier for NoVerification {
         self.0.signature_verification_algorithms.supported_schemes()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::connect::connect;
+    use rcgen::{BasicConstraints, CertificateParams, IsCa, KeyPair};
+
+    /// A CA and a `127.0.0.1` server certificate it signed.
+    fn pki() -> (String, CertificateDer<'static>, PrivateKeyDer<'static>) {
+        let ca_key = KeyPair::generate().unwrap();
+        let mut ca = CertificateParams::new(Vec::new()).unwrap();
+        ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        let ca = ca.self_signed(&ca_key).unwrap();
+        let key = KeyPair::generate().unwrap();
+        let leaf = CertificateParams::new(vec!["127.0.0.1".into()])
+            .unwrap()
+            .signed_by(&key, &ca, &ca_key)
+            .unwrap();
+        (
+            ca.pem(),
+            leaf.der().clone(),
+            PrivateKeyDer::try_from(key.serialize_der()).unwrap(),
+        )
+    }
+
+    /// A real TLS listener that completes handshakes.
+    async fn tls_server(cert: CertificateDer<'static>, key: PrivateKeyDer<'static>) -> u16 {
+        let config = rustls::ServerConfig::builder_with_provider(provider())
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(vec![cert], key)
+            .unwrap();
+        let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        tokio::spawn(async move {
+            while let Ok((s, _)) = listener.accept().await {
+                let acceptor = acceptor.clone();
+                tokio::spawn(async move {
+                    let _ = acceptor.accept(s).await;
+                });
+            }
+        });
+        port
+    }
+
+    #[tokio::test]
+    async fn a_custom_ca_is_trusted_an_unknown_one_refused_unless_told_to_skip() {
+        let (ca_pem, cert, key) = pki();
+        let port = tls_server(cert, key).await;
+        let with = |o: TlsOptions| client_config(&o, false).unwrap();
+        let trusted = with(TlsOptions {
+            ca_pem: Some(ca_pem),
+            ..TlsOptions::default()
+        });
+        assert!(connect("127.0.0.1", port, Some(trusted)).await.is_ok());
+        let builtin = with(TlsOptions::default());
+        let e = connect("127.0.0.1", port, Some(builtin))
+            .await
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(
+            e.starts_with(&format!("TLS handshake with 127.0.0.1:{port}: ")),
+            "{e}"
+        );
+        let skip = with(TlsOptions {
+            skip_verification: true,
+            ..TlsOptions::default()
+        });
+        assert!(connect("127.0.0.1", port, Some(skip)).await.is_ok());
+    }
+
+    #[test]
+    fn bad_options_name_the_field() {
+        let e = client_config(
+            &TlsOptions {
+                ca_pem: Some("not a certificate".into()),
+                ..TlsOptions::default()
+            },
+            false,
+        )
+        .unwrap_err();
+        assert_eq!(e, TlsError::NoCaCert);
+        assert_eq!(
+            e.to_string(),
+            "tls_ca_certs: no certificate found in the PEM text"
+        );
+    }
+}
