@@ -1,87 +1,127 @@
-//! A small HTTP/1.1 client for one remote system: kept-alive connections in a
-//! pool (several requests may be in flight at once), TLS with the system's
-//! roots, basic authentication, JSON in and out, a deadline per request.
+//! The client of one remote system: its base URL, basic authentication and
+//! JSON in and out, over `wirewatch_net`'s pooled HTTP client (kept-alive
+//! connections, several requests in flight at once, TLS with the built-in
+//! roots, a deadline per request).
 
 use crate::ConnectorError;
 use base64::Engine as _;
 use bytes::Bytes;
 use http_body_util::Full;
-use hyper::client::conn::http1::SendRequest;
-use hyper_util::rt::TokioIo;
-use parking_lot::Mutex;
 use serde_json::Value;
-use std::sync::Arc;
-use wirewatch_ods::retry::{http_outcome, Outcome};
-use wirewatch_ods::sinks::http::{exchange, Exchanged};
-use wirewatch_ods::tls::{client_config, TlsOptions};
+use wirewatch_net::retry::{http_outcome, Outcome};
+use wirewatch_net::tls::{client_config, TlsError, TlsOptions};
+use wirewatch_net::{HttpClient, Response};
 
 /// Idle connections kept per remote system.
 const POOL: usize = 32;
+
+/// A base URL that cannot be used.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum UrlError {
+    #[error("{0:?} is not an http(s) URL")]
+    NotHttp(String),
+    #[error("{0:?}: bad port")]
+    BadPort(String),
+    #[error("{0:?} has no host")]
+    NoHost(String),
+    #[error("{url:?}: {source}")]
+    Invalid {
+        url: String,
+        source: url::ParseError,
+    },
+}
+
+/// Why a client of a remote system cannot be built.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ClientError {
+    #[error(transparent)]
+    Url(#[from] UrlError),
+    #[error(transparent)]
+    Tls(#[from] TlsError),
+}
+
+impl From<ClientError> for ConnectorError {
+    fn from(e: ClientError) -> Self {
+        ConnectorError::config(e.to_string())
+    }
+}
 
 /// `scheme://host:port` and the path prefix of a base URL.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Base {
     pub https: bool,
+    /// Without brackets for an IPv6 address.
     pub host: String,
     pub port: u16,
     /// Without a trailing slash (`""` for the root).
     pub prefix: String,
 }
 
+/// Parse an http(s) URL.
+fn parse_url(url: &str) -> Result<(url::Url, bool, String, u16), UrlError> {
+    let u = url::Url::parse(url).map_err(|source| match source {
+        url::ParseError::InvalidPort => UrlError::BadPort(url.to_string()),
+        url::ParseError::EmptyHost => UrlError::NoHost(url.to_string()),
+        url::ParseError::RelativeUrlWithoutBase => UrlError::NotHttp(url.to_string()),
+        source => UrlError::Invalid {
+            url: url.to_string(),
+            source,
+        },
+    })?;
+    let https = match u.scheme() {
+        "https" => true,
+        "http" => false,
+        _ => return Err(UrlError::NotHttp(url.to_string())),
+    };
+    let host = match u.host() {
+        Some(url::Host::Ipv6(a)) => a.to_string(),
+        Some(url::Host::Ipv4(a)) => a.to_string(),
+        Some(url::Host::Domain(d)) if !d.is_empty() => d.to_string(),
+        _ => return Err(UrlError::NoHost(url.to_string())),
+    };
+    let port = u.port().unwrap_or(if https { 443 } else { 80 });
+    Ok((u, https, host, port))
+}
+
 impl Base {
-    pub fn parse(url: &str) -> Result<Base, String> {
-        let (https, rest) = if let Some(r) = url.strip_prefix("https://") {
-            (true, r)
-        } else if let Some(r) = url.strip_prefix("http://") {
-            (false, r)
-        } else {
-            return Err(format!("{url:?} is not an http(s) URL"));
-        };
-        let (authority, path) = match rest.find(['/', '?']) {
-            Some(i) => (&rest[..i], &rest[i..]),
-            None => (rest, ""),
-        };
-        let default = if https { 443 } else { 80 };
-        let (host, port) = if let Some(h) = authority.strip_prefix('[') {
-            let (h, after) = h
-                .split_once(']')
-                .ok_or_else(|| format!("{url:?}: unclosed IPv6 address"))?;
-            let port = match after.strip_prefix(':') {
-                Some(p) => p.parse().map_err(|_| format!("{url:?}: bad port"))?,
-                None => default,
-            };
-            (h.to_string(), port)
-        } else {
-            match authority.rsplit_once(':') {
-                Some((h, p)) => (
-                    h.to_string(),
-                    p.parse().map_err(|_| format!("{url:?}: bad port"))?,
-                ),
-                None => (authority.to_string(), default),
-            }
-        };
-        if host.is_empty() {
-            return Err(format!("{url:?} has no host"));
-        }
+    pub fn parse(url: &str) -> Result<Base, UrlError> {
+        let (u, https, host, port) = parse_url(url)?;
         Ok(Base {
             https,
             host,
             port,
-            prefix: path
-                .split('?')
-                .next()
-                .unwrap_or("")
-                .trim_end_matches('/')
-                .to_string(),
+            prefix: u.path().trim_end_matches('/').to_string(),
         })
     }
 
-    fn host_header(&self) -> String {
-        let host = if self.host.contains(':') {
+    fn scheme(&self) -> &'static str {
+        if self.https {
+            "https"
+        } else {
+            "http"
+        }
+    }
+
+    fn bracketed_host(&self) -> String {
+        if self.host.contains(':') {
             format!("[{}]", self.host)
         } else {
             self.host.clone()
-        };
+        }
+    }
+
+    /// `scheme://host:port`, the port always written (request URIs).
+    fn origin(&self) -> String {
+        format!(
+            "{}://{}:{}",
+            self.scheme(),
+            self.bracketed_host(),
+            self.port
+        )
+    }
+
+    fn host_header(&self) -> String {
+        let host = self.bracketed_host();
         if self.port == if self.https { 443 } else { 80 } {
             host
         } else {
@@ -93,7 +133,7 @@ impl Base {
     pub fn url(&self, path: &str) -> String {
         format!(
             "{}://{}{}{}",
-            if self.https { "https" } else { "http" },
+            self.scheme(),
             self.host_header(),
             self.prefix,
             path
@@ -119,17 +159,16 @@ impl Answer {
     }
 }
 
-/// A client of one remote system.
+/// A client of one remote system: its connections are pooled and reused.
 pub struct Client {
     pub base: Base,
-    tls: Option<Arc<rustls::ClientConfig>>,
+    http: HttpClient,
     auth: Option<String>,
     headers: Vec<(String, String)>,
-    idle: Mutex<Vec<SendRequest<Full<Bytes>>>>,
 }
 
 impl Client {
-    pub fn new(base_url: &str, basic: Option<(&str, &str)>) -> Result<Client, String> {
+    pub fn new(base_url: &str, basic: Option<(&str, &str)>) -> Result<Client, ClientError> {
         let base = Base::parse(base_url)?;
         let tls = if base.https {
             Some(client_config(&TlsOptions::default(), true)?)
@@ -144,10 +183,9 @@ impl Client {
         });
         Ok(Client {
             base,
-            tls,
+            http: HttpClient::new(tls, POOL),
             auth,
             headers: Vec::new(),
-            idle: Mutex::new(Vec::new()),
         })
     }
 
@@ -155,26 +193,6 @@ impl Client {
     pub fn with_headers(mut self, headers: Vec<(String, String)>) -> Client {
         self.headers = headers;
         self
-    }
-
-    async fn connection(&self) -> Result<SendRequest<Full<Bytes>>, String> {
-        loop {
-            let Some(mut c) = self.idle.lock().pop() else {
-                break;
-            };
-            if c.ready().await.is_ok() {
-                return Ok(c);
-            }
-        }
-        let io = wirewatch_ods::sinks::connect(&self.base.host, self.base.port, self.tls.clone())
-            .await?;
-        let (sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(io))
-            .await
-            .map_err(|e| format!("HTTP handshake with {}: {e}", self.base.host_header()))?;
-        tokio::spawn(async move {
-            let _ = conn.await;
-        });
-        Ok(sender)
     }
 
     /// Send one request. `path` is relative to the base URL's path unless it
@@ -197,22 +215,26 @@ impl Client {
         content_type: &str,
     ) -> Result<Answer, ConnectorError> {
         let target = if path.starts_with("http://") || path.starts_with("https://") {
-            let b = Base::parse(path).map_err(ConnectorError::config)?;
-            if b.host != self.base.host || b.port != self.base.port || b.https != self.base.https {
+            let (u, https, host, port) =
+                parse_url(path).map_err(|e| ConnectorError::config(e.to_string()))?;
+            if host != self.base.host || port != self.base.port || https != self.base.https {
                 return Err(ConnectorError::config(format!(
                     "{path:?} is not on {}",
                     self.base.host_header()
                 )));
             }
-            let after = path.splitn(4, '/').nth(3).unwrap_or("");
-            format!("/{after}")
+            match u.query() {
+                Some(q) => format!("{}?{q}", u.path()),
+                None => u.path().to_string(),
+            }
         } else {
             format!("{}{}", self.base.prefix, path)
         };
+        let host = self.base.host_header();
         let mut req = hyper::Request::builder()
             .method(method)
-            .uri(&target)
-            .header("host", self.base.host_header())
+            .uri(format!("{}{target}", self.base.origin()))
+            .header("host", &host)
             .header("accept", "application/json")
             .header(
                 "user-agent",
@@ -230,21 +252,15 @@ impl Client {
         let req = req
             .body(Full::new(Bytes::from(body.unwrap_or_default())))
             .map_err(|e| ConnectorError::config(format!("building the request: {e}")))?;
-        let mut conn = self.connection().await.map_err(ConnectorError::transient)?;
-        let Exchanged {
+        let Response {
             status,
             retry_after,
-            close,
             body,
-        } = exchange(&mut conn, req)
+        } = self
+            .http
+            .send(req)
             .await
-            .map_err(ConnectorError::transient)?;
-        if !close {
-            let mut idle = self.idle.lock();
-            if idle.len() < POOL {
-                idle.push(conn);
-            }
-        }
+            .map_err(|e| ConnectorError::transient(e.to_string()))?;
         Ok(Answer {
             status,
             retry_after,

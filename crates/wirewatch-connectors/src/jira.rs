@@ -3,7 +3,7 @@
 //! workflow's transitions (chosen by status category: `new`,
 //! `indeterminate`, `done`). Authentication: email + API token (basic).
 
-use crate::client::{check, Client};
+use crate::client::{check, Client, ClientError};
 use crate::{clip, now, ConnectorError, PushResult, PushedComment, RemoteIncident};
 use parking_lot::Mutex;
 use serde_json::{json, Map, Value};
@@ -56,7 +56,7 @@ fn remote_state(fields: &Value) -> RemoteState {
 }
 
 impl Jira {
-    pub fn new(config: &JiraConfig, secrets: &JiraSecrets) -> Result<Jira, String> {
+    pub fn new(config: &JiraConfig, secrets: &JiraSecrets) -> Result<Jira, ClientError> {
         Ok(Jira {
             client: Client::new(
                 &config.api_url,

@@ -3,7 +3,7 @@
 //! push of detections as incidents ([`pusher`]) and the pull of their status
 //! and assignee back ([`sync`]).
 //!
-//! Every remote error goes through `wirewatch_ods::retry`: 408, 429 and 5xx
+//! Every remote error goes through `wirewatch_net::retry`: 408, 429 and 5xx
 //! (and connection failures) are retried with the ODS backoff; other 4xx are
 //! refused and reported with the remote system's own reason.
 
@@ -136,17 +136,17 @@ impl System {
     pub fn new(c: &Connector) -> Result<System, ConnectorError> {
         Ok(match &c.spec {
             ConnectorSpec::Jira { config, secrets } => {
-                System::Jira(jira::Jira::new(config, secrets).map_err(ConnectorError::config)?)
+                System::Jira(jira::Jira::new(config, secrets)?)
             }
-            ConnectorSpec::ServiceNow { config, secrets } => System::ServiceNow(
-                servicenow::ServiceNow::new(config, secrets).map_err(ConnectorError::config)?,
-            ),
-            ConnectorSpec::Webhook { config, secrets } => System::Webhook(
-                webhook::Webhook::new(config, secrets).map_err(ConnectorError::config)?,
-            ),
-            ConnectorSpec::CasesWebhook { config, secrets } => System::CasesWebhook(Box::new(
-                webhook::CasesWebhook::new(config, secrets).map_err(ConnectorError::config)?,
-            )),
+            ConnectorSpec::ServiceNow { config, secrets } => {
+                System::ServiceNow(servicenow::ServiceNow::new(config, secrets)?)
+            }
+            ConnectorSpec::Webhook { config, secrets } => {
+                System::Webhook(webhook::Webhook::new(config, secrets)?)
+            }
+            ConnectorSpec::CasesWebhook { config, secrets } => {
+                System::CasesWebhook(Box::new(webhook::CasesWebhook::new(config, secrets)?))
+            }
         })
     }
 

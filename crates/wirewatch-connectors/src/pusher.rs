@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use wirewatch_model::connector::{Connector, Incident, IncidentComment};
 use wirewatch_model::detection::{Detection, Status};
-use wirewatch_ods::retry::Backoff;
+use wirewatch_net::retry::Backoff;
 use wirewatch_store::{PushJob, Pushed, Store};
 
 /// Options of the pusher and the status pull.

@@ -3,7 +3,7 @@
 //! set for the detection's status (closing with a close code and notes, as
 //! instances' data policies require). Authentication: basic.
 
-use crate::client::{check, Client};
+use crate::client::{check, Client, ClientError};
 use crate::{clip, now, ConnectorError, PushResult, PushedComment, RemoteIncident};
 use serde_json::{json, Map, Value};
 use wirewatch_model::connector::{Incident, ServiceNowConfig, ServiceNowSecrets};
@@ -61,7 +61,7 @@ impl ServiceNow {
     pub fn new(
         config: &ServiceNowConfig,
         secrets: &ServiceNowSecrets,
-    ) -> Result<ServiceNow, String> {
+    ) -> Result<ServiceNow, ClientError> {
         let user = secrets.username.as_deref().unwrap_or_default();
         let password = secrets.password.as_deref().unwrap_or_default();
         Ok(ServiceNow {

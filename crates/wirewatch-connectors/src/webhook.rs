@@ -2,7 +2,7 @@
 //! (`.cases-webhook`: create, read, update and comment through templated
 //! URLs and JSON bodies, with response keys naming the id and title).
 
-use crate::client::{check, Client};
+use crate::client::{check, Client, ClientError};
 use crate::{now, ConnectorError, PushResult, PushedComment, RemoteIncident};
 use serde_json::{Map, Value};
 use wirewatch_model::connector::{
@@ -32,7 +32,7 @@ pub struct Webhook {
 }
 
 impl Webhook {
-    pub fn new(c: &WebhookConfig, s: &WebhookSecrets) -> Result<Webhook, String> {
+    pub fn new(c: &WebhookConfig, s: &WebhookSecrets) -> Result<Webhook, ClientError> {
         let hs = headers(&c.headers);
         let json = !hs
             .iter()
@@ -83,7 +83,7 @@ fn text(v: &Value) -> Option<String> {
 }
 
 impl CasesWebhook {
-    pub fn new(c: &CasesWebhookConfig, s: &WebhookSecrets) -> Result<CasesWebhook, String> {
+    pub fn new(c: &CasesWebhookConfig, s: &WebhookSecrets) -> Result<CasesWebhook, ClientError> {
         Ok(CasesWebhook {
             client: Client::new(&c.create_incident_url, basic(c.has_auth, s))?
                 .with_headers(headers(&c.headers)),

@@ -747,17 +747,16 @@ pub fn render(
     Ok(out)
 }
 
+/// Every byte but RFC 3986's unreserved characters (`A-Z a-z 0-9 - _ . ~`).
+pub const NOT_UNRESERVED: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
 /// Percent-encode everything but RFC 3986's unreserved characters.
 pub fn percent_encode(s: &str) -> String {
-    let mut o = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-            o.push(b as char);
-        } else {
-            o.push_str(&format!("%{b:02X}"));
-        }
-    }
-    o
+    percent_encoding::utf8_percent_encode(s, NOT_UNRESERVED).to_string()
 }
 
 /// Take the value at a dotted key (`data.id`, `result.sys_id`) of a JSON answer.

@@ -493,11 +493,10 @@ impl HttpTarget {
 }
 
 fn check_url(field: &str, url: Option<&str>) -> Result<()> {
-    match url {
-        Some(u) if !(u.starts_with("http://") || u.starts_with("https://")) => {
-            Err(Error::invalid(field, "must be an http:// or https:// URL"))
-        }
-        _ => Ok(()),
+    let Some(u) = url else { return Ok(()) };
+    match url::Url::parse(u) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => Ok(()),
+        _ => Err(Error::invalid(field, "must be an http:// or https:// URL")),
     }
 }
 

@@ -42,9 +42,20 @@ fn unit_ms(suffix: &str) -> Option<i64> {
     })
 }
 
+/// A time value that cannot be resolved.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TimeError {
+    #[error("\"{0}\" is not a time: use milliseconds or a number with a unit (ms, s, m, h, d, w, M, y), e.g. \"-30m\"")]
+    NotATime(String),
+    #[error("\"{0}\" is not a time unit; use ms, s, m, h, d, w, M or y")]
+    Unit(String),
+    #[error("time out of range")]
+    OutOfRange,
+}
+
 impl TimeSpec {
     /// Resolve to milliseconds since the epoch, given the current time.
-    pub fn resolve(&self, now_ms: i64) -> Result<i64, String> {
+    pub fn resolve(&self, now_ms: i64) -> Result<i64, TimeError> {
         let (value, unit) = match self {
             TimeSpec::Ms(n) => (*n, 1),
             TimeSpec::Text(s) => {
@@ -54,16 +65,12 @@ impl TimeSpec {
                 let value: i64 = num
                     .trim()
                     .parse()
-                    .map_err(|_| format!("\"{s}\" is not a time: use milliseconds or a number with a unit (ms, s, m, h, d, w, M, y), e.g. \"-30m\""))?;
-                let unit = unit_ms(suffix).ok_or_else(|| {
-                    format!("\"{suffix}\" is not a time unit; use ms, s, m, h, d, w, M or y")
-                })?;
+                    .map_err(|_| TimeError::NotATime(s.to_string()))?;
+                let unit = unit_ms(suffix).ok_or_else(|| TimeError::Unit(suffix.to_string()))?;
                 (value, unit)
             }
         };
-        let scaled = value
-            .checked_mul(unit)
-            .ok_or_else(|| "time out of range".to_string())?;
+        let scaled = value.checked_mul(unit).ok_or(TimeError::OutOfRange)?;
         Ok(if value == 0 {
             now_ms
         } else if value < 0 {
@@ -102,35 +109,35 @@ mod tests {
     }
 }
 
-/// Days since 1970-01-01 of a proleptic Gregorian date.
-pub fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+/// The Julian day number of 1970-01-01.
+const UNIX_EPOCH_JULIAN_DAY: i64 = 2_440_588;
+
+/// Days since 1970-01-01 of a proleptic Gregorian date; `None` when there is
+/// no such date (month 13, 31 February) or it is outside years ±9999.
+pub fn days_from_civil(y: i64, m: i64, d: i64) -> Option<i64> {
+    let month = time::Month::try_from(u8::try_from(m).ok()?).ok()?;
+    let date = time::Date::from_calendar_date(i32::try_from(y).ok()?, month, u8::try_from(d).ok()?)
+        .ok()?;
+    Some(i64::from(date.to_julian_day()) - UNIX_EPOCH_JULIAN_DAY)
 }
 
-/// The date of a day count since 1970-01-01.
+/// The date of a day count since 1970-01-01 (clamped to years ±9999).
+fn date_from_days(z: i64) -> time::Date {
+    let julian = z.saturating_add(UNIX_EPOCH_JULIAN_DAY).clamp(
+        i64::from(time::Date::MIN.to_julian_day()),
+        i64::from(time::Date::MAX.to_julian_day()),
+    );
+    // In range after the clamp.
+    time::Date::from_julian_day(julian as i32).unwrap_or(time::Date::MIN)
+}
+
+/// The (year, month, day) of a day count since 1970-01-01 (clamped to years ±9999).
 pub fn civil_from_days(z: i64) -> (i64, i64, i64) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let date = date_from_days(z);
     (
-        if m <= 2 {
-            yoe + era * 400 + 1
-        } else {
-            yoe + era * 400
-        },
-        m,
-        d,
+        i64::from(date.year()),
+        i64::from(u8::from(date.month())),
+        i64::from(date.day()),
     )
 }
 
@@ -180,7 +187,7 @@ pub fn parse_rfc3339(s: &str) -> Option<i64> {
         }
         _ => return None,
     };
-    let days = days_from_civil(y, mo, d);
+    let days = days_from_civil(y, mo, d)?;
     Some(((days * 86_400 + h * 3600 + mi * 60 + se) - offset_min * 60) * 1000 + ms)
 }
 

@@ -1,13 +1,15 @@
 //! Open Data Stream delivery: one worker per configured target drains that
-//! target's durable outbox through its sink, with one retry policy for all.
+//! target's durable outbox through its sink, with one retry policy for all
+//! (`wirewatch_net::retry`, shared with the incident connectors).
 //!
 //! [`Ods`] keeps the set of workers in step with the configured targets,
 //! wakes a worker when its target has new messages, and answers health checks.
 
-pub mod retry;
+pub mod error;
 pub mod sinks;
-pub mod tls;
 mod worker;
+
+pub use error::SinkError;
 
 pub use worker::WorkerOptions;
 
@@ -118,7 +120,7 @@ impl Ods {
     }
 
     /// Try to reach a target now.
-    pub async fn health(&self, target: &Target) -> Result<String, String> {
+    pub async fn health(&self, target: &Target) -> Result<String, SinkError> {
         let sink = sinks::Sink::build(target, &self.store.instance_id())?;
         sink.health().await
     }

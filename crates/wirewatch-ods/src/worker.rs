@@ -4,13 +4,13 @@
 //! order and a down receiver is not hammered). Messages older than the
 //! maximum age while the target keeps failing become dead letters.
 
-use crate::retry::{Backoff, Outcome};
 use crate::sinks::Sink;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Notify;
 use wirewatch_model::now_ms;
 use wirewatch_model::ods::{Target, TargetKind};
+use wirewatch_net::retry::{Backoff, Outcome};
 use wirewatch_store::{OutboxRow, Store};
 
 /// Longest a syslog round waits to reach `batch_min_bytes`.

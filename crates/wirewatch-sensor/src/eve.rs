@@ -35,17 +35,6 @@ pub enum EveError {
     TooLong,
 }
 
-/// Days since 1970-01-01 of a civil date (proleptic Gregorian).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = if y >= 0 { y } else { y - 399 } / 400;
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
 /// Parse EVE's `2009-11-24T21:27:09.534255+0100` into milliseconds since the epoch.
 pub fn parse_timestamp(s: &str) -> Option<i64> {
     let b = s.as_bytes();
@@ -87,7 +76,8 @@ pub fn parse_timestamp(s: &str) -> Option<i64> {
         }
         _ => return None,
     };
-    let secs = days_from_civil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + se - offset_min * 60;
+    let days = wirewatch_model::time::days_from_civil(y, mo, d)?;
+    let secs = days * 86_400 + h * 3600 + mi * 60 + se - offset_min * 60;
     Some(secs * 1000 + ms)
 }
 

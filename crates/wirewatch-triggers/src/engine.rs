@@ -91,8 +91,30 @@ pub enum RunEnd {
     BudgetExceeded(String),
 }
 
+/// Why a detection a script raises is refused; the message is thrown into the script.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DetectionRefused {
+    #[error("the trigger's owner no longer exists or is disabled")]
+    NoOwner,
+    /// The owner may not create it (the reason given).
+    #[error("{0} (the trigger runs as its owner)")]
+    NotAllowed(String),
+    /// The detection is not valid (the reason given).
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// Why the engine could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error("{0}")]
+    Js(#[from] rquickjs::Error),
+    #[error("the trigger prelude: {0}")]
+    Prelude(ScriptError),
+}
+
 /// Checks a detection a script raises; the error is thrown into the script.
-pub type DetectionCheck = Box<dyn Fn(&NewDetection) -> Result<(), String>>;
+pub type DetectionCheck = Box<dyn Fn(&NewDetection) -> Result<(), DetectionRefused>>;
 /// Whether an ODS target exists (a send to an unknown one returns false).
 pub type TargetCheck = Box<dyn Fn(TargetKind, &str) -> bool>;
 
@@ -210,8 +232,8 @@ impl Engine {
         limits: Limits,
         check_detection: DetectionCheck,
         target_exists: TargetCheck,
-    ) -> Result<Engine, String> {
-        let rt = Runtime::new().map_err(|e| e.to_string())?;
+    ) -> Result<Engine, EngineError> {
+        let rt = Runtime::new()?;
         rt.set_memory_limit(limits.memory);
         rt.set_max_stack_size(1024 * 1024);
         let deadline: Rc<Cell<Option<Instant>>> = Rc::default();
@@ -227,11 +249,11 @@ impl Engine {
                 deadline.get().is_some_and(|d| Instant::now() >= d)
             })));
         }
-        let ctx = Context::full(&rt).map_err(|e| e.to_string())?;
+        let ctx = Context::full(&rt)?;
         let shared: Rc<RefCell<Shared>> = Rc::default();
         let check_detection = Rc::new(check_detection);
         let target_exists = Rc::new(target_exists);
-        ctx.with(|ctx| -> Result<(), String> {
+        ctx.with(|ctx| -> Result<(), EngineError> {
             let g = ctx.globals();
             let s = shared.clone();
             let exists = target_exists.clone();
@@ -261,8 +283,8 @@ impl Engine {
                     Ok(known)
                 },
             )
-            .map_err(|e| e.to_string())?;
-            g.set("__ww_send", send).map_err(|e| e.to_string())?;
+            ?;
+            g.set("__ww_send", send)?;
             let s = shared.clone();
             let note = Function::new(ctx.clone(), move |level: String, text: String| {
                 let mut sh = s.borrow_mut();
@@ -276,8 +298,8 @@ impl Engine {
                     _ => sh.out.log.push(("log", text)),
                 }
             })
-            .map_err(|e| e.to_string())?;
-            g.set("__ww_log", note).map_err(|e| e.to_string())?;
+            ?;
+            g.set("__ww_log", note)?;
             let s = shared.clone();
             let check = check_detection.clone();
             let commit = Function::new(
@@ -297,9 +319,10 @@ impl Engine {
                     Ok(true)
                 },
             )
-            .map_err(|e| e.to_string())?;
-            g.set("__ww_commit", commit).map_err(|e| e.to_string())?;
-            ctx.eval::<(), _>(PRELUDE).map_err(|e| located(&ctx, e).to_string())?;
+            ?;
+            g.set("__ww_commit", commit)?;
+            ctx.eval::<(), _>(PRELUDE)
+                .map_err(|e| EngineError::Prelude(located(&ctx, e)))?;
             Ok(())
         })?;
         Ok(Engine {

@@ -7,5 +7,7 @@ pub mod objects;
 pub mod repair;
 pub mod runner;
 
-pub use engine::{check_script, Engine, Limits, RunEnd, ScriptError};
+pub use engine::{
+    check_script, DetectionRefused, Engine, EngineError, Limits, RunEnd, ScriptError,
+};
 pub use runner::{Runner, RunnerHandle, SensorEvent};

@@ -8,7 +8,7 @@
 //! bounded channel; when it is full the sensor does not wait — the events are
 //! counted as dropped (`GET /triggers/{id}/stats` … `sensor_events_dropped`).
 
-use crate::engine::{Engine, Limits, RunEnd};
+use crate::engine::{DetectionRefused, Engine, EngineError, Limits, RunEnd};
 use crate::objects;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -146,7 +146,7 @@ struct Worker {
 }
 
 impl Worker {
-    fn new(store: Store, limits: Limits, on_queued: OnQueued) -> Result<Worker, String> {
+    fn new(store: Store, limits: Limits, on_queued: OnQueued) -> Result<Worker, EngineError> {
         let s1 = store.clone();
         let s2 = store.clone();
         let current: Arc<parking_lot::Mutex<Rights>> = Arc::default();
@@ -155,22 +155,20 @@ impl Worker {
             limits,
             Box::new(move |new| {
                 // The rule of POST /detections, for the trigger's owner.
-                let roles = cur.lock().clone().ok_or_else(|| {
-                    "the trigger's owner no longer exists or is disabled".to_string()
+                let roles = cur.lock().clone().ok_or(DetectionRefused::NoOwner)?;
+                let format = s1.format(&new.kind, false).map_err(|e| {
+                    DetectionRefused::Invalid(wirewatch_model::Error::from(e).message)
                 })?;
-                let format = s1
-                    .format(&new.kind, false)
-                    .map_err(|e| wirewatch_model::Error::from(e).message)?;
                 if format.is_some() {
                     let cats = wirewatch_model::access::new_detection_categories(
                         new.categories.as_deref(),
                         format.as_ref().map(|f| f.categories.as_slice()),
                     );
                     wirewatch_model::access::may_create_detection(&roles, &new.kind, &cats)
-                        .map_err(|e| format!("{} (the trigger runs as its owner)", e.message))?;
+                        .map_err(|e| DetectionRefused::NotAllowed(e.message))?;
                 }
                 s1.check_new_detection(new.clone())
-                    .map_err(|e| wirewatch_model::Error::from(e).message)
+                    .map_err(|e| DetectionRefused::Invalid(wirewatch_model::Error::from(e).message))
             }),
             Box::new(move |kind, name| s2.ods_target(kind, name).is_some()),
         )?;

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 use wirewatch_model::ods::{Message, TargetKind};
-use wirewatch_triggers::{check_script, Engine, Limits, RunEnd};
+use wirewatch_triggers::{check_script, DetectionRefused, Engine, Limits, RunEnd};
 
 /// The complete trigger of `../shared/seeds/000_…` exactly as the text has it
 /// (with the PDF's line wrapping, including the broken `description` literal).
@@ -31,7 +31,10 @@ fn engine(limits: Limits) -> Engine {
             if d.kind.starts_with("custom_") {
                 Ok(())
             } else {
-                Err(format!("\"{}\" is not a detection type", d.kind))
+                Err(DetectionRefused::Invalid(format!(
+                    "\"{}\" is not a detection type",
+                    d.kind
+                )))
             }
         }),
         Box::new(|kind, name| kind == TargetKind::Http && name == "ticket-server"),

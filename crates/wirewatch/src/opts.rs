@@ -7,12 +7,21 @@ use std::path::PathBuf;
 use wirewatch_detect::detectors::Thresholds;
 use wirewatch_store::Retention;
 
+/// A duration flag that cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum DurationError {
+    #[error(transparent)]
+    Time(#[from] wirewatch_model::time::TimeError),
+    #[error("\"{0}\" is not a positive duration")]
+    NotPositive(String),
+}
+
 /// A duration such as `30d` or `12h` in milliseconds.
-pub(crate) fn parse_duration(s: &str) -> Result<i64, String> {
+pub(crate) fn parse_duration(s: &str) -> Result<i64, DurationError> {
     let t = wirewatch_model::time::TimeSpec::Text(format!("-{}", s.trim().trim_start_matches('-')));
     let ms = -t.resolve(0)?;
     if ms <= 0 {
-        return Err(format!("\"{s}\" is not a positive duration"));
+        return Err(DurationError::NotPositive(s.to_string()));
     }
     Ok(ms)
 }

@@ -30,7 +30,10 @@ pub fn routes() -> Router<AppState> {
 
 fn resolve(field: &str, t: &Option<TimeSpec>) -> ApiResult<Option<i64>> {
     t.as_ref()
-        .map(|t| t.resolve(now_ms()).map_err(|m| ApiError::invalid(field, m)))
+        .map(|t| {
+            t.resolve(now_ms())
+                .map_err(|m| ApiError::invalid(field, m.to_string()))
+        })
         .transpose()
 }
 

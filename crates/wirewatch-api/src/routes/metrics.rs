@@ -188,14 +188,14 @@ async fn run(
         .as_ref()
         .map(|t| t.resolve(now))
         .transpose()
-        .map_err(|m| ApiError::invalid("from", m))?
+        .map_err(|m| ApiError::invalid("from", m.to_string()))?
         .unwrap_or(now - 1_800_000);
     let until = req
         .until
         .as_ref()
         .map(|t| t.resolve(now))
         .transpose()
-        .map_err(|m| ApiError::invalid("until", m))?
+        .map_err(|m| ApiError::invalid("until", m.to_string()))?
         .unwrap_or(now);
     if until < from {
         return Err(ApiError::invalid("until", "must not be before from"));

@@ -36,19 +36,6 @@ pub fn routes() -> Router<AppState> {
         )
 }
 
-/// Percent-encode a name for use as one path segment (a space is `%20`).
-fn path_segment(name: &str) -> String {
-    let mut out = String::with_capacity(name.len());
-    for b in name.bytes() {
-        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
 fn kind(raw: &str) -> ApiResult<TargetKind> {
     TargetKind::parse(raw).ok_or_else(|| {
         ApiError::not_found(format!(
@@ -119,7 +106,10 @@ async fn create(
         "odstargets",
         json!({"kind": k, "name": t.name()}),
     );
-    let location = format!("/api/v1/odstargets/{k}/{}", path_segment(t.name()));
+    let location = format!(
+        "/api/v1/odstargets/{k}/{}",
+        wirewatch_model::connector::percent_encode(t.name())
+    );
     Ok(super::created(location, view))
 }
 
@@ -181,7 +171,7 @@ async fn health(
     let r = ods.health(&t).await;
     let (healthy, detail) = match r {
         Ok(d) => (true, d),
-        Err(e) => (false, e),
+        Err(e) => (false, e.to_string()),
     };
     Ok(axum::Json(
         json!({"healthy": healthy, "detail": detail, "checked_at": now_ms()}),

@@ -133,7 +133,9 @@ impl RecordContext for Ctx<'_> {
 fn time(field: &str, t: &Option<TimeSpec>, default: i64, now: i64) -> ApiResult<i64> {
     match t {
         None => Ok(default),
-        Some(t) => t.resolve(now).map_err(|m| ApiError::invalid(field, m)),
+        Some(t) => t
+            .resolve(now)
+            .map_err(|m| ApiError::invalid(field, m.to_string())),
     }
 }
 
@@ -285,7 +287,7 @@ fn ttl_ms(t: &TimeSpec) -> ApiResult<i64> {
         TimeSpec::Ms(n) => *n,
         TimeSpec::Text(s) => TimeSpec::Text(format!("-{}", s.trim().trim_start_matches('-')))
             .resolve(0)
-            .map_err(|m| ApiError::invalid("context_ttl", m))?
+            .map_err(|m| ApiError::invalid("context_ttl", m.to_string()))?
             .saturating_neg(),
     };
     if ms <= 0 || ms > MAX_CONTEXT_TTL_MS {

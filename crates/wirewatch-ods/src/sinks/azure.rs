@@ -31,22 +31,11 @@ pub fn http_date(secs: i64) -> String {
     )
 }
 
+/// A query value with its `%XX` escapes decoded.
 fn unquote(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%' && i + 2 < b.len() {
-            if let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
-                out.push(v);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(b[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    percent_encoding::percent_decode_str(s)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 /// The `Authorization` value for a request. `path_and_query` is as sent;
@@ -57,10 +46,8 @@ pub fn shared_key(
     method: &str,
     path_and_query: &str,
     headers: &[(String, String)],
-) -> Result<String, String> {
-    let key = base64::engine::general_purpose::STANDARD
-        .decode(key_b64.trim())
-        .map_err(|e| format!("secret_key is not a base64 account key: {e}"))?;
+) -> Result<String, crate::error::AccountKeyError> {
+    let key = base64::engine::general_purpose::STANDARD.decode(key_b64.trim())?;
     let get = |name: &str| {
         headers
             .iter()
@@ -120,7 +107,7 @@ pub fn shared_key(
     for (k, v) in params {
         s.push_str(&format!("\n{k}:{v}"));
     }
-    let mut mac = Hmac::<Sha256>::new_from_slice(&key).map_err(|e| e.to_string())?;
+    let mut mac = Hmac::<Sha256>::new_from_slice(&key)?;
     mac.update(s.as_bytes());
     let sig = base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes());
     Ok(format!("SharedKey {account}:{sig}"))

@@ -1,84 +1,74 @@
-//! HTTP and HTTPS targets: HTTP/1.1 over kept-alive connections (several with
-//! `pipeline`, in which case messages may arrive out of order), the target's
+//! HTTP and HTTPS targets: HTTP/1.1 over `wirewatch_net`'s pooled, kept-alive
+//! connections (several with `pipeline`, in which case messages may arrive out
+//! of order; one otherwise), the target's
 //! authentication, `additional_header`, and an `Idempotency-Key` header that
 //! stays the same across retries and restarts.
 
-use super::{azure, connect, join_all, sigv4, Conn};
-use crate::retry::{http_outcome, Outcome};
-use crate::tls::{client_config, TlsOptions};
+use super::{azure, sigv4};
+use crate::error::SinkError;
 use base64::Engine as _;
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
-use hyper::client::conn::http1::SendRequest;
-use hyper_util::rt::TokioIo;
+use futures_util::future::join_all;
+use http_body_util::Full;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::Mutex;
 use wirewatch_model::ods::{parse_header, HttpAuthType, HttpProtocol, HttpTarget, Message};
+use wirewatch_net::retry::{http_outcome, Outcome};
+use wirewatch_net::tls::{client_config, TlsOptions};
+use wirewatch_net::{connect, HttpClient, Response};
 use wirewatch_store::OutboxRow;
 
 /// Connections used when `pipeline` is on.
 pub const PIPELINE_CONNECTIONS: usize = 8;
-/// Longest wait for one request's answer.
-pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 struct Token {
     value: String,
     expires: Instant,
 }
 
-/// An HTTP answer read in full.
-#[derive(Debug)]
-pub struct Exchanged {
-    pub status: u16,
-    pub retry_after: Option<String>,
-    /// The server will close the connection: do not reuse it.
-    pub close: bool,
-    pub body: Bytes,
-}
-
-/// Send one request on a connection and read the whole answer, each step
-/// within [`REQUEST_TIMEOUT`]; an error means the connection is not reusable.
-/// Shared by the HTTP sink and the incident connectors.
-pub async fn exchange(
-    conn: &mut SendRequest<Full<Bytes>>,
-    req: hyper::Request<Full<Bytes>>,
-) -> Result<Exchanged, String> {
-    let rsp = match tokio::time::timeout(REQUEST_TIMEOUT, conn.send_request(req)).await {
-        Ok(Ok(r)) => r,
-        Ok(Err(e)) => return Err(format!("request failed: {e}")),
-        Err(_) => return Err(format!("no answer within {} s", REQUEST_TIMEOUT.as_secs())),
-    };
-    let status = rsp.status().as_u16();
-    let header = |name: &str| {
-        rsp.headers()
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string)
-    };
-    let retry_after = header("retry-after");
-    let close = header("connection").is_some_and(|v| v.eq_ignore_ascii_case("close"));
-    let body = match tokio::time::timeout(REQUEST_TIMEOUT, rsp.into_body().collect()).await {
-        Ok(Ok(b)) => b.to_bytes(),
-        Ok(Err(e)) => return Err(format!("reading the answer: {e}")),
-        Err(_) => return Err("the answer stalled".into()),
-    };
-    Ok(Exchanged {
-        status,
-        retry_after,
-        close,
-        body,
-    })
+/// Why an OAuth 2.0 token could not be had.
+#[derive(Debug, thiserror::Error)]
+pub enum TokenError {
+    #[error("{0:?} is not an http(s) URL")]
+    Url(String),
+    #[error("token endpoint: {0}")]
+    Request(#[from] wirewatch_net::HttpError),
+    #[error("token endpoint: {0}")]
+    Build(#[from] hyper::http::Error),
+    #[error("token endpoint answered HTTP {status}: {snippet}")]
+    Status { status: u16, snippet: String },
+    #[error("token endpoint answered non-JSON: {0}")]
+    NotJson(#[from] serde_json::Error),
+    #[error("token endpoint answer has no access_token")]
+    NoToken,
+    #[error("this authentication type takes no OAuth token")]
+    NoClient,
 }
 
 /// A configured HTTP sink.
 pub struct HttpSink {
     target: HttpTarget,
     tls: Option<Arc<rustls::ClientConfig>>,
-    conns: Vec<Option<SendRequest<Full<Bytes>>>>,
+    /// The target's connections (`PIPELINE_CONNECTIONS` with `pipeline`).
+    client: HttpClient,
+    /// `scheme://host:port` of every request's URI.
+    origin: String,
+    /// Concurrent requests of a batch.
+    slots: usize,
+    /// The OAuth token endpoint's connections (bearer authentication only).
+    token_client: Option<HttpClient>,
     extra: Option<(String, String)>,
     instance: String,
     token: Arc<Mutex<Option<Token>>>,
+}
+
+fn bracketed(host: &str) -> String {
+    if host.contains(':') && !host.starts_with('[') {
+        format!("[{host}]")
+    } else {
+        host.to_string()
+    }
 }
 
 fn host_header(t: &HttpTarget) -> String {
@@ -86,11 +76,7 @@ fn host_header(t: &HttpTarget) -> String {
         HttpProtocol::Http => 80,
         HttpProtocol::Https => 443,
     };
-    let host = if t.host.contains(':') && !t.host.starts_with('[') {
-        format!("[{}]", t.host)
-    } else {
-        t.host.clone()
-    };
+    let host = bracketed(&t.host);
     if t.port == default {
         host
     } else {
@@ -98,85 +84,57 @@ fn host_header(t: &HttpTarget) -> String {
     }
 }
 
-async fn open(
-    host: &str,
-    port: u16,
-    tls: Option<Arc<rustls::ClientConfig>>,
-) -> Result<SendRequest<Full<Bytes>>, String> {
-    let io: Conn = connect(host, port, tls).await?;
-    let (sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(io))
-        .await
-        .map_err(|e| format!("HTTP handshake with {host}:{port}: {e}"))?;
-    tokio::spawn(async move {
-        let _ = conn.await;
-    });
-    Ok(sender)
-}
-
-/// Parse `http[s]://host[:port]/path` (token endpoints).
-fn split_url(url: &str) -> Result<(bool, String, u16, String), String> {
-    let (https, rest) = if let Some(r) = url.strip_prefix("https://") {
-        (true, r)
-    } else if let Some(r) = url.strip_prefix("http://") {
-        (false, r)
-    } else {
-        return Err(format!("{url:?} is not an http(s) URL"));
-    };
-    let (authority, path) = match rest.find('/') {
-        Some(i) => (&rest[..i], rest[i..].to_string()),
-        None => (rest, "/".to_string()),
-    };
-    let (host, port) = match authority.rsplit_once(':') {
-        Some((h, p)) if !h.ends_with(']') || authority.starts_with('[') => match p.parse() {
-            Ok(p) => (h.trim_matches(['[', ']']).to_string(), p),
-            Err(_) => (authority.to_string(), if https { 443 } else { 80 }),
-        },
-        _ => (authority.to_string(), if https { 443 } else { 80 }),
-    };
-    Ok((https, host, port, path))
+/// The URI of an http(s) token endpoint.
+fn endpoint_uri(url: &str) -> Result<hyper::Uri, TokenError> {
+    let bad = || TokenError::Url(url.to_string());
+    let u = url::Url::parse(url).map_err(|_| bad())?;
+    if !matches!(u.scheme(), "http" | "https") || u.host_str().is_none_or(str::is_empty) {
+        return Err(bad());
+    }
+    u.as_str().parse().map_err(|_| bad())
 }
 
 fn form(pairs: &[(&str, &str)]) -> String {
-    let enc = |s: &str| {
-        let mut o = String::new();
-        for b in s.bytes() {
-            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-                o.push(b as char);
-            } else {
-                o.push_str(&format!("%{b:02X}"));
-            }
-        }
-        o
-    };
-    pairs
-        .iter()
-        .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
-        .collect::<Vec<_>>()
-        .join("&")
+    url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs)
+        .finish()
 }
 
 impl HttpSink {
-    pub fn new(target: HttpTarget, instance: String) -> Result<HttpSink, String> {
-        let tls = match target.protocol {
-            HttpProtocol::Https => Some(client_config(
-                &TlsOptions {
-                    skip_verification: target.skip_cert_verification,
-                    ..TlsOptions::default()
-                },
-                true,
-            )?),
-            HttpProtocol::Http => None,
+    pub fn new(target: HttpTarget, instance: String) -> Result<HttpSink, SinkError> {
+        let (tls, scheme) = match target.protocol {
+            HttpProtocol::Https => (
+                Some(client_config(
+                    &TlsOptions {
+                        skip_verification: target.skip_cert_verification,
+                        ..TlsOptions::default()
+                    },
+                    true,
+                )?),
+                "https",
+            ),
+            HttpProtocol::Http => (None, "http"),
         };
-        let n = if target.pipeline {
+        let slots = if target.pipeline {
             PIPELINE_CONNECTIONS
         } else {
             1
         };
+        let token_client = match target.authentication.auth_type {
+            HttpAuthType::AzureAd | HttpAuthType::Crowdstrike => Some(HttpClient::new(
+                Some(client_config(&TlsOptions::default(), true)?),
+                1,
+            )),
+            _ => None,
+        };
         let extra = target.additional_header.as_deref().and_then(parse_header);
         Ok(HttpSink {
+            client: HttpClient::new(tls.clone(), slots),
+            origin: format!("{scheme}://{}:{}", bracketed(&target.host), target.port),
+            slots,
+            token_client,
             target,
             tls,
-            conns: (0..n).map(|_| None).collect(),
             extra,
             instance,
             token: Arc::default(),
@@ -184,9 +142,9 @@ impl HttpSink {
     }
 
     /// Connect (and handshake TLS) to check the target is reachable.
-    pub async fn health(&self) -> Result<String, String> {
+    pub async fn health(&self) -> Result<String, SinkError> {
         let t = &self.target;
-        open(&t.host, t.port, self.tls.clone()).await?;
+        connect(&t.host, t.port, self.tls.clone()).await?;
         Ok(format!(
             "connected to {}://{}:{}",
             match t.protocol {
@@ -199,7 +157,7 @@ impl HttpSink {
     }
 
     /// An OAuth 2.0 bearer token (Entra ID or CrowdStrike), cached until it expires.
-    async fn bearer(&self) -> Result<String, String> {
+    async fn bearer(&self) -> Result<String, TokenError> {
         let mut guard = self.token.lock().await;
         if let Some(t) = guard.as_ref() {
             if t.expires > Instant::now() {
@@ -239,46 +197,24 @@ impl HttpSink {
                 ]),
             ),
         };
-        let (https, host, port, path) = split_url(&endpoint)?;
-        let tls = if https {
-            Some(client_config(&TlsOptions::default(), true)?)
-        } else {
-            None
-        };
-        let mut conn = open(&host, port, tls).await?;
         let req = hyper::Request::builder()
             .method("POST")
-            .uri(&path)
-            .header("host", &host)
+            .uri(endpoint_uri(&endpoint)?)
             .header("content-type", "application/x-www-form-urlencoded")
             .header("accept", "application/json")
-            .body(Full::new(Bytes::from(body)))
-            .map_err(|e| e.to_string())?;
-        let rsp = tokio::time::timeout(REQUEST_TIMEOUT, conn.send_request(req))
-            .await
-            .map_err(|_| "token endpoint timed out".to_string())?
-            .map_err(|e| format!("token endpoint: {e}"))?;
-        let status = rsp.status().as_u16();
-        let bytes = rsp
-            .into_body()
-            .collect()
-            .await
-            .map_err(|e| e.to_string())?
-            .to_bytes();
+            .body(Full::new(Bytes::from(body)))?;
+        let client = self.token_client.as_ref().ok_or(TokenError::NoClient)?;
+        let Response { status, body, .. } = client.send(req).await?;
         if status != 200 && status != 201 {
-            return Err(format!(
-                "token endpoint answered HTTP {status}: {}",
-                String::from_utf8_lossy(&bytes)
-                    .chars()
-                    .take(200)
-                    .collect::<String>()
-            ));
+            return Err(TokenError::Status {
+                status,
+                snippet: String::from_utf8_lossy(&body).chars().take(200).collect(),
+            });
         }
-        let v: serde_json::Value = serde_json::from_slice(&bytes)
-            .map_err(|e| format!("token endpoint answered non-JSON: {e}"))?;
+        let v: serde_json::Value = serde_json::from_slice(&body)?;
         let token = v["access_token"]
             .as_str()
-            .ok_or("token endpoint answer has no access_token")?
+            .ok_or(TokenError::NoToken)?
             .to_string();
         let ttl = v["expires_in"]
             .as_u64()
@@ -391,12 +327,14 @@ impl HttpSink {
                     &path,
                     &all,
                 )
-                .map_err(Outcome::Refused)?;
+                .map_err(|e| Outcome::Refused(e.to_string()))?;
                 all.retain(|(k, _)| !k.eq_ignore_ascii_case("content-length"));
                 all.push(("authorization".into(), auth));
             }
         }
-        let mut b = hyper::Request::builder().method(method.as_str()).uri(&path);
+        let mut b = hyper::Request::builder()
+            .method(method.as_str())
+            .uri(format!("{}{path}", self.origin));
         for (k, v) in &all {
             b = b.header(k.as_str(), v.as_str());
         }
@@ -404,55 +342,25 @@ impl HttpSink {
             .map_err(|e| Outcome::Refused(format!("the trigger built an invalid request: {e}")))
     }
 
-    /// Send one message over connection slot `slot`.
-    async fn send_one(
-        &self,
-        conn: &mut Option<SendRequest<Full<Bytes>>>,
-        row: &OutboxRow,
-    ) -> Outcome {
+    /// Send one message.
+    async fn send_one(&self, row: &OutboxRow) -> Outcome {
         let req = match self.request(row).await {
             Ok(r) => r,
             Err(o) => return o,
         };
-        if conn.as_ref().is_none_or(|c| c.is_closed()) {
-            match open(&self.target.host, self.target.port, self.tls.clone()).await {
-                Ok(c) => *conn = Some(c),
-                Err(e) => {
-                    return Outcome::Retry {
-                        error: e,
-                        after: None,
-                    }
-                }
-            }
-        }
-        let Some(c) = conn.as_mut() else {
-            return Outcome::Retry {
-                error: "no connection".into(),
-                after: None,
-            };
-        };
-        if let Err(e) = c.ready().await {
-            *conn = None;
-            return Outcome::Retry {
-                error: format!("connection lost: {e}"),
-                after: None,
-            };
-        }
-        let Exchanged {
+        let Response {
             status,
             retry_after,
-            close,
             body,
-        } = match exchange(c, req).await {
+        } = match self.client.send(req).await {
             Ok(x) => x,
-            Err(error) => {
-                *conn = None;
-                return Outcome::Retry { error, after: None };
+            Err(e) => {
+                return Outcome::Retry {
+                    error: e.to_string(),
+                    after: None,
+                }
             }
         };
-        if close {
-            *conn = None;
-        }
         if status == 401
             && matches!(
                 self.target.authentication.auth_type,
@@ -473,15 +381,14 @@ impl HttpSink {
         )
     }
 
-    /// Send a batch: one outcome per row, in order. With several connections
-    /// the rows are spread over them.
+    /// Send a batch: one outcome per row, in order. With `pipeline` the rows
+    /// are spread over several concurrent requests (connections).
     pub async fn send(&mut self, rows: &[OutboxRow]) -> Vec<Outcome> {
-        let n = self.conns.len().min(rows.len()).max(1);
+        let n = self.slots.min(rows.len()).max(1);
         if n == 1 {
-            let mut conn = self.conns[0].take();
             let mut out = Vec::with_capacity(rows.len());
             for (i, row) in rows.iter().enumerate() {
-                let o = self.send_one(&mut conn, row).await;
+                let o = self.send_one(row).await;
                 let stop = matches!(o, Outcome::Retry { .. });
                 out.push(o);
                 if stop {
@@ -495,16 +402,13 @@ impl HttpSink {
                     break;
                 }
             }
-            self.conns[0] = conn;
             return out;
         }
-        let mut slots: Vec<Option<SendRequest<Full<Bytes>>>> =
-            self.conns.iter_mut().take(n).map(Option::take).collect();
         let this = &*self;
-        let futures = slots.iter_mut().enumerate().map(|(s, conn)| async move {
+        let futures = (0..n).map(|s| async move {
             let mut out = Vec::new();
             for (i, row) in rows.iter().enumerate().skip(s).step_by(n) {
-                out.push((i, this.send_one(conn, row).await));
+                out.push((i, this.send_one(row).await));
             }
             out
         });
@@ -513,9 +417,6 @@ impl HttpSink {
             for (i, o) in part {
                 results[i] = Some(o);
             }
-        }
-        for (i, c) in slots.into_iter().enumerate() {
-            self.conns[i] = c;
         }
         results
             .into_iter()
@@ -534,20 +435,107 @@ mod tests {
     use super::*;
 
     #[test]
-    fn urls_split_into_scheme_host_port_path() {
+    fn token_endpoints_must_be_http_urls() {
         assert_eq!(
-            split_url("https://login.example.com/t/oauth2/token").unwrap(),
-            (
-                true,
-                "login.example.com".into(),
-                443,
-                "/t/oauth2/token".into()
-            )
+            endpoint_uri("https://login.example.com/t/oauth2/token")
+                .unwrap()
+                .to_string(),
+            "https://login.example.com/t/oauth2/token"
         );
         assert_eq!(
-            split_url("http://127.0.0.1:8080").unwrap(),
-            (false, "127.0.0.1".into(), 8080, "/".into())
+            endpoint_uri("http://127.0.0.1:8080").unwrap().to_string(),
+            "http://127.0.0.1:8080/"
         );
-        assert!(split_url("ftp://x").is_err());
+        assert!(endpoint_uri("ftp://x").is_err());
+    }
+
+    /// A real HTTP/1.1 listener answering 200 after `delay`, counting the
+    /// connections it accepted.
+    async fn slow_server(delay: Duration) -> (u16, Arc<std::sync::atomic::AtomicUsize>) {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let accepted = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let count = accepted.clone();
+        tokio::spawn(async move {
+            while let Ok((mut s, _)) = listener.accept().await {
+                count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                tokio::spawn(async move {
+                    let mut buf = vec![0u8; 4096];
+                    let mut seen = Vec::new();
+                    loop {
+                        let n = s.read(&mut buf).await.unwrap_or(0);
+                        if n == 0 {
+                            return;
+                        }
+                        seen.extend_from_slice(&buf[..n]);
+                        while let Some(end) = seen.windows(4).position(|w| w == b"\r\n\r\n") {
+                            seen.drain(..end + 4);
+                            tokio::time::sleep(delay).await;
+                            let rsp = "HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n";
+                            if s.write_all(rsp.as_bytes()).await.is_err() {
+                                return;
+                            }
+                        }
+                    }
+                });
+            }
+        });
+        (port, accepted)
+    }
+
+    fn rows(n: i64) -> Vec<OutboxRow> {
+        (0..n)
+            .map(|i| OutboxRow {
+                id: i,
+                key_id: i,
+                message: Message::Http {
+                    method: "GET".into(),
+                    path: format!("/m/{i}"),
+                    headers: Vec::new(),
+                    payload: String::new(),
+                },
+                create_time: 0,
+                attempts: 0,
+            })
+            .collect()
+    }
+
+    fn sink(port: u16, pipeline: bool) -> HttpSink {
+        let target: HttpTarget = serde_json::from_value(serde_json::json!({
+            "name": "t", "host": "127.0.0.1", "port": port, "protocol": "http", "pipeline": pipeline
+        }))
+        .unwrap();
+        HttpSink::new(target, "test".into()).unwrap()
+    }
+
+    #[tokio::test]
+    async fn pipeline_spreads_a_batch_over_at_most_its_connections_and_keeps_them() {
+        let (port, accepted) = slow_server(Duration::from_millis(5)).await;
+        let mut s = sink(port, true);
+        for _ in 0..2 {
+            let out = s.send(&rows(64)).await;
+            assert_eq!(out, vec![Outcome::Sent; 64]);
+        }
+        let n = accepted.load(std::sync::atomic::Ordering::SeqCst);
+        assert!(n > 1 && n <= PIPELINE_CONNECTIONS, "{n} connections");
+    }
+
+    #[tokio::test]
+    async fn without_pipeline_one_connection_carries_everything_in_order() {
+        let (port, accepted) = slow_server(Duration::ZERO).await;
+        let mut s = sink(port, false);
+        for _ in 0..3 {
+            assert_eq!(s.send(&rows(20)).await, vec![Outcome::Sent; 20]);
+        }
+        assert_eq!(accepted.load(std::sync::atomic::Ordering::SeqCst), 1);
+    }
+
+    #[test]
+    fn forms_are_url_encoded() {
+        assert_eq!(
+            form(&[("client_id", "a b"), ("secret", "x&y=z")]),
+            "client_id=a+b&secret=x%26y%3Dz"
+        );
     }
 }

@@ -8,9 +8,8 @@
 //! does not have waits (retried, visible in the target's statistics) until
 //! the topic exists.
 
-use super::join_all;
-use crate::retry::Outcome;
-use crate::tls::{client_config, TlsOptions};
+use crate::error::SinkError;
+use futures_util::future::join_all;
 use rand::Rng;
 use rskafka::client::partition::{Compression, PartitionClient, UnknownTopicHandling};
 use rskafka::client::{Client, ClientBuilder, Credentials, SaslConfig};
@@ -22,6 +21,8 @@ use std::time::{Duration, Instant};
 use wirewatch_model::ods::{
     KafkaCompression, KafkaTarget, Message, PartitionStrategy, ScramAlgorithm, TcpOrTls,
 };
+use wirewatch_net::retry::Outcome;
+use wirewatch_net::tls::{client_config, TlsOptions};
 use wirewatch_store::OutboxRow;
 
 /// How long the partition map of a topic is trusted.
@@ -77,7 +78,7 @@ fn retry(error: impl std::fmt::Display) -> Outcome {
 }
 
 impl KafkaSink {
-    pub fn new(target: KafkaTarget, instance: String) -> Result<KafkaSink, String> {
+    pub fn new(target: KafkaTarget, instance: String) -> Result<KafkaSink, SinkError> {
         Ok(KafkaSink {
             target,
             instance,
@@ -88,7 +89,7 @@ impl KafkaSink {
         })
     }
 
-    async fn connect(target: &KafkaTarget) -> Result<Client, String> {
+    async fn connect(target: &KafkaTarget) -> Result<Client, SinkError> {
         let brokers: Vec<String> = target
             .brokers
             .iter()
@@ -121,12 +122,10 @@ impl KafkaSink {
                 ScramAlgorithm::Sha512 => SaslConfig::ScramSha512(c),
             });
         }
-        b.build()
-            .await
-            .map_err(|e| format!("connecting to the brokers: {e}"))
+        b.build().await.map_err(SinkError::Brokers)
     }
 
-    async fn client(&mut self) -> Result<Arc<Client>, String> {
+    async fn client(&mut self) -> Result<Arc<Client>, SinkError> {
         if let Some(c) = &self.client {
             return Ok(c.clone());
         }
@@ -141,9 +140,9 @@ impl KafkaSink {
         self.producers.clear();
     }
 
-    pub async fn health(&self) -> Result<String, String> {
+    pub async fn health(&self) -> Result<String, SinkError> {
         let c = Self::connect(&self.target).await?;
-        let topics = c.list_topics().await.map_err(|e| e.to_string())?;
+        let topics = c.list_topics().await.map_err(SinkError::Kafka)?;
         Ok(format!(
             "connected; the cluster lists {} topic(s)",
             topics.len()

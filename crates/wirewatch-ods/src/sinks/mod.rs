@@ -9,49 +9,12 @@ pub mod raw;
 pub mod sigv4;
 pub mod syslog;
 
-use crate::retry::Outcome;
-use std::sync::Arc;
+use crate::error::SinkError;
 use std::time::Duration;
-use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::net::TcpStream;
 use wirewatch_model::ods::Target;
+pub use wirewatch_net::connect::{connect, Conn, CONNECT_TIMEOUT};
+use wirewatch_net::retry::Outcome;
 use wirewatch_store::OutboxRow;
-
-/// Longest wait for a TCP connection (and TLS handshake).
-pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// A byte stream: plain TCP or TLS over TCP.
-pub trait Io: AsyncRead + AsyncWrite + Unpin + Send + Sync {}
-impl<T: AsyncRead + AsyncWrite + Unpin + Send + Sync> Io for T {}
-pub type Conn = Box<dyn Io>;
-
-/// Connect to `host:port`, through TLS when a configuration is given.
-pub async fn connect(
-    host: &str,
-    port: u16,
-    tls: Option<Arc<rustls::ClientConfig>>,
-) -> Result<Conn, String> {
-    let addr = (host.trim_matches(['[', ']']), port);
-    let tcp = tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect(addr))
-        .await
-        .map_err(|_| format!("connecting to {host}:{port} timed out"))?
-        .map_err(|e| format!("connecting to {host}:{port}: {e}"))?;
-    let _ = tcp.set_nodelay(true);
-    match tls {
-        None => Ok(Box::new(tcp)),
-        Some(cfg) => {
-            let name = crate::tls::server_name(host.trim_matches(['[', ']']))?;
-            let stream = tokio::time::timeout(
-                CONNECT_TIMEOUT,
-                tokio_rustls::TlsConnector::from(cfg).connect(name, tcp),
-            )
-            .await
-            .map_err(|_| format!("TLS handshake with {host}:{port} timed out"))?
-            .map_err(|e| format!("TLS handshake with {host}:{port}: {e}"))?;
-            Ok(Box::new(stream))
-        }
-    }
-}
 
 /// Whether the receiver closed a connection we only write to (syslog, raw).
 /// Such receivers never send anything, so anything readable means the peer
@@ -81,7 +44,7 @@ pub enum Sink {
 
 impl Sink {
     /// Build the sink of a target; `instance` prefixes idempotency keys.
-    pub fn build(target: &Target, instance: &str) -> Result<Sink, String> {
+    pub fn build(target: &Target, instance: &str) -> Result<Sink, SinkError> {
         Ok(match target {
             Target::Http(t) => {
                 Sink::Http(Box::new(http::HttpSink::new(t.clone(), instance.into())?))
@@ -138,43 +101,16 @@ impl Sink {
     }
 
     /// Check the target can be reached.
-    pub async fn health(&self) -> Result<String, String> {
+    pub async fn health(&self) -> Result<String, SinkError> {
         match self {
             Sink::Http(s) => s.health().await,
             Sink::Syslog(s) => s.health().await,
             Sink::Raw(s) => s.health().await,
             Sink::Mongodb(s) => s.health().await,
             Sink::Kafka(s) => s.health().await,
-            Sink::Unsupported(why) => Err(why.clone()),
+            Sink::Unsupported(why) => Err(SinkError::Unsupported(why.clone())),
         }
     }
-}
-
-/// Run futures concurrently on this task and collect their outputs in order.
-pub(crate) async fn join_all<F: std::future::Future>(
-    futs: impl Iterator<Item = F>,
-) -> Vec<F::Output> {
-    use std::pin::Pin;
-    use std::task::{Context, Poll};
-    let mut futs: Vec<Pin<Box<F>>> = futs.map(Box::pin).collect();
-    let mut outs: Vec<Option<F::Output>> = futs.iter().map(|_| None).collect();
-    std::future::poll_fn(move |cx: &mut Context<'_>| {
-        let mut pending = false;
-        for (i, f) in futs.iter_mut().enumerate() {
-            if outs[i].is_none() {
-                match f.as_mut().poll(cx) {
-                    Poll::Ready(v) => outs[i] = Some(v),
-                    Poll::Pending => pending = true,
-                }
-            }
-        }
-        if pending {
-            Poll::Pending
-        } else {
-            Poll::Ready(outs.iter_mut().filter_map(Option::take).collect())
-        }
-    })
-    .await
 }
 
 /// The same outcome for every row (a whole batch written or failed at once).

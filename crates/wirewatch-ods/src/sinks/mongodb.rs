@@ -5,13 +5,14 @@
 //! Credentials are per database: a message uses the credential of its
 //! database, else the first one given.
 
-use crate::retry::Outcome;
+use crate::error::SinkError;
 use mongodb::bson::{self, Bson, Document};
 use mongodb::options::{ClientOptions, Credential, ServerAddress, Tls, TlsOptions};
 use mongodb::Client;
 use std::collections::HashMap;
 use std::time::Duration;
 use wirewatch_model::ods::{Message, MongoAction, MongoTarget};
+use wirewatch_net::retry::Outcome;
 use wirewatch_store::OutboxRow;
 
 pub struct MongoSink {
@@ -46,7 +47,7 @@ fn classify(e: mongodb::error::Error) -> Outcome {
 }
 
 impl MongoSink {
-    pub fn new(target: MongoTarget, instance: String) -> Result<MongoSink, String> {
+    pub fn new(target: MongoTarget, instance: String) -> Result<MongoSink, SinkError> {
         Ok(MongoSink {
             target,
             instance,
@@ -98,19 +99,18 @@ impl MongoSink {
         Ok(c)
     }
 
-    pub async fn health(&self) -> Result<String, String> {
+    pub async fn health(&self) -> Result<String, SinkError> {
         let db = self
             .target
             .authentication
             .first()
             .map(|a| a.database.clone())
             .unwrap_or_else(|| "admin".into());
-        let client = Client::with_options(self.options(&db)).map_err(|e| e.to_string())?;
+        let client = Client::with_options(self.options(&db))?;
         client
             .database(&db)
             .run_command(mongodb::bson::doc! {"ping": 1})
-            .await
-            .map_err(|e| e.to_string())?;
+            .await?;
         Ok(format!(
             "ping answered by {}:{}",
             self.target.host, self.target.port

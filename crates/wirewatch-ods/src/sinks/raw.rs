@@ -5,12 +5,13 @@
 //! `gzip_threshold_seconds` is always met.
 
 use super::{all, connect, Conn};
-use crate::retry::Outcome;
+use crate::error::SinkError;
 use flate2::write::GzEncoder;
 use std::io::Write;
 use tokio::io::AsyncWriteExt;
 use tokio::net::UdpSocket;
 use wirewatch_model::ods::{Message, RawProtocol, RawTarget};
+use wirewatch_net::retry::Outcome;
 use wirewatch_store::OutboxRow;
 
 pub struct RawSink {
@@ -28,7 +29,7 @@ fn gzip(chunks: &[&[u8]]) -> std::io::Result<Vec<u8>> {
 }
 
 impl RawSink {
-    pub fn new(target: RawTarget) -> Result<RawSink, String> {
+    pub fn new(target: RawTarget) -> Result<RawSink, SinkError> {
         Ok(RawSink {
             target,
             conn: None,
@@ -36,7 +37,7 @@ impl RawSink {
         })
     }
 
-    pub async fn health(&self) -> Result<String, String> {
+    pub async fn health(&self) -> Result<String, SinkError> {
         let t = &self.target;
         match t.protocol {
             RawProtocol::Tcp => {
@@ -46,10 +47,10 @@ impl RawSink {
             RawProtocol::Udp => {
                 let s = UdpSocket::bind("0.0.0.0:0")
                     .await
-                    .map_err(|e| e.to_string())?;
+                    .map_err(SinkError::Socket)?;
                 s.connect((t.host.as_str(), t.port))
                     .await
-                    .map_err(|e| e.to_string())?;
+                    .map_err(SinkError::Socket)?;
                 Ok(format!(
                     "{}:{} resolves; UDP delivery cannot be confirmed",
                     t.host, t.port
@@ -162,7 +163,7 @@ impl RawSink {
                             return all(
                                 rows,
                                 Outcome::Retry {
-                                    error: e,
+                                    error: e.to_string(),
                                     after: None,
                                 },
                             )

@@ -58,6 +58,7 @@ use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::fmt;
+use wirewatch_model::connector::NOT_UNRESERVED;
 
 /// The algorithm identifier that starts the string to sign and the header.
 const ALGORITHM: &str = "AWS4-HMAC-SHA256";
@@ -221,82 +222,26 @@ fn signing_key(secret: &str, date: &str, region: &str, service: &str) -> [u8; 32
 /// Returns (`YYYYMMDDTHHMMSSZ`, `YYYYMMDD`) for a Unix time, clamped to years 1970..=9999.
 fn amz_timestamp(unix_time_secs: i64) -> (String, String) {
     let secs = unix_time_secs.clamp(0, MAX_UNIX_SECS);
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    let (year, month, day) = civil_from_days(days);
-    let date = format!("{year:04}{month:02}{day:02}");
-    let stamp = format!(
-        "{date}T{:02}{:02}{:02}Z",
-        rem / 3600,
-        (rem % 3600) / 60,
-        rem % 60
-    );
+    let t =
+        time::OffsetDateTime::from_unix_timestamp(secs).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    let date = format!("{:04}{:02}{:02}", t.year(), u8::from(t.month()), t.day());
+    let stamp = format!("{date}T{:02}{:02}{:02}Z", t.hour(), t.minute(), t.second());
     (stamp, date)
-}
-
-/// Proleptic Gregorian (year, month, day) of a day count since 1970-01-01
-/// (H. Hinnant's `civil_from_days`). Exact for the clamped range used here.
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097; // [0, 146096]
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365; // [0, 399]
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100); // [0, 365]
-    let mp = (5 * doy + 2) / 153; // [0, 11], March-based
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
 }
 
 /// Appends the RFC 3986 encoding of `bytes`: unreserved characters stay, every
 /// other byte becomes `%XX` with uppercase hex.
 fn uri_encode_into(out: &mut String, bytes: &[u8]) {
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    for &b in bytes {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(char::from(b));
-        } else {
-            out.push('%');
-            out.push(char::from(HEX[usize::from(b >> 4)]));
-            out.push(char::from(HEX[usize::from(b & 0x0f)]));
-        }
-    }
+    out.extend(percent_encoding::percent_encode(bytes, NOT_UNRESERVED));
 }
 
 fn uri_encode(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len());
-    uri_encode_into(&mut out, bytes);
-    out
+    percent_encoding::percent_encode(bytes, NOT_UNRESERVED).to_string()
 }
 
 /// Decodes `%XX` escapes; a `%` not followed by two hex digits is kept literally.
 fn percent_decode(s: &str) -> Vec<u8> {
-    fn hex_val(b: u8) -> Option<u8> {
-        match b {
-            b'0'..=b'9' => Some(b - b'0'),
-            b'a'..=b'f' => Some(b - b'a' + 10),
-            b'A'..=b'F' => Some(b - b'A' + 10),
-            _ => None,
-        }
-    }
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while let Some(&b) = bytes.get(i) {
-        if b == b'%' {
-            let hi = bytes.get(i + 1).copied().and_then(hex_val);
-            let lo = bytes.get(i + 2).copied().and_then(hex_val);
-            if let (Some(hi), Some(lo)) = (hi, lo) {
-                out.push((hi << 4) | lo);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(b);
-        i += 1;
-    }
-    out
+    percent_encoding::percent_decode_str(s).collect()
 }
 
 /// Canonical URI of the path part of the request target (see module docs).

@@ -6,12 +6,13 @@
 //! is the structured-data element `[wirewatch@32473 key="…"]`.
 
 use super::{all, connect, Conn};
-use crate::retry::Outcome;
-use crate::tls::{client_config, TlsOptions};
+use crate::error::SinkError;
 use std::sync::Arc;
 use tokio::io::AsyncWriteExt;
 use tokio::net::UdpSocket;
 use wirewatch_model::ods::{Message, SyslogProtocol, SyslogTarget};
+use wirewatch_net::retry::Outcome;
+use wirewatch_net::tls::{client_config, TlsOptions};
 use wirewatch_store::OutboxRow;
 
 /// Facility of every message: local0.
@@ -51,7 +52,7 @@ pub fn timestamp(ms: i64, localtime: bool) -> String {
 }
 
 impl SyslogSink {
-    pub fn new(target: SyslogTarget, instance: String) -> Result<SyslogSink, String> {
+    pub fn new(target: SyslogTarget, instance: String) -> Result<SyslogSink, SinkError> {
         let tls = match target.protocol {
             SyslogProtocol::Tls => Some(client_config(
                 &TlsOptions {
@@ -123,16 +124,20 @@ impl SyslogSink {
         }
     }
 
-    pub async fn health(&self) -> Result<String, String> {
+    pub async fn health(&self) -> Result<String, SinkError> {
         let t = &self.target;
         match t.protocol {
             SyslogProtocol::Udp => {
                 let s = UdpSocket::bind("0.0.0.0:0")
                     .await
-                    .map_err(|e| e.to_string())?;
+                    .map_err(SinkError::Socket)?;
                 s.connect((t.host.as_str(), t.port))
                     .await
-                    .map_err(|e| format!("{}:{}: {e}", t.host, t.port))?;
+                    .map_err(|source| SinkError::Udp {
+                        host: t.host.clone(),
+                        port: t.port,
+                        source,
+                    })?;
                 Ok(format!(
                     "{}:{} resolves; UDP delivery cannot be confirmed by the receiver",
                     t.host, t.port
@@ -168,7 +173,7 @@ impl SyslogSink {
                 out.extend(all(
                     part,
                     Outcome::Retry {
-                        error: e,
+                        error: e.to_string(),
                         after: None,
                     },
                 ));
@@ -179,7 +184,7 @@ impl SyslogSink {
         out
     }
 
-    async fn write(&mut self, slot: usize, buf: &[u8]) -> Result<(), String> {
+    async fn write(&mut self, slot: usize, buf: &[u8]) -> Result<(), SinkError> {
         if let Some(c) = self.conns[slot].as_mut() {
             if super::peer_closed(c).await {
                 self.conns[slot] = None;
@@ -190,7 +195,7 @@ impl SyslogSink {
             self.conns[slot] = Some(connect(&t.host, t.port, self.tls.clone()).await?);
         }
         let Some(c) = self.conns[slot].as_mut() else {
-            return Err("no connection".into());
+            return Err(SinkError::NoConnection);
         };
         let r = async {
             c.write_all(buf).await?;
@@ -199,10 +204,11 @@ impl SyslogSink {
         .await;
         if let Err(e) = r {
             self.conns[slot] = None;
-            return Err(format!(
-                "writing to {}:{}: {e}",
-                self.target.host, self.target.port
-            ));
+            return Err(SinkError::Write {
+                host: self.target.host.clone(),
+                port: self.target.port,
+                source: e,
+            });
         }
         Ok(())
     }

@@ -18,7 +18,20 @@ struct Args {
     password: String,
 }
 
-fn parse_args() -> Result<Args, String> {
+/// Why the command line is not run.
+#[derive(Debug, thiserror::Error)]
+enum ArgsError {
+    #[error("help asked for")]
+    Help,
+    #[error("{0} needs a value")]
+    NeedsValue(String),
+    #[error("--port: not a port number: {0}")]
+    BadPort(String),
+    #[error("unknown argument {0}")]
+    Unknown(String),
+}
+
+fn parse_args() -> Result<Args, ArgsError> {
     let mut parsed = Args {
         port: 0,
         user: "wirewatch@example.com".to_owned(),
@@ -31,21 +44,21 @@ fn parse_args() -> Result<Args, String> {
             None => (arg, None),
         };
         if name == "-h" || name == "--help" {
-            return Err(String::new());
+            return Err(ArgsError::Help);
         }
         let value = match inline.or_else(|| args.next()) {
             Some(v) => v,
-            None => return Err(format!("{name} needs a value")),
+            None => return Err(ArgsError::NeedsValue(name)),
         };
         match name.as_str() {
             "--port" => {
                 parsed.port = value
                     .parse()
-                    .map_err(|_| format!("--port: not a port number: {value}"))?;
+                    .map_err(|_| ArgsError::BadPort(value.clone()))?;
             }
             "--user" => parsed.user = value,
             "--password" => parsed.password = value,
-            other => return Err(format!("unknown argument {other}")),
+            other => return Err(ArgsError::Unknown(other.to_string())),
         }
     }
     Ok(parsed)
@@ -54,7 +67,7 @@ fn parse_args() -> Result<Args, String> {
 fn main() -> ExitCode {
     let args = match parse_args() {
         Ok(a) => a,
-        Err(e) if e.is_empty() => {
+        Err(ArgsError::Help) => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;
         }

@@ -285,35 +285,34 @@ pub(super) fn parse_authorization(value: &[u8]) -> Authorization {
     Authorization::Other(text(scheme))
 }
 
-/// Decodes standard base64 (RFC 4648 §4). Padding is optional; `None` on a
-/// character outside the alphabet or an impossible length.
+/// A base64 engine of the standard alphabet ignoring unused trailing bits.
+const fn base64_engine(
+    padding: base64::engine::DecodePaddingMode,
+) -> base64::engine::GeneralPurpose {
+    base64::engine::GeneralPurpose::new(
+        &base64::alphabet::STANDARD,
+        base64::engine::GeneralPurposeConfig::new()
+            .with_decode_padding_mode(padding)
+            .with_decode_allow_trailing_bits(true),
+    )
+}
+
+/// Padded input: the padding must be complete.
+const BASE64_PADDED: base64::engine::GeneralPurpose =
+    base64_engine(base64::engine::DecodePaddingMode::RequireCanonical);
+/// Unpadded input.
+const BASE64_UNPADDED: base64::engine::GeneralPurpose =
+    base64_engine(base64::engine::DecodePaddingMode::RequireNone);
+
+/// Decodes standard base64 (RFC 4648 §4). Padding is optional but complete
+/// when present; `None` on a character outside the alphabet or an impossible
+/// length.
 pub(super) fn base64_decode(input: &[u8]) -> Option<Vec<u8>> {
-    let data = input
-        .strip_suffix(b"==")
-        .or_else(|| input.strip_suffix(b"="));
-    let data = data.unwrap_or(input);
-    let padding = input.len() - data.len();
-    if data.len() % 4 == 1 || (padding > 0 && data.len() % 4 + padding != 4) {
-        return None;
-    }
-    let mut out = Vec::with_capacity(data.len() / 4 * 3 + 2);
-    let mut acc: u32 = 0;
-    let mut bits = 0u32;
-    for &c in data {
-        let sextet = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' => 62,
-            b'/' => 63,
-            _ => return None,
-        };
-        acc = (acc << 6 | u32::from(sextet)) & 0xFFFF;
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push(u8::try_from((acc >> bits) & 0xFF).unwrap_or(0));
-        }
-    }
-    Some(out)
+    use base64::Engine as _;
+    let engine = if input.ends_with(b"=") {
+        &BASE64_PADDED
+    } else {
+        &BASE64_UNPADDED
+    };
+    engine.decode(input).ok()
 }

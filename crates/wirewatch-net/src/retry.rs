@@ -1,4 +1,4 @@
-//! The one retry policy of every sink: capped exponential backoff with
+//! The one retry policy of every sink and connector: capped exponential backoff with
 //! jitter; HTTP 408, 429 (honouring `Retry-After`) and 5xx except 501 are
 //! retried, other statuses refused. Nothing else retries its own way.
 

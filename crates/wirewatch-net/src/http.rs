@@ -1,0 +1,253 @@
+//! A pooled HTTP/1.1 client (hyper-util's `Client`) over [`connect`]: one per
+//! remote system or target, built once and shared by every request, keeping
+//! connections alive between requests (idle ones close after
+//! [`IDLE_TIMEOUT`]). Connecting is bounded by [`CONNECT_TIMEOUT`](crate::CONNECT_TIMEOUT),
+//! the request with its answer's head by [`REQUEST_TIMEOUT`], and reading
+//! the body again by [`REQUEST_TIMEOUT`].
+
+use crate::connect::{connect, Conn, ConnectError};
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::rt::{Read, ReadBufCursor, Write};
+use hyper::Uri;
+use hyper_util::client::legacy::connect::{Connected, Connection};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+/// Longest wait for one request's answer (and, separately, for its body).
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// Idle connections older than this are closed.
+pub const IDLE_TIMEOUT: Duration = Duration::from_secs(90);
+
+/// The request type the client sends.
+pub type Request = hyper::Request<Full<Bytes>>;
+
+/// An HTTP answer read in full.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Response {
+    pub status: u16,
+    pub retry_after: Option<String>,
+    pub body: Bytes,
+}
+
+/// Why a request got no answer.
+#[derive(Debug, thiserror::Error)]
+pub enum HttpError {
+    /// No connection could be made (the message says why).
+    #[error("{0}")]
+    Connect(String),
+    #[error("request failed: {0}")]
+    Request(String),
+    #[error("no answer within {} s", REQUEST_TIMEOUT.as_secs())]
+    Timeout,
+    #[error("reading the answer: {0}")]
+    Body(hyper::Error),
+    #[error("the answer stalled")]
+    Stalled,
+}
+
+impl From<hyper_util::client::legacy::Error> for HttpError {
+    /// Our own connection error as it is; any other cause with its chain
+    /// (`connection closed before message completed: …`).
+    fn from(e: hyper_util::client::legacy::Error) -> Self {
+        let mut chain = Vec::new();
+        let mut source = std::error::Error::source(&e);
+        while let Some(s) = source {
+            if let Some(c) = s.downcast_ref::<ConnectError>() {
+                return HttpError::Connect(c.to_string());
+            }
+            chain.push(s.to_string());
+            source = s.source();
+        }
+        if chain.is_empty() {
+            chain.push(e.to_string());
+        }
+        if e.is_connect() {
+            HttpError::Connect(chain.join(": "))
+        } else {
+            HttpError::Request(chain.join(": "))
+        }
+    }
+}
+
+/// A pooled client; cheap to clone (clones share the pool).
+#[derive(Clone)]
+pub struct HttpClient {
+    inner: hyper_util::client::legacy::Client<Connector, Full<Bytes>>,
+}
+
+impl HttpClient {
+    /// A client for `http://` URIs, and for `https://` ones through `tls`;
+    /// at most `max_idle` idle connections are kept per host.
+    pub fn new(tls: Option<Arc<rustls::ClientConfig>>, max_idle: usize) -> HttpClient {
+        let inner = hyper_util::client::legacy::Client::builder(TokioExecutor::new())
+            .pool_timer(TokioTimer::new())
+            .pool_idle_timeout(IDLE_TIMEOUT)
+            .pool_max_idle_per_host(max_idle)
+            .build(Connector { tls });
+        HttpClient { inner }
+    }
+
+    /// Send one request (its URI absolute) and read the whole answer.
+    pub async fn send(&self, req: Request) -> Result<Response, HttpError> {
+        let rsp = tokio::time::timeout(REQUEST_TIMEOUT, self.inner.request(req))
+            .await
+            .map_err(|_| HttpError::Timeout)??;
+        let status = rsp.status().as_u16();
+        let retry_after = rsp
+            .headers()
+            .get(hyper::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        let body = tokio::time::timeout(REQUEST_TIMEOUT, rsp.into_body().collect())
+            .await
+            .map_err(|_| HttpError::Stalled)?
+            .map_err(HttpError::Body)?
+            .to_bytes();
+        Ok(Response {
+            status,
+            retry_after,
+            body,
+        })
+    }
+}
+
+/// Opens the pool's connections: TCP, and TLS for `https://`.
+#[derive(Clone)]
+struct Connector {
+    tls: Option<Arc<rustls::ClientConfig>>,
+}
+
+impl tower_service::Service<Uri> for Connector {
+    type Response = Stream;
+    type Error = ConnectError;
+    type Future = Pin<Box<dyn Future<Output = Result<Stream, ConnectError>> + Send>>;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), ConnectError>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, uri: Uri) -> Self::Future {
+        let tls = self.tls.clone();
+        Box::pin(async move {
+            let https = match uri.scheme_str() {
+                Some("https") => true,
+                Some("http") => false,
+                _ => return Err(ConnectError::Uri(uri.to_string())),
+            };
+            let (Some(host), tls) = (uri.host(), if https { tls } else { None }) else {
+                return Err(ConnectError::Uri(uri.to_string()));
+            };
+            if https && tls.is_none() {
+                return Err(ConnectError::Uri(uri.to_string()));
+            }
+            let port = uri.port_u16().unwrap_or(if https { 443 } else { 80 });
+            Ok(Stream(TokioIo::new(connect(host, port, tls).await?)))
+        })
+    }
+}
+
+/// A pooled connection.
+struct Stream(TokioIo<Conn>);
+
+impl Connection for Stream {
+    fn connected(&self) -> Connected {
+        Connected::new()
+    }
+}
+
+impl Read for Stream {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: ReadBufCursor<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.0).poll_read(cx, buf)
+    }
+}
+
+impl Write for Stream {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.0).poll_write(cx, buf)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.0).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.0).poll_shutdown(cx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    /// A real listener answering every request on a connection with 200 and
+    /// counting connections: the client must reuse one.
+    #[tokio::test]
+    async fn connections_are_kept_alive_and_reused() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let accepted = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let count = accepted.clone();
+        tokio::spawn(async move {
+            loop {
+                let (mut s, _) = listener.accept().await.unwrap();
+                count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                tokio::spawn(async move {
+                    let mut buf = vec![0u8; 4096];
+                    let mut seen = Vec::new();
+                    loop {
+                        let n = s.read(&mut buf).await.unwrap_or(0);
+                        if n == 0 {
+                            return;
+                        }
+                        seen.extend_from_slice(&buf[..n]);
+                        while let Some(end) = seen.windows(4).position(|w| w == b"\r\n\r\n") {
+                            seen.drain(..end + 4);
+                            let rsp = "HTTP/1.1 429 Too Many\r\nretry-after: 3\r\ncontent-length: 2\r\n\r\nno";
+                            s.write_all(rsp.as_bytes()).await.unwrap();
+                        }
+                    }
+                });
+            }
+        });
+        let client = HttpClient::new(None, 1);
+        for _ in 0..3 {
+            let req = hyper::Request::get(format!("http://{addr}/x"))
+                .body(Full::new(Bytes::new()))
+                .unwrap();
+            let rsp = client.send(req).await.unwrap();
+            assert_eq!(rsp.status, 429);
+            assert_eq!(rsp.retry_after.as_deref(), Some("3"));
+            assert_eq!(&rsp.body[..], b"no");
+        }
+        assert_eq!(accepted.load(std::sync::atomic::Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test]
+    async fn a_refused_connection_is_a_connect_error_naming_the_address() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        drop(listener);
+        let req = hyper::Request::get(format!("http://{addr}/"))
+            .body(Full::new(Bytes::new()))
+            .unwrap();
+        let e = HttpClient::new(None, 1).send(req).await.unwrap_err();
+        assert!(
+            matches!(&e, HttpError::Connect(m) if m.starts_with(&format!("connecting to {}", addr.ip()))),
+            "{e}"
+        );
+    }
+}
