@@ -110,11 +110,12 @@ impl CasesWebhook {
     }
 
     fn url(&self, t: &str, vars: &Map<String, Value>) -> Result<String, ConnectorError> {
-        render(t, vars, TemplateMode::Url).map_err(ConnectorError::config)
+        render(t, vars, TemplateMode::Url).map_err(|e| ConnectorError::config(e.to_string()))
     }
 
     fn body(&self, t: &str, vars: &Map<String, Value>) -> Result<Value, ConnectorError> {
-        let s = render(t, vars, TemplateMode::Json).map_err(ConnectorError::config)?;
+        let s = render(t, vars, TemplateMode::Json)
+            .map_err(|e| ConnectorError::config(e.to_string()))?;
         serde_json::from_str(&s).map_err(|e| {
             ConnectorError::config(format!("the JSON template did not render to JSON: {e}"))
         })

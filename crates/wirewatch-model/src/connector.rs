@@ -697,13 +697,6 @@ pub enum TemplateError {
     UnknownVariable { name: String },
 }
 
-/// The message, for callers whose own errors carry text (connector errors).
-impl From<TemplateError> for String {
-    fn from(e: TemplateError) -> String {
-        e.to_string()
-    }
-}
-
 /// Render a Mustache-style template (`{{var}}` or `{{{var}}}`, dotted names).
 /// An unknown variable is an error naming it.
 pub fn render(
