@@ -1,0 +1,7 @@
+//! Route tests in-process: the real application on a temporary store,
+//! requests through `tower::ServiceExt::oneshot` (see `common`).
+
+mod common;
+
+mod connectors;
+mod sonar;
