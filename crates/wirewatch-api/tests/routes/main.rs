@@ -4,4 +4,8 @@
 mod common;
 
 mod connectors;
+mod errors;
+mod privileges;
+mod resources;
+mod rules;
 mod sonar;

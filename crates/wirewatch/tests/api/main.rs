@@ -17,8 +17,6 @@ mod odstargets;
 mod privileges;
 mod raw;
 mod receiver;
-mod resources;
-mod rules;
 mod secrets;
 mod sensor;
 mod sonar;
