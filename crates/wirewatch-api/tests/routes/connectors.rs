@@ -150,7 +150,10 @@ fn the_replay_body_is_optional_and_its_ids_are_checked() {
         assert_eq!(r.status, 400, "{body}: {}", r.text);
         assert_eq!(r.body["field"], field, "{body}: {}", r.text);
     }
-    let first = app.get(&format!("/api/actions/connector/{id}/_failed")).body[0]["id"].clone();
+    let first = app
+        .get(&format!("/api/actions/connector/{id}/_failed"))
+        .body[0]["id"]
+        .clone();
     let r = app.raw(
         "POST",
         &path,
@@ -202,7 +205,11 @@ fn connector_types_answer_kibanas_fields_for_every_type() {
         assert!(t["name"].as_str().is_some_and(|n| !n.is_empty()), "{t}");
         let features = t["supported_feature_ids"].as_array().unwrap();
         assert!(features.contains(&json!("alerting")), "{t}");
-        assert_eq!(features.contains(&json!("cases")), t["id"] != ".webhook", "{t}");
+        assert_eq!(
+            features.contains(&json!("cases")),
+            t["id"] != ".webhook",
+            "{t}"
+        );
     }
 }
 
@@ -215,7 +222,10 @@ fn create_and_update_refuse_fields_they_do_not_know() {
                       "secrets": {"email": USER, "apiToken": TOKEN}});
     let mut extra = body.clone();
     extra["bogus"] = json!(1);
-    for path in ["/api/actions/connector", "/api/actions/connector/with-extra"] {
+    for path in [
+        "/api/actions/connector",
+        "/api/actions/connector/with-extra",
+    ] {
         let r = app.post(path, extra.clone());
         assert_eq!(r.status, 400, "{path}: {}", r.text);
         assert_eq!(r.body["field"], "bogus", "{}", r.text);
@@ -263,10 +273,7 @@ fn chosen_ids_are_1_to_128_letters_digits_dashes_underscores_or_dots() {
         let r = app.post(&format!("/api/actions/connector/{id}"), body.clone());
         assert_eq!(r.status, 200, "{id}: {}", r.text);
         assert_eq!(r.body["id"], id);
-        assert_eq!(
-            app.get(&format!("/api/actions/connector/{id}")).status,
-            200
-        );
+        assert_eq!(app.get(&format!("/api/actions/connector/{id}")).status, 200);
     }
     let longer = "x".repeat(129);
     for id in [longer.as_str(), "a%20b", "caf%C3%A9", "a%2Fb", "a:b"] {
@@ -342,13 +349,25 @@ fn execute_answers_in_kibanas_current_and_legacy_forms() {
         push("first"),
     );
     assert_eq!(r.status, 200, "{}", r.text);
-    assert_eq!(keys(&r.body), BTreeSet::from(["status", "data", "connector_id"]));
-    assert_eq!((&r.body["status"], &r.body["connector_id"]), (&json!("ok"), &json!(id)));
+    assert_eq!(
+        keys(&r.body),
+        BTreeSet::from(["status", "data", "connector_id"])
+    );
+    assert_eq!(
+        (&r.body["status"], &r.body["connector_id"]),
+        (&json!("ok"), &json!(id))
+    );
     let key = r.body["data"]["title"].as_str().unwrap().to_string();
     assert_eq!(fake.jira_issues().len(), 1);
-    let r = app.post(&format!("/api/actions/action/{id}/_execute"), push("second"));
+    let r = app.post(
+        &format!("/api/actions/action/{id}/_execute"),
+        push("second"),
+    );
     assert_eq!(r.status, 200, "{}", r.text);
-    assert_eq!(keys(&r.body), BTreeSet::from(["status", "data", "actionId"]));
+    assert_eq!(
+        keys(&r.body),
+        BTreeSet::from(["status", "data", "actionId"])
+    );
     assert_eq!(r.body["actionId"], id.as_str());
     // closeIncident closes the remote issue.
     let r = app.post(
@@ -359,8 +378,16 @@ fn execute_answers_in_kibanas_current_and_legacy_forms() {
     // The remote down: a 200 with Kibana's error answer, in both forms.
     fake.stop();
     for (path, id_key, sm_key) in [
-        (format!("/api/actions/connector/{id}/_execute"), "connector_id", "service_message"),
-        (format!("/api/actions/action/{id}/_execute"), "actionId", "serviceMessage"),
+        (
+            format!("/api/actions/connector/{id}/_execute"),
+            "connector_id",
+            "service_message",
+        ),
+        (
+            format!("/api/actions/action/{id}/_execute"),
+            "actionId",
+            "serviceMessage",
+        ),
     ] {
         let r = app.post(&path, push("third"));
         assert_eq!(r.status, 200, "{}", r.text);
@@ -372,7 +399,10 @@ fn execute_answers_in_kibanas_current_and_legacy_forms() {
         );
         assert_eq!(r.body["status"], "error");
         assert_eq!(r.body["message"], FAILED);
-        assert_eq!(r.body["retry"], true, "a refused connection may succeed later");
+        assert_eq!(
+            r.body["retry"], true,
+            "a refused connection may succeed later"
+        );
         assert_eq!(r.body[id_key], id.as_str());
         assert!(r.body[sm_key].as_str().is_some_and(|m| !m.is_empty()));
     }
@@ -458,13 +488,21 @@ fn sync_and_webhook_answers_tokens_and_failures() {
     let app = App::start();
     let fake = FakeItsm::start(USER, TOKEN);
     let id = jira(&app, &fake.url());
-    let r = app.post(&format!("/api/actions/connector/{id}/_execute"), push("one"));
+    let r = app.post(
+        &format!("/api/actions/connector/{id}/_execute"),
+        push("one"),
+    );
     let issue = r.body["data"]["id"].as_str().unwrap().to_string();
     let key = r.body["data"]["title"].as_str().unwrap().to_string();
     pushed_incident(&app, &id, &issue, &key);
     let r = app.post(&format!("/api/actions/connector/{id}/_sync"), json!({}));
     assert_eq!(r.status, 200, "{}", r.text);
-    assert_eq!(keys(&r.body), BTreeSet::from(["status", "changed"]), "{}", r.text);
+    assert_eq!(
+        keys(&r.body),
+        BTreeSet::from(["status", "changed"]),
+        "{}",
+        r.text
+    );
     assert_eq!(r.body["status"], "ok");
     let hook = format!("/api/actions/connector/{id}/_webhook");
     let event = json!({"issue": {"id": issue, "key": key}});
@@ -486,7 +524,10 @@ fn sync_and_webhook_answers_tokens_and_failures() {
             keys(&r.body),
             BTreeSet::from(["status", "incident", "detections_changed"])
         );
-        assert_eq!((&r.body["status"], &r.body["incident"]), (&json!("ok"), &json!(issue)));
+        assert_eq!(
+            (&r.body["status"], &r.body["incident"]),
+            (&json!("ok"), &json!(issue))
+        );
     }
     assert_eq!(app.post(&hook, event.clone()).status, 200);
     for path in [format!("{hook}?token=wrong"), hook.clone()] {
@@ -501,12 +542,18 @@ fn sync_and_webhook_answers_tokens_and_failures() {
         keys(&r.body),
         BTreeSet::from(["status", "incident", "message", "service_message", "retry"])
     );
-    assert_eq!((&r.body["message"], &r.body["retry"]), (&json!(FAILED), &json!(false)));
+    assert_eq!(
+        (&r.body["message"], &r.body["retry"]),
+        (&json!(FAILED), &json!(false))
+    );
     // A remote that is down: 503, retry true; the sync says so in a 200.
     fake.stop();
     let r = app.post(&hook, event);
     assert_eq!(r.status, 503, "{}", r.text);
-    assert_eq!((&r.body["incident"], &r.body["retry"]), (&json!(issue), &json!(true)));
+    assert_eq!(
+        (&r.body["incident"], &r.body["retry"]),
+        (&json!(issue), &json!(true))
+    );
     let r = app.post(&format!("/api/actions/connector/{id}/_sync"), json!({}));
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(
@@ -515,7 +562,10 @@ fn sync_and_webhook_answers_tokens_and_failures() {
         "{}",
         r.text
     );
-    assert_eq!((&r.body["status"], &r.body["message"]), (&json!("error"), &json!(FAILED)));
+    assert_eq!(
+        (&r.body["status"], &r.body["message"]),
+        (&json!("error"), &json!(FAILED))
+    );
 }
 
 /// Was `v["automatic"] =` in `stats`'s source.

@@ -919,7 +919,10 @@ fn every_operation_for_every_profile() {
             // Every documented operation is served: not the router's
             // fallback 404 ("no resource at …") nor a 405.
             if r.status == 405 || r.text.contains("no resource at") {
-                wrong.push(format!("{method} {path}: not routed: {} {}", r.status, r.text));
+                wrong.push(format!(
+                    "{method} {path}: not routed: {} {}",
+                    r.status, r.text
+                ));
             }
             if r.status == 401 || refused != (want == 'F') {
                 wrong.push(format!(

@@ -75,13 +75,23 @@ fn the_list_shows_100_by_default_at_most_1000_from_offsets_up_to_a_million() {
     }
     let r = list(&app, "");
     assert_eq!(r.status, 200, "{}", r.text);
-    assert_eq!((&r.body["total"], &r.body["limit"], &r.body["offset"]), (&json!(150), &json!(100), &json!(0)));
+    assert_eq!(
+        (&r.body["total"], &r.body["limit"], &r.body["offset"]),
+        (&json!(150), &json!(100), &json!(0))
+    );
     assert_eq!(titles(&r).len(), 100);
     // Newest first by default.
     assert_eq!(titles(&r)[0], "t149");
     assert_eq!(titles(&list(&app, "?limit=1000")).len(), 150);
     assert_eq!(titles(&list(&app, "?offset=140")).len(), 10);
-    for q in ["?limit=1001", "?limit=0", "?limit=-1", "?limit=x", "?offset=1000001", "?offset=-1"] {
+    for q in [
+        "?limit=1001",
+        "?limit=0",
+        "?limit=-1",
+        "?limit=x",
+        "?offset=1000001",
+        "?offset=-1",
+    ] {
         refused(&list(&app, q), 400, "invalid-param");
     }
     let r = list(&app, "?offset=1000000");
@@ -98,17 +108,36 @@ fn list_parameters_and_their_aliases_filter_alike() {
     let urgent = ticket(&app, "urgent beacon", "HIGH");
     ticket(&app, "quiet scan", "LOW");
     ticket(&app, "another scan", "MEDIUM");
-    let r = sonar(&app, "POST", &format!("/api/sonar/tickets/{urgent}/assign"), Some(json!({"assignees": ["setup"]})));
+    let r = sonar(
+        &app,
+        "POST",
+        &format!("/api/sonar/tickets/{urgent}/assign"),
+        Some(json!({"assignees": ["setup"]})),
+    );
     assert_eq!(r.status, 200, "{}", r.text);
     let set = |r: Resp| titles(&r).into_iter().collect::<BTreeSet<_>>();
     for (name, alias, value, expect) in [
         ("statuses", "status", "ASSIGNED", vec!["urgent beacon"]),
-        ("priorities", "priority", "HIGH,LOW", vec!["urgent beacon", "quiet scan"]),
-        ("keywords", "keyword", "scan", vec!["quiet scan", "another scan"]),
+        (
+            "priorities",
+            "priority",
+            "HIGH,LOW",
+            vec!["urgent beacon", "quiet scan"],
+        ),
+        (
+            "keywords",
+            "keyword",
+            "scan",
+            vec!["quiet scan", "another scan"],
+        ),
     ] {
         let want: BTreeSet<String> = expect.iter().map(|s| s.to_string()).collect();
         assert_eq!(set(list(&app, &format!("?{name}={value}"))), want, "{name}");
-        assert_eq!(set(list(&app, &format!("?{alias}={value}"))), want, "{alias}");
+        assert_eq!(
+            set(list(&app, &format!("?{alias}={value}"))),
+            want,
+            "{alias}"
+        );
     }
     let assigned = set(list(&app, "?assignees=setup"));
     assert_eq!(assigned, BTreeSet::from(["urgent beacon".to_string()]));
@@ -126,7 +155,14 @@ fn list_parameters_and_their_aliases_filter_alike() {
     let r = list(&app, "?from=0&to=4102444800000");
     assert_eq!(titles(&r).len(), 3, "{}", r.text);
     assert_eq!(titles(&list(&app, "?from=4102444800000")).len(), 0);
-    for q in ["?colour=red", "?statuses=DONE", "?priority=URGENT", "?order=up", "?sort=name", "?from=yesterday"] {
+    for q in [
+        "?colour=red",
+        "?statuses=DONE",
+        "?priority=URGENT",
+        "?order=up",
+        "?sort=name",
+        "?from=yesterday",
+    ] {
         refused(&list(&app, q), 400, "invalid-param");
     }
 }
@@ -139,12 +175,23 @@ fn comments_are_at_most_64_kib() {
     let path = format!("/api/sonar/tickets/{guid}/comments");
     let at_limit = "x".repeat(64 * 1024);
     let over = "x".repeat(64 * 1024 + 1);
-    refused(&sonar(&app, "POST", &path, Some(json!({"content": over}))), 400, "invalid-param");
+    refused(
+        &sonar(&app, "POST", &path, Some(json!({"content": over}))),
+        400,
+        "invalid-param",
+    );
     let r = sonar(&app, "POST", &path, Some(json!({"content": at_limit})));
     assert_eq!(r.status, 200, "{}", r.text);
-    let cguid = r.body["ticket"]["comments"][0]["guid"].as_str().unwrap().to_string();
+    let cguid = r.body["ticket"]["comments"][0]["guid"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let edit = format!("{path}/{cguid}");
-    refused(&sonar(&app, "PATCH", &edit, Some(json!({"content": over}))), 400, "invalid-param");
+    refused(
+        &sonar(&app, "PATCH", &edit, Some(json!({"content": over}))),
+        400,
+        "invalid-param",
+    );
     let r = sonar(&app, "PATCH", &edit, Some(json!({"content": "short"})));
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(r.body["ticket"]["comments"][0]["content"], "short");
@@ -166,25 +213,66 @@ fn refusals_answer_sonars_error_codes() {
     let r = sonar(&app, "GET", &format!("/api/sonar/tickets/{missing}"), None);
     assert_eq!((r.status, &r.body), (200, &json!({"ticket": null})));
     refused(
-        &sonar(&app, "PATCH", &format!("/api/sonar/tickets/{missing}"), Some(json!({"title": "x"}))),
+        &sonar(
+            &app,
+            "PATCH",
+            &format!("/api/sonar/tickets/{missing}"),
+            Some(json!({"title": "x"})),
+        ),
         404,
         "ticket-not-found",
     );
-    refused(&sonar(&app, "GET", "/api/sonar/tickets/not-a-guid", None), 400, "invalid-param-type");
     refused(
-        &sonar(&app, "GET", &format!("/api/sonar/tickets/{guid}/attachments/{missing}"), None),
+        &sonar(&app, "GET", "/api/sonar/tickets/not-a-guid", None),
+        400,
+        "invalid-param-type",
+    );
+    refused(
+        &sonar(
+            &app,
+            "GET",
+            &format!("/api/sonar/tickets/{guid}/attachments/{missing}"),
+            None,
+        ),
         404,
         "attachment-not-found",
     );
     refused(
-        &sonar(&app, "PATCH", &format!("/api/sonar/tickets/{guid}/comments/{missing}"), Some(json!({"content": "x"}))),
+        &sonar(
+            &app,
+            "PATCH",
+            &format!("/api/sonar/tickets/{guid}/comments/{missing}"),
+            Some(json!({"content": "x"})),
+        ),
         404,
         "not-found",
     );
     // Approving a ticket nobody submitted: the workflow does not allow it.
-    refused(&sonar(&app, "POST", &format!("/api/sonar/tickets/{guid}/approve"), Some(json!({}))), 400, "invalid-state");
-    refused(&sonar(&app, "POST", "/api/sonar/tickets", Some(json!({"priority": "LOW"}))), 400, "invalid-param");
-    refused(&sonar(&app, "PUT", "/api/sonar/tickets", Some(json!({}))), 405, "method-not-allowed");
+    refused(
+        &sonar(
+            &app,
+            "POST",
+            &format!("/api/sonar/tickets/{guid}/approve"),
+            Some(json!({})),
+        ),
+        400,
+        "invalid-state",
+    );
+    refused(
+        &sonar(
+            &app,
+            "POST",
+            "/api/sonar/tickets",
+            Some(json!({"priority": "LOW"})),
+        ),
+        400,
+        "invalid-param",
+    );
+    refused(
+        &sonar(&app, "PUT", "/api/sonar/tickets", Some(json!({}))),
+        405,
+        "method-not-allowed",
+    );
     let big = vec![b'x'; wirewatch_store::MAX_ATTACHMENT + 1];
     let r = app.send_raw(
         "POST",
@@ -207,15 +295,27 @@ fn every_route_of_one_ticket_checks_its_guids() {
         ("GET", "/api/sonar/tickets/x", None),
         ("PATCH", "/api/sonar/tickets/x", Some(json!({"title": "x"}))),
         ("DELETE", "/api/sonar/tickets/x", None),
-        ("POST", "/api/sonar/tickets/x/assign", Some(json!({"assignees": ["setup"]}))),
-        ("POST", "/api/sonar/tickets/x/tasks", Some(json!({"username": "setup", "task_status": "IN_PROGRESS"}))),
+        (
+            "POST",
+            "/api/sonar/tickets/x/assign",
+            Some(json!({"assignees": ["setup"]})),
+        ),
+        (
+            "POST",
+            "/api/sonar/tickets/x/tasks",
+            Some(json!({"username": "setup", "task_status": "IN_PROGRESS"})),
+        ),
         ("POST", "/api/sonar/tickets/x/submit", Some(json!({}))),
         ("POST", "/api/sonar/tickets/x/approve", Some(json!({}))),
         ("POST", "/api/sonar/tickets/x/reject", Some(json!({}))),
         ("POST", "/api/sonar/tickets/x/close", Some(json!({}))),
         ("POST", "/api/sonar/tickets/x/reopen", Some(json!({}))),
         ("GET", "/api/sonar/tickets/x/comments", None),
-        ("POST", "/api/sonar/tickets/x/comments", Some(comment.clone())),
+        (
+            "POST",
+            "/api/sonar/tickets/x/comments",
+            Some(comment.clone()),
+        ),
         ("GET", "/api/sonar/tickets/x/attachments", None),
         ("PATCH", "/api/sonar/tickets/G/comments/x", Some(comment)),
         ("DELETE", "/api/sonar/tickets/G/comments/x", None),

@@ -4,7 +4,6 @@
 //! `crates/wirewatch-api/tests/routes/errors.rs`.
 
 use crate::common::*;
-use serde_json::json;
 
 #[test]
 fn oversized_bodies_are_refused() {
