@@ -294,24 +294,51 @@ fn records_from_a_capture_are_searchable() {
     }
 }
 
+/// The README's run command: the shipped sample captures give SSH and FTP
+/// brute-force detections and a port scan.
 #[test]
 fn detections_from_traffic_reach_the_api() {
-    let ssh = shared("zeek/traces/ssh/sshguess.pcap");
-    let ftp = shared("zeek/traces/ftp/bruteforce.pcap");
-    let s = Server::start_args(false, &["--pcap", &ssh, &ftp]);
+    let files: Vec<String> = ["sshguess.pcap", "bruteforce.pcap", "portscan.pcap"]
+        .iter()
+        .map(|f| sample(f))
+        .collect();
+    let mut args = vec!["--pcap"];
+    args.extend(files.iter().map(String::as_str));
+    let s = Server::start_args(false, &args);
     let mut found = json!([]);
     for _ in 0..100 {
         found = s
             .post(
                 "/api/v1/detections/search",
-                json!({"filter": {"types": ["ssh_brute_force", "ftp_brute_force"]}}),
+                json!({"filter": {"types": ["ssh_brute_force", "ftp_brute_force", "port_scan"]}}),
             )
             .body;
-        if found.as_array().is_some_and(|a| a.len() == 2) {
+        if found.as_array().is_some_and(|a| a.len() == 3) {
             break;
         }
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
+    let scans: Vec<serde_json::Value> = found
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["type"] == "port_scan")
+        .cloned()
+        .collect();
+    assert_eq!(scans.len(), 1, "{found}");
+    let scanner = scans[0]["participants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["role"] == "offender")
+        .unwrap();
+    assert_eq!(scanner["object_value"], "192.0.2.66", "{found}");
+    found = json!(found
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["type"] != "port_scan")
+        .collect::<Vec<_>>());
     let list = found.as_array().unwrap();
     assert_eq!(list.len(), 2, "{found}");
     for d in list {
