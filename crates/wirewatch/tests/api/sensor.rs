@@ -816,34 +816,47 @@ fn http_records_from_a_capture() {
 }
 
 /// Live capture on the loopback interface sees the API's own traffic.
-/// Run with `cargo test -p wirewatch --features live --test api live_capture` (needs libpcap-dev and root or CAP_NET_RAW).
+/// Run with `cargo test -p wirewatch --features live --test api live_capture`
+/// (needs libpcap-dev and root or CAP_NET_RAW); `scripts/test.sh` runs it in
+/// a network namespace of its own, so the loopback carries only this test.
 #[cfg(feature = "live")]
 #[test]
 fn live_capture_on_loopback() {
     let s = Server::start_args(false, &["--interface", "lo"]);
-    std::thread::sleep(std::time::Duration::from_millis(500));
-    // New connections (the test client's pooled one predates the capture).
     let addr = s.url.trim_start_matches("http://").to_string();
-    for _ in 0..3 {
+    // One request on a new connection (the test client's pooled one
+    // predates the capture), answered 200.
+    let request = || {
         use std::io::{Read, Write};
         let mut c = std::net::TcpStream::connect(&addr).unwrap();
         write!(c, "GET /api/v1/extrahop HTTP/1.1\r\nHost: {addr}\r\nAuthorization: ExtraHop apikey={}\r\nConnection: close\r\n\r\n", s.key).unwrap();
         let mut out = String::new();
         let _ = c.read_to_string(&mut out);
         assert!(out.starts_with("HTTP/1.1 200"), "{out}");
-    }
-    let mut total = 0;
-    for _ in 0..50 {
+    };
+    let captured = || {
         let r = s.post(
             "/api/v1/records/search",
             json!({"types": ["~http"], "from": "-5m",
             "filter": {"field": "uri", "operator": "=", "operand": "/api/v1/extrahop"}}),
         );
-        total = r.body["total"].as_u64().unwrap_or(0);
-        if total >= 3 {
-            break;
+        r.body["total"].as_u64().unwrap_or(0)
+    };
+    // The capture opens in the background after the server listens: keep
+    // making requests until three of them are records (requests made
+    // before it opened are not seen).
+    let end = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let mut total = 0;
+    while total < 3 && std::time::Instant::now() < end {
+        request();
+        for _ in 0..10 {
+            std::thread::sleep(std::time::Duration::from_millis(200));
+            let now = captured();
+            if now > total {
+                total = now;
+                break;
+            }
         }
-        std::thread::sleep(std::time::Duration::from_millis(200));
     }
     assert!(total >= 3, "{total}");
 }
