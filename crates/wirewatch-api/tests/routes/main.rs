@@ -4,6 +4,7 @@
 mod common;
 
 mod connectors;
+mod detections;
 mod errors;
 mod privileges;
 mod resources;

@@ -5,7 +5,6 @@ mod common;
 mod abuse;
 mod auth;
 mod connectors;
-mod detections;
 mod durability;
 mod errors;
 mod fuzz;
