@@ -69,16 +69,6 @@ const WRITE_FULL: &str = "Requires `write: full` or higher.";
 /// `Access::System`.
 const ADMIN: &str = "Requires system and access administration privileges (`system: full`).";
 
-/// The privilege sentence of each `Access` level the handlers require, and of none.
-#[cfg(test)]
-pub(super) const PRIVILEGES: [(&str, &str); 5] = [
-    ("", ANY_KEY),
-    ("MetricsRestricted", READ),
-    ("WriteLimited", WRITE_LIMITED),
-    ("WriteFull", WRITE_FULL),
-    ("System", ADMIN),
-];
-
 /// The operations on an existing connector (the links of the create's answer).
 pub(super) const ON_CONNECTOR: [&str; 10] = [
     "getConnector",

@@ -1,20 +1,18 @@
-//! The connectors API is documented as `routes::actions` serves it: its
-//! routes, privileges, bodies and extensions (read from the handlers'
-//! source), every type's `config` and `secrets` as `wirewatch_model::connector`
-//! parses them, the `_execute` parameters as `parse_execute` reads them, the
-//! answers as the handlers and `wirewatch_connectors` write them, and its own
-//! server, security and Kibana error bodies.
+//! The connectors API's document agrees with the types: its extension marks,
+//! every type's `config` and `secrets` as `wirewatch_model::connector` parses
+//! them, the `_execute` parameters as `parse_execute` reads them, the answers
+//! as `wirewatch_connectors` and the store write them, and its own server,
+//! security and Kibana error bodies. (What the routes do is tested against
+//! the app in `tests/routes/connectors.rs`.)
 
 use super::actions_execute_schemas::{
     execute_keys, execute_names, seed_answer, EXECUTE_FAILED, ISO_PATTERN, PARAMS_SCHEMAS,
 };
-use super::actions_paths::{ON_CONNECTOR, PRIVILEGES, WEBHOOK_TOKEN, WEBHOOK_TOKEN_HEADER};
+use super::actions_paths::{ON_CONNECTOR, WEBHOOK_TOKEN, WEBHOOK_TOKEN_HEADER};
 use super::actions_schemas::{
     CONNECTOR_ID, ID_PATTERN, TEMPLATE_VARIABLES, TYPE_SCHEMAS, URL_PATTERN,
 };
-use super::tests::{
-    doc, operations_under, resolve, route_table, source_fn, validate, validate_answer,
-};
+use super::tests::{doc, operations_under, resolve, validate, validate_answer};
 use regex::Regex;
 use serde_json::{json, Map, Value};
 use std::collections::BTreeSet;
@@ -25,39 +23,6 @@ use wirewatch_model::connector::{
     WebhookConfig, WebhookMethod, WebhookSecrets,
 };
 use wirewatch_model::detection::Status;
-
-/// The handlers.
-const SOURCE: &str = include_str!("../routes/actions.rs");
-
-/// The text of `fn name` in the handlers' source, up to its closing brace.
-fn function(name: &str) -> &'static str {
-    source_fn(SOURCE, "routes/actions.rs", name)
-}
-
-/// The text of a handler with the functions of this file it calls (their
-/// checks are the handler's).
-fn with_callees(name: &str) -> String {
-    let call = Regex::new(r"\b([a-z_]+)\(").unwrap();
-    let mut seen = BTreeSet::from([name.to_string()]);
-    let mut todo = vec![name.to_string()];
-    let mut text = String::new();
-    while let Some(f) = todo.pop() {
-        let body = function(&f);
-        text.push_str(body);
-        for c in call.captures_iter(&body[f.len() + 3..]) {
-            let callee = &c[1];
-            if SOURCE.contains(&format!("fn {callee}(")) && seen.insert(callee.to_string()) {
-                todo.push(callee.to_string());
-            }
-        }
-    }
-    text
-}
-
-/// `(method, path, handler)` of the route table of `routes::actions`.
-fn routes() -> Vec<(String, String, String)> {
-    route_table(SOURCE, "routes/actions.rs", 14)
-}
 
 /// The connectors API's operations of the document, by `(method, full path)`.
 fn actions_operations(d: &Value) -> Vec<(String, String, Value)> {
@@ -83,64 +48,11 @@ fn strings(v: &Value) -> BTreeSet<String> {
 }
 
 #[test]
-fn every_route_is_documented_with_its_privilege_body_and_extension_mark() {
+fn extensions_are_marked() {
     let d = doc();
-    let documented: BTreeSet<(String, String)> = actions_operations(&d)
-        .into_iter()
-        .map(|(m, p, _)| (m, p))
-        .collect();
-    let served: BTreeSet<(String, String)> = routes().into_iter().map(|(m, p, _)| (m, p)).collect();
-    assert_eq!(documented, served);
-    let require = Regex::new(r"require\(Access::(\w+)\)").unwrap();
-    let looks_up = Regex::new(r"\bconnector\(&?s, &?id\)|not_found\(|Code::NotFound").unwrap();
-    for (method, path, handler) in routes() {
-        let op = &d["paths"][&path["/api".len()..]][&method];
-        let at = format!("{method} {path} ({handler})");
+    for (method, path, op) in actions_operations(&d) {
+        let at = format!("{method} {path}");
         let text = op["description"].as_str().unwrap();
-        let body = with_callees(&handler);
-        // The privilege the handler requires, and no other.
-        let levels: BTreeSet<&str> = require
-            .captures_iter(&body)
-            .map(|c| c.get(1).unwrap().as_str())
-            .collect();
-        assert!(levels.len() <= 1, "{at}: {levels:?}");
-        let level = levels.into_iter().next().unwrap_or("");
-        assert!(
-            body.contains("who(caller)") || body.contains("caller.map_err"),
-            "{at}"
-        );
-        for (l, sentence) in PRIVILEGES {
-            assert_eq!(
-                text.contains(sentence),
-                l == level,
-                "{at} requires {level:?}: {text}"
-            );
-        }
-        // A handler that reads a body documents one; an optional one when it may be left out.
-        let reads = function(&handler).contains("body: Bytes");
-        assert_eq!(op.get("requestBody").is_some(), reads, "{at}: request body");
-        if reads {
-            let optional = body.contains("body.iter().all(u8::is_ascii_whitespace)");
-            assert_eq!(op["requestBody"]["required"], !optional, "{at}");
-        }
-        // Looking the connector up is a 404; refusing a field is a 400.
-        let responses = &op["responses"];
-        assert_eq!(
-            responses.get("404").is_some(),
-            looks_up.is_match(&body),
-            "{at}: 404"
-        );
-        if body.contains("Error::invalid(") {
-            assert!(responses.get("400").is_some(), "{at}: 400");
-        }
-        if body.contains("Code::Conflict") || handler.starts_with("create_with") {
-            assert!(responses.get("409").is_some(), "{at}: 409");
-        }
-        if level.is_empty() {
-            assert!(responses.get("403").is_none(), "{at}: 403");
-        } else {
-            assert!(responses.get("403").is_some(), "{at}: 403");
-        }
         // The extensions are the paths Kibana does not have: `_stats`, `_failed`, `_sync`, `_webhook`.
         let extension = path
             .split('/')
@@ -161,8 +73,6 @@ fn every_route_is_documented_with_its_privilege_body_and_extension_mark() {
     // The legacy path answers in camelCase; it is Kibana's deprecated form.
     let legacy = &d["paths"]["/actions/action/{id}/_execute"]["post"];
     assert_eq!(legacy["deprecated"], true);
-    assert!(function("execute_legacy").contains("answer(&c, r, true)"));
-    assert!(function("execute").contains("answer(&c, r, false)"));
 }
 
 #[test]
@@ -176,14 +86,7 @@ fn the_server_security_and_errors_are_kibanas() {
         (&json!("query"), &json!("token"))
     );
     assert_eq!(header["in"], "header");
-    // The token is read as the handler reads it.
-    let webhook = function("webhook");
-    assert!(webhook.contains("q.0.token"));
-    assert!(webhook.contains(&format!(
-        ".get(\"{}\")",
-        header["name"].as_str().unwrap().to_ascii_lowercase()
-    )));
-    assert!(webhook.contains("c.webhook_token()"));
+    assert_eq!(header["name"], "X-Wirewatch-Token");
     let mut n = 0;
     for (method, path, op) in actions_operations(&d) {
         n += 1;
@@ -239,7 +142,7 @@ fn the_server_security_and_errors_are_kibanas() {
             }
         }
     }
-    assert_eq!(n, routes().len());
+    assert!(n >= 14, "only {n} connector operations");
     // The create's answer links to every operation on one connector.
     let links = &d["paths"]["/actions/connector"]["post"]["responses"]["200"]["links"];
     let on_one: BTreeSet<String> = actions_operations(&d)
@@ -261,25 +164,12 @@ fn the_server_security_and_errors_are_kibanas() {
         keys(&e["properties"]),
         BTreeSet::from(["statusCode", "error", "message", "field"].map(String::from))
     );
-    let into = function("into_response");
-    for k in [
-        "\"statusCode\"",
-        "\"error\"",
-        "\"message\"",
-        "body[\"field\"]",
-        "from_static(\"ApiKey\")",
-    ] {
-        assert!(into.contains(k), "KError writes {k}");
-    }
     let unauthorized = &d["components"]["responses"]["ActionsUnauthorized"];
     assert_eq!(
         unauthorized["headers"]["WWW-Authenticate"]["schema"]["example"],
         "ApiKey"
     );
     // The webhook's failures: 503 when a retry may succeed, 502 otherwise.
-    assert!(webhook.contains(
-        "if e.retry { StatusCode::SERVICE_UNAVAILABLE } else { StatusCode::BAD_GATEWAY }"
-    ));
     let op = &d["paths"]["/actions/connector/{id}/_webhook"]["post"]["responses"];
     assert_eq!(
         op["503"]["content"]["application/json"]["example"]["retry"],
@@ -289,8 +179,6 @@ fn the_server_security_and_errors_are_kibanas() {
         op["502"]["content"]["application/json"]["example"]["retry"],
         false
     );
-    // The not-found message is the handler's.
-    assert!(SOURCE.contains("\"Saved object [action/{id}] not found\""));
 }
 
 /// A fully populated config and secrets of each type, as serde writes them.
@@ -405,14 +293,10 @@ fn config_and_secrets_schemas_are_the_models_fields_requirements_and_defaults() 
             s["ConnectorCreate"]["discriminator"]["mapping"][kind.as_str()],
             format!("#/components/schemas/{create}")
         );
-        let fields: BTreeSet<String> = keys(&variant["properties"]);
-        assert!(SOURCE.contains(&format!(
-            "known_fields(&v, &[{}])",
-            ["name", "connector_type_id", "config", "secrets"]
-                .map(|f| format!("\"{f}\""))
-                .join(", ")
-        )));
-        assert_eq!(fields.len(), 4);
+        assert_eq!(
+            keys(&variant["properties"]),
+            BTreeSet::from(["name", "connector_type_id", "config", "secrets"].map(String::from))
+        );
         // The examples parse; every required field is required; a field the type does not have is refused.
         let ex_config = &s[config]["example"];
         let ex_secrets = &s[secrets]["example"];
@@ -488,12 +372,6 @@ fn config_and_secrets_schemas_are_the_models_fields_requirements_and_defaults() 
         .unwrap();
     for t in ConnectorType::ALL {
         assert!(names.contains(&format!("`{}`", t.display_name())), "{t:?}");
-    }
-    for k in strings(&s["ConnectorType"]["required"]) {
-        assert!(
-            function("types").contains(&format!("\"{k}\"")),
-            "types() writes {k}"
-        );
     }
 }
 
@@ -644,9 +522,6 @@ fn patterns_accept_what_the_model_accepts() {
     }
     let id = Regex::new(ID_PATTERN).unwrap();
     let (long, longer) = ("x".repeat(128), "x".repeat(129));
-    let check = function("check_id");
-    assert!(check.contains("id.len() > 128"));
-    assert!(check.contains("b.is_ascii_alphanumeric() || b\"-_.\".contains(&b)"));
     for (i, ok) in [
         ("soc-cases", true),
         ("a.b_c", true),
@@ -731,16 +606,15 @@ fn execute_examples_are_what_parse_execute_reads() {
     }
     let e = parse_execute(ConnectorType::Jira, &json!({})).unwrap_err();
     assert_eq!(e.field.as_deref(), Some("params"));
-    // `.cases-webhook` connectors cannot close incidents, as documented: the
-    // parameters are read, the remote system is not asked.
-    assert!(SOURCE.contains("system.close(&external_id)"));
+    // `.cases-webhook` connectors cannot close incidents, as documented.
     assert!(s["CasesWebhookConfig"]["description"]
         .as_str()
         .unwrap()
         .contains("`closeIncident` is not supported"));
 }
 
-/// `answer()` of `routes::actions`, as the source writes it (checked below).
+/// `answer()` of `routes::actions` (its answers are pinned in
+/// `tests/routes/connectors.rs`).
 fn answer(data: Result<Value, (String, bool)>, legacy: bool) -> Value {
     let (id_key, sm_key) = execute_keys(legacy);
     let mut v = match data {
@@ -759,15 +633,7 @@ fn answer(data: Result<Value, (String, bool)>, legacy: bool) -> Value {
 fn answers_are_what_the_handlers_and_connectors_write() {
     let d = doc();
     let s = &d["components"]["schemas"];
-    let answer_fn = function("answer");
-    for legacy in [false, true] {
-        let (id_key, sm_key) = execute_keys(legacy);
-        assert!(answer_fn.contains(&format!("(\"{id_key}\", \"{sm_key}\")")));
-    }
-    assert!(answer_fn.contains("json!({\"status\": \"ok\", \"data\": data})"));
-    assert!(answer_fn
-        .contains("json!({\"status\": \"error\", \"message\": FAILED, \"retry\": e.retry})"));
-    assert!(SOURCE.contains(&format!("const FAILED: &str = \"{EXECUTE_FAILED}\";")));
+    assert_eq!(EXECUTE_FAILED, "an error occurred while running the action");
     // What the sub-actions answer.
     let pushed = PushResult {
         id: "10001".into(),
@@ -840,7 +706,6 @@ fn answers_are_what_the_handlers_and_connectors_write() {
         },
     ] {
         let mut v = serde_json::to_value(stats).unwrap();
-        assert!(function("stats").contains("v[\"automatic\"] ="));
         v["automatic"] = json!(false);
         validate_answer(&d, &schema("ConnectorStats"), &v, "stats").unwrap();
         assert_eq!(keys(&v), strings(&s["ConnectorStats"]["required"]));
@@ -856,32 +721,12 @@ fn answers_are_what_the_handlers_and_connectors_write() {
     .unwrap();
     validate_answer(&d, &super::array(schema("FailedPush")), &failed, "failed").unwrap();
     assert_eq!(keys(&failed[0]), strings(&s["FailedPush"]["required"]));
-    let failed_fn = function("failed");
-    assert!(failed_fn.contains("q.limit.unwrap_or(100).min(1000)"));
     let limit = &d["paths"]["/actions/connector/{id}/_failed"]["get"]["parameters"][1];
     assert_eq!(
         (&limit["name"], &limit["schema"]["default"]),
         (&json!("limit"), &json!(100))
     );
     // The other extensions' answers.
-    for (f, text) in [
-        ("replay", "json!({\"replayed\": n})"),
-        ("sync_now", "json!({\"status\": \"ok\", \"changed\": n})"),
-        (
-            "sync_now",
-            "json!({\"status\": \"error\", \"message\": FAILED, \"service_message\": e.message, \"retry\": e.retry})",
-        ),
-        (
-            "webhook",
-            "json!({\"status\": \"ok\", \"incident\": key, \"detections_changed\": changed})",
-        ),
-        (
-            "webhook",
-            "json!({\"status\": \"error\", \"incident\": key, \"message\": FAILED, \"service_message\": e.message, \"retry\": e.retry})",
-        ),
-    ] {
-        assert!(function(f).contains(text), "{f}: {text}");
-    }
     for (name, v) in [
         ("FailedPushesReplayed", json!({"replayed": 0})),
         ("ConnectorSyncResult", json!({"status": "ok", "changed": 0})),

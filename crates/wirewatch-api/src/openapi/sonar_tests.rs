@@ -1,13 +1,11 @@
-//! The Sonar tickets API is documented as `routes::sonar` serves it: its
-//! routes, roles, list parameters and error codes (read from the handlers'
-//! source), the ticket exactly as `view` writes it, and its own server,
-//! security scheme and error bodies.
+//! The Sonar tickets API's document agrees with the types: the list's bounds
+//! and defaults are the store's, the ticket is exactly what `view` writes,
+//! and its own server, security scheme and error bodies. (What the routes do
+//! is tested against the app in `tests/routes/sonar.rs`.)
 
 use super::sonar_paths::{MAX_COMMENT, TIME_PATTERN};
-use super::sonar_schemas::{DATE_PATTERN, ERROR_CODES};
-use super::tests::{
-    doc, operations, operations_under, resolve, route_table, source_fn, validate_answer,
-};
+use super::sonar_schemas::DATE_PATTERN;
+use super::tests::{doc, operations, resolve, validate_answer};
 use regex::Regex;
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
@@ -15,110 +13,16 @@ use wirewatch_model::ticket::{
     Attachment, Comment, Format, Priority, Task, TaskStatus, Ticket, TicketStatus,
 };
 
-/// The handlers.
-const SOURCE: &str = include_str!("../routes/sonar.rs");
-
-/// The text of `fn name` in the handlers' source, up to its closing brace.
-fn function(name: &str) -> &'static str {
-    source_fn(SOURCE, "routes/sonar.rs", name)
-}
-
-/// `(method, path, handler)` of the route table of `routes::sonar`.
-fn routes() -> Vec<(String, String, String)> {
-    route_table(SOURCE, "routes/sonar.rs", 20)
-}
-
-/// The Sonar operations of the document, by `(method, full path)`.
-fn sonar_operations(d: &Value) -> Vec<(String, String, Value)> {
-    operations_under(d, "sonar")
-}
-
 #[test]
-fn every_route_is_documented_with_its_role() {
-    let d = doc();
-    let documented: BTreeSet<(String, String)> = sonar_operations(&d)
-        .into_iter()
-        .map(|(m, p, _)| (m, p))
-        .collect();
-    let served: BTreeSet<(String, String)> = routes().into_iter().map(|(m, p, _)| (m, p)).collect();
-    assert_eq!(documented, served);
-    for (method, path, handler) in routes() {
-        let body = function(&handler);
-        let role = if body.contains("admin(caller)") {
-            "ADMIN"
-        } else if body.contains("member(caller)") {
-            "MEMBER"
-        } else {
-            panic!("{handler}: no role check")
-        };
-        let op = &d["paths"][&path["/api".len()..]][&method];
-        let text = op["description"].as_str().unwrap();
-        assert!(
-            text.contains(&format!("Requires the {role} role")),
-            "{method} {path} ({handler}) needs {role}: {text}"
-        );
-        let other = if role == "ADMIN" { "MEMBER" } else { "ADMIN" };
-        assert!(
-            !text.contains(&format!("Requires the {other} role")),
-            "{method} {path}"
-        );
-        // A handler that reads a body documents one, and the other way round.
-        let reads = body.contains("raw: Bytes") || body.contains("bytes: Bytes");
-        assert_eq!(
-            op.get("requestBody").is_some(),
-            reads,
-            "{method} {path}: request body"
-        );
-        // A GUID in the path is checked, and so documented with its 400.
-        if path.contains("{guid}") {
-            assert!(op["responses"].get("400").is_some(), "{method} {path}");
-        }
-    }
-}
-
-#[test]
-fn list_parameters_and_error_codes_are_the_handlers() {
+fn list_bounds_and_defaults_are_the_stores() {
     let d = doc();
     let op = &d["paths"]["/sonar/tickets"]["get"];
     let params: Vec<&Value> = op["parameters"].as_array().unwrap().iter().collect();
-    // The arms of the parameter `match` (indented as its first, `"offset"`).
-    let list = function("list");
-    let first = list.find("\"offset\" =>").expect("the offset arm");
-    let indent = first - list[..first].rfind('\n').unwrap() - 1;
-    let arm = Regex::new(&format!(
-        r#"(?m)^ {{{indent}}}"([a-z_]+)"((?:\s*\|\s*"[a-z_]+")*)\s*=>"#
-    ))
-    .unwrap();
-    let alias = Regex::new(r#""([a-z_]+)""#).unwrap();
-    let mut names = BTreeSet::new();
-    for c in arm.captures_iter(list) {
-        let name = &c[1];
-        names.insert(name.to_string());
-        let p = params
-            .iter()
-            .find(|p| p["name"] == name)
-            .unwrap_or_else(|| panic!("the list parameter {name} is not documented"));
-        assert_eq!(p["in"], "query");
-        for a in alias.captures_iter(&c[2]) {
-            let text = p["description"].as_str().unwrap();
-            assert!(
-                text.contains(&format!("`{}` is accepted too", &a[1])),
-                "{name}: the alias {} is not mentioned",
-                &a[1]
-            );
-        }
-    }
-    let documented: BTreeSet<String> = params
-        .iter()
-        .map(|p| p["name"].as_str().unwrap().to_string())
-        .collect();
-    assert_eq!(documented, names);
     let by_name = |n: &str| *params.iter().find(|p| p["name"] == n).unwrap();
     assert_eq!(
         by_name("limit")["schema"]["maximum"],
         wirewatch_store::MAX_TICKETS
     );
-    assert!(function("list").contains("query.offset > 1_000_000"));
     assert_eq!(by_name("offset")["schema"]["maximum"], 1_000_000);
     let statuses: Vec<Value> = TicketStatus::ALL
         .iter()
@@ -137,17 +41,7 @@ fn list_parameters_and_error_codes_are_the_handlers() {
     assert_eq!(by_name("limit")["schema"]["default"], q.limit);
     assert_eq!(by_name("order")["schema"]["default"], "desc");
     assert!(q.descending);
-    // Every `error_code` the handlers write is documented, and no other.
-    let code = Regex::new(r#"StatusCode::[A-Z_]+,\s*"([a-z-]+)""#).unwrap();
-    let written: BTreeSet<&str> = code
-        .captures_iter(SOURCE)
-        .map(|c| c.get(1).unwrap().as_str())
-        .collect();
-    assert_eq!(written, ERROR_CODES.into_iter().collect());
-    assert!(SOURCE.contains(&format!(
-        "const MAX_COMMENT: usize = {} * 1024;",
-        MAX_COMMENT / 1024
-    )));
+    assert_eq!(MAX_COMMENT, 64 * 1024);
 }
 
 #[test]
@@ -253,7 +147,7 @@ fn paths_outside_api_v1_have_their_server_security_and_errors() {
             }
         }
     }
-    assert_eq!(sonar, routes().len());
+    assert!(sonar >= 20, "only {sonar} Sonar operations");
 }
 
 /// A store in a directory of its own, removed afterwards.

@@ -14,36 +14,6 @@ pub(super) fn doc() -> Value {
 /// The operations of a path item (its other keys: `servers`).
 const METHODS: [&str; 5] = ["get", "post", "put", "patch", "delete"];
 
-/// Every `(method, path, operation)`.
-/// The text of `fn name` in a handlers' source (`file` for messages), up to
-/// its closing brace.
-pub(super) fn source_fn(source: &'static str, file: &str, name: &str) -> &'static str {
-    let start = source
-        .find(&format!("fn {name}("))
-        .unwrap_or_else(|| panic!("no fn {name} in {file}"));
-    let len = source[start..].find("\n}\n").expect("the end of the fn");
-    &source[start..start + len]
-}
-
-/// `(method, path, handler)` of the route table in `fn routes` of a
-/// handlers' source; at least `min` of them.
-pub(super) fn route_table(
-    source: &'static str,
-    file: &str,
-    min: usize,
-) -> Vec<(String, String, String)> {
-    let method = regex::Regex::new(r"\b(get|post|put|patch|delete)\((\w+)\)").unwrap();
-    let mut out = Vec::new();
-    for route in source_fn(source, file, "routes").split(".route(").skip(1) {
-        let path = route.split('"').nth(1).expect("a path");
-        for c in method.captures_iter(route) {
-            out.push((c[1].to_string(), path.to_string(), c[2].to_string()));
-        }
-    }
-    assert!(out.len() >= min, "only {} routes read in {file}", out.len());
-    out
-}
-
 /// The document's operations under `/{prefix}/` (outside /api/v1), by
 /// `(method, full path)`.
 pub(super) fn operations_under(doc: &Value, prefix: &str) -> Vec<(String, String, Value)> {
@@ -54,6 +24,7 @@ pub(super) fn operations_under(doc: &Value, prefix: &str) -> Vec<(String, String
         .collect()
 }
 
+/// Every `(method, path, operation)`.
 pub(super) fn operations(doc: &Value) -> Vec<(String, String, Value)> {
     let mut out = Vec::new();
     for (path, item) in doc["paths"].as_object().expect("paths") {

@@ -371,6 +371,15 @@ impl Drop for Server {
     }
 }
 
+/// A capture shipped in the repository's `samples/pcaps` (the README's run command's).
+pub fn sample(name: &str) -> String {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../samples/pcaps")
+        .join(name)
+        .display()
+        .to_string()
+}
+
 /// A detection body with an offender and a victim.
 pub fn det(kind: &str, offender: &str, victim: &str) -> Value {
     serde_json::json!({

@@ -1,6 +1,6 @@
 //! Property-based fuzzing of the whole API from its own OpenAPI description
 //! (schemathesis): no generated request may get a 5xx. Needs `st` (pip install
-//! schemathesis), which `.ci/run` installs.
+//! schemathesis), which `scripts/install-test-deps.sh` installs.
 
 use crate::common::*;
 use serde_json::json;

@@ -294,24 +294,51 @@ fn records_from_a_capture_are_searchable() {
     }
 }
 
+/// The README's run command: the shipped sample captures give SSH and FTP
+/// brute-force detections and a port scan.
 #[test]
 fn detections_from_traffic_reach_the_api() {
-    let ssh = shared("zeek/traces/ssh/sshguess.pcap");
-    let ftp = shared("zeek/traces/ftp/bruteforce.pcap");
-    let s = Server::start_args(false, &["--pcap", &ssh, &ftp]);
+    let files: Vec<String> = ["sshguess.pcap", "bruteforce.pcap", "portscan.pcap"]
+        .iter()
+        .map(|f| sample(f))
+        .collect();
+    let mut args = vec!["--pcap"];
+    args.extend(files.iter().map(String::as_str));
+    let s = Server::start_args(false, &args);
     let mut found = json!([]);
     for _ in 0..100 {
         found = s
             .post(
                 "/api/v1/detections/search",
-                json!({"filter": {"types": ["ssh_brute_force", "ftp_brute_force"]}}),
+                json!({"filter": {"types": ["ssh_brute_force", "ftp_brute_force", "port_scan"]}}),
             )
             .body;
-        if found.as_array().is_some_and(|a| a.len() == 2) {
+        if found.as_array().is_some_and(|a| a.len() == 3) {
             break;
         }
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
+    let scans: Vec<serde_json::Value> = found
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["type"] == "port_scan")
+        .cloned()
+        .collect();
+    assert_eq!(scans.len(), 1, "{found}");
+    let scanner = scans[0]["participants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["role"] == "offender")
+        .unwrap();
+    assert_eq!(scanner["object_value"], "192.0.2.66", "{found}");
+    found = json!(found
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["type"] != "port_scan")
+        .collect::<Vec<_>>());
     let list = found.as_array().unwrap();
     assert_eq!(list.len(), 2, "{found}");
     for d in list {
@@ -789,34 +816,47 @@ fn http_records_from_a_capture() {
 }
 
 /// Live capture on the loopback interface sees the API's own traffic.
-/// Run with `cargo test -p wirewatch --features live --test api live_capture` (needs libpcap-dev and root or CAP_NET_RAW).
+/// Run with `cargo test -p wirewatch --features live --test api live_capture`
+/// (needs libpcap-dev and root or CAP_NET_RAW); `scripts/test.sh` runs it in
+/// a network namespace of its own, so the loopback carries only this test.
 #[cfg(feature = "live")]
 #[test]
 fn live_capture_on_loopback() {
     let s = Server::start_args(false, &["--interface", "lo"]);
-    std::thread::sleep(std::time::Duration::from_millis(500));
-    // New connections (the test client's pooled one predates the capture).
     let addr = s.url.trim_start_matches("http://").to_string();
-    for _ in 0..3 {
+    // One request on a new connection (the test client's pooled one
+    // predates the capture), answered 200.
+    let request = || {
         use std::io::{Read, Write};
         let mut c = std::net::TcpStream::connect(&addr).unwrap();
         write!(c, "GET /api/v1/extrahop HTTP/1.1\r\nHost: {addr}\r\nAuthorization: ExtraHop apikey={}\r\nConnection: close\r\n\r\n", s.key).unwrap();
         let mut out = String::new();
         let _ = c.read_to_string(&mut out);
         assert!(out.starts_with("HTTP/1.1 200"), "{out}");
-    }
-    let mut total = 0;
-    for _ in 0..50 {
+    };
+    let captured = || {
         let r = s.post(
             "/api/v1/records/search",
             json!({"types": ["~http"], "from": "-5m",
             "filter": {"field": "uri", "operator": "=", "operand": "/api/v1/extrahop"}}),
         );
-        total = r.body["total"].as_u64().unwrap_or(0);
-        if total >= 3 {
-            break;
+        r.body["total"].as_u64().unwrap_or(0)
+    };
+    // The capture opens in the background after the server listens: keep
+    // making requests until three of them are records (requests made
+    // before it opened are not seen).
+    let end = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let mut total = 0;
+    while total < 3 && std::time::Instant::now() < end {
+        request();
+        for _ in 0..10 {
+            std::thread::sleep(std::time::Duration::from_millis(200));
+            let now = captured();
+            if now > total {
+                total = now;
+                break;
+            }
         }
-        std::thread::sleep(std::time::Duration::from_millis(200));
     }
     assert!(total >= 3, "{total}");
 }

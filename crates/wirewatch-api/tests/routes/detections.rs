@@ -3,7 +3,7 @@
 use crate::common::*;
 use serde_json::{json, Value};
 
-fn search(s: &Server, body: Value) -> Vec<u64> {
+fn search(s: &App, body: Value) -> Vec<u64> {
     let r = s.post("/api/v1/detections/search", body.clone());
     assert_eq!(r.status, 200, "{body}: {}", r.text);
     ids(&r.body)
@@ -11,7 +11,7 @@ fn search(s: &Server, body: Value) -> Vec<u64> {
 
 #[test]
 fn create_and_read() {
-    let s = Server::start();
+    let s = App::start();
     let r = s.post("/api/v1/detections", json!({
         "type": "dns_tunnel", "title": "Tunnel to evil.example", "risk_score": 88,
         "start_time": 1000, "end_time": 5000,
@@ -74,7 +74,7 @@ fn create_and_read() {
 
 #[test]
 fn search_filters_sort_and_pages() {
-    let s = Server::start();
+    let s = App::start();
     let a = s.detection(json!({"type": "port_scan", "risk_score": 20, "start_time": 100, "end_time": 200,
         "participants": [{"object_type": "ipaddr", "object_value": "10.0.0.1", "role": "offender"}]}));
     let b = s.detection(
@@ -233,7 +233,7 @@ fn sorted(mut v: Vec<u64>) -> Vec<u64> {
 
 #[test]
 fn patch_rules() {
-    let s = Server::start();
+    let s = App::start();
     let id = s.detection(det("port_scan", "10.0.0.1", "10.0.0.2"));
     let p = format!("/api/v1/detections/{id}");
     // "new" only with third-party ticket tracking.
@@ -293,7 +293,7 @@ fn patch_rules() {
 
 #[test]
 fn notes_related_and_investigations() {
-    let s = Server::start();
+    let s = App::start();
     let a = s.detection(
         json!({"type": "port_scan", "start_time": 1000, "end_time": 2000, "participants": [
         {"object_type": "ipaddr", "object_value": "10.0.0.1", "role": "offender"}]}),
@@ -388,7 +388,7 @@ fn notes_related_and_investigations() {
 
 #[test]
 fn formats_catalog_and_custom_formats() {
-    let s = Server::start();
+    let s = App::start();
     let all = s.get("/api/v1/detections/formats").body;
     let types: Vec<&str> = all
         .as_array()
@@ -511,7 +511,7 @@ fn formats_catalog_and_custom_formats() {
 
 #[test]
 fn search_times_take_zero_as_now_and_negative_as_relative() {
-    let s = Server::start();
+    let s = App::start();
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()

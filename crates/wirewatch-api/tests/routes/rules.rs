@@ -3,7 +3,7 @@
 use crate::common::*;
 use serde_json::{json, Value};
 
-fn visible(s: &Server) -> Vec<u64> {
+fn visible(s: &App) -> Vec<u64> {
     let mut v = ids(&s
         .post("/api/v1/detections/search", json!({"id_only": true}))
         .body);
@@ -13,7 +13,7 @@ fn visible(s: &Server) -> Vec<u64> {
 
 #[test]
 fn rules_hide_past_and_future_detections_and_count_them() {
-    let s = Server::start();
+    let s = App::start();
     let d1 = s.detection(json!({"type": "dns_tunnel", "properties": {"registered_domain_name": "example.com"},
         "participants": [{"object_type": "ipaddr", "object_value": "10.0.0.1", "role": "offender"}]}));
     let d2 = s.detection(json!({"type": "dns_tunnel", "properties": {"registered_domain_name": "other.org"},
@@ -80,7 +80,7 @@ fn rules_hide_past_and_future_detections_and_count_them() {
 
 #[test]
 fn participant_objects_and_localities() {
-    let s = Server::start();
+    let s = App::start();
     let r = s.post(
         "/api/v1/networklocalities",
         json!({"name": "partners", "networks": ["198.51.100.0/24"], "external": false}),
@@ -201,7 +201,7 @@ fn participant_objects_and_localities() {
 
 #[test]
 fn rule_validation() {
-    let s = Server::start();
+    let s = App::start();
     for (body, field) in [
         (
             json!({"detection_type": "nope", "offender": "Any", "victim": "Any"}),
@@ -258,7 +258,7 @@ fn rule_validation() {
 
 #[test]
 fn locality_type_participants_read_back_with_object_value_and_copy_between_sensors() {
-    let a = Server::start();
+    let a = App::start();
     let r = a.post(
         "/api/v1/detections/rules/hiding",
         json!({"detection_type": "port_scan", "description": "internal scanners",
@@ -270,7 +270,7 @@ fn locality_type_participants_read_back_with_object_value_and_copy_between_senso
     assert_eq!(rule["offender"]["object_value"], "internal", "{rule}");
     assert_eq!(rule["offender"]["object_locality"], "internal", "{rule}");
     // Copy it to another sensor as a client does: the GET body, minus the ids and counters.
-    let b = Server::start();
+    let b = App::start();
     let mut copy = json!({});
     for k in [
         "detection_type",

@@ -5,7 +5,7 @@ use serde_json::json;
 
 #[test]
 fn network_localities_crud() {
-    let s = Server::start();
+    let s = App::start();
     let r = s.post("/api/v1/networklocalities", json!({"networks": ["10.0.0.0/8", "192.168.1.7"], "external": false, "description": "corp"}));
     assert_eq!(r.status, 201, "{}", r.text);
     let id = r.body["id"].as_u64().unwrap();
@@ -63,7 +63,7 @@ fn network_localities_crud() {
 
 #[test]
 fn observations_are_validated_and_stored() {
-    let s = Server::start();
+    let s = App::start();
     let r = s.post("/api/v1/observations/associatedipaddrs", json!({"source": "OpenVPN",
         "observations": [{"ipaddr": "10.8.0.6", "associated_ipaddr": "198.51.100.20", "timestamp": 1257935231}]}));
     assert_eq!(r.status, 202, "{}", r.text);
@@ -98,7 +98,7 @@ fn observations_are_validated_and_stored() {
 
 #[test]
 fn explorer_and_spec_are_served_without_internet() {
-    let s = Server::start();
+    let s = App::start();
     let r = s.call_with("GET", "/api/v1/explore/", None, None);
     assert_eq!(r.status, 200);
     assert!(r.headers["content-type"]

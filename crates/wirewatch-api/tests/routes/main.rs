@@ -1,0 +1,12 @@
+//! Route tests in-process: the real application on a temporary store,
+//! requests through `tower::ServiceExt::oneshot` (see `common`).
+
+mod common;
+
+mod connectors;
+mod detections;
+mod errors;
+mod privileges;
+mod resources;
+mod rules;
+mod sonar;
