@@ -11,6 +11,7 @@ pub mod error;
 pub mod investigation;
 pub mod locality;
 pub mod ods;
+pub mod record;
 pub mod record_filter;
 pub mod rule;
 pub mod secret;
