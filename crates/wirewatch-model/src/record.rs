@@ -381,11 +381,13 @@ pub enum Record {
     Http(Http),
     Ftp(Ftp),
     SslOpen(SslOpen),
-    SuricataFlow(SuricataFlow),
-    SuricataDnsRequest(SuricataDns),
-    SuricataDnsResponse(SuricataDns),
-    SuricataHttp(SuricataHttp),
-    SuricataTls(SuricataTls),
+    // Suricata's records are boxed: their many optional values would make
+    // every record as large as the largest of them.
+    SuricataFlow(Box<SuricataFlow>),
+    SuricataDnsRequest(Box<SuricataDns>),
+    SuricataDnsResponse(Box<SuricataDns>),
+    SuricataHttp(Box<SuricataHttp>),
+    SuricataTls(Box<SuricataTls>),
 }
 
 /// The fields the store indexes, read from a record.
@@ -632,7 +634,7 @@ mod tests {
                 server_port: 443,
                 version: s(),
             }),
-            Record::SuricataFlow(SuricataFlow {
+            Record::SuricataFlow(Box::new(SuricataFlow {
                 bytes: some(),
                 client_addr: some(),
                 client_bytes: some(),
@@ -653,8 +655,8 @@ mod tests {
                 server_port: some(),
                 source: Source::Suricata,
                 vlan: some(),
-            }),
-            Record::SuricataDnsRequest(SuricataDns {
+            })),
+            Record::SuricataDnsRequest(Box::new(SuricataDns {
                 answers: Some(vec![json!("a")]),
                 authorities: some(),
                 client_addr: some(),
@@ -670,8 +672,8 @@ mod tests {
                 server_port: some(),
                 source: Source::Suricata,
                 vlan: some(),
-            }),
-            Record::SuricataHttp(SuricataHttp {
+            })),
+            Record::SuricataHttp(Box::new(SuricataHttp {
                 client_addr: some(),
                 client_port: some(),
                 community_id: some(),
@@ -690,8 +692,8 @@ mod tests {
                 user_agent: some(),
                 version: some(),
                 vlan: some(),
-            }),
-            Record::SuricataTls(SuricataTls {
+            })),
+            Record::SuricataTls(Box::new(SuricataTls {
                 certificate_fingerprint: some(),
                 certificate_issuer: some(),
                 certificate_subject: some(),
@@ -709,7 +711,7 @@ mod tests {
                 source: Source::Suricata,
                 version: some(),
                 vlan: some(),
-            }),
+            })),
         ]
     }
 

@@ -338,15 +338,15 @@ pub fn ingest_files(
         "capture_errors": run.capture_errors,
     });
     store.record_ingest(
-            &files
-                .iter()
-                .map(|f| f.display().to_string())
-                .collect::<Vec<_>>()
-                .join(" "),
-            started_ms,
-            wirewatch_model::now_ms(),
-            &stats,
-        )?;
+        &files
+            .iter()
+            .map(|f| f.display().to_string())
+            .collect::<Vec<_>>()
+            .join(" "),
+        started_ms,
+        wirewatch_model::now_ms(),
+        &stats,
+    )?;
     Ok(Summary {
         failed,
         seconds: secs,

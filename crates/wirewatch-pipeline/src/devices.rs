@@ -10,10 +10,7 @@ use wirewatch_store::{MetricPoint, Store};
 
 /// The sensor's metrics (drained), resolved to stored objects: devices by
 /// address or MAC (points of devices not stored are left out), the network.
-pub fn metric_points(
-    store: &Store,
-    sensor: &mut Sensor,
-) -> crate::Result<Vec<MetricPoint>> {
+pub fn metric_points(store: &Store, sensor: &mut Sensor) -> crate::Result<Vec<MetricPoint>> {
     let mut ids: std::collections::HashMap<std::net::IpAddr, Option<i64>> =
         std::collections::HashMap::new();
     let mut macs: std::collections::HashMap<String, Option<i64>> = std::collections::HashMap::new();
@@ -26,10 +23,7 @@ pub fn metric_points(
                 let id = match macs.get(&key) {
                     Some(id) => *id,
                     None => {
-                        let found = store
-                            .device_by_discovery_id(&key)
-                            ?
-                            .map(|d| d.id as i64);
+                        let found = store.device_by_discovery_id(&key)?.map(|d| d.id as i64);
                         macs.insert(key, found);
                         found
                     }
@@ -45,8 +39,7 @@ pub fn metric_points(
                     Some(id) => *id,
                     None => {
                         let found = store
-                            .devices_by_ip(&ip.to_string())
-                            ?
+                            .devices_by_ip(&ip.to_string())?
                             .iter()
                             .find(|d| d.is_l3)
                             .map(|d| d.id as i64);

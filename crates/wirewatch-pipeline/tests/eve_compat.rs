@@ -50,9 +50,7 @@ fn old_parse(line: &str) -> Option<(&'static str, i64, Map<String, Value>)> {
         .and_then(Value::as_str)
         .and_then(parse_timestamp)?;
     let mut f = endpoints(&ev);
-    let record = |kind: &'static str, f: Map<String, Value>| {
-        Some((kind, time_ms, f))
-    };
+    let record = |kind: &'static str, f: Map<String, Value>| Some((kind, time_ms, f));
     match kind {
         "alert" => None,
         "flow" | "netflow" => {
@@ -145,7 +143,6 @@ fn old_parse(line: &str) -> Option<(&'static str, i64, Map<String, Value>)> {
         _ => None,
     }
 }
-
 
 #[test]
 fn typed_eve_records_are_byte_for_byte_the_former_ones() {

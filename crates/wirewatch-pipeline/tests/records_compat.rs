@@ -33,14 +33,17 @@ fn endpoint_fields(e: &Endpoints) -> serde_json::Map<String, serde_json::Value> 
 }
 
 fn flow_fields(f: &FlowRecord) -> serde_json::Map<String, serde_json::Value> {
-let this = f;
+    let this = f;
     use serde_json::json;
     let mut m = serde_json::Map::new();
     let mut put = |k: &str, v: serde_json::Value| {
         m.insert(k.to_string(), v);
     };
     put("flowId", json!(format!("{:016x}", this.id)));
-    put("ipproto", json!(wirewatch_sensor::sensor::ipproto_name(this.proto)));
+    put(
+        "ipproto",
+        json!(wirewatch_sensor::sensor::ipproto_name(this.proto)),
+    );
     put("clientAddr", json!(this.orig.0.to_string()));
     put("clientPort", json!(this.orig.1));
     put("serverAddr", json!(this.resp.0.to_string()));
@@ -68,10 +71,16 @@ let this = f;
         put("vlan", json!(v));
     }
     if let Some(mac) = &this.orig_mac {
-        put("clientMac", json!(wirewatch_sensor::sensor::mac_string(mac)));
+        put(
+            "clientMac",
+            json!(wirewatch_sensor::sensor::mac_string(mac)),
+        );
     }
     if let Some(mac) = &this.resp_mac {
-        put("serverMac", json!(wirewatch_sensor::sensor::mac_string(mac)));
+        put(
+            "serverMac",
+            json!(wirewatch_sensor::sensor::mac_string(mac)),
+        );
     }
     if let Some((a, b)) = this.tunnel {
         put("tunnelClientAddr", json!(a.to_string()));
@@ -80,15 +89,20 @@ let this = f;
     m
 }
 
-
 /// The former assembly, in its order.
 #[allow(clippy::type_complexity)]
 fn old_records(out: &wirewatch_sensor::Output) -> Vec<Old> {
-    let (flows, ftp, tls, http, dns_queries, dns): (&[_], &[_], &[_], &[_], &[_], &[_]) =
-        (&*out.flows, &*out.ftp, &*out.tls, &*out.http, &*out.dns_queries, &*out.dns);
+    let (flows, ftp, tls, http, dns_queries, dns): (&[_], &[_], &[_], &[_], &[_], &[_]) = (
+        &*out.flows,
+        &*out.ftp,
+        &*out.tls,
+        &*out.http,
+        &*out.dns_queries,
+        &*out.dns,
+    );
     let mut recs = Vec::new();
     for (ends, q) in dns_queries {
-                let mut f = endpoint_fields(ends);
+        let mut f = endpoint_fields(ends);
         f.insert("qname".into(), json!(q.query));
         f.insert(
             "qtype".into(),
@@ -130,7 +144,7 @@ fn old_records(out: &wirewatch_sensor::Output) -> Vec<Old> {
         });
     }
     for (ends, ev) in http {
-                let mut f = endpoint_fields(ends);
+        let mut f = endpoint_fields(ends);
         f.insert("method".into(), json!(ev.method));
         f.insert("uri".into(), json!(ev.uri));
         f.insert("version".into(), json!(ev.version));
@@ -165,7 +179,7 @@ fn old_records(out: &wirewatch_sensor::Output) -> Vec<Old> {
         });
     }
     for (ends, ev) in ftp {
-                let mut f = endpoint_fields(ends);
+        let mut f = endpoint_fields(ends);
         f.insert("method".into(), json!(ev.command));
         f.insert("args".into(), json!(ev.arg));
         f.insert("statusCode".into(), json!(ev.reply_code));
@@ -203,7 +217,7 @@ fn old_records(out: &wirewatch_sensor::Output) -> Vec<Old> {
         });
     }
     for f in flows {
-                recs.push(Old {
+        recs.push(Old {
             kind: "~flow",
             time_ms: f.first_ns / 1_000_000,
             fields: flow_fields(f),
@@ -276,7 +290,17 @@ fn typed_records_of_captures_are_byte_for_byte_the_former_ones() {
             *kinds.entry(o.kind).or_insert(0) += 1;
         }
     }
-    for k in ["~flow", "~dns_request", "~dns_response", "~http", "~ftp", "~ssl_open"] {
-        assert!(kinds.get(k).copied().unwrap_or(0) > 0, "no {k} compared: {kinds:?}");
+    for k in [
+        "~flow",
+        "~dns_request",
+        "~dns_response",
+        "~http",
+        "~ftp",
+        "~ssl_open",
+    ] {
+        assert!(
+            kinds.get(k).copied().unwrap_or(0) > 0,
+            "no {k} compared: {kinds:?}"
+        );
     }
 }

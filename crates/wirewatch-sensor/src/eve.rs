@@ -17,6 +17,9 @@ pub const MAX_LINE: usize = 1 << 20;
 
 /// What one EVE line became.
 #[derive(Debug, Clone, PartialEq)]
+// One per line, moved straight into a batch: boxing the record would only
+// add an allocation.
+#[allow(clippy::large_enum_variant)]
 pub enum EveItem {
     Record(NewRecord),
     Detection(Box<NewDetection>),
@@ -117,12 +120,12 @@ struct Ends {
 fn endpoints(ev: &Value) -> Ends {
     // Suricata writes IPv6 addresses in full; keep the canonical form.
     let addr = |k: &str| {
-        val(ev, k).map(|v| {
-            match v.as_str().and_then(|s| s.parse::<std::net::IpAddr>().ok()) {
+        val(ev, k).map(
+            |v| match v.as_str().and_then(|s| s.parse::<std::net::IpAddr>().ok()) {
                 Some(ip) => json!(ip.to_string()),
                 None => v,
-            }
-        })
+            },
+        )
     };
     Ends {
         client_addr: addr("src_ip"),
@@ -284,7 +287,7 @@ pub fn parse_line(line: &str) -> Result<EveItem, EveError> {
                     .and_then(Value::as_str)
                     .and_then(parse_timestamp)
             };
-            record(Record::SuricataFlow(with_ends!(
+            record(Record::SuricataFlow(Box::new(with_ends!(
                 e,
                 SuricataFlow {
                     client_pkts: at("pkts_toserver"),
@@ -299,7 +302,7 @@ pub fn parse_line(line: &str) -> Result<EveItem, EveError> {
                     first_seen: time("start"),
                     last_seen: time("end"),
                 }
-            )))
+            ))))
         }
         "dns" => {
             let d = ev.get("dns").cloned().unwrap_or(Value::Null);
@@ -325,12 +328,12 @@ pub fn parse_line(line: &str) -> Result<EveItem, EveError> {
                 }
             );
             record(if is_query {
-                Record::SuricataDnsRequest(dns)
+                Record::SuricataDnsRequest(Box::new(dns))
             } else {
-                Record::SuricataDnsResponse(dns)
+                Record::SuricataDnsResponse(Box::new(dns))
             })
         }
-        "http" => record(Record::SuricataHttp(with_ends!(
+        "http" => record(Record::SuricataHttp(Box::new(with_ends!(
             e,
             SuricataHttp {
                 host: val(&ev, "http.hostname"),
@@ -343,8 +346,8 @@ pub fn parse_line(line: &str) -> Result<EveItem, EveError> {
                 version: val(&ev, "http.protocol"),
                 rsp_bytes: val(&ev, "http.length"),
             }
-        ))),
-        "tls" => record(Record::SuricataTls(with_ends!(
+        )))),
+        "tls" => record(Record::SuricataTls(Box::new(with_ends!(
             e,
             SuricataTls {
                 host: val(&ev, "tls.sni"),
@@ -356,7 +359,7 @@ pub fn parse_line(line: &str) -> Result<EveItem, EveError> {
                 ja4: val(&ev, "tls.ja4"),
                 certificate_fingerprint: val(&ev, "tls.fingerprint"),
             }
-        ))),
+        )))),
         _ => Ok(EveItem::Ignored),
     }
 }

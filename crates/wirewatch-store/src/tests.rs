@@ -222,11 +222,15 @@ use crate::{MetricPoint, NewRecord, Retention};
 fn rec(kind: &str, time_ms: i64, fields: serde_json::Value) -> NewRecord {
     use wirewatch_model::record::Record;
     let record = match kind {
-        "~flow" => Record::SuricataFlow(serde_json::from_value(fields).unwrap()),
-        "~dns_request" => Record::SuricataDnsRequest(serde_json::from_value(fields).unwrap()),
-        "~dns_response" => Record::SuricataDnsResponse(serde_json::from_value(fields).unwrap()),
-        "~http" => Record::SuricataHttp(serde_json::from_value(fields).unwrap()),
-        _ => Record::SuricataTls(serde_json::from_value(fields).unwrap()),
+        "~flow" => Record::SuricataFlow(Box::new(serde_json::from_value(fields).unwrap())),
+        "~dns_request" => {
+            Record::SuricataDnsRequest(Box::new(serde_json::from_value(fields).unwrap()))
+        }
+        "~dns_response" => {
+            Record::SuricataDnsResponse(Box::new(serde_json::from_value(fields).unwrap()))
+        }
+        "~http" => Record::SuricataHttp(Box::new(serde_json::from_value(fields).unwrap())),
+        _ => Record::SuricataTls(Box::new(serde_json::from_value(fields).unwrap())),
     };
     NewRecord { time_ms, record }
 }
@@ -421,7 +425,7 @@ fn retention_drops_whole_segments_and_never_reuses_ids() {
     store.set_record_segment_rows(10);
     let batch = |ids: std::ops::Range<i64>| -> Vec<NewRecord> {
         ids.map(|d| rec("~flow", d * 1000, serde_json::json!({})))
-        .collect()
+            .collect()
     };
     store.insert_records(&batch(0..30)).unwrap();
     std::thread::sleep(std::time::Duration::from_millis(5));
@@ -514,7 +518,11 @@ fn a_store_with_the_old_records_table_is_adopted() {
         "the old rows' names were copied to their column"
     );
     store
-        .insert_records(&[rec("~flow", 9000, serde_json::json!({"clientAddr": "10.0.0.2", "serverPort": 443}))])
+        .insert_records(&[rec(
+            "~flow",
+            9000,
+            serde_json::json!({"clientAddr": "10.0.0.2", "serverPort": 443}),
+        )])
         .unwrap();
     let f: wirewatch_model::record_filter::RecordFilter =
         serde_json::from_value(serde_json::json!(
@@ -655,7 +663,14 @@ fn filters_on_partly_parsed_records_match_whole_records() {
         let mut want: Vec<u64> = recs
             .iter()
             .enumerate()
-            .filter(|(_, r)| c.matches(serde_json::to_value(&r.record).unwrap().as_object().unwrap()))
+            .filter(|(_, r)| {
+                c.matches(
+                    serde_json::to_value(&r.record)
+                        .unwrap()
+                        .as_object()
+                        .unwrap(),
+                )
+            })
             .map(|(i, _)| i as u64 + 1)
             .collect();
         want.reverse();

@@ -165,9 +165,7 @@ pub(crate) fn print_summary(run: &Summary) {
     }
     println!(
         "  devices seen {} (new {})  metric points {}",
-        run.devices,
-        run.new_devices,
-        run.metric_points
+        run.devices, run.new_devices, run.metric_points
     );
     if st.malformed.is_empty() {
         println!("  malformed packets: none");

@@ -317,8 +317,8 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         let t = Some(triggers.clone());
         std::thread::Builder::new()
             .name("wirewatch-ingest".into())
-            .spawn(
-                move || match wirewatch_pipeline::capture::ingest_files(&st, &files, &opts, t) {
+            .spawn(move || {
+                match wirewatch_pipeline::capture::ingest_files(&st, &files, &opts, t) {
                     Ok(summary) => {
                         crate::ingest::print_summary(&summary);
                         for (file, why) in summary.failed {
@@ -326,8 +326,8 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
                         }
                     }
                     Err(e) => tracing::error!(error = %e, "analysing captures"),
-                },
-            )?;
+                }
+            })?;
     }
     if let Some(eve) = args.eve.clone() {
         let mut pipeline = wirewatch_pipeline::Pipeline::new(

@@ -48,7 +48,7 @@ fn main() -> anyhow::Result<()> {
                         "qname": format!("host{}.site{}.example.com", g.below(1000), g.below(100)),
                         "qtype": "A",
                     });
-                    let record = Record::SuricataDnsRequest(serde_json::from_value(fields).expect("DNS fields"));
+                    let record = Record::SuricataDnsRequest(Box::new(serde_json::from_value(fields).expect("DNS fields")));
                     return NewRecord { time_ms: t, record };
                 }
                 let port = [22, 53, 80, 443, 445, 3389, 8080][(g.below(7)) as usize] + 1000 * (g.below(7) as i64 / 6);
@@ -61,7 +61,7 @@ fn main() -> anyhow::Result<()> {
                     "clientBytes": g.below(100_000),
                     "serverBytes": g.below(1_000_000),
                 });
-                let record = Record::SuricataFlow(serde_json::from_value(fields).expect("flow fields"));
+                let record = Record::SuricataFlow(Box::new(serde_json::from_value(fields).expect("flow fields")));
                 NewRecord { time_ms: t, record }
             })
             .collect();

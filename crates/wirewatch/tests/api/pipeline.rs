@@ -30,7 +30,12 @@ fn eve_flows_reach_the_detectors() {
     let data = dir.path().join("data");
     let (ok, out, err) = ingest_into(
         &data,
-        &["--threshold", "scan_ports=20", "--eve", eve.to_str().unwrap()],
+        &[
+            "--threshold",
+            "scan_ports=20",
+            "--eve",
+            eve.to_str().unwrap(),
+        ],
         &[] as &[&str],
     );
     assert!(ok, "{out}{err}");
@@ -63,7 +68,12 @@ fn eve_flows_reach_the_detectors() {
     // A rerun reads nothing again: no second detection.
     let (ok, out, err) = ingest_into(
         &data,
-        &["--threshold", "scan_ports=20", "--eve", eve.to_str().unwrap()],
+        &[
+            "--threshold",
+            "scan_ports=20",
+            "--eve",
+            eve.to_str().unwrap(),
+        ],
         &[] as &[&str],
     );
     assert!(ok, "{out}{err}");
