@@ -1,5 +1,6 @@
 //! Suricata EVE events go through the same pipeline as packets: they reach
-//! the detectors and fire the sensor's trigger events.
+//! the detectors and fire the sensor's trigger events; alerts are detections
+//! (firing `DETECTION_UPDATE`).
 
 use crate::common::{ingest_into, summary_number, Server};
 use crate::receiver::{Receiver, Seen};
@@ -101,16 +102,33 @@ fn eve_events_fire_trigger_events() {
         json!({"name": "eve", "events": ["FLOW_TICK", "DNS_REQUEST"], "script": script}),
     );
     assert_eq!(r.status, 201, "{}", r.text);
+    let r = s.post(
+        "/api/v1/triggers",
+        json!({"name": "eve alerts", "events": ["DETECTION_UPDATE"],
+               "script": "Remote.HTTP('sink').post({path: '/detection', payload: {type: Detection.type, title: Detection.title}});"}),
+    );
+    assert_eq!(r.status, 201, "{}", r.text);
     let eve = s.data_dir().join("eve.json");
     let dns = json!({"timestamp": "2024-05-01T10:00:00.000000+0000", "flow_id": 77, "event_type": "dns",
         "src_ip": "10.16.1.11", "src_port": 48573, "dest_ip": "10.16.1.1", "dest_port": 53, "proto": "UDP",
         "dns": {"type": "query", "id": 1, "rrname": "eve.example", "rrtype": "A"}});
-    std::fs::write(&eve, scan_lines(2) + &dns.to_string() + "\n").unwrap();
+    let alert = json!({"timestamp": "2024-05-01T10:00:01.000000+0000", "flow_id": 78, "event_type": "alert",
+        "src_ip": "198.51.100.7", "src_port": 40001, "dest_ip": "10.0.0.5", "dest_port": 1, "proto": "TCP",
+        "alert": {"signature": "ET SCAN probe", "signature_id": 2000001, "severity": 2, "category": "Attempted Information Leak"}});
+    std::fs::write(
+        &eve,
+        scan_lines(2) + &dns.to_string() + "\n" + &alert.to_string() + "\n",
+    )
+    .unwrap();
     s.restart_args(&["--eve", eve.to_str().unwrap()]);
-    let seen = rx.wait_for(30, "a FLOW_TICK per EVE flow and a DNS_REQUEST", |seen| {
-        let n = |p: &str| seen.iter().filter(|r| r.path == p).count();
-        n("/flow") >= 2 && n("/dns") >= 1
-    });
+    let seen = rx.wait_for(
+        30,
+        "a FLOW_TICK per EVE flow, a DNS_REQUEST and the alert's DETECTION_UPDATE",
+        |seen| {
+            let n = |p: &str| seen.iter().filter(|r| r.path == p).count();
+            n("/flow") >= 2 && n("/dns") >= 1 && n("/detection") >= 1
+        },
+    );
     let flows: Vec<Value> = seen
         .iter()
         .filter(|r| r.path == "/flow")
@@ -134,4 +152,8 @@ fn eve_events_fire_trigger_events() {
     assert_eq!(dns[0]["qname"], "eve.example");
     assert_eq!(dns[0]["response"], false);
     assert_eq!(dns[0]["client"], "10.16.1.11");
+    let alert = seen.iter().find(|r| r.path == "/detection").map(Seen::json);
+    let alert = alert.unwrap_or(Value::Null);
+    assert_eq!(alert["type"], "ids_alert", "{alert}");
+    assert_eq!(alert["title"], "ET SCAN probe", "{alert}");
 }
