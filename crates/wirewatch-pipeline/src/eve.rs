@@ -351,3 +351,66 @@ impl Pipeline {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn flow(to_client: u64) -> SuricataFlow {
+        SuricataFlow {
+            client_addr: Some(json!("198.51.100.7")),
+            client_port: Some(json!(40001)),
+            server_addr: Some(json!("10.0.0.5")),
+            server_port: Some(json!(22)),
+            ipproto: Some(json!("TCP")),
+            client_pkts: Some(json!(3)),
+            server_pkts: Some(json!(to_client)),
+            client_bytes: Some(json!(180)),
+            server_bytes: Some(json!(to_client * 60)),
+            first_seen: Some(1_000),
+            last_seen: Some(3_000),
+            ..SuricataFlow::default()
+        }
+    }
+
+    #[test]
+    fn unanswered_tcp_flows_are_zeek_s0_without_payload() {
+        let f = flow_for_detectors(&flow(0), 0).unwrap();
+        assert_eq!((f.proto, f.conn_state, f.history.as_str()), (6, "S0", "S"));
+        assert_eq!(f.orig_bytes, 0);
+        assert_eq!((f.first_ns, f.last_ns), (1_000_000_000, 3_000_000_000));
+        assert_eq!(f.resp, ("10.0.0.5".parse().unwrap(), 22));
+    }
+
+    #[test]
+    fn answered_tcp_flows_are_established() {
+        let f = flow_for_detectors(&flow(2), 0).unwrap();
+        assert_eq!((f.conn_state, f.history.as_str()), ("SF", "ShAD"));
+        assert_eq!((f.orig_bytes, f.resp_bytes), (180, 120));
+    }
+
+    #[test]
+    fn flows_without_addresses_are_not_for_the_detectors() {
+        let mut f = flow(0);
+        f.client_addr = Some(json!("not an address"));
+        assert!(flow_for_detectors(&f, 0).is_none());
+    }
+
+    #[test]
+    fn dns_queries_carry_their_type_number() {
+        let d = SuricataDns {
+            client_addr: Some(json!("10.0.0.1")),
+            server_addr: Some(json!("10.0.0.53")),
+            qname: Some(json!("x.example")),
+            qtype: Some(json!("TXT")),
+            ..SuricataDns::default()
+        };
+        let (ends, q) = query_for_detectors(&d, 5).unwrap();
+        assert_eq!(
+            (q.query.as_str(), q.qtype, q.ts_ns),
+            ("x.example", 16, 5_000_000)
+        );
+        assert_eq!(ends.client.0, "10.0.0.1".parse::<IpAddr>().unwrap());
+    }
+}

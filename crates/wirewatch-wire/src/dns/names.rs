@@ -230,3 +230,18 @@ fn iana_type(t: u16) -> Option<&'static str> {
         _ => return None,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn qtype_names_read_back() {
+        for t in [
+            1u16, 2, 5, 6, 12, 15, 16, 28, 33, 65, 255, 256, 32769, 99, 4242,
+        ] {
+            assert_eq!(qtype_from_name(&qtype_name(t)), Some(t), "{t}");
+        }
+        assert_eq!(qtype_from_name("NOPE"), None);
+    }
+}
