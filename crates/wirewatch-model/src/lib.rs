@@ -14,6 +14,7 @@ pub mod locality;
 pub mod metrics;
 pub mod mitre;
 pub mod ods;
+pub mod record;
 pub mod record_filter;
 pub mod rule;
 pub mod secret;

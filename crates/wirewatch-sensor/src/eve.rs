@@ -2,21 +2,26 @@
 //! category, severity → risk score, MITRE techniques from rule metadata);
 //! `flow`, `netflow`, `dns`, `http` and `tls` events become records.
 //! A line that is not an EVE event is counted and skipped.
+//!
+//! Records are typed ([`wirewatch_model::record`]'s `Suricata*`), keeping the
+//! values as Suricata wrote them.
 
 use serde_json::{json, Map, Value};
 use wirewatch_model::detection::{NewDetection, NewParticipant, ParticipantKind, Role};
+use wirewatch_model::record::{
+    NewRecord, Record, SuricataDns, SuricataFlow, SuricataHttp, SuricataTls,
+};
 
 /// Longest EVE line accepted (a full HTTP or TLS event is a few KiB).
 pub const MAX_LINE: usize = 1 << 20;
 
 /// What one EVE line became.
 #[derive(Debug, Clone, PartialEq)]
+// One per line, moved straight into a batch: boxing the record would only
+// add an allocation.
+#[allow(clippy::large_enum_variant)]
 pub enum EveItem {
-    Record {
-        kind: &'static str,
-        time_ms: i64,
-        fields: Map<String, Value>,
-    },
+    Record(NewRecord),
     Detection(Box<NewDetection>),
     /// A known event type that wirewatch does not keep (stats, fileinfo…).
     Ignored,
@@ -85,36 +90,62 @@ fn get<'a>(v: &'a Value, path: &str) -> Option<&'a Value> {
     path.split('.').try_fold(v, |v, k| v.get(k))
 }
 
-fn copy(out: &mut Map<String, Value>, ev: &Value, from: &str, to: &str) {
-    if let Some(v) = get(ev, from).filter(|v| !v.is_null()) {
-        out.insert(to.into(), v.clone());
+/// The value at `path`, unless absent or null.
+fn val(ev: &Value, path: &str) -> Option<Value> {
+    get(ev, path).filter(|v| !v.is_null()).cloned()
+}
+
+/// The fields every Suricata record has from its event's header.
+struct Ends {
+    client_addr: Option<Value>,
+    client_port: Option<Value>,
+    server_addr: Option<Value>,
+    server_port: Option<Value>,
+    ipproto: Option<Value>,
+    flow_id: Option<Value>,
+    community_id: Option<Value>,
+    vlan: Option<Value>,
+}
+
+fn endpoints(ev: &Value) -> Ends {
+    // Suricata writes IPv6 addresses in full; keep the canonical form.
+    let addr = |k: &str| {
+        val(ev, k).map(
+            |v| match v.as_str().and_then(|s| s.parse::<std::net::IpAddr>().ok()) {
+                Some(ip) => json!(ip.to_string()),
+                None => v,
+            },
+        )
+    };
+    Ends {
+        client_addr: addr("src_ip"),
+        client_port: val(ev, "src_port"),
+        server_addr: addr("dest_ip"),
+        server_port: val(ev, "dest_port"),
+        ipproto: val(ev, "proto"),
+        flow_id: val(ev, "flow_id"),
+        community_id: val(ev, "community_id"),
+        vlan: ev.get("vlan").and_then(|v| v.get(0)).cloned(),
     }
 }
 
-fn endpoints(ev: &Value) -> Map<String, Value> {
-    let mut m = Map::new();
-    copy(&mut m, ev, "src_ip", "clientAddr");
-    copy(&mut m, ev, "src_port", "clientPort");
-    copy(&mut m, ev, "dest_ip", "serverAddr");
-    copy(&mut m, ev, "dest_port", "serverPort");
-    copy(&mut m, ev, "proto", "ipproto");
-    copy(&mut m, ev, "flow_id", "flowId");
-    copy(&mut m, ev, "community_id", "communityId");
-    if let Some(v) = ev.get("vlan").and_then(|v| v.get(0)) {
-        m.insert("vlan".into(), v.clone());
-    }
-    m.insert("source".into(), json!("suricata"));
-    // Suricata writes IPv6 addresses in full; keep the canonical form.
-    for k in ["clientAddr", "serverAddr"] {
-        if let Some(ip) = m
-            .get(k)
-            .and_then(Value::as_str)
-            .and_then(|s| s.parse::<std::net::IpAddr>().ok())
-        {
-            m.insert(k.into(), json!(ip.to_string()));
+/// A `Suricata*` record with the header's fields and the ones given.
+macro_rules! with_ends {
+    ($e:expr, $t:ident { $($f:ident: $v:expr),* $(,)? }) => {{
+        let e = $e;
+        $t {
+            client_addr: e.client_addr,
+            client_port: e.client_port,
+            server_addr: e.server_addr,
+            server_port: e.server_port,
+            ipproto: e.ipproto,
+            flow_id: e.flow_id,
+            community_id: e.community_id,
+            vlan: e.vlan,
+            $($f: $v,)*
+            ..$t::default()
         }
-    }
-    m
+    }};
 }
 
 fn ip_of(ev: &Value, key: &str) -> Option<String> {
@@ -234,103 +265,91 @@ pub fn parse_line(line: &str) -> Result<EveItem, EveError> {
         .and_then(Value::as_str)
         .and_then(parse_timestamp)
         .ok_or(EveError::BadTimestamp)?;
-    let mut f = endpoints(&ev);
-    let record = |kind: &'static str, f: Map<String, Value>| {
-        Ok(EveItem::Record {
-            kind,
-            time_ms,
-            fields: f,
-        })
-    };
+    let e = endpoints(&ev);
+    let record = |record: Record| Ok(EveItem::Record(NewRecord { time_ms, record }));
     match kind {
         "alert" => Ok(alert(&ev, time_ms)),
         "flow" | "netflow" => {
             let src = if kind == "flow" { "flow" } else { "netflow" };
-            copy(&mut f, &ev, &format!("{src}.pkts_toserver"), "clientPkts");
-            copy(&mut f, &ev, &format!("{src}.pkts_toclient"), "serverPkts");
-            copy(&mut f, &ev, &format!("{src}.bytes_toserver"), "clientBytes");
-            copy(&mut f, &ev, &format!("{src}.bytes_toclient"), "serverBytes");
-            copy(&mut f, &ev, &format!("{src}.pkts"), "pkts");
-            copy(&mut f, &ev, &format!("{src}.bytes"), "bytes");
-            copy(&mut f, &ev, &format!("{src}.state"), "connState");
-            copy(&mut f, &ev, &format!("{src}.reason"), "endReason");
-            copy(&mut f, &ev, "app_proto", "l7proto");
-            for (k, to) in [("start", "firstSeen"), ("end", "lastSeen")] {
-                if let Some(t) = get(&ev, &format!("{src}.{k}"))
+            let at = |k: &str| val(&ev, &format!("{src}.{k}"));
+            let time = |k: &str| {
+                get(&ev, &format!("{src}.{k}"))
                     .and_then(Value::as_str)
                     .and_then(parse_timestamp)
-                {
-                    f.insert(to.into(), json!(t));
+            };
+            record(Record::SuricataFlow(Box::new(with_ends!(
+                e,
+                SuricataFlow {
+                    client_pkts: at("pkts_toserver"),
+                    server_pkts: at("pkts_toclient"),
+                    client_bytes: at("bytes_toserver"),
+                    server_bytes: at("bytes_toclient"),
+                    pkts: at("pkts"),
+                    bytes: at("bytes"),
+                    conn_state: at("state"),
+                    end_reason: at("reason"),
+                    l7proto: val(&ev, "app_proto"),
+                    first_seen: time("start"),
+                    last_seen: time("end"),
                 }
-            }
-            record("~flow", f)
+            ))))
         }
         "dns" => {
             let d = ev.get("dns").cloned().unwrap_or(Value::Null);
             let is_query = d.get("type").and_then(Value::as_str) == Some("query");
-            let (q_name, q_type) = match d.get("queries").and_then(|q| q.get(0)) {
+            let (qname, qtype) = match d.get("queries").and_then(|q| q.get(0)) {
                 Some(q) => (q.get("rrname").cloned(), q.get("rrtype").cloned()),
                 None => (d.get("rrname").cloned(), d.get("rrtype").cloned()),
             };
-            if let Some(v) = q_name {
-                f.insert("qname".into(), v);
-            }
-            if let Some(v) = q_type {
-                f.insert("qtype".into(), v);
-            }
-            copy(&mut f, &ev, "dns.id", "id");
-            copy(&mut f, &ev, "dns.rcode", "rcode");
             let answers: Vec<Value> = d
                 .get("answers")
                 .and_then(Value::as_array)
                 .map(|a| a.iter().filter_map(|x| x.get("rdata").cloned()).collect())
                 .unwrap_or_default();
-            if !answers.is_empty() {
-                f.insert("answers".into(), Value::Array(answers));
-            }
-            if let Some(auth) = d.get("authorities") {
-                f.insert("authorities".into(), auth.clone());
-            }
-            record(
-                if is_query {
-                    "~dns_request"
-                } else {
-                    "~dns_response"
-                },
-                f,
-            )
+            let dns = with_ends!(
+                e,
+                SuricataDns {
+                    qname: qname,
+                    qtype: qtype,
+                    id: val(&ev, "dns.id"),
+                    rcode: val(&ev, "dns.rcode"),
+                    answers: (!answers.is_empty()).then_some(answers),
+                    authorities: d.get("authorities").cloned(),
+                }
+            );
+            record(if is_query {
+                Record::SuricataDnsRequest(Box::new(dns))
+            } else {
+                Record::SuricataDnsResponse(Box::new(dns))
+            })
         }
-        "http" => {
-            for (k, to) in [
-                ("http.hostname", "host"),
-                ("http.url", "uri"),
-                ("http.http_method", "method"),
-                ("http.status", "statusCode"),
-                ("http.http_user_agent", "userAgent"),
-                ("http.http_content_type", "contentType"),
-                ("http.http_refer", "referer"),
-                ("http.protocol", "version"),
-                ("http.length", "rspBytes"),
-            ] {
-                copy(&mut f, &ev, k, to);
+        "http" => record(Record::SuricataHttp(Box::new(with_ends!(
+            e,
+            SuricataHttp {
+                host: val(&ev, "http.hostname"),
+                uri: val(&ev, "http.url"),
+                method: val(&ev, "http.http_method"),
+                status_code: val(&ev, "http.status"),
+                user_agent: val(&ev, "http.http_user_agent"),
+                content_type: val(&ev, "http.http_content_type"),
+                referer: val(&ev, "http.http_refer"),
+                version: val(&ev, "http.protocol"),
+                rsp_bytes: val(&ev, "http.length"),
             }
-            record("~http", f)
-        }
-        "tls" => {
-            for (k, to) in [
-                ("tls.sni", "host"),
-                ("tls.version", "version"),
-                ("tls.subject", "certificateSubject"),
-                ("tls.issuerdn", "certificateIssuer"),
-                ("tls.ja3.hash", "ja3Hash"),
-                ("tls.ja3s.hash", "ja3sHash"),
-                ("tls.ja4", "ja4"),
-                ("tls.fingerprint", "certificateFingerprint"),
-            ] {
-                copy(&mut f, &ev, k, to);
+        )))),
+        "tls" => record(Record::SuricataTls(Box::new(with_ends!(
+            e,
+            SuricataTls {
+                host: val(&ev, "tls.sni"),
+                version: val(&ev, "tls.version"),
+                certificate_subject: val(&ev, "tls.subject"),
+                certificate_issuer: val(&ev, "tls.issuerdn"),
+                ja3_hash: val(&ev, "tls.ja3.hash"),
+                ja3s_hash: val(&ev, "tls.ja3s.hash"),
+                ja4: val(&ev, "tls.ja4"),
+                certificate_fingerprint: val(&ev, "tls.fingerprint"),
             }
-            record("~ssl_open", f)
-        }
+        )))),
         _ => Ok(EveItem::Ignored),
     }
 }

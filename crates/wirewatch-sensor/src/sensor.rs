@@ -1,10 +1,11 @@
 //! The packet pipeline: decode → reassemble fragments → flow table →
 //! analyzers, with counters for everything skipped and why.
 
-use crate::analyzers::dns::{Dns, DnsEvent};
-use crate::analyzers::ftp::{Ftp, FtpEvent};
-use crate::analyzers::http::{Http, HttpEvent};
-use crate::analyzers::tls::{Tls, TlsEvent};
+use crate::analyzers::dns::DnsEvent;
+use crate::analyzers::ftp::FtpEvent;
+use crate::analyzers::http::HttpEvent;
+use crate::analyzers::tls::TlsEvent;
+use crate::analyzers::{self, endpoint_objects, Analyzer, FlowCtx, Sink};
 use crate::capture::Packet;
 use crate::devices::DeviceTracker;
 use crate::flow::Dir;
@@ -145,25 +146,14 @@ pub struct Output {
     pub dns: Vec<(Endpoints, DnsEvent)>,
 }
 
-/// Which analyzer a flow's payload goes to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum App {
-    Dns,
-    Ftp,
-    Tls,
-    Http,
-    Unknown,
-}
-
 /// Per-flow analyzer state.
+#[derive(Default)]
 struct AppState {
-    app: App,
+    /// The flow's protocol analyzer, once known (`analyzers::PROTOCOLS`).
+    analyzer: Option<Box<dyn Analyzer>>,
     to_server: crate::stream::Reassembler,
     to_client: crate::stream::Reassembler,
-    ftp: Ftp,
-    tls: Tls,
-    http: Http,
-    dns: Dns,
+    /// The first payload was looked at (to recognise a protocol on an unknown port).
     sniffed: bool,
     ends: Option<Endpoints>,
 }
@@ -320,29 +310,21 @@ impl Sensor {
             tunnel: ip.outer,
         };
         let (flow, dir, _new) = self.flows.packet(&info, &mut self.ended);
+        let ends = Endpoints {
+            flow_id: flow.id,
+            ts_ns: p.ts_ns,
+            client: flow.orig,
+            server: flow.resp,
+        };
+        let mut sink = Sink {
+            out: &mut self.out,
+            metrics: &mut self.metrics,
+            devices: &mut self.devices,
+        };
         if ip.proto == 6 {
-            let ends = Endpoints {
-                flow_id: flow.id,
-                ts_ns: p.ts_ns,
-                client: flow.orig,
-                server: flow.resp,
-            };
             let state = self.apps.entry(flow.id).or_insert_with(|| AppState {
-                app: match flow.resp.1 {
-                    21 => App::Ftp,
-                    443 | 8443 | 465 | 636 | 993 | 995 => App::Tls,
-                    80 | 8080 | 8000 | 3128 => App::Http,
-                    53 => App::Dns,
-                    _ => App::Unknown,
-                },
-                to_server: Default::default(),
-                to_client: Default::default(),
-                ftp: Ftp::default(),
-                tls: Tls::default(),
-                http: Http::default(),
-                dns: Dns::default(),
-                sniffed: false,
-                ends: None,
+                analyzer: analyzers::for_tcp_port(flow.resp.1).map(|a| (a.start)()),
+                ..AppState::default()
             });
             state.ends = Some(ends);
             if let Some((flags, seq)) = tcp {
@@ -356,209 +338,53 @@ impl Sensor {
                 }
                 if !app.is_empty() {
                     let delivered = r.segment(seq, app);
+                    let mut ctx = FlowCtx {
+                        ends,
+                        service: &mut flow.service,
+                        client_mac: flow.orig_mac,
+                        server_mac: flow.resp_mac,
+                        datagram: false,
+                    };
                     for (_, bytes) in delivered.chunks {
                         if !state.sniffed {
                             state.sniffed = true;
                             if bytes.starts_with(b"SSH-") {
-                                flow.service = Some("ssh");
-                            } else if dir == Dir::Orig
-                                && state.app == App::Unknown
-                                && Tls::looks_like(&bytes)
-                            {
-                                state.app = App::Tls;
-                            } else if dir == Dir::Orig
-                                && state.app == App::Unknown
-                                && wirewatch_wire::http::looks_like_request(&bytes)
-                            {
-                                state.app = App::Http;
+                                *ctx.service = Some("ssh");
+                            } else if dir == Dir::Orig && state.analyzer.is_none() {
+                                state.analyzer = analyzers::sniff(&bytes).map(|a| (a.start)());
                             }
                         }
-                        match (state.app, dir) {
-                            (App::Ftp, Dir::Orig) => state.ftp.client(&bytes),
-                            (App::Ftp, Dir::Resp) => {
-                                for ev in state.ftp.server(&bytes) {
-                                    flow.service = Some("ftp");
-                                    if ev.command == "PASS" {
-                                        for server in endpoint_objects(ends.server.0, flow.resp_mac)
-                                        {
-                                            self.metrics.count(
-                                                p.ts_ns,
-                                                server.clone(),
-                                                "ftp_server",
-                                                "logins",
-                                                "",
-                                                1.0,
-                                            );
-                                            if ev.reply_code == 530 {
-                                                self.metrics.count(
-                                                    p.ts_ns,
-                                                    server,
-                                                    "ftp_server",
-                                                    "login_failures",
-                                                    "",
-                                                    1.0,
-                                                );
-                                            }
-                                        }
-                                    }
-                                    self.out.ftp.push((ends, ev));
-                                }
-                            }
-                            (App::Tls, Dir::Orig) => state.tls.client(&bytes),
-                            (App::Tls, Dir::Resp) => {
-                                if let Some(ev) = state.tls.server(&bytes) {
-                                    let v = ev.version.clone().unwrap_or_default();
-                                    for (objs, cat) in [
-                                        (
-                                            endpoint_objects(ends.client.0, flow.orig_mac),
-                                            "ssl_client",
-                                        ),
-                                        (
-                                            endpoint_objects(ends.server.0, flow.resp_mac),
-                                            "ssl_server",
-                                        ),
-                                    ] {
-                                        for o in objs {
-                                            self.metrics.count(
-                                                p.ts_ns,
-                                                o.clone(),
-                                                cat,
-                                                "handshakes",
-                                                "",
-                                                1.0,
-                                            );
-                                            self.metrics.count(
-                                                p.ts_ns,
-                                                o,
-                                                cat,
-                                                "handshakes_by_version",
-                                                &v,
-                                                1.0,
-                                            );
-                                        }
-                                    }
-                                    self.out.tls.push((ends, ev));
-                                }
-                                if state.tls.established() {
-                                    flow.service = Some("ssl");
-                                }
-                            }
-                            (App::Http, Dir::Orig) => {
-                                state.http.client(p.ts_ns, &bytes);
-                                // A parsed request is enough, as for Zeek and Suricata.
-                                if state.http.requests > 0 {
-                                    flow.service = Some("http");
-                                }
-                            }
-                            (App::Http, Dir::Resp) => {
-                                for ev in state.http.server(p.ts_ns, &bytes) {
-                                    flow.service = Some("http");
-                                    http_metrics(
-                                        &mut self.metrics,
-                                        &ev,
-                                        endpoint_objects(ends.client.0, flow.orig_mac),
-                                        endpoint_objects(ends.server.0, flow.resp_mac),
-                                    );
-                                    self.out.http.push((ends, ev));
-                                }
-                            }
-                            (App::Dns, d) => {
-                                let (queries, done) =
-                                    state.dns.tcp(p.ts_ns, usize::from(d == Dir::Resp), &bytes);
-                                for q in queries {
-                                    self.out.dns_queries.push((ends, q));
-                                }
-                                for ev in done {
-                                    flow.service = Some("dns");
-                                    self.out.dns.push((ends, ev));
-                                }
-                            }
-                            (App::Unknown, _) => {}
+                        if let Some(a) = &mut state.analyzer {
+                            a.payload(&mut ctx, dir, &bytes, &mut sink);
                         }
                     }
                 }
             }
-        }
-        if ip.proto == 17 && (sport == 137 || dport == 137) {
-            // NetBIOS name service: registrations and query answers name hosts.
-            for b in wirewatch_wire::nbns::parse(app) {
-                if b.suffix == 0x00 || b.suffix == 0x20 {
-                    self.devices.netbios_name(IpAddr::V4(b.addr), &b.name);
+        } else if ip.proto == 17 && !app.is_empty() {
+            if let Some(proto) = analyzers::for_udp(sport, dport) {
+                let state = self.apps.entry(flow.id).or_insert_with(|| AppState {
+                    analyzer: Some((proto.start)()),
+                    sniffed: true,
+                    ..AppState::default()
+                });
+                state.ends = Some(ends);
+                // The sender of a response is the server: its MAC is the frame's source.
+                let (client_mac, server_mac) = if info.src == flow.resp {
+                    (info.dst_mac, info.src_mac)
+                } else {
+                    (info.src_mac, info.dst_mac)
+                };
+                let mut ctx = FlowCtx {
+                    ends,
+                    service: &mut flow.service,
+                    client_mac,
+                    server_mac,
+                    datagram: true,
+                };
+                if let Some(a) = &mut state.analyzer {
+                    a.payload(&mut ctx, dir, app, &mut sink);
                 }
             }
-        }
-        if ip.proto == 17 && matches!((sport, dport), (68, 67) | (67, 68)) {
-            // DHCP: the client's host name names its device.
-            if let Ok(m) = wirewatch_wire::dhcp::parse(app) {
-                if let Some(name) = m.host_name.as_deref().or(m.fqdn.as_deref()) {
-                    self.devices.dhcp_name(p.ts_ns, m.client_mac, name);
-                }
-                if m.message_type == Some(5) && !m.your_ip.is_unspecified() {
-                    self.devices
-                        .arp(p.ts_ns, m.client_mac, IpAddr::V4(m.your_ip));
-                }
-                self.flows.set_service(&info, "dhcp");
-            }
-        }
-        if ip.proto == 17 && !app.is_empty() && (is_dns_port(sport) || is_dns_port(dport)) {
-            let ends = Endpoints {
-                flow_id: flow_id_of(&self.flows, &info),
-                ts_ns: p.ts_ns,
-                client: info.src,
-                server: info.dst,
-            };
-            let state = self.apps.entry(ends.flow_id).or_insert_with(|| AppState {
-                app: App::Dns,
-                to_server: Default::default(),
-                to_client: Default::default(),
-                ftp: Ftp::default(),
-                tls: Tls::default(),
-                http: Http::default(),
-                dns: Dns::default(),
-                sniffed: true,
-                ends: None,
-            });
-            let (q, done) = state.dns.udp(p.ts_ns, app);
-            // The flow's originator is the client of its transactions.
-            let (client, server) = self.flows.endpoints(&info).unwrap_or((info.src, info.dst));
-            let ends = Endpoints {
-                client,
-                server,
-                ..ends
-            };
-            state.ends = Some(ends);
-            if !done.is_empty() || q.is_some() {
-                self.flows.set_service(&info, "dns");
-            }
-            // The sender of a response is the server: its MAC is the frame's source.
-            let (cmac, smac_) = if info.src == server {
-                (info.dst_mac, info.src_mac)
-            } else {
-                (info.src_mac, info.dst_mac)
-            };
-            if let Some(q) = &q {
-                dns_metrics(
-                    &mut self.metrics,
-                    q,
-                    false,
-                    endpoint_objects(client.0, cmac),
-                    endpoint_objects(server.0, smac_),
-                );
-            }
-            for ev in done {
-                dns_metrics(
-                    &mut self.metrics,
-                    &ev,
-                    true,
-                    endpoint_objects(client.0, cmac),
-                    endpoint_objects(server.0, smac_),
-                );
-                for a in &ev.addresses {
-                    self.devices.dns_name(*a, &ev.query);
-                }
-                self.out.dns.push((ends, ev));
-            }
-            self.out.dns_queries.extend(q.map(|q| (ends, q)));
         }
         self.flush_ended();
     }
@@ -589,25 +415,14 @@ impl Sensor {
 
     fn flush_ended(&mut self) {
         for f in self.ended.drain(..) {
-            if let Some(mut st) = self.apps.remove(&f.id) {
-                if st.app == App::Tls {
-                    if let (Some(ev), Some(ends)) = (st.tls.end(), st.ends) {
-                        self.out.tls.push((ends, ev));
-                    }
-                }
-                if st.app == App::Dns {
-                    if let Some(ends) = st.ends {
-                        for ev in st.dns.end() {
-                            self.out.dns.push((ends, ev));
-                        }
-                    }
-                }
-                if st.app == App::Http {
-                    if let Some(ends) = st.ends {
-                        for ev in st.http.end(f.last_ns) {
-                            self.out.http.push((ends, ev));
-                        }
-                    }
+            if let Some(st) = self.apps.remove(&f.id) {
+                if let (Some(mut a), Some(ends)) = (st.analyzer, st.ends) {
+                    let mut sink = Sink {
+                        out: &mut self.out,
+                        metrics: &mut self.metrics,
+                        devices: &mut self.devices,
+                    };
+                    a.end(ends, f.last_ns, &mut sink);
                 }
             }
             if f.r.pkts > 0 && f.proto != 1 && f.proto != 58 {
@@ -655,90 +470,6 @@ fn icmp_ports(v6: bool, kind: u8, code: u8) -> (u16, u16) {
         }
     }
     (u16::from(kind), u16::from(code))
-}
-
-/// The objects a flow endpoint counts for: its address (L3 devices) and its MAC (L2 devices).
-fn endpoint_objects(ip: IpAddr, mac: Option<[u8; 6]>) -> Vec<MetricObject> {
-    let mut v = vec![MetricObject::DeviceIp(ip)];
-    v.extend(mac.map(MetricObject::DeviceMac));
-    v
-}
-
-fn is_dns_port(p: u16) -> bool {
-    matches!(p, 53 | 5353 | 5355)
-}
-
-/// The id of the flow a packet was just accounted to.
-fn flow_id_of(flows: &FlowTable, info: &PacketInfo) -> u64 {
-    flows.id_of(info).unwrap_or(0)
-}
-
-/// `dns_client` / `dns_server` metrics of a query (`answered` false) or a transaction.
-fn dns_metrics(
-    m: &mut Metrics,
-    ev: &DnsEvent,
-    answered: bool,
-    client: Vec<MetricObject>,
-    server: Vec<MetricObject>,
-) {
-    let ts = ev.ts_ns;
-    let qtype = wirewatch_wire::dns::qtype_name(ev.qtype);
-    for (objs, cat) in [(client, "dns_client"), (server, "dns_server")] {
-        for o in objs {
-            if !answered {
-                m.count(ts, o.clone(), cat, "req", "", 1.0);
-                m.count(ts, o.clone(), cat, "req_by_qtype", &qtype, 1.0);
-                m.count(ts, o, cat, "req_by_qname", &ev.query, 1.0);
-                continue;
-            }
-            match ev.rcode {
-                Some(r) => {
-                    m.count(ts, o.clone(), cat, "rsp", "", 1.0);
-                    if r != 0 {
-                        m.count(ts, o.clone(), cat, "rsp_error", "", 1.0);
-                        m.count(
-                            ts,
-                            o.clone(),
-                            cat,
-                            "rsp_error_by_rcode",
-                            wirewatch_wire::dns::rcode_name(r),
-                            1.0,
-                        );
-                    }
-                    if let Some(rtt) = ev.rtt_ms {
-                        m.sample(ts, o, cat, "rtt", rtt);
-                    }
-                }
-                None => m.count(ts, o, cat, "req_timeout", "", 1.0),
-            }
-        }
-    }
-}
-
-/// `http_client` / `http_server` metrics of one exchange.
-fn http_metrics(
-    m: &mut Metrics,
-    ev: &HttpEvent,
-    client: Vec<MetricObject>,
-    server: Vec<MetricObject>,
-) {
-    let ts = ev.ts_ns;
-    for (objs, cat) in [(client, "http_client"), (server, "http_server")] {
-        for o in objs {
-            m.count(ts, o.clone(), cat, "req", "", 1.0);
-            m.count(ts, o.clone(), cat, "req_by_method", &ev.method, 1.0);
-            if let Some(st) = ev.status {
-                m.count(ts, o.clone(), cat, "rsp", "", 1.0);
-                m.count(ts, o.clone(), cat, "rsp_by_status", &st.to_string(), 1.0);
-                if st >= 400 {
-                    m.count(ts, o.clone(), cat, "rsp_error", "", 1.0);
-                }
-            }
-            if let Some(t) = ev.processing_ms {
-                m.sample(ts, o, cat, "server_processing_time", t);
-            }
-        }
-    }
 }
 
 /// TCP metrics of a finished flow.
@@ -807,56 +538,5 @@ pub fn ipproto_name(p: u8) -> String {
         58 => "ICMPv6".into(),
         132 => "SCTP".into(),
         other => other.to_string(),
-    }
-}
-
-impl FlowRecord {
-    /// The `~flow` record's fields, named as the ExtraHop record format names them
-    /// (client = originator, server = responder), plus Zeek's state and history.
-    pub fn fields(&self) -> serde_json::Map<String, serde_json::Value> {
-        use serde_json::json;
-        let mut m = serde_json::Map::new();
-        let mut put = |k: &str, v: serde_json::Value| {
-            m.insert(k.to_string(), v);
-        };
-        put("flowId", json!(format!("{:016x}", self.id)));
-        put("ipproto", json!(ipproto_name(self.proto)));
-        put("clientAddr", json!(self.orig.0.to_string()));
-        put("clientPort", json!(self.orig.1));
-        put("serverAddr", json!(self.resp.0.to_string()));
-        put("serverPort", json!(self.resp.1));
-        put("clientPkts", json!(self.orig_pkts));
-        put("serverPkts", json!(self.resp_pkts));
-        put("clientBytes", json!(self.orig_ip_bytes));
-        put("serverBytes", json!(self.resp_ip_bytes));
-        put("clientL2Bytes", json!(self.orig_l2_bytes));
-        put("serverL2Bytes", json!(self.resp_l2_bytes));
-        put("clientPayloadBytes", json!(self.orig_bytes));
-        put("serverPayloadBytes", json!(self.resp_bytes));
-        put("firstSeen", json!(self.first_ns / 1_000_000));
-        put("lastSeen", json!(self.last_ns / 1_000_000));
-        put(
-            "duration",
-            json!((self.last_ns - self.first_ns) as f64 / 1e6),
-        );
-        put("connState", json!(self.conn_state));
-        put("history", json!(self.history));
-        if let Some(s) = self.service {
-            put("l7proto", json!(s));
-        }
-        if let Some(v) = self.vlan {
-            put("vlan", json!(v));
-        }
-        if let Some(mac) = &self.orig_mac {
-            put("clientMac", json!(mac_string(mac)));
-        }
-        if let Some(mac) = &self.resp_mac {
-            put("serverMac", json!(mac_string(mac)));
-        }
-        if let Some((a, b)) = self.tunnel {
-            put("tunnelClientAddr", json!(a.to_string()));
-            put("tunnelServerAddr", json!(b.to_string()));
-        }
-        m
     }
 }

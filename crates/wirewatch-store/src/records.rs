@@ -21,26 +21,12 @@ const SEGMENT_MAX_SPAN_MS: i64 = 86_400_000;
 /// Rows per segment unless [`Store::set_record_segment_rows`] says otherwise.
 pub const DEFAULT_SEGMENT_ROWS: u64 = 250_000;
 
-/// A record to store: its type, time (ms) and fields (ExtraHop field names).
-#[derive(Debug, Clone, PartialEq)]
-pub struct NewRecord {
-    pub kind: &'static str,
-    pub time_ms: i64,
-    pub fields: Map<String, Value>,
-}
+pub use wirewatch_model::record::NewRecord;
 
-fn text(fields: &Map<String, Value>, k: &str) -> Option<String> {
-    fields.get(k).and_then(Value::as_str).map(str::to_string)
-}
-
-/// An IPv4 address field as a number (for range queries on CIDR blocks).
-fn v4(fields: &Map<String, Value>, k: &str) -> Option<i64> {
-    let ip: std::net::Ipv4Addr = fields.get(k)?.as_str()?.parse().ok()?;
+/// An IPv4 address as a number (for range queries on CIDR blocks).
+fn v4(addr: Option<&str>) -> Option<i64> {
+    let ip: std::net::Ipv4Addr = addr?.parse().ok()?;
     Some(i64::from(u32::from(ip)))
-}
-
-fn int(fields: &Map<String, Value>, k: &str) -> Option<i64> {
-    fields.get(k).and_then(Value::as_i64)
 }
 
 /// One segment as `record_segments` lists it.
@@ -271,23 +257,23 @@ pub(crate) fn insert_records_in(tx: &Connection, recs: &[NewRecord], cap: i64) -
             seg.id
         ))?;
         for r in batch {
-            let f = &r.fields;
+            let ix = r.record.indexed();
             seg.last_id += 1;
             seg.min_time = seg.min_time.min(r.time_ms);
             seg.max_time = seg.max_time.max(r.time_ms);
             stmt.execute(params![
                 seg.last_id,
-                r.kind,
+                r.kind(),
                 r.time_ms,
-                text(f, "clientAddr"),
-                text(f, "serverAddr"),
-                int(f, "clientPort"),
-                int(f, "serverPort"),
-                serde_json::to_string(f)?,
-                v4(f, "clientAddr"),
-                v4(f, "serverAddr"),
-                f.get("qname").and_then(Value::as_str),
-                f.get("host").and_then(Value::as_str),
+                ix.client_addr,
+                ix.server_addr,
+                ix.client_port,
+                ix.server_port,
+                serde_json::to_string(&r.record)?,
+                v4(ix.client_addr.as_deref()),
+                v4(ix.server_addr.as_deref()),
+                ix.qname,
+                ix.host,
             ])?;
         }
         seg.rows += batch.len() as i64;

@@ -163,11 +163,7 @@ fn record_retention_by_age_and_count() {
     // Packet times over 100 days, one of them wild (year 2100): retention
     // goes by when records were stored, so none of this matters.
     let mut recs: Vec<NewRecord> = (0..100)
-        .map(|i| NewRecord {
-            kind: "~flow",
-            time_ms: i * 86_400_000,
-            fields: serde_json::Map::new(),
-        })
+        .map(|i| rec("~flow", i * 86_400_000, serde_json::json!({})))
         .collect();
     recs[50].time_ms = 4_102_444_800_000;
     store.insert_records(&recs).unwrap();
@@ -258,6 +254,24 @@ fn metric_rollups_and_retention() {
 
 use crate::{MetricPoint, NewRecord, Retention};
 
+/// A record of `kind` with the given fields (Suricata's records take any
+/// JSON value, and unknown fields are dropped).
+fn rec(kind: &str, time_ms: i64, fields: serde_json::Value) -> NewRecord {
+    use wirewatch_model::record::Record;
+    let record = match kind {
+        "~flow" => Record::SuricataFlow(Box::new(serde_json::from_value(fields).unwrap())),
+        "~dns_request" => {
+            Record::SuricataDnsRequest(Box::new(serde_json::from_value(fields).unwrap()))
+        }
+        "~dns_response" => {
+            Record::SuricataDnsResponse(Box::new(serde_json::from_value(fields).unwrap()))
+        }
+        "~http" => Record::SuricataHttp(Box::new(serde_json::from_value(fields).unwrap())),
+        _ => Record::SuricataTls(Box::new(serde_json::from_value(fields).unwrap())),
+    };
+    NewRecord { time_ms, record }
+}
+
 #[test]
 fn indexed_and_scanned_record_filters_agree() {
     use wirewatch_model::record_filter::RecordFilter;
@@ -265,7 +279,7 @@ fn indexed_and_scanned_record_filters_agree() {
     let recs: Vec<NewRecord> = (0..2000)
         .map(|i| {
             let f = serde_json::json!({"clientAddr": format!("10.{}.0.{}", i % 4, i % 250), "serverPort": if i % 2 == 0 { 80 } else { 443 }, "serverAddr": "2001:db8::1"});
-            NewRecord { kind: "~flow", time_ms: i as i64, fields: f.as_object().unwrap().clone() }
+            rec("~flow", i as i64, f)
         })
         .collect();
     store.insert_records(&recs).unwrap();
@@ -349,12 +363,8 @@ fn searches_across_segments_match_a_plain_scan() {
                 let client = format!("10.{}.0.{}", i % 4, i % 250);
                 id += 1;
                 all.push((t, id, port, client.clone()));
-                let f = serde_json::json!({"clientAddr": client, "serverPort": port, "n": i});
-                NewRecord {
-                    kind: if i % 5 == 0 { "~dns_request" } else { "~flow" },
-                    time_ms: t,
-                    fields: f.as_object().unwrap().clone(),
-                }
+                let f = serde_json::json!({"clientAddr": client, "serverPort": port, "vlan": i});
+                rec(if i % 5 == 0 { "~dns_request" } else { "~flow" }, t, f)
             })
             .collect();
         store.insert_records(&recs).unwrap();
@@ -377,7 +387,7 @@ fn searches_across_segments_match_a_plain_scan() {
         Some(serde_json::json!({"operator": "and", "rules": [
             {"field": "serverPort", "operator": "=", "operand": 443},
             {"field": "clientAddr", "operator": "=", "operand": "10.1.0.0/16"},
-            {"field": "n", "operator": ">=", "operand": 0}]})),
+            {"field": "vlan", "operator": ">=", "operand": 0}]})),
     ];
     for filter in &filters {
         let compiled = filter.as_ref().map(|f| {
@@ -451,12 +461,8 @@ fn retention_drops_whole_segments_and_never_reuses_ids() {
     let (_dir, store) = temp_store();
     store.set_record_segment_rows(10);
     let batch = |ids: std::ops::Range<i64>| -> Vec<NewRecord> {
-        ids.map(|d| NewRecord {
-            kind: "~flow",
-            time_ms: d * 1000,
-            fields: serde_json::Map::new(),
-        })
-        .collect()
+        ids.map(|d| rec("~flow", d * 1000, serde_json::json!({})))
+            .collect()
     };
     store.insert_records(&batch(0..30)).unwrap();
     std::thread::sleep(std::time::Duration::from_millis(5));
@@ -549,14 +555,11 @@ fn a_store_with_the_old_records_table_is_adopted() {
         "the old rows' names were copied to their column"
     );
     store
-        .insert_records(&[NewRecord {
-            kind: "~flow",
-            time_ms: 9000,
-            fields: serde_json::json!({"clientAddr": "10.0.0.2", "serverPort": 443})
-                .as_object()
-                .unwrap()
-                .clone(),
-        }])
+        .insert_records(&[rec(
+            "~flow",
+            9000,
+            serde_json::json!({"clientAddr": "10.0.0.2", "serverPort": 443}),
+        )])
         .unwrap();
     let f: wirewatch_model::record_filter::RecordFilter =
         serde_json::from_value(serde_json::json!(
@@ -601,11 +604,7 @@ fn name_filters_from_columns_match_the_record_test() {
                 1 => ("~http", serde_json::json!({"host": name, "serverPort": 80})),
                 _ => ("~flow", serde_json::json!({"serverPort": 443})),
             };
-            NewRecord {
-                kind,
-                time_ms: i as i64,
-                fields: f.as_object().unwrap().clone(),
-            }
+            rec(kind, i as i64, f)
         })
         .collect();
     store.insert_records(&recs).unwrap();
@@ -673,22 +672,22 @@ fn filters_on_partly_parsed_records_match_whole_records() {
                 "serverAddr": if i % 4 == 0 { "2001:db8::1".to_string() } else { format!("192.0.2.{}", i % 7) },
                 "serverPort": ([53, 80, 443][i % 3]),
                 "uri": format!("/path/{}", i % 11),
-                "answers": if i % 5 == 0 { serde_json::json!(["a.example", "b.example"]) } else { serde_json::json!(null) },
-                "nested": {"x": i},
+                "userAgent": if i % 5 == 0 { serde_json::json!(["a.example", "b.example"]) } else { serde_json::json!(null) },
+                "version": {"x": i},
                 "statusCode": 200 + (i % 4) * 100,
             });
-            NewRecord { kind: "~http", time_ms: i as i64, fields: f.as_object().unwrap().clone() }
+            rec("~http", i as i64, f)
         })
         .collect();
     store.insert_records(&recs).unwrap();
     let filters = [
         serde_json::json!({"field": "uri", "operator": "startswith", "operand": "/path/1"}),
         serde_json::json!({"field": "statusCode", "operator": ">=", "operand": 400}),
-        serde_json::json!({"field": "answers", "operator": "=", "operand": "b.example"}),
+        serde_json::json!({"field": "userAgent", "operator": "=", "operand": "b.example"}),
         serde_json::json!({"field": ".any", "operator": "=", "operand": "a.example"}),
         serde_json::json!({"field": ".ipaddr", "operator": "=", "operand": "2001:db8::/32"}),
         serde_json::json!({"field": "client", "operator": "=", "operand": "10.0.1.0/24"}),
-        serde_json::json!({"field": "answers", "operator": "exists"}),
+        serde_json::json!({"field": "userAgent", "operator": "exists"}),
         serde_json::json!({"operator": "or", "rules": [
             {"field": "uri", "operator": "~", "operand": "/3$"},
             {"operator": "not", "rules": [{"field": "statusCode", "operator": "<", "operand": 500}]}]}),
@@ -701,7 +700,14 @@ fn filters_on_partly_parsed_records_match_whole_records() {
         let mut want: Vec<u64> = recs
             .iter()
             .enumerate()
-            .filter(|(_, r)| c.matches(&r.fields))
+            .filter(|(_, r)| {
+                c.matches(
+                    serde_json::to_value(&r.record)
+                        .unwrap()
+                        .as_object()
+                        .unwrap(),
+                )
+            })
             .map(|(i, _)| i as u64 + 1)
             .collect();
         want.reverse();
@@ -724,11 +730,7 @@ fn filters_on_partly_parsed_records_match_whole_records() {
 fn an_ingest_batch_and_its_file_mark_are_stored_together() {
     let (_dir, store) = temp_store();
     let recs: Vec<NewRecord> = (0..3)
-        .map(|i| NewRecord {
-            kind: "~flow",
-            time_ms: i,
-            fields: serde_json::Map::new(),
-        })
+        .map(|i| rec("~flow", i, serde_json::json!({})))
         .collect();
     let mut mark = FileMark {
         head: "ab".into(),

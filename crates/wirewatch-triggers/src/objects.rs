@@ -3,9 +3,10 @@
 //! engine turns into JavaScript values.
 
 use crate::runner::SensorEvent;
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
+use std::net::IpAddr;
 use wirewatch_model::detection::Detection;
-use wirewatch_store::NewRecord;
+use wirewatch_model::record::{NewRecord, Record};
 
 /// The `Detection` object of a `DETECTION_UPDATE` run.
 pub fn detection(d: &Detection, is_new: bool) -> Value {
@@ -56,57 +57,185 @@ pub fn detection(d: &Detection, is_new: bool) -> Value {
     })
 }
 
-fn get<'a>(f: &'a Map<String, Value>, k: &str) -> &'a Value {
-    f.get(k).unwrap_or(&Value::Null)
+/// The `Flow` object's fields as a record has them (`Null` where it has none).
+#[derive(Default)]
+struct FlowFields {
+    client_addr: Value,
+    client_port: Value,
+    server_addr: Value,
+    server_port: Value,
+    ipproto: Value,
+    conn_state: Value,
+    duration: Value,
+    id: Value,
+    l7proto: Value,
+    bytes1: Value,
+    bytes2: Value,
+    pkts1: Value,
+    pkts2: Value,
+}
+
+fn opt(v: &Option<Value>) -> Value {
+    v.clone().unwrap_or(Value::Null)
+}
+
+fn flow_fields(r: &Record) -> FlowFields {
+    let ends = |c: (IpAddr, u16), s: (IpAddr, u16), id: u64| FlowFields {
+        client_addr: json!(c.0.to_string()),
+        client_port: json!(c.1),
+        server_addr: json!(s.0.to_string()),
+        server_port: json!(s.1),
+        id: json!(format!("{id:016x}")),
+        ..FlowFields::default()
+    };
+    macro_rules! suricata {
+        ($r:expr) => {
+            FlowFields {
+                client_addr: opt(&$r.client_addr),
+                client_port: opt(&$r.client_port),
+                server_addr: opt(&$r.server_addr),
+                server_port: opt(&$r.server_port),
+                ipproto: opt(&$r.ipproto),
+                id: opt(&$r.flow_id),
+                ..FlowFields::default()
+            }
+        };
+    }
+    match r {
+        Record::Flow(f) => FlowFields {
+            ipproto: json!(f.ipproto),
+            conn_state: json!(f.conn_state),
+            duration: json!(f.duration),
+            l7proto: f.l7proto.as_ref().map_or(Value::Null, |l| json!(l)),
+            bytes1: json!(f.client_bytes),
+            bytes2: json!(f.server_bytes),
+            pkts1: json!(f.client_pkts),
+            pkts2: json!(f.server_pkts),
+            ..ends(
+                (f.client_addr, f.client_port),
+                (f.server_addr, f.server_port),
+                f.flow_id,
+            )
+        },
+        Record::DnsRequest(d) => ends(
+            (d.client_addr, d.client_port),
+            (d.server_addr, d.server_port),
+            d.flow_id,
+        ),
+        Record::DnsResponse(d) => ends(
+            (d.client_addr, d.client_port),
+            (d.server_addr, d.server_port),
+            d.flow_id,
+        ),
+        Record::Http(h) => ends(
+            (h.client_addr, h.client_port),
+            (h.server_addr, h.server_port),
+            h.flow_id,
+        ),
+        Record::Ftp(f) => ends(
+            (f.client_addr, f.client_port),
+            (f.server_addr, f.server_port),
+            f.flow_id,
+        ),
+        Record::SslOpen(t) => ends(
+            (t.client_addr, t.client_port),
+            (t.server_addr, t.server_port),
+            t.flow_id,
+        ),
+        Record::SuricataFlow(f) => FlowFields {
+            conn_state: opt(&f.conn_state),
+            l7proto: opt(&f.l7proto),
+            bytes1: opt(&f.client_bytes),
+            bytes2: opt(&f.server_bytes),
+            pkts1: opt(&f.client_pkts),
+            pkts2: opt(&f.server_pkts),
+            ..suricata!(f)
+        },
+        Record::SuricataDnsRequest(d) | Record::SuricataDnsResponse(d) => suricata!(d),
+        Record::SuricataHttp(h) => suricata!(h),
+        Record::SuricataTls(t) => suricata!(t),
+    }
 }
 
 /// The `Flow` object built from a record's address fields.
-pub fn flow(f: &Map<String, Value>) -> Value {
+pub fn flow(r: &Record) -> Value {
+    let f = flow_fields(r);
     json!({
-        "client": {"ipaddr": get(f, "clientAddr"), "port": get(f, "clientPort")},
-        "server": {"ipaddr": get(f, "serverAddr"), "port": get(f, "serverPort")},
-        "ipaddr1": get(f, "clientAddr"),
-        "ipaddr2": get(f, "serverAddr"),
-        "port1": get(f, "clientPort"),
-        "port2": get(f, "serverPort"),
-        "ipproto": get(f, "ipproto"),
-        "connState": get(f, "connState"),
-        "duration": get(f, "duration"),
-        "id": get(f, "flowId"),
-        "l7proto": get(f, "l7proto"),
-        "bytes1": get(f, "clientBytes"),
-        "bytes2": get(f, "serverBytes"),
-        "pkts1": get(f, "clientPkts"),
-        "pkts2": get(f, "serverPkts"),
+        "client": {"ipaddr": f.client_addr, "port": f.client_port},
+        "server": {"ipaddr": f.server_addr, "port": f.server_port},
+        "ipaddr1": f.client_addr,
+        "ipaddr2": f.server_addr,
+        "port1": f.client_port,
+        "port2": f.server_port,
+        "ipproto": f.ipproto,
+        "connState": f.conn_state,
+        "duration": f.duration,
+        "id": f.id,
+        "l7proto": f.l7proto,
+        "bytes1": f.bytes1,
+        "bytes2": f.bytes2,
+        "pkts1": f.pkts1,
+        "pkts2": f.pkts2,
     })
 }
 
-/// The `HTTP` object from an `~http` record.
-pub fn http(f: &Map<String, Value>) -> Value {
-    json!({
-        "method": get(f, "method"),
-        "uri": get(f, "uri"),
-        "host": get(f, "host"),
-        "statusCode": get(f, "statusCode"),
-        "userAgent": get(f, "userAgent"),
-        "contentType": get(f, "contentType"),
-        "reqBytes": get(f, "reqBytes"),
-        "rspBytes": get(f, "rspBytes"),
-        "processingTime": get(f, "processingTime"),
-        "referer": get(f, "referer"),
+/// The `HTTP` object from an `~http` record (`None` for other records).
+pub fn http(r: &Record) -> Option<Value> {
+    Some(match r {
+        Record::Http(h) => json!({
+            "method": h.method,
+            "uri": h.uri,
+            "host": h.host,
+            "statusCode": h.status_code,
+            "userAgent": h.user_agent,
+            "contentType": h.content_type,
+            "reqBytes": h.req_bytes,
+            "rspBytes": h.rsp_bytes,
+            "processingTime": h.processing_time,
+            "referer": h.referer,
+        }),
+        Record::SuricataHttp(h) => json!({
+            "method": opt(&h.method),
+            "uri": opt(&h.uri),
+            "host": opt(&h.host),
+            "statusCode": opt(&h.status_code),
+            "userAgent": opt(&h.user_agent),
+            "contentType": opt(&h.content_type),
+            "reqBytes": Value::Null,
+            "rspBytes": opt(&h.rsp_bytes),
+            "processingTime": Value::Null,
+            "referer": opt(&h.referer),
+        }),
+        _ => return None,
     })
 }
 
-/// The `DNS` object from a `~dns_request` / `~dns_response` record.
-pub fn dns(f: &Map<String, Value>, response: bool) -> Value {
-    json!({
-        "qname": get(f, "qname"),
-        "qtype": get(f, "qtype"),
-        "answers": get(f, "answers"),
-        "error": get(f, "error"),
+/// The `DNS` object from a `~dns_request` / `~dns_response` record (`None` for other records).
+pub fn dns(r: &Record) -> Option<Value> {
+    let (qname, qtype, answers, response) = match r {
+        Record::DnsRequest(d) => (json!(d.qname), json!(d.qtype), Value::Null, false),
+        Record::DnsResponse(d) => (json!(d.qname), json!(d.qtype), json!(d.answers), true),
+        Record::SuricataDnsRequest(d) => (opt(&d.qname), opt(&d.qtype), json!(d.answers), false),
+        Record::SuricataDnsResponse(d) => (opt(&d.qname), opt(&d.qtype), json!(d.answers), true),
+        _ => return None,
+    };
+    Some(json!({
+        "qname": qname,
+        "qtype": qtype,
+        "answers": answers,
+        "error": Value::Null,
         "isResponse": response,
-        "opcode": get(f, "opcode"),
-    })
+        "opcode": Value::Null,
+    }))
+}
+
+/// Whether an `~http` record has its response.
+fn answered(r: &Record) -> bool {
+    match r {
+        Record::Http(h) => h.status_code.is_some(),
+        Record::SuricataHttp(h) => h.status_code.is_some(),
+        _ => false,
+    }
 }
 
 /// The sensor events a batch of records fires, for the events `wants` asks
@@ -124,35 +253,35 @@ pub fn sensor_events(records: &[NewRecord], wants: impl Fn(&str) -> bool) -> Vec
     );
     let mut out = Vec::new();
     for r in records {
-        let f = &r.fields;
-        let (event, name, obj) = match r.kind {
+        let r = &r.record;
+        let (event, name, obj) = match r.kind() {
             "~flow" => match tick {
                 Some(e) => (e, None, None),
                 None => continue,
             },
             "~http" => {
-                if let Some(e) = req {
+                if let (Some(e), Some(h)) = (req, http(r)) {
                     out.push(SensorEvent {
                         event: e,
-                        globals: vec![("Flow", flow(f).to_string()), ("HTTP", http(f).to_string())],
+                        globals: vec![("Flow", flow(r).to_string()), ("HTTP", h.to_string())],
                     });
                 }
                 match rsp {
-                    Some(e) if f.contains_key("statusCode") => (e, Some("HTTP"), Some(http(f))),
+                    Some(e) if answered(r) => (e, Some("HTTP"), http(r)),
                     _ => continue,
                 }
             }
             "~dns_request" => match dreq {
-                Some(e) => (e, Some("DNS"), Some(dns(f, false))),
+                Some(e) => (e, Some("DNS"), dns(r)),
                 None => continue,
             },
             "~dns_response" => match drsp {
-                Some(e) => (e, Some("DNS"), Some(dns(f, true))),
+                Some(e) => (e, Some("DNS"), dns(r)),
                 None => continue,
             },
             _ => continue,
         };
-        let mut globals = vec![("Flow", flow(f).to_string())];
+        let mut globals = vec![("Flow", flow(r).to_string())];
         if let (Some(n), Some(o)) = (name, obj) {
             globals.push((n, o.to_string()));
         }

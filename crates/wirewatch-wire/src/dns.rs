@@ -40,7 +40,8 @@ mod tests;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 pub use names::{
-    qtype_name, rcode_name, zeek_opcode_name, zeek_qclass_name, zeek_qtype_name, zeek_rcode_name,
+    qtype_from_name, qtype_name, rcode_name, zeek_opcode_name, zeek_qclass_name, zeek_qtype_name,
+    zeek_rcode_name,
 };
 
 /// Largest DNS message. The 16-bit TCP length prefix (RFC 1035 §4.2.2) and

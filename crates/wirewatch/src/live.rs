@@ -2,19 +2,13 @@
 //! feature `live`), fed through the same pipeline as capture files; records and
 //! detections are stored every second, devices and metrics every 30 seconds.
 
-use wirewatch_store::Store;
+use wirewatch_pipeline::Pipeline;
 
-/// Capture on `iface` until the process ends.
+/// Capture on `iface` until the process ends, into `pipeline`.
 #[cfg(feature = "live")]
-pub fn run(
-    store: Store,
-    iface: String,
-    thresholds: wirewatch_detect::detectors::Thresholds,
-) -> anyhow::Result<()> {
-    use crate::ingest::{device_updates, flush, store_metrics, Written};
+pub fn run(mut pipeline: Pipeline, iface: String) -> anyhow::Result<()> {
     use anyhow::Context;
     use std::time::{Duration, Instant};
-    use wirewatch_detect::detectors::Engine;
     use wirewatch_sensor::capture::Packet;
     use wirewatch_sensor::Sensor;
     use wirewatch_wire::packet::Link;
@@ -30,8 +24,6 @@ pub fn run(
     let link = Link::from_linktype(cap.get_datalink().0 as u32);
     tracing::info!(interface = %iface, "live capture started");
     let mut sensor = Sensor::default();
-    let mut engine = Engine::new(thresholds, wirewatch_sensor::devices::is_internal);
-    let mut written = Written::default();
     let (mut last_flush, mut last_devices) = (Instant::now(), Instant::now());
     loop {
         match cap.next_packet() {
@@ -52,14 +44,11 @@ pub fn run(
             Err(e) => return Err(anyhow::anyhow!("capture on {iface}: {e}")),
         }
         if last_flush.elapsed() >= Duration::from_secs(1) {
-            flush(&store, &mut sensor, &mut engine, &mut written)?;
+            pipeline.flush(&mut sensor)?;
             last_flush = Instant::now();
         }
         if last_devices.elapsed() >= Duration::from_secs(30) {
-            store
-                .upsert_devices(&device_updates(&sensor))
-                .map_err(wirewatch_model::Error::from)?;
-            store_metrics(&store, &mut sensor)?;
+            pipeline.store_devices_and_metrics(&mut sensor)?;
             last_devices = Instant::now();
         }
     }
@@ -67,11 +56,7 @@ pub fn run(
 
 /// Without the `live` feature there is no libpcap: say how to get it.
 #[cfg(not(feature = "live"))]
-pub fn run(
-    _store: Store,
-    iface: String,
-    _thresholds: wirewatch_detect::detectors::Thresholds,
-) -> anyhow::Result<()> {
+pub fn run(_pipeline: Pipeline, iface: String) -> anyhow::Result<()> {
     anyhow::bail!(
         "live capture on {iface} needs the `live` feature: install libpcap-dev and build with `cargo build --release --features live`"
     )

@@ -1,7 +1,6 @@
 //! `wirewatch`: the command line. `serve` runs the REST API on the embedded
 //! store; `apikey` issues keys from the shell.
 
-mod eve;
 mod ingest;
 mod listener;
 mod live;
@@ -74,10 +73,6 @@ pub(crate) fn store_options() -> anyhow::Result<StoreOptions> {
         ..StoreOptions::default()
     })
 }
-
-/// The trigger runner, when `serve` started one: the sensor hands it events.
-pub(crate) static TRIGGERS: std::sync::OnceLock<wirewatch_triggers::RunnerHandle> =
-    std::sync::OnceLock::new();
 
 fn main() -> anyhow::Result<()> {
     // Before any thread starts: the local UTC offset cannot be read safely later.

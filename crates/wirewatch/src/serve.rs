@@ -57,6 +57,11 @@ pub struct ServeArgs {
     /// With --pcap: analyse the files again even when the store holds them.
     #[arg(long, requires = "pcap")]
     pcap_force: bool,
+    /// A Suricata EVE JSON file to follow while serving: its events go
+    /// through the pipeline (detectors, records, trigger events), alerts
+    /// become detections; idempotent by byte offset like `ingest --eve`.
+    #[arg(long)]
+    eve: Option<PathBuf>,
     /// Most messages queued per ODS target; beyond it new messages become dead letters (reason queue_full).
     #[arg(long, env = "WIREWATCH_ODS_QUEUE_LIMIT", default_value_t = wirewatch_store::DEFAULT_QUEUE_LIMIT)]
     ods_queue_limit: u64,
@@ -248,7 +253,8 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         },
         Box::new(move |q| waker.wake(q)),
     )?;
-    let _ = crate::TRIGGERS.set(triggers);
+    // The pipelines (captures, interfaces, EVE) hand sensor events to it.
+    let triggers = std::sync::Arc::new(triggers);
     let mut state = AppState::new(
         store.clone(),
         ApiConfig {
@@ -301,34 +307,58 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
     if !args.pcap.is_empty() {
         let (st, files) = (store.clone(), args.pcap.clone());
         // The server's sweep applies retention while it runs.
-        let opts = crate::ingest::SensorOptions {
+        let opts = wirewatch_pipeline::capture::SensorOptions {
             quiet: true,
             max_flows: wirewatch_sensor::flow::DEFAULT_MAX_FLOWS,
             thresholds: thresholds.clone(),
             retention: None,
             force: args.pcap_force,
         };
+        let t = Some(triggers.clone());
         std::thread::Builder::new()
             .name("wirewatch-ingest".into())
-            .spawn(
-                move || match crate::ingest::ingest_files(&st, &files, &opts) {
-                    Ok(report) => {
-                        for (file, why) in report.failed {
+            .spawn(move || {
+                match wirewatch_pipeline::capture::ingest_files(&st, &files, &opts, t) {
+                    Ok(summary) => {
+                        crate::ingest::print_summary(&summary);
+                        for (file, why) in summary.failed {
                             tracing::error!(file = %file, error = %why, "capture file not read");
                         }
                     }
                     Err(e) => tracing::error!(error = %e, "analysing captures"),
-                },
-            )?;
+                }
+            })?;
+    }
+    if let Some(eve) = args.eve.clone() {
+        let mut pipeline = wirewatch_pipeline::Pipeline::new(
+            store.clone(),
+            thresholds.clone(),
+            Some(triggers.clone()),
+        );
+        std::thread::Builder::new()
+            .name("wirewatch-eve".into())
+            .spawn(move || {
+                if let Err(e) = crate::ingest::ingest_eve(&mut pipeline, &eve, true, false) {
+                    tracing::error!(error = %e, "reading EVE stopped");
+                }
+            })?;
     }
     for iface in &args.interface {
-        let (st, name, t) = (store.clone(), iface.clone(), thresholds.clone());
+        let pipeline = || {
+            wirewatch_pipeline::Pipeline::new(
+                store.clone(),
+                thresholds.clone(),
+                Some(triggers.clone()),
+            )
+        };
+        let name = iface.clone();
         #[cfg(not(feature = "live"))]
-        crate::live::run(st.clone(), name.clone(), t.clone())?;
+        crate::live::run(pipeline(), name.clone())?;
+        let pipeline = pipeline();
         std::thread::Builder::new()
             .name(format!("wirewatch-capture-{iface}"))
             .spawn(move || {
-                if let Err(e) = crate::live::run(st, name, t) {
+                if let Err(e) = crate::live::run(pipeline, name) {
                     tracing::error!(error = %e, "live capture stopped");
                 }
             })?;

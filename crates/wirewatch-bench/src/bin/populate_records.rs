@@ -1,12 +1,15 @@
 //! `populate_records DATA_DIR COUNT`: add COUNT synthetic `~flow` records
 //! (spread over the last 24 hours, 50 server ports, 10.0.0.0/8 clients; one in
 //! ten a `~dns_request` for one of 100,000 names) in
-//! batches of 10,000 per transaction, and print the insert rate.
+//! batches of 10,000 per transaction, and print the insert rate. The records
+//! are typed as Suricata's (any field may be absent), so they carry only the
+//! fields given here.
 
 use anyhow::Context;
 use serde_json::json;
 use std::time::Instant;
 use wirewatch_bench::Gen;
+use wirewatch_model::record::Record;
 use wirewatch_store::{NewRecord, Store, StoreOptions};
 
 fn main() -> anyhow::Result<()> {
@@ -44,11 +47,9 @@ fn main() -> anyhow::Result<()> {
                         "serverPort": 53,
                         "qname": format!("host{}.site{}.example.com", g.below(1000), g.below(100)),
                         "qtype": "A",
-                    })
-                    .as_object()
-                    .cloned()
-                    .unwrap_or_default();
-                    return NewRecord { kind: "~dns_request", time_ms: t, fields };
+                    });
+                    let record = Record::SuricataDnsRequest(Box::new(serde_json::from_value(fields).expect("DNS fields")));
+                    return NewRecord { time_ms: t, record };
                 }
                 let port = [22, 53, 80, 443, 445, 3389, 8080][(g.below(7)) as usize] + 1000 * (g.below(7) as i64 / 6);
                 let fields = json!({
@@ -59,11 +60,9 @@ fn main() -> anyhow::Result<()> {
                     "ipproto": "TCP",
                     "clientBytes": g.below(100_000),
                     "serverBytes": g.below(1_000_000),
-                })
-                .as_object()
-                .cloned()
-                .unwrap_or_default();
-                NewRecord { kind: "~flow", time_ms: t, fields }
+                });
+                let record = Record::SuricataFlow(Box::new(serde_json::from_value(fields).expect("flow fields")));
+                NewRecord { time_ms: t, record }
             })
             .collect();
         store

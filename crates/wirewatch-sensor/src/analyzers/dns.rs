@@ -1,5 +1,9 @@
 //! DNS over UDP and TCP: queries paired with responses by transaction id.
 
+use super::{endpoint_objects, Analyzer, FlowCtx, Protocol, Sink};
+use crate::flow::Dir;
+use crate::metrics::{MetricObject, Metrics};
+use crate::sensor::Endpoints;
 use std::collections::HashMap;
 use wirewatch_wire::dns::{self, Message, RData};
 
@@ -151,5 +155,107 @@ impl Dns {
         let mut v: Vec<DnsEvent> = self.pending.drain().map(|(_, e)| e).collect();
         v.sort_by_key(|e| e.ts_ns);
         v
+    }
+}
+
+/// `~dns_request` / `~dns_response`: UDP on the DNS, mDNS and LLMNR ports
+/// (either side), TCP to port 53.
+pub const PROTOCOL: Protocol = Protocol {
+    name: "dns",
+    tcp_ports: &[53],
+    sniff: None,
+    udp: Some(|sport, dport| is_dns_port(sport) || is_dns_port(dport)),
+    start: || Box::new(Dns::default()),
+};
+
+fn is_dns_port(p: u16) -> bool {
+    matches!(p, 53 | 5353 | 5355)
+}
+
+impl Analyzer for Dns {
+    fn payload(&mut self, flow: &mut FlowCtx<'_>, dir: Dir, bytes: &[u8], sink: &mut Sink<'_>) {
+        let ends = flow.ends;
+        if !flow.datagram {
+            let (queries, done) = self.tcp(ends.ts_ns, usize::from(dir == Dir::Resp), bytes);
+            for q in queries {
+                sink.out.dns_queries.push((ends, q));
+            }
+            for ev in done {
+                *flow.service = Some("dns");
+                sink.out.dns.push((ends, ev));
+            }
+            return;
+        }
+        let (q, done) = self.udp(ends.ts_ns, bytes);
+        if !done.is_empty() || q.is_some() {
+            *flow.service = Some("dns");
+        }
+        let objects = || {
+            (
+                endpoint_objects(ends.client.0, flow.client_mac),
+                endpoint_objects(ends.server.0, flow.server_mac),
+            )
+        };
+        if let Some(q) = &q {
+            let (c, s) = objects();
+            metrics(sink.metrics, q, false, c, s);
+        }
+        for ev in done {
+            let (c, s) = objects();
+            metrics(sink.metrics, &ev, true, c, s);
+            for a in &ev.addresses {
+                sink.devices.dns_name(*a, &ev.query);
+            }
+            sink.out.dns.push((ends, ev));
+        }
+        sink.out.dns_queries.extend(q.map(|q| (ends, q)));
+    }
+
+    fn end(&mut self, ends: Endpoints, _last_ns: i64, sink: &mut Sink<'_>) {
+        for ev in Dns::end(self) {
+            sink.out.dns.push((ends, ev));
+        }
+    }
+}
+
+/// `dns_client` / `dns_server` metrics of a query (`answered` false) or a transaction.
+fn metrics(
+    m: &mut Metrics,
+    ev: &DnsEvent,
+    answered: bool,
+    client: Vec<MetricObject>,
+    server: Vec<MetricObject>,
+) {
+    let ts = ev.ts_ns;
+    let qtype = dns::qtype_name(ev.qtype);
+    for (objs, cat) in [(client, "dns_client"), (server, "dns_server")] {
+        for o in objs {
+            if !answered {
+                m.count(ts, o.clone(), cat, "req", "", 1.0);
+                m.count(ts, o.clone(), cat, "req_by_qtype", &qtype, 1.0);
+                m.count(ts, o, cat, "req_by_qname", &ev.query, 1.0);
+                continue;
+            }
+            match ev.rcode {
+                Some(r) => {
+                    m.count(ts, o.clone(), cat, "rsp", "", 1.0);
+                    if r != 0 {
+                        m.count(ts, o.clone(), cat, "rsp_error", "", 1.0);
+                        m.count(
+                            ts,
+                            o.clone(),
+                            cat,
+                            "rsp_error_by_rcode",
+                            dns::rcode_name(r),
+                            1.0,
+                        );
+                    }
+                    if let Some(rtt) = ev.rtt_ms {
+                        m.sample(ts, o, cat, "rtt", rtt);
+                    }
+                }
+                None => m.count(ts, o, cat, "req_timeout", "", 1.0),
+            }
+        }
     }
 }

@@ -1,5 +1,7 @@
 //! FTP control channel: commands, replies, users and login outcomes.
 
+use super::{endpoint_objects, Analyzer, FlowCtx, Protocol, Sink};
+use crate::flow::Dir;
 use std::collections::VecDeque;
 
 /// Longest command or reply line kept (RFC 959 lines are short; longer is abuse).
@@ -100,6 +102,45 @@ impl Ftp {
             }
         }
         out
+    }
+}
+
+/// `~ftp`: the control connection, TCP to port 21.
+pub const PROTOCOL: Protocol = Protocol {
+    name: "ftp",
+    tcp_ports: &[21],
+    sniff: None,
+    udp: None,
+    start: || Box::new(Ftp::default()),
+};
+
+impl Analyzer for Ftp {
+    fn payload(&mut self, flow: &mut FlowCtx<'_>, dir: Dir, bytes: &[u8], sink: &mut Sink<'_>) {
+        if dir == Dir::Orig {
+            self.client(bytes);
+            return;
+        }
+        let ends = flow.ends;
+        for ev in self.server(bytes) {
+            *flow.service = Some("ftp");
+            if ev.command == "PASS" {
+                for server in endpoint_objects(ends.server.0, flow.server_mac) {
+                    sink.metrics
+                        .count(ends.ts_ns, server.clone(), "ftp_server", "logins", "", 1.0);
+                    if ev.reply_code == 530 {
+                        sink.metrics.count(
+                            ends.ts_ns,
+                            server,
+                            "ftp_server",
+                            "login_failures",
+                            "",
+                            1.0,
+                        );
+                    }
+                }
+            }
+            sink.out.ftp.push((ends, ev));
+        }
     }
 }
 

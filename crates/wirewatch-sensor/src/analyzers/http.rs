@@ -1,5 +1,9 @@
 //! HTTP/1.x: requests paired with their responses, as `~http` events.
 
+use super::{endpoint_objects, Analyzer, FlowCtx, Protocol, Sink};
+use crate::flow::Dir;
+use crate::metrics::{MetricObject, Metrics};
+use crate::sensor::Endpoints;
 use std::collections::VecDeque;
 use wirewatch_wire::http::{Authorization, Event, Request, StreamParser};
 
@@ -158,5 +162,68 @@ impl Http {
         out.extend(self.current.take());
         out.extend(self.pending.drain(..).map(event_of));
         out
+    }
+}
+
+/// `~http`: TCP to the usual HTTP ports, or any TCP flow whose client opens with a request.
+pub const PROTOCOL: Protocol = Protocol {
+    name: "http",
+    tcp_ports: &[80, 8080, 8000, 3128],
+    sniff: Some(wirewatch_wire::http::looks_like_request),
+    udp: None,
+    start: || Box::new(Http::default()),
+};
+
+impl Analyzer for Http {
+    fn payload(&mut self, flow: &mut FlowCtx<'_>, dir: Dir, bytes: &[u8], sink: &mut Sink<'_>) {
+        let ts = flow.ends.ts_ns;
+        match dir {
+            Dir::Orig => {
+                self.client(ts, bytes);
+                // A parsed request is enough, as for Zeek and Suricata.
+                if self.requests > 0 {
+                    *flow.service = Some("http");
+                }
+            }
+            Dir::Resp => {
+                for ev in self.server(ts, bytes) {
+                    *flow.service = Some("http");
+                    metrics(
+                        sink.metrics,
+                        &ev,
+                        endpoint_objects(flow.ends.client.0, flow.client_mac),
+                        endpoint_objects(flow.ends.server.0, flow.server_mac),
+                    );
+                    sink.out.http.push((flow.ends, ev));
+                }
+            }
+        }
+    }
+
+    fn end(&mut self, ends: Endpoints, last_ns: i64, sink: &mut Sink<'_>) {
+        for ev in Http::end(self, last_ns) {
+            sink.out.http.push((ends, ev));
+        }
+    }
+}
+
+/// `http_client` / `http_server` metrics of one exchange.
+fn metrics(m: &mut Metrics, ev: &HttpEvent, client: Vec<MetricObject>, server: Vec<MetricObject>) {
+    let ts = ev.ts_ns;
+    for (objs, cat) in [(client, "http_client"), (server, "http_server")] {
+        for o in objs {
+            m.count(ts, o.clone(), cat, "req", "", 1.0);
+            m.count(ts, o.clone(), cat, "req_by_method", &ev.method, 1.0);
+            if let Some(st) = ev.status {
+                m.count(ts, o.clone(), cat, "rsp", "", 1.0);
+                m.count(ts, o.clone(), cat, "rsp_by_status", &st.to_string(), 1.0);
+                if st >= 400 {
+                    m.count(ts, o.clone(), cat, "rsp_error", "", 1.0);
+                }
+            }
+            if let Some(t) = ev.processing_ms {
+                m.sample(ts, o, cat, "server_processing_time", t);
+            }
+        }
     }
 }

@@ -1,6 +1,9 @@
 //! TLS: the handshake of a connection (SNI, versions, cipher, ALPN, JA3/JA3S/JA4,
 //! certificate subject and issuer when visible) as one `~ssl_open` event.
 
+use super::{endpoint_objects, Analyzer, FlowCtx, Protocol, Sink};
+use crate::flow::Dir;
+use crate::sensor::Endpoints;
 use wirewatch_wire::tls::{self, Handshake, HandshakeReader};
 
 /// What was learned from one TLS handshake.
@@ -95,5 +98,48 @@ impl Tls {
 
     pub fn established(&self) -> bool {
         self.ev.established
+    }
+}
+
+/// `~ssl_open`: TCP to the usual TLS ports, or any TCP flow whose client opens with a handshake.
+pub const PROTOCOL: Protocol = Protocol {
+    name: "ssl",
+    tcp_ports: &[443, 8443, 465, 636, 993, 995],
+    sniff: Some(Tls::looks_like),
+    udp: None,
+    start: || Box::new(Tls::default()),
+};
+
+impl Analyzer for Tls {
+    fn payload(&mut self, flow: &mut FlowCtx<'_>, dir: Dir, bytes: &[u8], sink: &mut Sink<'_>) {
+        if dir == Dir::Orig {
+            self.client(bytes);
+            return;
+        }
+        let ends = flow.ends;
+        if let Some(ev) = self.server(bytes) {
+            let v = ev.version.clone().unwrap_or_default();
+            for (objs, cat) in [
+                (endpoint_objects(ends.client.0, flow.client_mac), "ssl_client"),
+                (endpoint_objects(ends.server.0, flow.server_mac), "ssl_server"),
+            ] {
+                for o in objs {
+                    sink.metrics
+                        .count(ends.ts_ns, o.clone(), cat, "handshakes", "", 1.0);
+                    sink.metrics
+                        .count(ends.ts_ns, o, cat, "handshakes_by_version", &v, 1.0);
+                }
+            }
+            sink.out.tls.push((ends, ev));
+        }
+        if self.established() {
+            *flow.service = Some("ssl");
+        }
+    }
+
+    fn end(&mut self, ends: Endpoints, _last_ns: i64, sink: &mut Sink<'_>) {
+        if let Some(ev) = Tls::end(self) {
+            sink.out.tls.push((ends, ev));
+        }
     }
 }

@@ -10,6 +10,21 @@ pub fn qtype_name(t: u16) -> String {
     }
 }
 
+/// The type a [`qtype_name`] names (`A` → 1, `ANY` → 255, `TYPE99` → 99),
+/// for names written by other tools (Suricata's `rrtype`).
+pub fn qtype_from_name(name: &str) -> Option<u16> {
+    if name == "ANY" {
+        return Some(255);
+    }
+    if let Some(n) = name.strip_prefix("TYPE") {
+        return n.parse().ok();
+    }
+    // The registry's types lie below 300 and at 32768–32769.
+    (0..300u16)
+        .chain(32768..=32769)
+        .find(|t| iana_type(*t) == Some(name))
+}
+
 /// The `qtype_name` text of Zeek's `dns.log`: the IANA mnemonics Zeek knows,
 /// `*` for ANY, a few private-use names, and `query-<n>` for the rest.
 pub fn zeek_qtype_name(t: u16) -> String {
@@ -214,4 +229,19 @@ fn iana_type(t: u16) -> Option<&'static str> {
         32769 => "DLV",
         _ => return None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn qtype_names_read_back() {
+        for t in [
+            1u16, 2, 5, 6, 12, 15, 16, 28, 33, 65, 255, 256, 32769, 99, 4242,
+        ] {
+            assert_eq!(qtype_from_name(&qtype_name(t)), Some(t), "{t}");
+        }
+        assert_eq!(qtype_from_name("NOPE"), None);
+    }
 }

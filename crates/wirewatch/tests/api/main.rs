@@ -13,6 +13,7 @@ mod jira_contract;
 mod kafka;
 mod mongodb;
 mod odstargets;
+mod pipeline;
 mod privileges;
 mod raw;
 mod receiver;

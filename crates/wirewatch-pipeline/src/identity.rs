@@ -12,13 +12,13 @@ use std::path::Path;
 use wirewatch_store::{FileMark, Store};
 
 /// Bytes hashed as a file's identity (or the whole file when shorter).
-pub(crate) const HEAD: u64 = 4096;
+pub const HEAD: u64 = 4096;
 /// Bytes before the analysed length hashed to check that part is unchanged.
-pub(crate) const TAIL: u64 = 65_536;
+pub const TAIL: u64 = 65_536;
 
 /// Why an input could not be read.
 #[derive(Debug, thiserror::Error)]
-pub(crate) enum InputError {
+pub enum InputError {
     #[error("no such file")]
     Missing,
     #[error("is a directory, not a capture file")]
@@ -34,7 +34,7 @@ pub(crate) enum InputError {
 }
 
 /// What to do with one input.
-pub(crate) enum Plan {
+pub enum Plan {
     /// Stored whole and unchanged since.
     Skip(FileMark),
     /// Never stored (or `--force`): analyse from the first packet.
@@ -52,7 +52,7 @@ fn sha_hex(bytes: &[u8]) -> String {
 }
 
 /// SHA-256 of the (at most [`TAIL`]) bytes before `len` in `file`.
-pub(crate) fn tail_hash(file: &mut File, len: u64) -> std::io::Result<String> {
+pub fn tail_hash(file: &mut File, len: u64) -> std::io::Result<String> {
     let from = len.saturating_sub(TAIL);
     file.seek(SeekFrom::Start(from))?;
     let mut buf = Vec::with_capacity((len - from) as usize);
@@ -67,7 +67,7 @@ pub(crate) fn tail_hash(file: &mut File, len: u64) -> std::io::Result<String> {
 }
 
 /// Decide what to do with `path`, given what the store holds.
-pub(crate) fn plan(store: &Store, path: &Path, force: bool) -> Result<Plan, InputError> {
+pub fn plan(store: &Store, path: &Path, force: bool) -> Result<Plan, InputError> {
     let meta = match std::fs::metadata(path) {
         Ok(m) => m,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(InputError::Missing),

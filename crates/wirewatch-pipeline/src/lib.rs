@@ -1,0 +1,226 @@
+//! The pipeline: one object that takes what the inputs produce — the sensor's
+//! typed events (capture files, live interfaces) and Suricata EVE events —
+//! and hands each output to the detectors, the record store, the metrics
+//! roll-up and the trigger queue.
+//!
+//! ```text
+//!  capture file ─┐                       ┌─► detectors ─► detections ─┐
+//!  live capture ─┼─► Sensor ─► Pipeline ─┼─► records (typed) ─────────┼─► store (one transaction)
+//!  EVE JSON ─────┘   (eve.rs)            ├─► devices, metric points ──┘
+//!                                        └─► trigger queue (FLOW_TICK, HTTP_*, DNS_*)
+//! ```
+//!
+//! - [`capture`]: capture files, idempotent (see [`identity`]).
+//! - [`eve`]: Suricata EVE JSON, idempotent by byte offset.
+//! - [`Pipeline::take_sensor`] / [`Pipeline::commit`]: what live capture calls.
+
+pub mod capture;
+pub mod devices;
+pub mod eve;
+pub mod identity;
+pub mod records;
+
+use std::sync::Arc;
+use wirewatch_detect::detectors::{Engine, Thresholds};
+use wirewatch_model::detection::NewDetection;
+use wirewatch_model::record::NewRecord;
+use wirewatch_sensor::Sensor;
+use wirewatch_store::{FileMark, IngestBatch, MetricPoint, Store};
+use wirewatch_triggers::RunnerHandle;
+
+/// Outputs collected before they are stored together (one transaction).
+pub const BATCH: usize = 5_000;
+
+/// Why the pipeline stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Store(#[from] wirewatch_model::Error),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    /// An input that could not be opened or read from its start.
+    #[error("{path}: {why}")]
+    Input { path: String, why: String },
+}
+
+impl From<wirewatch_store::StoreError> for Error {
+    fn from(e: wirewatch_store::StoreError) -> Self {
+        Error::Store(e.into())
+    }
+}
+
+pub type Result<T> = std::result::Result<T, Error>;
+
+/// Counters of what a run stored.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Written {
+    pub records: u64,
+    pub detections: u64,
+    pub detection_errors: u64,
+}
+
+/// Outputs taken from an input, with the detections they raised on their way
+/// through the detectors; stored together by [`Pipeline::commit`].
+#[derive(Debug, Default)]
+pub struct Batch {
+    pub records: Vec<NewRecord>,
+    pub detections: Vec<NewDetection>,
+}
+
+impl Batch {
+    pub fn is_empty(&self) -> bool {
+        self.records.is_empty() && self.detections.is_empty()
+    }
+}
+
+/// The pipeline: detectors, the store and the trigger queue.
+pub struct Pipeline {
+    store: Store,
+    thresholds: Thresholds,
+    engine: Engine,
+    triggers: Option<Arc<RunnerHandle>>,
+    /// What was stored so far.
+    pub written: Written,
+}
+
+/// Outputs the sensor holds (a batch is taken at [`BATCH`]).
+pub fn pending(sensor: &Sensor) -> usize {
+    let o = &sensor.out;
+    o.flows.len() + o.ftp.len() + o.tls.len() + o.http.len() + o.dns.len() + o.dns_queries.len()
+}
+
+impl Pipeline {
+    /// A pipeline into `store`, firing sensor trigger events on `triggers` when given.
+    pub fn new(store: Store, thresholds: Thresholds, triggers: Option<Arc<RunnerHandle>>) -> Self {
+        Pipeline {
+            engine: Engine::new(thresholds.clone(), wirewatch_sensor::devices::is_internal),
+            store,
+            thresholds,
+            triggers,
+            written: Written::default(),
+        }
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Fresh detectors (each capture file is analysed on its own).
+    pub fn reset_detectors(&mut self) {
+        self.engine = Engine::new(
+            self.thresholds.clone(),
+            wirewatch_sensor::devices::is_internal,
+        );
+    }
+
+    /// Take what the sensor produced and feed it through the detectors (in
+    /// the same order whether kept or not, so the detectors' state is the
+    /// same). With `keep` false (a resumed run replaying what is already
+    /// stored) no records are built and the detections raised are dropped.
+    pub fn take_sensor(&mut self, sensor: &mut Sensor, keep: bool) -> Batch {
+        let out = std::mem::take(&mut sensor.out);
+        let engine = &mut self.engine;
+        if !keep {
+            for (ends, q) in &out.dns_queries {
+                engine.dns_query(ends, q);
+            }
+            for (ends, ev) in &out.http {
+                engine.http(ends, ev);
+            }
+            for (ends, ev) in &out.ftp {
+                engine.ftp(ends, ev);
+            }
+            for f in &out.flows {
+                engine.flow(f);
+            }
+            engine.take();
+            return Batch::default();
+        }
+        let mut recs = Vec::with_capacity(
+            out.flows.len()
+                + out.ftp.len()
+                + out.tls.len()
+                + out.http.len()
+                + out.dns.len()
+                + out.dns_queries.len(),
+        );
+        for (ends, q) in out.dns_queries {
+            engine.dns_query(&ends, &q);
+            recs.push(records::dns_request(&ends, q));
+        }
+        for (ends, d) in out.dns {
+            recs.push(records::dns_response(&ends, d));
+        }
+        for (ends, ev) in out.http {
+            engine.http(&ends, &ev);
+            recs.push(records::http(&ends, ev));
+        }
+        for (ends, ev) in out.ftp {
+            engine.ftp(&ends, &ev);
+            recs.push(records::ftp(&ends, ev));
+        }
+        for (ends, ev) in out.tls {
+            recs.push(records::ssl_open(&ends, ev));
+        }
+        for f in out.flows {
+            engine.flow(&f);
+            recs.push(records::flow(f));
+        }
+        Batch {
+            records: recs,
+            detections: engine.take(),
+        }
+    }
+
+    /// Store a batch (with metric points and the input's mark, in one
+    /// transaction), then hand its records to the triggers.
+    pub fn commit(
+        &mut self,
+        batch: Batch,
+        metrics: &[MetricPoint],
+        mark: Option<&mut FileMark>,
+    ) -> Result<wirewatch_store::Committed> {
+        let done = self.store.commit_ingest(
+            IngestBatch {
+                records: &batch.records,
+                detections: batch.detections,
+                metrics,
+            },
+            mark,
+        )?;
+        self.written.records += done.records;
+        self.written.detections += done.detections;
+        for e in &done.refused {
+            self.written.detection_errors += 1;
+            tracing::warn!(error = %e, "a detection could not be stored");
+        }
+        self.fire(&batch.records);
+        Ok(done)
+    }
+
+    /// Hand records to the trigger queue (the events some trigger runs on).
+    fn fire(&self, records: &[NewRecord]) {
+        if let Some(t) = &self.triggers {
+            let events = wirewatch_triggers::objects::sensor_events(records, |e| t.wants(e));
+            t.fire(events);
+        }
+    }
+
+    /// Move what the sensor produced into the store, through the detectors.
+    pub fn flush(&mut self, sensor: &mut Sensor) -> Result<()> {
+        let batch = self.take_sensor(sensor, true);
+        self.commit(batch, &[], None)?;
+        Ok(())
+    }
+
+    /// Store the sensor's device evidence and metrics (drained); returns
+    /// (devices new to the store, metric points).
+    pub fn store_devices_and_metrics(&mut self, sensor: &mut Sensor) -> Result<(usize, usize)> {
+        let new = self
+            .store
+            .upsert_devices(&devices::device_updates(sensor))?;
+        let points = devices::metric_points(&self.store, sensor)?;
+        self.store.add_metrics(&points)?;
+        Ok((new, points.len()))
+    }
+}
