@@ -65,6 +65,8 @@ pub fn spec(public_url: &str) -> Value {
     sonar_schemas::add(&mut schemas);
     actions_schemas::add(&mut schemas);
     actions_execute_schemas::add(&mut schemas);
+    let mut items = paths.items;
+    state_privileges(&mut items);
     let mut responses = error_responses();
     sonar_schemas::add_responses(&mut responses);
     actions_schemas::add_responses(&mut responses);
@@ -78,7 +80,7 @@ pub fn spec(public_url: &str) -> Value {
         "servers": [{"url": format!("{public_url}/api/v1")}],
         "security": [{"apiKey": []}],
         "tags": tags(),
-        "paths": paths.items,
+        "paths": items,
         "components": {
             "securitySchemes": {
                 "apiKey": {
@@ -103,6 +105,39 @@ pub fn spec(public_url: &str) -> Value {
             "responses": responses,
         },
     })
+}
+
+/// The marker of each operation's privilege rule: the name of the rule its
+/// handler's guard declares (`crate::guard`).
+pub const PRIVILEGE: &str = "x-wirewatch-privilege";
+
+/// Where an operation of the router is in the document: its path relative to
+/// its API's server (`/api/v1`, or `/api` for the Sonar tickets and the
+/// connectors) and its lower-case method.
+pub fn document_key(op: &crate::guard::Operation) -> (String, String) {
+    let path = op
+        .path
+        .strip_prefix("/api/v1")
+        .or_else(|| op.path.strip_prefix("/api"))
+        .unwrap_or(&op.path);
+    (path.to_string(), op.method.as_str().to_ascii_lowercase())
+}
+
+/// State on every operation the privilege its route declares: the rule's
+/// name in [`PRIVILEGE`] and what it needs at the end of the description.
+fn state_privileges(items: &mut Map<String, Value>) {
+    for op in crate::operations() {
+        let (path, method) = document_key(&op);
+        let Some(o) = items.get_mut(&path).and_then(|i| i.get_mut(&method)) else {
+            continue;
+        };
+        o[PRIVILEGE] = json!(op.privilege.name);
+        let needs = format!("**Privilege:** {}.", op.privilege.needs);
+        o["description"] = json!(match o.get("description").and_then(Value::as_str) {
+            Some(d) if !d.is_empty() => format!("{d}\n\n{needs}"),
+            _ => needs,
+        });
+    }
 }
 
 const DESCRIPTION: &str = "The ExtraHop REST API (the subset an NDR sensor implements) served by wirewatch.\n\n\

@@ -25,7 +25,7 @@ fn function(name: &str) -> &'static str {
 
 /// `(method, path, handler)` of the route table of `routes::sonar`.
 fn routes() -> Vec<(String, String, String)> {
-    route_table(SOURCE, "routes/sonar.rs", 20)
+    route_table("routes/sonar.rs", 20)
 }
 
 /// The Sonar operations of the document, by `(method, full path)`.
@@ -44,12 +44,10 @@ fn every_route_is_documented_with_its_role() {
     assert_eq!(documented, served);
     for (method, path, handler) in routes() {
         let body = function(&handler);
-        let role = if body.contains("admin(caller)") {
-            "ADMIN"
-        } else if body.contains("member(caller)") {
-            "MEMBER"
-        } else {
-            panic!("{handler}: no role check")
+        let role = match super::tests::privilege_of(&method, &path) {
+            "ticket_admin" => "ADMIN",
+            "member" => "MEMBER",
+            other => panic!("{handler}: {other}"),
         };
         let op = &d["paths"][&path["/api".len()..]][&method];
         let text = op["description"].as_str().unwrap();

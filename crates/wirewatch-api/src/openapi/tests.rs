@@ -25,23 +25,34 @@ pub(super) fn source_fn(source: &'static str, file: &str, name: &str) -> &'stati
     &source[start..start + len]
 }
 
-/// `(method, path, handler)` of the route table in `fn routes` of a
-/// handlers' source; at least `min` of them.
-pub(super) fn route_table(
-    source: &'static str,
-    file: &str,
-    min: usize,
-) -> Vec<(String, String, String)> {
-    let method = regex::Regex::new(r"\b(get|post|put|patch|delete)\((\w+)\)").unwrap();
-    let mut out = Vec::new();
-    for route in source_fn(source, file, "routes").split(".route(").skip(1) {
-        let path = route.split('"').nth(1).expect("a path");
-        for c in method.captures_iter(route) {
-            out.push((c[1].to_string(), path.to_string(), c[2].to_string()));
-        }
-    }
-    assert!(out.len() >= min, "only {} routes read in {file}", out.len());
+/// `(method, path, handler)` of the router's operations whose handlers are
+/// in `file` (`routes/actions.rs`); at least `min` of them.
+pub(super) fn route_table(file: &str, min: usize) -> Vec<(String, String, String)> {
+    let module = format!("::{}::", file.trim_end_matches(".rs").replace('/', "::"));
+    let out: Vec<_> = crate::operations()
+        .into_iter()
+        .filter(|op| op.handler.contains(&module))
+        .map(|op| {
+            let name = op.handler.rsplit("::").next().unwrap_or(op.handler);
+            (
+                op.method.as_str().to_ascii_lowercase(),
+                op.path,
+                name.to_string(),
+            )
+        })
+        .collect();
+    assert!(out.len() >= min, "only {} routes of {file}", out.len());
     out
+}
+
+/// The privilege rule the router declares for `method path` (full path).
+pub(super) fn privilege_of(method: &str, path: &str) -> &'static str {
+    crate::operations()
+        .into_iter()
+        .find(|op| op.method.as_str().eq_ignore_ascii_case(method) && op.path == path)
+        .unwrap_or_else(|| panic!("no route {method} {path}"))
+        .privilege
+        .name
 }
 
 /// The document's operations under `/{prefix}/` (outside /api/v1), by
@@ -1641,4 +1652,49 @@ fn trigger_examples_and_enums_are_the_handlers() {
     let log = &d["paths"]["/triggers/{id}/debuglog"]["get"]["parameters"][1];
     assert_eq!(log["name"], "limit");
     assert_eq!(log["schema"]["maximum"], wirewatch_store::TRIGGER_LOG_KEEP);
+}
+
+/// The router is the list of operations: each route is documented, at its
+/// API's server, stating the privilege its handler's guard declares (and a
+/// public route, no security requirement); nothing else is documented.
+#[test]
+fn every_route_is_a_documented_operation_stating_its_privilege() {
+    let d = doc();
+    let routes = crate::operations();
+    let routed: BTreeSet<(String, String)> = routes.iter().map(super::document_key).collect();
+    assert_eq!(routed.len(), routes.len(), "a route is declared twice");
+    let documented: BTreeSet<(String, String)> = operations(&d)
+        .into_iter()
+        .map(|(method, path, _)| (path, method))
+        .collect();
+    assert_eq!(
+        documented.difference(&routed).collect::<Vec<_>>(),
+        Vec::<&(String, String)>::new(),
+        "documented, not routed"
+    );
+    assert_eq!(
+        routed.difference(&documented).collect::<Vec<_>>(),
+        Vec::<&(String, String)>::new(),
+        "routed, not documented"
+    );
+    for route in &routes {
+        let (path, method) = super::document_key(route);
+        let op = &d["paths"][&path][&method];
+        let at = format!("{method} {path}");
+        assert_eq!(op[super::PRIVILEGE], route.privilege.name, "{at}");
+        let text = op["description"].as_str().unwrap_or_default();
+        assert!(
+            text.ends_with(&format!("**Privilege:** {}.", route.privilege.needs)),
+            "{at}: {text}"
+        );
+        let public = route.privilege == crate::guard::PUBLIC;
+        assert_eq!(op["security"] == json!([]), public, "{at}: security");
+        let server = d["paths"][&path]["servers"][0]["url"].as_str();
+        let base = if route.path.starts_with("/api/v1/") {
+            None
+        } else {
+            Some("https://sensor.example.com/api")
+        };
+        assert_eq!(server, base, "{at}: server");
+    }
 }

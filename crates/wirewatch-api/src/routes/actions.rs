@@ -11,13 +11,14 @@
 
 use crate::auth::Caller;
 use crate::error::ApiError;
+use crate::guard::{AnyAccess, AnyKey, Api, Guard, Privilege, System, WriteFull, WriteLimited};
 use crate::AppState;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
+use axum::http::Method;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use wirewatch_connectors::ConnectorError;
@@ -27,23 +28,37 @@ use wirewatch_model::connector::{
 use wirewatch_model::user::Access;
 use wirewatch_model::{Code, Error};
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/actions/connector_types", get(types))
-        .route("/api/actions/connectors", get(list))
-        .route("/api/actions/connector", post(create))
-        .route(
-            "/api/actions/connector/{id}",
-            get(one).put(put).post(create_with_id).delete(remove),
+/// Kibana's connector operations, and the wirewatch extensions beside them.
+pub fn routes() -> Api {
+    Api::new()
+        .get("/api/actions/connector_types", types)
+        .get("/api/actions/connectors", list)
+        .post("/api/actions/connector", create)
+        .get("/api/actions/connector/{id}", one)
+        .put("/api/actions/connector/{id}", put)
+        .post("/api/actions/connector/{id}", create_with_id)
+        .delete("/api/actions/connector/{id}", remove)
+        .post("/api/actions/connector/{id}/_execute", execute)
+        .post("/api/actions/action/{id}/_execute", execute_legacy)
+        .get("/api/actions/connector/{id}/_stats", stats)
+        .get("/api/actions/connector/{id}/_failed", failed)
+        .post("/api/actions/connector/{id}/_failed/_replay", replay)
+        .post("/api/actions/connector/{id}/_sync", sync_now)
+        .declared(
+            Method::POST,
+            "/api/actions/connector/{id}/_webhook",
+            webhook,
+            WEBHOOK,
         )
-        .route("/api/actions/connector/{id}/_execute", post(execute))
-        .route("/api/actions/action/{id}/_execute", post(execute_legacy))
-        .route("/api/actions/connector/{id}/_stats", get(stats))
-        .route("/api/actions/connector/{id}/_failed", get(failed))
-        .route("/api/actions/connector/{id}/_failed/_replay", post(replay))
-        .route("/api/actions/connector/{id}/_sync", post(sync_now))
-        .route("/api/actions/connector/{id}/_webhook", post(webhook))
 }
+
+/// The incident webhook authorizes by the connector's token, or else by an
+/// API key with `write: limited` (checked in the handler: the token comes first).
+const WEBHOOK: Privilege = Privilege::new(
+    "webhook_token_or_write_limited",
+    "the connector's `secrets.webhookToken` (query `token` or header `X-Wirewatch-Token`), or else an API key with `write: limited` or more",
+    |c, _| c.require(Access::WriteLimited),
+);
 
 /// An error in Kibana's shape.
 pub struct KError(pub Error);
@@ -105,10 +120,6 @@ impl IntoResponse for KError {
 
 type KResult<T> = Result<T, KError>;
 
-fn who(c: Result<Caller, ApiError>) -> KResult<Caller> {
-    c.map_err(KError::from)
-}
-
 fn body_json(bytes: &Bytes) -> KResult<Value> {
     let v: Value = crate::extract::parse_json(bytes)?;
     if !v.is_object() {
@@ -139,8 +150,7 @@ async fn connector(s: &AppState, id: &str) -> KResult<Connector> {
         })
 }
 
-async fn types(caller: Result<Caller, ApiError>) -> KResult<Json<Value>> {
-    who(caller)?;
+async fn types(_: Guard<AnyKey, KError>) -> KResult<Json<Value>> {
     Ok(Json(Value::Array(
         ConnectorType::ALL
             .iter()
@@ -160,9 +170,7 @@ async fn types(caller: Result<Caller, ApiError>) -> KResult<Json<Value>> {
     )))
 }
 
-async fn list(caller: Result<Caller, ApiError>, State(s): State<AppState>) -> KResult<Json<Value>> {
-    let caller = who(caller)?;
-    caller.require(Access::MetricsRestricted)?;
+async fn list(_: Guard<AnyAccess, KError>, State(s): State<AppState>) -> KResult<Json<Value>> {
     let store = s.store.clone();
     let out = tokio::task::spawn_blocking(move || {
         let mut out = Vec::new();
@@ -178,11 +186,10 @@ async fn list(caller: Result<Caller, ApiError>, State(s): State<AppState>) -> KR
 }
 
 async fn one(
-    caller: Result<Caller, ApiError>,
+    _: Guard<AnyAccess, KError>,
     State(s): State<AppState>,
     Path(id): Path<String>,
 ) -> KResult<Json<Value>> {
-    who(caller)?.require(Access::MetricsRestricted)?;
     Ok(Json(connector(&s, &id).await?.public_view(None)))
 }
 
@@ -202,24 +209,20 @@ fn check_id(id: &str) -> KResult<()> {
 }
 
 async fn create(
-    caller: Result<Caller, ApiError>,
+    caller: Guard<System, KError>,
     State(s): State<AppState>,
     body: Bytes,
 ) -> KResult<Response> {
-    let caller = who(caller)?;
-    caller.require(Access::System)?;
     let id = wirewatch_store::new_guid();
     store_new(&s, &caller, id, &body).await
 }
 
 async fn create_with_id(
-    caller: Result<Caller, ApiError>,
+    caller: Guard<System, KError>,
     State(s): State<AppState>,
     Path(id): Path<String>,
     body: Bytes,
 ) -> KResult<Response> {
-    let caller = who(caller)?;
-    caller.require(Access::System)?;
     check_id(&id)?;
     store_new(&s, &caller, id, &body).await
 }
@@ -276,13 +279,11 @@ async fn store_new(s: &AppState, caller: &Caller, id: String, body: &Bytes) -> K
 }
 
 async fn put(
-    caller: Result<Caller, ApiError>,
+    caller: Guard<System, KError>,
     State(s): State<AppState>,
     Path(id): Path<String>,
     body: Bytes,
 ) -> KResult<Json<Value>> {
-    let caller = who(caller)?;
-    caller.require(Access::System)?;
     let v = body_json(&body)?;
     known_fields(&v, &["name", "config", "secrets"])?;
     let old = connector(&s, &id).await?;
@@ -309,12 +310,10 @@ async fn put(
 }
 
 async fn remove(
-    caller: Result<Caller, ApiError>,
+    caller: Guard<System, KError>,
     State(s): State<AppState>,
     Path(id): Path<String>,
 ) -> KResult<StatusCode> {
-    let caller = who(caller)?;
-    caller.require(Access::System)?;
     let store = s.store.clone();
     let id2 = id.clone();
     let gone = blocking(move || store.delete_connector(&id2)).await?;
@@ -350,13 +349,10 @@ async fn run(s: &AppState, c: &Connector, action: SubAction) -> Result<Value, Co
 }
 
 async fn execute_common(
-    caller: Result<Caller, ApiError>,
     s: &AppState,
     id: &str,
     body: &Bytes,
 ) -> KResult<(Connector, Result<Value, ConnectorError>)> {
-    let caller = who(caller)?;
-    caller.require(Access::WriteLimited)?;
     let c = connector(s, id).await?;
     let v = body_json(body)?;
     known_fields(&v, &["params"])?;
@@ -391,31 +387,30 @@ fn answer(c: &Connector, r: Result<Value, ConnectorError>, legacy: bool) -> Valu
 }
 
 async fn execute(
-    caller: Result<Caller, ApiError>,
+    _: Guard<WriteLimited, KError>,
     State(s): State<AppState>,
     Path(id): Path<String>,
     body: Bytes,
 ) -> KResult<Json<Value>> {
-    let (c, r) = execute_common(caller, &s, &id, &body).await?;
+    let (c, r) = execute_common(&s, &id, &body).await?;
     Ok(Json(answer(&c, r, false)))
 }
 
 async fn execute_legacy(
-    caller: Result<Caller, ApiError>,
+    _: Guard<WriteLimited, KError>,
     State(s): State<AppState>,
     Path(id): Path<String>,
     body: Bytes,
 ) -> KResult<Json<Value>> {
-    let (c, r) = execute_common(caller, &s, &id, &body).await?;
+    let (c, r) = execute_common(&s, &id, &body).await?;
     Ok(Json(answer(&c, r, true)))
 }
 
 async fn stats(
-    caller: Result<Caller, ApiError>,
+    _: Guard<AnyAccess, KError>,
     State(s): State<AppState>,
     Path(id): Path<String>,
 ) -> KResult<Json<Value>> {
-    who(caller)?.require(Access::MetricsRestricted)?;
     let c = connector(&s, &id).await?;
     let store = s.store.clone();
     let st = blocking(move || store.incident_stats(&c.id)).await?;
@@ -433,12 +428,11 @@ struct FailedQuery {
 }
 
 async fn failed(
-    caller: Result<Caller, ApiError>,
+    _: Guard<AnyAccess, KError>,
     State(s): State<AppState>,
     Path(id): Path<String>,
     q: Result<Query<FailedQuery>, axum::extract::rejection::QueryRejection>,
 ) -> KResult<Json<Value>> {
-    who(caller)?.require(Access::MetricsRestricted)?;
     let q = q.map_err(|e| Error::invalid("limit", e.body_text()))?;
     let c = connector(&s, &id).await?;
     let limit = q.limit.unwrap_or(100).min(1000);
@@ -448,13 +442,11 @@ async fn failed(
 }
 
 async fn replay(
-    caller: Result<Caller, ApiError>,
+    caller: Guard<WriteFull, KError>,
     State(s): State<AppState>,
     Path(id): Path<String>,
     body: Bytes,
 ) -> KResult<Json<Value>> {
-    let caller = who(caller)?;
-    caller.require(Access::WriteFull)?;
     let c = connector(&s, &id).await?;
     let ids: Option<Vec<i64>> = if body.iter().all(u8::is_ascii_whitespace) {
         None
@@ -491,11 +483,10 @@ async fn replay(
 }
 
 async fn sync_now(
-    caller: Result<Caller, ApiError>,
+    _: Guard<WriteLimited, KError>,
     State(s): State<AppState>,
     Path(id): Path<String>,
 ) -> KResult<Json<Value>> {
-    who(caller)?.require(Access::WriteLimited)?;
     let c = connector(&s, &id).await?;
     if !c.kind().supports_incidents() {
         return Err(Error::invalid("id", ".webhook connectors hold no incidents").into());

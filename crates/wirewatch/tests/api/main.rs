@@ -9,6 +9,7 @@ mod detections;
 mod durability;
 mod errors;
 mod fuzz;
+mod guards;
 mod ingest;
 mod jira_contract;
 mod kafka;
