@@ -114,10 +114,10 @@ fn every_route_is_documented_with_its_privilege_body_and_extension_mark() {
             );
         }
         // A handler that reads a body documents one; an optional one when it may be left out.
-        let reads = function(&handler).contains("body: Bytes");
+        let reads = function(&handler).contains("KibanaJson");
         assert_eq!(op.get("requestBody").is_some(), reads, "{at}: request body");
         if reads {
-            let optional = body.contains("body.iter().all(u8::is_ascii_whitespace)");
+            let optional = body.contains("OptionalKibanaJson");
             assert_eq!(op["requestBody"]["required"], !optional, "{at}");
         }
         // Looking the connector up is a 404; refusing a field is a 400.

@@ -14,6 +14,8 @@ use crate::error::ApiError;
 use crate::guard::{AnyAccess, AnyKey, Api, Guard, Privilege, System, WriteFull, WriteLimited};
 use crate::AppState;
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::FromRequest;
 use axum::extract::{Path, Query, State};
 use axum::http::Method;
 use axum::http::{HeaderMap, StatusCode};
@@ -128,6 +130,45 @@ fn body_json(bytes: &Bytes) -> KResult<Value> {
     Ok(v)
 }
 
+/// A JSON object body in Kibana's dialect: a malformed one is Kibana's 400
+/// naming the field, one that cannot be read its 413 or 400.
+pub struct KibanaJson(pub Value);
+
+impl<S: Send + Sync> FromRequest<S> for KibanaJson {
+    type Rejection = KError;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> KResult<Self> {
+        let bytes = Bytes::from_request(req, state).await?;
+        body_json(&bytes).map(KibanaJson)
+    }
+}
+
+/// A JSON object body in Kibana's dialect that may be left out (`None`).
+pub struct OptionalKibanaJson(pub Option<Value>);
+
+impl<S: Send + Sync> FromRequest<S> for OptionalKibanaJson {
+    type Rejection = KError;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> KResult<Self> {
+        let bytes = Bytes::from_request(req, state).await?;
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok(OptionalKibanaJson(None));
+        }
+        body_json(&bytes).map(|v| OptionalKibanaJson(Some(v)))
+    }
+}
+
+impl From<BytesRejection> for KError {
+    fn from(e: BytesRejection) -> Self {
+        let code = match e.status() {
+            StatusCode::PAYLOAD_TOO_LARGE => Code::PayloadTooLarge,
+            StatusCode::REQUEST_TIMEOUT => Code::RequestTimeout,
+            _ => Code::MalformedJson,
+        };
+        KError(Error::new(code, e.body_text().trim().to_string()))
+    }
+}
+
 /// Run a store call off the async runtime.
 async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, wirewatch_store::StoreError> + Send + 'static,
@@ -211,20 +252,20 @@ fn check_id(id: &str) -> KResult<()> {
 async fn create(
     caller: Guard<System, KError>,
     State(s): State<AppState>,
-    body: Bytes,
+    KibanaJson(v): KibanaJson,
 ) -> KResult<Response> {
     let id = wirewatch_store::new_guid();
-    store_new(&s, &caller, id, &body).await
+    store_new(&s, &caller, id, v).await
 }
 
 async fn create_with_id(
     caller: Guard<System, KError>,
     State(s): State<AppState>,
     Path(id): Path<String>,
-    body: Bytes,
+    body: KResult<KibanaJson>,
 ) -> KResult<Response> {
     check_id(&id)?;
-    store_new(&s, &caller, id, &body).await
+    store_new(&s, &caller, id, body?.0).await
 }
 
 fn known_fields(v: &Value, allowed: &[&str]) -> KResult<()> {
@@ -243,8 +284,7 @@ fn known_fields(v: &Value, allowed: &[&str]) -> KResult<()> {
     Ok(())
 }
 
-async fn store_new(s: &AppState, caller: &Caller, id: String, body: &Bytes) -> KResult<Response> {
-    let v = body_json(body)?;
+async fn store_new(s: &AppState, caller: &Caller, id: String, v: Value) -> KResult<Response> {
     known_fields(&v, &["name", "connector_type_id", "config", "secrets"])?;
     let name = v["name"]
         .as_str()
@@ -282,9 +322,8 @@ async fn put(
     caller: Guard<System, KError>,
     State(s): State<AppState>,
     Path(id): Path<String>,
-    body: Bytes,
+    KibanaJson(v): KibanaJson,
 ) -> KResult<Json<Value>> {
-    let v = body_json(&body)?;
     known_fields(&v, &["name", "config", "secrets"])?;
     let old = connector(&s, &id).await?;
     let name = v["name"]
@@ -351,10 +390,10 @@ async fn run(s: &AppState, c: &Connector, action: SubAction) -> Result<Value, Co
 async fn execute_common(
     s: &AppState,
     id: &str,
-    body: &Bytes,
+    body: KResult<KibanaJson>,
 ) -> KResult<(Connector, Result<Value, ConnectorError>)> {
     let c = connector(s, id).await?;
-    let v = body_json(body)?;
+    let KibanaJson(v) = body?;
     known_fields(&v, &["params"])?;
     let action = parse_execute(c.kind(), &v)?;
     let r = run(s, &c, action).await;
@@ -390,9 +429,9 @@ async fn execute(
     _: Guard<WriteLimited, KError>,
     State(s): State<AppState>,
     Path(id): Path<String>,
-    body: Bytes,
+    body: KResult<KibanaJson>,
 ) -> KResult<Json<Value>> {
-    let (c, r) = execute_common(&s, &id, &body).await?;
+    let (c, r) = execute_common(&s, &id, body).await?;
     Ok(Json(answer(&c, r, false)))
 }
 
@@ -400,9 +439,9 @@ async fn execute_legacy(
     _: Guard<WriteLimited, KError>,
     State(s): State<AppState>,
     Path(id): Path<String>,
-    body: Bytes,
+    body: KResult<KibanaJson>,
 ) -> KResult<Json<Value>> {
-    let (c, r) = execute_common(&s, &id, &body).await?;
+    let (c, r) = execute_common(&s, &id, body).await?;
     Ok(Json(answer(&c, r, true)))
 }
 
@@ -445,13 +484,10 @@ async fn replay(
     caller: Guard<WriteFull, KError>,
     State(s): State<AppState>,
     Path(id): Path<String>,
-    body: Bytes,
+    body: KResult<OptionalKibanaJson>,
 ) -> KResult<Json<Value>> {
     let c = connector(&s, &id).await?;
-    let ids: Option<Vec<i64>> = if body.iter().all(u8::is_ascii_whitespace) {
-        None
-    } else {
-        let v = body_json(&body)?;
+    let ids: Option<Vec<i64>> = if let Some(v) = body?.0 {
         known_fields(&v, &["ids"])?;
         match v.get("ids") {
             None | Some(Value::Null) => None,
@@ -469,6 +505,8 @@ async fn replay(
                 return Err(Error::invalid("ids", "must be an array of failed-push ids").into())
             }
         }
+    } else {
+        None
     };
     let store = s.store.clone();
     let n = blocking(move || store.replay_failed_pushes(&c.id, ids.as_deref())).await?;
@@ -522,7 +560,7 @@ async fn webhook(
     Path(id): Path<String>,
     headers: HeaderMap,
     q: Result<Query<WebhookQuery>, axum::extract::rejection::QueryRejection>,
-    body: Bytes,
+    body: KResult<KibanaJson>,
 ) -> KResult<Response> {
     let c = connector(&s, &id).await.map_err(|e| {
         // Do not reveal which connector ids exist to unauthenticated callers.
@@ -554,7 +592,7 @@ async fn webhook(
     if !c.kind().supports_incidents() {
         return Err(Error::invalid("id", ".webhook connectors hold no incidents").into());
     }
-    let v = body_json(&body)?;
+    let KibanaJson(v) = body?;
     let key = wirewatch_connectors::sync::webhook_key(&v).ok_or_else(|| {
         Error::invalid(
             "issue",

@@ -3,16 +3,15 @@
 
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{parse_id, parse_json, Json, Query};
+use crate::extract::{parse_id, AuditedJson, Json, Query};
 use crate::guard::{Api, Guard, Ndr, ReadDetections, TriageDetections, WriteDetections};
 use crate::routes::{audit, blocking};
 use crate::AppState;
-use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::json;
 use wirewatch_model::detection::{
     Detection, DetectionPatch, DetectionSearch, NewDetection, Note, TicketPatch,
 };
@@ -138,11 +137,10 @@ async fn update(
     caller: Guard<TriageDetections>,
     State(s): State<AppState>,
     Path(raw): Path<String>,
-    body: Bytes,
+    body: Result<AuditedJson<DetectionPatch>, ApiError>,
 ) -> ApiResult<StatusCode> {
     let d = visible(&s, &caller, &raw)?;
-    let patch: DetectionPatch = parse_json(&body)?;
-    let changes: Value = serde_json::from_slice(&body).unwrap_or_default();
+    let AuditedJson(patch, changes) = body?;
     let store = s.store.clone();
     blocking(move || store.patch_detection(d.id, patch))
         .await?
@@ -160,11 +158,9 @@ async fn update(
 async fn patch_ticket(
     caller: Guard<TriageDetections>,
     State(s): State<AppState>,
-    body: Bytes,
+    AuditedJson(patch, changes): AuditedJson<TicketPatch>,
 ) -> ApiResult<StatusCode> {
     let vis = caller.detections()?;
-    let patch: TicketPatch = parse_json(&body)?;
-    let changes: Value = serde_json::from_slice(&body).unwrap_or_default();
     let ticket = patch.ticket_id.clone();
     let store = s.store.clone();
     // Only detections the caller sees change; none seen answers as none linked.

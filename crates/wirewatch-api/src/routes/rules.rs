@@ -2,15 +2,14 @@
 
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{parse_id, parse_json, Json};
+use crate::extract::{parse_id, AuditedJson, Json};
 use crate::guard::{Api, Guard, ReadDetections, WriteDetections};
 use crate::routes::{audit, blocking};
 use crate::AppState;
-use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use serde_json::{json, Value};
+use serde_json::json;
 use wirewatch_model::rule::{NewTuningRule, TuningRule, TuningRulePatch};
 
 pub fn routes() -> Api {
@@ -77,11 +76,10 @@ async fn update(
     caller: Guard<WriteDetections>,
     State(s): State<AppState>,
     Path(raw): Path<String>,
-    body: Bytes,
+    body: Result<AuditedJson<TuningRulePatch>, ApiError>,
 ) -> ApiResult<StatusCode> {
     let id = visible_rule(&caller, &s, &raw)?.id;
-    let patch: TuningRulePatch = parse_json(&body)?;
-    let changes: Value = serde_json::from_slice(&body).unwrap_or_default();
+    let AuditedJson(patch, changes) = body?;
     let store = s.store.clone();
     blocking(move || store.update_rule(id, patch))
         .await?

@@ -13,6 +13,8 @@ use crate::guard::{Api, Guard, Member, TicketAdmin};
 use crate::routes::audit;
 use crate::AppState;
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::FromRequest;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -203,11 +205,34 @@ fn is_admin(c: &Caller) -> bool {
     c.require(Access::WriteFull).is_ok()
 }
 
-fn body<T: serde::de::DeserializeOwned + Default>(bytes: &Bytes) -> SResult<T> {
-    if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Ok(T::default());
+/// A JSON body in the Sonar dialect: an empty body is `T::default()`; a
+/// malformed one is Sonar's 400 (`invalid-param`), one that cannot be read
+/// its 413 (`too-large`) or 400.
+pub struct SonarJson<T>(pub T);
+
+impl<S: Send + Sync, T: serde::de::DeserializeOwned + Default> FromRequest<S> for SonarJson<T> {
+    type Rejection = SonarError;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> SResult<Self> {
+        let bytes = Bytes::from_request(req, state).await?;
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok(SonarJson(T::default()));
+        }
+        crate::extract::parse_json(&bytes)
+            .map(SonarJson)
+            .map_err(SonarError::from)
     }
-    crate::extract::parse_json(bytes).map_err(SonarError::from)
+}
+
+impl From<BytesRejection> for SonarError {
+    fn from(e: BytesRejection) -> Self {
+        let code = match e.status() {
+            StatusCode::PAYLOAD_TOO_LARGE => "too-large",
+            StatusCode::REQUEST_TIMEOUT => "request-timeout",
+            _ => "invalid-param",
+        };
+        SonarError(e.status(), code, e.body_text().trim().to_string())
+    }
 }
 
 /// `yyyy-MM-dd HH:mm:ssZ` in the sensor's zone, e.g. `2022-09-14 17:34:19+0900`.
@@ -523,10 +548,9 @@ fn ok_ticket(s: &AppState, t: Ticket) -> axum::Json<Value> {
 async fn create(
     caller: Guard<TicketAdmin, SonarError>,
     State(s): State<AppState>,
-    raw: Bytes,
+    SonarJson(b): SonarJson<NewTicket>,
 ) -> SResult<axum::Json<Value>> {
     let c = caller.0;
-    let b: NewTicket = body(&raw)?;
     let title = b
         .title
         .filter(|t| !t.trim().is_empty())
@@ -604,10 +628,9 @@ async fn update(
     caller: Guard<TicketAdmin, SonarError>,
     State(s): State<AppState>,
     Path(guid): Path<String>,
-    raw: Bytes,
+    SonarJson(b): SonarJson<NewTicket>,
 ) -> SResult<axum::Json<Value>> {
     let c = caller.0;
-    let b: NewTicket = body(&raw)?;
     let priority = b.priority.as_deref().map(parse_priority).transpose()?;
     if b.title.as_deref().is_some_and(|t| t.trim().is_empty()) {
         return Err(bad("title should not be empty"));
@@ -677,10 +700,9 @@ async fn assign(
     caller: Guard<TicketAdmin, SonarError>,
     State(s): State<AppState>,
     Path(guid): Path<String>,
-    raw: Bytes,
+    SonarJson(b): SonarJson<AssignBody>,
 ) -> SResult<axum::Json<Value>> {
     let c = caller.0;
-    let b: AssignBody = body(&raw)?;
     if b.assignees.is_none() && b.approvers.is_none() {
         return Err(bad("assignees or approvers is required"));
     }
@@ -723,10 +745,9 @@ async fn task(
     caller: Guard<Member, SonarError>,
     State(s): State<AppState>,
     Path(guid): Path<String>,
-    raw: Bytes,
+    SonarJson(b): SonarJson<TaskBody>,
 ) -> SResult<axum::Json<Value>> {
     let c = caller.0;
-    let b: TaskBody = body(&raw)?;
     let status = match b.task_status.as_deref().map(str::to_uppercase).as_deref() {
         Some("ASSIGNED") => TaskStatus::Assigned,
         Some("IN_PROGRESS") => TaskStatus::InProgress,
@@ -778,10 +799,9 @@ fn decide(
     s: &AppState,
     c: &Caller,
     guid: &str,
-    raw: &Bytes,
+    b: Decision,
     approve: bool,
 ) -> SResult<axum::Json<Value>> {
-    let b: Decision = body(raw)?;
     let me = c.username().to_string();
     let name = display_name(s, &me);
     change(
@@ -816,20 +836,20 @@ async fn approve(
     caller: Guard<Member, SonarError>,
     State(s): State<AppState>,
     Path(guid): Path<String>,
-    raw: Bytes,
+    SonarJson(b): SonarJson<Decision>,
 ) -> SResult<axum::Json<Value>> {
     let c = caller.0;
-    decide(&s, &c, &guid, &raw, true)
+    decide(&s, &c, &guid, b, true)
 }
 
 async fn reject(
     caller: Guard<Member, SonarError>,
     State(s): State<AppState>,
     Path(guid): Path<String>,
-    raw: Bytes,
+    SonarJson(b): SonarJson<Decision>,
 ) -> SResult<axum::Json<Value>> {
     let c = caller.0;
-    decide(&s, &c, &guid, &raw, false)
+    decide(&s, &c, &guid, b, false)
 }
 
 async fn close(
@@ -879,10 +899,9 @@ async fn add_comment(
     caller: Guard<Member, SonarError>,
     State(s): State<AppState>,
     Path(guid): Path<String>,
-    raw: Bytes,
+    SonarJson(b): SonarJson<CommentBody>,
 ) -> SResult<axum::Json<Value>> {
     let c = caller.0;
-    let b: CommentBody = body(&raw)?;
     let content = b
         .content
         .filter(|x| !x.trim().is_empty())
@@ -917,11 +936,11 @@ async fn edit_comment(
     caller: Guard<Member, SonarError>,
     State(s): State<AppState>,
     Path((guid, cguid)): Path<(String, String)>,
-    raw: Bytes,
+    b: SResult<SonarJson<CommentBody>>,
 ) -> SResult<axum::Json<Value>> {
     let c = caller.0;
     check_guid(&cguid)?;
-    let b: CommentBody = body(&raw)?;
+    let SonarJson(b) = b?;
     let content = b
         .content
         .filter(|x| !x.trim().is_empty())

@@ -2,7 +2,7 @@
 
 use crate::error::{ApiError, ApiResult};
 use crate::extract::ClientIp;
-use crate::extract::Json;
+use crate::extract::{Json, OptionalJson};
 use crate::guard::{Admin, AdminOrSelf, Api, Guard};
 use crate::routes::{apikeys::created_key, apikeys::throttled_password_check, audit};
 use crate::AppState;
@@ -160,13 +160,8 @@ async fn issue_key(
     caller: Guard<Admin>,
     State(s): State<AppState>,
     Path(username): Path<String>,
-    body: axum::body::Bytes,
+    OptionalJson(req): OptionalJson<IssueKey>,
 ) -> ApiResult<Response> {
-    let req: IssueKey = if body.iter().all(u8::is_ascii_whitespace) {
-        IssueKey::default()
-    } else {
-        crate::extract::parse_json(&body)?
-    };
     let user = find(&s, &username)?;
     let description = req
         .description
