@@ -17,6 +17,7 @@ mod actions_paths;
 mod actions_schemas;
 #[cfg(test)]
 mod actions_tests;
+mod derived;
 mod detection_paths;
 mod detection_schemas;
 mod group_paths;
@@ -58,6 +59,7 @@ pub fn spec(public_url: &str) -> Value {
     detection_schemas::add(&mut schemas);
     rule_schemas::add(&mut schemas);
     schemas::add(&mut schemas);
+    derived::add(&mut schemas);
     sensor_schemas::add(&mut schemas);
     group_schemas::add(&mut schemas);
     ods_schemas::add(&mut schemas);

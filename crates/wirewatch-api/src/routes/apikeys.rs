@@ -24,14 +24,21 @@ pub fn routes() -> Api {
         .delete("/apikeys/{keyid}", remove)
 }
 
-#[derive(Deserialize)]
-struct CreateKey {
+/// Body of `POST /apikeys`: generate a key by password.
+#[derive(Deserialize, schemars::JsonSchema)]
+#[schemars(rename = "NewApiKey")]
+pub(crate) struct CreateKey {
+    /// The user's password (by default the setup user's).
+    #[schemars(extend("writeOnly" = true))]
     password: String,
-    /// wirewatch extension: a local user other than the setup user may
-    /// generate their own key with their password.
+    /// wirewatch extension: a local user other than `setup` generates their
+    /// own key with their password.
     #[serde(default)]
+    #[schemars(extend("x-wirewatch-extension" = true))]
     username: Option<String>,
+    /// wirewatch extension: a description of the key (default `API key`).
     #[serde(default)]
+    #[schemars(extend("x-wirewatch-extension" = true))]
     description: Option<String>,
 }
 

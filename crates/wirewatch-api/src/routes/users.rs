@@ -149,8 +149,11 @@ async fn remove(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Deserialize, Default)]
-struct IssueKey {
+/// Body of `POST /users/{username}/apikeys` (optional).
+#[derive(Deserialize, Default, schemars::JsonSchema)]
+#[schemars(rename = "ApiKeyRequest")]
+pub(crate) struct IssueKey {
+    /// A description of the key (default `issued by <caller>`).
     #[serde(default)]
     description: Option<String>,
 }
