@@ -10,6 +10,7 @@
 use schemars::generate::{SchemaGenerator, SchemaSettings};
 use schemars::JsonSchema;
 use serde_json::{Map, Value};
+use wirewatch_model::investigation::{Investigation, InvestigationPatch, NewInvestigation};
 use wirewatch_model::locality::{LocalityInput, NetworkLocality, ObservationBatch};
 use wirewatch_model::settings::{Ticketing, TicketingPatch};
 use wirewatch_model::user::{ApiKey, NewUser, User, UserPatch};
@@ -30,6 +31,9 @@ pub(super) fn add(schemas: &mut Map<String, Value>) {
     body::<crate::routes::apikeys::CreateKey>(&mut bodies);
     body::<crate::routes::users::IssueKey>(&mut bodies);
     answer::<Ticketing>(&mut answers);
+    answer::<Investigation>(&mut answers);
+    body::<NewInvestigation>(&mut bodies);
+    body::<InvestigationPatch>(&mut bodies);
     body::<TicketingPatch>(&mut bodies);
     let answers = answers.take_definitions(true);
     for (name, schema) in &answers {
