@@ -277,6 +277,124 @@ policy!(
     }
 );
 
+/// The error dialect of a request body extractor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    ExtraHop,
+    Sonar,
+    Kibana,
+}
+
+/// The request body an operation reads, as its extractor declares it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Body {
+    /// Whose 400 a malformed body answers.
+    pub dialect: Dialect,
+    /// Whether an empty body is accepted.
+    pub optional: bool,
+    /// A JSON body (else raw bytes: an attachment).
+    pub json: bool,
+}
+
+/// What a handler argument (an extractor) says about its operation: the
+/// request body it reads, if any.
+pub trait Input {
+    fn body() -> Option<Body> {
+        None
+    }
+}
+
+const fn json(dialect: Dialect, optional: bool) -> Option<Body> {
+    Some(Body {
+        dialect,
+        optional,
+        json: true,
+    })
+}
+
+impl<P, E> Input for Guard<P, E> {}
+impl Input for Caller {}
+impl<S> Input for axum::extract::State<S> {}
+impl<T> Input for axum::extract::Path<T> {}
+impl<T> Input for axum::extract::Query<T> {}
+impl<T> Input for crate::extract::Query<T> {}
+impl Input for axum::extract::RawQuery {}
+impl Input for axum::http::HeaderMap {}
+impl Input for crate::extract::ClientIp {}
+impl<T: Input, E> Input for Result<T, E> {
+    fn body() -> Option<Body> {
+        T::body()
+    }
+}
+impl<T> Input for crate::extract::Json<T> {
+    fn body() -> Option<Body> {
+        json(Dialect::ExtraHop, false)
+    }
+}
+impl<T> Input for crate::extract::AuditedJson<T> {
+    fn body() -> Option<Body> {
+        json(Dialect::ExtraHop, false)
+    }
+}
+impl<T> Input for crate::extract::OptionalJson<T> {
+    fn body() -> Option<Body> {
+        json(Dialect::ExtraHop, true)
+    }
+}
+impl<T> Input for crate::routes::sonar::SonarJson<T> {
+    fn body() -> Option<Body> {
+        json(Dialect::Sonar, true)
+    }
+}
+impl Input for crate::routes::actions::KibanaJson {
+    fn body() -> Option<Body> {
+        json(Dialect::Kibana, false)
+    }
+}
+impl Input for crate::routes::actions::OptionalKibanaJson {
+    fn body() -> Option<Body> {
+        json(Dialect::Kibana, true)
+    }
+}
+/// A raw body (Sonar's attachment upload: the file itself).
+impl Input for axum::body::Bytes {
+    fn body() -> Option<Body> {
+        Some(Body {
+            dialect: Dialect::Sonar,
+            optional: false,
+            json: false,
+        })
+    }
+}
+
+/// A handler whose arguments are all [`Input`]s: the body it reads is known
+/// from its type.
+pub trait Signature<T> {
+    fn body() -> Option<Body>;
+}
+
+macro_rules! signature {
+    ($($t:ident),*) => {
+        impl<F, Fut, $($t: Input,)*> Signature<($($t,)*)> for F
+        where
+            F: FnOnce($($t,)*) -> Fut,
+        {
+            fn body() -> Option<Body> {
+                None$(.or($t::body()))*
+            }
+        }
+    };
+}
+
+signature!();
+signature!(T1);
+signature!(T1, T2);
+signature!(T1, T2, T3);
+signature!(T1, T2, T3, T4);
+signature!(T1, T2, T3, T4, T5);
+signature!(T1, T2, T3, T4, T5, T6);
+signature!(T1, T2, T3, T4, T5, T6, T7);
+
 /// A handler whose first argument is a [`Guard`]: its rule is known from its type.
 pub trait Guarded<T> {
     const PRIVILEGE: Privilege;
@@ -308,6 +426,8 @@ pub struct Operation {
     /// The full path, in axum's form (`/api/v1/detections/{id}`).
     pub path: String,
     pub privilege: Privilege,
+    /// The request body its handler reads.
+    pub body: Option<Body>,
     /// The handler's path (`wirewatch_api::routes::actions::webhook`).
     pub handler: &'static str,
 }
@@ -327,18 +447,18 @@ impl Default for Api {
 macro_rules! method {
     ($name:ident, $public:ident, $method:ident) => {
         /// A route whose handler takes a [`Guard`] first.
-        pub fn $name<H, T, G>(self, path: &str, handler: H) -> Self
+        pub fn $name<H, T, G, S>(self, path: &str, handler: H) -> Self
         where
-            H: Handler<T, AppState> + Guarded<G>,
+            H: Handler<T, AppState> + Guarded<G> + Signature<S>,
             T: 'static,
         {
             self.add(Method::$method, path, handler, H::PRIVILEGE)
         }
 
         /// A route that needs no API key.
-        pub fn $public<H, T>(self, path: &str, handler: H) -> Self
+        pub fn $public<H, T, S>(self, path: &str, handler: H) -> Self
         where
-            H: Handler<T, AppState>,
+            H: Handler<T, AppState> + Signature<S>,
             T: 'static,
         {
             self.add(Method::$method, path, handler, PUBLIC)
@@ -360,9 +480,9 @@ impl Api {
     method!(patch, public_patch, PATCH);
     method!(delete, public_delete, DELETE);
 
-    fn add<H, T>(mut self, method: Method, path: &str, handler: H, privilege: Privilege) -> Self
+    fn add<H, T, S>(mut self, method: Method, path: &str, handler: H, privilege: Privilege) -> Self
     where
-        H: Handler<T, AppState>,
+        H: Handler<T, AppState> + Signature<S>,
         T: 'static,
     {
         let filter = MethodFilter::try_from(method.clone()).expect("a routable method");
@@ -371,6 +491,7 @@ impl Api {
             method,
             path: path.to_string(),
             privilege,
+            body: H::body(),
             handler: std::any::type_name::<H>(),
         });
         self
@@ -378,7 +499,7 @@ impl Api {
 
     /// A route whose handler authorizes by other means than a [`Guard`]
     /// (a token in the request), stating the privilege it applies.
-    pub fn declared<H, T>(
+    pub fn declared<H, T, S>(
         self,
         method: Method,
         path: &str,
@@ -386,7 +507,7 @@ impl Api {
         privilege: Privilege,
     ) -> Self
     where
-        H: Handler<T, AppState>,
+        H: Handler<T, AppState> + Signature<S>,
         T: 'static,
     {
         self.add(method, path, handler, privilege)

@@ -1707,6 +1707,39 @@ fn every_route_is_a_documented_operation_stating_its_privilege() {
     }
 }
 
+/// The request body each operation documents is the one its handler's
+/// extractor reads: present or not; required when the extractor refuses an
+/// empty body (an extractor that takes an empty body as `{}` may still be
+/// documented as required when the content needs fields); and a JSON body
+/// documents the 400 of its dialect.
+#[test]
+fn every_documented_request_body_is_the_one_its_handler_reads() {
+    let d = doc();
+    let mut wrong = Vec::new();
+    let mut bodies = 0;
+    for route in crate::operations() {
+        let (path, method) = super::document_key(&route);
+        let op = &d["paths"][&path][&method];
+        let at = format!("{method} {path}");
+        let documented = op.get("requestBody");
+        match (route.body, documented) {
+            (None, None) => {}
+            (Some(body), Some(doc)) => {
+                bodies += 1;
+                if !body.optional && doc["required"] != true {
+                    wrong.push(format!("{at}: required {} ({body:?})", doc["required"]));
+                }
+                if body.json && op["responses"].get("400").is_none() {
+                    wrong.push(format!("{at}: no 400 for a malformed body"));
+                }
+            }
+            (body, doc) => wrong.push(format!("{at}: reads {body:?}, documents {doc:?}")),
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    assert!(bodies >= 50, "only {bodies} bodies");
+}
+
 /// Dump a generated schema while porting one (`cargo test -p wirewatch-api
 /// --lib print_schema -- --ignored --nocapture`).
 #[test]
