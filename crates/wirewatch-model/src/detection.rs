@@ -111,13 +111,23 @@ impl Participant {
     }
 }
 
-/// A MITRE ATT&CK technique or tactic reference.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A MITRE ATT&CK technique or tactic.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[schemars(example = MitreRef {
+    id: "T1046".into(),
+    name: "Network Service Discovery".into(),
+    legacy_ids: vec![],
+    url: Some("https://attack.mitre.org/techniques/T1046".into()),
+})]
 pub struct MitreRef {
+    /// The ATT&CK id, e.g. `T1046` or `TA0007`.
     pub id: String,
+    /// The name.
     pub name: String,
+    /// Former ids.
     #[serde(default)]
     pub legacy_ids: Vec<String>,
+    /// The ATT&CK page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
@@ -460,10 +470,18 @@ pub const SORTABLE_FIELDS: &[&str] = &[
     "update_time",
 ];
 
-/// The note attached to a detection.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// The note of a detection; every field is `null` when there is none.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[schemars(example = Note {
+    author: Some("alice".into()),
+    note: Some("Scanner is the new vulnerability appliance.".into()),
+    update_time: Some(1_767_225_600_000),
+})]
 pub struct Note {
+    /// Who wrote the note.
     pub author: Option<String>,
+    /// The text.
     pub note: Option<String>,
+    /// When it was written (ms).
     pub update_time: Option<i64>,
 }

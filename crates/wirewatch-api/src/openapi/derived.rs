@@ -10,6 +10,7 @@
 use schemars::generate::{SchemaGenerator, SchemaSettings};
 use schemars::JsonSchema;
 use serde_json::{Map, Value};
+use wirewatch_model::detection::{MitreRef, Note};
 use wirewatch_model::investigation::{Investigation, InvestigationPatch, NewInvestigation};
 use wirewatch_model::locality::{LocalityInput, NetworkLocality, ObservationBatch};
 use wirewatch_model::settings::{Ticketing, TicketingPatch};
@@ -32,6 +33,8 @@ pub(super) fn add(schemas: &mut Map<String, Value>) {
     body::<crate::routes::users::IssueKey>(&mut bodies);
     answer::<Ticketing>(&mut answers);
     answer::<Investigation>(&mut answers);
+    answer::<MitreRef>(&mut answers);
+    answer::<Note>(&mut answers);
     body::<NewInvestigation>(&mut bodies);
     body::<InvestigationPatch>(&mut bodies);
     body::<TicketingPatch>(&mut bodies);
