@@ -1,6 +1,25 @@
 //! The OpenAPI 3.0 description of every implemented operation, served at
 //! `/api/v1/openapi.json` and browsed at `/api/v1/explore/`.
 //!
+//! What is derived from the code, and checked by the tests of `tests.rs`:
+//! - the operations: the router's table (`crate::operations()`, built with
+//!   `crate::guard::Api`) is the list of documented operations;
+//! - each operation's privilege (`x-wirewatch-privilege` and the end of its
+//!   description), from its handler's `Guard<Policy>`;
+//! - whether it reads a body, and whether an empty one is accepted, from its
+//!   body extractor (`guard::Input`): the document must agree;
+//! - the component schemas of `derived.rs`, generated from the Rust types
+//!   (`schemars`, OpenAPI 3.0 settings), examples included.
+//!
+//! Adding an operation: a handler whose first argument is the `Guard` of its
+//! rule and whose body extractor is its dialect's (`extract::Json`,
+//! `SonarJson`, `KibanaJson`); a line in its module's `routes()`; its
+//! operation in the `*_paths.rs` of its resource; new request and response
+//! types derive `schemars::JsonSchema` (doc comments are the descriptions)
+//! and are listed in `derived.rs`. The remaining hand-written schemas
+//! (`*_schemas.rs`) move there one resource at a time; types of the store,
+//! ODS and connector crates need the derive in their crates first.
+//!
 //! The document is built from small helpers so that every operation has the
 //! same shape: an operation id, a tag, parameters, a request body with an
 //! example that the real request type accepts, and the error responses the
