@@ -3,8 +3,9 @@
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 
-/// Triage status of a detection; `null` on the wire means "open".
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// Triage status of a detection; `null` on the wire means "open". `new`
+/// needs third-party ticket tracking.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     New,
@@ -24,8 +25,8 @@ impl Status {
     }
 }
 
-/// Resolution of a detection's ticket.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// How the detection was resolved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Resolution {
     ActionTaken,
@@ -254,15 +255,23 @@ pub struct DetectionPatch {
     pub participants: Option<OneOrMany<ParticipantPatch>>,
 }
 
-/// Body of `PATCH /detections/tickets`: applied to every detection with that ticket.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+/// Body of `PATCH /detections/tickets`: applied to every detection linked
+/// to the ticket.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, schemars::JsonSchema)]
 pub struct TicketPatch {
+    /// The ticket id (not empty).
     pub ticket_id: String,
+    /// The assignee; `null` clears.
     #[serde(default, deserialize_with = "nullable")]
+    #[schemars(with = "Option<String>")]
     pub assignee: Option<Option<String>>,
+    /// Triage status; `null` is open.
     #[serde(default, deserialize_with = "nullable")]
+    #[schemars(with = "Option<Status>")]
     pub status: Option<Option<Status>>,
+    /// How the detection was resolved; `null` clears.
     #[serde(default, deserialize_with = "nullable")]
+    #[schemars(with = "Option<Resolution>")]
     pub resolution: Option<Option<Resolution>>,
 }
 

@@ -10,7 +10,7 @@
 use schemars::generate::{SchemaGenerator, SchemaSettings};
 use schemars::JsonSchema;
 use serde_json::{Map, Value};
-use wirewatch_model::detection::{MitreRef, Note};
+use wirewatch_model::detection::{MitreRef, Note, TicketPatch};
 use wirewatch_model::investigation::{Investigation, InvestigationPatch, NewInvestigation};
 use wirewatch_model::locality::{LocalityInput, NetworkLocality, ObservationBatch};
 use wirewatch_model::settings::{Ticketing, TicketingPatch};
@@ -35,6 +35,7 @@ pub(super) fn add(schemas: &mut Map<String, Value>) {
     answer::<Investigation>(&mut answers);
     answer::<MitreRef>(&mut answers);
     answer::<Note>(&mut answers);
+    body::<TicketPatch>(&mut bodies);
     body::<NewInvestigation>(&mut bodies);
     body::<InvestigationPatch>(&mut bodies);
     body::<TicketingPatch>(&mut bodies);

@@ -15,7 +15,6 @@ pub(super) fn add(s: &mut Map<String, Value>) {
     put("SortKey", sort_key());
     put("DetectionPatch", detection_patch());
     put("ParticipantPatch", participant_patch());
-    put("TicketPatch", ticket_patch());
     put("NewDetection", new_detection());
     put("NewParticipant", new_participant());
     put(
@@ -266,19 +265,6 @@ fn participant_patch() -> Value {
             "id": id("The participant's id."),
             "usernames": array(string("A username; the list replaces the current one.")),
             "origins": array(string("An IP address; the list replaces the current one.")),
-        }),
-    )
-}
-
-fn ticket_patch() -> Value {
-    object(
-        "Body of `PATCH /detections/tickets`: applied to every detection linked to the ticket.",
-        &["ticket_id"],
-        json!({
-            "ticket_id": string("The ticket id (not empty)."),
-            "assignee": nullable_string("The assignee; `null` clears."),
-            "status": status(true),
-            "resolution": resolution(true),
         }),
     )
 }

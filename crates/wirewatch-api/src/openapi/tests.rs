@@ -1746,14 +1746,7 @@ fn every_documented_request_body_is_the_one_its_handler_reads() {
 #[ignore]
 fn print_schema() {
     let d = doc();
-    for name in [
-        "User",
-        "Roles",
-        "NewUser",
-        "UserPatch",
-        "ApiKey",
-        "NewApiKey",
-    ] {
+    for name in ["TicketPatch", "Status", "Resolution"] {
         println!("{name}: {:#}", d["components"]["schemas"][name]);
     }
 }
