@@ -1,5 +1,6 @@
-//! Authentication (`Authorization: ExtraHop apikey=KEY`) and the privilege checks
-//! every route makes.
+//! Authentication (`Authorization: ExtraHop apikey=KEY`) and the privilege
+//! checks that the rules of `crate::guard` (declared with each route) and the
+//! per-object checks of handlers are made of.
 
 use crate::error::ApiError;
 use crate::AppState;

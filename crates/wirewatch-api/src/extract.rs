@@ -1,5 +1,12 @@
 //! Extractors that own their rejections: a malformed body, a wrong type or an
 //! unknown enum value becomes our 400 naming the field, never axum's plain text.
+//!
+//! One body extractor per error dialect, all parsing with [`parse_json`] (one
+//! JSON value, nothing after it): [`Json`] (and [`OptionalJson`],
+//! [`AuditedJson`]) answer in the ExtraHop form, `routes::sonar::SonarJson`
+//! in Sonar's, `routes::actions::KibanaJson` in Kibana's. A handler that must
+//! look its object up before the body is judged (a 404 before a 400) takes
+//! `Result<Extractor, Rejection>`.
 
 use crate::error::ApiError;
 use axum::body::Bytes;
@@ -75,6 +82,17 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     Ok(value)
 }
 
+/// The whole body of a request of the ExtraHop API, or its 413, 408 or 400.
+async fn read<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, ApiError> {
+    Bytes::from_request(req, state).await.map_err(|e| {
+        if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+            too_large()
+        } else {
+            body_error(&e)
+        }
+    })
+}
+
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Json<T> {
     type Rejection = ApiError;
 
@@ -88,17 +106,40 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Json<T> {
         if announced.is_some_and(|n| n > MAX_BODY) {
             return Err(too_large());
         }
-        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
-            if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError(Error::new(
-                    Code::PayloadTooLarge,
-                    format!("the request body is larger than {MAX_BODY} bytes"),
-                ))
-            } else {
-                body_error(&e)
-            }
-        })?;
-        parse_json(&bytes).map(Json)
+        parse_json(&read(req, state).await?).map(Json)
+    }
+}
+
+/// A JSON body that may be left out: an empty body is `T::default()`. (It
+/// and [`AuditedJson`] read an oversized body up to the limit before the 413,
+/// as the raw-body handlers they replace did.)
+pub struct OptionalJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Default> FromRequest<S> for OptionalJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let bytes = read(req, state).await?;
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok(OptionalJson(T::default()));
+        }
+        parse_json(&bytes).map(OptionalJson)
+    }
+}
+
+/// A JSON body as `T`, and as sent (the `changes` the audit log records).
+pub struct AuditedJson<T>(pub T, pub serde_json::Value);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for AuditedJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let bytes = read(req, state).await?;
+        let value = parse_json(&bytes)?;
+        Ok(AuditedJson(
+            value,
+            serde_json::from_slice(&bytes).unwrap_or_default(),
+        ))
     }
 }
 

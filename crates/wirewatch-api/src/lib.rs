@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod error;
 pub mod extract;
+pub mod guard;
 pub mod openapi;
 mod routes;
 pub mod throttle;
@@ -63,12 +64,14 @@ impl AppState {
 
 /// The whole HTTP application.
 pub fn app(state: AppState) -> Router {
-    let sonar = routes::sonar::routes(&state);
+    let v1 = routes::v1()
+        .router
+        .method_not_allowed_fallback(routes::method_not_allowed);
     let routed = Router::new()
-        .nest("/api/v1", routes::v1())
+        .nest("/api/v1", v1)
         .merge(routes::explore::routes())
-        .merge(sonar)
-        .merge(routes::actions::routes())
+        .merge(routes::sonar::router(&state))
+        .merge(routes::actions::routes().router)
         .fallback(routes::not_found)
         .layer(DefaultBodyLimit::max(extract::MAX_BODY))
         .layer(axum::middleware::from_fn(read_small_bodies))
@@ -76,6 +79,13 @@ pub fn app(state: AppState) -> Router {
         .with_state(state);
     // Paths are normalised before routing (a layer on `routed` would run after it).
     Router::new().fallback_service(tower::util::MapRequest::new(routed, normalize_path))
+}
+
+/// Every operation the API serves, with its full path and the privilege its
+/// handler's guard declares (the OpenAPI document and the privilege table
+/// are checked against it).
+pub fn operations() -> Vec<guard::Operation> {
+    routes::all().operations
 }
 
 /// Real clients send `/api/v1/devices/` and `//api/v1/devices`: a trailing

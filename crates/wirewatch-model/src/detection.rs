@@ -6,8 +6,9 @@ use serde_json::{Map, Value};
 mod validate;
 pub use validate::{clean_names, is_technique_id, parse_ip, MAX_PARTICIPANTS};
 
-/// Triage status of a detection; `null` on the wire means "open".
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// Triage status of a detection; `null` on the wire means "open". `new`
+/// needs third-party ticket tracking.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     New,
@@ -27,8 +28,8 @@ impl Status {
     }
 }
 
-/// Resolution of a detection's ticket.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// How the detection was resolved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Resolution {
     ActionTaken,
@@ -114,13 +115,23 @@ impl Participant {
     }
 }
 
-/// A MITRE ATT&CK technique or tactic reference.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A MITRE ATT&CK technique or tactic.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[schemars(example = MitreRef {
+    id: "T1046".into(),
+    name: "Network Service Discovery".into(),
+    legacy_ids: vec![],
+    url: Some("https://attack.mitre.org/techniques/T1046".into()),
+})]
 pub struct MitreRef {
+    /// The ATT&CK id, e.g. `T1046` or `TA0007`.
     pub id: String,
+    /// The name.
     pub name: String,
+    /// Former ids.
     #[serde(default)]
     pub legacy_ids: Vec<String>,
+    /// The ATT&CK page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
@@ -255,15 +266,23 @@ pub struct DetectionPatch {
     pub participants: Option<OneOrMany<ParticipantPatch>>,
 }
 
-/// Body of `PATCH /detections/tickets`: applied to every detection with that ticket.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+/// Body of `PATCH /detections/tickets`: applied to every detection linked
+/// to the ticket.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, schemars::JsonSchema)]
 pub struct TicketPatch {
+    /// The ticket id (not empty).
     pub ticket_id: String,
+    /// The assignee; `null` clears.
     #[serde(default, deserialize_with = "nullable")]
+    #[schemars(with = "Option<String>")]
     pub assignee: Option<Option<String>>,
+    /// Triage status; `null` is open.
     #[serde(default, deserialize_with = "nullable")]
+    #[schemars(with = "Option<Status>")]
     pub status: Option<Option<Status>>,
+    /// How the detection was resolved; `null` clears.
     #[serde(default, deserialize_with = "nullable")]
+    #[schemars(with = "Option<Resolution>")]
     pub resolution: Option<Option<Resolution>>,
 }
 
@@ -471,10 +490,18 @@ pub const SORTABLE_FIELDS: &[&str] = &[
     "update_time",
 ];
 
-/// The note attached to a detection.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// The note of a detection; every field is `null` when there is none.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[schemars(example = Note {
+    author: Some("alice".into()),
+    note: Some("Scanner is the new vulnerability appliance.".into()),
+    update_time: Some(1_767_225_600_000),
+})]
 pub struct Note {
+    /// Who wrote the note.
     pub author: Option<String>,
+    /// The text.
     pub note: Option<String>,
+    /// When it was written (ms).
     pub update_time: Option<i64>,
 }

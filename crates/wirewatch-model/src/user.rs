@@ -1,6 +1,7 @@
 //! Users, their privilege levels (the seed's table) and API keys.
 
 use crate::Error;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// System access level (`"system"`, `"write"` and `"metrics"` roles).
@@ -20,30 +21,39 @@ pub enum Access {
     System,
 }
 
-/// Roles as the API shows them in `granted_roles` and `effective_roles`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// Privilege levels. At most one of `system`, `write` and `metrics` may be
+/// granted; `system: full` implies every other privilege.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[schemars(example = Roles { write: Some(WriteRole::Limited), ndr: Some(ModuleRole::Full), ..Roles::default() })]
 pub struct Roles {
+    /// System and access administration.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub system: Option<SystemRole>,
+    /// `full`: every system task; `limited`: triage of detections;
+    /// `personal`: personal objects such as investigations.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub write: Option<WriteRole>,
+    /// Read-only access.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metrics: Option<MetricsRole>,
+    /// NDR module: security detections, investigations, tuning rules.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ndr: Option<ModuleRole>,
+    /// NPM module: performance detections.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub npm: Option<ModuleRole>,
+    /// Packet access.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub packets: Option<PacketsRole>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SystemRole {
     Full,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum WriteRole {
     Full,
@@ -51,21 +61,21 @@ pub enum WriteRole {
     Personal,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum MetricsRole {
     Full,
     Restricted,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ModuleRole {
     Full,
     None,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum PacketsRole {
     Full,
@@ -150,42 +160,79 @@ impl Roles {
 }
 
 /// Whether the user authenticates here or through a remote identity provider.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum UserType {
     Local,
     Remote,
 }
 
-/// A user as the API shows it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// A user.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[schemars(example = User::example())]
 pub struct User {
+    /// The user's id.
     pub id: u64,
+    /// The login name.
     pub username: String,
+    /// The display name.
     pub name: String,
+    /// `local` users authenticate here; `remote` ones elsewhere.
     #[serde(rename = "type")]
     pub kind: UserType,
+    /// Whether the user may log in and use API keys.
     pub enabled: bool,
+    /// When the user was created (milliseconds since the epoch).
     pub date_joined: i64,
+    /// The roles granted to the user.
     pub granted_roles: Roles,
+    /// The roles the user has (`system: full` implies every other).
     pub effective_roles: Roles,
 }
 
+impl User {
+    /// The example of the API's documentation.
+    pub fn example() -> User {
+        let roles = Roles {
+            write: Some(WriteRole::Limited),
+            ndr: Some(ModuleRole::Full),
+            ..Roles::default()
+        };
+        User {
+            id: 2,
+            username: "alice".into(),
+            name: "Alice Analyst".into(),
+            kind: UserType::Local,
+            enabled: true,
+            date_joined: 1_767_225_600_000,
+            granted_roles: roles.clone(),
+            effective_roles: roles,
+        }
+    }
+}
+
 /// Body of `POST /users`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 pub struct NewUser {
+    /// 1 to 64 letters, digits, `.`, `_`, `-` or `@`.
     pub username: String,
+    /// The display name (default: the username).
     #[serde(default)]
     pub name: Option<String>,
+    /// At least 8 characters; required for a local user.
     #[serde(default)]
+    #[schemars(extend("writeOnly" = true))]
     pub password: Option<String>,
+    /// Default true.
     #[serde(default)]
     pub enabled: Option<bool>,
+    /// The roles granted to the user (default none).
     #[serde(default)]
     pub granted_roles: Roles,
+    /// `local` users authenticate here; `remote` ones elsewhere (default `local`).
     #[serde(rename = "type", default)]
     pub kind: Option<UserType>,
-    /// Also create an API key for the user and return it (once).
+    /// Also create an API key for the user and return it in `apikey` (once).
     #[serde(default)]
     pub create_apikey: Option<bool>,
 }
@@ -232,19 +279,27 @@ impl NewUser {
     }
 }
 
-/// Body of `PATCH /users/{username}`.
-#[derive(Debug, Clone, Default, Deserialize)]
+/// Body of `PATCH /users/{username}`; absent fields are left alone. A user
+/// may change their own password; anything else needs `system: full`.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 pub struct UserPatch {
+    /// The display name.
     #[serde(default)]
     pub name: Option<String>,
+    /// A new password (at least 8 characters).
     #[serde(default)]
+    #[schemars(extend("writeOnly" = true))]
     pub password: Option<String>,
     /// The caller's current password: required when a user changes their
-    /// own password (an administrator changing another user's needs none).
+    /// own password (400 naming `current_password` when absent, 403 when
+    /// wrong); an administrator changing another user's password needs none.
     #[serde(default)]
+    #[schemars(extend("writeOnly" = true))]
     pub current_password: Option<String>,
+    /// The setup user cannot be disabled.
     #[serde(default)]
     pub enabled: Option<bool>,
+    /// The roles granted to the user.
     #[serde(default)]
     pub granted_roles: Option<Roles>,
 }
@@ -263,16 +318,38 @@ impl UserPatch {
     }
 }
 
-/// An API key as listed: the key itself only at creation, masked afterwards.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// An API key. `key` is the full key only in the answer that creates it;
+/// afterwards it is masked.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[schemars(example = ApiKey::example())]
 pub struct ApiKey {
+    /// The key's id.
     pub id: u64,
+    /// What the key is for.
     pub description: String,
-    /// The full key at creation; `"****…abcd"` (last four characters) afterwards.
+    /// The full key at creation (send it as `Authorization: ExtraHop
+    /// apikey=KEY`); `****…abcd` (its last four characters) afterwards.
     pub key: String,
+    /// When the key was created (milliseconds since the epoch).
     pub time_added: i64,
+    /// The id of the user the key belongs to.
     pub user_id: u64,
+    /// The user the key belongs to.
     pub username: String,
+}
+
+impl ApiKey {
+    /// The example of the API's documentation.
+    pub fn example() -> ApiKey {
+        ApiKey {
+            id: 3,
+            description: "SOAR integration".into(),
+            key: "****a1b2".into(),
+            time_added: 1_767_225_600_000,
+            user_id: 2,
+            username: "alice".into(),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -10,16 +10,13 @@ pub(super) fn add(s: &mut Map<String, Value>) {
     };
     put("Detection", detection());
     put("Participant", participant());
-    put("MitreRef", mitre_ref());
     put("DetectionSearch", search());
     put("DetectionFilter", filter());
     put("SortKey", sort_key());
     put("DetectionPatch", detection_patch());
     put("ParticipantPatch", participant_patch());
-    put("TicketPatch", ticket_patch());
     put("NewDetection", new_detection());
     put("NewParticipant", new_participant());
-    put("Note", note());
     put(
         "NoteInput",
         object(
@@ -182,21 +179,6 @@ fn participant() -> Value {
     p
 }
 
-fn mitre_ref() -> Value {
-    let mut m = object(
-        "A MITRE ATT&CK technique or tactic.",
-        &["id", "name", "legacy_ids"],
-        json!({
-            "id": string("The ATT&CK id, e.g. `T1046` or `TA0007`."),
-            "name": string("The name."),
-            "legacy_ids": array(string("A former id.")),
-            "url": string("The ATT&CK page."),
-        }),
-    );
-    m["example"] = json!({"id": "T1046", "name": "Network Service Discovery", "legacy_ids": [], "url": "https://attack.mitre.org/techniques/T1046"});
-    m
-}
-
 fn search() -> Value {
     let since = |what: &str| {
         ms(&format!(
@@ -287,19 +269,6 @@ fn participant_patch() -> Value {
     )
 }
 
-fn ticket_patch() -> Value {
-    object(
-        "Body of `PATCH /detections/tickets`: applied to every detection linked to the ticket.",
-        &["ticket_id"],
-        json!({
-            "ticket_id": string("The ticket id (not empty)."),
-            "assignee": nullable_string("The assignee; `null` clears."),
-            "status": status(true),
-            "resolution": resolution(true),
-        }),
-    )
-}
-
 fn new_detection() -> Value {
     object(
         "Body of `POST /detections` (wirewatch extension). Fields left out come from the detection format.",
@@ -341,20 +310,6 @@ fn new_participant() -> Value {
             "origins": array(string("An origin IP address.")),
         }),
     )
-}
-
-fn note() -> Value {
-    let mut n = object(
-        "The note of a detection; every field is `null` when there is none.",
-        &["author", "note", "update_time"],
-        json!({
-            "author": nullable_string("Who wrote the note."),
-            "note": nullable_string("The text."),
-            "update_time": {"type": "integer", "format": "int64", "nullable": true, "description": "When it was written (ms)."},
-        }),
-    );
-    n["example"] = json!({"author": "alice", "note": "Scanner is the new vulnerability appliance.", "update_time": 1_767_225_600_000_i64});
-    n
 }
 
 fn format() -> Value {

@@ -1,6 +1,25 @@
 //! The OpenAPI 3.0 description of every implemented operation, served at
 //! `/api/v1/openapi.json` and browsed at `/api/v1/explore/`.
 //!
+//! What is derived from the code, and checked by the tests of `tests.rs`:
+//! - the operations: the router's table (`crate::operations()`, built with
+//!   `crate::guard::Api`) is the list of documented operations;
+//! - each operation's privilege (`x-wirewatch-privilege` and the end of its
+//!   description), from its handler's `Guard<Policy>`;
+//! - whether it reads a body, and whether an empty one is accepted, from its
+//!   body extractor (`guard::Input`): the document must agree;
+//! - the component schemas of `derived.rs`, generated from the Rust types
+//!   (`schemars`, OpenAPI 3.0 settings), examples included.
+//!
+//! Adding an operation: a handler whose first argument is the `Guard` of its
+//! rule and whose body extractor is its dialect's (`extract::Json`,
+//! `SonarJson`, `KibanaJson`); a line in its module's `routes()`; its
+//! operation in the `*_paths.rs` of its resource; new request and response
+//! types derive `schemars::JsonSchema` (doc comments are the descriptions)
+//! and are listed in `derived.rs`. The remaining hand-written schemas
+//! (`*_schemas.rs`) move there one resource at a time; types of the store,
+//! ODS and connector crates need the derive in their crates first.
+//!
 //! The document is built from small helpers so that every operation has the
 //! same shape: an operation id, a tag, parameters, a request body with an
 //! example that the real request type accepts, and the error responses the
@@ -17,6 +36,7 @@ mod actions_paths;
 mod actions_schemas;
 #[cfg(test)]
 mod actions_tests;
+mod derived;
 mod detection_paths;
 mod detection_schemas;
 mod group_paths;
@@ -58,6 +78,7 @@ pub fn spec(public_url: &str) -> Value {
     detection_schemas::add(&mut schemas);
     rule_schemas::add(&mut schemas);
     schemas::add(&mut schemas);
+    derived::add(&mut schemas);
     sensor_schemas::add(&mut schemas);
     group_schemas::add(&mut schemas);
     ods_schemas::add(&mut schemas);
@@ -65,6 +86,8 @@ pub fn spec(public_url: &str) -> Value {
     sonar_schemas::add(&mut schemas);
     actions_schemas::add(&mut schemas);
     actions_execute_schemas::add(&mut schemas);
+    let mut items = paths.items;
+    state_privileges(&mut items);
     let mut responses = error_responses();
     sonar_schemas::add_responses(&mut responses);
     actions_schemas::add_responses(&mut responses);
@@ -78,7 +101,7 @@ pub fn spec(public_url: &str) -> Value {
         "servers": [{"url": format!("{public_url}/api/v1")}],
         "security": [{"apiKey": []}],
         "tags": tags(),
-        "paths": paths.items,
+        "paths": items,
         "components": {
             "securitySchemes": {
                 "apiKey": {
@@ -103,6 +126,39 @@ pub fn spec(public_url: &str) -> Value {
             "responses": responses,
         },
     })
+}
+
+/// The marker of each operation's privilege rule: the name of the rule its
+/// handler's guard declares (`crate::guard`).
+pub const PRIVILEGE: &str = "x-wirewatch-privilege";
+
+/// Where an operation of the router is in the document: its path relative to
+/// its API's server (`/api/v1`, or `/api` for the Sonar tickets and the
+/// connectors) and its lower-case method.
+pub fn document_key(op: &crate::guard::Operation) -> (String, String) {
+    let path = op
+        .path
+        .strip_prefix("/api/v1")
+        .or_else(|| op.path.strip_prefix("/api"))
+        .unwrap_or(&op.path);
+    (path.to_string(), op.method.as_str().to_ascii_lowercase())
+}
+
+/// State on every operation the privilege its route declares: the rule's
+/// name in [`PRIVILEGE`] and what it needs at the end of the description.
+fn state_privileges(items: &mut Map<String, Value>) {
+    for op in crate::operations() {
+        let (path, method) = document_key(&op);
+        let Some(o) = items.get_mut(&path).and_then(|i| i.get_mut(&method)) else {
+            continue;
+        };
+        o[PRIVILEGE] = json!(op.privilege.name);
+        let needs = format!("**Privilege:** {}.", op.privilege.needs);
+        o["description"] = json!(match o.get("description").and_then(Value::as_str) {
+            Some(d) if !d.is_empty() => format!("{d}\n\n{needs}"),
+            _ => needs,
+        });
+    }
 }
 
 const DESCRIPTION: &str = "The ExtraHop REST API (the subset an NDR sensor implements) served by wirewatch.\n\n\

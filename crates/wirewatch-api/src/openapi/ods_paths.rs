@@ -227,11 +227,11 @@ fn dead_letters(p: &mut Paths) {
         kind_name(Op::new(tag, "replayOdsDeadLetters", "Replay dead letters of an ODS target"))
             .describe(&format!(
                 "Moves dead letters back to the outbox, in order, to be delivered again (each keeps its \
-                 `message_id`, so an HTTP target sees the same `Idempotency-Key`). The body may be left out to replay \
+                 `message_id`, so an HTTP target sees the same `Idempotency-Key`). Send `{{}}` (no `ids`) to replay \
                  every dead letter of the target. The target must exist. {ADMIN}"
             ))
             .extension()
-            .optional_body(r("DeadLetterReplay"), json!({"ids": [7, 8, 9]}))
+            .body(r("DeadLetterReplay"), json!({"ids": [7, 8, 9]}))
             .ok("200", "How many were queued again.", r("DeadLettersReplayed"))
             .errors(&[403])
             .error(

@@ -679,7 +679,7 @@ fn message() -> Value {
 
 fn replay() -> Value {
     object(
-        "Which dead letters to replay; without a body, or without `ids`, all of them.",
+        "Which dead letters to replay; without `ids` (`{}`), all of them.",
         &[],
         json!({
             "ids": {"type": "array", "items": {"type": "integer", "format": "int64"},

@@ -1,8 +1,7 @@
-//! Component schemas of tuning rules and investigations.
+//! Hand-written component schemas of tuning rules (investigations are generated: `derived.rs`).
 
-use super::{array, boolean, enumeration, ext, id, ms, nullable_string, object, r, string, wire};
+use super::{array, boolean, enumeration, id, ms, nullable_string, object, r, string, wire};
 use serde_json::{json, Map, Value};
-use wirewatch_model::investigation::{Assessment, InvestigationStatus};
 use wirewatch_model::rule::{HidingObjectType, LocalityType, PropertyOperator};
 
 pub(super) fn add(s: &mut Map<String, Value>) {
@@ -20,9 +19,6 @@ pub(super) fn add(s: &mut Map<String, Value>) {
     put("Operand", operand());
     put("NewTuningRule", new_rule());
     put("TuningRulePatch", rule_patch());
-    put("Investigation", investigation());
-    put("NewInvestigation", new_investigation());
-    put("InvestigationPatch", investigation_patch());
 }
 
 fn rule() -> Value {
@@ -167,109 +163,6 @@ fn rule_patch() -> Value {
             "victim": r("RuleParticipant"),
             "properties": {"description": "Replaces the property filters: one object or a list.", "oneOf": [r("PropertyFilter"), array(r("PropertyFilter"))]},
             "hide_past_detections": boolean("Also hide detections raised before the rule."),
-        }),
-    )
-}
-
-fn inv_status() -> Value {
-    let all = [
-        InvestigationStatus::Open,
-        InvestigationStatus::InProgress,
-        InvestigationStatus::Closed,
-    ];
-    enumeration(wire(&all), false, "The investigation's status.")
-}
-
-fn assessment(nullable: bool) -> Value {
-    let all = [
-        Assessment::Undecided,
-        Assessment::BenignTruePositive,
-        Assessment::MaliciousTruePositive,
-        Assessment::FalsePositive,
-    ];
-    enumeration(wire(&all), nullable, "The analyst's assessment.")
-}
-
-fn investigation() -> Value {
-    let mut i = object(
-        "An investigation.",
-        &[
-            "id",
-            "name",
-            "description",
-            "notes",
-            "status",
-            "assessment",
-            "assignee",
-            "created_by",
-            "last_interaction_by",
-            "creation_time",
-            "update_time",
-            "last_interaction_time",
-            "start_time",
-            "end_time",
-            "is_user_created",
-            "detections",
-            "url",
-        ],
-        json!({
-            "id": id("The investigation's id."),
-            "name": string("The name."),
-            "description": nullable_string("A description."),
-            "notes": nullable_string("Notes."),
-            "status": inv_status(),
-            "assessment": assessment(true),
-            "assignee": nullable_string("The username it is assigned to."),
-            "created_by": string("Who created it."),
-            "last_interaction_by": string("Who last changed it."),
-            "creation_time": ms("When it was created."),
-            "update_time": ms("When it last changed."),
-            "last_interaction_time": ms("When a user last changed it."),
-            "start_time": {"type": "integer", "format": "int64", "nullable": true, "description": "Earliest start time of its detections (ms)."},
-            "end_time": {"type": "integer", "format": "int64", "nullable": true, "description": "Latest end time of its detections (ms)."},
-            "is_user_created": boolean("Whether a user created it."),
-            "detections": array(id("A detection id.")),
-            "url": nullable_string("The investigation's URL in this API."),
-        }),
-    );
-    i["example"] = json!({"id": 3, "name": "Recon from 10.1.2.3", "description": null, "notes": "Check the scanner schedule.",
-        "status": "in_progress", "assessment": "undecided", "assignee": "alice", "created_by": "alice", "last_interaction_by": "alice",
-        "creation_time": 1_767_225_600_000_i64, "update_time": 1_767_225_700_000_i64, "last_interaction_time": 1_767_225_700_000_i64,
-        "start_time": 1_767_225_600_000_i64, "end_time": 1_767_225_660_000_i64, "is_user_created": true, "detections": [1042],
-        "url": "https://sensor.example.com/api/v1/investigations/3"});
-    i
-}
-
-fn new_investigation() -> Value {
-    object(
-        "Body of `POST /investigations`.",
-        &["name"],
-        json!({
-            "name": string("1 to 512 characters."),
-            "description": string("A description."),
-            "notes": string("Notes."),
-            "status": inv_status(),
-            "assessment": assessment(false),
-            "assignee": string("A username."),
-            "event_ids": {"type": "array", "maxItems": 1000, "items": id("A detection id."), "description": "The detections (`detections` is accepted as an alias)."},
-        }),
-    )
-}
-
-fn investigation_patch() -> Value {
-    object(
-        "Body of `PATCH /investigations/{id}`; absent fields are left alone, `null` clears.",
-        &[],
-        json!({
-            "name": string("1 to 512 characters."),
-            "description": nullable_string("A description."),
-            "notes": nullable_string("Notes."),
-            "status": inv_status(),
-            "assessment": assessment(true),
-            "assignee": nullable_string("A username."),
-            "event_ids": {"type": "array", "items": id("A detection id."), "description": "Replaces the whole list of detections."},
-            "detections_to_add": ext(json!({"type": "array", "items": id("A detection id."), "description": "add detections without resending the list."})),
-            "detections_to_remove": ext(json!({"type": "array", "items": id("A detection id."), "description": "remove detections without resending the list."})),
         }),
     )
 }

@@ -11,13 +11,16 @@
 
 use crate::auth::Caller;
 use crate::error::ApiError;
+use crate::guard::{AnyAccess, AnyKey, Api, Guard, Privilege, System, WriteFull, WriteLimited};
 use crate::AppState;
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::FromRequest;
 use axum::extract::{Path, Query, State};
+use axum::http::Method;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use wirewatch_connectors::ConnectorError;
@@ -27,23 +30,37 @@ use wirewatch_model::connector::{
 use wirewatch_model::user::Access;
 use wirewatch_model::{Code, Error};
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/actions/connector_types", get(types))
-        .route("/api/actions/connectors", get(list))
-        .route("/api/actions/connector", post(create))
-        .route(
-            "/api/actions/connector/{id}",
-            get(one).put(put).post(create_with_id).delete(remove),
+/// Kibana's connector operations, and the wirewatch extensions beside them.
+pub fn routes() -> Api {
+    Api::new()
+        .get("/api/actions/connector_types", types)
+        .get("/api/actions/connectors", list)
+        .post("/api/actions/connector", create)
+        .get("/api/actions/connector/{id}", one)
+        .put("/api/actions/connector/{id}", put)
+        .post("/api/actions/connector/{id}", create_with_id)
+        .delete("/api/actions/connector/{id}", remove)
+        .post("/api/actions/connector/{id}/_execute", execute)
+        .post("/api/actions/action/{id}/_execute", execute_legacy)
+        .get("/api/actions/connector/{id}/_stats", stats)
+        .get("/api/actions/connector/{id}/_failed", failed)
+        .post("/api/actions/connector/{id}/_failed/_replay", replay)
+        .post("/api/actions/connector/{id}/_sync", sync_now)
+        .declared(
+            Method::POST,
+            "/api/actions/connector/{id}/_webhook",
+            webhook,
+            WEBHOOK,
         )
-        .route("/api/actions/connector/{id}/_execute", post(execute))
-        .route("/api/actions/action/{id}/_execute", post(execute_legacy))
-        .route("/api/actions/connector/{id}/_stats", get(stats))
-        .route("/api/actions/connector/{id}/_failed", get(failed))
-        .route("/api/actions/connector/{id}/_failed/_replay", post(replay))
-        .route("/api/actions/connector/{id}/_sync", post(sync_now))
-        .route("/api/actions/connector/{id}/_webhook", post(webhook))
 }
+
+/// The incident webhook authorizes by the connector's token, or else by an
+/// API key with `write: limited` (checked in the handler: the token comes first).
+const WEBHOOK: Privilege = Privilege::new(
+    "webhook_token_or_write_limited",
+    "the connector's `secrets.webhookToken` (query `token` or header `X-Wirewatch-Token`), or else an API key with `write: limited` or more",
+    |c, _| c.require(Access::WriteLimited),
+);
 
 /// An error in Kibana's shape.
 pub struct KError(pub Error);
@@ -105,16 +122,51 @@ impl IntoResponse for KError {
 
 type KResult<T> = Result<T, KError>;
 
-fn who(c: Result<Caller, ApiError>) -> KResult<Caller> {
-    c.map_err(KError::from)
-}
-
 fn body_json(bytes: &Bytes) -> KResult<Value> {
     let v: Value = crate::extract::parse_json(bytes)?;
     if !v.is_object() {
         return Err(Error::invalid("body", "must be a JSON object").into());
     }
     Ok(v)
+}
+
+/// A JSON object body in Kibana's dialect: a malformed one is Kibana's 400
+/// naming the field, one that cannot be read its 413 or 400.
+pub struct KibanaJson(pub Value);
+
+impl<S: Send + Sync> FromRequest<S> for KibanaJson {
+    type Rejection = KError;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> KResult<Self> {
+        let bytes = Bytes::from_request(req, state).await?;
+        body_json(&bytes).map(KibanaJson)
+    }
+}
+
+/// A JSON object body in Kibana's dialect that may be left out (`None`).
+pub struct OptionalKibanaJson(pub Option<Value>);
+
+impl<S: Send + Sync> FromRequest<S> for OptionalKibanaJson {
+    type Rejection = KError;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> KResult<Self> {
+        let bytes = Bytes::from_request(req, state).await?;
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok(OptionalKibanaJson(None));
+        }
+        body_json(&bytes).map(|v| OptionalKibanaJson(Some(v)))
+    }
+}
+
+impl From<BytesRejection> for KError {
+    fn from(e: BytesRejection) -> Self {
+        let code = match e.status() {
+            StatusCode::PAYLOAD_TOO_LARGE => Code::PayloadTooLarge,
+            StatusCode::REQUEST_TIMEOUT => Code::RequestTimeout,
+            _ => Code::MalformedJson,
+        };
+        KError(Error::new(code, e.body_text().trim().to_string()))
+    }
 }
 
 /// Run a store call off the async runtime.
@@ -139,8 +191,7 @@ async fn connector(s: &AppState, id: &str) -> KResult<Connector> {
         })
 }
 
-async fn types(caller: Result<Caller, ApiError>) -> KResult<Json<Value>> {
-    who(caller)?;
+async fn types(_: Guard<AnyKey, KError>) -> KResult<Json<Value>> {
     Ok(Json(Value::Array(
         ConnectorType::ALL
             .iter()
@@ -160,9 +211,7 @@ async fn types(caller: Result<Caller, ApiError>) -> KResult<Json<Value>> {
     )))
 }
 
-async fn list(caller: Result<Caller, ApiError>, State(s): State<AppState>) -> KResult<Json<Value>> {
-    let caller = who(caller)?;
-    caller.require(Access::MetricsRestricted)?;
+async fn list(_: Guard<AnyAccess, KError>, State(s): State<AppState>) -> KResult<Json<Value>> {
     let store = s.store.clone();
     let out = tokio::task::spawn_blocking(move || {
         let mut out = Vec::new();
@@ -178,11 +227,10 @@ async fn list(caller: Result<Caller, ApiError>, State(s): State<AppState>) -> KR
 }
 
 async fn one(
-    caller: Result<Caller, ApiError>,
+    _: Guard<AnyAccess, KError>,
     State(s): State<AppState>,
     Path(id): Path<String>,
 ) -> KResult<Json<Value>> {
-    who(caller)?.require(Access::MetricsRestricted)?;
     Ok(Json(connector(&s, &id).await?.public_view(None)))
 }
 
@@ -202,26 +250,22 @@ fn check_id(id: &str) -> KResult<()> {
 }
 
 async fn create(
-    caller: Result<Caller, ApiError>,
+    caller: Guard<System, KError>,
     State(s): State<AppState>,
-    body: Bytes,
+    KibanaJson(v): KibanaJson,
 ) -> KResult<Response> {
-    let caller = who(caller)?;
-    caller.require(Access::System)?;
     let id = wirewatch_store::new_guid();
-    store_new(&s, &caller, id, &body).await
+    store_new(&s, &caller, id, v).await
 }
 
 async fn create_with_id(
-    caller: Result<Caller, ApiError>,
+    caller: Guard<System, KError>,
     State(s): State<AppState>,
     Path(id): Path<String>,
-    body: Bytes,
+    body: KResult<KibanaJson>,
 ) -> KResult<Response> {
-    let caller = who(caller)?;
-    caller.require(Access::System)?;
     check_id(&id)?;
-    store_new(&s, &caller, id, &body).await
+    store_new(&s, &caller, id, body?.0).await
 }
 
 fn known_fields(v: &Value, allowed: &[&str]) -> KResult<()> {
@@ -240,8 +284,7 @@ fn known_fields(v: &Value, allowed: &[&str]) -> KResult<()> {
     Ok(())
 }
 
-async fn store_new(s: &AppState, caller: &Caller, id: String, body: &Bytes) -> KResult<Response> {
-    let v = body_json(body)?;
+async fn store_new(s: &AppState, caller: &Caller, id: String, v: Value) -> KResult<Response> {
     known_fields(&v, &["name", "connector_type_id", "config", "secrets"])?;
     let name = v["name"]
         .as_str()
@@ -276,14 +319,11 @@ async fn store_new(s: &AppState, caller: &Caller, id: String, body: &Bytes) -> K
 }
 
 async fn put(
-    caller: Result<Caller, ApiError>,
+    caller: Guard<System, KError>,
     State(s): State<AppState>,
     Path(id): Path<String>,
-    body: Bytes,
+    KibanaJson(v): KibanaJson,
 ) -> KResult<Json<Value>> {
-    let caller = who(caller)?;
-    caller.require(Access::System)?;
-    let v = body_json(&body)?;
     known_fields(&v, &["name", "config", "secrets"])?;
     let old = connector(&s, &id).await?;
     let name = v["name"]
@@ -309,12 +349,10 @@ async fn put(
 }
 
 async fn remove(
-    caller: Result<Caller, ApiError>,
+    caller: Guard<System, KError>,
     State(s): State<AppState>,
     Path(id): Path<String>,
 ) -> KResult<StatusCode> {
-    let caller = who(caller)?;
-    caller.require(Access::System)?;
     let store = s.store.clone();
     let id2 = id.clone();
     let gone = blocking(move || store.delete_connector(&id2)).await?;
@@ -350,15 +388,12 @@ async fn run(s: &AppState, c: &Connector, action: SubAction) -> Result<Value, Co
 }
 
 async fn execute_common(
-    caller: Result<Caller, ApiError>,
     s: &AppState,
     id: &str,
-    body: &Bytes,
+    body: KResult<KibanaJson>,
 ) -> KResult<(Connector, Result<Value, ConnectorError>)> {
-    let caller = who(caller)?;
-    caller.require(Access::WriteLimited)?;
     let c = connector(s, id).await?;
-    let v = body_json(body)?;
+    let KibanaJson(v) = body?;
     known_fields(&v, &["params"])?;
     let action = parse_execute(c.kind(), &v)?;
     let r = run(s, &c, action).await;
@@ -391,31 +426,30 @@ fn answer(c: &Connector, r: Result<Value, ConnectorError>, legacy: bool) -> Valu
 }
 
 async fn execute(
-    caller: Result<Caller, ApiError>,
+    _: Guard<WriteLimited, KError>,
     State(s): State<AppState>,
     Path(id): Path<String>,
-    body: Bytes,
+    body: KResult<KibanaJson>,
 ) -> KResult<Json<Value>> {
-    let (c, r) = execute_common(caller, &s, &id, &body).await?;
+    let (c, r) = execute_common(&s, &id, body).await?;
     Ok(Json(answer(&c, r, false)))
 }
 
 async fn execute_legacy(
-    caller: Result<Caller, ApiError>,
+    _: Guard<WriteLimited, KError>,
     State(s): State<AppState>,
     Path(id): Path<String>,
-    body: Bytes,
+    body: KResult<KibanaJson>,
 ) -> KResult<Json<Value>> {
-    let (c, r) = execute_common(caller, &s, &id, &body).await?;
+    let (c, r) = execute_common(&s, &id, body).await?;
     Ok(Json(answer(&c, r, true)))
 }
 
 async fn stats(
-    caller: Result<Caller, ApiError>,
+    _: Guard<AnyAccess, KError>,
     State(s): State<AppState>,
     Path(id): Path<String>,
 ) -> KResult<Json<Value>> {
-    who(caller)?.require(Access::MetricsRestricted)?;
     let c = connector(&s, &id).await?;
     let store = s.store.clone();
     let st = blocking(move || store.incident_stats(&c.id)).await?;
@@ -433,12 +467,11 @@ struct FailedQuery {
 }
 
 async fn failed(
-    caller: Result<Caller, ApiError>,
+    _: Guard<AnyAccess, KError>,
     State(s): State<AppState>,
     Path(id): Path<String>,
     q: Result<Query<FailedQuery>, axum::extract::rejection::QueryRejection>,
 ) -> KResult<Json<Value>> {
-    who(caller)?.require(Access::MetricsRestricted)?;
     let q = q.map_err(|e| Error::invalid("limit", e.body_text()))?;
     let c = connector(&s, &id).await?;
     let limit = q.limit.unwrap_or(100).min(1000);
@@ -448,18 +481,13 @@ async fn failed(
 }
 
 async fn replay(
-    caller: Result<Caller, ApiError>,
+    caller: Guard<WriteFull, KError>,
     State(s): State<AppState>,
     Path(id): Path<String>,
-    body: Bytes,
+    body: KResult<OptionalKibanaJson>,
 ) -> KResult<Json<Value>> {
-    let caller = who(caller)?;
-    caller.require(Access::WriteFull)?;
     let c = connector(&s, &id).await?;
-    let ids: Option<Vec<i64>> = if body.iter().all(u8::is_ascii_whitespace) {
-        None
-    } else {
-        let v = body_json(&body)?;
+    let ids: Option<Vec<i64>> = if let Some(v) = body?.0 {
         known_fields(&v, &["ids"])?;
         match v.get("ids") {
             None | Some(Value::Null) => None,
@@ -477,6 +505,8 @@ async fn replay(
                 return Err(Error::invalid("ids", "must be an array of failed-push ids").into())
             }
         }
+    } else {
+        None
     };
     let store = s.store.clone();
     let n = blocking(move || store.replay_failed_pushes(&c.id, ids.as_deref())).await?;
@@ -491,11 +521,10 @@ async fn replay(
 }
 
 async fn sync_now(
-    caller: Result<Caller, ApiError>,
+    _: Guard<WriteLimited, KError>,
     State(s): State<AppState>,
     Path(id): Path<String>,
 ) -> KResult<Json<Value>> {
-    who(caller)?.require(Access::WriteLimited)?;
     let c = connector(&s, &id).await?;
     if !c.kind().supports_incidents() {
         return Err(Error::invalid("id", ".webhook connectors hold no incidents").into());
@@ -531,7 +560,7 @@ async fn webhook(
     Path(id): Path<String>,
     headers: HeaderMap,
     q: Result<Query<WebhookQuery>, axum::extract::rejection::QueryRejection>,
-    body: Bytes,
+    body: KResult<KibanaJson>,
 ) -> KResult<Response> {
     let c = connector(&s, &id).await.map_err(|e| {
         // Do not reveal which connector ids exist to unauthenticated callers.
@@ -563,7 +592,7 @@ async fn webhook(
     if !c.kind().supports_incidents() {
         return Err(Error::invalid("id", ".webhook connectors hold no incidents").into());
     }
-    let v = body_json(&body)?;
+    let KibanaJson(v) = body?;
     let key = wirewatch_connectors::sync::webhook_key(&v).ok_or_else(|| {
         Error::invalid(
             "issue",

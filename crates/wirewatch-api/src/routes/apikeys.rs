@@ -3,6 +3,7 @@
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{parse_id, ClientIp, Json};
+use crate::guard::{AnyKey, Api, Guard};
 use crate::routes::audit;
 use crate::throttle::Refusal;
 use crate::AppState;
@@ -10,27 +11,34 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::response::Response;
-use axum::routing::get;
-use axum::Router;
 use serde::Deserialize;
 use serde_json::json;
 use wirewatch_model::user::ApiKey;
 use wirewatch_store::SETUP_USERNAME;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/apikeys", get(list).post(create))
-        .route("/apikeys/{keyid}", get(one).delete(remove))
+pub fn routes() -> Api {
+    Api::new()
+        .get("/apikeys", list)
+        .public_post("/apikeys", create)
+        .get("/apikeys/{keyid}", one)
+        .delete("/apikeys/{keyid}", remove)
 }
 
-#[derive(Deserialize)]
-struct CreateKey {
+/// Body of `POST /apikeys`: generate a key by password.
+#[derive(Deserialize, schemars::JsonSchema)]
+#[schemars(rename = "NewApiKey")]
+pub(crate) struct CreateKey {
+    /// The user's password (by default the setup user's).
+    #[schemars(extend("writeOnly" = true))]
     password: String,
-    /// wirewatch extension: a local user other than the setup user may
-    /// generate their own key with their password.
+    /// wirewatch extension: a local user other than `setup` generates their
+    /// own key with their password.
     #[serde(default)]
+    #[schemars(extend("x-wirewatch-extension" = true))]
     username: Option<String>,
+    /// wirewatch extension: a description of the key (default `API key`).
     #[serde(default)]
+    #[schemars(extend("x-wirewatch-extension" = true))]
     description: Option<String>,
 }
 
@@ -123,8 +131,11 @@ async fn create(
     Ok(created_key(key))
 }
 
-async fn list(caller: Caller, State(s): State<AppState>) -> ApiResult<axum::Json<Vec<ApiKey>>> {
-    let filter = (!caller.is_admin()).then_some(caller.0.id);
+async fn list(
+    caller: Guard<AnyKey>,
+    State(s): State<AppState>,
+) -> ApiResult<axum::Json<Vec<ApiKey>>> {
+    let filter = (!caller.is_admin()).then_some(caller.0 .0.id);
     Ok(axum::Json(s.store.apikeys(filter)?))
 }
 
@@ -137,7 +148,7 @@ fn visible_key(caller: &Caller, s: &AppState, raw: &str) -> ApiResult<ApiKey> {
 }
 
 async fn one(
-    caller: Caller,
+    caller: Guard<AnyKey>,
     State(s): State<AppState>,
     Path(raw): Path<String>,
 ) -> ApiResult<axum::Json<ApiKey>> {
@@ -145,7 +156,7 @@ async fn one(
 }
 
 async fn remove(
-    caller: Caller,
+    caller: Guard<AnyKey>,
     State(s): State<AppState>,
     Path(raw): Path<String>,
 ) -> ApiResult<StatusCode> {

@@ -1,17 +1,15 @@
 //! `/auditlog`: every change made through the API.
 
-use crate::auth::Caller;
 use crate::error::ApiResult;
 use crate::extract::Query;
+use crate::guard::{Admin, Api, Guard};
 use crate::AppState;
 use axum::extract::State;
-use axum::routing::get;
-use axum::Router;
 use serde::Deserialize;
 use wirewatch_store::AuditEntry;
 
-pub fn routes() -> Router<AppState> {
-    Router::new().route("/auditlog", get(list))
+pub fn routes() -> Api {
+    Api::new().get("/auditlog", list)
 }
 
 #[derive(Deserialize)]
@@ -23,11 +21,10 @@ struct Page {
 }
 
 async fn list(
-    caller: Caller,
+    _: Guard<Admin>,
     State(s): State<AppState>,
     Query(p): Query<Page>,
 ) -> ApiResult<axum::Json<Vec<AuditEntry>>> {
-    caller.require_admin()?;
     let limit = p.limit.unwrap_or(1000).min(10_000);
     Ok(axum::Json(s.store.audit_log(limit, p.offset.unwrap_or(0))?))
 }

@@ -3,37 +3,35 @@
 
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{parse_id, parse_json, Json, Query};
+use crate::extract::{parse_id, AuditedJson, Json, Query};
+use crate::guard::{Api, Guard, Ndr, ReadDetections, TriageDetections, WriteDetections};
 use crate::routes::{audit, blocking};
 use crate::AppState;
-use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, patch, post};
-use axum::Router;
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::json;
 use wirewatch_model::detection::{
     Detection, DetectionPatch, DetectionSearch, NewDetection, Note, TicketPatch,
 };
 use wirewatch_model::investigation::Investigation;
 use wirewatch_model::time::TimeSpec;
-use wirewatch_model::user::Access;
 use wirewatch_store::{AuditRecord, DetectionPage};
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/detections", get(list).post(create))
-        .route("/detections/search", post(search))
-        .route("/detections/tickets", patch(patch_ticket))
-        .route("/detections/{id}", get(one).patch(update))
-        .route(
-            "/detections/{id}/notes",
-            get(get_note).put(put_note).delete(delete_note),
-        )
-        .route("/detections/{id}/related", get(related))
-        .route("/detections/{id}/investigations", get(investigations))
+pub fn routes() -> Api {
+    Api::new()
+        .get("/detections", list)
+        .post("/detections", create)
+        .post("/detections/search", search)
+        .patch("/detections/tickets", patch_ticket)
+        .get("/detections/{id}", one)
+        .patch("/detections/{id}", update)
+        .get("/detections/{id}/notes", get_note)
+        .put("/detections/{id}/notes", put_note)
+        .delete("/detections/{id}/notes", delete_note)
+        .get("/detections/{id}/related", related)
+        .get("/detections/{id}/investigations", investigations)
 }
 
 /// Fill the fields that depend on how the server is reached.
@@ -64,7 +62,7 @@ struct ListQuery {
 }
 
 async fn list(
-    caller: Caller,
+    caller: Guard<ReadDetections>,
     State(s): State<AppState>,
     Query(q): Query<ListQuery>,
 ) -> ApiResult<Response> {
@@ -73,17 +71,16 @@ async fn list(
         offset: q.offset,
         ..DetectionSearch::default()
     };
-    run_search(caller, s, search).await
+    run_search(caller.0, s, search).await
 }
 
 async fn search(
-    caller: Caller,
+    caller: Guard<ReadDetections>,
     State(s): State<AppState>,
     body: Result<Json<DetectionSearch>, ApiError>,
 ) -> ApiResult<Response> {
-    caller.detections()?;
     let Json(body) = body?;
-    run_search(caller, s, body).await
+    run_search(caller.0, s, body).await
 }
 
 async fn run_search(caller: Caller, s: AppState, search: DetectionSearch) -> ApiResult<Response> {
@@ -101,7 +98,7 @@ async fn run_search(caller: Caller, s: AppState, search: DetectionSearch) -> Api
 }
 
 async fn one(
-    caller: Caller,
+    caller: Guard<ReadDetections>,
     State(s): State<AppState>,
     Path(raw): Path<String>,
 ) -> ApiResult<axum::Json<Detection>> {
@@ -111,12 +108,10 @@ async fn one(
 
 /// wirewatch extension: create a user-created detection.
 async fn create(
-    caller: Caller,
+    caller: Guard<WriteDetections>,
     State(s): State<AppState>,
     new: Result<Json<NewDetection>, ApiError>,
 ) -> ApiResult<Response> {
-    caller.require(Access::WriteFull)?;
-    caller.detections()?;
     let Json(mut new) = new?;
     let format = s.store.format(&new.kind, false)?;
     if format.is_some() {
@@ -125,7 +120,7 @@ async fn create(
             new.categories.as_deref(),
             format.as_ref().map(|f| f.categories.as_slice()),
         );
-        wirewatch_model::access::may_create_detection(&caller.0.roles, &new.kind, &cats)?;
+        wirewatch_model::access::may_create_detection(&caller.0 .0.roles, &new.kind, &cats)?;
     }
     new.is_user_created = true;
     let store = s.store.clone();
@@ -139,15 +134,13 @@ async fn create(
 }
 
 async fn update(
-    caller: Caller,
+    caller: Guard<TriageDetections>,
     State(s): State<AppState>,
     Path(raw): Path<String>,
-    body: Bytes,
+    body: Result<AuditedJson<DetectionPatch>, ApiError>,
 ) -> ApiResult<StatusCode> {
-    caller.require(Access::WriteLimited)?;
     let d = visible(&s, &caller, &raw)?;
-    let patch: DetectionPatch = parse_json(&body)?;
-    let changes: Value = serde_json::from_slice(&body).unwrap_or_default();
+    let AuditedJson(patch, changes) = body?;
     let store = s.store.clone();
     blocking(move || store.patch_detection(d.id, patch))
         .await?
@@ -163,14 +156,11 @@ async fn update(
 }
 
 async fn patch_ticket(
-    caller: Caller,
+    caller: Guard<TriageDetections>,
     State(s): State<AppState>,
-    body: Bytes,
+    AuditedJson(patch, changes): AuditedJson<TicketPatch>,
 ) -> ApiResult<StatusCode> {
-    caller.require(Access::WriteLimited)?;
     let vis = caller.detections()?;
-    let patch: TicketPatch = parse_json(&body)?;
-    let changes: Value = serde_json::from_slice(&body).unwrap_or_default();
     let ticket = patch.ticket_id.clone();
     let store = s.store.clone();
     // Only detections the caller sees change; none seen answers as none linked.
@@ -191,7 +181,7 @@ async fn patch_ticket(
 }
 
 async fn get_note(
-    caller: Caller,
+    caller: Guard<ReadDetections>,
     State(s): State<AppState>,
     Path(raw): Path<String>,
 ) -> ApiResult<axum::Json<Note>> {
@@ -209,12 +199,11 @@ struct NoteBody {
 }
 
 async fn put_note(
-    caller: Caller,
+    caller: Guard<TriageDetections>,
     State(s): State<AppState>,
     Path(raw): Path<String>,
     body: Result<Json<NoteBody>, ApiError>,
 ) -> ApiResult<StatusCode> {
-    caller.require(Access::WriteLimited)?;
     let d = visible(&s, &caller, &raw)?;
     let Json(body) = body?;
     if body.note.len() > 65_536 {
@@ -232,11 +221,10 @@ async fn put_note(
 }
 
 async fn delete_note(
-    caller: Caller,
+    caller: Guard<TriageDetections>,
     State(s): State<AppState>,
     Path(raw): Path<String>,
 ) -> ApiResult<StatusCode> {
-    caller.require(Access::WriteLimited)?;
     let d = visible(&s, &caller, &raw)?;
     s.store.delete_note(d.id)?;
     audit(
@@ -258,7 +246,7 @@ struct Window {
 }
 
 async fn related(
-    caller: Caller,
+    caller: Guard<ReadDetections>,
     State(s): State<AppState>,
     Path(raw): Path<String>,
     Query(w): Query<Window>,
@@ -276,11 +264,10 @@ async fn related(
 }
 
 async fn investigations(
-    caller: Caller,
+    caller: Guard<Ndr>,
     State(s): State<AppState>,
     Path(raw): Path<String>,
 ) -> ApiResult<axum::Json<Vec<Investigation>>> {
-    caller.require_ndr()?;
     let d = visible(&s, &caller, &raw)?;
     let list = s.store.detection_investigations(d.id)?.unwrap_or_default();
     Ok(axum::Json(

@@ -1,31 +1,33 @@
 //! `/devicegroups` (static and filter-defined), their devices, the watchlist
 //! and `/networks` (the capture networks of this sensor).
 
-use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{parse_id, Json};
+use crate::guard::{AnyWrite, Api, Guard, WriteFull};
 use crate::routes::tags::Assignment;
 use crate::routes::{audit, created, devices::with_watchlist};
 use crate::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::routing::get;
-use axum::Router;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use wirewatch_model::device::Device;
-use wirewatch_model::user::Access;
 use wirewatch_store::DeviceGroup;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/devicegroups", get(list).post(create))
-        .route("/devicegroups/{id}", get(one).patch(update).delete(remove))
-        .route("/devicegroups/{id}/devices", get(devices).post(assign))
-        .route("/watchlist/devices", get(watchlist).post(watchlist_assign))
-        .route("/networks", get(networks))
-        .route("/networks/{id}", get(network))
+pub fn routes() -> Api {
+    Api::new()
+        .get("/devicegroups", list)
+        .post("/devicegroups", create)
+        .get("/devicegroups/{id}", one)
+        .patch("/devicegroups/{id}", update)
+        .delete("/devicegroups/{id}", remove)
+        .get("/devicegroups/{id}/devices", devices)
+        .post("/devicegroups/{id}/devices", assign)
+        .get("/watchlist/devices", watchlist)
+        .post("/watchlist/devices", watchlist_assign)
+        .get("/networks", networks)
+        .get("/networks/{id}", network)
 }
 
 #[derive(Deserialize, Default)]
@@ -50,28 +52,25 @@ fn group(s: &AppState, raw: &str) -> ApiResult<DeviceGroup> {
 }
 
 async fn list(
-    caller: Caller,
+    _: Guard<AnyWrite>,
     State(s): State<AppState>,
 ) -> ApiResult<axum::Json<Vec<DeviceGroup>>> {
-    caller.require(Access::WritePersonal)?;
     Ok(axum::Json(s.store.devicegroups()?))
 }
 
 async fn one(
-    caller: Caller,
+    _: Guard<AnyWrite>,
     State(s): State<AppState>,
     Path(raw): Path<String>,
 ) -> ApiResult<axum::Json<DeviceGroup>> {
-    caller.require(Access::WritePersonal)?;
     Ok(axum::Json(group(&s, &raw)?))
 }
 
 async fn create(
-    caller: Caller,
+    caller: Guard<WriteFull>,
     State(s): State<AppState>,
     Json(b): Json<GroupBody>,
 ) -> ApiResult<Response> {
-    caller.require(Access::WriteFull)?;
     let name = b
         .name
         .ok_or_else(|| ApiError::invalid("name", "is required"))?;
@@ -96,12 +95,11 @@ async fn create(
 }
 
 async fn update(
-    caller: Caller,
+    caller: Guard<WriteFull>,
     State(s): State<AppState>,
     Path(raw): Path<String>,
     Json(b): Json<GroupBody>,
 ) -> ApiResult<StatusCode> {
-    caller.require(Access::WriteFull)?;
     let mut g = group(&s, &raw)?;
     if let Some(n) = b.name {
         g.name = n;
@@ -130,11 +128,10 @@ async fn update(
 }
 
 async fn remove(
-    caller: Caller,
+    caller: Guard<WriteFull>,
     State(s): State<AppState>,
     Path(raw): Path<String>,
 ) -> ApiResult<StatusCode> {
-    caller.require(Access::WriteFull)?;
     let g = group(&s, &raw)?;
     s.store.delete_devicegroup(g.id)?;
     audit(
@@ -148,22 +145,20 @@ async fn remove(
 }
 
 async fn devices(
-    caller: Caller,
+    _: Guard<AnyWrite>,
     State(s): State<AppState>,
     Path(raw): Path<String>,
 ) -> ApiResult<axum::Json<Vec<Device>>> {
-    caller.require(Access::WritePersonal)?;
     let g = group(&s, &raw)?;
     Ok(axum::Json(with_watchlist(&s, s.store.group_devices(&g)?)?))
 }
 
 async fn assign(
-    caller: Caller,
+    caller: Guard<WriteFull>,
     State(s): State<AppState>,
     Path(raw): Path<String>,
     Json(b): Json<Assignment>,
 ) -> ApiResult<StatusCode> {
-    caller.require(Access::WriteFull)?;
     let g = group(&s, &raw)?;
     if g.dynamic {
         return Err(ApiError::invalid(
@@ -184,10 +179,9 @@ async fn assign(
 }
 
 async fn watchlist(
-    caller: Caller,
+    _: Guard<AnyWrite>,
     State(s): State<AppState>,
 ) -> ApiResult<axum::Json<Vec<Device>>> {
-    caller.require(Access::WritePersonal)?;
     let list: Vec<Device> = s
         .store
         .watchlist()?
@@ -198,11 +192,10 @@ async fn watchlist(
 }
 
 async fn watchlist_assign(
-    caller: Caller,
+    caller: Guard<WriteFull>,
     State(s): State<AppState>,
     Json(b): Json<Assignment>,
 ) -> ApiResult<StatusCode> {
-    caller.require(Access::WriteFull)?;
     b.check()?;
     s.store.watchlist_assign(&b.assign, &b.unassign)?;
     audit(
@@ -221,17 +214,18 @@ fn capture_network(s: &AppState) -> Value {
            "node_id": null, "appliance_uuid": s.config.hostname, "idle": false, "mod_time": 0})
 }
 
-async fn networks(caller: Caller, State(s): State<AppState>) -> ApiResult<axum::Json<Vec<Value>>> {
-    caller.require(Access::WritePersonal)?;
+async fn networks(
+    _: Guard<AnyWrite>,
+    State(s): State<AppState>,
+) -> ApiResult<axum::Json<Vec<Value>>> {
     Ok(axum::Json(vec![capture_network(&s)]))
 }
 
 async fn network(
-    caller: Caller,
+    _: Guard<AnyWrite>,
     State(s): State<AppState>,
     Path(raw): Path<String>,
 ) -> ApiResult<axum::Json<Value>> {
-    caller.require(Access::WritePersonal)?;
     match parse_id("id", &raw)? {
         1 => Ok(axum::Json(capture_network(&s))),
         id => Err(ApiError::not_found(format!("network {id}"))),

@@ -1,31 +1,29 @@
 //! `/devices`: devices the sensor discovered; listing, search, user changes,
 //! and the observations (`/observations/associatedipaddrs`) that concern them.
 
-use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{parse_id, Json, Query};
+use crate::guard::{AnyWrite, Api, Guard, WriteFull};
 use crate::routes::{audit, blocking};
 use crate::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::Router;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use wirewatch_model::device::{Device, DevicePatch};
 use wirewatch_model::device_filter::DeviceFilter;
 use wirewatch_model::now_ms;
 use wirewatch_model::time::TimeSpec;
-use wirewatch_model::user::Access;
 
 /// Most devices one request returns.
 pub const MAX_LIMIT: usize = 10_000;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/devices", get(list))
-        .route("/devices/search", post(search))
-        .route("/devices/{id}", get(one).patch(update))
+pub fn routes() -> Api {
+    Api::new()
+        .get("/devices", list)
+        .post("/devices/search", search)
+        .get("/devices/{id}", one)
+        .patch("/devices/{id}", update)
 }
 
 fn resolve(field: &str, t: &Option<TimeSpec>) -> ApiResult<Option<i64>> {
@@ -93,11 +91,10 @@ fn search_field(t: &str) -> Option<&'static str> {
 }
 
 async fn list(
-    caller: Caller,
+    _: Guard<AnyWrite>,
     State(s): State<AppState>,
     Query(q): Query<ListQuery>,
 ) -> ApiResult<axum::Json<Vec<Device>>> {
-    caller.require(Access::WritePersonal)?;
     let from = resolve("active_from", &q.active_from)?;
     let until = resolve("active_until", &q.active_until)?;
     let store = s.store.clone();
@@ -156,11 +153,10 @@ struct SearchBody {
 }
 
 async fn search(
-    caller: Caller,
+    _: Guard<AnyWrite>,
     State(s): State<AppState>,
     Json(b): Json<SearchBody>,
 ) -> ApiResult<axum::Json<Vec<Value>>> {
-    caller.require(Access::WritePersonal)?;
     let from = resolve("active_from", &b.active_from)?;
     let until = resolve("active_until", &b.active_until)?;
     let compiled = b
@@ -192,11 +188,10 @@ async fn search(
 }
 
 async fn one(
-    caller: Caller,
+    _: Guard<AnyWrite>,
     State(s): State<AppState>,
     Path(raw): Path<String>,
 ) -> ApiResult<axum::Json<Value>> {
-    caller.require(Access::WritePersonal)?;
     let id = parse_id("id", &raw)?;
     let d = s
         .store
@@ -216,12 +211,11 @@ async fn one(
 }
 
 async fn update(
-    caller: Caller,
+    caller: Guard<WriteFull>,
     State(s): State<AppState>,
     Path(raw): Path<String>,
     Json(p): Json<DevicePatch>,
 ) -> ApiResult<StatusCode> {
-    caller.require(Access::WriteFull)?;
     let id = parse_id("id", &raw)?;
     let d = s
         .store

@@ -1,43 +1,37 @@
 //! `/extrahop`: system metadata, ticket-tracking settings, and the appliance
 //! operations that have no meaning for a software sensor (explicit 501s).
 
-use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Json;
+use crate::guard::{AnyKey, Api, Guard, System};
 use crate::routes::audit;
 use crate::AppState;
 use axum::extract::State;
-use axum::routing::{get, post};
-use axum::Router;
 use serde_json::{json, Value};
 use wirewatch_model::settings::{Ticketing, TicketingPatch};
-use wirewatch_model::user::Access;
 use wirewatch_model::{Code, Error};
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/extrahop", get(info))
-        .route("/extrahop/version", get(version))
-        .route("/extrahop/platform", get(platform))
-        .route("/extrahop/edition", get(edition))
-        .route(
-            "/extrahop/ticketing",
-            get(get_ticketing).patch(patch_ticketing),
-        )
-        .route("/extrahop/idrac", get(not_applicable))
-        .route("/extrahop/firmware", post(not_applicable))
-        .route("/extrahop/firmware/next", get(not_applicable))
-        .route("/extrahop/firmware/previous", get(not_applicable))
-        .route("/extrahop/firmware/previous/rollback", post(not_applicable))
-        .route("/extrahop/firmware/latest/upgrade", post(not_applicable))
-        .route("/extrahop/firmware/download/url", post(not_applicable))
-        .route("/extrahop/firmware/download/version", post(not_applicable))
-        .route("/extrahop/restart", post(not_applicable))
-        .route("/extrahop/shutdown", post(not_applicable))
+pub fn routes() -> Api {
+    Api::new()
+        .get("/extrahop", info)
+        .public_get("/extrahop/version", version)
+        .public_get("/extrahop/platform", platform)
+        .public_get("/extrahop/edition", edition)
+        .get("/extrahop/ticketing", get_ticketing)
+        .patch("/extrahop/ticketing", patch_ticketing)
+        .get("/extrahop/idrac", not_applicable)
+        .post("/extrahop/firmware", not_applicable)
+        .get("/extrahop/firmware/next", not_applicable)
+        .get("/extrahop/firmware/previous", not_applicable)
+        .post("/extrahop/firmware/previous/rollback", not_applicable)
+        .post("/extrahop/firmware/latest/upgrade", not_applicable)
+        .post("/extrahop/firmware/download/url", not_applicable)
+        .post("/extrahop/firmware/download/version", not_applicable)
+        .post("/extrahop/restart", not_applicable)
+        .post("/extrahop/shutdown", not_applicable)
 }
 
-async fn info(caller: Caller, State(s): State<AppState>) -> ApiResult<axum::Json<Value>> {
-    let _ = caller;
+async fn info(_: Guard<AnyKey>, State(s): State<AppState>) -> ApiResult<axum::Json<Value>> {
     let c = &s.config;
     Ok(axum::Json(json!({
         "display_host": c.hostname,
@@ -62,10 +56,9 @@ async fn edition(State(s): State<AppState>) -> axum::Json<Value> {
 }
 
 async fn get_ticketing(
-    caller: Caller,
+    _: Guard<AnyKey>,
     State(s): State<AppState>,
 ) -> ApiResult<axum::Json<Ticketing>> {
-    let _ = caller;
     Ok(axum::Json(s.store.ticketing()))
 }
 
@@ -141,11 +134,10 @@ pub fn apply_ticketing(mut t: Ticketing, p: TicketingPatch) -> Result<Ticketing,
 }
 
 async fn patch_ticketing(
-    caller: Caller,
+    caller: Guard<System>,
     State(s): State<AppState>,
     Json(p): Json<TicketingPatch>,
 ) -> ApiResult<axum::http::StatusCode> {
-    caller.require(Access::System)?;
     let t = apply_ticketing(s.store.ticketing(), p)?;
     if let Some(id) = &t.connector_id {
         match s.store.connector(id)? {
@@ -178,8 +170,7 @@ async fn patch_ticketing(
     Ok(axum::http::StatusCode::NO_CONTENT)
 }
 
-async fn not_applicable(caller: Caller) -> ApiError {
-    let _ = caller;
+async fn not_applicable(_: Guard<AnyKey>) -> ApiError {
     ApiError(Error::new(
         Code::NotApplicable,
         "wirewatch is a software sensor: appliance hardware, firmware and power operations do not apply",

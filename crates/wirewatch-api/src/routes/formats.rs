@@ -1,28 +1,25 @@
 //! `/detections/formats`: the built-in catalog and custom detection formats.
 
-use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Json, Query};
+use crate::guard::{Api, Guard, ReadDetections, WriteDetections};
 use crate::routes::audit;
 use crate::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::routing::get;
-use axum::Router;
 use serde::Deserialize;
 use serde_json::json;
 use wirewatch_model::catalog::DetectionFormat;
-use wirewatch_model::user::Access;
 use wirewatch_store::{FormatInput, Visibility};
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/detections/formats", get(list).post(create))
-        .route(
-            "/detections/formats/{id}",
-            get(one).patch(update).delete(remove),
-        )
+pub fn routes() -> Api {
+    Api::new()
+        .get("/detections/formats", list)
+        .post("/detections/formats", create)
+        .get("/detections/formats/{id}", one)
+        .patch("/detections/formats/{id}", update)
+        .delete("/detections/formats/{id}", remove)
 }
 
 #[derive(Deserialize, Default)]
@@ -32,7 +29,7 @@ struct BuiltInOnly {
 }
 
 async fn list(
-    caller: Caller,
+    caller: Guard<ReadDetections>,
     State(s): State<AppState>,
     Query(q): Query<BuiltInOnly>,
 ) -> ApiResult<axum::Json<Vec<DetectionFormat>>> {
@@ -43,7 +40,7 @@ async fn list(
 }
 
 async fn one(
-    caller: Caller,
+    caller: Guard<ReadDetections>,
     State(s): State<AppState>,
     Path(id): Path<String>,
     Query(q): Query<BuiltInOnly>,
@@ -57,11 +54,10 @@ async fn one(
 }
 
 async fn create(
-    caller: Caller,
+    caller: Guard<WriteDetections>,
     State(s): State<AppState>,
     Json(input): Json<FormatInput>,
 ) -> ApiResult<Response> {
-    caller.require(Access::WriteFull)?;
     let m = caller.detections()?;
     check_categories(m, &input)?;
     let f = s.store.create_format(input, caller.username())?;
@@ -77,12 +73,11 @@ async fn create(
 }
 
 async fn update(
-    caller: Caller,
+    caller: Guard<WriteDetections>,
     State(s): State<AppState>,
     Path(id): Path<String>,
     Json(input): Json<FormatInput>,
 ) -> ApiResult<StatusCode> {
-    caller.require(Access::WriteFull)?;
     let m = caller.detections()?;
     visible_custom(&s, m, &id)?;
     if input.categories.is_some() {
@@ -104,11 +99,10 @@ async fn update(
 }
 
 async fn remove(
-    caller: Caller,
+    caller: Guard<WriteDetections>,
     State(s): State<AppState>,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
-    caller.require(Access::WriteFull)?;
     let m = caller.detections()?;
     visible_custom(&s, m, &id)?;
     if !s.store.delete_format(&id)? {

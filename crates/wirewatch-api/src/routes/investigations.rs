@@ -1,26 +1,23 @@
 //! `/investigations`: analyst-curated groups of detections.
 
-use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{parse_id, Json};
+use crate::guard::{Api, Guard, Ndr, NdrWrite};
 use crate::routes::audit;
 use crate::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::routing::get;
-use axum::Router;
 use serde_json::json;
 use wirewatch_model::investigation::{Investigation, InvestigationPatch, NewInvestigation};
-use wirewatch_model::user::Access;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/investigations", get(list).post(create))
-        .route(
-            "/investigations/{id}",
-            get(one).patch(update).delete(remove),
-        )
+pub fn routes() -> Api {
+    Api::new()
+        .get("/investigations", list)
+        .post("/investigations", create)
+        .get("/investigations/{id}", one)
+        .patch("/investigations/{id}", update)
+        .delete("/investigations/{id}", remove)
 }
 
 /// Fill the link to the investigation.
@@ -33,10 +30,9 @@ pub fn view(s: &AppState, mut inv: Investigation) -> Investigation {
 }
 
 async fn list(
-    caller: Caller,
+    _: Guard<Ndr>,
     State(s): State<AppState>,
 ) -> ApiResult<axum::Json<Vec<Investigation>>> {
-    caller.require_ndr()?;
     Ok(axum::Json(
         s.store
             .investigations()?
@@ -47,11 +43,10 @@ async fn list(
 }
 
 async fn one(
-    caller: Caller,
+    _: Guard<Ndr>,
     State(s): State<AppState>,
     Path(raw): Path<String>,
 ) -> ApiResult<axum::Json<Investigation>> {
-    caller.require_ndr()?;
     let id = parse_id("id", &raw)?;
     s.store
         .investigation(id)?
@@ -60,12 +55,10 @@ async fn one(
 }
 
 async fn create(
-    caller: Caller,
+    caller: Guard<NdrWrite>,
     State(s): State<AppState>,
     new: Result<Json<NewInvestigation>, ApiError>,
 ) -> ApiResult<Response> {
-    caller.require_ndr()?;
-    caller.require(Access::WritePersonal)?;
     let Json(new) = new?;
     let inv = s.store.create_investigation(new, caller.username())?;
     audit(
@@ -80,13 +73,11 @@ async fn create(
 }
 
 async fn update(
-    caller: Caller,
+    caller: Guard<NdrWrite>,
     State(s): State<AppState>,
     Path(raw): Path<String>,
     patch: Result<Json<InvestigationPatch>, ApiError>,
 ) -> ApiResult<StatusCode> {
-    caller.require_ndr()?;
-    caller.require(Access::WritePersonal)?;
     let Json(patch) = patch?;
     let id = parse_id("id", &raw)?;
     let details = json!({"id": id, "event_ids": patch.event_ids, "detections_to_add": patch.detections_to_add, "detections_to_remove": patch.detections_to_remove});
@@ -104,12 +95,10 @@ async fn update(
 }
 
 async fn remove(
-    caller: Caller,
+    caller: Guard<NdrWrite>,
     State(s): State<AppState>,
     Path(raw): Path<String>,
 ) -> ApiResult<StatusCode> {
-    caller.require_ndr()?;
-    caller.require(Access::WritePersonal)?;
     let id = parse_id("id", &raw)?;
     if !s.store.delete_investigation(id)? {
         return Err(ApiError::not_found(format!("investigation {id}")));

@@ -1,42 +1,37 @@
 //! `/networklocalities`: which addresses are internal or external.
 
-use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{parse_id, Json};
+use crate::guard::{AnyWrite, Api, Guard, WriteFull};
 use crate::routes::audit;
 use crate::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::routing::get;
-use axum::Router;
 use serde_json::json;
 use wirewatch_model::locality::{LocalityInput, NetworkLocality};
-use wirewatch_model::user::Access;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/networklocalities", get(list).post(create))
-        .route(
-            "/networklocalities/{id}",
-            get(one).patch(update).delete(remove),
-        )
+pub fn routes() -> Api {
+    Api::new()
+        .get("/networklocalities", list)
+        .post("/networklocalities", create)
+        .get("/networklocalities/{id}", one)
+        .patch("/networklocalities/{id}", update)
+        .delete("/networklocalities/{id}", remove)
 }
 
 async fn list(
-    caller: Caller,
+    _: Guard<AnyWrite>,
     State(s): State<AppState>,
 ) -> ApiResult<axum::Json<Vec<NetworkLocality>>> {
-    caller.require(Access::WritePersonal)?;
     Ok(axum::Json(s.store.localities()?))
 }
 
 async fn one(
-    caller: Caller,
+    _: Guard<AnyWrite>,
     State(s): State<AppState>,
     Path(raw): Path<String>,
 ) -> ApiResult<axum::Json<NetworkLocality>> {
-    caller.require(Access::WritePersonal)?;
     let id = parse_id("id", &raw)?;
     s.store
         .locality(id)?
@@ -45,11 +40,10 @@ async fn one(
 }
 
 async fn create(
-    caller: Caller,
+    caller: Guard<WriteFull>,
     State(s): State<AppState>,
     Json(input): Json<LocalityInput>,
 ) -> ApiResult<Response> {
-    caller.require(Access::WriteFull)?;
     let loc = s.store.create_locality(input)?;
     audit(
         &s,
@@ -63,12 +57,11 @@ async fn create(
 }
 
 async fn update(
-    caller: Caller,
+    caller: Guard<WriteFull>,
     State(s): State<AppState>,
     Path(raw): Path<String>,
     Json(input): Json<LocalityInput>,
 ) -> ApiResult<StatusCode> {
-    caller.require(Access::WriteFull)?;
     let id = parse_id("id", &raw)?;
     let loc = s
         .store
@@ -85,11 +78,10 @@ async fn update(
 }
 
 async fn remove(
-    caller: Caller,
+    caller: Guard<WriteFull>,
     State(s): State<AppState>,
     Path(raw): Path<String>,
 ) -> ApiResult<StatusCode> {
-    caller.require(Access::WriteFull)?;
     let id = parse_id("id", &raw)?;
     if !s.store.delete_locality(id)? {
         return Err(ApiError::not_found(format!("network locality {id}")));

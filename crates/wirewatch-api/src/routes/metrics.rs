@@ -4,30 +4,28 @@
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Json;
+use crate::guard::{AnyAccess, Api, Guard, MetricsFull};
 use crate::routes::blocking;
 use crate::AppState;
 use axum::extract::{Path, State};
-use axum::routing::{get, post};
-use axum::Router;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use wirewatch_model::detection::OneOrMany;
 use wirewatch_model::now_ms;
 use wirewatch_model::time::TimeSpec;
-use wirewatch_model::user::Access;
 use wirewatch_store::{StoredPoint, CYCLES};
 
 /// Most distinct dataset values returned; beyond it similar values are consolidated.
 pub const MAX_DATASET_VALUES: usize = 1_000;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/metrics", post(series))
-        .route("/metrics/total", post(total))
-        .route("/metrics/totalbyobject", post(total_by_object))
-        .route("/metrics/next/{xid}", get(next))
-        .route("/metrics/catalog", get(catalog))
+pub fn routes() -> Api {
+    Api::new()
+        .post("/metrics", series)
+        .post("/metrics/total", total)
+        .post("/metrics/totalbyobject", total_by_object)
+        .get("/metrics/next/{xid}", next)
+        .get("/metrics/catalog", catalog)
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -176,12 +174,11 @@ fn count_json(v: f64) -> Value {
 }
 
 async fn run(
-    caller: Caller,
+    _: Caller,
     s: AppState,
     req: MetricRequest,
     mode: Mode,
 ) -> ApiResult<axum::Json<Value>> {
-    caller.require(Access::MetricsFull)?;
     let now = now_ms();
     let from = req
         .from
@@ -342,46 +339,41 @@ async fn run(
 }
 
 async fn series(
-    caller: Caller,
+    caller: Guard<MetricsFull>,
     State(s): State<AppState>,
     r: Result<Json<MetricRequest>, ApiError>,
 ) -> ApiResult<axum::Json<Value>> {
-    caller.require(Access::MetricsFull)?;
     let Json(r) = r?;
-    run(caller, s, r, Mode::Series).await
+    run(caller.0, s, r, Mode::Series).await
 }
 
 async fn total(
-    caller: Caller,
+    caller: Guard<MetricsFull>,
     State(s): State<AppState>,
     r: Result<Json<MetricRequest>, ApiError>,
 ) -> ApiResult<axum::Json<Value>> {
-    caller.require(Access::MetricsFull)?;
     let Json(r) = r?;
-    run(caller, s, r, Mode::Total).await
+    run(caller.0, s, r, Mode::Total).await
 }
 
 async fn total_by_object(
-    caller: Caller,
+    caller: Guard<MetricsFull>,
     State(s): State<AppState>,
     r: Result<Json<MetricRequest>, ApiError>,
 ) -> ApiResult<axum::Json<Value>> {
-    caller.require(Access::MetricsFull)?;
     let Json(r) = r?;
-    run(caller, s, r, Mode::ByObject).await
+    run(caller.0, s, r, Mode::ByObject).await
 }
 
 /// A single sensor answers every query directly and never hands out an `xid`.
-async fn next(caller: Caller, Path(xid): Path<String>) -> ApiResult<axum::Json<Value>> {
-    caller.require(Access::MetricsFull)?;
+async fn next(_: Guard<MetricsFull>, Path(xid): Path<String>) -> ApiResult<axum::Json<Value>> {
     Err(ApiError::not_found(format!(
         "xid {xid}: this sensor answers metric queries directly and issues no xids (they exist only on consoles)"
     )))
 }
 
 /// wirewatch extension: the metric catalog (object type, category, metric names).
-async fn catalog(caller: Caller) -> ApiResult<axum::Json<Value>> {
-    caller.require(Access::MetricsRestricted)?;
+async fn catalog(_: Guard<AnyAccess>) -> ApiResult<axum::Json<Value>> {
     Ok(axum::Json(json!(wirewatch_model::metrics::CATALOG
         .iter()
         .map(|(o, c, names)| json!({"object_type": o, "metric_category": c, "metrics": names}))

@@ -23,13 +23,14 @@ pub mod users;
 
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
+use crate::guard::Api;
 use crate::AppState;
 use axum::http::Uri;
-use axum::Router;
 use serde_json::Value;
 
-pub fn v1() -> Router<AppState> {
-    Router::new()
+/// The operations of `/api/v1` (paths relative to it).
+pub fn v1() -> Api {
+    Api::new()
         .merge(extrahop::routes())
         .merge(apikeys::routes())
         .merge(users::routes())
@@ -47,7 +48,14 @@ pub fn v1() -> Router<AppState> {
         .merge(auditlog::routes())
         .merge(odstargets::routes())
         .merge(triggers::routes())
-        .method_not_allowed_fallback(method_not_allowed)
+}
+
+/// Every operation of the API, with its full path: `/api/v1`, the Sonar
+/// tickets and the connectors.
+pub fn all() -> Api {
+    v1().prefixed("/api/v1")
+        .merge(sonar::routes())
+        .merge(actions::routes())
 }
 
 pub async fn not_found(uri: Uri) -> ApiError {
@@ -57,7 +65,7 @@ pub async fn not_found(uri: Uri) -> ApiError {
     ))
 }
 
-async fn method_not_allowed() -> ApiError {
+pub async fn method_not_allowed() -> ApiError {
     ApiError(wirewatch_model::Error::new(
         wirewatch_model::Code::MethodNotAllowed,
         "this method is not supported on this resource; see /api/v1/explore/",

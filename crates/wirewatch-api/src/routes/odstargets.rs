@@ -1,39 +1,33 @@
 //! `/odstargets`: Open Data Stream targets, plus (documented extensions) each
 //! target's delivery statistics, health check and dead-letter list.
 
-use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Json, Query};
+use crate::guard::{Api, Guard, System, WriteFull};
 use crate::routes::audit;
 use crate::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::routing::{delete, get, post};
-use axum::Router;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use wirewatch_model::now_ms;
 use wirewatch_model::ods::{Target, TargetKind};
-use wirewatch_model::user::Access;
 use wirewatch_store::{DeadLetter, OdsStats};
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/odstargets", get(list_all))
-        .route("/odstargets/{kind}", get(list_kind).post(create))
-        .route("/odstargets/{kind}/{name}", get(one).delete(remove))
-        .route("/odstargets/{kind}/{name}/stats", get(stats))
-        .route("/odstargets/{kind}/{name}/health", get(health))
-        .route(
-            "/odstargets/{kind}/{name}/deadletters",
-            get(dead_letters).delete(purge),
-        )
-        .route("/odstargets/{kind}/{name}/deadletters/replay", post(replay))
-        .route(
-            "/odstargets/{kind}/{name}/deadletters/{id}",
-            delete(purge_one),
-        )
+pub fn routes() -> Api {
+    Api::new()
+        .get("/odstargets", list_all)
+        .get("/odstargets/{kind}", list_kind)
+        .post("/odstargets/{kind}", create)
+        .get("/odstargets/{kind}/{name}", one)
+        .delete("/odstargets/{kind}/{name}", remove)
+        .get("/odstargets/{kind}/{name}/stats", stats)
+        .get("/odstargets/{kind}/{name}/health", health)
+        .get("/odstargets/{kind}/{name}/deadletters", dead_letters)
+        .delete("/odstargets/{kind}/{name}/deadletters", purge)
+        .post("/odstargets/{kind}/{name}/deadletters/replay", replay)
+        .delete("/odstargets/{kind}/{name}/deadletters/{id}", purge_one)
 }
 
 fn kind(raw: &str) -> ApiResult<TargetKind> {
@@ -51,8 +45,7 @@ fn target(s: &AppState, raw_kind: &str, name: &str) -> ApiResult<Target> {
         .ok_or_else(|| ApiError::not_found(format!("{k} target {name:?}")))
 }
 
-async fn list_all(caller: Caller, State(s): State<AppState>) -> ApiResult<axum::Json<Value>> {
-    caller.require(Access::WriteFull)?;
+async fn list_all(_: Guard<WriteFull>, State(s): State<AppState>) -> ApiResult<axum::Json<Value>> {
     let mut out = Map::new();
     for k in TargetKind::ALL {
         out.insert(k.as_str().into(), Value::Array(vec![]));
@@ -66,11 +59,10 @@ async fn list_all(caller: Caller, State(s): State<AppState>) -> ApiResult<axum::
 }
 
 async fn list_kind(
-    caller: Caller,
+    _: Guard<WriteFull>,
     State(s): State<AppState>,
     Path(raw): Path<String>,
 ) -> ApiResult<axum::Json<Vec<Value>>> {
-    caller.require(Access::WriteFull)?;
     let k = kind(&raw)?;
     Ok(axum::Json(
         s.store
@@ -83,12 +75,11 @@ async fn list_kind(
 }
 
 async fn create(
-    caller: Caller,
+    caller: Guard<System>,
     State(s): State<AppState>,
     Path(raw): Path<String>,
     Json(body): Json<Value>,
 ) -> ApiResult<Response> {
-    caller.require(Access::System)?;
     let k = kind(&raw)?;
     if !body.is_object() {
         return Err(ApiError::invalid("body", "must be a JSON object"));
@@ -114,20 +105,18 @@ async fn create(
 }
 
 async fn one(
-    caller: Caller,
+    _: Guard<WriteFull>,
     State(s): State<AppState>,
     Path((k, name)): Path<(String, String)>,
 ) -> ApiResult<axum::Json<Value>> {
-    caller.require(Access::WriteFull)?;
     Ok(axum::Json(target(&s, &k, &name)?.public_view()))
 }
 
 async fn remove(
-    caller: Caller,
+    caller: Guard<System>,
     State(s): State<AppState>,
     Path((raw, name)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
-    caller.require(Access::System)?;
     let k = kind(&raw)?;
     if !s.store.delete_ods_target(k, &name)? {
         return Err(ApiError::not_found(format!("{k} target {name:?}")));
@@ -146,21 +135,19 @@ async fn remove(
 }
 
 async fn stats(
-    caller: Caller,
+    _: Guard<WriteFull>,
     State(s): State<AppState>,
     Path((k, name)): Path<(String, String)>,
 ) -> ApiResult<axum::Json<OdsStats>> {
-    caller.require(Access::WriteFull)?;
     let t = target(&s, &k, &name)?;
     Ok(axum::Json(s.store.ods_stats(t.kind(), t.name())?))
 }
 
 async fn health(
-    caller: Caller,
+    _: Guard<WriteFull>,
     State(s): State<AppState>,
     Path((k, name)): Path<(String, String)>,
 ) -> ApiResult<axum::Json<Value>> {
-    caller.require(Access::WriteFull)?;
     let t = target(&s, &k, &name)?;
     let Some(ods) = &s.ods else {
         return Err(ApiError(wirewatch_model::Error::new(
@@ -187,12 +174,11 @@ struct Page {
 }
 
 async fn dead_letters(
-    caller: Caller,
+    _: Guard<WriteFull>,
     State(s): State<AppState>,
     Path((k, name)): Path<(String, String)>,
     Query(p): Query<Page>,
 ) -> ApiResult<axum::Json<Vec<DeadLetter>>> {
-    caller.require(Access::WriteFull)?;
     let k = kind(&k)?;
     let limit = p.limit.unwrap_or(100);
     if limit == 0 || limit > 10_000 {
@@ -213,12 +199,11 @@ struct Ids {
 }
 
 async fn replay(
-    caller: Caller,
+    caller: Guard<System>,
     State(s): State<AppState>,
     Path((k, name)): Path<(String, String)>,
     Json(ids): Json<Ids>,
 ) -> ApiResult<axum::Json<Value>> {
-    caller.require(Access::System)?;
     let t = target(&s, &k, &name)?;
     let n = s.store.ods_replay(t.kind(), t.name(), ids.ids.as_deref())?;
     if let Some(ods) = &s.ods {
@@ -235,11 +220,10 @@ async fn replay(
 }
 
 async fn purge(
-    caller: Caller,
+    caller: Guard<System>,
     State(s): State<AppState>,
     Path((k, name)): Path<(String, String)>,
 ) -> ApiResult<axum::Json<Value>> {
-    caller.require(Access::System)?;
     let k = kind(&k)?;
     let n = s.store.ods_purge_dead(k, &name, None)?;
     audit(
@@ -253,11 +237,10 @@ async fn purge(
 }
 
 async fn purge_one(
-    caller: Caller,
+    _: Guard<System>,
     State(s): State<AppState>,
     Path((k, name, id)): Path<(String, String, String)>,
 ) -> ApiResult<StatusCode> {
-    caller.require(Access::System)?;
     let k = kind(&k)?;
     let id = crate::extract::parse_id("id", &id)? as i64;
     if s.store.ods_purge_dead(k, &name, Some(&[id]))? == 0 {

@@ -2,15 +2,13 @@
 //! paging through large results (`POST /records/cursor`, deprecated
 //! `GET /records/cursor/{cursor}`).
 
-use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Json, Query};
+use crate::guard::{Api, Guard, MetricsFull};
 use crate::routes::blocking;
 use crate::AppState;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::Router;
 use ipnet::IpNet;
 use parking_lot::Mutex;
 use serde::Deserialize;
@@ -23,7 +21,6 @@ use wirewatch_model::locality::parse_net;
 use wirewatch_model::now_ms;
 use wirewatch_model::record_filter::{RecordContext, RecordFilter};
 use wirewatch_model::time::TimeSpec;
-use wirewatch_model::user::Access;
 use wirewatch_store::{RecordQuery, Store};
 
 /// Largest page (as the real product).
@@ -80,11 +77,11 @@ struct Cursor {
 #[derive(Default)]
 pub struct Cursors(Mutex<HashMap<String, Cursor>>);
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/records/search", post(search))
-        .route("/records/cursor", post(cursor_post))
-        .route("/records/cursor/{cursor}", get(cursor_get))
+pub fn routes() -> Api {
+    Api::new()
+        .post("/records/search", search)
+        .post("/records/cursor", cursor_post)
+        .get("/records/cursor/{cursor}", cursor_get)
 }
 
 /// Store lookups for typed operands.
@@ -240,11 +237,10 @@ async fn run(
 }
 
 async fn search(
-    caller: Caller,
+    _: Guard<MetricsFull>,
     State(s): State<AppState>,
     body: Result<Json<RecordSearch>, ApiError>,
 ) -> ApiResult<Response> {
-    caller.require(Access::MetricsFull)?;
     let Json(body) = body?;
     let offset = body.offset.unwrap_or(0);
     if offset > MAX_OFFSET {
@@ -328,11 +324,10 @@ async fn next_page(s: &AppState, id: &str, ttl: Option<TimeSpec>) -> ApiResult<R
 }
 
 async fn cursor_post(
-    caller: Caller,
+    _: Guard<MetricsFull>,
     State(s): State<AppState>,
     b: Result<Json<CursorBody>, ApiError>,
 ) -> ApiResult<Response> {
-    caller.require(Access::MetricsFull)?;
     let Json(b) = b?;
     next_page(&s, &b.cursor, b.context_ttl).await
 }
@@ -344,11 +339,10 @@ struct TtlQuery {
 }
 
 async fn cursor_get(
-    caller: Caller,
+    _: Guard<MetricsFull>,
     State(s): State<AppState>,
     Path(id): Path<String>,
     Query(q): Query<TtlQuery>,
 ) -> ApiResult<Response> {
-    caller.require(Access::MetricsFull)?;
     next_page(&s, &id, q.context_ttl).await
 }

@@ -2,29 +2,29 @@
 
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{parse_id, parse_json, Json};
+use crate::extract::{parse_id, AuditedJson, Json};
+use crate::guard::{Api, Guard, ReadDetections, WriteDetections};
 use crate::routes::{audit, blocking};
 use crate::AppState;
-use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::routing::get;
-use axum::Router;
-use serde_json::{json, Value};
+use serde_json::json;
 use wirewatch_model::rule::{NewTuningRule, TuningRule, TuningRulePatch};
-use wirewatch_model::user::Access;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/detections/rules/hiding", get(list).post(create))
-        .route(
-            "/detections/rules/hiding/{id}",
-            get(one).patch(update).delete(remove),
-        )
+pub fn routes() -> Api {
+    Api::new()
+        .get("/detections/rules/hiding", list)
+        .post("/detections/rules/hiding", create)
+        .get("/detections/rules/hiding/{id}", one)
+        .patch("/detections/rules/hiding/{id}", update)
+        .delete("/detections/rules/hiding/{id}", remove)
 }
 
-async fn list(caller: Caller, State(s): State<AppState>) -> ApiResult<axum::Json<Vec<TuningRule>>> {
+async fn list(
+    caller: Guard<ReadDetections>,
+    State(s): State<AppState>,
+) -> ApiResult<axum::Json<Vec<TuningRule>>> {
     let m = caller.detections()?;
     // Each rule's module is its type's format's: read the formats once.
     let formats: std::collections::HashMap<String, Vec<String>> = s
@@ -44,21 +44,18 @@ async fn list(caller: Caller, State(s): State<AppState>) -> ApiResult<axum::Json
 }
 
 async fn one(
-    caller: Caller,
+    caller: Guard<ReadDetections>,
     State(s): State<AppState>,
     Path(raw): Path<String>,
 ) -> ApiResult<axum::Json<TuningRule>> {
-    caller.detections()?;
     visible_rule(&caller, &s, &raw).map(axum::Json)
 }
 
 async fn create(
-    caller: Caller,
+    caller: Guard<WriteDetections>,
     State(s): State<AppState>,
     new: Result<Json<NewTuningRule>, ApiError>,
 ) -> ApiResult<Response> {
-    caller.require(Access::WriteFull)?;
-    caller.detections()?;
     let Json(new) = new?;
     module_of_type(&caller, &s, &new.detection_type)?;
     let store = s.store.clone();
@@ -76,16 +73,13 @@ async fn create(
 }
 
 async fn update(
-    caller: Caller,
+    caller: Guard<WriteDetections>,
     State(s): State<AppState>,
     Path(raw): Path<String>,
-    body: Bytes,
+    body: Result<AuditedJson<TuningRulePatch>, ApiError>,
 ) -> ApiResult<StatusCode> {
-    caller.require(Access::WriteFull)?;
-    caller.detections()?;
     let id = visible_rule(&caller, &s, &raw)?.id;
-    let patch: TuningRulePatch = parse_json(&body)?;
-    let changes: Value = serde_json::from_slice(&body).unwrap_or_default();
+    let AuditedJson(patch, changes) = body?;
     let store = s.store.clone();
     blocking(move || store.update_rule(id, patch))
         .await?
@@ -101,12 +95,10 @@ async fn update(
 }
 
 async fn remove(
-    caller: Caller,
+    caller: Guard<WriteDetections>,
     State(s): State<AppState>,
     Path(raw): Path<String>,
 ) -> ApiResult<StatusCode> {
-    caller.require(Access::WriteFull)?;
-    caller.detections()?;
     let id = visible_rule(&caller, &s, &raw)?.id;
     let store = s.store.clone();
     if !blocking(move || store.delete_rule(id)).await? {

@@ -9,13 +9,15 @@
 
 use crate::auth::Caller;
 use crate::error::ApiError;
+use crate::guard::{Api, Guard, Member, TicketAdmin};
 use crate::routes::audit;
 use crate::AppState;
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::FromRequest;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use axum::Router;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -27,43 +29,54 @@ use wirewatch_model::user::Access;
 use wirewatch_model::{now_ms, Code};
 use wirewatch_store::{is_guid, new_guid, TicketOrder, TicketQuery};
 
-pub fn routes(state: &AppState) -> Router<AppState> {
-    let per_ticket = Router::new()
-        .route(
-            "/api/sonar/tickets/{guid}",
-            get(one).patch(update).delete(remove),
-        )
-        .route("/api/sonar/tickets/{guid}/assign", post(assign))
-        .route("/api/sonar/tickets/{guid}/tasks", post(task))
-        .route("/api/sonar/tickets/{guid}/submit", post(submit))
-        .route("/api/sonar/tickets/{guid}/approve", post(approve))
-        .route("/api/sonar/tickets/{guid}/reject", post(reject))
-        .route("/api/sonar/tickets/{guid}/close", post(close))
-        .route("/api/sonar/tickets/{guid}/reopen", post(reopen))
-        .route(
-            "/api/sonar/tickets/{guid}/comments",
-            get(comments).post(add_comment),
-        )
-        .route(
-            "/api/sonar/tickets/{guid}/comments/{cguid}",
-            axum::routing::patch(edit_comment).delete(delete_comment),
-        )
-        .route(
-            "/api/sonar/tickets/{guid}/attachments",
-            get(attachments).post(upload),
-        )
-        .route(
+/// The ticket operations. MEMBER ([`Member`]): any `write` level and a
+/// detection module (NDR or NPM); which tickets a member sees follows the
+/// modules of their detections. ADMIN ([`TicketAdmin`]): `write: full` too.
+pub fn routes() -> Api {
+    Api::new()
+        .get("/api/sonar/tickets", list)
+        .post("/api/sonar/tickets", create)
+        .merge(per_ticket())
+}
+
+fn per_ticket() -> Api {
+    Api::new()
+        .get("/api/sonar/tickets/{guid}", one)
+        .patch("/api/sonar/tickets/{guid}", update)
+        .delete("/api/sonar/tickets/{guid}", remove)
+        .post("/api/sonar/tickets/{guid}/assign", assign)
+        .post("/api/sonar/tickets/{guid}/tasks", task)
+        .post("/api/sonar/tickets/{guid}/submit", submit)
+        .post("/api/sonar/tickets/{guid}/approve", approve)
+        .post("/api/sonar/tickets/{guid}/reject", reject)
+        .post("/api/sonar/tickets/{guid}/close", close)
+        .post("/api/sonar/tickets/{guid}/reopen", reopen)
+        .get("/api/sonar/tickets/{guid}/comments", comments)
+        .post("/api/sonar/tickets/{guid}/comments", add_comment)
+        .patch("/api/sonar/tickets/{guid}/comments/{cguid}", edit_comment)
+        .delete("/api/sonar/tickets/{guid}/comments/{cguid}", delete_comment)
+        .get("/api/sonar/tickets/{guid}/attachments", attachments)
+        .post("/api/sonar/tickets/{guid}/attachments", upload)
+        .get("/api/sonar/tickets/{guid}/attachments/{aguid}", download)
+        .delete(
             "/api/sonar/tickets/{guid}/attachments/{aguid}",
-            get(download).delete(delete_attachment),
+            delete_attachment,
         )
-        // One check for every route of one ticket: a ticket linking a
-        // detection the caller's modules do not see answers as a missing one.
+}
+
+/// The router, with one check for every route of one ticket: a ticket
+/// linking a detection the caller's modules do not see answers as a missing one.
+pub fn router(state: &AppState) -> Router<AppState> {
+    let per_ticket = per_ticket()
+        .router
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             ticket_guard,
         ));
-    Router::new()
-        .route("/api/sonar/tickets", get(list).post(create))
+    Api::new()
+        .get("/api/sonar/tickets", list)
+        .post("/api/sonar/tickets", create)
+        .router
         .merge(per_ticket)
 }
 
@@ -188,30 +201,38 @@ fn check_guid(guid: &str) -> SResult<()> {
     }
 }
 
-/// MEMBER: any `write` level and a detection module (NDR or NPM); which
-/// tickets a member sees follows the modules of their detections.
-fn member(c: Result<Caller, ApiError>) -> SResult<Caller> {
-    let c = c?;
-    c.require(Access::WritePersonal)?;
-    c.detections()?;
-    Ok(c)
-}
-
-fn admin(c: Result<Caller, ApiError>) -> SResult<Caller> {
-    let c = member(c)?;
-    c.require(Access::WriteFull)?;
-    Ok(c)
-}
-
 fn is_admin(c: &Caller) -> bool {
     c.require(Access::WriteFull).is_ok()
 }
 
-fn body<T: serde::de::DeserializeOwned + Default>(bytes: &Bytes) -> SResult<T> {
-    if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Ok(T::default());
+/// A JSON body in the Sonar dialect: an empty body is `T::default()`; a
+/// malformed one is Sonar's 400 (`invalid-param`), one that cannot be read
+/// its 413 (`too-large`) or 400.
+pub struct SonarJson<T>(pub T);
+
+impl<S: Send + Sync, T: serde::de::DeserializeOwned + Default> FromRequest<S> for SonarJson<T> {
+    type Rejection = SonarError;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> SResult<Self> {
+        let bytes = Bytes::from_request(req, state).await?;
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok(SonarJson(T::default()));
+        }
+        crate::extract::parse_json(&bytes)
+            .map(SonarJson)
+            .map_err(SonarError::from)
     }
-    crate::extract::parse_json(bytes).map_err(SonarError::from)
+}
+
+impl From<BytesRejection> for SonarError {
+    fn from(e: BytesRejection) -> Self {
+        let code = match e.status() {
+            StatusCode::PAYLOAD_TOO_LARGE => "too-large",
+            StatusCode::REQUEST_TIMEOUT => "request-timeout",
+            _ => "invalid-param",
+        };
+        SonarError(e.status(), code, e.body_text().trim().to_string())
+    }
 }
 
 /// `yyyy-MM-dd HH:mm:ssZ` in the sensor's zone, e.g. `2022-09-14 17:34:19+0900`.
@@ -393,11 +414,11 @@ fn split(v: &str) -> Vec<String> {
 }
 
 async fn list(
-    caller: Result<Caller, ApiError>,
+    caller: Guard<Member, SonarError>,
     State(s): State<AppState>,
     RawQuery(q): RawQuery,
 ) -> SResult<axum::Json<Value>> {
-    let c = member(caller)?;
+    let c = caller.0;
     let mut query = TicketQuery {
         visibility: c.modules(),
         ..TicketQuery::default()
@@ -480,11 +501,10 @@ async fn list(
 }
 
 async fn one(
-    caller: Result<Caller, ApiError>,
+    _: Guard<Member, SonarError>,
     State(s): State<AppState>,
     Path(guid): Path<String>,
 ) -> SResult<axum::Json<Value>> {
-    member(caller)?;
     check_guid(&guid)?;
     let t = s.store.ticket(&guid)?;
     Ok(axum::Json(json!({"ticket": t.map(|t| view(&s, &t))})))
@@ -526,12 +546,11 @@ fn ok_ticket(s: &AppState, t: Ticket) -> axum::Json<Value> {
 }
 
 async fn create(
-    caller: Result<Caller, ApiError>,
+    caller: Guard<TicketAdmin, SonarError>,
     State(s): State<AppState>,
-    raw: Bytes,
+    SonarJson(b): SonarJson<NewTicket>,
 ) -> SResult<axum::Json<Value>> {
-    let c = admin(caller)?;
-    let b: NewTicket = body(&raw)?;
+    let c = caller.0;
     let title = b
         .title
         .filter(|t| !t.trim().is_empty())
@@ -606,13 +625,12 @@ fn change(
 }
 
 async fn update(
-    caller: Result<Caller, ApiError>,
+    caller: Guard<TicketAdmin, SonarError>,
     State(s): State<AppState>,
     Path(guid): Path<String>,
-    raw: Bytes,
+    SonarJson(b): SonarJson<NewTicket>,
 ) -> SResult<axum::Json<Value>> {
-    let c = admin(caller)?;
-    let b: NewTicket = body(&raw)?;
+    let c = caller.0;
     let priority = b.priority.as_deref().map(parse_priority).transpose()?;
     if b.title.as_deref().is_some_and(|t| t.trim().is_empty()) {
         return Err(bad("title should not be empty"));
@@ -641,11 +659,11 @@ async fn update(
 }
 
 async fn remove(
-    caller: Result<Caller, ApiError>,
+    caller: Guard<TicketAdmin, SonarError>,
     State(s): State<AppState>,
     Path(guid): Path<String>,
 ) -> SResult<axum::Json<Value>> {
-    let c = admin(caller)?;
+    let c = caller.0;
     check_guid(&guid)?;
     if !s.store.delete_ticket(&guid)? {
         return Err(no_ticket(&guid));
@@ -679,13 +697,12 @@ fn tasks(s: &AppState, field: &str, users: Option<Vec<String>>) -> SResult<Optio
 }
 
 async fn assign(
-    caller: Result<Caller, ApiError>,
+    caller: Guard<TicketAdmin, SonarError>,
     State(s): State<AppState>,
     Path(guid): Path<String>,
-    raw: Bytes,
+    SonarJson(b): SonarJson<AssignBody>,
 ) -> SResult<axum::Json<Value>> {
-    let c = admin(caller)?;
-    let b: AssignBody = body(&raw)?;
+    let c = caller.0;
     if b.assignees.is_none() && b.approvers.is_none() {
         return Err(bad("assignees or approvers is required"));
     }
@@ -725,13 +742,12 @@ struct TaskBody {
 }
 
 async fn task(
-    caller: Result<Caller, ApiError>,
+    caller: Guard<Member, SonarError>,
     State(s): State<AppState>,
     Path(guid): Path<String>,
-    raw: Bytes,
+    SonarJson(b): SonarJson<TaskBody>,
 ) -> SResult<axum::Json<Value>> {
-    let c = member(caller)?;
-    let b: TaskBody = body(&raw)?;
+    let c = caller.0;
     let status = match b.task_status.as_deref().map(str::to_uppercase).as_deref() {
         Some("ASSIGNED") => TaskStatus::Assigned,
         Some("IN_PROGRESS") => TaskStatus::InProgress,
@@ -757,11 +773,11 @@ async fn task(
 }
 
 async fn submit(
-    caller: Result<Caller, ApiError>,
+    caller: Guard<Member, SonarError>,
     State(s): State<AppState>,
     Path(guid): Path<String>,
 ) -> SResult<axum::Json<Value>> {
-    let c = member(caller)?;
+    let c = caller.0;
     let admin = is_admin(&c);
     let me = c.username().to_string();
     change(&s, &c, &guid, "submit ticket", |t| {
@@ -783,10 +799,9 @@ fn decide(
     s: &AppState,
     c: &Caller,
     guid: &str,
-    raw: &Bytes,
+    b: Decision,
     approve: bool,
 ) -> SResult<axum::Json<Value>> {
-    let b: Decision = body(raw)?;
     let me = c.username().to_string();
     let name = display_name(s, &me);
     change(
@@ -818,53 +833,52 @@ fn decide(
 }
 
 async fn approve(
-    caller: Result<Caller, ApiError>,
+    caller: Guard<Member, SonarError>,
     State(s): State<AppState>,
     Path(guid): Path<String>,
-    raw: Bytes,
+    SonarJson(b): SonarJson<Decision>,
 ) -> SResult<axum::Json<Value>> {
-    let c = member(caller)?;
-    decide(&s, &c, &guid, &raw, true)
+    let c = caller.0;
+    decide(&s, &c, &guid, b, true)
 }
 
 async fn reject(
-    caller: Result<Caller, ApiError>,
+    caller: Guard<Member, SonarError>,
     State(s): State<AppState>,
     Path(guid): Path<String>,
-    raw: Bytes,
+    SonarJson(b): SonarJson<Decision>,
 ) -> SResult<axum::Json<Value>> {
-    let c = member(caller)?;
-    decide(&s, &c, &guid, &raw, false)
+    let c = caller.0;
+    decide(&s, &c, &guid, b, false)
 }
 
 async fn close(
-    caller: Result<Caller, ApiError>,
+    caller: Guard<TicketAdmin, SonarError>,
     State(s): State<AppState>,
     Path(guid): Path<String>,
 ) -> SResult<axum::Json<Value>> {
-    let c = admin(caller)?;
+    let c = caller.0;
     change(&s, &c, &guid, "close ticket", |t| {
         t.close(now_ms()).map_err(|e| state_error(e.0))
     })
 }
 
 async fn reopen(
-    caller: Result<Caller, ApiError>,
+    caller: Guard<TicketAdmin, SonarError>,
     State(s): State<AppState>,
     Path(guid): Path<String>,
 ) -> SResult<axum::Json<Value>> {
-    let c = admin(caller)?;
+    let c = caller.0;
     change(&s, &c, &guid, "reopen ticket", |t| {
         t.reopen().map_err(|e| state_error(e.0))
     })
 }
 
 async fn comments(
-    caller: Result<Caller, ApiError>,
+    _: Guard<Member, SonarError>,
     State(s): State<AppState>,
     Path(guid): Path<String>,
 ) -> SResult<axum::Json<Value>> {
-    member(caller)?;
     check_guid(&guid)?;
     let t = s.store.ticket(&guid)?.ok_or_else(|| no_ticket(&guid))?;
     Ok(axum::Json(
@@ -882,13 +896,12 @@ struct CommentBody {
 const MAX_COMMENT: usize = 64 * 1024;
 
 async fn add_comment(
-    caller: Result<Caller, ApiError>,
+    caller: Guard<Member, SonarError>,
     State(s): State<AppState>,
     Path(guid): Path<String>,
-    raw: Bytes,
+    SonarJson(b): SonarJson<CommentBody>,
 ) -> SResult<axum::Json<Value>> {
-    let c = member(caller)?;
-    let b: CommentBody = body(&raw)?;
+    let c = caller.0;
     let content = b
         .content
         .filter(|x| !x.trim().is_empty())
@@ -920,14 +933,14 @@ async fn add_comment(
 }
 
 async fn edit_comment(
-    caller: Result<Caller, ApiError>,
+    caller: Guard<Member, SonarError>,
     State(s): State<AppState>,
     Path((guid, cguid)): Path<(String, String)>,
-    raw: Bytes,
+    b: SResult<SonarJson<CommentBody>>,
 ) -> SResult<axum::Json<Value>> {
-    let c = member(caller)?;
+    let c = caller.0;
     check_guid(&cguid)?;
-    let b: CommentBody = body(&raw)?;
+    let SonarJson(b) = b?;
     let content = b
         .content
         .filter(|x| !x.trim().is_empty())
@@ -964,11 +977,11 @@ async fn edit_comment(
 }
 
 async fn delete_comment(
-    caller: Result<Caller, ApiError>,
+    caller: Guard<Member, SonarError>,
     State(s): State<AppState>,
     Path((guid, cguid)): Path<(String, String)>,
 ) -> SResult<axum::Json<Value>> {
-    let c = member(caller)?;
+    let c = caller.0;
     check_guid(&cguid)?;
     let (me, admin) = (c.username().to_string(), is_admin(&c));
     change(&s, &c, &guid, "delete ticket comment", |t| {
@@ -988,11 +1001,10 @@ async fn delete_comment(
 }
 
 async fn attachments(
-    caller: Result<Caller, ApiError>,
+    _: Guard<Member, SonarError>,
     State(s): State<AppState>,
     Path(guid): Path<String>,
 ) -> SResult<axum::Json<Value>> {
-    member(caller)?;
     check_guid(&guid)?;
     let t = s.store.ticket(&guid)?.ok_or_else(|| no_ticket(&guid))?;
     Ok(axum::Json(
@@ -1001,14 +1013,14 @@ async fn attachments(
 }
 
 async fn upload(
-    caller: Result<Caller, ApiError>,
+    caller: Guard<Member, SonarError>,
     State(s): State<AppState>,
     Path(guid): Path<String>,
     RawQuery(q): RawQuery,
     headers: HeaderMap,
     bytes: Bytes,
 ) -> SResult<axum::Json<Value>> {
-    let c = member(caller)?;
+    let c = caller.0;
     check_guid(&guid)?;
     let file_name = form_urlencoded::parse(q.unwrap_or_default().as_bytes())
         .find(|(k, _)| k == "file_name")
@@ -1065,11 +1077,10 @@ async fn upload(
 }
 
 async fn download(
-    caller: Result<Caller, ApiError>,
+    _: Guard<Member, SonarError>,
     State(s): State<AppState>,
     Path((guid, aguid)): Path<(String, String)>,
 ) -> SResult<Response> {
-    member(caller)?;
     check_guid(&guid)?;
     check_guid(&aguid)?;
     let (meta, data) = s.store.attachment(&guid, &aguid)?.ok_or_else(|| {
@@ -1098,11 +1109,11 @@ async fn download(
 }
 
 async fn delete_attachment(
-    caller: Result<Caller, ApiError>,
+    caller: Guard<Member, SonarError>,
     State(s): State<AppState>,
     Path((guid, aguid)): Path<(String, String)>,
 ) -> SResult<axum::Json<Value>> {
-    let c = member(caller)?;
+    let c = caller.0;
     check_guid(&guid)?;
     check_guid(&aguid)?;
     // Members remove what they attached; administrators anything.

@@ -3,29 +3,29 @@
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{parse_id, Json};
+use crate::guard::{AnyWrite, Api, Guard, WriteFull};
 use crate::routes::{audit, devices::with_watchlist};
 use crate::AppState;
 use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::Router;
 use serde::Deserialize;
 use serde_json::json;
 use wirewatch_model::device::Device;
-use wirewatch_model::user::Access;
 use wirewatch_store::Tag;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/tags", get(list).post(create))
-        .route("/tags/{id}", get(one).patch(update).delete(remove))
-        .route("/tags/{id}/devices", get(devices).post(assign))
-        .route(
-            "/tags/{id}/devices/{child}",
-            post(assign_one).delete(unassign_one),
-        )
-        .route("/devices/{id}/tags", get(device_tags))
+pub fn routes() -> Api {
+    Api::new()
+        .get("/tags", list)
+        .post("/tags", create)
+        .get("/tags/{id}", one)
+        .patch("/tags/{id}", update)
+        .delete("/tags/{id}", remove)
+        .get("/tags/{id}/devices", devices)
+        .post("/tags/{id}/devices", assign)
+        .post("/tags/{id}/devices/{child}", assign_one)
+        .delete("/tags/{id}/devices/{child}", unassign_one)
+        .get("/devices/{id}/tags", device_tags)
 }
 
 #[derive(Deserialize)]
@@ -69,27 +69,24 @@ fn tag(s: &AppState, raw: &str) -> ApiResult<Tag> {
         .ok_or_else(|| ApiError::not_found(format!("tag {id}")))
 }
 
-async fn list(caller: Caller, State(s): State<AppState>) -> ApiResult<axum::Json<Vec<Tag>>> {
-    caller.require(Access::WritePersonal)?;
+async fn list(_: Guard<AnyWrite>, State(s): State<AppState>) -> ApiResult<axum::Json<Vec<Tag>>> {
     Ok(axum::Json(s.store.tags()?))
 }
 
 async fn one(
-    caller: Caller,
+    _: Guard<AnyWrite>,
     State(s): State<AppState>,
     Path(raw): Path<String>,
 ) -> ApiResult<axum::Json<Tag>> {
-    caller.require(Access::WritePersonal)?;
     Ok(axum::Json(tag(&s, &raw)?))
 }
 
 /// As the real product: 201 with an empty body and the new tag's `Location`.
 async fn create(
-    caller: Caller,
+    caller: Guard<WriteFull>,
     State(s): State<AppState>,
     b: Result<Json<TagBody>, ApiError>,
 ) -> ApiResult<Response> {
-    caller.require(Access::WriteFull)?;
     let Json(b) = b?;
     let t = s.store.create_tag(&b.name)?;
     audit(
@@ -107,12 +104,11 @@ async fn create(
 }
 
 async fn update(
-    caller: Caller,
+    caller: Guard<WriteFull>,
     State(s): State<AppState>,
     Path(raw): Path<String>,
     b: Result<Json<TagBody>, ApiError>,
 ) -> ApiResult<StatusCode> {
-    caller.require(Access::WriteFull)?;
     let Json(b) = b?;
     let t = tag(&s, &raw)?;
     s.store.rename_tag(t.id, &b.name)?;
@@ -127,11 +123,10 @@ async fn update(
 }
 
 async fn remove(
-    caller: Caller,
+    caller: Guard<WriteFull>,
     State(s): State<AppState>,
     Path(raw): Path<String>,
 ) -> ApiResult<StatusCode> {
-    caller.require(Access::WriteFull)?;
     let t = tag(&s, &raw)?;
     s.store.delete_tag(t.id)?;
     audit(&s, &caller, "delete tag", "tags", json!({"id": t.id}));
@@ -139,11 +134,10 @@ async fn remove(
 }
 
 async fn devices(
-    caller: Caller,
+    _: Guard<AnyWrite>,
     State(s): State<AppState>,
     Path(raw): Path<String>,
 ) -> ApiResult<axum::Json<Vec<Device>>> {
-    caller.require(Access::WritePersonal)?;
     let t = tag(&s, &raw)?;
     let ids = s.store.tag_device_ids(t.id)?;
     let list: Vec<Device> = ids
@@ -155,7 +149,6 @@ async fn devices(
 
 /// The one path every tag assignment takes: check, store, audit.
 fn apply(s: &AppState, caller: &Caller, raw: &str, b: Assignment) -> ApiResult<StatusCode> {
-    caller.require(Access::WriteFull)?;
     let t = tag(s, raw)?;
     b.check()?;
     s.store.tag_devices(t.id, &b.assign, &b.unassign)?;
@@ -170,23 +163,21 @@ fn apply(s: &AppState, caller: &Caller, raw: &str, b: Assignment) -> ApiResult<S
 }
 
 async fn assign(
-    caller: Caller,
+    caller: Guard<WriteFull>,
     State(s): State<AppState>,
     Path(raw): Path<String>,
     b: Result<Json<Assignment>, ApiError>,
 ) -> ApiResult<StatusCode> {
-    caller.require(Access::WriteFull)?;
     let Json(b) = b?;
     apply(&s, &caller, &raw, b)
 }
 
 async fn assign_one(
-    caller: Caller,
+    caller: Guard<WriteFull>,
     State(s): State<AppState>,
     Path((raw, child)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
     let d = parse_id("child-id", &child)?;
-    caller.require(Access::WriteFull)?;
     if s.store.device(d)?.is_none() {
         return Err(ApiError::not_found(format!("device {d}")));
     }
@@ -202,7 +193,7 @@ async fn assign_one(
 }
 
 async fn unassign_one(
-    caller: Caller,
+    caller: Guard<WriteFull>,
     State(s): State<AppState>,
     Path((raw, child)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
@@ -219,11 +210,10 @@ async fn unassign_one(
 }
 
 async fn device_tags(
-    caller: Caller,
+    _: Guard<AnyWrite>,
     State(s): State<AppState>,
     Path(raw): Path<String>,
 ) -> ApiResult<axum::Json<Vec<Tag>>> {
-    caller.require(Access::WritePersonal)?;
     let id = parse_id("id", &raw)?;
     if s.store.device(id)?.is_none() {
         return Err(ApiError::not_found(format!("device {id}")));

@@ -1,29 +1,30 @@
 //! `/triggers`: JavaScript triggers, as in the ExtraHop REST API, plus
 //! (documented extensions) each trigger's debug log and run statistics.
 
-use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{parse_id, Json, Query};
+use crate::guard::{Api, Guard, WriteFull, WriteLimited};
 use crate::routes::audit;
 use crate::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::routing::{get, post};
-use axum::Router;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use wirewatch_model::trigger::{LogLine, Trigger, TriggerInput};
-use wirewatch_model::user::Access;
 use wirewatch_store::RunStats;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/triggers", get(list).post(create))
-        .route("/triggers/externaldata", post(external_data))
-        .route("/triggers/{id}", get(one).patch(update).delete(remove))
-        .route("/triggers/{id}/debuglog", get(debug_log).delete(clear_log))
-        .route("/triggers/{id}/stats", get(stats))
+pub fn routes() -> Api {
+    Api::new()
+        .get("/triggers", list)
+        .post("/triggers", create)
+        .post("/triggers/externaldata", external_data)
+        .get("/triggers/{id}", one)
+        .patch("/triggers/{id}", update)
+        .delete("/triggers/{id}", remove)
+        .get("/triggers/{id}/debuglog", debug_log)
+        .delete("/triggers/{id}/debuglog", clear_log)
+        .get("/triggers/{id}/stats", stats)
 }
 
 /// Compile the script; a syntax error is a 400 naming line and column.
@@ -51,26 +52,26 @@ fn found(s: &AppState, raw: &str) -> ApiResult<Trigger> {
         .ok_or_else(|| ApiError::not_found(format!("trigger {id}")))
 }
 
-async fn list(caller: Caller, State(s): State<AppState>) -> ApiResult<axum::Json<Vec<Trigger>>> {
-    caller.require(Access::WriteFull)?;
+async fn list(
+    _: Guard<WriteFull>,
+    State(s): State<AppState>,
+) -> ApiResult<axum::Json<Vec<Trigger>>> {
     Ok(axum::Json(s.store.triggers()))
 }
 
 async fn one(
-    caller: Caller,
+    _: Guard<WriteFull>,
     State(s): State<AppState>,
     Path(raw): Path<String>,
 ) -> ApiResult<axum::Json<Trigger>> {
-    caller.require(Access::WriteFull)?;
     Ok(axum::Json(found(&s, &raw)?))
 }
 
 async fn create(
-    caller: Caller,
+    caller: Guard<WriteFull>,
     State(s): State<AppState>,
     input: Result<Json<TriggerInput>, ApiError>,
 ) -> ApiResult<Response> {
-    caller.require(Access::WriteFull)?;
     let Json(input) = input?;
     let warnings = check(input.script.as_deref())?;
     let t = s.store.create_trigger(input, caller.username())?;
@@ -88,12 +89,11 @@ async fn create(
 }
 
 async fn update(
-    caller: Caller,
+    caller: Guard<WriteFull>,
     State(s): State<AppState>,
     Path(raw): Path<String>,
     input: Result<Json<TriggerInput>, ApiError>,
 ) -> ApiResult<StatusCode> {
-    caller.require(Access::WriteFull)?;
     let Json(input) = input?;
     let id = found(&s, &raw)?.id;
     check(input.script.as_deref())?;
@@ -105,11 +105,10 @@ async fn update(
 }
 
 async fn remove(
-    caller: Caller,
+    caller: Guard<WriteFull>,
     State(s): State<AppState>,
     Path(raw): Path<String>,
 ) -> ApiResult<StatusCode> {
-    caller.require(Access::WriteFull)?;
     let id = found(&s, &raw)?.id;
     s.store.delete_trigger(id)?;
     audit(&s, &caller, "delete trigger", "triggers", json!({"id": id}));
@@ -125,11 +124,10 @@ struct ExternalData {
 }
 
 async fn external_data(
-    caller: Caller,
+    _: Guard<WriteLimited>,
     State(s): State<AppState>,
     input: Result<Json<ExternalData>, ApiError>,
 ) -> ApiResult<StatusCode> {
-    caller.require(Access::WriteLimited)?;
     let Json(input) = input?;
     if input.kind.trim().is_empty() {
         return Err(ApiError::invalid("type", "must not be empty"));
@@ -151,12 +149,11 @@ struct LogQuery {
 }
 
 async fn debug_log(
-    caller: Caller,
+    _: Guard<WriteFull>,
     State(s): State<AppState>,
     Path(raw): Path<String>,
     Query(q): Query<LogQuery>,
 ) -> ApiResult<axum::Json<Vec<LogLine>>> {
-    caller.require(Access::WriteFull)?;
     let id = found(&s, &raw)?.id;
     let limit = q.limit.unwrap_or(100);
     if limit == 0 || limit > wirewatch_store::TRIGGER_LOG_KEEP as usize {
@@ -172,22 +169,20 @@ async fn debug_log(
 }
 
 async fn clear_log(
-    caller: Caller,
+    _: Guard<WriteFull>,
     State(s): State<AppState>,
     Path(raw): Path<String>,
 ) -> ApiResult<StatusCode> {
-    caller.require(Access::WriteFull)?;
     let id = found(&s, &raw)?.id;
     s.store.clear_trigger_log(id)?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 async fn stats(
-    caller: Caller,
+    _: Guard<WriteFull>,
     State(s): State<AppState>,
     Path(raw): Path<String>,
 ) -> ApiResult<axum::Json<RunStats>> {
-    caller.require(Access::WriteFull)?;
     let id = found(&s, &raw)?.id;
     Ok(axum::Json(s.store.trigger_stats(id)?))
 }

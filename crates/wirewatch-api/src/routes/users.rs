@@ -1,30 +1,31 @@
 //! `/users`: local users, their privilege levels, and keys an administrator issues for them.
 
-use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::ClientIp;
-use crate::extract::Json;
+use crate::extract::{Json, OptionalJson};
+use crate::guard::{Admin, AdminOrSelf, Api, Guard};
 use crate::routes::{apikeys::created_key, apikeys::throttled_password_check, audit};
 use crate::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::response::Response;
-use axum::routing::{get, post};
-use axum::Router;
 use serde::Deserialize;
 use serde_json::json;
 use wirewatch_model::user::{ApiKey, NewUser, User, UserPatch};
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/users", get(list).post(create))
-        .route("/users/{username}", get(one).patch(update).delete(remove))
-        .route("/users/{username}/apikeys", post(issue_key).get(keys))
+pub fn routes() -> Api {
+    Api::new()
+        .get("/users", list)
+        .post("/users", create)
+        .get("/users/{username}", one)
+        .patch("/users/{username}", update)
+        .delete("/users/{username}", remove)
+        .post("/users/{username}/apikeys", issue_key)
+        .get("/users/{username}/apikeys", keys)
 }
 
-async fn list(caller: Caller, State(s): State<AppState>) -> ApiResult<axum::Json<Vec<User>>> {
-    caller.require_admin()?;
+async fn list(_: Guard<Admin>, State(s): State<AppState>) -> ApiResult<axum::Json<Vec<User>>> {
     Ok(axum::Json(s.store.users()?))
 }
 
@@ -35,22 +36,18 @@ fn find(s: &AppState, username: &str) -> ApiResult<User> {
 }
 
 async fn one(
-    caller: Caller,
+    _: Guard<AdminOrSelf>,
     State(s): State<AppState>,
     Path(username): Path<String>,
 ) -> ApiResult<axum::Json<User>> {
-    if caller.username() != username {
-        caller.require_admin()?;
-    }
     Ok(axum::Json(find(&s, &username)?))
 }
 
 async fn create(
-    caller: Caller,
+    caller: Guard<Admin>,
     State(s): State<AppState>,
     new: Result<Json<NewUser>, ApiError>,
 ) -> ApiResult<Response> {
-    caller.require_admin()?;
     let Json(new) = new?;
     let with_key = new.create_apikey.unwrap_or(false);
     let store = s.store.clone();
@@ -81,17 +78,13 @@ async fn create(
 }
 
 async fn update(
-    caller: Caller,
+    caller: Guard<AdminOrSelf>,
     State(s): State<AppState>,
     ClientIp(ip): ClientIp,
     Path(username): Path<String>,
     patch: Result<Json<UserPatch>, ApiError>,
 ) -> ApiResult<Response> {
     let own = caller.username() == username;
-    if !own {
-        // Someone else's account: administrators only, before the body is read.
-        caller.require_admin()?;
-    }
     let Json(patch) = patch?;
     let own_password_only =
         own && patch.name.is_none() && patch.enabled.is_none() && patch.granted_roles.is_none();
@@ -139,11 +132,10 @@ async fn check_current_password(
 }
 
 async fn remove(
-    caller: Caller,
+    caller: Guard<Admin>,
     State(s): State<AppState>,
     Path(username): Path<String>,
 ) -> ApiResult<StatusCode> {
-    caller.require_admin()?;
     if !s.store.delete_user(&username)? {
         return Err(ApiError::not_found(format!("user {username}")));
     }
@@ -157,25 +149,22 @@ async fn remove(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Deserialize, Default)]
-struct IssueKey {
+/// Body of `POST /users/{username}/apikeys` (optional).
+#[derive(Deserialize, Default, schemars::JsonSchema)]
+#[schemars(rename = "ApiKeyRequest")]
+pub(crate) struct IssueKey {
+    /// A description of the key (default `issued by <caller>`).
     #[serde(default)]
     description: Option<String>,
 }
 
 /// wirewatch extension: an administrator issues a key for another user.
 async fn issue_key(
-    caller: Caller,
+    caller: Guard<Admin>,
     State(s): State<AppState>,
     Path(username): Path<String>,
-    body: axum::body::Bytes,
+    OptionalJson(req): OptionalJson<IssueKey>,
 ) -> ApiResult<Response> {
-    caller.require_admin()?;
-    let req: IssueKey = if body.iter().all(u8::is_ascii_whitespace) {
-        IssueKey::default()
-    } else {
-        crate::extract::parse_json(&body)?
-    };
     let user = find(&s, &username)?;
     let description = req
         .description
@@ -192,13 +181,10 @@ async fn issue_key(
 }
 
 async fn keys(
-    caller: Caller,
+    _: Guard<AdminOrSelf>,
     State(s): State<AppState>,
     Path(username): Path<String>,
 ) -> ApiResult<axum::Json<Vec<ApiKey>>> {
-    if caller.username() != username {
-        caller.require_admin()?;
-    }
     let user = find(&s, &username)?;
     Ok(axum::Json(s.store.apikeys(Some(user.id))?))
 }

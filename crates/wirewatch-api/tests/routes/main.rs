@@ -6,6 +6,7 @@ mod common;
 mod connectors;
 mod detections;
 mod errors;
+mod guards;
 mod privileges;
 mod resources;
 mod rules;

@@ -8,7 +8,7 @@ use crate::common::*;
 use serde_json::{json, Value};
 
 /// The profiles of the table, in column order.
-const PROFILES: [(&str, &str); 7] = [
+pub(crate) const PROFILES: [(&str, &str); 7] = [
     ("admin", r#"{"system": "full"}"#),
     ("ndr_full", r#"{"write": "full", "ndr": "full"}"#),
     ("npm_full", r#"{"write": "full", "npm": "full"}"#),
@@ -720,7 +720,7 @@ fn every_operation_refuses_the_lowest_profile_before_reading_the_body() {
 /// admin, ndr_full, npm_full, ndr_limited, ndr_personal, no_module, metrics
 /// (see `PROFILES`). Reviewed against README's privilege table; a new
 /// operation must be added here.
-const EVERY_OPERATION: &str = "
+pub(crate) const EVERY_OPERATION: &str = "
 GET    /api/v1/extrahop                                             .......
 GET    /api/v1/extrahop/version                                     .......
 GET    /api/v1/extrahop/platform                                    .......

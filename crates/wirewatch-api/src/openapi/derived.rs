@@ -1,0 +1,66 @@
+//! Component schemas generated from the Rust types (`schemars`, OpenAPI 3.0
+//! settings): descriptions are the types' doc comments, constraints and
+//! examples their `#[schemars(...)]` attributes. Types the API answers with
+//! are generated as they serialize (a field always written is required),
+//! request bodies as they deserialize (a field with a default is optional).
+//!
+//! Types move here from the hand-written `*_schemas.rs` one resource at a
+//! time; their names stay the component names the paths refer to.
+
+use schemars::generate::{SchemaGenerator, SchemaSettings};
+use schemars::JsonSchema;
+use serde_json::{Map, Value};
+use wirewatch_model::detection::{MitreRef, Note, TicketPatch};
+use wirewatch_model::investigation::{Investigation, InvestigationPatch, NewInvestigation};
+use wirewatch_model::locality::{LocalityInput, NetworkLocality, ObservationBatch};
+use wirewatch_model::settings::{Ticketing, TicketingPatch};
+use wirewatch_model::user::{ApiKey, NewUser, User, UserPatch};
+
+/// The generated schemas, added to `schemas` (a name may not be taken twice).
+pub(super) fn add(schemas: &mut Map<String, Value>) {
+    let mut answers = SchemaSettings::openapi3().for_serialize().into_generator();
+    let mut bodies = SchemaSettings::openapi3()
+        .for_deserialize()
+        .into_generator();
+    answer::<NetworkLocality>(&mut answers);
+    body::<LocalityInput>(&mut bodies);
+    body::<ObservationBatch>(&mut bodies);
+    answer::<User>(&mut answers);
+    answer::<ApiKey>(&mut answers);
+    body::<NewUser>(&mut bodies);
+    body::<UserPatch>(&mut bodies);
+    body::<crate::routes::apikeys::CreateKey>(&mut bodies);
+    body::<crate::routes::users::IssueKey>(&mut bodies);
+    answer::<Ticketing>(&mut answers);
+    answer::<Investigation>(&mut answers);
+    answer::<MitreRef>(&mut answers);
+    answer::<Note>(&mut answers);
+    body::<TicketPatch>(&mut bodies);
+    body::<NewInvestigation>(&mut bodies);
+    body::<InvestigationPatch>(&mut bodies);
+    body::<TicketingPatch>(&mut bodies);
+    let answers = answers.take_definitions(true);
+    for (name, schema) in &answers {
+        let clash = schemas.insert(name.clone(), schema.clone());
+        assert!(clash.is_none(), "the schema {name} is defined twice");
+    }
+    // A type both answered and accepted (`Roles`) is documented as accepted:
+    // the same fields, with the defaults a body may leave out.
+    for (name, schema) in bodies.take_definitions(true) {
+        let clash = schemas.insert(name.clone(), schema);
+        assert!(
+            clash.is_none() || answers.contains_key(&name),
+            "the schema {name} is defined twice"
+        );
+    }
+}
+
+/// A type the API answers with.
+fn answer<T: JsonSchema>(g: &mut SchemaGenerator) {
+    g.subschema_for::<T>();
+}
+
+/// A request body type.
+fn body<T: JsonSchema>(g: &mut SchemaGenerator) {
+    g.subschema_for::<T>();
+}
