@@ -4,10 +4,12 @@
 //! The wire names are the ExtraHop record formats' (`clientAddr`,
 //! `statusCode`…), derived from the Rust field names by
 //! `rename_all = "camelCase"`. Stored documents are these structs serialised
-//! as JSON objects whose keys come in byte order (as a `serde_json::Map`
-//! writes them, which is how records were stored before they were typed), so
-//! **the fields of every struct are declared in byte order of their wire
-//! names**; `tests::keys_in_byte_order` checks it.
+//! as JSON objects, keys in the order the fields are declared: **byte order of
+//! their wire names**, one fixed order whatever serde_json's features (the
+//! string-keyed maps records were built from before wrote sorted keys, or
+//! insertion order where serde_json's `preserve_order` is on, as the MongoDB
+//! driver's `bson` turns it on in the server binary); `tests::keys_in_byte_order`
+//! checks the declarations.
 //!
 //! Suricata's records (`Suricata*`) keep the values Suricata wrote, whatever
 //! their JSON type, so their fields are JSON values.
