@@ -34,44 +34,61 @@ pub struct Response {
     pub body: Bytes,
 }
 
-/// Why a request got no answer.
+/// Why a request got no answer. The client's error stays attached as the
+/// [`source`](std::error::Error::source) of `Connect` and `Request`.
 #[derive(Debug, thiserror::Error)]
 pub enum HttpError {
     /// No connection could be made (the message says why).
-    #[error("{0}")]
-    Connect(String),
-    #[error("request failed: {0}")]
-    Request(String),
+    #[error("{}", cause(.0))]
+    Connect(#[source] hyper_util::client::legacy::Error),
+    #[error("request failed: {}", cause(.0))]
+    Request(#[source] hyper_util::client::legacy::Error),
     #[error("no answer within {} s", REQUEST_TIMEOUT.as_secs())]
     Timeout,
     #[error("reading the answer: {0}")]
-    Body(hyper::Error),
+    Body(#[source] hyper::Error),
     #[error("the answer stalled")]
     Stalled,
 }
 
 impl From<hyper_util::client::legacy::Error> for HttpError {
-    /// Our own connection error as it is; any other cause with its chain
-    /// (`connection closed before message completed: …`).
     fn from(e: hyper_util::client::legacy::Error) -> Self {
-        let mut chain = Vec::new();
-        let mut source = std::error::Error::source(&e);
-        while let Some(s) = source {
-            if let Some(c) = s.downcast_ref::<ConnectError>() {
-                return HttpError::Connect(c.to_string());
-            }
-            chain.push(s.to_string());
-            source = s.source();
-        }
-        if chain.is_empty() {
-            chain.push(e.to_string());
-        }
-        if e.is_connect() {
-            HttpError::Connect(chain.join(": "))
+        if e.is_connect() || connect_error(&e).is_some() {
+            HttpError::Connect(e)
         } else {
-            HttpError::Request(chain.join(": "))
+            HttpError::Request(e)
         }
     }
+}
+
+/// Our own connection error in the client's error, if that is the cause.
+fn connect_error(e: &hyper_util::client::legacy::Error) -> Option<&ConnectError> {
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        if let Some(c) = s.downcast_ref::<ConnectError>() {
+            return Some(c);
+        }
+        source = s.source();
+    }
+    None
+}
+
+/// The message of a client error: our own connection error as it is; any
+/// other cause with its chain (`connection closed before message completed: …`).
+fn cause(e: &hyper_util::client::legacy::Error) -> String {
+    if let Some(c) = connect_error(e) {
+        return c.to_string();
+    }
+    let mut chain = Vec::new();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        chain.push(s.to_string());
+        source = s.source();
+    }
+    if chain.is_empty() {
+        chain.push(e.to_string());
+    }
+    chain.join(": ")
 }
 
 /// A pooled client; cheap to clone (clones share the pool).
@@ -245,9 +262,19 @@ mod tests {
             .body(Full::new(Bytes::new()))
             .unwrap();
         let e = HttpClient::new(None, 1).send(req).await.unwrap_err();
+        assert!(matches!(&e, HttpError::Connect(_)), "{e:?}");
         assert!(
-            matches!(&e, HttpError::Connect(m) if m.starts_with(&format!("connecting to {}", addr.ip()))),
+            e.to_string()
+                .starts_with(&format!("connecting to {}", addr.ip())),
             "{e}"
+        );
+        // The cause is kept: the client's error, and below it ours.
+        let client = std::error::Error::source(&e).expect("a source");
+        assert!(
+            client
+                .downcast_ref::<hyper_util::client::legacy::Error>()
+                .is_some_and(|c| connect_error(c).is_some()),
+            "{client:?}"
         );
     }
 }

@@ -25,7 +25,7 @@ fn provider() -> Arc<rustls::crypto::CryptoProvider> {
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum TlsError {
     #[error("{0}")]
-    Provider(rustls::Error),
+    Provider(#[source] rustls::Error),
     #[error("tls_ca_certs: {0}")]
     CaCerts(String),
     #[error("tls_ca_certs: no certificate found in the PEM text")]
