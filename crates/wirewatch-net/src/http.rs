@@ -133,6 +133,33 @@ impl HttpClient {
     }
 }
 
+/// `host`, in brackets when it is an IPv6 address (`::1` → `[::1]`).
+pub fn bracketed(host: &str) -> String {
+    if host.contains(':') && !host.starts_with('[') {
+        format!("[{host}]")
+    } else {
+        host.to_string()
+    }
+}
+
+/// The `Host` header of `http(s)://host:port`: the port is left out when it
+/// is the scheme's default (RFC 9110 §7.2).
+pub fn host_header(https: bool, host: &str, port: u16) -> String {
+    let host = bracketed(host);
+    if port == if https { 443 } else { 80 } {
+        host
+    } else {
+        format!("{host}:{port}")
+    }
+}
+
+/// `scheme://host:port` with the port always written: the start of the
+/// absolute URI [`HttpClient::send`] takes.
+pub fn origin(https: bool, host: &str, port: u16) -> String {
+    let scheme = if https { "https" } else { "http" };
+    format!("{scheme}://{}:{port}", bracketed(host))
+}
+
 /// Opens the pool's connections: TCP, and TLS for `https://`.
 #[derive(Clone)]
 struct Connector {
@@ -209,6 +236,16 @@ impl Write for Stream {
 mod tests {
     use super::*;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    #[test]
+    fn hosts_and_origins() {
+        assert_eq!(host_header(true, "x.example", 443), "x.example");
+        assert_eq!(host_header(false, "x.example", 443), "x.example:443");
+        assert_eq!(host_header(false, "::1", 8080), "[::1]:8080");
+        assert_eq!(host_header(true, "[::1]", 443), "[::1]");
+        assert_eq!(origin(false, "::1", 80), "http://[::1]:80");
+        assert_eq!(origin(true, "x.example", 8443), "https://x.example:8443");
+    }
 
     /// A real listener answering every request on a connection with 200 and
     /// counting connections: the client must reuse one.
