@@ -1,9 +1,12 @@
 //! A pooled HTTP/1.1 client (hyper-util's `Client`) over [`connect`]: one per
 //! remote system or target, built once and shared by every request, keeping
 //! connections alive between requests (idle ones close after
-//! [`IDLE_TIMEOUT`]). Connecting is bounded by [`CONNECT_TIMEOUT`](crate::CONNECT_TIMEOUT),
-//! the request with its answer's head by [`REQUEST_TIMEOUT`], and reading
-//! the body again by [`REQUEST_TIMEOUT`].
+//! [`IDLE_TIMEOUT`]). One [`REQUEST_TIMEOUT`] covers getting a connection
+//! (when none is idle: TCP and TLS, each also bounded by
+//! [`CONNECT_TIMEOUT`](crate::CONNECT_TIMEOUT)), sending the request and
+//! reading its answer's head; reading the body has a [`REQUEST_TIMEOUT`] of
+//! its own. The pool cannot time its steps apart: a slow connect leaves less
+//! time for the answer than the old per-connection client gave.
 
 use crate::connect::{connect, Conn, ConnectError};
 use bytes::Bytes;
@@ -18,7 +21,8 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-/// Longest wait for one request's answer (and, separately, for its body).
+/// Longest wait for one request's answer head, a new connection included
+/// (and, separately, for its body).
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// Idle connections older than this are closed.
 pub const IDLE_TIMEOUT: Duration = Duration::from_secs(90);
