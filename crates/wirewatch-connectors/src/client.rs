@@ -32,7 +32,7 @@ pub enum UrlError {
 }
 
 /// Why a client of a remote system cannot be built.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[derive(Debug, thiserror::Error)]
 pub enum ClientError {
     #[error(transparent)]
     Url(#[from] UrlError),
