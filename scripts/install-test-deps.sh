@@ -8,9 +8,23 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 export DEBIAN_FRONTEND=noninteractive
+# Debian 12 marks its Python "externally managed" (PEP 668): without this,
+# every `pip install` below refuses to install into the system Python.
+export PIP_BREAK_SYSTEM_PACKAGES=1
+command -v cargo >/dev/null || {
+  echo "install-test-deps.sh: cargo is missing; install Rust first (https://rustup.rs)" >&2
+  exit 1
+}
 need_apt=()
-command -v python3 >/dev/null || need_apt+=(python3 python3-pip)
+command -v python3 >/dev/null || need_apt+=(python3)
+# Debian's python3 comes without pip.
+python3 -m pip --version >/dev/null 2>&1 || need_apt+=(python3-pip)
+# Linking the tests, libpcap and tansu's SQLite needs a C toolchain.
+command -v cc >/dev/null || need_apt+=(build-essential)
+command -v pkg-config >/dev/null || need_apt+=(pkg-config)
 command -v curl >/dev/null || need_apt+=(curl)
+# curl, npm and pip fetch over HTTPS.
+[ -e /etc/ssl/certs/ca-certificates.crt ] || need_apt+=(ca-certificates)
 # Syslog ODS targets are tested against a real rsyslogd (TLS through gnutls).
 command -v rsyslogd >/dev/null || [ -x /usr/sbin/rsyslogd ] || need_apt+=(rsyslog rsyslog-gnutls)
 command -v openssl >/dev/null || need_apt+=(openssl)

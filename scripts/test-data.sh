@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Make sure the public test corpora the tests read are beside the repository,
-# in ../shared/data (or $WIREWATCH_SHARED/data): Zeek's test traces and
+# in ../shared/data (the tests read that path): Zeek's test traces and
 # baselines (BSD), a selection of suricata-verify cases (MIT) and nDPI's
 # capture corpus (LGPL-3.0). They are not shipped in the repository; when
 # missing they are downloaded from GitHub at the commits below, and every file
@@ -12,7 +12,8 @@
 # with {repo} and {commit}; default GitHub's codeload), e.g. a local mirror.
 set -euo pipefail
 repo_root="$(cd "$(dirname "$0")/.." && pwd)"
-shared="${WIREWATCH_SHARED:-$repo_root/../shared}"
+# The tests read ../shared beside the repository; no other place would do.
+shared="$repo_root/../shared"
 data="$shared/data"
 manifest="$repo_root/scripts/test/data.sha256"
 url_template="${WIREWATCH_TEST_DATA_URL:-}"

@@ -22,7 +22,7 @@ fi
 # Four tests run the trigger script of ExtraHop's ticketing guide exactly as
 # the guide prints it; the guide is not redistributable, so it is read from
 # ../shared/seeds when that is present and those tests are skipped otherwise.
-shared="${WIREWATCH_SHARED:-$PWD/../shared}"
+shared="$PWD/../shared"
 skip=()
 if [ ! -f "$shared/seeds/000_5b18e04743d5f92c.txt" ]; then
   echo "test.sh: $shared/seeds is missing: skipping the four tests that run the ticketing guide's own trigger" >&2

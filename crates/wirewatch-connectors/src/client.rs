@@ -32,7 +32,7 @@ pub enum UrlError {
 }
 
 /// Why a client of a remote system cannot be built.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[derive(Debug, thiserror::Error)]
 pub enum ClientError {
     #[error(transparent)]
     Url(#[from] UrlError),
@@ -94,50 +94,19 @@ impl Base {
         })
     }
 
-    fn scheme(&self) -> &'static str {
-        if self.https {
-            "https"
-        } else {
-            "http"
-        }
-    }
-
-    fn bracketed_host(&self) -> String {
-        if self.host.contains(':') {
-            format!("[{}]", self.host)
-        } else {
-            self.host.clone()
-        }
-    }
-
     /// `scheme://host:port`, the port always written (request URIs).
     fn origin(&self) -> String {
-        format!(
-            "{}://{}:{}",
-            self.scheme(),
-            self.bracketed_host(),
-            self.port
-        )
+        wirewatch_net::http::origin(self.https, &self.host, self.port)
     }
 
     fn host_header(&self) -> String {
-        let host = self.bracketed_host();
-        if self.port == if self.https { 443 } else { 80 } {
-            host
-        } else {
-            format!("{host}:{}", self.port)
-        }
+        wirewatch_net::http::host_header(self.https, &self.host, self.port)
     }
 
     /// The URL of a path under the base (for links shown to users).
     pub fn url(&self, path: &str) -> String {
-        format!(
-            "{}://{}{}{}",
-            self.scheme(),
-            self.host_header(),
-            self.prefix,
-            path
-        )
+        let scheme = if self.https { "https" } else { "http" };
+        format!("{scheme}://{}{}{path}", self.host_header(), self.prefix)
     }
 }
 

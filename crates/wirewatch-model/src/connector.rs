@@ -435,25 +435,40 @@ pub fn parse_spec(kind: ConnectorType, config: Value, secrets: Value) -> Result<
     Ok(spec)
 }
 
-/// An `http(s)://host…` URL, without credentials.
+/// An `http(s)://host…` URL, without credentials, parsed by the `url` crate.
+/// The scheme is checked as written (the parser would also take `HTTPS://`
+/// and leading spaces), and spaces are refused rather than encoded.
 pub fn check_url(field: &str, url: &str) -> Result<()> {
-    let rest = url
+    let spaces = url.chars().any(|c| c.is_whitespace() || c.is_control());
+    let Some(rest) = url
         .strip_prefix("https://")
         .or_else(|| url.strip_prefix("http://"))
-        .ok_or_else(|| {
-            Error::invalid(field, format!("{url:?} is not an http:// or https:// URL"))
-        })?;
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-    if authority.is_empty() {
+    else {
+        return Err(Error::invalid(
+            field,
+            format!("{url:?} is not an http:// or https:// URL"),
+        ));
+    };
+    // The parser reads `https:///x` as `https://x/`: the host must come first.
+    if rest.starts_with(['/', '\\']) {
         return Err(Error::invalid(field, "has no host"));
     }
-    if authority.contains('@') {
+    let parsed = match url::Url::parse(url) {
+        Ok(u) => u,
+        Err(url::ParseError::EmptyHost) => return Err(Error::invalid(field, "has no host")),
+        Err(_) if spaces => return Err(Error::invalid(field, "must not contain spaces")),
+        Err(e) => return Err(Error::invalid(field, format!("is not a valid URL: {e}"))),
+    };
+    if parsed.host_str().is_none_or(str::is_empty) {
+        return Err(Error::invalid(field, "has no host"));
+    }
+    if !parsed.username().is_empty() || parsed.password().is_some() {
         return Err(Error::invalid(
             field,
             "must not carry credentials; put them in secrets",
         ));
     }
-    if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+    if spaces {
         return Err(Error::invalid(field, "must not contain spaces"));
     }
     Ok(())
@@ -1119,6 +1134,53 @@ fn parse_push(kind: ConnectorType, sp: &Map<String, Value>) -> Result<Incident> 
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn urls_are_checked_with_their_messages() {
+        let msg = |u: &str| {
+            check_url("f", u)
+                .err()
+                .map(|e| e.message.trim_start_matches("f: ").to_string())
+        };
+        for ok in [
+            "https://acme.atlassian.net",
+            "http://10.0.0.1:8080/rest?x=1#f",
+            "https://jira.example.com/a@b",
+            "https://[::1]:8443/x",
+            "https://jira.example.com/é",
+        ] {
+            assert_eq!(msg(ok), None, "{ok}");
+        }
+        for (bad, why) in [
+            ("ftp://x", "\"ftp://x\" is not an http:// or https:// URL"),
+            (
+                "HTTPS://x",
+                "\"HTTPS://x\" is not an http:// or https:// URL",
+            ),
+            (
+                " https://x",
+                "\" https://x\" is not an http:// or https:// URL",
+            ),
+            ("https://", "has no host"),
+            ("https://?q", "has no host"),
+            ("https:///x", "has no host"),
+            (
+                "https://user:pw@x",
+                "must not carry credentials; put them in secrets",
+            ),
+            (
+                "https://user@x/",
+                "must not carry credentials; put them in secrets",
+            ),
+            ("https://x/a b", "must not contain spaces"),
+            ("https:// x", "must not contain spaces"),
+            ("https://x/\u{7}", "must not contain spaces"),
+            ("https://t\u{a0}x", "must not contain spaces"),
+            ("https://x:port/", "is not a valid URL: invalid port number"),
+        ] {
+            assert_eq!(msg(bad).as_deref(), Some(why), "{bad}");
+        }
+    }
 
     #[test]
     fn jira_needs_url_project_and_secrets() {

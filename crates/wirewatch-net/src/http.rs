@@ -1,9 +1,12 @@
 //! A pooled HTTP/1.1 client (hyper-util's `Client`) over [`connect`]: one per
 //! remote system or target, built once and shared by every request, keeping
 //! connections alive between requests (idle ones close after
-//! [`IDLE_TIMEOUT`]). Connecting is bounded by [`CONNECT_TIMEOUT`](crate::CONNECT_TIMEOUT),
-//! the request with its answer's head by [`REQUEST_TIMEOUT`], and reading
-//! the body again by [`REQUEST_TIMEOUT`].
+//! [`IDLE_TIMEOUT`]). One [`REQUEST_TIMEOUT`] covers getting a connection
+//! (when none is idle: TCP and TLS, each also bounded by
+//! [`CONNECT_TIMEOUT`](crate::CONNECT_TIMEOUT)), sending the request and
+//! reading its answer's head; reading the body has a [`REQUEST_TIMEOUT`] of
+//! its own. The pool cannot time its steps apart: a slow connect leaves less
+//! time for the answer than the old per-connection client gave.
 
 use crate::connect::{connect, Conn, ConnectError};
 use bytes::Bytes;
@@ -18,7 +21,8 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-/// Longest wait for one request's answer (and, separately, for its body).
+/// Longest wait for one request's answer head, a new connection included
+/// (and, separately, for its body).
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// Idle connections older than this are closed.
 pub const IDLE_TIMEOUT: Duration = Duration::from_secs(90);
@@ -34,44 +38,61 @@ pub struct Response {
     pub body: Bytes,
 }
 
-/// Why a request got no answer.
+/// Why a request got no answer. The client's error stays attached as the
+/// [`source`](std::error::Error::source) of `Connect` and `Request`.
 #[derive(Debug, thiserror::Error)]
 pub enum HttpError {
     /// No connection could be made (the message says why).
-    #[error("{0}")]
-    Connect(String),
-    #[error("request failed: {0}")]
-    Request(String),
+    #[error("{}", cause(.0))]
+    Connect(#[source] hyper_util::client::legacy::Error),
+    #[error("request failed: {}", cause(.0))]
+    Request(#[source] hyper_util::client::legacy::Error),
     #[error("no answer within {} s", REQUEST_TIMEOUT.as_secs())]
     Timeout,
     #[error("reading the answer: {0}")]
-    Body(hyper::Error),
+    Body(#[source] hyper::Error),
     #[error("the answer stalled")]
     Stalled,
 }
 
 impl From<hyper_util::client::legacy::Error> for HttpError {
-    /// Our own connection error as it is; any other cause with its chain
-    /// (`connection closed before message completed: …`).
     fn from(e: hyper_util::client::legacy::Error) -> Self {
-        let mut chain = Vec::new();
-        let mut source = std::error::Error::source(&e);
-        while let Some(s) = source {
-            if let Some(c) = s.downcast_ref::<ConnectError>() {
-                return HttpError::Connect(c.to_string());
-            }
-            chain.push(s.to_string());
-            source = s.source();
-        }
-        if chain.is_empty() {
-            chain.push(e.to_string());
-        }
-        if e.is_connect() {
-            HttpError::Connect(chain.join(": "))
+        if e.is_connect() || connect_error(&e).is_some() {
+            HttpError::Connect(e)
         } else {
-            HttpError::Request(chain.join(": "))
+            HttpError::Request(e)
         }
     }
+}
+
+/// Our own connection error in the client's error, if that is the cause.
+fn connect_error(e: &hyper_util::client::legacy::Error) -> Option<&ConnectError> {
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        if let Some(c) = s.downcast_ref::<ConnectError>() {
+            return Some(c);
+        }
+        source = s.source();
+    }
+    None
+}
+
+/// The message of a client error: our own connection error as it is; any
+/// other cause with its chain (`connection closed before message completed: …`).
+fn cause(e: &hyper_util::client::legacy::Error) -> String {
+    if let Some(c) = connect_error(e) {
+        return c.to_string();
+    }
+    let mut chain = Vec::new();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        chain.push(s.to_string());
+        source = s.source();
+    }
+    if chain.is_empty() {
+        chain.push(e.to_string());
+    }
+    chain.join(": ")
 }
 
 /// A pooled client; cheap to clone (clones share the pool).
@@ -114,6 +135,33 @@ impl HttpClient {
             body,
         })
     }
+}
+
+/// `host`, in brackets when it is an IPv6 address (`::1` → `[::1]`).
+pub fn bracketed(host: &str) -> String {
+    if host.contains(':') && !host.starts_with('[') {
+        format!("[{host}]")
+    } else {
+        host.to_string()
+    }
+}
+
+/// The `Host` header of `http(s)://host:port`: the port is left out when it
+/// is the scheme's default (RFC 9110 §7.2).
+pub fn host_header(https: bool, host: &str, port: u16) -> String {
+    let host = bracketed(host);
+    if port == if https { 443 } else { 80 } {
+        host
+    } else {
+        format!("{host}:{port}")
+    }
+}
+
+/// `scheme://host:port` with the port always written: the start of the
+/// absolute URI [`HttpClient::send`] takes.
+pub fn origin(https: bool, host: &str, port: u16) -> String {
+    let scheme = if https { "https" } else { "http" };
+    format!("{scheme}://{}:{port}", bracketed(host))
 }
 
 /// Opens the pool's connections: TCP, and TLS for `https://`.
@@ -193,6 +241,16 @@ mod tests {
     use super::*;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
+    #[test]
+    fn hosts_and_origins() {
+        assert_eq!(host_header(true, "x.example", 443), "x.example");
+        assert_eq!(host_header(false, "x.example", 443), "x.example:443");
+        assert_eq!(host_header(false, "::1", 8080), "[::1]:8080");
+        assert_eq!(host_header(true, "[::1]", 443), "[::1]");
+        assert_eq!(origin(false, "::1", 80), "http://[::1]:80");
+        assert_eq!(origin(true, "x.example", 8443), "https://x.example:8443");
+    }
+
     /// A real listener answering every request on a connection with 200 and
     /// counting connections: the client must reuse one.
     #[tokio::test]
@@ -245,9 +303,19 @@ mod tests {
             .body(Full::new(Bytes::new()))
             .unwrap();
         let e = HttpClient::new(None, 1).send(req).await.unwrap_err();
+        assert!(matches!(&e, HttpError::Connect(_)), "{e:?}");
         assert!(
-            matches!(&e, HttpError::Connect(m) if m.starts_with(&format!("connecting to {}", addr.ip()))),
+            e.to_string()
+                .starts_with(&format!("connecting to {}", addr.ip())),
             "{e}"
+        );
+        // The cause is kept: the client's error, and below it ours.
+        let client = std::error::Error::source(&e).expect("a source");
+        assert!(
+            client
+                .downcast_ref::<hyper_util::client::legacy::Error>()
+                .is_some_and(|c| connect_error(c).is_some()),
+            "{client:?}"
         );
     }
 }

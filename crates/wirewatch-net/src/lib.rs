@@ -1,6 +1,6 @@
 //! Outbound networking shared by the ODS sinks and the incident connectors:
 //! the one retry policy ([`retry`]), TLS client configuration ([`tls`]),
-//! TCP/TLS connections with timeouts ([`connect`]) and a pooled HTTP/1.1
+//! TCP/TLS connections with timeouts ([`connect`](mod@connect)) and a pooled HTTP/1.1
 //! client ([`http`]).
 
 pub mod connect;

@@ -21,21 +21,29 @@ fn provider() -> Arc<rustls::crypto::CryptoProvider> {
     Arc::new(rustls::crypto::ring::default_provider())
 }
 
-/// A TLS option that cannot be used; the message names the option.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+/// A TLS option that cannot be used; the message names the option and the
+/// cause stays attached as [`source`](std::error::Error::source).
+#[derive(Debug, thiserror::Error)]
 pub enum TlsError {
     #[error("{0}")]
-    Provider(rustls::Error),
+    Provider(#[source] rustls::Error),
     #[error("tls_ca_certs: {0}")]
-    CaCerts(String),
+    CaPem(#[source] rustls::pki_types::pem::Error),
+    #[error("tls_ca_certs: {0}")]
+    CaCert(#[source] rustls::Error),
     #[error("tls_ca_certs: no certificate found in the PEM text")]
     NoCaCert,
     #[error("tls_client_cert: {0}")]
-    ClientCert(String),
+    ClientCertPem(#[source] rustls::pki_types::pem::Error),
+    #[error("tls_client_cert: {0}")]
+    ClientCert(#[source] rustls::Error),
     #[error("tls_client_key: {0}")]
-    ClientKey(String),
-    #[error("host {host:?}: {reason}")]
-    ServerName { host: String, reason: String },
+    ClientKey(#[source] rustls::pki_types::pem::Error),
+    #[error("host {host:?}: {source}")]
+    ServerName {
+        host: String,
+        source: rustls::pki_types::InvalidDnsNameError,
+    },
 }
 
 /// Build a client configuration; the error names the bad option.
@@ -52,10 +60,9 @@ pub fn client_config(o: &TlsOptions, alpn_http1: bool) -> Result<Arc<ClientConfi
         match &o.ca_pem {
             Some(pem) => {
                 for cert in CertificateDer::pem_slice_iter(pem.as_bytes()) {
-                    let cert = cert.map_err(|e| TlsError::CaCerts(e.to_string()))?;
                     roots
-                        .add(cert)
-                        .map_err(|e| TlsError::CaCerts(e.to_string()))?;
+                        .add(cert.map_err(TlsError::CaPem)?)
+                        .map_err(TlsError::CaCert)?;
                 }
                 if roots.is_empty() {
                     return Err(TlsError::NoCaCert);
@@ -69,12 +76,11 @@ pub fn client_config(o: &TlsOptions, alpn_http1: bool) -> Result<Arc<ClientConfi
         (Some(cert), Some(key)) => {
             let certs = CertificateDer::pem_slice_iter(cert.as_bytes())
                 .collect::<Result<Vec<_>, _>>()
-                .map_err(|e| TlsError::ClientCert(e.to_string()))?;
-            let key = PrivateKeyDer::from_pem_slice(key.as_bytes())
-                .map_err(|e| TlsError::ClientKey(e.to_string()))?;
+                .map_err(TlsError::ClientCertPem)?;
+            let key = PrivateKeyDer::from_pem_slice(key.as_bytes()).map_err(TlsError::ClientKey)?;
             builder
                 .with_client_auth_cert(certs, key)
-                .map_err(|e| TlsError::ClientCert(e.to_string()))?
+                .map_err(TlsError::ClientCert)?
         }
         _ => builder.with_no_client_auth(),
     };
@@ -86,9 +92,9 @@ pub fn client_config(o: &TlsOptions, alpn_http1: bool) -> Result<Arc<ClientConfi
 
 /// The server name to verify, from a host name or an IP address.
 pub fn server_name(host: &str) -> Result<ServerName<'static>, TlsError> {
-    ServerName::try_from(host.to_string()).map_err(|e| TlsError::ServerName {
+    ServerName::try_from(host.to_string()).map_err(|source| TlsError::ServerName {
         host: host.to_string(),
-        reason: e.to_string(),
+        source,
     })
 }
 
@@ -224,10 +230,23 @@ mod tests {
             false,
         )
         .unwrap_err();
-        assert_eq!(e, TlsError::NoCaCert);
+        assert!(matches!(e, TlsError::NoCaCert), "{e:?}");
         assert_eq!(
             e.to_string(),
             "tls_ca_certs: no certificate found in the PEM text"
         );
+        // A certificate that does not parse: named, with its cause kept.
+        let e = client_config(
+            &TlsOptions {
+                ca_pem: Some(
+                    "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n".into(),
+                ),
+                ..TlsOptions::default()
+            },
+            false,
+        )
+        .unwrap_err();
+        assert!(e.to_string().starts_with("tls_ca_certs: "), "{e}");
+        assert!(std::error::Error::source(&e).is_some(), "{e:?}");
     }
 }

@@ -14,7 +14,7 @@ pub enum SinkError {
     Http(#[from] HttpError),
     /// A UDP socket could not be opened (or, for raw targets, aimed).
     #[error("{0}")]
-    Socket(std::io::Error),
+    Socket(#[source] std::io::Error),
     /// A syslog UDP socket could not be aimed at the receiver.
     #[error("{host}:{port}: {source}")]
     Udp {
@@ -31,9 +31,9 @@ pub enum SinkError {
     #[error("no connection")]
     NoConnection,
     #[error("connecting to the brokers: {0}")]
-    Brokers(rskafka::client::error::Error),
+    Brokers(#[source] rskafka::client::error::Error),
     #[error("{0}")]
-    Kafka(rskafka::client::error::Error),
+    Kafka(#[source] rskafka::client::error::Error),
     #[error("{0}")]
     Mongo(#[from] mongodb::error::Error),
     /// The target's kind cannot be delivered to by this build.

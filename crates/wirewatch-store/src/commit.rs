@@ -79,7 +79,7 @@ pub(crate) fn run(inner: Weak<Inner>, rx: Receiver<Job>) {
                 }
             }
             Err(e) => {
-                let cause = e.to_string();
+                let cause = std::sync::Arc::new(e);
                 for job in jobs {
                     let _ = job.reply.send(Err(StoreError::CommitFailed(cause.clone())));
                 }

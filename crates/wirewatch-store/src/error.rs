@@ -18,15 +18,15 @@ pub enum StoreError {
     #[error("{0} not found")]
     NotFound(Missing),
     /// The object conflicts with a stored one.
-    #[error("conflict: {0:?}")]
+    #[error("conflict: {}", .0.message())]
     Conflict(Conflict),
     /// Stored state refuses the input's `field` (a JSON path of the input).
-    #[error("{field}: {reason:?}")]
+    #[error("{field}: {}", reason.problem())]
     Refused { field: String, reason: Refusal },
-    /// The transaction of a group commit failed as a whole (the cause, as text:
-    /// every creator in the group gets it).
+    /// The transaction of a group commit failed as a whole (every creator in
+    /// the group gets the one cause).
     #[error("group commit failed: {0}")]
-    CommitFailed(String),
+    CommitFailed(#[source] std::sync::Arc<StoreError>),
     /// The detection committer thread is gone (the store is shutting down).
     #[error("the detection committer stopped")]
     CommitterStopped,
@@ -218,6 +218,17 @@ mod tests {
             (e.code, e.message.as_str()),
             (Code::NotFound, "http target \"n\" not found")
         );
+        // Logged as they read, not as Rust debug output.
+        assert_eq!(
+            StoreError::Conflict(Conflict::Tag { name: "a".into() }).to_string(),
+            "conflict: a tag named \"a\" exists"
+        );
+        assert_eq!(
+            StoreError::refused("type", Refusal::NoDevice { id: 7 }).to_string(),
+            "type: device 7 does not exist"
+        );
+        let failed = StoreError::CommitFailed(std::sync::Arc::new(StoreError::Busy));
+        assert!(std::error::Error::source(&failed).is_some());
         let e: Error = StoreError::CommitterStopped.into();
         assert_eq!(e.code, Code::Internal);
         assert!(!e.message.contains("committer"));

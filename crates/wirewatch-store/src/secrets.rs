@@ -60,6 +60,7 @@ pub enum SecretsError {
     #[error("the key file {}: {error}", path.display())]
     KeyFileFormat {
         path: PathBuf,
+        #[source]
         error: KeyFormatError,
     },
     /// Reading, creating or writing the key file failed (`action` says which).
@@ -67,6 +68,7 @@ pub enum SecretsError {
     KeyFileIo {
         action: &'static str,
         path: PathBuf,
+        #[source]
         error: std::io::Error,
     },
     #[error("the stored secrets are encrypted, but there is no key: neither {KEY_ENV} is set nor does {} exist; restore the key file from the backup made with the database (or set {KEY_ENV})", path.display())]

@@ -110,7 +110,7 @@ pub enum EngineError {
     #[error("{0}")]
     Js(#[from] rquickjs::Error),
     #[error("the trigger prelude: {0}")]
-    Prelude(ScriptError),
+    Prelude(#[source] ScriptError),
 }
 
 /// Checks a detection a script raises; the error is thrown into the script.

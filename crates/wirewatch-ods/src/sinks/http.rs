@@ -63,25 +63,8 @@ pub struct HttpSink {
     token: Arc<Mutex<Option<Token>>>,
 }
 
-fn bracketed(host: &str) -> String {
-    if host.contains(':') && !host.starts_with('[') {
-        format!("[{host}]")
-    } else {
-        host.to_string()
-    }
-}
-
 fn host_header(t: &HttpTarget) -> String {
-    let default = match t.protocol {
-        HttpProtocol::Http => 80,
-        HttpProtocol::Https => 443,
-    };
-    let host = bracketed(&t.host);
-    if t.port == default {
-        host
-    } else {
-        format!("{host}:{}", t.port)
-    }
+    wirewatch_net::http::host_header(t.protocol == HttpProtocol::Https, &t.host, t.port)
 }
 
 /// The URI of an http(s) token endpoint.
@@ -102,18 +85,15 @@ fn form(pairs: &[(&str, &str)]) -> String {
 
 impl HttpSink {
     pub fn new(target: HttpTarget, instance: String) -> Result<HttpSink, SinkError> {
-        let (tls, scheme) = match target.protocol {
-            HttpProtocol::Https => (
-                Some(client_config(
-                    &TlsOptions {
-                        skip_verification: target.skip_cert_verification,
-                        ..TlsOptions::default()
-                    },
-                    true,
-                )?),
-                "https",
-            ),
-            HttpProtocol::Http => (None, "http"),
+        let tls = match target.protocol {
+            HttpProtocol::Https => Some(client_config(
+                &TlsOptions {
+                    skip_verification: target.skip_cert_verification,
+                    ..TlsOptions::default()
+                },
+                true,
+            )?),
+            HttpProtocol::Http => None,
         };
         let slots = if target.pipeline {
             PIPELINE_CONNECTIONS
@@ -130,7 +110,11 @@ impl HttpSink {
         let extra = target.additional_header.as_deref().and_then(parse_header);
         Ok(HttpSink {
             client: HttpClient::new(tls.clone(), slots),
-            origin: format!("{scheme}://{}:{}", bracketed(&target.host), target.port),
+            origin: wirewatch_net::http::origin(
+                target.protocol == HttpProtocol::Https,
+                &target.host,
+                target.port,
+            ),
             slots,
             token_client,
             target,

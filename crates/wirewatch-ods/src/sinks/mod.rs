@@ -12,7 +12,7 @@ pub mod syslog;
 use crate::error::SinkError;
 use std::time::Duration;
 use wirewatch_model::ods::Target;
-pub use wirewatch_net::connect::{connect, Conn, CONNECT_TIMEOUT};
+use wirewatch_net::connect::{connect, Conn};
 use wirewatch_net::retry::Outcome;
 use wirewatch_store::OutboxRow;
 

@@ -494,18 +494,21 @@ fn time_rest(year: u32, rest: &[u8]) -> Option<String> {
     valid.then(|| format!("{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}Z"))
 }
 
+/// Days of a month of the proleptic Gregorian calendar (0 for no such month).
 fn days_in_month(year: u32, month: u32) -> u32 {
-    match month {
-        2 if year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400)) => {
-            29
-        }
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
+    let (Ok(year), Some(month)) = (
+        i32::try_from(year),
+        u8::try_from(month)
+            .ok()
+            .and_then(|m| time::Month::try_from(m).ok()),
+    ) else {
+        return 0;
+    };
+    u32::from(month.length(year))
 }
 
-/// Seconds since the epoch for a `YYYY-MM-DDTHH:MM:SSZ` string.
+/// Seconds since the epoch for a `YYYY-MM-DDTHH:MM:SSZ` string (a leap
+/// second `:60` counts as the next second).
 fn rfc3339_to_unix(s: &str) -> Option<i64> {
     let b = s.as_bytes();
     let num = |from: usize, to: usize| -> Option<i64> {
@@ -520,13 +523,30 @@ fn rfc3339_to_unix(s: &str) -> Option<i64> {
     }
     let (y, m, d) = (num(0, 4)?, num(5, 7)?, num(8, 10)?);
     let (hh, mm, ss) = (num(11, 13)?, num(14, 16)?, num(17, 19)?);
-    // Days from civil (proleptic Gregorian), after Howard Hinnant's algorithm.
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    Some(days * 86_400 + hh * 3_600 + mm * 60 + ss)
+    let month = time::Month::try_from(u8::try_from(m).ok()?).ok()?;
+    let date = time::Date::from_calendar_date(i32::try_from(y).ok()?, month, u8::try_from(d).ok()?)
+        .ok()?;
+    let midnight = date.midnight().assume_utc().unix_timestamp();
+    Some(midnight + hh * 3_600 + mm * 60 + ss)
+}
+
+#[cfg(test)]
+mod time_tests {
+    use super::*;
+
+    #[test]
+    fn certificate_times_are_calendar_checked_and_converted() {
+        assert_eq!(
+            time_rest(2024, b"0229120000Z").as_deref(),
+            Some("2024-02-29T12:00:00Z")
+        );
+        assert_eq!(time_rest(2023, b"0229120000Z"), None);
+        assert_eq!(time_rest(2100, b"0229120000Z"), None);
+        assert!(time_rest(2000, b"0229120000Z").is_some());
+        assert_eq!(time_rest(2024, b"1301120000Z"), None);
+        assert_eq!(rfc3339_to_unix("1970-01-01T00:00:00Z"), Some(0));
+        assert_eq!(rfc3339_to_unix("2020-03-31T06:40:21Z"), Some(1_585_636_821));
+        assert_eq!(rfc3339_to_unix("2016-12-31T23:59:60Z"), Some(1_483_228_800));
+        assert_eq!(rfc3339_to_unix("1950-01-01T00:00:00Z"), Some(-631_152_000));
+    }
 }

@@ -69,13 +69,17 @@ async fn handle(
             "try later".into(),
         );
     }
+    let seen_headers: Vec<(String, String)> = headers
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").to_string()))
+        .collect();
     if uri.path() == "/oauth2/token" {
         // A stand-in OAuth 2.0 token endpoint (Entra ID / CrowdStrike style).
         let form = String::from_utf8_lossy(&body).into_owned();
         shared.seen.lock().unwrap().push(Seen {
             method: method.to_string(),
             path: uri.path().to_string(),
-            headers: vec![],
+            headers: seen_headers,
             body: form,
         });
         return (
@@ -88,10 +92,7 @@ async fn handle(
     shared.seen.lock().unwrap().push(Seen {
         method: method.to_string(),
         path: uri.path().to_string(),
-        headers: headers
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").to_string()))
-            .collect(),
+        headers: seen_headers,
         body: String::from_utf8_lossy(&body).into_owned(),
     });
     let n = shared.next.fetch_add(1, Ordering::SeqCst) + 1;

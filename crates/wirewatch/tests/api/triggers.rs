@@ -334,10 +334,16 @@ fn http_authentication_types_and_the_additional_header_reach_the_server() {
         sender(&s, t, &format!("/in/{t}"));
     }
     s.external_data(json!({"a": 1}));
-    let seen = rx.wait_for(20, "three authenticated requests", |seen| {
-        ["/in/basic", "/in/aws", "/in/entra"]
-            .iter()
-            .all(|p| seen.iter().any(|r| r.path == *p))
+    let seen = rx.wait_for(20, "five authenticated requests", |seen| {
+        [
+            "/in/basic",
+            "/in/aws",
+            "/in/entra",
+            "/in/azure",
+            "/in/falcon",
+        ]
+        .iter()
+        .all(|p| seen.iter().any(|r| r.path == *p))
     });
     let get = |p: &str| seen.iter().find(|r| r.path == p).unwrap().clone();
     let b = get("/in/basic");
@@ -391,6 +397,15 @@ fn http_authentication_types_and_the_additional_header_reach_the_server() {
         token.body.contains("resource=https%3A%2F%2Fingest.example"),
         "{}",
         token.body
+    );
+    // A form post to the endpoint as its URL names it (RFC 9110 §7.2: the
+    // Host header carries a port that is not the scheme's default).
+    let host = format!("127.0.0.1:{port}");
+    assert_eq!(token.header("host"), Some(host.as_str()), "{token:?}");
+    assert_eq!(
+        token.header("content-type"),
+        Some("application/x-www-form-urlencoded"),
+        "{token:?}"
     );
 }
 
