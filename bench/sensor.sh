@@ -47,6 +47,10 @@ measure "tshark -q -z conv,tcp" tshark -r "$W/big.pcapng" -q -z conv,tcp
 # Every capture in ../shared/data, one by one: none may crash the sensor.
 rm -rf "$W/store"
 all=$(find ../shared/data -name '*.pcap' -o -name '*.pcapng' -o -name '*.pcap.gz' | wc -l)
-"$BIN" ingest --quiet --data-dir "$W/store" $(find ../shared/data -name '*.pcap' -o -name '*.pcapng' -o -name '*.pcap.gz') >"$W/out"
-echo "all $all captures under ../shared/data: $(head -1 "$W/out")"
+# (It exits 1 because some fuzz captures cannot be read at all: it says which.)
+rc=0
+"$BIN" ingest --quiet --data-dir "$W/store" $(find ../shared/data -name '*.pcap' -o -name '*.pcapng' -o -name '*.pcap.gz') >"$W/out" 2>"$W/err" || rc=$?
+echo "all $all captures under ../shared/data (exit $rc): $(head -1 "$W/out")"
+grep -E "^Error|could not be read" "$W/err" | sed 's/^/    /'
+
 grep -E "malformed|capture error" "$W/out" | sed 's/^/    /'
