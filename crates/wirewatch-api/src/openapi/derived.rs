@@ -22,6 +22,15 @@ pub(super) fn add(schemas: &mut Map<String, Value>) {
     let mut bodies = SchemaSettings::openapi3()
         .for_deserialize()
         .into_generator();
+    answer::<crate::error::Invalid>(&mut answers);
+    answer::<crate::error::Message>(&mut answers);
+    answer::<crate::routes::extrahop::Info>(&mut answers);
+    answer::<crate::routes::extrahop::Version>(&mut answers);
+    answer::<crate::routes::extrahop::Platform>(&mut answers);
+    answer::<crate::routes::extrahop::Edition>(&mut answers);
+    answer::<crate::routes::users::CreatedUser>(&mut answers);
+    answer::<wirewatch_store::StoredObservation>(&mut answers);
+    answer::<wirewatch_store::AuditEntry>(&mut answers);
     answer::<NetworkLocality>(&mut answers);
     body::<LocalityInput>(&mut bodies);
     body::<ObservationBatch>(&mut bodies);

@@ -45,7 +45,6 @@ mod ods_paths;
 mod ods_schemas;
 mod paths;
 mod rule_schemas;
-mod schemas;
 mod sensor_paths;
 mod sensor_schemas;
 mod sonar_paths;
@@ -77,7 +76,6 @@ pub fn spec(public_url: &str) -> Value {
     let mut schemas = Map::new();
     detection_schemas::add(&mut schemas);
     rule_schemas::add(&mut schemas);
-    schemas::add(&mut schemas);
     derived::add(&mut schemas);
     sensor_schemas::add(&mut schemas);
     group_schemas::add(&mut schemas);

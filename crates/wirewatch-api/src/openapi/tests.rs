@@ -1062,17 +1062,6 @@ fn response_examples_have_the_serde_field_names() {
             assert_eq!(&stored[k], v, "DeviceObservation.{k}");
         }
     }
-    // Types the store only writes: built from the example, then compared.
-    let o = &d["components"]["schemas"]["StoredObservation"]["example"];
-    let stored = wirewatch_store::StoredObservation {
-        id: o["id"].as_u64().unwrap(),
-        ipaddr: o["ipaddr"].as_str().unwrap().into(),
-        associated_ipaddr: o["associated_ipaddr"].as_str().unwrap().into(),
-        timestamp: o["timestamp"].as_i64().unwrap(),
-        source: o["source"].as_str().unwrap().into(),
-        received_time: o["received_time"].as_i64().unwrap(),
-    };
-    assert_eq!(&serde_json::to_value(stored).unwrap(), o);
     round_trip::<wirewatch_model::trigger::Trigger>(&d, "Trigger");
     round_trip::<wirewatch_model::trigger::LogLine>(&d, "TriggerLogLine");
     let t = &d["components"]["schemas"]["TriggerStats"]["example"];
@@ -1118,14 +1107,6 @@ fn response_examples_have_the_serde_field_names() {
     let h = &d["components"]["schemas"]["OdsHealth"]["example"];
     let keys: BTreeSet<&str> = h.as_object().unwrap().keys().map(String::as_str).collect();
     assert_eq!(keys, BTreeSet::from(["healthy", "detail", "checked_at"]));
-    let a = &d["components"]["schemas"]["AuditEntry"]["example"];
-    let entry = wirewatch_store::AuditEntry {
-        id: a["id"].as_u64().unwrap(),
-        occur_time: a["occur_time"].as_i64().unwrap(),
-        time: a["time"].as_i64().unwrap(),
-        body: a["body"].clone(),
-    };
-    assert_eq!(&serde_json::to_value(entry).unwrap(), a);
 }
 
 #[test]
@@ -1709,4 +1690,14 @@ fn print_schema() {
     for name in ["TicketPatch", "Status", "Resolution"] {
         println!("{name}: {:#}", d["components"]["schemas"][name]);
     }
+}
+
+/// Write the whole document to the file `$OPENAPI_DUMP`, to compare the
+/// document before and after a schema moves to `derived.rs` (`cargo test -p
+/// wirewatch-api --lib dump_document -- --ignored`).
+#[test]
+#[ignore]
+fn dump_document() {
+    let path = std::env::var("OPENAPI_DUMP").expect("OPENAPI_DUMP names the output file");
+    std::fs::write(path, format!("{:#}", doc())).expect("the dump is written");
 }
