@@ -235,6 +235,22 @@ impl<T> OneOrMany<T> {
     }
 }
 
+/// One object or a list of them (inlined where it is used).
+impl<T: schemars::JsonSchema> schemars::JsonSchema for OneOrMany<T> {
+    fn inline_schema() -> bool {
+        true
+    }
+
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        format!("OneOrMany_{}", T::schema_name()).into()
+    }
+
+    fn json_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let one = g.subschema_for::<T>();
+        schemars::json_schema!({"oneOf": [one, {"type": "array", "items": one}]})
+    }
+}
+
 impl<T> Default for OneOrMany<T> {
     fn default() -> Self {
         OneOrMany::Many(Vec::new())

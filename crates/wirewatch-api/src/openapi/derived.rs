@@ -13,6 +13,7 @@ use serde_json::{Map, Value};
 use wirewatch_model::detection::{MitreRef, Note, TicketPatch};
 use wirewatch_model::investigation::{Investigation, InvestigationPatch, NewInvestigation};
 use wirewatch_model::locality::{LocalityInput, NetworkLocality, ObservationBatch};
+use wirewatch_model::rule::{NewTuningRule, TuningRule, TuningRulePatch};
 use wirewatch_model::settings::{Ticketing, TicketingPatch};
 use wirewatch_model::user::{ApiKey, NewUser, User, UserPatch};
 
@@ -45,6 +46,9 @@ pub(super) fn add(schemas: &mut Map<String, Value>) {
     answer::<MitreRef>(&mut answers);
     answer::<Note>(&mut answers);
     body::<TicketPatch>(&mut bodies);
+    answer::<TuningRule>(&mut answers);
+    body::<NewTuningRule>(&mut bodies);
+    body::<TuningRulePatch>(&mut bodies);
     body::<NewInvestigation>(&mut bodies);
     body::<InvestigationPatch>(&mut bodies);
     body::<TicketingPatch>(&mut bodies);

@@ -44,7 +44,6 @@ mod group_schemas;
 mod ods_paths;
 mod ods_schemas;
 mod paths;
-mod rule_schemas;
 mod sensor_paths;
 mod sensor_schemas;
 mod sonar_paths;
@@ -75,7 +74,6 @@ pub fn spec(public_url: &str) -> Value {
     actions_paths::add(&mut paths);
     let mut schemas = Map::new();
     detection_schemas::add(&mut schemas);
-    rule_schemas::add(&mut schemas);
     derived::add(&mut schemas);
     sensor_schemas::add(&mut schemas);
     group_schemas::add(&mut schemas);
