@@ -15,6 +15,7 @@ use wirewatch_model::investigation::{Investigation, InvestigationPatch, NewInves
 use wirewatch_model::locality::{LocalityInput, NetworkLocality, ObservationBatch};
 use wirewatch_model::rule::{NewTuningRule, TuningRule, TuningRulePatch};
 use wirewatch_model::settings::{Ticketing, TicketingPatch};
+use wirewatch_model::trigger::{LogLine, Trigger, TriggerInput};
 use wirewatch_model::user::{ApiKey, NewUser, User, UserPatch};
 
 /// The generated schemas, added to `schemas` (a name may not be taken twice).
@@ -47,6 +48,12 @@ pub(super) fn add(schemas: &mut Map<String, Value>) {
     answer::<Note>(&mut answers);
     body::<TicketPatch>(&mut bodies);
     answer::<TuningRule>(&mut answers);
+    answer::<Trigger>(&mut answers);
+    answer::<crate::routes::triggers::CreatedTrigger>(&mut answers);
+    answer::<LogLine>(&mut answers);
+    answer::<wirewatch_store::RunStats>(&mut answers);
+    body::<TriggerInput>(&mut bodies);
+    body::<crate::routes::triggers::ExternalData>(&mut bodies);
     body::<NewTuningRule>(&mut bodies);
     body::<TuningRulePatch>(&mut bodies);
     body::<NewInvestigation>(&mut bodies);
@@ -66,6 +73,21 @@ pub(super) fn add(schemas: &mut Map<String, Value>) {
             "the schema {name} is defined twice"
         );
     }
+    new_trigger(schemas);
+}
+
+/// `POST /triggers` reads the body type of `PATCH /triggers/{id}`
+/// (`TriggerInput`, documented as `TriggerPatch`) and requires `name` and
+/// `script` itself, with a 400 naming the field: its schema is that one with
+/// those fields required.
+fn new_trigger(schemas: &mut Map<String, Value>) {
+    let mut s = schemas["TriggerPatch"].clone();
+    s["description"] = Value::from(
+        "Body of `POST /triggers`: `name`, `script` and `events` (or the deprecated `event`) are required.",
+    );
+    s["required"] = serde_json::json!(["name", "script"]);
+    let clash = schemas.insert("TriggerInput".into(), s);
+    assert!(clash.is_none(), "the schema TriggerInput is defined twice");
 }
 
 /// A type the API answers with.

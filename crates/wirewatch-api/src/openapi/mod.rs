@@ -53,7 +53,6 @@ mod sonar_tests;
 #[cfg(test)]
 mod tests;
 mod trigger_paths;
-mod trigger_schemas;
 
 use serde::Serialize;
 use serde_json::{json, Map, Value};
@@ -78,7 +77,6 @@ pub fn spec(public_url: &str) -> Value {
     sensor_schemas::add(&mut schemas);
     group_schemas::add(&mut schemas);
     ods_schemas::add(&mut schemas);
-    trigger_schemas::add(&mut schemas);
     sonar_schemas::add(&mut schemas);
     actions_schemas::add(&mut schemas);
     actions_execute_schemas::add(&mut schemas);
