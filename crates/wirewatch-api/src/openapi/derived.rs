@@ -10,7 +10,10 @@
 use schemars::generate::{SchemaGenerator, SchemaSettings};
 use schemars::JsonSchema;
 use serde_json::{Map, Value};
-use wirewatch_model::detection::{MitreRef, Note, TicketPatch};
+use wirewatch_model::detection::{
+    Detection, DetectionPatch, DetectionSearch, MitreRef, NewDetection, Note, Participant,
+    TicketPatch,
+};
 use wirewatch_model::investigation::{Investigation, InvestigationPatch, NewInvestigation};
 use wirewatch_model::locality::{LocalityInput, NetworkLocality, ObservationBatch};
 use wirewatch_model::rule::{NewTuningRule, TuningRule, TuningRulePatch};
@@ -47,6 +50,12 @@ pub(super) fn add(schemas: &mut Map<String, Value>) {
     answer::<MitreRef>(&mut answers);
     answer::<Note>(&mut answers);
     body::<TicketPatch>(&mut bodies);
+    answer::<Detection>(&mut answers);
+    answer::<Participant>(&mut answers);
+    body::<DetectionSearch>(&mut bodies);
+    body::<DetectionPatch>(&mut bodies);
+    body::<NewDetection>(&mut bodies);
+    body::<crate::routes::detections::NoteBody>(&mut bodies);
     answer::<TuningRule>(&mut answers);
     answer::<Trigger>(&mut answers);
     answer::<crate::routes::triggers::CreatedTrigger>(&mut answers);
