@@ -56,6 +56,8 @@ pub(super) fn add(schemas: &mut Map<String, Value>) {
     body::<DetectionPatch>(&mut bodies);
     body::<NewDetection>(&mut bodies);
     body::<crate::routes::detections::NoteBody>(&mut bodies);
+    answer::<wirewatch_model::catalog::DetectionFormat>(&mut answers);
+    body::<wirewatch_model::catalog::FormatInput>(&mut bodies);
     answer::<TuningRule>(&mut answers);
     answer::<Trigger>(&mut answers);
     answer::<crate::routes::triggers::CreatedTrigger>(&mut answers);

@@ -38,7 +38,6 @@ mod actions_schemas;
 mod actions_tests;
 mod derived;
 mod detection_paths;
-mod detection_schemas;
 mod group_paths;
 mod group_schemas;
 mod ods_paths;
@@ -72,7 +71,6 @@ pub fn spec(public_url: &str) -> Value {
     sonar_paths::add(&mut paths);
     actions_paths::add(&mut paths);
     let mut schemas = Map::new();
-    detection_schemas::add(&mut schemas);
     derived::add(&mut schemas);
     sensor_schemas::add(&mut schemas);
     group_schemas::add(&mut schemas);
