@@ -57,6 +57,12 @@ pub(super) fn add(schemas: &mut Map<String, Value>) {
     body::<NewDetection>(&mut bodies);
     body::<crate::routes::detections::NoteBody>(&mut bodies);
     answer::<wirewatch_model::catalog::DetectionFormat>(&mut answers);
+    answer::<wirewatch_store::Tag>(&mut answers);
+    answer::<wirewatch_store::DeviceGroup>(&mut answers);
+    answer::<crate::routes::devicegroups::Network>(&mut answers);
+    body::<crate::routes::tags::TagBody>(&mut bodies);
+    body::<crate::routes::tags::Assignment>(&mut bodies);
+    body::<crate::routes::devicegroups::GroupBody>(&mut bodies);
     body::<wirewatch_model::catalog::FormatInput>(&mut bodies);
     answer::<TuningRule>(&mut answers);
     answer::<Trigger>(&mut answers);
@@ -85,6 +91,21 @@ pub(super) fn add(schemas: &mut Map<String, Value>) {
         );
     }
     new_trigger(schemas);
+    new_device_group(schemas);
+}
+
+/// `POST /devicegroups` reads the body type of `PATCH /devicegroups/{id}`
+/// (`GroupBody`, documented as `DeviceGroupPatch`) and requires `name`
+/// itself: its schema is that one with `name` required.
+fn new_device_group(schemas: &mut Map<String, Value>) {
+    let mut s = schemas["DeviceGroupPatch"].clone();
+    s["description"] = Value::from("A new device group. A dynamic group needs a valid `filter`.");
+    s["required"] = serde_json::json!(["name"]);
+    let clash = schemas.insert("DeviceGroupInput".into(), s);
+    assert!(
+        clash.is_none(),
+        "the schema DeviceGroupInput is defined twice"
+    );
 }
 
 /// `POST /triggers` reads the body type of `PATCH /triggers/{id}`
