@@ -60,6 +60,7 @@ pub(super) fn add(schemas: &mut Map<String, Value>) {
     answer::<wirewatch_store::Tag>(&mut answers);
     answer::<wirewatch_store::DeviceGroup>(&mut answers);
     answer::<crate::routes::devicegroups::Network>(&mut answers);
+    answer::<crate::routes::metrics::CatalogEntry>(&mut answers);
     body::<crate::routes::tags::TagBody>(&mut bodies);
     body::<crate::routes::tags::Assignment>(&mut bodies);
     body::<crate::routes::devicegroups::GroupBody>(&mut bodies);

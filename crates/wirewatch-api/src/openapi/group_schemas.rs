@@ -27,7 +27,6 @@ pub(super) fn add(s: &mut Map<String, Value>) {
     put("MetricSpec", metric_spec());
     put("MetricResults", metric_results());
     put("MetricStat", metric_stat());
-    put("MetricCatalogEntry", metric_catalog_entry());
 }
 
 fn metric_query() -> Value {
@@ -128,19 +127,4 @@ fn metric_stat() -> Value {
             },
         }),
     )
-}
-
-fn metric_catalog_entry() -> Value {
-    let mut c = object(
-        "The metrics of one object type and category.",
-        &["object_type", "metric_category", "metrics"],
-        json!({
-            "object_type": string("The object type."),
-            "metric_category": string("The category."),
-            "metrics": array(string("A metric name.")),
-        }),
-    );
-    c["example"] = json!({"object_type": "device", "metric_category": "net",
-                          "metrics": ["bytes_in", "bytes_out", "pkts_in", "pkts_out"]});
-    c
 }

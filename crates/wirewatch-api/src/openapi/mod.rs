@@ -16,9 +16,11 @@
 //! `SonarJson`, `KibanaJson`); a line in its module's `routes()`; its
 //! operation in the `*_paths.rs` of its resource; new request and response
 //! types derive `schemars::JsonSchema` (doc comments are the descriptions)
-//! and are listed in `derived.rs`. The remaining hand-written schemas
-//! (`*_schemas.rs`) move there one resource at a time; types of the store,
-//! ODS and connector crates need the derive in their crates first.
+//! and are listed in `derived.rs`. A response built as a `json!` object
+//! becomes a view struct first, with a unit test pinning that it writes the
+//! same bytes. The remaining hand-written schemas (`*_schemas.rs`) move
+//! there one resource at a time; the model and store types can derive it
+//! already, ODS and connector crates need `schemars` first.
 //!
 //! The document is built from small helpers so that every operation has the
 //! same shape: an operation id, a tag, parameters, a request body with an
