@@ -6,36 +6,87 @@ use crate::Error;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-/// Schema of one detection property.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// The types a detection property's value may have.
+pub const DATA_TYPES: [&str; 5] = ["string", "number", "boolean", "string_list", "ipaddr"];
+
+/// The `data_type` of a property schema.
+fn data_type(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({"type": "string", "enum": DATA_TYPES})
+}
+
+/// The schema of one detection property.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PropertySchema {
+    /// Whether detections may lack it.
     pub is_optional: bool,
+    /// `active`.
     pub status: String,
-    /// Whether a tuning rule may filter on the property.
+    /// Whether a tuning rule may filter on it.
     pub is_tunable: bool,
-    /// `string`, `number`, `boolean`, `string_list` or `ipaddr`.
+    /// The value's type.
+    #[schemars(schema_with = "data_type")]
     pub data_type: String,
 }
 
-/// A detection format (`/detections/formats`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// A detection format: a detection type with its display name, categories,
+/// MITRE techniques and properties.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[schemars(example = DetectionFormat::example())]
 pub struct DetectionFormat {
+    /// The detection type (letters, digits and `_`).
     #[serde(rename = "type")]
     pub kind: String,
+    /// The name shown to users.
     pub display_name: String,
+    /// Who wrote the format.
     pub author: String,
+    /// Categories such as `sec` or `sec.recon`.
     pub categories: Vec<String>,
-    /// MITRE technique ids.
+    /// MITRE technique ids such as `T1046`.
     pub mitre_categories: Vec<String>,
+    /// Whether it is a custom format.
     pub is_user_created: bool,
+    /// When the format last changed (ms).
     pub last_updated: i64,
+    /// When the format was released (ms).
     pub released: i64,
+    /// `active`.
     pub status: String,
+    /// The properties of detections of this type, by name.
     pub properties: BTreeMap<String, PropertySchema>,
-    /// Risk score given to detections of this type unless the source says otherwise.
+    /// Risk score of detections of this type unless the source says otherwise.
+    #[schemars(range(max = 100))]
     pub default_risk_score: u8,
-    /// One-line description of what the detection means.
+    /// What the detection means.
     pub description: String,
+}
+
+impl DetectionFormat {
+    /// The example of the API's documentation.
+    pub fn example() -> DetectionFormat {
+        let scan_type = PropertySchema {
+            is_optional: false,
+            status: "active".into(),
+            is_tunable: true,
+            data_type: "string".into(),
+        };
+        DetectionFormat {
+            kind: "port_scan".into(),
+            display_name: "Port Scan".into(),
+            author: "ExtraHop".into(),
+            categories: vec!["sec".into(), "sec.recon".into()],
+            mitre_categories: vec!["T1046".into()],
+            is_user_created: false,
+            last_updated: RELEASED,
+            released: RELEASED,
+            status: "active".into(),
+            properties: BTreeMap::from([("scan_type".to_string(), scan_type)]),
+            default_risk_score: 30,
+            description: "A device probed many ports on one host (vertical) or one port on many \
+                          hosts (horizontal)."
+                .into(),
+        }
+    }
 }
 
 /// 2026-11-01, the release date of the built-in catalog.
@@ -283,18 +334,28 @@ pub fn custom_categories(categories: &[String]) -> Result<Vec<String>, FormatErr
     }
 }
 
-/// Body of `POST /detections/formats` and `PATCH /detections/formats/{type}`.
-#[derive(Debug, Clone, Default, Deserialize)]
+/// Body of `POST /detections/formats` (`type` and `display_name` required)
+/// and `PATCH /detections/formats/{id}` (absent fields are left alone;
+/// `type` cannot change).
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
+#[schemars(rename = "DetectionFormatInput")]
 pub struct FormatInput {
+    /// The new detection type: 1 to 128 letters, digits or `_`.
     #[serde(rename = "type", default)]
     pub kind: Option<String>,
+    /// The name shown to users.
     #[serde(default)]
     pub display_name: Option<String>,
+    /// MITRE technique ids such as `T1046` or `T1110.001`.
     #[serde(default)]
     pub mitre_categories: Option<Vec<String>>,
+    /// Default: the caller.
     #[serde(default)]
     pub author: Option<String>,
+    /// One category: `sec`, `perf` or a sub-category such as `sec.attack`
+    /// (default `sec`).
     #[serde(default)]
+    #[schemars(length(max = 1))]
     pub categories: Option<Vec<String>>,
 }
 

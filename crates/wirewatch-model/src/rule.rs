@@ -1,13 +1,17 @@
 //! Detection tuning rules (`/detections/rules/hiding`).
 
+use std::borrow::Cow;
+
+use schemars::{json_schema, JsonSchema, Schema, SchemaGenerator};
 use serde::{Deserialize, Serialize, Serializer};
 use serde_json::Value;
 
 use crate::detection::OneOrMany;
 
 /// What kind of participant a tuning rule names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
+#[schemars(inline)]
 pub enum HidingObjectType {
     Device,
     DeviceGroup,
@@ -20,19 +24,25 @@ pub enum HidingObjectType {
 }
 
 /// Internal or external.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
+#[schemars(inline)]
 pub enum LocalityType {
     Internal,
     External,
 }
 
-/// A `detection_hiding_participant` object. A `locality_type` participant
-/// carries its locality in both `object_locality` and `object_value` (clients
-/// that copy rules between sensors read `object_value`); either one is
-/// accepted on input.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// The participant a tuning rule matches. `device`, `device_group` and
+/// `network_locality` need `object_id`; `ipaddr` needs `object_value`
+/// (addresses or CIDR blocks); `locality_type` needs `object_locality`;
+/// `hostname` needs `object_hostname`; `scanner_service` needs
+/// `object_scanner` (`Any` for every scanner); `username` needs
+/// `object_username`. A `locality_type` participant is answered with its
+/// locality in both `object_locality` and `object_value` (clients that copy
+/// rules between sensors read `object_value`); either one is accepted.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(from = "HidingParticipantWire")]
+#[schemars(with = "HidingParticipantWire")]
 pub struct HidingParticipant {
     pub object_type: HidingObjectType,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -49,20 +59,32 @@ pub struct HidingParticipant {
     pub object_username: Option<OneOrManyStr>,
 }
 
-#[derive(Deserialize)]
+/// The wire form of a [`HidingParticipant`]; its schema (the
+/// participant's) documents the fields.
+#[derive(Deserialize, JsonSchema)]
+#[schemars(rename = "HidingParticipant")]
 struct HidingParticipantWire {
+    /// What the rule matches.
     object_type: HidingObjectType,
-    #[serde(default)]
+    /// A device, device group or network locality id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "u64")]
     object_id: Option<u64>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "OneOrManyStr")]
     object_value: Option<OneOrManyStr>,
-    #[serde(default)]
+    /// Internal or external participants.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "LocalityType")]
     object_locality: Option<LocalityType>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "OneOrManyStr")]
     object_scanner: Option<OneOrManyStr>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "OneOrManyStr")]
     object_hostname: Option<OneOrManyStr>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "OneOrManyStr")]
     object_username: Option<OneOrManyStr>,
 }
 
@@ -98,8 +120,12 @@ impl From<HidingParticipantWire> for HidingParticipant {
 }
 
 /// A string or a list of strings, serialized back the way it came.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(untagged)]
+#[schemars(
+    rename = "StringOrList",
+    description = "A string or a list of strings."
+)]
 pub enum OneOrManyStr {
     One(String),
     Many(Vec<String>),
@@ -130,6 +156,19 @@ impl Serialize for RuleParticipant {
     }
 }
 
+impl JsonSchema for RuleParticipant {
+    fn schema_name() -> Cow<'static, str> {
+        "RuleParticipant".into()
+    }
+
+    fn json_schema(g: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "`\"Any\"` (any case) or a participant object.",
+            "oneOf": [{"type": "string", "enum": ["Any"]}, g.subschema_for::<HidingParticipant>()],
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for RuleParticipant {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let v = Value::deserialize(d)?;
@@ -149,7 +188,8 @@ impl<'de> Deserialize<'de> for RuleParticipant {
 }
 
 /// Property filter operators.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[schemars(inline)]
 pub enum PropertyOperator {
     #[serde(rename = "=")]
     Eq,
@@ -163,50 +203,103 @@ pub enum PropertyOperator {
     In,
 }
 
-/// The operand of a property filter: plain, `{value, is_regex}`, `{value, case_sensitive}`,
-/// or a list for `in`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// A plain value (string, number, boolean); `{"value", "is_regex"}` or
+/// `{"value", "case_sensitive"}`; or, with `in`, a list of values.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(untagged)]
 pub enum Operand {
+    /// A value with options.
     Object {
+        /// The value (a list with `in`).
         value: Value,
+        /// Treat the value as a regular expression.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         is_regex: Option<bool>,
+        /// Default true.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         case_sensitive: Option<bool>,
     },
+    /// Values for the `in` operator.
     List(Vec<Value>),
-    Plain(Value),
+    Plain(#[schemars(schema_with = "scalar")] Value),
 }
 
-/// One property filter of a tuning rule.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// A plain operand: the filter compares strings, numbers and booleans.
+fn scalar(_: &mut SchemaGenerator) -> Schema {
+    json_schema!({"anyOf": [{"type": "string"}, {"type": "number"}, {"type": "boolean"}]})
+}
+
+/// A filter on a detection property; every filter of a rule must match.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct PropertyFilter {
+    /// A property name from the detection format.
     pub property: String,
+    /// `=`, `!=`, `~` (regex match), `!~` (no regex match), `in` (one of a list).
     pub operator: PropertyOperator,
     pub operand: Operand,
 }
 
-/// A tuning rule as stored and returned.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// A tuning rule that hides detections.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[schemars(example = TuningRule::example())]
 pub struct TuningRule {
+    /// The rule's id.
     pub id: u64,
+    /// Who created the rule.
     pub author: String,
+    /// When it was created (ms).
     pub create_time: i64,
+    /// A description.
     pub description: Option<String>,
+    /// A detection type, `all_security` or `all_performance`.
     pub detection_type: String,
+    /// Whether the rule hides anything.
     pub enabled: bool,
-    /// Milliseconds since the epoch; `null` or 0 never expires.
+    /// When the rule expires (ms); `null` or 0: never.
     pub expiration: Option<i64>,
+    /// Whether detections raised before the rule are hidden too.
     pub hide_past_detections: bool,
     pub offender: RuleParticipant,
     pub victim: RuleParticipant,
     pub properties: Vec<PropertyFilter>,
+    /// How many detections the rule hides.
     pub detections_hidden: u64,
+    /// How many participants the rule hides.
     pub participants_hidden: u64,
 }
 
 impl TuningRule {
+    /// The example of the API's documentation.
+    pub fn example() -> TuningRule {
+        TuningRule {
+            id: 5,
+            author: "alice".into(),
+            create_time: 1_767_225_600_000,
+            description: Some("Vulnerability scanner".into()),
+            detection_type: "port_scan".into(),
+            enabled: true,
+            expiration: None,
+            hide_past_detections: true,
+            offender: RuleParticipant::Object(HidingParticipant {
+                object_type: HidingObjectType::Ipaddr,
+                object_id: None,
+                object_value: Some(OneOrManyStr::One("10.1.2.3".into())),
+                object_locality: None,
+                object_scanner: None,
+                object_hostname: None,
+                object_username: None,
+            }),
+            victim: RuleParticipant::Any,
+            properties: vec![PropertyFilter {
+                property: "scan_type".into(),
+                operator: PropertyOperator::Eq,
+                operand: Operand::Plain("vertical".into()),
+            }],
+            detections_hidden: 12,
+            participants_hidden: 1,
+        }
+    }
+
     /// Check `expiration`: milliseconds since the epoch, 0 or null.
     pub fn validate_expiration(&self) -> Result<(), crate::Error> {
         if self.expiration.is_some_and(|e| e < 0) {
@@ -225,38 +318,51 @@ impl TuningRule {
 }
 
 /// Body of `POST /detections/rules/hiding`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 pub struct NewTuningRule {
+    /// A detection type, `all_security` or `all_performance`.
     pub detection_type: String,
     pub offender: RuleParticipant,
     pub victim: RuleParticipant,
+    /// When the rule expires (ms); `null` or 0: never.
     #[serde(default)]
     pub expiration: Option<i64>,
+    /// A description.
     #[serde(default)]
     pub description: Option<String>,
+    /// Property filters: one object or a list.
     #[serde(default)]
     pub properties: Option<OneOrMany<PropertyFilter>>,
+    /// Default true.
     #[serde(default)]
     pub enabled: Option<bool>,
+    /// Also hide detections raised before the rule.
     #[serde(default)]
     pub hide_past_detections: Option<bool>,
 }
 
-/// Body of `PATCH /detections/rules/hiding/{id}`.
-#[derive(Debug, Clone, Default, Deserialize)]
+/// Body of `PATCH /detections/rules/hiding/{id}`; absent fields are left alone.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 pub struct TuningRulePatch {
+    /// Whether the rule hides anything.
     #[serde(default)]
     pub enabled: Option<bool>,
+    /// When the rule expires (ms); `null` or 0: never.
     #[serde(default, deserialize_with = "crate::detection::nullable")]
+    #[schemars(with = "Option<i64>")]
     pub expiration: Option<Option<i64>>,
+    /// A description; `null` removes it.
     #[serde(default, deserialize_with = "crate::detection::nullable")]
+    #[schemars(with = "Option<String>")]
     pub description: Option<Option<String>>,
     #[serde(default)]
     pub offender: Option<RuleParticipant>,
     #[serde(default)]
     pub victim: Option<RuleParticipant>,
+    /// Replaces the property filters: one object or a list.
     #[serde(default)]
     pub properties: Option<OneOrMany<PropertyFilter>>,
+    /// Also hide detections raised before the rule.
     #[serde(default)]
     pub hide_past_detections: Option<bool>,
 }

@@ -1,8 +1,9 @@
 //! Triggers (`/triggers`): JavaScript run on events, as in the ExtraHop Trigger API.
 
 use crate::error::{Error, Result};
+use schemars::{json_schema, JsonSchema, Schema, SchemaGenerator};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 /// Events wirewatch fires, with what the trigger sees.
 pub const EVENTS: [&str; 7] = [
@@ -15,33 +16,115 @@ pub const EVENTS: [&str; 7] = [
     "DNS_RESPONSE",
 ];
 
+/// What each event is, in `EVENTS` order.
+pub const EVENT_TEXT: &str = "`DETECTION_UPDATE`: a detection was created or changed, unless a tuning rule hides it (`Detection`); \
+`EXTERNAL_DATA`: `POST /triggers/externaldata` was called (`ExternalData`); \
+`FLOW_TICK`: a flow record was written, at the flow's end or timeout (`Flow`); `HTTP_REQUEST`, `HTTP_RESPONSE`: \
+an HTTP transaction was recorded, the response only when one was seen (`Flow`, `HTTP`); `DNS_REQUEST`, \
+`DNS_RESPONSE`: a DNS query or answer was recorded (`Flow`, `DNS`).";
+
+/// The levels of debug log lines.
+pub const LOG_LEVELS: [&str; 4] = ["debug", "log", "error", "warning"];
+
 /// Longest script accepted (bytes).
 pub const MAX_SCRIPT: usize = 1024 * 1024;
 
-/// A stored trigger, as `GET /triggers/{id}` shows it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// The script of the documentation's examples: the ticketing guide's
+/// trigger, shortened.
+pub const EXAMPLE_SCRIPT: &str = "if (Detection.riskScore < 60) {\n    return;\n}\n\
+Remote.HTTP('ticket-server').post({\n    path: '/rest/api/issue',\n    headers: {'Content-Type': 'application/json'},\n    \
+payload: {fields: {summary: 'ExtraHop Detection: ' + Detection.id + ': ' + Detection.title,\n                       \
+priority: {id: Detection.riskScore}}}\n});\n";
+
+/// The `events` of a trigger.
+fn trigger_events(_: &mut SchemaGenerator) -> Schema {
+    json_schema!({"type": "array", "items": {
+        "type": "string", "enum": EVENTS,
+        "description": format!("An event the trigger runs on. {EVENT_TEXT}"),
+    }})
+}
+
+/// The deprecated `event` of a trigger: the first of `events`.
+fn first_event(_: &mut SchemaGenerator) -> Schema {
+    let mut values: Vec<Value> = EVENTS.iter().map(|e| Value::from(*e)).collect();
+    values.push(Value::Null);
+    json_schema!({"type": "string", "nullable": true, "enum": values})
+}
+
+/// The `events` of a request.
+fn input_events(_: &mut SchemaGenerator) -> Schema {
+    json_schema!({"type": "array", "minItems": 1, "items": {
+        "type": "string", "enum": EVENTS, "description": EVENT_TEXT,
+    }})
+}
+
+/// The deprecated `event` of a request.
+fn input_event(_: &mut SchemaGenerator) -> Schema {
+    json_schema!({"type": "string", "enum": EVENTS})
+}
+
+/// A trigger: JavaScript run on each of its events.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[schemars(example = Trigger::example())]
 pub struct Trigger {
+    /// The trigger's id.
     pub id: u64,
+    /// The trigger's name.
     pub name: String,
+    /// What the trigger does.
     pub description: String,
+    /// Who wrote it (by default the user who created it).
     pub author: String,
+    #[schemars(schema_with = "trigger_events")]
     pub events: Vec<String>,
-    /// Deprecated single-event form: the first of `events`.
+    /// Deprecated: the first of `events`.
+    #[schemars(schema_with = "first_event", extend("deprecated" = true))]
     pub event: Option<String>,
+    /// The JavaScript, run as the body of a function (a top-level `return`
+    /// ends the run).
     pub script: String,
+    /// Whether the trigger is off (it then runs on nothing).
     pub disabled: bool,
+    /// Whether `debug(...)` lines go to the debug log (`log(...)` lines
+    /// always do).
     pub debug: bool,
+    /// Whether the trigger applies to every device (stored; wirewatch runs
+    /// every enabled trigger on all traffic).
     pub apply_all: bool,
+    /// Trigger hints, kept as given.
+    #[schemars(with = "Map<String, Value>")]
     pub hints: Value,
+    /// When the trigger was created or last changed (ms).
     pub mod_time: i64,
-    /// wirewatch extension: the user whose privileges the trigger runs with
-    /// (which detections it sees, whether `commitDetection` may create):
-    /// whoever created it or last changed it. Not settable.
+    /// The user whose privileges the trigger runs with: who created it or
+    /// last changed it. It sees only the detections of that user's modules
+    /// (`DETECTION_UPDATE`), and `commitDetection` follows that user's
+    /// `POST /detections` rule. Not settable.
     #[serde(default)]
+    #[schemars(extend("x-wirewatch-extension" = true, "readOnly" = true))]
     pub owner: String,
 }
 
 impl Trigger {
+    /// The example of the API's documentation.
+    pub fn example() -> Trigger {
+        Trigger {
+            id: 1,
+            name: "ticket tracking".into(),
+            description: "Files a ticket for each risky detection".into(),
+            author: "alice".into(),
+            events: vec!["DETECTION_UPDATE".into()],
+            event: Some("DETECTION_UPDATE".into()),
+            script: EXAMPLE_SCRIPT.into(),
+            disabled: false,
+            debug: false,
+            apply_all: true,
+            hints: Value::Object(Map::new()),
+            mod_time: 1_767_225_600_000,
+            owner: "alice".into(),
+        }
+    }
+
     /// The user the trigger runs as (triggers stored before `owner` existed:
     /// their author, who was their creator unless set otherwise).
     pub fn runs_as(&self) -> &str {
@@ -60,20 +143,46 @@ impl Trigger {
     }
 }
 
-/// Body of `POST /triggers` and `PATCH /triggers/{id}`; every field optional
-/// so a PATCH can change one. `POST` requires `name`, `script` and `events`.
-#[derive(Debug, Clone, Default, Deserialize)]
+/// Body of `PATCH /triggers/{id}`: the fields to change; absent fields keep
+/// their value.
+///
+/// `POST /triggers` reads it too and requires `name`, `script` and `events`
+/// (or the deprecated `event`) itself; its schema, `TriggerInput`, is this
+/// one with those required.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[schemars(rename = "TriggerPatch")]
 pub struct TriggerInput {
+    /// The trigger's name: 1 to 255 characters, not only spaces.
+    #[schemars(length(min = 1, max = 255), regex(pattern = r"\S"))]
     pub name: Option<String>,
+    /// What the trigger does (default empty).
     pub description: Option<String>,
+    /// Who wrote it (default: the caller's username).
     pub author: Option<String>,
+    /// The events to run on: at least one; repeated events count once.
+    /// Other ExtraHop events are not fired by wirewatch (400 naming
+    /// `events[i]`).
+    #[serde(default)]
+    #[schemars(schema_with = "input_events")]
     pub events: Option<Vec<String>>,
-    /// Deprecated: replaced by `events`.
+    /// Deprecated: one event; ignored when `events` is given.
+    #[serde(default)]
+    #[schemars(schema_with = "input_event", extend("deprecated" = true))]
     pub event: Option<String>,
+    #[schemars(description = format!(
+        "The JavaScript (at most {MAX_SCRIPT} bytes), run as the body of a function. It is compiled when \
+         saved: a syntax error is a 400 with `field: script` whose message names the line and column. \
+         String literals broken across lines are joined with a space and reported in `warnings`."
+    ))]
     pub script: Option<String>,
+    /// Turn the trigger off (default false).
     pub disabled: Option<bool>,
+    /// Write `debug(...)` lines to the debug log (default false).
     pub debug: Option<bool>,
+    /// Apply to every device (default true).
     pub apply_all: Option<bool>,
+    /// Trigger hints (default `{}`).
+    #[schemars(with = "Option<Map<String, Value>>")]
     pub hints: Option<Value>,
 }
 
@@ -204,16 +313,45 @@ impl TriggerInput {
     }
 }
 
+/// The levels of debug log lines.
+fn log_level(_: &mut SchemaGenerator) -> Schema {
+    json_schema!({"type": "string", "enum": LOG_LEVELS})
+}
+
 /// One line of a trigger's debug log.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[schemars(rename = "TriggerLogLine", example = LogLine::example())]
 pub struct LogLine {
+    /// The line's id (ascending).
     pub id: u64,
+    /// The trigger's id.
     pub trigger_id: u64,
+    /// When it was written (ms).
     pub time: i64,
-    /// `debug`, `log`, `error` (an exception or a stopped run) or `warning`.
+    /// `debug` (`debug(...)`, with `debug: true`), `log` (`log(...)`),
+    /// `error` (an uncaught exception, a run stopped by its budget, a
+    /// detection `commitDetection` refused, a script that does not compile)
+    /// or `warning` (a script saved despite a problem).
+    #[schemars(schema_with = "log_level")]
     pub level: String,
+    /// The event of the run; empty for a line about the script itself.
     pub event: String,
+    /// The text.
     pub message: String,
+}
+
+impl LogLine {
+    /// The example of the API's documentation.
+    pub fn example() -> LogLine {
+        LogLine {
+            id: 311,
+            trigger_id: 1,
+            time: 1_767_225_600_120,
+            level: "error".into(),
+            event: "DETECTION_UPDATE".into(),
+            message: "stopped after 100 ms (the run-time budget): interrupted".into(),
+        }
+    }
 }
 
 #[cfg(test)]

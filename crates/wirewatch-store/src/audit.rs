@@ -6,16 +6,47 @@ use serde::Serialize;
 use serde_json::Value;
 use wirewatch_model::now_ms;
 
-/// One audit log message (`GET /auditlog`).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// One audit log message.
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+#[schemars(example = AuditEntry::example())]
 pub struct AuditEntry {
+    /// The message's id.
     pub id: u64,
     /// When the change happened (ms).
     pub occur_time: i64,
     /// When it was logged (ms).
     pub time: i64,
-    /// `{user, operation, component, details}`.
+    /// What happened.
+    #[schemars(with = "AuditBody")]
     pub body: Value,
+}
+
+/// The `body` of an [`AuditEntry`], as the store writes it (stored as JSON
+/// text, read back as a `Value`).
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+#[schemars(inline)]
+pub struct AuditBody {
+    /// The username of the caller.
+    pub user: String,
+    /// What was done, e.g. `update detection`.
+    pub operation: String,
+    /// The resource, e.g. `detections`.
+    pub component: String,
+    /// Operation-specific details (ids, changed fields).
+    pub details: serde_json::Map<String, Value>,
+}
+
+impl AuditEntry {
+    /// The example of the API's documentation.
+    pub fn example() -> AuditEntry {
+        AuditEntry {
+            id: 12,
+            occur_time: 1_767_225_600_000,
+            time: 1_767_225_600_000,
+            body: serde_json::json!({"user": "alice", "operation": "update detection",
+                "component": "detections", "details": {"id": 1042, "changes": {"status": "in_progress"}}}),
+        }
+    }
 }
 
 /// Append an entry inside an open transaction.

@@ -9,27 +9,77 @@ use wirewatch_model::device::Device;
 use wirewatch_model::device_filter::{validate_group_filter, validate_group_name, DeviceFilter};
 use wirewatch_model::now_ms;
 
-/// A tag (`/tags`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A tag users put on devices.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[schemars(example = Tag::example())]
 pub struct Tag {
+    /// The tag's id.
     pub id: u64,
+    /// The tag's name (unique).
     pub name: String,
+    /// When the tag was created or renamed (ms).
     pub mod_time: i64,
 }
 
-/// A device group (`/devicegroups`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+impl Tag {
+    /// The example of the API's documentation.
+    pub fn example() -> Tag {
+        Tag {
+            id: 3,
+            name: "pci-scope".into(),
+            mod_time: 1_767_225_600_000,
+        }
+    }
+}
+
+/// The schema of a group's `filter`: the API documents the device filter
+/// form as its `DeviceFilter` component.
+pub fn group_filter_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({"nullable": true, "anyOf": [{"$ref": "#/components/schemas/DeviceFilter"}]})
+}
+
+/// A device group: a static list of devices, or (`dynamic`) the devices
+/// matching a filter.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[schemars(example = DeviceGroup::example())]
 pub struct DeviceGroup {
+    /// The group's id.
     pub id: u64,
+    /// The group's name.
     pub name: String,
+    /// What the group is for.
     pub description: Option<String>,
-    /// Filter-defined (true) or a static list of devices (false).
+    /// Filter-defined (true) or a static list of assigned devices (false).
     pub dynamic: bool,
-    /// The device filter of a dynamic group (the `/devices/search` filter form).
+    /// The device filter of a dynamic group (the `POST /devices/search`
+    /// filter form); `null` for a static group.
+    #[schemars(schema_with = "group_filter_schema")]
     pub filter: Option<Value>,
+    /// Whether custom devices may be members.
     pub include_custom_devices: bool,
+    /// Whether the sensor defined the group.
     pub built_in: bool,
+    /// When the group was last changed (ms).
     pub mod_time: i64,
+}
+
+impl DeviceGroup {
+    /// The example of the API's documentation.
+    pub fn example() -> DeviceGroup {
+        DeviceGroup {
+            id: 2,
+            name: "Lab routers".into(),
+            description: Some("Gateways of the lab network".into()),
+            dynamic: true,
+            filter: Some(serde_json::json!({"operator": "and", "rules": [
+                {"field": "ipaddr", "operator": "=", "operand": "10.1.0.0/16"},
+                {"field": "role", "operator": "=", "operand": "gateway"},
+            ]})),
+            include_custom_devices: true,
+            built_in: false,
+            mod_time: 1_767_225_600_000,
+        }
+    }
 }
 
 fn check_devices(tx: &rusqlite::Transaction<'_>, field: &str, ids: &[u64]) -> Result<()> {

@@ -36,7 +36,7 @@ pub use audit::AuditEntry;
 pub use commit::AuditRecord;
 pub use detections::{DetectionPage, Visibility};
 pub use error::{Conflict, Missing, Refusal, Result, StoreError};
-pub use groups::{DeviceGroup, Tag};
+pub use groups::{group_filter_schema, DeviceGroup, Tag};
 pub use incidents::{FailedPush, IncidentRef, IncidentStats, PushJob, Pushed, RemoteState};
 pub use ingested::{Committed, FileMark, IngestBatch};
 pub use metrics::{MetricPoint, StoredPoint, CYCLES};

@@ -6,15 +6,36 @@ use serde::Serialize;
 use wirewatch_model::locality::ObservationBatch;
 use wirewatch_model::now_ms;
 
-/// A stored observation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// A stored observation (`GET /observations/associatedipaddrs`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[schemars(example = StoredObservation::example())]
 pub struct StoredObservation {
+    /// The observation's id.
     pub id: u64,
+    /// The IP address.
     pub ipaddr: String,
+    /// The IP address associated with it.
     pub associated_ipaddr: String,
+    /// When it was observed, in seconds since the epoch.
     pub timestamp: i64,
+    /// Where it came from.
     pub source: String,
+    /// When wirewatch received it (ms).
     pub received_time: i64,
+}
+
+impl StoredObservation {
+    /// The example of the API's documentation.
+    pub fn example() -> StoredObservation {
+        StoredObservation {
+            id: 7,
+            ipaddr: "10.8.0.6".into(),
+            associated_ipaddr: "203.0.113.50".into(),
+            timestamp: 1_767_225_600,
+            source: "OpenVPN".into(),
+            received_time: 1_767_225_601_000,
+        }
+    }
 }
 
 impl Store {

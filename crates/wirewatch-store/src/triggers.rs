@@ -64,21 +64,47 @@ pub struct PendingEvent {
     pub origin: Option<u64>,
 }
 
-/// Per-trigger run statistics.
-#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+/// A trigger's run statistics since it was created.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "TriggerStats", example = RunStats::example())]
 pub struct RunStats {
+    /// How many times it ran.
     pub runs: u64,
+    /// Runs that ended with an uncaught exception.
     pub errors: u64,
     /// Runs stopped because they exceeded their time or memory budget.
     pub budget_exceeded: u64,
-    /// Total run time, microseconds.
+    /// The total run time, in microseconds.
     pub total_us: u64,
-    /// Longest run, microseconds.
+    /// The longest run, in microseconds.
     pub max_us: u64,
+    /// The last exception or budget message.
     pub last_error: Option<String>,
+    /// When it last ran (ms).
     pub last_run_time: Option<i64>,
-    /// Detections, Remote messages and log lines produced beyond a run's caps, dropped.
+    /// Detections, Remote messages and debug-log lines that runs produced
+    /// beyond their per-run caps (`--trigger-max-detections`, default 1,000;
+    /// `--trigger-max-messages`, default 10,000; 1,000 log lines), dropped:
+    /// `commitDetection` and the Remote send return `false`, and a `warning`
+    /// line says how many.
+    #[schemars(extend("x-wirewatch-extension" = true))]
     pub dropped: u64,
+}
+
+impl RunStats {
+    /// The example of the API's documentation.
+    pub fn example() -> RunStats {
+        RunStats {
+            runs: 1042,
+            errors: 0,
+            budget_exceeded: 1,
+            total_us: 2_345_678,
+            max_us: 100_412,
+            last_error: Some("stopped after 100 ms (the run-time budget): interrupted".into()),
+            last_run_time: Some(1_767_229_200_000),
+            dropped: 0,
+        }
+    }
 }
 
 /// A detection a trigger raised with `commitDetection`, validated.

@@ -1,6 +1,7 @@
-//! Component schemas of tags, device groups, the watchlist, networks and metrics.
+//! Hand-written component schemas of metrics (tags, device groups and
+//! networks are generated: `derived.rs`).
 
-use super::{array, boolean, enumeration, id, ms, nullable_string, object, r, string};
+use super::{array, enumeration, ms, object, r, string};
 use serde_json::{json, Map, Value};
 use wirewatch_store::CYCLES;
 
@@ -22,158 +23,10 @@ pub(super) fn add(s: &mut Map<String, Value>) {
     let mut put = |name: &str, schema: Value| {
         s.insert(name.to_string(), schema);
     };
-    put("Tag", tag());
-    put("TagInput", tag_input());
-    put("DeviceGroup", device_group());
-    put("DeviceGroupInput", device_group_input(true));
-    put("DeviceGroupPatch", device_group_input(false));
-    put("DeviceAssignment", assignment());
-    put("Network", network());
     put("MetricQuery", metric_query());
     put("MetricSpec", metric_spec());
     put("MetricResults", metric_results());
     put("MetricStat", metric_stat());
-    put("MetricCatalogEntry", metric_catalog_entry());
-}
-
-/// A tag or group name as the store accepts it.
-fn name(description: &str) -> Value {
-    json!({"type": "string", "minLength": 1, "maxLength": 256, "pattern": "\\S", "description": description})
-}
-
-fn tag() -> Value {
-    let mut t = object(
-        "A tag users put on devices.",
-        &["id", "name", "mod_time"],
-        json!({
-            "id": id("The tag's id."),
-            "name": string("The tag's name (unique)."),
-            "mod_time": ms("When the tag was created or renamed."),
-        }),
-    );
-    t["example"] = json!({"id": 3, "name": "pci-scope", "mod_time": 1_767_225_600_000_i64});
-    t
-}
-
-fn tag_input() -> Value {
-    object(
-        "The name of a new or renamed tag.",
-        &["name"],
-        json!({"name": name("The tag's name: 1 to 256 bytes, not only spaces; unique (409 otherwise).")}),
-    )
-}
-
-fn group_filter() -> Value {
-    json!({
-        "description": "The device filter of a dynamic group (the `POST /devices/search` filter form); \
-                        `null` for a static group.",
-        "nullable": true,
-        "anyOf": [r("DeviceFilter")],
-    })
-}
-
-fn device_group() -> Value {
-    let mut g = object(
-        "A device group: a static list of devices, or (`dynamic`) the devices matching a filter.",
-        &[
-            "id",
-            "name",
-            "description",
-            "dynamic",
-            "filter",
-            "include_custom_devices",
-            "built_in",
-            "mod_time",
-        ],
-        json!({
-            "id": id("The group's id."),
-            "name": string("The group's name."),
-            "description": nullable_string("What the group is for."),
-            "dynamic": boolean("Filter-defined (true) or a static list of assigned devices (false)."),
-            "filter": group_filter(),
-            "include_custom_devices": boolean("Whether custom devices may be members."),
-            "built_in": boolean("Whether the sensor defined the group."),
-            "mod_time": ms("When the group was last changed."),
-        }),
-    );
-    g["example"] = json!({
-        "id": 2, "name": "Lab routers", "description": "Gateways of the lab network", "dynamic": true,
-        "filter": {"operator": "and", "rules": [
-            {"field": "ipaddr", "operator": "=", "operand": "10.1.0.0/16"},
-            {"field": "role", "operator": "=", "operand": "gateway"},
-        ]},
-        "include_custom_devices": true, "built_in": false, "mod_time": 1_767_225_600_000_i64,
-    });
-    g
-}
-
-fn device_group_input(create: bool) -> Value {
-    let (description, required): (&str, &[&str]) = if create {
-        (
-            "A new device group. A dynamic group needs a valid `filter`.",
-            &["name"],
-        )
-    } else {
-        (
-            "The fields to change; absent fields keep their value. A group made dynamic needs a valid `filter`.",
-            &[],
-        )
-    };
-    object(
-        description,
-        required,
-        json!({
-            "name": name("The group's name: 1 to 256 bytes, not only spaces."),
-            "description": string("What the group is for."),
-            "dynamic": boolean("Filter-defined (true) or a static list (false, the default)."),
-            "filter": {"anyOf": [r("DeviceFilter")], "description": "The device filter of a dynamic group; required when `dynamic` is true."},
-            "include_custom_devices": boolean("Whether custom devices may be members (default true)."),
-        }),
-    )
-}
-
-fn assignment() -> Value {
-    let ids = |d: &str| {
-        json!({"type": "array", "description": d,
-               "items": {"type": "integer", "format": "int64", "minimum": 0, "maximum": i64::MAX}})
-    };
-    object(
-        "Devices to add and to remove. Every device to assign must exist (400 names the first that does not); \
-         unknown devices to unassign are ignored.",
-        &[],
-        json!({
-            "assign": ids("The ids of the devices to add."),
-            "unassign": ids("The ids of the devices to remove."),
-        }),
-    )
-}
-
-fn network() -> Value {
-    let mut n = object(
-        "A capture network. A wirewatch sensor has exactly one (id 1): all its inputs.",
-        &[
-            "id",
-            "name",
-            "description",
-            "node_id",
-            "appliance_uuid",
-            "idle",
-            "mod_time",
-        ],
-        json!({
-            "id": id("The network's id (always 1)."),
-            "name": string("The network's name."),
-            "description": string("What the network captures."),
-            "node_id": {"type": "integer", "format": "int64", "nullable": true, "description": "Always `null` (no console)."},
-            "appliance_uuid": string("The sensor's host name."),
-            "idle": boolean("Whether the network is idle (always false)."),
-            "mod_time": ms("When the network was changed (always 0)."),
-        }),
-    );
-    n["example"] = json!({"id": 1, "name": "Capture",
-        "description": "Traffic analysed by this sensor (captures, interfaces, EVE input)",
-        "node_id": null, "appliance_uuid": "sensor-1", "idle": false, "mod_time": 0});
-    n
 }
 
 fn metric_query() -> Value {
@@ -274,19 +127,4 @@ fn metric_stat() -> Value {
             },
         }),
     )
-}
-
-fn metric_catalog_entry() -> Value {
-    let mut c = object(
-        "The metrics of one object type and category.",
-        &["object_type", "metric_category", "metrics"],
-        json!({
-            "object_type": string("The object type."),
-            "metric_category": string("The category."),
-            "metrics": array(string("A metric name.")),
-        }),
-    );
-    c["example"] = json!({"object_type": "device", "metric_category": "net",
-                          "metrics": ["bytes_in", "bytes_out", "pkts_in", "pkts_out"]});
-    c
 }

@@ -292,7 +292,7 @@ fn public_operations_and_extensions_are_the_documented_ones() {
         "DeviceDetail.associated_ipaddrs"
     );
     assert_eq!(
-        schemas["CreatedTrigger"]["allOf"][1]["properties"]["warnings"][super::EXTENSION],
+        schemas["CreatedTrigger"]["properties"]["warnings"][super::EXTENSION],
         true,
         "CreatedTrigger.warnings"
     );
@@ -380,10 +380,10 @@ fn check(d: &Value, side: Side, schema: &Value, v: &Value, at: &str) -> Result<(
         }
         return check(d, side, &merged, v, at);
     }
-    if v.is_null() {
-        let any = schema.get("type").is_none()
-            && schema.get("oneOf").is_none()
-            && schema.get("anyOf").is_none();
+    // A null checked against alternatives (a generated nullable `$ref` is
+    // `anyOf: [{$ref}, {nullable, enum: [null]}]`) is checked by them.
+    if v.is_null() && schema.get("oneOf").is_none() && schema.get("anyOf").is_none() {
+        let any = schema.get("type").is_none();
         return if schema["nullable"] == true || any {
             Ok(())
         } else {
@@ -561,7 +561,7 @@ fn the_validator_is_strict() {
     assert!(validate(&d, &search, &json!({"sort": {"field": "nope"}}), "enum").is_err());
     assert!(validate(&d, &search, &json!({"limt": 5}), "unknown").is_err());
     assert!(validate(&d, &search, &json!({"limit": "5"}), "type").is_err());
-    assert!(validate(&d, &search, &json!({"filter": null}), "null").is_err());
+    assert!(validate(&d, &search, &json!({"sort": {"field": null}}), "null").is_err());
     let rule = json!({"$ref": "#/components/schemas/RuleParticipant"});
     assert!(validate(&d, &rule, &json!("Any"), "any").is_ok());
     assert!(validate(
@@ -1062,33 +1062,10 @@ fn response_examples_have_the_serde_field_names() {
             assert_eq!(&stored[k], v, "DeviceObservation.{k}");
         }
     }
-    // Types the store only writes: built from the example, then compared.
-    let o = &d["components"]["schemas"]["StoredObservation"]["example"];
-    let stored = wirewatch_store::StoredObservation {
-        id: o["id"].as_u64().unwrap(),
-        ipaddr: o["ipaddr"].as_str().unwrap().into(),
-        associated_ipaddr: o["associated_ipaddr"].as_str().unwrap().into(),
-        timestamp: o["timestamp"].as_i64().unwrap(),
-        source: o["source"].as_str().unwrap().into(),
-        received_time: o["received_time"].as_i64().unwrap(),
-    };
-    assert_eq!(&serde_json::to_value(stored).unwrap(), o);
     round_trip::<wirewatch_model::trigger::Trigger>(&d, "Trigger");
     round_trip::<wirewatch_model::trigger::LogLine>(&d, "TriggerLogLine");
-    let t = &d["components"]["schemas"]["TriggerStats"]["example"];
     let opt_i64 = |v: &Value| v.as_i64();
     let opt_str = |v: &Value| v.as_str().map(String::from);
-    let stats = wirewatch_store::RunStats {
-        runs: t["runs"].as_u64().unwrap(),
-        errors: t["errors"].as_u64().unwrap(),
-        budget_exceeded: t["budget_exceeded"].as_u64().unwrap(),
-        total_us: t["total_us"].as_u64().unwrap(),
-        max_us: t["max_us"].as_u64().unwrap(),
-        last_error: opt_str(&t["last_error"]),
-        last_run_time: opt_i64(&t["last_run_time"]),
-        dropped: t["dropped"].as_u64().unwrap(),
-    };
-    assert_eq!(&serde_json::to_value(stats).unwrap(), t);
     let o = &d["components"]["schemas"]["OdsStats"]["example"];
     let stats = wirewatch_store::OdsStats {
         queued: o["queued"].as_u64().unwrap(),
@@ -1118,14 +1095,6 @@ fn response_examples_have_the_serde_field_names() {
     let h = &d["components"]["schemas"]["OdsHealth"]["example"];
     let keys: BTreeSet<&str> = h.as_object().unwrap().keys().map(String::as_str).collect();
     assert_eq!(keys, BTreeSet::from(["healthy", "detail", "checked_at"]));
-    let a = &d["components"]["schemas"]["AuditEntry"]["example"];
-    let entry = wirewatch_store::AuditEntry {
-        id: a["id"].as_u64().unwrap(),
-        occur_time: a["occur_time"].as_i64().unwrap(),
-        time: a["time"].as_i64().unwrap(),
-        body: a["body"].clone(),
-    };
-    assert_eq!(&serde_json::to_value(entry).unwrap(), a);
 }
 
 #[test]
@@ -1572,8 +1541,8 @@ fn ods_patterns_accept_what_the_model_accepts() {
 
 #[test]
 fn trigger_examples_and_enums_are_the_handlers() {
-    use super::trigger_schemas::SCRIPT;
     use wirewatch_model::trigger::EVENTS;
+    use wirewatch_model::trigger::EXAMPLE_SCRIPT as SCRIPT;
     let d = doc();
     let s = &d["components"]["schemas"];
     let events: Vec<Value> = EVENTS.iter().map(|e| json!(e)).collect();
@@ -1709,4 +1678,14 @@ fn print_schema() {
     for name in ["TicketPatch", "Status", "Resolution"] {
         println!("{name}: {:#}", d["components"]["schemas"][name]);
     }
+}
+
+/// Write the whole document to the file `$OPENAPI_DUMP`, to compare the
+/// document before and after a schema moves to `derived.rs` (`cargo test -p
+/// wirewatch-api --lib dump_document -- --ignored`).
+#[test]
+#[ignore]
+fn dump_document() {
+    let path = std::env::var("OPENAPI_DUMP").expect("OPENAPI_DUMP names the output file");
+    std::fs::write(path, format!("{:#}", doc())).expect("the dump is written");
 }

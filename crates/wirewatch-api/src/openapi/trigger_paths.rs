@@ -1,9 +1,21 @@
 //! Operations on triggers (`/triggers`) and, as wirewatch extensions, their
 //! debug log and run statistics.
 
-use super::trigger_schemas::{log_limit, BUDGETS, SCRIPT};
 use super::{array, r, Op, Paths};
-use serde_json::json;
+use serde_json::{json, Value};
+use wirewatch_model::trigger::EXAMPLE_SCRIPT as SCRIPT;
+use wirewatch_store::TRIGGER_LOG_KEEP;
+
+/// The run budgets, as the description of triggers says them.
+const BUDGETS: &str = "Each run has a time budget (100 ms by default: `wirewatch serve \
+--trigger-budget-ms`, `WIREWATCH_TRIGGER_BUDGET_MS`) and the JavaScript heap a memory limit (64 MiB by default: \
+`--trigger-memory-mb`, `WIREWATCH_TRIGGER_MEMORY_MB`). A run over either is stopped: what it sent before stopping \
+is kept, an `error` line goes to the debug log, and `budget_exceeded` of `GET /triggers/{id}/stats` counts it.";
+
+/// The most debug log lines one request reads (and a trigger keeps).
+fn log_limit() -> Value {
+    json!({"type": "integer", "minimum": 1, "maximum": TRIGGER_LOG_KEEP, "default": 100})
+}
 
 const WRITE_FULL: &str = "Requires `write: full` or higher.";
 const WRITE_LIMITED: &str = "Requires `write: limited` or higher.";

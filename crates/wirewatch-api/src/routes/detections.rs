@@ -193,8 +193,11 @@ async fn get_note(
     Ok(axum::Json(note))
 }
 
-#[derive(Deserialize)]
-struct NoteBody {
+/// Body of `PUT /detections/{id}/notes`.
+#[derive(Deserialize, schemars::JsonSchema)]
+#[schemars(rename = "NoteInput")]
+pub struct NoteBody {
+    /// The note text (at most 65536 bytes).
     note: String,
 }
 

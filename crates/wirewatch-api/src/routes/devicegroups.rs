@@ -10,7 +10,7 @@ use crate::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use wirewatch_model::device::Device;
 use wirewatch_store::DeviceGroup;
@@ -30,16 +30,29 @@ pub fn routes() -> Api {
         .get("/networks/{id}", network)
 }
 
-#[derive(Deserialize, Default)]
-struct GroupBody {
+/// The fields to change; absent fields keep their value. A group made
+/// dynamic needs a valid `filter`.
+///
+/// `POST /devicegroups` reads it too and requires `name` itself; its
+/// schema, `DeviceGroupInput`, is this one with `name` required.
+#[derive(Deserialize, Default, schemars::JsonSchema)]
+#[schemars(rename = "DeviceGroupPatch")]
+pub struct GroupBody {
+    /// The group's name: 1 to 256 bytes, not only spaces.
     #[serde(default)]
+    #[schemars(length(min = 1, max = 256), regex(pattern = r"\S"))]
     name: Option<String>,
+    /// What the group is for.
     #[serde(default)]
     description: Option<String>,
+    /// Filter-defined (true) or a static list (false, the default).
     #[serde(default)]
     dynamic: Option<bool>,
+    /// The device filter of a dynamic group; required when `dynamic` is true.
     #[serde(default)]
+    #[schemars(schema_with = "wirewatch_store::group_filter_schema")]
     filter: Option<Value>,
+    /// Whether custom devices may be members (default true).
     #[serde(default)]
     include_custom_devices: Option<bool>,
 }
@@ -208,16 +221,51 @@ async fn watchlist_assign(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// A capture network. A wirewatch sensor has exactly one (id 1): all its
+/// inputs.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+#[schemars(example = Network::capture("sensor-1"))]
+pub struct Network {
+    /// The network's id (always 1).
+    pub id: u64,
+    /// The network's name.
+    pub name: String,
+    /// What the network captures.
+    pub description: String,
+    /// Always `null` (no console).
+    pub node_id: Option<i64>,
+    /// The sensor's host name.
+    pub appliance_uuid: String,
+    /// Whether the network is idle (always false).
+    pub idle: bool,
+    /// When the network was changed (always 0).
+    pub mod_time: i64,
+}
+
+impl Network {
+    /// This sensor's one capture network (all of its inputs), on `hostname`.
+    fn capture(hostname: &str) -> Network {
+        Network {
+            id: 1,
+            name: "Capture".into(),
+            description: "Traffic analysed by this sensor (captures, interfaces, EVE input)".into(),
+            node_id: None,
+            appliance_uuid: hostname.into(),
+            idle: false,
+            mod_time: 0,
+        }
+    }
+}
+
 /// This sensor's one capture network (all of its inputs).
-fn capture_network(s: &AppState) -> Value {
-    json!({"id": 1, "name": "Capture", "description": "Traffic analysed by this sensor (captures, interfaces, EVE input)",
-           "node_id": null, "appliance_uuid": s.config.hostname, "idle": false, "mod_time": 0})
+fn capture_network(s: &AppState) -> Network {
+    Network::capture(&s.config.hostname)
 }
 
 async fn networks(
     _: Guard<AnyWrite>,
     State(s): State<AppState>,
-) -> ApiResult<axum::Json<Vec<Value>>> {
+) -> ApiResult<axum::Json<Vec<Network>>> {
     Ok(axum::Json(vec![capture_network(&s)]))
 }
 
@@ -225,9 +273,23 @@ async fn network(
     _: Guard<AnyWrite>,
     State(s): State<AppState>,
     Path(raw): Path<String>,
-) -> ApiResult<axum::Json<Value>> {
+) -> ApiResult<axum::Json<Network>> {
     match parse_id("id", &raw)? {
         1 => Ok(axum::Json(capture_network(&s))),
         id => Err(ApiError::not_found(format!("network {id}"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The view struct writes the bytes the `json!` body wrote.
+    #[test]
+    fn network_is_the_json_it_was() {
+        let before = json!({"id": 1, "name": "Capture", "description": "Traffic analysed by this sensor (captures, interfaces, EVE input)",
+               "node_id": null, "appliance_uuid": "sensor-1", "idle": false, "mod_time": 0});
+        let after = serde_json::to_string(&Network::capture("sensor-1")).unwrap();
+        assert_eq!(after, before.to_string());
     }
 }

@@ -7,7 +7,7 @@ use crate::guard::{AnyKey, Api, Guard, System};
 use crate::routes::audit;
 use crate::AppState;
 use axum::extract::State;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
 use wirewatch_model::settings::{Ticketing, TicketingPatch};
 use wirewatch_model::{Code, Error};
 
@@ -31,28 +31,87 @@ pub fn routes() -> Api {
         .post("/extrahop/shutdown", not_applicable)
 }
 
-async fn info(_: Guard<AnyKey>, State(s): State<AppState>) -> ApiResult<axum::Json<Value>> {
+async fn info(_: Guard<AnyKey>, State(s): State<AppState>) -> ApiResult<axum::Json<Info>> {
     let c = &s.config;
-    Ok(axum::Json(json!({
-        "display_host": c.hostname,
-        "external_hostname": c.external_hostname,
-        "hostname": c.hostname,
-        "mgmt_ipaddr": c.mgmt_ipaddr,
-        "platform": c.platform,
-        "version": c.version,
-    })))
+    Ok(axum::Json(Info {
+        display_host: c.hostname.clone(),
+        external_hostname: c.external_hostname.clone(),
+        hostname: c.hostname.clone(),
+        mgmt_ipaddr: c.mgmt_ipaddr.clone(),
+        platform: c.platform.clone(),
+        version: c.version.clone(),
+    }))
 }
 
-async fn version(State(s): State<AppState>) -> axum::Json<Value> {
-    axum::Json(json!({"version": s.config.version}))
+async fn version(State(s): State<AppState>) -> axum::Json<Version> {
+    axum::Json(Version {
+        version: s.config.version.clone(),
+    })
 }
 
-async fn platform(State(s): State<AppState>) -> axum::Json<Value> {
-    axum::Json(json!({"platform": s.config.platform}))
+async fn platform(State(s): State<AppState>) -> axum::Json<Platform> {
+    axum::Json(Platform {
+        platform: s.config.platform.clone(),
+    })
 }
 
-async fn edition(State(s): State<AppState>) -> axum::Json<Value> {
-    axum::Json(json!({"edition": s.config.edition}))
+async fn edition(State(s): State<AppState>) -> axum::Json<Edition> {
+    axum::Json(Edition {
+        edition: s.config.edition.clone(),
+    })
+}
+
+/// `GET /extrahop`: metadata about this sensor.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[schemars(rename = "ExtraHop", example = Info::example())]
+pub struct Info {
+    /// The host name shown in the user interface.
+    pub display_host: String,
+    /// The host name clients reach the sensor at.
+    pub external_hostname: String,
+    /// The sensor's host name.
+    pub hostname: String,
+    /// The management IP address.
+    pub mgmt_ipaddr: String,
+    /// The platform name.
+    pub platform: String,
+    /// The firmware version reported.
+    pub version: String,
+}
+
+impl Info {
+    /// The example of the API's documentation.
+    pub fn example() -> Info {
+        Info {
+            display_host: "sensor1".into(),
+            external_hostname: "sensor1.example.com".into(),
+            hostname: "sensor1".into(),
+            mgmt_ipaddr: "192.0.2.10".into(),
+            platform: "extrahop".into(),
+            version: "9.9.0.1".into(),
+        }
+    }
+}
+
+/// `GET /extrahop/version`.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct Version {
+    /// The firmware version reported.
+    pub version: String,
+}
+
+/// `GET /extrahop/platform`.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct Platform {
+    /// The platform name.
+    pub platform: String,
+}
+
+/// `GET /extrahop/edition`.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct Edition {
+    /// The edition name.
+    pub edition: String,
 }
 
 async fn get_ticketing(
@@ -175,4 +234,24 @@ async fn not_applicable(_: Guard<AnyKey>) -> ApiError {
         Code::NotApplicable,
         "wirewatch is a software sensor: appliance hardware, firmware and power operations do not apply",
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The view struct writes the bytes the `json!` body wrote.
+    #[test]
+    fn info_is_the_json_it_was() {
+        let i = Info::example();
+        let before = serde_json::json!({
+            "display_host": i.display_host,
+            "external_hostname": i.external_hostname,
+            "hostname": i.hostname,
+            "mgmt_ipaddr": i.mgmt_ipaddr,
+            "platform": i.platform,
+            "version": i.version,
+        });
+        assert_eq!(serde_json::to_string(&i).unwrap(), before.to_string());
+    }
 }

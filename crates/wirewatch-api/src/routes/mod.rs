@@ -18,7 +18,7 @@ pub mod records;
 pub mod rules;
 pub mod sonar;
 pub mod tags;
-mod triggers;
+pub mod triggers;
 pub mod users;
 
 use crate::auth::Caller;

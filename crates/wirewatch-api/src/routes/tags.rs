@@ -28,17 +28,28 @@ pub fn routes() -> Api {
         .get("/devices/{id}/tags", device_tags)
 }
 
-#[derive(Deserialize)]
-struct TagBody {
+/// The name of a new or renamed tag.
+#[derive(Deserialize, schemars::JsonSchema)]
+#[schemars(rename = "TagInput")]
+pub struct TagBody {
+    /// The tag's name: 1 to 256 bytes, not only spaces; unique (409
+    /// otherwise).
+    #[schemars(length(min = 1, max = 256), regex(pattern = r"\S"))]
     name: String,
 }
 
-/// `{assign, unassign}` bodies of the assignment operations.
-#[derive(Deserialize, Default)]
+/// Devices to add and to remove. Every device to assign must exist (400
+/// names the first that does not); unknown devices to unassign are ignored.
+#[derive(Deserialize, Default, schemars::JsonSchema)]
+#[schemars(rename = "DeviceAssignment")]
 pub struct Assignment {
+    /// The ids of the devices to add.
     #[serde(default)]
+    #[schemars(inner(range(max = i64::MAX)))]
     pub assign: Vec<u64>,
+    /// The ids of the devices to remove.
     #[serde(default)]
+    #[schemars(inner(range(max = i64::MAX)))]
     pub unassign: Vec<u64>,
 }
 

@@ -83,9 +83,26 @@ async fn create(
         json!({"id": t.id, "name": t.name, "events": t.events}),
     );
     let location = format!("/api/v1/triggers/{}", t.id);
-    let mut body = serde_json::to_value(&t).unwrap_or(Value::Null);
-    body["warnings"] = json!(warnings);
-    Ok(super::created(location, body))
+    Ok(super::created(
+        location,
+        CreatedTrigger {
+            trigger: t,
+            warnings,
+        },
+    ))
+}
+
+/// The created trigger, and what saving the script found.
+#[derive(Debug, serde::Serialize, schemars::JsonSchema)]
+#[schemars(example = CreatedTrigger::example())]
+pub struct CreatedTrigger {
+    #[serde(flatten)]
+    pub trigger: Trigger,
+    /// wirewatch extension: problems the script was saved despite, e.g.
+    /// string literals broken across lines (as by a PDF or an e-mail), which
+    /// were joined with a space.
+    #[schemars(extend("x-wirewatch-extension" = true))]
+    pub warnings: Vec<String>,
 }
 
 async fn update(
@@ -115,11 +132,18 @@ async fn remove(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Deserialize)]
-struct ExternalData {
+/// Body of `POST /triggers/externaldata`: data for the triggers that run on
+/// `EXTERNAL_DATA` (as `ExternalData.type` and `ExternalData.body`).
+#[derive(Deserialize, schemars::JsonSchema)]
+pub struct ExternalData {
+    /// What the data is, for triggers to tell kinds apart; not empty and not
+    /// beginning with `extrahop` in any case (reserved).
     #[serde(rename = "type")]
+    #[schemars(regex(pattern = r"\S"))]
     kind: String,
+    /// The data: any JSON value (default `null`).
     #[serde(default)]
+    #[schemars(extend("additionalProperties" = true))]
     body: Value,
 }
 
@@ -185,4 +209,34 @@ async fn stats(
 ) -> ApiResult<axum::Json<RunStats>> {
     let id = found(&s, &raw)?.id;
     Ok(axum::Json(s.store.trigger_stats(id)?))
+}
+
+impl CreatedTrigger {
+    /// The example of the API's documentation.
+    pub fn example() -> CreatedTrigger {
+        CreatedTrigger {
+            trigger: Trigger::example(),
+            warnings: vec![],
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The view struct writes the bytes the handler wrote when it added
+    /// `warnings` to the trigger's JSON.
+    #[test]
+    fn created_trigger_is_the_json_it_was() {
+        let t = Trigger::example();
+        let warnings = vec!["a string literal was joined".to_string()];
+        let mut before = serde_json::to_value(&t).unwrap();
+        before["warnings"] = json!(warnings);
+        let after = CreatedTrigger {
+            trigger: t,
+            warnings,
+        };
+        assert_eq!(serde_json::to_string(&after).unwrap(), before.to_string());
+    }
 }

@@ -60,7 +60,7 @@ async fn create(
         json!({"username": user.username, "granted_roles": user.granted_roles}),
     );
     let location = format!("/api/v1/users/{}", user.username);
-    let mut body = serde_json::to_value(&user).unwrap_or_default();
+    let mut apikey = None;
     if with_key {
         let key = s
             .store
@@ -72,9 +72,21 @@ async fn create(
             "apikeys",
             json!({"id": key.id, "username": user.username}),
         );
-        body["apikey"] = serde_json::to_value(key).unwrap_or_default();
+        apikey = Some(key);
     }
-    Ok(super::created(location, body))
+    Ok(super::created(location, CreatedUser { user, apikey }))
+}
+
+/// The created user; with `create_apikey: true` also its first API key (the
+/// only time the full key is shown).
+#[derive(Debug, serde::Serialize, schemars::JsonSchema)]
+pub struct CreatedUser {
+    #[serde(flatten)]
+    pub user: User,
+    /// The user's first API key, when `create_apikey` asked for it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "ApiKey")]
+    pub apikey: Option<ApiKey>,
 }
 
 async fn update(
@@ -187,4 +199,26 @@ async fn keys(
 ) -> ApiResult<axum::Json<Vec<ApiKey>>> {
     let user = find(&s, &username)?;
     Ok(axum::Json(s.store.apikeys(Some(user.id))?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The view struct writes the bytes the handler wrote when it added
+    /// `apikey` to the user's JSON.
+    #[test]
+    fn created_user_is_the_json_it_was() {
+        let (user, key) = (User::example(), ApiKey::example());
+        let mut before = serde_json::to_value(&user).unwrap();
+        before["apikey"] = serde_json::to_value(&key).unwrap();
+        let after = CreatedUser {
+            user: user.clone(),
+            apikey: Some(key),
+        };
+        assert_eq!(serde_json::to_string(&after).unwrap(), before.to_string());
+        let alone = CreatedUser { user, apikey: None };
+        let before = serde_json::to_value(&alone.user).unwrap();
+        assert_eq!(serde_json::to_string(&alone).unwrap(), before.to_string());
+    }
 }
