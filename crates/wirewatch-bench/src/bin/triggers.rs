@@ -47,6 +47,8 @@ fn detection(i: u64) -> NewDetection {
 fn store() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().unwrap();
     let s = Store::open(dir.path(), StoreOptions::default()).unwrap();
+    // Triggers run with their owner's privileges: the administrator owns them.
+    s.ensure_setup_user(Some("bench-password")).unwrap();
     (dir, s)
 }
 
@@ -145,7 +147,7 @@ fn runner_bench(n: u64) {
     s.create_ods_target(http_target(9, false)).unwrap();
     s.create_trigger(
         serde_json::from_value(serde_json::json!({"name": "t", "events": ["DETECTION_UPDATE"], "script": seed_trigger()})).unwrap(),
-        "bench",
+        wirewatch_store::SETUP_USERNAME,
     )
     .unwrap();
     // Detections first (their events are queued durably), then time the runner draining them.
@@ -310,7 +312,7 @@ fn latency_bench(n: u64, rate: u64) {
     s.create_ods_target(http_target(port, false)).unwrap();
     s.create_trigger(
         serde_json::from_value(serde_json::json!({"name": "t", "events": ["DETECTION_UPDATE"], "script": seed_trigger()})).unwrap(),
-        "bench",
+        wirewatch_store::SETUP_USERNAME,
     )
     .unwrap();
     let ods = {
