@@ -11,6 +11,7 @@
 use crate::connect::{connect, Conn, ConnectError};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
+use hyper::client::conn::http1::SendRequest;
 use hyper::rt::{Read, ReadBufCursor, Write};
 use hyper::Uri;
 use hyper_util::client::legacy::connect::{Connected, Connection};
@@ -47,6 +48,12 @@ pub enum HttpError {
     Connect(#[source] hyper_util::client::legacy::Error),
     #[error("request failed: {}", cause(.0))]
     Request(#[source] hyper_util::client::legacy::Error),
+    /// [`OneConnection`] could not open its connection.
+    #[error("{0}")]
+    Open(#[source] ConnectError),
+    /// [`OneConnection`]'s request failed on its connection.
+    #[error("request failed: {}", chain(.0))]
+    Send(#[source] hyper::Error),
     #[error("no answer within {} s", REQUEST_TIMEOUT.as_secs())]
     Timeout,
     #[error("reading the answer: {0}")]
@@ -118,6 +125,117 @@ impl HttpClient {
         let rsp = tokio::time::timeout(REQUEST_TIMEOUT, self.inner.request(req))
             .await
             .map_err(|_| HttpError::Timeout)??;
+        let status = rsp.status().as_u16();
+        let retry_after = rsp
+            .headers()
+            .get(hyper::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        let body = tokio::time::timeout(REQUEST_TIMEOUT, rsp.into_body().collect())
+            .await
+            .map_err(|_| HttpError::Stalled)?
+            .map_err(HttpError::Body)?
+            .to_bytes();
+        Ok(Response {
+            status,
+            retry_after,
+            body,
+        })
+    }
+}
+
+/// An error's message followed by its causes' (`a: b: c`).
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        source = s.source();
+    }
+    out
+}
+
+/// One kept-alive connection for a sender that sends one request at a time,
+/// in order (an ODS target without `pipeline`): each request is written
+/// straight to the connection, with no pool to check it out of and no
+/// dispatch task between (the pooled client cost about a sixth of the
+/// in-order delivery rate: `bench/README.md`, issue 12). It reconnects when
+/// the connection was closed. The same [`REQUEST_TIMEOUT`]s as [`HttpClient`].
+pub struct OneConnection {
+    tls: Option<Arc<rustls::ClientConfig>>,
+    sender: tokio::sync::Mutex<Option<SendRequest<Full<Bytes>>>>,
+}
+
+impl OneConnection {
+    /// A connection (opened on first use) for `http://` URIs, and for
+    /// `https://` ones through `tls`.
+    pub fn new(tls: Option<Arc<rustls::ClientConfig>>) -> OneConnection {
+        OneConnection {
+            tls,
+            sender: tokio::sync::Mutex::new(None),
+        }
+    }
+
+    async fn open(&self, uri: &Uri) -> Result<SendRequest<Full<Bytes>>, HttpError> {
+        let mut connector = Connector {
+            tls: self.tls.clone(),
+        };
+        let Stream(io) = tower_service::Service::call(&mut connector, uri.clone())
+            .await
+            .map_err(HttpError::Open)?;
+        let (sender, conn) = hyper::client::conn::http1::handshake(io)
+            .await
+            .map_err(HttpError::Send)?;
+        // The connection's own error reaches the request it failed.
+        tokio::spawn(async move {
+            let _ = conn.await;
+        });
+        Ok(sender)
+    }
+
+    /// Send one request (its URI absolute: it names the connection; the
+    /// request line carries only the path) and read the whole answer. The
+    /// caller sets `Host`.
+    pub async fn send(&self, mut req: Request) -> Result<Response, HttpError> {
+        let mut slot = self.sender.lock().await;
+        let target = req.uri().clone();
+        let path = target
+            .path_and_query()
+            .map_or("/", |p| p.as_str())
+            .parse::<Uri>()
+            .map_err(|_| HttpError::Open(ConnectError::Uri(target.to_string())))?;
+        *req.uri_mut() = path;
+        let rsp = tokio::time::timeout(REQUEST_TIMEOUT, async {
+            let mut kept = slot.take().filter(|s| !s.is_closed());
+            loop {
+                // A kept connection the server has closed meanwhile gives the
+                // request back unsent: then once more on a new connection.
+                let fresh = kept.is_none();
+                let mut sender = match kept.take() {
+                    Some(s) => s,
+                    None => self.open(&target).await?,
+                };
+                if let Err(e) = sender.ready().await {
+                    if fresh {
+                        return Err(HttpError::Send(e));
+                    }
+                    continue;
+                }
+                match sender.try_send_request(req).await {
+                    Ok(rsp) => {
+                        *slot = Some(sender);
+                        return Ok(rsp);
+                    }
+                    Err(mut e) => match e.take_message() {
+                        Some(unsent) if !fresh => req = unsent,
+                        _ => return Err(HttpError::Send(e.into_error())),
+                    },
+                }
+            }
+        })
+        .await
+        .map_err(|_| HttpError::Timeout)??;
         let status = rsp.status().as_u16();
         let retry_after = rsp
             .headers()
@@ -292,6 +410,81 @@ mod tests {
             assert_eq!(&rsp.body[..], b"no");
         }
         assert_eq!(accepted.load(std::sync::atomic::Ordering::SeqCst), 1);
+    }
+
+    /// A listener that answers two requests per connection and then closes
+    /// it (as a server's keep-alive timeout does): `OneConnection` keeps its
+    /// connection for the second request, writes the path alone on the
+    /// request line, and opens a new connection when the old one was closed.
+    #[tokio::test]
+    async fn one_connection_is_kept_and_reopened_when_the_server_closed_it() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let lines = Arc::new(std::sync::Mutex::new(Vec::<(usize, String)>::new()));
+        let seen_by = lines.clone();
+        tokio::spawn(async move {
+            for conn in 0.. {
+                let (mut s, _) = listener.accept().await.unwrap();
+                let mut seen = Vec::new();
+                let mut buf = vec![0u8; 4096];
+                let mut answered = 0;
+                while answered < 2 {
+                    let n = s.read(&mut buf).await.unwrap_or(0);
+                    if n == 0 {
+                        break;
+                    }
+                    seen.extend_from_slice(&buf[..n]);
+                    while let Some(end) = seen.windows(4).position(|w| w == b"\r\n\r\n") {
+                        let head = String::from_utf8_lossy(&seen[..end]).to_string();
+                        seen.drain(..end + 4);
+                        // (The previous request's body, `{}`, comes before this head.)
+                        let line = head.trim_start_matches("{}").lines().next();
+                        let line = line.unwrap_or("").to_string();
+                        seen_by.lock().unwrap().push((conn, line));
+                        s.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok")
+                            .await
+                            .unwrap();
+                        answered += 1;
+                    }
+                }
+                drop(s);
+            }
+        });
+        let one = OneConnection::new(None);
+        for _ in 0..5 {
+            let req = hyper::Request::post(format!("http://{addr}/x?y=1"))
+                .header("host", addr.to_string())
+                .body(Full::new(Bytes::from_static(b"{}")))
+                .unwrap();
+            let rsp = one.send(req).await.unwrap();
+            assert_eq!((rsp.status, &rsp.body[..]), (200, &b"ok"[..]));
+            // Time for the server's close to arrive.
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        let lines = lines.lock().unwrap().clone();
+        let conns: Vec<usize> = lines.iter().map(|(c, _)| *c).collect();
+        assert_eq!(conns, [0, 0, 1, 1, 2]);
+        assert!(
+            lines.iter().all(|(_, l)| l == "POST /x?y=1 HTTP/1.1"),
+            "{lines:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn one_connection_names_a_refused_address() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        drop(listener);
+        let req = hyper::Request::get(format!("http://{addr}/"))
+            .body(Full::new(Bytes::new()))
+            .unwrap();
+        let e = OneConnection::new(None).send(req).await.unwrap_err();
+        assert!(matches!(&e, HttpError::Open(_)), "{e:?}");
+        assert!(
+            e.to_string()
+                .starts_with(&format!("connecting to {}", addr.ip())),
+            "{e}"
+        );
     }
 
     #[tokio::test]

@@ -9,5 +9,5 @@ pub mod retry;
 pub mod tls;
 
 pub use connect::{connect, Conn, ConnectError, CONNECT_TIMEOUT};
-pub use http::{HttpClient, HttpError, Response, REQUEST_TIMEOUT};
+pub use http::{HttpClient, HttpError, OneConnection, Response, REQUEST_TIMEOUT};
 pub use tls::{client_config, TlsError, TlsOptions};

@@ -16,7 +16,7 @@ use tokio::sync::Mutex;
 use wirewatch_model::ods::{parse_header, HttpAuthType, HttpProtocol, HttpTarget, Message};
 use wirewatch_net::retry::{http_outcome, Outcome};
 use wirewatch_net::tls::{client_config, TlsOptions};
-use wirewatch_net::{connect, HttpClient, Response};
+use wirewatch_net::{connect, HttpClient, OneConnection, Response};
 use wirewatch_store::OutboxRow;
 
 /// Connections used when `pipeline` is on.
@@ -50,8 +50,10 @@ pub enum TokenError {
 pub struct HttpSink {
     target: HttpTarget,
     tls: Option<Arc<rustls::ClientConfig>>,
-    /// The target's connections (`PIPELINE_CONNECTIONS` with `pipeline`).
+    /// The target's connections with `pipeline` (`PIPELINE_CONNECTIONS`).
     client: HttpClient,
+    /// The one connection without `pipeline`: messages in order, no pool.
+    one: OneConnection,
     /// `scheme://host:port` of every request's URI.
     origin: String,
     /// Concurrent requests of a batch.
@@ -110,6 +112,7 @@ impl HttpSink {
         let extra = target.additional_header.as_deref().and_then(parse_header);
         Ok(HttpSink {
             client: HttpClient::new(tls.clone(), slots),
+            one: OneConnection::new(tls.clone()),
             origin: wirewatch_net::http::origin(
                 target.protocol == HttpProtocol::Https,
                 &target.host,
@@ -336,7 +339,11 @@ impl HttpSink {
             status,
             retry_after,
             body,
-        } = match self.client.send(req).await {
+        } = match if self.slots == 1 {
+            self.one.send(req).await
+        } else {
+            self.client.send(req).await
+        } {
             Ok(x) => x,
             Err(e) => {
                 return Outcome::Retry {
