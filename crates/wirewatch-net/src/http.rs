@@ -125,23 +125,29 @@ impl HttpClient {
         let rsp = tokio::time::timeout(REQUEST_TIMEOUT, self.inner.request(req))
             .await
             .map_err(|_| HttpError::Timeout)??;
-        let status = rsp.status().as_u16();
-        let retry_after = rsp
-            .headers()
-            .get(hyper::header::RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string);
-        let body = tokio::time::timeout(REQUEST_TIMEOUT, rsp.into_body().collect())
-            .await
-            .map_err(|_| HttpError::Stalled)?
-            .map_err(HttpError::Body)?
-            .to_bytes();
-        Ok(Response {
-            status,
-            retry_after,
-            body,
-        })
+        read_answer(rsp).await
     }
+}
+
+/// Status, `Retry-After` and the whole body of an answer, the body read
+/// within its own [`REQUEST_TIMEOUT`].
+async fn read_answer(rsp: hyper::Response<hyper::body::Incoming>) -> Result<Response, HttpError> {
+    let status = rsp.status().as_u16();
+    let retry_after = rsp
+        .headers()
+        .get(hyper::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let body = tokio::time::timeout(REQUEST_TIMEOUT, rsp.into_body().collect())
+        .await
+        .map_err(|_| HttpError::Stalled)?
+        .map_err(HttpError::Body)?
+        .to_bytes();
+    Ok(Response {
+        status,
+        retry_after,
+        body,
+    })
 }
 
 /// An error's message followed by its causes' (`a: b: c`).
@@ -236,22 +242,7 @@ impl OneConnection {
         })
         .await
         .map_err(|_| HttpError::Timeout)??;
-        let status = rsp.status().as_u16();
-        let retry_after = rsp
-            .headers()
-            .get(hyper::header::RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string);
-        let body = tokio::time::timeout(REQUEST_TIMEOUT, rsp.into_body().collect())
-            .await
-            .map_err(|_| HttpError::Stalled)?
-            .map_err(HttpError::Body)?
-            .to_bytes();
-        Ok(Response {
-            status,
-            retry_after,
-            body,
-        })
+        read_answer(rsp).await
     }
 }
 
