@@ -80,8 +80,7 @@ pub fn spec(public_url: &str) -> Value {
     sonar_schemas::add(&mut schemas);
     actions_schemas::add(&mut schemas);
     actions_execute_schemas::add(&mut schemas);
-    let mut items = paths.items;
-    state_privileges(&mut items);
+    let items = paths.finish();
     let mut responses = error_responses();
     sonar_schemas::add_responses(&mut responses);
     actions_schemas::add_responses(&mut responses);
@@ -136,23 +135,6 @@ pub fn document_key(op: &crate::guard::Operation) -> (String, String) {
         .or_else(|| op.path.strip_prefix("/api"))
         .unwrap_or(&op.path);
     (path.to_string(), op.method.as_str().to_ascii_lowercase())
-}
-
-/// State on every operation the privilege its route declares: the rule's
-/// name in [`PRIVILEGE`] and what it needs at the end of the description.
-fn state_privileges(items: &mut Map<String, Value>) {
-    for op in crate::operations() {
-        let (path, method) = document_key(&op);
-        let Some(o) = items.get_mut(&path).and_then(|i| i.get_mut(&method)) else {
-            continue;
-        };
-        o[PRIVILEGE] = json!(op.privilege.name);
-        let needs = format!("**Privilege:** {}.", op.privilege.needs);
-        o["description"] = json!(match o.get("description").and_then(Value::as_str) {
-            Some(d) if !d.is_empty() => format!("{d}\n\n{needs}"),
-            _ => needs,
-        });
-    }
 }
 
 const DESCRIPTION: &str = "The ExtraHop REST API (the subset an NDR sensor implements) served by wirewatch.\n\n\
@@ -346,24 +328,59 @@ impl Api {
     }
 }
 
-/// The path items, keyed by path template.
+/// The path items, keyed by path template, built from the router's table
+/// (`crate::operations()`): each documented operation is a route, every
+/// route is documented, and what the route declares — its privilege, whether
+/// it is public, whether it reads a body and whether an empty one will do —
+/// comes from the route, not from its documentation.
 pub(crate) struct Paths {
     items: Map<String, Value>,
     /// The base URL clients reach this server at (path-level servers start with it).
     public_url: String,
+    /// The routes not documented yet, by document key.
+    routes: std::collections::BTreeMap<(String, String), crate::guard::Operation>,
 }
 
 impl Paths {
     pub(crate) fn new(public_url: &str) -> Paths {
+        Paths::of_routes(public_url, crate::operations())
+    }
+
+    /// The paths of a route table.
+    fn of_routes(public_url: &str, routes: Vec<crate::guard::Operation>) -> Paths {
+        let mut table = std::collections::BTreeMap::new();
+        for route in routes {
+            let key = document_key(&route);
+            let twice = table.insert(key.clone(), route);
+            assert!(twice.is_none(), "{} {}: routed twice", key.1, key.0);
+        }
         Paths {
             items: Map::new(),
             public_url: public_url.to_string(),
+            routes: table,
         }
     }
 
-    /// Add an operation. `path` is relative to the base of the operation's
-    /// API: an API other than [`EXTRAHOP`] gives the path item its `servers`.
+    /// The path items, once every route is documented.
+    fn finish(self) -> Map<String, Value> {
+        let missing: Vec<String> = self
+            .routes
+            .keys()
+            .map(|(path, method)| format!("{method} {path}"))
+            .collect();
+        assert!(missing.is_empty(), "routed, not documented: {missing:?}");
+        self.items
+    }
+
+    /// Add the documentation of the route `method path` (`path` relative to
+    /// the base of the operation's API: an API other than [`EXTRAHOP`] gives
+    /// the path item its `servers`).
     pub(crate) fn add(&mut self, method: &str, path: &str, op: Op) {
+        let route = self
+            .routes
+            .remove(&(path.to_string(), method.to_string()))
+            .unwrap_or_else(|| panic!("{method} {path}: documented, not routed"));
+        let op = op.of_route(&route, &format!("{method} {path}"));
         let server = op.api.base.map(|base| {
             json!([{"url": format!("{}{base}", self.public_url), "description": op.api.server}])
         });
@@ -408,10 +425,34 @@ impl Op {
         self
     }
 
-    /// No API key needed.
-    pub(crate) fn public(mut self) -> Op {
-        self.public = true;
-        self.v.insert("security".into(), json!([]));
+    /// What the route declares: its privilege (the rule's name in
+    /// [`PRIVILEGE`], what it needs at the end of the description, no
+    /// security requirement when public) and its request body (documented
+    /// exactly when the handler reads one; required when its extractor
+    /// refuses an empty body).
+    fn of_route(mut self, route: &crate::guard::Operation, at: &str) -> Op {
+        self.v.insert(PRIVILEGE.into(), json!(route.privilege.name));
+        let needs = format!("**Privilege:** {}.", route.privilege.needs);
+        let text = match self.v.get("description").and_then(Value::as_str) {
+            Some(d) if !d.is_empty() => format!("{d}\n\n{needs}"),
+            _ => needs,
+        };
+        self.v.insert("description".into(), json!(text));
+        if route.privilege == crate::guard::PUBLIC {
+            self.public = true;
+            self.v.insert("security".into(), json!([]));
+        }
+        match (route.body, self.v.get_mut("requestBody")) {
+            (None, None) => {}
+            (Some(body), Some(doc)) => {
+                if !body.optional {
+                    doc["required"] = json!(true);
+                }
+            }
+            (body, doc) => {
+                panic!("{at}: the handler reads {body:?}, the documentation says {doc:?}")
+            }
+        }
         self
     }
 

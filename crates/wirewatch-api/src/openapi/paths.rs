@@ -65,7 +65,6 @@ fn extrahop(p: &mut Paths) {
             path,
             Op::new(tag, id, &format!("Get {what}"))
                 .describe("Public: no API key needed.")
-                .public()
                 .ok(
                     "200",
                     &format!("{} of the sensor.", capitalize(what)),
@@ -192,7 +191,6 @@ fn apikeys(p: &mut Paths) {
                  The full key is shown only in this answer.\n\n\
                  wirewatch extensions: the `username` and `description` fields.",
             )
-            .public()
             .body(r("NewApiKey"), json!({"password": "the-setup-password", "description": "SOAR integration"}))
             .created("The new key, in full.", r("ApiKey"))
             .errors(&[401]),
