@@ -1,4 +1,6 @@
-//! Test kit for wirewatch's ticketing connectors.
+//! Test kit for wirewatch: [`Client`], what the API tests ask of a wirewatch
+//! under test (in-process or a real server), and fakes of the ticketing
+//! products the connectors talk to.
 //!
 //! [`FakeItsm`] is **a local stateful fake of the documented APIs** of two
 //! IT service-management products — the Jira Cloud REST API v2 and the
@@ -20,6 +22,7 @@
 //! assert!(fake.jira_issues().is_empty());
 //! ```
 
+mod client;
 mod clock;
 mod ids;
 mod jira;
@@ -36,6 +39,7 @@ use axum::serve::ListenerExt as _;
 use parking_lot::Mutex;
 use tokio::runtime::Runtime;
 
+pub use client::{det, ids, Client, Resp, PASSWORD};
 use server::Shared;
 
 /// Worker threads of the fake's runtime: enough for a benchmark client on

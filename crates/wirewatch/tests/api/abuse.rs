@@ -2,7 +2,7 @@
 //! username enumeration) and slow or idle connections (slowloris), against a
 //! real server process.
 
-use crate::common::{Server, PASSWORD};
+use crate::common::{Client, Server, PASSWORD};
 use serde_json::json;
 use std::io::{Read, Write};
 use std::net::{IpAddr, SocketAddr, TcpStream};

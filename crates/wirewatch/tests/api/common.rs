@@ -1,13 +1,12 @@
 //! A real `wirewatch serve` process on a temporary data directory, and a small
 //! HTTP client for talking to it.
 
-use serde_json::Value;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-pub const PASSWORD: &str = "correct-horse-battery";
+pub use wirewatch_testkit::{det, ids, Client, Resp, PASSWORD};
 
 /// A running server.
 pub struct Server {
@@ -21,14 +20,6 @@ pub struct Server {
     tls: bool,
     extra: Vec<String>,
     agent: ureq::Agent,
-}
-
-/// A response: status, headers and the body parsed as JSON (Null when empty).
-pub struct Resp {
-    pub status: u16,
-    pub headers: ureq::http::HeaderMap,
-    pub body: Value,
-    pub text: String,
 }
 
 fn agent() -> ureq::Agent {
@@ -171,27 +162,15 @@ impl Server {
         self.restart();
     }
 
-    /// A JSON request with `Authorization: Bearer <key>` (the Sonar API's form).
-    pub fn call_with_bearer(
-        &self,
-        method: &str,
-        path: &str,
-        body: Option<Value>,
-        key: &str,
-    ) -> Resp {
-        let text = body.map(|b| b.to_string());
-        self.send(
-            method,
-            path,
-            text.as_deref().map(str::as_bytes),
-            "application/json",
-            &format!("Bearer {key}"),
-        )
-    }
-
     /// A raw body with a content type, Bearer key.
     pub fn raw_bytes(&self, method: &str, path: &str, body: &[u8], ctype: &str, key: &str) -> Resp {
-        self.send(method, path, Some(body), ctype, &format!("Bearer {key}"))
+        self.send_raw(
+            method,
+            path,
+            Some(body),
+            ctype,
+            Some(&format!("Bearer {key}")),
+        )
     }
 
     /// The bytes of a GET answer (must be 200).
@@ -209,14 +188,32 @@ impl Server {
             .read_to_vec()
             .unwrap()
     }
+}
 
-    fn send(&self, method: &str, path: &str, body: Option<&[u8]>, ctype: &str, auth: &str) -> Resp {
-        let url = format!("{}{}", self.url, path);
-        let req = ureq::http::Request::builder()
+impl Client for Server {
+    fn key(&self) -> &str {
+        &self.key
+    }
+
+    fn send_raw(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&[u8]>,
+        ctype: &str,
+        auth: Option<&str>,
+    ) -> Resp {
+        let mut req = ureq::http::Request::builder()
             .method(method)
-            .uri(url)
-            .header("Authorization", auth)
-            .header("Content-Type", ctype)
+            .uri(format!("{}{}", self.url, path))
+            .header("Accept", "application/json");
+        if let Some(a) = auth {
+            req = req.header("Authorization", a);
+        }
+        if body.is_some() {
+            req = req.header("Content-Type", ctype);
+        }
+        let req = req
             .body(body.map(<[u8]>::to_vec).unwrap_or_default())
             .unwrap();
         let mut r = self.agent.run(req).expect("request");
@@ -228,99 +225,7 @@ impl Server {
             .limit(64 * 1024 * 1024)
             .read_to_string()
             .unwrap_or_default();
-        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-        Resp {
-            status,
-            headers,
-            body,
-            text,
-        }
-    }
-
-    /// Send a request with an explicit key (`None`: no Authorization header).
-    pub fn call_with(
-        &self,
-        method: &str,
-        path: &str,
-        body: Option<Value>,
-        key: Option<&str>,
-    ) -> Resp {
-        let raw = body.map(|b| b.to_string());
-        self.raw(method, path, raw.as_deref(), key)
-    }
-
-    /// Send a raw body.
-    pub fn raw(&self, method: &str, path: &str, body: Option<&str>, key: Option<&str>) -> Resp {
-        let mut req = ureq::http::Request::builder()
-            .method(method)
-            .uri(format!("{}{}", self.url, path))
-            .header("Accept", "application/json");
-        if let Some(k) = key {
-            req = req.header("Authorization", format!("ExtraHop apikey={k}"));
-        }
-        if body.is_some() {
-            req = req.header("Content-Type", "application/json");
-        }
-        let req = req.body(body.unwrap_or("").as_bytes().to_vec()).unwrap();
-        let mut resp = self.agent.run(req).expect("request");
-        let status = resp.status().as_u16();
-        let headers = resp.headers().clone();
-        let text = resp.body_mut().read_to_string().unwrap_or_default();
-        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-        Resp {
-            status,
-            headers,
-            body,
-            text,
-        }
-    }
-
-    /// Send as the setup user.
-    pub fn call(&self, method: &str, path: &str, body: Option<Value>) -> Resp {
-        self.call_with(method, path, body, Some(&self.key.clone()))
-    }
-
-    pub fn get(&self, path: &str) -> Resp {
-        self.call("GET", path, None)
-    }
-
-    pub fn post(&self, path: &str, body: Value) -> Resp {
-        self.call("POST", path, Some(body))
-    }
-
-    pub fn patch(&self, path: &str, body: Value) -> Resp {
-        self.call("PATCH", path, Some(body))
-    }
-
-    /// Post `POST /triggers/externaldata` with `{"type": "t", "body": body}` (must be accepted).
-    pub fn external_data(&self, body: Value) {
-        let r = self.post(
-            "/api/v1/triggers/externaldata",
-            serde_json::json!({"type": "t", "body": body}),
-        );
-        assert_eq!(r.status, 202, "{}", r.text);
-    }
-
-    /// Create a user with roles and return an API key for them.
-    pub fn user_key(&self, username: &str, roles: Value) -> String {
-        let r = self.post(
-            "/api/v1/users",
-            serde_json::json!({"username": username, "name": username, "password": "a-long-password", "granted_roles": roles}),
-        );
-        assert_eq!(r.status, 201, "{}", r.text);
-        let r = self.post(
-            &format!("/api/v1/users/{username}/apikeys"),
-            serde_json::json!({}),
-        );
-        assert_eq!(r.status, 201, "{}", r.text);
-        r.body["key"].as_str().unwrap().to_string()
-    }
-
-    /// Create a detection and return its id.
-    pub fn detection(&self, body: Value) -> u64 {
-        let r = self.post("/api/v1/detections", body);
-        assert_eq!(r.status, 201, "{}", r.text);
-        r.body["id"].as_u64().unwrap()
+        Resp::new(status, headers, text)
     }
 }
 
@@ -378,26 +283,6 @@ pub fn sample(name: &str) -> String {
         .join(name)
         .display()
         .to_string()
-}
-
-/// A detection body with an offender and a victim.
-pub fn det(kind: &str, offender: &str, victim: &str) -> Value {
-    serde_json::json!({
-        "type": kind,
-        "participants": [
-            {"object_type": "ipaddr", "object_value": offender, "role": "offender"},
-            {"object_type": "ipaddr", "object_value": victim, "role": "victim"}
-        ]
-    })
-}
-
-/// Ids of a search result.
-pub fn ids(v: &Value) -> Vec<u64> {
-    v.as_array()
-        .unwrap_or_else(|| panic!("expected an array, got {v}"))
-        .iter()
-        .map(|d| d["id"].as_u64().or_else(|| d.as_u64()).unwrap())
-        .collect()
 }
 
 /// `wirewatch ingest --quiet --data-dir DIR ARGS… FILES…`: (success, stdout, stderr).

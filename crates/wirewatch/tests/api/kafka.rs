@@ -3,7 +3,7 @@
 //! What arrived is read back with a Kafka client (rskafka): partitions,
 //! keys, headers, compression.
 
-use crate::common::Server;
+use crate::common::{Client, Server};
 use rskafka::client::partition::{OffsetAt, UnknownTopicHandling};
 use rskafka::client::ClientBuilder;
 use serde_json::json;

@@ -3,7 +3,7 @@
 //! `scripts/test/mongo_mock.py` to answer like a standalone server
 //! (including SCRAM authentication) and record every command it receives.
 
-use crate::common::Server;
+use crate::common::{Client, Server};
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};

@@ -1,7 +1,7 @@
 //! `/odstargets` and `/triggers` as resources: shapes, validation, secrets,
 //! privileges, health checks and the trigger debug log.
 
-use crate::common::Server;
+use crate::common::{Client, Server};
 use crate::receiver::Receiver;
 use serde_json::{json, Value};
 

@@ -2,7 +2,7 @@
 //! the detectors and fire the sensor's trigger events; alerts are detections
 //! (firing `DETECTION_UPDATE`).
 
-use crate::common::{ingest_into, summary_number, Server};
+use crate::common::{ingest_into, summary_number, Client, Server};
 use crate::receiver::{Receiver, Seen};
 use serde_json::{json, Value};
 

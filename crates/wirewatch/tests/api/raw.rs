@@ -1,7 +1,7 @@
 //! Raw ODS targets against real TCP and UDP listeners: bytes as sent, gzip
 //! members split at the size threshold.
 
-use crate::common::Server;
+use crate::common::{Client, Server};
 use serde_json::json;
 use std::io::Read;
 use std::sync::{Arc, Mutex};

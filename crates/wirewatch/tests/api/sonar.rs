@@ -2,7 +2,7 @@
 //! from detections, merged, worked through the approval workflow, with the
 //! ticket's state written back onto the detections.
 
-use crate::common::{det, Server};
+use crate::common::{det, Client, Server};
 use serde_json::{json, Value};
 
 fn internal(s: &Server) {

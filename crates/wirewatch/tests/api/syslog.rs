@@ -2,7 +2,7 @@
 //! `scripts/test/run-rsyslog.sh` on throwaway ports): UDP, TCP with newline
 //! and octet-counting framing, TLS verified against the receiver's CA.
 
-use crate::common::Server;
+use crate::common::{Client, Server};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::process::Command;

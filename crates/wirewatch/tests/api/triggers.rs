@@ -2,7 +2,7 @@
 //! verbatim, against a real HTTP ticket server; the guide's Python script
 //! writing ticket ids back; nothing lost across a down server and a SIGKILL.
 
-use crate::common::{det, wait_for, Server};
+use crate::common::{det, wait_for, Client, Server};
 use crate::receiver::{Receiver, Seen};
 use serde_json::{json, Value};
 use std::collections::HashSet;
