@@ -1353,7 +1353,7 @@ fn properties_named<'a>(v: &'a Value, name: &str, at: &str, out: &mut Vec<(Strin
 
 #[test]
 fn ods_target_examples_are_what_the_handlers_accept_and_answer() {
-    use super::ods_schemas::{kinds, TARGET_SCHEMAS};
+    use super::ods_paths::{kinds, TARGET_SCHEMAS};
     use wirewatch_model::ods::{Target, TargetKind, SECRET_FIELDS};
     let d = doc();
     let s = &d["components"]["schemas"];
@@ -1472,8 +1472,8 @@ fn ods_target_examples_are_what_the_handlers_accept_and_answer() {
 
 #[test]
 fn ods_patterns_accept_what_the_model_accepts() {
-    use super::ods_schemas::{host_pattern, name_pattern};
-    use wirewatch_model::ods::{Target, TargetKind, MAX_NAME};
+    use wirewatch_model::ods::NAME_PATTERN;
+    use wirewatch_model::ods::{Target, TargetKind, HOST_PATTERN, MAX_NAME};
     let d = doc();
     let raw = |name: &str, host: &str| {
         Target::from_body(
@@ -1481,7 +1481,7 @@ fn ods_patterns_accept_what_the_model_accepts() {
             json!({"name": name, "host": host, "port": 9, "protocol": "tcp"}),
         )
     };
-    let name_re = regex::Regex::new(&name_pattern()).unwrap();
+    let name_re = regex::Regex::new(NAME_PATTERN).unwrap();
     let long = "n".repeat(MAX_NAME);
     let longer = "n".repeat(MAX_NAME + 1);
     for n in [
@@ -1502,7 +1502,7 @@ fn ods_patterns_accept_what_the_model_accepts() {
         let documented = name_re.is_match(n) && n.chars().count() <= MAX_NAME;
         assert_eq!(documented, raw(n, "h").is_ok(), "name {n:?}");
     }
-    let host_re = regex::Regex::new(&host_pattern()).unwrap();
+    let host_re = regex::Regex::new(HOST_PATTERN).unwrap();
     for h in [
         "127.0.0.1",
         "siem.example.com",
