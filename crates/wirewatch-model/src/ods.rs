@@ -9,8 +9,9 @@
 //! from every answer.
 
 use crate::error::{Error, Result};
+use schemars::{json_schema, JsonSchema, Schema, SchemaGenerator};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::{json, Value};
 
 /// The five kinds of target, in the API's path spelling.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -55,6 +56,111 @@ impl std::fmt::Display for TargetKind {
 
 /// Longest target name accepted.
 pub const MAX_NAME: usize = 128;
+
+/// The pattern of a target name (documented): not only spaces, no `/`, no
+/// control characters (C0, DEL, C1).
+pub const NAME_PATTERN: &str = concat!(
+    "^[^/\\u0000-\\u001f\\u007f-\\u009f]*",
+    "[^\\s/\\u0000-\\u001f\\u007f-\\u009f]",
+    "[^/\\u0000-\\u001f\\u007f-\\u009f]*$"
+);
+
+/// The pattern of a host (documented): a name or address, no scheme, spaces,
+/// `/` or control characters.
+pub const HOST_PATTERN: &str = "^[^\\s/\\u0000-\\u001f\\u007f-\\u009f]+$";
+
+/// The pattern of a PEM text (documented).
+const PEM_PATTERN: &str = "-----BEGIN ";
+
+/// The pattern of a value that is not empty or only spaces (documented).
+const NOT_BLANK: &str = "\\S";
+
+/// The description of a target's `name`, for the kind `kind` (`HTTP`, ...).
+fn name_doc(kind: &str) -> String {
+    format!(
+        "The target's name, which triggers use (`Remote.{kind}(\"name\")`): unique among {kind} targets \
+         (409 otherwise), 1 to {MAX_NAME} characters, not only spaces, no `/` or control characters."
+    )
+}
+
+/// The description of a target's `host`.
+fn host_doc(what: &str) -> String {
+    format!("The host name or IP address of {what}; not a URL (no scheme, spaces or `/`).")
+}
+
+/// The description of a target's `port`.
+fn port_doc(what: &str) -> String {
+    format!("The TCP or UDP port of {what}.")
+}
+
+/// A schema transform: each of `fields` is a write-only secret (answers
+/// leave it out), and answers show the read-only `<field>_set: true` in its
+/// place (see [`Target::public_view`]).
+fn write_only(schema: &mut Schema, fields: &[&str]) {
+    for f in fields {
+        let p = schema
+            .get_mut("properties")
+            .and_then(|p| p.get_mut(*f))
+            .unwrap_or_else(|| panic!("no property {f}"));
+        p["writeOnly"] = json!(true);
+        let d = p["description"].as_str().unwrap_or_default();
+        p["description"] = json!(format!(
+            "{d} Write-only: answers leave it out and show `{f}_set: true` instead."
+        ));
+    }
+    shown_set(schema, fields);
+}
+
+/// A schema transform: answers may show the read-only `<field>_set: true`
+/// in place of each of `fields` (a secret they leave out).
+fn shown_set(schema: &mut Schema, fields: &[&str]) {
+    let Some(props) = schema.get_mut("properties").and_then(Value::as_object_mut) else {
+        panic!("a schema without properties");
+    };
+    for f in fields {
+        props.insert(
+            format!("{f}_set"),
+            json!({
+                "type": "boolean", "readOnly": true, "enum": [true],
+                "description": format!(
+                    "In answers only: `true` when a `{f}` is stored (the secret itself is never shown). \
+                     A request that sends it is refused (400)."
+                ),
+            }),
+        );
+    }
+}
+
+/// The secrets of [`HttpAuth`].
+fn http_auth_secrets(schema: &mut Schema) {
+    write_only(schema, &["password", "secret_key", "client_secret"]);
+}
+
+/// The secret of [`KafkaAuth`] and [`MongoAuth`].
+fn password_secret(schema: &mut Schema) {
+    write_only(schema, &["password"]);
+}
+
+/// The secret of Kafka and syslog targets.
+fn tls_key_secret(schema: &mut Schema) {
+    write_only(schema, &["tls_client_key"]);
+}
+
+/// An `additional_header` that carries a credential is left out of answers.
+fn header_secret(schema: &mut Schema) {
+    shown_set(schema, &["additional_header"]);
+}
+
+/// The schema of a list that a single object may stand for in requests
+/// (`brokers`, MongoDB `authentication`): answers always show a list.
+fn one_or_more<T: JsonSchema>(g: &mut SchemaGenerator, min_items: usize) -> Schema {
+    let one = g.subschema_for::<T>();
+    let mut many = json!({"type": "array", "items": one});
+    if min_items > 0 {
+        many["minItems"] = json!(min_items);
+    }
+    json_schema!({"oneOf": [one, many]})
+}
 
 /// A configured target of any kind.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -306,16 +412,18 @@ fn check_tls_options(
 // ---------------------------------------------------------------- HTTP
 
 /// `protocol` of an HTTP target.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
+#[schemars(inline)]
 pub enum HttpProtocol {
     Http,
     Https,
 }
 
 /// `authentication.auth_type` of an HTTP target.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
+#[schemars(inline)]
 pub enum HttpAuthType {
     #[default]
     None,
@@ -327,84 +435,144 @@ pub enum HttpAuthType {
 }
 
 /// `authentication.grant_type` (Microsoft Entra ID).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
+#[schemars(inline)]
 pub enum GrantType {
     Client,
     ResourceOwner,
 }
 
-/// HTTP authentication credentials.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+/// The credentials of an HTTP target; `auth_type: none` when left out.
+/// Answers always show `auth_type`.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(
+    rename = "HttpAuthentication",
+    transform = http_auth_secrets
+)]
 pub struct HttpAuth {
-    /// The type of HTTP authentication.
+    /// How requests authenticate. `none`; `basic` (needs `username`,
+    /// `password`); `aws` (Signature Version 4: needs `access_key`,
+    /// `secret_key`, `service`, `region`); `azure_storage` (Shared Key: needs
+    /// `access_key`, the storage account name, and `secret_key`, the base64
+    /// account key; requests carry `x-ms-date`, `x-ms-version` and
+    /// `Authorization: SharedKey <account>:<signature>`); `azure_ad`
+    /// (Microsoft Entra ID OAuth 2.0: needs `grant_type`, `client_id`,
+    /// `client_secret`, `resource`, `token_endpoint`, and with `grant_type:
+    /// resource_owner` also `username` and `password`); `crowdstrike` (OAuth
+    /// 2.0 client credentials: needs `client_id`, `client_secret`). A missing
+    /// or empty field is a 400 naming `authentication.<field>`.
     #[serde(default)]
     pub auth_type: HttpAuthType,
-    /// User name (basic; azure_ad with grant_type resource_owner).
+    /// The user name (`basic`; `azure_ad` with `grant_type: resource_owner`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub username: Option<String>,
-    /// Password (write-only).
+    /// The password (`basic`; `azure_ad` with `grant_type: resource_owner`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub password: Option<String>,
-    /// Access key id (aws, azure_storage: the storage account name).
+    /// The access key id (`aws`), or the storage account name (`azure_storage`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub access_key: Option<String>,
-    /// Secret access key (aws, azure_storage: the account key; write-only).
+    /// The secret access key (`aws`), or the storage account key (`azure_storage`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub secret_key: Option<String>,
-    /// AWS service code.
+    /// The AWS service code, e.g. `execute-api` (`aws`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service: Option<String>,
-    /// AWS region.
+    /// The AWS region, e.g. `us-east-1` (`aws`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
-    /// OAuth 2.0 grant type (azure_ad).
+    /// The OAuth 2.0 grant (`azure_ad`): client credentials, or the resource
+    /// owner's password.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub grant_type: Option<GrantType>,
-    /// OAuth client id (azure_ad, crowdstrike).
+    /// The OAuth client id (`azure_ad`, `crowdstrike`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_id: Option<String>,
-    /// OAuth client secret (azure_ad, crowdstrike; write-only).
+    /// The OAuth client secret (`azure_ad`, `crowdstrike`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_secret: Option<String>,
-    /// Entra ID resource URI (azure_ad).
+    /// The Entra ID resource URI the token is for (`azure_ad`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resource: Option<String>,
-    /// OAuth token endpoint URL (azure_ad; crowdstrike, defaulting to
-    /// `https://api.crowdstrike.com/oauth2/token`).
+    /// The OAuth token endpoint, an http(s) URL (`azure_ad`; `crowdstrike`,
+    /// default `https://api.crowdstrike.com/oauth2/token`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = "^https?://"))]
     pub token_endpoint: Option<String>,
 }
 
-/// `POST /odstargets/http`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// An HTTP target (`/odstargets/http`): a web server triggers send requests
+/// to with `Remote.HTTP("name").post({path, headers, payload})`. Every
+/// request carries an `Idempotency-Key` header that stays the same across
+/// retries and replays. Unknown fields are refused (400 naming the field).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(example = HttpTarget::example(), transform = header_secret)]
 pub struct HttpTarget {
-    /// The name of the target, unique among HTTP targets.
+    #[schemars(
+        description = name_doc("HTTP"),
+        length(min = 1, max = MAX_NAME),
+        regex(pattern = NAME_PATTERN)
+    )]
     pub name: String,
-    /// Host name or IP address of the HTTP server.
+    #[schemars(
+        description = host_doc("the HTTP server"),
+        length(min = 1),
+        regex(pattern = HOST_PATTERN)
+    )]
     pub host: String,
-    /// TCP port of the HTTP server.
+    #[schemars(description = port_doc("the HTTP server"), range(min = 1))]
     pub port: u16,
-    /// `http` or `https`.
+    /// `http`, or `https` (TLS; the server's certificate must chain to the
+    /// built-in Mozilla roots unless `skip_cert_verification`).
     pub protocol: HttpProtocol,
-    /// Skip TLS certificate verification (https only).
+    /// Do not verify the server's TLS certificate. Only with `protocol:
+    /// https` (400 otherwise).
     #[serde(default)]
     pub skip_cert_verification: bool,
-    /// Use several concurrent connections (messages may then arrive out of order).
+    /// Send over several concurrent connections; messages may then arrive
+    /// out of order.
     #[serde(default)]
     pub pipeline: bool,
     /// One extra header sent with every request, as `"Key: value"`; write-only
     /// when its name says it carries a credential (`Authorization`, `X-Api-Key`, …).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(
+        description = additional_header_doc(),
+        regex(pattern = r"^\s*[!#$%&'*+.^_`|~0-9A-Za-z-]+\s*:[^\r\n]*$")
+    )]
     pub additional_header: Option<String>,
     /// Authentication; `none` when absent.
     #[serde(default)]
     pub authentication: HttpAuth,
 }
 
+fn additional_header_doc() -> String {
+    let words = crate::secret::SECRET_HEADER_WORDS
+        .iter()
+        .map(|w| format!("`{w}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!(
+        "One header sent with every request, as `\"Name: value\"` (a valid header name; no line breaks). \
+         Write-only when its name contains {words} (case-insensitive: `Authorization`, `X-Api-Key`, `Cookie`, …): \
+         stored encrypted, sent, and left out of answers, which show `additional_header_set: true` instead."
+    )
+}
+
 impl HttpTarget {
+    /// The documented example, as answers show it (`GET /odstargets/http/ticket-server`).
+    pub fn example() -> Value {
+        json!({
+            "name": "ticket-server", "host": "127.0.0.1", "port": 8080, "protocol": "http",
+            "skip_cert_verification": false, "pipeline": false,
+            "additional_header": "Accept: application/json",
+            "authentication": {"auth_type": "basic", "username": "extrahop", "password_set": true},
+        })
+    }
+
     fn validate(&self) -> Result<()> {
         check_host("host", &self.host)?;
         check_port("port", self.port)?;
@@ -514,16 +682,24 @@ pub fn parse_header(h: &str) -> Option<(String, String)> {
 // ---------------------------------------------------------------- Kafka
 
 /// One Kafka broker.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "KafkaBroker")]
 pub struct Broker {
+    #[schemars(
+        description = host_doc("the broker"),
+        length(min = 1),
+        regex(pattern = HOST_PATTERN)
+    )]
     pub host: String,
+    #[schemars(description = port_doc("the broker"), range(min = 1))]
     pub port: u16,
 }
 
 /// `compression` of a Kafka target.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
+#[schemars(inline)]
 pub enum KafkaCompression {
     #[default]
     None,
@@ -532,80 +708,132 @@ pub enum KafkaCompression {
 }
 
 /// `partition_strategy` of a Kafka target.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
+#[schemars(inline)]
 pub enum PartitionStrategy {
-    /// The partition is chosen by hashing the message key.
+    // The partition is chosen by hashing the message key.
     HashKey,
-    /// The trigger names the partition in `Remote.Kafka.send`.
+    // The trigger names the partition in `Remote.Kafka.send`.
     Manual,
     Random,
-    /// The default.
+    // The default.
     #[default]
     RoundRobin,
 }
 
 /// `protocol` of a Kafka target.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
+#[schemars(inline)]
 pub enum TcpOrTls {
     Tcp,
     Tls,
 }
 
 /// SASL algorithm.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
+#[schemars(inline)]
 pub enum ScramAlgorithm {
     Sha256,
     Sha512,
 }
 
 /// `auth_type` of Kafka authentication.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
+#[schemars(inline)]
 pub enum KafkaAuthType {
     Scram,
 }
 
-/// Kafka SASL credentials.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// SASL credentials of a Kafka target; none when left out.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "KafkaAuthentication", transform = password_secret)]
 pub struct KafkaAuth {
+    /// SASL/SCRAM.
     pub auth_type: KafkaAuthType,
+    /// The SASL user name; not empty.
+    #[schemars(regex(pattern = NOT_BLANK))]
     pub username: String,
-    /// Write-only.
+    /// The SASL password; not empty.
+    #[schemars(length(min = 1))]
     pub password: String,
+    /// SCRAM-SHA-256 or SCRAM-SHA-512.
     pub algorithm: ScramAlgorithm,
 }
 
-/// `POST /odstargets/kafka`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// A Kafka target (`/odstargets/kafka`): brokers triggers send messages to
+/// with `Remote.Kafka("name").send(...)`. Unknown fields are refused (400
+/// naming the field).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(example = KafkaTarget::example(), transform = tls_key_secret)]
 pub struct KafkaTarget {
+    #[schemars(
+        description = name_doc("Kafka"),
+        length(min = 1, max = MAX_NAME),
+        regex(pattern = NAME_PATTERN)
+    )]
     pub name: String,
-    /// One or more brokers (an array; a single object is accepted too).
+    /// The brokers: a list of at least one (one broker object is accepted
+    /// too; answers always show a list).
+    #[schemars(schema_with = "brokers")]
     pub brokers: Vec<Broker>,
+    /// How message batches are compressed.
     #[serde(default)]
     pub compression: KafkaCompression,
+    /// How a message's partition is chosen: `round_robin` in turn, `random`,
+    /// `hash_key` by hashing the message key, `manual` as the trigger says
+    /// (`Remote.Kafka("name").send({topic, messages, partition})`).
     #[serde(default)]
     pub partition_strategy: PartitionStrategy,
-    /// `tcp` or `tls`.
+    /// `tcp`, or `tls`.
     pub protocol: TcpOrTls,
+    /// A client certificate (PEM) for mutual TLS; needs `tls_client_key`.
+    /// Only with `protocol: tls` (400 otherwise).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = PEM_PATTERN))]
     pub tls_client_cert: Option<String>,
-    /// Write-only.
+    /// The private key (PEM) of `tls_client_cert`; needs `tls_client_cert`.
+    /// Only with `protocol: tls` (400 otherwise).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = PEM_PATTERN))]
     pub tls_client_key: Option<String>,
+    /// Do not verify the brokers' TLS certificate. Only with `protocol: tls`
+    /// (400 otherwise).
     #[serde(default)]
     pub skip_cert_verification: bool,
+    /// CA certificates (PEM) the brokers' certificate must chain to, instead
+    /// of the built-in Mozilla roots. Only with `protocol: tls` (400
+    /// otherwise).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = PEM_PATTERN))]
     pub tls_ca_certs: Option<String>,
+    /// SASL credentials; none when left out.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub authentication: Option<KafkaAuth>,
 }
 
+fn brokers(g: &mut SchemaGenerator) -> Schema {
+    one_or_more::<Broker>(g, 1)
+}
+
 impl KafkaTarget {
+    /// The documented example, as answers show it (`GET /odstargets/kafka/soc-kafka`).
+    pub fn example() -> Value {
+        json!({
+            "name": "soc-kafka",
+            "brokers": [{"host": "kafka1.example.com", "port": 9093}, {"host": "kafka2.example.com", "port": 9093}],
+            "compression": "gzip", "partition_strategy": "hash_key", "protocol": "tls",
+            "skip_cert_verification": false,
+            "tls_ca_certs": "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUW2k...\n-----END CERTIFICATE-----\n",
+            "authentication": {"auth_type": "scram", "username": "wirewatch", "password_set": true, "algorithm": "sha512"},
+        })
+    }
+
     fn validate(&self) -> Result<()> {
         if self.brokers.is_empty() {
             return Err(Error::invalid("brokers", "must name at least one broker"));
@@ -643,34 +871,70 @@ impl KafkaTarget {
 // ---------------------------------------------------------------- MongoDB
 
 /// MongoDB credentials for one database.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "MongoAuthentication", transform = password_secret)]
 pub struct MongoAuth {
+    /// The database the credentials are for; not empty.
+    #[schemars(regex(pattern = NOT_BLANK))]
     pub database: String,
+    /// The user name; not empty.
+    #[schemars(regex(pattern = NOT_BLANK))]
     pub user: String,
-    /// Write-only.
+    /// The password.
     pub password: String,
 }
 
-/// `POST /odstargets/mongodb`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// A MongoDB target (`/odstargets/mongodb`): a server triggers insert,
+/// update and remove documents on with `Remote.MongoDB("name")`. Unknown
+/// fields are refused (400 naming the field).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(example = MongoTarget::example())]
 pub struct MongoTarget {
+    #[schemars(
+        description = name_doc("MongoDB"),
+        length(min = 1, max = MAX_NAME),
+        regex(pattern = NAME_PATTERN)
+    )]
     pub name: String,
+    #[schemars(
+        description = host_doc("the MongoDB server"),
+        length(min = 1),
+        regex(pattern = HOST_PATTERN)
+    )]
     pub host: String,
+    #[schemars(description = port_doc("the MongoDB server"), range(min = 1))]
     pub port: u16,
-    /// Encrypt with TLS.
+    /// Connect with TLS.
     #[serde(default)]
     pub encrypt: bool,
-    /// Skip TLS certificate verification (only with `encrypt`).
+    /// Do not verify the server's TLS certificate. Only with `encrypt: true`
+    /// (400 otherwise).
     #[serde(default)]
     pub skip_cert_verification: bool,
-    /// Credentials per database (an array; a single object is accepted too).
+    /// Credentials, one per database: a list (one object is accepted too;
+    /// answers always show a list). A message uses the credentials of its
+    /// database, else the first ones given. Default: none.
     #[serde(default)]
+    #[schemars(schema_with = "mongo_credentials")]
     pub authentication: Vec<MongoAuth>,
 }
 
+fn mongo_credentials(g: &mut SchemaGenerator) -> Schema {
+    one_or_more::<MongoAuth>(g, 0)
+}
+
 impl MongoTarget {
+    /// The documented example, as answers show it (`GET /odstargets/mongodb/events-db`).
+    pub fn example() -> Value {
+        json!({
+            "name": "events-db", "host": "mongo.example.com", "port": 27017, "encrypt": true,
+            "skip_cert_verification": false,
+            "authentication": [{"database": "ods", "user": "wirewatch", "password_set": true}],
+        })
+    }
+
     fn validate(&self) -> Result<()> {
         check_host("host", &self.host)?;
         check_port("port", self.port)?;
@@ -697,8 +961,9 @@ impl MongoTarget {
 // ---------------------------------------------------------------- raw
 
 /// `protocol` of raw and syslog targets.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
+#[schemars(inline)]
 pub enum RawProtocol {
     Tcp,
     Udp,
@@ -709,26 +974,54 @@ pub const DEFAULT_GZIP_BYTES: u64 = 1024 * 1024;
 /// Default gzip message age threshold.
 pub const DEFAULT_GZIP_SECONDS: u64 = 30;
 
-/// `POST /odstargets/raw`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// A raw target (`/odstargets/raw`): a TCP or UDP server triggers send bytes
+/// to with `Remote.Raw("name").send(data)`. Unknown fields are refused (400
+/// naming the field).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(example = RawTarget::example())]
 pub struct RawTarget {
+    #[schemars(
+        description = name_doc("Raw"),
+        length(min = 1, max = MAX_NAME),
+        regex(pattern = NAME_PATTERN)
+    )]
     pub name: String,
+    #[schemars(
+        description = host_doc("the server"),
+        length(min = 1),
+        regex(pattern = HOST_PATTERN)
+    )]
     pub host: String,
+    #[schemars(description = port_doc("the server"), range(min = 1))]
     pub port: u16,
+    /// `tcp`, or `udp` (one datagram per message).
     pub protocol: RawProtocol,
-    /// Gzip the transmitted data.
+    /// Gzip the stream. Only with `protocol: tcp` (a gzip stream cannot be
+    /// split over datagrams; 400 otherwise).
     #[serde(default)]
     pub compression: bool,
     /// Start a new gzip member once the current one holds this many bytes.
+    /// Only with `compression: true` (400 otherwise).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1), extend("default" = DEFAULT_GZIP_BYTES))]
     pub gzip_threshold_bytes: Option<u64>,
-    /// Start a new gzip member once the current one is this old.
+    /// Start a new gzip member once the current one is this many seconds
+    /// old. Only with `compression: true` (400 otherwise).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1), extend("default" = DEFAULT_GZIP_SECONDS))]
     pub gzip_threshold_seconds: Option<u64>,
 }
 
 impl RawTarget {
+    /// The documented example, as answers show it (`GET /odstargets/raw/archive`).
+    pub fn example() -> Value {
+        json!({
+            "name": "archive", "host": "192.0.2.50", "port": 9000, "protocol": "tcp", "compression": true,
+            "gzip_threshold_bytes": 4_194_304, "gzip_threshold_seconds": 60,
+        })
+    }
+
     fn validate(&self) -> Result<()> {
         check_host("host", &self.host)?;
         check_port("port", self.port)?;
@@ -767,8 +1060,9 @@ impl RawTarget {
 // ---------------------------------------------------------------- syslog
 
 /// `protocol` of a syslog target.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
+#[schemars(inline)]
 pub enum SyslogProtocol {
     Tcp,
     Udp,
@@ -778,34 +1072,67 @@ pub enum SyslogProtocol {
 /// Most concurrent connections a syslog target may ask for.
 pub const MAX_SYSLOG_CONNECTIONS: u32 = 64;
 
-/// `POST /odstargets/syslog`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// A syslog target (`/odstargets/syslog`): a server triggers send messages
+/// to with `Remote.Syslog("name").info(...)` (and `emerg`, `alert`, `crit`,
+/// `error`, `warn`, `notice`, `debug`). Unknown fields are refused (400
+/// naming the field).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(example = SyslogTarget::example(), transform = tls_key_secret)]
 pub struct SyslogTarget {
+    #[schemars(
+        description = name_doc("Syslog"),
+        length(min = 1, max = MAX_NAME),
+        regex(pattern = NAME_PATTERN)
+    )]
     pub name: String,
+    #[schemars(
+        description = host_doc("the syslog server"),
+        length(min = 1),
+        regex(pattern = HOST_PATTERN)
+    )]
     pub host: String,
+    #[schemars(description = port_doc("the syslog server"), range(min = 1))]
     pub port: u16,
+    /// `tcp`, `udp` (one datagram per message), or `tls`.
     pub protocol: SyslogProtocol,
-    /// Octet-counting framing (RFC 6587 `LEN SP MSG`) instead of a trailing newline.
+    /// Frame messages by octet counting (RFC 6587: `LEN SP MSG`) instead of
+    /// a trailing newline. Only with `protocol` `tcp` or `tls` (400
+    /// otherwise).
     #[serde(default)]
     pub tcp_length_prefix_framing: bool,
-    /// Least number of bytes written at a time (messages are batched up to it).
+    /// The least number of bytes written at a time: messages are batched up
+    /// to it.
     #[serde(default)]
     pub batch_min_bytes: u64,
-    /// Number of concurrent connections (default 1).
     #[serde(default = "one")]
+    #[schemars(
+        description = format!("How many connections to send over (1 to {MAX_SYSLOG_CONNECTIONS})."),
+        range(min = 1, max = MAX_SYSLOG_CONNECTIONS)
+    )]
     pub concurrent_connections: u32,
-    /// Timestamps in the sensor's local time zone instead of UTC.
+    /// Write timestamps in the sensor's time zone instead of UTC.
     #[serde(default)]
     pub localtime: bool,
+    /// A client certificate (PEM) for mutual TLS; needs `tls_client_key`.
+    /// Only with `protocol: tls` (400 otherwise).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = PEM_PATTERN))]
     pub tls_client_cert: Option<String>,
-    /// Write-only.
+    /// The private key (PEM) of `tls_client_cert`; needs `tls_client_cert`.
+    /// Only with `protocol: tls` (400 otherwise).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = PEM_PATTERN))]
     pub tls_client_key: Option<String>,
+    /// Do not verify the server's TLS certificate. Only with `protocol: tls`
+    /// (400 otherwise).
     #[serde(default)]
     pub skip_cert_verification: bool,
+    /// CA certificates (PEM) the server's certificate must chain to, instead
+    /// of the built-in Mozilla roots. Only with `protocol: tls`, and not with
+    /// `skip_cert_verification: true` (400 otherwise).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = PEM_PATTERN))]
     pub tls_ca_certs: Option<String>,
 }
 
@@ -814,6 +1141,17 @@ fn one() -> u32 {
 }
 
 impl SyslogTarget {
+    /// The documented example, as answers show it (`GET /odstargets/syslog/siem`).
+    pub fn example() -> Value {
+        json!({
+            "name": "siem", "host": "siem.example.com", "port": 6514, "protocol": "tls",
+            "tcp_length_prefix_framing": true, "batch_min_bytes": 0, "concurrent_connections": 2, "localtime": false,
+            "tls_client_cert": "-----BEGIN CERTIFICATE-----\nMIIBtjCCAVugAwIBAgIUQ3x...\n-----END CERTIFICATE-----\n",
+            "tls_client_key_set": true, "skip_cert_verification": false,
+            "tls_ca_certs": "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUW2k...\n-----END CERTIFICATE-----\n",
+        })
+    }
+
     fn validate(&self) -> Result<()> {
         check_host("host", &self.host)?;
         check_port("port", self.port)?;
@@ -856,63 +1194,104 @@ pub const SYSLOG_SEVERITIES: [&str; 8] = [
 ];
 
 /// What a MongoDB message does.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "action", rename_all = "lowercase")]
 pub enum MongoAction {
+    /// Insert documents.
     Insert {
+        /// The documents.
         documents: Vec<Value>,
     },
+    /// Change documents.
     Update {
+        /// Which documents.
         selector: Value,
+        /// The change.
         update: Value,
+        /// Insert when nothing matches.
         #[serde(default)]
         upsert: bool,
+        /// Change every match, not only the first.
         #[serde(default)]
         multi: bool,
     },
+    /// Remove documents.
     Remove {
+        /// Which documents.
         selector: Value,
+        /// Remove only the first match.
         #[serde(default)]
         just_one: bool,
     },
 }
 
-/// One message a trigger sent, as stored in the outbox.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// One message a trigger sent, as stored in the outbox (and shown in a dead
+/// letter): `op` names the kind of target.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "op", rename_all = "lowercase")]
+#[schemars(rename = "OdsMessage")]
 pub enum Message {
+    /// `Remote.HTTP(...)`: one request.
     Http {
+        /// The request method, e.g. `POST`.
         method: String,
+        /// The request path (and query).
         path: String,
+        /// The headers the trigger set, as `[name, value]` pairs.
         #[serde(default)]
+        #[schemars(schema_with = "header_pairs")]
         headers: Vec<(String, String)>,
+        /// The request body.
         #[serde(default)]
         payload: String,
     },
+    /// `Remote.Syslog(...)`: one syslog message.
     Syslog {
-        /// 0 (emerg) … 7 (debug).
+        #[schemars(
+            description = format!(
+                "The severity: 0 (`{}`) to 7 (`{}`).",
+                SYSLOG_SEVERITIES[0], SYSLOG_SEVERITIES[7]
+            ),
+            range(max = 7)
+        )]
         severity: u8,
-        /// Milliseconds since the epoch: when the trigger sent it.
+        /// When the trigger sent it (milliseconds since the epoch).
         time: i64,
+        /// The text.
         message: String,
     },
+    /// `Remote.Kafka(...).send(...)`: messages for one topic.
     Kafka {
+        /// The topic.
         topic: String,
+        /// The message key (for `partition_strategy: hash_key`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         key: Option<String>,
+        /// The partition (for `partition_strategy: manual`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         partition: Option<i32>,
+        /// The messages.
         values: Vec<String>,
     },
+    /// `Remote.MongoDB(...)`: an insert, update or remove.
     Mongodb {
         /// `database.collection`.
         collection: String,
         #[serde(flatten)]
         action: MongoAction,
     },
+    /// `Remote.Raw(...).send(...)`: bytes.
     Raw {
+        /// The data.
         data: String,
     },
+}
+
+fn header_pairs(_: &mut SchemaGenerator) -> Schema {
+    json_schema!({
+        "type": "array",
+        "items": {"type": "array", "minItems": 2, "maxItems": 2, "items": {"type": "string"}},
+    })
 }
 
 impl Message {

@@ -13,7 +13,9 @@ use crate::error::{Conflict, Missing};
 use crate::secrets::{ods_aad, Doc, Sealer};
 use crate::{Result, Store, StoreError};
 use rusqlite::{params, Connection, OptionalExtension};
+use schemars::{json_schema, JsonSchema, Schema, SchemaGenerator};
 use serde::Serialize;
+use serde_json::json;
 use std::collections::HashMap;
 use wirewatch_model::now_ms;
 use wirewatch_model::ods::{Message, Target, TargetKind};
@@ -28,6 +30,13 @@ pub mod reason {
     pub const QUEUE_FULL: &str = "queue_full";
     pub const UNKNOWN_TARGET: &str = "unknown_target";
     pub const TARGET_DELETED: &str = "target_deleted";
+
+    /// Every reason, as the API spells it.
+    pub const ALL: [&str; 5] = [REFUSED, EXPIRED, QUEUE_FULL, UNKNOWN_TARGET, TARGET_DELETED];
+}
+
+fn reasons(_: &mut SchemaGenerator) -> Schema {
+    json_schema!({"type": "string", "enum": reason::ALL})
 }
 
 /// One message waiting in the outbox.
@@ -41,21 +50,56 @@ pub struct OutboxRow {
     pub attempts: u32,
 }
 
-/// One dead letter, as the API shows it.
-#[derive(Debug, Clone, Serialize)]
+/// A message that could not be delivered, kept until it is replayed or
+/// deleted (one dead letter, as the API shows it).
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[schemars(example = DeadLetter::example())]
 pub struct DeadLetter {
+    /// The dead letter's id (`DELETE .../deadletters/{id}`, `ids` of a replay).
+    #[schemars(range(min = 0))]
     pub id: i64,
+    /// The message's original id: stable across retries and replays (the
+    /// `Idempotency-Key` of an HTTP message is built from it).
+    #[schemars(range(min = 0))]
     pub message_id: i64,
+    /// When the trigger sent the message (ms).
     pub create_time: i64,
+    /// When it became a dead letter (ms).
     pub dead_time: i64,
+    /// How many delivery attempts were made.
     pub attempts: u32,
+    /// `refused`: the target refused it (an HTTP 4xx, say); `expired`: not
+    /// accepted within the maximum age (`--ods-max-age`, default 7 days);
+    /// `queue_full`: the target's queue was full (`--ods-queue-limit`);
+    /// `unknown_target`: no target of that kind and name existed when the
+    /// trigger sent it; `target_deleted`: the target was deleted while the
+    /// message waited.
+    #[schemars(schema_with = "reasons")]
     pub reason: String,
+    /// The last delivery error, if there was one.
     pub error: Option<String>,
+    /// The message, as the trigger sent it.
     pub message: Message,
 }
 
-/// Delivery statistics of one target.
-#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+impl DeadLetter {
+    /// The documented example.
+    pub fn example() -> serde_json::Value {
+        json!({
+            "id": 7, "message_id": 1042, "create_time": 1_767_225_590_000_i64, "dead_time": 1_767_225_600_000_i64,
+            "attempts": 1, "reason": "refused",
+            "error": "HTTP 400: {\"errorMessages\":[\"Field 'priority' is invalid\"]}",
+            "message": {"op": "http", "method": "POST", "path": "/rest/api/issue",
+                        "headers": [["Content-Type", "application/json"]],
+                        "payload": "{\"fields\":{\"summary\":\"ExtraHop Detection: 1042: SSH brute force\",\"priority\":{\"id\":99}}}"},
+        })
+    }
+}
+
+/// The delivery statistics of a target since it was first created (they
+/// survive restarts and re-creation under the same name).
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq, JsonSchema)]
+#[schemars(example = OdsStats::example())]
 pub struct OdsStats {
     /// Messages waiting in the outbox.
     pub queued: u64,
@@ -63,15 +107,37 @@ pub struct OdsStats {
     pub sent: u64,
     /// Delivery attempts that failed and were retried.
     pub retried: u64,
-    /// Messages given up on (refused by the target or expired): now dead letters.
+    /// Messages given up on (refused by the target, or expired): now dead letters.
     pub failed: u64,
-    /// Messages never queued (queue full, target unknown): now dead letters.
+    /// Messages never queued (the queue was full, or the target unknown): now dead letters.
     pub dropped: u64,
     /// Messages in the dead-letter list now.
     pub dead_letters: u64,
+    /// The last delivery error.
     pub last_error: Option<String>,
+    /// When the last error happened (ms).
     pub last_error_time: Option<i64>,
+    /// When a message was last accepted (ms).
     pub last_sent_time: Option<i64>,
+}
+
+impl OdsStats {
+    /// The documented example.
+    pub fn example() -> OdsStats {
+        OdsStats {
+            queued: 0,
+            sent: 1042,
+            retried: 3,
+            failed: 1,
+            dropped: 0,
+            dead_letters: 1,
+            last_error: Some(
+                "HTTP 400: {\"errorMessages\":[\"Field 'priority' is invalid\"]}".into(),
+            ),
+            last_error_time: Some(1_767_225_600_000),
+            last_sent_time: Some(1_767_229_200_000),
+        }
+    }
 }
 
 /// A message to queue: for `target` of the message's kind.

@@ -16,6 +16,7 @@ use wirewatch_model::detection::{
 };
 use wirewatch_model::investigation::{Investigation, InvestigationPatch, NewInvestigation};
 use wirewatch_model::locality::{LocalityInput, NetworkLocality, ObservationBatch};
+use wirewatch_model::ods::{HttpTarget, KafkaTarget, MongoTarget, RawTarget, SyslogTarget};
 use wirewatch_model::rule::{NewTuningRule, TuningRule, TuningRulePatch};
 use wirewatch_model::settings::{Ticketing, TicketingPatch};
 use wirewatch_model::trigger::{LogLine, Trigger, TriggerInput};
@@ -77,6 +78,22 @@ pub(super) fn add(schemas: &mut Map<String, Value>) {
     body::<NewInvestigation>(&mut bodies);
     body::<InvestigationPatch>(&mut bodies);
     body::<TicketingPatch>(&mut bodies);
+    // The ODS targets: one schema per kind serves requests and answers
+    // (secrets write-only, the `<field>_set` flags answers show read-only),
+    // documented as accepted.
+    answer::<crate::routes::odstargets::OdsTarget>(&mut answers);
+    answer::<crate::routes::odstargets::OdsTargets>(&mut answers);
+    body::<HttpTarget>(&mut bodies);
+    body::<KafkaTarget>(&mut bodies);
+    body::<MongoTarget>(&mut bodies);
+    body::<RawTarget>(&mut bodies);
+    body::<SyslogTarget>(&mut bodies);
+    answer::<wirewatch_store::OdsStats>(&mut answers);
+    answer::<crate::routes::odstargets::Health>(&mut answers);
+    answer::<wirewatch_store::DeadLetter>(&mut answers);
+    answer::<crate::routes::odstargets::Replayed>(&mut answers);
+    answer::<crate::routes::odstargets::Deleted>(&mut answers);
+    body::<crate::routes::odstargets::Ids>(&mut bodies);
     let answers = answers.take_definitions(true);
     for (name, schema) in &answers {
         let clash = schemas.insert(name.clone(), schema.clone());

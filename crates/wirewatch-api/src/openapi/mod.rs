@@ -43,7 +43,6 @@ mod detection_paths;
 mod group_paths;
 mod group_schemas;
 mod ods_paths;
-mod ods_schemas;
 mod paths;
 mod sensor_paths;
 mod sensor_schemas;
@@ -76,7 +75,6 @@ pub fn spec(public_url: &str) -> Value {
     derived::add(&mut schemas);
     sensor_schemas::add(&mut schemas);
     group_schemas::add(&mut schemas);
-    ods_schemas::add(&mut schemas);
     sonar_schemas::add(&mut schemas);
     actions_schemas::add(&mut schemas);
     actions_execute_schemas::add(&mut schemas);

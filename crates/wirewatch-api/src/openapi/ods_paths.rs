@@ -1,9 +1,9 @@
 //! Operations on Open Data Stream targets (`/odstargets`) and, as wirewatch
 //! extensions, their delivery statistics, health check and dead letters.
 
-use super::ods_schemas::kinds;
-use super::{array, r, Op, Paths};
-use serde_json::json;
+use super::{array, r, wire, Op, Paths};
+use serde_json::{json, Value};
+use wirewatch_model::ods::TargetKind;
 
 const READ: &str = "Requires `write: full` or higher.";
 const ADMIN: &str = "Requires system and access administration privileges (`system: full`).";
@@ -12,6 +12,22 @@ pub(super) fn add(p: &mut Paths) {
     targets(p);
     delivery(p);
     dead_letters(p);
+}
+
+/// The component schema of each kind of target, in `TargetKind::ALL` order
+/// (the schemas of `wirewatch_model::ods::{HttpTarget, ...}`).
+#[cfg(test)]
+pub(super) const TARGET_SCHEMAS: [(TargetKind, &str); 5] = [
+    (TargetKind::Http, "HttpTarget"),
+    (TargetKind::Kafka, "KafkaTarget"),
+    (TargetKind::Mongodb, "MongoTarget"),
+    (TargetKind::Raw, "RawTarget"),
+    (TargetKind::Syslog, "SyslogTarget"),
+];
+
+/// The target kinds, as the `{kind}` path parameter spells them.
+pub(super) fn kinds() -> Vec<Value> {
+    wire(&TargetKind::ALL)
 }
 
 /// The `{kind}` path parameter.

@@ -13,7 +13,7 @@ pub mod investigations;
 pub mod localities;
 pub mod metrics;
 pub mod observations;
-mod odstargets;
+pub mod odstargets;
 pub mod records;
 pub mod rules;
 pub mod sonar;

@@ -9,10 +9,13 @@ use crate::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use serde::Deserialize;
-use serde_json::{json, Map, Value};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
 use wirewatch_model::now_ms;
-use wirewatch_model::ods::{Target, TargetKind};
+use wirewatch_model::ods::{
+    HttpTarget, KafkaTarget, MongoTarget, RawTarget, SyslogTarget, Target, TargetKind,
+};
 use wirewatch_store::{DeadLetter, OdsStats};
 
 pub fn routes() -> Api {
@@ -30,6 +33,119 @@ pub fn routes() -> Api {
         .delete("/odstargets/{kind}/{name}/deadletters/{id}", purge_one)
 }
 
+/// A target of the kind named by the path (`{kind}`): `http` is an
+/// `HttpTarget`, `kafka` a `KafkaTarget`, `mongodb` a `MongoTarget`, `raw` a
+/// `RawTarget`, `syslog` a `SyslogTarget`.
+// Answers show it without its secrets (`Target::public_view`).
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[serde(untagged)]
+#[schemars(rename = "OdsTarget")]
+pub enum OdsTarget {
+    Http(#[schemars(with = "HttpTarget")] Value),
+    Kafka(#[schemars(with = "KafkaTarget")] Value),
+    Mongodb(#[schemars(with = "MongoTarget")] Value),
+    Raw(#[schemars(with = "RawTarget")] Value),
+    Syslog(#[schemars(with = "SyslogTarget")] Value),
+}
+
+impl OdsTarget {
+    /// The target as the API shows it: without its secrets.
+    pub fn of(t: &Target) -> OdsTarget {
+        let view = t.public_view();
+        match t.kind() {
+            TargetKind::Http => OdsTarget::Http(view),
+            TargetKind::Kafka => OdsTarget::Kafka(view),
+            TargetKind::Mongodb => OdsTarget::Mongodb(view),
+            TargetKind::Raw => OdsTarget::Raw(view),
+            TargetKind::Syslog => OdsTarget::Syslog(view),
+        }
+    }
+}
+
+/// Every target, by kind; a kind without targets has an empty list.
+#[derive(Debug, Default, Serialize, JsonSchema)]
+#[schemars(example = OdsTargets::example())]
+pub struct OdsTargets {
+    /// The http targets.
+    #[schemars(with = "Vec<HttpTarget>")]
+    pub http: Vec<OdsTarget>,
+    /// The kafka targets.
+    #[schemars(with = "Vec<KafkaTarget>")]
+    pub kafka: Vec<OdsTarget>,
+    /// The mongodb targets.
+    #[schemars(with = "Vec<MongoTarget>")]
+    pub mongodb: Vec<OdsTarget>,
+    /// The raw targets.
+    #[schemars(with = "Vec<RawTarget>")]
+    pub raw: Vec<OdsTarget>,
+    /// The syslog targets.
+    #[schemars(with = "Vec<SyslogTarget>")]
+    pub syslog: Vec<OdsTarget>,
+}
+
+impl OdsTargets {
+    /// The targets, sorted by kind, each kind's in the order given.
+    pub fn of(targets: &[Target]) -> OdsTargets {
+        let mut out = OdsTargets::default();
+        for t in targets {
+            let list = match t.kind() {
+                TargetKind::Http => &mut out.http,
+                TargetKind::Kafka => &mut out.kafka,
+                TargetKind::Mongodb => &mut out.mongodb,
+                TargetKind::Raw => &mut out.raw,
+                TargetKind::Syslog => &mut out.syslog,
+            };
+            list.push(OdsTarget::of(t));
+        }
+        out
+    }
+
+    fn example() -> Value {
+        json!({
+            "http": [HttpTarget::example()], "kafka": [KafkaTarget::example()], "mongodb": [],
+            "raw": [], "syslog": [SyslogTarget::example()],
+        })
+    }
+}
+
+/// The outcome of a connection attempt to a target.
+#[derive(Debug, Serialize, JsonSchema)]
+#[schemars(rename = "OdsHealth", example = Health::example())]
+pub struct Health {
+    /// Whether the target could be reached.
+    pub healthy: bool,
+    /// What was checked (`connected to http://127.0.0.1:8080`), or why it failed.
+    pub detail: String,
+    /// When the check ran (milliseconds since the epoch).
+    pub checked_at: i64,
+}
+
+impl Health {
+    fn example() -> Health {
+        Health {
+            healthy: true,
+            detail: "connected to http://127.0.0.1:8080".into(),
+            checked_at: 1_767_229_200_000,
+        }
+    }
+}
+
+/// How many dead letters went back to the outbox.
+#[derive(Debug, Serialize, JsonSchema)]
+#[schemars(rename = "DeadLettersReplayed", example = Replayed { replayed: 3 })]
+pub struct Replayed {
+    /// The number of messages queued again.
+    pub replayed: u64,
+}
+
+/// How many dead letters were deleted.
+#[derive(Debug, Serialize, JsonSchema)]
+#[schemars(rename = "DeadLettersDeleted", example = Deleted { deleted: 3 })]
+pub struct Deleted {
+    /// The number of dead letters deleted.
+    pub deleted: u64,
+}
+
 fn kind(raw: &str) -> ApiResult<TargetKind> {
     TargetKind::parse(raw).ok_or_else(|| {
         ApiError::not_found(format!(
@@ -45,31 +161,25 @@ fn target(s: &AppState, raw_kind: &str, name: &str) -> ApiResult<Target> {
         .ok_or_else(|| ApiError::not_found(format!("{k} target {name:?}")))
 }
 
-async fn list_all(_: Guard<WriteFull>, State(s): State<AppState>) -> ApiResult<axum::Json<Value>> {
-    let mut out = Map::new();
-    for k in TargetKind::ALL {
-        out.insert(k.as_str().into(), Value::Array(vec![]));
-    }
-    for t in s.store.ods_targets() {
-        if let Some(Value::Array(v)) = out.get_mut(t.kind().as_str()) {
-            v.push(t.public_view());
-        }
-    }
-    Ok(axum::Json(Value::Object(out)))
+async fn list_all(
+    _: Guard<WriteFull>,
+    State(s): State<AppState>,
+) -> ApiResult<axum::Json<OdsTargets>> {
+    Ok(axum::Json(OdsTargets::of(&s.store.ods_targets())))
 }
 
 async fn list_kind(
     _: Guard<WriteFull>,
     State(s): State<AppState>,
     Path(raw): Path<String>,
-) -> ApiResult<axum::Json<Vec<Value>>> {
+) -> ApiResult<axum::Json<Vec<OdsTarget>>> {
     let k = kind(&raw)?;
     Ok(axum::Json(
         s.store
             .ods_targets()
-            .into_iter()
+            .iter()
             .filter(|t| t.kind() == k)
-            .map(|t| t.public_view())
+            .map(OdsTarget::of)
             .collect(),
     ))
 }
@@ -89,7 +199,7 @@ async fn create(
     if let Some(ods) = &s.ods {
         ods.sync();
     }
-    let view = t.public_view();
+    let view = OdsTarget::of(&t);
     audit(
         &s,
         &caller,
@@ -108,8 +218,8 @@ async fn one(
     _: Guard<WriteFull>,
     State(s): State<AppState>,
     Path((k, name)): Path<(String, String)>,
-) -> ApiResult<axum::Json<Value>> {
-    Ok(axum::Json(target(&s, &k, &name)?.public_view()))
+) -> ApiResult<axum::Json<OdsTarget>> {
+    Ok(axum::Json(OdsTarget::of(&target(&s, &k, &name)?)))
 }
 
 async fn remove(
@@ -147,7 +257,7 @@ async fn health(
     _: Guard<WriteFull>,
     State(s): State<AppState>,
     Path((k, name)): Path<(String, String)>,
-) -> ApiResult<axum::Json<Value>> {
+) -> ApiResult<axum::Json<Health>> {
     let t = target(&s, &k, &name)?;
     let Some(ods) = &s.ods else {
         return Err(ApiError(wirewatch_model::Error::new(
@@ -160,9 +270,11 @@ async fn health(
         Ok(d) => (true, d),
         Err(e) => (false, e.to_string()),
     };
-    Ok(axum::Json(
-        json!({"healthy": healthy, "detail": detail, "checked_at": now_ms()}),
-    ))
+    Ok(axum::Json(Health {
+        healthy,
+        detail,
+        checked_at: now_ms(),
+    }))
 }
 
 #[derive(Deserialize)]
@@ -192,9 +304,12 @@ async fn dead_letters(
     )?))
 }
 
-#[derive(Deserialize, Default)]
-struct Ids {
-    #[serde(default)]
+/// Which dead letters to replay; without `ids` (`{}`), all of them.
+#[derive(Deserialize, Default, JsonSchema)]
+#[schemars(rename = "DeadLetterReplay")]
+pub struct Ids {
+    /// The ids of the dead letters to replay; ids that are not dead letters
+    /// of the target are ignored.
     ids: Option<Vec<i64>>,
 }
 
@@ -203,7 +318,7 @@ async fn replay(
     State(s): State<AppState>,
     Path((k, name)): Path<(String, String)>,
     Json(ids): Json<Ids>,
-) -> ApiResult<axum::Json<Value>> {
+) -> ApiResult<axum::Json<Replayed>> {
     let t = target(&s, &k, &name)?;
     let n = s.store.ods_replay(t.kind(), t.name(), ids.ids.as_deref())?;
     if let Some(ods) = &s.ods {
@@ -216,14 +331,14 @@ async fn replay(
         "odstargets",
         json!({"kind": t.kind(), "name": t.name(), "replayed": n}),
     );
-    Ok(axum::Json(json!({"replayed": n})))
+    Ok(axum::Json(Replayed { replayed: n }))
 }
 
 async fn purge(
     caller: Guard<System>,
     State(s): State<AppState>,
     Path((k, name)): Path<(String, String)>,
-) -> ApiResult<axum::Json<Value>> {
+) -> ApiResult<axum::Json<Deleted>> {
     let k = kind(&k)?;
     let n = s.store.ods_purge_dead(k, &name, None)?;
     audit(
@@ -233,7 +348,7 @@ async fn purge(
         "odstargets",
         json!({"kind": k, "name": name, "deleted": n}),
     );
-    Ok(axum::Json(json!({"deleted": n})))
+    Ok(axum::Json(Deleted { deleted: n }))
 }
 
 async fn purge_one(
@@ -247,4 +362,67 @@ async fn purge_one(
         return Err(ApiError::not_found(format!("dead letter {id}")));
     }
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The answers these views replaced were built as JSON objects: the
+    /// views write the same JSON.
+    #[test]
+    fn the_views_write_what_the_json_answers_wrote() {
+        let t = |kind, body: Value| Target::from_body(kind, body).unwrap();
+        let targets = vec![
+            t(
+                TargetKind::Syslog,
+                json!({"name": "s", "host": "h", "port": 514, "protocol": "udp"}),
+            ),
+            t(
+                TargetKind::Http,
+                json!({"name": "b", "host": "h", "port": 80, "protocol": "http",
+                       "authentication": {"auth_type": "basic", "username": "u", "password": "p"}}),
+            ),
+            t(
+                TargetKind::Http,
+                json!({"name": "a", "host": "h", "port": 80, "protocol": "http",
+                       "additional_header": "Authorization: Bearer x"}),
+            ),
+        ];
+        // `GET /odstargets` wrote every kind, each kind's targets in order.
+        let mut before = serde_json::Map::new();
+        for k in TargetKind::ALL {
+            before.insert(k.as_str().into(), Value::Array(vec![]));
+        }
+        for t in &targets {
+            if let Some(Value::Array(v)) = before.get_mut(t.kind().as_str()) {
+                v.push(t.public_view());
+            }
+        }
+        let after = serde_json::to_string(&OdsTargets::of(&targets)).unwrap();
+        assert_eq!(after, Value::Object(before).to_string());
+        for t in &targets {
+            assert_eq!(
+                serde_json::to_string(&OdsTarget::of(t)).unwrap(),
+                t.public_view().to_string()
+            );
+        }
+        let h = Health {
+            healthy: false,
+            detail: "refused".into(),
+            checked_at: 5,
+        };
+        assert_eq!(
+            serde_json::to_string(&h).unwrap(),
+            json!({"healthy": false, "detail": "refused", "checked_at": 5}).to_string()
+        );
+        assert_eq!(
+            serde_json::to_string(&Replayed { replayed: 3 }).unwrap(),
+            json!({"replayed": 3_u64}).to_string()
+        );
+        assert_eq!(
+            serde_json::to_string(&Deleted { deleted: 2 }).unwrap(),
+            json!({"deleted": 2_u64}).to_string()
+        );
+    }
 }
