@@ -30,17 +30,63 @@ pub fn validate_group_filter(filter: Option<&Value>) -> Result<(), crate::Error>
 /// Deepest nesting of `and`/`or`/`not` accepted.
 pub const MAX_DEPTH: usize = 16;
 
-/// A filter as sent.
-#[derive(Debug, Clone, Deserialize)]
+/// A device filter: a test (`field`, `operator`, `operand`), or `and`, `or`
+/// or `not` combining `rules` (`not` takes exactly one). At most 16 levels
+/// deep.
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
+#[schemars(example = DeviceFilter::example())]
 pub struct DeviceFilter {
+    /// The device field to test (required without `rules`). `name` matches
+    /// any of the device's names, `ipaddr` any of its addresses; `role` and
+    /// `type` are the custom type when set, else the discovered role; `vlan`
+    /// is `vlanid`.
     #[serde(default)]
+    #[schemars(schema_with = "field_schema")]
     pub field: Option<String>,
+    /// How to compare (default `=`). `=`, `!=` and `startswith` ignore case,
+    /// `=` on `ipaddr` takes a CIDR block; `~` and `!~` are case-insensitive
+    /// regular expressions; `>`, `<`, `>=` and `<=` compare numbers; `exists`
+    /// and `not_exists` need no operand; `and`, `or` and `not` combine `rules`.
     #[serde(default)]
+    #[schemars(schema_with = "operator_schema")]
     pub operator: Option<String>,
+    /// The value compared with (required unless the operator is `exists` or
+    /// `not_exists`).
     #[serde(default)]
+    #[schemars(schema_with = "operand_schema")]
     pub operand: Option<Value>,
+    /// The filters `and`, `or` or `not` combine.
     #[serde(default)]
     pub rules: Option<Vec<DeviceFilter>>,
+}
+
+impl DeviceFilter {
+    /// The example of the API's documentation.
+    pub fn example() -> Value {
+        serde_json::json!({"operator": "and", "rules": [
+            {"field": "ipaddr", "operator": "=", "operand": "10.1.0.0/16"},
+            {"operator": "not", "rules": [{"field": "vendor", "operator": "~", "operand": "cisco"}]},
+        ]})
+    }
+}
+
+/// The operators that combine `rules`.
+const COMBINATORS: &[&str] = &["and", "or", "not"];
+
+/// `field`: one of [`FIELDS`].
+fn field_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({"type": "string", "enum": FIELDS})
+}
+
+/// `operator`: a comparison ([`OPERATORS`]) or a combinator.
+fn operator_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    let all: Vec<&str> = OPERATORS.iter().chain(COMBINATORS).copied().collect();
+    schemars::json_schema!({"type": "string", "enum": all})
+}
+
+/// `operand`: a string, a number or a boolean.
+fn operand_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({"anyOf": [{"type": "string"}, {"type": "number"}, {"type": "boolean"}]})
 }
 
 /// Fields a device filter may name.
@@ -68,7 +114,8 @@ pub const FIELDS: &[&str] = &[
     "on_watchlist",
 ];
 
-const OPERATORS: &[&str] = &[
+/// The comparisons of a test.
+pub const OPERATORS: &[&str] = &[
     "=",
     "!=",
     "~",

@@ -21,17 +21,137 @@ pub const MAX_DEPTH: usize = 16;
 /// Most rules in one filter (all levels).
 pub const MAX_RULES: usize = 256;
 
-/// The filter as sent.
-#[derive(Debug, Clone, Deserialize)]
+/// A record filter: a test (`field`, `operator`, `operand`), or `and`, `or`
+/// or `not` combining `rules` (`not` takes exactly one). At most 16 levels
+/// deep and 256 rules.
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
+#[schemars(example = RecordFilter::example())]
 pub struct RecordFilter {
+    /// The record field to test (required without `rules`), e.g.
+    /// `serverPort`. `.any` tests every field, `.ipaddr` every address
+    /// (`clientAddr`, `serverAddr`, `senderAddr`, `receiverAddr`), `.port`
+    /// every port; `client`, `server`, `sender` and `receiver` are the
+    /// address of that role.
     #[serde(default)]
+    #[schemars(with = "String")]
     pub field: Option<String>,
-    #[serde(default)]
+    /// How to compare. `~` and `!~` are regular expressions; `>`, `<`, `<=`
+    /// and `>=` compare numbers; `in` and `not_in` take a list or an operand
+    /// naming addresses (device, device group, device filter, network
+    /// locality); `exists` and `not_exists` need no operand; `and`, `or` and
+    /// `not` combine `rules`. An address or CIDR block compared (`=`, `!=`,
+    /// `in`, `not_in`) with an address field matches the addresses it covers.
+    // Required by `compile` (a missing one is a 400 naming it): no
+    // `#[serde(default)]`, so the schema requires it too.
+    #[schemars(required, schema_with = "operator_schema")]
     pub operator: Option<String>,
+    /// The value compared with (required unless the operator is `exists` or
+    /// `not_exists`): a string, number, boolean, list, or a typed operand.
     #[serde(default)]
+    #[schemars(schema_with = "operand_schema")]
     pub operand: Option<Value>,
+    /// The filters `and`, `or` or `not` combine.
     #[serde(default)]
     pub rules: Option<Vec<RecordFilter>>,
+}
+
+impl RecordFilter {
+    /// The example of the API's documentation.
+    pub fn example() -> Value {
+        serde_json::json!({"operator": "and", "rules": [
+            {"field": "serverPort", "operator": "=", "operand": 443},
+            {"field": "client", "operator": "=", "operand": {"type": "ipaddr4", "value": "10.1.0.0/16"}},
+            {"field": "serverAddr", "operator": "not_in", "operand": ["10.1.0.1", "10.1.0.2"]},
+        ]})
+    }
+}
+
+/// The operators of a record filter (`and`, `or`, `not` combine `rules`):
+/// what [`RecordFilter::compile`] reads.
+pub const OPERATORS: &[&str] = &[
+    ">",
+    "<",
+    "<=",
+    ">=",
+    "=",
+    "!=",
+    "startswith",
+    "~",
+    "!~",
+    "and",
+    "or",
+    "not",
+    "exists",
+    "not_exists",
+    "in",
+    "not_in",
+];
+
+/// The types of a typed operand ([`RecordOperand`]) that
+/// [`RecordFilter::compile`] reads.
+pub const OPERAND_TYPES: &[&str] = &[
+    "ipaddr4",
+    "ipaddr6",
+    "number",
+    "string",
+    "boolean",
+    "device",
+    "device_group",
+    "device_filter",
+    "network_locality",
+];
+
+/// `operator`: one of [`OPERATORS`].
+fn operator_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({"type": "string", "enum": OPERATORS})
+}
+
+/// `operand`: a scalar, a list of scalars, or a typed operand.
+fn operand_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    let typed = g.subschema_for::<RecordOperand>();
+    schemars::json_schema!({
+        "anyOf": [
+            {"type": "string"},
+            {"type": "number"},
+            {"type": "boolean"},
+            {"type": "array", "items": {"anyOf": [{"type": "string"}, {"type": "number"}, {"type": "boolean"}]}},
+            typed,
+        ],
+    })
+}
+
+/// A typed operand (`{"type": ..., "value": ...}` in a filter's `operand`).
+/// `ipaddr4` and `ipaddr6` take an address or CIDR block; `device` the
+/// discovery id (or id) of a device, `device_group` the id of a device
+/// group, `network_locality` the id of a network locality entry,
+/// `device_filter` a device filter: each stands for the addresses of what it
+/// names. The ExtraHop types `application`, `flowinterface`, `flownetwork`
+/// and `object` have no meaning here (400).
+// The shape `RecordFilter::compile` reads from an operand object; its schema
+// documents it.
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
+pub struct RecordOperand {
+    /// How to read `value`.
+    #[serde(rename = "type")]
+    #[schemars(schema_with = "operand_type_schema")]
+    pub kind: String,
+    /// The value: a string (or number) for most types, a `DeviceFilter` for
+    /// `device_filter`.
+    #[schemars(schema_with = "operand_value_schema")]
+    pub value: Value,
+}
+
+/// `type` of a typed operand: one of [`OPERAND_TYPES`].
+fn operand_type_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({"type": "string", "enum": OPERAND_TYPES})
+}
+
+/// `value` of a typed operand.
+fn operand_value_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    let filter = g.subschema_for::<DeviceFilter>();
+    schemars::json_schema!({
+        "anyOf": [{"type": "string"}, {"type": "number"}, {"type": "boolean"}, filter],
+    })
 }
 
 /// Lookups that turn objects into address sets.

@@ -27,6 +27,72 @@ impl<'de> Deserialize<'de> for TimeSpec {
     }
 }
 
+/// The string form of a time: an integer with an optional unit, short enough
+/// that the milliseconds fit in 64 bits (what [`TimeSpec::resolve`] reads).
+pub const TIME_PATTERN: &str =
+    "^-?([0-9]{1,18}(ms)?|[0-9]{1,15}s|[0-9]{1,14}m|[0-9]{1,12}h|[0-9]{1,10}[dw]|[0-9]{1,9}M|[0-9]{1,8}y)$";
+
+/// How times are written in requests.
+pub const TIME_TEXT: &str =
+    "Milliseconds since the epoch; `0` is now and a negative value is relative to now. \
+     A string may add a unit: `ms`, `s`, `m`, `h`, `d`, `w`, `M` (30 days) or `y` (365 days), e.g. `\"-30m\"`.";
+
+/// Longest a lifetime ([`TimeSpec::ttl_ms`]) may be: one hour.
+pub const MAX_TTL_MS: i64 = 3_600_000;
+
+/// The string form of a lifetime ([`TimeSpec::ttl_ms`]): 1 ms to one hour,
+/// with an optional unit.
+pub const TTL_PATTERN: &str = "^(([1-9][0-9]{0,5}|[12][0-9]{6}|3[0-5][0-9]{5}|3600000)(ms)?\
+                               |([1-9][0-9]{0,2}|[12][0-9]{3}|3[0-5][0-9]{2}|3600)s\
+                               |([1-9]|[1-5][0-9]|60)m|1h)$";
+
+/// The schema of a time in a request body: milliseconds, or a string with a
+/// unit (`#[schemars(schema_with = "time_schema", transform = time_text)]`).
+pub fn time_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({
+        "oneOf": [
+            {"type": "integer", "format": "int64"},
+            {"type": "string", "pattern": TIME_PATTERN},
+        ],
+    })
+}
+
+/// Add [`TIME_TEXT`] to the description of a time field.
+pub fn time_text(schema: &mut schemars::Schema) {
+    append_description(schema, TIME_TEXT);
+}
+
+/// The schema of a lifetime in a request body (`context_ttl`): 1 ms to one
+/// hour, or a string with a unit (`#[schemars(schema_with = "ttl_schema",
+/// transform = ttl_text)]`).
+pub fn ttl_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({
+        "oneOf": [
+            {"type": "integer", "format": "int64", "minimum": 1, "maximum": MAX_TTL_MS},
+            {"type": "string", "pattern": TTL_PATTERN},
+        ],
+    })
+}
+
+/// Add how a lifetime is written to the description of a lifetime field.
+pub fn ttl_text(schema: &mut schemars::Schema) {
+    append_description(
+        schema,
+        &format!(
+            "Milliseconds (1 to {MAX_TTL_MS}), or a number with a unit (`ms`, `s`, `m`, `h`, e.g. `\"5m\"`); \
+             at most one hour."
+        ),
+    );
+}
+
+fn append_description(schema: &mut schemars::Schema, text: &str) {
+    let d = match schema.get("description").and_then(|d| d.as_str()) {
+        Some(d) if !d.is_empty() => format!("{d} {text}"),
+        _ => text.to_string(),
+    };
+    schema.insert("description".into(), d.into());
+}
+
 /// Milliseconds per unit suffix (a month is 30 days, a year 365).
 fn unit_ms(suffix: &str) -> Option<i64> {
     Some(match suffix {
@@ -51,9 +117,26 @@ pub enum TimeError {
     Unit(String),
     #[error("time out of range")]
     OutOfRange,
+    #[error("must be between 1 ms and {MAX_TTL_MS} ms")]
+    Lifetime,
 }
 
 impl TimeSpec {
+    /// Read as a lifetime (`context_ttl`): milliseconds, or a number with a
+    /// unit, between 1 ms and [`MAX_TTL_MS`]; a string's sign is ignored.
+    pub fn ttl_ms(&self) -> Result<i64, TimeError> {
+        let ms = match self {
+            TimeSpec::Ms(n) => *n,
+            TimeSpec::Text(s) => TimeSpec::Text(format!("-{}", s.trim().trim_start_matches('-')))
+                .resolve(0)?
+                .saturating_neg(),
+        };
+        if ms <= 0 || ms > MAX_TTL_MS {
+            return Err(TimeError::Lifetime);
+        }
+        Ok(ms)
+    }
+
     /// Resolve to milliseconds since the epoch, given the current time.
     pub fn resolve(&self, now_ms: i64) -> Result<i64, TimeError> {
         let (value, unit) = match self {
@@ -106,6 +189,103 @@ mod tests {
         assert_eq!(TimeSpec::Text("-10ms".into()).resolve(now), Ok(now - 10));
         assert!(TimeSpec::Text("-3q".into()).resolve(now).is_err());
         assert!(TimeSpec::Text("soon".into()).resolve(now).is_err());
+    }
+
+    /// The documented time strings ([`TIME_PATTERN`]) are the ones `resolve` reads.
+    #[test]
+    fn the_time_pattern_is_what_resolve_reads() {
+        let re = regex::Regex::new(TIME_PATTERN).unwrap();
+        for t in [
+            "-30m",
+            "0",
+            "1767225600000",
+            "-10ms",
+            "-2h",
+            "-1w",
+            "-1M",
+            "-1y",
+            "-90s",
+            "-7d",
+        ] {
+            assert!(re.is_match(t), "{t}");
+            TimeSpec::Text(t.into())
+                .resolve(1_767_225_600_000)
+                .unwrap_or_else(|e| panic!("{t}: {e}"));
+        }
+        for t in ["soon", "-3q", "-1.5h", "m"] {
+            assert!(!re.is_match(t), "{t}");
+            assert!(TimeSpec::Text(t.into()).resolve(0).is_err(), "{t}");
+        }
+        assert!(TIME_TEXT.contains("`M` (30 days)"));
+        // The longest number of each unit still fits in 64 bits of milliseconds.
+        for (unit, digits) in [
+            ("", 18),
+            ("ms", 18),
+            ("s", 15),
+            ("m", 14),
+            ("h", 12),
+            ("d", 10),
+            ("w", 10),
+            ("M", 9),
+            ("y", 8),
+        ] {
+            let longest = format!("-{}{unit}", "9".repeat(digits));
+            assert!(re.is_match(&longest), "{longest}");
+            TimeSpec::Text(longest.clone())
+                .resolve(1_767_225_600_000)
+                .unwrap_or_else(|e| panic!("{longest}: {e}"));
+            let longer = format!("-{}{unit}", "9".repeat(digits + 1));
+            assert!(!re.is_match(&longer), "{longer}");
+        }
+    }
+
+    /// [`TTL_PATTERN`] matches exactly the lifetimes `ttl_ms` accepts (1 ms to an hour).
+    #[test]
+    fn the_ttl_pattern_is_what_ttl_ms_accepts() {
+        let ttl = regex::Regex::new(TTL_PATTERN).unwrap();
+        let accepted = |t: &str| TimeSpec::Text(t.into()).ttl_ms().is_ok();
+        for (unit, unit_ms) in [
+            ("", 1),
+            ("ms", 1),
+            ("s", 1_000),
+            ("m", 60_000),
+            ("h", 3_600_000),
+            ("d", 86_400_000),
+        ] {
+            let max: i64 = MAX_TTL_MS / unit_ms;
+            let mut ns: Vec<i64> = (0..=1_200).collect();
+            ns.extend([
+                max - 1,
+                max,
+                max + 1,
+                max * 2,
+                99_999,
+                100_000,
+                999_999,
+                1_000_000,
+                1_999_999,
+            ]);
+            ns.extend([
+                2_000_000, 2_999_999, 3_000_000, 3_099_999, 3_500_000, 3_599_999, 3_600_001,
+                9_999_999,
+            ]);
+            for n in ns.into_iter().filter(|n| *n >= 0) {
+                let t = format!("{n}{unit}");
+                assert_eq!(ttl.is_match(&t), accepted(&t), "context_ttl {t}");
+            }
+        }
+        for t in ["5 m", "1.5h", "m", ""] {
+            assert!(!ttl.is_match(t), "{t}");
+        }
+        // A string's sign is ignored (the pattern documents the unsigned form).
+        assert!(!ttl.is_match("-5m"));
+        assert_eq!(TimeSpec::Text("-5m".into()).ttl_ms(), Ok(300_000));
+        assert_eq!(TimeSpec::Ms(MAX_TTL_MS).ttl_ms(), Ok(MAX_TTL_MS));
+        assert_eq!(TimeSpec::Ms(0).ttl_ms(), Err(TimeError::Lifetime));
+        assert_eq!(
+            TimeSpec::Ms(MAX_TTL_MS + 1).ttl_ms(),
+            Err(TimeError::Lifetime)
+        );
     }
 }
 

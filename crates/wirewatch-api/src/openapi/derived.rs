@@ -94,6 +94,21 @@ pub(super) fn add(schemas: &mut Map<String, Value>) {
     answer::<crate::routes::odstargets::Replayed>(&mut answers);
     answer::<crate::routes::odstargets::Deleted>(&mut answers);
     body::<crate::routes::odstargets::Ids>(&mut bodies);
+    answer::<wirewatch_model::device::Device>(&mut answers);
+    answer::<crate::routes::devices::DeviceDetail>(&mut answers);
+    answer::<crate::routes::devices::DeviceObservation>(&mut answers);
+    answer::<crate::routes::records::RecordPage>(&mut answers);
+    answer::<crate::routes::records::Record>(&mut answers);
+    answer::<crate::routes::metrics::MetricResults>(&mut answers);
+    answer::<crate::routes::metrics::MetricStat>(&mut answers);
+    body::<crate::routes::devices::SearchBody>(&mut bodies);
+    body::<wirewatch_model::device_filter::DeviceFilter>(&mut bodies);
+    body::<wirewatch_model::device::DevicePatch>(&mut bodies);
+    body::<crate::routes::records::RecordSearch>(&mut bodies);
+    body::<crate::routes::records::CursorBody>(&mut bodies);
+    body::<wirewatch_model::record_filter::RecordFilter>(&mut bodies);
+    body::<wirewatch_model::record_filter::RecordOperand>(&mut bodies);
+    body::<crate::routes::metrics::MetricRequest>(&mut bodies);
     let answers = answers.take_definitions(true);
     for (name, schema) in &answers {
         let clash = schemas.insert(name.clone(), schema.clone());

@@ -41,11 +41,9 @@ mod actions_tests;
 mod derived;
 mod detection_paths;
 mod group_paths;
-mod group_schemas;
 mod ods_paths;
 mod paths;
 mod sensor_paths;
-mod sensor_schemas;
 mod sonar_paths;
 mod sonar_schemas;
 #[cfg(test)]
@@ -73,8 +71,6 @@ pub fn spec(public_url: &str) -> Value {
     actions_paths::add(&mut paths);
     let mut schemas = Map::new();
     derived::add(&mut schemas);
-    sensor_schemas::add(&mut schemas);
-    group_schemas::add(&mut schemas);
     sonar_schemas::add(&mut schemas);
     actions_schemas::add(&mut schemas);
     actions_execute_schemas::add(&mut schemas);

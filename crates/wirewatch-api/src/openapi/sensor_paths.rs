@@ -1,8 +1,8 @@
 //! Operations on what the sensor sees: `/devices` and the record log (`/records`).
 
-use super::sensor_schemas::{page_offset, time_param, ttl_param, TIME_TEXT};
 use super::{array, id, r, Op, Paths};
 use serde_json::{json, Value};
+use wirewatch_model::time::{TIME_PATTERN, TIME_TEXT, TTL_PATTERN};
 
 const READ: &str = "Requires `write: personal` or higher.";
 const WRITE_FULL: &str = "Requires `write: full` or higher.";
@@ -21,6 +21,22 @@ const SEARCH_TYPES: &[&str] = &[
     "vlan",
     "discover time",
 ];
+
+/// A time in a query string (where every value is a string).
+fn time_param() -> Value {
+    json!({"type": "string", "pattern": TIME_PATTERN, "example": "-30m"})
+}
+
+/// `context_ttl` in a query string.
+fn ttl_param() -> Value {
+    json!({"type": "string", "pattern": TTL_PATTERN, "example": "5m"})
+}
+
+/// How many results to skip (any 64-bit count).
+fn page_offset(what: &str) -> Value {
+    json!({"type": "integer", "format": "int64", "minimum": 0, "maximum": i64::MAX, "default": 0,
+           "description": format!("How many {what} to skip.")})
+}
 
 pub(super) fn add(p: &mut Paths) {
     devices(p);

@@ -8,12 +8,13 @@ use crate::routes::{audit, blocking};
 use crate::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use wirewatch_model::device::{Device, DevicePatch};
 use wirewatch_model::device_filter::DeviceFilter;
 use wirewatch_model::now_ms;
-use wirewatch_model::time::TimeSpec;
+use wirewatch_model::time::{time_schema, time_text, TimeSpec};
+use wirewatch_store::StoredObservation;
 
 /// Most devices one request returns.
 pub const MAX_LIMIT: usize = 10_000;
@@ -136,18 +137,32 @@ async fn list(
     )?))
 }
 
-#[derive(Deserialize)]
-struct SearchBody {
+/// Body of `POST /devices/search`. Every criterion is optional; an empty
+/// object returns every device.
+#[derive(Deserialize, schemars::JsonSchema)]
+#[schemars(rename = "DeviceSearch")]
+pub struct SearchBody {
+    /// Only devices seen at or after this time.
     #[serde(default)]
+    #[schemars(schema_with = "time_schema", transform = time_text)]
     active_from: Option<TimeSpec>,
+    /// Only devices discovered at or before this time.
     #[serde(default)]
+    #[schemars(schema_with = "time_schema", transform = time_text)]
     active_until: Option<TimeSpec>,
+    /// The devices to return.
     #[serde(default)]
     filter: Option<DeviceFilter>,
+    /// The page size: how many devices (at most 10000).
     #[serde(default)]
+    #[schemars(range(max = MAX_LIMIT), extend("default" = MAX_LIMIT))]
     limit: Option<usize>,
+    /// How many matching devices to skip.
     #[serde(default)]
+    #[schemars(extend("default" = 0))]
     offset: Option<usize>,
+    /// The device fields to return; `id` is always returned. Default: every
+    /// field.
     #[serde(default)]
     result_fields: Option<Vec<String>>,
 }
@@ -191,23 +206,84 @@ async fn one(
     _: Guard<AnyWrite>,
     State(s): State<AppState>,
     Path(raw): Path<String>,
-) -> ApiResult<axum::Json<Value>> {
+) -> ApiResult<axum::Json<DeviceDetail>> {
     let id = parse_id("id", &raw)?;
     let d = s
         .store
         .device(id)?
         .ok_or_else(|| ApiError::not_found(format!("device {id}")))?;
-    let d = with_watchlist(&s, vec![d])?.remove(0);
+    let device = with_watchlist(&s, vec![d])?.remove(0);
     // Observations about any of the device's addresses (a wirewatch extension field).
-    let mut observed = Vec::new();
-    for ip in &d.ipaddrs {
+    let mut associated_ipaddrs = Vec::new();
+    for ip in &device.ipaddrs {
         for o in s.store.observations(Some(ip), 100)? {
-            observed.push(json!({"ipaddr": o.ipaddr, "associated_ipaddr": o.associated_ipaddr, "source": o.source, "timestamp": o.timestamp}));
+            associated_ipaddrs.push(DeviceObservation::from(o));
         }
     }
-    let mut v = serde_json::to_value(&d).unwrap_or_default();
-    v["associated_ipaddrs"] = Value::Array(observed);
-    Ok(axum::Json(v))
+    Ok(axum::Json(DeviceDetail {
+        device,
+        associated_ipaddrs,
+    }))
+}
+
+/// A device, with the observations (`/observations/associatedipaddrs`)
+/// about its addresses.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+#[schemars(example = DeviceDetail::example())]
+pub struct DeviceDetail {
+    #[serde(flatten)]
+    pub device: Device,
+    /// wirewatch extension: the observations that name one of the device's
+    /// addresses (up to 100 per address), newest first.
+    #[schemars(extend("x-wirewatch-extension" = true))]
+    pub associated_ipaddrs: Vec<DeviceObservation>,
+}
+
+impl DeviceDetail {
+    /// The example of the API's documentation.
+    pub fn example() -> DeviceDetail {
+        DeviceDetail {
+            device: Device::example(),
+            associated_ipaddrs: vec![DeviceObservation::example()],
+        }
+    }
+}
+
+/// An observation about one of a device's addresses.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+#[schemars(example = DeviceObservation::example())]
+pub struct DeviceObservation {
+    /// The IP address.
+    pub ipaddr: String,
+    /// The IP address associated with it.
+    pub associated_ipaddr: String,
+    /// Where the observation came from.
+    pub source: String,
+    /// When it was observed, in **seconds** since the epoch.
+    pub timestamp: i64,
+}
+
+impl DeviceObservation {
+    /// The example of the API's documentation.
+    pub fn example() -> DeviceObservation {
+        DeviceObservation {
+            ipaddr: "10.1.0.1".into(),
+            associated_ipaddr: "203.0.113.50".into(),
+            source: "OpenVPN".into(),
+            timestamp: 1_767_225_600,
+        }
+    }
+}
+
+impl From<StoredObservation> for DeviceObservation {
+    fn from(o: StoredObservation) -> DeviceObservation {
+        DeviceObservation {
+            ipaddr: o.ipaddr,
+            associated_ipaddr: o.associated_ipaddr,
+            source: o.source,
+            timestamp: o.timestamp,
+        }
+    }
 }
 
 async fn update(
@@ -229,4 +305,39 @@ async fn update(
         json!({"id": id, "custom_name": d.custom_name, "custom_type": d.custom_type}),
     );
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The view structs write the JSON the `json!` answer of `GET
+    /// /devices/{id}` wrote.
+    #[test]
+    fn device_detail_is_the_json_it_was() {
+        let device = Device::example();
+        let stored = StoredObservation {
+            id: 3,
+            ipaddr: "10.1.0.1".into(),
+            associated_ipaddr: "203.0.113.50".into(),
+            timestamp: 1_767_225_600,
+            source: "OpenVPN".into(),
+            received_time: 1_767_225_601_000,
+        };
+        let o = &stored;
+        let mut before = serde_json::to_value(&device).unwrap();
+        before["associated_ipaddrs"] = json!([{"ipaddr": o.ipaddr, "associated_ipaddr": o.associated_ipaddr, "source": o.source, "timestamp": o.timestamp}]);
+        let after = DeviceDetail {
+            device,
+            associated_ipaddrs: vec![DeviceObservation::from(stored.clone())],
+        };
+        assert_eq!(serde_json::to_value(&after).unwrap(), before);
+        let empty = DeviceDetail {
+            device: Device::example(),
+            associated_ipaddrs: vec![],
+        };
+        let mut before = serde_json::to_value(Device::example()).unwrap();
+        before["associated_ipaddrs"] = json!([]);
+        assert_eq!(serde_json::to_value(&empty).unwrap(), before);
+    }
 }

@@ -8,12 +8,12 @@ use crate::guard::{AnyAccess, Api, Guard, MetricsFull};
 use crate::routes::blocking;
 use crate::AppState;
 use axum::extract::{Path, State};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use wirewatch_model::detection::OneOrMany;
 use wirewatch_model::now_ms;
-use wirewatch_model::time::TimeSpec;
+use wirewatch_model::time::{time_schema, time_text, TimeSpec};
 use wirewatch_store::{StoredPoint, CYCLES};
 
 /// Most distinct dataset values returned; beyond it similar values are consolidated.
@@ -28,31 +28,160 @@ pub fn routes() -> Api {
         .get("/metrics/catalog", catalog)
 }
 
-#[derive(Debug, Clone, Deserialize)]
-struct Spec {
+/// The object types a metric query answers for (`object_type`).
+pub const METRIC_OBJECT_TYPES: &[&str] = &["device", "device_group", "network"];
+
+/// The `calc_type` values of a metric spec.
+pub const CALC_TYPES: &[&str] = &["mean", "percentiles"];
+
+/// One metric of a query.
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
+#[schemars(rename = "MetricSpec")]
+pub struct Spec {
+    /// The metric's name, e.g. `bytes_in`.
     name: String,
+    /// Only the details whose key is this value, or matches `/regex/`.
     #[serde(default)]
     key1: Option<String>,
+    /// Not supported: no wirewatch metric has a second detail key (400).
     #[serde(default)]
     key2: Option<String>,
+    /// For datasets: the mean, or the `percentiles`; without it the
+    /// dataset's values and frequencies.
     #[serde(default)]
+    #[schemars(schema_with = "calc_type_schema")]
     calc_type: Option<String>,
+    /// The percentiles to compute with `calc_type: percentiles` (not with
+    /// `mean`).
     #[serde(default)]
+    #[schemars(inner(range(min = 0, max = 100)))]
     percentiles: Option<Vec<f64>>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
-struct MetricRequest {
+/// A metric query: which metrics of which objects over which time window.
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
+#[schemars(rename = "MetricQuery")]
+pub struct MetricRequest {
+    /// The aggregation period of the points; `auto` picks the finest that
+    /// gives at most 360 points. `1sec` is not kept by wirewatch (400).
     #[serde(default)]
+    #[schemars(schema_with = "cycle_schema", extend("default" = "auto"))]
     cycle: Option<String>,
+    /// The start of the window (default 30 minutes ago).
     #[serde(default)]
+    #[schemars(schema_with = "time_schema", transform = time_text)]
     from: Option<TimeSpec>,
+    /// The end of the window (default now); not before `from`.
     #[serde(default)]
+    #[schemars(schema_with = "time_schema", transform = time_text)]
     until: Option<TimeSpec>,
+    /// The type of the objects. `application`, `vlan` and `system` are not
+    /// collected by wirewatch (400).
+    #[schemars(schema_with = "object_type_schema")]
     object_type: String,
+    /// The ids of the objects (devices, device groups, or network 1). A
+    /// device group must exist (400).
     object_ids: Vec<i64>,
+    /// The metric category, e.g. `net` (see `GET /metrics/catalog`).
     metric_category: String,
+    /// The metrics: one spec or a list of at least one.
+    #[schemars(schema_with = "specs_schema")]
     metric_specs: OneOrMany<Spec>,
+}
+
+/// `cycle` of a query: `auto` or a kept cycle.
+fn cycle_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    let cycles: Vec<&str> = std::iter::once("auto")
+        .chain(CYCLES.iter().map(|(_, n)| *n))
+        .collect();
+    schemars::json_schema!({"type": "string", "enum": cycles})
+}
+
+/// `object_type`: one of [`METRIC_OBJECT_TYPES`].
+fn object_type_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({"type": "string", "enum": METRIC_OBJECT_TYPES})
+}
+
+/// `calc_type`: one of [`CALC_TYPES`].
+fn calc_type_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({"type": "string", "enum": CALC_TYPES})
+}
+
+/// `metric_specs`: one spec, or a list of at least one.
+fn specs_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    let spec = g.subschema_for::<Spec>();
+    schemars::json_schema!({"oneOf": [spec, {"type": "array", "minItems": 1, "items": spec}]})
+}
+
+/// The answer of a metric query.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+#[schemars(example = MetricResults::example())]
+pub struct MetricResults {
+    /// The cycle used.
+    #[schemars(schema_with = "kept_cycle_schema")]
+    pub cycle: &'static str,
+    /// Always 0 (this sensor).
+    pub node_id: i64,
+    /// The sensor's time when it answered (ms).
+    pub clock: i64,
+    /// The start of the window (ms).
+    pub from: i64,
+    /// The end of the window (ms).
+    pub until: i64,
+    /// The values, per object and time.
+    pub stats: Vec<MetricStat>,
+}
+
+/// `cycle` of an answer: a kept cycle.
+fn kept_cycle_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    let cycles: Vec<&str> = CYCLES.iter().map(|(_, n)| *n).collect();
+    schemars::json_schema!({"type": "string", "enum": cycles})
+}
+
+impl MetricResults {
+    /// The example of the API's documentation.
+    pub fn example() -> MetricResults {
+        MetricResults {
+            cycle: "30sec",
+            node_id: 0,
+            clock: 1_767_229_200_000,
+            from: 1_767_227_400_000,
+            until: 1_767_229_200_000,
+            stats: vec![MetricStat {
+                oid: 17,
+                time: 1_767_227_400_000,
+                duration: 30_000,
+                values: vec![json!(1_048_576.0), json!(2_048.0)],
+            }],
+        }
+    }
+}
+
+/// The values of one object at one time: per point (`POST /metrics`), per
+/// object over the window (`/metrics/totalbyobject`), or summed over all
+/// objects (`/metrics/total`, `oid` -1).
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct MetricStat {
+    /// The object's id; -1 for a total.
+    pub oid: i64,
+    /// The start of the point (series), or the end of the window (totals).
+    pub time: i64,
+    /// The length (ms) of the point or window.
+    pub duration: i64,
+    /// One value per metric spec, in order: a count (number); for detail
+    /// metrics a list of `{key: {key_type, str}, vtype, value}`; for
+    /// datasets a list of `{value, freq}`, the mean (number) or the
+    /// percentiles (list of numbers).
+    #[schemars(schema_with = "stat_values_schema")]
+    pub values: Vec<Value>,
+}
+
+/// `values` of a stat: numbers or lists.
+fn stat_values_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({
+        "type": "array",
+        "items": {"description": "A number or a list (see above)."},
+    })
 }
 
 enum Mode {
@@ -178,7 +307,7 @@ async fn run(
     s: AppState,
     req: MetricRequest,
     mode: Mode,
-) -> ApiResult<axum::Json<Value>> {
+) -> ApiResult<axum::Json<MetricResults>> {
     let now = now_ms();
     let from = req
         .from
@@ -227,7 +356,7 @@ async fn run(
         if sp
             .calc_type
             .as_deref()
-            .is_some_and(|c| c != "mean" && c != "percentiles")
+            .is_some_and(|c| !CALC_TYPES.contains(&c))
         {
             return Err(ApiError::invalid(
                 format!("metric_specs[{i}].calc_type"),
@@ -288,7 +417,7 @@ async fn run(
         Ok(out)
     })
     .await?;
-    let mut stats: Vec<Value> = Vec::new();
+    let mut stats: Vec<MetricStat> = Vec::new();
     match mode {
         Mode::Series => {
             let mut cells: BTreeMap<(i64, i64), ()> = BTreeMap::new();
@@ -307,7 +436,12 @@ async fn run(
                         .collect();
                     values.push(value(sp, &here)?);
                 }
-                stats.push(json!({"oid": oid, "time": t, "duration": cycle_ms, "values": values}));
+                stats.push(MetricStat {
+                    oid: *oid,
+                    time: *t,
+                    duration: cycle_ms,
+                    values,
+                });
             }
         }
         Mode::ByObject => {
@@ -321,7 +455,12 @@ async fn run(
                         .collect();
                     values.push(value(sp, &here)?);
                 }
-                stats.push(json!({"oid": oid, "time": until, "duration": span, "values": values}));
+                stats.push(MetricStat {
+                    oid: *oid,
+                    time: until,
+                    duration: span,
+                    values,
+                });
             }
         }
         Mode::Total => {
@@ -330,19 +469,29 @@ async fn run(
                 let here: Vec<&StoredPoint> = pts.iter().map(|(_, p)| p).collect();
                 values.push(value(sp, &here)?);
             }
-            stats.push(json!({"oid": -1, "time": until, "duration": span, "values": values}));
+            stats.push(MetricStat {
+                oid: -1,
+                time: until,
+                duration: span,
+                values,
+            });
         }
     }
-    Ok(axum::Json(
-        json!({"cycle": cycle_name, "node_id": 0, "clock": now, "from": from, "until": until, "stats": stats}),
-    ))
+    Ok(axum::Json(MetricResults {
+        cycle: cycle_name,
+        node_id: 0,
+        clock: now,
+        from,
+        until,
+        stats,
+    }))
 }
 
 async fn series(
     caller: Guard<MetricsFull>,
     State(s): State<AppState>,
     r: Result<Json<MetricRequest>, ApiError>,
-) -> ApiResult<axum::Json<Value>> {
+) -> ApiResult<axum::Json<MetricResults>> {
     let Json(r) = r?;
     run(caller.0, s, r, Mode::Series).await
 }
@@ -351,7 +500,7 @@ async fn total(
     caller: Guard<MetricsFull>,
     State(s): State<AppState>,
     r: Result<Json<MetricRequest>, ApiError>,
-) -> ApiResult<axum::Json<Value>> {
+) -> ApiResult<axum::Json<MetricResults>> {
     let Json(r) = r?;
     run(caller.0, s, r, Mode::Total).await
 }
@@ -360,13 +509,16 @@ async fn total_by_object(
     caller: Guard<MetricsFull>,
     State(s): State<AppState>,
     r: Result<Json<MetricRequest>, ApiError>,
-) -> ApiResult<axum::Json<Value>> {
+) -> ApiResult<axum::Json<MetricResults>> {
     let Json(r) = r?;
     run(caller.0, s, r, Mode::ByObject).await
 }
 
 /// A single sensor answers every query directly and never hands out an `xid`.
-async fn next(_: Guard<MetricsFull>, Path(xid): Path<String>) -> ApiResult<axum::Json<Value>> {
+async fn next(
+    _: Guard<MetricsFull>,
+    Path(xid): Path<String>,
+) -> ApiResult<axum::Json<MetricResults>> {
     Err(ApiError::not_found(format!(
         "xid {xid}: this sensor answers metric queries directly and issues no xids (they exist only on consoles)"
     )))
@@ -413,6 +565,33 @@ impl CatalogEntry {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The view structs write the JSON the `json!` answers wrote.
+    #[test]
+    fn results_are_the_json_they_were() {
+        let values = || vec![json!(254), json!([{"value": 1.5, "freq": 2}]), json!(0.25)];
+        for (oid, time, duration) in [
+            (17, 1_767_227_400_000_i64, 30_000_i64),
+            (-1, 1_767_229_200_000, 1_800_000),
+        ] {
+            let before = json!({"cycle": "30sec", "node_id": 0, "clock": 5, "from": 1, "until": 2,
+                "stats": [json!({"oid": oid, "time": time, "duration": duration, "values": values()})]});
+            let after = MetricResults {
+                cycle: "30sec",
+                node_id: 0,
+                clock: 5,
+                from: 1,
+                until: 2,
+                stats: vec![MetricStat {
+                    oid,
+                    time,
+                    duration,
+                    values: values(),
+                }],
+            };
+            assert_eq!(serde_json::to_value(&after).unwrap(), before);
+        }
+    }
 
     /// The view struct writes the bytes the `json!` entries wrote.
     #[test]

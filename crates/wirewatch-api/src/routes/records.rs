@@ -11,8 +11,8 @@ use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use ipnet::IpNet;
 use parking_lot::Mutex;
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Map, Value};
 use std::collections::HashMap;
 use std::net::IpAddr;
 use wirewatch_model::detection::{Direction, OneOrMany};
@@ -20,8 +20,8 @@ use wirewatch_model::device_filter::DeviceFilter;
 use wirewatch_model::locality::parse_net;
 use wirewatch_model::now_ms;
 use wirewatch_model::record_filter::{RecordContext, RecordFilter};
-use wirewatch_model::time::TimeSpec;
-use wirewatch_store::{RecordQuery, Store};
+use wirewatch_model::time::{time_schema, time_text, ttl_schema, ttl_text, TimeSpec};
+use wirewatch_store::{RecordQuery, Store, StoredRecord};
 
 /// Largest page (as the real product).
 pub const MAX_LIMIT: usize = 10_000;
@@ -29,40 +29,172 @@ pub const MAX_LIMIT: usize = 10_000;
 pub const DEFAULT_LIMIT: usize = 100;
 /// Largest offset (as the real product's record store); use a cursor beyond it.
 pub const MAX_OFFSET: usize = 10_000;
-/// Longest a cursor may be kept alive.
-pub const MAX_CONTEXT_TTL_MS: i64 = 3_600_000;
 /// Most cursors alive at once; the oldest is dropped past it.
 pub const MAX_CURSORS: usize = 1_000;
 /// Most distinct record types one query names (each is an SQL parameter).
 pub const MAX_TYPES: usize = 1_000;
 
-/// The body of `POST /records/search`.
-#[derive(Debug, Clone, Deserialize)]
+/// Body of `POST /records/search`. Every criterion is optional; an empty
+/// object returns the newest 100 records.
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 pub struct RecordSearch {
+    /// Only records at or after this time (default: the oldest).
     #[serde(default)]
+    #[schemars(schema_with = "time_schema", transform = time_text)]
     from: Option<TimeSpec>,
+    /// Only records at or before this time (default: now); not before `from`.
     #[serde(default)]
+    #[schemars(schema_with = "time_schema", transform = time_text)]
     until: Option<TimeSpec>,
+    /// Record types such as `~flow`, `~dns_request`, `~dns_response`,
+    /// `~http`, `~ssl_open` or `~ftp` (at most 1000); default: every type.
     #[serde(default)]
+    #[schemars(length(max = MAX_TYPES))]
     types: Option<Vec<String>>,
+    /// The page size: how many records (at most 10000).
     #[serde(default)]
+    #[schemars(range(max = MAX_LIMIT), extend("default" = DEFAULT_LIMIT))]
     limit: Option<usize>,
+    /// How many matching records to skip (at most 10000; page further with
+    /// a cursor).
     #[serde(default)]
+    #[schemars(range(max = MAX_OFFSET), extend("default" = 0))]
     offset: Option<usize>,
+    /// Sort keys, most significant first: one object or a list. Default:
+    /// newest first.
     #[serde(default)]
     sort: Option<OneOrMany<RecordSort>>,
+    /// The records to return.
     #[serde(default)]
     filter: Option<RecordFilter>,
+    /// Keep a cursor for the next pages (`POST /records/cursor`) this long;
+    /// the answer has its `cursor`.
     #[serde(default)]
+    #[schemars(schema_with = "ttl_schema", transform = ttl_text)]
     context_ttl: Option<TimeSpec>,
 }
 
-/// One sort key; records sort descending unless asked otherwise.
-#[derive(Debug, Clone, Deserialize)]
+/// One sort key of a record search; records sort descending unless asked
+/// otherwise.
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 struct RecordSort {
+    /// A record field such as `timestamp` or `clientBytes`.
+    #[schemars(length(min = 1))]
     field: String,
+    /// `asc` or `desc` (the default).
     #[serde(default)]
+    #[schemars(with = "Direction", extend("default" = "desc"))]
     direction: Option<Direction>,
+}
+
+/// A page of records.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "RecordResults", example = RecordPage::example())]
+pub struct RecordPage {
+    /// The start of the time window searched (ms).
+    pub from: i64,
+    /// The end of the time window searched (ms).
+    pub until: i64,
+    /// How many records match in all.
+    pub total: u64,
+    /// The records.
+    pub records: Vec<Record>,
+    /// Problems with the query that did not stop it (none so far).
+    pub warnings: Vec<String>,
+    /// Whether the window reaches past the oldest stored record (always false).
+    pub lookback_exceeded: bool,
+    /// Whether the window was cut to the stored records (always false).
+    pub lookback_truncated: bool,
+    /// The cursor for the next page (`POST /records/cursor`); only with
+    /// `context_ttl` and on cursor pages.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "String")]
+    pub cursor: Option<String>,
+}
+
+impl RecordPage {
+    /// The example of the API's documentation.
+    pub fn example() -> RecordPage {
+        RecordPage {
+            from: 1_767_225_600_000,
+            until: 1_767_229_200_000,
+            total: 1,
+            records: vec![Record::example()],
+            warnings: vec![],
+            lookback_exceeded: false,
+            lookback_truncated: false,
+            cursor: Some("3f2a9c0d1e8b7a6f5c4d3e2f1a0b9c8d".into()),
+        }
+    }
+}
+
+/// One record.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+#[schemars(example = Record::example())]
+pub struct Record {
+    /// The record's id.
+    #[serde(rename = "_id")]
+    pub id: String,
+    /// The record type, e.g. `~flow`.
+    #[serde(rename = "_type")]
+    pub kind: String,
+    /// Where the record is stored: `wirewatch`.
+    #[serde(rename = "_index")]
+    pub index: &'static str,
+    /// The record's fields, named as the ExtraHop record formats name them
+    /// (`clientAddr`, `serverPort`, ...); which ones depends on the type.
+    #[serde(rename = "_source")]
+    #[schemars(schema_with = "record_source")]
+    pub source: Map<String, Value>,
+}
+
+/// `_source` of a record: any fields, `timestamp` always.
+fn record_source(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({
+        "type": "object",
+        "required": ["timestamp"],
+        "properties": {"timestamp": {
+            "type": "integer",
+            "format": "int64",
+            "description": "When the record was made (ms).",
+        }},
+        "additionalProperties": true,
+    })
+}
+
+impl Record {
+    /// A stored record as the API shows it: its fields and its time.
+    pub fn from_stored(r: StoredRecord) -> Record {
+        let mut src = r.fields;
+        src.insert("timestamp".into(), json!(r.time_ms));
+        Record {
+            id: r.id.to_string(),
+            kind: r.kind,
+            index: "wirewatch",
+            source: src,
+        }
+    }
+
+    /// The example of the API's documentation.
+    pub fn example() -> Record {
+        let source = json!({
+            "timestamp": 1_767_225_601_000_i64, "flowId": "00000000000012ab", "ipproto": "TCP",
+            "clientAddr": "10.1.2.3", "clientPort": 51_514, "serverAddr": "198.51.100.20", "serverPort": 443,
+            "clientPkts": 12, "serverPkts": 10, "clientBytes": 1_840, "serverBytes": 6_312,
+            "clientPayloadBytes": 1_200, "serverPayloadBytes": 5_800,
+            "firstSeen": 1_767_225_600_000_i64, "lastSeen": 1_767_225_601_000_i64, "duration": 1000.5,
+            "connState": "SF", "history": "ShADadFf", "l7proto": "ssl",
+        });
+        let Value::Object(source) = source else {
+            unreachable!("an object")
+        };
+        Record {
+            id: "4711".into(),
+            kind: "~flow".into(),
+            index: "wirewatch",
+            source,
+        }
+    }
 }
 
 struct Cursor {
@@ -209,19 +341,16 @@ async fn run(
             limit,
             offset,
         })?;
-        let records: Vec<Value> = page
-            .into_iter()
-            .map(|r| {
-                let mut src = r.fields;
-                src.insert("timestamp".into(), json!(r.time_ms));
-                json!({"_id": r.id.to_string(), "_type": r.kind, "_index": "wirewatch", "_source": src})
-            })
-            .collect();
-        let mut v = json!({"from": from, "until": until, "total": total, "records": records, "warnings": [],
-               "lookback_exceeded": false, "lookback_truncated": false});
-        if let Some(c) = cursor {
-            v["cursor"] = json!(c);
-        }
+        let v = RecordPage {
+            from,
+            until,
+            total,
+            records: page.into_iter().map(Record::from_stored).collect(),
+            warnings: vec![],
+            lookback_exceeded: false,
+            lookback_truncated: false,
+            cursor,
+        };
         Ok(serde_json::to_vec(&v)?)
     })
     .await?;
@@ -279,26 +408,19 @@ async fn search(
 
 /// A duration (`context_ttl`): milliseconds, or a number with a unit suffix.
 fn ttl_ms(t: &TimeSpec) -> ApiResult<i64> {
-    let ms = match t {
-        TimeSpec::Ms(n) => *n,
-        TimeSpec::Text(s) => TimeSpec::Text(format!("-{}", s.trim().trim_start_matches('-')))
-            .resolve(0)
-            .map_err(|m| ApiError::invalid("context_ttl", m.to_string()))?
-            .saturating_neg(),
-    };
-    if ms <= 0 || ms > MAX_CONTEXT_TTL_MS {
-        return Err(ApiError::invalid(
-            "context_ttl",
-            format!("must be between 1 ms and {MAX_CONTEXT_TTL_MS} ms"),
-        ));
-    }
-    Ok(ms)
+    t.ttl_ms()
+        .map_err(|m| ApiError::invalid("context_ttl", m.to_string()))
 }
 
-#[derive(Deserialize)]
-struct CursorBody {
+/// Body of `POST /records/cursor`.
+#[derive(Deserialize, schemars::JsonSchema)]
+#[schemars(rename = "RecordCursor")]
+pub struct CursorBody {
+    /// The `cursor` of a record search made with `context_ttl`.
     cursor: String,
+    /// Keep the cursor alive this much longer.
     #[serde(default)]
+    #[schemars(schema_with = "ttl_schema", transform = ttl_text)]
     context_ttl: Option<TimeSpec>,
 }
 
@@ -345,4 +467,48 @@ async fn cursor_get(
     Query(q): Query<TtlQuery>,
 ) -> ApiResult<Response> {
     next_page(&s, &id, q.context_ttl).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The view structs write the JSON the `json!` answer wrote.
+    #[test]
+    fn record_pages_are_the_json_they_were() {
+        let stored = || StoredRecord {
+            id: 4711,
+            kind: "~dns_request".into(),
+            time_ms: 1_767_225_601_000,
+            fields: match json!({"qname": "example.com", "clientAddr": "10.1.2.3", "serverPort": 53})
+            {
+                Value::Object(m) => m,
+                _ => unreachable!(),
+            },
+        };
+        let before_record = {
+            let r = stored();
+            let mut src = r.fields;
+            src.insert("timestamp".into(), json!(r.time_ms));
+            json!({"_id": r.id.to_string(), "_type": r.kind, "_index": "wirewatch", "_source": src})
+        };
+        for cursor in [None, Some("3f2a9c0d".to_string())] {
+            let mut before = json!({"from": 1, "until": 2, "total": 7_u64, "records": [before_record.clone()],
+                "warnings": [], "lookback_exceeded": false, "lookback_truncated": false});
+            if let Some(c) = &cursor {
+                before["cursor"] = json!(c);
+            }
+            let after = RecordPage {
+                from: 1,
+                until: 2,
+                total: 7,
+                records: vec![Record::from_stored(stored())],
+                warnings: vec![],
+                lookback_exceeded: false,
+                lookback_truncated: false,
+                cursor,
+            };
+            assert_eq!(serde_json::to_value(&after).unwrap(), before);
+        }
+    }
 }
