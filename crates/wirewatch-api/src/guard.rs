@@ -21,6 +21,7 @@ use axum::http::Method;
 use axum::response::IntoResponse;
 use axum::routing::{on, MethodFilter};
 use axum::Router;
+use schemars::{JsonSchema, Schema, SchemaGenerator};
 use std::marker::PhantomData;
 use wirewatch_model::user::{Access, Roles};
 
@@ -302,6 +303,20 @@ pub trait Input {
     fn body() -> Option<Body> {
         None
     }
+
+    /// The schema of the JSON body it reads, when its type says more than
+    /// "any JSON" (a `$ref` to the type's component schema, which `g` keeps).
+    fn body_schema(_g: &mut SchemaGenerator) -> Option<Schema> {
+        None
+    }
+}
+
+/// The schema of a body type: a reference to its component schema, or
+/// `None` for a type that accepts any JSON (`serde_json::Value`), whose
+/// documentation must say what it takes.
+fn typed<T: JsonSchema>(g: &mut SchemaGenerator) -> Option<Schema> {
+    let schema = g.subschema_for::<T>();
+    schema.get("$ref").is_some().then_some(schema)
 }
 
 const fn json(dialect: Dialect, optional: bool) -> Option<Body> {
@@ -325,20 +340,36 @@ impl<T: Input, E> Input for Result<T, E> {
     fn body() -> Option<Body> {
         T::body()
     }
+
+    fn body_schema(g: &mut SchemaGenerator) -> Option<Schema> {
+        T::body_schema(g)
+    }
 }
-impl<T> Input for crate::extract::Json<T> {
+impl<T: JsonSchema> Input for crate::extract::Json<T> {
     fn body() -> Option<Body> {
         json(Dialect::ExtraHop, false)
     }
+
+    fn body_schema(g: &mut SchemaGenerator) -> Option<Schema> {
+        typed::<T>(g)
+    }
 }
-impl<T> Input for crate::extract::AuditedJson<T> {
+impl<T: JsonSchema> Input for crate::extract::AuditedJson<T> {
     fn body() -> Option<Body> {
         json(Dialect::ExtraHop, false)
     }
+
+    fn body_schema(g: &mut SchemaGenerator) -> Option<Schema> {
+        typed::<T>(g)
+    }
 }
-impl<T> Input for crate::extract::OptionalJson<T> {
+impl<T: JsonSchema> Input for crate::extract::OptionalJson<T> {
     fn body() -> Option<Body> {
         json(Dialect::ExtraHop, true)
+    }
+
+    fn body_schema(g: &mut SchemaGenerator) -> Option<Schema> {
+        typed::<T>(g)
     }
 }
 impl<T> Input for crate::routes::sonar::SonarJson<T> {
@@ -371,6 +402,9 @@ impl Input for axum::body::Bytes {
 /// from its type.
 pub trait Signature<T> {
     fn body() -> Option<Body>;
+
+    /// The schema of its JSON body, from its body extractor's type.
+    fn body_schema(g: &mut SchemaGenerator) -> Option<Schema>;
 }
 
 macro_rules! signature {
@@ -381,6 +415,14 @@ macro_rules! signature {
         {
             fn body() -> Option<Body> {
                 None$(.or($t::body()))*
+            }
+
+            #[allow(unused_variables)]
+            fn body_schema(g: &mut SchemaGenerator) -> Option<Schema> {
+                $(if let Some(s) = $t::body_schema(g) {
+                    return Some(s);
+                })*
+                None
             }
         }
     };
@@ -430,6 +472,9 @@ pub struct Operation {
     pub body: Option<Body>,
     /// The handler's path (`wirewatch_api::routes::actions::webhook`).
     pub handler: &'static str,
+    /// The schema of the JSON body it reads, from the extractor's type
+    /// (`None`: no body, or any JSON).
+    pub body_schema: fn(&mut SchemaGenerator) -> Option<Schema>,
 }
 
 /// A route table that knows each operation's privilege.
@@ -493,6 +538,7 @@ impl Api {
             privilege,
             body: H::body(),
             handler: std::any::type_name::<H>(),
+            body_schema: H::body_schema,
         });
         self
     }

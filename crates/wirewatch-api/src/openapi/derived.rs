@@ -4,30 +4,28 @@
 //! are generated as they serialize (a field always written is required),
 //! request bodies as they deserialize (a field with a default is optional).
 //!
-//! Types move here from the hand-written `*_schemas.rs` one resource at a
-//! time; their names stay the component names the paths refer to.
+//! The request bodies come from the routes: the type each handler's body
+//! extractor reads (`guard::Input::body_schema`, collected by `Paths`). Only
+//! what no extractor names is listed here: the answers, and the bodies a
+//! handler reads as any JSON and checks itself (ODS targets, by kind).
 
 use schemars::generate::{SchemaGenerator, SchemaSettings};
 use schemars::JsonSchema;
 use serde_json::{Map, Value};
-use wirewatch_model::detection::{
-    Detection, DetectionPatch, DetectionSearch, MitreRef, NewDetection, Note, Participant,
-    TicketPatch,
-};
-use wirewatch_model::investigation::{Investigation, InvestigationPatch, NewInvestigation};
-use wirewatch_model::locality::{LocalityInput, NetworkLocality, ObservationBatch};
+use wirewatch_model::detection::{Detection, MitreRef, Note, Participant};
+use wirewatch_model::investigation::Investigation;
+use wirewatch_model::locality::NetworkLocality;
 use wirewatch_model::ods::{HttpTarget, KafkaTarget, MongoTarget, RawTarget, SyslogTarget};
-use wirewatch_model::rule::{NewTuningRule, TuningRule, TuningRulePatch};
-use wirewatch_model::settings::{Ticketing, TicketingPatch};
-use wirewatch_model::trigger::{LogLine, Trigger, TriggerInput};
-use wirewatch_model::user::{ApiKey, NewUser, User, UserPatch};
+use wirewatch_model::rule::TuningRule;
+use wirewatch_model::settings::Ticketing;
+use wirewatch_model::trigger::{LogLine, Trigger};
+use wirewatch_model::user::{ApiKey, User};
 
-/// The generated schemas, added to `schemas` (a name may not be taken twice).
-pub(super) fn add(schemas: &mut Map<String, Value>) {
+/// The generated schemas, added to `schemas` (a name may not be taken
+/// twice): the types listed here, and the request bodies `bodies` holds (the
+/// types the routes' body extractors read, see `Paths`).
+pub(super) fn add(schemas: &mut Map<String, Value>, mut bodies: SchemaGenerator) {
     let mut answers = SchemaSettings::openapi3().for_serialize().into_generator();
-    let mut bodies = SchemaSettings::openapi3()
-        .for_deserialize()
-        .into_generator();
     answer::<crate::error::Invalid>(&mut answers);
     answer::<crate::error::Message>(&mut answers);
     answer::<crate::routes::extrahop::Info>(&mut answers);
@@ -38,51 +36,31 @@ pub(super) fn add(schemas: &mut Map<String, Value>) {
     answer::<wirewatch_store::StoredObservation>(&mut answers);
     answer::<wirewatch_store::AuditEntry>(&mut answers);
     answer::<NetworkLocality>(&mut answers);
-    body::<LocalityInput>(&mut bodies);
-    body::<ObservationBatch>(&mut bodies);
     answer::<User>(&mut answers);
     answer::<ApiKey>(&mut answers);
-    body::<NewUser>(&mut bodies);
-    body::<UserPatch>(&mut bodies);
-    body::<crate::routes::apikeys::CreateKey>(&mut bodies);
-    body::<crate::routes::users::IssueKey>(&mut bodies);
     answer::<Ticketing>(&mut answers);
     answer::<Investigation>(&mut answers);
     answer::<MitreRef>(&mut answers);
     answer::<Note>(&mut answers);
-    body::<TicketPatch>(&mut bodies);
     answer::<Detection>(&mut answers);
     answer::<Participant>(&mut answers);
-    body::<DetectionSearch>(&mut bodies);
-    body::<DetectionPatch>(&mut bodies);
-    body::<NewDetection>(&mut bodies);
-    body::<crate::routes::detections::NoteBody>(&mut bodies);
     answer::<wirewatch_model::catalog::DetectionFormat>(&mut answers);
     answer::<wirewatch_store::Tag>(&mut answers);
     answer::<wirewatch_store::DeviceGroup>(&mut answers);
     answer::<crate::routes::devicegroups::Network>(&mut answers);
     answer::<crate::routes::metrics::CatalogEntry>(&mut answers);
-    body::<crate::routes::tags::TagBody>(&mut bodies);
-    body::<crate::routes::tags::Assignment>(&mut bodies);
-    body::<crate::routes::devicegroups::GroupBody>(&mut bodies);
-    body::<wirewatch_model::catalog::FormatInput>(&mut bodies);
     answer::<TuningRule>(&mut answers);
     answer::<Trigger>(&mut answers);
     answer::<crate::routes::triggers::CreatedTrigger>(&mut answers);
     answer::<LogLine>(&mut answers);
     answer::<wirewatch_store::RunStats>(&mut answers);
-    body::<TriggerInput>(&mut bodies);
-    body::<crate::routes::triggers::ExternalData>(&mut bodies);
-    body::<NewTuningRule>(&mut bodies);
-    body::<TuningRulePatch>(&mut bodies);
-    body::<NewInvestigation>(&mut bodies);
-    body::<InvestigationPatch>(&mut bodies);
-    body::<TicketingPatch>(&mut bodies);
     // The ODS targets: one schema per kind serves requests and answers
     // (secrets write-only, the `<field>_set` flags answers show read-only),
     // documented as accepted.
     answer::<crate::routes::odstargets::OdsTarget>(&mut answers);
     answer::<crate::routes::odstargets::OdsTargets>(&mut answers);
+    // The routes read a target as any JSON and check it by its kind (the
+    // path's): its schema is listed here.
     body::<HttpTarget>(&mut bodies);
     body::<KafkaTarget>(&mut bodies);
     body::<MongoTarget>(&mut bodies);
@@ -93,7 +71,6 @@ pub(super) fn add(schemas: &mut Map<String, Value>) {
     answer::<wirewatch_store::DeadLetter>(&mut answers);
     answer::<crate::routes::odstargets::Replayed>(&mut answers);
     answer::<crate::routes::odstargets::Deleted>(&mut answers);
-    body::<crate::routes::odstargets::Ids>(&mut bodies);
     answer::<wirewatch_model::device::Device>(&mut answers);
     answer::<crate::routes::devices::DeviceDetail>(&mut answers);
     answer::<crate::routes::devices::DeviceObservation>(&mut answers);
@@ -101,14 +78,6 @@ pub(super) fn add(schemas: &mut Map<String, Value>) {
     answer::<crate::routes::records::Record>(&mut answers);
     answer::<crate::routes::metrics::MetricResults>(&mut answers);
     answer::<crate::routes::metrics::MetricStat>(&mut answers);
-    body::<crate::routes::devices::SearchBody>(&mut bodies);
-    body::<wirewatch_model::device_filter::DeviceFilter>(&mut bodies);
-    body::<wirewatch_model::device::DevicePatch>(&mut bodies);
-    body::<crate::routes::records::RecordSearch>(&mut bodies);
-    body::<crate::routes::records::CursorBody>(&mut bodies);
-    body::<wirewatch_model::record_filter::RecordFilter>(&mut bodies);
-    body::<wirewatch_model::record_filter::RecordOperand>(&mut bodies);
-    body::<crate::routes::metrics::MetricRequest>(&mut bodies);
     let answers = answers.take_definitions(true);
     for (name, schema) in &answers {
         let clash = schemas.insert(name.clone(), schema.clone());

@@ -144,7 +144,7 @@ fn device_groups(p: &mut Paths) {
                 "A static group (devices are assigned with `POST /devicegroups/{{id}}/devices`) or a dynamic one \
                  (its devices are those matching `filter`). {WRITE_FULL}"
             ))
-            .body(
+            .refined_body(
                 r("DeviceGroupInput"),
                 json!({
                     "name": "Lab routers", "description": "Gateways of the lab network", "dynamic": true,
@@ -153,6 +153,7 @@ fn device_groups(p: &mut Paths) {
                         {"field": "role", "operator": "=", "operand": "gateway"},
                     ]},
                 }),
+                "The handler reads the body of `PATCH /devicegroups/{id}` (`DeviceGroupPatch`) and requires `name` itself (a 400 naming the field).",
             )
             .created("The created device group.", r("DeviceGroup"))
             .errors(&[403]),

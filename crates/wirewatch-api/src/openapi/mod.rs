@@ -69,12 +69,12 @@ pub fn spec(public_url: &str) -> Value {
     trigger_paths::add(&mut paths);
     sonar_paths::add(&mut paths);
     actions_paths::add(&mut paths);
+    let (items, bodies) = paths.finish();
     let mut schemas = Map::new();
-    derived::add(&mut schemas);
+    derived::add(&mut schemas, bodies);
     sonar_schemas::add(&mut schemas);
     actions_schemas::add(&mut schemas);
     actions_execute_schemas::add(&mut schemas);
-    let items = paths.finish();
     let mut responses = error_responses();
     sonar_schemas::add_responses(&mut responses);
     actions_schemas::add_responses(&mut responses);
@@ -333,6 +333,11 @@ pub(crate) struct Paths {
     public_url: String,
     /// The routes not documented yet, by document key.
     routes: std::collections::BTreeMap<(String, String), crate::guard::Operation>,
+    /// The schemas of the request bodies the routes read (as they deserialize).
+    pub(crate) bodies: schemars::SchemaGenerator,
+    /// Where the documentation and the routes disagree: the document is
+    /// not built (`finish` names them all).
+    wrong: Vec<String>,
 }
 
 impl Paths {
@@ -352,29 +357,41 @@ impl Paths {
             items: Map::new(),
             public_url: public_url.to_string(),
             routes: table,
+            bodies: schemars::generate::SchemaSettings::openapi3()
+                .for_deserialize()
+                .into_generator(),
+            wrong: Vec::new(),
         }
     }
 
-    /// The path items, once every route is documented.
-    fn finish(self) -> Map<String, Value> {
-        let missing: Vec<String> = self
-            .routes
-            .keys()
-            .map(|(path, method)| format!("{method} {path}"))
-            .collect();
-        assert!(missing.is_empty(), "routed, not documented: {missing:?}");
-        self.items
+    /// The path items, once every route is documented, and the generator
+    /// holding the schemas of the bodies they read.
+    fn finish(mut self) -> (Map<String, Value>, schemars::SchemaGenerator) {
+        for (path, method) in self.routes.keys() {
+            self.wrong
+                .push(format!("{method} {path}: routed, not documented"));
+        }
+        assert!(self.wrong.is_empty(), "{}", self.wrong.join("\n"));
+        (self.items, self.bodies)
     }
 
     /// Add the documentation of the route `method path` (`path` relative to
     /// the base of the operation's API: an API other than [`EXTRAHOP`] gives
     /// the path item its `servers`).
     pub(crate) fn add(&mut self, method: &str, path: &str, op: Op) {
-        let route = self
-            .routes
-            .remove(&(path.to_string(), method.to_string()))
-            .unwrap_or_else(|| panic!("{method} {path}: documented, not routed"));
-        let op = op.of_route(&route, &format!("{method} {path}"));
+        let at = format!("{method} {path}");
+        let Some(route) = self.routes.remove(&(path.to_string(), method.to_string())) else {
+            self.wrong.push(format!("{at}: documented, not routed"));
+            return;
+        };
+        let body = (route.body_schema)(&mut self.bodies);
+        let op = match op.of_route(&route, body, &at) {
+            Ok(op) => op,
+            Err(e) => {
+                self.wrong.push(e);
+                return;
+            }
+        };
         let server = op.api.base.map(|base| {
             json!([{"url": format!("{}{base}", self.public_url), "description": op.api.server}])
         });
@@ -423,8 +440,14 @@ impl Op {
     /// [`PRIVILEGE`], what it needs at the end of the description, no
     /// security requirement when public) and its request body (documented
     /// exactly when the handler reads one; required when its extractor
-    /// refuses an empty body).
-    fn of_route(mut self, route: &crate::guard::Operation, at: &str) -> Op {
+    /// refuses an empty body; its schema the extractor's type, when that
+    /// type is more than "any JSON").
+    fn of_route(
+        mut self,
+        route: &crate::guard::Operation,
+        typed: Option<schemars::Schema>,
+        at: &str,
+    ) -> Result<Op, String> {
         self.v.insert(PRIVILEGE.into(), json!(route.privilege.name));
         let needs = format!("**Privilege:** {}.", route.privilege.needs);
         let text = match self.v.get("description").and_then(Value::as_str) {
@@ -442,12 +465,37 @@ impl Op {
                 if !body.optional {
                     doc["required"] = json!(true);
                 }
+                let refined = doc
+                    .as_object_mut()
+                    .and_then(|d| d.remove("x-refined"))
+                    .is_some();
+                if !body.json {
+                    return Ok(self);
+                }
+                let media = &mut doc["content"]["application/json"];
+                match (typed.filter(|_| !refined), media.get("schema")) {
+                    (Some(typed), None) => media["schema"] = typed.to_value(),
+                    (Some(typed), Some(documented)) if documented != typed.as_value() => {
+                        return Err(format!(
+                            "{at}: the documented body {documented} is not the type the handler reads, {}",
+                            typed.as_value()
+                        ))
+                    }
+                    (None, None) if body.json => {
+                        return Err(format!(
+                            "{at}: the handler reads any JSON: the documentation says what"
+                        ))
+                    }
+                    _ => {}
+                }
             }
             (body, doc) => {
-                panic!("{at}: the handler reads {body:?}, the documentation says {doc:?}")
+                return Err(format!(
+                    "{at}: the handler reads {body:?}, the documentation says {doc:?}"
+                ))
             }
         }
-        self
+        Ok(self)
     }
 
     /// A wirewatch addition that ExtraHop appliances do not have.
@@ -509,7 +557,30 @@ impl Op {
         self.param("query", name, false, description, schema)
     }
 
-    /// A JSON request body; `example` must be a request the handler accepts.
+    /// The JSON request body the handler's extractor reads, its schema that
+    /// type's; `example` must be a request the handler accepts.
+    pub(crate) fn body_example(mut self, example: Value) -> Op {
+        self.has_body = true;
+        self.v.insert(
+            "requestBody".into(),
+            json!({"required": true, "content": {"application/json": {"example": example}}}),
+        );
+        self
+    }
+
+    /// A JSON request body that the handler checks beyond its extractor's
+    /// type (`why` says how, as the body's description): its schema is
+    /// `schema`, not the type's.
+    pub(crate) fn refined_body(mut self, schema: Value, example: Value, why: &str) -> Op {
+        self = self.body(schema, example);
+        self.v["requestBody"]["description"] = json!(why);
+        self.v["requestBody"]["x-refined"] = json!(true);
+        self
+    }
+
+    /// A JSON request body of the schema given (the extractor's type's, when
+    /// it has one: the document will not build otherwise); `example` must be
+    /// a request the handler accepts.
     pub(crate) fn body(mut self, schema: Value, example: Value) -> Op {
         self.has_body = true;
         self.v.insert(

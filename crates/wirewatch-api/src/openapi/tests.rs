@@ -1527,7 +1527,48 @@ fn route(method: &str, path: &str, body: Option<crate::guard::Body>) -> crate::g
         privilege: crate::guard::PUBLIC,
         body,
         handler: "test",
+        body_schema: |_| None,
     }
+}
+
+/// A route reading a typed JSON body (a `NoteBody`).
+fn typed_route() -> crate::guard::Operation {
+    crate::guard::Operation {
+        body_schema: |g| Some(g.subschema_for::<crate::routes::detections::NoteBody>()),
+        ..route("POST", "/api/v1/things", Some(JSON_BODY))
+    }
+}
+
+/// The body schema of a typed body is its extractor's type, generated into
+/// the components; documentation that names another schema does not build.
+#[test]
+fn a_typed_body_is_documented_as_its_type() {
+    let mut p = super::Paths::of_routes("https://x", vec![typed_route()]);
+    p.add(
+        "post",
+        "/things",
+        super::Op::new("T", "makeThing", "Make a thing").body_example(json!({"note": "x"})),
+    );
+    let (items, mut bodies) = p.finish();
+    let body = &items["/things"]["post"]["requestBody"]["content"]["application/json"];
+    assert_eq!(
+        body["schema"],
+        json!({"$ref": "#/components/schemas/NoteInput"})
+    );
+    assert_eq!(body["example"], json!({"note": "x"}));
+    assert!(bodies.take_definitions(true).contains_key("NoteInput"));
+}
+
+#[test]
+#[should_panic(expected = "not the type the handler reads")]
+fn a_typed_body_documented_as_another_schema_is_refused() {
+    let mut p = super::Paths::of_routes("https://x", vec![typed_route()]);
+    p.add(
+        "post",
+        "/things",
+        super::Op::new("T", "makeThing", "Make a thing").body(super::r("Detection"), json!({})),
+    );
+    p.finish();
 }
 
 const JSON_BODY: crate::guard::Body = crate::guard::Body {
@@ -1550,7 +1591,7 @@ fn the_route_states_privilege_and_body() {
         super::Op::new("T", "makeThing", "Make a thing")
             .optional_body(json!({"type": "object"}), json!({})),
     );
-    let items = p.finish();
+    let (items, _) = p.finish();
     let op = &items["/things"]["post"];
     assert_eq!(op[super::PRIVILEGE], "public");
     assert_eq!(op["security"], json!([]));
@@ -1584,6 +1625,7 @@ fn documentation_without_a_route_is_refused() {
         "/things",
         super::Op::new("T", "getThings", "Get things"),
     );
+    p.finish();
 }
 
 #[test]
@@ -1595,6 +1637,7 @@ fn a_body_the_handler_does_not_read_is_refused() {
         "/things",
         super::Op::new("T", "getThings", "Get things").body(json!({"type": "object"}), json!({})),
     );
+    p.finish();
 }
 
 #[test]
@@ -1609,6 +1652,7 @@ fn a_body_the_handler_reads_is_documented() {
         "/things",
         super::Op::new("T", "makeThing", "Make a thing"),
     );
+    p.finish();
 }
 
 /// Every route of the real table is in the document, at its API's server

@@ -48,12 +48,13 @@ pub(super) fn add(p: &mut Paths) {
                  wirewatch answers with the created trigger and `warnings` (an ExtraHop appliance answers with an \
                  empty body); `Location` is its path. {WRITE_FULL}"
             ))
-            .body(
+            .refined_body(
                 r("TriggerInput"),
                 json!({
                     "name": "ticket tracking", "description": "Files a ticket for each risky detection",
                     "events": ["DETECTION_UPDATE"], "script": SCRIPT,
                 }),
+                "The handler reads the body of `PATCH /triggers/{id}` (`TriggerPatch`) and requires `name` and `script` itself (a 400 naming the field).",
             )
             .created("The created trigger, with `warnings`.", r("CreatedTrigger"))
             .error(
