@@ -57,9 +57,7 @@ fn detections(p: &mut Paths) {
                  will carry (`categories` if given, else its format's): a user cannot create a detection they could not see.",
             )
             .extension()
-            .body(
-                r("NewDetection"),
-                json!({
+            .body_example(json!({
                     "type": "port_scan", "title": "Port scan from the lab network", "risk_score": 40,
                     "start_time": 1_767_225_600_000_i64, "end_time": 1_767_225_660_000_i64,
                     "participants": [
@@ -77,9 +75,7 @@ fn detections(p: &mut Paths) {
             "Filters, time windows, sorting and paging. With `id_only: true` the answer is a list of ids. \
              The `include_hidden` field is a wirewatch extension. {SEE}"
         ))
-        .body(
-            r("DetectionSearch"),
-            json!({
+        .body_example(json!({
                 "filter": {"status": [".none", "in_progress"], "assignee": [".me", ".none"], "risk_score_min": 30},
                 "from": 1_767_225_600_000_i64,
                 "sort": [{"field": "risk_score", "direction": "desc"}],
@@ -101,9 +97,7 @@ fn detections(p: &mut Paths) {
                 "Applies the ticket's assignee, status and resolution to every detection with that `ticket_id` \
                  (how a ticketing system syncs back). {TRIAGE}"
             ))
-            .body(
-                r("TicketPatch"),
-                json!({"ticket_id": "SEC-1234", "assignee": "alice", "status": "closed", "resolution": "action_taken"}),
+            .body_example(json!({"ticket_id": "SEC-1234", "assignee": "alice", "status": "closed", "resolution": "action_taken"}),
             )
             .empty("204", "The detections were changed.")
             .errors(&[403, 404]),
@@ -123,9 +117,7 @@ fn detections(p: &mut Paths) {
         Op::new(tag, "updateDetection", "Triage a detection")
             .describe(&format!("Sets the ticket, assignee, status and resolution, and participants' usernames and origins. {TRIAGE}"))
             .path_id("detection")
-            .body(
-                r("DetectionPatch"),
-                json!({"assignee": "alice", "status": "in_progress", "ticket_id": "SEC-1234",
+            .body_example(json!({"assignee": "alice", "status": "in_progress", "ticket_id": "SEC-1234",
                        "participants": [{"id": 1, "usernames": ["bob"]}]}),
             )
             .empty("204", "The detection was changed.")
@@ -185,7 +177,7 @@ fn notes(p: &mut Paths) {
         Op::new(tag, "replaceDetectionNote", "Set the note of a detection")
             .describe(&format!("Replaces the note; the caller becomes its author. {TRIAGE}"))
             .path_id("detection")
-            .body(r("NoteInput"), json!({"note": "Scanner is the new vulnerability appliance; tuning rule requested."}))
+            .body_example(json!({"note": "Scanner is the new vulnerability appliance; tuning rule requested."}))
             .empty("204", "The note was saved.")
             .errors(&[403, 404]),
     );
@@ -230,8 +222,7 @@ fn formats(p: &mut Paths) {
             "Create a custom detection format",
         )
         .describe(MODULE_WRITE)
-        .body(
-            r("DetectionFormatInput"),
+        .body_example(
             json!({"type": "vpn_impossible_travel", "display_name": "VPN Impossible Travel",
                        "mitre_categories": ["T1078"], "categories": ["sec.attack"]}),
         )
@@ -252,7 +243,7 @@ fn formats(p: &mut Paths) {
         "/detections/formats/{id}",
         type_param(Op::new(tag, "updateDetectionFormat", "Update a custom detection format"))
             .describe(&format!("Built-in formats cannot be changed (404). {MODULE_WRITE}"))
-            .body(r("DetectionFormatInput"), json!({"display_name": "VPN Impossible Travel", "mitre_categories": ["T1078", "T1133"]}))
+            .body_example(json!({"display_name": "VPN Impossible Travel", "mitre_categories": ["T1078", "T1133"]}))
             .empty("204", "The format was changed.")
             .errors(&[403, 404]),
     );
@@ -287,9 +278,7 @@ fn rules(p: &mut Paths) {
         "/detections/rules/hiding",
         Op::new(tag, "createTuningRule", "Create a tuning rule")
             .describe(&format!("Detections matching the rule are hidden from now on (and before, with `hide_past_detections`). {MODULE_WRITE}"))
-            .body(
-                r("NewTuningRule"),
-                json!({
+            .body_example(json!({
                     "detection_type": "port_scan",
                     "offender": {"object_type": "ipaddr", "object_value": ["10.1.2.3", "10.9.0.0/24"]},
                     "victim": "Any",
@@ -316,7 +305,7 @@ fn rules(p: &mut Paths) {
         Op::new(tag, "updateTuningRule", "Update a tuning rule")
             .describe(MODULE_WRITE)
             .path_id("tuning rule")
-            .body(r("TuningRulePatch"), json!({"enabled": false, "expiration": null, "description": "Paused during the audit"}))
+            .body_example(json!({"enabled": false, "expiration": null, "description": "Paused during the audit"}))
             .empty("204", "The rule was changed.")
             .errors(&[403, 404]),
     );
@@ -348,9 +337,7 @@ fn investigations(p: &mut Paths) {
         "/investigations",
         Op::new(tag, "createInvestigation", "Create an investigation")
             .describe(&format!("The detections named in `event_ids` must exist. {NDR_WRITE}"))
-            .body(
-                r("NewInvestigation"),
-                json!({"name": "Recon from 10.1.2.3", "description": "Port scans against the database subnet",
+            .body_example(json!({"name": "Recon from 10.1.2.3", "description": "Port scans against the database subnet",
                        "status": "open", "assessment": "undecided", "assignee": "alice", "event_ids": [1042]}),
             )
             .created("The new investigation.", r("Investigation"))
@@ -374,9 +361,7 @@ fn investigations(p: &mut Paths) {
                  `detections_to_remove` change it without resending it. {NDR_WRITE}"
             ))
             .path_id("investigation")
-            .body(
-                r("InvestigationPatch"),
-                json!({"status": "closed", "assessment": "benign_true_positive", "detections_to_add": [1043]}),
+            .body_example(json!({"status": "closed", "assessment": "benign_true_positive", "detections_to_add": [1043]}),
             )
             .empty("204", "The investigation was changed.")
             .errors(&[403, 404]),

@@ -39,7 +39,7 @@ fn tags(p: &mut Paths) {
             .describe(&format!(
                 "As on an ExtraHop appliance, the answer has an empty body: the new tag's path is in `Location`. {WRITE_FULL}"
             ))
-            .body(r("TagInput"), json!({"name": "pci-scope"}))
+            .body_example(json!({"name": "pci-scope"}))
             .empty("201", "The tag was created; `Location` is its path.")
             .errors(&[403, 409]),
     );
@@ -58,7 +58,7 @@ fn tags(p: &mut Paths) {
         Op::new(tag, "updateTag", "Rename a tag")
             .describe(&format!("Gives the tag a new (unique) name. {WRITE_FULL}"))
             .path_id("tag")
-            .body(r("TagInput"), json!({"name": "pci-scope-2026"}))
+            .body_example(json!({"name": "pci-scope-2026"}))
             .empty("204", "The tag was renamed.")
             .errors(&[403, 404, 409]),
     );
@@ -88,7 +88,7 @@ fn tags(p: &mut Paths) {
         Op::new(tag, "assignTagDevices", "Assign and unassign devices to a tag")
             .describe(&format!("Puts the tag on the `assign` devices and takes it off the `unassign` devices. {WRITE_FULL}"))
             .path_id("tag")
-            .body(r("DeviceAssignment"), assignment_example())
+            .body_example(assignment_example())
             .empty("204", "The assignments were changed.")
             .errors(&[403, 404]),
     );
@@ -173,10 +173,7 @@ fn device_groups(p: &mut Paths) {
         Op::new(tag, "updateDeviceGroup", "Update a device group")
             .describe(&format!("Changes the fields given. {WRITE_FULL}"))
             .path_id("device group")
-            .body(
-                r("DeviceGroupPatch"),
-                json!({"name": "Lab gateways", "include_custom_devices": false}),
-            )
+            .body_example(json!({"name": "Lab gateways", "include_custom_devices": false}))
             .empty("204", "The device group was changed.")
             .errors(&[403, 404]),
     );
@@ -210,7 +207,7 @@ fn device_groups(p: &mut Paths) {
                 "Adds and removes devices of a static group; a dynamic group's devices come from its filter (400). {WRITE_FULL}"
             ))
             .path_id("device group")
-            .body(r("DeviceAssignment"), assignment_example())
+            .body_example(assignment_example())
             .empty("204", "The members were changed.")
             .errors(&[403, 404]),
     );
@@ -235,7 +232,7 @@ fn watchlist(p: &mut Paths) {
         "/watchlist/devices",
         Op::new(tag, "assignWatchlistDevices", "Add and remove devices on the watchlist")
             .describe(&format!("Puts the `assign` devices on the watchlist and takes the `unassign` devices off. {WRITE_FULL}"))
-            .body(r("DeviceAssignment"), assignment_example())
+            .body_example(assignment_example())
             .empty("204", "The watchlist was changed.")
             .errors(&[403]),
     );
@@ -300,7 +297,7 @@ fn metrics(p: &mut Paths) {
                     "{what} A device group counts as the sum of its devices. \
                      Datasets of more than 1000 distinct values are consolidated. {METRICS}"
                 ))
-                .body(r("MetricQuery"), example.clone())
+                .body_example(example.clone())
                 .ok("200", "The metric values.", r("MetricResults"))
                 .errors(&[403]),
         );

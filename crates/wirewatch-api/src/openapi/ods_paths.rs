@@ -247,7 +247,7 @@ fn dead_letters(p: &mut Paths) {
                  every dead letter of the target. The target must exist. {ADMIN}"
             ))
             .extension()
-            .body(r("DeadLetterReplay"), json!({"ids": [7, 8, 9]}))
+            .body_example(json!({"ids": [7, 8, 9]}))
             .ok("200", "How many were queued again.", r("DeadLettersReplayed"))
             .errors(&[403])
             .error(

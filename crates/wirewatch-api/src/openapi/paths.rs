@@ -88,8 +88,7 @@ fn extrahop(p: &mut Paths) {
             "Update the ticket-tracking settings",
         )
         .describe(ADMIN)
-        .body(
-            r("TicketingPatch"),
+        .body_example(
             json!({"external_ticketing_enabled": true, "internal_ticketing_enabled": false,
                        "url_template": "https://tickets.example.com/browse/$ticket_id"}),
         )
@@ -191,7 +190,7 @@ fn apikeys(p: &mut Paths) {
                  The full key is shown only in this answer.\n\n\
                  wirewatch extensions: the `username` and `description` fields.",
             )
-            .body(r("NewApiKey"), json!({"password": "the-setup-password", "description": "SOAR integration"}))
+            .body_example(json!({"password": "the-setup-password", "description": "SOAR integration"}))
             .created("The new key, in full.", r("ApiKey"))
             .errors(&[401]),
     );
@@ -252,9 +251,7 @@ fn users(p: &mut Paths) {
         "/users",
         Op::new(tag, "createUser", "Create a user")
             .describe(ADMIN)
-            .body(
-                r("NewUser"),
-                json!({"username": "alice", "name": "Alice Analyst", "password": "correct-horse-battery",
+            .body_example(json!({"username": "alice", "name": "Alice Analyst", "password": "correct-horse-battery",
                        "granted_roles": {"write": "limited", "ndr": "full"}, "create_apikey": true}),
             )
             .created("The new user (and its first API key when asked for).", r("CreatedUser"))
@@ -276,7 +273,7 @@ fn users(p: &mut Paths) {
         username(Op::new(tag, "updateUser", "Update a user"))
             .describe("A user may change their own password, giving the current one in `current_password` \
                        (a wrong one is 403, counted like a wrong login password); every other change needs `system: full`.")
-            .body(r("UserPatch"), json!({"enabled": true, "granted_roles": {"write": "full", "ndr": "full", "npm": "full"}}))
+            .body_example(json!({"enabled": true, "granted_roles": {"write": "full", "ndr": "full", "npm": "full"}}))
             .empty("204", "The user was changed.")
             .errors(&[400, 403, 404]),
     );
@@ -343,9 +340,7 @@ fn localities(p: &mut Paths) {
         "/networklocalities",
         Op::new(tag, "createNetworkLocality", "Create a network locality entry")
             .describe(&format!("`networks` (or the deprecated `network`) and `external` are required. {write}"))
-            .body(
-                r("NetworkLocalityInput"),
-                json!({"name": "Guest Wi-Fi", "networks": ["10.20.0.0/16"], "external": true, "description": "Visitors"}),
+            .body_example(json!({"name": "Guest Wi-Fi", "networks": ["10.20.0.0/16"], "external": true, "description": "Visitors"}),
             )
             .created("The new entry.", r("NetworkLocality"))
             .errors(&[403]),
@@ -369,10 +364,7 @@ fn localities(p: &mut Paths) {
         )
         .describe(write)
         .path_id("network locality entry")
-        .body(
-            r("NetworkLocalityInput"),
-            json!({"networks": ["10.20.0.0/16", "10.21.0.0/16"], "description": null}),
-        )
+        .body_example(json!({"networks": ["10.20.0.0/16", "10.21.0.0/16"], "description": null}))
         .empty("204", "The entry was changed.")
         .errors(&[403, 404]),
     );
@@ -401,9 +393,7 @@ fn observations(p: &mut Paths) {
                 "Stores up to 10000 associations of IP addresses reported by another source. \
                  Requires `write: full` or higher.",
             )
-            .body(
-                r("ObservationBatch"),
-                json!({"source": "OpenVPN", "observations": [
+            .body_example(json!({"source": "OpenVPN", "observations": [
                     {"ipaddr": "10.8.0.6", "associated_ipaddr": "203.0.113.50", "timestamp": 1_767_225_600}]}),
             )
             .empty("202", "The observations were stored.")

@@ -96,9 +96,7 @@ fn devices(p: &mut Paths) {
         "/devices/search",
         Op::new(tag, "searchDevices", "Search devices")
             .describe(&format!("Devices matching a filter, by id. {READ}"))
-            .body(
-                r("DeviceSearch"),
-                json!({
+            .body_example(json!({
                     "active_from": "-1d",
                     "filter": {"operator": "and", "rules": [
                         {"field": "ipaddr", "operator": "=", "operand": "10.1.0.0/16"},
@@ -131,9 +129,7 @@ fn devices(p: &mut Paths) {
                 "Sets the name, description, type, vendor, criticality, make and model a user gives the device. {WRITE_FULL}"
             ))
             .path_id("device")
-            .body(
-                r("DevicePatch"),
-                json!({"custom_name": "core-router", "custom_type": "gateway", "custom_criticality": "critical",
+            .body_example(json!({"custom_name": "core-router", "custom_type": "gateway", "custom_criticality": "critical",
                        "description": null}),
             )
             .empty("204", "The device was changed.")
@@ -161,9 +157,7 @@ fn records(p: &mut Paths) {
                 "Records (flows, DNS, HTTP, TLS and FTP transactions) in a time window, filtered, sorted and paged; \
                  newest first by default. With `context_ttl` the answer has a `cursor` for the next pages. {RECORDS}"
             ))
-            .body(
-                r("RecordSearch"),
-                json!({
+            .body_example(json!({
                     "from": "-30m",
                     "types": ["~flow"],
                     "filter": {"operator": "and", "rules": [
@@ -187,9 +181,7 @@ fn records(p: &mut Paths) {
                 "Each call answers the next page of the search that made the cursor (same window, filter and page size) \
                  and moves the cursor on; an empty `records` list is the end. 404 once the cursor expired. {RECORDS}"
             ))
-            .body(
-                r("RecordCursor"),
-                json!({"cursor": "3f2a9c0d1e8b7a6f5c4d3e2f1a0b9c8d", "context_ttl": 300_000}),
+            .body_example(json!({"cursor": "3f2a9c0d1e8b7a6f5c4d3e2f1a0b9c8d", "context_ttl": 300_000}),
             )
             .ok("200", "The next page.", results())
             .errors(&[403, 404]),

@@ -84,7 +84,7 @@ pub(super) fn add(p: &mut Paths) {
                  naming the line and column, and nothing is changed. The next event runs the new version. {WRITE_FULL}"
             ))
             .path_id("trigger")
-            .body(r("TriggerPatch"), json!({"disabled": false, "debug": true}))
+            .body_example(json!({"disabled": false, "debug": true}))
             .empty("204", "The trigger was changed.")
             .error(
                 400,
@@ -116,9 +116,7 @@ pub(super) fn add(p: &mut Paths) {
                  `ExternalData.body`. The event is durable once answered. When no enabled trigger runs on \
                  `EXTERNAL_DATA` the data is dropped (still 202). {WRITE_LIMITED}"
             ))
-            .body(
-                r("ExternalData"),
-                json!({"type": "vpn-login", "body": {"user": "bob", "ipaddr": "10.8.0.6", "public_ipaddr": "203.0.113.50"}}),
+            .body_example(json!({"type": "vpn-login", "body": {"user": "bob", "ipaddr": "10.8.0.6", "public_ipaddr": "203.0.113.50"}}),
             )
             .empty("202", "The event was queued.")
             .error(
