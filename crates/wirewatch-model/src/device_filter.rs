@@ -21,9 +21,7 @@ pub fn validate_group_filter(filter: Option<&Value>) -> Result<(), crate::Error>
         .ok_or_else(|| crate::Error::invalid("filter", "is required for a dynamic group"))?;
     let parsed: DeviceFilter =
         serde_json::from_value(f).map_err(|e| crate::Error::invalid("filter", e.to_string()))?;
-    parsed
-        .compile("filter", 0)
-        .map_err(|(f, m)| crate::Error::invalid(f, m))?;
+    parsed.compile("filter", 0)?;
     Ok(())
 }
 
@@ -194,9 +192,12 @@ pub enum Compiled {
 
 impl DeviceFilter {
     /// Check the filter; errors name the path of the bad part.
-    pub fn compile(&self, path: &str, depth: usize) -> Result<Compiled, (String, String)> {
+    pub fn compile(&self, path: &str, depth: usize) -> crate::error::Result<Compiled> {
         if depth > MAX_DEPTH {
-            return Err((path.into(), format!("nested more than {MAX_DEPTH} levels")));
+            return Err(crate::Error::invalid(
+                path,
+                format!("nested more than {MAX_DEPTH} levels"),
+            ));
         }
         let op = self.operator.clone().unwrap_or_else(|| "=".into());
         if let Some(rules) = &self.rules {
@@ -213,25 +214,24 @@ impl DeviceFilter {
                 "not" => {
                     let mut c = compiled;
                     if c.len() != 1 {
-                        return Err((
+                        return Err(crate::Error::invalid(
                             format!("{path}.rules"),
-                            "\"not\" takes exactly one rule".into(),
+                            "\"not\" takes exactly one rule",
                         ));
                     }
                     Ok(Compiled::Not(Box::new(c.remove(0))))
                 }
-                other => Err((
+                other => Err(crate::Error::invalid(
                     format!("{path}.operator"),
                     format!("\"{other}\" cannot combine rules; use and, or, not"),
                 )),
             };
         }
-        let field = self
-            .field
-            .clone()
-            .ok_or_else(|| (format!("{path}.field"), "is required".to_string()))?;
+        let field = self.field.clone().ok_or_else(|| {
+            crate::Error::invalid(format!("{path}.field"), "is required".to_string())
+        })?;
         if !FIELDS.contains(&field.as_str()) {
-            return Err((
+            return Err(crate::Error::invalid(
                 format!("{path}.field"),
                 format!(
                     "\"{field}\" is not a device field; use one of {}",
@@ -240,7 +240,7 @@ impl DeviceFilter {
             ));
         }
         if !OPERATORS.contains(&op.as_str()) {
-            return Err((
+            return Err(crate::Error::invalid(
                 format!("{path}.operator"),
                 format!(
                     "\"{op}\" is not an operator; use one of {}",
@@ -250,7 +250,10 @@ impl DeviceFilter {
         }
         let operand = self.operand.clone().unwrap_or(Value::Null);
         if operand.is_null() && !matches!(op.as_str(), "exists" | "not_exists") {
-            return Err((format!("{path}.operand"), "is required".into()));
+            return Err(crate::Error::invalid(
+                format!("{path}.operand"),
+                "is required",
+            ));
         }
         let regex = if matches!(op.as_str(), "~" | "!~") {
             let pat = as_text(&operand);
@@ -259,7 +262,7 @@ impl DeviceFilter {
                     .case_insensitive(true)
                     .build()
                     .map_err(|e| {
-                        (
+                        crate::Error::invalid(
                             format!("{path}.operand"),
                             format!("\"{pat}\" is not a valid regular expression: {e}"),
                         )

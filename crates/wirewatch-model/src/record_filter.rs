@@ -161,7 +161,7 @@ pub trait RecordContext {
     /// Addresses of the devices in a device group.
     fn group_ips(&self, group: &str) -> Option<Vec<IpAddr>>;
     /// Addresses of the devices matching a device filter.
-    fn filter_ips(&self, filter: &DeviceFilter) -> Result<Vec<IpAddr>, (String, String)>;
+    fn filter_ips(&self, filter: &DeviceFilter) -> crate::error::Result<Vec<IpAddr>>;
     /// Networks of a network locality entry.
     fn locality_nets(&self, id: &str) -> Option<Vec<IpNet>>;
 }
@@ -265,11 +265,7 @@ fn to_nets(ips: Vec<IpAddr>) -> Vec<IpNet> {
 
 impl RecordFilter {
     /// Check and compile; errors are `(field path, problem)`.
-    pub fn compile(
-        &self,
-        path: &str,
-        ctx: &dyn RecordContext,
-    ) -> Result<Compiled, (String, String)> {
+    pub fn compile(&self, path: &str, ctx: &dyn RecordContext) -> crate::error::Result<Compiled> {
         let mut budget = MAX_RULES;
         self.compile_at(path, ctx, 0, &mut budget)
     }
@@ -280,24 +276,26 @@ impl RecordFilter {
         ctx: &dyn RecordContext,
         depth: usize,
         budget: &mut usize,
-    ) -> Result<Compiled, (String, String)> {
+    ) -> crate::error::Result<Compiled> {
         if depth > MAX_DEPTH {
-            return Err((
-                path.into(),
+            return Err(crate::Error::invalid(
+                path,
                 format!("rules nested more than {MAX_DEPTH} levels"),
             ));
         }
         if *budget == 0 {
-            return Err((path.into(), format!("more than {MAX_RULES} rules")));
+            return Err(crate::Error::invalid(
+                path,
+                format!("more than {MAX_RULES} rules"),
+            ));
         }
         *budget -= 1;
-        let op_name = self
-            .operator
-            .clone()
-            .ok_or_else(|| (format!("{path}.operator"), "is required".to_string()))?;
+        let op_name = self.operator.clone().ok_or_else(|| {
+            crate::Error::invalid(format!("{path}.operator"), "is required".to_string())
+        })?;
         if matches!(op_name.as_str(), "and" | "or" | "not") {
             let rules = self.rules.as_ref().ok_or_else(|| {
-                (
+                crate::Error::invalid(
                     format!("{path}.rules"),
                     format!("is required with \"{op_name}\""),
                 )
@@ -311,9 +309,9 @@ impl RecordFilter {
                 "or" => Compiled::Any(out),
                 _ => {
                     if out.len() != 1 {
-                        return Err((
+                        return Err(crate::Error::invalid(
                             format!("{path}.rules"),
-                            "\"not\" takes exactly one rule".into(),
+                            "\"not\" takes exactly one rule",
                         ));
                     }
                     Compiled::Not(Box::new(out.remove(0)))
@@ -321,7 +319,7 @@ impl RecordFilter {
             });
         }
         if self.rules.is_some() {
-            return Err((
+            return Err(crate::Error::invalid(
                 format!("{path}.operator"),
                 format!("only and, or and not take rules, not \"{op_name}\""),
             ));
@@ -341,16 +339,15 @@ impl RecordFilter {
             "in" => Op::In,
             "not_in" => Op::NotIn,
             other => {
-                return Err((
+                return Err(crate::Error::invalid(
                     format!("{path}.operator"),
                     format!("\"{other}\" is not an operator; use >, <, <=, >=, =, !=, startswith, ~, !~, and, or, not, exists, not_exists, in, not_in"),
                 ))
             }
         };
-        let field = self
-            .field
-            .clone()
-            .ok_or_else(|| (format!("{path}.field"), "is required".to_string()))?;
+        let field = self.field.clone().ok_or_else(|| {
+            crate::Error::invalid(format!("{path}.field"), "is required".to_string())
+        })?;
         let fields = match field.as_str() {
             ".any" => Fields::AnyField,
             ".ipaddr" => Fields::Many(ADDR_FIELDS),
@@ -370,7 +367,7 @@ impl RecordFilter {
             });
         }
         if raw.is_null() {
-            return Err((opath, "is required".into()));
+            return Err(crate::Error::invalid(opath, "is required"));
         }
         // Typed operand: {"type": ..., "value": ...}.
         let (kind, value) = match &raw {
@@ -380,7 +377,7 @@ impl RecordFilter {
             ),
             v => (None, v.clone()),
         };
-        let bad = |m: String| (opath.clone(), m);
+        let bad = |m: String| crate::Error::invalid(opath.clone(), m);
         let operand = match kind.as_deref() {
             Some("ipaddr4") | Some("ipaddr6") => {
                 let s = text(&value);

@@ -828,7 +828,7 @@ impl wirewatch_model::record_filter::RecordContext for AnyObject {
     fn filter_ips(
         &self,
         f: &wirewatch_model::device_filter::DeviceFilter,
-    ) -> Result<Vec<std::net::IpAddr>, (String, String)> {
+    ) -> wirewatch_model::error::Result<Vec<std::net::IpAddr>> {
         f.compile("filter.operand.value", 0).map(|_| Vec::new())
     }
     fn locality_nets(&self, _: &str) -> Option<Vec<ipnet::IpNet>> {
@@ -849,7 +849,7 @@ fn device_search(d: &Value, example: &Value) -> Result<(), String> {
         let f: DeviceFilter = crate::extract::parse_json(f.to_string().as_bytes())
             .map_err(|e| format!("filter: {:?}", e.0))?;
         f.compile("filter", 0)
-            .map_err(|(at, m)| format!("{at}: {m}"))?;
+            .map_err(|e| e.message)?;
     }
     let device = &d["components"]["schemas"]["Device"]["example"];
     for f in example["result_fields"].as_array().into_iter().flatten() {
@@ -890,7 +890,7 @@ fn device_group(example: &Value, create: bool) -> Result<(), String> {
             let f: DeviceFilter =
                 serde_json::from_value(f.clone()).map_err(|e| format!("filter: {e}"))?;
             f.compile("filter", 0)
-                .map_err(|(at, m)| format!("{at}: {m}"))?;
+                .map_err(|e| e.message)?;
         }
         None if example["dynamic"] == true => return Err("a dynamic group needs a filter".into()),
         None => {}
@@ -979,7 +979,7 @@ fn record_search(d: &Value, example: &Value) -> Result<(), String> {
     if let Some(f) = example.get("filter") {
         let f: RecordFilter = serde_json::from_value(f.clone()).map_err(|e| e.to_string())?;
         f.compile("filter", &AnyObject)
-            .map_err(|(at, m)| format!("{at}: {m}"))?;
+            .map_err(|e| e.message)?;
     }
     for key in example["sort"].as_array().into_iter().flatten() {
         if key["field"].as_str().is_none_or(str::is_empty) {

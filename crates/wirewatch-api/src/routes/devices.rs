@@ -125,9 +125,7 @@ async fn list(
                 operand: Some(Value::String(q.value.clone().unwrap_or_default())),
                 rules: None,
             };
-            let c = f
-                .compile("value", 0)
-                .map_err(|(fld, m)| ApiError::invalid(fld, m))?;
+            let c = f.compile("value", 0)?;
             all.retain(|d| c.matches(d));
         }
     }
@@ -178,8 +176,7 @@ async fn search(
         .filter
         .as_ref()
         .map(|f| f.compile("filter", 0))
-        .transpose()
-        .map_err(|(f, m)| ApiError::invalid(f, m))?;
+        .transpose()?;
     let store = s.store.clone();
     let mut all = blocking(move || store.devices(from, until)).await?;
     if let Some(c) = &compiled {

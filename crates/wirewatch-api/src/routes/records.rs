@@ -239,12 +239,12 @@ impl RecordContext for Ctx<'_> {
         )
     }
 
-    fn filter_ips(&self, f: &DeviceFilter) -> Result<Vec<IpAddr>, (String, String)> {
+    fn filter_ips(&self, f: &DeviceFilter) -> wirewatch_model::error::Result<Vec<IpAddr>> {
         let c = f.compile("filter.operand.value", 0)?;
         let devices = self
             .0
             .devices(None, None)
-            .map_err(|_| ("filter".to_string(), "device lookup failed".to_string()))?;
+            .map_err(|_| wirewatch_model::Error::invalid("filter", "device lookup failed"))?;
         Ok(devices
             .iter()
             .filter(|d| c.matches(d))
@@ -329,9 +329,7 @@ async fn run(
             .as_ref()
             .map(|f| f.compile("filter", &Ctx(&store)))
             .transpose()
-            .map_err(|(f, m)| {
-                wirewatch_store::StoreError::Domain(wirewatch_model::Error::invalid(f, m))
-            })?;
+            .map_err(wirewatch_store::StoreError::Domain)?;
         let (total, page) = store.search_records(&RecordQuery {
             from_ms: from,
             until_ms: until,

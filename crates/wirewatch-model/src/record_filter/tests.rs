@@ -12,7 +12,7 @@ impl RecordContext for Ctx {
     fn group_ips(&self, group: &str) -> Option<Vec<IpAddr>> {
         (group == "200").then(|| vec!["10.0.0.2".parse().unwrap()])
     }
-    fn filter_ips(&self, _f: &DeviceFilter) -> Result<Vec<IpAddr>, (String, String)> {
+    fn filter_ips(&self, _f: &DeviceFilter) -> crate::error::Result<Vec<IpAddr>> {
         Ok(vec!["10.0.0.1".parse().unwrap()])
     }
     fn locality_nets(&self, id: &str) -> Option<Vec<IpNet>> {
@@ -33,9 +33,14 @@ fn check(f: Value) -> bool {
     f.compile("filter", &Ctx).unwrap().matches(&rec())
 }
 
+/// The field and the problem of a filter that does not compile.
 fn err(f: Value) -> (String, String) {
     let f: RecordFilter = serde_json::from_value(f).unwrap();
-    f.compile("filter", &Ctx).unwrap_err()
+    let e = f.compile("filter", &Ctx).unwrap_err();
+    assert_eq!(e.code, crate::Code::InvalidRequest);
+    let field = e.field.expect("a field");
+    let problem = e.message[field.len() + 2..].to_string();
+    (field, problem)
 }
 
 #[test]
