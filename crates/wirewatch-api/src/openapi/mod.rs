@@ -48,7 +48,6 @@ mod paths;
 mod sensor_paths;
 mod sensor_schemas;
 mod sonar_paths;
-mod sonar_schemas;
 #[cfg(test)]
 mod sonar_tests;
 #[cfg(test)]
@@ -77,13 +76,12 @@ pub fn spec(public_url: &str) -> Value {
     sensor_schemas::add(&mut schemas);
     group_schemas::add(&mut schemas);
     ods_schemas::add(&mut schemas);
-    sonar_schemas::add(&mut schemas);
     actions_schemas::add(&mut schemas);
     actions_execute_schemas::add(&mut schemas);
     let mut items = paths.items;
     state_privileges(&mut items);
     let mut responses = error_responses();
-    sonar_schemas::add_responses(&mut responses);
+    sonar_paths::add_responses(&mut responses);
     actions_schemas::add_responses(&mut responses);
     json!({
         "openapi": "3.0.3",

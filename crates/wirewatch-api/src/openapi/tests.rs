@@ -645,7 +645,7 @@ fn the_validator_is_strict() {
 }
 
 /// The request example of an operation, parsed as the handler parses it.
-fn parse<T: DeserializeOwned>(example: &Value) -> Result<(), String> {
+pub(super) fn parse<T: DeserializeOwned>(example: &Value) -> Result<(), String> {
     crate::extract::parse_json::<T>(example.to_string().as_bytes())
         .map(drop)
         .map_err(|e| format!("{:?}", e.0))
