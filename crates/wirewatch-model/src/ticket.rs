@@ -10,9 +10,19 @@
 use crate::detection::Status;
 use serde::{Deserialize, Serialize};
 
+/// A GUID as tickets, comments and attachments have them (36 characters,
+/// 8-4-4-4-12 hexadecimal digits): what `wirewatch_store::is_guid` accepts.
+pub const GUID_PATTERN: &str =
+    "^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$";
+
+/// Sonar's date form, `yyyy-MM-dd HH:mm:ssZ` (`2026-01-05 09:12:44+0900`).
+pub const DATE_PATTERN: &str =
+    "^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}[+-][0-9]{4}$";
+
 /// Ticket status.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[schemars(inline)]
 pub enum TicketStatus {
     New,
     Assigned,
@@ -63,8 +73,9 @@ impl TicketStatus {
 }
 
 /// Ticket priority.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "UPPERCASE")]
+#[schemars(inline)]
 pub enum Priority {
     High,
     Medium,
@@ -97,22 +108,26 @@ impl Priority {
 }
 
 /// Format of a ticket's or a comment's content.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "UPPERCASE")]
+#[schemars(inline)]
 pub enum Format {
     Json,
     Markdown,
     Plain,
 }
 
-/// Status of one person's task on a ticket.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// Status of one person's task on a ticket: an assignee's is `ASSIGNED`,
+/// `IN_PROGRESS` or `CLOSED`; `APPROVED` and `REJECTED` are an approver's
+/// decision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[schemars(inline)]
 pub enum TaskStatus {
     Assigned,
     InProgress,
     Closed,
-    /// An approver's decision.
+    // An approver's decision.
     Approved,
     Rejected,
 }

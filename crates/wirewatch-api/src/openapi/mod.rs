@@ -45,7 +45,6 @@ mod ods_paths;
 mod paths;
 mod sensor_paths;
 mod sonar_paths;
-mod sonar_schemas;
 #[cfg(test)]
 mod sonar_tests;
 #[cfg(test)]
@@ -72,11 +71,10 @@ pub fn spec(public_url: &str) -> Value {
     let (items, bodies) = paths.finish();
     let mut schemas = Map::new();
     derived::add(&mut schemas, bodies);
-    sonar_schemas::add(&mut schemas);
     actions_schemas::add(&mut schemas);
     actions_execute_schemas::add(&mut schemas);
     let mut responses = error_responses();
-    sonar_schemas::add_responses(&mut responses);
+    sonar_paths::add_responses(&mut responses);
     actions_schemas::add_responses(&mut responses);
     json!({
         "openapi": "3.0.3",

@@ -6,10 +6,14 @@
 //! `routes::sonar`): listing, the ticket, the assignment → submission →
 //! approval workflow, comments and attachments.
 
-use super::sonar_schemas::{ATTACHMENT_GUID, COMMENT_GUID, GUID, GUID_PATTERN, RESPONSES};
 use super::{r, Api, Op, Paths};
+pub(super) use crate::routes::sonar::MAX_COMMENT;
+use crate::routes::sonar::{
+    EXAMPLE_ATTACHMENT_GUID as ATTACHMENT_GUID, EXAMPLE_COMMENT_GUID as COMMENT_GUID,
+    EXAMPLE_GUID as GUID,
+};
 use serde_json::{json, Value};
-use wirewatch_model::ticket::{Priority, TicketStatus};
+use wirewatch_model::ticket::{Priority, TicketStatus, GUID_PATTERN};
 
 /// The Logpresso Sonar API, served at `/api` (its paths are `/api/sonar/...`).
 pub(super) const SONAR: Api = Api {
@@ -41,8 +45,57 @@ or higher with a module: also create, edit, assign, close, reopen and delete tic
 task and edit or delete anyone's comment. A ticket is visible to a user who sees every detection it links \
 (security: NDR, performance: NPM); any other answers exactly as a missing ticket.";
 
-/// Longest comment accepted (bytes), as `routes::sonar` checks it.
-pub(super) const MAX_COMMENT: usize = 64 * 1024;
+/// The shared error responses (`components.responses`) of the Sonar API, by status.
+pub(super) const RESPONSES: &[(u16, &str)] = &[
+    (400, "SonarBadRequest"),
+    (401, "SonarUnauthorized"),
+    (403, "SonarForbidden"),
+    (404, "SonarTicketNotFound"),
+    (413, "SonarPayloadTooLarge"),
+];
+
+/// The shared error responses, added to `components.responses`: the body of
+/// each is a `SonarError` (`routes::sonar::ErrorBody`).
+pub(super) fn add_responses(responses: &mut Value) {
+    let resp = |description: &str, code: &str, msg: &str| {
+        json!({"description": description, "content": {"application/json": {
+            "schema": r("SonarError"), "example": sonar_error(code, msg)}}})
+    };
+    let texts = [
+        resp(
+            "A parameter or the body is invalid (`invalid-param`: not JSON, a field of the wrong type, an \
+             unknown value), or a GUID is not in GUID form (`invalid-param-type`).",
+            "invalid-param",
+            "the request body is not valid JSON: expected value at line 1 column 1",
+        ),
+        resp(
+            "No `Authorization` header, a malformed one, or an unknown API key.",
+            "unauthorized",
+            "invalid API key",
+        ),
+        resp(
+            "The caller's role does not allow the operation (`no-permission`); the message names what is needed.",
+            "no-permission",
+            "this operation needs \"write\": \"full\" privileges",
+        ),
+        resp(
+            "There is no ticket with that GUID.",
+            "ticket-not-found",
+            &format!("ticket {GUID} not found"),
+        ),
+        resp(
+            "The file is larger than an attachment may be.",
+            "too-large",
+            &format!(
+                "attachments are limited to {} bytes",
+                wirewatch_store::MAX_ATTACHMENT
+            ),
+        ),
+    ];
+    for ((_, name), v) in RESPONSES.iter().zip(texts) {
+        responses[*name] = v;
+    }
+}
 
 const MEMBER: &str =
     "Requires the MEMBER role or higher (`write: personal` or higher, and NDR or NPM module access).";

@@ -4,13 +4,12 @@
 //! is tested against the app in `tests/routes/sonar.rs`.)
 
 use super::sonar_paths::{MAX_COMMENT, TIME_PATTERN};
-use super::sonar_schemas::DATE_PATTERN;
-use super::tests::{doc, operations, resolve, validate_answer};
+use super::tests::{doc, operations, parse, resolve, validate_answer};
 use regex::Regex;
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 use wirewatch_model::ticket::{
-    Attachment, Comment, Format, Priority, Task, TaskStatus, Ticket, TicketStatus,
+    Attachment, Comment, Format, Priority, Task, TaskStatus, Ticket, TicketStatus, DATE_PATTERN,
 };
 
 #[test]
@@ -272,7 +271,8 @@ fn the_ticket_schema_is_what_the_view_writes() {
     let example = &s["SonarTicket"]["example"];
     let schema = json!({"$ref": "#/components/schemas/SonarTicket"});
     let state = TempState::new();
-    let worked = crate::routes::sonar::view(&state.state, &sample(false));
+    let worked =
+        serde_json::to_value(crate::routes::sonar::view(&state.state, &sample(false))).unwrap();
     validate_answer(&d, &schema, &worked, "worked ticket").unwrap();
     assert_eq!(keys(&worked), keys(example));
     for list in ["assignees", "approvers", "comments", "attachments"] {
@@ -287,7 +287,8 @@ fn the_ticket_schema_is_what_the_view_writes() {
         worked["assignees"][0]["company_name"],
         example["assignees"][0]["company_name"]
     );
-    let bare = crate::routes::sonar::view(&state.state, &sample(true));
+    let bare =
+        serde_json::to_value(crate::routes::sonar::view(&state.state, &sample(true))).unwrap();
     validate_answer(&d, &schema, &bare, "ticket made by hand").unwrap();
     let mut without = keys(example);
     without.remove("mitre_techniques");
@@ -295,9 +296,20 @@ fn the_ticket_schema_is_what_the_view_writes() {
     assert!(bare["rule_guid"].is_null() && bare["risk_score"].is_null());
 }
 
-/// `POST`/`PATCH` bodies of the Sonar operations: the handlers' body types
-/// are private, so each field is checked the way the handler reads it.
+/// `POST`/`PATCH` bodies of the Sonar operations: parsed as the handler's
+/// body type, then each field checked the way the handler reads it (the
+/// types take strings that the handlers check themselves).
 pub(super) fn sonar_body(id: &str, e: &Value) -> Result<(), String> {
+    use crate::routes::sonar as s;
+    match id {
+        "createSonarTicket" => parse::<s::NewTicket>(e),
+        "updateSonarTicket" => parse::<s::TicketChange>(e),
+        "assignSonarTicket" => parse::<s::AssignBody>(e),
+        "changeSonarTicketTask" => parse::<s::TaskBody>(e),
+        "approveSonarTicket" | "rejectSonarTicket" => parse::<s::Decision>(e),
+        "createSonarTicketComment" | "updateSonarTicketComment" => parse::<s::CommentBody>(e),
+        _ => Ok(()),
+    }?;
     let obj = e.as_object().ok_or("the body is not a JSON object")?;
     let text = |f: &str| -> Result<Option<&str>, String> {
         match e.get(f) {
@@ -379,4 +391,201 @@ pub(super) fn sonar_body(id: &str, e: &Value) -> Result<(), String> {
             "no check is known for the body of {other}; add it to sonar_body"
         )),
     }
+}
+
+/// What `routes::sonar` wrote with `json!` before its answers became view
+/// structs (`TicketView` and the rest), kept to pin that they write the same bytes.
+mod before_views {
+    use crate::routes::sonar::{derived_guid, sonar_time};
+    use crate::AppState;
+    use serde_json::{json, Value};
+    use wirewatch_model::ticket::{Attachment, Comment, Task, Ticket};
+
+    fn x_fields(s: &AppState, username: &str, name: &str, v: &mut Value) {
+        let gone = !matches!(s.store.user(username), Ok(Some(_))) && username != "system";
+        v["x_login"] = if gone { json!(username) } else { Value::Null };
+        v["x_user"] = if gone { json!(name) } else { Value::Null };
+        v["x_dept"] = Value::Null;
+    }
+
+    fn task_view(s: &AppState, t: &Task, kind: &str) -> Value {
+        let mut v = json!({
+            "company_guid": derived_guid(s, "company", "wirewatch"),
+            "company_name": "wirewatch",
+            "user_guid": derived_guid(s, "user", &t.username),
+            "user_name": t.username,
+            "task_type": kind,
+            "task_status": t.task_status,
+        });
+        x_fields(s, &t.username, &t.name, &mut v);
+        v
+    }
+
+    pub(super) fn comment_view(s: &AppState, c: &Comment) -> Value {
+        let mut v = json!({
+            "guid": c.guid,
+            "user_guid": derived_guid(s, "user", &c.username),
+            "user_name": c.username,
+            "type": "TEXT",
+            "format": c.format,
+            "content": c.content,
+            "created": sonar_time(c.created),
+            "updated": sonar_time(c.updated),
+        });
+        x_fields(s, &c.username, &c.name, &mut v);
+        v
+    }
+
+    pub(super) fn attachment_view(s: &AppState, t: &Ticket, a: &Attachment) -> Value {
+        json!({
+            "guid": a.guid,
+            "user_guid": derived_guid(s, "user", &a.username),
+            "ticket_guid": t.guid,
+            "file_name": a.file_name,
+            "file_size": a.file_size,
+            "content_type": a.content_type,
+            "created": sonar_time(a.created),
+        })
+    }
+
+    pub(super) fn view(s: &AppState, t: &Ticket) -> Value {
+        let mut v = json!({
+            "id": t.id,
+            "repo_guid": derived_guid(s, "repo", "Threat"),
+            "repo_name": "Threat",
+            "site_guid": derived_guid(s, "site", &s.config.hostname),
+            "site_name": s.config.hostname,
+            "guid": t.guid,
+            "title": t.title,
+            "priority": t.priority,
+            "status": t.status,
+            "format": t.format,
+            "rule_guid": if t.rule.is_empty() { Value::Null } else { json!(derived_guid(s, "rule", &t.rule)) },
+            "rule_type": if t.rule.is_empty() { Value::Null } else { json!("STREAM") },
+            "rule_name": if t.rule.is_empty() { Value::Null } else { json!(t.rule_name) },
+            "count": t.count,
+            "content": t.content,
+            "risk_score": t.risk_score,
+            "attack": t.attack,
+            "incident": t.incident,
+            "assignees": t.assignees.iter().map(|a| task_view(s, a, "ASSIGNEE")).collect::<Vec<_>>(),
+            "approvers": t.approvers.iter().map(|a| task_view(s, a, "APPROVER")).collect::<Vec<_>>(),
+            "attachments": t.attachments.iter().map(|a| attachment_view(s, t, a)).collect::<Vec<_>>(),
+            "created": sonar_time(t.created),
+            "updated": sonar_time(t.updated),
+            "closed": t.closed.map(sonar_time),
+            "comments": t.comments.iter().map(|c| comment_view(s, c)).collect::<Vec<_>>(),
+            "x_site": Value::Null,
+        });
+        x_fields(s, &t.author, &t.author_name, &mut v);
+        if !t.mitre_techniques.is_empty() {
+            let techniques = wirewatch_model::mitre::techniques(&t.mitre_techniques);
+            v["mitre_techniques"] = techniques
+                .into_iter()
+                .map(|m| {
+                    let tactics = wirewatch_model::mitre::tactics(std::slice::from_ref(&m.id));
+                    let first = tactics.first().map(|t| t.name.clone());
+                    json!({
+                        "mitre_id": m.id,
+                        "name": m.name,
+                        "display_name": match first { Some(tn) => format!("{tn}: {}", m.name), None => m.name.clone() },
+                        "url": m.url,
+                        "tactics": tactics.iter().map(|t| json!({"mitre_id": t.id, "name": t.name})).collect::<Vec<_>>(),
+                    })
+                })
+                .collect();
+        }
+        v
+    }
+}
+
+/// The view structs of `routes::sonar` write the bytes its `json!` bodies
+/// wrote: the ticket (worked and made by hand), the lists, the lookup, the
+/// deletion and the error body.
+#[test]
+fn the_sonar_views_write_the_json_they_wrote() {
+    use crate::routes::sonar as s;
+    let state = TempState::new();
+    let st = &state.state;
+    fn same<T: serde::Serialize>(after: &T, before: Value, what: &str) {
+        assert_eq!(
+            serde_json::to_string(after).unwrap(),
+            before.to_string(),
+            "{what}"
+        );
+    }
+    for (made_by_hand, what) in [(false, "worked ticket"), (true, "ticket made by hand")] {
+        let t = sample(made_by_hand);
+        same(&s::view(st, &t), before_views::view(st, &t), what);
+        same(
+            &s::TicketAnswer {
+                ticket: s::view(st, &t),
+            },
+            json!({"ticket": before_views::view(st, &t)}),
+            what,
+        );
+        same(
+            &s::TicketLookup {
+                ticket: Some(s::view(st, &t)),
+            },
+            json!({"ticket": before_views::view(st, &t)}),
+            what,
+        );
+        let page = s::TicketList {
+            total: 12,
+            offset: 10,
+            limit: 2,
+            tickets: vec![s::view(st, &t)],
+        };
+        same(
+            &page,
+            json!({"total": 12, "offset": 10, "limit": 2, "tickets": [before_views::view(st, &t)]}),
+            what,
+        );
+        let view = s::view(st, &t);
+        same(
+            &s::Comments {
+                comments: view.comments,
+            },
+            json!({"comments": t.comments.iter().map(|c| before_views::comment_view(st, c)).collect::<Vec<_>>()}),
+            what,
+        );
+        same(
+            &s::Attachments {
+                attachments: view.attachments,
+            },
+            json!({"attachments": t.attachments.iter().map(|a| before_views::attachment_view(st, &t, a)).collect::<Vec<_>>()}),
+            what,
+        );
+    }
+    let t = sample(false);
+    let view = s::view(st, &t);
+    same(
+        &s::AttachmentAnswer {
+            attachment: view.attachments.into_iter().next().unwrap(),
+        },
+        json!({"attachment": before_views::attachment_view(st, &t, &t.attachments[0])}),
+        "attachment",
+    );
+    same(
+        &s::TicketLookup { ticket: None },
+        json!({"ticket": null}),
+        "missing ticket",
+    );
+    same(
+        &s::Deleted {
+            guid: t.guid.clone(),
+            deleted: true,
+        },
+        json!({"guid": t.guid, "deleted": true}),
+        "deleted",
+    );
+    same(
+        &s::ErrorBody {
+            error_code: "ticket-not-found",
+            error_msg: "ticket x not found".into(),
+        },
+        json!({"error_code": "ticket-not-found", "error_msg": "ticket x not found"}),
+        "error",
+    );
 }

@@ -645,7 +645,7 @@ fn the_validator_is_strict() {
 }
 
 /// The request example of an operation, parsed as the handler parses it.
-fn parse<T: DeserializeOwned>(example: &Value) -> Result<(), String> {
+pub(super) fn parse<T: DeserializeOwned>(example: &Value) -> Result<(), String> {
     crate::extract::parse_json::<T>(example.to_string().as_bytes())
         .map(drop)
         .map_err(|e| format!("{:?}", e.0))
@@ -848,8 +848,7 @@ fn device_search(d: &Value, example: &Value) -> Result<(), String> {
     if let Some(f) = example.get("filter") {
         let f: DeviceFilter = crate::extract::parse_json(f.to_string().as_bytes())
             .map_err(|e| format!("filter: {:?}", e.0))?;
-        f.compile("filter", 0)
-            .map_err(|e| e.message)?;
+        f.compile("filter", 0).map_err(|e| e.message)?;
     }
     let device = &d["components"]["schemas"]["Device"]["example"];
     for f in example["result_fields"].as_array().into_iter().flatten() {
@@ -889,8 +888,7 @@ fn device_group(example: &Value, create: bool) -> Result<(), String> {
         Some(f) => {
             let f: DeviceFilter =
                 serde_json::from_value(f.clone()).map_err(|e| format!("filter: {e}"))?;
-            f.compile("filter", 0)
-                .map_err(|e| e.message)?;
+            f.compile("filter", 0).map_err(|e| e.message)?;
         }
         None if example["dynamic"] == true => return Err("a dynamic group needs a filter".into()),
         None => {}
@@ -978,8 +976,7 @@ fn record_search(d: &Value, example: &Value) -> Result<(), String> {
     }
     if let Some(f) = example.get("filter") {
         let f: RecordFilter = serde_json::from_value(f.clone()).map_err(|e| e.to_string())?;
-        f.compile("filter", &AnyObject)
-            .map_err(|e| e.message)?;
+        f.compile("filter", &AnyObject).map_err(|e| e.message)?;
     }
     for key in example["sort"].as_array().into_iter().flatten() {
         if key["field"].as_str().is_none_or(str::is_empty) {

@@ -19,11 +19,12 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
 use sha2::{Digest, Sha256};
 use wirewatch_model::ticket::{
-    Attachment, Comment, Format, Priority, Task, TaskStatus, Ticket, TicketStatus,
+    Attachment, Comment, Format, Priority, Task, TaskStatus, Ticket, TicketStatus, DATE_PATTERN,
+    GUID_PATTERN,
 };
 use wirewatch_model::user::Access;
 use wirewatch_model::{now_ms, Code};
@@ -103,7 +104,7 @@ async fn ticket_guard(
                     .trim_end_matches('/')
                     .ends_with(guid.as_str());
                 if whole && req.method() == axum::http::Method::GET {
-                    return axum::Json(json!({"ticket": null})).into_response();
+                    return axum::Json(TicketLookup { ticket: None }).into_response();
                 }
                 return no_ticket(&guid).into_response();
             }
@@ -124,7 +125,10 @@ impl IntoResponse for SonarError {
     fn into_response(self) -> Response {
         (
             self.0,
-            axum::Json(json!({"error_code": self.1, "error_msg": self.2})),
+            axum::Json(ErrorBody {
+                error_code: self.1,
+                error_msg: self.2,
+            }),
         )
             .into_response()
     }
@@ -299,110 +303,625 @@ fn parse_time(field: &str, v: &str) -> SResult<i64> {
 }
 
 /// A stable GUID for a name (users, the tenant, rules) within this sensor.
-fn derived_guid(s: &AppState, kind: &str, name: &str) -> String {
+pub(crate) fn derived_guid(s: &AppState, kind: &str, name: &str) -> String {
     let h = Sha256::digest(format!("{}/{kind}/{name}", s.store.instance_id()).as_bytes());
     let mut b = [0u8; 16];
     b.copy_from_slice(&h[..16]);
     wirewatch_store::guid_from(b, 5)
 }
 
-/// `x_login`, `x_user`, `x_dept` of a person: kept only once their account is gone.
-fn x_fields(s: &AppState, username: &str, name: &str, v: &mut Value) {
+/// `x_login` and `x_user` of a person: kept only once their account is gone.
+fn gone(s: &AppState, username: &str, name: &str) -> (Option<String>, Option<String>) {
     let gone = !matches!(s.store.user(username), Ok(Some(_))) && username != "system";
-    v["x_login"] = if gone { json!(username) } else { Value::Null };
-    v["x_user"] = if gone { json!(name) } else { Value::Null };
-    v["x_dept"] = Value::Null;
+    if gone {
+        (Some(username.to_string()), Some(name.to_string()))
+    } else {
+        (None, None)
+    }
 }
 
-fn task_view(s: &AppState, t: &Task, kind: &str) -> Value {
-    let mut v = json!({
-        "company_guid": derived_guid(s, "company", "wirewatch"),
-        "company_name": "wirewatch",
-        "user_guid": derived_guid(s, "user", &t.username),
-        "user_name": t.username,
-        "task_type": kind,
-        "task_status": t.task_status,
-    });
-    x_fields(s, &t.username, &t.name, &mut v);
-    v
+fn task_view(s: &AppState, t: &Task, kind: TaskType) -> TaskView {
+    let (x_login, x_user) = gone(s, &t.username, &t.name);
+    TaskView {
+        company_guid: derived_guid(s, "company", "wirewatch"),
+        company_name: "wirewatch",
+        user_guid: derived_guid(s, "user", &t.username),
+        user_name: t.username.clone(),
+        task_type: kind,
+        task_status: t.task_status,
+        x_login,
+        x_user,
+        x_dept: None,
+    }
 }
 
-fn comment_view(s: &AppState, c: &Comment) -> Value {
-    let mut v = json!({
-        "guid": c.guid,
-        "user_guid": derived_guid(s, "user", &c.username),
-        "user_name": c.username,
-        "type": "TEXT",
-        "format": c.format,
-        "content": c.content,
-        "created": sonar_time(c.created),
-        "updated": sonar_time(c.updated),
-    });
-    x_fields(s, &c.username, &c.name, &mut v);
-    v
+fn comment_view(s: &AppState, c: &Comment) -> CommentView {
+    let (x_login, x_user) = gone(s, &c.username, &c.name);
+    CommentView {
+        guid: c.guid.clone(),
+        user_guid: derived_guid(s, "user", &c.username),
+        user_name: c.username.clone(),
+        kind: "TEXT",
+        format: c.format,
+        content: c.content.clone(),
+        created: sonar_time(c.created),
+        updated: sonar_time(c.updated),
+        x_login,
+        x_user,
+        x_dept: None,
+    }
 }
 
-fn attachment_view(s: &AppState, t: &Ticket, a: &Attachment) -> Value {
-    json!({
-        "guid": a.guid,
-        "user_guid": derived_guid(s, "user", &a.username),
-        "ticket_guid": t.guid,
-        "file_name": a.file_name,
-        "file_size": a.file_size,
-        "content_type": a.content_type,
-        "created": sonar_time(a.created),
-    })
+fn attachment_view(s: &AppState, t: &Ticket, a: &Attachment) -> AttachmentView {
+    AttachmentView {
+        guid: a.guid.clone(),
+        user_guid: derived_guid(s, "user", &a.username),
+        ticket_guid: t.guid.clone(),
+        file_name: a.file_name.clone(),
+        file_size: a.file_size,
+        content_type: a.content_type.clone(),
+        created: sonar_time(a.created),
+    }
 }
 
 /// The ticket exactly as the Sonar API shows it.
-pub fn view(s: &AppState, t: &Ticket) -> Value {
-    let mut v = json!({
-        "id": t.id,
-        "repo_guid": derived_guid(s, "repo", "Threat"),
-        "repo_name": "Threat",
-        "site_guid": derived_guid(s, "site", &s.config.hostname),
-        "site_name": s.config.hostname,
-        "guid": t.guid,
-        "title": t.title,
-        "priority": t.priority,
-        "status": t.status,
-        "format": t.format,
-        "rule_guid": if t.rule.is_empty() { Value::Null } else { json!(derived_guid(s, "rule", &t.rule)) },
-        "rule_type": if t.rule.is_empty() { Value::Null } else { json!("STREAM") },
-        "rule_name": if t.rule.is_empty() { Value::Null } else { json!(t.rule_name) },
-        "count": t.count,
-        "content": t.content,
-        "risk_score": t.risk_score,
-        "attack": t.attack,
-        "incident": t.incident,
-        "assignees": t.assignees.iter().map(|a| task_view(s, a, "ASSIGNEE")).collect::<Vec<_>>(),
-        "approvers": t.approvers.iter().map(|a| task_view(s, a, "APPROVER")).collect::<Vec<_>>(),
-        "attachments": t.attachments.iter().map(|a| attachment_view(s, t, a)).collect::<Vec<_>>(),
-        "created": sonar_time(t.created),
-        "updated": sonar_time(t.updated),
-        "closed": t.closed.map(sonar_time),
-        "comments": t.comments.iter().map(|c| comment_view(s, c)).collect::<Vec<_>>(),
-        "x_site": Value::Null,
-    });
-    x_fields(s, &t.author, &t.author_name, &mut v);
-    if !t.mitre_techniques.is_empty() {
-        let techniques = wirewatch_model::mitre::techniques(&t.mitre_techniques);
-        v["mitre_techniques"] = techniques
+pub fn view(s: &AppState, t: &Ticket) -> TicketView {
+    let by_rule = !t.rule.is_empty();
+    let (x_login, x_user) = gone(s, &t.author, &t.author_name);
+    TicketView {
+        id: t.id,
+        repo_guid: derived_guid(s, "repo", "Threat"),
+        repo_name: "Threat",
+        site_guid: derived_guid(s, "site", &s.config.hostname),
+        site_name: s.config.hostname.clone(),
+        guid: t.guid.clone(),
+        title: t.title.clone(),
+        priority: t.priority,
+        status: t.status,
+        format: t.format,
+        rule_guid: by_rule.then(|| derived_guid(s, "rule", &t.rule)),
+        rule_type: by_rule.then_some("STREAM"),
+        rule_name: by_rule.then(|| t.rule_name.clone()),
+        count: t.count,
+        content: t.content.clone(),
+        risk_score: t.risk_score,
+        attack: t.attack,
+        incident: t.incident,
+        assignees: t
+            .assignees
+            .iter()
+            .map(|a| task_view(s, a, TaskType::Assignee))
+            .collect(),
+        approvers: t
+            .approvers
+            .iter()
+            .map(|a| task_view(s, a, TaskType::Approver))
+            .collect(),
+        attachments: t
+            .attachments
+            .iter()
+            .map(|a| attachment_view(s, t, a))
+            .collect(),
+        created: sonar_time(t.created),
+        updated: sonar_time(t.updated),
+        closed: t.closed.map(sonar_time),
+        comments: t.comments.iter().map(|c| comment_view(s, c)).collect(),
+        x_site: None,
+        x_login,
+        x_user,
+        x_dept: None,
+        mitre_techniques: TechniqueView::of(&t.mitre_techniques),
+    }
+}
+
+/// Every `error_code` the Sonar routes answer with.
+pub const ERROR_CODES: [&str; 15] = [
+    "invalid-param",
+    "invalid-param-type",
+    "invalid-state",
+    "unauthorized",
+    "no-permission",
+    "ticket-not-found",
+    "attachment-not-found",
+    "not-found",
+    "conflict",
+    "too-large",
+    "method-not-allowed",
+    "not-supported",
+    "too-many-requests",
+    "request-timeout",
+    "internal-error",
+];
+
+/// The ticket of the documentation's examples.
+pub const EXAMPLE_GUID: &str = "49272877-75f2-4c2f-9301-d21c4f9a106d";
+/// The comment of the documentation's examples.
+pub const EXAMPLE_COMMENT_GUID: &str = "b66a31b5-db94-478b-8751-194b5ee5f358";
+/// The attachment of the documentation's examples.
+pub const EXAMPLE_ATTACHMENT_GUID: &str = "d4390b7a-7d64-4a24-bd3e-af74b4f3c204";
+/// The user of the examples who works the ticket (`alice`).
+const EXAMPLE_ALICE: &str = "bfd00bb0-be99-5fd5-8380-166f544975fa";
+
+/// A Sonar error.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "SonarError", example = ErrorBody::example())]
+pub struct ErrorBody {
+    /// What went wrong: `invalid-param` (400: a parameter or the body),
+    /// `invalid-param-type` (400: a GUID is not in GUID form),
+    /// `invalid-state` (400: the workflow does not allow the step now),
+    /// `unauthorized` (401), `no-permission` (403), `ticket-not-found`,
+    /// `attachment-not-found`, `not-found` (404: a comment), `too-large`
+    /// (413), `internal-error` (500); `conflict`, `method-not-allowed` and
+    /// `not-supported` are the codes of the sensor's other errors.
+    #[schemars(extend("enum" = ERROR_CODES))]
+    pub error_code: &'static str,
+    /// The reason, for people.
+    pub error_msg: String,
+}
+
+impl ErrorBody {
+    fn example() -> ErrorBody {
+        ErrorBody {
+            error_code: "invalid-param-type",
+            error_msg: "guid should be guid type.".into(),
+        }
+    }
+}
+
+/// Which list of a ticket a person is in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "UPPERCASE")]
+#[schemars(inline)]
+pub enum TaskType {
+    Assignee,
+    Approver,
+}
+
+/// An assignee or an approver of a ticket.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "SonarTask", example = TaskView::example())]
+pub struct TaskView {
+    /// The tenant's GUID (one tenant: this sensor).
+    #[schemars(regex(pattern = GUID_PATTERN))]
+    pub company_guid: String,
+    /// The tenant's name: always `wirewatch`.
+    pub company_name: &'static str,
+    /// The person's GUID (stable for a user name on this sensor).
+    #[schemars(regex(pattern = GUID_PATTERN))]
+    pub user_guid: String,
+    /// The person's user name (the name `assign` takes).
+    pub user_name: String,
+    /// `ASSIGNEE` in `assignees`, `APPROVER` in `approvers`.
+    pub task_type: TaskType,
+    /// An assignee's task: `ASSIGNED`, `IN_PROGRESS` or `CLOSED` (their part
+    /// done). An approver's: `ASSIGNED` until they decide, then `APPROVED`
+    /// or `REJECTED`.
+    pub task_status: TaskStatus,
+    /// The login name of the person once their account is deleted; `null`
+    /// while it exists.
+    pub x_login: Option<String>,
+    /// The display name of the person once their account is deleted; `null`
+    /// while it exists.
+    pub x_user: Option<String>,
+    /// The department; always `null` (wirewatch users have none).
+    pub x_dept: Option<String>,
+}
+
+impl TaskView {
+    fn example() -> TaskView {
+        TaskView::example_of(
+            "alice",
+            EXAMPLE_ALICE,
+            TaskType::Assignee,
+            TaskStatus::Closed,
+        )
+    }
+
+    fn example_of(user: &str, guid: &str, kind: TaskType, status: TaskStatus) -> TaskView {
+        TaskView {
+            company_guid: "0c5a1f3e-8d2b-5e47-9f6a-2b1d7c9e4a30".into(),
+            company_name: "wirewatch",
+            user_guid: guid.into(),
+            user_name: user.into(),
+            task_type: kind,
+            task_status: status,
+            x_login: None,
+            x_user: None,
+            x_dept: None,
+        }
+    }
+}
+
+/// A comment on a ticket.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "SonarComment", example = CommentView::example())]
+pub struct CommentView {
+    /// The comment's GUID.
+    #[schemars(regex(pattern = GUID_PATTERN))]
+    pub guid: String,
+    /// The author's GUID.
+    #[schemars(regex(pattern = GUID_PATTERN))]
+    pub user_guid: String,
+    /// The author's user name.
+    pub user_name: String,
+    /// Always `TEXT`.
+    #[serde(rename = "type")]
+    #[schemars(extend("enum" = ["TEXT"]))]
+    pub kind: &'static str,
+    /// Markdown or plain text (the comment an approver adds when deciding is
+    /// `PLAIN`).
+    #[schemars(extend("enum" = ["MARKDOWN", "PLAIN"]))]
+    pub format: Format,
+    /// The text.
+    pub content: String,
+    /// When it was written (`yyyy-MM-dd HH:mm:ssZ`, in the sensor's time zone).
+    #[schemars(regex(pattern = DATE_PATTERN))]
+    pub created: String,
+    /// When it was last edited (`yyyy-MM-dd HH:mm:ssZ`, in the sensor's time
+    /// zone).
+    #[schemars(regex(pattern = DATE_PATTERN))]
+    pub updated: String,
+    /// The login name of the author once their account is deleted; `null`
+    /// while it exists.
+    pub x_login: Option<String>,
+    /// The display name of the author once their account is deleted; `null`
+    /// while it exists.
+    pub x_user: Option<String>,
+    /// The department; always `null` (wirewatch users have none).
+    pub x_dept: Option<String>,
+}
+
+impl CommentView {
+    fn example() -> CommentView {
+        CommentView {
+            guid: EXAMPLE_COMMENT_GUID.into(),
+            user_guid: EXAMPLE_ALICE.into(),
+            user_name: "alice".into(),
+            kind: "TEXT",
+            format: Format::Markdown,
+            content: "* Blocked 10.0.0.1 at the firewall.".into(),
+            created: "2026-01-05 09:57:34+0900".into(),
+            updated: "2026-01-05 09:57:34+0900".into(),
+            x_login: None,
+            x_user: None,
+            x_dept: None,
+        }
+    }
+}
+
+/// A file attached to a ticket (its bytes: `GET .../attachments/{aguid}`).
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "SonarAttachment", example = AttachmentView::example())]
+pub struct AttachmentView {
+    /// The attachment's GUID.
+    #[schemars(regex(pattern = GUID_PATTERN))]
+    pub guid: String,
+    /// The GUID of who attached it.
+    #[schemars(regex(pattern = GUID_PATTERN))]
+    pub user_guid: String,
+    /// The ticket's GUID.
+    #[schemars(regex(pattern = GUID_PATTERN))]
+    pub ticket_guid: String,
+    /// The file name given when it was attached.
+    pub file_name: String,
+    /// Its size in bytes.
+    pub file_size: u64,
+    /// wirewatch extension: the `Content-Type` it was uploaded with
+    /// (`application/octet-stream` when none was sent); the download answers
+    /// with it.
+    #[schemars(extend("x-wirewatch-extension" = true))]
+    pub content_type: String,
+    /// wirewatch extension: when it was attached (`yyyy-MM-dd HH:mm:ssZ`, in
+    /// the sensor's time zone).
+    #[schemars(regex(pattern = DATE_PATTERN), extend("x-wirewatch-extension" = true))]
+    pub created: String,
+}
+
+impl AttachmentView {
+    fn example() -> AttachmentView {
+        AttachmentView {
+            guid: EXAMPLE_ATTACHMENT_GUID.into(),
+            user_guid: EXAMPLE_ALICE.into(),
+            ticket_guid: EXAMPLE_GUID.into(),
+            file_name: "firewall-rule.png".into(),
+            file_size: 124_118,
+            content_type: "image/png".into(),
+            created: "2026-01-05 09:58:02+0900".into(),
+        }
+    }
+}
+
+/// A MITRE ATT&CK tactic.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "SonarMitreTactic")]
+pub struct TacticView {
+    /// The tactic id, e.g. `TA0007`.
+    pub mitre_id: String,
+    /// The tactic's name.
+    pub name: String,
+}
+
+/// A MITRE ATT&CK technique of the ticket's detection type.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "SonarMitreTechnique")]
+pub struct TechniqueView {
+    /// The technique id, e.g. `T1046`.
+    pub mitre_id: String,
+    /// The technique's name.
+    pub name: String,
+    /// `<first tactic>: <technique>`, or the technique's name when it has no
+    /// tactic.
+    pub display_name: String,
+    /// The technique's page at attack.mitre.org.
+    pub url: String,
+    /// The tactics of the technique.
+    pub tactics: Vec<TacticView>,
+}
+
+impl TechniqueView {
+    /// The techniques of the catalog with these ids, with their tactics.
+    fn of(ids: &[String]) -> Vec<TechniqueView> {
+        wirewatch_model::mitre::techniques(ids)
             .into_iter()
             .map(|m| {
                 let tactics = wirewatch_model::mitre::tactics(std::slice::from_ref(&m.id));
-                let first = tactics.first().map(|t| t.name.clone());
-                json!({
-                    "mitre_id": m.id,
-                    "name": m.name,
-                    "display_name": match first { Some(tn) => format!("{tn}: {}", m.name), None => m.name.clone() },
-                    "url": m.url,
-                    "tactics": tactics.iter().map(|t| json!({"mitre_id": t.id, "name": t.name})).collect::<Vec<_>>(),
-                })
+                let display_name = match tactics.first() {
+                    Some(t) => format!("{}: {}", t.name, m.name),
+                    None => m.name.clone(),
+                };
+                TechniqueView {
+                    mitre_id: m.id,
+                    name: m.name,
+                    display_name,
+                    // The catalog gives every technique its page.
+                    url: m.url.unwrap_or_default(),
+                    tactics: tactics
+                        .into_iter()
+                        .map(|t| TacticView {
+                            mitre_id: t.id,
+                            name: t.name,
+                        })
+                        .collect(),
+                }
             })
-            .collect();
+            .collect()
     }
-    v
+}
+
+/// An internal ticket, as the Logpresso Sonar API shows it. Detections of
+/// one type and one offender join the same ticket while it is open.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "SonarTicket", example = TicketView::example())]
+pub struct TicketView {
+    /// The ticket's number.
+    pub id: u32,
+    /// The ticket type's GUID.
+    #[schemars(regex(pattern = GUID_PATTERN))]
+    pub repo_guid: String,
+    /// The ticket type: always `Threat`.
+    #[schemars(extend("enum" = ["Threat"]))]
+    pub repo_name: &'static str,
+    /// The site's GUID (this sensor).
+    #[schemars(regex(pattern = GUID_PATTERN))]
+    pub site_guid: String,
+    /// The site's name: the sensor's host name.
+    pub site_name: String,
+    /// The ticket's GUID: the `{guid}` of the other operations, and the
+    /// `ticket_id` of its detections.
+    #[schemars(regex(pattern = GUID_PATTERN))]
+    pub guid: String,
+    /// The title; a ticket made from detections is `<detection type>:
+    /// <offender>`.
+    pub title: String,
+    /// The priority; a ticket made from detections takes it from their risk
+    /// score (80 and above `HIGH`, 31 to 79 `MEDIUM`, 30 and below `LOW`).
+    pub priority: Priority,
+    /// The workflow state: `NEW` → `ASSIGNED` (assignees set) →
+    /// `IN_PROGRESS` (an assignee starts or finishes their task) →
+    /// `SUBMITTED` (needs approvers, and every assignee's task `CLOSED`) →
+    /// `APPROVED` or `REJECTED` (an approver decides; `REJECTED` goes back to
+    /// work) → `CLOSED`. Closing is allowed from any state; reopening returns
+    /// a `CLOSED` or `APPROVED` ticket to `ASSIGNED` (or `NEW` without
+    /// assignees).
+    pub status: TicketStatus,
+    /// The form of `content`: `JSON` for a ticket made from detections, as
+    /// chosen for one made by hand.
+    pub format: Format,
+    /// The GUID of the detection type (the "rule"); `null` for a ticket made
+    /// by hand (`POST /sonar/tickets`).
+    #[schemars(regex(pattern = GUID_PATTERN))]
+    pub rule_guid: Option<String>,
+    /// `STREAM` (detections are made as traffic is seen); `null` for a
+    /// ticket made by hand (`POST /sonar/tickets`).
+    #[schemars(extend("enum" = ["STREAM", null]))]
+    pub rule_type: Option<&'static str>,
+    /// The detection type's display name; `null` for a ticket made by hand
+    /// (`POST /sonar/tickets`).
+    pub rule_name: Option<String>,
+    /// How many detections were merged into the ticket (1 for a ticket made
+    /// by hand).
+    pub count: u32,
+    /// The ticket's data: the first detection as JSON for a ticket made from
+    /// detections.
+    pub content: String,
+    /// The risk score (of the detection type's first detection, 0 to 100),
+    /// or as set; `null` when none.
+    pub risk_score: Option<u8>,
+    /// Set after analysis: the detection is a true positive.
+    pub attack: bool,
+    /// Set after analysis: an incident that needs an immediate response (an
+    /// infected endpoint, say).
+    pub incident: bool,
+    /// Who works the ticket (`task_type: ASSIGNEE`).
+    pub assignees: Vec<TaskView>,
+    /// Who approves or rejects it (`task_type: APPROVER`).
+    pub approvers: Vec<TaskView>,
+    /// The attached files.
+    pub attachments: Vec<AttachmentView>,
+    /// When the ticket was opened (`yyyy-MM-dd HH:mm:ssZ`, in the sensor's
+    /// time zone).
+    #[schemars(regex(pattern = DATE_PATTERN))]
+    pub created: String,
+    /// When it last changed (a detection merged in counts) (`yyyy-MM-dd
+    /// HH:mm:ssZ`, in the sensor's time zone).
+    #[schemars(regex(pattern = DATE_PATTERN))]
+    pub updated: String,
+    /// When it was closed; `null` while open (`yyyy-MM-dd HH:mm:ssZ`, in the
+    /// sensor's time zone).
+    #[schemars(regex(pattern = DATE_PATTERN))]
+    pub closed: Option<String>,
+    /// The comments, oldest first.
+    pub comments: Vec<CommentView>,
+    /// The site's name once the site is deleted: always `null`.
+    pub x_site: Option<String>,
+    /// The login name of the ticket's author (`system` for a ticket made from
+    /// detections) once their account is deleted; `null` while it exists.
+    pub x_login: Option<String>,
+    /// The display name of the ticket's author (`system` for a ticket made
+    /// from detections) once their account is deleted; `null` while it
+    /// exists.
+    pub x_user: Option<String>,
+    /// The department; always `null` (wirewatch users have none).
+    pub x_dept: Option<String>,
+    /// The MITRE ATT&CK techniques of the detection type. Left out when there
+    /// are none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub mitre_techniques: Vec<TechniqueView>,
+}
+
+impl TicketView {
+    /// `GET /api/sonar/tickets/{guid}` of an approved port-scan ticket.
+    fn example() -> TicketView {
+        TicketView {
+            id: 2,
+            repo_guid: "5f0ba741-7551-500d-8bd6-1f14a6e8536d".into(),
+            repo_name: "Threat",
+            site_guid: "2a7c9e14-3b6d-5f80-a1c2-9d4e6f8b0a13".into(),
+            site_name: "sensor-01".into(),
+            guid: EXAMPLE_GUID.into(),
+            title: "Port Scan: 10.0.0.1".into(),
+            priority: Priority::Low,
+            status: TicketStatus::Approved,
+            format: Format::Json,
+            rule_guid: Some("ad4b9871-d5f0-5a8b-a341-8ac0afcdcddf".into()),
+            rule_type: Some("STREAM"),
+            rule_name: Some("Port Scan".into()),
+            count: 7,
+            content: "{\"id\":17,\"type\":\"port_scan\",\"title\":\"Port Scan\",\"risk_score\":30,\
+                      \"start_time\":1767571459000,\"participants\":[{\"role\":\"offender\",\
+                      \"object_type\":\"ipaddr\",\"ipaddr\":\"10.0.0.1\"}]}"
+                .into(),
+            risk_score: Some(30),
+            attack: true,
+            incident: false,
+            assignees: vec![TaskView::example()],
+            approvers: vec![TaskView::example_of(
+                "bob",
+                "ffaf431b-653a-5f2d-8380-913cbb00342d",
+                TaskType::Approver,
+                TaskStatus::Approved,
+            )],
+            attachments: vec![AttachmentView::example()],
+            created: "2026-01-05 09:04:19+0900".into(),
+            updated: "2026-01-05 10:02:11+0900".into(),
+            closed: None,
+            comments: vec![CommentView::example()],
+            x_site: None,
+            x_login: None,
+            x_user: None,
+            x_dept: None,
+            mitre_techniques: TechniqueView::of(&["T1046".into()]),
+        }
+    }
+}
+
+/// A page of tickets.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "SonarTicketList", example = TicketList::example())]
+pub struct TicketList {
+    /// How many tickets match the filters (all pages).
+    pub total: u64,
+    /// The `offset` of the request.
+    pub offset: u64,
+    /// The `limit` of the request (100 by default).
+    pub limit: u64,
+    /// The page, in the requested order.
+    pub tickets: Vec<TicketView>,
+}
+
+impl TicketList {
+    fn example() -> TicketList {
+        let mut ticket = TicketView::example();
+        ticket.comments = vec![];
+        TicketList {
+            total: 1,
+            offset: 0,
+            limit: 100,
+            tickets: vec![ticket],
+        }
+    }
+}
+
+/// The ticket, as it is after the operation.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "SonarTicketAnswer")]
+pub struct TicketAnswer {
+    pub ticket: TicketView,
+}
+
+/// The ticket, or `null` when there is none with that GUID (Sonar answers a
+/// missing ticket with 200).
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "SonarTicketLookup")]
+pub struct TicketLookup {
+    /// The ticket; `null` when it does not exist.
+    pub ticket: Option<TicketView>,
+}
+
+/// What was deleted.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "SonarDeleted", example = Deleted::example())]
+pub struct Deleted {
+    /// The GUID of the deleted ticket or attachment.
+    #[schemars(regex(pattern = GUID_PATTERN))]
+    pub guid: String,
+    /// Always `true`.
+    #[schemars(extend("enum" = [true]))]
+    pub deleted: bool,
+}
+
+impl Deleted {
+    fn of(guid: String) -> Deleted {
+        Deleted {
+            guid,
+            deleted: true,
+        }
+    }
+
+    fn example() -> Deleted {
+        Deleted::of(EXAMPLE_GUID.into())
+    }
+}
+
+/// The comments of a ticket, oldest first.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "SonarComments")]
+pub struct Comments {
+    pub comments: Vec<CommentView>,
+}
+
+/// The attachments of a ticket.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "SonarAttachments")]
+pub struct Attachments {
+    pub attachments: Vec<AttachmentView>,
+}
+
+/// The new attachment.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "SonarAttachmentAnswer")]
+pub struct AttachmentAnswer {
+    pub attachment: AttachmentView,
 }
 
 fn split(v: &str) -> Vec<String> {
@@ -417,7 +936,7 @@ async fn list(
     caller: Guard<Member, SonarError>,
     State(s): State<AppState>,
     RawQuery(q): RawQuery,
-) -> SResult<axum::Json<Value>> {
+) -> SResult<axum::Json<TicketList>> {
     let c = caller.0;
     let mut query = TicketQuery {
         visibility: c.modules(),
@@ -492,32 +1011,75 @@ async fn list(
         return Err(bad("offset should be at most 1000000"));
     }
     let (total, tickets) = s.store.tickets(&query)?;
-    Ok(axum::Json(json!({
-        "total": total,
-        "offset": query.offset,
-        "limit": query.limit,
-        "tickets": tickets.iter().map(|t| view(&s, t)).collect::<Vec<_>>(),
-    })))
+    Ok(axum::Json(TicketList {
+        total,
+        offset: query.offset as u64,
+        limit: query.limit as u64,
+        tickets: tickets.iter().map(|t| view(&s, t)).collect(),
+    }))
 }
 
 async fn one(
     _: Guard<Member, SonarError>,
     State(s): State<AppState>,
     Path(guid): Path<String>,
-) -> SResult<axum::Json<Value>> {
+) -> SResult<axum::Json<TicketLookup>> {
     check_guid(&guid)?;
     let t = s.store.ticket(&guid)?;
-    Ok(axum::Json(json!({"ticket": t.map(|t| view(&s, &t))})))
+    Ok(axum::Json(TicketLookup {
+        ticket: t.map(|t| view(&s, &t)),
+    }))
 }
 
-#[derive(Deserialize, Default)]
-struct NewTicket {
+/// A ticket made by hand. Unknown fields are ignored.
+#[derive(Deserialize, Default, schemars::JsonSchema)]
+#[schemars(rename = "SonarNewTicket")]
+pub(crate) struct NewTicket {
+    /// The title; not empty or only spaces.
+    #[schemars(with = "String", regex(pattern = r"\S"))]
     title: Option<String>,
+    /// `HIGH`, `MEDIUM` (the default) or `LOW`. Case does not matter.
+    #[schemars(with = "Option<Priority>")]
     priority: Option<String>,
+    /// The ticket's text (empty by default).
     content: Option<String>,
+    /// The form of `content`: `MARKDOWN` (the default), `PLAIN` or `JSON`.
+    /// Case does not matter.
+    #[schemars(with = "Option<Format>")]
     format: Option<String>,
+    /// The risk score; none by default. Risk scores are 0 to 100 elsewhere;
+    /// any 0 to 255 is kept.
     risk_score: Option<u8>,
+    /// A true positive (default `false`).
     attack: Option<bool>,
+    /// An incident that needs an immediate response (default `false`).
+    incident: Option<bool>,
+}
+
+/// The fields to change; a field left out (or `null`) keeps its value.
+/// Unknown fields are ignored, and so is `format` (it is fixed when the
+/// ticket is made).
+#[derive(Deserialize, Default, schemars::JsonSchema)]
+#[schemars(rename = "SonarTicketPatch")]
+pub(crate) struct TicketChange {
+    /// The title; not empty or only spaces.
+    #[schemars(regex(pattern = r"\S"))]
+    title: Option<String>,
+    /// `HIGH`, `MEDIUM` or `LOW`. Case does not matter.
+    #[schemars(with = "Option<Priority>")]
+    priority: Option<String>,
+    /// The ticket's data.
+    content: Option<String>,
+    /// Read as `POST` reads it (a string), then ignored.
+    #[schemars(skip)]
+    #[allow(dead_code)]
+    format: Option<String>,
+    /// The risk score (`null` keeps it). Risk scores are 0 to 100 elsewhere;
+    /// any 0 to 255 is kept.
+    risk_score: Option<u8>,
+    /// A true positive.
+    attack: Option<bool>,
+    /// An incident that needs an immediate response.
     incident: Option<bool>,
 }
 
@@ -541,15 +1103,17 @@ fn display_name(s: &AppState, username: &str) -> String {
     }
 }
 
-fn ok_ticket(s: &AppState, t: Ticket) -> axum::Json<Value> {
-    axum::Json(json!({"ticket": view(s, &t)}))
+fn ok_ticket(s: &AppState, t: Ticket) -> axum::Json<TicketAnswer> {
+    axum::Json(TicketAnswer {
+        ticket: view(s, &t),
+    })
 }
 
 async fn create(
     caller: Guard<TicketAdmin, SonarError>,
     State(s): State<AppState>,
     SonarJson(b): SonarJson<NewTicket>,
-) -> SResult<axum::Json<Value>> {
+) -> SResult<axum::Json<TicketAnswer>> {
     let c = caller.0;
     let title = b
         .title
@@ -601,7 +1165,7 @@ fn change(
     guid: &str,
     what: &str,
     f: impl FnOnce(&mut Ticket) -> Result<(), wirewatch_model::Error>,
-) -> SResult<axum::Json<Value>> {
+) -> SResult<axum::Json<TicketAnswer>> {
     check_guid(guid)?;
     let t = s.store.update_ticket(guid, f).map_err(|e| {
         let e: wirewatch_model::Error = e.into();
@@ -628,8 +1192,8 @@ async fn update(
     caller: Guard<TicketAdmin, SonarError>,
     State(s): State<AppState>,
     Path(guid): Path<String>,
-    SonarJson(b): SonarJson<NewTicket>,
-) -> SResult<axum::Json<Value>> {
+    SonarJson(b): SonarJson<TicketChange>,
+) -> SResult<axum::Json<TicketAnswer>> {
     let c = caller.0;
     let priority = b.priority.as_deref().map(parse_priority).transpose()?;
     if b.title.as_deref().is_some_and(|t| t.trim().is_empty()) {
@@ -662,19 +1226,30 @@ async fn remove(
     caller: Guard<TicketAdmin, SonarError>,
     State(s): State<AppState>,
     Path(guid): Path<String>,
-) -> SResult<axum::Json<Value>> {
+) -> SResult<axum::Json<Deleted>> {
     let c = caller.0;
     check_guid(&guid)?;
     if !s.store.delete_ticket(&guid)? {
         return Err(no_ticket(&guid));
     }
     audit(&s, &c, "delete ticket", "tickets", json!({"guid": guid}));
-    Ok(axum::Json(json!({"guid": guid, "deleted": true})))
+    Ok(axum::Json(Deleted::of(guid)))
 }
 
-#[derive(Deserialize, Default)]
-struct AssignBody {
+/// Who works and who approves the ticket; at least one of the two lists. A
+/// list left out is kept.
+#[derive(Deserialize, Default, schemars::JsonSchema)]
+#[schemars(rename = "SonarAssignment", extend("minProperties" = 1))]
+pub(crate) struct AssignBody {
+    /// The user names of the assignees, replacing the current ones (`[]`
+    /// removes them all). Each must be a user of this sensor (400 naming the
+    /// entry otherwise); repeated names count once; people already on the
+    /// ticket keep their task status.
     assignees: Option<Vec<String>>,
+    /// The user names of the approvers, replacing the current ones (`[]`
+    /// removes them all). Each must be a user of this sensor (400 naming the
+    /// entry otherwise); repeated names count once; people already on the
+    /// ticket keep their task status.
     approvers: Option<Vec<String>>,
 }
 
@@ -701,7 +1276,7 @@ async fn assign(
     State(s): State<AppState>,
     Path(guid): Path<String>,
     SonarJson(b): SonarJson<AssignBody>,
-) -> SResult<axum::Json<Value>> {
+) -> SResult<axum::Json<TicketAnswer>> {
     let c = caller.0;
     if b.assignees.is_none() && b.approvers.is_none() {
         return Err(bad("assignees or approvers is required"));
@@ -734,10 +1309,17 @@ async fn assign(
     })
 }
 
-#[derive(Deserialize, Default)]
-struct TaskBody {
+/// A change of an assignee's task.
+#[derive(Deserialize, Default, schemars::JsonSchema)]
+#[schemars(rename = "SonarTaskChange")]
+pub(crate) struct TaskBody {
+    /// `ASSIGNED`, `IN_PROGRESS` (the ticket becomes `IN_PROGRESS`) or
+    /// `CLOSED` (the assignee's part is done; the ticket also becomes
+    /// `IN_PROGRESS`). Case does not matter.
+    #[schemars(with = "TaskStatus", extend("enum" = ["ASSIGNED", "IN_PROGRESS", "CLOSED"]))]
     task_status: Option<String>,
-    /// An administrator may change another assignee's task.
+    /// Whose task: the caller's by default. Another assignee's task needs the
+    /// ADMIN role.
     username: Option<String>,
 }
 
@@ -746,7 +1328,7 @@ async fn task(
     State(s): State<AppState>,
     Path(guid): Path<String>,
     SonarJson(b): SonarJson<TaskBody>,
-) -> SResult<axum::Json<Value>> {
+) -> SResult<axum::Json<TicketAnswer>> {
     let c = caller.0;
     let status = match b.task_status.as_deref().map(str::to_uppercase).as_deref() {
         Some("ASSIGNED") => TaskStatus::Assigned,
@@ -776,7 +1358,7 @@ async fn submit(
     caller: Guard<Member, SonarError>,
     State(s): State<AppState>,
     Path(guid): Path<String>,
-) -> SResult<axum::Json<Value>> {
+) -> SResult<axum::Json<TicketAnswer>> {
     let c = caller.0;
     let admin = is_admin(&c);
     let me = c.username().to_string();
@@ -790,8 +1372,12 @@ async fn submit(
     })
 }
 
-#[derive(Deserialize, Default)]
-struct Decision {
+/// An approver's decision; the body may be left out.
+#[derive(Deserialize, Default, schemars::JsonSchema)]
+#[schemars(rename = "SonarDecision")]
+pub(crate) struct Decision {
+    /// A reason, added to the ticket as a `PLAIN` comment of the approver
+    /// (ignored when empty).
     comment: Option<String>,
 }
 
@@ -801,7 +1387,7 @@ fn decide(
     guid: &str,
     b: Decision,
     approve: bool,
-) -> SResult<axum::Json<Value>> {
+) -> SResult<axum::Json<TicketAnswer>> {
     let me = c.username().to_string();
     let name = display_name(s, &me);
     change(
@@ -837,7 +1423,7 @@ async fn approve(
     State(s): State<AppState>,
     Path(guid): Path<String>,
     SonarJson(b): SonarJson<Decision>,
-) -> SResult<axum::Json<Value>> {
+) -> SResult<axum::Json<TicketAnswer>> {
     let c = caller.0;
     decide(&s, &c, &guid, b, true)
 }
@@ -847,7 +1433,7 @@ async fn reject(
     State(s): State<AppState>,
     Path(guid): Path<String>,
     SonarJson(b): SonarJson<Decision>,
-) -> SResult<axum::Json<Value>> {
+) -> SResult<axum::Json<TicketAnswer>> {
     let c = caller.0;
     decide(&s, &c, &guid, b, false)
 }
@@ -856,7 +1442,7 @@ async fn close(
     caller: Guard<TicketAdmin, SonarError>,
     State(s): State<AppState>,
     Path(guid): Path<String>,
-) -> SResult<axum::Json<Value>> {
+) -> SResult<axum::Json<TicketAnswer>> {
     let c = caller.0;
     change(&s, &c, &guid, "close ticket", |t| {
         t.close(now_ms()).map_err(|e| state_error(e.0))
@@ -867,7 +1453,7 @@ async fn reopen(
     caller: Guard<TicketAdmin, SonarError>,
     State(s): State<AppState>,
     Path(guid): Path<String>,
-) -> SResult<axum::Json<Value>> {
+) -> SResult<axum::Json<TicketAnswer>> {
     let c = caller.0;
     change(&s, &c, &guid, "reopen ticket", |t| {
         t.reopen().map_err(|e| state_error(e.0))
@@ -878,29 +1464,36 @@ async fn comments(
     _: Guard<Member, SonarError>,
     State(s): State<AppState>,
     Path(guid): Path<String>,
-) -> SResult<axum::Json<Value>> {
+) -> SResult<axum::Json<Comments>> {
     check_guid(&guid)?;
     let t = s.store.ticket(&guid)?.ok_or_else(|| no_ticket(&guid))?;
-    Ok(axum::Json(
-        json!({"comments": t.comments.iter().map(|c| comment_view(&s, c)).collect::<Vec<_>>()}),
-    ))
+    Ok(axum::Json(Comments {
+        comments: t.comments.iter().map(|c| comment_view(&s, c)).collect(),
+    }))
 }
 
-#[derive(Deserialize, Default)]
-struct CommentBody {
+/// A comment's text.
+#[derive(Deserialize, Default, schemars::JsonSchema)]
+#[schemars(rename = "SonarCommentInput")]
+pub(crate) struct CommentBody {
+    /// The text: not empty or only spaces, at most 64 KiB (65536 bytes).
+    #[schemars(with = "String", regex(pattern = r"\S"), length(max = MAX_COMMENT))]
     content: Option<String>,
+    /// `MARKDOWN` or `PLAIN`. Case does not matter. Left out: `MARKDOWN` for
+    /// a new comment, unchanged for an edit.
+    #[schemars(with = "Option<Format>", extend("enum" = ["MARKDOWN", "PLAIN", null]))]
     format: Option<String>,
 }
 
-/// Longest comment accepted.
-const MAX_COMMENT: usize = 64 * 1024;
+/// Longest comment accepted (bytes).
+pub const MAX_COMMENT: usize = 64 * 1024;
 
 async fn add_comment(
     caller: Guard<Member, SonarError>,
     State(s): State<AppState>,
     Path(guid): Path<String>,
     SonarJson(b): SonarJson<CommentBody>,
-) -> SResult<axum::Json<Value>> {
+) -> SResult<axum::Json<TicketAnswer>> {
     let c = caller.0;
     let content = b
         .content
@@ -937,7 +1530,7 @@ async fn edit_comment(
     State(s): State<AppState>,
     Path((guid, cguid)): Path<(String, String)>,
     b: SResult<SonarJson<CommentBody>>,
-) -> SResult<axum::Json<Value>> {
+) -> SResult<axum::Json<TicketAnswer>> {
     let c = caller.0;
     check_guid(&cguid)?;
     let SonarJson(b) = b?;
@@ -980,7 +1573,7 @@ async fn delete_comment(
     caller: Guard<Member, SonarError>,
     State(s): State<AppState>,
     Path((guid, cguid)): Path<(String, String)>,
-) -> SResult<axum::Json<Value>> {
+) -> SResult<axum::Json<TicketAnswer>> {
     let c = caller.0;
     check_guid(&cguid)?;
     let (me, admin) = (c.username().to_string(), is_admin(&c));
@@ -1004,12 +1597,16 @@ async fn attachments(
     _: Guard<Member, SonarError>,
     State(s): State<AppState>,
     Path(guid): Path<String>,
-) -> SResult<axum::Json<Value>> {
+) -> SResult<axum::Json<Attachments>> {
     check_guid(&guid)?;
     let t = s.store.ticket(&guid)?.ok_or_else(|| no_ticket(&guid))?;
-    Ok(axum::Json(
-        json!({"attachments": t.attachments.iter().map(|a| attachment_view(&s, &t, a)).collect::<Vec<_>>()}),
-    ))
+    Ok(axum::Json(Attachments {
+        attachments: t
+            .attachments
+            .iter()
+            .map(|a| attachment_view(&s, &t, a))
+            .collect(),
+    }))
 }
 
 async fn upload(
@@ -1019,7 +1616,7 @@ async fn upload(
     RawQuery(q): RawQuery,
     headers: HeaderMap,
     bytes: Bytes,
-) -> SResult<axum::Json<Value>> {
+) -> SResult<axum::Json<AttachmentAnswer>> {
     let c = caller.0;
     check_guid(&guid)?;
     let file_name = form_urlencoded::parse(q.unwrap_or_default().as_bytes())
@@ -1071,9 +1668,9 @@ async fn upload(
         "tickets",
         json!({"guid": guid, "file": meta.file_name, "size": meta.file_size}),
     );
-    Ok(axum::Json(
-        json!({"attachment": attachment_view(&s, &t, &meta)}),
-    ))
+    Ok(axum::Json(AttachmentAnswer {
+        attachment: attachment_view(&s, &t, &meta),
+    }))
 }
 
 async fn download(
@@ -1112,7 +1709,7 @@ async fn delete_attachment(
     caller: Guard<Member, SonarError>,
     State(s): State<AppState>,
     Path((guid, aguid)): Path<(String, String)>,
-) -> SResult<axum::Json<Value>> {
+) -> SResult<axum::Json<Deleted>> {
     let c = caller.0;
     check_guid(&guid)?;
     check_guid(&aguid)?;
@@ -1143,7 +1740,7 @@ async fn delete_attachment(
         "tickets",
         json!({"guid": guid, "attachment": aguid}),
     );
-    Ok(axum::Json(json!({"guid": aguid, "deleted": true})))
+    Ok(axum::Json(Deleted::of(aguid)))
 }
 
 #[cfg(test)]
