@@ -372,9 +372,13 @@ impl<T: JsonSchema> Input for crate::extract::OptionalJson<T> {
         typed::<T>(g)
     }
 }
-impl<T> Input for crate::routes::sonar::SonarJson<T> {
+impl<T: JsonSchema> Input for crate::routes::sonar::SonarJson<T> {
     fn body() -> Option<Body> {
         json(Dialect::Sonar, true)
+    }
+
+    fn body_schema(g: &mut SchemaGenerator) -> Option<Schema> {
+        typed::<T>(g)
     }
 }
 impl Input for crate::routes::actions::KibanaJson {

@@ -78,7 +78,7 @@ pub(super) fn add(schemas: &mut Map<String, Value>, mut bodies: SchemaGenerator)
     answer::<crate::routes::records::Record>(&mut answers);
     answer::<crate::routes::metrics::MetricResults>(&mut answers);
     answer::<crate::routes::metrics::MetricStat>(&mut answers);
-    sonar(&mut answers, &mut bodies);
+    sonar(&mut answers);
     let answers = answers.take_definitions(true);
     for (name, schema) in &answers {
         let clash = schemas.insert(name.clone(), schema.clone());
@@ -101,7 +101,7 @@ pub(super) fn add(schemas: &mut Map<String, Value>, mut bodies: SchemaGenerator)
 /// `routes::sonar` (the ticket, its tasks, comments and attachments as Sonar
 /// shows them, with Sonar's dates and GUIDs), its request bodies and its
 /// error body.
-fn sonar(answers: &mut SchemaGenerator, bodies: &mut SchemaGenerator) {
+fn sonar(answers: &mut SchemaGenerator) {
     use crate::routes::sonar as s;
     answer::<s::ErrorBody>(answers);
     answer::<s::TicketView>(answers);
@@ -112,12 +112,6 @@ fn sonar(answers: &mut SchemaGenerator, bodies: &mut SchemaGenerator) {
     answer::<s::Comments>(answers);
     answer::<s::Attachments>(answers);
     answer::<s::AttachmentAnswer>(answers);
-    body::<s::NewTicket>(bodies);
-    body::<s::TicketChange>(bodies);
-    body::<s::AssignBody>(bodies);
-    body::<s::TaskBody>(bodies);
-    body::<s::Decision>(bodies);
-    body::<s::CommentBody>(bodies);
 }
 
 /// `POST /devicegroups` reads the body type of `PATCH /devicegroups/{id}`

@@ -235,9 +235,7 @@ fn tickets(p: &mut Paths) {
                  of detections are made by the sensor when internal ticketing is on. Answers 200 with the ticket. \
                  {ADMIN}"
             ))
-            .body(
-                r("SonarNewTicket"),
-                json!({
+            .body_example(json!({
                     "title": "Suspicious SMB logins on the file server", "priority": "HIGH",
                     "content": "Seen by the night shift: check `fs01`'s logs.", "format": "MARKDOWN",
                     "risk_score": 85, "attack": false, "incident": false,
@@ -325,9 +323,7 @@ fn workflow(p: &mut Paths) {
                  assignee becomes the `assignee` of the ticket's detections. A `CLOSED` ticket must be reopened \
                  first. {ADMIN}"
             ))
-            .body(
-                r("SonarAssignment"),
-                json!({"assignees": ["alice"], "approvers": ["bob"]}),
+            .body_example(json!({"assignees": ["alice"], "approvers": ["bob"]}),
             )
             .ok("200", "The assigned ticket.", r("SonarTicketAnswer"))
             .error(
@@ -349,7 +345,7 @@ fn workflow(p: &mut Paths) {
                  `IN_PROGRESS`. Allowed while the ticket is `ASSIGNED`, `IN_PROGRESS` or `REJECTED`. {MEMBER} \
                  Changing another assignee's task (`username`) requires the ADMIN role."
             ))
-            .body(r("SonarTaskChange"), json!({"task_status": "IN_PROGRESS"}))
+            .body_example(json!({"task_status": "IN_PROGRESS"}))
             .ok("200", "The ticket.", r("SonarTicketAnswer"))
             .error(400, &text, example)
             .error(
@@ -496,9 +492,7 @@ fn comments(p: &mut Paths) {
             .describe(&format!(
                 "Adds a comment by the caller, in any state of the ticket. {MEMBER}"
             ))
-            .body(
-                r("SonarCommentInput"),
-                json!({"content": "* Blocked 10.0.0.1 at the firewall.", "format": "MARKDOWN"}),
+            .body_example(json!({"content": "* Blocked 10.0.0.1 at the firewall.", "format": "MARKDOWN"}),
             )
             .ok("200", "The ticket with the new comment.", r("SonarTicketAnswer"))
             .error(
@@ -516,9 +510,7 @@ fn comments(p: &mut Paths) {
                 "Replaces a comment's text (and its format, when given). {MEMBER} The caller must be the comment's \
                  author, or have the ADMIN role."
             ))
-            .body(
-                r("SonarCommentInput"),
-                json!({"content": "* Blocked 10.0.0.1 at the firewall (rule 42)."}),
+            .body_example(json!({"content": "* Blocked 10.0.0.1 at the firewall (rule 42)."}),
             )
             .ok("200", "The ticket with the edited comment.", r("SonarTicketAnswer"))
             .error(
