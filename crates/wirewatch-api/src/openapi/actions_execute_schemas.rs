@@ -5,7 +5,7 @@
 //! extensions' bodies and answers: push statistics and failed pushes
 //! (`wirewatch_store`), replay, pull and the inbound webhook.
 
-use super::actions_schemas::{closed, count, non_empty, with_example, CONNECTOR_ID};
+use super::actions_paths::CONNECTOR_ID;
 use super::{array, boolean, enumeration, id, ms, nullable_string, object, r, string, wire};
 use serde_json::{json, Map, Value};
 use wirewatch_model::connector::ConnectorType;
@@ -57,6 +57,26 @@ pub(super) fn add(s: &mut Map<String, Value>) {
     put("ConnectorWebhookEvent", webhook_event());
     put("ConnectorWebhookResult", webhook_result());
     put("ConnectorWebhookFailure", webhook_failure());
+}
+
+fn with_example(mut schema: Value, example: Value) -> Value {
+    schema["example"] = example;
+    schema
+}
+
+/// An object whose unknown fields the handler refuses (a 400 naming the field).
+fn closed(mut schema: Value) -> Value {
+    schema["additionalProperties"] = json!(false);
+    schema
+}
+
+/// A string that must not be empty.
+fn non_empty(description: &str) -> Value {
+    json!({"type": "string", "minLength": 1, "description": description})
+}
+
+fn count(description: &str) -> Value {
+    json!({"type": "integer", "format": "int64", "minimum": 0, "description": description})
 }
 
 fn iso(description: &str, nullable: bool) -> Value {

@@ -77,6 +77,11 @@ pub(super) fn add(schemas: &mut Map<String, Value>) {
     body::<NewInvestigation>(&mut bodies);
     body::<InvestigationPatch>(&mut bodies);
     body::<TicketingPatch>(&mut bodies);
+    answer::<crate::routes::actions::ErrorBody>(&mut answers);
+    answer::<crate::routes::actions::TypeView>(&mut answers);
+    answer::<wirewatch_model::connector::ConnectorView>(&mut answers);
+    body::<crate::routes::actions::ConnectorCreate>(&mut bodies);
+    body::<crate::routes::actions::UpdateBody>(&mut bodies);
     let answers = answers.take_definitions(true);
     for (name, schema) in &answers {
         let clash = schemas.insert(name.clone(), schema.clone());

@@ -35,7 +35,6 @@
 
 mod actions_execute_schemas;
 mod actions_paths;
-mod actions_schemas;
 #[cfg(test)]
 mod actions_tests;
 mod derived;
@@ -78,13 +77,12 @@ pub fn spec(public_url: &str) -> Value {
     group_schemas::add(&mut schemas);
     ods_schemas::add(&mut schemas);
     sonar_schemas::add(&mut schemas);
-    actions_schemas::add(&mut schemas);
     actions_execute_schemas::add(&mut schemas);
     let mut items = paths.items;
     state_privileges(&mut items);
     let mut responses = error_responses();
     sonar_schemas::add_responses(&mut responses);
-    actions_schemas::add_responses(&mut responses);
+    actions_paths::add_responses(&mut responses);
     json!({
         "openapi": "3.0.3",
         "info": {
@@ -113,8 +111,8 @@ pub fn spec(public_url: &str) -> Value {
                         `POST /apikeys` makes). The APIs served outside `/api/v1` (the Logpresso Sonar tickets) \
                         document this form; `ExtraHop apikey=YOUR_KEY` is accepted there too.",
                 },
-                (actions_paths::WEBHOOK_TOKEN): actions_schemas::webhook_token_scheme("query", "token"),
-                (actions_paths::WEBHOOK_TOKEN_HEADER): actions_schemas::webhook_token_scheme("header", "X-Wirewatch-Token"),
+                (actions_paths::WEBHOOK_TOKEN): actions_paths::webhook_token_scheme("query", "token"),
+                (actions_paths::WEBHOOK_TOKEN_HEADER): actions_paths::webhook_token_scheme("header", "X-Wirewatch-Token"),
             },
             "schemas": schemas,
             "responses": responses,
@@ -203,6 +201,15 @@ fn tags() -> Value {
         t(sonar_paths::TAG, sonar_paths::TAG_TEXT),
         t(actions_paths::TAG, actions_paths::TAG_TEXT),
     ])
+}
+
+/// The words that make a header name secret, as Markdown (`key`, `token`, …).
+pub(crate) fn secret_header_words() -> String {
+    wirewatch_model::secret::SECRET_HEADER_WORDS
+        .iter()
+        .map(|w| format!("`{w}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// A reference to a component schema.

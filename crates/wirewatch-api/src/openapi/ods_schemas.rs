@@ -232,7 +232,7 @@ fn http_target() -> Value {
                         "One header sent with every request, as `\"Name: value\"` (a valid header name; no line breaks). \
                          Write-only when its name contains {} (case-insensitive: `Authorization`, `X-Api-Key`, `Cookie`, …): \
                          stored encrypted, sent, and left out of answers, which show `additional_header_set: true` instead.",
-                        super::actions_schemas::secret_header_words()
+                        super::secret_header_words()
                     ),
                 },
                 "additional_header_set": secret_set("additional_header"),

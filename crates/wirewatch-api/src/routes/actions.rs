@@ -21,11 +21,14 @@ use axum::http::Method;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde::Deserialize;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use wirewatch_connectors::ConnectorError;
 use wirewatch_model::connector::{
-    check_name, parse_execute, parse_spec, update, Connector, ConnectorType, SubAction,
+    check_name, parse_execute, parse_spec, update, CasesWebhookConfig, Connector, ConnectorType,
+    JiraConfig, JiraSecrets, ServiceNowConfig, ServiceNowSecrets, SubAction, WebhookConfig,
+    WebhookSecrets, MAX_NAME,
 };
 use wirewatch_model::user::Access;
 use wirewatch_model::{Code, Error};
@@ -101,14 +104,7 @@ impl IntoResponse for KError {
         } else {
             e.message.clone()
         };
-        let mut body = json!({
-            "statusCode": status.as_u16(),
-            "error": status.canonical_reason().unwrap_or("Error"),
-            "message": message,
-        });
-        if let Some(f) = e.field {
-            body["field"] = f.into();
-        }
+        let body = ErrorBody::new(status.as_u16(), message, e.field);
         let mut r = (status, Json(body)).into_response();
         if status == StatusCode::UNAUTHORIZED {
             r.headers_mut().insert(
@@ -117,6 +113,55 @@ impl IntoResponse for KError {
             );
         }
         r
+    }
+}
+
+/// An error, in Kibana's shape (what [`KError`] answers).
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[schemars(rename = "ActionsError", example = ErrorBody::example())]
+pub struct ErrorBody {
+    /// The HTTP status, repeated.
+    #[serde(rename = "statusCode")]
+    #[schemars(extend("enum" = [400, 401, 403, 404, 409, 500]))]
+    pub status_code: u16,
+    /// The status's reason phrase: `Bad Request`, `Unauthorized`,
+    /// `Forbidden`, `Not Found`, `Conflict`, `Internal Server Error`.
+    pub error: &'static str,
+    /// What went wrong, for people. For a 400 naming a field it is
+    /// `[request body.<field>]: <field>: <problem>`. A 500 says only `An
+    /// internal server error occurred.`
+    pub message: String,
+    /// Only in a 400 about one field: its path in the request (`name`,
+    /// `config.apiUrl`, `secrets.user`, `params.subActionParams.title`,
+    /// `ids[2]`; `id` for the path parameter).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "String")]
+    pub field: Option<String>,
+}
+
+impl ErrorBody {
+    /// The body of an error of this status.
+    pub fn new(status: u16, message: String, field: Option<String>) -> ErrorBody {
+        let error = StatusCode::from_u16(status)
+            .ok()
+            .and_then(|s| s.canonical_reason())
+            .unwrap_or("Error");
+        ErrorBody {
+            status_code: status,
+            error,
+            message,
+            field,
+        }
+    }
+
+    /// The example of the documentation: a 400 naming a field.
+    pub fn example() -> ErrorBody {
+        let f = "config.apiUrl";
+        ErrorBody::new(
+            400,
+            format!("[request body.{f}]: {f}: \"ftp://x\" is not an http:// or https:// URL"),
+            Some(f.into()),
+        )
     }
 }
 
@@ -191,24 +236,66 @@ async fn connector(s: &AppState, id: &str) -> KResult<Connector> {
         })
 }
 
-async fn types(_: Guard<AnyKey, KError>) -> KResult<Json<Value>> {
-    Ok(Json(Value::Array(
-        ConnectorType::ALL
-            .iter()
-            .map(|t| {
-                json!({
-                    "id": t.as_str(),
-                    "name": t.display_name(),
-                    "enabled": true,
-                    "enabled_in_config": true,
-                    "enabled_in_license": true,
-                    "minimum_license_required": "basic",
-                    "supported_feature_ids": if t.supports_incidents() { json!(["cases", "alerting"]) } else { json!(["alerting"]) },
-                    "is_system_action_type": false,
-                })
-            })
-            .collect(),
-    )))
+/// What a connector type is used for, in Kibana's words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+#[schemars(inline)]
+pub enum Feature {
+    // `pushToService`, automatic external ticketing.
+    Cases,
+    Alerting,
+}
+
+/// A connector type this sensor implements (`GET /actions/connector_types`).
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[schemars(rename = "ConnectorType", example = TypeView::new(ConnectorType::Jira))]
+pub struct TypeView {
+    /// The type: the `connector_type_id` of its connectors.
+    pub id: ConnectorType,
+    /// Its name: `Jira`, `ServiceNow ITSM`, `Webhook`,
+    /// `Webhook - Case Management`.
+    pub name: &'static str,
+    /// Always `true`.
+    pub enabled: bool,
+    /// Always `true`.
+    pub enabled_in_config: bool,
+    /// Always `true` (no license needed).
+    pub enabled_in_license: bool,
+    /// Always `basic`.
+    #[schemars(extend("enum" = ["basic"]))]
+    pub minimum_license_required: &'static str,
+    /// `["cases", "alerting"]` for the types that hold incidents
+    /// (`pushToService`, automatic external ticketing); `["alerting"]` for
+    /// `.webhook`.
+    pub supported_feature_ids: Vec<Feature>,
+    /// Always `false`.
+    pub is_system_action_type: bool,
+}
+
+impl TypeView {
+    /// How `GET /actions/connector_types` shows a type.
+    pub fn new(t: ConnectorType) -> TypeView {
+        TypeView {
+            id: t,
+            name: t.display_name(),
+            enabled: true,
+            enabled_in_config: true,
+            enabled_in_license: true,
+            minimum_license_required: "basic",
+            supported_feature_ids: if t.supports_incidents() {
+                vec![Feature::Cases, Feature::Alerting]
+            } else {
+                vec![Feature::Alerting]
+            },
+            is_system_action_type: false,
+        }
+    }
+}
+
+async fn types(_: Guard<AnyKey, KError>) -> KResult<Json<Vec<TypeView>>> {
+    Ok(Json(
+        ConnectorType::ALL.into_iter().map(TypeView::new).collect(),
+    ))
 }
 
 async fn list(_: Guard<AnyAccess, KError>, State(s): State<AppState>) -> KResult<Json<Value>> {
@@ -247,6 +334,167 @@ fn check_id(id: &str) -> KResult<()> {
         );
     }
     Ok(())
+}
+
+/// The create bodies of each connector type, for the document (the handler
+/// reads the body as JSON and checks it field by field, with `parse_spec`).
+macro_rules! create_body {
+    ($name:ident, $component:literal, $config:ty, $(#[$s:meta])* $secrets:ty, $doc:literal) => {
+        #[doc = $doc]
+        #[allow(dead_code)] // read by the document's tests; the handler checks the JSON itself
+        #[derive(Debug, Deserialize, JsonSchema)]
+        #[serde(deny_unknown_fields)]
+        #[schemars(rename = $component)]
+        pub struct $name {
+            /// The connector's name. Not blank, at most 256 characters; need
+            /// not be unique.
+            #[schemars(length(min = 1, max = MAX_NAME), pattern(r"\S"))]
+            pub name: String,
+            /// The connector type.
+            #[schemars(extend("enum" = [ConnectorType::$name.as_str()]))]
+            pub connector_type_id: ConnectorType,
+            pub config: $config,
+            $(#[$s])*
+            pub secrets: $secrets,
+        }
+    };
+}
+
+create_body!(
+    Jira,
+    "JiraConnectorCreate",
+    JiraConfig,
+    JiraSecrets,
+    "Body creating a `.jira` connector (Jira). Fields other than these four are a 400."
+);
+create_body!(
+    ServiceNow,
+    "ServiceNowConnectorCreate",
+    ServiceNowConfig,
+    ServiceNowSecrets,
+    "Body creating a `.servicenow` connector (ServiceNow ITSM). Fields other than these four are a 400."
+);
+create_body!(
+    Webhook,
+    "WebhookConnectorCreate",
+    WebhookConfig,
+    #[serde(default)]
+    OptionalSecrets,
+    "Body creating a `.webhook` connector (Webhook). Fields other than these four are a 400. \
+     `secrets` may be left out when `config.hasAuth` is `false`."
+);
+create_body!(
+    CasesWebhook,
+    "CasesWebhookConnectorCreate",
+    CasesWebhookConfig,
+    #[serde(default)]
+    OptionalSecrets,
+    "Body creating a `.cases-webhook` connector (Webhook - Case Management). Fields other than \
+     these four are a 400. `secrets` may be left out when `config.hasAuth` is `false`."
+);
+
+/// The `secrets` of the webhook connectors, which may be left out.
+#[allow(dead_code)] // read by the document's tests
+#[derive(Debug, Default, Deserialize)]
+pub struct OptionalSecrets(pub Option<WebhookSecrets>);
+
+impl JsonSchema for OptionalSecrets {
+    fn inline_schema() -> bool {
+        true
+    }
+
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OptionalSecrets".into()
+    }
+
+    fn json_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        g.subschema_for::<WebhookSecrets>()
+    }
+
+    fn _schemars_private_is_option() -> bool {
+        true
+    }
+}
+
+/// Body of `POST /actions/connector`: one of the types' create bodies.
+pub struct ConnectorCreate;
+
+impl JsonSchema for ConnectorCreate {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ConnectorCreate".into()
+    }
+
+    fn json_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let refs = [
+            g.subschema_for::<Jira>(),
+            g.subschema_for::<ServiceNow>(),
+            g.subschema_for::<Webhook>(),
+            g.subschema_for::<CasesWebhook>(),
+        ];
+        let mapping: serde_json::Map<String, Value> = ConnectorType::ALL
+            .iter()
+            .zip(&refs)
+            .map(|(t, r)| {
+                (
+                    t.as_str().to_string(),
+                    r.get("$ref").cloned().unwrap_or_default(),
+                )
+            })
+            .collect();
+        schemars::json_schema!({
+            "description": "Body of `POST /actions/connector`: a name, the type (`connector_type_id`), its \
+                `config` and its write-only `secrets`. A field the type does not have is a 400 naming it \
+                (`config.bogus`).",
+            "oneOf": refs,
+            "discriminator": {"propertyName": "connector_type_id", "mapping": mapping},
+        })
+    }
+}
+
+/// The `config` of any type.
+#[allow(dead_code)] // read by the document's tests
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(untagged)]
+#[schemars(inline)]
+pub enum AnyConfig {
+    Jira(JiraConfig),
+    ServiceNow(ServiceNowConfig),
+    Webhook(WebhookConfig),
+    CasesWebhook(Box<CasesWebhookConfig>),
+}
+
+/// The `secrets` of any type.
+#[allow(dead_code)] // read by the document's tests
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(untagged)]
+#[schemars(inline)]
+pub enum AnySecrets {
+    Jira(JiraSecrets),
+    ServiceNow(ServiceNowSecrets),
+    Webhook(WebhookSecrets),
+}
+
+/// Body of `PUT /actions/connector/{id}`: the new name and the whole new
+/// `config` of the connector's type (the type cannot change;
+/// `connector_type_id` is a 400). `secrets` replace the stored ones when
+/// given; left out or `null`, the stored secrets are kept.
+#[allow(dead_code)] // read by the document's tests; the handler checks the JSON itself
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "ConnectorUpdate")]
+pub struct UpdateBody {
+    /// The connector's name. Not blank, at most 256 characters; need not be
+    /// unique.
+    #[schemars(length(min = 1, max = MAX_NAME), pattern(r"\S"))]
+    pub name: String,
+    /// The `config` of the connector's type, replacing the stored one
+    /// (fields left out take their defaults).
+    pub config: AnyConfig,
+    /// The `secrets` of the connector's type, replacing the stored ones;
+    /// left out or `null` keeps them. Write-only.
+    #[serde(default)]
+    #[schemars(with = "AnySecrets", extend("nullable" = true, "writeOnly" = true))]
+    pub secrets: Option<AnySecrets>,
 }
 
 async fn create(
@@ -606,5 +854,84 @@ async fn webhook(
             Json(json!({"status": "error", "incident": key, "message": FAILED, "service_message": e.message, "retry": e.retry})),
         )
             .into_response()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The views write the bytes the handlers wrote when they built the
+    /// answers with `json!`.
+    #[test]
+    fn the_views_write_the_answers_of_before() {
+        let types: Vec<TypeView> = ConnectorType::ALL.into_iter().map(TypeView::new).collect();
+        let before: Vec<Value> = ConnectorType::ALL
+            .iter()
+            .map(|t| {
+                json!({
+                    "id": t.as_str(),
+                    "name": t.display_name(),
+                    "enabled": true,
+                    "enabled_in_config": true,
+                    "enabled_in_license": true,
+                    "minimum_license_required": "basic",
+                    "supported_feature_ids": if t.supports_incidents() { json!(["cases", "alerting"]) } else { json!(["alerting"]) },
+                    "is_system_action_type": false,
+                })
+            })
+            .collect();
+        assert_eq!(
+            serde_json::to_string(&types).unwrap(),
+            serde_json::to_string(&before).unwrap()
+        );
+        let c = Connector {
+            id: "c".into(),
+            name: "hook".into(),
+            spec: parse_spec(
+                ConnectorType::Webhook,
+                json!({"url": "https://h.example/x", "hasAuth": false}),
+                Value::Null,
+            )
+            .unwrap(),
+        };
+        for n in [None, Some(3)] {
+            let mut before = serde_json::Map::new();
+            before.insert("id".into(), json!("c"));
+            before.insert("name".into(), json!("hook"));
+            before.insert("connector_type_id".into(), json!(".webhook"));
+            before.insert("config".into(), c.config_json());
+            before.insert("is_preconfigured".into(), false.into());
+            before.insert("is_deprecated".into(), false.into());
+            before.insert("is_missing_secrets".into(), false.into());
+            before.insert("is_system_action".into(), false.into());
+            if let Some(n) = n {
+                before.insert("referenced_by_count".into(), n.into());
+            }
+            assert_eq!(
+                serde_json::to_string(&c.view(n)).unwrap(),
+                Value::Object(before).to_string()
+            );
+        }
+        for (status, message, field) in [
+            (400, "[request body.name]: must not be empty", Some("name")),
+            (404, "Saved object [action/x] not found", None),
+            (500, "An internal server error occurred.", None),
+        ] {
+            let s = StatusCode::from_u16(status).unwrap();
+            let mut before = json!({
+                "statusCode": s.as_u16(),
+                "error": s.canonical_reason().unwrap_or("Error"),
+                "message": message,
+            });
+            if let Some(f) = field {
+                before["field"] = f.into();
+            }
+            let body = ErrorBody::new(status, message.into(), field.map(str::to_string));
+            assert_eq!(
+                serde_json::to_string(&body).unwrap(),
+                serde_json::to_string(&before).unwrap()
+            );
+        }
     }
 }
