@@ -30,6 +30,11 @@ pub const URL_PATTERN: &str =
 (:0*([0-9]{0,4}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]))?\
 ([/?#\\\\][^\\s\\x00-\\x1F\\x7F-\\x9F]*)?$";
 
+/// What the `_execute` parameters' time check accepts (ISO 8601 / RFC 3339,
+/// `2020-03-31T06:40:21.674Z`; [`crate::time::parse_rfc3339`]), as a pattern.
+pub const ISO_PATTERN: &str =
+    "^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?([Zz]|[+-][0-9]{2}:?[0-9]{2})?$";
+
 /// The variables of `.cases-webhook` templates.
 pub const TEMPLATE_VARIABLES: [&str; 7] = [
     "case.id",

@@ -5,9 +5,8 @@
 //! statistics, failed pushes and their replay, an immediate pull, the inbound
 //! webhook).
 
-use super::actions_execute_schemas::{seed_answer, EXECUTE_FAILED};
 use super::{array, r, Api, Op, Paths};
-use crate::routes::actions::ErrorBody;
+use crate::routes::actions::{ErrorBody, LegacyExecuteOk, FAILED as EXECUTE_FAILED};
 use serde_json::{json, Value};
 
 /// The connector of the examples (the seed's, from Kibana's documentation).
@@ -24,6 +23,11 @@ pub(super) const RESPONSES: &[(u16, &str)] = &[
 
 /// A connector id `POST /actions/connector/{id}` accepts (`check_id`).
 pub(super) const ID_PATTERN: &str = "^[A-Za-z0-9._-]{1,128}$";
+
+/// The answer of the seed (Kibana's documentation), exactly.
+pub(super) fn seed_answer() -> Value {
+    serde_json::to_value(LegacyExecuteOk::seed()).expect("an answer serializes")
+}
 
 /// A Kibana error body as `KError` writes it; with a field, `message` is the problem.
 pub(super) fn kibana_error(status: u16, message: &str, field: Option<&str>) -> Value {

@@ -5,20 +5,19 @@
 //! security and Kibana error bodies. (What the routes do is tested against
 //! the app in `tests/routes/connectors.rs`.)
 
-use super::actions_execute_schemas::{
-    execute_keys, execute_names, seed_answer, EXECUTE_FAILED, ISO_PATTERN, PARAMS_SCHEMAS,
-};
+use super::actions_execute_schemas::PARAMS_SCHEMAS;
 use super::actions_paths::{
-    CONNECTOR_ID, ID_PATTERN, ON_CONNECTOR, WEBHOOK_TOKEN, WEBHOOK_TOKEN_HEADER,
+    seed_answer, CONNECTOR_ID, ID_PATTERN, ON_CONNECTOR, WEBHOOK_TOKEN, WEBHOOK_TOKEN_HEADER,
 };
 use super::tests::{doc, operations_under, resolve, validate, validate_answer};
+use crate::routes::actions::FAILED as EXECUTE_FAILED;
 use regex::Regex;
 use serde_json::{json, Map, Value};
 use std::collections::BTreeSet;
 use wirewatch_connectors::{PushResult, PushedComment, RemoteIncident};
 use wirewatch_model::connector::{
     parse_execute, parse_spec, update, Connector, ConnectorSpec, ConnectorType, SubAction,
-    TEMPLATE_VARIABLES, URL_PATTERN,
+    ISO_PATTERN, TEMPLATE_VARIABLES, URL_PATTERN,
 };
 use wirewatch_model::detection::Status;
 
@@ -590,19 +589,60 @@ fn execute_examples_are_what_parse_execute_reads() {
         .contains("`closeIncident` is not supported"));
 }
 
-/// `answer()` of `routes::actions` (its answers are pinned in
-/// `tests/routes/connectors.rs`).
+/// `(ok, error, either)` schema names of the `_execute` answers; `legacy`
+/// is `/actions/action/{id}/_execute`'s camelCase form.
+fn execute_names(legacy: bool) -> (&'static str, &'static str, &'static str) {
+    if legacy {
+        (
+            "ActionExecuteOk",
+            "ActionExecuteError",
+            "ActionExecuteResult",
+        )
+    } else {
+        (
+            "ConnectorExecuteOk",
+            "ConnectorExecuteError",
+            "ConnectorExecuteResult",
+        )
+    }
+}
+
+/// `(connector id key, service message key)` of the `_execute` answers.
+fn execute_keys(legacy: bool) -> (&'static str, &'static str) {
+    if legacy {
+        ("actionId", "serviceMessage")
+    } else {
+        ("connector_id", "service_message")
+    }
+}
+
+/// The `_execute` answer of `routes::actions`, as JSON.
 fn answer(data: Result<Value, (String, bool)>, legacy: bool) -> Value {
-    let (id_key, sm_key) = execute_keys(legacy);
-    let mut v = match data {
-        Ok(data) => json!({"status": "ok", "data": data}),
-        Err((message, retry)) => {
-            let mut v = json!({"status": "error", "message": EXECUTE_FAILED, "retry": retry});
-            v[sm_key] = message.into();
-            v
-        }
+    use crate::routes::actions::{ExecuteResult, LegacyExecuteResult};
+    let c = Connector {
+        id: CONNECTOR_ID.into(),
+        name: "x".into(),
+        spec: parse_spec(
+            ConnectorType::Webhook,
+            json!({"url": "https://x", "hasAuth": false}),
+            Value::Null,
+        )
+        .unwrap(),
     };
-    v[id_key] = CONNECTOR_ID.into();
+    let r = data.map_err(|(message, retry)| wirewatch_connectors::ConnectorError {
+        retry,
+        ..wirewatch_connectors::ConnectorError::transient(message)
+    });
+    let v = if legacy {
+        serde_json::to_value(LegacyExecuteResult::new(&c, r))
+    } else {
+        serde_json::to_value(ExecuteResult::new(&c, r))
+    };
+    let v = v.unwrap();
+    // The keys of each form.
+    let (id_key, sm_key) = execute_keys(legacy);
+    assert_eq!(v[id_key], CONNECTOR_ID);
+    assert!(v["status"] == "ok" || v[sm_key].is_string(), "{v}");
     v
 }
 

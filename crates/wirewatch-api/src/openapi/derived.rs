@@ -82,6 +82,16 @@ pub(super) fn add(schemas: &mut Map<String, Value>) {
     answer::<wirewatch_model::connector::ConnectorView>(&mut answers);
     body::<crate::routes::actions::ConnectorCreate>(&mut bodies);
     body::<crate::routes::actions::UpdateBody>(&mut bodies);
+    answer::<crate::routes::actions::ExecuteResult>(&mut answers);
+    answer::<crate::routes::actions::LegacyExecuteResult>(&mut answers);
+    answer::<crate::routes::actions::StatsView>(&mut answers);
+    answer::<wirewatch_store::FailedPush>(&mut answers);
+    answer::<crate::routes::actions::Replayed>(&mut answers);
+    answer::<crate::routes::actions::SyncAnswer>(&mut answers);
+    answer::<crate::routes::actions::WebhookDone>(&mut answers);
+    answer::<crate::routes::actions::WebhookFailed>(&mut answers);
+    body::<crate::routes::actions::ReplayBody>(&mut bodies);
+    body::<crate::routes::actions::WebhookEvent>(&mut bodies);
     let answers = answers.take_definitions(true);
     for (name, schema) in &answers {
         let clash = schemas.insert(name.clone(), schema.clone());

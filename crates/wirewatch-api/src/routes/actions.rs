@@ -651,26 +651,174 @@ async fn execute_common(
     Ok((c, r))
 }
 
-const FAILED: &str = "an error occurred while running the action";
+/// `message` of an answer whose remote system failed.
+pub const FAILED: &str = "an error occurred while running the action";
 
-/// The `_execute` answer; `legacy` is `/api/actions/action/{id}/_execute`'s
-/// camelCase form (`actionId`, `serviceMessage`), else Kibana's current one.
-fn answer(c: &Connector, r: Result<Value, ConnectorError>, legacy: bool) -> Value {
-    let (id_key, sm_key) = if legacy {
-        ("actionId", "serviceMessage")
-    } else {
-        ("connector_id", "service_message")
-    };
-    let mut v = match r {
-        Ok(data) => json!({"status": "ok", "data": data}),
-        Err(e) => {
-            let mut v = json!({"status": "error", "message": FAILED, "retry": e.retry});
-            v[sm_key] = e.message.into();
-            v
+/// `data` of a sub-action that succeeded.
+fn execute_data(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({
+        "nullable": true,
+        "anyOf": [
+            g.subschema_for::<wirewatch_connectors::PushedView>(),
+            g.subschema_for::<wirewatch_connectors::RemoteView>(),
+            {"description": "`.webhook`: the remote's answer.", "additionalProperties": true},
+        ],
+    })
+}
+
+/// `oneOf` rather than the `anyOf` of an untagged enum: the alternatives
+/// exclude each other (by `status`).
+fn one_of(s: &mut schemars::Schema) {
+    if let Some(alternatives) = s.remove("anyOf") {
+        s.insert("oneOf".into(), alternatives);
+    }
+}
+
+/// The `_execute` answers of one form: `$id` names the connector,
+/// `$service` holds the remote's reason.
+macro_rules! execute_answers {
+    ($ok:ident, $ok_name:tt, $error:ident, $error_name:tt, $result:ident,
+     $result_name:tt, $id:tt, $service:tt, $ok_example:expr) => {
+        /// A sub-action that succeeded.
+        #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+        #[schemars(rename = $ok_name, example = $ok_example)]
+        pub struct $ok {
+            /// The sub-action succeeded.
+            #[schemars(extend("enum" = ["ok"]))]
+            pub status: &'static str,
+            /// `pushToService`: the incident pushed (`PushedIncident`);
+            /// `getIncident` and `closeIncident`: the incident
+            /// (`RemoteIncident`); `.webhook`: the remote's answer (its JSON,
+            /// its text as a string, or `null` when empty).
+            #[schemars(schema_with = "execute_data")]
+            pub data: Value,
+            /// The connector's id.
+            #[serde(rename = $id)]
+            pub connector_id: String,
+        }
+
+        /// A sub-action the remote system failed or refused. The HTTP status
+        /// is still 200, as in Kibana.
+        #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+        #[schemars(rename = $error_name, example = $error::example())]
+        pub struct $error {
+            /// The remote system failed or refused.
+            #[schemars(extend("enum" = ["error"]))]
+            pub status: &'static str,
+            /// Always this text.
+            #[schemars(extend("enum" = [FAILED]))]
+            pub message: &'static str,
+            /// Whether trying again later may succeed: `true` for a
+            /// connection failure, a timeout, 408, 429 or 5xx of the remote;
+            /// `false` for a refusal (another 4xx, wrong credentials) or an
+            /// answer it cannot use.
+            pub retry: bool,
+            /// The remote system's own reason, after the connector type:
+            /// `[Action][Jira]: Unable to create issue. Error: Request failed
+            /// with status code 400. Reason: ...`.
+            #[serde(rename = $service)]
+            pub service_message: String,
+            /// The connector's id.
+            #[serde(rename = $id)]
+            pub connector_id: String,
+        }
+
+        impl $error {
+            /// The example of the API's documentation.
+            pub fn example() -> $error {
+                $error {
+                    status: "error",
+                    message: FAILED,
+                    retry: false,
+                    service_message: "[Action][Jira]: Unable to create issue. Error: Request failed with \
+                        status code 400. Reason: issuetype: Specify a valid issue type"
+                        .into(),
+                    connector_id: wirewatch_model::connector::EXAMPLE_ID.into(),
+                }
+            }
+        }
+
+        #[doc = concat!(
+            "The answer of `_execute`: `status: \"ok\"` with `data`, or `status: \"error\"` with \
+             `message`, `", $service, "` and `retry`; both name the connector (`", $id, "`). A failure \
+             of the remote system is a 200 too, as in Kibana."
+        )]
+        #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+        #[serde(untagged)]
+        #[schemars(rename = $result_name, transform = one_of)]
+        pub enum $result {
+            Ok($ok),
+            Error($error),
+        }
+
+        impl $result {
+            /// The answer of a sub-action run on connector `c`.
+            pub(crate) fn new(c: &Connector, r: Result<Value, ConnectorError>) -> $result {
+                match r {
+                    Ok(data) => $result::Ok($ok {
+                        status: "ok",
+                        data,
+                        connector_id: c.id.clone(),
+                    }),
+                    Err(e) => $result::Error($error {
+                        status: "error",
+                        message: FAILED,
+                        retry: e.retry,
+                        service_message: e.message,
+                        connector_id: c.id.clone(),
+                    }),
+                }
+            }
         }
     };
-    v[id_key] = c.id.clone().into();
-    v
+}
+
+execute_answers!(
+    ExecuteOk,
+    "ConnectorExecuteOk",
+    ExecuteError,
+    "ConnectorExecuteError",
+    ExecuteResult,
+    "ConnectorExecuteResult",
+    "connector_id",
+    "service_message",
+    ExecuteOk {
+        status: "ok",
+        data: serde_json::to_value(wirewatch_connectors::PushedView::example()).unwrap_or_default(),
+        connector_id: wirewatch_model::connector::EXAMPLE_ID.into(),
+    }
+);
+
+execute_answers!(
+    LegacyExecuteOk,
+    "ActionExecuteOk",
+    LegacyExecuteError,
+    "ActionExecuteError",
+    LegacyExecuteResult,
+    "ActionExecuteResult",
+    "actionId",
+    "serviceMessage",
+    LegacyExecuteOk::seed()
+);
+
+impl LegacyExecuteOk {
+    /// The answer of the seed (Kibana's documentation), exactly.
+    pub fn seed() -> LegacyExecuteOk {
+        LegacyExecuteOk {
+            status: "ok",
+            data: json!({
+                "title": "INC0010012",
+                "id": "62dc3c8bdb7300106ba884da0b9619ea",
+                "pushedDate": "2020-03-31T09:01:33.000Z",
+                "url": "https://dev78437.service-now.com/nav_to.do?uri=incident.do?sys_id=62dc3c8bdb7300106ba884da0b9619ea",
+                "comments": [{
+                    "commentId": "dda30310-732a-11ea-a0b2-c51ea50a58e2",
+                    "pushedDate": "2020-03-31T09:01:34.000Z"
+                }]
+            }),
+            connector_id: "61787f53-4eee-4741-8df6-8fe84fa616f7".into(),
+        }
+    }
 }
 
 async fn execute(
@@ -678,9 +826,9 @@ async fn execute(
     State(s): State<AppState>,
     Path(id): Path<String>,
     body: KResult<KibanaJson>,
-) -> KResult<Json<Value>> {
+) -> KResult<Json<ExecuteResult>> {
     let (c, r) = execute_common(&s, &id, body).await?;
-    Ok(Json(answer(&c, r, false)))
+    Ok(Json(ExecuteResult::new(&c, r)))
 }
 
 async fn execute_legacy(
@@ -688,24 +836,80 @@ async fn execute_legacy(
     State(s): State<AppState>,
     Path(id): Path<String>,
     body: KResult<KibanaJson>,
-) -> KResult<Json<Value>> {
+) -> KResult<Json<LegacyExecuteResult>> {
     let (c, r) = execute_common(&s, &id, body).await?;
-    Ok(Json(answer(&c, r, true)))
+    Ok(Json(LegacyExecuteResult::new(&c, r)))
 }
 
 async fn stats(
     _: Guard<AnyAccess, KError>,
     State(s): State<AppState>,
     Path(id): Path<String>,
-) -> KResult<Json<Value>> {
+) -> KResult<Json<StatsView>> {
     let c = connector(&s, &id).await?;
     let store = s.store.clone();
     let st = blocking(move || store.incident_stats(&c.id)).await?;
     let t = s.store.ticketing();
-    let mut v = serde_json::to_value(st).unwrap_or_default();
-    v["automatic"] =
-        (t.external_ticketing_enabled && t.connector_id.as_deref() == Some(id.as_str())).into();
-    Ok(Json(v))
+    Ok(Json(StatsView {
+        stats: st,
+        automatic: t.external_ticketing_enabled && t.connector_id.as_deref() == Some(id.as_str()),
+    }))
+}
+
+/// Push counters of a connector since it was created (wirewatch extension).
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[schemars(rename = "ConnectorStats", example = StatsView::example())]
+pub struct StatsView {
+    #[serde(flatten)]
+    pub stats: wirewatch_store::IncidentStats,
+    /// Whether automatic external ticketing pushes to this connector now
+    /// (`external_ticketing_enabled` and `connector_id` of
+    /// `/api/v1/extrahop/ticketing`).
+    pub automatic: bool,
+}
+
+impl StatsView {
+    /// The example of the API's documentation.
+    pub fn example() -> StatsView {
+        StatsView {
+            stats: wirewatch_store::IncidentStats {
+                queued: 0,
+                created: 12,
+                updated: 30,
+                comments: 4,
+                retried: 2,
+                failed: 1,
+                synced: 7,
+                failed_waiting: 1,
+                last_error: Some(wirewatch_store::FailedPush::example().error),
+                last_error_time: Some(1_795_423_005_000),
+                last_push_time: Some(1_795_423_205_000),
+            },
+            automatic: true,
+        }
+    }
+}
+
+/// Body of `POST .../_failed/_replay` (wirewatch extension): which failed
+/// pushes to queue again. Left out (no body), `{}` or `"ids": null` replays
+/// them all.
+#[allow(dead_code)] // read by the document's tests; the handler checks the JSON itself
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "FailedPushReplay")]
+pub struct ReplayBody {
+    /// Ids of failed pushes (`GET .../_failed`); ids of other connectors or
+    /// unknown ones are skipped.
+    #[serde(default)]
+    pub ids: Option<Vec<i64>>,
+}
+
+/// How many failed pushes were queued again (wirewatch extension).
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[schemars(rename = "FailedPushesReplayed", example = Replayed { replayed: 1 })]
+pub struct Replayed {
+    /// The number of failed pushes queued again.
+    pub replayed: u64,
 }
 
 #[derive(Deserialize)]
@@ -733,7 +937,7 @@ async fn replay(
     State(s): State<AppState>,
     Path(id): Path<String>,
     body: KResult<OptionalKibanaJson>,
-) -> KResult<Json<Value>> {
+) -> KResult<Json<Replayed>> {
     let c = connector(&s, &id).await?;
     let ids: Option<Vec<i64>> = if let Some(v) = body?.0 {
         known_fields(&v, &["ids"])?;
@@ -765,24 +969,62 @@ async fn replay(
         "connectors",
         json!({"id": id, "replayed": n}),
     );
-    Ok(Json(json!({"replayed": n})))
+    Ok(Json(Replayed { replayed: n }))
 }
 
 async fn sync_now(
     _: Guard<WriteLimited, KError>,
     State(s): State<AppState>,
     Path(id): Path<String>,
-) -> KResult<Json<Value>> {
+) -> KResult<Json<SyncAnswer>> {
     let c = connector(&s, &id).await?;
     if !c.kind().supports_incidents() {
         return Err(Error::invalid("id", ".webhook connectors hold no incidents").into());
     }
-    match s.connectors.pull(&c.id).await {
-        Ok(n) => Ok(Json(json!({"status": "ok", "changed": n}))),
-        Err(e) => Ok(Json(
-            json!({"status": "error", "message": FAILED, "service_message": e.message, "retry": e.retry}),
-        )),
-    }
+    Ok(Json(match s.connectors.pull(&c.id).await {
+        Ok(changed) => SyncAnswer::Ok {
+            status: "ok",
+            changed,
+        },
+        Err(e) => SyncAnswer::Error {
+            status: "error",
+            message: FAILED,
+            service_message: e.message,
+            retry: e.retry,
+        },
+    }))
+}
+
+/// The answer of `POST .../_sync` (wirewatch extension).
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[serde(untagged)]
+#[schemars(
+    rename = "ConnectorSyncResult",
+    transform = one_of,
+    example = SyncAnswer::Ok { status: "ok", changed: 2 }
+)]
+pub enum SyncAnswer {
+    /// The pull succeeded (at least in part).
+    Ok {
+        /// The pull ran.
+        #[schemars(extend("enum" = ["ok"]))]
+        status: &'static str,
+        /// Detections whose status or assignee changed.
+        changed: usize,
+    },
+    /// Every incident read failed. The HTTP status is still 200.
+    Error {
+        /// The remote system failed.
+        #[schemars(extend("enum" = ["error"]))]
+        status: &'static str,
+        /// Always this text.
+        #[schemars(extend("enum" = [FAILED]))]
+        message: &'static str,
+        /// The remote system's own reason.
+        service_message: String,
+        /// Whether trying again later may succeed.
+        retry: bool,
+    },
 }
 
 #[derive(Deserialize)]
@@ -848,18 +1090,163 @@ async fn webhook(
         )
     })?;
     match s.connectors.sync_incident(&c.id, &key).await {
-        Ok(changed) => Ok(Json(json!({"status": "ok", "incident": key, "detections_changed": changed})).into_response()),
+        Ok(detections_changed) => Ok(Json(WebhookDone {
+            status: "ok",
+            incident: key,
+            detections_changed,
+        })
+        .into_response()),
         Err(e) => Ok((
-            if e.retry { StatusCode::SERVICE_UNAVAILABLE } else { StatusCode::BAD_GATEWAY },
-            Json(json!({"status": "error", "incident": key, "message": FAILED, "service_message": e.message, "retry": e.retry})),
+            if e.retry {
+                StatusCode::SERVICE_UNAVAILABLE
+            } else {
+                StatusCode::BAD_GATEWAY
+            },
+            Json(WebhookFailed {
+                status: "error",
+                incident: key,
+                message: FAILED,
+                service_message: e.message,
+                retry: e.retry,
+            }),
         )
             .into_response()),
+    }
+}
+
+/// Body of `POST .../_webhook` (wirewatch extension): any JSON object naming
+/// the incident that changed. The first of `issue.id`, `issue.key` (a Jira
+/// webhook), `sys_id`, `result.sys_id`, `number` (ServiceNow), `externalId`
+/// and `id` that is a non-empty string or a number is used; other fields are
+/// ignored. The incident's state is then read from the remote system, never
+/// taken from the body.
+#[allow(dead_code)] // read by the document's tests; the handler reads `webhook_key`
+#[derive(Debug, Deserialize, JsonSchema)]
+#[schemars(rename = "ConnectorWebhookEvent")]
+pub struct WebhookEvent {
+    /// Jira's event name (ignored).
+    #[serde(rename = "webhookEvent", default)]
+    pub webhook_event: Option<String>,
+    /// Jira's issue.
+    #[serde(default)]
+    pub issue: Option<JiraIssue>,
+    /// ServiceNow's `sys_id`.
+    #[serde(default)]
+    #[schemars(schema_with = "scalar")]
+    pub sys_id: Option<Value>,
+    /// ServiceNow's Table API record.
+    #[serde(default)]
+    pub result: Option<TableRecord>,
+    /// ServiceNow's incident number.
+    #[serde(default)]
+    #[schemars(schema_with = "scalar")]
+    pub number: Option<Value>,
+    /// The incident's id or key.
+    #[serde(rename = "externalId", default)]
+    #[schemars(schema_with = "scalar")]
+    pub external_id: Option<Value>,
+    /// The incident's id or key.
+    #[serde(default)]
+    #[schemars(schema_with = "scalar")]
+    pub id: Option<Value>,
+}
+
+/// A value sent as text: a string or a number (`"2"`, `2`).
+fn scalar(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({"anyOf": [{"type": "string"}, {"type": "number"}], "nullable": true})
+}
+
+/// Jira's issue.
+#[allow(dead_code)] // read by the document's tests
+#[derive(Debug, Deserialize, JsonSchema)]
+#[schemars(inline)]
+pub struct JiraIssue {
+    /// The issue id.
+    #[serde(default)]
+    #[schemars(schema_with = "scalar")]
+    pub id: Option<Value>,
+    /// The issue key.
+    #[serde(default)]
+    #[schemars(schema_with = "scalar")]
+    pub key: Option<Value>,
+}
+
+/// ServiceNow's Table API record.
+#[allow(dead_code)] // read by the document's tests
+#[derive(Debug, Deserialize, JsonSchema)]
+#[schemars(inline)]
+pub struct TableRecord {
+    /// Its `sys_id`.
+    #[serde(default)]
+    #[schemars(schema_with = "scalar")]
+    pub sys_id: Option<Value>,
+}
+
+/// The incident was read and its state applied (wirewatch extension).
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[schemars(
+    rename = "ConnectorWebhookResult",
+    example = WebhookDone { status: "ok", incident: "SEC-1".into(), detections_changed: vec![42] }
+)]
+pub struct WebhookDone {
+    /// Done.
+    #[schemars(extend("enum" = ["ok"]))]
+    pub status: &'static str,
+    /// The incident the body named.
+    pub incident: String,
+    /// The detections whose status or assignee changed.
+    pub detections_changed: Vec<u64>,
+}
+
+/// The remote system could not be read (wirewatch extension).
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[schemars(rename = "ConnectorWebhookFailure", example = WebhookFailed::example())]
+pub struct WebhookFailed {
+    /// Failed.
+    #[schemars(extend("enum" = ["error"]))]
+    pub status: &'static str,
+    /// The incident the body named.
+    pub incident: String,
+    /// Always this text.
+    #[schemars(extend("enum" = [FAILED]))]
+    pub message: &'static str,
+    /// The remote system's own reason.
+    pub service_message: String,
+    /// Whether trying again later may succeed (503) or not (502).
+    pub retry: bool,
+}
+
+impl WebhookFailed {
+    /// The example of the API's documentation.
+    pub fn example() -> WebhookFailed {
+        WebhookFailed {
+            status: "error",
+            incident: "SEC-1".into(),
+            message: FAILED,
+            service_message:
+                "[Action][Jira]: Unable to get issue SEC-1. Error: Request failed with status \
+                code 503. Reason: Service Unavailable"
+                    .into(),
+            retry: true,
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Any answer, written as the handlers write it.
+    mod erased {
+        pub trait Ser {
+            fn json(&self) -> String;
+        }
+        impl<T: serde::Serialize> Ser for T {
+            fn json(&self) -> String {
+                serde_json::to_string(self).unwrap()
+            }
+        }
+    }
 
     /// The views write the bytes the handlers wrote when they built the
     /// answers with `json!`.
@@ -913,6 +1300,88 @@ mod tests {
                 Value::Object(before).to_string()
             );
         }
+        // The `_execute` answers, as `answer()` wrote them.
+        let before = |r: Result<Value, ConnectorError>, legacy: bool| {
+            let (id_key, sm_key) = if legacy {
+                ("actionId", "serviceMessage")
+            } else {
+                ("connector_id", "service_message")
+            };
+            let mut v = match r {
+                Ok(data) => json!({"status": "ok", "data": data}),
+                Err(e) => {
+                    let mut v = json!({"status": "error", "message": FAILED, "retry": e.retry});
+                    v[sm_key] = e.message.into();
+                    v
+                }
+            };
+            v[id_key] = "c".into();
+            v.to_string()
+        };
+        let results = || {
+            [
+                Ok(json!({"id": "1", "title": "SEC-1"})),
+                Ok(Value::Null),
+                Err(ConnectorError {
+                    retry: true,
+                    ..ConnectorError::transient("[Action][Jira]: down")
+                }),
+            ]
+        };
+        for (r, again) in results().into_iter().zip(results()) {
+            assert_eq!(
+                serde_json::to_string(&ExecuteResult::new(&c, r)).unwrap(),
+                before(again, false)
+            );
+        }
+        for (r, again) in results().into_iter().zip(results()) {
+            assert_eq!(
+                serde_json::to_string(&LegacyExecuteResult::new(&c, r)).unwrap(),
+                before(again, true)
+            );
+        }
+        // The extensions' answers.
+        let text = |v: &dyn erased::Ser| v.json();
+        assert_eq!(
+            text(&SyncAnswer::Ok {
+                status: "ok",
+                changed: 2
+            }),
+            json!({"status": "ok", "changed": 2}).to_string()
+        );
+        assert_eq!(
+            text(&SyncAnswer::Error {
+                status: "error",
+                message: FAILED,
+                service_message: "m".into(),
+                retry: false
+            }),
+            json!({"status": "error", "message": FAILED, "service_message": "m", "retry": false})
+                .to_string()
+        );
+        assert_eq!(
+            text(&WebhookDone {
+                status: "ok",
+                incident: "SEC-1".into(),
+                detections_changed: vec![42]
+            }),
+            json!({"status": "ok", "incident": "SEC-1", "detections_changed": [42]}).to_string()
+        );
+        let f = WebhookFailed::example();
+        assert_eq!(
+            text(&f),
+            json!({"status": "error", "incident": "SEC-1", "message": FAILED,
+                   "service_message": f.service_message, "retry": true})
+            .to_string()
+        );
+        assert_eq!(
+            text(&Replayed { replayed: 3 }),
+            json!({"replayed": 3}).to_string()
+        );
+        let st = StatsView::example();
+        let mut v = serde_json::to_value(&st.stats).unwrap();
+        v["automatic"] = true.into();
+        assert_eq!(text(&st), v.to_string());
         for (status, message, field) in [
             (400, "[request body.name]: must not be empty", Some("name")),
             (404, "Saved object [action/x] not found", None),
