@@ -8,6 +8,8 @@
 //! carries them (`is_missing_secrets` says whether they are set). Unknown
 //! fields are refused so a misspelt option is never silently ignored.
 
+pub mod params;
+
 use crate::error::{Error, Result};
 use schemars::{json_schema, JsonSchema, Schema, SchemaGenerator};
 use serde::{Deserialize, Serialize};

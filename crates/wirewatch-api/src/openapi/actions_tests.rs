@@ -5,7 +5,6 @@
 //! security and Kibana error bodies. (What the routes do is tested against
 //! the app in `tests/routes/connectors.rs`.)
 
-use super::actions_execute_schemas::PARAMS_SCHEMAS;
 use super::actions_paths::{
     seed_answer, CONNECTOR_ID, ID_PATTERN, ON_CONNECTOR, WEBHOOK_TOKEN, WEBHOOK_TOKEN_HEADER,
 };
@@ -20,6 +19,15 @@ use wirewatch_model::connector::{
     ISO_PATTERN, TEMPLATE_VARIABLES, URL_PATTERN,
 };
 use wirewatch_model::detection::Status;
+
+/// The `_execute` parameter forms (`params`), with the connector type each example is for.
+const PARAMS_SCHEMAS: [(&str, ConnectorType); 5] = [
+    ("PushToServiceCaseParams", ConnectorType::ServiceNow),
+    ("PushToServiceIncidentParams", ConnectorType::Jira),
+    ("GetIncidentParams", ConnectorType::ServiceNow),
+    ("CloseIncidentParams", ConnectorType::Jira),
+    ("WebhookParams", ConnectorType::Webhook),
+];
 
 /// The component schema of each type's `config` and `secrets`, and of its create body.
 pub(super) const TYPE_SCHEMAS: [(ConnectorType, &str, &str, &str); 4] = [
@@ -541,6 +549,9 @@ fn execute_examples_are_what_parse_execute_reads() {
     let s = &d["components"]["schemas"];
     for (name, kind, body) in execute_bodies(&d) {
         validate(&d, &schema("ConnectorExecute"), &body, &name).unwrap();
+        // The body type of the document reads it too.
+        serde_json::from_value::<wirewatch_model::connector::params::ExecuteBody>(body.clone())
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
         let action = parse_execute(kind, &body).unwrap_or_else(|e| panic!("{name}: {e:?}"));
         let sub = body["params"]["subAction"].as_str();
         let fits = match (&action, sub) {
@@ -851,6 +862,9 @@ pub(super) fn actions_body(id: &str, e: &Value) -> Result<(), String> {
         }
         "executeConnector" | "executeConnectorLegacy" => {
             fields(&["params"])?;
+            // The body type of the document reads it too.
+            serde_json::from_value::<wirewatch_model::connector::params::ExecuteBody>(e.clone())
+                .map_err(|e| format!("ExecuteBody: {e}"))?;
             let kind = if id == "executeConnector" {
                 ConnectorType::Jira
             } else {
@@ -860,15 +874,23 @@ pub(super) fn actions_body(id: &str, e: &Value) -> Result<(), String> {
         }
         "replayConnectorFailedPushes" => {
             fields(&["ids"])?;
+            serde_json::from_value::<crate::routes::actions::ReplayBody>(e.clone())
+                .map_err(|e| format!("ReplayBody: {e}"))?;
             match e.get("ids") {
                 None | Some(Value::Null) => Ok(()),
                 Some(Value::Array(a)) if a.iter().all(Value::is_i64) => Ok(()),
                 Some(ids) => Err(format!("ids: {ids} is not a list of ids")),
             }
         }
-        "notifyConnectorWebhook" => wirewatch_connectors::sync::webhook_key(e)
-            .map(drop)
-            .ok_or_else(|| "the body names no incident".into()),
+        "notifyConnectorWebhook" => {
+            serde_json::from_value::<crate::routes::actions::WebhookEvent>(e.clone())
+                .map_err(|e| format!("WebhookEvent: {e}"))
+                .and_then(|_| {
+                    wirewatch_connectors::sync::webhook_key(e)
+                        .map(drop)
+                        .ok_or_else(|| "the body names no incident".into())
+                })
+        }
         other => Err(format!(
             "no check is known for the body of {other}; add it to actions_body"
         )),

@@ -92,6 +92,7 @@ pub(super) fn add(schemas: &mut Map<String, Value>) {
     answer::<crate::routes::actions::WebhookFailed>(&mut answers);
     body::<crate::routes::actions::ReplayBody>(&mut bodies);
     body::<crate::routes::actions::WebhookEvent>(&mut bodies);
+    body::<wirewatch_model::connector::params::ExecuteBody>(&mut bodies);
     let answers = answers.take_definitions(true);
     for (name, schema) in &answers {
         let clash = schemas.insert(name.clone(), schema.clone());

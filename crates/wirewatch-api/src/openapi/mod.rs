@@ -33,7 +33,6 @@
 //! items carry a path-level `servers` entry, their operations their own
 //! security requirement and error responses.
 
-mod actions_execute_schemas;
 mod actions_paths;
 #[cfg(test)]
 mod actions_tests;
@@ -77,7 +76,6 @@ pub fn spec(public_url: &str) -> Value {
     group_schemas::add(&mut schemas);
     ods_schemas::add(&mut schemas);
     sonar_schemas::add(&mut schemas);
-    actions_execute_schemas::add(&mut schemas);
     let mut items = paths.items;
     state_privileges(&mut items);
     let mut responses = error_responses();
