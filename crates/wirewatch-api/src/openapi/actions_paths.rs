@@ -3,7 +3,13 @@
 //! the Sonar tickets (see `sonar_paths`): connector types, connector CRUD,
 //! `_execute` and its legacy form, and the wirewatch extensions (push
 //! statistics, failed pushes and their replay, an immediate pull, the inbound
-//! webhook).
+//! webhook); and the API's shared error responses (Kibana's error body,
+//! `ActionsError`, is generated from `routes::actions::ErrorBody`) and the
+//! inbound webhook's security schemes. The component schemas are generated
+//! from the types (`derived.rs`): `wirewatch_model::connector` (config,
+//! secrets, the connector view, the `_execute` parameters of `params`),
+//! `wirewatch_connectors` (the incidents `_execute` answers with) and
+//! `routes::actions` (the other views and bodies).
 
 use super::{array, r, Api, Op, Paths};
 use crate::routes::actions::{ErrorBody, LegacyExecuteOk, FAILED as EXECUTE_FAILED};

@@ -1,8 +1,10 @@
-//! The connectors API's document agrees with the types: its extension marks,
-//! every type's `config` and `secrets` as `wirewatch_model::connector` parses
-//! them, the `_execute` parameters as `parse_execute` reads them, the answers
-//! as `wirewatch_connectors` and the store write them, and its own server,
-//! security and Kibana error bodies. (What the routes do is tested against
+//! The connectors API's document agrees with the handlers: its extension
+//! marks, the examples and requirements of every type's `config` and
+//! `secrets` as `wirewatch_model::connector` parses them (the schemas are
+//! generated from those types), the `_execute` parameters as `parse_execute`
+//! reads them, the answers as the handlers, `wirewatch_connectors` and the
+//! store write them, the URL pattern against `check_url`, and its own
+//! server, security and Kibana error bodies. (What the routes do is tested against
 //! the app in `tests/routes/connectors.rs`.)
 
 use super::actions_paths::{

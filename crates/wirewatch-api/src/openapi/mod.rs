@@ -20,7 +20,7 @@
 //! becomes a view struct first, with a unit test pinning that it writes the
 //! same bytes. The remaining hand-written schemas (`*_schemas.rs`) move
 //! there one resource at a time; the model and store types can derive it
-//! already, ODS and connector crates need `schemars` first.
+//! already, the ODS crate needs `schemars` first.
 //!
 //! The document is built from small helpers so that every operation has the
 //! same shape: an operation id, a tag, parameters, a request body with an

@@ -25,6 +25,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use wirewatch_connectors::ConnectorError;
+use wirewatch_model::connector::params::Scalar;
 use wirewatch_model::connector::{
     check_name, parse_execute, parse_spec, update, CasesWebhookConfig, Connector, ConnectorType,
     JiraConfig, JiraSecrets, ServiceNowConfig, ServiceNowSecrets, SubAction, WebhookConfig,
@@ -1125,35 +1126,24 @@ async fn webhook(
 #[schemars(rename = "ConnectorWebhookEvent")]
 pub struct WebhookEvent {
     /// Jira's event name (ignored).
-    #[serde(rename = "webhookEvent", default)]
+    #[serde(rename = "webhookEvent")]
     pub webhook_event: Option<String>,
     /// Jira's issue.
-    #[serde(default)]
     pub issue: Option<JiraIssue>,
     /// ServiceNow's `sys_id`.
     #[serde(default)]
-    #[schemars(schema_with = "scalar")]
-    pub sys_id: Option<Value>,
+    pub sys_id: Scalar,
     /// ServiceNow's Table API record.
-    #[serde(default)]
     pub result: Option<TableRecord>,
     /// ServiceNow's incident number.
     #[serde(default)]
-    #[schemars(schema_with = "scalar")]
-    pub number: Option<Value>,
+    pub number: Scalar,
     /// The incident's id or key.
     #[serde(rename = "externalId", default)]
-    #[schemars(schema_with = "scalar")]
-    pub external_id: Option<Value>,
+    pub external_id: Scalar,
     /// The incident's id or key.
     #[serde(default)]
-    #[schemars(schema_with = "scalar")]
-    pub id: Option<Value>,
-}
-
-/// A value sent as text: a string or a number (`"2"`, `2`).
-fn scalar(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-    schemars::json_schema!({"anyOf": [{"type": "string"}, {"type": "number"}], "nullable": true})
+    pub id: Scalar,
 }
 
 /// Jira's issue.
@@ -1163,12 +1153,10 @@ fn scalar(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
 pub struct JiraIssue {
     /// The issue id.
     #[serde(default)]
-    #[schemars(schema_with = "scalar")]
-    pub id: Option<Value>,
+    pub id: Scalar,
     /// The issue key.
     #[serde(default)]
-    #[schemars(schema_with = "scalar")]
-    pub key: Option<Value>,
+    pub key: Scalar,
 }
 
 /// ServiceNow's Table API record.
@@ -1178,8 +1166,7 @@ pub struct JiraIssue {
 pub struct TableRecord {
     /// Its `sys_id`.
     #[serde(default)]
-    #[schemars(schema_with = "scalar")]
-    pub sys_id: Option<Value>,
+    pub sys_id: Scalar,
 }
 
 /// The incident was read and its state applied (wirewatch extension).
