@@ -14,9 +14,11 @@ pub mod servicenow;
 pub mod sync;
 pub mod webhook;
 
+use schemars::JsonSchema;
+use serde::Serialize;
 use serde_json::Value;
 use std::time::Duration;
-use wirewatch_model::connector::{Connector, ConnectorSpec, Incident};
+use wirewatch_model::connector::{Connector, ConnectorSpec, Incident, ISO_PATTERN};
 use wirewatch_model::detection::Status;
 use wirewatch_store::RemoteState;
 
@@ -82,18 +84,80 @@ pub struct PushResult {
 
 impl PushResult {
     /// `data` of the `_execute` answer.
-    pub fn to_json(&self) -> Value {
-        serde_json::json!({
-            "id": self.id,
-            "title": self.title,
-            "url": self.url,
-            "pushedDate": wirewatch_model::time::format_iso(self.pushed_date),
-            "comments": self.comments.iter().map(|c| serde_json::json!({
-                "commentId": c.comment_id,
-                "pushedDate": wirewatch_model::time::format_iso(c.pushed_date),
-            })).collect::<Vec<_>>(),
-        })
+    pub fn view(&self) -> PushedView {
+        PushedView {
+            id: self.id.clone(),
+            title: self.title.clone(),
+            url: self.url.clone(),
+            pushed_date: wirewatch_model::time::format_iso(self.pushed_date),
+            comments: self
+                .comments
+                .iter()
+                .map(|c| PushedCommentView {
+                    comment_id: c.comment_id.clone(),
+                    pushed_date: wirewatch_model::time::format_iso(c.pushed_date),
+                })
+                .collect(),
+        }
     }
+
+    /// [`PushResult::view`] as JSON.
+    pub fn to_json(&self) -> Value {
+        serde_json::to_value(self.view()).unwrap_or(Value::Null)
+    }
+}
+
+/// `data` of a `pushToService` answer: the incident created or updated.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[schemars(rename = "PushedIncident", example = PushedView::example())]
+pub struct PushedView {
+    /// The incident's id in the remote system (Jira: issue id; ServiceNow:
+    /// `sys_id`): the `externalId` of later updates.
+    pub id: String,
+    /// Its key, for people (Jira: `SEC-1`; ServiceNow: `INC0010012`).
+    pub title: String,
+    /// Its page.
+    pub url: String,
+    /// When it was pushed. ISO 8601 with a time zone, e.g.
+    /// `2020-03-31T06:40:21.674Z`.
+    #[serde(rename = "pushedDate")]
+    #[schemars(pattern(ISO_PATTERN))]
+    pub pushed_date: String,
+    /// The comments added, by `commentId`.
+    pub comments: Vec<PushedCommentView>,
+}
+
+impl PushedView {
+    /// The example of the API's documentation.
+    pub fn example() -> PushedView {
+        PushResult {
+            id: "10001".into(),
+            title: "SEC-1".into(),
+            url: "https://jira.example.com/browse/SEC-1".into(),
+            pushed_date: 1_795_423_006_120,
+            comments: vec![PushedComment {
+                comment_id: "note-42-1".into(),
+                pushed_date: 1_795_423_006_410,
+            }],
+            created: true,
+            remote: None,
+        }
+        .view()
+    }
+}
+
+/// A comment added.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[schemars(inline)]
+pub struct PushedCommentView {
+    /// The comment's `commentId`.
+    #[serde(rename = "commentId")]
+    pub comment_id: String,
+    /// When it was added. ISO 8601 with a time zone, e.g.
+    /// `2020-03-31T06:40:21.674Z`.
+    #[serde(rename = "pushedDate")]
+    #[schemars(pattern(ISO_PATTERN))]
+    pub pushed_date: String,
 }
 
 /// An incident as the remote system has it.
@@ -109,18 +173,70 @@ pub struct RemoteIncident {
 }
 
 impl RemoteIncident {
+    /// `data` of a `getIncident` or `closeIncident` answer.
+    pub fn view(&self) -> RemoteView {
+        RemoteView {
+            id: self.id.clone(),
+            title: self.title.clone(),
+            url: self.url.clone(),
+            status: self.state.raw_status.clone(),
+            detection_status: self.state.status,
+            assignee: self.state.assignee.clone(),
+            created: self.created.clone(),
+            updated: self.updated.clone(),
+            summary: self.summary.clone(),
+        }
+    }
+
+    /// [`RemoteIncident::view`] as JSON.
     pub fn to_json(&self) -> Value {
-        serde_json::json!({
-            "id": self.id,
-            "title": self.title,
-            "url": self.url,
-            "status": self.state.raw_status,
-            "detection_status": self.state.status.map(Status::as_str),
-            "assignee": self.state.assignee,
-            "created": self.created,
-            "updated": self.updated,
-            "summary": self.summary,
-        })
+        serde_json::to_value(self.view()).unwrap_or(Value::Null)
+    }
+}
+
+/// `data` of a `getIncident` or `closeIncident` answer: the incident as the
+/// remote system has it.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[schemars(rename = "RemoteIncident", example = RemoteView::example())]
+pub struct RemoteView {
+    /// The incident's id (Jira: issue id; ServiceNow: `sys_id`).
+    pub id: String,
+    /// Its key (Jira: `SEC-1`; ServiceNow: `INC0010012`).
+    pub title: String,
+    /// Its page.
+    pub url: String,
+    /// The remote's own status (Jira: the status name; ServiceNow: the
+    /// state number, `2`).
+    pub status: String,
+    /// The detection status it maps to: Jira status category `new` /
+    /// `indeterminate` / `done` and ServiceNow states 1 / 2, 3 / 6, 7, 8 →
+    /// `new` / `in_progress` / `closed`; `null` when it maps to none.
+    pub detection_status: Option<Status>,
+    /// Who it is assigned to (display name), `null` when nobody.
+    pub assignee: Option<String>,
+    /// When it was created, as the remote writes it.
+    pub created: Option<String>,
+    /// When it last changed, as the remote writes it.
+    pub updated: Option<String>,
+    /// Its title text.
+    pub summary: Option<String>,
+}
+
+impl RemoteView {
+    /// The example of the API's documentation.
+    pub fn example() -> RemoteView {
+        RemoteView {
+            id: "62dc3c8bdb7300106ba884da0b9619ea".into(),
+            title: "INC0010012".into(),
+            url: "https://itsm.example.com/nav_to.do?uri=incident.do?sys_id=62dc3c8bdb7300106ba884da0b9619ea"
+                .into(),
+            status: "2".into(),
+            detection_status: Some(Status::InProgress),
+            assignee: Some("Beth Anglin".into()),
+            created: Some("2020-03-31 09:01:33".into()),
+            updated: Some("2020-03-31 10:12:05".into()),
+            summary: Some("This case will self-destruct in 5 seconds".into()),
+        }
     }
 }
 
@@ -232,4 +348,55 @@ pub(crate) fn clip(s: &str, n: usize) -> String {
     let mut out: String = s.chars().take(n.saturating_sub(1)).collect();
     out.push('…');
     out
+}
+
+#[cfg(test)]
+mod view_tests {
+    use super::*;
+    use serde_json::json;
+
+    /// The views write what `to_json` wrote when it built the answers with `json!`.
+    #[test]
+    fn the_views_write_the_answers_of_before() {
+        let p = PushResult {
+            id: "10001".into(),
+            title: "SEC-1".into(),
+            url: "https://x/browse/SEC-1".into(),
+            pushed_date: 1_795_423_006_120,
+            comments: vec![PushedComment {
+                comment_id: "n".into(),
+                pushed_date: 1_795_423_006_410,
+            }],
+            created: true,
+            remote: None,
+        };
+        assert_eq!(
+            p.to_json(),
+            json!({"id": "10001", "title": "SEC-1", "url": "https://x/browse/SEC-1",
+                   "pushedDate": wirewatch_model::time::format_iso(1_795_423_006_120),
+                   "comments": [{"commentId": "n",
+                                 "pushedDate": wirewatch_model::time::format_iso(1_795_423_006_410)}]})
+        );
+        for status in [Some(Status::InProgress), None] {
+            let r = RemoteIncident {
+                id: "1".into(),
+                title: "SEC-1".into(),
+                url: "u".into(),
+                state: RemoteState {
+                    raw_status: "2".into(),
+                    status,
+                    assignee: None,
+                },
+                created: Some("c".into()),
+                updated: None,
+                summary: Some("s".into()),
+            };
+            assert_eq!(
+                r.to_json(),
+                json!({"id": "1", "title": "SEC-1", "url": "u", "status": "2",
+                       "detection_status": status.map(Status::as_str), "assignee": null,
+                       "created": "c", "updated": null, "summary": "s"})
+            );
+        }
+    }
 }

@@ -8,15 +8,49 @@
 //! carries them (`is_missing_secrets` says whether they are set). Unknown
 //! fields are refused so a misspelt option is never silently ignored.
 
+pub mod params;
+
 use crate::error::{Error, Result};
+use schemars::{json_schema, JsonSchema, Schema, SchemaGenerator};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 /// Longest connector name.
 pub const MAX_NAME: usize = 256;
 
+/// The connector of the documentation's examples (the seed's, from Kibana's
+/// documentation).
+pub const EXAMPLE_ID: &str = "7349772f-421a-4de3-b8bb-2d9b22ccee30";
+
+/// What [`check_url`] accepts, as a pattern: `http(s)://`, a host without
+/// credentials (no `@` before the path, not even an empty user) and without
+/// the characters the URL parser refuses in a host (`<`, `>`, `^`, `|`, …),
+/// an optional numeric port (at most 65535), no spaces or control
+/// characters. The tests feed both the same URLs.
+pub const URL_PATTERN: &str =
+    "^https?://([^/?#@:<>^|\\[\\]\\\\\\s\\x00-\\x1F\\x7F-\\x9F]+|\\[[0-9A-Fa-f:.]+\\])\
+(:0*([0-9]{0,4}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]))?\
+([/?#\\\\][^\\s\\x00-\\x1F\\x7F-\\x9F]*)?$";
+
+/// What the `_execute` parameters' time check accepts (ISO 8601 / RFC 3339,
+/// `2020-03-31T06:40:21.674Z`; [`crate::time::parse_rfc3339`]), as a pattern.
+pub const ISO_PATTERN: &str =
+    "^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?([Zz]|[+-][0-9]{2}:?[0-9]{2})?$";
+
+/// The variables of `.cases-webhook` templates.
+pub const TEMPLATE_VARIABLES: [&str; 7] = [
+    "case.id",
+    "case.title",
+    "case.description",
+    "case.tags",
+    "case.comment",
+    "external.system.id",
+    "external.system.title",
+];
+
 /// The connector types, in Kibana's spelling.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[schemars(inline)]
 pub enum ConnectorType {
     #[serde(rename = ".jira")]
     Jira,
@@ -66,8 +100,9 @@ impl ConnectorType {
 }
 
 /// HTTP methods a webhook may use.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, JsonSchema)]
 #[serde(rename_all = "lowercase")]
+#[schemars(inline)]
 pub enum WebhookMethod {
     #[default]
     Post,
@@ -85,172 +120,452 @@ impl WebhookMethod {
     }
 }
 
-/// `.jira` config.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// `config` of a `.jira` connector: Jira Cloud or Data Center, through REST
+/// API v2. Issues are created in the project; updates are `PUT`s, comments
+/// are Jira comments, a status change takes the workflow's transition into
+/// the status category (`new`, `indeterminate`, `done`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(example = JiraConfig::example())]
 pub struct JiraConfig {
+    /// The Jira site, e.g. `https://acme.atlassian.net`. An http:// or
+    /// https:// URL without credentials (put them in `secrets`).
     #[serde(rename = "apiUrl")]
+    #[schemars(pattern(URL_PATTERN))]
     pub api_url: String,
+    /// The key of the project issues are created in (`SEC`): letters,
+    /// digits and underscores.
     #[serde(rename = "projectKey")]
+    #[schemars(pattern(r"^[A-Za-z0-9_]+$"))]
     pub project_key: String,
 }
 
-/// `.jira` secrets.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+impl JiraConfig {
+    /// The example of the API's documentation.
+    pub fn example() -> JiraConfig {
+        JiraConfig {
+            api_url: "https://jira.example.com".into(),
+            project_key: "SEC".into(),
+        }
+    }
+}
+
+/// `secrets` of a `.jira` connector: basic authentication. Write-only: no
+/// answer carries secrets (a connector shows `is_missing_secrets` instead).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(extend("writeOnly" = true), example = JiraSecrets::example())]
 pub struct JiraSecrets {
+    /// The account's email (Jira Cloud) or user name (Data Center).
+    #[schemars(pattern(r"\S"))]
     pub email: String,
+    /// The account's API token (Jira Cloud) or password (Data Center).
     #[serde(rename = "apiToken")]
+    #[schemars(pattern(r"\S"))]
     pub api_token: String,
-    /// wirewatch extension: shared secret of the inbound webhook.
+    /// wirewatch extension: The shared secret of the inbound webhook: `POST
+    /// /actions/connector/{id}/_webhook` accepts a request carrying it
+    /// (`?token=...` or the `X-Wirewatch-Token` header) without an API key.
+    /// Point a Jira webhook at `.../_webhook?token=<webhookToken>`.
     #[serde(
         rename = "webhookToken",
         default,
         skip_serializing_if = "Option::is_none"
     )]
+    #[schemars(length(min = 16), extend("x-wirewatch-extension" = true))]
     pub webhook_token: Option<String>,
 }
 
-/// `.servicenow` config.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+impl JiraSecrets {
+    /// The example of the API's documentation.
+    pub fn example() -> JiraSecrets {
+        JiraSecrets {
+            email: "soc-bot@example.com".into(),
+            api_token: "ATATT3xFfGF0-example-token".into(),
+            webhook_token: Some("b7e1c2d94f3a4e0c".into()),
+        }
+    }
+}
+
+/// `config` of a `.servicenow` connector: ServiceNow ITSM through the Table
+/// API (`incident`). Updates are `PATCH`es, comments become `work_notes`,
+/// `closeIncident` sets state 7 with a close code. Only basic authentication
+/// is supported; the OAuth fields of Kibana's form are kept as given but
+/// unused.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(example = ServiceNowConfig::example())]
 pub struct ServiceNowConfig {
+    /// The instance, e.g. `https://acme.service-now.com`. An http:// or
+    /// https:// URL without credentials (put them in `secrets`).
     #[serde(rename = "apiUrl")]
+    #[schemars(pattern(URL_PATTERN))]
     pub api_url: String,
-    /// Kibana's switch between the Table API and Elastic's import-set app.
-    /// wirewatch always uses the Table API; the field is kept as given.
+    /// Kibana's switch between the Table API and Elastic's import-set
+    /// application: wirewatch always uses the Table API and keeps the value
+    /// as given.
     #[serde(rename = "usesTableApi", default = "yes")]
     pub uses_table_api: bool,
+    /// OAuth (JWT bearer) is not supported: `true` is a 400 naming
+    /// `config.isOAuth`.
     #[serde(rename = "isOAuth", default)]
+    #[schemars(extend("enum" = [false]))]
     pub is_oauth: bool,
+    /// OAuth client id (Kibana's form): kept as given, unused. Answers leave
+    /// it out when not set.
     #[serde(rename = "clientId", default, skip_serializing_if = "Option::is_none")]
     pub client_id: Option<String>,
+    /// OAuth user identifier (Kibana's form): kept as given, unused. Answers
+    /// leave it out when not set.
     #[serde(
         rename = "userIdentifierValue",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub user_identifier_value: Option<String>,
+    /// OAuth JWT key id (Kibana's form): kept as given, unused. Answers leave
+    /// it out when not set.
     #[serde(rename = "jwtKeyId", default, skip_serializing_if = "Option::is_none")]
     pub jwt_key_id: Option<String>,
+}
+
+impl ServiceNowConfig {
+    /// The example of the API's documentation.
+    pub fn example() -> ServiceNowConfig {
+        ServiceNowConfig {
+            api_url: "https://itsm.example.com".into(),
+            uses_table_api: true,
+            is_oauth: false,
+            client_id: None,
+            user_identifier_value: None,
+            jwt_key_id: None,
+        }
+    }
 }
 
 fn yes() -> bool {
     true
 }
 
-/// `.servicenow` secrets.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// `secrets` of a `.servicenow` connector: basic authentication. Write-only:
+/// no answer carries secrets (a connector shows `is_missing_secrets`
+/// instead).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(
+    extend("writeOnly" = true),
+    example = ServiceNowSecrets::example(),
+    transform = user_and_password_required
+)]
 pub struct ServiceNowSecrets {
+    /// The ServiceNow user.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(required, with = "String", length(min = 1))]
     pub username: Option<String>,
+    /// Its password.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(required, with = "String")]
     pub password: Option<String>,
+    /// OAuth client secret (Kibana's form): accepted and kept, unused.
     #[serde(
         rename = "clientSecret",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub client_secret: Option<String>,
+    /// OAuth private key (Kibana's form): accepted and kept, unused.
     #[serde(
         rename = "privateKey",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub private_key: Option<String>,
+    /// wirewatch extension: The shared secret of the inbound webhook: `POST
+    /// /actions/connector/{id}/_webhook` accepts a request carrying it
+    /// (`?token=...` or the `X-Wirewatch-Token` header) without an API key.
+    /// Point a ServiceNow business rule (outbound REST message) at
+    /// `.../_webhook?token=<webhookToken>`.
     #[serde(
         rename = "webhookToken",
         default,
         skip_serializing_if = "Option::is_none"
     )]
+    #[schemars(length(min = 16), extend("x-wirewatch-extension" = true))]
     pub webhook_token: Option<String>,
 }
 
+impl ServiceNowSecrets {
+    /// The example of the API's documentation.
+    pub fn example() -> ServiceNowSecrets {
+        ServiceNowSecrets {
+            username: Some("wirewatch.integration".into()),
+            password: Some("s3cret-password".into()),
+            client_secret: None,
+            private_key: None,
+            webhook_token: Some("0c9e6f1a2d7b4c35".into()),
+        }
+    }
+}
+
+/// `secrets.username` and `secrets.password` are optional to serde (a stored
+/// connector may lack them) but required by [`validate`].
+fn user_and_password_required(s: &mut Schema) {
+    s.insert(
+        "required".into(),
+        serde_json::json!(["username", "password"]),
+    );
+}
+
 /// Authentication of the webhook connectors.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[schemars(inline)]
 pub enum WebhookAuthType {
     #[serde(rename = "webhook-authentication-basic")]
     Basic,
+    // Client certificates: read, then refused (a 400 naming
+    // `config.authType`), so not documented.
     #[serde(rename = "webhook-authentication-ssl")]
+    #[schemars(skip)]
     Ssl,
 }
 
-/// `.webhook` config.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// `config.headers` of the webhook connectors: header names to values.
+fn headers_schema(_: &mut SchemaGenerator) -> Schema {
+    json_schema!({
+        "type": ["object", "null"],
+        "additionalProperties": {"type": "string", "pattern": "^[^\\r\\n]*$"},
+    })
+}
+
+/// `config` of a `.webhook` connector: `_execute` sends `params.body` to the
+/// URL. It holds no incidents (no `pushToService`, not usable by automatic
+/// external ticketing).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(example = WebhookConfig::example())]
 pub struct WebhookConfig {
+    /// Where the body is sent. An http:// or https:// URL without
+    /// credentials (put them in `secrets`).
+    #[schemars(pattern(URL_PATTERN))]
     pub url: String,
+    /// The HTTP method.
     #[serde(default)]
     pub method: WebhookMethod,
+    /// Extra request headers: names of visible ASCII characters without `:`,
+    /// values strings without line breaks. A `Content-Type` without `json`
+    /// sends a `.webhook` body as `text/plain`; otherwise bodies are
+    /// `application/json`. Headers whose name contains `key`, `token`,
+    /// `secret`, `auth`, `password`, `passwd`, `session`, `cookie`,
+    /// `credential` (case-insensitive: `Authorization`,
+    /// `Proxy-Authorization`, `X-Api-Key`, `Cookie`, `Set-Cookie`, …) are
+    /// write-only: stored encrypted, sent with every request, and left out of
+    /// every answer. An update (`PUT`) whose `config.headers` leaves such a
+    /// header out keeps it; one set to `null` is removed.
     #[serde(default)]
+    #[schemars(schema_with = "headers_schema")]
     pub headers: Option<Map<String, Value>>,
+    /// Send basic authentication with `secrets.user` and `secrets.password`,
+    /// which are then required (`secrets.user` not empty).
     #[serde(rename = "hasAuth", default = "yes")]
     pub has_auth: bool,
+    /// `webhook-authentication-basic` or `null` (both: basic authentication
+    /// when `hasAuth`). `webhook-authentication-ssl` (client certificates) is
+    /// not supported: a 400 naming `config.authType`.
     #[serde(rename = "authType", default)]
     pub auth_type: Option<WebhookAuthType>,
 }
 
-/// Secrets of both webhook connectors.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+impl WebhookConfig {
+    /// The example of the API's documentation.
+    pub fn example() -> WebhookConfig {
+        WebhookConfig {
+            url: "https://hooks.example.com/soc".into(),
+            method: WebhookMethod::Post,
+            headers: Some(Map::from_iter([("X-Team".to_string(), Value::from("soc"))])),
+            has_auth: true,
+            auth_type: Some(WebhookAuthType::Basic),
+        }
+    }
+}
+
+/// `secrets` of a `.webhook` or `.cases-webhook` connector: basic
+/// authentication, required when `config.hasAuth` is `true` (the default);
+/// may be left out otherwise. Write-only: no answer carries secrets (a
+/// connector shows `is_missing_secrets` instead).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(extend("writeOnly" = true), example = WebhookSecrets::example())]
 pub struct WebhookSecrets {
+    /// The user (not empty when `hasAuth`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user: Option<String>,
+    /// Its password (required when `hasAuth`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub password: Option<String>,
+    /// wirewatch extension: The shared secret of the inbound webhook: `POST
+    /// /actions/connector/{id}/_webhook` accepts a request carrying it
+    /// (`?token=...` or the `X-Wirewatch-Token` header) without an API key.
+    /// For `.cases-webhook` connectors (`.webhook` connectors hold no
+    /// incidents).
     #[serde(
         rename = "webhookToken",
         default,
         skip_serializing_if = "Option::is_none"
     )]
+    #[schemars(length(min = 16), extend("x-wirewatch-extension" = true))]
     pub webhook_token: Option<String>,
+}
+
+impl WebhookSecrets {
+    /// The example of the API's documentation.
+    pub fn example() -> WebhookSecrets {
+        WebhookSecrets {
+            user: Some("soc-bot".into()),
+            password: Some("s3cret-password".into()),
+            webhook_token: None,
+        }
+    }
 }
 
 fn put() -> WebhookMethod {
     WebhookMethod::Put
 }
 
-/// `.cases-webhook` config: templated requests. Templates use Mustache
-/// variables `{{{case.title}}}`, `{{{case.description}}}`, `{{{case.tags}}}`,
-/// `{{{case.id}}}`, `{{{case.comment}}}`, `{{{external.system.id}}}` and
-/// `{{{external.system.title}}}`; in JSON bodies a variable is replaced by its
-/// JSON value (strings quoted), in URLs by its percent-encoded text.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// `config` of a `.cases-webhook` connector (Kibana's Webhook - Case
+/// Management): incidents are created, read, updated and commented through
+/// templated requests. Templates use Mustache variables (`{{{case.id}}}`,
+/// `{{{case.title}}}`, `{{{case.description}}}`, `{{{case.tags}}}`,
+/// `{{{case.comment}}}`, `{{{external.system.id}}}`,
+/// `{{{external.system.title}}}`; `{{var}}` works too); an unknown variable
+/// is a 400. In JSON bodies a variable is replaced by its JSON value (strings
+/// quoted), in URLs by its percent-encoded text. Templates are checked when
+/// the connector is saved, by rendering them with sample values.
+/// `closeIncident` is not supported (it answers `status: "error"`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(example = CasesWebhookConfig::example())]
 pub struct CasesWebhookConfig {
+    /// Where a new incident is sent. A URL template: variables are replaced
+    /// by their percent-encoded text, and the result must be an http:// or
+    /// https:// URL without credentials.
     #[serde(rename = "createIncidentUrl")]
+    #[schemars(pattern("^https?://"))]
     pub create_incident_url: String,
+    /// The method that creates an incident.
     #[serde(rename = "createIncidentMethod", default)]
     pub create_incident_method: WebhookMethod,
+    /// The body that creates an incident. A JSON template: variables are
+    /// replaced by their JSON values (strings quoted and escaped, `case.tags`
+    /// an array), so write them without quotes (`{"summary":
+    /// {{{case.title}}}}`); the result must be JSON.
     #[serde(rename = "createIncidentJson")]
+    #[schemars(length(min = 2))]
     pub create_incident_json: String,
+    /// Where the new incident's id is in the answer, as a dotted path (`id`,
+    /// `result.sys_id`, `data.0.id`).
     #[serde(rename = "createIncidentResponseKey")]
+    #[schemars(pattern(r"\S"))]
     pub create_incident_response_key: String,
+    /// Where an incident is read; must contain `{{{external.system.id}}}`. A
+    /// URL template: variables are replaced by their percent-encoded text,
+    /// and the result must be an http:// or https:// URL without
+    /// credentials.
     #[serde(rename = "getIncidentUrl")]
+    #[schemars(pattern("^https?://"))]
     pub get_incident_url: String,
+    /// Where the incident's title (its key, `SEC-1`) is in that answer, as a
+    /// dotted path.
     #[serde(rename = "getIncidentResponseExternalTitleKey")]
+    #[schemars(pattern(r"\S"))]
     pub get_incident_response_external_title_key: String,
+    /// The page of an incident, for people; must contain
+    /// `{{{external.system.id}}}` or `{{{external.system.title}}}`. A URL
+    /// template: variables are replaced by their percent-encoded text, and
+    /// the result must be an http:// or https:// URL without credentials.
     #[serde(rename = "viewIncidentUrl")]
+    #[schemars(pattern("^https?://"))]
     pub view_incident_url: String,
+    /// Where an incident's update is sent; must contain
+    /// `{{{external.system.id}}}`. A URL template: variables are replaced by
+    /// their percent-encoded text, and the result must be an http:// or
+    /// https:// URL without credentials.
     #[serde(rename = "updateIncidentUrl")]
+    #[schemars(pattern("^https?://"))]
     pub update_incident_url: String,
+    /// The method that updates an incident.
     #[serde(rename = "updateIncidentMethod", default = "put")]
     pub update_incident_method: WebhookMethod,
+    /// The body that updates an incident. A JSON template: variables are
+    /// replaced by their JSON values (strings quoted and escaped, `case.tags`
+    /// an array), so write them without quotes (`{"summary":
+    /// {{{case.title}}}}`); the result must be JSON.
     #[serde(rename = "updateIncidentJson")]
+    #[schemars(length(min = 2))]
     pub update_incident_json: String,
+    /// Where a comment is sent (with `createCommentJson`; both or neither).
+    /// `null`: comments are not sent. A URL template: variables are replaced
+    /// by their percent-encoded text, and the result must be an http:// or
+    /// https:// URL without credentials.
     #[serde(rename = "createCommentUrl", default)]
+    #[schemars(pattern("^https?://"))]
     pub create_comment_url: Option<String>,
+    /// The method that adds a comment; `null` sends `put`.
     #[serde(rename = "createCommentMethod", default)]
     pub create_comment_method: Option<WebhookMethod>,
+    /// The body that adds a comment (`{{{case.comment}}}` is its text);
+    /// required with `createCommentUrl`. A JSON template: variables are
+    /// replaced by their JSON values (strings quoted and escaped, `case.tags`
+    /// an array), so write them without quotes (`{"summary":
+    /// {{{case.title}}}}`); the result must be JSON.
     #[serde(rename = "createCommentJson", default)]
+    #[schemars(length(min = 2))]
     pub create_comment_json: Option<String>,
+    /// Extra request headers: names of visible ASCII characters without `:`,
+    /// values strings without line breaks. Bodies are `application/json`.
+    /// Headers whose name contains `key`, `token`, `secret`, `auth`,
+    /// `password`, `passwd`, `session`, `cookie`, `credential`
+    /// (case-insensitive: `Authorization`, `Proxy-Authorization`,
+    /// `X-Api-Key`, `Cookie`, `Set-Cookie`, …) are write-only: stored
+    /// encrypted, sent with every request, and left out of every answer. An
+    /// update (`PUT`) whose `config.headers` leaves such a header out keeps
+    /// it; one set to `null` is removed.
     #[serde(default)]
+    #[schemars(schema_with = "headers_schema")]
     pub headers: Option<Map<String, Value>>,
+    /// Send basic authentication with `secrets.user` and `secrets.password`,
+    /// which are then required (`secrets.user` not empty).
     #[serde(rename = "hasAuth", default = "yes")]
     pub has_auth: bool,
+    /// `webhook-authentication-basic` or `null` (both: basic authentication
+    /// when `hasAuth`). `webhook-authentication-ssl` (client certificates) is
+    /// not supported: a 400 naming `config.authType`.
     #[serde(rename = "authType", default)]
     pub auth_type: Option<WebhookAuthType>,
+}
+
+impl CasesWebhookConfig {
+    /// The example of the API's documentation.
+    pub fn example() -> CasesWebhookConfig {
+        let jira = "https://jira.example.com";
+        CasesWebhookConfig {
+            create_incident_url: format!("{jira}/rest/api/2/issue"),
+            create_incident_method: WebhookMethod::Post,
+            create_incident_json: "{\"fields\":{\"summary\":{{{case.title}}},\"description\":{{{case.description}}},\"labels\":{{{case.tags}}},\"project\":{\"key\":\"ROC\"},\"issuetype\":{\"name\":\"Task\"}}}".into(),
+            create_incident_response_key: "id".into(),
+            get_incident_url: format!("{jira}/rest/api/2/issue/{{{{{{external.system.id}}}}}}"),
+            get_incident_response_external_title_key: "key".into(),
+            view_incident_url: format!("{jira}/browse/{{{{{{external.system.title}}}}}}"),
+            update_incident_url: format!("{jira}/rest/api/2/issue/{{{{{{external.system.id}}}}}}"),
+            update_incident_method: WebhookMethod::Put,
+            update_incident_json: "{\"fields\":{\"summary\":{{{case.title}}},\"description\":{{{case.description}}}}}".into(),
+            create_comment_url: Some(format!("{jira}/rest/api/2/issue/{{{{{{external.system.id}}}}}}/comment")),
+            create_comment_method: Some(WebhookMethod::Post),
+            create_comment_json: Some("{\"body\":{{{case.comment}}}}".into()),
+            headers: None,
+            has_auth: true,
+            auth_type: None,
+        }
+    }
 }
 
 /// A connector's typed configuration and secrets.
@@ -286,6 +601,63 @@ pub struct Connector {
     pub name: String,
     #[serde(flatten)]
     pub spec: ConnectorSpec,
+}
+
+/// `config` as answers show it: the one of the connector's type.
+fn any_config(g: &mut SchemaGenerator) -> Schema {
+    json_schema!({"oneOf": [
+        g.subschema_for::<JiraConfig>(),
+        g.subschema_for::<ServiceNowConfig>(),
+        g.subschema_for::<WebhookConfig>(),
+        g.subschema_for::<CasesWebhookConfig>(),
+    ]})
+}
+
+/// A connector as every answer shows it: its `config`, never its secrets.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[schemars(rename = "Connector", example = ConnectorView::example())]
+pub struct ConnectorView {
+    /// The connector's id: a GUID, or the id chosen with `POST
+    /// /actions/connector/{id}`.
+    pub id: String,
+    /// The connector's name.
+    pub name: String,
+    /// The connector type.
+    pub connector_type_id: ConnectorType,
+    /// The `config` of its type, as stored, with the defaults filled in.
+    #[schemars(schema_with = "any_config")]
+    pub config: Value,
+    /// Always `false`: wirewatch has no preconfigured connectors.
+    pub is_preconfigured: bool,
+    /// Always `false`.
+    pub is_deprecated: bool,
+    /// Whether secrets its configuration needs are not set: Jira's email or
+    /// API token, ServiceNow's user name or password, a webhook's user or
+    /// password when `hasAuth`.
+    pub is_missing_secrets: bool,
+    /// Always `false`.
+    pub is_system_action: bool,
+    /// Only in `GET /actions/connectors`: how many detections have an
+    /// incident in this connector's system.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "u64")]
+    pub referenced_by_count: Option<u64>,
+}
+
+impl ConnectorView {
+    /// The example of the API's documentation: the `.jira` connector of the
+    /// create's example.
+    pub fn example() -> ConnectorView {
+        Connector {
+            id: EXAMPLE_ID.into(),
+            name: "Jira SOC".into(),
+            spec: ConnectorSpec::Jira {
+                config: JiraConfig::example(),
+                secrets: JiraSecrets::example(),
+            },
+        }
+        .view(None)
+    }
 }
 
 impl Connector {
@@ -352,23 +724,23 @@ impl Connector {
     }
 
     /// The answer shape of the connectors API (Kibana's), without secrets.
-    pub fn public_view(&self, referenced_by_count: Option<u64>) -> Value {
-        let mut o = Map::new();
-        o.insert("id".into(), Value::String(self.id.clone()));
-        o.insert("name".into(), Value::String(self.name.clone()));
-        o.insert("connector_type_id".into(), self.kind().as_str().into());
-        o.insert("config".into(), self.config_json());
-        o.insert("is_preconfigured".into(), false.into());
-        o.insert("is_deprecated".into(), false.into());
-        o.insert(
-            "is_missing_secrets".into(),
-            self.is_missing_secrets().into(),
-        );
-        o.insert("is_system_action".into(), false.into());
-        if let Some(n) = referenced_by_count {
-            o.insert("referenced_by_count".into(), n.into());
+    pub fn view(&self, referenced_by_count: Option<u64>) -> ConnectorView {
+        ConnectorView {
+            id: self.id.clone(),
+            name: self.name.clone(),
+            connector_type_id: self.kind(),
+            config: self.config_json(),
+            is_preconfigured: false,
+            is_deprecated: false,
+            is_missing_secrets: self.is_missing_secrets(),
+            is_system_action: false,
+            referenced_by_count,
         }
-        Value::Object(o)
+    }
+
+    /// [`Connector::view`] as JSON.
+    pub fn public_view(&self, referenced_by_count: Option<u64>) -> Value {
+        serde_json::to_value(self.view(referenced_by_count)).unwrap_or(Value::Null)
     }
 }
 
@@ -452,6 +824,15 @@ pub fn check_url(field: &str, url: &str) -> Result<()> {
     // The parser reads `https:///x` as `https://x/`: the host must come first.
     if rest.starts_with(['/', '\\']) {
         return Err(Error::invalid(field, "has no host"));
+    }
+    // The parser drops an empty user (`https://@x`, `https://:@x`): any `@`
+    // before the path is a user part, and refused like credentials.
+    let authority = rest.split(['/', '?', '#', '\\']).next().unwrap_or("");
+    if authority.contains('@') {
+        return Err(Error::invalid(
+            field,
+            "must not carry credentials; put them in secrets",
+        ));
     }
     let parsed = match url::Url::parse(url) {
         Ok(u) => u,
@@ -1172,6 +1553,14 @@ mod tests {
                 "https://user@x/",
                 "must not carry credentials; put them in secrets",
             ),
+            (
+                "https://@x",
+                "must not carry credentials; put them in secrets",
+            ),
+            (
+                "https://:@x/",
+                "must not carry credentials; put them in secrets",
+            ),
             ("https://x/a b", "must not contain spaces"),
             ("https:// x", "must not contain spaces"),
             ("https://x/\u{7}", "must not contain spaces"),
@@ -1180,6 +1569,33 @@ mod tests {
         ] {
             assert_eq!(msg(bad).as_deref(), Some(why), "{bad}");
         }
+    }
+
+    #[test]
+    fn the_view_writes_the_answer_of_the_connectors_api() {
+        let c = Connector {
+            id: EXAMPLE_ID.into(),
+            name: "Jira SOC".into(),
+            spec: ConnectorSpec::Jira {
+                config: JiraConfig::example(),
+                secrets: JiraSecrets::example(),
+            },
+        };
+        // The handlers answer `public_view`, a `Value`: the same keys and values.
+        assert_eq!(
+            c.public_view(None),
+            json!({"id": EXAMPLE_ID, "name": "Jira SOC", "connector_type_id": ".jira",
+                   "config": {"apiUrl": "https://jira.example.com", "projectKey": "SEC"},
+                   "is_preconfigured": false, "is_deprecated": false,
+                   "is_missing_secrets": false, "is_system_action": false})
+        );
+        let mut counted = c.public_view(Some(3));
+        assert_eq!(counted["referenced_by_count"], 3);
+        counted
+            .as_object_mut()
+            .unwrap()
+            .remove("referenced_by_count");
+        assert_eq!(counted, c.public_view(None));
     }
 
     #[test]

@@ -72,30 +72,70 @@ pub struct RemoteState {
 }
 
 /// Push counters of one connector.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, schemars::JsonSchema)]
 pub struct IncidentStats {
+    /// Detections waiting to be pushed.
     pub queued: u64,
+    /// Incidents created by automatic pushes.
     pub created: u64,
+    /// Incidents updated by automatic pushes.
     pub updated: u64,
+    /// Pushes that carried a detection note as a comment.
     pub comments: u64,
+    /// Attempts that failed and will be retried (connection failures,
+    /// timeouts, 408, 429, 5xx).
     pub retried: u64,
+    /// Pushes the remote refused for good (other 4xx): they became failed
+    /// pushes.
     pub failed: u64,
+    /// Incident states read back that were applied to detections (pull or
+    /// webhook).
     pub synced: u64,
+    /// Failed pushes kept now (`GET .../_failed`), waiting to be replayed.
     pub failed_waiting: u64,
+    /// The last error, `null` when none.
     pub last_error: Option<String>,
+    /// When it happened, ms since the epoch; `null` when never.
     pub last_error_time: Option<i64>,
+    /// When a push last succeeded, ms since the epoch; `null` when never.
     pub last_push_time: Option<i64>,
 }
 
-/// A push the remote system refused.
-#[derive(Debug, Clone, Serialize)]
+/// A push of a detection the remote system refused (wirewatch extension).
+/// It stays until replayed.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+#[schemars(example = FailedPush::example())]
 pub struct FailedPush {
+    /// The failed push's id (what `_failed/_replay` takes).
+    #[schemars(range(min = 0))]
     pub id: i64,
+    /// The detection that was to be pushed.
     pub detection_id: u64,
+    /// When the push was queued, ms since the epoch.
     pub create_time: i64,
+    /// When it was refused, ms since the epoch.
     pub failed_time: i64,
+    /// How many times it was tried.
     pub attempts: u32,
+    /// The remote's reason, or `connector deleted` for a push queued when
+    /// its connector was deleted.
     pub error: String,
+}
+
+impl FailedPush {
+    /// The example of the API's documentation.
+    pub fn example() -> FailedPush {
+        FailedPush {
+            id: 3,
+            detection_id: 42,
+            create_time: 1_795_423_000_000,
+            failed_time: 1_795_423_005_000,
+            attempts: 1,
+            error: "[Action][Jira]: Unable to create issue. Error: Request failed with status code 400. \
+                    Reason: summary: You must specify a summary of the issue."
+                .into(),
+        }
+    }
 }
 
 impl RemoteState {

@@ -3,12 +3,113 @@
 //! the Sonar tickets (see `sonar_paths`): connector types, connector CRUD,
 //! `_execute` and its legacy form, and the wirewatch extensions (push
 //! statistics, failed pushes and their replay, an immediate pull, the inbound
-//! webhook).
+//! webhook); and the API's shared error responses (Kibana's error body,
+//! `ActionsError`, is generated from `routes::actions::ErrorBody`) and the
+//! inbound webhook's security schemes. The component schemas are generated
+//! from the types (`derived.rs`): `wirewatch_model::connector` (config,
+//! secrets, the connector view, the `_execute` parameters of `params`),
+//! `wirewatch_connectors` (the incidents `_execute` answers with) and
+//! `routes::actions` (the other views and bodies).
 
-use super::actions_execute_schemas::{seed_answer, EXECUTE_FAILED};
-use super::actions_schemas::{kibana_error, CONNECTOR_ID, ID_PATTERN, RESPONSES};
 use super::{array, r, Api, Op, Paths};
+use crate::routes::actions::{ErrorBody, LegacyExecuteOk, FAILED as EXECUTE_FAILED};
 use serde_json::{json, Value};
+
+/// The connector of the examples (the seed's, from Kibana's documentation).
+pub(super) use wirewatch_model::connector::EXAMPLE_ID as CONNECTOR_ID;
+
+/// The shared error responses (`components.responses`) of the connectors API, by status.
+pub(super) const RESPONSES: &[(u16, &str)] = &[
+    (400, "ActionsBadRequest"),
+    (401, "ActionsUnauthorized"),
+    (403, "ActionsForbidden"),
+    (404, "ActionsNotFound"),
+    (409, "ActionsConflict"),
+];
+
+/// A connector id `POST /actions/connector/{id}` accepts (`check_id`).
+pub(super) const ID_PATTERN: &str = "^[A-Za-z0-9._-]{1,128}$";
+
+/// The answer of the seed (Kibana's documentation), exactly.
+pub(super) fn seed_answer() -> Value {
+    serde_json::to_value(LegacyExecuteOk::seed()).expect("an answer serializes")
+}
+
+/// A Kibana error body as `KError` writes it; with a field, `message` is the problem.
+pub(super) fn kibana_error(status: u16, message: &str, field: Option<&str>) -> Value {
+    let (message, field) = match field {
+        // `Error::invalid` names the field in its message too.
+        Some(f) => (
+            format!("[request body.{f}]: {f}: {message}"),
+            Some(f.to_string()),
+        ),
+        None => (message.to_string(), None),
+    };
+    serde_json::to_value(ErrorBody::new(status, message, field)).expect("an error body serializes")
+}
+
+/// The shared error responses, added to `components.responses`.
+pub(super) fn add_responses(responses: &mut Value) {
+    let resp = |description: &str, example: Value| {
+        json!({"description": description, "content": {"application/json": {
+            "schema": r("ActionsError"), "example": example}}})
+    };
+    let mut unauthorized = resp(
+        "No `Authorization` header, a malformed one, or an unknown API key.",
+        kibana_error(401, "invalid API key", None),
+    );
+    unauthorized["headers"] = json!({"WWW-Authenticate": {
+        "description": "Always `ApiKey`.",
+        "schema": {"type": "string", "example": "ApiKey"},
+    }});
+    let texts = [
+        resp(
+            "The request is invalid: the body is not a JSON object, a field is unknown, missing, of the wrong type \
+             or out of range. `field` names the field (`config.apiUrl`, `params.subActionParams.externalId`), and \
+             `message` starts with `[request body.<field>]: `; a body that is not JSON has no `field`.",
+            kibana_error(400, "is required", Some("config.projectKey")),
+        ),
+        unauthorized,
+        resp(
+            "The caller's privileges do not allow the operation; the message names the privilege needed.",
+            kibana_error(
+                403,
+                "this operation needs \"system\": \"full\" privileges",
+                None,
+            ),
+        ),
+        resp(
+            "There is no connector with that id.",
+            kibana_error(
+                404,
+                &format!("Saved object [action/{CONNECTOR_ID}] not found"),
+                None,
+            ),
+        ),
+        resp(
+            "A connector with that id already exists (create), or the connector is the one automatic external \
+             ticketing pushes to (delete).",
+            kibana_error(409, "a connector with id \"soc-cases\" already exists", None),
+        ),
+    ];
+    for ((_, name), v) in RESPONSES.iter().zip(texts) {
+        responses[*name] = v;
+    }
+}
+
+/// A security scheme for the inbound webhook's shared secret (`secrets.webhookToken`).
+pub(super) fn webhook_token_scheme(location: &str, name: &str) -> Value {
+    json!({
+        "type": "apiKey",
+        "in": location,
+        "name": name,
+        "description": format!(
+            "The connector's `secrets.webhookToken` (a wirewatch extension), for `POST \
+             /actions/connector/{{id}}/_webhook` only: sent as the {location} {name} by a system that cannot send \
+             an API key (a Jira webhook, a ServiceNow business rule)."
+        ),
+    })
+}
 
 /// The Kibana actions API, served at `/api` (its paths are `/api/actions/...`).
 pub(super) const ACTIONS: Api = Api {

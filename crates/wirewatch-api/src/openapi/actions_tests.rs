@@ -1,28 +1,63 @@
-//! The connectors API's document agrees with the types: its extension marks,
-//! every type's `config` and `secrets` as `wirewatch_model::connector` parses
-//! them, the `_execute` parameters as `parse_execute` reads them, the answers
-//! as `wirewatch_connectors` and the store write them, and its own server,
-//! security and Kibana error bodies. (What the routes do is tested against
+//! The connectors API's document agrees with the handlers: its extension
+//! marks, the examples and requirements of every type's `config` and
+//! `secrets` as `wirewatch_model::connector` parses them (the schemas are
+//! generated from those types), the `_execute` parameters as `parse_execute`
+//! reads them, the answers as the handlers, `wirewatch_connectors` and the
+//! store write them, the URL pattern against `check_url`, and its own
+//! server, security and Kibana error bodies. (What the routes do is tested against
 //! the app in `tests/routes/connectors.rs`.)
 
-use super::actions_execute_schemas::{
-    execute_keys, execute_names, seed_answer, EXECUTE_FAILED, ISO_PATTERN, PARAMS_SCHEMAS,
-};
-use super::actions_paths::{ON_CONNECTOR, WEBHOOK_TOKEN, WEBHOOK_TOKEN_HEADER};
-use super::actions_schemas::{
-    CONNECTOR_ID, ID_PATTERN, TEMPLATE_VARIABLES, TYPE_SCHEMAS, URL_PATTERN,
+use super::actions_paths::{
+    seed_answer, CONNECTOR_ID, ID_PATTERN, ON_CONNECTOR, WEBHOOK_TOKEN, WEBHOOK_TOKEN_HEADER,
 };
 use super::tests::{doc, operations_under, resolve, validate, validate_answer};
+use crate::routes::actions::FAILED as EXECUTE_FAILED;
 use regex::Regex;
 use serde_json::{json, Map, Value};
 use std::collections::BTreeSet;
 use wirewatch_connectors::{PushResult, PushedComment, RemoteIncident};
 use wirewatch_model::connector::{
-    parse_execute, parse_spec, update, CasesWebhookConfig, Connector, ConnectorSpec, ConnectorType,
-    JiraConfig, JiraSecrets, ServiceNowConfig, ServiceNowSecrets, SubAction, WebhookAuthType,
-    WebhookConfig, WebhookMethod, WebhookSecrets,
+    parse_execute, parse_spec, update, Connector, ConnectorSpec, ConnectorType, SubAction,
+    ISO_PATTERN, TEMPLATE_VARIABLES, URL_PATTERN,
 };
 use wirewatch_model::detection::Status;
+
+/// The `_execute` parameter forms (`params`), with the connector type each example is for.
+const PARAMS_SCHEMAS: [(&str, ConnectorType); 5] = [
+    ("PushToServiceCaseParams", ConnectorType::ServiceNow),
+    ("PushToServiceIncidentParams", ConnectorType::Jira),
+    ("GetIncidentParams", ConnectorType::ServiceNow),
+    ("CloseIncidentParams", ConnectorType::Jira),
+    ("WebhookParams", ConnectorType::Webhook),
+];
+
+/// The component schema of each type's `config` and `secrets`, and of its create body.
+pub(super) const TYPE_SCHEMAS: [(ConnectorType, &str, &str, &str); 4] = [
+    (
+        ConnectorType::Jira,
+        "JiraConfig",
+        "JiraSecrets",
+        "JiraConnectorCreate",
+    ),
+    (
+        ConnectorType::ServiceNow,
+        "ServiceNowConfig",
+        "ServiceNowSecrets",
+        "ServiceNowConnectorCreate",
+    ),
+    (
+        ConnectorType::Webhook,
+        "WebhookConfig",
+        "WebhookSecrets",
+        "WebhookConnectorCreate",
+    ),
+    (
+        ConnectorType::CasesWebhook,
+        "CasesWebhookConfig",
+        "WebhookSecrets",
+        "CasesWebhookConnectorCreate",
+    ),
+];
 
 /// The connectors API's operations of the document, by `(method, full path)`.
 fn actions_operations(d: &Value) -> Vec<(String, String, Value)> {
@@ -181,96 +216,12 @@ fn the_server_security_and_errors_are_kibanas() {
     );
 }
 
-/// A fully populated config and secrets of each type, as serde writes them.
-fn full(kind: ConnectorType) -> (Value, Value) {
-    let headers = Some(Map::from_iter([("X-Team".to_string(), json!("soc"))]));
-    let webhook_secrets = WebhookSecrets {
-        user: Some("u".into()),
-        password: Some("p".into()),
-        webhook_token: Some("t".into()),
-    };
-    fn v<T: serde::Serialize>(x: &T) -> Value {
-        serde_json::to_value(x).unwrap()
-    }
-    match kind {
-        ConnectorType::Jira => (
-            v(&JiraConfig {
-                api_url: "https://x".into(),
-                project_key: "SEC".into(),
-            }),
-            v(&JiraSecrets {
-                email: "e".into(),
-                api_token: "t".into(),
-                webhook_token: Some("w".into()),
-            }),
-        ),
-        ConnectorType::ServiceNow => (
-            v(&ServiceNowConfig {
-                api_url: "https://x".into(),
-                uses_table_api: true,
-                is_oauth: false,
-                client_id: Some("c".into()),
-                user_identifier_value: Some("u".into()),
-                jwt_key_id: Some("k".into()),
-            }),
-            v(&ServiceNowSecrets {
-                username: Some("u".into()),
-                password: Some("p".into()),
-                client_secret: Some("c".into()),
-                private_key: Some("k".into()),
-                webhook_token: Some("w".into()),
-            }),
-        ),
-        ConnectorType::Webhook => (
-            v(&WebhookConfig {
-                url: "https://x".into(),
-                method: WebhookMethod::Put,
-                headers,
-                has_auth: true,
-                auth_type: Some(WebhookAuthType::Basic),
-            }),
-            v(&webhook_secrets),
-        ),
-        ConnectorType::CasesWebhook => (
-            v(&CasesWebhookConfig {
-                create_incident_url: "https://x".into(),
-                create_incident_method: WebhookMethod::Post,
-                create_incident_json: "{}".into(),
-                create_incident_response_key: "id".into(),
-                get_incident_url: "https://x".into(),
-                get_incident_response_external_title_key: "key".into(),
-                view_incident_url: "https://x".into(),
-                update_incident_url: "https://x".into(),
-                update_incident_method: WebhookMethod::Put,
-                update_incident_json: "{}".into(),
-                create_comment_url: Some("https://x".into()),
-                create_comment_method: Some(WebhookMethod::Post),
-                create_comment_json: Some("{}".into()),
-                headers,
-                has_auth: true,
-                auth_type: Some(WebhookAuthType::Basic),
-            }),
-            v(&webhook_secrets),
-        ),
-    }
-}
-
 #[test]
-fn config_and_secrets_schemas_are_the_models_fields_requirements_and_defaults() {
+fn config_and_secrets_schemas_are_the_models_requirements_and_defaults() {
     let d = doc();
     let s = &d["components"]["schemas"];
     for (kind, config, secrets, create) in TYPE_SCHEMAS {
-        let (full_config, full_secrets) = full(kind);
-        assert_eq!(
-            keys(&s[config]["properties"]),
-            keys(&full_config),
-            "{config}"
-        );
-        assert_eq!(
-            keys(&s[secrets]["properties"]),
-            keys(&full_secrets),
-            "{secrets}"
-        );
+        // (The properties are the types' own: the schemas are generated from them.)
         assert_eq!(s[secrets]["writeOnly"], true, "{secrets}");
         // `deny_unknown_fields`: the schemas say an unknown field is refused.
         for name in [config, secrets, create] {
@@ -398,6 +349,15 @@ fn create_bodies_are_accepted_and_answered_without_secrets() {
     let connector_schema = schema("Connector");
     for body in create_bodies(&d) {
         actions_body("createConnector", &body).unwrap();
+        // The body types of the document read it too.
+        use crate::routes::actions as a;
+        let typed = match body["connector_type_id"].as_str() {
+            Some(".jira") => serde_json::from_value::<a::Jira>(body.clone()).map(drop),
+            Some(".servicenow") => serde_json::from_value::<a::ServiceNow>(body.clone()).map(drop),
+            Some(".webhook") => serde_json::from_value::<a::Webhook>(body.clone()).map(drop),
+            _ => serde_json::from_value::<a::CasesWebhook>(body.clone()).map(drop),
+        };
+        typed.unwrap_or_else(|e| panic!("{body}: {e}"));
         validate(&d, &schema("ConnectorCreate"), &body, "create").unwrap();
         assert!(
             validate_answer(&d, &schema("ConnectorCreate"), &body, "create").is_err(),
@@ -495,6 +455,32 @@ fn patterns_accept_what_the_model_accepts() {
         "https://t\u{97}.example.com",
         "https://t\u{a0}x",
         "https://jira.example.com/é",
+        // An empty user is still a user part; a port is a number up to 65535.
+        "https://@x",
+        "https://:@x/",
+        "https://user@x/",
+        "https://x:port/",
+        "https://x:8443/",
+        "https://x:/",
+        "https://x:65535",
+        "https://x:65536",
+        "https://x:99999/",
+        "https://x:1:2/",
+        "https://[::1]:8443/x",
+        "https://[::1/",
+        "https://?q",
+        "https:///x",
+        "https://x\\y",
+        "https://x?a@b",
+        "https://x#a@b",
+        "http://10.0.0.1",
+        "https://x:0080/",
+        "https://x:000080/",
+        "https://a<b/",
+        "https://a%41/",
+        "https://a|b/",
+        "https://a^b/",
+        "https://x.example:443",
     ] {
         assert_eq!(
             url.is_match(u),
@@ -565,6 +551,9 @@ fn execute_examples_are_what_parse_execute_reads() {
     let s = &d["components"]["schemas"];
     for (name, kind, body) in execute_bodies(&d) {
         validate(&d, &schema("ConnectorExecute"), &body, &name).unwrap();
+        // The body type of the document reads it too.
+        serde_json::from_value::<wirewatch_model::connector::params::ExecuteBody>(body.clone())
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
         let action = parse_execute(kind, &body).unwrap_or_else(|e| panic!("{name}: {e:?}"));
         let sub = body["params"]["subAction"].as_str();
         let fits = match (&action, sub) {
@@ -613,19 +602,60 @@ fn execute_examples_are_what_parse_execute_reads() {
         .contains("`closeIncident` is not supported"));
 }
 
-/// `answer()` of `routes::actions` (its answers are pinned in
-/// `tests/routes/connectors.rs`).
+/// `(ok, error, either)` schema names of the `_execute` answers; `legacy`
+/// is `/actions/action/{id}/_execute`'s camelCase form.
+fn execute_names(legacy: bool) -> (&'static str, &'static str, &'static str) {
+    if legacy {
+        (
+            "ActionExecuteOk",
+            "ActionExecuteError",
+            "ActionExecuteResult",
+        )
+    } else {
+        (
+            "ConnectorExecuteOk",
+            "ConnectorExecuteError",
+            "ConnectorExecuteResult",
+        )
+    }
+}
+
+/// `(connector id key, service message key)` of the `_execute` answers.
+fn execute_keys(legacy: bool) -> (&'static str, &'static str) {
+    if legacy {
+        ("actionId", "serviceMessage")
+    } else {
+        ("connector_id", "service_message")
+    }
+}
+
+/// The `_execute` answer of `routes::actions`, as JSON.
 fn answer(data: Result<Value, (String, bool)>, legacy: bool) -> Value {
-    let (id_key, sm_key) = execute_keys(legacy);
-    let mut v = match data {
-        Ok(data) => json!({"status": "ok", "data": data}),
-        Err((message, retry)) => {
-            let mut v = json!({"status": "error", "message": EXECUTE_FAILED, "retry": retry});
-            v[sm_key] = message.into();
-            v
-        }
+    use crate::routes::actions::{ExecuteResult, LegacyExecuteResult};
+    let c = Connector {
+        id: CONNECTOR_ID.into(),
+        name: "x".into(),
+        spec: parse_spec(
+            ConnectorType::Webhook,
+            json!({"url": "https://x", "hasAuth": false}),
+            Value::Null,
+        )
+        .unwrap(),
     };
-    v[id_key] = CONNECTOR_ID.into();
+    let r = data.map_err(|(message, retry)| wirewatch_connectors::ConnectorError {
+        retry,
+        ..wirewatch_connectors::ConnectorError::transient(message)
+    });
+    let v = if legacy {
+        serde_json::to_value(LegacyExecuteResult::new(&c, r))
+    } else {
+        serde_json::to_value(ExecuteResult::new(&c, r))
+    };
+    let v = v.unwrap();
+    // The keys of each form.
+    let (id_key, sm_key) = execute_keys(legacy);
+    assert_eq!(v[id_key], CONNECTOR_ID);
+    assert!(v["status"] == "ok" || v[sm_key].is_string(), "{v}");
     v
 }
 
@@ -806,6 +836,9 @@ pub(super) fn actions_body(id: &str, e: &Value) -> Result<(), String> {
         "updateConnector" => {
             // The example renames the `.servicenow` connector of the component examples.
             fields(&["name", "config", "secrets"])?;
+            // The body type of the document reads it too.
+            serde_json::from_value::<crate::routes::actions::UpdateBody>(e.clone())
+                .map_err(|e| format!("UpdateBody: {e}"))?;
             let old = Connector {
                 id: CONNECTOR_ID.into(),
                 name: "old".into(),
@@ -831,6 +864,9 @@ pub(super) fn actions_body(id: &str, e: &Value) -> Result<(), String> {
         }
         "executeConnector" | "executeConnectorLegacy" => {
             fields(&["params"])?;
+            // The body type of the document reads it too.
+            serde_json::from_value::<wirewatch_model::connector::params::ExecuteBody>(e.clone())
+                .map_err(|e| format!("ExecuteBody: {e}"))?;
             let kind = if id == "executeConnector" {
                 ConnectorType::Jira
             } else {
@@ -840,15 +876,23 @@ pub(super) fn actions_body(id: &str, e: &Value) -> Result<(), String> {
         }
         "replayConnectorFailedPushes" => {
             fields(&["ids"])?;
+            serde_json::from_value::<crate::routes::actions::ReplayBody>(e.clone())
+                .map_err(|e| format!("ReplayBody: {e}"))?;
             match e.get("ids") {
                 None | Some(Value::Null) => Ok(()),
                 Some(Value::Array(a)) if a.iter().all(Value::is_i64) => Ok(()),
                 Some(ids) => Err(format!("ids: {ids} is not a list of ids")),
             }
         }
-        "notifyConnectorWebhook" => wirewatch_connectors::sync::webhook_key(e)
-            .map(drop)
-            .ok_or_else(|| "the body names no incident".into()),
+        "notifyConnectorWebhook" => {
+            serde_json::from_value::<crate::routes::actions::WebhookEvent>(e.clone())
+                .map_err(|e| format!("WebhookEvent: {e}"))
+                .and_then(|_| {
+                    wirewatch_connectors::sync::webhook_key(e)
+                        .map(drop)
+                        .ok_or_else(|| "the body names no incident".into())
+                })
+        }
         other => Err(format!(
             "no check is known for the body of {other}; add it to actions_body"
         )),

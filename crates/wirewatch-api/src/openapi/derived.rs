@@ -79,6 +79,24 @@ pub(super) fn add(schemas: &mut Map<String, Value>, mut bodies: SchemaGenerator)
     answer::<crate::routes::metrics::MetricResults>(&mut answers);
     answer::<crate::routes::metrics::MetricStat>(&mut answers);
     sonar(&mut answers);
+    // The connectors' bodies: the handlers read them as JSON in Kibana's
+    // dialect and check them themselves.
+    answer::<crate::routes::actions::ErrorBody>(&mut answers);
+    answer::<crate::routes::actions::TypeView>(&mut answers);
+    answer::<wirewatch_model::connector::ConnectorView>(&mut answers);
+    body::<crate::routes::actions::ConnectorCreate>(&mut bodies);
+    body::<crate::routes::actions::UpdateBody>(&mut bodies);
+    answer::<crate::routes::actions::ExecuteResult>(&mut answers);
+    answer::<crate::routes::actions::LegacyExecuteResult>(&mut answers);
+    answer::<crate::routes::actions::StatsView>(&mut answers);
+    answer::<wirewatch_store::FailedPush>(&mut answers);
+    answer::<crate::routes::actions::Replayed>(&mut answers);
+    answer::<crate::routes::actions::SyncAnswer>(&mut answers);
+    answer::<crate::routes::actions::WebhookDone>(&mut answers);
+    answer::<crate::routes::actions::WebhookFailed>(&mut answers);
+    body::<crate::routes::actions::ReplayBody>(&mut bodies);
+    body::<crate::routes::actions::WebhookEvent>(&mut bodies);
+    body::<wirewatch_model::connector::params::ExecuteBody>(&mut bodies);
     let answers = answers.take_definitions(true);
     for (name, schema) in &answers {
         let clash = schemas.insert(name.clone(), schema.clone());

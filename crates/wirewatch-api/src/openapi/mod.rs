@@ -20,7 +20,7 @@
 //! becomes a view struct first, with a unit test pinning that it writes the
 //! same bytes. The remaining hand-written schemas (`*_schemas.rs`) move
 //! there one resource at a time; the model and store types can derive it
-//! already, ODS and connector crates need `schemars` first.
+//! already, the ODS crate needs `schemars` first.
 //!
 //! The document is built from small helpers so that every operation has the
 //! same shape: an operation id, a tag, parameters, a request body with an
@@ -33,9 +33,7 @@
 //! items carry a path-level `servers` entry, their operations their own
 //! security requirement and error responses.
 
-mod actions_execute_schemas;
 mod actions_paths;
-mod actions_schemas;
 #[cfg(test)]
 mod actions_tests;
 mod derived;
@@ -71,11 +69,9 @@ pub fn spec(public_url: &str) -> Value {
     let (items, bodies) = paths.finish();
     let mut schemas = Map::new();
     derived::add(&mut schemas, bodies);
-    actions_schemas::add(&mut schemas);
-    actions_execute_schemas::add(&mut schemas);
     let mut responses = error_responses();
     sonar_paths::add_responses(&mut responses);
-    actions_schemas::add_responses(&mut responses);
+    actions_paths::add_responses(&mut responses);
     json!({
         "openapi": "3.0.3",
         "info": {
@@ -104,8 +100,8 @@ pub fn spec(public_url: &str) -> Value {
                         `POST /apikeys` makes). The APIs served outside `/api/v1` (the Logpresso Sonar tickets) \
                         document this form; `ExtraHop apikey=YOUR_KEY` is accepted there too.",
                 },
-                (actions_paths::WEBHOOK_TOKEN): actions_schemas::webhook_token_scheme("query", "token"),
-                (actions_paths::WEBHOOK_TOKEN_HEADER): actions_schemas::webhook_token_scheme("header", "X-Wirewatch-Token"),
+                (actions_paths::WEBHOOK_TOKEN): actions_paths::webhook_token_scheme("query", "token"),
+                (actions_paths::WEBHOOK_TOKEN_HEADER): actions_paths::webhook_token_scheme("header", "X-Wirewatch-Token"),
             },
             "schemas": schemas,
             "responses": responses,
@@ -177,6 +173,15 @@ fn tags() -> Value {
         t(sonar_paths::TAG, sonar_paths::TAG_TEXT),
         t(actions_paths::TAG, actions_paths::TAG_TEXT),
     ])
+}
+
+/// The words that make a header name secret, as Markdown (`key`, `token`, …).
+pub(crate) fn secret_header_words() -> String {
+    wirewatch_model::secret::SECRET_HEADER_WORDS
+        .iter()
+        .map(|w| format!("`{w}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// A reference to a component schema.
