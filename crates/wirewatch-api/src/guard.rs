@@ -314,12 +314,13 @@ pub trait Input {
 /// The schema of a body type: a reference to its component schema, or
 /// `None` for a type that accepts any JSON (`serde_json::Value`), whose
 /// documentation must say what it takes.
-fn typed<T: JsonSchema>(g: &mut SchemaGenerator) -> Option<Schema> {
+pub(crate) fn typed<T: JsonSchema>(g: &mut SchemaGenerator) -> Option<Schema> {
     let schema = g.subschema_for::<T>();
     schema.get("$ref").is_some().then_some(schema)
 }
 
-const fn json(dialect: Dialect, optional: bool) -> Option<Body> {
+/// A JSON body of `dialect` (`optional`: an empty one will do).
+pub(crate) const fn json(dialect: Dialect, optional: bool) -> Option<Body> {
     Some(Body {
         dialect,
         optional,
@@ -370,25 +371,6 @@ impl<T: JsonSchema> Input for crate::extract::OptionalJson<T> {
 
     fn body_schema(g: &mut SchemaGenerator) -> Option<Schema> {
         typed::<T>(g)
-    }
-}
-impl<T: JsonSchema> Input for crate::routes::sonar::SonarJson<T> {
-    fn body() -> Option<Body> {
-        json(Dialect::Sonar, true)
-    }
-
-    fn body_schema(g: &mut SchemaGenerator) -> Option<Schema> {
-        typed::<T>(g)
-    }
-}
-impl Input for crate::routes::actions::KibanaJson {
-    fn body() -> Option<Body> {
-        json(Dialect::Kibana, false)
-    }
-}
-impl Input for crate::routes::actions::OptionalKibanaJson {
-    fn body() -> Option<Body> {
-        json(Dialect::Kibana, true)
     }
 }
 /// A raw body (Sonar's attachment upload: the file itself).

@@ -175,15 +175,6 @@ fn tags() -> Value {
     ])
 }
 
-/// The words that make a header name secret, as Markdown (`key`, `token`, …).
-pub(crate) fn secret_header_words() -> String {
-    wirewatch_model::secret::SECRET_HEADER_WORDS
-        .iter()
-        .map(|w| format!("`{w}`"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 /// A reference to a component schema.
 pub(crate) fn r(name: &str) -> Value {
     json!({"$ref": format!("#/components/schemas/{name}")})
@@ -194,29 +185,9 @@ pub(crate) fn array(items: Value) -> Value {
     json!({"type": "array", "items": items})
 }
 
-/// A timestamp in milliseconds since the epoch.
-pub(crate) fn ms(description: &str) -> Value {
-    json!({"type": "integer", "format": "int64", "description": description})
-}
-
 /// A non-negative integer id.
 pub(crate) fn id(description: &str) -> Value {
     json!({"type": "integer", "format": "int64", "minimum": 0, "description": description})
-}
-
-/// A string.
-pub(crate) fn string(description: &str) -> Value {
-    json!({"type": "string", "description": description})
-}
-
-/// A string that may be `null`.
-pub(crate) fn nullable_string(description: &str) -> Value {
-    json!({"type": "string", "nullable": true, "description": description})
-}
-
-/// A boolean.
-pub(crate) fn boolean(description: &str) -> Value {
-    json!({"type": "boolean", "description": description})
 }
 
 /// The wire names of enum values, exactly as serde writes them.
@@ -225,35 +196,6 @@ pub(crate) fn wire<T: Serialize>(values: &[T]) -> Vec<Value> {
         .iter()
         .map(|v| serde_json::to_value(v).expect("an enum serializes"))
         .collect()
-}
-
-/// A string enum; `nullable` also allows `null`.
-pub(crate) fn enumeration(mut values: Vec<Value>, nullable: bool, description: &str) -> Value {
-    let mut s = json!({"type": "string", "description": description});
-    if nullable {
-        values.push(Value::Null);
-        s["nullable"] = json!(true);
-    }
-    s["enum"] = Value::Array(values);
-    s
-}
-
-/// Mark a schema (a property) as a wirewatch extension.
-pub(crate) fn ext(mut schema: Value) -> Value {
-    schema[EXTENSION] = json!(true);
-    if let Some(d) = schema.get("description").and_then(Value::as_str) {
-        schema["description"] = json!(format!("wirewatch extension: {d}"));
-    }
-    schema
-}
-
-/// An object schema: `required` property names, then the properties.
-pub(crate) fn object(description: &str, required: &[&str], props: Value) -> Value {
-    let mut s = json!({"type": "object", "description": description, "properties": props});
-    if !required.is_empty() {
-        s["required"] = json!(required);
-    }
-    s
 }
 
 /// An API this server speaks: where its paths live, how callers authenticate,

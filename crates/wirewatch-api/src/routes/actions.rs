@@ -1219,6 +1219,18 @@ impl WebhookFailed {
     }
 }
 
+impl crate::guard::Input for KibanaJson {
+    fn body() -> Option<crate::guard::Body> {
+        crate::guard::json(crate::guard::Dialect::Kibana, false)
+    }
+}
+
+impl crate::guard::Input for OptionalKibanaJson {
+    fn body() -> Option<crate::guard::Body> {
+        crate::guard::json(crate::guard::Dialect::Kibana, true)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1743,6 +1743,16 @@ async fn delete_attachment(
     Ok(axum::Json(Deleted::of(aguid)))
 }
 
+impl<T: schemars::JsonSchema> crate::guard::Input for SonarJson<T> {
+    fn body() -> Option<crate::guard::Body> {
+        crate::guard::json(crate::guard::Dialect::Sonar, true)
+    }
+
+    fn body_schema(g: &mut schemars::SchemaGenerator) -> Option<schemars::Schema> {
+        crate::guard::typed::<T>(g)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
