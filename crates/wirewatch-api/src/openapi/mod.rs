@@ -1,26 +1,37 @@
 //! The OpenAPI 3.0 description of every implemented operation, served at
 //! `/api/v1/openapi.json` and browsed at `/api/v1/explore/`.
 //!
-//! What is derived from the code, and checked by the tests of `tests.rs`:
+//! What comes from the code (`Paths` builds the path items from the
+//! router's table and refuses to build a document that disagrees with it):
 //! - the operations: the router's table (`crate::operations()`, built with
-//!   `crate::guard::Api`) is the list of documented operations;
-//! - each operation's privilege (`x-wirewatch-privilege` and the end of its
-//!   description), from its handler's `Guard<Policy>`;
-//! - whether it reads a body, and whether an empty one is accepted, from its
-//!   body extractor (`guard::Input`): the document must agree;
-//! - the component schemas of `derived.rs`, generated from the Rust types
-//!   (`schemars`, OpenAPI 3.0 settings), examples included.
+//!   `crate::guard::Api`); a route without documentation, or documentation
+//!   without a route, does not build;
+//! - each operation's privilege (`x-wirewatch-privilege`, the end of its
+//!   description, no security requirement when public), from its handler's
+//!   `Guard<Policy>`;
+//! - its request body: whether there is one and whether an empty one will
+//!   do, from its body extractor (`guard::Input`), and its schema, the type
+//!   that extractor reads (`Json<T>`, `SonarJson<T>`: `T`'s component
+//!   schema); a handler that reads any JSON and checks it itself names its
+//!   schema, and one that checks more than its type says how
+//!   (`Op::refined_body`);
+//! - every component schema, generated from the Rust types (`schemars`,
+//!   OpenAPI 3.0 settings), examples included: the request bodies from the
+//!   routes, the answers from the list in `derived.rs`.
+//!
+//! What is written by hand, beside the route table in `*_paths.rs`: each
+//! operation's words (id, tag, summary, description), its parameters'
+//! descriptions, the request example (checked against the handler's type)
+//! and the responses it answers.
 //!
 //! Adding an operation: a handler whose first argument is the `Guard` of its
 //! rule and whose body extractor is its dialect's (`extract::Json`,
-//! `SonarJson`, `KibanaJson`); a line in its module's `routes()`; its
-//! operation in the `*_paths.rs` of its resource; new request and response
-//! types derive `schemars::JsonSchema` (doc comments are the descriptions)
-//! and are listed in `derived.rs`. A response built as a `json!` object
-//! becomes a view struct first, with a unit test pinning that it writes the
-//! same bytes. The remaining hand-written schemas (`*_schemas.rs`) move
-//! there one resource at a time; the model and store types can derive it
-//! already, the ODS crate needs `schemars` first.
+//! `SonarJson`, `KibanaJson`); a line in its module's `routes()`; its words
+//! in the `*_paths.rs` of its resource (`Op::body_example` for a typed
+//! body). Request and response types derive `schemars::JsonSchema` (doc
+//! comments are the descriptions); answer types are listed in `derived.rs`.
+//! A response built as a `json!` object becomes a view struct first, with a
+//! unit test pinning that it writes the same bytes.
 //!
 //! The document is built from small helpers so that every operation has the
 //! same shape: an operation id, a tag, parameters, a request body with an
