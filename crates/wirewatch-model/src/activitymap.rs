@@ -59,7 +59,9 @@ pub struct Source {
 }
 
 /// The role of the peer device in a relationship.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// The peer is the client (it opened the connection).
@@ -119,7 +121,9 @@ pub struct Walk {
 }
 
 /// What the weight of an edge counts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Weighting {
     /// IP bytes in both directions.
@@ -143,7 +147,9 @@ pub enum EdgeAnnotation {
 }
 
 /// The layout of a saved map in the ExtraHop web UI.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema,
+)]
 pub enum Mode {
     #[default]
     #[serde(rename = "2dforce")]
@@ -447,6 +453,9 @@ impl Topology {
     }
 }
 
+/// An edge being merged: its weight, its stacks, the walks and steps that reached it.
+type Merged = (u64, Vec<ProtocolWeight>, BTreeSet<Appearance>);
+
 /// Run the walks over the graph and merge their edges: an edge is a client
 /// and a server device; its weight sums the protocol stacks the walks
 /// followed (each once, however many walks reached it). Answers the edges,
@@ -488,10 +497,16 @@ pub fn run_walks(
             for i in candidates {
                 let e = &graph[i];
                 // The frontier device at one end, the peer at the other.
-                let ends = [(e.client, e.server, Role::Server), (e.server, e.client, Role::Client)];
+                let ends = [
+                    (e.client, e.server, Role::Server),
+                    (e.server, e.client, Role::Client),
+                ];
                 for (near, peer, peer_role) in ends {
                     if frontier.contains(near) && step.follows(e, peer_role) && step.keeps(peer) {
-                        followed.entry(i).or_default().insert(Appearance { walk: w, step: s });
+                        followed
+                            .entry(i)
+                            .or_default()
+                            .insert(Appearance { walk: w, step: s });
                         reached.insert(peer);
                     }
                 }
@@ -499,8 +514,7 @@ pub fn run_walks(
             frontier = Members::Only(reached);
         }
     }
-    let mut merged: BTreeMap<(u64, u64), (u64, Vec<ProtocolWeight>, BTreeSet<Appearance>)> =
-        BTreeMap::new();
+    let mut merged: BTreeMap<(u64, u64), Merged> = BTreeMap::new();
     for (i, seen) in followed {
         let e = &graph[i];
         let weight = e.weight(weighting);
@@ -516,7 +530,11 @@ pub fn run_walks(
     let mut edges: Vec<Edge> = merged
         .into_iter()
         .map(|((from, to), (weight, mut protocols, seen))| {
-            protocols.sort_by(|a, b| b.weight.cmp(&a.weight).then_with(|| a.protocol.cmp(&b.protocol)));
+            protocols.sort_by(|a, b| {
+                b.weight
+                    .cmp(&a.weight)
+                    .then_with(|| a.protocol.cmp(&b.protocol))
+            });
             let annotations = (!annotations.is_empty()).then(|| Annotations {
                 protocols: want(EdgeAnnotation::Protocols).then_some(protocols),
                 appearances: want(EdgeAnnotation::Appearances).then(|| seen.into_iter().collect()),
@@ -540,7 +558,9 @@ pub fn run_walks(
 }
 
 /// A grant of a map to a user or a group.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Grant {
     /// May read the map and run its query.
@@ -596,7 +616,11 @@ fn nullable<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
 #[schemars(example = SharingChange::example())]
 pub struct SharingChange {
     /// `viewer` or `null`.
-    #[serde(default, deserialize_with = "nullable", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub anyone: Option<Option<AnyoneGrant>>,
     /// Usernames and their grant (`editor`, `viewer`, or `null` to remove it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -637,7 +661,8 @@ impl SharingChange {
                         format!("a name must be 1 to {MAX_NAME_LEN} bytes"),
                     ));
                 }
-                if field == "groups" && !(name.starts_with("local.") || name.starts_with("remote.")) {
+                if field == "groups" && !(name.starts_with("local.") || name.starts_with("remote."))
+                {
                     return Err(Error::invalid(
                         format!("groups.{name}"),
                         "a group name starts with \"local.\" or \"remote.\"",
@@ -743,7 +768,9 @@ pub fn validate_map_fields(
     if let Some(c) = short_code {
         if c.is_empty()
             || c.len() > MAX_SHORT_CODE_LEN
-            || !c.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '-' || ch == '_')
+            || !c
+                .chars()
+                .all(|ch| ch.is_ascii_alphanumeric() || ch == '-' || ch == '_')
         {
             return Err(Error::invalid(
                 "short_code",

@@ -118,18 +118,19 @@ impl Resolver<'_> {
 
 fn load(c: &Connection, id: u64) -> Result<Option<StoredMap>> {
     let doc: Option<String> = c
-        .query_row("SELECT doc FROM activitymaps WHERE id = ?1", [id], |r| r.get(0))
+        .query_row("SELECT doc FROM activitymaps WHERE id = ?1", [id], |r| {
+            r.get(0)
+        })
         .optional()?;
     Ok(doc.as_deref().map(serde_json::from_str).transpose()?)
 }
 
 fn short_code_taken(c: &Connection, code: &str, not_id: u64) -> Result<bool> {
-    Ok(c
-        .query_row(
-            "SELECT EXISTS(SELECT 1 FROM activitymaps WHERE short_code = ?1 AND id != ?2)",
-            params![code, not_id],
-            |r| r.get(0),
-        )?)
+    Ok(c.query_row(
+        "SELECT EXISTS(SELECT 1 FROM activitymaps WHERE short_code = ?1 AND id != ?2)",
+        params![code, not_id],
+        |r| r.get(0),
+    )?)
 }
 
 impl Store {
@@ -165,9 +166,10 @@ impl Store {
                         break 'segments;
                     }
                     g.flows += 1;
-                    let (Some(ca), Some(sa)) =
-                        (r.get::<_, Option<String>>(0)?, r.get::<_, Option<String>>(1)?)
-                    else {
+                    let (Some(ca), Some(sa)) = (
+                        r.get::<_, Option<String>>(0)?,
+                        r.get::<_, Option<String>>(1)?,
+                    ) else {
                         g.unattributed += 1;
                         continue;
                     };
@@ -294,7 +296,16 @@ mod tests {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn flow(t: i64, c: &str, cmac: &str, s: &str, smac: &str, proto: &str, l7: Option<&str>, payload: (u64, u64)) -> NewRecord {
+    fn flow(
+        t: i64,
+        c: &str,
+        cmac: &str,
+        s: &str,
+        smac: &str,
+        proto: &str,
+        l7: Option<&str>,
+        payload: (u64, u64),
+    ) -> NewRecord {
         NewRecord {
             time_ms: t,
             record: Record::Flow(Flow {
@@ -351,13 +362,67 @@ mod tests {
             id("ip-10.9.0.5"),
         );
         s.insert_records(&[
-            flow(1000, "10.0.0.1", A, "10.0.0.2", B, "TCP", Some("http"), (10, 20)),
-            flow(1001, "10.0.0.1", A, "10.0.0.2", B, "TCP", Some("http"), (10, 0)),
-            flow(1002, "10.0.0.1", A, "10.0.0.2", B, "UDP", Some("dns"), (10, 20)),
-            flow(1003, "10.0.0.1", A, "93.184.216.34", GW, "TCP", Some("tls"), (10, 20)),
+            flow(
+                1000,
+                "10.0.0.1",
+                A,
+                "10.0.0.2",
+                B,
+                "TCP",
+                Some("http"),
+                (10, 20),
+            ),
+            flow(
+                1001,
+                "10.0.0.1",
+                A,
+                "10.0.0.2",
+                B,
+                "TCP",
+                Some("http"),
+                (10, 0),
+            ),
+            flow(
+                1002,
+                "10.0.0.1",
+                A,
+                "10.0.0.2",
+                B,
+                "UDP",
+                Some("dns"),
+                (10, 20),
+            ),
+            flow(
+                1003,
+                "10.0.0.1",
+                A,
+                "93.184.216.34",
+                GW,
+                "TCP",
+                Some("tls"),
+                (10, 20),
+            ),
             flow(1004, "10.9.0.5", GW, "10.0.0.2", B, "TCP", None, (0, 0)),
-            flow(1005, "10.0.0.1", A, "203.0.113.9", "02:00:00:00:00:77", "TCP", None, (0, 0)),
-            flow(5000, "10.0.0.1", A, "10.0.0.2", B, "TCP", Some("http"), (10, 20)),
+            flow(
+                1005,
+                "10.0.0.1",
+                A,
+                "203.0.113.9",
+                "02:00:00:00:00:77",
+                "TCP",
+                None,
+                (0, 0),
+            ),
+            flow(
+                5000,
+                "10.0.0.1",
+                A,
+                "10.0.0.2",
+                B,
+                "TCP",
+                Some("http"),
+                (10, 20),
+            ),
         ])
         .unwrap();
         let g = s.flow_graph(0, 4000, 1000, 1000).unwrap();
@@ -366,7 +431,16 @@ mod tests {
         let mut got: Vec<(u64, u64, String, u64, u64, u64)> = g
             .edges
             .iter()
-            .map(|e| (e.client, e.server, e.stack.join("/"), e.bytes, e.connections, e.turns))
+            .map(|e| {
+                (
+                    e.client,
+                    e.server,
+                    e.stack.join("/"),
+                    e.bytes,
+                    e.connections,
+                    e.turns,
+                )
+            })
             .collect();
         got.sort();
         let mut want = vec![
@@ -408,7 +482,10 @@ mod tests {
         let b = s.save_activity_map(map("b")).unwrap();
         assert!(a.id > 0 && b.id > a.id && a.mod_time > 0);
         let e = s.save_activity_map(map("a")).unwrap_err();
-        assert!(matches!(e, StoreError::Conflict(Conflict::ShortCode { .. })), "{e}");
+        assert!(
+            matches!(e, StoreError::Conflict(Conflict::ShortCode { .. })),
+            "{e}"
+        );
         let mut a2 = a.clone();
         a2.name = "renamed".into();
         s.save_activity_map(a2).unwrap();

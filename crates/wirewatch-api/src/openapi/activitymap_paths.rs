@@ -24,7 +24,8 @@ pub(super) fn tag_text() -> String {
     )
 }
 
-const QUERY: &str = "Requires `metrics: full` or higher (any `write` privilege, or `system: full`): \
+const QUERY: &str =
+    "Requires `metrics: full` or higher (any `write` privilege, or `system: full`): \
      \"metric and record queries\".";
 const READ: &str = "Requires `write: personal` or higher.";
 const WRITE_FULL: &str = "Requires `write: full` or higher.";

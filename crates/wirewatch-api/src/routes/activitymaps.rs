@@ -228,7 +228,12 @@ impl ActivityMap {
             description: None,
             mode: Mode::TwoD,
             owner: "analyst1".into(),
-            rights: vec!["view".into(), "edit".into(), "delete".into(), "transfer".into()],
+            rights: vec![
+                "view".into(),
+                "edit".into(),
+                "delete".into(),
+                "transfer".into(),
+            ],
             short_code: "3f9c2a1b".into(),
             show_alert_status: false,
             walks: c.walks,
@@ -575,7 +580,10 @@ async fn update(
     }
     if let Some(o) = &b.owner {
         if s.store.user(o)?.is_none() {
-            return Err(ApiError::invalid("owner", format!("user {o:?} does not exist")));
+            return Err(ApiError::invalid(
+                "owner",
+                format!("user {o:?} does not exist"),
+            ));
         }
         m.owner = o.clone();
     }

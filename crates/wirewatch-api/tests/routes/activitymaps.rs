@@ -151,7 +151,10 @@ fn peers_walk(id: u64) -> Value {
 #[test]
 fn peers_and_protocols_of_a_device_as_soar_playbooks_ask() {
     let (s, [a, b, c, gw]) = network();
-    let r = query(&s, json!({"from": 1, "until": 10_000, "walks": peers_walk(a)}));
+    let r = query(
+        &s,
+        json!({"from": 1, "until": 10_000, "walks": peers_walk(a)}),
+    );
     // Heaviest first; from = client, to = server; bytes of both directions.
     assert_eq!(
         edges(&r),
@@ -266,10 +269,19 @@ fn bad_queries_are_400s_naming_the_field() {
         (json!({"walks": ok_walks}), "from"),
         (json!({"from": "-30m"}), "walks"),
         (json!({"from": "-30x", "walks": ok_walks}), "from"),
-        (json!({"from": -1000, "until": -2000, "walks": ok_walks}), "until"),
+        (
+            json!({"from": -1000, "until": -2000, "walks": ok_walks}),
+            "until",
+        ),
         (json!({"from": "-30m", "walks": []}), "walks"),
-        (json!({"from": "-30m", "walks": ok_walks, "weighting": "packets"}), "weighting"),
-        (json!({"from": "-30m", "walks": ok_walks, "edge_annotations": ["nodes"]}), "edge_annotations[0]"),
+        (
+            json!({"from": "-30m", "walks": ok_walks, "weighting": "packets"}),
+            "weighting",
+        ),
+        (
+            json!({"from": "-30m", "walks": ok_walks, "edge_annotations": ["nodes"]}),
+            "edge_annotations[0]",
+        ),
         (
             json!({"from": "-30m", "walks": [{"origins": [{"object_type": "activity_group", "object_id": 2}], "steps": [{}]}]}),
             "walks[0].origins[0].object_type",
@@ -317,7 +329,14 @@ fn saved_maps_are_created_read_changed_queried_and_deleted() {
         &ann,
         json!({"name": "a's peers", "walks": peers_walk(a), "weighting": "connections", "short_code": "a-peers"}),
     );
-    let get = |key: &str| s.call_with("GET", &format!("/api/v1/activitymaps/{id}"), None, Some(key));
+    let get = |key: &str| {
+        s.call_with(
+            "GET",
+            &format!("/api/v1/activitymaps/{id}"),
+            None,
+            Some(key),
+        )
+    };
     let r = get(&ann);
     assert_eq!(r.status, 200, "{}", r.text);
     let m = &r.body;
@@ -350,13 +369,20 @@ fn saved_maps_are_created_read_changed_queried_and_deleted() {
     let r = s.call_with(
         "PATCH",
         &format!("/api/v1/activitymaps/{id}"),
-        Some(json!({"name": "renamed", "mode": "3dforce", "weighting": "bytes", "description": "d"})),
+        Some(
+            json!({"name": "renamed", "mode": "3dforce", "weighting": "bytes", "description": "d"}),
+        ),
         Some(&ann),
     );
     assert_eq!(r.status, 204, "{}", r.text);
     let m = get(&ann).body;
     assert_eq!(
-        (m["name"].as_str(), m["mode"].as_str(), m["weighting"].as_str(), m["description"].as_str()),
+        (
+            m["name"].as_str(),
+            m["mode"].as_str(),
+            m["weighting"].as_str(),
+            m["description"].as_str()
+        ),
         (Some("renamed"), Some("3dforce"), Some("bytes"), Some("d"))
     );
     // Short codes are unique; a bad one and bad walks name their field.
@@ -371,10 +397,21 @@ fn saved_maps_are_created_read_changed_queried_and_deleted() {
         (json!({"walks": peers_walk(a)}), "name"),
         (json!({"name": "x"}), "walks"),
         (json!({"name": " ", "walks": peers_walk(a)}), "name"),
-        (json!({"name": "x", "walks": peers_walk(a), "short_code": "a b"}), "short_code"),
-        (json!({"name": "x", "walks": peers_walk(a), "mode": "flat"}), "mode"),
+        (
+            json!({"name": "x", "walks": peers_walk(a), "short_code": "a b"}),
+            "short_code",
+        ),
+        (
+            json!({"name": "x", "walks": peers_walk(a), "mode": "flat"}),
+            "mode",
+        ),
     ] {
-        let r = s.call_with("POST", "/api/v1/activitymaps", Some(body.clone()), Some(&ann));
+        let r = s.call_with(
+            "POST",
+            "/api/v1/activitymaps",
+            Some(body.clone()),
+            Some(&ann),
+        );
         assert_eq!(r.status, 400, "{body}: {}", r.text);
         assert_eq!(r.body["field"], field, "{body}: {}", r.text);
     }
@@ -387,10 +424,20 @@ fn saved_maps_are_created_read_changed_queried_and_deleted() {
     assert_eq!(r.status, 400, "{}", r.text);
     assert_eq!(r.body["field"], "walks[0].origins");
 
-    let r = s.call_with("DELETE", &format!("/api/v1/activitymaps/{id}"), None, Some(&ann));
+    let r = s.call_with(
+        "DELETE",
+        &format!("/api/v1/activitymaps/{id}"),
+        None,
+        Some(&ann),
+    );
     assert_eq!(r.status, 204, "{}", r.text);
     assert_eq!(get(&ann).status, 404);
-    let r = s.call_with("DELETE", &format!("/api/v1/activitymaps/{id}"), None, Some(&ann));
+    let r = s.call_with(
+        "DELETE",
+        &format!("/api/v1/activitymaps/{id}"),
+        None,
+        Some(&ann),
+    );
     assert_eq!(r.status, 404, "{}", r.text);
 }
 
@@ -405,7 +452,8 @@ fn who_sees_and_changes_a_map_follows_owner_and_sharing() {
     let id = create(&s, &ann, json!({"name": "private", "walks": walks}));
     let path = format!("/api/v1/activitymaps/{id}");
     let sharing = format!("{path}/sharing");
-    let call = |m: &str, p: &str, body: Option<Value>, key: &str| s.call_with(m, p, body, Some(key));
+    let call =
+        |m: &str, p: &str, body: Option<Value>, key: &str| s.call_with(m, p, body, Some(key));
 
     // Private: another user gets 404 everywhere and does not see it listed.
     for (m, p, body) in [
@@ -420,50 +468,129 @@ fn who_sees_and_changes_a_map_follows_owner_and_sharing() {
         let r = call(m, &p, body, &bob);
         assert_eq!(r.status, 404, "{m} {p}: {}", r.text);
     }
-    assert_eq!(ids(&call("GET", "/api/v1/activitymaps", None, &bob).body), Vec::<u64>::new());
+    assert_eq!(
+        ids(&call("GET", "/api/v1/activitymaps", None, &bob).body),
+        Vec::<u64>::new()
+    );
     // The administrator sees every map.
     assert_eq!(s.get(&path).status, 200);
-    assert_eq!(s.get(&sharing).body, json!({"anyone": null, "users": {}, "groups": {}}));
+    assert_eq!(
+        s.get(&sharing).body,
+        json!({"anyone": null, "users": {}, "groups": {}})
+    );
 
     // Shared with bob as viewer: he reads and queries it, but may not change it.
-    let r = call("PATCH", &sharing, Some(json!({"users": {"bob": "viewer"}})), &ann);
+    let r = call(
+        "PATCH",
+        &sharing,
+        Some(json!({"users": {"bob": "viewer"}})),
+        &ann,
+    );
     assert_eq!(r.status, 204, "{}", r.text);
     let r = call("GET", &path, None, &bob);
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(r.body["rights"], json!(["view"]));
-    assert_eq!(call("POST", &format!("{path}/query"), Some(json!({"from": 1})), &bob).status, 200);
-    assert_eq!(call("PATCH", &path, Some(json!({"name": "x"})), &bob).status, 403);
-    assert_eq!(call("PATCH", &sharing, Some(json!({"users": {"bob": "editor"}})), &bob).status, 403);
+    assert_eq!(
+        call(
+            "POST",
+            &format!("{path}/query"),
+            Some(json!({"from": 1})),
+            &bob
+        )
+        .status,
+        200
+    );
+    assert_eq!(
+        call("PATCH", &path, Some(json!({"name": "x"})), &bob).status,
+        403
+    );
+    assert_eq!(
+        call(
+            "PATCH",
+            &sharing,
+            Some(json!({"users": {"bob": "editor"}})),
+            &bob
+        )
+        .status,
+        403
+    );
     assert_eq!(call("DELETE", &path, None, &bob).status, 403);
     assert_eq!(call("GET", &path, None, &carol).status, 404);
 
     // Editor: changes the map and its sharing, but neither deletes nor transfers it.
-    let r = call("PATCH", &sharing, Some(json!({"users": {"bob": "editor"}, "groups": {"local.soc": "viewer"}})), &ann);
+    let r = call(
+        "PATCH",
+        &sharing,
+        Some(json!({"users": {"bob": "editor"}, "groups": {"local.soc": "viewer"}})),
+        &ann,
+    );
     assert_eq!(r.status, 204, "{}", r.text);
-    assert_eq!(call("PATCH", &path, Some(json!({"name": "bob's edit"})), &bob).status, 204);
-    assert_eq!(call("GET", &path, None, &bob).body["rights"], json!(["view", "edit"]));
-    assert_eq!(call("PATCH", &sharing, Some(json!({"users": {"carol": "viewer"}})), &bob).status, 204);
+    assert_eq!(
+        call("PATCH", &path, Some(json!({"name": "bob's edit"})), &bob).status,
+        204
+    );
+    assert_eq!(
+        call("GET", &path, None, &bob).body["rights"],
+        json!(["view", "edit"])
+    );
+    assert_eq!(
+        call(
+            "PATCH",
+            &sharing,
+            Some(json!({"users": {"carol": "viewer"}})),
+            &bob
+        )
+        .status,
+        204
+    );
     assert_eq!(call("GET", &path, None, &carol).status, 200);
     assert_eq!(call("DELETE", &path, None, &bob).status, 403);
-    assert_eq!(call("PATCH", &path, Some(json!({"owner": "bob"})), &bob).status, 403);
+    assert_eq!(
+        call("PATCH", &path, Some(json!({"owner": "bob"})), &bob).status,
+        403
+    );
     assert_eq!(
         call("GET", &sharing, None, &ann).body,
         json!({"anyone": null, "users": {"bob": "editor", "carol": "viewer"}, "groups": {"local.soc": "viewer"}})
     );
     // `null` removes a grant; `{}` changes nothing.
-    assert_eq!(call("PATCH", &sharing, Some(json!({"users": {"carol": null}})), &ann).status, 204);
+    assert_eq!(
+        call(
+            "PATCH",
+            &sharing,
+            Some(json!({"users": {"carol": null}})),
+            &ann
+        )
+        .status,
+        204
+    );
     assert_eq!(call("PATCH", &sharing, Some(json!({})), &ann).status, 204);
     assert_eq!(call("GET", &path, None, &carol).status, 404);
     // PUT replaces: anyone may view, bob's grant is gone.
-    assert_eq!(call("PUT", &sharing, Some(json!({"anyone": "viewer"})), &ann).status, 204);
+    assert_eq!(
+        call("PUT", &sharing, Some(json!({"anyone": "viewer"})), &ann).status,
+        204
+    );
     assert_eq!(
         call("GET", &sharing, None, &ann).body,
         json!({"anyone": "viewer", "users": {}, "groups": {}})
     );
     assert_eq!(call("GET", &path, None, &carol).status, 200);
-    assert_eq!(call("PATCH", &path, Some(json!({"name": "y"})), &bob).status, 403);
+    assert_eq!(
+        call("PATCH", &path, Some(json!({"name": "y"})), &bob).status,
+        403
+    );
     // A metrics-only user runs the query of a map shared with anyone.
-    assert_eq!(call("POST", &format!("{path}/query"), Some(json!({"from": 1})), &metrics).status, 200);
+    assert_eq!(
+        call(
+            "POST",
+            &format!("{path}/query"),
+            Some(json!({"from": 1})),
+            &metrics
+        )
+        .status,
+        200
+    );
     // Bad sharing bodies name their field.
     for (body, field) in [
         (json!({"anyone": "editor"}), "anyone"),
@@ -476,9 +603,17 @@ fn who_sees_and_changes_a_map_follows_owner_and_sharing() {
     }
     // Transfer: to an existing user only; then the old owner needs a share.
     let r = call("PATCH", &path, Some(json!({"owner": "nobody"})), &ann);
-    assert_eq!((r.status, r.body["field"].as_str()), (400, Some("owner")), "{}", r.text);
+    assert_eq!(
+        (r.status, r.body["field"].as_str()),
+        (400, Some("owner")),
+        "{}",
+        r.text
+    );
     assert_eq!(call("PUT", &sharing, Some(json!({})), &ann).status, 204);
-    assert_eq!(call("PATCH", &path, Some(json!({"owner": "bob"})), &ann).status, 204);
+    assert_eq!(
+        call("PATCH", &path, Some(json!({"owner": "bob"})), &ann).status,
+        204
+    );
     assert_eq!(call("GET", &path, None, &bob).body["owner"], "bob");
     assert_eq!(call("GET", &path, None, &ann).status, 404);
     assert_eq!(call("DELETE", &path, None, &bob).status, 204);

@@ -77,7 +77,13 @@ fn the_role_is_the_peers_and_the_protocol_matches_any_layer_in_any_case() {
         origins: only(&[1]),
         steps: vec![step(&[("dns", Role::Any)])],
     };
-    let (edges, _) = run_walks(&graph(), &[dns], Weighting::Bytes, &[EdgeAnnotation::Protocols], 10);
+    let (edges, _) = run_walks(
+        &graph(),
+        &[dns],
+        Weighting::Bytes,
+        &[EdgeAnnotation::Protocols],
+        10,
+    );
     // Only the DNS stack of 1 → 2 counts.
     assert_eq!(pairs(&edges), vec![(1, 3, 10), (1, 2, 3)]);
     let udp = ResolvedWalk {
@@ -107,7 +113,10 @@ fn each_step_expands_from_the_peers_of_the_previous_one() {
     let app = |e: &Edge| e.annotations.clone().unwrap().appearances.unwrap();
     assert_eq!(
         app(&edges[0]),
-        vec![Appearance { walk: 0, step: 0 }, Appearance { walk: 0, step: 1 }]
+        vec![
+            Appearance { walk: 0, step: 0 },
+            Appearance { walk: 0, step: 1 }
+        ]
     );
     assert_eq!(app(&edges[1]), vec![Appearance { walk: 0, step: 1 }]);
     assert!(edges[0].annotations.clone().unwrap().protocols.is_none());
@@ -115,17 +124,21 @@ fn each_step_expands_from_the_peers_of_the_previous_one() {
 
 #[test]
 fn peer_filters_keep_and_drop_peers() {
-    let mut s = ResolvedStep::default();
-    s.peer_not_in = [2].into_iter().collect();
+    let s = ResolvedStep {
+        peer_not_in: [2].into_iter().collect(),
+        ..ResolvedStep::default()
+    };
     let w = ResolvedWalk {
         origins: only(&[1]),
         steps: vec![s],
     };
     let (edges, _) = run_walks(&graph(), &[w], Weighting::Bytes, &[], 10);
     assert_eq!(pairs(&edges), vec![(4, 1, 50), (1, 3, 10)]);
-    let mut s = ResolvedStep::default();
-    s.peer_in = Some([3, 4].into_iter().collect());
-    s.peer_not_in = [4].into_iter().collect();
+    let s = ResolvedStep {
+        peer_in: Some([3, 4].into_iter().collect()),
+        peer_not_in: [4].into_iter().collect(),
+        ..ResolvedStep::default()
+    };
     let w = ResolvedWalk {
         origins: only(&[1]),
         steps: vec![s],
@@ -174,7 +187,9 @@ fn requests_read_as_clients_send_them_and_bad_sources_name_their_field() {
         let w: Vec<Walk> = serde_json::from_value(v).unwrap();
         validate_walks(&w).unwrap_err().to_string()
     };
-    let e = bad(json!([{"origins": [{"object_type": "activity_group", "object_id": 3}], "steps": [{}]}]));
+    let e = bad(
+        json!([{"origins": [{"object_type": "activity_group", "object_id": 3}], "steps": [{}]}]),
+    );
     assert!(e.contains("walks[0].origins[0].object_type"), "{e}");
     let e = bad(json!([{"origins": [{"object_type": "device"}], "steps": [{}]}]));
     assert!(e.contains("walks[0].origins[0].object_id"), "{e}");
@@ -182,11 +197,17 @@ fn requests_read_as_clients_send_them_and_bad_sources_name_their_field() {
     assert!(e.contains("walks[0].steps"), "{e}");
     let e = bad(json!([{"origins": [{"object_type": "all_devices"}],
                         "steps": [{}, {"peer_in": [{"object_type": "all_devices"}]}]}]));
-    assert!(e.contains("walks[0].steps[1].peer_in[0].object_type"), "{e}");
+    assert!(
+        e.contains("walks[0].steps[1].peer_in[0].object_type"),
+        "{e}"
+    );
     let many: Vec<serde_json::Value> = (0..=MAX_STEPS).map(|_| json!({})).collect();
     let e = bad(json!([{"origins": [{"object_type": "all_devices"}], "steps": many}]));
     assert!(e.contains("at most"), "{e}");
-    assert!(validate_walks(&[]).unwrap_err().to_string().contains("walks"));
+    assert!(validate_walks(&[])
+        .unwrap_err()
+        .to_string()
+        .contains("walks"));
 }
 
 #[test]

@@ -211,7 +211,11 @@ fn peers_and_protocols_of_a_device_match_tshark() {
         let got = f.query(peers_body(id));
         assert_eq!(peers_in(&got, id), want_peers, "peers of {ip}: {got}");
         let got = f.query(protocols_body(id));
-        assert_eq!(protocols_in(&got), want_protocols, "protocols of {ip}: {got}");
+        assert_eq!(
+            protocols_in(&got),
+            want_protocols,
+            "protocols of {ip}: {got}"
+        );
     }
 }
 
@@ -241,7 +245,10 @@ fn weights_match_tshark_conversations() {
         let edges = got["edges"].as_array().unwrap();
         assert_eq!(edges.len(), 1, "{got}");
         let e = &edges[0];
-        assert_eq!((e["from"].as_u64(), e["to"].as_u64()), (Some(id), Some(f.gateway)));
+        assert_eq!(
+            (e["from"].as_u64(), e["to"].as_u64()),
+            (Some(id), Some(f.gateway))
+        );
         let by_stack: BTreeMap<String, u64> = e["annotations"]["protocols"]
             .as_array()
             .unwrap()
