@@ -159,7 +159,7 @@ pub(super) fn add(p: &mut Paths) {
             .describe(&format!(
                 "Merges the grants given into the map's: a `null` grant removes it, keys left out are \
                  unchanged, `{{}}` changes nothing (owner and editors). Group grants are kept as given, but \
-                 wirewatch has no user groups, so they give no one access. {WRITE_FULL}"
+                 wirewatch has no user groups, so they give no one access. A grant to a user who does not exist is a 400 naming it. {WRITE_FULL}"
             ))
             .path_id("activity map")
             .body_example(json!({"users": {"analyst1": "editor", "analyst2": null}}))

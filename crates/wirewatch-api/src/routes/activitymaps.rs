@@ -653,6 +653,14 @@ async fn share(
 ) -> ApiResult<StatusCode> {
     let mut m = map_for(s, caller, raw, Right::Edit)?;
     change.validate()?;
+    for (name, grant) in change.users.iter().flatten() {
+        if grant.is_some() && s.store.user(name)?.is_none() {
+            return Err(ApiError::invalid(
+                format!("users.{name}"),
+                format!("user {name:?} does not exist"),
+            ));
+        }
+    }
     if replace {
         m.sharing = change.replace();
     } else {

@@ -596,6 +596,7 @@ fn who_sees_and_changes_a_map_follows_owner_and_sharing() {
         (json!({"anyone": "editor"}), "anyone"),
         (json!({"users": {"bob": "owner"}}), "users.bob"),
         (json!({"groups": {"soc": "viewer"}}), "groups.soc"),
+        (json!({"users": {"nobody": "viewer"}}), "users.nobody"),
     ] {
         let r = call("PATCH", &sharing, Some(body.clone()), &ann);
         assert_eq!(r.status, 400, "{body}: {}", r.text);
