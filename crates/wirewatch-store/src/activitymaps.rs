@@ -25,7 +25,7 @@ pub struct FlowGraph {
     /// Flows of which an end belongs to no device (no device has the
     /// address, and no device has the MAC the packets crossed).
     pub unattributed: u64,
-    /// Whether the window held more flows than the limit (only the newest were read).
+    /// Whether the window held more flows than the limit (they are read newest first by segment: segments stored out of time order overlap).
     pub flow_limit_hit: bool,
     /// Whether the flows made more distinct edges than the limit (later ones were dropped).
     pub graph_limit_hit: bool,

@@ -422,7 +422,7 @@ async fn topology(
         if graph.flow_limit_hit {
             warnings.push(warning(
                 "flow_limit",
-                format!("the window holds more than {MAX_FLOWS} flows; only the newest {MAX_FLOWS} were read: narrow from/until"),
+                format!("the window holds more than {MAX_FLOWS} flows; {MAX_FLOWS} were read, newest first (by storage segment): narrow from/until"),
                 json!({"max_flows": MAX_FLOWS}),
             ));
         }
