@@ -77,6 +77,8 @@ pub enum Conflict {
     Connector { id: String },
     /// The connector is the one external ticketing pushes to.
     ConnectorInUse,
+    /// An activity map has this short code.
+    ShortCode { short_code: String },
 }
 
 /// Why stored state refuses an input.
@@ -146,6 +148,9 @@ impl Conflict {
                 "a {kind} target named {name:?} already exists; delete it first to change it"
             ),
             Conflict::Connector { id } => format!("a connector with id {id:?} already exists"),
+            Conflict::ShortCode { short_code } => {
+                format!("an activity map has the short code {short_code:?}")
+            }
             Conflict::ConnectorInUse => "the connector is the one external ticketing pushes to; choose another (PATCH /api/v1/extrahop/ticketing, connector_id) first".into(),
         }
     }

@@ -31,8 +31,8 @@ fn v4(addr: Option<&str>) -> Option<i64> {
 
 /// One segment as `record_segments` lists it.
 #[derive(Debug, Clone, Copy)]
-struct Segment {
-    id: i64,
+pub(crate) struct Segment {
+    pub(crate) id: i64,
     min_time: i64,
     max_time: i64,
     rows: i64,
@@ -147,7 +147,7 @@ pub(crate) fn adopt_legacy_table(tx: &Connection) -> Result<()> {
 }
 
 /// Segments whose span meets `[from, until]`, newest span first.
-fn segments_in(c: &Connection, from: i64, until: i64) -> Result<Vec<Segment>> {
+pub(crate) fn segments_in(c: &Connection, from: i64, until: i64) -> Result<Vec<Segment>> {
     let mut stmt = c.prepare_cached(&format!(
         "SELECT {SEGMENT_COLUMNS} FROM record_segments
          WHERE rows > 0 AND min_time <= ?2 AND max_time >= ?1 ORDER BY max_time DESC, id DESC"
@@ -474,7 +474,7 @@ impl<'de> serde::de::Visitor<'de> for Only<'_> {
     }
 }
 
-fn only_fields(doc: &str, fields: &[&str]) -> serde_json::Result<Map<String, Value>> {
+pub(crate) fn only_fields(doc: &str, fields: &[&str]) -> serde_json::Result<Map<String, Value>> {
     use serde::de::DeserializeSeed;
     let mut de = serde_json::Deserializer::from_str(doc);
     let m = Only(fields).deserialize(&mut de)?;

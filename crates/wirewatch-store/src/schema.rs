@@ -385,6 +385,15 @@ CREATE TABLE ingested_files (
 );
 CREATE INDEX ingested_files_head ON ingested_files(head_len, head, id);
 "#,
+    // Saved activity maps (walks, owner, sharing in `doc`); short codes are
+    // unique across all maps.
+    r#"
+CREATE TABLE activitymaps (
+    id INTEGER PRIMARY KEY,
+    short_code TEXT NOT NULL UNIQUE,
+    doc TEXT NOT NULL
+);
+"#,
 ];
 
 /// Bring the schema up to date.

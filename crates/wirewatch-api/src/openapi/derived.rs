@@ -78,6 +78,9 @@ pub(super) fn add(schemas: &mut Map<String, Value>, mut bodies: SchemaGenerator)
     answer::<crate::routes::records::Record>(&mut answers);
     answer::<crate::routes::metrics::MetricResults>(&mut answers);
     answer::<crate::routes::metrics::MetricStat>(&mut answers);
+    answer::<wirewatch_model::activitymap::Topology>(&mut answers);
+    answer::<crate::routes::activitymaps::ActivityMap>(&mut answers);
+    answer::<wirewatch_model::activitymap::Sharing>(&mut answers);
     sonar(&mut answers);
     // The connectors' bodies: the handlers read them as JSON in Kibana's
     // dialect and check them themselves.

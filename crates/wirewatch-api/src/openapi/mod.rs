@@ -47,6 +47,7 @@
 mod actions_paths;
 #[cfg(test)]
 mod actions_tests;
+mod activitymap_paths;
 mod derived;
 mod detection_paths;
 mod group_paths;
@@ -73,6 +74,7 @@ pub fn spec(public_url: &str) -> Value {
     detection_paths::add(&mut paths);
     sensor_paths::add(&mut paths);
     group_paths::add(&mut paths);
+    activitymap_paths::add(&mut paths);
     ods_paths::add(&mut paths);
     trigger_paths::add(&mut paths);
     sonar_paths::add(&mut paths);
@@ -168,6 +170,7 @@ fn tags() -> Value {
         t("Device Group", "Static and filter-defined (dynamic) groups of devices."),
         t("Watchlist", "Devices users watch closely."),
         t("Network", "The capture network of this sensor."),
+        t(activitymap_paths::TAG, &activitymap_paths::tag_text()),
         t("Metrics", "Counts and datasets per device, device group or network over time, and the metric catalog."),
         t("Network Localities", "Which IP addresses and CIDR blocks are internal or external."),
         t("Observations", "IP address associations reported by other sources (VPN logs, say)."),

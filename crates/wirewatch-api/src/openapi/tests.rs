@@ -707,6 +707,19 @@ fn request_examples_are_accepted_by_the_handlers_types() {
                 }
                 _ => Err(format!("type: {} is empty or reserved", example["type"])),
             },
+            "createActivitymapsQuery" => activity_map_body(example, "query"),
+            "createActivitymaps" => activity_map_body(example, "create"),
+            "updateActivitymapsId" => activity_map_body(example, "patch"),
+            "createActivitymapsIdQuery" => {
+                parse::<crate::routes::activitymaps::SavedMapQuery>(example)
+            }
+            "updateActivitymapsIdSharing" | "replaceActivitymapsIdSharing" => {
+                crate::extract::parse_json::<wirewatch_model::activitymap::SharingChange>(
+                    example.to_string().as_bytes(),
+                )
+                .map_err(|e| format!("{:?}", e.0))
+                .and_then(|c| c.validate().map_err(|e| e.to_string()))
+            }
             "nextRecordPage" => {
                 parse::<crate::routes::records::CursorBody>(example).and(ttl_field(example))
             }
@@ -732,6 +745,26 @@ fn request_examples_are_accepted_by_the_handlers_types() {
             )),
         };
         parsed.unwrap_or_else(|e| panic!("{method} {path} example: {e}"));
+    }
+}
+
+/// An activity map body (`query`, `create`, `patch`), parsed and its walks
+/// checked as the handler checks them.
+fn activity_map_body(example: &Value, which: &str) -> Result<(), String> {
+    use crate::routes::activitymaps::{MapCreate, MapPatch, TopologyQuery};
+    use wirewatch_model::activitymap::validate_walks;
+    let parse_as = |v: &Value| v.to_string();
+    let walks = match which {
+        "query" => crate::extract::parse_json::<TopologyQuery>(parse_as(example).as_bytes())
+            .map(|q| Some(q.walks)),
+        "create" => crate::extract::parse_json::<MapCreate>(parse_as(example).as_bytes())
+            .map(|q| Some(q.walks)),
+        _ => crate::extract::parse_json::<MapPatch>(parse_as(example).as_bytes()).map(|q| q.walks),
+    }
+    .map_err(|e| format!("{:?}", e.0))?;
+    match walks {
+        Some(w) => validate_walks(&w).map_err(|e| e.to_string()),
+        None => Ok(()),
     }
 }
 

@@ -1,6 +1,7 @@
 //! The route table of `/api/v1`, one module per resource.
 
 pub mod actions;
+pub mod activitymaps;
 pub mod apikeys;
 pub mod auditlog;
 pub mod detections;
@@ -45,6 +46,7 @@ pub fn v1() -> Api {
         .merge(observations::routes())
         .merge(records::routes())
         .merge(metrics::routes())
+        .merge(activitymaps::routes())
         .merge(auditlog::routes())
         .merge(odstargets::routes())
         .merge(triggers::routes())

@@ -234,7 +234,7 @@ fn trailing_and_doubled_slashes_reach_the_route() {
     let r = s.post("/api/v1/detections/search/", json!({"limit": 1}));
     assert_eq!(r.status, 200, "{}", r.text);
     // Unknown paths stay JSON 404s; the explorer keeps its slash.
-    let r = s.get("/api/v1/activitymaps/");
+    let r = s.get("/api/v1/no-such-resource/");
     assert_eq!(r.status, 404);
     assert!(r.body["error_message"].is_string());
     let r = s.get("/api/v1/explore/");

@@ -3,6 +3,7 @@
 
 mod common;
 
+mod activitymaps;
 mod connectors;
 mod detections;
 mod errors;
