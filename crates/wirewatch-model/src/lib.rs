@@ -3,6 +3,7 @@
 //! Field names follow the ExtraHop REST API exactly (snake_case on the wire).
 
 pub mod access;
+pub mod alert;
 pub mod catalog;
 pub mod connector;
 pub mod detection;
