@@ -77,6 +77,8 @@ pub enum Conflict {
     Connector { id: String },
     /// The connector is the one external ticketing pushes to.
     ConnectorInUse,
+    /// An alert of this name exists.
+    Alert { name: String },
 }
 
 /// Why stored state refuses an input.
@@ -102,6 +104,12 @@ pub enum Refusal {
     SetupUserDemoted,
     /// The setup user cannot be deleted.
     SetupUserDeleted,
+    /// The device group does not exist.
+    NoDeviceGroup { id: u64 },
+    /// The e-mail group does not exist.
+    NoEmailGroup { id: u64 },
+    /// The alert does not exist.
+    NoAlert { id: u64 },
 }
 
 impl Refusal {
@@ -129,6 +137,9 @@ impl Refusal {
             Refusal::SetupUserDisabled => "the setup user cannot be disabled".into(),
             Refusal::SetupUserDemoted => "the setup user keeps system: full".into(),
             Refusal::SetupUserDeleted => "the setup user cannot be deleted".into(),
+            Refusal::NoDeviceGroup { id } => format!("device group {id} does not exist"),
+            Refusal::NoEmailGroup { id } => format!("e-mail group {id} does not exist"),
+            Refusal::NoAlert { id } => format!("alert {id} does not exist"),
         }
     }
 }
@@ -146,6 +157,7 @@ impl Conflict {
                 "a {kind} target named {name:?} already exists; delete it first to change it"
             ),
             Conflict::Connector { id } => format!("a connector with id {id:?} already exists"),
+            Conflict::Alert { name } => format!("an alert named \"{name}\" exists"),
             Conflict::ConnectorInUse => "the connector is the one external ticketing pushes to; choose another (PATCH /api/v1/extrahop/ticketing, connector_id) first".into(),
         }
     }

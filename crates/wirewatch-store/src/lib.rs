@@ -7,6 +7,7 @@
 //! Small, hot tables (settings, tuning rules, localities, API keys) are cached
 //! in memory and refreshed on every change.
 
+mod alerts;
 mod audit;
 mod commit;
 mod datadir;
@@ -32,6 +33,7 @@ mod tickets;
 mod triggers;
 mod users;
 
+pub use alerts::{AlertLink, Firing, NewFiring, QueuedMail, MAX_FIRINGS, MAX_MAIL_ATTEMPTS};
 pub use audit::AuditEntry;
 pub use commit::AuditRecord;
 pub use detections::{DetectionPage, Visibility};
