@@ -13,7 +13,7 @@ use crate::{Result, Store, StoreError};
 use rusqlite::{params, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use wirewatch_model::alert::{Alert, EmailGroup};
-use wirewatch_model::detection::NewDetection;
+use wirewatch_model::detection::{Detection, NewDetection};
 use wirewatch_model::now_ms;
 
 /// Most firings answered for one alert (newest first).
@@ -81,11 +81,16 @@ impl Firing {
     }
 }
 
+/// Most alert e-mails waiting; beyond it a firing's e-mail is dropped
+/// (logged), so a long SMTP outage cannot fill the disk.
+pub const MAX_QUEUED_MAIL: i64 = 10_000;
+
 /// A firing to record, with what it causes.
 pub struct NewFiring {
     pub firing: Firing,
-    /// The e-mail: (subject, body); sent when `firing.recipients` is not empty.
-    pub mail: (String, String),
+    /// The e-mail: (subject, body), queued when `firing.recipients` is not
+    /// empty; `None` when no SMTP server is configured.
+    pub mail: Option<(String, String)>,
     /// The detection to raise.
     pub detection: Option<NewDetection>,
 }
@@ -360,6 +365,20 @@ impl Store {
         })
     }
 
+    /// Detections with an id above `mark`, oldest first (at most `limit`).
+    pub fn detections_after(&self, mark: u64, limit: usize) -> Result<Vec<Detection>> {
+        self.read(|c| {
+            let mut stmt =
+                c.prepare("SELECT doc FROM detections WHERE id > ?1 AND hidden_by IS NULL ORDER BY id LIMIT ?2")?;
+            let rows = stmt.query_map(params![mark, limit as i64], |r| r.get::<_, String>(0))?;
+            let mut out = Vec::new();
+            for d in rows {
+                out.push(crate::detections::from_doc(&d?)?);
+            }
+            Ok(out)
+        })
+    }
+
     /// The newest firing of an alert for an object, if any.
     pub fn last_firing(&self, alert: u64, object: u64) -> Result<Option<Firing>> {
         self.read(|c| {
@@ -417,7 +436,15 @@ impl Store {
                 params![firing.id, doc],
             )?;
             crate::triggers::enqueue(self, tx, "ALERT_RECORD_COMMIT", None, true, Some(&doc))?;
-            if !firing.recipients.is_empty() {
+            let queued: i64 = tx.query_row("SELECT count(*) FROM alert_mail", [], |r| r.get(0))?;
+            let mail = mail.filter(|_| !firing.recipients.is_empty());
+            if mail.is_some() && queued >= MAX_QUEUED_MAIL {
+                tracing::warn!(
+                    firing = firing.id,
+                    queued,
+                    "the alert e-mail queue is full; this firing's e-mail is dropped"
+                );
+            } else if let Some(mail) = mail {
                 tx.execute(
                     "INSERT INTO alert_mail(firing_id, recipients, subject, body, next_attempt, created)
                      VALUES(?1, ?2, ?3, ?4, 0, ?5)",

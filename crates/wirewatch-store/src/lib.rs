@@ -33,7 +33,9 @@ mod tickets;
 mod triggers;
 mod users;
 
-pub use alerts::{AlertLink, Firing, NewFiring, QueuedMail, MAX_FIRINGS, MAX_MAIL_ATTEMPTS};
+pub use alerts::{
+    AlertLink, Firing, NewFiring, QueuedMail, MAX_FIRINGS, MAX_MAIL_ATTEMPTS, MAX_QUEUED_MAIL,
+};
 pub use audit::AuditEntry;
 pub use commit::AuditRecord;
 pub use detections::{DetectionPage, Visibility};
