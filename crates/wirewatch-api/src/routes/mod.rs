@@ -1,11 +1,13 @@
 //! The route table of `/api/v1`, one module per resource.
 
 pub mod actions;
+pub mod alerts;
 pub mod apikeys;
 pub mod auditlog;
 pub mod detections;
 pub mod devicegroups;
 pub mod devices;
+pub mod emailgroups;
 pub mod explore;
 pub mod extrahop;
 pub mod formats;
@@ -48,6 +50,8 @@ pub fn v1() -> Api {
         .merge(auditlog::routes())
         .merge(odstargets::routes())
         .merge(triggers::routes())
+        .merge(alerts::routes())
+        .merge(emailgroups::routes())
 }
 
 /// Every operation of the API, with its full path: `/api/v1`, the Sonar
