@@ -3,6 +3,7 @@
 
 mod common;
 
+mod alerts;
 mod connectors;
 mod detections;
 mod errors;
