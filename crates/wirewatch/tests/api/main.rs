@@ -3,6 +3,7 @@
 mod common;
 
 mod abuse;
+mod alerts;
 mod auth;
 mod connectors;
 mod durability;
