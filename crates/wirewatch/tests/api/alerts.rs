@@ -1,7 +1,8 @@
 //! Alerts at work in a real `wirewatch serve`: a capture's metrics make a
 //! threshold alert fire, and its e-mail reaches a real local SMTP server
 //! (`python3 -m aiosmtpd`, installed by `scripts/install-test-deps.sh`) even
-//! though that server was down when the alert fired.
+//! though that server was down when the alert fired; a trigger on
+//! `ALERT_RECORD_COMMIT` runs on each firing.
 
 use crate::common::*;
 use serde_json::json;
@@ -78,6 +79,14 @@ fn a_fired_alert_is_mailed_once_the_smtp_server_is_up() {
             "sensor@example.com",
         ],
     );
+    // A trigger on the alert event sees each firing.
+    let r = s.post(
+        "/api/v1/triggers",
+        json!({"name": "on alert", "events": ["ALERT_RECORD_COMMIT"], "debug": true,
+            "script": "debug('alert', AlertRecord.alert_name, AlertRecord.object_id)"}),
+    );
+    assert_eq!(r.status, 201, "{}", r.text);
+    let trigger = r.body["id"].as_u64().unwrap();
     let r = s.post(
         "/api/v1/emailgroups",
         json!({"group_name": "soc", "email_addresses": ["soc@example.com"]}),
@@ -111,6 +120,15 @@ fn a_fired_alert_is_mailed_once_the_smtp_server_is_up() {
         json!(["soc@example.com", "lead@example.com"])
     );
     let object = first["object_name"].as_str().unwrap().to_string();
+    let line = format!("alert Chatty device {}", first["object_id"]);
+    wait_for("the trigger's run on the alert event", 20, || {
+        let log = s.get(&format!("/api/v1/triggers/{trigger}/debuglog")).text;
+        if log.contains(&line) {
+            Ok(())
+        } else {
+            Err(log)
+        }
+    });
     // The e-mail waits in the store's outbox: tried, failed, kept for a retry.
     let db = s.data_dir().join("wirewatch.db");
     let error = wait_for("a failed delivery attempt", 30, || {
