@@ -134,8 +134,8 @@ fn device<'a>(
     cache: &'a mut HashMap<u64, Option<Device>>,
     id: u64,
 ) -> Result<&'a Option<Device>, Error> {
-    if !cache.contains_key(&id) {
-        cache.insert(id, store.device(id)?);
+    if let std::collections::hash_map::Entry::Vacant(e) = cache.entry(id) {
+        e.insert(store.device(id)?);
     }
     Ok(&cache[&id])
 }
@@ -293,9 +293,11 @@ fn detection(
     for det in &news {
         let matches = wanted.is_empty()
             || det.categories.iter().any(|c| {
-                wanted
-                    .iter()
-                    .any(|w| c == w || c.strip_prefix(w.as_str()).is_some_and(|r| r.starts_with('.')))
+                wanted.iter().any(|w| {
+                    c == w
+                        || c.strip_prefix(w.as_str())
+                            .is_some_and(|r| r.starts_with('.'))
+                })
             });
         if !matches {
             continue;
@@ -352,7 +354,12 @@ fn record(
         mail,
         detection,
     })?;
-    tracing::info!(alert = f.alert_id, device = f.object_id, firing = f.id, "alert fired");
+    tracing::info!(
+        alert = f.alert_id,
+        device = f.object_id,
+        firing = f.id,
+        "alert fired"
+    );
     round.fired.push(f);
     Ok(())
 }

@@ -177,7 +177,10 @@ impl Alert {
 
     /// The metric a threshold alert reads: (category, numerator, denominator).
     pub fn metric(&self) -> Option<(&str, &str, Option<&str>)> {
-        let cat = self.stat_name.as_deref()?.strip_prefix(DEVICE_STAT_PREFIX)?;
+        let cat = self
+            .stat_name
+            .as_deref()?
+            .strip_prefix(DEVICE_STAT_PREFIX)?;
         let f = self.field_name.as_deref()?;
         let f2 = if self.field_op.as_deref() == Some("/") {
             self.field_name2.as_deref()
@@ -326,7 +329,10 @@ pub fn check_email(field: &str, v: &str) -> Result<()> {
 
 fn emails(field: &str, v: &[String]) -> Result<()> {
     if v.len() > MAX_LIST {
-        return Err(Error::invalid(field, format!("at most {MAX_LIST} addresses")));
+        return Err(Error::invalid(
+            field,
+            format!("at most {MAX_LIST} addresses"),
+        ));
     }
     for (i, a) in v.iter().enumerate() {
         check_email(&format!("{field}[{i}]"), a)?;
@@ -584,7 +590,10 @@ impl Alert {
         let Some(stat) = &self.stat_name else {
             return Err(Error::invalid(
                 "stat_name",
-                format!("a threshold alert needs a metric category: one of {}", categories().join(", ")),
+                format!(
+                    "a threshold alert needs a metric category: one of {}",
+                    categories().join(", ")
+                ),
             ));
         };
         let metrics = stat
@@ -612,7 +621,9 @@ impl Alert {
                     field,
                     format!(
                         "{} is not a metric of {stat}; use one of {}",
-                        v.as_deref().map(|m| format!("\"{m}\"")).unwrap_or("(missing)".into()),
+                        v.as_deref()
+                            .map(|m| format!("\"{m}\""))
+                            .unwrap_or("(missing)".into()),
                         metrics.join(", ")
                     ),
                 )),
@@ -755,16 +766,28 @@ mod tests {
             b
         };
         assert!(input(base.clone()).create().is_ok());
-        assert_eq!(field_of(with("refire_interval", json!(0))), "refire_interval");
+        assert_eq!(
+            field_of(with("refire_interval", json!(0))),
+            "refire_interval"
+        );
         assert_eq!(field_of(with("severity", json!(8))), "severity");
-        assert_eq!(field_of(with("interval_length", json!(45))), "interval_length");
+        assert_eq!(
+            field_of(with("interval_length", json!(45))),
+            "interval_length"
+        );
         assert_eq!(field_of(with("operator", json!("!="))), "operator");
         assert_eq!(field_of(with("operand", json!("lots"))), "operand");
         assert_eq!(field_of(with("units", json!("1 day"))), "units");
         assert_eq!(field_of(with("field_op", json!("*"))), "field_op");
         assert_eq!(field_of(with("cc", json!(["not-an-address"]))), "cc[0]");
-        assert_eq!(field_of(with("stat_name", json!("extrahop.application.http"))), "stat_name");
-        assert_eq!(field_of(with("field_name", json!("rsp_error"))), "field_name");
+        assert_eq!(
+            field_of(with("stat_name", json!("extrahop.application.http"))),
+            "stat_name"
+        );
+        assert_eq!(
+            field_of(with("field_name", json!("rsp_error"))),
+            "field_name"
+        );
         assert_eq!(field_of(with("type", json!("trend"))), "type");
         assert_eq!(field_of(with("param", json!([1]))), "param");
         assert_eq!(field_of(json!({"type": "threshold"})), "name");
@@ -775,8 +798,10 @@ mod tests {
 
     #[test]
     fn detection_alerts_need_no_metric() {
-        let a = input(json!({"name": "d", "type": "detection", "object_type": "device",
-            "protocols": ["udp"], "refire_interval": 300, "severity": 4, "interval_length": 30}))
+        let a = input(
+            json!({"name": "d", "type": "detection", "object_type": "device",
+            "protocols": ["udp"], "refire_interval": 300, "severity": 4, "interval_length": 30}),
+        )
         .create()
         .unwrap();
         assert_eq!(a.kind, "detection");
@@ -786,7 +811,9 @@ mod tests {
     #[test]
     fn a_patch_changes_only_what_it_sends_and_null_clears() {
         let mut a = AlertInput::example().create().unwrap();
-        input(json!({"description": "d", "severity": 1})).apply(&mut a).unwrap();
+        input(json!({"description": "d", "severity": 1}))
+            .apply(&mut a)
+            .unwrap();
         assert_eq!((a.description.as_deref(), a.severity), (Some("d"), 1));
         input(json!({"description": null})).apply(&mut a).unwrap();
         assert_eq!(a.description, None);
@@ -807,9 +834,16 @@ mod tests {
             system_notifications: None,
         };
         assert_eq!(
-            EmailGroupInput::default().apply(&mut g.clone()).unwrap_err().field.as_deref(),
+            EmailGroupInput::default()
+                .apply(&mut g.clone())
+                .unwrap_err()
+                .field
+                .as_deref(),
             Some("group_name")
         );
-        assert_eq!(bad.apply(&mut g).unwrap_err().field.as_deref(), Some("email_addresses[1]"));
+        assert_eq!(
+            bad.apply(&mut g).unwrap_err().field.as_deref(),
+            Some("email_addresses[1]")
+        );
     }
 }

@@ -143,9 +143,7 @@ impl AlertLink {
 
 fn exists(c: &rusqlite::Connection, table: &str, id: u64) -> Result<bool> {
     let sql = format!("SELECT 1 FROM {table} WHERE id = ?1");
-    Ok(c.query_row(&sql, [id], |_| Ok(()))
-        .optional()?
-        .is_some())
+    Ok(c.query_row(&sql, [id], |_| Ok(())).optional()?.is_some())
 }
 
 fn save_alert(tx: &rusqlite::Transaction<'_>, a: &Alert) -> Result<()> {
@@ -195,9 +193,10 @@ impl Store {
     pub fn create_alert(&self, mut a: Alert) -> Result<Alert> {
         a.mod_time = now_ms();
         self.write(|tx| {
-            let mark: u64 = tx.query_row("SELECT coalesce(max(id), 0) FROM detections", [], |r| {
-                r.get(0)
-            })?;
+            let mark: u64 =
+                tx.query_row("SELECT coalesce(max(id), 0) FROM detections", [], |r| {
+                    r.get(0)
+                })?;
             tx.execute(
                 "INSERT INTO alerts(name, doc, detection_mark) VALUES('', '{}', ?1)",
                 [mark],
@@ -240,7 +239,10 @@ impl Store {
             }
             for (i, id) in assign.iter().enumerate() {
                 if !exists(tx, link.target(), *id)? {
-                    return Err(StoreError::refused(format!("assign[{i}]"), link.missing(*id)));
+                    return Err(StoreError::refused(
+                        format!("assign[{i}]"),
+                        link.missing(*id),
+                    ));
                 }
                 tx.execute(
                     &format!("INSERT OR IGNORE INTO {table}(alert_id, {col}) VALUES(?1, ?2)"),
@@ -270,7 +272,10 @@ impl Store {
         self.write(|tx| {
             for (i, id) in assign.iter().enumerate() {
                 if !exists(tx, "alerts", *id)? {
-                    return Err(StoreError::refused(format!("assign[{i}]"), Refusal::NoAlert { id: *id }));
+                    return Err(StoreError::refused(
+                        format!("assign[{i}]"),
+                        Refusal::NoAlert { id: *id },
+                    ));
                 }
                 tx.execute(
                     &format!("INSERT OR IGNORE INTO {table}(alert_id, {col}) VALUES(?1, ?2)"),
@@ -535,7 +540,9 @@ impl Store {
     pub fn emailgroup(&self, id: u64) -> Result<Option<EmailGroup>> {
         self.read(|c| {
             let doc: Option<String> = c
-                .query_row("SELECT doc FROM emailgroups WHERE id = ?1", [id], |r| r.get(0))
+                .query_row("SELECT doc FROM emailgroups WHERE id = ?1", [id], |r| {
+                    r.get(0)
+                })
                 .optional()?;
             Ok(doc.map(|d| serde_json::from_str(&d)).transpose()?)
         })

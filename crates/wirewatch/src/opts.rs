@@ -229,10 +229,19 @@ pub struct AlertArgs {
     #[arg(long, env = "WIREWATCH_SMTP_PORT")]
     pub smtp_port: Option<u16>,
     /// The sender address of alert e-mail.
-    #[arg(long, env = "WIREWATCH_SMTP_FROM", default_value = "wirewatch@localhost")]
+    #[arg(
+        long,
+        env = "WIREWATCH_SMTP_FROM",
+        default_value = "wirewatch@localhost"
+    )]
     pub smtp_from: String,
     /// How the connection to the SMTP server is protected.
-    #[arg(long, env = "WIREWATCH_SMTP_SECURITY", value_enum, default_value = "starttls")]
+    #[arg(
+        long,
+        env = "WIREWATCH_SMTP_SECURITY",
+        value_enum,
+        default_value = "starttls"
+    )]
     pub smtp_security: SmtpSecurityArg,
     /// The user name for SMTP AUTH (with --smtp-password).
     #[arg(long, env = "WIREWATCH_SMTP_USERNAME", requires = "smtp_password")]

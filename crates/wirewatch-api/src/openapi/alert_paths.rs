@@ -123,17 +123,28 @@ fn alerts(p: &mut Paths) {
 fn assignments(p: &mut Paths) {
     for (seg, what, answer, id) in [
         ("devices", "device", "Device", "Devices"),
-        ("devicegroups", "device group", "DeviceGroup", "DeviceGroups"),
+        (
+            "devicegroups",
+            "device group",
+            "DeviceGroup",
+            "DeviceGroups",
+        ),
         ("emailgroups", "e-mail group", "EmailGroup", "EmailGroups"),
     ] {
         p.add(
             "get",
             &format!("/alerts/{{id}}/{seg}"),
-            Op::new(TAG, &format!("listAlert{id}"), &format!("List the {what}s assigned to an alert"))
-                .describe(&format!("The {what}s directly assigned to the alert. {READ}"))
-                .path_id("alert")
-                .ok("200", &format!("The {what}s."), array(r(answer)))
-                .errors(&[400, 403, 404]),
+            Op::new(
+                TAG,
+                &format!("listAlert{id}"),
+                &format!("List the {what}s assigned to an alert"),
+            )
+            .describe(&format!(
+                "The {what}s directly assigned to the alert. {READ}"
+            ))
+            .path_id("alert")
+            .ok("200", &format!("The {what}s."), array(r(answer)))
+            .errors(&[400, 403, 404]),
         );
         p.add(
             "post",
@@ -151,22 +162,32 @@ fn assignments(p: &mut Paths) {
         p.add(
             "post",
             &format!("/alerts/{{id}}/{seg}/{{child}}"),
-            Op::new(TAG, &format!("assignAlert{id}One"), &format!("Assign a {what} to an alert"))
-                .describe(&format!("Assigns one {what}. {WRITE_FULL}"))
-                .path_id("alert")
-                .path("child", &format!("The id of the {what}."), child())
-                .empty("204", "The assignment was made.")
-                .errors(&[400, 403, 404]),
+            Op::new(
+                TAG,
+                &format!("assignAlert{id}One"),
+                &format!("Assign a {what} to an alert"),
+            )
+            .describe(&format!("Assigns one {what}. {WRITE_FULL}"))
+            .path_id("alert")
+            .path("child", &format!("The id of the {what}."), child())
+            .empty("204", "The assignment was made.")
+            .errors(&[400, 403, 404]),
         );
         p.add(
             "delete",
             &format!("/alerts/{{id}}/{seg}/{{child}}"),
-            Op::new(TAG, &format!("unassignAlert{id}One"), &format!("Unassign a {what} from an alert"))
-                .describe(&format!("Unassigns one {what} (one not assigned is not an error). {WRITE_FULL}"))
-                .path_id("alert")
-                .path("child", &format!("The id of the {what}."), child())
-                .empty("204", "The assignment is gone.")
-                .errors(&[400, 403, 404]),
+            Op::new(
+                TAG,
+                &format!("unassignAlert{id}One"),
+                &format!("Unassign a {what} from an alert"),
+            )
+            .describe(&format!(
+                "Unassigns one {what} (one not assigned is not an error). {WRITE_FULL}"
+            ))
+            .path_id("alert")
+            .path("child", &format!("The id of the {what}."), child())
+            .empty("204", "The assignment is gone.")
+            .errors(&[400, 403, 404]),
         );
     }
 }
@@ -177,13 +198,45 @@ fn unsupported(p: &mut Paths) {
     for (seg, what, id) in [
         ("applications", "application", "Applications"),
         ("networks", "network", "Networks"),
-        ("exclusionintervals", "exclusion interval", "ExclusionIntervals"),
+        (
+            "exclusionintervals",
+            "exclusion interval",
+            "ExclusionIntervals",
+        ),
     ] {
         let ops = [
-            ("get", format!("/alerts/{{id}}/{seg}"), format!("listAlert{id}"), format!("List the {what}s of an alert"), READ, false),
-            ("post", format!("/alerts/{{id}}/{seg}"), format!("assignAlert{id}"), format!("Assign {what}s to an alert"), WRITE_FULL, false),
-            ("post", format!("/alerts/{{id}}/{seg}/{{child}}"), format!("assignAlert{id}One"), format!("Assign a {what} to an alert"), WRITE_FULL, true),
-            ("delete", format!("/alerts/{{id}}/{seg}/{{child}}"), format!("unassignAlert{id}One"), format!("Unassign a {what} from an alert"), WRITE_FULL, true),
+            (
+                "get",
+                format!("/alerts/{{id}}/{seg}"),
+                format!("listAlert{id}"),
+                format!("List the {what}s of an alert"),
+                READ,
+                false,
+            ),
+            (
+                "post",
+                format!("/alerts/{{id}}/{seg}"),
+                format!("assignAlert{id}"),
+                format!("Assign {what}s to an alert"),
+                WRITE_FULL,
+                false,
+            ),
+            (
+                "post",
+                format!("/alerts/{{id}}/{seg}/{{child}}"),
+                format!("assignAlert{id}One"),
+                format!("Assign a {what} to an alert"),
+                WRITE_FULL,
+                true,
+            ),
+            (
+                "delete",
+                format!("/alerts/{{id}}/{seg}/{{child}}"),
+                format!("unassignAlert{id}One"),
+                format!("Unassign a {what} from an alert"),
+                WRITE_FULL,
+                true,
+            ),
         ];
         for (method, path, op_id, summary, needs, has_child) in ops {
             let mut op = Op::new(TAG, &op_id, &summary)
@@ -199,7 +252,10 @@ fn unsupported(p: &mut Paths) {
 
 fn mirrors(p: &mut Paths) {
     let direct = json!({"type": "boolean", "default": false});
-    for (base, what, id) in [("devices", "device", "Device"), ("devicegroups", "device group", "DeviceGroup")] {
+    for (base, what, id) in [
+        ("devices", "device", "Device"),
+        ("devicegroups", "device group", "DeviceGroup"),
+    ] {
         let through = if base == "devices" {
             "`apply_all` and the device groups the device is a member of"
         } else {
@@ -208,19 +264,23 @@ fn mirrors(p: &mut Paths) {
         p.add(
             "get",
             &format!("/{base}/{{id}}/alerts"),
-            Op::new(TAG, &format!("list{id}Alerts"), &format!("List the alerts of a {what}"))
-                .describe(&format!(
-                    "The alerts that apply to the {what}: assigned to it, or through {through} unless \
+            Op::new(
+                TAG,
+                &format!("list{id}Alerts"),
+                &format!("List the alerts of a {what}"),
+            )
+            .describe(&format!(
+                "The alerts that apply to the {what}: assigned to it, or through {through} unless \
                      `direct_assignments_only` is true. {READ}"
-                ))
-                .path_id(what)
-                .query(
-                    "direct_assignments_only",
-                    "Only the alerts assigned to the object itself.",
-                    direct.clone(),
-                )
-                .ok("200", "The alerts.", array(r("Alert")))
-                .errors(&[400, 403, 404]),
+            ))
+            .path_id(what)
+            .query(
+                "direct_assignments_only",
+                "Only the alerts assigned to the object itself.",
+                direct.clone(),
+            )
+            .ok("200", "The alerts.", array(r("Alert")))
+            .errors(&[400, 403, 404]),
         );
         p.add(
             "post",
@@ -238,22 +298,32 @@ fn mirrors(p: &mut Paths) {
         p.add(
             "post",
             &format!("/{base}/{{id}}/alerts/{{child}}"),
-            Op::new(TAG, &format!("assign{id}Alert"), &format!("Assign an alert to a {what}"))
-                .describe(&format!("Assigns one alert. {WRITE_FULL}"))
-                .path_id(what)
-                .path("child", "The id of the alert.", child())
-                .empty("204", "The assignment was made.")
-                .errors(&[400, 403, 404]),
+            Op::new(
+                TAG,
+                &format!("assign{id}Alert"),
+                &format!("Assign an alert to a {what}"),
+            )
+            .describe(&format!("Assigns one alert. {WRITE_FULL}"))
+            .path_id(what)
+            .path("child", "The id of the alert.", child())
+            .empty("204", "The assignment was made.")
+            .errors(&[400, 403, 404]),
         );
         p.add(
             "delete",
             &format!("/{base}/{{id}}/alerts/{{child}}"),
-            Op::new(TAG, &format!("unassign{id}Alert"), &format!("Unassign an alert from a {what}"))
-                .describe(&format!("Unassigns one alert (one not assigned is not an error). {WRITE_FULL}"))
-                .path_id(what)
-                .path("child", "The id of the alert.", child())
-                .empty("204", "The assignment is gone.")
-                .errors(&[400, 403, 404]),
+            Op::new(
+                TAG,
+                &format!("unassign{id}Alert"),
+                &format!("Unassign an alert from a {what}"),
+            )
+            .describe(&format!(
+                "Unassigns one alert (one not assigned is not an error). {WRITE_FULL}"
+            ))
+            .path_id(what)
+            .path("child", "The id of the alert.", child())
+            .empty("204", "The assignment is gone.")
+            .errors(&[400, 403, 404]),
         );
     }
 }
@@ -303,7 +373,9 @@ fn emailgroups(p: &mut Paths) {
         "delete",
         "/emailgroups/{id}",
         Op::new(t, "deleteEmailGroup", "Delete an e-mail group")
-            .describe(&format!("Deletes the group and its alert assignments. {WRITE_FULL}"))
+            .describe(&format!(
+                "Deletes the group and its alert assignments. {WRITE_FULL}"
+            ))
             .path_id("e-mail group")
             .empty("204", "The group was deleted.")
             .errors(&[400, 403, 404]),

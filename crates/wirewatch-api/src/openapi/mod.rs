@@ -45,9 +45,9 @@
 //! security requirement and error responses.
 
 mod actions_paths;
-mod alert_paths;
 #[cfg(test)]
 mod actions_tests;
+mod alert_paths;
 mod derived;
 mod detection_paths;
 mod group_paths;

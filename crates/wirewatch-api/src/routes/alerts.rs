@@ -351,8 +351,18 @@ macro_rules! assignment_handlers {
     };
 }
 
-assignment_handlers!(AlertLink::Devices, assign_devices, assign_device, unassign_device);
-assignment_handlers!(AlertLink::DeviceGroups, assign_groups, assign_group, unassign_group);
+assignment_handlers!(
+    AlertLink::Devices,
+    assign_devices,
+    assign_device,
+    unassign_device
+);
+assignment_handlers!(
+    AlertLink::DeviceGroups,
+    assign_groups,
+    assign_group,
+    unassign_group
+);
 assignment_handlers!(
     AlertLink::EmailGroups,
     assign_emailgroups,
@@ -360,7 +370,8 @@ assignment_handlers!(
     unassign_emailgroup
 );
 
-const UNSUPPORTED: &str = "wirewatch alerts apply to devices and device groups only: it keeps no application \
+const UNSUPPORTED: &str =
+    "wirewatch alerts apply to devices and device groups only: it keeps no application \
 or per-network alert assignment and no exclusion intervals";
 
 async fn unsupported_read(_: Guard<AnyWrite>) -> ApiError {

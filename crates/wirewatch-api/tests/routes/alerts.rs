@@ -63,7 +63,10 @@ fn alert_crud_as_the_real_product() {
     let r = s.patch(&format!("/api/v1/alerts/{id}"), b);
     assert_eq!((r.status, r.text.as_str()), (204, ""));
     let a = s.get(&format!("/api/v1/alerts/{id}")).body;
-    assert_eq!((a["severity"].clone(), a["operand"].clone()), (json!(1), json!("0.05")));
+    assert_eq!(
+        (a["severity"].clone(), a["operand"].clone()),
+        (json!(1), json!("0.05"))
+    );
     // Names are unique.
     let r = s.post("/api/v1/alerts", threshold());
     assert_eq!(r.status, 409, "{}", r.text);
@@ -75,11 +78,18 @@ fn alert_crud_as_the_real_product() {
             "refire_interval": 300, "severity": 4, "type": "detection", "interval_length": 30,
             "object_type": "device", "protocols": ["udp"]}),
     );
-    assert_eq!(s.get(&format!("/api/v1/alerts/{d}")).body["protocols"], json!(["udp"]));
+    assert_eq!(
+        s.get(&format!("/api/v1/alerts/{d}")).body["protocols"],
+        json!(["udp"])
+    );
     let r = s.call("DELETE", &format!("/api/v1/alerts/{id}"), None);
     assert_eq!((r.status, r.text.as_str()), (204, ""));
     assert_eq!(s.get(&format!("/api/v1/alerts/{id}")).status, 404);
-    assert_eq!(s.call("DELETE", &format!("/api/v1/alerts/{id}"), None).status, 404);
+    assert_eq!(
+        s.call("DELETE", &format!("/api/v1/alerts/{id}"), None)
+            .status,
+        404
+    );
     assert_eq!(s.get("/api/v1/alerts/nope").status, 400);
 }
 
@@ -96,7 +106,11 @@ fn bad_alert_values_are_400s_naming_the_field() {
         ("units", json!("1 day"), "1 hr"),
         ("field_op", json!("*"), "ratio"),
         ("cc", json!(["soc"]), "e-mail address"),
-        ("stat_name", json!("extrahop.application.http"), "extrahop.device.dns_client"),
+        (
+            "stat_name",
+            json!("extrahop.application.http"),
+            "extrahop.device.dns_client",
+        ),
         ("field_name", json!("nope"), "rsp_error"),
         ("type", json!("trend"), "trend alerts are not evaluated"),
         ("type", json!("other"), "threshold or detection"),
@@ -116,11 +130,21 @@ fn bad_alert_values_are_400s_naming_the_field() {
     assert!(r.text.contains("name"), "{}", r.text);
     // A PATCH that would break the alert is refused and changes nothing.
     let id = created(&s, "/alerts", threshold());
-    let r = s.patch(&format!("/api/v1/alerts/{id}"), json!({"refire_interval": 0}));
+    let r = s.patch(
+        &format!("/api/v1/alerts/{id}"),
+        json!({"refire_interval": 0}),
+    );
     assert_eq!(r.status, 400);
-    assert_eq!(s.get(&format!("/api/v1/alerts/{id}")).body["refire_interval"], 300);
+    assert_eq!(
+        s.get(&format!("/api/v1/alerts/{id}")).body["refire_interval"],
+        300
+    );
     // 404 before the body is judged.
-    assert_eq!(s.patch("/api/v1/alerts/999", json!({"severity": 99})).status, 404);
+    assert_eq!(
+        s.patch("/api/v1/alerts/999", json!({"severity": 99}))
+            .status,
+        404
+    );
 }
 
 #[test]
@@ -133,10 +157,16 @@ fn assignments_and_their_mirrors() {
         "/alerts",
         json!({"name": "all", "type": "detection", "apply_all": true}),
     );
-    let r = s.post("/api/v1/devicegroups", json!({"name": "g", "dynamic": false}));
+    let r = s.post(
+        "/api/v1/devicegroups",
+        json!({"name": "g", "dynamic": false}),
+    );
     assert_eq!(r.status, 201, "{}", r.text);
     let g = r.body["id"].as_u64().unwrap();
-    let r = s.post(&format!("/api/v1/devicegroups/{g}/devices"), json!({"assign": [d2]}));
+    let r = s.post(
+        &format!("/api/v1/devicegroups/{g}/devices"),
+        json!({"assign": [d2]}),
+    );
     assert_eq!(r.status, 204, "{}", r.text);
     let e = created(
         &s,
@@ -153,46 +183,93 @@ fn assignments_and_their_mirrors() {
         let r = s.post(&format!("{base}/{seg}"), json!({"assign": [id, 4242]}));
         assert_eq!(r.status, 400, "{seg}");
         assert!(r.text.contains("assign[1]"), "{}", r.text);
-        assert_eq!(s.call("POST", &format!("{base}/{seg}/4242"), None).status, 404);
+        assert_eq!(
+            s.call("POST", &format!("{base}/{seg}/4242"), None).status,
+            404
+        );
         // One by one.
         let r = s.call("DELETE", &format!("{base}/{seg}/{id}"), None);
         assert_eq!(r.status, 204);
-        assert!(ids(&s.get(&format!("{base}/{seg}")).body).is_empty(), "{seg}");
+        assert!(
+            ids(&s.get(&format!("{base}/{seg}")).body).is_empty(),
+            "{seg}"
+        );
         let r = s.call("POST", &format!("{base}/{seg}/{id}"), None);
         assert_eq!(r.status, 204);
     }
-    assert_eq!(s.post("/api/v1/alerts/999/devices", json!({"assign": []})).status, 404);
+    assert_eq!(
+        s.post("/api/v1/alerts/999/devices", json!({"assign": []}))
+            .status,
+        404
+    );
     // The device's alerts: the assigned one and the apply_all one.
     let of = |p: &str| ids(&s.get(p).body);
     assert_eq!(of(&format!("/api/v1/devices/{d1}/alerts")), vec![a, all]);
     assert_eq!(
-        of(&format!("/api/v1/devices/{d1}/alerts?direct_assignments_only=true")),
+        of(&format!(
+            "/api/v1/devices/{d1}/alerts?direct_assignments_only=true"
+        )),
         vec![a]
     );
     // d2 gets the alert through its group.
     assert_eq!(of(&format!("/api/v1/devices/{d2}/alerts")), vec![a, all]);
-    assert!(of(&format!("/api/v1/devices/{d2}/alerts?direct_assignments_only=True")).is_empty());
-    assert_eq!(of(&format!("/api/v1/devicegroups/{g}/alerts")), vec![a, all]);
+    assert!(of(&format!(
+        "/api/v1/devices/{d2}/alerts?direct_assignments_only=True"
+    ))
+    .is_empty());
     assert_eq!(
-        of(&format!("/api/v1/devicegroups/{g}/alerts?direct_assignments_only=true")),
+        of(&format!("/api/v1/devicegroups/{g}/alerts")),
+        vec![a, all]
+    );
+    assert_eq!(
+        of(&format!(
+            "/api/v1/devicegroups/{g}/alerts?direct_assignments_only=true"
+        )),
         vec![a]
     );
-    let r = s.get(&format!("/api/v1/devices/{d1}/alerts?direct_assignments_only=maybe"));
+    let r = s.get(&format!(
+        "/api/v1/devices/{d1}/alerts?direct_assignments_only=maybe"
+    ));
     assert_eq!(r.status, 400);
     // The mirrors assign too.
-    let r = s.post(&format!("/api/v1/devices/{d2}/alerts"), json!({"assign": [all]}));
+    let r = s.post(
+        &format!("/api/v1/devices/{d2}/alerts"),
+        json!({"assign": [all]}),
+    );
     assert_eq!(r.status, 204);
-    assert_eq!(ids(&s.get(&format!("/api/v1/alerts/{all}/devices")).body), vec![d2]);
-    let r = s.post(&format!("/api/v1/devices/{d2}/alerts"), json!({"assign": [777]}));
+    assert_eq!(
+        ids(&s.get(&format!("/api/v1/alerts/{all}/devices")).body),
+        vec![d2]
+    );
+    let r = s.post(
+        &format!("/api/v1/devices/{d2}/alerts"),
+        json!({"assign": [777]}),
+    );
     assert_eq!(r.status, 400);
     assert!(r.text.contains("assign[0]"), "{}", r.text);
-    let r = s.call("DELETE", &format!("/api/v1/devicegroups/{g}/alerts/{a}"), None);
+    let r = s.call(
+        "DELETE",
+        &format!("/api/v1/devicegroups/{g}/alerts/{a}"),
+        None,
+    );
     assert_eq!(r.status, 204);
     assert!(ids(&s.get(&format!("{base}/devicegroups")).body).is_empty());
-    assert_eq!(s.call("POST", &format!("/api/v1/devicegroups/{g}/alerts/777"), None).status, 404);
+    assert_eq!(
+        s.call(
+            "POST",
+            &format!("/api/v1/devicegroups/{g}/alerts/777"),
+            None
+        )
+        .status,
+        404
+    );
     assert_eq!(s.get("/api/v1/devices/999/alerts").status, 404);
     // Deleting the e-mail group drops its assignment.
-    assert_eq!(s.call("DELETE", &format!("/api/v1/emailgroups/{e}"), None).status, 204);
+    assert_eq!(
+        s.call("DELETE", &format!("/api/v1/emailgroups/{e}"), None)
+            .status,
+        204
+    );
     assert!(ids(&s.get(&format!("{base}/emailgroups")).body).is_empty());
 }
 
@@ -209,7 +286,10 @@ fn what_wirewatch_does_not_keep_answers_501() {
         ] {
             let r = s.call(m, &p, Some(json!({"assign": [1]})));
             assert_eq!(r.status, 501, "{m} {p}: {}", r.text);
-            assert!(r.body["error_message"].as_str().unwrap().contains("devices and device groups"));
+            assert!(r.body["error_message"]
+                .as_str()
+                .unwrap()
+                .contains("devices and device groups"));
         }
     }
 }
@@ -227,21 +307,40 @@ fn email_group_crud() {
         g,
         json!({"id": id, "group_name": "SOC", "email_addresses": ["a@example.com", "b@example.org"], "system_notifications": true})
     );
-    let r = s.patch(&format!("/api/v1/emailgroups/{id}"), json!({"email_addresses": ["c@example.com"]}));
+    let r = s.patch(
+        &format!("/api/v1/emailgroups/{id}"),
+        json!({"email_addresses": ["c@example.com"]}),
+    );
     assert_eq!((r.status, r.text.as_str()), (204, ""));
     let g = s.get(&format!("/api/v1/emailgroups/{id}")).body;
-    assert_eq!((g["group_name"].clone(), g["email_addresses"].clone()), (json!("SOC"), json!(["c@example.com"])));
+    assert_eq!(
+        (g["group_name"].clone(), g["email_addresses"].clone()),
+        (json!("SOC"), json!(["c@example.com"]))
+    );
     for (body, field) in [
         (json!({"email_addresses": ["x@example.com"]}), "group_name"),
-        (json!({"group_name": "x", "email_addresses": ["x@example.com", "not mail"]}), "email_addresses[1]"),
-        (json!({"group_name": "x", "email_addresses": "x@example.com"}), "email_addresses"),
+        (
+            json!({"group_name": "x", "email_addresses": ["x@example.com", "not mail"]}),
+            "email_addresses[1]",
+        ),
+        (
+            json!({"group_name": "x", "email_addresses": "x@example.com"}),
+            "email_addresses",
+        ),
     ] {
         let r = s.post("/api/v1/emailgroups", body);
         assert_eq!(r.status, 400, "{}", r.text);
         assert!(r.text.contains(field), "{field}: {}", r.text);
     }
-    assert_eq!(s.get("/api/v1/emailgroups").body.as_array().unwrap().len(), 1);
-    assert_eq!(s.call("DELETE", &format!("/api/v1/emailgroups/{id}"), None).status, 204);
+    assert_eq!(
+        s.get("/api/v1/emailgroups").body.as_array().unwrap().len(),
+        1
+    );
+    assert_eq!(
+        s.call("DELETE", &format!("/api/v1/emailgroups/{id}"), None)
+            .status,
+        204
+    );
     assert_eq!(s.get(&format!("/api/v1/emailgroups/{id}")).status, 404);
 }
 
@@ -256,7 +355,8 @@ fn firings_are_visible_through_the_api() {
             "stat_name": "extrahop.device.net", "field_name": "bytes_out", "operator": ">",
             "operand": "1000", "interval_length": 30, "cc": ["noc@example.com"]}),
     );
-    let t = 1_700_000_040_000 - 1_700_000_040_000 % 30_000;
+    // A 30-second cycle start of a capture long ago.
+    let t = 1_700_000_040_000;
     let p = |ot: &'static str, id: u64, name: &'static str, c: f64| MetricPoint {
         object_type: ot,
         object_id: id as i64,
@@ -268,7 +368,10 @@ fn firings_are_visible_through_the_api() {
         dataset: None,
     };
     s.store
-        .add_metrics(&[p("network", 1, "pkts", 3.0), p("device", d1, "bytes_out", 5000.0)])
+        .add_metrics(&[
+            p("network", 1, "pkts", 3.0),
+            p("device", d1, "bytes_out", 5000.0),
+        ])
         .unwrap();
     let round = wirewatch_alerts::evaluate(&s.store, wirewatch_model::now_ms()).unwrap();
     assert_eq!(round.fired.len(), 1);
@@ -282,6 +385,9 @@ fn firings_are_visible_through_the_api() {
     let det = f[0]["raised_detection_id"].as_u64().expect("a detection");
     let d = s.get(&format!("/api/v1/detections/{det}")).body;
     assert_eq!(d["type"], "metric_threshold_alert");
-    assert_eq!(s.get(&format!("/api/v1/alerts/{a}/firings?limit=0")).status, 400);
+    assert_eq!(
+        s.get(&format!("/api/v1/alerts/{a}/firings?limit=0")).status,
+        400
+    );
     assert_eq!(s.get("/api/v1/alerts/999/firings").status, 404);
 }

@@ -19,7 +19,14 @@ impl Smtp {
     fn start(port: u16) -> Smtp {
         let out = tempfile::NamedTempFile::new().unwrap();
         let child = Command::new("python3")
-            .args(["-u", "-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}")])
+            .args([
+                "-u",
+                "-m",
+                "aiosmtpd",
+                "-n",
+                "-l",
+                &format!("127.0.0.1:{port}"),
+            ])
             .stdout(Stdio::from(out.reopen().unwrap()))
             .stderr(Stdio::inherit())
             .spawn()
@@ -92,7 +99,13 @@ fn a_fired_alert_is_mailed_once_the_smtp_server_is_up() {
         json!({"group_name": "soc", "email_addresses": ["soc@example.com"]}),
     );
     assert_eq!(r.status, 201, "{}", r.text);
-    let group = r.headers["location"].to_str().unwrap().rsplit('/').next().unwrap().to_string();
+    let group = r.headers["location"]
+        .to_str()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_string();
     let r = s.post(
         "/api/v1/alerts",
         json!({"name": "Chatty device", "type": "threshold", "apply_all": true,
@@ -104,7 +117,10 @@ fn a_fired_alert_is_mailed_once_the_smtp_server_is_up() {
     assert_eq!(r.status, 201, "{}", r.text);
     let loc = r.headers["location"].to_str().unwrap().to_string();
     let id: u64 = loc.rsplit('/').next().unwrap().parse().unwrap();
-    let r = s.post(&format!("/api/v1/alerts/{id}/emailgroups/{group}"), json!({}));
+    let r = s.post(
+        &format!("/api/v1/alerts/{id}/emailgroups/{group}"),
+        json!({}),
+    );
     assert_eq!(r.status, 204, "{}", r.text);
     // The capture is analysed in the background; the evaluator runs every second.
     let firings = wait_for("the alert to fire", 60, || {
@@ -132,8 +148,9 @@ fn a_fired_alert_is_mailed_once_the_smtp_server_is_up() {
     // The e-mail waits in the store's outbox: tried, failed, kept for a retry.
     let db = s.data_dir().join("wirewatch.db");
     let error = wait_for("a failed delivery attempt", 30, || {
-        let c = rusqlite::Connection::open_with_flags(&db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-            .map_err(|e| e.to_string())?;
+        let c =
+            rusqlite::Connection::open_with_flags(&db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+                .map_err(|e| e.to_string())?;
         c.query_row(
             "SELECT last_error FROM alert_mail WHERE attempts > 0 LIMIT 1",
             [],
@@ -153,7 +170,10 @@ fn a_fired_alert_is_mailed_once_the_smtp_server_is_up() {
         }
     });
     assert!(mail.contains("Alert \"Chatty device\" fired for"), "{mail}");
-    assert!(mail.contains("soc@example.com") && mail.contains("lead@example.com"), "{mail}");
+    assert!(
+        mail.contains("soc@example.com") && mail.contains("lead@example.com"),
+        "{mail}"
+    );
     assert!(mail.contains("From: sensor@example.com"), "{mail}");
     assert!(mail.contains("Condition: "), "{mail}");
 }
