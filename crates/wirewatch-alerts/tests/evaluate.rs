@@ -272,3 +272,25 @@ fn detection_alerts_fire_on_new_matching_detections() {
     assert!(evaluate(&f.store, NOW).unwrap().fired.is_empty());
     assert_eq!(f.store.alert_firings(a.id, 10).unwrap().len(), 1);
 }
+
+#[test]
+fn an_alert_made_a_detection_alert_skips_older_detections() {
+    let f = fixture();
+    let mut a = ratio_alert(&f.store, json!({}));
+    let old = json!({"type": "ssh_brute_force", "participants": [
+        {"object_type": "device", "object_id": f.dev, "role": "offender"}]});
+    f.store
+        .create_detection(serde_json::from_value(old.clone()).unwrap())
+        .unwrap();
+    let patch: AlertInput = serde_json::from_value(json!({"type": "detection"})).unwrap();
+    patch.apply(&mut a).unwrap();
+    assert!(f.store.update_alert(a.clone()).unwrap());
+    assert!(evaluate(&f.store, NOW).unwrap().fired.is_empty());
+    let new = f
+        .store
+        .create_detection(serde_json::from_value(old).unwrap())
+        .unwrap();
+    let r = evaluate(&f.store, NOW).unwrap();
+    assert_eq!(r.fired.len(), 1);
+    assert_eq!(r.fired[0].detection_id, Some(new.id));
+}

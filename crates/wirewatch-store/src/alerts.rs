@@ -16,6 +16,10 @@ use wirewatch_model::alert::{Alert, EmailGroup};
 use wirewatch_model::detection::{Detection, NewDetection};
 use wirewatch_model::now_ms;
 
+/// Most alerts stored (each is evaluated every round).
+pub const MAX_ALERTS: i64 = 10_000;
+/// Most e-mail groups stored.
+pub const MAX_EMAIL_GROUPS: i64 = 10_000;
 /// Most firings answered for one alert (newest first).
 pub const MAX_FIRINGS: usize = 1000;
 /// Most e-mail attempts before a message is given up (kept, with its error).
@@ -193,6 +197,13 @@ impl Store {
     pub fn create_alert(&self, mut a: Alert) -> Result<Alert> {
         a.mod_time = now_ms();
         self.write(|tx| {
+            let n: i64 = tx.query_row("SELECT count(*) FROM alerts", [], |r| r.get(0))?;
+            if n >= MAX_ALERTS {
+                return Err(StoreError::refused(
+                    "name",
+                    Refusal::TooManyAlerts { max: MAX_ALERTS },
+                ));
+            }
             let mark: u64 =
                 tx.query_row("SELECT coalesce(max(id), 0) FROM detections", [], |r| {
                     r.get(0)
@@ -207,12 +218,23 @@ impl Store {
         })
     }
 
-    /// Replace a stored alert (false when it does not exist).
+    /// Replace a stored alert (false when it does not exist). An alert that
+    /// becomes a detection alert fires only for detections created after.
     pub fn update_alert(&self, mut a: Alert) -> Result<bool> {
         a.mod_time = now_ms();
         self.write(|tx| {
-            if !exists(tx, "alerts", a.id)? {
+            let old: Option<String> = tx
+                .query_row("SELECT doc FROM alerts WHERE id = ?1", [a.id], |r| r.get(0))
+                .optional()?;
+            let Some(old) = old else {
                 return Ok(false);
+            };
+            let old: Alert = serde_json::from_str(&old)?;
+            if a.kind == "detection" && old.kind != "detection" {
+                tx.execute(
+                    "UPDATE alerts SET detection_mark = (SELECT coalesce(max(id), 0) FROM detections) WHERE id = ?1",
+                    [a.id],
+                )?;
             }
             save_alert(tx, &a)?;
             Ok(true)
@@ -552,6 +574,15 @@ impl Store {
     pub fn save_emailgroup(&self, mut g: EmailGroup) -> Result<EmailGroup> {
         self.write(|tx| {
             if g.id == 0 {
+                let n: i64 = tx.query_row("SELECT count(*) FROM emailgroups", [], |r| r.get(0))?;
+                if n >= MAX_EMAIL_GROUPS {
+                    return Err(StoreError::refused(
+                        "group_name",
+                        Refusal::TooManyEmailGroups {
+                            max: MAX_EMAIL_GROUPS,
+                        },
+                    ));
+                }
                 tx.execute("INSERT INTO emailgroups(doc) VALUES('{}')", [])?;
                 g.id = tx.last_insert_rowid() as u64;
             }

@@ -110,6 +110,10 @@ pub enum Refusal {
     NoEmailGroup { id: u64 },
     /// The alert does not exist.
     NoAlert { id: u64 },
+    /// The store holds as many alerts as it may.
+    TooManyAlerts { max: i64 },
+    /// The store holds as many e-mail groups as it may.
+    TooManyEmailGroups { max: i64 },
 }
 
 impl Refusal {
@@ -140,6 +144,12 @@ impl Refusal {
             Refusal::NoDeviceGroup { id } => format!("device group {id} does not exist"),
             Refusal::NoEmailGroup { id } => format!("e-mail group {id} does not exist"),
             Refusal::NoAlert { id } => format!("alert {id} does not exist"),
+            Refusal::TooManyAlerts { max } => {
+                format!("at most {max} alerts are kept; delete one first")
+            }
+            Refusal::TooManyEmailGroups { max } => {
+                format!("at most {max} e-mail groups are kept; delete one first")
+            }
         }
     }
 }

@@ -28,6 +28,7 @@ pub(super) const EMAIL_TAG_TEXT: &str =
 
 pub(super) fn add(p: &mut Paths) {
     alerts(p);
+    stats(p);
     assignments(p);
     unsupported(p);
     mirrors(p);
@@ -117,6 +118,20 @@ fn alerts(p: &mut Paths) {
             )
             .ok("200", "The firings.", array(r("AlertFiring")))
             .errors(&[400, 403, 404]),
+    );
+}
+
+fn stats(p: &mut Paths) {
+    p.add(
+        "get",
+        "/alerts/{id}/stats",
+        Op::new(TAG, "getAlertStats", "Get the additional statistics of an alert")
+            .describe(&format!(
+                "Not supported: wirewatch keeps no additional alert statistics and always answers 501; \
+                 `GET /alerts/{{id}}/firings` lists when and for which device the alert fired. {READ}"
+            ))
+            .path_id("alert")
+            .errors(&[403, 501]),
     );
 }
 

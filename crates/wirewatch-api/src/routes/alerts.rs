@@ -28,6 +28,7 @@ pub fn routes() -> Api {
         .patch("/alerts/{id}", update)
         .delete("/alerts/{id}", remove)
         .get("/alerts/{id}/firings", firings)
+        .get("/alerts/{id}/stats", stats)
         .get("/alerts/{id}/devices", devices)
         .post("/alerts/{id}/devices", assign_devices)
         .post("/alerts/{id}/devices/{child}", assign_device)
@@ -380,6 +381,15 @@ async fn unsupported_read(_: Guard<AnyWrite>) -> ApiError {
 
 async fn unsupported_write(_: Guard<WriteFull>) -> ApiError {
     ApiError(Error::new(Code::NotApplicable, UNSUPPORTED))
+}
+
+/// The real product's additional alert statistics have no documented shape;
+/// wirewatch answers what an alert did with `/alerts/{id}/firings`.
+async fn stats(_: Guard<AnyWrite>) -> ApiError {
+    ApiError(Error::new(
+        Code::NotApplicable,
+        "wirewatch keeps no additional alert statistics; GET /api/v1/alerts/{id}/firings lists when and for which device the alert fired",
+    ))
 }
 
 fn device_id(s: &AppState, raw: &str) -> ApiResult<u64> {

@@ -277,6 +277,9 @@ fn assignments_and_their_mirrors() {
 fn what_wirewatch_does_not_keep_answers_501() {
     let s = App::start();
     let a = created(&s, "/alerts", threshold());
+    let r = s.get(&format!("/api/v1/alerts/{a}/stats"));
+    assert_eq!(r.status, 501, "{}", r.text);
+    assert!(r.text.contains("firings"), "{}", r.text);
     for seg in ["applications", "networks", "exclusionintervals"] {
         for (m, p) in [
             ("GET", format!("/api/v1/alerts/{a}/{seg}")),

@@ -875,6 +875,7 @@ GET    /api/v1/alerts/{id}                                          ......F
 PATCH  /api/v1/alerts/{id}                                          ...FF.F
 DELETE /api/v1/alerts/{id}                                          ...FF.F
 GET    /api/v1/alerts/{id}/firings                                  ......F
+GET    /api/v1/alerts/{id}/stats                                    ......F
 GET    /api/v1/alerts/{id}/devices                                  ......F
 POST   /api/v1/alerts/{id}/devices                                  ...FF.F
 POST   /api/v1/alerts/{id}/devices/{child}                          ...FF.F
