@@ -42,6 +42,8 @@ fi
 python3 -c 'import requests' 2>/dev/null || python3 -m pip install --quiet requests
 # MongoDB targets are tested against mockupdb (no MongoDB server is installable here).
 python3 -c 'import mockupdb, pymongo' 2>/dev/null || python3 -m pip install --quiet mockupdb pymongo
+# Alert e-mail is tested against a real local SMTP server (`python3 -m aiosmtpd`).
+python3 -c 'import aiosmtpd' 2>/dev/null || python3 -m pip install --quiet aiosmtpd
 # The API is fuzzed from its OpenAPI description.
 command -v st >/dev/null || python3 -m pip install --quiet schemathesis
 # Prism and the Jira REST v2 description (both cached under ~/.cache/wirewatch).

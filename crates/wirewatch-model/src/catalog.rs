@@ -234,6 +234,21 @@ const BUILTINS: &[Builtin] = &[
             ("severity", "number", true, false),
         ],
     },
+    Builtin {
+        kind: "metric_threshold_alert",
+        display_name: "Metric Threshold Alert",
+        category: "perf.alert",
+        mitre: &[],
+        risk: 60,
+        description: "A threshold alert of severity 0 to 2 (immediate attention) fired: a device metric crossed its value (`/alerts`).",
+        properties: &[
+            ("alert_id", "number", true, false),
+            ("alert_name", "string", true, false),
+            ("value", "number", false, false),
+            ("operator", "string", false, false),
+            ("operand", "string", false, false),
+        ],
+    },
 ];
 
 fn builtin_format(b: &Builtin) -> DetectionFormat {

@@ -4,6 +4,7 @@
 
 pub mod access;
 pub mod activitymap;
+pub mod alert;
 pub mod catalog;
 pub mod connector;
 pub mod detection;

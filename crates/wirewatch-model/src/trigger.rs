@@ -6,9 +6,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 /// Events wirewatch fires, with what the trigger sees.
-pub const EVENTS: [&str; 7] = [
+pub const EVENTS: [&str; 8] = [
     "DETECTION_UPDATE",
     "EXTERNAL_DATA",
+    "ALERT_RECORD_COMMIT",
     "FLOW_TICK",
     "HTTP_REQUEST",
     "HTTP_RESPONSE",
@@ -19,6 +20,7 @@ pub const EVENTS: [&str; 7] = [
 /// What each event is, in `EVENTS` order.
 pub const EVENT_TEXT: &str = "`DETECTION_UPDATE`: a detection was created or changed, unless a tuning rule hides it (`Detection`); \
 `EXTERNAL_DATA`: `POST /triggers/externaldata` was called (`ExternalData`); \
+`ALERT_RECORD_COMMIT`: an alert fired for a device (`AlertRecord`: the firing as `GET /alerts/{id}/firings` answers it); \
 `FLOW_TICK`: a flow record was written, at the flow's end or timeout (`Flow`); `HTTP_REQUEST`, `HTTP_RESPONSE`: \
 an HTTP transaction was recorded, the response only when one was seen (`Flow`, `HTTP`); `DNS_REQUEST`, \
 `DNS_RESPONSE`: a DNS query or answer was recorded (`Flow`, `DNS`).";

@@ -79,6 +79,8 @@ pub enum Conflict {
     ConnectorInUse,
     /// An activity map has this short code.
     ShortCode { short_code: String },
+    /// An alert of this name exists.
+    Alert { name: String },
 }
 
 /// Why stored state refuses an input.
@@ -104,6 +106,16 @@ pub enum Refusal {
     SetupUserDemoted,
     /// The setup user cannot be deleted.
     SetupUserDeleted,
+    /// The device group does not exist.
+    NoDeviceGroup { id: u64 },
+    /// The e-mail group does not exist.
+    NoEmailGroup { id: u64 },
+    /// The alert does not exist.
+    NoAlert { id: u64 },
+    /// The store holds as many alerts as it may.
+    TooManyAlerts { max: i64 },
+    /// The store holds as many e-mail groups as it may.
+    TooManyEmailGroups { max: i64 },
 }
 
 impl Refusal {
@@ -131,6 +143,15 @@ impl Refusal {
             Refusal::SetupUserDisabled => "the setup user cannot be disabled".into(),
             Refusal::SetupUserDemoted => "the setup user keeps system: full".into(),
             Refusal::SetupUserDeleted => "the setup user cannot be deleted".into(),
+            Refusal::NoDeviceGroup { id } => format!("device group {id} does not exist"),
+            Refusal::NoEmailGroup { id } => format!("e-mail group {id} does not exist"),
+            Refusal::NoAlert { id } => format!("alert {id} does not exist"),
+            Refusal::TooManyAlerts { max } => {
+                format!("at most {max} alerts are kept; delete one first")
+            }
+            Refusal::TooManyEmailGroups { max } => {
+                format!("at most {max} e-mail groups are kept; delete one first")
+            }
         }
     }
 }
@@ -151,6 +172,7 @@ impl Conflict {
             Conflict::ShortCode { short_code } => {
                 format!("an activity map has the short code {short_code:?}")
             }
+            Conflict::Alert { name } => format!("an alert named \"{name}\" exists"),
             Conflict::ConnectorInUse => "the connector is the one external ticketing pushes to; choose another (PATCH /api/v1/extrahop/ticketing, connector_id) first".into(),
         }
     }

@@ -8,6 +8,7 @@
 //! in memory and refreshed on every change.
 
 mod activitymaps;
+mod alerts;
 mod audit;
 mod commit;
 mod datadir;
@@ -34,6 +35,9 @@ mod triggers;
 mod users;
 
 pub use activitymaps::FlowGraph;
+pub use alerts::{
+    AlertLink, Firing, NewFiring, QueuedMail, MAX_FIRINGS, MAX_MAIL_ATTEMPTS, MAX_QUEUED_MAIL,
+};
 pub use audit::AuditEntry;
 pub use commit::AuditRecord;
 pub use detections::{DetectionPage, Visibility};

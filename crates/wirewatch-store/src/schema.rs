@@ -394,6 +394,54 @@ CREATE TABLE activitymaps (
     doc TEXT NOT NULL
 );
 "#,
+    // Alerts, e-mail groups, their assignments, firings and the durable
+    // outbox of alert e-mail (see `alerts.rs`).
+    r#"
+CREATE TABLE alerts (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    doc TEXT NOT NULL,
+    detection_mark INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE emailgroups (id INTEGER PRIMARY KEY, doc TEXT NOT NULL);
+CREATE TABLE alert_devices (
+    alert_id INTEGER NOT NULL REFERENCES alerts(id) ON DELETE CASCADE,
+    device_id INTEGER NOT NULL REFERENCES devices(id) ON DELETE CASCADE,
+    PRIMARY KEY (alert_id, device_id)
+);
+CREATE INDEX alert_devices_by_device ON alert_devices(device_id);
+CREATE TABLE alert_devicegroups (
+    alert_id INTEGER NOT NULL REFERENCES alerts(id) ON DELETE CASCADE,
+    group_id INTEGER NOT NULL REFERENCES devicegroups(id) ON DELETE CASCADE,
+    PRIMARY KEY (alert_id, group_id)
+);
+CREATE INDEX alert_devicegroups_by_group ON alert_devicegroups(group_id);
+CREATE TABLE alert_emailgroups (
+    alert_id INTEGER NOT NULL REFERENCES alerts(id) ON DELETE CASCADE,
+    group_id INTEGER NOT NULL REFERENCES emailgroups(id) ON DELETE CASCADE,
+    PRIMARY KEY (alert_id, group_id)
+);
+CREATE TABLE alert_firings (
+    id INTEGER PRIMARY KEY,
+    alert_id INTEGER NOT NULL REFERENCES alerts(id) ON DELETE CASCADE,
+    object_id INTEGER NOT NULL,
+    time INTEGER NOT NULL,
+    doc TEXT NOT NULL
+);
+CREATE INDEX alert_firings_by_object ON alert_firings(alert_id, object_id, time);
+CREATE TABLE alert_mail (
+    id INTEGER PRIMARY KEY,
+    firing_id INTEGER NOT NULL,
+    recipients TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    body TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt INTEGER NOT NULL,
+    last_error TEXT,
+    created INTEGER NOT NULL
+);
+CREATE INDEX alert_mail_due ON alert_mail(next_attempt);
+"#,
 ];
 
 /// Bring the schema up to date.

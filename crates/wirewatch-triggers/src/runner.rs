@@ -286,6 +286,13 @@ impl Worker {
                     .unwrap_or(serde_json::Value::Null)
                     .to_string(),
             )],
+            "ALERT_RECORD_COMMIT" => vec![(
+                "AlertRecord",
+                e.body
+                    .clone()
+                    .unwrap_or(serde_json::Value::Null)
+                    .to_string(),
+            )],
             _ => return,
         };
         for t in triggers

@@ -203,3 +203,77 @@ mod tests {
         assert!(e.contains("--threshold window_ms=soon"), "{e}");
     }
 }
+
+/// How the connection to the SMTP server is protected.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SmtpSecurityArg {
+    /// Plain SMTP (a relay on the same host or network); default port 25.
+    None,
+    /// STARTTLS, required; default port 587.
+    Starttls,
+    /// TLS from the first byte (SMTPS); default port 465.
+    Tls,
+}
+
+/// Alert evaluation and alert e-mail.
+#[derive(Args, Clone)]
+pub struct AlertArgs {
+    /// How often the alerts are evaluated (a number and a unit).
+    #[arg(long, env = "WIREWATCH_ALERT_INTERVAL", default_value = "30s", value_parser = parse_duration)]
+    pub alert_interval: i64,
+    /// The SMTP server alert e-mail goes through. Without it alerts still
+    /// fire (recorded, trigger events, detections) but send no e-mail.
+    #[arg(long, env = "WIREWATCH_SMTP_HOST")]
+    pub smtp_host: Option<String>,
+    /// The SMTP server's port (default: 25, 587 or 465 by --smtp-security).
+    #[arg(long, env = "WIREWATCH_SMTP_PORT")]
+    pub smtp_port: Option<u16>,
+    /// The sender address of alert e-mail.
+    #[arg(
+        long,
+        env = "WIREWATCH_SMTP_FROM",
+        default_value = "wirewatch@localhost"
+    )]
+    pub smtp_from: String,
+    /// How the connection to the SMTP server is protected.
+    #[arg(
+        long,
+        env = "WIREWATCH_SMTP_SECURITY",
+        value_enum,
+        default_value = "starttls"
+    )]
+    pub smtp_security: SmtpSecurityArg,
+    /// The user name for SMTP AUTH (with --smtp-password).
+    #[arg(long, env = "WIREWATCH_SMTP_USERNAME", requires = "smtp_password")]
+    pub smtp_username: Option<String>,
+    /// The password for SMTP AUTH: a secret, never logged; prefer the
+    /// environment variable to the flag (visible in the process list).
+    #[arg(
+        long,
+        env = "WIREWATCH_SMTP_PASSWORD",
+        hide_env_values = true,
+        requires = "smtp_username"
+    )]
+    pub smtp_password: Option<String>,
+}
+
+impl AlertArgs {
+    /// The SMTP configuration, when a server is given.
+    pub fn smtp(&self) -> Option<wirewatch_alerts::SmtpConfig> {
+        use wirewatch_alerts::SmtpSecurity;
+        let host = self.smtp_host.clone()?;
+        let (security, port) = match self.smtp_security {
+            SmtpSecurityArg::None => (SmtpSecurity::None, 25),
+            SmtpSecurityArg::Starttls => (SmtpSecurity::StartTls, 587),
+            SmtpSecurityArg::Tls => (SmtpSecurity::Tls, 465),
+        };
+        Some(wirewatch_alerts::SmtpConfig {
+            host,
+            port: self.smtp_port.unwrap_or(port),
+            from: self.smtp_from.clone(),
+            security,
+            credentials: self.smtp_username.clone().zip(self.smtp_password.clone()),
+            timeout: std::time::Duration::from_secs(30),
+        })
+    }
+}

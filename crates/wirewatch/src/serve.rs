@@ -47,6 +47,8 @@ pub struct ServeArgs {
     retention: crate::opts::RetentionArgs,
     #[command(flatten)]
     detectors: crate::opts::DetectorArgs,
+    #[command(flatten)]
+    alerts: crate::opts::AlertArgs,
     /// Network interfaces to capture from live (needs the `live` feature and CAP_NET_RAW).
     #[arg(long, num_args = 1..)]
     interface: Vec<String>,
@@ -370,7 +372,23 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
             shutdown_signal().await;
             h.graceful_shutdown(Some(Duration::from_secs(10)));
         });
-                let sweeper = store.clone();
+                let smtp = args.alerts.smtp();
+        match &smtp {
+            Some(config) => {
+                let notifier = wirewatch_alerts::Notifier::new(store.clone(), config)
+                    .context("the SMTP configuration (--smtp-*)")?;
+                tracing::info!(smtp = ?config, "alert e-mail goes through this SMTP server");
+                tokio::spawn(notifier.run(Duration::from_secs(1), std::future::pending()));
+            }
+            None => tracing::info!("no --smtp-host: alerts fire without sending e-mail"),
+        }
+        tokio::spawn(wirewatch_alerts::run_evaluator(
+            store.clone(),
+            millis(args.alerts.alert_interval),
+            smtp.is_some(),
+            std::future::pending(),
+        ));
+        let sweeper = store.clone();
         let retention = args.retention.retention();
         tokio::spawn(async move {
             loop {

@@ -47,6 +47,9 @@ pub(super) fn add(schemas: &mut Map<String, Value>, mut bodies: SchemaGenerator)
     answer::<wirewatch_model::catalog::DetectionFormat>(&mut answers);
     answer::<wirewatch_store::Tag>(&mut answers);
     answer::<wirewatch_store::DeviceGroup>(&mut answers);
+    answer::<wirewatch_model::alert::Alert>(&mut answers);
+    answer::<wirewatch_model::alert::EmailGroup>(&mut answers);
+    answer::<wirewatch_store::Firing>(&mut answers);
     answer::<crate::routes::devicegroups::Network>(&mut answers);
     answer::<crate::routes::metrics::CatalogEntry>(&mut answers);
     answer::<TuningRule>(&mut answers);

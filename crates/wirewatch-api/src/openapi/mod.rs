@@ -48,6 +48,7 @@ mod actions_paths;
 #[cfg(test)]
 mod actions_tests;
 mod activitymap_paths;
+mod alert_paths;
 mod derived;
 mod detection_paths;
 mod group_paths;
@@ -79,6 +80,7 @@ pub fn spec(public_url: &str) -> Value {
     trigger_paths::add(&mut paths);
     sonar_paths::add(&mut paths);
     actions_paths::add(&mut paths);
+    alert_paths::add(&mut paths);
     let (items, bodies) = paths.finish();
     let mut schemas = Map::new();
     derived::add(&mut schemas, bodies);
@@ -184,6 +186,8 @@ fn tags() -> Value {
         t("Trigger", "JavaScript run on events (`DETECTION_UPDATE`, `EXTERNAL_DATA`, and the sensor's flow, HTTP and \
             DNS events), with the ExtraHop Trigger API's `Remote.*` to send data to ODS targets \
             (wirewatch extensions: debug log, run statistics)."),
+        t(alert_paths::TAG, alert_paths::TAG_TEXT),
+        t(alert_paths::EMAIL_TAG, alert_paths::EMAIL_TAG_TEXT),
         t(sonar_paths::TAG, sonar_paths::TAG_TEXT),
         t(actions_paths::TAG, actions_paths::TAG_TEXT),
     ])

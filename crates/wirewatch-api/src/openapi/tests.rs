@@ -254,6 +254,7 @@ fn public_operations_and_extensions_are_the_documented_ones() {
             "post /users/{username}/apikeys",
             "get /users/{username}/apikeys",
             "get /observations/associatedipaddrs",
+            "get /alerts/{id}/firings",
             "get /metrics/catalog",
             "get /odstargets/{kind}/{name}/stats",
             "get /odstargets/{kind}/{name}/health",
@@ -688,6 +689,31 @@ fn request_examples_are_accepted_by_the_handlers_types() {
             }
             "assignTagDevices" | "assignDeviceGroupDevices" | "assignWatchlistDevices" => {
                 parse::<crate::routes::tags::Assignment>(example)
+            }
+            "createAlert" => parse::<wirewatch_model::alert::AlertInput>(example).and_then(|_| {
+                crate::extract::parse_json::<wirewatch_model::alert::AlertInput>(
+                    example.to_string().as_bytes(),
+                )
+                .map_err(|e| format!("{:?}", e.0))?
+                .create()
+                .map(drop)
+                .map_err(|e| e.to_string())
+            }),
+            "updateAlert" => {
+                let patch = crate::extract::parse_json::<wirewatch_model::alert::AlertInput>(
+                    example.to_string().as_bytes(),
+                )
+                .map_err(|e| format!("{:?}", e.0));
+                patch.and_then(|p| {
+                    p.apply(&mut wirewatch_model::alert::Alert::example())
+                        .map_err(|e| e.to_string())
+                })
+            }
+            a if a.starts_with("assignAlert") || a.ends_with("Alerts") => {
+                parse::<crate::routes::alerts::Assignment>(example)
+            }
+            "createEmailGroup" | "updateEmailGroup" => {
+                parse::<wirewatch_model::alert::EmailGroupInput>(example)
             }
             "queryMetrics" | "queryMetricsTotal" | "queryMetricsTotalByObject" => {
                 metric_query(&d, example)

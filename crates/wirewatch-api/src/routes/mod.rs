@@ -2,11 +2,13 @@
 
 pub mod actions;
 pub mod activitymaps;
+pub mod alerts;
 pub mod apikeys;
 pub mod auditlog;
 pub mod detections;
 pub mod devicegroups;
 pub mod devices;
+pub mod emailgroups;
 pub mod explore;
 pub mod extrahop;
 pub mod formats;
@@ -50,6 +52,8 @@ pub fn v1() -> Api {
         .merge(auditlog::routes())
         .merge(odstargets::routes())
         .merge(triggers::routes())
+        .merge(alerts::routes())
+        .merge(emailgroups::routes())
 }
 
 /// Every operation of the API, with its full path: `/api/v1`, the Sonar

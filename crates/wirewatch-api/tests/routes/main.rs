@@ -4,6 +4,7 @@
 mod common;
 
 mod activitymaps;
+mod alerts;
 mod connectors;
 mod detections;
 mod errors;

@@ -4,6 +4,7 @@ mod common;
 
 mod abuse;
 mod activitymaps;
+mod alerts;
 mod auth;
 mod connectors;
 mod durability;
