@@ -33,7 +33,8 @@ const WRITE_FULL: &str = "Requires `write: full` or higher.";
 const WEIGHTS: &str = "`weighting`: `bytes` (default) counts IP bytes of both directions; \
      `connections` the flows that started in the window; `turns` is an approximation: wirewatch \
      does not count request/response turns inside a flow, so it counts the flows in which both \
-     sides sent payload (at least one exchange each).";
+     sides sent payload (at least one exchange each); flows from Suricata EVE input carry no payload \
+     counts and count no turns.";
 
 pub(super) fn add(p: &mut Paths) {
     p.add(
