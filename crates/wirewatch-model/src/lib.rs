@@ -5,6 +5,7 @@
 pub mod access;
 pub mod catalog;
 pub mod connector;
+pub mod custom_device;
 pub mod detection;
 pub mod device;
 pub mod device_filter;
