@@ -77,6 +77,10 @@ pub enum Conflict {
     Connector { id: String },
     /// The connector is the one external ticketing pushes to.
     ConnectorInUse,
+    /// A custom device of this name exists.
+    CustomDeviceName { name: String },
+    /// A custom device or a device has this `extrahop_id`.
+    CustomDeviceId { extrahop_id: String },
 }
 
 /// Why stored state refuses an input.
@@ -102,6 +106,10 @@ pub enum Refusal {
     SetupUserDemoted,
     /// The setup user cannot be deleted.
     SetupUserDeleted,
+    /// There are as many custom devices as the store keeps.
+    TooManyCustomDevices { max: usize },
+    /// A custom device's `extrahop_id` cannot change.
+    ExtrahopIdImmutable { current: String },
 }
 
 impl Refusal {
@@ -129,6 +137,12 @@ impl Refusal {
             Refusal::SetupUserDisabled => "the setup user cannot be disabled".into(),
             Refusal::SetupUserDemoted => "the setup user keeps system: full".into(),
             Refusal::SetupUserDeleted => "the setup user cannot be deleted".into(),
+            Refusal::TooManyCustomDevices { max } => {
+                format!("there are already {max} custom devices, the most kept")
+            }
+            Refusal::ExtrahopIdImmutable { current } => {
+                format!("cannot be changed (it is {current:?}); leave it out")
+            }
         }
     }
 }
@@ -146,6 +160,12 @@ impl Conflict {
                 "a {kind} target named {name:?} already exists; delete it first to change it"
             ),
             Conflict::Connector { id } => format!("a connector with id {id:?} already exists"),
+            Conflict::CustomDeviceName { name } => {
+                format!("A custom device with the name {name} already exists")
+            }
+            Conflict::CustomDeviceId { extrahop_id } => {
+                format!("a device with the extrahop_id {extrahop_id:?} already exists")
+            }
             Conflict::ConnectorInUse => "the connector is the one external ticketing pushes to; choose another (PATCH /api/v1/extrahop/ticketing, connector_id) first".into(),
         }
     }

@@ -9,6 +9,7 @@
 
 mod audit;
 mod commit;
+mod custom_devices;
 mod datadir;
 mod detections;
 mod devices;
