@@ -36,7 +36,7 @@ pub enum Direction {
 /// the same as absent; other fields (the legacy `custom_device_id`) are
 /// ignored.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
-#[schemars(rename = "CustomDeviceCriterionInput", example = CriterionInput::example())]
+#[schemars(rename = "CustomDeviceCriterionInput")]
 pub struct CriterionInput {
     /// An IP address, a CIDR block (`10.1.2.0/24`) or, as a wirewatch
     /// extension, a range `first-last` (`10.1.2.10-10.1.2.20`).

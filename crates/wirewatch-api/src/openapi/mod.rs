@@ -47,6 +47,7 @@
 mod actions_paths;
 #[cfg(test)]
 mod actions_tests;
+mod customdevice_paths;
 mod derived;
 mod detection_paths;
 mod group_paths;
@@ -73,6 +74,7 @@ pub fn spec(public_url: &str) -> Value {
     detection_paths::add(&mut paths);
     sensor_paths::add(&mut paths);
     group_paths::add(&mut paths);
+    customdevice_paths::add(&mut paths);
     ods_paths::add(&mut paths);
     trigger_paths::add(&mut paths);
     sonar_paths::add(&mut paths);
@@ -181,6 +183,7 @@ fn tags() -> Value {
         t("Trigger", "JavaScript run on events (`DETECTION_UPDATE`, `EXTERNAL_DATA`, and the sensor's flow, HTTP and \
             DNS events), with the ExtraHop Trigger API's `Remote.*` to send data to ODS targets \
             (wirewatch extensions: debug log, run statistics)."),
+        t(customdevice_paths::TAG, customdevice_paths::TAG_TEXT),
         t(sonar_paths::TAG, sonar_paths::TAG_TEXT),
         t(actions_paths::TAG, actions_paths::TAG_TEXT),
     ])

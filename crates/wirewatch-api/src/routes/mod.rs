@@ -3,6 +3,7 @@
 pub mod actions;
 pub mod apikeys;
 pub mod auditlog;
+pub mod customdevices;
 pub mod detections;
 pub mod devicegroups;
 pub mod devices;
@@ -38,6 +39,7 @@ pub fn v1() -> Api {
         .merge(devices::routes())
         .merge(devicegroups::routes())
         .merge(tags::routes())
+        .merge(customdevices::routes())
         .merge(formats::routes())
         .merge(rules::routes())
         .merge(investigations::routes())
