@@ -389,6 +389,15 @@ pub fn parse_range(s: &str) -> Option<AddrRange> {
     })
 }
 
+/// A field under `path` (a criterion's path in a list, or `""` for a lone one).
+fn join(path: &str, field: &str) -> String {
+    if path.is_empty() {
+        field.to_string()
+    } else {
+        format!("{path}.{field}")
+    }
+}
+
 /// A criterion ready to test flows.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CompiledCriterion {
@@ -412,7 +421,7 @@ fn port_range(
         if let Some(v) = v {
             if !(min..=max).contains(&v) {
                 return Err(crate::Error::invalid(
-                    format!("{path}.{name}_{suffix}"),
+                    join(path, &format!("{name}_{suffix}")),
                     format!("{v} is not in {min}–{max}"),
                 ));
             }
@@ -421,7 +430,7 @@ fn port_range(
     let (lo, hi) = (lo.unwrap_or(min), hi.unwrap_or(max));
     if lo > hi {
         return Err(crate::Error::invalid(
-            format!("{path}.{name}_min"),
+            join(path, &format!("{name}_min")),
             format!("{lo} is greater than {name}_max {hi}"),
         ));
     }
@@ -436,7 +445,7 @@ impl CriterionInput {
                 .map(|s| {
                     parse_range(s).ok_or_else(|| {
                         crate::Error::invalid(
-                            format!("{path}.{field}"),
+                            join(path, field),
                             format!("\"{s}\" is not an IP address, CIDR block or range first-last"),
                         )
                     })
@@ -449,13 +458,13 @@ impl CriterionInput {
         if peer.is_some() {
             if ipaddr.is_none() {
                 return Err(crate::Error::invalid(
-                    format!("{path}.ipaddr_peer"),
+                    join(path, "ipaddr_peer"),
                     "is only valid with ipaddr",
                 ));
             }
             if direction == Direction::Any {
                 return Err(crate::Error::invalid(
-                    format!("{path}.ipaddr_peer"),
+                    join(path, "ipaddr_peer"),
                     "is only valid with ipaddr_direction src or dst",
                 ));
             }
@@ -484,7 +493,7 @@ impl CriterionInput {
         };
         if c == CompiledCriterion::everything() {
             return Err(crate::Error::invalid(
-                path,
+                if path.is_empty() { "body" } else { path },
                 "matches all traffic: give ipaddr, a port range or a VLAN range",
             ));
         }

@@ -4,6 +4,7 @@
 mod common;
 
 mod connectors;
+mod customdevices;
 mod detections;
 mod errors;
 mod guards;
