@@ -269,7 +269,7 @@ pub(crate) fn insert_records_in(tx: &Connection, recs: &[NewRecord], cap: i64) -
                 ix.server_addr,
                 ix.client_port,
                 ix.server_port,
-                serde_json::to_string(&r.record)?,
+                record_doc(r)?,
                 v4(ix.client_addr.as_deref()),
                 v4(ix.server_addr.as_deref()),
                 ix.qname,
@@ -290,6 +290,21 @@ pub(crate) fn insert_records_in(tx: &Connection, recs: &[NewRecord], cap: i64) -
         seg = create_segment(tx, seg.last_id, now)?;
     }
     Ok(recs.len())
+}
+
+/// A record's stored JSON: its fields, and the custom devices its traffic
+/// is attributed to (`client` / `server` device fields) when there are any.
+fn record_doc(r: &NewRecord) -> Result<String> {
+    if r.devices.is_empty() {
+        return Ok(serde_json::to_string(&r.record)?);
+    }
+    let mut v = serde_json::to_value(&r.record)?;
+    if let Value::Object(m) = &mut v {
+        for (k, d) in r.devices.fields() {
+            m.insert(k.to_string(), d);
+        }
+    }
+    Ok(serde_json::to_string(&v)?)
 }
 
 /// The highest record id ever given (kept in `meta` when segments are dropped,

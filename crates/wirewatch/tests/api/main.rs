@@ -5,6 +5,7 @@ mod common;
 mod abuse;
 mod auth;
 mod connectors;
+mod customdevices;
 mod durability;
 mod errors;
 mod fuzz;
