@@ -336,7 +336,7 @@ impl wirewatch_model::record_filter::RecordContext for NoRecordCtx {
     fn filter_ips(
         &self,
         _: &wirewatch_model::device_filter::DeviceFilter,
-    ) -> std::result::Result<Vec<std::net::IpAddr>, (String, String)> {
+    ) -> wirewatch_model::error::Result<Vec<std::net::IpAddr>> {
         Ok(vec![])
     }
     fn locality_nets(&self, _: &str) -> Option<Vec<ipnet::IpNet>> {
