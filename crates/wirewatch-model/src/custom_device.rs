@@ -533,7 +533,8 @@ impl CompiledCriterion {
         let vlan = f.vlan.unwrap_or(0);
         // Port 0 (ICMP and other portless traffic) is outside every port
         // range: only a criterion with the full default range passes it.
-        let port_ok = |p: u16, (lo, hi): (u16, u16)| (lo..=hi).contains(&p) || (lo, hi) == (1, 65535);
+        let port_ok =
+            |p: u16, (lo, hi): (u16, u16)| (lo..=hi).contains(&p) || (lo, hi) == (1, 65535);
         if !(self.vlan.0..=self.vlan.1).contains(&vlan)
             || !port_ok(f.client.1, self.src_port)
             || !port_ok(f.server.1, self.dst_port)

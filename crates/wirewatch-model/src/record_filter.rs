@@ -519,7 +519,7 @@ fn custom_operand(
     }
     if !matches!(op, Op::Eq | Op::Ne | Op::In | Op::NotIn) {
         return Err(bad(
-            "a custom device is compared with =, !=, in or not_in".into(),
+            "a custom device is compared with =, !=, in or not_in".into()
         ));
     }
     Ok(Operand::Device(id.unwrap_or_default()))

@@ -23,7 +23,8 @@ pub fn metric_points(store: &Store, sensor: &mut Sensor) -> crate::Result<Vec<Me
             MetricObject::Custom(id) => {
                 let e = seen.entry(id).or_insert((k.time_ms, k.time_ms));
                 e.0 = e.0.min(k.time_ms);
-                e.1 = e.1.max(k.time_ms + wirewatch_sensor::metrics::CYCLE_NS / 1_000_000);
+                e.1 =
+                    e.1.max(k.time_ms + wirewatch_sensor::metrics::CYCLE_NS / 1_000_000);
                 ("device", id as i64)
             }
             MetricObject::DeviceMac(mac) => {

@@ -151,12 +151,7 @@ impl Pipeline {
         );
         let m = &*sensor.custom;
         let at = |ends: &wirewatch_sensor::sensor::Endpoints| {
-            custom::attribute(
-                m,
-                ends.client,
-                ends.server,
-                ends.vlan,
-            )
+            custom::attribute(m, ends.client, ends.server, ends.vlan)
         };
         for (ends, q) in out.dns_queries {
             engine.dns_query(&ends, &q);
@@ -203,7 +198,11 @@ impl Pipeline {
         }
         match self.store.custom_device_matcher() {
             Ok(m) => {
-                tracing::debug!(custom_devices = m.devices.len(), generation = m.generation, "custom devices loaded");
+                tracing::debug!(
+                    custom_devices = m.devices.len(),
+                    generation = m.generation,
+                    "custom devices loaded"
+                );
                 sensor.set_custom_devices(Arc::new(m));
                 self.custom_loaded = true;
             }

@@ -12,11 +12,11 @@ use crate::flow::Dir;
 use crate::flow::{Flow, FlowTable, PacketInfo, DEFAULT_MAX_FLOWS};
 use crate::frag::Reassembler;
 use crate::metrics::{MetricObject, Metrics};
-use wirewatch_model::custom_device::{End, FlowView, Matcher};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::collections::HashMap;
 use std::net::IpAddr;
+use wirewatch_model::custom_device::{End, FlowView, Matcher};
 use wirewatch_wire::packet::{self, Net, Transport};
 
 /// Source port, destination port, TCP flags and sequence, application bytes on the wire, captured application bytes.
@@ -324,7 +324,14 @@ impl Sensor {
         };
         let (flow, dir, _new) = self.flows.packet(&info, &mut self.ended);
         if !self.custom.is_empty() {
-            custom_metrics(&self.custom, &mut self.metrics, flow, dir, p.ts_ns, info.ip_len);
+            custom_metrics(
+                &self.custom,
+                &mut self.metrics,
+                flow,
+                dir,
+                p.ts_ns,
+                info.ip_len,
+            );
         }
         let ends = Endpoints {
             flow_id: flow.id,
@@ -562,7 +569,14 @@ pub fn ipproto_name(p: u8) -> String {
 /// end each stands for: a packet from the client is sent by a custom device
 /// standing for the client). The flow's attribution is worked out once per
 /// set of custom devices.
-fn custom_metrics(m: &Matcher, metrics: &mut Metrics, flow: &mut Flow, dir: Dir, ts: i64, ip_len: u32) {
+fn custom_metrics(
+    m: &Matcher,
+    metrics: &mut Metrics,
+    flow: &mut Flow,
+    dir: Dir,
+    ts: i64,
+    ip_len: u32,
+) {
     if flow.custom_gen != m.generation {
         flow.custom = m.attribute(&FlowView {
             client: flow.orig,
@@ -576,6 +590,11 @@ fn custom_metrics(m: &Matcher, metrics: &mut Metrics, flow: &mut Flow, dir: Dir,
             continue;
         };
         let out = (dir == Dir::Orig) == (*end == End::Client);
-        metrics.packet(ts, MetricObject::Custom(dev.device_id), out, f64::from(ip_len));
+        metrics.packet(
+            ts,
+            MetricObject::Custom(dev.device_id),
+            out,
+            f64::from(ip_len),
+        );
     }
 }

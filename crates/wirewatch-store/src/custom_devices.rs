@@ -229,7 +229,11 @@ impl Store {
     }
 
     /// Apply a change; `None` when the custom device does not exist.
-    pub fn patch_custom_device(&self, id: u64, p: &CustomDevicePatch) -> Result<Option<CustomDevice>> {
+    pub fn patch_custom_device(
+        &self,
+        id: u64,
+        p: &CustomDevicePatch,
+    ) -> Result<Option<CustomDevice>> {
         p.validate()?;
         let now = now_ms();
         self.write(|tx| {
@@ -370,7 +374,9 @@ impl Store {
                 .collect::<rusqlite::Result<_>>()?;
             let mut devices = Vec::new();
             for id in ids {
-                let Some(d) = load(c, id, true)? else { continue };
+                let Some(d) = load(c, id, true)? else {
+                    continue;
+                };
                 if d.disabled {
                     continue;
                 }

@@ -312,7 +312,12 @@ pub(crate) fn rename_custom_entry(tx: &Connection, id: u64, name: &str, now: i64
 /// A custom device was deleted: so is its `devices` entry, with its tags,
 /// group memberships and watchlist place.
 pub(crate) fn delete_entry(tx: &Connection, id: u64) -> Result<()> {
-    for table in ["device_ips", "device_tags", "devicegroup_members", "watchlist"] {
+    for table in [
+        "device_ips",
+        "device_tags",
+        "devicegroup_members",
+        "watchlist",
+    ] {
         tx.execute(&format!("DELETE FROM {table} WHERE device_id = ?1"), [id])?;
     }
     tx.execute("DELETE FROM devices WHERE id = ?1", [id])?;

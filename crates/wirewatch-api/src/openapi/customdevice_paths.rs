@@ -83,43 +83,57 @@ pub(super) fn add(p: &mut Paths) {
     p.add(
         "get",
         "/customdevices/{id}/criteria",
-        Op::new(TAG, "listCustomDeviceCriteria", "List the criteria of a custom device")
-            .describe(&format!(
-                "The custom device's criteria (kept for older clients). {READ}"
-            ))
-            .deprecated()
-            .path_id("custom device")
-            .ok("200", "The criteria.", array(r("CustomDeviceCriterion")))
-            .errors(&[400, 403, 404]),
+        Op::new(
+            TAG,
+            "listCustomDeviceCriteria",
+            "List the criteria of a custom device",
+        )
+        .describe(&format!(
+            "The custom device's criteria (kept for older clients). {READ}"
+        ))
+        .deprecated()
+        .path_id("custom device")
+        .ok("200", "The criteria.", array(r("CustomDeviceCriterion")))
+        .errors(&[400, 403, 404]),
     );
     p.add(
         "post",
         "/customdevices/{id}/criteria",
-        Op::new(TAG, "createCustomDeviceCriterion", "Add a criterion to a custom device")
-            .describe(&format!(
-                "Adds one criterion (kept for older clients, which create the custom device \
+        Op::new(
+            TAG,
+            "createCustomDeviceCriterion",
+            "Add a criterion to a custom device",
+        )
+        .describe(&format!(
+            "Adds one criterion (kept for older clients, which create the custom device \
                  without criteria and then post each one here; other fields they send, such as \
                  `custom_device_id`, are ignored). {WRITE_FULL}"
-            ))
-            .deprecated()
-            .path_id("custom device")
-            .body_example(json!({"ipaddr": "10.1.2.3/32"}))
-            .empty("201", "The criterion was added; `Location` is its path.")
-            .errors(&[403, 404]),
+        ))
+        .deprecated()
+        .path_id("custom device")
+        .body_example(json!({"ipaddr": "10.1.2.3/32"}))
+        .empty("201", "The criterion was added; `Location` is its path.")
+        .errors(&[403, 404]),
     );
     p.add(
         "delete",
         "/customdevices/{id}/criteria/{criteria_id}",
-        Op::new(TAG, "deleteCustomDeviceCriterion", "Remove a criterion from a custom device")
-            .describe(&format!("Removes one criterion (kept for older clients). {WRITE_FULL}"))
-            .deprecated()
-            .path_id("custom device")
-            .path(
-                "criteria_id",
-                "The id of the criterion.",
-                json!({"type": "integer", "format": "int64", "minimum": 0}),
-            )
-            .empty("204", "The criterion was removed.")
-            .errors(&[400, 403, 404]),
+        Op::new(
+            TAG,
+            "deleteCustomDeviceCriterion",
+            "Remove a criterion from a custom device",
+        )
+        .describe(&format!(
+            "Removes one criterion (kept for older clients). {WRITE_FULL}"
+        ))
+        .deprecated()
+        .path_id("custom device")
+        .path(
+            "criteria_id",
+            "The id of the criterion.",
+            json!({"type": "integer", "format": "int64", "minimum": 0}),
+        )
+        .empty("204", "The criterion was removed.")
+        .errors(&[400, 403, 404]),
     );
 }

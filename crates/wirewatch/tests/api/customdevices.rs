@@ -21,7 +21,10 @@ fn search(s: &Server, types: &[&str], field: &str, device: &str) -> Vec<Value> {
                "filter": {"field": field, "operator": "=", "operand": {"type": "device", "value": device}}}),
     );
     assert_eq!(r.status, 200, "{}", r.text);
-    assert_eq!(r.body["total"].as_u64().unwrap() as usize, r.body["records"].as_array().unwrap().len());
+    assert_eq!(
+        r.body["total"].as_u64().unwrap() as usize,
+        r.body["records"].as_array().unwrap().len()
+    );
     r.body["records"].as_array().unwrap().clone()
 }
 
@@ -74,12 +77,20 @@ fn traffic_matching_a_custom_device_is_attributed_to_it() {
     assert_eq!(wiki["role"], "custom");
     assert_eq!(wiki["display_name"], "Wikimedia web");
     // Seen when its traffic was (2011), not only when it was made.
-    assert!(wiki["discover_time"].as_i64().unwrap() < 1_400_000_000_000, "{wiki}");
+    assert!(
+        wiki["discover_time"].as_i64().unwrap() < 1_400_000_000_000,
+        "{wiki}"
+    );
     let found = s.post(
         "/api/v1/devices/search",
         json!({"filter": {"field": "role", "operator": "=", "operand": "custom"}}),
     );
-    assert_eq!(found.body.as_array().map(Vec::len), Some(3), "{}", found.text);
+    assert_eq!(
+        found.body.as_array().map(Vec::len),
+        Some(3),
+        "{}",
+        found.text
+    );
 
     // Records: by server, by client, by numeric id; none for the disabled one.
     let flows = search(&s, &["~flow"], "server", "WIKI");
@@ -87,10 +98,16 @@ fn traffic_matching_a_custom_device_is_attributed_to_it() {
     for f in &flows {
         let addr = f["_source"]["serverAddr"].as_str().unwrap();
         assert!(["208.80.152.2", "208.80.152.3"].contains(&addr), "{f}");
-        assert_eq!(f["_source"]["server"], json!({"type": "device", "value": ["WIKI"]}));
+        assert_eq!(
+            f["_source"]["server"],
+            json!({"type": "device", "value": ["WIKI"]})
+        );
         assert_eq!(f["_source"]["serverPort"], 80);
     }
-    assert!(search(&s, &["~flow"], "client", "WIKI").is_empty(), "WIKI stands for servers");
+    assert!(
+        search(&s, &["~flow"], "client", "WIKI").is_empty(),
+        "WIKI stands for servers"
+    );
     assert_eq!(search(&s, &["~http"], "server", "WIKI").len(), 14);
     let by_id = search(&s, &["~http"], "server", &wiki["id"].to_string());
     assert_eq!(by_id.len(), 14);
@@ -112,22 +129,40 @@ fn traffic_matching_a_custom_device_is_attributed_to_it() {
     assert_eq!(r.status, 400, "{}", r.text);
 
     // Metrics: every packet of its flows, the client's sent to it, the server's from it.
-    let sum = |side: &str| flows.iter().map(|f| f["_source"][side].as_f64().unwrap()).sum::<f64>();
+    let sum = |side: &str| {
+        flows
+            .iter()
+            .map(|f| f["_source"][side].as_f64().unwrap())
+            .sum::<f64>()
+    };
     let id = wiki["id"].as_u64().unwrap();
     assert_eq!(total(&s, id, "bytes_in"), sum("clientBytes"));
     assert_eq!(total(&s, id, "bytes_out"), sum("serverBytes"));
     assert_eq!(total(&s, id, "pkts_in"), sum("clientPkts"));
     let dns_id = dnsc["id"].as_u64().unwrap();
     let dns_flows = search(&s, &["~flow"], "client", "DNSC");
-    let dsum = |side: &str| dns_flows.iter().map(|f| f["_source"][side].as_f64().unwrap()).sum::<f64>();
-    assert_eq!(total(&s, dns_id, "bytes_out"), dsum("clientBytes"), "the client sends");
+    let dsum = |side: &str| {
+        dns_flows
+            .iter()
+            .map(|f| f["_source"][side].as_f64().unwrap())
+            .sum::<f64>()
+    };
+    assert_eq!(
+        total(&s, dns_id, "bytes_out"),
+        dsum("clientBytes"),
+        "the client sends"
+    );
     assert_eq!(total(&s, dns_id, "bytes_in"), dsum("serverBytes"));
     // The traffic still counts for the addresses' own devices.
     let client = devices
         .as_array()
         .unwrap()
         .iter()
-        .find(|d| d["ipaddrs"].as_array().is_some_and(|a| a.iter().any(|i| i == "141.142.220.118")))
+        .find(|d| {
+            d["ipaddrs"]
+                .as_array()
+                .is_some_and(|a| a.iter().any(|i| i == "141.142.220.118"))
+        })
         .map(|d| d["id"].as_u64().unwrap());
     if let Some(c) = client {
         assert!(total(&s, c, "bytes_out") >= sum("clientBytes"));
