@@ -400,3 +400,88 @@ impl Store {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::{Store, StoreOptions};
+    use serde_json::json;
+    use std::net::IpAddr;
+    use wirewatch_model::custom_device::{CustomDevicePatch, End, FlowView, NewCustomDevice};
+
+    fn new(v: serde_json::Value) -> NewCustomDevice {
+        serde_json::from_value(v).unwrap()
+    }
+
+    fn flow(c: &str, s: &str, port: u16) -> FlowView {
+        FlowView {
+            client: (c.parse::<IpAddr>().unwrap(), 40000),
+            server: (s.parse::<IpAddr>().unwrap(), port),
+            vlan: None,
+        }
+    }
+
+    #[test]
+    fn the_matcher_follows_every_change() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), StoreOptions::default()).unwrap();
+        assert_eq!(store.custom_devices_generation().unwrap(), 0);
+        assert!(store.custom_device_matcher().unwrap().is_empty());
+        let a = store
+            .create_custom_device(&new(
+                json!({"name": "a", "criteria": [{"ipaddr": "10.0.0.0/24"}]}),
+            ))
+            .unwrap();
+        store
+            .create_custom_device(&new(json!({"name": "b", "disabled": true,
+                                             "criteria": [{"dst_port_min": 80, "dst_port_max": 80}]})))
+            .unwrap();
+        let g1 = store.custom_devices_generation().unwrap();
+        let m = store.custom_device_matcher().unwrap();
+        assert_eq!(m.generation, g1);
+        assert_eq!(m.devices.len(), 1, "the disabled one is left out");
+        assert_eq!(m.devices[0].device_id, a.device_id);
+        assert_eq!(
+            m.attribute(&flow("10.0.0.7", "1.1.1.1", 80)),
+            vec![(0, End::Client)]
+        );
+
+        let patch: CustomDevicePatch = serde_json::from_value(
+            json!({"criteria": [{"ipaddr": "10.9.0.0/16", "ipaddr_direction": "dst"}]}),
+        )
+        .unwrap();
+        store.patch_custom_device(a.id, &patch).unwrap().unwrap();
+        let m = store.custom_device_matcher().unwrap();
+        assert!(m.generation > g1);
+        assert!(m.attribute(&flow("10.0.0.7", "1.1.1.1", 80)).is_empty());
+        assert_eq!(
+            m.attribute(&flow("1.1.1.1", "10.9.3.4", 80)),
+            vec![(0, End::Server)]
+        );
+
+        let cid = store
+            .add_custom_device_criterion(
+                a.id,
+                &serde_json::from_value(json!({"ipaddr": "192.168.1.1"})).unwrap(),
+            )
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            store.custom_device_matcher().unwrap().devices[0]
+                .criteria
+                .len(),
+            2
+        );
+        assert!(store.delete_custom_device_criterion(a.id, cid).unwrap());
+        assert!(!store.delete_custom_device_criterion(a.id, cid).unwrap());
+        assert_eq!(
+            store.custom_device_matcher().unwrap().devices[0]
+                .criteria
+                .len(),
+            1
+        );
+
+        assert!(store.delete_custom_device(a.id).unwrap());
+        assert!(store.device(a.device_id).unwrap().is_none());
+        assert!(store.custom_device_matcher().unwrap().is_empty());
+    }
+}
