@@ -293,18 +293,24 @@ pub(crate) fn insert_records_in(tx: &Connection, recs: &[NewRecord], cap: i64) -
 }
 
 /// A record's stored JSON: its fields, and the custom devices its traffic
-/// is attributed to (`client` / `server` device fields) when there are any.
+/// is attributed to (`client` / `server` device fields) when there are any,
+/// appended to the object's text (records have no such fields of their own).
 fn record_doc(r: &NewRecord) -> Result<String> {
-    if r.devices.is_empty() {
-        return Ok(serde_json::to_string(&r.record)?);
+    let mut doc = serde_json::to_string(&r.record)?;
+    if r.devices.is_empty() || !doc.ends_with('}') {
+        return Ok(doc);
     }
-    let mut v = serde_json::to_value(&r.record)?;
-    if let Value::Object(m) = &mut v {
-        for (k, d) in r.devices.fields() {
-            m.insert(k.to_string(), d);
+    doc.pop();
+    for (k, d) in r.devices.fields() {
+        if doc.len() > 1 {
+            doc.push(',');
         }
+        doc.push_str(&serde_json::to_string(k)?);
+        doc.push(':');
+        doc.push_str(&serde_json::to_string(&d)?);
     }
-    Ok(serde_json::to_string(&v)?)
+    doc.push('}');
+    Ok(doc)
 }
 
 /// The highest record id ever given (kept in `meta` when segments are dropped,
