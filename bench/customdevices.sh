@@ -4,7 +4,9 @@
 # The 100: 45 CIDR blocks (the corpus's most-seen IPv4 /24s, found in the
 # first run's store), 5 address ranges with a port range inside those, 40
 # blocks no traffic uses (candidates to rule out), 10 port-only criteria
-# (tested on every flow). Usage: bench/customdevices.sh [COPIES] (default 3)
+# (tested on every flow; they match most of the corpus). PORT_ONLY=0 makes
+# those 10 unused blocks too, so that only the blocks' and ranges' traffic is
+# attributed. Usage: bench/customdevices.sh [COPIES] (default 3)
 # Needs mergecap, capinfos (tshark package), curl, python3.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -44,8 +46,8 @@ make_devices() { # store, prefixes file
   local key
   key=$(curl -fs -XPOST "$url/apikeys" -H 'Content-Type: application/json' \
     -d '{"password": "bench-password-123"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["key"])')
-  python3 - "$2" >"$W/bodies" <<'PY'
-import json, sys
+  PORT_ONLY=${PORT_ONLY:-1} python3 - "$2" >"$W/bodies" <<'PY'
+import json, os, sys
 prefixes = [l.strip() for l in open(sys.argv[1]) if l.strip()][:50]
 bodies = []
 for i, p in enumerate(prefixes[:45]):
@@ -53,9 +55,10 @@ for i, p in enumerate(prefixes[:45]):
 for i, p in enumerate(prefixes[45:50]):
     bodies.append({"name": f"range {i}", "criteria": [{"ipaddr": f"{p}.1-{p}.100",
                    "ipaddr_direction": "dst", "dst_port_min": 1, "dst_port_max": 1024}]})
-for i in range(100 - len(bodies) - 10):
+ports = [443, 80, 53, 22, 25, 123, 3389, 8080, 5353, 1900] if os.environ["PORT_ONLY"] != "0" else []
+for i in range(100 - len(bodies) - len(ports)):
     bodies.append({"name": f"unused {i}", "criteria": [{"ipaddr": f"198.18.{i}.0/24"}]})
-for i, port in enumerate([443, 80, 53, 22, 25, 123, 3389, 8080, 5353, 1900]):
+for port in ports:
     bodies.append({"name": f"port {port}", "criteria": [{"dst_port_min": port, "dst_port_max": port}]})
 for b in bodies:
     print(json.dumps(b))
