@@ -31,11 +31,12 @@ pub struct Device {
     pub macaddr: Option<String>,
     /// The vendor, from the MAC address or a user.
     pub vendor: Option<String>,
-    /// `node` or `gateway`.
+    /// `node` or `gateway`; `custom` for a custom device.
     pub device_class: String,
     /// The role discovered from traffic: `gateway`, `domain_controller`,
     /// `dns_server`, `dhcp_server`, `db_server`, `file_server`,
-    /// `http_server` or `other`.
+    /// `http_server` or `other`; `custom` for a custom device (see
+    /// `/customdevices`).
     pub role: String,
     /// The role a user assigned (see `PATCH /devices/{id}`); `""` when none.
     pub custom_type: String,

@@ -7,6 +7,7 @@ pub mod activitymap;
 pub mod alert;
 pub mod catalog;
 pub mod connector;
+pub mod custom_device;
 pub mod detection;
 pub mod device;
 pub mod device_filter;

@@ -511,9 +511,41 @@ impl Record {
 pub struct NewRecord {
     pub time_ms: i64,
     pub record: Record,
+    /// The custom devices the record's traffic is attributed to.
+    pub devices: RecordDevices,
+}
+
+/// The custom devices (their `extrahop_id`s) a record's traffic is
+/// attributed to, by the end each stands for. Stored in the record as
+/// ExtraHop writes device fields: `client` / `server` =
+/// `{"type": "device", "value": [ids]}`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RecordDevices {
+    pub client: Vec<String>,
+    pub server: Vec<String>,
+}
+
+impl RecordDevices {
+    pub fn is_empty(&self) -> bool {
+        self.client.is_empty() && self.server.is_empty()
+    }
+
+    /// The record fields they are stored as (none when empty).
+    pub fn fields(&self) -> impl Iterator<Item = (&'static str, serde_json::Value)> + '_ {
+        [("client", &self.client), ("server", &self.server)]
+            .into_iter()
+            .filter(|(_, ids)| !ids.is_empty())
+            .map(|(k, ids)| (k, serde_json::json!({"type": "device", "value": ids})))
+    }
 }
 
 impl NewRecord {
+    /// The same record, attributed to these custom devices.
+    pub fn with_devices(mut self, devices: RecordDevices) -> NewRecord {
+        self.devices = devices;
+        self
+    }
+
     /// The ExtraHop record type.
     pub fn kind(&self) -> &'static str {
         self.record.kind()

@@ -164,6 +164,11 @@ pub trait RecordContext {
     fn filter_ips(&self, filter: &DeviceFilter) -> crate::error::Result<Vec<IpAddr>>;
     /// Networks of a network locality entry.
     fn locality_nets(&self, id: &str) -> Option<Vec<IpNet>>;
+    /// The `extrahop_id` of the custom device with this discovery id (or
+    /// numeric device id); `None` when it is not a custom device.
+    fn custom_device(&self, _device: &str) -> Option<String> {
+        None
+    }
 }
 
 const ADDR_FIELDS: &[&str] = &["clientAddr", "serverAddr", "senderAddr", "receiverAddr"];
@@ -178,6 +183,9 @@ pub enum Operand {
     Nets(Vec<IpNet>),
     Set(Vec<Value>),
     Regex(Regex),
+    /// A custom device (its `extrahop_id`): matched through the record's
+    /// device field of the role (`client`: `{"type": "device", "value": [ids]}`).
+    Device(String),
     None,
 }
 
@@ -407,6 +415,17 @@ impl RecordFilter {
                     other => return Err(bad(format!("\"{other}\" is not a boolean"))),
                 },
             }),
+            Some("device") if ctx.custom_device(&text(&value)).is_some() => {
+                custom_operand(&fields, &op, ctx.custom_device(&text(&value)), &bad)?
+            }
+            // A discovery id as a bare string on a role field (as ExtraHop's own
+            // record links send it).
+            None if matches!(fields, Fields::Role(_))
+                && value.is_string()
+                && ctx.custom_device(&text(&value)).is_some() =>
+            {
+                custom_operand(&fields, &op, ctx.custom_device(&text(&value)), &bad)?
+            }
             Some("device") => {
                 let id = text(&value);
                 Operand::Nets(to_nets(ctx.device_ips(&id).ok_or_else(|| {
@@ -465,7 +484,10 @@ impl RecordFilter {
             },
         };
         if matches!(op, Op::In | Op::NotIn)
-            && !matches!(operand, Operand::Nets(_) | Operand::Set(_))
+            && !matches!(
+                operand,
+                Operand::Nets(_) | Operand::Set(_) | Operand::Device(_)
+            )
         {
             return Err(bad("\"in\" and \"not_in\" take a list, a device, a device group, a device filter or a network locality".into()));
         }
@@ -480,6 +502,40 @@ impl RecordFilter {
             operand,
         })
     }
+}
+
+/// A custom device operand: only on a role field (`client`, `server`,
+/// `sender`, `receiver`), with `=`, `!=`, `in` or `not_in`.
+fn custom_operand(
+    fields: &Fields,
+    op: &Op,
+    id: Option<String>,
+    bad: &dyn Fn(String) -> crate::Error,
+) -> crate::error::Result<Operand> {
+    if !matches!(fields, Fields::Role(_)) {
+        return Err(bad(
+            "a custom device is matched on client, server, sender or receiver".into(),
+        ));
+    }
+    if !matches!(op, Op::Eq | Op::Ne | Op::In | Op::NotIn) {
+        return Err(bad(
+            "a custom device is compared with =, !=, in or not_in".into()
+        ));
+    }
+    Ok(Operand::Device(id.unwrap_or_default()))
+}
+
+/// The device field of a role's address field (`clientAddr` → `client`).
+fn role_of(addr_field: &str) -> &str {
+    addr_field.strip_suffix("Addr").unwrap_or(addr_field)
+}
+
+/// Whether a record's device field of the role holds the custom device.
+fn has_device(rec: &Map<String, Value>, role: &str, id: &str) -> bool {
+    rec.get(role)
+        .and_then(|d| d.get("value"))
+        .and_then(Value::as_array)
+        .is_some_and(|ids| ids.iter().any(|v| v.as_str() == Some(id)))
 }
 
 fn num_of(v: &Value) -> Option<f64> {
@@ -570,6 +626,11 @@ impl Compiled {
             Compiled::Any(v) => v.iter().any(|c| c.matches(rec)),
             Compiled::Not(c) => !c.matches(rec),
             Compiled::Test {
+                fields: Fields::Role(f),
+                op,
+                operand: Operand::Device(id),
+            } => has_device(rec, role_of(f), id) == matches!(op, Op::Eq | Op::In),
+            Compiled::Test {
                 fields,
                 op,
                 operand,
@@ -601,7 +662,10 @@ impl Compiled {
                 Compiled::Not(c) => stack.push(c),
                 Compiled::Test { fields, .. } => match fields {
                     Fields::One(f) => out.push(f),
-                    Fields::Role(f) => out.push(f),
+                    Fields::Role(f) => {
+                        out.push(f);
+                        out.push(role_of(f));
+                    }
                     Fields::Many(fs) => out.extend(fs.iter().copied()),
                     Fields::AnyField => return None,
                 },

@@ -15,9 +15,18 @@ pub fn metric_points(store: &Store, sensor: &mut Sensor) -> crate::Result<Vec<Me
         std::collections::HashMap::new();
     let mut macs: std::collections::HashMap<String, Option<i64>> = std::collections::HashMap::new();
     let mut points = Vec::new();
+    // Custom devices with traffic: (device id) -> (first, last) bucket time.
+    let mut seen: std::collections::HashMap<u64, (i64, i64)> = std::collections::HashMap::new();
     for (k, v) in sensor.metrics.drain() {
         let (object_type, object_id) = match k.object {
             MetricObject::Network => ("network", 1),
+            MetricObject::Custom(id) => {
+                let e = seen.entry(id).or_insert((k.time_ms, k.time_ms));
+                e.0 = e.0.min(k.time_ms);
+                e.1 =
+                    e.1.max(k.time_ms + wirewatch_sensor::metrics::CYCLE_NS / 1_000_000);
+                ("device", id as i64)
+            }
             MetricObject::DeviceMac(mac) => {
                 let key = format!("{}0000", mac_string(&mac).replace(':', ""));
                 let id = match macs.get(&key) {
@@ -68,6 +77,8 @@ pub fn metric_points(store: &Store, sensor: &mut Sensor) -> crate::Result<Vec<Me
             dataset,
         });
     }
+    let seen: Vec<(u64, i64, i64)> = seen.into_iter().map(|(id, (a, b))| (id, a, b)).collect();
+    store.touch_devices(&seen)?;
     Ok(points)
 }
 

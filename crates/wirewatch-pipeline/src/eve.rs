@@ -302,6 +302,7 @@ pub fn query_for_detectors(d: &SuricataDns, time_ms: i64) -> Option<(Endpoints, 
         ts_ns,
         client: (ip(&d.client_addr)?, port(&d.client_port).unwrap_or(0)),
         server: (ip(&d.server_addr)?, port(&d.server_port).unwrap_or(0)),
+        vlan: None,
     };
     let q = DnsEvent {
         id: d.id.as_ref().and_then(Value::as_u64).unwrap_or(0) as u16,

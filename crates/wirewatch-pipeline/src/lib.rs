@@ -15,6 +15,7 @@
 //! - [`Pipeline::take_sensor`] / [`Pipeline::commit`]: what live capture calls.
 
 pub mod capture;
+pub mod custom;
 pub mod devices;
 pub mod eve;
 pub mod identity;
@@ -81,6 +82,8 @@ pub struct Pipeline {
     triggers: Option<Arc<RunnerHandle>>,
     /// What was stored so far.
     pub written: Written,
+    /// Whether custom devices were loaded once (a sensor starts with none).
+    custom_loaded: bool,
 }
 
 /// Outputs the sensor holds (a batch is taken at [`BATCH`]).
@@ -98,6 +101,7 @@ impl Pipeline {
             thresholds,
             triggers,
             written: Written::default(),
+            custom_loaded: false,
         }
     }
 
@@ -118,6 +122,7 @@ impl Pipeline {
     /// same). With `keep` false (a resumed run replaying what is already
     /// stored) no records are built and the detections raised are dropped.
     pub fn take_sensor(&mut self, sensor: &mut Sensor, keep: bool) -> Batch {
+        self.refresh_custom_devices(sensor);
         let out = std::mem::take(&mut sensor.out);
         let engine = &mut self.engine;
         if !keep {
@@ -144,31 +149,64 @@ impl Pipeline {
                 + out.dns.len()
                 + out.dns_queries.len(),
         );
+        let m = &*sensor.custom;
+        let at = |ends: &wirewatch_sensor::sensor::Endpoints| {
+            custom::attribute(m, ends.client, ends.server, ends.vlan)
+        };
         for (ends, q) in out.dns_queries {
             engine.dns_query(&ends, &q);
-            recs.push(records::dns_request(&ends, q));
+            recs.push(records::dns_request(&ends, q).with_devices(at(&ends)));
         }
         for (ends, d) in out.dns {
-            recs.push(records::dns_response(&ends, d));
+            recs.push(records::dns_response(&ends, d).with_devices(at(&ends)));
         }
         for (ends, ev) in out.http {
             engine.http(&ends, &ev);
-            recs.push(records::http(&ends, ev));
+            recs.push(records::http(&ends, ev).with_devices(at(&ends)));
         }
         for (ends, ev) in out.ftp {
             engine.ftp(&ends, &ev);
-            recs.push(records::ftp(&ends, ev));
+            recs.push(records::ftp(&ends, ev).with_devices(at(&ends)));
         }
         for (ends, ev) in out.tls {
-            recs.push(records::ssl_open(&ends, ev));
+            recs.push(records::ssl_open(&ends, ev).with_devices(at(&ends)));
         }
         for f in out.flows {
             engine.flow(&f);
-            recs.push(records::flow(f));
+            let d = custom::attribute(m, f.orig, f.resp, f.vlan);
+            recs.push(records::flow(f).with_devices(d));
         }
         Batch {
             records: recs,
             detections: engine.take(),
+        }
+    }
+
+    /// Give the sensor the custom devices' criteria when they changed in the
+    /// store since it was given them (a cheap read of a counter). A failure
+    /// is logged and the sensor keeps the criteria it has.
+    pub fn refresh_custom_devices(&mut self, sensor: &mut Sensor) {
+        let current = match self.store.custom_devices_generation() {
+            Ok(g) => g,
+            Err(e) => {
+                tracing::warn!(error = %e, "could not read the custom devices' generation");
+                return;
+            }
+        };
+        if current == sensor.custom.generation && self.custom_loaded {
+            return;
+        }
+        match self.store.custom_device_matcher() {
+            Ok(m) => {
+                tracing::debug!(
+                    custom_devices = m.devices.len(),
+                    generation = m.generation,
+                    "custom devices loaded"
+                );
+                sensor.set_custom_devices(Arc::new(m));
+                self.custom_loaded = true;
+            }
+            Err(e) => tracing::warn!(error = %e, "could not load the custom devices"),
         }
     }
 

@@ -27,6 +27,7 @@ pub fn dns_request(e: &Endpoints, q: DnsEvent) -> NewRecord {
             server_addr: e.server.0,
             server_port: e.server.1,
         }),
+        devices: Default::default(),
     }
 }
 
@@ -51,6 +52,7 @@ pub fn dns_response(e: &Endpoints, d: DnsEvent) -> NewRecord {
             timeout: (!answered).then_some(true),
             ttls: answered.then_some(d.ttls),
         }),
+        devices: Default::default(),
     }
 }
 
@@ -78,6 +80,7 @@ pub fn http(e: &Endpoints, ev: HttpEvent) -> NewRecord {
             user_agent: ev.user_agent,
             version: ev.version,
         }),
+        devices: Default::default(),
     }
 }
 
@@ -97,6 +100,7 @@ pub fn ftp(e: &Endpoints, ev: FtpEvent) -> NewRecord {
             status_text: ev.reply_msg,
             user: ev.user,
         }),
+        devices: Default::default(),
     }
 }
 
@@ -121,6 +125,7 @@ pub fn ssl_open(e: &Endpoints, ev: TlsEvent) -> NewRecord {
             server_port: e.server.1,
             version: ev.version,
         }),
+        devices: Default::default(),
     }
 }
 
@@ -155,5 +160,6 @@ pub fn flow(f: FlowRecord) -> NewRecord {
             tunnel_server_addr: f.tunnel.map(|t| t.1),
             vlan: f.vlan,
         }),
+        devices: Default::default(),
     }
 }

@@ -266,7 +266,13 @@ pub fn parse_line(line: &str) -> Result<EveItem, EveError> {
         .and_then(parse_timestamp)
         .ok_or(EveError::BadTimestamp)?;
     let e = endpoints(&ev);
-    let record = |record: Record| Ok(EveItem::Record(NewRecord { time_ms, record }));
+    let record = |record: Record| {
+        Ok(EveItem::Record(NewRecord {
+            time_ms,
+            record,
+            devices: Default::default(),
+        }))
+    };
     match kind {
         "alert" => Ok(alert(&ev, time_ms)),
         "flow" | "netflow" => {

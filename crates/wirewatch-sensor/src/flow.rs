@@ -114,6 +114,10 @@ pub struct Flow {
     pub resp_mac: Option<[u8; 6]>,
     /// Outer endpoints when the flow was carried in a tunnel.
     pub tunnel: Option<(IpAddr, IpAddr)>,
+    /// The custom devices the flow is attributed to, as of the matcher
+    /// generation `custom_gen` (`u64::MAX`: not worked out yet).
+    pub custom: wirewatch_model::custom_device::Attribution,
+    pub custom_gen: u64,
 }
 
 /// One packet's view, as the flow table needs it.
@@ -429,6 +433,8 @@ impl FlowTable {
                 orig_mac: om,
                 resp_mac: rm,
                 tunnel: p.tunnel,
+                custom: Vec::new(),
+                custom_gen: u64::MAX,
             }
         });
         if created {

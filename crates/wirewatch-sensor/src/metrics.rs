@@ -16,6 +16,8 @@ pub enum MetricObject {
     DeviceIp(IpAddr),
     /// A device, by its MAC address (counts for L2 devices).
     DeviceMac([u8; 6]),
+    /// A custom device, by the id of its device entry.
+    Custom(u64),
     /// The capture network.
     Network,
 }

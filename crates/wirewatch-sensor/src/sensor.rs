@@ -16,6 +16,7 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use std::collections::HashMap;
 use std::net::IpAddr;
+use wirewatch_model::custom_device::{End, FlowView, Matcher};
 use wirewatch_wire::packet::{self, Net, Transport};
 
 /// Source port, destination port, TCP flags and sequence, application bytes on the wire, captured application bytes.
@@ -131,6 +132,9 @@ pub struct Endpoints {
     pub ts_ns: i64,
     pub client: (IpAddr, u16),
     pub server: (IpAddr, u16),
+    /// The flow's VLAN (for custom-device criteria; not part of events).
+    #[serde(skip)]
+    pub vlan: Option<u16>,
 }
 
 /// What the sensor produced so far (drained by the caller).
@@ -168,6 +172,8 @@ pub struct Sensor {
     pub metrics: Metrics,
     pub stats: Stats,
     pub out: Output,
+    /// The enabled custom devices' criteria (see [`Sensor::set_custom_devices`]).
+    pub custom: std::sync::Arc<Matcher>,
 }
 
 impl Default for Sensor {
@@ -187,7 +193,14 @@ impl Sensor {
             metrics: Metrics::default(),
             stats: Stats::default(),
             out: Output::default(),
+            custom: std::sync::Arc::default(),
         }
+    }
+
+    /// Match flows against these custom devices from now on (each flow is
+    /// tested once per set of custom devices, its attribution cached).
+    pub fn set_custom_devices(&mut self, m: std::sync::Arc<Matcher>) {
+        self.custom = m;
     }
 
     fn malformed(&mut self, reason: &'static str) {
@@ -310,11 +323,22 @@ impl Sensor {
             tunnel: ip.outer,
         };
         let (flow, dir, _new) = self.flows.packet(&info, &mut self.ended);
+        if !self.custom.is_empty() {
+            custom_metrics(
+                &self.custom,
+                &mut self.metrics,
+                flow,
+                dir,
+                p.ts_ns,
+                info.ip_len,
+            );
+        }
         let ends = Endpoints {
             flow_id: flow.id,
             ts_ns: p.ts_ns,
             client: flow.orig,
             server: flow.resp,
+            vlan: flow.vlan,
         };
         let mut sink = Sink {
             out: &mut self.out,
@@ -538,5 +562,39 @@ pub fn ipproto_name(p: u8) -> String {
         58 => "ICMPv6".into(),
         132 => "SCTP".into(),
         other => other.to_string(),
+    }
+}
+
+/// Count a packet for the custom devices its flow is attributed to (as the
+/// end each stands for: a packet from the client is sent by a custom device
+/// standing for the client). The flow's attribution is worked out once per
+/// set of custom devices.
+fn custom_metrics(
+    m: &Matcher,
+    metrics: &mut Metrics,
+    flow: &mut Flow,
+    dir: Dir,
+    ts: i64,
+    ip_len: u32,
+) {
+    if flow.custom_gen != m.generation {
+        flow.custom = m.attribute(&FlowView {
+            client: flow.orig,
+            server: flow.resp,
+            vlan: flow.vlan,
+        });
+        flow.custom_gen = m.generation;
+    }
+    for (d, end) in &flow.custom {
+        let Some(dev) = m.devices.get(*d as usize) else {
+            continue;
+        };
+        let out = (dir == Dir::Orig) == (*end == End::Client);
+        metrics.packet(
+            ts,
+            MetricObject::Custom(dev.device_id),
+            out,
+            f64::from(ip_len),
+        );
     }
 }

@@ -32,7 +32,9 @@ fn rolled_up_metrics_are_in_the_catalog() {
         for (key, _) in s.metrics.drain() {
             let object = match key.object {
                 MetricObject::Network => "network",
-                MetricObject::DeviceIp(_) | MetricObject::DeviceMac(_) => "device",
+                MetricObject::DeviceIp(_)
+                | MetricObject::DeviceMac(_)
+                | MetricObject::Custom(_) => "device",
             };
             let listed = CATALOG.iter().any(|(o, c, names)| {
                 *o == object && *c == key.category && names.contains(&key.name)

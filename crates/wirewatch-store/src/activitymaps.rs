@@ -307,6 +307,7 @@ mod tests {
         payload: (u64, u64),
     ) -> NewRecord {
         NewRecord {
+            devices: Default::default(),
             time_ms: t,
             record: Record::Flow(Flow {
                 client_addr: c.parse().unwrap(),

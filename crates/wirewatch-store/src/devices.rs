@@ -244,3 +244,102 @@ impl Store {
         })
     }
 }
+
+/// The `devices` entry of a custom device: discovery id = its `extrahop_id`,
+/// `role` and `device_class` `custom`, named by it; seen from its creation.
+pub(crate) fn insert_custom_entry(
+    tx: &Connection,
+    extrahop_id: &str,
+    name: &str,
+    now: i64,
+) -> Result<u64> {
+    tx.execute(
+        "INSERT INTO devices(discovery_id, last_seen, doc) VALUES(?1, ?2, '{}')",
+        params![extrahop_id, now],
+    )?;
+    let id = tx.last_insert_rowid() as u64;
+    let d = Device {
+        id,
+        discovery_id: extrahop_id.to_string(),
+        extrahop_id: extrahop_id.to_string(),
+        display_name: name.to_string(),
+        default_name: name.to_string(),
+        custom_name: None,
+        description: None,
+        ipaddr4: None,
+        ipaddr6: None,
+        macaddr: None,
+        vendor: None,
+        device_class: "custom".into(),
+        role: "custom".into(),
+        custom_type: String::new(),
+        is_l3: false,
+        parent_id: None,
+        node_id: None,
+        analysis: "standard".into(),
+        analysis_level: 1,
+        discover_time: now,
+        last_seen_time: now,
+        mod_time: now,
+        user_mod_time: now,
+        dhcp_name: None,
+        dns_name: None,
+        netbios_name: None,
+        cdp_name: None,
+        vlanid: 0,
+        on_watchlist: false,
+        critical: false,
+        custom_criticality: None,
+        custom_make: None,
+        custom_model: None,
+        ipaddrs: Vec::new(),
+    };
+    save(tx, &d)?;
+    Ok(id)
+}
+
+/// A custom device was renamed: so is its `devices` entry.
+pub(crate) fn rename_custom_entry(tx: &Connection, id: u64, name: &str, now: i64) -> Result<()> {
+    if let Some(mut d) = load(tx, id)? {
+        d.default_name = name.to_string();
+        d.display_name = d.best_name();
+        d.mod_time = now;
+        save(tx, &d)?;
+    }
+    Ok(())
+}
+
+/// A custom device was deleted: so is its `devices` entry, with its tags,
+/// group memberships and watchlist place.
+pub(crate) fn delete_entry(tx: &Connection, id: u64) -> Result<()> {
+    for table in [
+        "device_ips",
+        "device_tags",
+        "devicegroup_members",
+        "watchlist",
+    ] {
+        tx.execute(&format!("DELETE FROM {table} WHERE device_id = ?1"), [id])?;
+    }
+    tx.execute("DELETE FROM devices WHERE id = ?1", [id])?;
+    Ok(())
+}
+
+impl Store {
+    /// Traffic was attributed to these devices (id, first ms, last ms):
+    /// move their last-seen time on.
+    pub fn touch_devices(&self, seen: &[(u64, i64, i64)]) -> Result<()> {
+        if seen.is_empty() {
+            return Ok(());
+        }
+        self.write(|tx| {
+            for (id, first, last) in seen {
+                if let Some(mut d) = load(tx, *id)? {
+                    d.discover_time = d.discover_time.min(*first);
+                    d.last_seen_time = d.last_seen_time.max(*last);
+                    save(tx, &d)?;
+                }
+            }
+            Ok(())
+        })
+    }
+}

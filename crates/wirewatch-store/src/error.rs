@@ -81,6 +81,10 @@ pub enum Conflict {
     ShortCode { short_code: String },
     /// An alert of this name exists.
     Alert { name: String },
+    /// A custom device of this name exists.
+    CustomDeviceName { name: String },
+    /// A custom device or a device has this `extrahop_id`.
+    CustomDeviceId { extrahop_id: String },
 }
 
 /// Why stored state refuses an input.
@@ -116,6 +120,10 @@ pub enum Refusal {
     TooManyAlerts { max: i64 },
     /// The store holds as many e-mail groups as it may.
     TooManyEmailGroups { max: i64 },
+    /// There are as many custom devices as the store keeps.
+    TooManyCustomDevices { max: usize },
+    /// A custom device's `extrahop_id` cannot change.
+    ExtrahopIdImmutable { current: String },
 }
 
 impl Refusal {
@@ -152,6 +160,12 @@ impl Refusal {
             Refusal::TooManyEmailGroups { max } => {
                 format!("at most {max} e-mail groups are kept; delete one first")
             }
+            Refusal::TooManyCustomDevices { max } => {
+                format!("there are already {max} custom devices, the most kept")
+            }
+            Refusal::ExtrahopIdImmutable { current } => {
+                format!("cannot be changed (it is {current:?}); leave it out")
+            }
         }
     }
 }
@@ -173,6 +187,12 @@ impl Conflict {
                 format!("an activity map has the short code {short_code:?}")
             }
             Conflict::Alert { name } => format!("an alert named \"{name}\" exists"),
+            Conflict::CustomDeviceName { name } => {
+                format!("A custom device with the name {name} already exists")
+            }
+            Conflict::CustomDeviceId { extrahop_id } => {
+                format!("a device with the extrahop_id {extrahop_id:?} already exists")
+            }
             Conflict::ConnectorInUse => "the connector is the one external ticketing pushes to; choose another (PATCH /api/v1/extrahop/ticketing, connector_id) first".into(),
         }
     }

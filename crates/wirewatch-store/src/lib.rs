@@ -11,6 +11,7 @@ mod activitymaps;
 mod alerts;
 mod audit;
 mod commit;
+mod custom_devices;
 mod datadir;
 mod detections;
 mod devices;

@@ -269,7 +269,7 @@ pub(crate) fn insert_records_in(tx: &Connection, recs: &[NewRecord], cap: i64) -
                 ix.server_addr,
                 ix.client_port,
                 ix.server_port,
-                serde_json::to_string(&r.record)?,
+                record_doc(r)?,
                 v4(ix.client_addr.as_deref()),
                 v4(ix.server_addr.as_deref()),
                 ix.qname,
@@ -290,6 +290,27 @@ pub(crate) fn insert_records_in(tx: &Connection, recs: &[NewRecord], cap: i64) -
         seg = create_segment(tx, seg.last_id, now)?;
     }
     Ok(recs.len())
+}
+
+/// A record's stored JSON: its fields, and the custom devices its traffic
+/// is attributed to (`client` / `server` device fields) when there are any,
+/// appended to the object's text (records have no such fields of their own).
+fn record_doc(r: &NewRecord) -> Result<String> {
+    let mut doc = serde_json::to_string(&r.record)?;
+    if r.devices.is_empty() || !doc.ends_with('}') {
+        return Ok(doc);
+    }
+    doc.pop();
+    for (k, d) in r.devices.fields() {
+        if doc.len() > 1 {
+            doc.push(',');
+        }
+        doc.push_str(&serde_json::to_string(k)?);
+        doc.push(':');
+        doc.push_str(&serde_json::to_string(&d)?);
+    }
+    doc.push('}');
+    Ok(doc)
 }
 
 /// The highest record id ever given (kept in `meta` when segments are dropped,

@@ -442,6 +442,23 @@ CREATE TABLE alert_mail (
 );
 CREATE INDEX alert_mail_due ON alert_mail(next_attempt);
 "#,
+    // Custom devices (`/customdevices`) and their criteria; each has an
+    // entry in `devices` (discovery id = its `extrahop_id`).
+    r#"
+CREATE TABLE custom_devices (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    extrahop_id TEXT NOT NULL UNIQUE,
+    device_id INTEGER NOT NULL,
+    doc TEXT NOT NULL
+);
+CREATE TABLE custom_device_criteria (
+    id INTEGER PRIMARY KEY,
+    custom_device_id INTEGER NOT NULL REFERENCES custom_devices(id) ON DELETE CASCADE,
+    doc TEXT NOT NULL
+);
+CREATE INDEX custom_device_criteria_device ON custom_device_criteria(custom_device_id, id);
+"#,
 ];
 
 /// Bring the schema up to date.

@@ -269,7 +269,11 @@ fn rec(kind: &str, time_ms: i64, fields: serde_json::Value) -> NewRecord {
         "~http" => Record::SuricataHttp(Box::new(serde_json::from_value(fields).unwrap())),
         _ => Record::SuricataTls(Box::new(serde_json::from_value(fields).unwrap())),
     };
-    NewRecord { time_ms, record }
+    NewRecord {
+        time_ms,
+        record,
+        devices: Default::default(),
+    }
 }
 
 #[test]

@@ -46,6 +46,8 @@ pub(super) fn add(schemas: &mut Map<String, Value>, mut bodies: SchemaGenerator)
     answer::<Participant>(&mut answers);
     answer::<wirewatch_model::catalog::DetectionFormat>(&mut answers);
     answer::<wirewatch_store::Tag>(&mut answers);
+    answer::<wirewatch_model::custom_device::CustomDevice>(&mut answers);
+    answer::<wirewatch_model::custom_device::Criterion>(&mut answers);
     answer::<wirewatch_store::DeviceGroup>(&mut answers);
     answer::<wirewatch_model::alert::Alert>(&mut answers);
     answer::<wirewatch_model::alert::EmailGroup>(&mut answers);

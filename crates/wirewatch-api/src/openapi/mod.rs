@@ -49,6 +49,7 @@ mod actions_paths;
 mod actions_tests;
 mod activitymap_paths;
 mod alert_paths;
+mod customdevice_paths;
 mod derived;
 mod detection_paths;
 mod group_paths;
@@ -76,6 +77,7 @@ pub fn spec(public_url: &str) -> Value {
     sensor_paths::add(&mut paths);
     group_paths::add(&mut paths);
     activitymap_paths::add(&mut paths);
+    customdevice_paths::add(&mut paths);
     ods_paths::add(&mut paths);
     trigger_paths::add(&mut paths);
     sonar_paths::add(&mut paths);
@@ -188,6 +190,7 @@ fn tags() -> Value {
             (wirewatch extensions: debug log, run statistics)."),
         t(alert_paths::TAG, alert_paths::TAG_TEXT),
         t(alert_paths::EMAIL_TAG, alert_paths::EMAIL_TAG_TEXT),
+        t(customdevice_paths::TAG, customdevice_paths::TAG_TEXT),
         t(sonar_paths::TAG, sonar_paths::TAG_TEXT),
         t(actions_paths::TAG, actions_paths::TAG_TEXT),
     ])

@@ -684,6 +684,15 @@ fn request_examples_are_accepted_by_the_handlers_types() {
             "searchRecords" => record_search(&d, example),
             "searchDevices" => device_search(&d, example),
             "createTag" | "updateTag" => group_name(example),
+            "createCustomDevice" => {
+                parse::<wirewatch_model::custom_device::NewCustomDevice>(example)
+            }
+            "updateCustomDevice" => {
+                parse::<wirewatch_model::custom_device::CustomDevicePatch>(example)
+            }
+            "createCustomDeviceCriterion" => {
+                parse::<wirewatch_model::custom_device::CriterionInput>(example)
+            }
             "createDeviceGroup" | "updateDeviceGroup" => {
                 device_group(example, id == "createDeviceGroup")
             }

@@ -5,6 +5,7 @@ pub mod activitymaps;
 pub mod alerts;
 pub mod apikeys;
 pub mod auditlog;
+pub mod customdevices;
 pub mod detections;
 pub mod devicegroups;
 pub mod devices;
@@ -41,6 +42,7 @@ pub fn v1() -> Api {
         .merge(devices::routes())
         .merge(devicegroups::routes())
         .merge(tags::routes())
+        .merge(customdevices::routes())
         .merge(formats::routes())
         .merge(rules::routes())
         .merge(investigations::routes())

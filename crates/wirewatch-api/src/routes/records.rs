@@ -257,6 +257,16 @@ impl RecordContext for Ctx<'_> {
         let l = self.0.locality(id).ok()??;
         Some(l.networks.iter().filter_map(|n| parse_net(n)).collect())
     }
+    fn custom_device(&self, device: &str) -> Option<String> {
+        if let Some(d) = self.0.custom_device_by_extrahop_id(device).ok()? {
+            return Some(d.extrahop_id);
+        }
+        let d = self.0.device(device.parse().ok()?).ok()??;
+        self.0
+            .custom_device_by_extrahop_id(&d.discovery_id)
+            .ok()?
+            .map(|c| c.extrahop_id)
+    }
 }
 
 fn time(field: &str, t: &Option<TimeSpec>, default: i64, now: i64) -> ApiResult<i64> {

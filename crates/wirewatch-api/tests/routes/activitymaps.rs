@@ -52,6 +52,7 @@ impl Net {
         self.t += 1;
         NewRecord {
             time_ms: self.t,
+            devices: Default::default(),
             record: Record::Flow(Flow {
                 client_addr: c.0.parse().unwrap(),
                 client_bytes: bytes.0,

@@ -6,6 +6,7 @@ mod common;
 mod activitymaps;
 mod alerts;
 mod connectors;
+mod customdevices;
 mod detections;
 mod errors;
 mod guards;

@@ -789,6 +789,14 @@ PATCH  /api/v1/devices/{id}                                         ...FF.F
 POST   /api/v1/records/search                                       .......
 POST   /api/v1/records/cursor                                       .......
 GET    /api/v1/records/cursor/{cursor}                              .......
+GET    /api/v1/customdevices                                        ......F
+POST   /api/v1/customdevices                                        ...FF.F
+GET    /api/v1/customdevices/{id}                                   ......F
+PATCH  /api/v1/customdevices/{id}                                   ...FF.F
+DELETE /api/v1/customdevices/{id}                                   ...FF.F
+GET    /api/v1/customdevices/{id}/criteria                          ......F
+POST   /api/v1/customdevices/{id}/criteria                          ...FF.F
+DELETE /api/v1/customdevices/{id}/criteria/{criteria_id}            ...FF.F
 GET    /api/v1/tags                                                 ......F
 POST   /api/v1/tags                                                 ...FF.F
 GET    /api/v1/tags/{id}                                            ......F

@@ -192,6 +192,7 @@ mod tests {
             ts_ns: 0,
             client: ("10.0.0.5".parse().unwrap(), 5000),
             server: ("10.0.0.1".parse().unwrap(), 53),
+            vlan: None,
         }
     }
 

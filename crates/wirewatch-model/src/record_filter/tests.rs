@@ -18,6 +18,9 @@ impl RecordContext for Ctx {
     fn locality_nets(&self, id: &str) -> Option<Vec<IpNet>> {
         (id == "123").then(|| vec!["10.0.0.0/8".parse().unwrap()])
     }
+    fn custom_device(&self, device: &str) -> Option<String> {
+        (device == "PAY" || device == "41").then(|| "PAY".to_string())
+    }
 }
 
 fn rec() -> Map<String, Value> {
@@ -176,4 +179,53 @@ fn errors_name_the_part() {
         "filter.rules"
     );
     assert_eq!(err(json!({"field": "a"})).0, "filter.operator");
+}
+
+#[test]
+fn custom_devices_match_the_device_field_of_the_role() {
+    let mut r = rec();
+    r.insert("server".into(), json!({"type": "device", "value": ["PAY"]}));
+    let test = |f: Value| {
+        let f: RecordFilter = serde_json::from_value(f).unwrap();
+        let c = f.compile("filter", &Ctx).unwrap();
+        // Projected to the fields the filter reads, it matches as the whole record does.
+        let only: Map<String, Value> = c
+            .fields()
+            .unwrap()
+            .iter()
+            .filter_map(|k| r.get(*k).map(|v| (k.to_string(), v.clone())))
+            .collect();
+        assert_eq!(c.matches(&only), c.matches(&r));
+        c.matches(&r)
+    };
+    let dev = |v: &str| json!({"type": "device", "value": v});
+    assert!(test(
+        json!({"field": "server", "operator": "=", "operand": dev("PAY")})
+    ));
+    assert!(test(
+        json!({"field": "server", "operator": "=", "operand": dev("41")})
+    ));
+    assert!(test(
+        json!({"field": "server", "operator": "=", "operand": "PAY"})
+    ));
+    assert!(test(
+        json!({"field": "server", "operator": "in", "operand": dev("PAY")})
+    ));
+    assert!(!test(
+        json!({"field": "client", "operator": "=", "operand": dev("PAY")})
+    ));
+    assert!(!test(
+        json!({"field": "server", "operator": "!=", "operand": dev("PAY")})
+    ));
+    assert!(test(
+        json!({"field": "client", "operator": "not_in", "operand": dev("PAY")})
+    ));
+    assert_eq!(
+        err(json!({"field": ".ipaddr", "operator": "=", "operand": dev("PAY")})).0,
+        "filter.operand"
+    );
+    assert_eq!(
+        err(json!({"field": "server", "operator": "~", "operand": dev("PAY")})).0,
+        "filter.operand"
+    );
 }

@@ -7,6 +7,7 @@ mod activitymaps;
 mod alerts;
 mod auth;
 mod connectors;
+mod customdevices;
 mod durability;
 mod errors;
 mod fuzz;
