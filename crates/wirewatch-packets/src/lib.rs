@@ -32,6 +32,7 @@ pub mod ring;
 #[cfg(test)]
 mod ring_tests;
 pub mod search;
+pub mod units;
 
 pub use ring::{Config, Writer};
 pub use search::{Query, SearchStats, Stop};

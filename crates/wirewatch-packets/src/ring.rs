@@ -226,6 +226,18 @@ impl Writer {
         Ok(())
     }
 
+    /// Keep one packet of a decoded link (`None`: a link type the decoder
+    /// does not know, counted in [`WriterStats::skipped`]).
+    pub fn write_link(&mut self, ts_ns: i64, wire_len: u32, link: Option<Link>, data: &[u8]) -> Result<()> {
+        match link {
+            Some(l) => self.write(ts_ns, wire_len, meta::linktype(l), data),
+            None => {
+                self.stats.skipped += 1;
+                Ok(())
+            }
+        }
+    }
+
     /// Make everything written so far searchable (closes the current block).
     pub fn flush(&mut self) -> Result<()> {
         self.close_block()?;

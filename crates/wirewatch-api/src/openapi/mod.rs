@@ -51,6 +51,7 @@ mod derived;
 mod detection_paths;
 mod group_paths;
 mod ods_paths;
+mod packet_paths;
 mod paths;
 mod sensor_paths;
 mod sonar_paths;
@@ -74,6 +75,7 @@ pub fn spec(public_url: &str) -> Value {
     sensor_paths::add(&mut paths);
     group_paths::add(&mut paths);
     ods_paths::add(&mut paths);
+    packet_paths::add(&mut paths);
     trigger_paths::add(&mut paths);
     sonar_paths::add(&mut paths);
     actions_paths::add(&mut paths);
@@ -181,6 +183,7 @@ fn tags() -> Value {
         t("Trigger", "JavaScript run on events (`DETECTION_UPDATE`, `EXTERNAL_DATA`, and the sensor's flow, HTTP and \
             DNS events), with the ExtraHop Trigger API's `Remote.*` to send data to ODS targets \
             (wirewatch extensions: debug log, run statistics)."),
+        t(packet_paths::TAG, packet_paths::TAG_TEXT),
         t(sonar_paths::TAG, sonar_paths::TAG_TEXT),
         t(actions_paths::TAG, actions_paths::TAG_TEXT),
     ])

@@ -13,6 +13,7 @@ pub mod investigations;
 pub mod localities;
 pub mod metrics;
 pub mod observations;
+pub mod packets;
 pub mod odstargets;
 pub mod records;
 pub mod rules;
@@ -38,6 +39,7 @@ pub fn v1() -> Api {
         .merge(devices::routes())
         .merge(devicegroups::routes())
         .merge(tags::routes())
+        .merge(packets::routes())
         .merge(formats::routes())
         .merge(rules::routes())
         .merge(investigations::routes())
