@@ -7,6 +7,7 @@ mod connectors;
 mod detections;
 mod errors;
 mod guards;
+mod packets;
 mod privileges;
 mod resources;
 mod rules;
