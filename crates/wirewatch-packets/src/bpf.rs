@@ -88,7 +88,10 @@ pub enum BpfError {
     #[error("\"{0}\" is not supported by wirewatch's BPF subset (host, net, port, portrange, src/dst, ip, ip6, arp, tcp, udp, icmp, icmp6, and/or/not, parentheses)")]
     Unsupported(String),
     #[error("expected {expected} at \"{found}\"")]
-    Unexpected { expected: &'static str, found: String },
+    Unexpected {
+        expected: &'static str,
+        found: String,
+    },
     #[error("\"{0}\" is not an IP address (host names are not resolved)")]
     BadAddress(String),
     #[error("\"{0}\" is not a network (use address/length, e.g. 10.0.0.0/8)")]
@@ -211,9 +214,30 @@ fn kind_word(w: &str) -> Option<Kind> {
 
 /// Keywords of libpcap's language outside the subset (named in the refusal).
 const KNOWN_UNSUPPORTED: [&str; 24] = [
-    "vlan", "mpls", "ether", "gateway", "broadcast", "multicast", "less", "greater", "len",
-    "proto", "protochain", "rarp", "sctp", "decnet", "atalk", "stp", "ipx", "iso", "wlan",
-    "pppoes", "geneve", "inbound", "outbound", "mask",
+    "vlan",
+    "mpls",
+    "ether",
+    "gateway",
+    "broadcast",
+    "multicast",
+    "less",
+    "greater",
+    "len",
+    "proto",
+    "protochain",
+    "rarp",
+    "sctp",
+    "decnet",
+    "atalk",
+    "stp",
+    "ipx",
+    "iso",
+    "wlan",
+    "pppoes",
+    "geneve",
+    "inbound",
+    "outbound",
+    "mask",
 ];
 
 impl Parser {
@@ -317,7 +341,11 @@ impl Parser {
             if let (Some(op), Some(Tok::Word(next))) = (self.peek(), self.toks.get(self.at + 1)) {
                 let other = if first == Dir::Src { "dst" } else { "src" };
                 if next.eq_ignore_ascii_case(other) && matches!(op, Tok::And | Tok::Or) {
-                    dir = Some(if *op == Tok::And { Dir::SrcAndDst } else { Dir::SrcOrDst });
+                    dir = Some(if *op == Tok::And {
+                        Dir::SrcAndDst
+                    } else {
+                        Dir::SrcOrDst
+                    });
                     self.at += 2;
                 }
             }
@@ -333,16 +361,18 @@ impl Parser {
                 Some(q) => q,
                 None => {
                     let raw = self.found();
-                    return Err(if KNOWN_UNSUPPORTED.contains(&w.as_str()) || w.contains('[') {
-                        BpfError::Unsupported(raw)
-                    } else if raw.parse::<IpAddr>().is_ok() {
-                        BpfError::Unexpected {
-                            expected: "a keyword such as host before an address",
-                            found: raw,
-                        }
-                    } else {
-                        BpfError::Unsupported(raw)
-                    });
+                    return Err(
+                        if KNOWN_UNSUPPORTED.contains(&w.as_str()) || w.contains('[') {
+                            BpfError::Unsupported(raw)
+                        } else if raw.parse::<IpAddr>().is_ok() {
+                            BpfError::Unexpected {
+                                expected: "a keyword such as host before an address",
+                                found: raw,
+                            }
+                        } else {
+                            BpfError::Unsupported(raw)
+                        },
+                    );
                 }
             },
             (p, d, k) => Quals {
@@ -404,9 +434,13 @@ impl Parser {
             (Some(pr @ (Proto::Tcp | Proto::Udp)), Prim::Port(d, _, a, b)) => {
                 Expr::Prim(Prim::Port(d, Some(pr), a, b))
             }
-            (Some(pr @ (Proto::Ip | Proto::Ip6 | Proto::Arp)), p @ (Prim::Host(..) | Prim::Net(..))) => {
-                Expr::And(Box::new(Expr::Prim(Prim::Proto(pr))), Box::new(Expr::Prim(p)))
-            }
+            (
+                Some(pr @ (Proto::Ip | Proto::Ip6 | Proto::Arp)),
+                p @ (Prim::Host(..) | Prim::Net(..)),
+            ) => Expr::And(
+                Box::new(Expr::Prim(Prim::Proto(pr))),
+                Box::new(Expr::Prim(p)),
+            ),
             (Some(pr), _) => {
                 return Err(BpfError::BadCombination(
                     format!("{pr:?}").to_ascii_lowercase(),
@@ -629,12 +663,21 @@ mod tests {
 
     #[test]
     fn refused_filters_say_why() {
-        let cases: [(&str, fn(&BpfError) -> bool); 16] = [
+        type Check = fn(&BpfError) -> bool;
+        let cases: [(&str, Check); 16] = [
             ("", |e| *e == BpfError::Empty),
             ("   ", |e| *e == BpfError::Empty),
-            ("vlan 10", |e| matches!(e, BpfError::Unsupported(w) if w == "vlan")),
-            ("tcp[13] & 2 != 0", |e| matches!(e, BpfError::Unsupported(_))),
-            ("ether host 00:11:22:33:44:55", |e| matches!(e, BpfError::Unsupported(w) if w == "ether")),
+            (
+                "vlan 10",
+                |e| matches!(e, BpfError::Unsupported(w) if w == "vlan"),
+            ),
+            ("tcp[13] & 2 != 0", |e| {
+                matches!(e, BpfError::Unsupported(_))
+            }),
+            (
+                "ether host 00:11:22:33:44:55",
+                |e| matches!(e, BpfError::Unsupported(w) if w == "ether"),
+            ),
             ("host example.com", |e| matches!(e, BpfError::BadAddress(_))),
             ("port http", |e| matches!(e, BpfError::BadPort(_))),
             ("port 70000", |e| matches!(e, BpfError::BadPort(_))),
@@ -644,7 +687,9 @@ mod tests {
             ("(tcp", |e| matches!(e, BpfError::Unexpected { .. })),
             ("tcp)", |e| matches!(e, BpfError::Unexpected { .. })),
             ("tcp and", |e| matches!(e, BpfError::Incomplete(_))),
-            ("tcp host 10.0.0.1", |e| matches!(e, BpfError::BadCombination(..))),
+            ("tcp host 10.0.0.1", |e| {
+                matches!(e, BpfError::BadCombination(..))
+            }),
             ("10.0.0.1", |e| matches!(e, BpfError::Unexpected { .. })),
         ];
         for (f, ok) in cases {
@@ -652,7 +697,10 @@ mod tests {
             assert!(ok(&e), "{f}: {e:?}");
         }
         assert_eq!(parse(&"(".repeat(100)), Err(BpfError::TooDeep));
-        assert_eq!(parse(&"tcp or ".repeat(300).trim_end_matches(" or ").to_string()), Err(BpfError::TooManyTerms));
+        assert_eq!(
+            parse("tcp or ".repeat(300).trim_end_matches(" or ")),
+            Err(BpfError::TooManyTerms)
+        );
         assert_eq!(parse(&" ".repeat(MAX_LEN + 1)), Err(BpfError::TooLong));
         assert!(matches!(parse("a | b"), Err(BpfError::Unsupported(_))));
     }
@@ -661,11 +709,32 @@ mod tests {
     fn required_keys_come_from_the_conjunction_only() {
         let a: IpAddr = "10.0.0.1".parse().unwrap();
         let b: IpAddr = "10.0.0.2".parse().unwrap();
-        let mut want = vec![meta::addr_key(&a), meta::addr_key(&b), meta::pair_key(&a, &b), meta::port_key(80)];
+        let mut want = vec![
+            meta::addr_key(&a),
+            meta::addr_key(&b),
+            meta::pair_key(&a, &b),
+            meta::port_key(80),
+        ];
         want.sort_unstable();
-        assert_eq!(parse("host 10.0.0.1 and host 10.0.0.2 and tcp port 80").unwrap().required_keys(), want);
-        assert_eq!(parse("host 10.0.0.1 or host 10.0.0.2").unwrap().required_keys(), Vec::<u64>::new());
-        assert_eq!(parse("not host 10.0.0.1").unwrap().required_keys(), Vec::<u64>::new());
-        assert_eq!(parse("portrange 1-5 and tcp").unwrap().required_keys(), Vec::<u64>::new());
+        assert_eq!(
+            parse("host 10.0.0.1 and host 10.0.0.2 and tcp port 80")
+                .unwrap()
+                .required_keys(),
+            want
+        );
+        assert_eq!(
+            parse("host 10.0.0.1 or host 10.0.0.2")
+                .unwrap()
+                .required_keys(),
+            Vec::<u64>::new()
+        );
+        assert_eq!(
+            parse("not host 10.0.0.1").unwrap().required_keys(),
+            Vec::<u64>::new()
+        );
+        assert_eq!(
+            parse("portrange 1-5 and tcp").unwrap().required_keys(),
+            Vec::<u64>::new()
+        );
     }
 }

@@ -22,7 +22,10 @@ pub struct IpMeta {
 pub enum Meta {
     Ip(IpMeta),
     /// ARP (IPv4): sender and target protocol addresses.
-    Arp { sender: IpAddr, target: IpAddr },
+    Arp {
+        sender: IpAddr,
+        target: IpAddr,
+    },
     /// Anything else (other ethertypes, undecodable frames).
     Other,
 }
@@ -164,7 +167,9 @@ mod tests {
         f.extend_from_slice(&[
             0x45, 0, 0, 40, 0, 1, 0x40, 0, 64, 6, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2,
         ]);
-        f.extend_from_slice(&[0x04, 0xd2, 0, 80, 0, 0, 0, 1, 0, 0, 0, 0, 0x50, 0x02, 0xff, 0xff, 0, 0, 0, 0]);
+        f.extend_from_slice(&[
+            0x04, 0xd2, 0, 80, 0, 0, 0, 1, 0, 0, 0, 0, 0x50, 0x02, 0xff, 0xff, 0, 0, 0, 0,
+        ]);
         let m = of(link(1), &f);
         let Meta::Ip(ip) = m else { panic!("{m:?}") };
         assert_eq!(ip.proto, 6);

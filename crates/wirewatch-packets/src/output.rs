@@ -65,7 +65,11 @@ impl Encoder {
             Format::Pcap => {
                 match self.linktype {
                     None => {
-                        out.extend_from_slice(&pcap::file_header(pcap::MAGIC_US, linktype, self.snaplen()));
+                        out.extend_from_slice(&pcap::file_header(
+                            pcap::MAGIC_US,
+                            linktype,
+                            self.snaplen(),
+                        ));
                         self.linktype = Some(linktype);
                     }
                     Some(l) if l != linktype => {
@@ -156,10 +160,26 @@ mod tests {
         let mut out = Vec::new();
         e.packet(1, &rec(&data), &mut out);
         assert_eq!(out.len(), 24 + 16 + 64);
-        assert_eq!(u32::from_le_bytes(out[16..20].try_into().unwrap()), 64, "snaplen");
-        assert_eq!(u32::from_le_bytes(out[32..36].try_into().unwrap()), 64, "caplen");
-        assert_eq!(u32::from_le_bytes(out[36..40].try_into().unwrap()), 1500, "original length");
-        assert_eq!(u32::from_le_bytes(out[28..32].try_into().unwrap()), 123_456, "microseconds");
+        assert_eq!(
+            u32::from_le_bytes(out[16..20].try_into().unwrap()),
+            64,
+            "snaplen"
+        );
+        assert_eq!(
+            u32::from_le_bytes(out[32..36].try_into().unwrap()),
+            64,
+            "caplen"
+        );
+        assert_eq!(
+            u32::from_le_bytes(out[36..40].try_into().unwrap()),
+            1500,
+            "original length"
+        );
+        assert_eq!(
+            u32::from_le_bytes(out[28..32].try_into().unwrap()),
+            123_456,
+            "microseconds"
+        );
         // Another link type cannot share a pcap file.
         e.packet(113, &rec(&data), &mut out);
         assert_eq!(e.omitted, 1);
@@ -181,7 +201,10 @@ mod tests {
             let t = u32::from_le_bytes(out[at..at + 4].try_into().unwrap());
             let len = u32::from_le_bytes(out[at + 4..at + 8].try_into().unwrap()) as usize;
             assert_eq!(len % 4, 0);
-            assert_eq!(u32::from_le_bytes(out[at + len - 4..at + len].try_into().unwrap()) as usize, len);
+            assert_eq!(
+                u32::from_le_bytes(out[at + len - 4..at + len].try_into().unwrap()) as usize,
+                len
+            );
             types.push(t);
             at += len;
         }

@@ -109,7 +109,12 @@ mod tests {
     fn records_round_trip_and_stop_at_a_cut_record() {
         let mut buf = Vec::new();
         for (i, len) in [10u32, 0, 70].iter().enumerate() {
-            buf.extend_from_slice(&record_header(1_700_000_000_123_456_789 + i as i64, *len, *len + 5, 1));
+            buf.extend_from_slice(&record_header(
+                1_700_000_000_123_456_789 + i as i64,
+                *len,
+                *len + 5,
+                1,
+            ));
             buf.extend(std::iter::repeat_n(i as u8, *len as usize));
         }
         let whole = buf.len();

@@ -58,7 +58,9 @@ impl Config {
             )));
         }
         if max_age_ms <= 0 {
-            return Err(Error::Config("the packet store's max age must be positive".into()));
+            return Err(Error::Config(
+                "the packet store's max age must be positive".into(),
+            ));
         }
         let segment_bytes = (max_bytes / 8).min(MAX_SEGMENT);
         Ok(Config {
@@ -228,7 +230,13 @@ impl Writer {
 
     /// Keep one packet of a decoded link (`None`: a link type the decoder
     /// does not know, counted in [`WriterStats::skipped`]).
-    pub fn write_link(&mut self, ts_ns: i64, wire_len: u32, link: Option<Link>, data: &[u8]) -> Result<()> {
+    pub fn write_link(
+        &mut self,
+        ts_ns: i64,
+        wire_len: u32,
+        link: Option<Link>,
+        data: &[u8],
+    ) -> Result<()> {
         match link {
             Some(l) => self.write(ts_ns, wire_len, meta::linktype(l), data),
             None => {
@@ -288,7 +296,9 @@ impl Writer {
             .create_new(true)
             .open(&idx)
             .map_err(|e| Error::io(&idx, e))?;
-        idx_file.write_all(index::MAGIC).map_err(|e| Error::io(&idx, e))?;
+        idx_file
+            .write_all(index::MAGIC)
+            .map_err(|e| Error::io(&idx, e))?;
         self.active = Some(Active {
             seq,
             linktype,
@@ -381,18 +391,25 @@ fn repair(cfg: &Config, seq: u64, stats: &mut WriterStats) -> Result<Option<Clos
         .map_err(|e| Error::io(&idx, e))?;
     if valid == 0 {
         idx_file.set_len(0).map_err(|e| Error::io(&idx, e))?;
-        idx_file.write_all(index::MAGIC).map_err(|e| Error::io(&idx, e))?;
+        idx_file
+            .write_all(index::MAGIC)
+            .map_err(|e| Error::io(&idx, e))?;
     } else if valid < idx_bytes.len() {
-        idx_file.set_len(valid as u64).map_err(|e| Error::io(&idx, e))?;
+        idx_file
+            .set_len(valid as u64)
+            .map_err(|e| Error::io(&idx, e))?;
     }
-    idx_file.seek(SeekFrom::End(0)).map_err(|e| Error::io(&idx, e))?;
+    idx_file
+        .seek(SeekFrom::End(0))
+        .map_err(|e| Error::io(&idx, e))?;
     let covered = blocks.last().map_or(pcap::FILE_HEADER as u64, |b| b.end);
     let seg_len = file_len(&seg);
     let mut newest = blocks.iter().map(|b| b.written_ms).max();
     if seg_len > covered {
         // Index what the index does not cover, from the segment itself.
         let mut f = File::open(&seg).map_err(|e| Error::io(&seg, e))?;
-        f.seek(SeekFrom::Start(covered)).map_err(|e| Error::io(&seg, e))?;
+        f.seek(SeekFrom::Start(covered))
+            .map_err(|e| Error::io(&seg, e))?;
         let mut tail = Vec::with_capacity((seg_len - covered) as usize);
         f.read_to_end(&mut tail).map_err(|e| Error::io(&seg, e))?;
         let link = meta::link(linktype);
@@ -404,7 +421,9 @@ fn repair(cfg: &Config, seq: u64, stats: &mut WriterStats) -> Result<Option<Clos
             .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
             .map_or_else(now_ms, |d| d.as_millis() as i64);
         let mut write_block = |b: Block, idx_file: &mut File| -> Result<()> {
-            idx_file.write_all(&b.encode()).map_err(|e| Error::io(&idx, e))?;
+            idx_file
+                .write_all(&b.encode())
+                .map_err(|e| Error::io(&idx, e))?;
             stats.blocks_rebuilt += 1;
             Ok(())
         };

@@ -62,7 +62,8 @@ fn segments_rotate_by_size_and_the_oldest_go_first() {
     let mut w = Writer::open(small(tmp.path(), 256 * 1024, 86_400_000)).unwrap();
     let pkt = tcp([10, 0, 0, 1], [10, 0, 0, 2], 1000, 80, 946);
     for i in 0..1000 {
-        w.write(T0 + i * 1_000_000, pkt.len() as u32, 1, &pkt).unwrap();
+        w.write(T0 + i * 1_000_000, pkt.len() as u32, 1, &pkt)
+            .unwrap();
     }
     w.flush().unwrap();
     let segs = list_segments(tmp.path()).unwrap();
@@ -111,7 +112,10 @@ fn segments_older_than_the_max_age_are_deleted() {
     }
     w.flush().unwrap();
     let after = list_segments(tmp.path()).unwrap();
-    assert!(after[0] > *before.last().unwrap() - 1, "{before:?} -> {after:?}");
+    assert!(
+        after[0] > *before.last().unwrap() - 1,
+        "{before:?} -> {after:?}"
+    );
     assert!(w.stats.segments_deleted >= before.len() as u64 - 1);
     // Age is measured from when a segment was written, not from packet times
     // (which are the capture's: years old for an archived capture).
@@ -141,15 +145,23 @@ fn a_killed_writer_leaves_a_ring_that_reopens_whole() {
     f.write_all(&[40, 0, 0, 0, 1, 2, 3]).unwrap();
     let seg_len = std::fs::metadata(&seg).unwrap().len();
     let mut s = std::fs::OpenOptions::new().append(true).open(&seg).unwrap();
-    s.write_all(&crate::pcap::record_header(T0 + 999, 500, 500, 1)).unwrap();
+    s.write_all(&crate::pcap::record_header(T0 + 999, 500, 500, 1))
+        .unwrap();
     s.write_all(&[1u8; 20]).unwrap();
     assert!(idx_len > 8);
     let before_reopen = count(tmp.path(), &everything()).0;
-    assert!(before_reopen < 300, "the lost index hides packets until repaired");
+    assert!(
+        before_reopen < 300,
+        "the lost index hides packets until repaired"
+    );
 
     let w = Writer::open(cfg).unwrap();
     assert!(w.stats.blocks_rebuilt >= 1);
-    assert_eq!(std::fs::metadata(&seg).unwrap().len(), seg_len, "the torn packet is cut off");
+    assert_eq!(
+        std::fs::metadata(&seg).unwrap().len(),
+        seg_len,
+        "the torn packet is cut off"
+    );
     let (n, _) = count(tmp.path(), &everything());
     assert_eq!(n, 300, "every whole packet is searchable again");
     drop(w);
@@ -177,13 +189,16 @@ fn the_index_skips_blocks_without_the_filters_keys_and_outside_the_window() {
     let b = tcp([10, 0, 0, 3], [10, 0, 0, 4], 40001, 80, 500);
     // 50 blocks of b, then a few packets of a, then b again.
     for i in 0..400 {
-        w.write(T0 + i * 1_000_000_000, b.len() as u32, 1, &b).unwrap();
+        w.write(T0 + i * 1_000_000_000, b.len() as u32, 1, &b)
+            .unwrap();
     }
     for i in 400..405 {
-        w.write(T0 + i * 1_000_000_000, a.len() as u32, 1, &a).unwrap();
+        w.write(T0 + i * 1_000_000_000, a.len() as u32, 1, &a)
+            .unwrap();
     }
     for i in 405..800 {
-        w.write(T0 + i * 1_000_000_000, b.len() as u32, 1, &b).unwrap();
+        w.write(T0 + i * 1_000_000_000, b.len() as u32, 1, &b)
+            .unwrap();
     }
     w.flush().unwrap();
     let q = Query {
@@ -215,7 +230,16 @@ fn the_index_skips_blocks_without_the_filters_keys_and_outside_the_window() {
         deadline: Some(std::time::Instant::now()),
         ..everything()
     };
-    assert_eq!(count(tmp.path(), &q), (0, crate::SearchStats { stop: Stop::Deadline, ..count(tmp.path(), &q).1 }));
+    assert_eq!(
+        count(tmp.path(), &q),
+        (
+            0,
+            crate::SearchStats {
+                stop: Stop::Deadline,
+                ..count(tmp.path(), &q).1
+            }
+        )
+    );
 }
 
 #[test]
@@ -230,5 +254,10 @@ fn packets_of_an_unknown_link_type_are_counted_not_kept() {
     // A new link type starts a new segment (a pcap file has one).
     assert_eq!(list_segments(tmp.path()).unwrap().len(), 2);
     assert!(Config::new(tmp.path().into(), 1000, 1000).is_err());
-    assert!(Config::new(tmp.path().into(), 1 << 30, 1000).unwrap().segment_bytes == 64 << 20);
+    assert!(
+        Config::new(tmp.path().into(), 1 << 30, 1000)
+            .unwrap()
+            .segment_bytes
+            == 64 << 20
+    );
 }

@@ -59,7 +59,11 @@ pub fn search(
     q: &Query,
     mut emit: impl FnMut(u32, pcap::Record<'_>) -> bool,
 ) -> Result<SearchStats> {
-    let required = q.filter.as_ref().map(Expr::required_keys).unwrap_or_default();
+    let required = q
+        .filter
+        .as_ref()
+        .map(Expr::required_keys)
+        .unwrap_or_default();
     let mut st = SearchStats {
         segments: 0,
         blocks_read: 0,

@@ -64,9 +64,18 @@ mod tests {
         assert_eq!(parse_bytes("64k"), Ok(64_000));
         assert_eq!(parse_bytes("0"), Ok(0));
         for bad in ["", "MB", "ten", "10 parsecs", "-5", "1e3", "1..2MB"] {
-            assert!(matches!(parse_bytes(bad), Err(SizeError::NotASize(_))), "{bad}");
+            assert!(
+                matches!(parse_bytes(bad), Err(SizeError::NotASize(_))),
+                "{bad}"
+            );
         }
-        assert!(matches!(parse_bytes("99999999999999999999TB"), Err(SizeError::TooLarge(_))));
-        assert!(matches!(parse_bytes("20000000TB"), Err(SizeError::TooLarge(_))));
+        assert!(matches!(
+            parse_bytes("99999999999999999999TB"),
+            Err(SizeError::TooLarge(_))
+        ));
+        assert!(matches!(
+            parse_bytes("20000000TB"),
+            Err(SizeError::TooLarge(_))
+        ));
     }
 }

@@ -183,8 +183,10 @@ impl PacketArgs {
         match wirewatch_packets::Writer::open(cfg) {
             Ok(w) => {
                 if w.stats.blocks_rebuilt > 0 {
-                    tracing::warn!(blocks = w.stats.blocks_rebuilt,
-                        "packet store: index blocks rebuilt from segments a stopped run left");
+                    tracing::warn!(
+                        blocks = w.stats.blocks_rebuilt,
+                        "packet store: index blocks rebuilt from segments a stopped run left"
+                    );
                 }
                 Ok(Some(std::sync::Arc::new(std::sync::Mutex::new(w))))
             }

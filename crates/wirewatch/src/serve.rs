@@ -270,8 +270,8 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         },
     );
     state.ods = Some(ods);
-    state.packets = (args.packets.packets_max_bytes > 0)
-        .then(|| wirewatch_packets::dir_in(&args.data_dir));
+    state.packets =
+        (args.packets.packets_max_bytes > 0).then(|| wirewatch_packets::dir_in(&args.data_dir));
     // The writer is opened only when this process captures: an `ingest`
     // into the same data directory can then keep its packets.
     let packet_sink = if args.pcap.is_empty() && args.interface.is_empty() {

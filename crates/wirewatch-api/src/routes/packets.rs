@@ -161,7 +161,10 @@ fn flag(field: &str, f: &Option<Flag>) -> ApiResult<bool> {
         Some(Flag::Text(t)) => match t.trim().to_ascii_lowercase().as_str() {
             "true" | "1" => Ok(true),
             "false" | "0" | "" => Ok(false),
-            _ => Err(ApiError::invalid(field, format!("\"{t}\" is not true or false"))),
+            _ => Err(ApiError::invalid(
+                field,
+                format!("\"{t}\" is not true or false"),
+            )),
         },
     }
 }
@@ -171,12 +174,19 @@ fn text(v: &Option<String>) -> Option<&str> {
 }
 
 fn port(field: &str, v: &Option<NumberOrText>) -> ApiResult<Option<u16>> {
-    let bad = |shown: String| ApiError::invalid(field, format!("{shown} is not a port (0 to 65535)"));
+    let bad =
+        |shown: String| ApiError::invalid(field, format!("{shown} is not a port (0 to 65535)"));
     match v {
         None => Ok(None),
-        Some(NumberOrText::Number(n)) => u16::try_from(*n).map(Some).map_err(|_| bad(n.to_string())),
+        Some(NumberOrText::Number(n)) => {
+            u16::try_from(*n).map(Some).map_err(|_| bad(n.to_string()))
+        }
         Some(NumberOrText::Text(t)) if t.trim().is_empty() => Ok(None),
-        Some(NumberOrText::Text(t)) => t.trim().parse().map(Some).map_err(|_| bad(format!("\"{t}\""))),
+        Some(NumberOrText::Text(t)) => t
+            .trim()
+            .parse()
+            .map(Some)
+            .map_err(|_| bad(format!("\"{t}\""))),
     }
 }
 
@@ -214,7 +224,10 @@ fn duration_ms(v: &Option<NumberOrText>) -> ApiResult<i64> {
         Some(NumberOrText::Text(t)) => {
             let t = t.trim();
             if t.starts_with('-') {
-                return Err(ApiError::invalid(field, format!("\"{t}\" is not a positive duration")));
+                return Err(ApiError::invalid(
+                    field,
+                    format!("\"{t}\" is not a positive duration"),
+                ));
             }
             TimeSpec::Text(format!("-{t}"))
                 .resolve(0)
@@ -317,11 +330,16 @@ pub fn plan(p: &PacketSearch, caller: &Caller, role: PacketsRole, now_ms: i64) -
     };
     if include_secrets {
         if format != Format::Pcapng {
-            return Err(ApiError::invalid("include_secrets", "is only for output pcapng"));
+            return Err(ApiError::invalid(
+                "include_secrets",
+                "is only for output pcapng",
+            ));
         }
         keys("include_secrets")?;
     }
-    let filter = parts.into_iter().reduce(|a, b| Expr::And(Box::new(a), Box::new(b)));
+    let filter = parts
+        .into_iter()
+        .reduce(|a, b| Expr::And(Box::new(a), Box::new(b)));
     Ok(Plan {
         query: wirewatch_packets::Query {
             from_ns: from_ms.saturating_mul(1_000_000),
@@ -345,7 +363,10 @@ fn from_query(q: &str) -> ApiResult<PacketSearch> {
         .collect();
     serde_path_to_error::deserialize(serde_json::Value::Object(map)).map_err(|e| {
         let path = e.path().to_string();
-        ApiError::invalid(if path == "." { "query".into() } else { path }, e.into_inner().to_string())
+        ApiError::invalid(
+            if path == "." { "query".into() } else { path },
+            e.into_inner().to_string(),
+        )
     })
 }
 
@@ -372,7 +393,10 @@ fn content_type(format: Format) -> &'static str {
 fn file_response(plan: &Plan, body: Body) -> Response {
     let mut resp = (StatusCode::OK, body).into_response();
     let h = resp.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type(plan.format)));
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(content_type(plan.format)),
+    );
     let disposition = format!(
         "attachment; filename=\"{}\"",
         filename(plan.from_ms, plan.until_ms, plan.format)
@@ -413,7 +437,10 @@ async fn search(
             enc.packet(linktype, &r, &mut buf);
             if !sent_first || buf.len() >= CHUNK {
                 sent_first = true;
-                let chunk = Bytes::from(std::mem::replace(&mut buf, Vec::with_capacity(CHUNK + 4096)));
+                let chunk = Bytes::from(std::mem::replace(
+                    &mut buf,
+                    Vec::with_capacity(CHUNK + 4096),
+                ));
                 return tx.blocking_send(Ok(chunk)).is_ok();
             }
             true
@@ -435,7 +462,10 @@ async fn search(
     let first = match rx.recv().await {
         Some(Ok(chunk)) => chunk,
         Some(Err(e)) => {
-            return Err(ApiError(Error::new(Code::Internal, format!("packet search: {e}"))));
+            return Err(ApiError(Error::new(
+                Code::Internal,
+                format!("packet search: {e}"),
+            )));
         }
         None if plan.always_return_body => {
             let empty = Encoder::new(plan.format, slice).empty();

@@ -103,7 +103,12 @@ fn the_three_request_forms_answer_the_same_pcap() {
     ];
     for (method, path, body) in forms {
         let (status, h, bytes) = s.bytes(method, &path, body.as_ref(), None);
-        assert_eq!(status, 200, "{method} {path}: {}", String::from_utf8_lossy(&bytes));
+        assert_eq!(
+            status,
+            200,
+            "{method} {path}: {}",
+            String::from_utf8_lossy(&bytes)
+        );
         assert_eq!(h["content-type"], "application/vnd.tcpdump.pcap");
         let d = disposition(&h);
         assert!(d.starts_with("attachment; filename=\"wirewatch "), "{d}");
@@ -113,7 +118,10 @@ fn the_three_request_forms_answer_the_same_pcap() {
         assert_eq!(link, 1);
         let got: Vec<(i64, Vec<u8>)> = recs.into_iter().map(|r| (r.ts_us, r.data)).collect();
         assert_eq!(got.len(), 200, "{method} {path}");
-        assert_eq!(got, conv, "{method} {path}: the conversation, in order, whole");
+        assert_eq!(
+            got, conv,
+            "{method} {path}: the conversation, in order, whole"
+        );
     }
 }
 
@@ -121,13 +129,23 @@ fn the_three_request_forms_answer_the_same_pcap() {
 fn no_match_is_204_unless_a_body_is_asked_for() {
     let s = App::start();
     with_packets(&s);
-    let (status, _, bytes) = s.bytes("POST", "/api/v1/packets/search", Some(&json!({"from": "-30m", "ip1": "192.0.2.1"})), None);
+    let (status, _, bytes) = s.bytes(
+        "POST",
+        "/api/v1/packets/search",
+        Some(&json!({"from": "-30m", "ip1": "192.0.2.1"})),
+        None,
+    );
     assert_eq!((status, bytes.len()), (204, 0));
     // The window holds nothing either (from=0: from now on).
     let (status, _, _) = s.bytes("GET", "/api/v1/packets/search?from=0&until=0", None, None);
     assert_eq!(status, 204);
     // always_return_body (as a string): a valid pcap of no packets.
-    let (status, h, bytes) = s.bytes("POST", "/api/v1/packets/search", Some(&json!({"from": "-30m", "ip1": "192.0.2.1", "always_return_body": "true"})), None);
+    let (status, h, bytes) = s.bytes(
+        "POST",
+        "/api/v1/packets/search",
+        Some(&json!({"from": "-30m", "ip1": "192.0.2.1", "always_return_body": "true"})),
+        None,
+    );
     assert_eq!(status, 200);
     assert_eq!(h["content-type"], "application/vnd.tcpdump.pcap");
     assert_eq!(read_pcap(&bytes).1, vec![]);
@@ -141,29 +159,53 @@ fn no_match_is_204_unless_a_body_is_asked_for() {
 fn the_packets_privilege_decides_what_a_caller_gets() {
     let s = App::start();
     with_packets(&s);
-    let slices = s.user_key("slicer", json!({"write": "limited", "packets": "slices_only"}));
+    let slices = s.user_key(
+        "slicer",
+        json!({"write": "limited", "packets": "slices_only"}),
+    );
     let full = s.user_key("full", json!({"metrics": "full", "packets": "full"}));
-    let keys = s.user_key("keys", json!({"write": "full", "packets": "full_with_keys"}));
+    let keys = s.user_key(
+        "keys",
+        json!({"write": "full", "packets": "full_with_keys"}),
+    );
     let none = s.user_key("none", json!({"write": "full", "ndr": "full"}));
     let q = json!({"from": "-30m", "bpf": "src host 93.184.216.34"});
     let (status, _, bytes) = s.bytes("POST", "/api/v1/packets/search", Some(&q), Some(&slices));
     assert_eq!(status, 200);
     let (_, recs) = read_pcap(&bytes);
     assert_eq!(recs.len(), 100);
-    assert!(recs.iter().all(|r| r.caplen == 64 && r.orig == 1054), "{:?}", &recs[0]);
-    assert_eq!(u32::from_le_bytes(bytes[16..20].try_into().unwrap()), 64, "snaplen 64");
+    assert!(
+        recs.iter().all(|r| r.caplen == 64 && r.orig == 1054),
+        "{:?}",
+        &recs[0]
+    );
+    assert_eq!(
+        u32::from_le_bytes(bytes[16..20].try_into().unwrap()),
+        64,
+        "snaplen 64"
+    );
     for k in [&full, &keys] {
         let (status, _, bytes) = s.bytes("POST", "/api/v1/packets/search", Some(&q), Some(k));
         assert_eq!(status, 200);
-        assert!(read_pcap(&bytes).1.iter().all(|r| r.caplen == 1054 && r.orig == 1054));
+        assert!(read_pcap(&bytes)
+            .1
+            .iter()
+            .all(|r| r.caplen == 1054 && r.orig == 1054));
     }
     let (status, _, body) = s.bytes("POST", "/api/v1/packets/search", Some(&q), Some(&none));
     assert_eq!(status, 403, "{}", String::from_utf8_lossy(&body));
     let v: Value = serde_json::from_slice(&body).unwrap();
-    assert!(v["error_message"].as_str().unwrap().contains("packets"), "{v}");
+    assert!(
+        v["error_message"].as_str().unwrap().contains("packets"),
+        "{v}"
+    );
     // Session keys: only full_with_keys may ask; none are held (501).
     let kq = json!({"from": "-30m", "output": "keylog_txt"});
-    assert_eq!(s.bytes("POST", "/api/v1/packets/search", Some(&kq), Some(&full)).0, 403);
+    assert_eq!(
+        s.bytes("POST", "/api/v1/packets/search", Some(&kq), Some(&full))
+            .0,
+        403
+    );
     let (status, _, body) = s.bytes("POST", "/api/v1/packets/search", Some(&kq), Some(&keys));
     assert_eq!(status, 501, "{}", String::from_utf8_lossy(&body));
 }
@@ -172,7 +214,12 @@ fn the_packets_privilege_decides_what_a_caller_gets() {
 fn pcapng_output_and_the_byte_limit() {
     let s = App::start();
     with_packets(&s);
-    let (status, h, bytes) = s.bytes("POST", "/api/v1/packets/search", Some(&json!({"from": "-30m", "output": "pcapng", "ip1": "10.1.0.99"})), None);
+    let (status, h, bytes) = s.bytes(
+        "POST",
+        "/api/v1/packets/search",
+        Some(&json!({"from": "-30m", "output": "pcapng", "ip1": "10.1.0.99"})),
+        None,
+    );
     assert_eq!(status, 200);
     assert_eq!(h["content-type"], "application/x-pcapng");
     assert!(disposition(&h).ends_with(".pcapng\""));
@@ -189,9 +236,18 @@ fn pcapng_output_and_the_byte_limit() {
     assert_eq!(kinds.len(), 102);
     assert!(kinds[2..].iter().all(|k| *k == 6));
     // limit_bytes stops after the packet that reaches it.
-    let (status, _, bytes) = s.bytes("GET", "/api/v1/packets/search?from=-30m&ip1=10.1.0.99&limit_bytes=1000", None, None);
+    let (status, _, bytes) = s.bytes(
+        "GET",
+        "/api/v1/packets/search?from=-30m&ip1=10.1.0.99&limit_bytes=1000",
+        None,
+        None,
+    );
     assert_eq!(status, 200);
-    assert_eq!(read_pcap(&bytes).1.len(), 7, "7 records of 16 + 134 bytes reach 1000 bytes");
+    assert_eq!(
+        read_pcap(&bytes).1.len(),
+        7,
+        "7 records of 16 + 134 bytes reach 1000 bytes"
+    );
 }
 
 #[test]
@@ -199,16 +255,31 @@ fn bad_parameters_are_400s_naming_the_field() {
     let s = App::start();
     for (body, field) in [
         (json!({}), "from"),
-        (json!({"from": "-30m", "bpf": "vlan 100 and host 10.0.0.1"}), "bpf"),
+        (
+            json!({"from": "-30m", "bpf": "vlan 100 and host 10.0.0.1"}),
+            "bpf",
+        ),
         (json!({"from": "-30m", "port1": "https"}), "port1"),
         (json!({"from": "-30m", "output": "csv"}), "output"),
-        (json!({"from": "-30m", "limit_bytes": "lots"}), "limit_bytes"),
+        (
+            json!({"from": "-30m", "limit_bytes": "lots"}),
+            "limit_bytes",
+        ),
     ] {
         let (status, _, b) = s.bytes("POST", "/api/v1/packets/search", Some(&body), None);
         let v: Value = serde_json::from_slice(&b).unwrap();
-        assert_eq!((status, v["field"].as_str()), (400, Some(field)), "{body}: {v}");
+        assert_eq!(
+            (status, v["field"].as_str()),
+            (400, Some(field)),
+            "{body}: {v}"
+        );
     }
-    let (status, _, b) = s.bytes("GET", "/api/v1/packets/search?from=-30m&ip2=not-an-ip", None, None);
+    let (status, _, b) = s.bytes(
+        "GET",
+        "/api/v1/packets/search?from=-30m&ip2=not-an-ip",
+        None,
+        None,
+    );
     let v: Value = serde_json::from_slice(&b).unwrap();
     assert_eq!((status, v["field"].as_str()), (400, Some("ip2")), "{v}");
 }

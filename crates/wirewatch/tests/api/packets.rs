@@ -42,7 +42,11 @@ fn tshark(capture: &Path, filter: &str) -> Vec<u8> {
         .args(["-Y", filter, "-F", "pcap", "-w", "-"])
         .output()
         .expect("tshark is the reference of this test (apt-get install tshark)");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     out.stdout
 }
 
@@ -83,7 +87,11 @@ fn an_ingested_capture_is_searched_as_tshark_filters_it() {
     let capture = sample("wikipedia.pcap");
     let (ok, out, err) = ingest_into(dir.path(), &[], &[&capture]);
     assert!(ok, "{out}\n{err}");
-    assert!(dir.path().join("packets").join("seg-000000000001.pcap").exists());
+    assert!(dir
+        .path()
+        .join("packets")
+        .join("seg-000000000001.pcap")
+        .exists());
     let s = Server::start_on(dir.path());
     // One TCP conversation (a 5-tuple), and broader filters, over the whole
     // capture's time (from 1 ms after the epoch until now).
@@ -92,7 +100,10 @@ fn an_ingested_capture_is_searched_as_tshark_filters_it() {
             "host 141.142.220.118 and host 208.80.152.3 and tcp port 49996",
             "ip.addr==141.142.220.118 && ip.addr==208.80.152.3 && tcp.port==49996",
         ),
-        ("src host 141.142.220.118 and tcp", "ip.src==141.142.220.118 && tcp"),
+        (
+            "src host 141.142.220.118 and tcp",
+            "ip.src==141.142.220.118 && tcp",
+        ),
         ("udp port 53 or icmp", "udp.port==53 || icmp"),
         ("not tcp", "!tcp"),
     ] {
@@ -106,10 +117,16 @@ fn an_ingested_capture_is_searched_as_tshark_filters_it() {
         assert!(got == want, "{bpf}: the packets differ from tshark's");
     }
     // The same conversation by ip1/ip2/port1 (Splunk's parameters).
-    let (_, _, ours) = search(&s, "from=1&ip1=208.80.152.3&ip2=141.142.220.118&port1=49996");
+    let (_, _, ours) = search(
+        &s,
+        "from=1&ip1=208.80.152.3&ip2=141.142.220.118&port1=49996",
+    );
     assert_eq!(
         records(&ours),
-        records(&tshark(&capture, "ip.addr==141.142.220.118 && ip.addr==208.80.152.3 && tcp.port==49996"))
+        records(&tshark(
+            &capture,
+            "ip.addr==141.142.220.118 && ip.addr==208.80.152.3 && tcp.port==49996"
+        ))
     );
     // Nothing matches: 204.
     let (status, _, body) = search(&s, &format!("from=1&bpf={}", q("host 192.0.2.77")));
@@ -123,7 +140,17 @@ fn an_ingested_capture_is_searched_as_tshark_filters_it() {
 fn serve_keeps_the_packets_of_the_captures_it_analyses() {
     let capture = sample("wikipedia.pcap");
     let c = capture.to_str().unwrap();
-    let s = Server::start_args(false, &["--pcap", c, "--packets-max-bytes", "8MiB", "--packets-max-age", "1d"]);
+    let s = Server::start_args(
+        false,
+        &[
+            "--pcap",
+            c,
+            "--packets-max-bytes",
+            "8MiB",
+            "--packets-max-age",
+            "1d",
+        ],
+    );
     let want = records(&tshark(&capture, "tcp.port==49997"));
     let got = wait_for("the packets of the capture", 30, || {
         let (status, _, body) = search(&s, "from=1&port1=49997");
@@ -139,10 +166,18 @@ fn serve_keeps_the_packets_of_the_captures_it_analyses() {
 #[test]
 fn a_turned_off_store_keeps_nothing_and_says_so() {
     let dir = tempfile::tempdir().unwrap();
-    let (ok, out, err) = ingest_into(dir.path(), &["--packets-max-bytes", "0"], &[sample("wikipedia.pcap")]);
+    let (ok, out, err) = ingest_into(
+        dir.path(),
+        &["--packets-max-bytes", "0"],
+        &[sample("wikipedia.pcap")],
+    );
     assert!(ok, "{out}\n{err}");
     assert!(!dir.path().join("packets").exists());
-    let (ok, _, err) = ingest_into(dir.path(), &["--packets-max-bytes", "1KB", "--force"], &[sample("wikipedia.pcap")]);
+    let (ok, _, err) = ingest_into(
+        dir.path(),
+        &["--packets-max-bytes", "1KB", "--force"],
+        &[sample("wikipedia.pcap")],
+    );
     assert!(!ok);
     assert!(err.contains("at least"), "{err}");
     let s = Server::start_args(false, &["--packets-max-bytes", "0"]);

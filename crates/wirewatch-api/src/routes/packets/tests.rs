@@ -56,7 +56,10 @@ fn splunk_sends_epoch_milliseconds_and_integer_ports() {
         "limit_bytes": "100MB", "limit_search_duration": "5m"
     }));
     let plan = ok(&p);
-    assert_eq!((plan.from_ms, plan.until_ms), (1_764_999_000_000, 1_764_999_600_000));
+    assert_eq!(
+        (plan.from_ms, plan.until_ms),
+        (1_764_999_000_000, 1_764_999_600_000)
+    );
     assert_eq!(plan.query.from_ns, 1_764_999_000_000_000_000);
     assert_eq!(plan.query.until_ns, 1_764_999_600_000_999_999);
     let f = plan.query.filter.expect("a filter");
@@ -87,12 +90,27 @@ fn ibm_sends_a_query_string_of_bare_numbers_and_string_booleans() {
     assert_eq!(plan.query.limit_bytes, 1_048_576);
     assert!(plan.query.filter.is_some());
     let left = plan.query.deadline.unwrap() - Instant::now();
-    assert!(left > Duration::from_secs(290) && left <= Duration::from_secs(300), "0 is the default 5 minutes");
+    assert!(
+        left > Duration::from_secs(290) && left <= Duration::from_secs(300),
+        "0 is the default 5 minutes"
+    );
     // Bare milliseconds and the other forms of a duration.
-    for (d, ms) in [("1500", 1500), ("30s", 30_000), ("2m", 120_000), ("250ms", 250)] {
-        assert_eq!(duration_ms(&Some(NumberOrText::Text(d.into()))).unwrap(), ms, "{d}");
+    for (d, ms) in [
+        ("1500", 1500),
+        ("30s", 30_000),
+        ("2m", 120_000),
+        ("250ms", 250),
+    ] {
+        assert_eq!(
+            duration_ms(&Some(NumberOrText::Text(d.into()))).unwrap(),
+            ms,
+            "{d}"
+        );
     }
-    assert_eq!(duration_ms(&Some(NumberOrText::Number(2000))).unwrap(), 2000);
+    assert_eq!(
+        duration_ms(&Some(NumberOrText::Number(2000))).unwrap(),
+        2000
+    );
     let q = from_query("from=-1h&always_return_body=False&port1=443&until=1765000000000").unwrap();
     let plan = ok(&q);
     assert!(!plan.always_return_body);
@@ -116,8 +134,18 @@ fn defaults_without_optional_parameters() {
     assert_eq!(plan.query.limit_bytes, DEFAULT_LIMIT_BYTES);
     assert_eq!(plan.format, Format::Pcap);
     assert!(!plan.always_return_body);
-    assert_eq!(ok(&body(json!({"from": "-5m", "limit_bytes": 0}))).query.limit_bytes, DEFAULT_LIMIT_BYTES);
-    assert_eq!(ok(&body(json!({"from": "-5m", "limit_bytes": "1KiB"}))).query.limit_bytes, 1024);
+    assert_eq!(
+        ok(&body(json!({"from": "-5m", "limit_bytes": 0})))
+            .query
+            .limit_bytes,
+        DEFAULT_LIMIT_BYTES
+    );
+    assert_eq!(
+        ok(&body(json!({"from": "-5m", "limit_bytes": "1KiB"})))
+            .query
+            .limit_bytes,
+        1024
+    );
 }
 
 #[test]
@@ -132,28 +160,61 @@ fn bad_parameters_are_400s_naming_the_field() {
         (json!({"from": "-10m", "ip2": "example.com"}), "ip2"),
         (json!({"from": "-10m", "port1": 70000}), "port1"),
         (json!({"from": "-10m", "port2": "http"}), "port2"),
-        (json!({"from": "-10m", "limit_bytes": "10 parsecs"}), "limit_bytes"),
-        (json!({"from": "-10m", "limit_bytes": "11GB"}), "limit_bytes"),
-        (json!({"from": "-10m", "limit_search_duration": "-5m"}), "limit_search_duration"),
-        (json!({"from": "-10m", "limit_search_duration": "2h"}), "limit_search_duration"),
-        (json!({"from": "-10m", "limit_search_duration": "5 fortnights"}), "limit_search_duration"),
-        (json!({"from": "-10m", "always_return_body": "perhaps"}), "always_return_body"),
+        (
+            json!({"from": "-10m", "limit_bytes": "10 parsecs"}),
+            "limit_bytes",
+        ),
+        (
+            json!({"from": "-10m", "limit_bytes": "11GB"}),
+            "limit_bytes",
+        ),
+        (
+            json!({"from": "-10m", "limit_search_duration": "-5m"}),
+            "limit_search_duration",
+        ),
+        (
+            json!({"from": "-10m", "limit_search_duration": "2h"}),
+            "limit_search_duration",
+        ),
+        (
+            json!({"from": "-10m", "limit_search_duration": "5 fortnights"}),
+            "limit_search_duration",
+        ),
+        (
+            json!({"from": "-10m", "always_return_body": "perhaps"}),
+            "always_return_body",
+        ),
         (json!({"from": "-10m", "output": "json"}), "output"),
         (json!({"from": "-10m", "bpf": "vlan 10"}), "bpf"),
         (json!({"from": "-10m", "bpf": "host example.com"}), "bpf"),
         (json!({"from": "-10m", "bpf": "tcp and"}), "bpf"),
-        (json!({"from": "-10m", "include_secrets": true}), "include_secrets"),
+        (
+            json!({"from": "-10m", "include_secrets": true}),
+            "include_secrets",
+        ),
     ];
     for (b, field) in cases {
         let (status, got, msg) = refused(&body(b.clone()), full);
         assert_eq!((status, got.as_deref()), (400, Some(field)), "{b}: {msg}");
     }
     // Wrong JSON types are the body extractor's 400, naming the field.
-    let e = crate::extract::parse_json::<PacketSearch>(br#"{"from": "-1m", "port1": -5}"#).err().unwrap().0;
+    let e = crate::extract::parse_json::<PacketSearch>(br#"{"from": "-1m", "port1": -5}"#)
+        .err()
+        .unwrap()
+        .0;
     assert_eq!(e.field.as_deref(), Some("port1"));
-    let e = crate::extract::parse_json::<PacketSearch>(br#"{"from": "-1m", "always_return_body": 3}"#).err().unwrap().0;
+    let e =
+        crate::extract::parse_json::<PacketSearch>(br#"{"from": "-1m", "always_return_body": 3}"#)
+            .err()
+            .unwrap()
+            .0;
     assert_eq!(e.field.as_deref(), Some("always_return_body"));
-    assert_eq!(from_query("from=-1m&limit_bytes=").map(|p| limit_bytes(&p.limit_bytes).is_err()).ok(), Some(true));
+    assert_eq!(
+        from_query("from=-1m&limit_bytes=")
+            .map(|p| limit_bytes(&p.limit_bytes).is_err())
+            .ok(),
+        Some(true)
+    );
 }
 
 #[test]
@@ -166,16 +227,24 @@ fn session_keys_and_extraction_are_explicit_errors() {
         json!({"from": "-10m", "output": "pcapng", "include_secrets": "true"}),
     ] {
         assert_eq!(refused(&b(v.clone()), PacketsRole::Full).0, 403, "{v}");
-        assert_eq!(refused(&b(v.clone()), PacketsRole::SlicesOnly).0, 403, "{v}");
+        assert_eq!(
+            refused(&b(v.clone()), PacketsRole::SlicesOnly).0,
+            403,
+            "{v}"
+        );
         let (status, _, msg) = refused(&b(v.clone()), PacketsRole::FullWithKeys);
         assert_eq!(status, 501, "{v}");
         assert!(msg.contains("no TLS session keys"), "{msg}");
     }
     // extract (the code-examples script: POST, Accept: application/json).
     let v = b(json!({"from": "-30m", "output": "extract", "ip1": "10.10.10.10"}));
-    let e = plan(&v, &caller(false), PacketsRole::Full, NOW).unwrap_err().0;
+    let e = plan(&v, &caller(false), PacketsRole::Full, NOW)
+        .unwrap_err()
+        .0;
     assert_eq!(e.code.status(), 403);
-    let e = plan(&v, &caller(true), PacketsRole::Full, NOW).unwrap_err().0;
+    let e = plan(&v, &caller(true), PacketsRole::Full, NOW)
+        .unwrap_err()
+        .0;
     assert_eq!(e.code.status(), 501);
     assert!(e.message.contains("not implemented"), "{}", e.message);
 }
