@@ -1,7 +1,8 @@
 //! The packet store end to end: `wirewatch ingest` keeps the packets of a
 //! capture, `wirewatch serve` answers `/packets/search` from them, and the
-//! answer holds exactly the packets `tshark` selects from the capture itself
-//! (the reference: same times, same bytes, same order).
+//! answer holds exactly the packets `tcpdump -r CAPTURE FILTER` selects with
+//! the same BPF filter, and that `tshark` selects with the equivalent display
+//! filter (the references: same times, same bytes, same order).
 
 use crate::common::{ingest_into, wait_for, Server};
 use std::path::{Path, PathBuf};
@@ -47,6 +48,18 @@ fn tshark(capture: &Path, filter: &str) -> Vec<u8> {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    out.stdout
+}
+
+/// The packets of `capture` that tcpdump (libpcap) selects with `bpf`.
+fn tcpdump(capture: &Path, bpf: &str) -> Vec<u8> {
+    let out = Command::new("tcpdump")
+        .arg("-r")
+        .arg(capture)
+        .args(["-w", "-", bpf])
+        .output()
+        .expect("tcpdump is the reference of this test (apt-get install tcpdump)");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     out.stdout
 }
 
@@ -115,6 +128,7 @@ fn an_ingested_capture_is_searched_as_tshark_filters_it() {
         let got = records(&ours);
         assert_eq!(got.len(), want.len(), "{bpf}");
         assert!(got == want, "{bpf}: the packets differ from tshark's");
+        assert!(got == records(&tcpdump(&capture, bpf)), "{bpf}: the packets differ from tcpdump's");
     }
     // The same conversation by ip1/ip2/port1 (Splunk's parameters).
     let (_, _, ours) = search(
