@@ -15,9 +15,14 @@
 //! keywords (`host 10.0.0.1 or 10.0.0.2`), as libpcap does. A host is an
 //! address (names are not resolved); a port is a number.
 //!
-//! Differences from libpcap, documented: the addresses, protocol and ports
-//! are the innermost IP header's (the packet the sensor analyses, inside
-//! GRE/IP-in-IP tunnels and VLAN tags, where libpcap needs `vlan`).
+//! Differences from libpcap, documented (measured against `tcpdump -r` on
+//! 150 nDPI captures, every difference one of these): the addresses,
+//! protocol and ports are the innermost IP header's, the packet the sensor
+//! analyses: inside VLAN tags (libpcap needs `vlan` first), inside
+//! 6in4/4in6/GRE tunnels (libpcap sees the outer header), and after IPv6
+//! extension headers (`icmp6` matches ICMPv6 behind a hop-by-hop header); a
+//! packet the decoder refuses (a truncated or malformed IP or ARP header)
+//! matches no address or protocol primitive.
 //! Anything else (`vlan`, `ether`, `len`, byte offsets such as
 //! `tcp[13]`, `gateway`, `proto`, names) is refused with a message naming it.
 
