@@ -20,7 +20,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let hours: i64 = args[2].parse()?;
     let files: Vec<PathBuf> = args[3..].iter().map(PathBuf::from).collect();
     // Room for everything written: nothing is deleted while filling.
-    let mut w = Writer::open(Config::new(dir, total + total / 10 + (64 << 20), 365 * 86_400_000)?)?;
+    let mut w = Writer::open(Config::new(
+        dir,
+        total + total / 10 + (64 << 20),
+        365 * 86_400_000,
+    )?)?;
     let now_ns = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)?
         .as_nanos() as i64;
@@ -31,7 +35,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     'fill: loop {
         let before = w.stats.bytes;
         for f in &files {
-            let Ok(mut r) = CaptureReader::open(f) else { continue };
+            let Ok(mut r) = CaptureReader::open(f) else {
+                continue;
+            };
             while let Ok(Some(p)) = r.next_packet() {
                 let ts = start + (span as f64 * (w.stats.bytes as f64 / total as f64)) as i64;
                 w.write_link(ts, p.wire_len, p.link, p.data)?;

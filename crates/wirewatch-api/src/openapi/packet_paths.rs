@@ -29,7 +29,7 @@ or B`). Addresses, protocol and ports are the innermost IP header's (inside VLAN
 `slices_only` callers get the first 64 bytes of each packet (the original length is kept in each record). \
 `output` `keylog_txt` and `zip`, and `include_secrets`, need `packets: full_with_keys` and are answered 501: this \
 sensor holds no TLS session keys. `output` `extract` needs `ndr: full` and is answered 501 (not implemented). \
-501 also when the packet store is turned off (`--packets-max-bytes 0`).";
+501 also when the packet store is turned off (`--packets-max-bytes 0`). At most 4 searches run at once; another waits up to 30 s for one to end, then is answered 429.";
 
 fn example() -> Value {
     json!({
@@ -58,6 +58,11 @@ fn op(op_id: &str, summary: &str, extra: &str) -> Op {
         .file("200", "The matching packets (pcap or pcapng).", file_headers())
         .empty("204", "No packet matched (and `always_return_body` was not true).")
         .errors(&[403])
+        .error(
+            429,
+            "Four packet searches were running for 30 s.",
+            json!({"error_message": "4 packet searches are running; retry later"}),
+        )
         .error(
             501,
             "The output needs session keys this sensor does not hold, `extract` is not implemented, or the packet store is turned off.",

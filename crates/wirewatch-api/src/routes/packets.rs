@@ -36,6 +36,11 @@ pub const DEFAULT_DURATION_MS: i64 = 300_000;
 pub const MAX_DURATION_MS: i64 = 3_600_000;
 /// Bytes of each packet a `slices_only` caller gets.
 pub const SLICE: u32 = 64;
+/// Packet searches running at once; more wait (at most [`QUEUE_WAIT`]).
+pub const MAX_SEARCHES: usize = 4;
+/// Longest a search waits for a free slot before a 429.
+pub const QUEUE_WAIT: Duration = Duration::from_secs(30);
+static SEARCHES: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(MAX_SEARCHES);
 /// Bytes gathered before a chunk of the answer is sent (the first packet is
 /// sent at once: the time to first byte is the time to the first match).
 const CHUNK: usize = 64 * 1024;
@@ -426,10 +431,21 @@ async fn search(
         )));
     };
     let slice = (role == PacketsRole::SlicesOnly).then_some(SLICE);
+    let permit = match tokio::time::timeout(QUEUE_WAIT, SEARCHES.acquire()).await {
+        Ok(Ok(p)) => p,
+        _ => {
+            return Err(ApiError(Error::new(
+                Code::TooManyRequests,
+                format!("{MAX_SEARCHES} packet searches are running; retry later"),
+            )))
+        }
+    };
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(8);
     let query = plan.query.clone();
     let format = plan.format;
     tokio::task::spawn_blocking(move || {
+        // Held until the search ends (the client may have gone before).
+        let _permit = permit;
         let mut enc = Encoder::new(format, slice);
         let mut buf = Vec::with_capacity(CHUNK + 4096);
         let mut sent_first = false;

@@ -59,7 +59,11 @@ fn tcpdump(capture: &Path, bpf: &str) -> Vec<u8> {
         .args(["-w", "-", bpf])
         .output()
         .expect("tcpdump is the reference of this test (apt-get install tcpdump)");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     out.stdout
 }
 
@@ -128,7 +132,10 @@ fn an_ingested_capture_is_searched_as_tshark_filters_it() {
         let got = records(&ours);
         assert_eq!(got.len(), want.len(), "{bpf}");
         assert!(got == want, "{bpf}: the packets differ from tshark's");
-        assert!(got == records(&tcpdump(&capture, bpf)), "{bpf}: the packets differ from tcpdump's");
+        assert!(
+            got == records(&tcpdump(&capture, bpf)),
+            "{bpf}: the packets differ from tcpdump's"
+        );
     }
     // The same conversation by ip1/ip2/port1 (Splunk's parameters).
     let (_, _, ours) = search(
