@@ -120,6 +120,70 @@ pub fn parse(bytes: &[u8]) -> (Vec<Block>, usize) {
     (blocks, at)
 }
 
+/// The byte ranges of the blocks of an index file's bytes that may hold
+/// packets of `[from, until]` with every key of `required` (as
+/// [`Block::may_match`]), read in place: a block outside the window costs
+/// its header, and keys are searched where they lie. Also returns how many
+/// blocks the file holds. A torn or damaged record ends the file, as in
+/// [`parse`] (a block's checksum is checked when it is a candidate).
+pub fn candidates(
+    bytes: &[u8],
+    from: i64,
+    until: i64,
+    required: &[u64],
+) -> (Vec<(u64, u64)>, usize) {
+    let mut out = Vec::new();
+    if bytes.len() < MAGIC.len() || &bytes[..MAGIC.len()] != MAGIC {
+        return (out, 0);
+    }
+    let mut at = MAGIC.len();
+    let mut blocks = 0;
+    while let Some(b) = bytes.get(at..at + 4) {
+        let len = u32_at(b, 0) as usize;
+        if !(FIXED..=FIXED + 8 * MAX_KEYS).contains(&len) {
+            break;
+        }
+        let Some(payload) = bytes.get(at + 4..at + 4 + len) else {
+            break;
+        };
+        let Some(crc) = bytes.get(at + 4 + len..at + 8 + len) else {
+            break;
+        };
+        let n = u32_at(payload, 44) as usize;
+        if FIXED + 8 * n != len {
+            break;
+        }
+        blocks += 1;
+        at += 8 + len;
+        let (min_ts, max_ts) = (u64_at(payload, 16) as i64, u64_at(payload, 24) as i64);
+        if max_ts < from || min_ts > until {
+            continue;
+        }
+        let keys = &payload[FIXED..];
+        let has = |k: u64| {
+            let (mut lo, mut hi) = (0usize, n);
+            while lo < hi {
+                let mid = (lo + hi) / 2;
+                match u64_at(keys, 8 * mid).cmp(&k) {
+                    std::cmp::Ordering::Less => lo = mid + 1,
+                    std::cmp::Ordering::Greater => hi = mid,
+                    std::cmp::Ordering::Equal => return true,
+                }
+            }
+            false
+        };
+        if !required.iter().all(|k| has(*k)) {
+            continue;
+        }
+        if crc32fast::hash(payload) != u32_at(crc, 0) {
+            blocks -= 1;
+            break;
+        }
+        out.push((u64_at(payload, 0), u64_at(payload, 8)));
+    }
+    (out, blocks)
+}
+
 /// A block being filled.
 #[derive(Debug)]
 pub struct Builder {
@@ -207,6 +271,48 @@ mod tests {
         bad[MAGIC.len() + 10] ^= 1;
         assert_eq!(parse(&bad).0, Vec::<Block>::new());
         assert_eq!(parse(b"not an index").0, Vec::<Block>::new());
+    }
+
+    #[test]
+    fn candidates_read_in_place_agree_with_may_match() {
+        let mut file = MAGIC.to_vec();
+        let mut all = Vec::new();
+        for i in 0..20u64 {
+            let b = Block {
+                start: 24 + i * 100,
+                end: 124 + i * 100,
+                min_ts: i as i64 * 10,
+                max_ts: i as i64 * 10 + 9,
+                written_ms: 1,
+                packets: 1,
+                keys: (0..i).map(|k| k * 3).collect(),
+            };
+            file.extend(b.encode());
+            all.push(b);
+        }
+        for (from, until, req) in [
+            (0, 1000, vec![]),
+            (35, 72, vec![]),
+            (0, 1000, vec![9, 12]),
+            (50, 60, vec![15]),
+            (0, 1000, vec![1]),
+        ] {
+            let want: Vec<(u64, u64)> = all
+                .iter()
+                .filter(|b| b.may_match(from, until, &req))
+                .map(|b| (b.start, b.end))
+                .collect();
+            assert_eq!(
+                candidates(&file, from, until, &req),
+                (want, 20),
+                "{from} {until} {req:?}"
+            );
+        }
+        // A damaged candidate ends the file there.
+        let mut bad = file.clone();
+        let last = bad.len() - 5;
+        bad[last] ^= 1;
+        assert_eq!(candidates(&bad, 0, 1000, &[]).1, 19);
     }
 
     #[test]

@@ -81,12 +81,8 @@ pub fn search(
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
             Err(e) => return Err(Error::io(&idx, e)),
         };
-        let (blocks, _) = index::parse(&idx_bytes);
-        let wanted: Vec<&index::Block> = blocks
-            .iter()
-            .filter(|b| b.may_match(q.from_ns, q.until_ns, &required))
-            .collect();
-        st.blocks_skipped += (blocks.len() - wanted.len()) as u64;
+        let (wanted, blocks) = index::candidates(&idx_bytes, q.from_ns, q.until_ns, &required);
+        st.blocks_skipped += (blocks - wanted.len()) as u64;
         if wanted.is_empty() {
             continue;
         }
@@ -102,15 +98,15 @@ pub fn search(
         };
         let link = meta::link(linktype);
         st.segments += 1;
-        for b in wanted {
+        for (start, end) in wanted {
             if q.deadline.is_some_and(|d| Instant::now() >= d) {
                 st.stop = Stop::Deadline;
                 return Ok(st);
             }
-            let len = b.end.saturating_sub(b.start) as usize;
+            let len = end.saturating_sub(start) as usize;
             buf.resize(len, 0);
             // A segment cut short (power loss) reads as far as it goes.
-            let got = read_at_most(&file, &mut buf, b.start).map_err(|e| Error::io(&seg, e))?;
+            let got = read_at_most(&file, &mut buf, start).map_err(|e| Error::io(&seg, e))?;
             st.blocks_read += 1;
             for (_, r) in pcap::Records::new(&buf[..got]) {
                 if r.ts_ns < q.from_ns || r.ts_ns > q.until_ns {
