@@ -1,7 +1,8 @@
 //! The writer of the ring: appends packets to the current segment, closes a
 //! block every [`Config::block_bytes`] (its index record appended once its
-//! bytes are flushed), starts a new segment at [`Config::segment_bytes`] or
-//! when the link type changes, and deletes the oldest segments while the
+//! bytes are flushed), starts a new segment at [`Config::segment_bytes`]
+//! (a pcap file has one link type: packets of up to [`MAX_ACTIVE`] link
+//! types are written into one segment each at a time), and deletes the oldest segments while the
 //! ring is over [`Config::max_bytes`] or their newest block was written more
 //! than [`Config::max_age_ms`] ago.
 //!
@@ -30,6 +31,9 @@ pub const MIN_MAX_BYTES: u64 = 4 * 1024 * 1024;
 /// Bytes of packets per index block: what a search reads at least when a
 /// block may hold a match.
 pub const BLOCK_BYTES: u64 = 1024 * 1024;
+/// Segments written at once, one per link type: a capture of several link
+/// types (a merged pcapng) does not start a segment at each change.
+pub const MAX_ACTIVE: usize = 4;
 /// Write buffer of the current segment.
 const BUFFER: usize = 256 * 1024;
 
@@ -148,13 +152,17 @@ struct Active {
     idx_bytes: u64,
     block: Builder,
     newest_write_ms: i64,
+    last_use: u64,
 }
 
 /// The writer of a ring.
 pub struct Writer {
     cfg: Config,
     closed: VecDeque<Closed>,
-    active: Option<Active>,
+    /// The segments being written, one per link type (at most [`MAX_ACTIVE`]).
+    active: Vec<Active>,
+    /// Packets written (orders the active segments by last use).
+    uses: u64,
     next_seq: u64,
     lock: PathBuf,
     pub stats: WriterStats,
@@ -177,7 +185,8 @@ impl Writer {
         let mut w = Writer {
             cfg,
             closed,
-            active: None,
+            active: Vec::new(),
+            uses: 0,
             next_seq,
             lock,
             stats,
@@ -198,19 +207,31 @@ impl Writer {
             return Ok(());
         }
         let record = (pcap::RECORD_HEADER + data.len()) as u64;
-        let rotate = match &self.active {
-            None => true,
-            Some(a) => {
-                a.linktype != linktype
-                    || (a.pos + record > self.cfg.segment_bytes && a.pos > pcap::FILE_HEADER as u64)
+        let i = match self.active.iter().position(|a| a.linktype == linktype) {
+            Some(i) => {
+                let a = &self.active[i];
+                if a.pos + record > self.cfg.segment_bytes && a.pos > pcap::FILE_HEADER as u64 {
+                    self.retire(i)?;
+                    self.open_segment(linktype, link)?
+                } else {
+                    i
+                }
+            }
+            None => {
+                if self.active.len() >= MAX_ACTIVE {
+                    // The link type written longest ago makes room.
+                    let oldest = (0..self.active.len())
+                        .min_by_key(|i| self.active[*i].last_use)
+                        .unwrap_or(0);
+                    self.retire(oldest)?;
+                }
+                self.open_segment(linktype, link)?
             }
         };
-        if rotate {
-            self.rotate(linktype, link)?;
-        }
-        let Some(a) = self.active.as_mut() else {
-            return Ok(());
-        };
+        self.uses += 1;
+        let uses = self.uses;
+        let a = &mut self.active[i];
+        a.last_use = uses;
         let caplen = data.len() as u32;
         let (seg, _) = segment_paths(&self.cfg.dir, a.seq);
         a.pcap
@@ -222,7 +243,7 @@ impl Writer {
         self.stats.packets += 1;
         self.stats.bytes += record;
         if a.pos - a.block.start >= self.cfg.block_bytes {
-            self.close_block()?;
+            close_block(&self.cfg.dir, a)?;
             self.retain()?;
         }
         Ok(())
@@ -246,40 +267,28 @@ impl Writer {
         }
     }
 
-    /// Make everything written so far searchable (closes the current block).
+    /// Make everything written so far searchable (closes the current blocks).
     pub fn flush(&mut self) -> Result<()> {
-        self.close_block()?;
+        for a in &mut self.active {
+            close_block(&self.cfg.dir, a)?;
+        }
         self.retain()
     }
 
-    fn close_block(&mut self) -> Result<()> {
-        let Some(a) = self.active.as_mut() else {
-            return Ok(());
-        };
-        if a.block.is_empty() {
-            return Ok(());
-        }
-        let (seg, idx) = segment_paths(&self.cfg.dir, a.seq);
-        // The bytes first, then the record that describes them.
-        a.pcap.flush().map_err(|e| Error::io(&seg, e))?;
-        let written = now_ms();
-        let block = std::mem::replace(&mut a.block, Builder::new(a.pos)).finish(a.pos, written);
-        let rec = block.encode();
-        a.idx.write_all(&rec).map_err(|e| Error::io(&idx, e))?;
-        a.idx_bytes += rec.len() as u64;
-        a.newest_write_ms = written;
+    /// Close a segment being written: it joins the closed ones.
+    fn retire(&mut self, i: usize) -> Result<()> {
+        let mut a = self.active.remove(i);
+        close_block(&self.cfg.dir, &mut a)?;
+        self.closed.push_back(Closed {
+            seq: a.seq,
+            bytes: a.pos + a.idx_bytes,
+            newest_write_ms: a.newest_write_ms,
+        });
         Ok(())
     }
 
-    fn rotate(&mut self, linktype: u32, link: Option<Link>) -> Result<()> {
-        self.close_block()?;
-        if let Some(a) = self.active.take() {
-            self.closed.push_back(Closed {
-                seq: a.seq,
-                bytes: a.pos + a.idx_bytes,
-                newest_write_ms: a.newest_write_ms,
-            });
-        }
+    /// Start a segment for `linktype`; returns its place among the active ones.
+    fn open_segment(&mut self, linktype: u32, link: Option<Link>) -> Result<usize> {
         let seq = self.next_seq;
         self.next_seq += 1;
         let (seg, idx) = segment_paths(&self.cfg.dir, seq);
@@ -299,7 +308,7 @@ impl Writer {
         idx_file
             .write_all(index::MAGIC)
             .map_err(|e| Error::io(&idx, e))?;
-        self.active = Some(Active {
+        self.active.push(Active {
             seq,
             linktype,
             link,
@@ -309,13 +318,15 @@ impl Writer {
             idx_bytes: index::MAGIC.len() as u64,
             block: Builder::new(pcap::FILE_HEADER as u64),
             newest_write_ms: now_ms(),
+            last_use: self.uses,
         });
-        self.retain()
+        self.retain()?;
+        Ok(self.active.len() - 1)
     }
 
     /// Delete the oldest closed segments while the ring is too large or they are too old.
     fn retain(&mut self) -> Result<()> {
-        let active = self.active.as_ref().map_or(0, |a| a.pos + a.idx_bytes);
+        let active: u64 = self.active.iter().map(|a| a.pos + a.idx_bytes).sum();
         let mut total: u64 = self.closed.iter().map(|c| c.bytes).sum::<u64>() + active;
         let oldest_kept = now_ms().saturating_sub(self.cfg.max_age_ms);
         while let Some(c) = self.closed.front() {
@@ -341,11 +352,29 @@ impl Writer {
 
 impl Drop for Writer {
     fn drop(&mut self) {
-        if let Err(e) = self.close_block() {
+        if let Err(e) = self.flush() {
             tracing::warn!(error = %e, "closing the packet store");
         }
         let _ = std::fs::remove_file(&self.lock);
     }
+}
+
+/// Close the block being filled of a segment being written: its bytes are
+/// flushed, then its index record appended.
+fn close_block(dir: &Path, a: &mut Active) -> Result<()> {
+    if a.block.is_empty() {
+        return Ok(());
+    }
+    let (seg, idx) = segment_paths(dir, a.seq);
+    // The bytes first, then the record that describes them.
+    a.pcap.flush().map_err(|e| Error::io(&seg, e))?;
+    let written = now_ms();
+    let block = std::mem::replace(&mut a.block, Builder::new(a.pos)).finish(a.pos, written);
+    let rec = block.encode();
+    a.idx.write_all(&rec).map_err(|e| Error::io(&idx, e))?;
+    a.idx_bytes += rec.len() as u64;
+    a.newest_write_ms = written;
+    Ok(())
 }
 
 /// Take the ring's lock file, or say which live process holds it.

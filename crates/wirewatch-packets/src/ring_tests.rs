@@ -249,10 +249,25 @@ fn packets_of_an_unknown_link_type_are_counted_not_kept() {
     w.write(T0, 10, 9999, &[0u8; 10]).unwrap();
     w.write(T0, 10, 1, &[0u8; 10]).unwrap();
     w.write(T0, 10, 113, &[0u8; 10]).unwrap();
+    for _ in 0..10 {
+        w.write(T0, 10, 1, &[0u8; 10]).unwrap();
+        w.write(T0, 10, 113, &[0u8; 10]).unwrap();
+    }
     w.flush().unwrap();
     assert_eq!(w.stats.skipped, 1);
-    // A new link type starts a new segment (a pcap file has one).
+    // One segment per link type (a pcap file has one), however they alternate.
     assert_eq!(list_segments(tmp.path()).unwrap().len(), 2);
+    // Past MAX_ACTIVE link types, the one written longest ago makes room.
+    for lt in [0, 101, 108, 276, 1] {
+        w.write(T0, 10, lt, &[0u8; 10]).unwrap();
+    }
+    assert_eq!(list_segments(tmp.path()).unwrap().len(), 7);
+    // Searchable: what was flushed, and the link-0 packet of the segment
+    // retired to make room for link type 1 again (retiring closes its block).
+    let (n, _) = count(tmp.path(), &everything());
+    assert_eq!(n, 23);
+    drop(w);
+    assert_eq!(count(tmp.path(), &everything()).0, 27);
     assert!(Config::new(tmp.path().into(), 1000, 1000).is_err());
     assert!(
         Config::new(tmp.path().into(), 1 << 30, 1000)
