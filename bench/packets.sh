@@ -73,10 +73,14 @@ sync; echo 3 > /proc/sys/vm/drop_caches 2>/dev/null && cold="(page cache dropped
 search "/packets/search, 1 h window $cold"
 search "/packets/search, again (warm)"
 # tcpdump over the same segment files: all of them, then only those of the hour.
-ls "$W/data/packets"/seg-*.pcap >"$W/all.list"
+# (tcpdump reads a list of files of one link type: the Ethernet segments,
+# which hold every packet of this conversation.)
+for f in "$W/data/packets"/seg-*.pcap; do
+  [ "$(od -An -t u4 -j 20 -N 4 "$f" | tr -d ' ')" = 1 ] && echo "$f"
+done >"$W/all.list"
 /usr/bin/time -f "%e" -o "$W/time" tcpdump -q -V "$W/all.list" -w "$W/td.pcap" "$BPF" 2>/dev/null
 printf "%-40s whole answer %7.0f ms\n" "tcpdump -r (all segments, all times)" "$(echo "$(cat "$W/time") * 1000" | bc)"
-editcap -A "$(date -u -d @$((FROM / 1000)) '+%Y-%m-%d %H:%M:%S')" -B "$(date -u -d @$((UNTIL / 1000 + 1)) '+%Y-%m-%d %H:%M:%S')" "$W/td.pcap" "$W/td-hour.pcap" 2>/dev/null
+TZ=UTC editcap -A "$(date -u -d @$((FROM / 1000)) '+%Y-%m-%d %H:%M:%S')" -B "$(date -u -d @$((UNTIL / 1000 + 1)) '+%Y-%m-%d %H:%M:%S')" "$W/td.pcap" "$W/td-hour.pcap" 2>/dev/null
 echo "same answer: tcpdump's packets of the hour $(capinfos -c -M "$W/td-hour.pcap" | awk '/Number of packets/ {print $NF}'), ours $(capinfos -c -M "$W/ours.pcap" | awk '/Number of packets/ {print $NF}')"
 n=$(wc -l <"$W/all.list")
 sed -n "$((n * (HOURS / 2) / HOURS)),$((n * (HOURS / 2 + 1) / HOURS + 1))p" "$W/all.list" >"$W/hour.list"

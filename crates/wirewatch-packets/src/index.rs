@@ -192,6 +192,9 @@ pub struct Builder {
     max_ts: i64,
     packets: u32,
     keys: Vec<u64>,
+    /// The previous packet's addresses and ports: a packet of the same flow
+    /// direction adds no key (packets come in bursts of one flow).
+    last: Option<meta::Meta>,
 }
 
 impl Builder {
@@ -202,6 +205,7 @@ impl Builder {
             max_ts: i64::MIN,
             packets: 0,
             keys: Vec::new(),
+            last: None,
         }
     }
 
@@ -214,6 +218,10 @@ impl Builder {
         self.min_ts = self.min_ts.min(ts_ns);
         self.max_ts = self.max_ts.max(ts_ns);
         self.packets += 1;
+        if self.last.as_ref() == Some(m) {
+            return;
+        }
+        self.last = Some(*m);
         meta::keys(m, &mut self.keys);
         // Keep the pending keys small: most packets repeat the block's keys.
         if self.keys.len() >= 64 * 1024 {
