@@ -87,41 +87,46 @@ fn mix(mut h: u64) -> u64 {
     h ^ (h >> 33)
 }
 
-fn hash(tag: u64, parts: &[&[u8]]) -> u64 {
-    let mut h = mix(0x9e37_79b9_7f4a_7c15 ^ tag);
-    for p in parts {
-        for chunk in p.chunks(8) {
-            let mut b = [0u8; 8];
-            b[..chunk.len()].copy_from_slice(chunk);
-            h = mix(h ^ u64::from_le_bytes(b));
+/// An address as 16 bytes (IPv4 in the first 4, zeros after) and a tag
+/// saying which family: hashed without allocating.
+fn words(a: &IpAddr) -> (u64, u64, u64) {
+    match a {
+        IpAddr::V4(v) => (4, u64::from(u32::from_be_bytes(v.octets())), 0),
+        IpAddr::V6(v) => {
+            let b = v.octets();
+            let mut hi = [0u8; 8];
+            let mut lo = [0u8; 8];
+            hi.copy_from_slice(&b[..8]);
+            lo.copy_from_slice(&b[8..]);
+            (6, u64::from_be_bytes(hi), u64::from_be_bytes(lo))
         }
-        h = mix(h ^ p.len() as u64);
+    }
+}
+
+fn hash(tag: u64, words: &[u64]) -> u64 {
+    let mut h = mix(0x9e37_79b9_7f4a_7c15 ^ tag);
+    for w in words {
+        h = mix(h ^ w);
     }
     h
 }
 
-fn bytes(a: &IpAddr) -> Vec<u8> {
-    match a {
-        IpAddr::V4(v) => v.octets().to_vec(),
-        IpAddr::V6(v) => v.octets().to_vec(),
-    }
-}
-
 /// The key of an address (either side of a packet).
 pub fn addr_key(a: &IpAddr) -> u64 {
-    hash(1, &[&bytes(a)])
+    let (f, x, y) = words(a);
+    hash(1, &[f, x, y])
 }
 
 /// The key of a TCP/UDP port (either side).
 pub fn port_key(p: u16) -> u64 {
-    hash(2, &[&p.to_be_bytes()])
+    hash(2, &[u64::from(p)])
 }
 
 /// The key of a pair of addresses (in either direction).
 pub fn pair_key(a: &IpAddr, b: &IpAddr) -> u64 {
-    let (x, y) = (bytes(a), bytes(b));
+    let (x, y) = (words(a), words(b));
     let (lo, hi) = if x <= y { (x, y) } else { (y, x) };
-    hash(3, &[&lo, &hi])
+    hash(3, &[lo.0, lo.1, lo.2, hi.0, hi.1, hi.2])
 }
 
 /// Push the keys of a packet (addresses, their pair, ports).
