@@ -37,12 +37,14 @@ measure() { # label, command...
   read -r secs <"$W/time"
   awk -v l="$label" -v s="$secs" -v b="$size" 'BEGIN { printf "%-40s %6.2f s  %7.1f MB/s\n", l, s, b / s / 1e6 }'
 }
+# SKIP_INGEST=1 skips this part (ROUNDS=0 runs none).
+[ -n "${SKIP_INGEST:-}" ] && ROUNDS=0
 for round in $(seq "${ROUNDS:-3}"); do
   rm -rf "$W/off" "$W/on"
   measure "ingest, packet store off" "$BIN" ingest --quiet --data-dir "$W/off" --packets-max-bytes 0 "$W/big.pcapng"
   measure "ingest, packet store on" "$BIN" ingest --quiet --data-dir "$W/on" "$W/big.pcapng"
 done
-echo "    kept: $(du -sh "$W/on/packets" | cut -f1) in $(ls "$W/on/packets" | grep -c pcap) segments"
+[ -d "$W/on" ] && echo "    kept: $(du -sh "$W/on/packets" | cut -f1) in $(ls "$W/on/packets" | grep -c pcap) segments"
 rm -rf "$W/off" "$W/on" "$W/big.pcapng"
 
 # --- 2. a 5-tuple in a one-hour window of SIZE ----------------------------

@@ -15,8 +15,10 @@
 
 use crate::meta;
 
-/// The first bytes of every index file.
-pub const MAGIC: &[u8; 8] = b"WWPKIDX1";
+/// The first bytes of every index file (the version: the key hashes are
+/// part of the format; an index of another version is rebuilt from its
+/// segment when the ring is opened).
+pub const MAGIC: &[u8; 8] = b"WWPKIDX2";
 /// Most distinct keys one block may hold (a block of ~1 MiB of minimal
 /// packets holds far fewer); a record claiming more is damaged.
 pub const MAX_KEYS: usize = 1 << 20;
