@@ -125,6 +125,20 @@ impl Caller {
         Ok(v)
     }
 
+    /// Packet access (`packets`): what level, or 403 without one.
+    pub fn require_packets(&self) -> Result<wirewatch_model::user::PacketsRole, ApiError> {
+        self.0.roles.packets.ok_or_else(|| {
+            ApiError::forbidden(
+                "this operation needs packet access (\"packets\": \"full\", \"full_with_keys\" or \"slices_only\")",
+            )
+        })
+    }
+
+    /// Whether the caller holds the NDR module (without failing).
+    pub fn has_ndr(&self) -> bool {
+        self.0.roles.ndr()
+    }
+
     /// Security-module access (investigations, tuning rules).
     pub fn require_ndr(&self) -> Result<(), ApiError> {
         if self.0.roles.ndr() {

@@ -277,6 +277,15 @@ policy!(
         c.require_ndr()
     }
 );
+policy!(
+    /// Packet access, any level (`slices_only` callers get the first 64
+    /// bytes of each packet; what needs session keys checks for
+    /// `full_with_keys` in the handler).
+    Packets,
+    "packets",
+    "`packets`: `full`, `full_with_keys` or `slices_only` (then only the first 64 bytes of each packet), or `system: full`",
+    |c, _| c.require_packets().map(|_| ())
+);
 
 /// The error dialect of a request body extractor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

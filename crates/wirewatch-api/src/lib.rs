@@ -40,6 +40,8 @@ pub struct AppState {
     pub connectors: Arc<wirewatch_connectors::pusher::Connectors>,
     /// Password-login throttling (`POST /apikeys`).
     pub logins: Arc<throttle::LoginThrottle>,
+    /// The packet store's directory (`None`: turned off).
+    pub packets: Option<std::path::PathBuf>,
 }
 
 impl AppState {
@@ -58,6 +60,7 @@ impl AppState {
             cursors: Arc::default(),
             ods: None,
             logins: Arc::new(throttle::LoginThrottle::new(Default::default())),
+            packets: None,
         }
     }
 }

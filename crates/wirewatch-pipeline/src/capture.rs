@@ -37,6 +37,8 @@ pub struct SensorOptions {
     pub retention: Option<wirewatch_store::Retention>,
     /// Analyse files the store already holds again.
     pub force: bool,
+    /// Where the packets analysed are kept (`None`: nowhere).
+    pub packets: Option<crate::PacketSink>,
 }
 
 /// Human-readable byte count (`1.5 MiB`).
@@ -161,7 +163,13 @@ impl Run<'_> {
         let mut fed = 0u64;
         while read_error.is_none() {
             match reader.next_packet() {
-                Ok(Some(p)) => sensor.packet(&p),
+                Ok(Some(p)) => {
+                    sensor.packet(&p);
+                    // A resumed run does not keep again what it replays.
+                    if fed >= replay {
+                        self.pipeline.keep_packet(&p);
+                    }
+                }
                 Ok(None) => break,
                 Err(e) => {
                     read_error = Some(e);
@@ -280,7 +288,8 @@ pub fn ingest_files(
     let started_ms = wirewatch_model::now_ms();
     let mut run = Run {
         store,
-        pipeline: Pipeline::new(store.clone(), opts.thresholds.clone(), triggers),
+        pipeline: Pipeline::new(store.clone(), opts.thresholds.clone(), triggers)
+            .with_packets(opts.packets.clone()),
         opts,
         started: Instant::now(),
         total_size: files

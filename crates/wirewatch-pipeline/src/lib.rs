@@ -21,7 +21,7 @@ pub mod eve;
 pub mod identity;
 pub mod records;
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use wirewatch_detect::detectors::{Engine, Thresholds};
 use wirewatch_model::detection::NewDetection;
 use wirewatch_model::record::NewRecord;
@@ -74,12 +74,19 @@ impl Batch {
     }
 }
 
-/// The pipeline: detectors, the store and the trigger queue.
+/// The packet store's writer, shared by the inputs of one process
+/// (capture files and live interfaces of `serve`).
+pub type PacketSink = Arc<Mutex<wirewatch_packets::Writer>>;
+
+/// The pipeline: detectors, the store, the trigger queue and the packet store.
 pub struct Pipeline {
     store: Store,
     thresholds: Thresholds,
     engine: Engine,
     triggers: Option<Arc<RunnerHandle>>,
+    packets: Option<PacketSink>,
+    /// Packets the packet store failed to keep (logged once per pipeline).
+    pub packet_errors: u64,
     /// What was stored so far.
     pub written: Written,
     /// Whether custom devices were loaded once (a sensor starts with none).
@@ -100,8 +107,42 @@ impl Pipeline {
             store,
             thresholds,
             triggers,
+            packets: None,
+            packet_errors: 0,
             written: Written::default(),
             custom_loaded: false,
+        }
+    }
+
+    /// Keep every packet fed through [`Pipeline::keep_packet`] in the packet store.
+    pub fn with_packets(mut self, packets: Option<PacketSink>) -> Self {
+        self.packets = packets;
+        self
+    }
+
+    /// Keep one packet in the packet store (when there is one). A failure
+    /// (a full disk) is logged once and counted: analysis goes on.
+    pub fn keep_packet(&mut self, p: &wirewatch_sensor::capture::Packet<'_>) {
+        let Some(sink) = &self.packets else { return };
+        let result = match sink.lock() {
+            Ok(mut w) => w.write_link(p.ts_ns, p.wire_len, p.link, p.data),
+            Err(_) => return,
+        };
+        if let Err(e) = result {
+            if self.packet_errors == 0 {
+                tracing::error!(error = %e, "the packet store could not keep a packet");
+            }
+            self.packet_errors += 1;
+        }
+    }
+
+    /// Make the packets kept so far searchable.
+    pub fn flush_packets(&mut self) {
+        let Some(sink) = &self.packets else { return };
+        if let Ok(mut w) = sink.lock() {
+            if let Err(e) = w.flush() {
+                tracing::error!(error = %e, "flushing the packet store");
+            }
         }
     }
 
@@ -233,6 +274,7 @@ impl Pipeline {
             tracing::warn!(error = %e, "a detection could not be stored");
         }
         self.fire(&batch.records);
+        self.flush_packets();
         Ok(done)
     }
 

@@ -37,6 +37,8 @@ pub struct IngestArgs {
     retention: crate::opts::RetentionArgs,
     #[command(flatten)]
     detectors: crate::opts::DetectorArgs,
+    #[command(flatten)]
+    packets: crate::opts::PacketArgs,
 }
 
 pub fn run(args: IngestArgs) -> anyhow::Result<()> {
@@ -46,6 +48,11 @@ pub fn run(args: IngestArgs) -> anyhow::Result<()> {
         thresholds: args.detectors.thresholds()?,
         retention: Some(args.retention.retention()),
         force: args.force,
+        packets: if args.files.is_empty() {
+            None
+        } else {
+            args.packets.writer(&args.data_dir)?
+        },
     };
     let store = Store::open(&args.data_dir, crate::store_options()?)
         .with_context(|| format!("opening the store in {}", args.data_dir.display()))?;

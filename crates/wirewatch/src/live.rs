@@ -39,6 +39,7 @@ pub fn run(mut pipeline: Pipeline, iface: String) -> anyhow::Result<()> {
                     data: p.data,
                 };
                 sensor.packet(&packet);
+                pipeline.keep_packet(&packet);
             }
             Err(pcap::Error::TimeoutExpired) => {}
             Err(e) => return Err(anyhow::anyhow!("capture on {iface}: {e}")),

@@ -146,6 +146,59 @@ impl RetentionArgs {
     }
 }
 
+/// A size flag such as `2GiB` or `500MB` (MB = 10^6 bytes, MiB = 2^20).
+pub(crate) fn parse_size(s: &str) -> Result<u64, wirewatch_packets::units::SizeError> {
+    wirewatch_packets::units::parse_bytes(s)
+}
+
+/// The packet store: how much it keeps and for how long.
+#[derive(Args, Clone, Debug)]
+pub struct PacketArgs {
+    /// Most bytes the packet store keeps (pcap segments and their index
+    /// under DATA_DIR/packets; the oldest segments are deleted first), e.g.
+    /// 2GiB, 500MB (MB = 10^6 bytes, MiB = 2^20); 0 turns the store off.
+    #[arg(long, env = "WIREWATCH_PACKETS_MAX_BYTES", default_value = "2GiB", value_parser = parse_size)]
+    pub packets_max_bytes: u64,
+    /// Packet segments written longer ago than this are deleted: a number and a unit (s, m, h, d, w, M, y).
+    #[arg(long, env = "WIREWATCH_PACKETS_MAX_AGE", default_value = "7d", value_parser = parse_duration)]
+    pub packets_max_age: i64,
+}
+
+impl PacketArgs {
+    /// Open the packet store's writer in `data_dir` (`None` when turned
+    /// off). Another process writing it (a `serve` with captures while an
+    /// `ingest` runs) is a warning: the packets are not kept.
+    pub fn writer(
+        &self,
+        data_dir: &std::path::Path,
+    ) -> anyhow::Result<Option<wirewatch_pipeline::PacketSink>> {
+        if self.packets_max_bytes == 0 {
+            return Ok(None);
+        }
+        let cfg = wirewatch_packets::Config::new(
+            wirewatch_packets::dir_in(data_dir),
+            self.packets_max_bytes,
+            self.packets_max_age,
+        )?;
+        match wirewatch_packets::Writer::open(cfg) {
+            Ok(w) => {
+                if w.stats.blocks_rebuilt > 0 {
+                    tracing::warn!(
+                        blocks = w.stats.blocks_rebuilt,
+                        "packet store: index blocks rebuilt from segments a stopped run left"
+                    );
+                }
+                Ok(Some(std::sync::Arc::new(std::sync::Mutex::new(w))))
+            }
+            Err(e @ wirewatch_packets::Error::Config(_)) => {
+                tracing::warn!(error = %e, "packets are not kept by this run");
+                Ok(None)
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

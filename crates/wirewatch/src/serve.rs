@@ -49,6 +49,8 @@ pub struct ServeArgs {
     detectors: crate::opts::DetectorArgs,
     #[command(flatten)]
     alerts: crate::opts::AlertArgs,
+    #[command(flatten)]
+    packets: crate::opts::PacketArgs,
     /// Network interfaces to capture from live (needs the `live` feature and CAP_NET_RAW).
     #[arg(long, num_args = 1..)]
     interface: Vec<String>,
@@ -270,6 +272,15 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         },
     );
     state.ods = Some(ods);
+    state.packets =
+        (args.packets.packets_max_bytes > 0).then(|| wirewatch_packets::dir_in(&args.data_dir));
+    // The writer is opened only when this process captures: an `ingest`
+    // into the same data directory can then keep its packets.
+    let packet_sink = if args.pcap.is_empty() && args.interface.is_empty() {
+        None
+    } else {
+        args.packets.writer(&args.data_dir)?
+    };
     state.logins = std::sync::Arc::new(wirewatch_api::throttle::LoginThrottle::new(
         wirewatch_api::throttle::ThrottleConfig {
             source_failures: args.login_source_failures.max(1),
@@ -315,6 +326,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
             thresholds: thresholds.clone(),
             retention: None,
             force: args.pcap_force,
+            packets: packet_sink.clone(),
         };
         let t = Some(triggers.clone());
         std::thread::Builder::new()
@@ -352,6 +364,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
                 thresholds.clone(),
                 Some(triggers.clone()),
             )
+            .with_packets(packet_sink.clone())
         };
         let name = iface.clone();
         #[cfg(not(feature = "live"))]

@@ -54,6 +54,7 @@ mod derived;
 mod detection_paths;
 mod group_paths;
 mod ods_paths;
+mod packet_paths;
 mod paths;
 mod sensor_paths;
 mod sonar_paths;
@@ -79,6 +80,7 @@ pub fn spec(public_url: &str) -> Value {
     activitymap_paths::add(&mut paths);
     customdevice_paths::add(&mut paths);
     ods_paths::add(&mut paths);
+    packet_paths::add(&mut paths);
     trigger_paths::add(&mut paths);
     sonar_paths::add(&mut paths);
     actions_paths::add(&mut paths);
@@ -191,6 +193,7 @@ fn tags() -> Value {
         t(alert_paths::TAG, alert_paths::TAG_TEXT),
         t(alert_paths::EMAIL_TAG, alert_paths::EMAIL_TAG_TEXT),
         t(customdevice_paths::TAG, customdevice_paths::TAG_TEXT),
+        t(packet_paths::TAG, packet_paths::TAG_TEXT),
         t(sonar_paths::TAG, sonar_paths::TAG_TEXT),
         t(actions_paths::TAG, actions_paths::TAG_TEXT),
     ])

@@ -682,6 +682,9 @@ fn request_examples_are_accepted_by_the_handlers_types() {
             "updateInvestigation" => parse::<inv::InvestigationPatch>(example),
             "updateDevice" => parse::<wirewatch_model::device::DevicePatch>(example),
             "searchRecords" => record_search(&d, example),
+            "getPacketSearch" | "searchPackets" => {
+                parse::<crate::routes::packets::PacketSearch>(example)
+            }
             "searchDevices" => device_search(&d, example),
             "createTag" | "updateTag" => group_name(example),
             "createCustomDevice" => {

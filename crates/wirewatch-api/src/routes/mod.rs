@@ -18,6 +18,7 @@ pub mod localities;
 pub mod metrics;
 pub mod observations;
 pub mod odstargets;
+pub mod packets;
 pub mod records;
 pub mod rules;
 pub mod sonar;
@@ -43,6 +44,7 @@ pub fn v1() -> Api {
         .merge(devicegroups::routes())
         .merge(tags::routes())
         .merge(customdevices::routes())
+        .merge(packets::routes())
         .merge(formats::routes())
         .merge(rules::routes())
         .merge(investigations::routes())

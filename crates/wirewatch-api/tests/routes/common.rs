@@ -40,7 +40,7 @@ impl App {
         store.ensure_setup_user(Some(PASSWORD)).unwrap();
         let setup = store.user("setup").unwrap().expect("the setup user");
         let key = store.create_apikey(setup.id, "tests").unwrap().key;
-        let state = {
+        let mut state = {
             let _in_runtime = rt.enter();
             AppState::new(
                 store.clone(),
@@ -55,6 +55,8 @@ impl App {
                 },
             )
         };
+        // The packet store where `wirewatch serve` keeps it.
+        state.packets = Some(wirewatch_packets::dir_in(dir.path()));
         App {
             router: wirewatch_api::app(state),
             store,
@@ -63,6 +65,54 @@ impl App {
             rt,
             _dir: dir,
         }
+    }
+
+    /// The data directory (the packet store is under it, as `serve` keeps it).
+    pub fn data_dir(&self) -> &std::path::Path {
+        self._dir.path()
+    }
+
+    /// One request with the setup user's key (or `key`), its answer's bytes
+    /// as they are (a pcap file is not text): (status, headers, body).
+    pub fn bytes(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&serde_json::Value>,
+        key: Option<&str>,
+    ) -> (u16, axum::http::HeaderMap, Vec<u8>) {
+        let mut req = Request::builder()
+            .method(method)
+            .uri(path)
+            .header("Host", "sensor.example.com")
+            .header("Accept", "application/json")
+            .header(
+                "Authorization",
+                format!("ExtraHop apikey={}", key.unwrap_or(&self.key)),
+            );
+        let body = match body {
+            Some(b) => {
+                req = req.header("Content-Type", "application/json");
+                b.to_string().into_bytes()
+            }
+            None => Vec::new(),
+        };
+        let mut req = req.body(Body::from(body)).unwrap();
+        req.extensions_mut()
+            .insert(axum::extract::ConnectInfo(std::net::SocketAddr::from((
+                [127, 0, 0, 1],
+                40000,
+            ))));
+        let router = self.router.clone();
+        self.rt.block_on(async move {
+            let resp = router.oneshot(req).await.expect("infallible");
+            let status = resp.status().as_u16();
+            let headers = resp.headers().clone();
+            let bytes = axum::body::to_bytes(resp.into_body(), 256 * 1024 * 1024)
+                .await
+                .expect("the body");
+            (status, headers, bytes.to_vec())
+        })
     }
 
     /// Send one request through the application.

@@ -10,6 +10,7 @@ mod customdevices;
 mod detections;
 mod errors;
 mod guards;
+mod packets;
 mod privileges;
 mod resources;
 mod rules;

@@ -797,6 +797,8 @@ DELETE /api/v1/customdevices/{id}                                   ...FF.F
 GET    /api/v1/customdevices/{id}/criteria                          ......F
 POST   /api/v1/customdevices/{id}/criteria                          ...FF.F
 DELETE /api/v1/customdevices/{id}/criteria/{criteria_id}            ...FF.F
+GET    /api/v1/packets/search                                       .FFFFFF
+POST   /api/v1/packets/search                                       .FFFFFF
 GET    /api/v1/tags                                                 ......F
 POST   /api/v1/tags                                                 ...FF.F
 GET    /api/v1/tags/{id}                                            ......F

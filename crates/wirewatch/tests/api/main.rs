@@ -16,6 +16,7 @@ mod jira_contract;
 mod kafka;
 mod mongodb;
 mod odstargets;
+mod packets;
 mod pipeline;
 mod privileges;
 mod raw;
