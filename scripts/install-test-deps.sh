@@ -35,8 +35,12 @@ command -v openssl >/dev/null || need_apt+=(openssl)
 # network namespace (`ip netns`, iproute2).
 { [ -e /usr/include/pcap.h ] || [ -e /usr/include/pcap/pcap.h ]; } || need_apt+=(libpcap-dev)
 command -v ip >/dev/null || need_apt+=(iproute2)
+# Activity maps and the packet store are checked against what tshark and
+# tcpdump read from the same captures.
+command -v tshark >/dev/null || need_apt+=(tshark)
+command -v tcpdump >/dev/null || need_apt+=(tcpdump)
 if [ ${#need_apt[@]} -gt 0 ]; then
-  apt-get update -qq && apt-get install -y -qq "${need_apt[@]}"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}"
 fi
 # The seed scripts run as real clients in the test suite.
 python3 -c 'import requests' 2>/dev/null || python3 -m pip install --quiet requests
