@@ -15,8 +15,8 @@ use crate::guard::{AnyWrite, Api, Guard, MetricsFull, WriteFull};
 use crate::routes::{audit, blocking};
 use crate::AppState;
 use axum::extract::{Path, State};
-use axum::http::{header, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -551,11 +551,7 @@ async fn create(
         "activitymaps",
         json!({"id": m.id, "name": m.name}),
     );
-    Ok((
-        StatusCode::CREATED,
-        [(header::LOCATION, format!("/api/v1/activitymaps/{}", m.id))],
-    )
-        .into_response())
+    Ok(super::created_at(format!("/api/v1/activitymaps/{}", m.id)))
 }
 
 async fn update(

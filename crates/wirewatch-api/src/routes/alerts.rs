@@ -11,8 +11,8 @@ use crate::guard::{AnyWrite, Api, Guard, WriteFull};
 use crate::routes::{audit, devices::with_watchlist};
 use crate::AppState;
 use axum::extract::{Path, State};
-use axum::http::{header, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use serde::Deserialize;
 use serde_json::json;
 use wirewatch_model::alert::{Alert, AlertInput, EmailGroup, MAX_ASSIGN};
@@ -176,11 +176,7 @@ async fn create(
         "alerts",
         json!({"id": a.id, "name": a.name}),
     );
-    Ok((
-        StatusCode::CREATED,
-        [(header::LOCATION, format!("/api/v1/alerts/{}", a.id))],
-    )
-        .into_response())
+    Ok(super::created_at(format!("/api/v1/alerts/{}", a.id)))
 }
 
 async fn update(

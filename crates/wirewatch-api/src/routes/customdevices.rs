@@ -9,8 +9,8 @@ use crate::guard::{AnyWrite, Api, Guard, WriteFull};
 use crate::routes::audit;
 use crate::AppState;
 use axum::extract::{Path, State};
-use axum::http::{header, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use serde::Deserialize;
 use serde_json::json;
 use wirewatch_model::custom_device::{
@@ -94,11 +94,7 @@ async fn create(
         json!({"id": d.id, "name": d.name, "extrahop_id": d.extrahop_id,
                "criteria": d.criteria.as_ref().map_or(0, Vec::len)}),
     );
-    Ok((
-        StatusCode::CREATED,
-        [(header::LOCATION, format!("/api/v1/customdevices/{}", d.id))],
-    )
-        .into_response())
+    Ok(super::created_at(format!("/api/v1/customdevices/{}", d.id)))
 }
 
 async fn update(
@@ -169,14 +165,10 @@ async fn add_criterion(
         "customdevices",
         json!({"id": d.id, "criteria_id": cid}),
     );
-    Ok((
-        StatusCode::CREATED,
-        [(
-            header::LOCATION,
-            format!("/api/v1/customdevices/{}/criteria/{cid}", d.id),
-        )],
-    )
-        .into_response())
+    Ok(super::created_at(format!(
+        "/api/v1/customdevices/{}/criteria/{cid}",
+        d.id
+    )))
 }
 
 async fn remove_criterion(

@@ -7,8 +7,8 @@ use crate::guard::{AnyWrite, Api, Guard, WriteFull};
 use crate::routes::audit;
 use crate::AppState;
 use axum::extract::{Path, State};
-use axum::http::{header, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use serde_json::json;
 use wirewatch_model::alert::{EmailGroup, EmailGroupInput};
 
@@ -65,11 +65,7 @@ async fn create(
         "emailgroups",
         json!({"id": g.id, "group_name": g.group_name}),
     );
-    Ok((
-        StatusCode::CREATED,
-        [(header::LOCATION, format!("/api/v1/emailgroups/{}", g.id))],
-    )
-        .into_response())
+    Ok(super::created_at(format!("/api/v1/emailgroups/{}", g.id)))
 }
 
 async fn update(

@@ -82,6 +82,17 @@ pub async fn method_not_allowed() -> ApiError {
     ))
 }
 
+/// A 201 answer with an empty body and the new object's `Location` (a path,
+/// `/api/v1/...`: clients append to it), as the real product answers a create.
+pub fn created_at(location: String) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    (
+        axum::http::StatusCode::CREATED,
+        [(axum::http::header::LOCATION, location)],
+    )
+        .into_response()
+}
+
 /// A 201 answer with the new object and its `Location`.
 pub fn created<T: serde::Serialize>(location: String, body: T) -> axum::response::Response {
     use axum::response::IntoResponse;

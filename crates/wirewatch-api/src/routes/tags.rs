@@ -7,8 +7,8 @@ use crate::guard::{AnyWrite, Api, Guard, WriteFull};
 use crate::routes::{audit, devices::with_watchlist};
 use crate::AppState;
 use axum::extract::{Path, State};
-use axum::http::{header, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use serde::Deserialize;
 use serde_json::json;
 use wirewatch_model::device::Device;
@@ -107,11 +107,7 @@ async fn create(
         "tags",
         json!({"id": t.id, "name": t.name}),
     );
-    Ok((
-        StatusCode::CREATED,
-        [(header::LOCATION, format!("/api/v1/tags/{}", t.id))],
-    )
-        .into_response())
+    Ok(super::created_at(format!("/api/v1/tags/{}", t.id)))
 }
 
 async fn update(
