@@ -15,7 +15,8 @@
 //! - [`index`]: the block records and their keys ([`meta`] decodes a packet's
 //!   addresses, protocol and ports).
 //! - [`bpf`]: the documented BPF subset, parsed and evaluated in Rust.
-//! - [`search`]: the query over the ring, and [`output`] the files it writes.
+//! - [`search`]: the query over the ring, and [`output`] the files it writes;
+//!   [`extract`] the files carried in the packets (`output=extract`).
 //!
 //! Crash safety: a segment is written through a buffer and its index record
 //! is appended only after the block's bytes are flushed, so every index
@@ -24,6 +25,7 @@
 //! of any bytes the index does not cover, from the segment itself.
 
 pub mod bpf;
+pub mod extract;
 pub mod index;
 pub mod meta;
 pub mod output;
