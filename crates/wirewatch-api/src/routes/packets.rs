@@ -1,5 +1,6 @@
 //! `/packets/search`: the packets the sensor kept (`wirewatch_packets`), as
-//! a pcap or pcapng file streamed while the search runs.
+//! a pcap or pcapng file streamed while the search runs, or (`output:
+//! extract`) the files carried in them, as a zip made once the search ends.
 //!
 //! Parameters arrive three ways, all read here: `GET` with a query string,
 //! `POST` with a JSON body, and `GET` with a JSON body and no query string
@@ -24,6 +25,7 @@ use wirewatch_model::time::{time_schema, time_text, TimeSpec};
 use wirewatch_model::user::PacketsRole;
 use wirewatch_model::{Code, Error};
 use wirewatch_packets::bpf::{self, Dir, Expr, Prim};
+use wirewatch_packets::extract::{archive, Extractor, Limits};
 use wirewatch_packets::output::{Encoder, Format};
 
 /// Default `limit_bytes`: 100 MB (10^8 bytes), as an ExtraHop appliance.
@@ -34,6 +36,15 @@ pub const MAX_LIMIT_BYTES: u64 = 10_000_000_000;
 pub const DEFAULT_DURATION_MS: i64 = 300_000;
 /// Longest `limit_search_duration`: one hour.
 pub const MAX_DURATION_MS: i64 = 3_600_000;
+/// Largest `limit_bytes` with `output: extract` (also its default): 100 MB,
+/// the appliance's default maximum for extraction.
+pub const EXTRACT_MAX_LIMIT_BYTES: u64 = 100_000_000;
+/// Longest `limit_search_duration` with `output: extract`: 5 minutes.
+pub const EXTRACT_MAX_DURATION_MS: i64 = 300_000;
+/// Extractions running at once (each holds up to `limit_bytes` of streams
+/// and its zip in memory); more wait (at most [`QUEUE_WAIT`]), then 429.
+pub const MAX_EXTRACTS: usize = 1;
+static EXTRACTS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(MAX_EXTRACTS);
 /// Bytes of each packet a `slices_only` caller gets.
 pub const SLICE: u32 = 64;
 /// Packet searches running at once; more wait (at most [`QUEUE_WAIT`]).
@@ -113,9 +124,12 @@ pub struct PacketSearch {
     /// `false` (default) answers 204.
     #[serde(default)]
     pub always_return_body: Option<Flag>,
-    /// `pcap` (default), `pcapng`; `keylog_txt`, `zip` and `extract` are
-    /// answered 501 (no session keys are held; file extraction is not
-    /// implemented).
+    /// `pcap` (default), `pcapng`, `extract` (the files carried in HTTP,
+    /// FTP and SMTP transfers in the matched packets, as a zip with a
+    /// manifest; needs `ndr: full` and whole packets, so not `packets:
+    /// slices_only`; `limit_bytes` at most `"100MB"`, `limit_search_duration`
+    /// at most 5 minutes); `keylog_txt` and `zip` are answered 501 (no
+    /// session keys are held).
     #[serde(default)]
     #[schemars(extend("enum" = ["pcap", "pcapng", "keylog_txt", "zip", "extract"]))]
     pub output: Option<String>,
@@ -123,7 +137,9 @@ pub struct PacketSearch {
     /// `packets: full_with_keys`; answered 501: no keys are held).
     #[serde(default)]
     pub include_secrets: Option<Flag>,
-    /// With `output: extract`, decrypt the files (answered with `extract`).
+    /// With `output: extract`, decrypt the files of encrypted sessions: this
+    /// sensor holds no session keys, so none are decrypted (the manifest
+    /// says so); the cleartext transfers are returned as without it.
     #[serde(default)]
     pub decrypt_files: Option<Flag>,
 }
@@ -149,14 +165,25 @@ impl PacketSearch {
     }
 }
 
+/// What a search answers with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Output {
+    /// The packets, in this file format.
+    Packets(Format),
+    /// The files carried in them, as a zip.
+    Extract,
+}
+
 /// A search as checked: what to run and how to answer.
 #[derive(Debug)]
 pub struct Plan {
     pub query: wirewatch_packets::Query,
     pub from_ms: i64,
     pub until_ms: i64,
-    pub format: Format,
+    pub output: Output,
     pub always_return_body: bool,
+    /// `decrypt_files` was asked for (extract).
+    pub decrypt_files: bool,
 }
 
 fn flag(field: &str, f: &Option<Flag>) -> ApiResult<bool> {
@@ -295,7 +322,7 @@ pub fn plan(p: &PacketSearch, caller: &Caller, role: PacketsRole, now_ms: i64) -
     let duration = duration_ms(&p.limit_search_duration)?;
     let always_return_body = flag("always_return_body", &p.always_return_body)?;
     let include_secrets = flag("include_secrets", &p.include_secrets)?;
-    flag("decrypt_files", &p.decrypt_files)?;
+    let decrypt_files = flag("decrypt_files", &p.decrypt_files)?;
     let output = text(&p.output).unwrap_or("pcap").to_ascii_lowercase();
     let keys = |what: &str| -> ApiResult<()> {
         if role != PacketsRole::FullWithKeys {
@@ -308,12 +335,12 @@ pub fn plan(p: &PacketSearch, caller: &Caller, role: PacketsRole, now_ms: i64) -
             format!("{what}: this sensor holds no TLS session keys (it does not decrypt or receive keys), so there are none to return"),
         )))
     };
-    let format = match output.as_str() {
-        "pcap" => Format::Pcap,
-        "pcapng" => Format::Pcapng,
+    let out = match output.as_str() {
+        "pcap" => Output::Packets(Format::Pcap),
+        "pcapng" => Output::Packets(Format::Pcapng),
         "keylog_txt" | "zip" => {
             keys(&format!("output {output}"))?;
-            Format::Pcap
+            Output::Packets(Format::Pcap)
         }
         "extract" => {
             if !caller.has_ndr() {
@@ -321,10 +348,26 @@ pub fn plan(p: &PacketSearch, caller: &Caller, role: PacketsRole, now_ms: i64) -
                     "output extract needs NDR module access (\"ndr\": \"full\")",
                 ));
             }
-            return Err(ApiError(Error::new(
-                Code::NotApplicable,
-                "output extract (files carried in the packets, as a zip) is not implemented by this sensor yet; ask for pcap and carve the files from it",
-            )));
+            // Files are whole payloads: 64-byte slices cannot carry them,
+            // and carving them would disclose what the privilege withholds.
+            if role == PacketsRole::SlicesOnly {
+                return Err(ApiError::forbidden(
+                    "output extract needs whole packets (\"packets\": \"full\" or \"full_with_keys\"); \"slices_only\" gives the first 64 bytes of each packet",
+                ));
+            }
+            if limit_bytes > EXTRACT_MAX_LIMIT_BYTES {
+                return Err(ApiError::invalid(
+                    "limit_bytes",
+                    format!("must be at most {EXTRACT_MAX_LIMIT_BYTES} bytes (100MB) with output extract"),
+                ));
+            }
+            if duration > EXTRACT_MAX_DURATION_MS {
+                return Err(ApiError::invalid(
+                    "limit_search_duration",
+                    format!("must be at most {EXTRACT_MAX_DURATION_MS} ms (5 minutes) with output extract"),
+                ));
+            }
+            Output::Extract
         }
         other => {
             return Err(ApiError::invalid(
@@ -334,7 +377,7 @@ pub fn plan(p: &PacketSearch, caller: &Caller, role: PacketsRole, now_ms: i64) -
         }
     };
     if include_secrets {
-        if format != Format::Pcapng {
+        if out != Output::Packets(Format::Pcapng) {
             return Err(ApiError::invalid(
                 "include_secrets",
                 "is only for output pcapng",
@@ -356,8 +399,9 @@ pub fn plan(p: &PacketSearch, caller: &Caller, role: PacketsRole, now_ms: i64) -
         },
         from_ms,
         until_ms,
-        format,
+        output: out,
         always_return_body,
+        decrypt_files,
     })
 }
 
@@ -376,22 +420,24 @@ fn from_query(q: &str) -> ApiResult<PacketSearch> {
 }
 
 /// `wirewatch 2026-12-06 19.42.45 to 2026-12-06 20.42.45 UTC.pcap`
-pub fn filename(from_ms: i64, until_ms: i64, format: Format) -> String {
+pub fn filename(from_ms: i64, until_ms: i64, output: Output) -> String {
     let t = |ms: i64| {
         let iso = wirewatch_model::time::format_iso(ms);
         format!("{} {}", &iso[..10], iso[11..19].replace(':', "."))
     };
-    let ext = match format {
-        Format::Pcap => "pcap",
-        Format::Pcapng => "pcapng",
+    let ext = match output {
+        Output::Packets(Format::Pcap) => "pcap",
+        Output::Packets(Format::Pcapng) => "pcapng",
+        Output::Extract => "zip",
     };
     format!("wirewatch {} to {} UTC.{ext}", t(from_ms), t(until_ms))
 }
 
-fn content_type(format: Format) -> &'static str {
-    match format {
-        Format::Pcap => "application/vnd.tcpdump.pcap",
-        Format::Pcapng => "application/x-pcapng",
+fn content_type(output: Output) -> &'static str {
+    match output {
+        Output::Packets(Format::Pcap) => "application/vnd.tcpdump.pcap",
+        Output::Packets(Format::Pcapng) => "application/x-pcapng",
+        Output::Extract => "application/zip",
     }
 }
 
@@ -400,11 +446,11 @@ fn file_response(plan: &Plan, body: Body) -> Response {
     let h = resp.headers_mut();
     h.insert(
         header::CONTENT_TYPE,
-        HeaderValue::from_static(content_type(plan.format)),
+        HeaderValue::from_static(content_type(plan.output)),
     );
     let disposition = format!(
         "attachment; filename=\"{}\"",
-        filename(plan.from_ms, plan.until_ms, plan.format)
+        filename(plan.from_ms, plan.until_ms, plan.output)
     );
     if let Ok(v) = HeaderValue::from_str(&disposition) {
         h.insert(header::CONTENT_DISPOSITION, v);
@@ -431,18 +477,13 @@ async fn search(
         )));
     };
     let slice = (role == PacketsRole::SlicesOnly).then_some(SLICE);
-    let permit = match tokio::time::timeout(QUEUE_WAIT, SEARCHES.acquire()).await {
-        Ok(Ok(p)) => p,
-        _ => {
-            return Err(ApiError(Error::new(
-                Code::TooManyRequests,
-                format!("{MAX_SEARCHES} packet searches are running; retry later"),
-            )))
-        }
+    let format = match plan.output {
+        Output::Packets(f) => f,
+        Output::Extract => return extract(dir, plan).await,
     };
+    let permit = slot(&SEARCHES, "packet searches", MAX_SEARCHES).await?;
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(8);
     let query = plan.query.clone();
-    let format = plan.format;
     tokio::task::spawn_blocking(move || {
         // Held until the search ends (the client may have gone before).
         let _permit = permit;
@@ -484,7 +525,7 @@ async fn search(
             )));
         }
         None if plan.always_return_body => {
-            let empty = Encoder::new(plan.format, slice).empty();
+            let empty = Encoder::new(format, slice).empty();
             return Ok(file_response(&plan, Body::from(empty)));
         }
         None => return Ok(StatusCode::NO_CONTENT.into_response()),
@@ -494,6 +535,73 @@ async fn search(
     });
     let stream = futures_util::StreamExt::chain(futures_util::stream::iter([Ok(first)]), rest);
     Ok(file_response(&plan, Body::from_stream(stream)))
+}
+
+/// A slot of `sem`, waiting at most [`QUEUE_WAIT`] (then 429).
+async fn slot(
+    sem: &'static tokio::sync::Semaphore,
+    what: &str,
+    max: usize,
+) -> ApiResult<tokio::sync::SemaphorePermit<'static>> {
+    match tokio::time::timeout(QUEUE_WAIT, sem.acquire()).await {
+        Ok(Ok(p)) => Ok(p),
+        _ => Err(ApiError(Error::new(
+            Code::TooManyRequests,
+            format!("{max} {what} are running; retry later"),
+        ))),
+    }
+}
+
+/// `output: extract`: run the search into an [`Extractor`], answer its
+/// zip (204 when no file was found, unless `always_return_body`).
+async fn extract(dir: std::path::PathBuf, plan: Plan) -> ApiResult<Response> {
+    let one = slot(&EXTRACTS, "file extractions", MAX_EXTRACTS).await?;
+    let permit = slot(&SEARCHES, "packet searches", MAX_SEARCHES).await?;
+    let query = plan.query.clone();
+    let (decrypt, always) = (plan.decrypt_files, plan.always_return_body);
+    let made = tokio::task::spawn_blocking(move || {
+        let _permits = (one, permit);
+        let mut x = Extractor::new(Limits::default());
+        let st = wirewatch_packets::search::search(&dir, &query, |linktype, r| {
+            x.packet(linktype, r.ts_ns, r.data);
+            true
+        })
+        .map_err(|e| e.to_string())?;
+        let mut ex = x.finish();
+        match st.stop {
+            wirewatch_packets::Stop::LimitBytes => ex.notes.push(format!(
+                "the search stopped at limit_bytes ({} bytes of packets read): later packets were not searched",
+                st.bytes
+            )),
+            wirewatch_packets::Stop::Deadline => ex.notes.push(
+                "the search stopped at limit_search_duration: later packets were not searched".into(),
+            ),
+            _ => {}
+        }
+        if decrypt {
+            ex.notes.push("decrypt_files: this sensor holds no session keys; transfers inside encrypted sessions (TLS) were not decrypted and are not in this zip".into());
+        }
+        tracing::debug!(packets = st.packets, bytes = st.bytes, stop = ?st.stop,
+            connections = ex.connections, files = ex.files.len(), notes = ex.notes.len(), "packet extraction");
+        if ex.files.is_empty() && !always {
+            return Ok(None);
+        }
+        archive::write(&ex).map(|(zip, _)| Some(zip)).map_err(|e| e.to_string())
+    })
+    .await
+    .map_err(|e| e.to_string())
+    .and_then(|r| r);
+    match made {
+        Ok(Some(zip)) => Ok(file_response(&plan, Body::from(zip))),
+        Ok(None) => Ok(StatusCode::NO_CONTENT.into_response()),
+        Err(e) => {
+            tracing::error!(error = %e, "packet extraction");
+            Err(ApiError(Error::new(
+                Code::Internal,
+                format!("packet extraction: {e}"),
+            )))
+        }
+    }
 }
 
 #[cfg(test)]

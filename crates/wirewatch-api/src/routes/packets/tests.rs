@@ -45,7 +45,7 @@ fn xsoar_sends_a_body_with_nulls_for_unset_arguments() {
     assert_eq!(plan.query.limit_bytes, 10_000_000);
     assert!(plan.query.filter.is_none());
     assert!(!plan.always_return_body);
-    assert_eq!(plan.format, Format::Pcap);
+    assert_eq!(plan.output, Output::Packets(Format::Pcap));
 }
 
 #[test]
@@ -123,7 +123,7 @@ fn query_parameters_override_the_body() {
     let merged = b.overridden_by(from_query("from=-1h&always_return_body=true").unwrap());
     let plan = ok(&merged);
     assert_eq!(plan.from_ms, NOW - 3_600_000);
-    assert_eq!(plan.format, Format::Pcapng);
+    assert_eq!(plan.output, Output::Packets(Format::Pcapng));
     assert!(plan.always_return_body);
     assert!(plan.query.filter.is_some());
 }
@@ -132,7 +132,7 @@ fn query_parameters_override_the_body() {
 fn defaults_without_optional_parameters() {
     let plan = ok(&body(json!({"from": "-5m"})));
     assert_eq!(plan.query.limit_bytes, DEFAULT_LIMIT_BYTES);
-    assert_eq!(plan.format, Format::Pcap);
+    assert_eq!(plan.output, Output::Packets(Format::Pcap));
     assert!(!plan.always_return_body);
     assert_eq!(
         ok(&body(json!({"from": "-5m", "limit_bytes": 0})))
@@ -218,7 +218,7 @@ fn bad_parameters_are_400s_naming_the_field() {
 }
 
 #[test]
-fn session_keys_and_extraction_are_explicit_errors() {
+fn session_keys_are_explicit_errors() {
     let b = |v| body(v);
     // Keys need full_with_keys (403); with it, 501: no keys are held.
     for v in [
@@ -236,24 +236,55 @@ fn session_keys_and_extraction_are_explicit_errors() {
         assert_eq!(status, 501, "{v}");
         assert!(msg.contains("no TLS session keys"), "{msg}");
     }
-    // extract (the code-examples script: POST, Accept: application/json).
-    let v = b(json!({"from": "-30m", "output": "extract", "ip1": "10.10.10.10"}));
+}
+
+#[test]
+fn extract_needs_ndr_and_whole_packets_and_has_its_own_limits() {
+    // The code-examples script: POST, Accept: application/json.
+    let v = body(json!({"from": "-30m", "output": "extract", "ip1": "10.10.10.10"}));
     let e = plan(&v, &caller(false), PacketsRole::Full, NOW)
         .unwrap_err()
         .0;
     assert_eq!(e.code.status(), 403);
-    let e = plan(&v, &caller(true), PacketsRole::Full, NOW)
+    assert!(e.message.contains("\"ndr\""), "{}", e.message);
+    let e = plan(&v, &caller(true), PacketsRole::SlicesOnly, NOW)
         .unwrap_err()
         .0;
-    assert_eq!(e.code.status(), 501);
-    assert!(e.message.contains("not implemented"), "{}", e.message);
+    assert_eq!(e.code.status(), 403);
+    assert!(e.message.contains("slices_only"), "{}", e.message);
+    for role in [PacketsRole::Full, PacketsRole::FullWithKeys] {
+        let p = plan(&v, &caller(true), role, NOW).expect("accepted");
+        assert_eq!(p.output, Output::Extract);
+        assert_eq!(p.query.limit_bytes, EXTRACT_MAX_LIMIT_BYTES);
+        assert!(!p.decrypt_files);
+    }
+    let with = |extra: serde_json::Value| {
+        let mut o = json!({"from": "-30m", "output": "extract"});
+        o.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        plan(&body(o), &caller(true), PacketsRole::Full, NOW)
+    };
+    let e = with(json!({"limit_bytes": "101MB"})).unwrap_err().0;
+    assert_eq!((e.code.status(), e.field.as_deref()), (400, Some("limit_bytes")));
+    assert!(with(json!({"limit_bytes": "100MB"})).is_ok());
+    let e = with(json!({"limit_search_duration": "6m"})).unwrap_err().0;
+    assert_eq!(
+        (e.code.status(), e.field.as_deref()),
+        (400, Some("limit_search_duration"))
+    );
+    assert!(with(json!({"decrypt_files": "true"})).unwrap().decrypt_files);
+    // pcap keeps its larger limits.
+    let p = body(json!({"from": "-30m", "limit_bytes": "1GB", "limit_search_duration": "30m"}));
+    assert_eq!(ok(&p).query.limit_bytes, 1_000_000_000);
 }
 
 #[test]
 fn the_filename_is_one_quoted_parameter_of_the_window() {
     assert_eq!(
-        filename(1_671_138_749_000, 1_671_139_649_000, Format::Pcap),
+        filename(1_671_138_749_000, 1_671_139_649_000, Output::Packets(Format::Pcap)),
         "wirewatch 2022-12-15 21.12.29 to 2022-12-15 21.27.29 UTC.pcap"
     );
-    assert!(filename(0, 0, Format::Pcapng).ends_with(".pcapng"));
+    assert!(filename(0, 0, Output::Packets(Format::Pcapng)).ends_with(".pcapng"));
+    assert!(filename(0, 0, Output::Extract).ends_with(" UTC.zip"));
 }
