@@ -1,4 +1,5 @@
-//! `/packets/search`: the packets the sensor kept, as a pcap or pcapng file.
+//! `/packets/search`: the packets the sensor kept, as a pcap or pcapng file,
+//! or the files carried in them, as a zip (`output: extract`).
 
 use super::{r, Op, Paths};
 use serde_json::{json, Value};
@@ -28,8 +29,27 @@ or B`). Addresses, protocol and ports are the innermost IP header's (inside VLAN
 (`vlan`, `ether`, `len`, `tcp[13]`, host names, service names) is a 400 naming `bpf`.\n\n\
 `slices_only` callers get the first 64 bytes of each packet (the original length is kept in each record). \
 `output` `keylog_txt` and `zip`, and `include_secrets`, need `packets: full_with_keys` and are answered 501: this \
-sensor holds no TLS session keys. `output` `extract` needs `ndr: full` and is answered 501 (not implemented). \
-501 also when the packet store is turned off (`--packets-max-bytes 0`). At most 4 searches run at once; another waits up to 30 s for one to end, then is answered 429.";
+sensor holds no TLS session keys. \n\n\
+`output` `extract` answers the files carried in the matched packets as a zip (`application/zip`, \
+`filename=\"wirewatch <from> to <until> UTC.zip\"`): HTTP/1.x request and response bodies (`Content-Length`, \
+chunked, or to the connection's end; `gzip`/`deflate` content encoding decoded, others kept as sent; the file \
+parts of `multipart/form-data` uploads), FTP transfers (`RETR`, `STOR`, `APPE`, `STOU` on the data connection \
+given by `PASV`/`EPSV`/`PORT`/`EPRT` on a control connection also in the matched packets) and SMTP attachments \
+(`DATA` or `BDAT`; MIME parts with a file name or marked attachment, `base64`/`quoted-printable` decoded; nothing \
+after `STARTTLS`). Protocols are recognised by content, on any port. TCP streams are reassembled from the stored \
+packets by sequence number (out of order, retransmitted and overlapping segments; where two overlap, the lower \
+sequence number's bytes are kept); a hole ends a stream. The zip holds `http/`, `ftp/`, `smtp/` folders and \
+`manifest.json` / `manifest.csv`: per file its path, name, protocol, TCP flow (`sender_addr`, `sender_port`, \
+`receiver_addr`, `receiver_port`), `time`, `size`, `sha256`, `content_type`, `decoded_from`, `complete` and a \
+`note` when not; and `notes`: what the limits or the packets left out (64 MiB a stream direction, 256 MiB in all, \
+100 000 connections, 10 000 files, 64 MiB a decoded file; the search stopping at `limit_bytes` or \
+`limit_search_duration`; an FTP data connection missing). 204 when no file was found (200 with a zip of only the \
+manifest when `always_return_body` is true). It needs `ndr: full` and whole packets (`packets: full` or \
+`full_with_keys`; `slices_only` is 403: 64-byte slices do not carry files, and carving them would disclose what \
+that privilege withholds); `limit_bytes` is at most `100MB` and `limit_search_duration` at most 5 minutes (400 \
+naming the field beyond). One extraction runs at a time (another waits up to 30 s, then 429). `decrypt_files`: \
+this sensor holds no session keys, so nothing is decrypted; the manifest's notes say so.\n\n\
+501 when the packet store is turned off (`--packets-max-bytes 0`). At most 4 searches run at once; another waits up to 30 s for one to end, then is answered 429.";
 
 fn example() -> Value {
     json!({
@@ -47,25 +67,25 @@ fn example() -> Value {
 
 fn file_headers() -> Value {
     json!({
-        "Content-Type": {"description": "`application/vnd.tcpdump.pcap` or `application/x-pcapng`.", "schema": {"type": "string"}},
-        "Content-Disposition": {"description": "`attachment; filename=\"wirewatch 2026-12-06 19.00.00 to 2026-12-06 19.30.00 UTC.pcap\"` (one `filename` parameter, last).", "schema": {"type": "string"}},
+        "Content-Type": {"description": "`application/vnd.tcpdump.pcap`, `application/x-pcapng`, or `application/zip` (extract).", "schema": {"type": "string"}},
+        "Content-Disposition": {"description": "`attachment; filename=\"wirewatch 2026-12-06 19.00.00 to 2026-12-06 19.30.00 UTC.pcap\"` (`.pcapng`, `.zip`; one `filename` parameter, last).", "schema": {"type": "string"}},
     })
 }
 
 fn op(op_id: &str, summary: &str, extra: &str) -> Op {
     Op::new(TAG, op_id, summary)
         .describe(&format!("{HOW}{extra}"))
-        .file("200", "The matching packets (pcap or pcapng).", file_headers())
-        .empty("204", "No packet matched (and `always_return_body` was not true).")
+        .file("200", "The matching packets (pcap or pcapng), or the files carried in them (extract: a zip with a manifest).", file_headers())
+        .empty("204", "No packet matched, or (extract) no file was found, and `always_return_body` was not true.")
         .errors(&[403])
         .error(
             429,
-            "Four packet searches were running for 30 s.",
+            "Four packet searches (or one extraction) were running for 30 s.",
             json!({"error_message": "4 packet searches are running; retry later"}),
         )
         .error(
             501,
-            "The output needs session keys this sensor does not hold, `extract` is not implemented, or the packet store is turned off.",
+            "The output needs session keys this sensor does not hold, or the packet store is turned off.",
             json!({"error_message": "output keylog_txt: this sensor holds no TLS session keys (it does not decrypt or receive keys), so there are none to return"}),
         )
 }
@@ -87,7 +107,7 @@ fn params(mut o: Op) -> Op {
         ("always_return_body", "`true`: 200 and a file of no packets instead of 204.", s("boolean")),
         ("output", "`pcap` (default), `pcapng`, `keylog_txt`, `zip`, `extract`.", json!({"type": "string", "enum": ["pcap", "pcapng", "keylog_txt", "zip", "extract"]})),
         ("include_secrets", "With pcapng: embed TLS secrets (501: none held).", s("boolean")),
-        ("decrypt_files", "With extract: decrypt the files.", s("boolean")),
+        ("decrypt_files", "With extract: decrypt files of encrypted sessions (none are: no keys are held; the manifest says so).", s("boolean")),
     ] {
         o = o.query(name, d, schema);
     }

@@ -283,3 +283,190 @@ fn bad_parameters_are_400s_naming_the_field() {
     let v: Value = serde_json::from_slice(&b).unwrap();
     assert_eq!((status, v["field"].as_str()), (400, Some("ip2")), "{v}");
 }
+
+/// The packets of `samples/pcaps/extract.pcap` (real HTTP, FTP and SMTP
+/// transfers on loopback, `scripts/gen-extract-capture.py`) written to the
+/// app's packet store, moved to ten minutes ago; and its originals' list
+/// (name, protocol, sha256), sorted.
+fn with_transfers(s: &App) -> Vec<(String, String, String)> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../samples/pcaps");
+    let b = std::fs::read(dir.join("extract.pcap")).unwrap();
+    let u = |at: usize| u32::from_le_bytes(b[at..at + 4].try_into().unwrap());
+    let cfg = wirewatch_packets::Config::new(
+        wirewatch_packets::dir_in(s.data_dir()),
+        64 << 20,
+        86_400_000,
+    )
+    .unwrap();
+    let mut w = wirewatch_packets::Writer::open(cfg).unwrap();
+    let t0 = (wirewatch_model::now_ms() - 600_000) * 1_000_000;
+    let first = i64::from(u(24)) * 1_000_000_000 + i64::from(u(28)) * 1000;
+    let mut at = 24;
+    while at + 16 <= b.len() {
+        let ts = i64::from(u(at)) * 1_000_000_000 + i64::from(u(at + 4)) * 1000;
+        let len = u(at + 8) as usize;
+        w.write(
+            t0 + ts - first,
+            u(at + 12),
+            u(20),
+            &b[at + 16..at + 16 + len],
+        )
+        .unwrap();
+        at += 16 + len;
+    }
+    drop(w);
+    let v: Value =
+        serde_json::from_slice(&std::fs::read(dir.join("extract.expected.json")).unwrap()).unwrap();
+    let mut want: Vec<_> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["name"].as_str().unwrap().to_string(),
+                f["protocol"].as_str().unwrap().to_string(),
+                f["sha256"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    want.sort();
+    want
+}
+
+/// The manifest of an extraction zip, each of its files' entry checked
+/// against the bytes in the zip (size and sha256); (name, protocol, sha256)
+/// sorted, and the manifest.
+fn unzip(bytes: &[u8]) -> (Vec<(String, String, String)>, Value) {
+    use sha2::Digest;
+    use std::io::Read;
+    let mut z = zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).expect("a zip");
+    let mut m = String::new();
+    z.by_name("manifest.json")
+        .unwrap()
+        .read_to_string(&mut m)
+        .unwrap();
+    let m: Value = serde_json::from_str(&m).unwrap();
+    let mut got = Vec::new();
+    for f in m["files"].as_array().unwrap() {
+        let mut data = Vec::new();
+        z.by_name(f["path"].as_str().unwrap())
+            .unwrap()
+            .read_to_end(&mut data)
+            .unwrap();
+        let sha = hex::encode(sha2::Sha256::digest(&data));
+        assert_eq!(f["sha256"], sha.as_str(), "{f}");
+        assert_eq!(f["size"], data.len(), "{f}");
+        got.push((
+            f["name"].as_str().unwrap().to_string(),
+            f["protocol"].as_str().unwrap().to_string(),
+            sha,
+        ));
+    }
+    // The files and the two manifests, nothing else.
+    assert_eq!(z.len(), got.len() + 2);
+    got.sort();
+    (got, m)
+}
+
+#[test]
+fn extract_answers_the_files_of_the_matched_packets_as_a_zip() {
+    let s = App::start();
+    let want = with_transfers(&s);
+    // The code-examples script's request (POST, Accept: application/json).
+    let (status, h, bytes) = s.bytes(
+        "POST",
+        "/api/v1/packets/search",
+        Some(&json!({"from": "-30m", "output": "extract", "ip1": "127.0.0.1"})),
+        None,
+    );
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&bytes));
+    assert_eq!(h["content-type"], "application/zip");
+    let d = disposition(&h);
+    assert!(d.starts_with("attachment; filename=\"wirewatch "), "{d}");
+    assert!(d.ends_with(" UTC.zip\""), "{d}");
+    let (got, m) = unzip(&bytes);
+    assert_eq!(got, want);
+    assert_eq!(m["notes"], json!([]));
+    let report = m["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == "report.bin")
+        .unwrap();
+    assert_eq!(report["path"], "http/report.bin");
+    assert_eq!(report["sender_port"], 18080);
+    assert_eq!(report["receiver_addr"], "127.0.0.1");
+    assert_eq!(report["content_type"], "application/octet-stream");
+    assert_eq!(report["complete"], true);
+
+    // Only the HTTP conversation's packets: only its files (a query string).
+    let (status, _, bytes) = s.bytes(
+        "GET",
+        "/api/v1/packets/search?from=-30m&output=extract&port1=18080",
+        None,
+        None,
+    );
+    assert_eq!(status, 200);
+    let (got, _) = unzip(&bytes);
+    let http: Vec<_> = want.iter().filter(|w| w.1 == "http").cloned().collect();
+    assert_eq!(got, http);
+
+    // The FTP control connection without its data connections: no file,
+    // 204; with always_return_body, a zip of the manifest saying why.
+    let q = json!({"from": "-30m", "output": "extract", "port1": 12121});
+    let (status, _, bytes) = s.bytes("POST", "/api/v1/packets/search", Some(&q), None);
+    assert_eq!((status, bytes.len()), (204, 0));
+    let q =
+        json!({"from": "-30m", "output": "extract", "port1": 12121, "always_return_body": true});
+    let (status, _, bytes) = s.bytes("POST", "/api/v1/packets/search", Some(&q), None);
+    assert_eq!(status, 200);
+    let (got, m) = unzip(&bytes);
+    assert!(got.is_empty());
+    let notes = m["notes"].to_string();
+    assert!(notes.contains("RETR ftp-get.bin"), "{notes}");
+    assert!(notes.contains("not in the matched packets"), "{notes}");
+
+    // limit_bytes stops the search early, and the manifest says so.
+    let q = json!({"from": "-30m", "output": "extract", "limit_bytes": "100KB"});
+    let (status, _, bytes) = s.bytes("POST", "/api/v1/packets/search", Some(&q), None);
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&bytes));
+    let (got, m) = unzip(&bytes);
+    assert!(got.len() < want.len());
+    assert!(m["notes"].to_string().contains("limit_bytes"), "{m}");
+    // Larger than extraction allows: 400 naming the field.
+    let q = json!({"from": "-30m", "output": "extract", "limit_bytes": "1GB"});
+    let (status, _, body) = s.bytes("POST", "/api/v1/packets/search", Some(&q), None);
+    assert_eq!(status, 400);
+    assert!(String::from_utf8_lossy(&body).contains("limit_bytes"));
+}
+
+#[test]
+fn extract_needs_ndr_and_whole_packets() {
+    let s = App::start();
+    with_transfers(&s);
+    let q = json!({"from": "-30m", "output": "extract", "port1": 12525});
+    let slices = s.user_key(
+        "slicer",
+        json!({"write": "limited", "ndr": "full", "packets": "slices_only"}),
+    );
+    let no_ndr = s.user_key("nondr", json!({"write": "full", "packets": "full"}));
+    let full = s.user_key(
+        "full",
+        json!({"metrics": "full", "ndr": "full", "packets": "full"}),
+    );
+    for (k, want) in [(&slices, "slices_only"), (&no_ndr, "\\\"ndr\\\"")] {
+        let (status, _, body) = s.bytes("POST", "/api/v1/packets/search", Some(&q), Some(k));
+        let body = String::from_utf8_lossy(&body);
+        assert_eq!(status, 403, "{body}");
+        assert!(body.contains(want), "{body}");
+    }
+    let (status, h, bytes) = s.bytes("POST", "/api/v1/packets/search", Some(&q), Some(&full));
+    assert_eq!(status, 200);
+    assert_eq!(h["content-type"], "application/zip");
+    let (got, _) = unzip(&bytes);
+    let names: Vec<_> = got.iter().map(|g| (g.0.as_str(), g.1.as_str())).collect();
+    assert_eq!(
+        names,
+        [("mail-attachment.bin", "smtp"), ("notes.txt", "smtp")]
+    );
+}

@@ -266,14 +266,21 @@ fn extract_needs_ndr_and_whole_packets_and_has_its_own_limits() {
         plan(&body(o), &caller(true), PacketsRole::Full, NOW)
     };
     let e = with(json!({"limit_bytes": "101MB"})).unwrap_err().0;
-    assert_eq!((e.code.status(), e.field.as_deref()), (400, Some("limit_bytes")));
+    assert_eq!(
+        (e.code.status(), e.field.as_deref()),
+        (400, Some("limit_bytes"))
+    );
     assert!(with(json!({"limit_bytes": "100MB"})).is_ok());
     let e = with(json!({"limit_search_duration": "6m"})).unwrap_err().0;
     assert_eq!(
         (e.code.status(), e.field.as_deref()),
         (400, Some("limit_search_duration"))
     );
-    assert!(with(json!({"decrypt_files": "true"})).unwrap().decrypt_files);
+    assert!(
+        with(json!({"decrypt_files": "true"}))
+            .unwrap()
+            .decrypt_files
+    );
     // pcap keeps its larger limits.
     let p = body(json!({"from": "-30m", "limit_bytes": "1GB", "limit_search_duration": "30m"}));
     assert_eq!(ok(&p).query.limit_bytes, 1_000_000_000);
@@ -282,7 +289,11 @@ fn extract_needs_ndr_and_whole_packets_and_has_its_own_limits() {
 #[test]
 fn the_filename_is_one_quoted_parameter_of_the_window() {
     assert_eq!(
-        filename(1_671_138_749_000, 1_671_139_649_000, Output::Packets(Format::Pcap)),
+        filename(
+            1_671_138_749_000,
+            1_671_139_649_000,
+            Output::Packets(Format::Pcap)
+        ),
         "wirewatch 2022-12-15 21.12.29 to 2022-12-15 21.27.29 UTC.pcap"
     );
     assert!(filename(0, 0, Output::Packets(Format::Pcapng)).ends_with(".pcapng"));
