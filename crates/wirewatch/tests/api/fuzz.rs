@@ -40,11 +40,11 @@ fn no_generated_request_gets_a_server_error() {
         ])
         // 501 is the documented answer of appliance operations, of the alert
         // assignments wirewatch does not keep, and of the packet outputs that
-        // need what a software sensor does not hold (`extract`, and session
-        // keys for `keylog_txt`/`zip`: the fuzzer's key is an administrator's,
-        // `packets: full_with_keys`); `/packets/search`'s parameters are tested
-        // case by case in `wirewatch-api` and `packets::`. Deleting keys would
-        // lock the fuzzer out.
+        // need what a software sensor does not hold (session keys for
+        // `keylog_txt`/`zip`: the fuzzer's key is an administrator's,
+        // `packets: full_with_keys`); `/packets/search`'s parameters and
+        // outputs (`extract` too) are tested case by case in `wirewatch-api`
+        // and `packets::`. Deleting keys would lock the fuzzer out.
         .args([
             "--exclude-path-regex",
             "firmware|idrac|restart|shutdown|apikeys|alerts/.*/(applications|networks|exclusionintervals|stats)|packets/search",

@@ -205,3 +205,96 @@ fn a_turned_off_store_keeps_nothing_and_says_so() {
     let (status, _, body) = search(&s, "from=-1h");
     assert_eq!(status, 501, "{}", String::from_utf8_lossy(&body));
 }
+
+/// sha256 of each file tshark exports from `capture` (`--export-objects`),
+/// the non-standard ports decoded as HTTP and FTP.
+fn tshark_objects(capture: &Path) -> Vec<String> {
+    use sha2::Digest;
+    let out = tempfile::tempdir().unwrap();
+    let (http, ftp) = (out.path().join("http"), out.path().join("ftp"));
+    let run = Command::new("tshark")
+        .arg("-r")
+        .arg(capture)
+        .args(["-d", "tcp.port==18080,http", "-d", "tcp.port==12121,ftp", "-q"])
+        .arg("--export-objects")
+        .arg(format!("http,{}", http.display()))
+        .arg("--export-objects")
+        .arg(format!("ftp-data,{}", ftp.display()))
+        .output()
+        .expect("tshark is the reference of this test (apt-get install tshark)");
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let mut sums = Vec::new();
+    for d in [http, ftp] {
+        for e in std::fs::read_dir(d).unwrap() {
+            let b = std::fs::read(e.unwrap().path()).unwrap();
+            sums.push(hex::encode(sha2::Sha256::digest(&b)));
+        }
+    }
+    sums.sort();
+    sums
+}
+
+#[test]
+fn extract_returns_the_files_of_an_ingested_capture() {
+    use sha2::Digest;
+    use std::io::Read;
+    let dir = tempfile::tempdir().unwrap();
+    // Real HTTP, FTP and SMTP transfers (scripts/gen-extract-capture.py).
+    let capture = sample("extract.pcap");
+    let (ok, out, err) = ingest_into(dir.path(), &[], &[&capture]);
+    assert!(ok, "{out}\n{err}");
+    let s = Server::start_on(dir.path());
+    let (status, ctype, body) = search(&s, "from=1&until=0&output=extract");
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+    assert_eq!(ctype, "application/zip");
+    let mut z = zip::ZipArchive::new(std::io::Cursor::new(body)).expect("a zip");
+    let mut m = String::new();
+    z.by_name("manifest.json")
+        .unwrap()
+        .read_to_string(&mut m)
+        .unwrap();
+    let m: serde_json::Value = serde_json::from_str(&m).unwrap();
+    let mut ours = Vec::new();
+    for f in m["files"].as_array().unwrap() {
+        let mut data = Vec::new();
+        z.by_name(f["path"].as_str().unwrap())
+            .unwrap()
+            .read_to_end(&mut data)
+            .unwrap();
+        let sha = hex::encode(sha2::Sha256::digest(&data));
+        assert_eq!(f["sha256"], sha.as_str());
+        assert_eq!(f["complete"], true, "{f}");
+        ours.push((f["name"].as_str().unwrap().to_string(), sha));
+    }
+    ours.sort();
+    // The originals the generator served.
+    let want: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(capture.with_extension("expected.json")).unwrap(),
+    )
+    .unwrap();
+    let mut want: Vec<_> = want
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["name"].as_str().unwrap().to_string(),
+                f["sha256"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    want.sort();
+    assert_eq!(ours, want);
+    // Every object tshark exports (HTTP bodies, gzip decoded; the FTP
+    // transfer it follows) is one of ours, byte for byte.
+    let theirs = tshark_objects(&capture);
+    assert!(theirs.len() >= 5, "{theirs:?}");
+    let sums: Vec<&String> = ours.iter().map(|o| &o.1).collect();
+    for t in &theirs {
+        assert!(sums.contains(&t), "tshark's object {t} is not in the zip");
+    }
+}
