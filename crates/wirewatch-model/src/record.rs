@@ -526,16 +526,42 @@ pub struct RecordDevices {
 }
 
 impl RecordDevices {
+    /// The record fields they are stored as: the client's, the server's.
+    pub const FIELDS: [&'static str; 2] = ["client", "server"];
+
     pub fn is_empty(&self) -> bool {
         self.client.is_empty() && self.server.is_empty()
     }
 
+    /// Read back from a record's fields (what [`RecordDevices::fields`]
+    /// wrote; anything else there is no custom device).
+    pub fn from_fields(doc: &serde_json::Map<String, serde_json::Value>) -> RecordDevices {
+        let ids = |k: &str| -> Vec<String> {
+            doc.get(k)
+                .filter(|v| v["type"] == "device")
+                .and_then(|v| v["value"].as_array())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|x| x.as_str().map(str::to_string))
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        RecordDevices {
+            client: ids(Self::FIELDS[0]),
+            server: ids(Self::FIELDS[1]),
+        }
+    }
+
     /// The record fields they are stored as (none when empty).
     pub fn fields(&self) -> impl Iterator<Item = (&'static str, serde_json::Value)> + '_ {
-        [("client", &self.client), ("server", &self.server)]
-            .into_iter()
-            .filter(|(_, ids)| !ids.is_empty())
-            .map(|(k, ids)| (k, serde_json::json!({"type": "device", "value": ids})))
+        [
+            (Self::FIELDS[0], &self.client),
+            (Self::FIELDS[1], &self.server),
+        ]
+        .into_iter()
+        .filter(|(_, ids)| !ids.is_empty())
+        .map(|(k, ids)| (k, serde_json::json!({"type": "device", "value": ids})))
     }
 }
 
@@ -556,6 +582,19 @@ impl NewRecord {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn record_devices_read_back_what_they_write() {
+        let d = RecordDevices {
+            client: vec!["A".into()],
+            server: vec!["B".into(), "C".into()],
+        };
+        let doc: serde_json::Map<String, Value> =
+            d.fields().map(|(k, v)| (k.to_string(), v)).collect();
+        assert_eq!(RecordDevices::from_fields(&doc), d);
+        let other = json!({"client": "10.0.0.1", "server": {"type": "ipaddr4", "value": "x"}});
+        assert!(RecordDevices::from_fields(other.as_object().unwrap()).is_empty());
+    }
 
     fn some() -> Option<Value> {
         Some(json!("x"))

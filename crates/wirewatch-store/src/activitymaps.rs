@@ -1,6 +1,12 @@
 //! Activity maps: saved maps (with their sharing), and the traffic graph the
 //! topology query walks, built from the `~flow` records of a window.
 //!
+//! Traffic attributed to a custom device (the record's `client` / `server`
+//! device fields, `RecordDevices`) is that device's too: a flow whose client
+//! is attributed to custom device X makes an edge from X to the server's
+//! device(s) besides the edge from the client address's device, so a walk
+//! from X finds X's peers and protocols.
+//!
 //! Why `~flow` records: they are the one per-connection source that has both
 //! ends (client = originator, server = responder, by address and MAC), the L4
 //! protocol, the application protocol the analyzers recognised, the bytes of
@@ -14,6 +20,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::Value;
 use std::collections::HashMap;
 use wirewatch_model::activitymap::{GraphEdge, StoredMap};
+use wirewatch_model::record::RecordDevices;
 
 /// The traffic graph of a window and what building it left out.
 #[derive(Debug, Clone, Default)]
@@ -80,9 +87,38 @@ struct Resolver<'c> {
     c: &'c Connection,
     by_ip: HashMap<String, Option<u64>>,
     by_mac: HashMap<String, Option<u64>>,
+    by_custom: HashMap<String, Option<u64>>,
 }
 
 impl Resolver<'_> {
+    /// The device entry of a custom device (by its `extrahop_id`, as
+    /// records name it); none when it was deleted since.
+    fn custom(&mut self, extrahop_id: &str) -> Result<Option<u64>> {
+        if !self.by_custom.contains_key(extrahop_id) {
+            let id: Option<u64> = self
+                .c
+                .prepare_cached("SELECT device_id FROM custom_devices WHERE extrahop_id = ?1")?
+                .query_row([extrahop_id], |r| r.get(0))
+                .optional()?;
+            self.by_custom.insert(extrahop_id.to_string(), id);
+        }
+        Ok(self.by_custom[extrahop_id])
+    }
+
+    /// A flow end's devices: the address's, then the custom devices the
+    /// record attributes that end to.
+    fn ends(&mut self, addr: &str, mac: Option<&str>, custom: &[String]) -> Result<Vec<u64>> {
+        let mut out: Vec<u64> = self.device(addr, mac)?.into_iter().collect();
+        for x in custom {
+            if let Some(id) = self.custom(x)? {
+                if !out.contains(&id) {
+                    out.push(id);
+                }
+            }
+        }
+        Ok(out)
+    }
+
     /// The device an address belongs to: the L3 device with it, else the
     /// most recently seen L2 device with it, else the device of the MAC on
     /// that side (the gateway an external address was reached through).
@@ -136,7 +172,9 @@ fn short_code_taken(c: &Connection, code: &str, not_id: u64) -> Result<bool> {
 impl Store {
     /// The traffic graph of `[from, until]` from the `~flow` records, newest
     /// first, reading at most `max_flows` flows and keeping at most
-    /// `max_edges` distinct edges.
+    /// `max_edges` distinct edges. A flow makes an edge from each device of
+    /// its client end (the address's, the custom devices') to each of its
+    /// server end.
     pub fn flow_graph(
         &self,
         from: i64,
@@ -152,7 +190,13 @@ impl Store {
                 c: &tx,
                 by_ip: HashMap::new(),
                 by_mac: HashMap::new(),
+                by_custom: HashMap::new(),
             };
+            let fields: Vec<&str> = FLOW_FIELDS
+                .iter()
+                .chain(RecordDevices::FIELDS.iter())
+                .copied()
+                .collect();
             'segments: for s in segments_in(&tx, from, until)? {
                 let mut stmt = tx.prepare_cached(&format!(
                     "SELECT client_addr, server_addr, doc FROM records_{} INDEXED BY records_{}_type
@@ -174,44 +218,50 @@ impl Store {
                         continue;
                     };
                     let doc: String = r.get(2)?;
-                    let f = only_fields(&doc, FLOW_FIELDS)?;
-                    let client = resolver.device(&ca, text(&f, "clientMac"))?;
-                    let server = resolver.device(&sa, text(&f, "serverMac"))?;
-                    let (Some(client), Some(server)) = (client, server) else {
+                    let f = only_fields(&doc, &fields)?;
+                    let custom = RecordDevices::from_fields(&f);
+                    let clients = resolver.ends(&ca, text(&f, "clientMac"), &custom.client)?;
+                    let servers = resolver.ends(&sa, text(&f, "serverMac"), &custom.server)?;
+                    if clients.is_empty() || servers.is_empty() {
                         g.unattributed += 1;
                         continue;
-                    };
+                    }
                     let l3 = if ca.contains(':') { "IPv6" } else { "IPv4" };
                     let l4 = text(&f, "ipproto").unwrap_or("OTHER").to_string();
                     let l7 = l7_name(text(&f, "l7proto").unwrap_or(""));
-                    let key = (client, server, [l3.to_string(), l4, l7]);
+                    let stack = [l3.to_string(), l4, l7];
                     let bytes = num(&f, "clientBytes").saturating_add(num(&f, "serverBytes"));
                     let turn = u64::from(
                         num(&f, "clientPayloadBytes") > 0 && num(&f, "serverPayloadBytes") > 0,
                     );
-                    let i = match index.get(&key) {
-                        Some(i) => *i,
-                        None if g.edges.len() >= max_edges => {
-                            g.graph_limit_hit = true;
-                            continue;
+                    for &client in &clients {
+                        for &server in &servers {
+                            let key = (client, server, stack.clone());
+                            let i = match index.get(&key) {
+                                Some(i) => *i,
+                                None if g.edges.len() >= max_edges => {
+                                    g.graph_limit_hit = true;
+                                    continue;
+                                }
+                                None => {
+                                    g.edges.push(GraphEdge {
+                                        client,
+                                        server,
+                                        stack: stack.to_vec(),
+                                        bytes: 0,
+                                        connections: 0,
+                                        turns: 0,
+                                    });
+                                    index.insert(key, g.edges.len() - 1);
+                                    g.edges.len() - 1
+                                }
+                            };
+                            let e = &mut g.edges[i];
+                            e.bytes = e.bytes.saturating_add(bytes);
+                            e.connections += 1;
+                            e.turns += turn;
                         }
-                        None => {
-                            g.edges.push(GraphEdge {
-                                client,
-                                server,
-                                stack: key.2.to_vec(),
-                                bytes: 0,
-                                connections: 0,
-                                turns: 0,
-                            });
-                            index.insert(key, g.edges.len() - 1);
-                            g.edges.len() - 1
-                        }
-                    };
-                    let e = &mut g.edges[i];
-                    e.bytes = e.bytes.saturating_add(bytes);
-                    e.connections += 1;
-                    e.turns += turn;
+                    }
                 }
             }
             Ok(g)
@@ -458,6 +508,92 @@ mod tests {
         let g = s.flow_graph(0, 4000, 1000, 1).unwrap();
         assert!(g.graph_limit_hit);
         assert_eq!(g.edges.len(), 1);
+    }
+
+    /// A flow attributed to a custom device is an edge of that device too
+    /// (its device entry's id), to or from the peer's device; a record
+    /// naming a custom device that no longer exists adds nothing.
+    #[test]
+    fn custom_devices_have_the_edges_of_the_flows_attributed_to_them() {
+        let (_d, s) = crate::tests::temp_store();
+        const A: &str = "02:00:00:00:00:0a";
+        const B: &str = "02:00:00:00:00:0b";
+        s.upsert_devices(&[
+            dev("02000000000a0000", Some(A), &["10.0.0.1"], false),
+            dev("02000000000b0000", Some(B), &["10.0.0.2"], false),
+        ])
+        .unwrap();
+        let id = |disc: &str| s.device_by_discovery_id(disc).unwrap().unwrap().id;
+        let (a, b) = (id("02000000000a0000"), id("02000000000b0000"));
+        let web = s
+            .create_custom_device(
+                &serde_json::from_value(serde_json::json!({"name": "web", "extrahop_id": "WEB"}))
+                    .unwrap(),
+            )
+            .unwrap();
+        let cli = s
+            .create_custom_device(
+                &serde_json::from_value(serde_json::json!({"name": "cli", "extrahop_id": "CLI"}))
+                    .unwrap(),
+            )
+            .unwrap();
+        let with = |r: NewRecord, client: &[&str], server: &[&str]| {
+            r.with_devices(RecordDevices {
+                client: client.iter().map(|x| x.to_string()).collect(),
+                server: server.iter().map(|x| x.to_string()).collect(),
+            })
+        };
+        let f = |t| {
+            flow(
+                t,
+                "10.0.0.1",
+                A,
+                "10.0.0.2",
+                B,
+                "TCP",
+                Some("http"),
+                (10, 20),
+            )
+        };
+        s.insert_records(&[
+            with(f(1000), &[], &["WEB"]),
+            with(f(1001), &["CLI"], &["WEB"]),
+            with(f(1002), &[], &["GONE"]),
+            // To an address no device has: only the custom device's edge.
+            with(
+                flow(
+                    1003,
+                    "10.0.0.1",
+                    A,
+                    "203.0.113.9",
+                    "02:00:00:00:00:77",
+                    "TCP",
+                    None,
+                    (0, 0),
+                ),
+                &["CLI"],
+                &[],
+            ),
+        ])
+        .unwrap();
+        let g = s.flow_graph(0, 4000, 1000, 1000).unwrap();
+        assert_eq!((g.flows, g.unattributed), (4, 1));
+        let mut got: Vec<(u64, u64, String, u64)> = g
+            .edges
+            .iter()
+            .map(|e| (e.client, e.server, e.stack.join("/"), e.connections))
+            .collect();
+        got.sort();
+        let http = "IPv4/TCP/HTTP".to_string();
+        let (w, c) = (web.device_id, cli.device_id);
+        let mut want = vec![
+            (a, b, http.clone(), 3),
+            (a, w, http.clone(), 2),
+            (c, b, http.clone(), 1),
+            (c, w, http.clone(), 1),
+        ];
+        want.sort();
+        assert_eq!(got, want);
     }
 
     fn map(code: &str) -> StoredMap {

@@ -167,4 +167,44 @@ fn traffic_matching_a_custom_device_is_attributed_to_it() {
     if let Some(c) = client {
         assert!(total(&s, c, "bytes_out") >= sum("clientBytes"));
     }
+
+    // Activity maps: a walk from the custom device finds the edges of the
+    // flows attributed to it, weighted as those flows' records add up.
+    let walk = |origin: u64, weighting: &str| {
+        let r = s.post(
+            "/api/v1/activitymaps/query",
+            json!({"from": 1, "until": 0, "weighting": weighting, "edge_annotations": ["protocols"],
+                   "walks": [{"origins": [{"object_type": "device", "object_id": origin}], "steps": [{}]}]}),
+        );
+        assert_eq!(r.status, 200, "{}", r.text);
+        r.body["edges"].as_array().unwrap().clone()
+    };
+    // WIKI stands for servers: every edge ends at it, from the client's device.
+    let edges = walk(id, "connections");
+    assert!(!edges.is_empty());
+    for e in &edges {
+        assert_eq!(e["to"], id, "{e}");
+        assert_eq!(Some(e["from"].as_u64().unwrap()), client, "{e}");
+    }
+    let weight = |edges: &[Value]| {
+        edges
+            .iter()
+            .map(|e| e["weight"].as_f64().unwrap())
+            .sum::<f64>()
+    };
+    assert_eq!(weight(&edges), flows.len() as f64);
+    assert_eq!(
+        weight(&walk(id, "bytes")),
+        sum("clientBytes") + sum("serverBytes")
+    );
+    let stacks = edges[0]["annotations"]["protocols"].to_string();
+    assert!(stacks.contains("HTTP"), "{stacks}");
+    // DNSC stands for a client: its edges start at it.
+    let edges = walk(dns_id, "connections");
+    assert!(!edges.is_empty());
+    for e in &edges {
+        assert_eq!(e["from"], dns_id, "{e}");
+        assert_ne!(e["to"], dns_id, "{e}");
+    }
+    assert_eq!(weight(&edges), dns_flows.len() as f64);
 }

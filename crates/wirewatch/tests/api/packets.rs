@@ -215,7 +215,13 @@ fn tshark_objects(capture: &Path) -> Vec<String> {
     let run = Command::new("tshark")
         .arg("-r")
         .arg(capture)
-        .args(["-d", "tcp.port==18080,http", "-d", "tcp.port==12121,ftp", "-q"])
+        .args([
+            "-d",
+            "tcp.port==18080,http",
+            "-d",
+            "tcp.port==12121,ftp",
+            "-q",
+        ])
         .arg("--export-objects")
         .arg(format!("http,{}", http.display()))
         .arg("--export-objects")
@@ -272,10 +278,9 @@ fn extract_returns_the_files_of_an_ingested_capture() {
     }
     ours.sort();
     // The originals the generator served.
-    let want: serde_json::Value = serde_json::from_slice(
-        &std::fs::read(capture.with_extension("expected.json")).unwrap(),
-    )
-    .unwrap();
+    let want: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(capture.with_extension("expected.json")).unwrap())
+            .unwrap();
     let mut want: Vec<_> = want
         .as_array()
         .unwrap()
