@@ -333,6 +333,7 @@ impl Sensor {
                 info.ip_len,
             );
         }
+        let (client_custom, server_custom) = custom_ends(&self.custom, flow);
         let ends = Endpoints {
             flow_id: flow.id,
             ts_ns: p.ts_ns,
@@ -368,6 +369,8 @@ impl Sensor {
                         client_mac: flow.orig_mac,
                         server_mac: flow.resp_mac,
                         datagram: false,
+                        client_custom,
+                        server_custom,
                     };
                     for (_, bytes) in delivered.chunks {
                         if !state.sniffed {
@@ -404,6 +407,8 @@ impl Sensor {
                     client_mac,
                     server_mac,
                     datagram: true,
+                    client_custom,
+                    server_custom,
                 };
                 if let Some(a) = &mut state.analyzer {
                     a.payload(&mut ctx, dir, app, &mut sink);
@@ -563,6 +568,24 @@ pub fn ipproto_name(p: u8) -> String {
         132 => "SCTP".into(),
         other => other.to_string(),
     }
+}
+
+/// The custom devices (device entry ids) standing for a flow's client and
+/// for its server, as `custom_metrics` last worked them out.
+fn custom_ends(m: &Matcher, flow: &Flow) -> (Vec<u64>, Vec<u64>) {
+    let (mut c, mut s) = (Vec::new(), Vec::new());
+    if m.is_empty() || flow.custom_gen != m.generation {
+        return (c, s);
+    }
+    for (d, end) in &flow.custom {
+        if let Some(dev) = m.devices.get(*d as usize) {
+            match end {
+                End::Client => c.push(dev.device_id),
+                End::Server => s.push(dev.device_id),
+            }
+        }
+    }
+    (c, s)
 }
 
 /// Count a packet for the custom devices its flow is attributed to (as the

@@ -123,9 +123,27 @@ struct Conn {
     b: Ep,
     /// Some(true): `a` sent the SYN; Some(false): `b` did.
     a_opened: Option<bool>,
+    /// The opening SYN's sequence number: another SYN with another number
+    /// on the same addresses and ports is a new connection (a port reused).
+    syn_seq: Option<u32>,
     first_ns: i64,
     ab: HalfStream,
     ba: HalfStream,
+}
+
+impl Conn {
+    /// Whether a SYN from `src` numbered `seq` opens another connection on
+    /// these addresses and ports: the opening SYN had another number, or
+    /// (its SYN not seen yet: packets out of order) the data `src` sent is
+    /// not just after it.
+    fn reused_by(&self, src: Ep, seq: u32) -> bool {
+        if let Some(s) = self.syn_seq {
+            return s != seq;
+        }
+        let half = if src == self.a { &self.ab } else { &self.ba };
+        half.earliest()
+            .is_some_and(|e| e.wrapping_sub(seq.wrapping_add(1)) >= 1 << 30)
+    }
 }
 
 /// Gathers the packets of a search and carves the files at the end.
@@ -213,9 +231,17 @@ impl Extractor {
         };
         let (src, dst) = (Ep(ip.src, t.sport), Ep(ip.dst, t.dport));
         let key = if src <= dst { (src, dst) } else { (dst, src) };
+        let syn = t.flags & 0x02 != 0;
+        let ack = t.flags & 0x10 != 0;
+        let reused = syn
+            && !ack
+            && self
+                .by_key
+                .get(&key)
+                .is_some_and(|i| self.conns[*i].reused_by(src, t.seq));
         let i = match self.by_key.get(&key) {
-            Some(i) => *i,
-            None => {
+            Some(i) if !reused => *i,
+            _ => {
                 if self.conns.len() >= self.limits.connections {
                     self.connections_dropped += 1;
                     return;
@@ -224,6 +250,7 @@ impl Extractor {
                     a: src,
                     b: dst,
                     a_opened: None,
+                    syn_seq: None,
                     first_ns: ts_ns,
                     ab: HalfStream::default(),
                     ba: HalfStream::default(),
@@ -234,10 +261,9 @@ impl Extractor {
         };
         let c = &mut self.conns[i];
         let from_a = c.a == src;
-        let syn = t.flags & 0x02 != 0;
-        let ack = t.flags & 0x10 != 0;
         if syn && !ack {
             c.a_opened = Some(from_a);
+            c.syn_seq = Some(t.seq);
         }
         let half = if from_a { &mut c.ab } else { &mut c.ba };
         if syn {

@@ -104,6 +104,11 @@ impl HalfStream {
         if let Some(s) = self.syn_next {
             return Some(s);
         }
+        self.earliest()
+    }
+
+    /// The earliest sequence number of the segments stored.
+    pub fn earliest(&self) -> Option<u32> {
         let first = self.segs.first()?.0;
         Some(self.segs.iter().fold(first, |b, (s, ..)| {
             if (s.wrapping_sub(b) as i32) < 0 {

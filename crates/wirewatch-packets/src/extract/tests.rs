@@ -162,3 +162,52 @@ fn without_the_data_connection_an_ftp_transfer_is_said_missing() {
         ex.notes
     );
 }
+
+#[test]
+fn a_reused_port_pair_is_a_new_connection() {
+    // Two HTTP connections on the same addresses and ports, one after the
+    // other (another initial sequence number): two bodies, both whole.
+    fn frame(sport: u16, dport: u16, seq: u32, flags: u8, payload: &[u8]) -> Vec<u8> {
+        let mut f = vec![0u8; 12];
+        f.extend_from_slice(&[0x08, 0x00, 0x45, 0]);
+        f.extend_from_slice(&((40 + payload.len()) as u16).to_be_bytes());
+        f.extend_from_slice(&[0, 1, 0x40, 0, 64, 6, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2]);
+        if sport == 80 {
+            f[26..30].copy_from_slice(&[10, 0, 0, 2]);
+            f[30..34].copy_from_slice(&[10, 0, 0, 1]);
+        }
+        f.extend_from_slice(&sport.to_be_bytes());
+        f.extend_from_slice(&dport.to_be_bytes());
+        f.extend_from_slice(&seq.to_be_bytes());
+        f.extend_from_slice(&[0, 0, 0, 0, 0x50, flags, 0xff, 0xff, 0, 0, 0, 0]);
+        f.extend_from_slice(payload);
+        f
+    }
+    let mut x = Extractor::new(Limits::default());
+    for (n, (isn, body)) in [(1000u32, &b"first"[..]), (900_000, &b"second"[..])]
+        .into_iter()
+        .enumerate()
+    {
+        let t = n as i64 * 1_000_000_000;
+        let req = b"GET /f HTTP/1.1\r\n\r\n";
+        let rsp = [
+            &b"HTTP/1.1 200 OK\r\nContent-Length: "[..],
+            body.len().to_string().as_bytes(),
+            b"\r\n\r\n",
+            body,
+        ]
+        .concat();
+        x.packet(1, t, &frame(40000, 80, isn, 0x02, b""));
+        x.packet(1, t + 1, &frame(80, 40000, isn + 7, 0x12, b""));
+        x.packet(1, t + 2, &frame(40000, 80, isn + 1, 0x18, req));
+        x.packet(1, t + 3, &frame(80, 40000, isn + 8, 0x18, &rsp));
+    }
+    let ex = x.finish();
+    let bodies: Vec<_> = ex
+        .files
+        .iter()
+        .map(|f| (f.data.as_slice(), f.complete))
+        .collect();
+    assert_eq!(bodies, vec![(&b"first"[..], true), (&b"second"[..], true)]);
+    assert_eq!(ex.connections, 2);
+}

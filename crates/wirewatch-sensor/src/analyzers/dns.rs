@@ -1,6 +1,6 @@
 //! DNS over UDP and TCP: queries paired with responses by transaction id.
 
-use super::{endpoint_objects, Analyzer, FlowCtx, Protocol, Sink};
+use super::{Analyzer, FlowCtx, Protocol, Sink};
 use crate::flow::Dir;
 use crate::metrics::{MetricObject, Metrics};
 use crate::sensor::Endpoints;
@@ -190,12 +190,7 @@ impl Analyzer for Dns {
         if !done.is_empty() || q.is_some() {
             *flow.service = Some("dns");
         }
-        let objects = || {
-            (
-                endpoint_objects(ends.client.0, flow.client_mac),
-                endpoint_objects(ends.server.0, flow.server_mac),
-            )
-        };
+        let objects = || (flow.client_objects(), flow.server_objects());
         if let Some(q) = &q {
             let (c, s) = objects();
             metrics(sink.metrics, q, false, c, s);

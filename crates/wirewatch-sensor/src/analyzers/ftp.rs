@@ -1,6 +1,6 @@
 //! FTP control channel: commands, replies, users and login outcomes.
 
-use super::{endpoint_objects, Analyzer, FlowCtx, Protocol, Sink};
+use super::{Analyzer, FlowCtx, Protocol, Sink};
 use crate::flow::Dir;
 use std::collections::VecDeque;
 
@@ -124,7 +124,7 @@ impl Analyzer for Ftp {
         for ev in self.server(bytes) {
             *flow.service = Some("ftp");
             if ev.command == "PASS" {
-                for server in endpoint_objects(ends.server.0, flow.server_mac) {
+                for server in flow.server_objects() {
                     sink.metrics
                         .count(ends.ts_ns, server.clone(), "ftp_server", "logins", "", 1.0);
                     if ev.reply_code == 530 {

@@ -1,6 +1,6 @@
 //! HTTP/1.x: requests paired with their responses, as `~http` events.
 
-use super::{endpoint_objects, Analyzer, FlowCtx, Protocol, Sink};
+use super::{Analyzer, FlowCtx, Protocol, Sink};
 use crate::flow::Dir;
 use crate::metrics::{MetricObject, Metrics};
 use crate::sensor::Endpoints;
@@ -191,8 +191,8 @@ impl Analyzer for Http {
                     metrics(
                         sink.metrics,
                         &ev,
-                        endpoint_objects(flow.ends.client.0, flow.client_mac),
-                        endpoint_objects(flow.ends.server.0, flow.server_mac),
+                        flow.client_objects(),
+                        flow.server_objects(),
                     );
                     sink.out.http.push((flow.ends, ev));
                 }

@@ -74,6 +74,27 @@ pub struct FlowCtx<'a> {
     pub server_mac: Option<[u8; 6]>,
     /// UDP: each payload is one datagram (else a TCP stream's next bytes).
     pub datagram: bool,
+    /// The custom devices (ids of their device entries) standing for the
+    /// client and for the server: protocol metrics count for them too.
+    pub client_custom: Vec<u64>,
+    pub server_custom: Vec<u64>,
+}
+
+impl FlowCtx<'_> {
+    /// The objects the client's protocol metrics count for: its address,
+    /// its MAC, the custom devices standing for it.
+    pub fn client_objects(&self) -> Vec<MetricObject> {
+        let mut v = endpoint_objects(self.ends.client.0, self.client_mac);
+        v.extend(self.client_custom.iter().map(|d| MetricObject::Custom(*d)));
+        v
+    }
+
+    /// The objects the server's protocol metrics count for.
+    pub fn server_objects(&self) -> Vec<MetricObject> {
+        let mut v = endpoint_objects(self.ends.server.0, self.server_mac);
+        v.extend(self.server_custom.iter().map(|d| MetricObject::Custom(*d)));
+        v
+    }
 }
 
 /// One flow's analyzer state: the per-flow hooks.

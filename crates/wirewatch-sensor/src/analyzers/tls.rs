@@ -1,7 +1,7 @@
 //! TLS: the handshake of a connection (SNI, versions, cipher, ALPN, JA3/JA3S/JA4,
 //! certificate subject and issuer when visible) as one `~ssl_open` event.
 
-use super::{endpoint_objects, Analyzer, FlowCtx, Protocol, Sink};
+use super::{Analyzer, FlowCtx, Protocol, Sink};
 use crate::flow::Dir;
 use crate::sensor::Endpoints;
 use wirewatch_wire::tls::{self, Handshake, HandshakeReader};
@@ -120,8 +120,8 @@ impl Analyzer for Tls {
         if let Some(ev) = self.server(bytes) {
             let v = ev.version.clone().unwrap_or_default();
             for (objs, cat) in [
-                (endpoint_objects(ends.client.0, flow.client_mac), "ssl_client"),
-                (endpoint_objects(ends.server.0, flow.server_mac), "ssl_server"),
+                (flow.client_objects(), "ssl_client"),
+                (flow.server_objects(), "ssl_server"),
             ] {
                 for o in objs {
                     sink.metrics

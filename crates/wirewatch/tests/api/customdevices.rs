@@ -1,6 +1,7 @@
 //! Custom devices take effect: a capture ingested with custom devices
 //! defined attributes the traffic their criteria match to them, in the
-//! device list, the records and the metrics.
+//! device list, the records, the metrics (traffic and protocol) and the
+//! activity maps.
 
 use crate::common::*;
 use serde_json::{json, Value};
@@ -29,10 +30,14 @@ fn search(s: &Server, types: &[&str], field: &str, device: &str) -> Vec<Value> {
 }
 
 fn total(s: &Server, id: u64, name: &str) -> f64 {
+    metric(s, id, "net", name)
+}
+
+fn metric(s: &Server, id: u64, category: &str, name: &str) -> f64 {
     let r = s.post(
         "/api/v1/metrics/total",
         json!({"from": 1, "until": 0, "cycle": "30sec", "object_type": "device",
-               "object_ids": [id], "metric_category": "net", "metric_specs": [{"name": name}]}),
+               "object_ids": [id], "metric_category": category, "metric_specs": [{"name": name}]}),
     );
     assert_eq!(r.status, 200, "{}", r.text);
     r.body["stats"][0]["values"][0].as_f64().unwrap_or(0.0)
@@ -167,6 +172,20 @@ fn traffic_matching_a_custom_device_is_attributed_to_it() {
     if let Some(c) = client {
         assert!(total(&s, c, "bytes_out") >= sum("clientBytes"));
     }
+
+    // Protocol metrics count for the custom device standing for the end, as
+    // many as its records: WIKI serves the HTTP requests, DNSC asks the DNS
+    // questions.
+    let http = search(&s, &["~http"], "server", "WIKI").len() as f64;
+    assert!(http > 0.0);
+    assert_eq!(metric(&s, id, "http_server", "req"), http);
+    assert_eq!(metric(&s, id, "http_client", "req"), 0.0);
+    let asked = search(&s, &["~dns_request"], "client", "DNSC").len() as f64;
+    let answered = search(&s, &["~dns_response"], "client", "DNSC").len() as f64;
+    assert!(asked > 0.0 && answered > 0.0);
+    assert_eq!(metric(&s, dns_id, "dns_client", "req"), asked);
+    assert_eq!(metric(&s, dns_id, "dns_client", "rsp"), answered);
+    assert_eq!(metric(&s, dns_id, "dns_server", "req"), 0.0);
 
     // Activity maps: a walk from the custom device finds the edges of the
     // flows attributed to it, weighted as those flows' records add up.
