@@ -127,32 +127,29 @@ fn transfers(c: &Stream) -> Vec<Transfer> {
         let arg = arg.trim();
         let reply = finals.next();
         let time = c.up.time_at(at as u64);
+        let ok = reply.as_ref().is_some_and(|r| r.0 / 100 == 2);
+        let text = reply.as_ref().map_or("", |r| r.1.as_str());
+        // A refused address command leaves no address to use.
         match verb.as_str() {
             "PASV" => {
-                if let Some((227, t)) = &reply {
-                    current = six_numbers(t).map(|mut e| {
-                        // A server behind NAT or bound to any address.
-                        if unspecified(e.0) {
-                            e.0 = c.server.0;
-                        }
-                        (e, time)
-                    });
-                }
+                current = six_numbers(text).filter(|_| ok).map(|mut e| {
+                    // A server behind NAT or bound to any address.
+                    if unspecified(e.0) {
+                        e.0 = c.server.0;
+                    }
+                    (e, time)
+                });
             }
             "EPSV" => {
-                if let Some((229, t)) = &reply {
-                    current = extended(t).map(|(_, p)| (Ep(c.server.0, p), time));
-                }
+                current = extended(text)
+                    .filter(|_| ok)
+                    .map(|(_, p)| (Ep(c.server.0, p), time));
             }
-            "PORT" => {
-                if reply.as_ref().is_some_and(|r| r.0 / 100 == 2) {
-                    current = six_numbers(arg).map(|e| (e, time));
-                }
-            }
+            "PORT" => current = six_numbers(arg).filter(|_| ok).map(|e| (e, time)),
             "EPRT" => {
-                if reply.as_ref().is_some_and(|r| r.0 / 100 == 2) {
-                    current = extended(arg).map(|(a, p)| (Ep(a.unwrap_or(c.client.0), p), time));
-                }
+                current = extended(arg)
+                    .filter(|_| ok)
+                    .map(|(a, p)| (Ep(a.unwrap_or(c.client.0), p), time));
             }
             "RETR" | "STOR" | "APPE" | "STOU" | "LIST" | "NLST" | "MLSD" => {
                 let refused = reply.as_ref().is_some_and(|r| r.0 >= 400 && r.0 != 426);
