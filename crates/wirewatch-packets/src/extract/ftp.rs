@@ -10,6 +10,7 @@
 //! no connection; one it reports aborted (`426`) is marked incomplete.
 
 use super::{cut_note, Ep, File, Protocol, Stream};
+use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 /// Commands read from one control connection.
@@ -169,11 +170,6 @@ fn transfers(c: &Stream) -> Vec<Transfer> {
     out
 }
 
-fn has_end(s: &Stream, e: Ep) -> bool {
-    let same = |x: Ep| x.1 == e.1 && x.0 == e.0;
-    same(s.client) || same(s.server)
-}
-
 pub(crate) fn files(
     control: &[Stream],
     mut data: Vec<Stream>,
@@ -182,12 +178,21 @@ pub(crate) fn files(
 ) {
     data.sort_by_key(|s| s.first_ns);
     let mut used = vec![false; data.len()];
+    // The connections by each of their ends, oldest first.
+    let mut by_end: HashMap<Ep, Vec<usize>> = HashMap::new();
+    for (i, s) in data.iter().enumerate() {
+        by_end.entry(s.client).or_default().push(i);
+        if s.server != s.client {
+            by_end.entry(s.server).or_default().push(i);
+        }
+    }
     for c in control {
         for t in transfers(c) {
-            let found = data
-                .iter()
-                .enumerate()
-                .position(|(i, s)| !used[i] && s.first_ns >= t.announced_ns && has_end(s, t.at));
+            let found = by_end.get(&t.at).and_then(|list| {
+                list.iter()
+                    .copied()
+                    .find(|&i| !used[i] && data[i].first_ns >= t.announced_ns)
+            });
             let is_file = matches!(t.verb.as_str(), "RETR" | "STOR" | "APPE" | "STOU");
             let Some(i) = found else {
                 if is_file {

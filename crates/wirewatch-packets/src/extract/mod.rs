@@ -300,7 +300,11 @@ impl Extractor {
                 self.fragments_skipped
             ));
         }
-        let mut streams = Vec::with_capacity(self.conns.len());
+        let mut files = Vec::new();
+        let mut ftp_control = Vec::new();
+        let mut others = Vec::new();
+        // One connection at a time: an HTTP or SMTP stream is dropped once
+        // carved; other streams wait for the FTP control connections.
         for c in self.conns {
             for (from, to, h) in [(c.a, c.b, &c.ab), (c.b, c.a, &c.ba)] {
                 if h.dropped_bytes > 0 {
@@ -321,15 +325,9 @@ impl Extractor {
                 up: c.ab.assemble(),
                 down: c.ba.assemble(),
             };
-            streams.push((c.a_opened, s));
-        }
-        let mut files = Vec::new();
-        let mut ftp_control = Vec::new();
-        let mut others = Vec::new();
-        for (opened, s) in streams {
             // The opener is the client; without a SYN, whichever side
             // speaks as a client does.
-            let s = match opened {
+            let s = match c.a_opened {
                 Some(true) => s,
                 Some(false) => s.flipped(),
                 None if kind(&s).is_some() => s,
