@@ -218,6 +218,13 @@ pub(crate) fn files(
                 (&s.down, s.server, s.client)
             };
             let mut note = cut_note(a, u64::MAX);
+            if !a.fin {
+                // Without the sender's FIN the data connection may go on
+                // past the packets matched (a search limit, a capture cut).
+                note.get_or_insert_with(|| {
+                    "the data connection's end (its FIN) is not in the matched packets: the file may be cut short".into()
+                });
+            }
             if t.reply == Some(426) {
                 note.get_or_insert_with(|| "the server reported the transfer aborted (426)".into());
             }
@@ -325,5 +332,35 @@ mod tests {
             ]
         );
         assert!(notes.is_empty(), "{notes:?}");
+    }
+
+    #[test]
+    fn without_the_senders_fin_a_transfer_may_be_cut_and_says_so() {
+        let (cl, sv) = (ep("10.0.0.1", 50000), ep("10.0.0.2", 21));
+        let control = [stream(
+            cl,
+            sv,
+            0,
+            b"USER a\r\nPASV\r\nRETR big.iso\r\n",
+            b"220 hi\r\n331 pw\r\n227 Entering (10,0,0,2,156,66)\r\n150 go\r\n226 done\r\n",
+        )];
+        let mut data = stream(
+            ep("10.0.0.1", 50002),
+            ep("10.0.0.2", 40002),
+            0,
+            b"",
+            b"first part",
+        );
+        data.down.fin = false;
+        let mut out = Vec::new();
+        let mut notes = Vec::new();
+        files(&control, vec![data], &mut out, &mut notes);
+        assert_eq!(out.len(), 1);
+        assert!(!out[0].complete);
+        assert!(
+            out[0].note.as_deref().unwrap().contains("FIN"),
+            "{:?}",
+            out[0].note
+        );
     }
 }

@@ -257,8 +257,10 @@ pub(crate) fn files(s: &Stream, limits: &Limits, out: &mut Vec<File>) {
             framing(&h, false)
         };
         let (data, used, complete) = body(&down.data[start..], &f);
-        // A body to the connection's end is whole only if nothing is missing.
-        let complete = complete && !(matches!(f, Framing::UntilClose) && down.cut.is_some());
+        // A body to the connection's end is whole only if nothing is missing
+        // and that end (the server's FIN) was seen.
+        let complete =
+            complete && !(matches!(f, Framing::UntilClose) && (down.cut.is_some() || !down.fin));
         if !data.is_empty() {
             let name = h
                 .get("content-disposition")
@@ -294,7 +296,8 @@ fn push_body(
     };
     let time_ns = a.time_at(start as u64);
     let mut note = (!complete).then(|| {
-        cut_note(a, u64::MAX).unwrap_or_else(|| "the connection ended before the body did".into())
+        cut_note(a, u64::MAX)
+            .unwrap_or_else(|| "the body's end is not in the matched packets".into())
     });
     let whole = note.is_none();
     let content_type = h.get("content-type").map(str::to_string);

@@ -43,6 +43,8 @@ pub struct Assembled {
     pub cut: Option<Cut>,
     /// Bytes seen again (retransmitted or overlapping), not used twice.
     pub duplicate_bytes: u64,
+    /// The sender's FIN was among the packets: the stream ended there.
+    pub fin: bool,
 }
 
 impl Assembled {
@@ -62,6 +64,7 @@ impl Assembled {
             marks: vec![(0, 0)],
             cut: None,
             duplicate_bytes: 0,
+            fin: true,
         }
     }
 }
@@ -121,7 +124,10 @@ impl HalfStream {
 
     /// Put the segments in order (consumes what was stored).
     pub fn assemble(mut self) -> Assembled {
-        let mut out = Assembled::default();
+        let mut out = Assembled {
+            fin: self.fin,
+            ..Assembled::default()
+        };
         let Some(base) = self.base() else {
             return out;
         };

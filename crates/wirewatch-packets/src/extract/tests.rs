@@ -211,3 +211,58 @@ fn a_reused_port_pair_is_a_new_connection() {
     assert_eq!(bodies, vec![(&b"first"[..], true), (&b"second"[..], true)]);
     assert_eq!(ex.connections, 2);
 }
+
+/// Robustness: every capture of the nDPI corpus (real traffic of hundreds
+/// of protocols, some deliberately malformed) is carved without a panic,
+/// each answer is a zip whose manifest matches its files, and the HTTP
+/// captures give files.
+#[test]
+fn the_ndpi_corpus_is_carved_and_every_zip_reads_back() {
+    use std::io::Read;
+    use wirewatch_sensor::capture::CaptureReader;
+    let dir =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/ndpi/pcaps");
+    let mut paths: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e} (scripts/test-data.sh fetches it)", dir.display()))
+        .map(|e| e.unwrap().path())
+        .collect();
+    paths.sort();
+    assert!(paths.len() > 500);
+    let (mut files, mut http_files) = (0, 0);
+    for p in &paths {
+        let Ok(mut r) = CaptureReader::open(p) else {
+            continue;
+        };
+        let mut x = Extractor::new(Limits::default());
+        while let Ok(Some(pk)) = r.next_packet() {
+            if let Some(link) = pk.link {
+                x.packet(crate::meta::linktype(link), pk.ts_ns, pk.data);
+            }
+        }
+        let ex = x.finish();
+        files += ex.files.len();
+        http_files += ex
+            .files
+            .iter()
+            .filter(|f| f.protocol == Protocol::Http)
+            .count();
+        let (zip, entries) = archive::write(&ex).unwrap();
+        let mut z = zip::ZipArchive::new(std::io::Cursor::new(zip)).unwrap();
+        for e in &entries {
+            let mut data = Vec::new();
+            z.by_name(&e.path).unwrap().read_to_end(&mut data).unwrap();
+            assert_eq!(
+                hex::encode(Sha256::digest(&data)),
+                e.sha256,
+                "{}: {}",
+                p.display(),
+                e.path
+            );
+        }
+    }
+    println!(
+        "{files} files, {http_files} of them HTTP, from {} captures",
+        paths.len()
+    );
+    assert!(http_files >= 20, "{http_files} HTTP files of {files}");
+}
