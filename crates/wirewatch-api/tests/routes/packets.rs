@@ -433,6 +433,14 @@ fn extract_answers_the_files_of_the_matched_packets_as_a_zip() {
     let (got, m) = unzip(&bytes);
     assert!(got.len() < want.len());
     assert!(m["notes"].to_string().contains("limit_bytes"), "{m}");
+    // decrypt_files: nothing can be decrypted (no keys held); the same
+    // files, and the manifest says so.
+    let q = json!({"from": "-30m", "output": "extract", "port1": 12525, "decrypt_files": "true"});
+    let (status, _, bytes) = s.bytes("POST", "/api/v1/packets/search", Some(&q), None);
+    assert_eq!(status, 200);
+    let (got, m) = unzip(&bytes);
+    assert_eq!(got.len(), 2);
+    assert!(m["notes"].to_string().contains("no session keys"), "{m}");
     // Larger than extraction allows: 400 naming the field.
     let q = json!({"from": "-30m", "output": "extract", "limit_bytes": "1GB"});
     let (status, _, body) = s.bytes("POST", "/api/v1/packets/search", Some(&q), None);
