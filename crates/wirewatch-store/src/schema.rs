@@ -459,6 +459,21 @@ CREATE TABLE custom_device_criteria (
 );
 CREATE INDEX custom_device_criteria_device ON custom_device_criteria(custom_device_id, id);
 "#,
+    // Web app sessions (`/app/login`): only the token's SHA-256 digest is
+    // kept; a session ends at `expires` (absolute) or after its idle time
+    // since `last_seen`, at logout, and with its user (cascade).
+    r#"
+CREATE TABLE app_sessions (
+    id INTEGER PRIMARY KEY,
+    token_hash TEXT NOT NULL UNIQUE,
+    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    created INTEGER NOT NULL,
+    last_seen INTEGER NOT NULL,
+    expires INTEGER NOT NULL
+);
+CREATE INDEX app_sessions_user ON app_sessions(user_id, created);
+CREATE INDEX app_sessions_expires ON app_sessions(expires);
+"#,
 ];
 
 /// Bring the schema up to date.
