@@ -40,6 +40,8 @@ pub(crate) struct Prepared(Option<(Detection, Option<rules::LiveRule>)>);
 pub enum DetectionPage {
     Full(Vec<Detection>),
     Ids(Vec<u64>),
+    /// Matches per interval (`histogram`).
+    Counts(Vec<wirewatch_model::detection::DetectionCount>),
 }
 
 pub(crate) fn from_doc(doc: &str) -> Result<Detection> {
