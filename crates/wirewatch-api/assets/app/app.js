@@ -1,7 +1,7 @@
 // The app's entry: the session, the top bar, and the hash router
 // (#/login, #/detections?filters, #/detections/ID, #/devices/ID).
 
-import { h, replace, toast } from "./dom.js";
+import { h, replace, toast, nav } from "./dom.js";
 import { session, setSession, whenLoggedOut } from "./api.js";
 import { loginPage } from "./login.js";
 import { detectionsPage } from "./detections.js";
@@ -28,6 +28,7 @@ function showTop() {
 }
 
 async function route() {
+  nav.gen += 1;
   const { path, params } = parse();
   if (path === "/login") {
     me = null;

@@ -3,7 +3,7 @@
 // related detections, investigations, and "hide similar detections" (a
 // tuning rule). Also the small device view participants link to.
 
-import { h, replace, when, label, riskBand, toast, external } from "./dom.js";
+import { h, replace, when, label, riskBand, toast, external, nav } from "./dom.js";
 import { api } from "./api.js";
 
 const optional = (p) => p.catch(() => null);
@@ -27,6 +27,7 @@ function participantView(x) {
 
 function value(v) {
   if (v === null || v === undefined) return "—";
+  if (Array.isArray(v) && v.every((x) => typeof x !== "object")) return v.join(", ");
   if (typeof v === "object") return JSON.stringify(v);
   return String(v);
 }
@@ -113,10 +114,11 @@ function hideSimilar(d, me) {
   const off = d.participants.find((x) => x.role === "offender");
   const vic = d.participants.find((x) => x.role === "victim");
   const name = (x) => (x ? x.hostname || x.ipaddr || x.object_value || `device ${x.object_id}` : null);
-  const which = (id, text, x) => h("label", { class: "check" },
-    h("input", { type: "checkbox", id, checked: Boolean(x), disabled: !x }), " ", text, x ? ` ${name(x)}` : " (none)");
-  const offBox = which("hide-offender", "Only this offender:", off);
-  const vicBox = which("hide-victim", "Only this victim:", vic);
+  // As tuning usually goes: this offender doing this, to any victim.
+  const which = (id, text, x, on) => h("label", { class: "check" },
+    h("input", { type: "checkbox", id, checked: Boolean(x) && on, disabled: !x }), " ", text, x ? ` ${name(x)}` : " (none)");
+  const offBox = which("hide-offender", "Only this offender:", off, true);
+  const vicBox = which("hide-victim", "Only this victim:", vic, false);
   const past = h("label", { class: "check" }, h("input", { type: "checkbox", id: "hide-past", checked: true }), " Also hide past detections");
   const dialog = h("dialog", { id: "hide-dialog", "aria-label": "Hide similar detections" },
     h("form", { method: "dialog", onsubmit: async (ev) => {
@@ -173,12 +175,14 @@ function investigationsPanel(d, invs, reload) {
 }
 
 export async function cardPage(main, id, me) {
+  const gen = nav.gen;
   const d = await api.get(`/detections/${encodeURIComponent(id)}`);
   const [note, related, invs] = await Promise.all([
     optional(api.get(`/detections/${d.id}/notes`)),
     optional(api.get(`/detections/${d.id}/related`)),
     optional(api.get(`/detections/${d.id}/investigations`)),
   ]);
+  if (gen !== nav.gen) return;
   document.title = `${d.title} · wirewatch`;
   const reload = () => cardPage(main, id, me);
   const ticket = d.ticket_id
@@ -221,12 +225,15 @@ export async function cardPage(main, id, me) {
             h("span", { class: "risk small " + riskBand(r.risk_score) }, r.risk_score), " ",
             h("a", { href: `#/detections/${r.id}` }, r.title), " ", h("span", { class: "muted small" }, when(r.start_time)))))
           : h("p", { class: "muted" }, "None"))))));
-  document.getElementById("main").focus();
+  window.scrollTo(0, 0);
+  document.getElementById("main").focus({ preventScroll: true });
 }
 
 /** What a participant link shows: the device's names and addresses. */
 export async function devicePage(main, id) {
+  const gen = nav.gen;
   const d = await api.get(`/devices/${encodeURIComponent(id)}`);
+  if (gen !== nav.gen) return;
   const name = d.display_name || d.default_name || `device ${d.id}`;
   document.title = `${name} · wirewatch`;
   const rows = ["display_name", "default_name", "dns_name", "ipaddr4", "ipaddr6", "macaddr", "vendor", "role", "device_class", "discover_time", "last_seen_time"]

@@ -8,7 +8,8 @@ const PAD = { left: 40, right: 12, top: 10, bottom: 22 };
 function tickLabel(ms, span) {
   const d = new Date(ms);
   if (span <= 2 * 86400e3) return d.toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit" });
-  return d.toLocaleDateString(undefined, { month: "short", day: "numeric" });
+  if (span <= 300 * 86400e3) return d.toLocaleDateString(undefined, { month: "short", day: "numeric" });
+  return d.toLocaleDateString(undefined, { year: "numeric", month: "short" });
 }
 
 /**

@@ -3,7 +3,7 @@
 // and bulk actions on a selection. Everything is asked of the server
 // (POST /detections/search); nothing is filtered in the browser.
 
-import { h, replace, when, label, riskBand, toast, external } from "./dom.js";
+import { h, replace, short, label, riskBand, toast, external, nav } from "./dom.js";
 import { api } from "./api.js";
 import { histogram } from "./chart.js";
 
@@ -149,10 +149,10 @@ function row(d, selected, onToggle) {
       h("div", { class: "muted small" }, d.categories.join(" · "))),
     h("td", {}, participants(d, "offender").join(", ") || "—"),
     h("td", {}, participants(d, "victim").join(", ") || "—"),
-    h("td", { class: "nowrap" }, when(d.start_time)),
+    h("td", { class: "nowrap" }, h("time", { title: new Date(d.start_time).toString() }, short(d.start_time))),
     h("td", {}, h("span", { class: "status " + (d.status || "open") }, label(d.status, "Open"))),
     h("td", {}, d.assignee || "—"),
-    h("td", {}, ticketCell(d)),
+    h("td", { class: "ticket" }, ticketCell(d)),
   );
 }
 
@@ -219,6 +219,7 @@ function chartAxis(w, counts) {
 
 export async function detectionsPage(main, p, me) {
   document.title = "Detections · wirewatch";
+  const gen = nav.gen;
   const fmts = await loadFormats();
   const base = searchOf(p);
   const sortKey = p.get("sort") || "time";
@@ -277,6 +278,8 @@ export async function detectionsPage(main, p, me) {
       h("span", {}, `Page ${page} of ${pages}`),
       page < pages ? link(page + 1, "Next →") : null),
   );
+  if (gen !== nav.gen) return;
   replace(main, h("div", { class: "detections" }, filtersForm(p, fmts), content));
-  chartBox.append(histogram(counts, axis.from, axis.until, axis.interval, chartBox.clientWidth - 2));
+  // Drawn at the box's width; the SVG scales with it afterwards (viewBox).
+  chartBox.append(histogram(counts, axis.from, axis.until, axis.interval, chartBox.clientWidth - 20));
 }

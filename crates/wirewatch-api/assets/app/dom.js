@@ -46,6 +46,18 @@ export function replace(el, ...children) {
   return el;
 }
 
+/** Which navigation is current: a page that finished loading after the
+ * user moved on does not draw itself over the new one. */
+export const nav = { gen: 0 };
+
+/** A compact date and time (YYYY-MM-DD HH:MM, local), from ms. */
+export function short(ms) {
+  if (ms === null || ms === undefined) return "—";
+  const d = new Date(ms);
+  const p = (n) => String(n).padStart(2, "0");
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}`;
+}
+
 /** A date and time in the user's locale, from ms. */
 export function when(ms) {
   if (ms === null || ms === undefined) return "—";

@@ -14,7 +14,7 @@ use crate::AppState;
 use axum::extract::State;
 use axum::http::header::{COOKIE, HOST, ORIGIN, SET_COOKIE};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue, Method};
+use axum::http::{HeaderMap, HeaderValue, Method, Uri};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -90,15 +90,19 @@ pub fn session_token(headers: &HeaderMap, config: &SessionConfig) -> Option<Stri
 }
 
 /// A request that a page of another site may have sent: `Sec-Fetch-Site`
-/// other than `same-origin`, or an `Origin` whose host is not the `Host`.
-fn cross_site(headers: &HeaderMap) -> Option<&'static str> {
+/// other than `same-origin`, or an `Origin` whose host is not the request's
+/// (`Host`, or the URI's authority in HTTP/2).
+fn cross_site(headers: &HeaderMap, uri: &Uri) -> Option<&'static str> {
     if let Some(site) = headers.get("sec-fetch-site") {
         if site.as_bytes() != b"same-origin" {
             return Some("the request did not come from this site's pages (Sec-Fetch-Site)");
         }
     }
     if let Some(origin) = headers.get(ORIGIN) {
-        let host = headers.get(HOST).and_then(|h| h.to_str().ok());
+        let host = headers
+            .get(HOST)
+            .and_then(|h| h.to_str().ok())
+            .or_else(|| uri.authority().map(|a| a.as_str()));
         let origin_host = origin
             .to_str()
             .ok()
@@ -126,13 +130,13 @@ pub fn cookie_caller(parts: &Parts, state: &AppState) -> ApiResult<Option<AuthUs
         .session_user(&token, config.limits)?
         .ok_or_else(|| ApiError::unauthorized("the session has ended; log in again"))?;
     if !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS) {
-        check_csrf(&parts.headers, &token)?;
+        check_csrf(&parts.headers, &parts.uri, &token)?;
     }
     Ok(Some(user))
 }
 
-fn check_csrf(headers: &HeaderMap, token: &str) -> ApiResult<()> {
-    if let Some(why) = cross_site(headers) {
+fn check_csrf(headers: &HeaderMap, uri: &Uri, token: &str) -> ApiResult<()> {
+    if let Some(why) = cross_site(headers, uri) {
         return Err(ApiError::forbidden(why));
     }
     let sent = headers
@@ -190,11 +194,12 @@ fn no_store(mut r: Response) -> Response {
 pub async fn login(
     State(s): State<AppState>,
     ClientIp(ip): ClientIp,
+    uri: Uri,
     headers: HeaderMap,
     Json(body): Json<Login>,
 ) -> ApiResult<Response> {
     // Login CSRF: a page of another site must not log the browser in.
-    if let Some(why) = cross_site(&headers) {
+    if let Some(why) = cross_site(&headers, &uri) {
         return Err(ApiError::forbidden(why));
     }
     if body.username.len() > 64 {
@@ -321,6 +326,8 @@ mod tests {
 
     #[test]
     fn cross_site_requests_are_recognised() {
+        let none = Uri::from_static("/app/login");
+        let cross_site = |h: &HeaderMap| super::cross_site(h, &none);
         let mut h = HeaderMap::new();
         h.insert(HOST, HeaderValue::from_static("sensor:8443"));
         assert_eq!(cross_site(&h), None);
@@ -335,5 +342,12 @@ mod tests {
         assert!(cross_site(&h).is_some());
         h.insert(ORIGIN, HeaderValue::from_static("null"));
         assert!(cross_site(&h).is_some());
+        // HTTP/2: no Host header, the authority is in the URI.
+        let mut h2 = HeaderMap::new();
+        h2.insert(ORIGIN, HeaderValue::from_static("https://sensor:8443"));
+        let uri = Uri::from_static("https://sensor:8443/app/login");
+        assert_eq!(super::cross_site(&h2, &uri), None);
+        let other = Uri::from_static("https://other:8443/app/login");
+        assert!(super::cross_site(&h2, &other).is_some());
     }
 }
