@@ -187,7 +187,7 @@ function bulkBar(selected, rerender) {
     if (!ids.length) return toast("Select detections first.", "error");
     try {
       const failed = await bulk(ids, action, arg());
-      toast(failed ? `${ids.length - failed} changed, ${failed} refused` : `${ids.length} detections changed`, failed ? "error" : "ok");
+      toast(failed ? `${ids.length - failed} changed, ${failed} refused` : `${ids.length} ${ids.length === 1 ? "detection" : "detections"} changed`, failed ? "error" : "ok");
       selected.clear();
       rerender();
     } catch (e) {

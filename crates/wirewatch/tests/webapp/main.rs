@@ -35,10 +35,13 @@ fn sample(name: &str) -> String {
 
 /// A ticketing system's stand-in: answers every GET with a small page and
 /// records the request line and whether a `Referer` came with it.
-fn ticket_server() -> (u16, Arc<Mutex<Vec<(String, bool)>>>) {
+/// The requests a ticket server saw: (request line, whether a `Referer` came).
+type Seen = Arc<Mutex<Vec<(String, bool)>>>;
+
+fn ticket_server() -> (u16, Seen) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
-    let seen = Arc::new(Mutex::new(Vec::new()));
+    let seen: Seen = Arc::default();
     let log = seen.clone();
     std::thread::spawn(move || {
         for stream in listener.incoming().flatten() {
@@ -131,6 +134,7 @@ fn an_analyst_triages_in_the_browser() {
         json!({"write": "full", "ndr": "full", "npm": "full"}),
     );
     let shots = screenshots();
+    let _ = std::fs::remove_dir_all(&shots);
     let b = Browser::start(1280, 900);
 
     // Log in: `/` leads to the app, which asks for a login.
@@ -314,11 +318,29 @@ fn an_analyst_triages_in_the_browser() {
     std::thread::sleep(Duration::from_millis(300));
     b.screenshot(&shots, "07-detections-2560");
     b.resize(1280, 900);
+    // Dark mode follows the system's.
+    b.color_scheme("dark");
+    let bg = |b: &Browser| {
+        b.script(
+            "return getComputedStyle(document.body).backgroundColor",
+            json!([]),
+        )
+    };
+    b.wait("the dark colours", || {
+        (bg(&b) == json!("rgb(20, 23, 27)")).then_some(())
+    });
+    b.goto(&format!("{}/app#/detections/{ticketed}", s.url));
+    b.find("#card-title");
+    b.screenshot(&shots, "08-card-dark");
+    b.goto(&format!("{}/app#/detections", s.url));
+    b.find("table.list tbody tr");
+    b.screenshot(&shots, "09-detections-dark");
+    b.color_scheme("light");
 
     // Log out, and be refused.
     b.click(&b.find("#logout"));
     b.find("#username");
-    b.screenshot(&shots, "08-logged-out");
+    b.screenshot(&shots, "10-logged-out");
     let status = b.script_async(
         "const done = arguments[arguments.length - 1];
          fetch('/api/v1/detections', {credentials: 'same-origin'}).then(r => done(r.status), e => done(String(e)));",

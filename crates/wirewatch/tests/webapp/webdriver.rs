@@ -63,7 +63,7 @@ impl Browser {
             );
             std::thread::sleep(Duration::from_millis(100));
         }
-        let mut args = vec![
+        let args = vec![
             "--headless=new".to_string(),
             "--no-sandbox".into(),
             "--disable-gpu".into(),
@@ -72,9 +72,6 @@ impl Browser {
             "--no-first-run".into(),
             format!("--window-size={width},{height}"),
         ];
-        if std::env::var_os("WIREWATCH_BROWSER_DARK").is_some() {
-            args.push("--force-dark-mode".into());
-        }
         let mut chrome = json!({"args": args});
         if std::path::Path::new("/usr/bin/chromium").exists() {
             chrome["binary"] = json!("/usr/bin/chromium");
@@ -282,6 +279,18 @@ impl Browser {
 
     pub fn close_window(&self) {
         self.cmd("DELETE", "/window", None);
+    }
+
+    /// Emulate the system's dark (or light) colour scheme (Chromium's CDP,
+    /// through chromedriver).
+    pub fn color_scheme(&self, scheme: &str) {
+        self.cmd(
+            "POST",
+            "/goog/cdp/execute",
+            Some(json!({"cmd": "Emulation.setEmulatedMedia", "params": {
+                "features": [{"name": "prefers-color-scheme", "value": scheme}]
+            }})),
+        );
     }
 
     pub fn resize(&self, width: u32, height: u32) {
