@@ -129,6 +129,13 @@ fn an_analyst_triages_in_the_browser() {
         "risk_score": 99, "properties": {"note": xss},
         "participants": [{"object_type": "ipaddr", "object_value": "10.66.6.6", "role": "offender"}]
     }));
+    // A detection whose offender is a device the sensor found.
+    let device = s.get("/api/v1/devices?limit=1").body[0].clone();
+    let device_id = device["id"].as_u64().expect("a device from the captures");
+    let on_device = s.detection(json!({
+        "type": "port_scan", "title": "Scan from a known device", "risk_score": 20,
+        "participants": [{"object_type": "device", "object_id": device_id, "role": "offender"}]
+    }));
     s.user_key(
         "ana",
         json!({"write": "full", "ndr": "full", "npm": "full"}),
@@ -154,7 +161,7 @@ fn an_analyst_triages_in_the_browser() {
     b.find("table.list tbody tr");
     b.find("svg.chart rect.bar");
     let count = b.text_at("#count");
-    let total = all.as_array().unwrap().len() + 1;
+    let total = all.as_array().unwrap().len() + 2;
     assert_eq!(count, format!("{total} detections"));
     b.screenshot(&shots, "02-detections");
 
@@ -168,6 +175,31 @@ fn an_analyst_triages_in_the_browser() {
         json!(0)
     );
     assert_ne!(b.script("return document.title", json!([])), json!("pwned"));
+
+    // The XSS card: title, description and property are text too.
+    b.goto(&format!("{}/app#/detections/{evil}", s.url));
+    assert_eq!(b.text_at("#card-title"), xss);
+    assert_eq!(
+        b.text_at("section.panel .prose"),
+        "<script>document.title='pwned'</script>"
+    );
+    assert_eq!(
+        b.script(
+            "return document.querySelectorAll('img[src=x], main script').length",
+            json!([])
+        ),
+        json!(0)
+    );
+    assert_ne!(b.script("return document.title", json!([])), json!("pwned"));
+    // Participants link to their devices.
+    b.goto(&format!("{}/app#/detections/{on_device}", s.url));
+    b.click_at(&format!("ul.participants a[href='#/devices/{device_id}']"));
+    b.wait("the device", || b.try_find("article.card table.props"));
+    let name = device["display_name"].as_str().unwrap().to_string();
+    b.wait("the device's name", || {
+        (b.text_at("article.card h1") == name).then_some(())
+    });
+    b.goto(&format!("{}/app#/detections", s.url));
 
     // Filter by type: the list and the count are the server's answer to it.
     b.select(&b.find("#f-type"), &kind);
