@@ -38,18 +38,15 @@ impl Query {
     }
 
     /// A participant of `role` whose address, host name or device id is
-    /// one of `values` (read from the stored document: the participant
-    /// index has no roles).
+    /// one of `values` (the `detection_roles` index).
     fn participant(&mut self, role: &str, values: Vec<String>) {
-        let role = self.value(Sql::Text(role.into()));
-        let ph = self.placeholders(values.into_iter().map(|v| v.trim().to_string()));
+        let ph = self.placeholders(
+            values
+                .into_iter()
+                .map(|v| crate::detections::role_key(role, v.trim())),
+        );
         self.push(format!(
-            "EXISTS (SELECT 1 FROM json_each(d.doc, '$.participants') p \
-             WHERE json_extract(p.value, '$.role') = {role} AND ( \
-             json_extract(p.value, '$.ipaddr') IN ({ph}) \
-             OR json_extract(p.value, '$.object_value') IN ({ph}) \
-             OR json_extract(p.value, '$.hostname') IN ({ph}) \
-             OR CAST(json_extract(p.value, '$.object_id') AS TEXT) IN ({ph})))"
+            "d.id IN (SELECT detection_id FROM detection_roles WHERE role_key IN ({ph}))"
         ));
     }
 

@@ -244,4 +244,56 @@ mod tests {
         assert!(store.session_user(&first.token, l).unwrap().is_none());
         assert!(store.session_user(&third.token, l).unwrap().is_some());
     }
+
+    /// The participant-by-role index is filled for the detections stored
+    /// before its migration ran, as for new ones.
+    #[test]
+    fn the_migration_indexes_stored_detections_by_role() {
+        use crate::DetectionPage;
+        use wirewatch_model::detection::{DetectionSearch, NewDetection};
+        let (dir, store) = store();
+        let new: NewDetection = serde_json::from_value(serde_json::json!({
+            "type": "port_scan",
+            "participants": [
+                {"object_type": "device", "object_id": 7, "ipaddr": "10.0.0.7", "hostname": "pc-7", "role": "offender"},
+                {"object_type": "ipaddr", "object_value": "10.0.0.9", "role": "victim"}
+            ]
+        }))
+        .unwrap();
+        let id = store.create_detection(new).unwrap().id;
+        let find = |store: &Store, filter: serde_json::Value| {
+            let s: DetectionSearch =
+                serde_json::from_value(serde_json::json!({"filter": filter, "id_only": true}))
+                    .unwrap();
+            match store
+                .search_detections(s, "setup", crate::Visibility::ALL)
+                .unwrap()
+            {
+                DetectionPage::Ids(ids) => ids,
+                _ => panic!("ids"),
+            }
+        };
+        let cases = [
+            (serde_json::json!({"offender": ["10.0.0.7"]}), vec![id]),
+            (serde_json::json!({"offender": ["pc-7"]}), vec![id]),
+            (serde_json::json!({"offender": ["7"]}), vec![id]),
+            (serde_json::json!({"victim": ["10.0.0.9"]}), vec![id]),
+            (serde_json::json!({"victim": ["10.0.0.7"]}), vec![]),
+        ];
+        for (f, want) in &cases {
+            assert_eq!(&find(&store, f.clone()), want, "{f}");
+        }
+        drop(store);
+        // Back to the schema before this migration, the index gone.
+        let n = crate::schema::MIGRATIONS.len() as i64;
+        let c = rusqlite::Connection::open(dir.path().join("wirewatch.db")).unwrap();
+        c.execute_batch("DROP TABLE detection_roles; DROP TABLE app_sessions;")
+            .unwrap();
+        c.pragma_update(None, "user_version", n - 1).unwrap();
+        drop(c);
+        let store = Store::open(dir.path(), StoreOptions::default()).unwrap();
+        for (f, want) in &cases {
+            assert_eq!(&find(&store, f.clone()), want, "after the migration: {f}");
+        }
+    }
 }
