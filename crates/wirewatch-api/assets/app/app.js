@@ -82,6 +82,7 @@ document.getElementById("logout").addEventListener("click", async () => {
   }
   me = null;
   setSession(null);
+  toast("Logged out.");
   location.hash = "#/login";
 });
 
