@@ -39,6 +39,9 @@ command -v ip >/dev/null || need_apt+=(iproute2)
 # tcpdump read from the same captures.
 command -v tshark >/dev/null || need_apt+=(tshark)
 command -v tcpdump >/dev/null || need_apt+=(tcpdump)
+# The web app is tested end to end in real Chromium, driven through chromedriver.
+command -v chromium >/dev/null || need_apt+=(chromium)
+command -v chromedriver >/dev/null || need_apt+=(chromium-driver)
 if [ ${#need_apt[@]} -gt 0 ]; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}"
 fi

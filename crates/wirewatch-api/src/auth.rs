@@ -1,4 +1,5 @@
-//! Authentication (`Authorization: ExtraHop apikey=KEY`) and the privilege
+//! Authentication (`Authorization: ExtraHop apikey=KEY`, or the web app's
+//! session cookie: `crate::app::session`) and the privilege
 //! checks that the rules of `crate::guard` (declared with each route) and the
 //! per-object checks of handlers are made of.
 
@@ -40,10 +41,15 @@ impl FromRequestParts<AppState> for Caller {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let header = parts
-            .headers
-            .get(axum::http::header::AUTHORIZATION)
-            .ok_or_else(|| ApiError::unauthorized("missing Authorization header; send \"Authorization: ExtraHop apikey=YOUR_KEY\""))?;
+        let Some(header) = parts.headers.get(axum::http::header::AUTHORIZATION) else {
+            // The web app's session cookie stands in for the key (with its CSRF rule).
+            if let Some(user) = crate::app::session::cookie_caller(parts, state)? {
+                return Ok(Caller(user));
+            }
+            return Err(ApiError::unauthorized(
+                "missing Authorization header; send \"Authorization: ExtraHop apikey=YOUR_KEY\"",
+            ));
+        };
         let value = header
             .to_str()
             .map_err(|_| ApiError::unauthorized("the Authorization header is not valid text"))?;

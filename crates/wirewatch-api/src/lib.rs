@@ -1,5 +1,6 @@
 //! The REST API under `/api/v1`: one module per resource, thin handlers.
 
+pub mod app;
 pub mod auth;
 pub mod error;
 pub mod extract;
@@ -42,6 +43,8 @@ pub struct AppState {
     pub logins: Arc<throttle::LoginThrottle>,
     /// The packet store's directory (`None`: turned off).
     pub packets: Option<std::path::PathBuf>,
+    /// The web app's sessions (cookie flags, expiry).
+    pub sessions: app::session::SessionConfig,
 }
 
 impl AppState {
@@ -56,6 +59,7 @@ impl AppState {
         AppState {
             connectors,
             store,
+            sessions: app::session::SessionConfig::for_url(&config.public_url),
             config: Arc::new(config),
             cursors: Arc::default(),
             ods: None,
@@ -73,6 +77,7 @@ pub fn app(state: AppState) -> Router {
     let routed = Router::new()
         .nest("/api/v1", v1)
         .merge(routes::explore::routes())
+        .merge(app::routes())
         .merge(routes::sonar::router(&state))
         .merge(routes::actions::routes().router)
         .fallback(routes::not_found)

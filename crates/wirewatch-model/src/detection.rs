@@ -583,7 +583,36 @@ pub struct DetectionFilter {
     /// Only recommended (true) or not recommended (false) detections.
     #[serde(default)]
     pub recommended: Option<bool>,
+    /// wirewatch extension: only detections with an offender that matches
+    /// one of these (its IP address, host name, or device id), at most
+    /// [`MAX_PARTICIPANT_FILTER`].
+    #[serde(default)]
+    #[schemars(extend("x-wirewatch-extension" = true), length(max = 100))]
+    pub offender: Option<Vec<String>>,
+    /// wirewatch extension: only detections with a victim that matches one
+    /// of these (its IP address, host name, or device id).
+    #[serde(default)]
+    #[schemars(extend("x-wirewatch-extension" = true), length(max = 100))]
+    pub victim: Option<Vec<String>>,
 }
+
+/// Most values in `filter.offender` or `filter.victim`.
+pub const MAX_PARTICIPANT_FILTER: usize = 100;
+
+/// One interval of a search's `histogram`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[schemars(example = DetectionCount { time: 1_767_225_600_000, count: 12 })]
+pub struct DetectionCount {
+    /// The start of the interval (ms).
+    pub time: i64,
+    /// The matching detections that started in it.
+    pub count: u64,
+}
+
+/// Shortest `histogram` interval (ms).
+pub const MIN_HISTOGRAM_INTERVAL: i64 = 60_000;
+/// Most intervals a `histogram` answers (the latest ones).
+pub const MAX_HISTOGRAM_INTERVALS: i64 = 1_000;
 
 /// Sort direction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default, schemars::JsonSchema)]
@@ -654,6 +683,13 @@ pub struct DetectionSearch {
     #[serde(default)]
     #[schemars(extend("x-wirewatch-extension" = true))]
     pub include_hidden: Option<bool>,
+    /// wirewatch extension: instead of the detections, count the matches
+    /// per interval of this many ms (at least 60000) of their `start_time`:
+    /// `[{"time": ms, "count": n}]`, intervals with no match left out, at
+    /// most the latest 1000; `limit`, `offset` and `sort` do not apply.
+    #[serde(default)]
+    #[schemars(extend("x-wirewatch-extension" = true), range(min = 60000))]
+    pub histogram: Option<i64>,
 }
 
 impl DetectionSearch {

@@ -40,6 +40,8 @@ pub(crate) struct Prepared(Option<(Detection, Option<rules::LiveRule>)>);
 pub enum DetectionPage {
     Full(Vec<Detection>),
     Ids(Vec<u64>),
+    /// Matches per interval (`histogram`).
+    Counts(Vec<wirewatch_model::detection::DetectionCount>),
 }
 
 pub(crate) fn from_doc(doc: &str) -> Result<Detection> {
@@ -500,7 +502,39 @@ fn index_detection(tx: &Transaction<'_>, d: &Detection) -> Result<()> {
     for p in &d.participants {
         part.execute(params![p.object_key(), d.id])?;
     }
+    let mut role = tx.prepare_cached(
+        "INSERT OR IGNORE INTO detection_roles(role_key, detection_id) VALUES(?1, ?2)",
+    )?;
+    for p in &d.participants {
+        for key in role_keys(p) {
+            role.execute(params![key, d.id])?;
+        }
+    }
     Ok(())
+}
+
+/// The keys a participant is found by in `filter.offender` / `filter.victim`.
+pub(crate) fn role_keys(p: &wirewatch_model::detection::Participant) -> Vec<String> {
+    let role = match p.role {
+        wirewatch_model::detection::Role::Offender => "offender",
+        wirewatch_model::detection::Role::Victim => "victim",
+    };
+    let id = p.object_id.map(|i| i.to_string());
+    [
+        p.ipaddr.as_ref(),
+        p.object_value.as_ref(),
+        p.hostname.as_ref(),
+        id.as_ref(),
+    ]
+    .into_iter()
+    .flatten()
+    .map(|v| role_key(role, v))
+    .collect()
+}
+
+/// One key of the participant-by-role index.
+pub(crate) fn role_key(role: &str, value: &str) -> String {
+    format!("{role}|{value}")
 }
 
 impl MatchContext for Store {

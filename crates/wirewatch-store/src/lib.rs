@@ -31,6 +31,7 @@ mod rules;
 mod schema;
 mod search;
 mod secrets;
+mod sessions;
 mod tickets;
 mod triggers;
 mod users;
@@ -53,6 +54,7 @@ pub use records::{NewRecord, RecordQuery, Retention, StoredRecord};
 pub use secrets::{
     KeyFormatError, SecretKey, SecretsError, KEY_ENV as SECRET_KEY_ENV, KEY_FILE as SECRET_KEY_FILE,
 };
+pub use sessions::{Session, SessionLimits};
 pub use tickets::{
     guid_from, is_guid, new_guid, TicketOrder, TicketQuery, MAX_ATTACHMENT,
     MAX_LIMIT as MAX_TICKETS,

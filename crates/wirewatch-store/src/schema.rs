@@ -459,6 +459,38 @@ CREATE TABLE custom_device_criteria (
 );
 CREATE INDEX custom_device_criteria_device ON custom_device_criteria(custom_device_id, id);
 "#,
+    // Web app sessions (`/app/login`): only the token's SHA-256 digest is
+    // kept; a session ends at `expires` (absolute) or after its idle time
+    // since `last_seen`, at logout, and with its user (cascade). And the
+    // participant-by-role index of the detection search (the web app's
+    // offender/victim filters).
+    r#"
+CREATE TABLE app_sessions (
+    id INTEGER PRIMARY KEY,
+    token_hash TEXT NOT NULL UNIQUE,
+    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    created INTEGER NOT NULL,
+    last_seen INTEGER NOT NULL,
+    expires INTEGER NOT NULL
+);
+CREATE INDEX app_sessions_user ON app_sessions(user_id, created);
+CREATE INDEX app_sessions_expires ON app_sessions(expires);
+-- The search's offender/victim filters: "role|value" for each participant's
+-- address, object value, host name and object id; filled for the detections
+-- already stored.
+CREATE TABLE detection_roles (
+    role_key TEXT NOT NULL,
+    detection_id INTEGER NOT NULL,
+    PRIMARY KEY (role_key, detection_id)
+) WITHOUT ROWID;
+INSERT OR IGNORE INTO detection_roles(role_key, detection_id)
+    SELECT json_extract(p.value, '$.role') || '|' || v.value, d.id
+    FROM detections d, json_each(d.doc, '$.participants') p,
+         json_each(json_array(json_extract(p.value, '$.ipaddr'), json_extract(p.value, '$.object_value'),
+                              json_extract(p.value, '$.hostname'),
+                              CAST(json_extract(p.value, '$.object_id') AS TEXT))) v
+    WHERE v.type != 'null' AND json_extract(p.value, '$.role') IS NOT NULL;
+"#,
 ];
 
 /// Bring the schema up to date.

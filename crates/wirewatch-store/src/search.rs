@@ -4,7 +4,8 @@ use crate::detections::{from_doc, DetectionPage, Visibility};
 use crate::{Result, Store};
 use rusqlite::types::Value as Sql;
 use wirewatch_model::detection::{
-    DetectionSearch, Direction, ResolutionFilter, SortKey, StatusFilter, SORTABLE_FIELDS,
+    DetectionCount, DetectionSearch, Direction, ResolutionFilter, SortKey, StatusFilter,
+    MAX_HISTOGRAM_INTERVALS, SORTABLE_FIELDS,
 };
 
 /// Largest page a search returns (as the real product).
@@ -34,6 +35,19 @@ impl Query {
     fn value(&mut self, v: Sql) -> String {
         self.params.push(v);
         format!("?{}", self.params.len())
+    }
+
+    /// A participant of `role` whose address, host name or device id is
+    /// one of `values` (the `detection_roles` index).
+    fn participant(&mut self, role: &str, values: Vec<String>) {
+        let ph = self.placeholders(
+            values
+                .into_iter()
+                .map(|v| crate::detections::role_key(role, v.trim())),
+        );
+        self.push(format!(
+            "d.id IN (SELECT detection_id FROM detection_roles WHERE role_key IN ({ph}))"
+        ));
     }
 
     /// `column IN (...)` plus `column IS NULL` when `none` is asked for.
@@ -80,6 +94,34 @@ fn order_by(sort: Option<Vec<SortKey>>) -> String {
 }
 
 impl Store {
+    /// The matches of `q` per interval of `start_time`, the latest
+    /// [`MAX_HISTOGRAM_INTERVALS`], oldest first.
+    fn count_detections(&self, mut q: Query, interval: i64) -> Result<DetectionPage> {
+        let where_ = if q.clauses.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", q.clauses.join(" AND "))
+        };
+        let iv = q.value(Sql::Integer(interval));
+        let lim = q.value(Sql::Integer(MAX_HISTOGRAM_INTERVALS));
+        let sql = format!(
+            "SELECT (d.start_time / {iv}) * {iv} AS t, count(*) FROM detections d {where_} \
+             GROUP BY t ORDER BY t DESC LIMIT {lim}"
+        );
+        let mut counts = self.read(|c| {
+            let mut stmt = c.prepare_cached(&sql)?;
+            let rows = stmt.query_map(rusqlite::params_from_iter(q.params.iter()), |r| {
+                Ok(DetectionCount {
+                    time: r.get(0)?,
+                    count: r.get(1)?,
+                })
+            })?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })?;
+        counts.reverse();
+        Ok(DetectionPage::Counts(counts))
+    }
+
     /// Search detections. `me` is the caller's username (for `.me`).
     pub fn search_detections(
         &self,
@@ -166,6 +208,11 @@ impl Store {
                 let v = q.value(Sql::Integer(r as i64));
                 q.push(format!("d.recommended = {v}"));
             }
+            for (role, values) in [("offender", f.offender), ("victim", f.victim)] {
+                if let Some(values) = values.filter(|v| !v.is_empty()) {
+                    q.participant(role, values);
+                }
+            }
         }
         if let Some(from) = s.from {
             let v = q.value(Sql::Integer(from));
@@ -186,6 +233,9 @@ impl Store {
             }
         }
         let id_only = s.id_only.unwrap_or(false);
+        if let Some(interval) = s.histogram {
+            return self.count_detections(q, interval);
+        }
         let order = order_by(s.sort.map(|s| s.into_vec()));
         let where_ = if q.clauses.is_empty() {
             String::new()

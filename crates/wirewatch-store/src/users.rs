@@ -22,7 +22,7 @@ pub struct AuthUser {
     pub roles: Roles,
 }
 
-fn digest(key: &str) -> String {
+pub(crate) fn digest(key: &str) -> String {
     hex::encode(Sha256::digest(key.as_bytes()))
 }
 
@@ -338,6 +338,11 @@ impl Store {
                 n = tx.execute(
                     "UPDATE users SET password_hash = ?1 WHERE username = ?2",
                     params![h, username],
+                )?;
+                // A new password ends the user's web sessions.
+                tx.execute(
+                    "DELETE FROM app_sessions WHERE user_id = (SELECT id FROM users WHERE username = ?1)",
+                    [username],
                 )?;
             }
             Ok(n)

@@ -12,7 +12,7 @@
 use schemars::generate::{SchemaGenerator, SchemaSettings};
 use schemars::JsonSchema;
 use serde_json::{Map, Value};
-use wirewatch_model::detection::{Detection, MitreRef, Note, Participant};
+use wirewatch_model::detection::{Detection, DetectionCount, MitreRef, Note, Participant};
 use wirewatch_model::investigation::Investigation;
 use wirewatch_model::locality::NetworkLocality;
 use wirewatch_model::ods::{HttpTarget, KafkaTarget, MongoTarget, RawTarget, SyslogTarget};
@@ -37,6 +37,7 @@ pub(super) fn add(schemas: &mut Map<String, Value>, mut bodies: SchemaGenerator)
     answer::<wirewatch_store::AuditEntry>(&mut answers);
     answer::<NetworkLocality>(&mut answers);
     answer::<User>(&mut answers);
+    answer::<DetectionCount>(&mut answers);
     answer::<ApiKey>(&mut answers);
     answer::<Ticketing>(&mut answers);
     answer::<Investigation>(&mut answers);

@@ -73,7 +73,8 @@ fn detections(p: &mut Paths) {
     let search = Op::new(tag, "searchDetections", "Search detections")
         .describe(&format!(
             "Filters, time windows, sorting and paging. With `id_only: true` the answer is a list of ids. \
-             The `include_hidden` field is a wirewatch extension. {SEE}"
+             The `include_hidden` and `histogram` fields and the `offender` and `victim` filters are wirewatch \
+             extensions; with `histogram` the answer is the number of matches per interval. {SEE}"
         ))
         .body_example(json!({
                 "filter": {"status": [".none", "in_progress"], "assignee": [".me", ".none"], "risk_score_min": 30},
@@ -84,8 +85,8 @@ fn detections(p: &mut Paths) {
         )
         .ok(
             "200",
-            "The matching detections, or their ids with `id_only`.",
-            json!({"oneOf": [array(r("Detection")), array(json!({"type": "integer", "format": "int64"}))]}),
+            "The matching detections, their ids with `id_only`, or their counts per interval with `histogram`.",
+            json!({"oneOf": [array(r("Detection")), array(json!({"type": "integer", "format": "int64"})), array(r("DetectionCount"))]}),
         )
         .errors(&[403]);
     p.add("post", "/detections/search", search);

@@ -91,6 +91,7 @@ async fn run_search(caller: Caller, s: AppState, search: DetectionSearch) -> Api
     let page = blocking(move || store.search_detections(search, &me, vis)).await?;
     Ok(match page {
         DetectionPage::Ids(ids) => axum::Json(ids).into_response(),
+        DetectionPage::Counts(c) => axum::Json(c).into_response(),
         DetectionPage::Full(v) => {
             axum::Json(v.into_iter().map(|d| view(&s, d)).collect::<Vec<_>>()).into_response()
         }

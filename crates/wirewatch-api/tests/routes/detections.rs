@@ -547,3 +547,84 @@ fn search_times_take_zero_as_now_and_negative_as_relative() {
     ));
     assert_eq!(r.status, 200, "{}", r.text);
 }
+
+/// wirewatch extensions of the search the web app uses: participants by
+/// role, and the count per interval (the Detections page's chart and count).
+#[test]
+fn search_by_offender_or_victim_and_count_per_interval() {
+    let s = App::start();
+    let mk = |start: i64, offender: &str, victim: &str| {
+        let mut body = det("port_scan", offender, victim);
+        body["start_time"] = json!(start);
+        s.detection(body)
+    };
+    let hour = 3_600_000;
+    let a = mk(10 * hour, "10.0.0.1", "10.0.0.2");
+    let b = mk(10 * hour + 5, "10.0.0.2", "10.0.0.3");
+    let c = mk(12 * hour, "10.0.0.1", "10.0.0.3");
+    let dev = s.detection(json!({"type": "port_scan", "start_time": 13 * hour, "participants": [
+        {"object_type": "device", "object_id": 77, "ipaddr": "10.9.9.9", "hostname": "laptop-7", "role": "offender"}
+    ]}));
+    let sorted = |mut v: Vec<u64>| {
+        v.sort();
+        v
+    };
+    let by = |filter: Value| sorted(search(&s, json!({"filter": filter})));
+    assert_eq!(by(json!({"offender": ["10.0.0.1"]})), vec![a, c]);
+    assert_eq!(
+        by(json!({"victim": ["10.0.0.2"]})),
+        vec![a],
+        "10.0.0.2 offends in b"
+    );
+    assert_eq!(
+        by(json!({"offender": ["10.0.0.2"], "victim": ["10.0.0.3"]})),
+        vec![b]
+    );
+    assert_eq!(by(json!({"offender": ["77"]})), vec![dev], "a device id");
+    assert_eq!(
+        by(json!({"offender": ["laptop-7"]})),
+        vec![dev],
+        "a host name"
+    );
+    assert_eq!(
+        by(json!({"offender": ["10.9.9.9"]})),
+        vec![dev],
+        "a device's address"
+    );
+    assert!(by(json!({"victim": ["77"]})).is_empty());
+
+    let r = s.post(
+        "/api/v1/detections/search",
+        json!({"histogram": hour, "filter": {"types": ["port_scan"]}}),
+    );
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(
+        r.body,
+        json!([
+            {"time": 10 * hour, "count": 2},
+            {"time": 12 * hour, "count": 1},
+            {"time": 13 * hour, "count": 1}
+        ])
+    );
+    let r = s.post(
+        "/api/v1/detections/search",
+        json!({"histogram": hour, "filter": {"offender": ["10.0.0.1"]}}),
+    );
+    assert_eq!(
+        r.body,
+        json!([{"time": 10 * hour, "count": 1}, {"time": 12 * hour, "count": 1}])
+    );
+
+    for (body, field) in [
+        (json!({"histogram": 1000}), "histogram"),
+        (json!({"filter": {"offender": [""]}}), "filter.offender[0]"),
+        (
+            json!({"filter": {"victim": vec!["10.0.0.1"; 101]}}),
+            "filter.victim",
+        ),
+    ] {
+        let r = s.post("/api/v1/detections/search", body);
+        assert_eq!(r.status, 400, "{}", r.text);
+        assert_eq!(r.body["field"], field);
+    }
+}

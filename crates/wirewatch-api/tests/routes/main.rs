@@ -5,6 +5,7 @@ mod common;
 
 mod activitymaps;
 mod alerts;
+mod app;
 mod connectors;
 mod customdevices;
 mod detections;

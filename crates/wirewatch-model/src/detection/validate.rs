@@ -155,6 +155,37 @@ impl DetectionSearch {
             ));
         }
         non_negative("offset", self.offset)?;
+        if let Some(h) = self.histogram {
+            if h < super::MIN_HISTOGRAM_INTERVAL {
+                return Err(Error::invalid(
+                    "histogram",
+                    format!(
+                        "the interval must be at least {} ms",
+                        super::MIN_HISTOGRAM_INTERVAL
+                    ),
+                ));
+            }
+        }
+        if let Some(f) = &self.filter {
+            for (field, v) in [
+                ("filter.offender", &f.offender),
+                ("filter.victim", &f.victim),
+            ] {
+                let Some(v) = v else { continue };
+                if v.len() > super::MAX_PARTICIPANT_FILTER {
+                    return Err(Error::invalid(
+                        field,
+                        format!("at most {} values", super::MAX_PARTICIPANT_FILTER),
+                    ));
+                }
+                if let Some(i) = v.iter().position(|x| x.trim().is_empty() || x.len() > 255) {
+                    return Err(Error::invalid(
+                        format!("{field}[{i}]"),
+                        "must be an IP address, a host name or a device id (1 to 255 characters)",
+                    ));
+                }
+            }
+        }
         if let Some(sort) = &self.sort {
             for (i, k) in sort.as_slice().iter().enumerate() {
                 if !super::SORTABLE_FIELDS.contains(&k.field.as_str()) {

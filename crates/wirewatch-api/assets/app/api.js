@@ -1,0 +1,61 @@
+// The app's one way to the server: /api/v1 with the session cookie, the
+// CSRF token on every state-changing request, errors as ApiError.
+
+let csrf = null;
+let onLoggedOut = () => {};
+
+export class ApiError extends Error {
+  constructor(status, body) {
+    const msg = (body && (body.detail || body.error_message)) || `HTTP ${status}`;
+    super(msg);
+    this.status = status;
+    this.field = body && body.field;
+  }
+}
+
+export function setSession(session) {
+  csrf = session ? session.csrf_token : null;
+}
+
+export function whenLoggedOut(f) {
+  onLoggedOut = f;
+}
+
+async function call(method, path, body) {
+  const headers = { Accept: "application/json" };
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (method !== "GET" && method !== "HEAD" && csrf) headers["X-CSRF-Token"] = csrf;
+  const resp = await fetch(path, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+    credentials: "same-origin",
+    cache: "no-store",
+  });
+  const text = await resp.text();
+  let data = null;
+  if (text) {
+    try { data = JSON.parse(text); } catch { data = null; }
+  }
+  if (!resp.ok) {
+    if (resp.status === 401 && !path.startsWith("/app/login")) onLoggedOut();
+    throw new ApiError(resp.status, data);
+  }
+  return data;
+}
+
+/** /api/v1 operations. */
+export const api = {
+  get: (path) => call("GET", "/api/v1" + path),
+  post: (path, body) => call("POST", "/api/v1" + path, body ?? {}),
+  patch: (path, body) => call("PATCH", "/api/v1" + path, body),
+  put: (path, body) => call("PUT", "/api/v1" + path, body),
+  del: (path) => call("DELETE", "/api/v1" + path),
+};
+
+/** The app's own session routes. */
+export const session = {
+  current: () => call("GET", "/app/session"),
+  login: (username, password) => call("POST", "/app/login", { username, password }),
+  logout: () => call("POST", "/app/logout", {}),
+};

@@ -1,0 +1,90 @@
+// The app's entry: the session, the top bar, and the hash router
+// (#/login, #/detections?filters, #/detections/ID, #/devices/ID).
+
+import { h, replace, toast, nav } from "./dom.js";
+import { session, setSession, whenLoggedOut } from "./api.js";
+import { loginPage } from "./login.js";
+import { detectionsPage } from "./detections.js";
+import { cardPage, devicePage } from "./card.js";
+
+const main = document.getElementById("main");
+const top = document.getElementById("top");
+let me = null;
+
+function parse() {
+  const hash = location.hash.replace(/^#/, "") || "/detections";
+  const [path, query] = hash.split("?");
+  return { path, params: new URLSearchParams(query || "") };
+}
+
+function showTop() {
+  top.hidden = !me;
+  replace(document.getElementById("who"), me ? me.username : "");
+  const page = parse().path.split("/")[1];
+  for (const a of top.querySelectorAll("nav a")) {
+    if (a.dataset.page === page) a.setAttribute("aria-current", "page");
+    else a.removeAttribute("aria-current");
+  }
+}
+
+async function route() {
+  nav.gen += 1;
+  const { path, params } = parse();
+  if (path === "/login") {
+    me = null;
+    setSession(null);
+    showTop();
+    document.title = "Log in · wirewatch";
+    loginPage(main, params, (s) => {
+      me = s;
+      setSession(s);
+      location.hash = params.get("next") || "#/detections";
+    });
+    return;
+  }
+  if (!me) {
+    try {
+      me = await session.current();
+      setSession(me);
+    } catch {
+      location.replace("#/login?next=" + encodeURIComponent(location.hash || "#/detections"));
+      return;
+    }
+  }
+  showTop();
+  const parts = path.split("/").filter(Boolean);
+  try {
+    if (parts[0] === "detections" && parts[1]) {
+      await cardPage(main, parts[1], me);
+    } else if (parts[0] === "devices" && parts[1]) {
+      await devicePage(main, parts[1]);
+    } else {
+      await detectionsPage(main, params, me);
+    }
+  } catch (e) {
+    replace(main, h("div", { class: "error", role: "alert" }, e.message || String(e)));
+  }
+}
+
+whenLoggedOut(() => {
+  if (!me) return;
+  me = null;
+  setSession(null);
+  toast("Your session has ended. Log in again.", "error");
+  location.hash = "#/login";
+});
+
+document.getElementById("logout").addEventListener("click", async () => {
+  try {
+    await session.logout();
+  } catch {
+    // Already ended: the login page either way.
+  }
+  me = null;
+  setSession(null);
+  toast("Logged out.");
+  location.hash = "#/login";
+});
+
+window.addEventListener("hashchange", route);
+route();
