@@ -8,7 +8,7 @@
 # Env: ROUNDS (ingest rounds, default 3), SKIP_INGEST=1, REL=DIR (a build),
 # BENCH_TMP=DIR (where the inputs and the store go, default /tmp: the store
 # of part 2 takes SIZE there; it is deleted at the end).
-# Needs tcpdump, mergecap, editcap, capinfos, curl (apt-get install tcpdump tshark curl).
+# Needs tcpdump, mergecap, capinfos, curl, bc (apt-get install tcpdump tshark curl bc).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SIZE=${1:-10GB}
