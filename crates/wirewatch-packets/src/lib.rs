@@ -13,7 +13,9 @@
 //!
 //! - [`ring`]: the writer (append, rotate, retention, crash repair).
 //! - [`index`]: the block records and their keys ([`meta`] decodes a packet's
-//!   addresses, protocol and ports).
+//!   addresses, protocol and ports; the sensor's pipeline hands the writer
+//!   the ones its own decode found, [`Writer::write_decoded`], so a kept
+//!   packet is decoded once).
 //! - [`bpf`]: the documented BPF subset, parsed and evaluated in Rust.
 //! - [`search`]: the query over the ring, and [`output`] the files it writes;
 //!   [`extract`] the files carried in the packets (`output=extract`).

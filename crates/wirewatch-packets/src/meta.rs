@@ -3,32 +3,9 @@
 //! an ARP packet's addresses; and the key hashes the index keeps of them.
 
 use std::net::IpAddr;
-use wirewatch_wire::packet::{decode, Link, Net};
+use wirewatch_wire::packet::{decode, Link};
 
-/// The IP layer of a packet (the innermost one when tunnelled: what the
-/// sensor analyses).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct IpMeta {
-    pub src: IpAddr,
-    pub dst: IpAddr,
-    pub proto: u8,
-    /// TCP or UDP ports (source, destination) of an unfragmented packet or a
-    /// first fragment.
-    pub ports: Option<(u16, u16)>,
-}
-
-/// A packet as the filters see it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Meta {
-    Ip(IpMeta),
-    /// ARP (IPv4): sender and target protocol addresses.
-    Arp {
-        sender: IpAddr,
-        target: IpAddr,
-    },
-    /// Anything else (other ethertypes, undecodable frames).
-    Other,
-}
+pub use wirewatch_wire::packet::{IpMeta, Meta};
 
 /// The link of a pcap `LINKTYPE_*` value.
 pub fn link(linktype: u32) -> Option<Link> {
@@ -52,30 +29,9 @@ pub fn of(link: Option<Link>, data: &[u8]) -> Meta {
     let Some(link) = link else {
         return Meta::Other;
     };
-    let Ok(frame) = decode(link, data) else {
-        return Meta::Other;
-    };
-    match frame.net {
-        Net::Ip(ip) => {
-            let first = ip.frag.is_none_or(|f| f.offset == 0);
-            let ports = match (ip.proto, first, ip.payload) {
-                (6 | 17 | 132, true, [a, b, c, d, ..]) => {
-                    Some((u16::from_be_bytes([*a, *b]), u16::from_be_bytes([*c, *d])))
-                }
-                _ => None,
-            };
-            Meta::Ip(IpMeta {
-                src: ip.src,
-                dst: ip.dst,
-                proto: ip.proto,
-                ports,
-            })
-        }
-        Net::Arp(a) => Meta::Arp {
-            sender: IpAddr::V4(a.sender_ip),
-            target: IpAddr::V4(a.target_ip),
-        },
-        _ => Meta::Other,
+    match decode(link, data) {
+        Ok(frame) => frame.meta(),
+        Err(_) => Meta::Other,
     }
 }
 

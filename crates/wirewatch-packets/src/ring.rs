@@ -147,6 +147,9 @@ struct Active {
     link: Option<Link>,
     pcap: BufWriter<File>,
     idx: File,
+    /// The segment's and its index's paths (for errors: made once, not per packet).
+    seg_path: PathBuf,
+    idx_path: PathBuf,
     /// Bytes of the segment (header included).
     pos: u64,
     idx_bytes: u64,
@@ -199,8 +202,40 @@ impl Writer {
         &self.cfg
     }
 
-    /// Keep one packet (`linktype`: its pcap `LINKTYPE_*`).
+    /// Keep one packet (`linktype`: its pcap `LINKTYPE_*`), decoding it for
+    /// its index keys.
     pub fn write(&mut self, ts_ns: i64, wire_len: u32, linktype: u32, data: &[u8]) -> Result<()> {
+        self.put(ts_ns, wire_len, linktype, data, None)
+    }
+
+    /// Keep one packet the caller decoded already: `m` is its
+    /// [`meta::Meta`] (what `Sensor::packet` returns, the same as
+    /// [`meta::of`] would find), so it is not decoded again.
+    pub fn write_decoded(
+        &mut self,
+        ts_ns: i64,
+        wire_len: u32,
+        link: Option<Link>,
+        data: &[u8],
+        m: &meta::Meta,
+    ) -> Result<()> {
+        match link {
+            Some(l) => self.put(ts_ns, wire_len, meta::linktype(l), data, Some(m)),
+            None => {
+                self.stats.skipped += 1;
+                Ok(())
+            }
+        }
+    }
+
+    fn put(
+        &mut self,
+        ts_ns: i64,
+        wire_len: u32,
+        linktype: u32,
+        data: &[u8],
+        m: Option<&meta::Meta>,
+    ) -> Result<()> {
         let link = meta::link(linktype);
         if link.is_none() || data.len() > pcap::MAX_PACKET {
             self.stats.skipped += 1;
@@ -233,17 +268,22 @@ impl Writer {
         let a = &mut self.active[i];
         a.last_use = uses;
         let caplen = data.len() as u32;
-        let (seg, _) = segment_paths(&self.cfg.dir, a.seq);
-        a.pcap
+        if let Err(e) = a
+            .pcap
             .write_all(&pcap::record_header(ts_ns, caplen, wire_len, 1))
             .and_then(|_| a.pcap.write_all(data))
-            .map_err(|e| Error::io(&seg, e))?;
+        {
+            return Err(Error::io(&a.seg_path, e));
+        }
         a.pos += record;
-        a.block.add(ts_ns, &meta::of(a.link, data));
+        match m {
+            Some(m) => a.block.add(ts_ns, m),
+            None => a.block.add(ts_ns, &meta::of(a.link, data)),
+        }
         self.stats.packets += 1;
         self.stats.bytes += record;
         if a.pos - a.block.start >= self.cfg.block_bytes {
-            close_block(&self.cfg.dir, a)?;
+            close_block(a)?;
             self.retain()?;
         }
         Ok(())
@@ -270,7 +310,7 @@ impl Writer {
     /// Make everything written so far searchable (closes the current blocks).
     pub fn flush(&mut self) -> Result<()> {
         for a in &mut self.active {
-            close_block(&self.cfg.dir, a)?;
+            close_block(a)?;
         }
         self.retain()
     }
@@ -278,7 +318,7 @@ impl Writer {
     /// Close a segment being written: it joins the closed ones.
     fn retire(&mut self, i: usize) -> Result<()> {
         let mut a = self.active.remove(i);
-        close_block(&self.cfg.dir, &mut a)?;
+        close_block(&mut a)?;
         self.closed.push_back(Closed {
             seq: a.seq,
             bytes: a.pos + a.idx_bytes,
@@ -314,6 +354,8 @@ impl Writer {
             link,
             pcap: BufWriter::with_capacity(BUFFER, pcap_file),
             idx: idx_file,
+            seg_path: seg,
+            idx_path: idx,
             pos: pcap::FILE_HEADER as u64,
             idx_bytes: index::MAGIC.len() as u64,
             block: Builder::new(pcap::FILE_HEADER as u64),
@@ -361,17 +403,18 @@ impl Drop for Writer {
 
 /// Close the block being filled of a segment being written: its bytes are
 /// flushed, then its index record appended.
-fn close_block(dir: &Path, a: &mut Active) -> Result<()> {
+fn close_block(a: &mut Active) -> Result<()> {
     if a.block.is_empty() {
         return Ok(());
     }
-    let (seg, idx) = segment_paths(dir, a.seq);
     // The bytes first, then the record that describes them.
-    a.pcap.flush().map_err(|e| Error::io(&seg, e))?;
+    a.pcap.flush().map_err(|e| Error::io(&a.seg_path, e))?;
     let written = now_ms();
     let block = std::mem::replace(&mut a.block, Builder::new(a.pos)).finish(a.pos, written);
     let rec = block.encode();
-    a.idx.write_all(&rec).map_err(|e| Error::io(&idx, e))?;
+    a.idx
+        .write_all(&rec)
+        .map_err(|e| Error::io(&a.idx_path, e))?;
     a.idx_bytes += rec.len() as u64;
     a.newest_write_ms = written;
     Ok(())

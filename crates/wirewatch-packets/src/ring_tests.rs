@@ -276,3 +276,100 @@ fn packets_of_an_unknown_link_type_are_counted_not_kept() {
             == 64 << 20
     );
 }
+
+/// The blocks of every segment of a ring, oldest first, without the wall
+/// clock time each was written at.
+fn blocks_of(dir: &Path) -> Vec<crate::index::Block> {
+    let mut out = Vec::new();
+    for seq in list_segments(dir).unwrap() {
+        let (_, idx) = segment_paths(dir, seq);
+        let (blocks, _) = crate::index::parse(&std::fs::read(idx).unwrap());
+        out.extend(
+            blocks
+                .into_iter()
+                .map(|b| crate::index::Block { written_ms: 0, ..b }),
+        );
+    }
+    out
+}
+
+#[test]
+fn the_sensors_decode_indexes_packets_as_decoding_them_again_would() {
+    // The sample captures (Ethernet; TCP, UDP, ICMP, ARP), and frames the
+    // samples lack: an unknown link type, a truncated frame, an IPv4 first
+    // and second fragment, a VLAN tag, ARP.
+    let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../samples/pcaps");
+    let mut packets = Vec::new();
+    for name in ["wikipedia.pcap", "portscan.pcap", "sshguess.pcap"] {
+        let mut r = wirewatch_sensor::capture::CaptureReader::open(&samples.join(name)).unwrap();
+        while let Some(p) = r.next_packet().unwrap() {
+            packets.push((p.ts_ns, p.wire_len, p.link, p.data.to_vec()));
+        }
+    }
+    assert!(packets.len() > 1000, "{}", packets.len());
+    let eth = Some(wirewatch_wire::packet::Link::Ethernet);
+    let t = tcp([10, 0, 0, 1], [10, 0, 0, 2], 1000, 80, 30);
+    let mut second_fragment = t.clone();
+    second_fragment[20] = 0x00; // offset 8 bytes: not a first fragment
+    second_fragment[21] = 0x01;
+    let mut first_fragment = t.clone();
+    first_fragment[20] = 0x20; // more fragments, offset 0
+    let mut vlan = t[..12].to_vec();
+    vlan.extend_from_slice(&[0x81, 0x00, 0x00, 0x07]);
+    vlan.extend_from_slice(&t[12..]);
+    let mut arp = vec![0xff; 6];
+    arp.extend_from_slice(&[2, 0, 0, 0, 0, 1, 0x08, 0x06]);
+    arp.extend_from_slice(&[0, 1, 8, 0, 6, 4, 0, 1, 2, 0, 0, 0, 0, 1, 10, 0, 0, 1]);
+    arp.extend_from_slice(&[0, 0, 0, 0, 0, 0, 10, 0, 0, 9]);
+    for (link, data) in [
+        (None, t.clone()),
+        (eth, t[..20].to_vec()),
+        (eth, first_fragment),
+        (eth, second_fragment),
+        (eth, vlan),
+        (eth, arp),
+    ] {
+        packets.push((T0, data.len() as u32, link, data));
+    }
+
+    let (by_sensor, decoded_again) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let mut sensor = wirewatch_sensor::Sensor::default();
+    let mut w = Writer::open(small(by_sensor.path(), 1 << 30, 86_400_000)).unwrap();
+    let mut kinds = [0; 3];
+    for (ts, wire, link, data) in &packets {
+        let p = wirewatch_sensor::capture::Packet {
+            ts_ns: *ts,
+            wire_len: *wire,
+            link: *link,
+            data,
+        };
+        let m = sensor.packet(&p);
+        assert_eq!(m, crate::meta::of(*link, data), "{data:02x?}");
+        kinds[match m {
+            crate::meta::Meta::Ip(_) => 0,
+            crate::meta::Meta::Arp { .. } => 1,
+            crate::meta::Meta::Other => 2,
+        }] += 1;
+        w.write_decoded(*ts, *wire, *link, data, &m).unwrap();
+    }
+    drop(w);
+    assert!(kinds.iter().all(|k| *k > 0), "{kinds:?}");
+    let mut w = Writer::open(small(decoded_again.path(), 1 << 30, 86_400_000)).unwrap();
+    for (ts, wire, link, data) in &packets {
+        w.write_link(*ts, *wire, *link, data).unwrap();
+    }
+    drop(w);
+    let blocks = blocks_of(by_sensor.path());
+    assert!(blocks.len() > 10, "{}", blocks.len());
+    assert_eq!(blocks, blocks_of(decoded_again.path()));
+    let (a, b) = (
+        list_segments(by_sensor.path()).unwrap(),
+        list_segments(decoded_again.path()).unwrap(),
+    );
+    assert_eq!(a, b);
+    for seq in a {
+        let (sa, _) = segment_paths(by_sensor.path(), seq);
+        let (sb, _) = segment_paths(decoded_again.path(), seq);
+        assert_eq!(std::fs::read(sa).unwrap(), std::fs::read(sb).unwrap());
+    }
+}

@@ -164,10 +164,10 @@ impl Run<'_> {
         while read_error.is_none() {
             match reader.next_packet() {
                 Ok(Some(p)) => {
-                    sensor.packet(&p);
+                    let meta = sensor.packet(&p);
                     // A resumed run does not keep again what it replays.
                     if fed >= replay {
-                        self.pipeline.keep_packet(&p);
+                        self.pipeline.keep_packet(&p, &meta);
                     }
                 }
                 Ok(None) => break,

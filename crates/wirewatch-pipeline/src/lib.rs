@@ -120,12 +120,18 @@ impl Pipeline {
         self
     }
 
-    /// Keep one packet in the packet store (when there is one). A failure
-    /// (a full disk) is logged once and counted: analysis goes on.
-    pub fn keep_packet(&mut self, p: &wirewatch_sensor::capture::Packet<'_>) {
+    /// Keep one packet in the packet store (when there is one); `meta` is
+    /// what [`Sensor::packet`] returned for it (the store indexes it
+    /// without decoding the packet again). A failure (a full disk) is
+    /// logged once and counted: analysis goes on.
+    pub fn keep_packet(
+        &mut self,
+        p: &wirewatch_sensor::capture::Packet<'_>,
+        meta: &wirewatch_wire::packet::Meta,
+    ) {
         let Some(sink) = &self.packets else { return };
         let result = match sink.lock() {
-            Ok(mut w) => w.write_link(p.ts_ns, p.wire_len, p.link, p.data),
+            Ok(mut w) => w.write_decoded(p.ts_ns, p.wire_len, p.link, p.data, meta),
             Err(_) => return,
         };
         if let Err(e) = result {

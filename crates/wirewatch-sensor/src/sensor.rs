@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 use std::collections::HashMap;
 use std::net::IpAddr;
 use wirewatch_model::custom_device::{End, FlowView, Matcher};
-use wirewatch_wire::packet::{self, Net, Transport};
+use wirewatch_wire::packet::{self, Meta, Net, Transport};
 
 /// Source port, destination port, TCP flags and sequence, application bytes on the wire, captured application bytes.
 type Ports<'a> = (u16, u16, Option<(u8, u32)>, u32, &'a [u8]);
@@ -207,8 +207,11 @@ impl Sensor {
         *self.stats.malformed.entry(reason).or_insert(0) += 1;
     }
 
-    /// Process one captured packet.
-    pub fn packet(&mut self, p: &Packet<'_>) {
+    /// Process one captured packet. Returns what the packet store indexes
+    /// of it (its addresses, protocol and ports, from this decode: the
+    /// store does not decode it again); [`Meta::Other`] for a packet that
+    /// could not be decoded.
+    pub fn packet(&mut self, p: &Packet<'_>) -> Meta {
         self.stats.packets += 1;
         self.stats.bytes += p.data.len() as u64;
         self.stats.wire_bytes += u64::from(p.wire_len);
@@ -216,15 +219,22 @@ impl Sensor {
         self.stats.last_ns = Some(p.ts_ns.max(self.stats.last_ns.unwrap_or(i64::MIN)));
         let Some(link) = p.link else {
             self.malformed(packet::Malformed::UnsupportedLink.name());
-            return;
+            return Meta::Other;
         };
         let frame = match packet::decode(link, p.data) {
             Ok(f) => f,
             Err(e) => {
                 self.malformed(e.name());
-                return;
+                return Meta::Other;
             }
         };
+        let meta = frame.meta();
+        self.analyse(p, frame);
+        meta
+    }
+
+    /// The sensor's work on a decoded packet.
+    fn analyse(&mut self, p: &Packet<'_>, frame: packet::Frame<'_>) {
         let ip = match frame.net {
             Net::Ip(ip) => ip,
             Net::Arp(a) => {

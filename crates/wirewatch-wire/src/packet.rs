@@ -171,6 +171,63 @@ pub struct Frame<'a> {
     pub net: Net<'a>,
 }
 
+/// What a packet store indexes and its filters read of a frame: the
+/// innermost IP header's addresses and protocol with the TCP/UDP/SCTP ports
+/// (first fragments only), or an ARP packet's addresses. Small and `Copy`:
+/// the sensor hands it on with each packet it decodes, so the packet store
+/// does not decode the packet a second time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Meta {
+    Ip(IpMeta),
+    /// ARP (IPv4): sender and target protocol addresses.
+    Arp {
+        sender: IpAddr,
+        target: IpAddr,
+    },
+    /// Anything else (other ethertypes, undecodable frames).
+    Other,
+}
+
+/// The IP layer of a packet (the innermost one when tunnelled: what the
+/// sensor analyses).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IpMeta {
+    pub src: IpAddr,
+    pub dst: IpAddr,
+    pub proto: u8,
+    /// TCP, UDP or SCTP ports (source, destination) of an unfragmented
+    /// packet or a first fragment.
+    pub ports: Option<(u16, u16)>,
+}
+
+impl Frame<'_> {
+    /// The frame's [`Meta`].
+    pub fn meta(&self) -> Meta {
+        match &self.net {
+            Net::Ip(ip) => {
+                let first = ip.frag.is_none_or(|f| f.offset == 0);
+                let ports = match (ip.proto, first, ip.payload) {
+                    (6 | 17 | 132, true, [a, b, c, d, ..]) => {
+                        Some((u16::from_be_bytes([*a, *b]), u16::from_be_bytes([*c, *d])))
+                    }
+                    _ => None,
+                };
+                Meta::Ip(IpMeta {
+                    src: ip.src,
+                    dst: ip.dst,
+                    proto: ip.proto,
+                    ports,
+                })
+            }
+            Net::Arp(a) => Meta::Arp {
+                sender: IpAddr::V4(a.sender_ip),
+                target: IpAddr::V4(a.target_ip),
+            },
+            _ => Meta::Other,
+        }
+    }
+}
+
 fn be16(b: &[u8], at: usize) -> Option<u16> {
     Some(u16::from_be_bytes([*b.get(at)?, *b.get(at + 1)?]))
 }

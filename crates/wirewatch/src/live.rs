@@ -38,8 +38,8 @@ pub fn run(mut pipeline: Pipeline, iface: String) -> anyhow::Result<()> {
                     link,
                     data: p.data,
                 };
-                sensor.packet(&packet);
-                pipeline.keep_packet(&packet);
+                let meta = sensor.packet(&packet);
+                pipeline.keep_packet(&packet, &meta);
             }
             Err(pcap::Error::TimeoutExpired) => {}
             Err(e) => return Err(anyhow::anyhow!("capture on {iface}: {e}")),
