@@ -18,6 +18,11 @@ use serde::{Deserialize, Serialize, Serializer};
 use serde_json::Value;
 use std::net::IpAddr;
 
+mod formats;
+pub use formats::{
+    field_group, formats, upgrade_legacy, FieldFormat, RecordFormat, KINDS, RENAMED,
+};
+
 /// A flow id as records show it: 16 hexadecimal digits.
 fn flow_id<S: Serializer>(id: &u64, s: S) -> Result<S::Ok, S::Error> {
     s.collect_str(&format_args!("{id:016x}"))
@@ -28,347 +33,636 @@ fn parse_flow_id<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u64, D::Error
     u64::from_str_radix(&s, 16).map_err(serde::de::Error::custom)
 }
 
-/// `~flow`: a finished (or evicted) flow; client = originator, server = responder.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// `~flow`: a finished (or evicted) flow. The sender is the originator
+/// (the Rust fields `client_*`), the receiver the responder (`server_*`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Flow {
-    pub client_addr: IpAddr,
-    /// IP bytes the client sent.
-    pub client_bytes: u64,
-    pub client_l2_bytes: u64,
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub client_mac: Option<String>,
-    pub client_payload_bytes: u64,
-    pub client_pkts: u64,
-    pub client_port: u16,
+    /// Seconds from the first to the last packet of the flow.
+    pub age: f64,
+    /// IP bytes both ways (`senderBytes` + `receiverBytes`).
+    pub bytes: u64,
     /// Zeek's connection state (`SF`, `S0`, `REJ`…).
     pub conn_state: String,
-    /// Milliseconds.
+    /// Milliseconds from the first to the last packet.
     pub duration: f64,
-    /// Milliseconds since the epoch.
+    /// Time of the first packet (ms since the epoch).
+    #[serde(rename = "first", alias = "firstSeen")]
     pub first_seen: i64,
+    /// The flow's id (16 hexadecimal digits), shared by its L7 records.
     #[serde(serialize_with = "flow_id", deserialize_with = "parse_flow_id")]
+    #[schemars(with = "String")]
     pub flow_id: u64,
     /// Zeek's history letters.
     pub history: String,
-    pub ipproto: String,
+    /// The application protocol recognised on the flow.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub l7proto: Option<String>,
+    /// Time of the last packet (ms since the epoch).
+    #[serde(rename = "last", alias = "lastSeen")]
     pub last_seen: i64,
+    /// Packets both ways (`senderPkts` + `receiverPkts`).
+    pub pkts: u64,
+    /// The IP protocol (`TCP`, `UDP`, `ICMP`…).
+    #[serde(rename = "proto", alias = "ipproto")]
+    pub ipproto: String,
+    /// The responder's address.
+    #[serde(rename = "receiverAddr", alias = "serverAddr")]
     pub server_addr: IpAddr,
+    /// IP bytes the receiver sent.
+    #[serde(rename = "receiverBytes", alias = "serverBytes")]
     pub server_bytes: u64,
+    /// Bytes the receiver sent, link-layer headers included.
+    #[serde(rename = "receiverL2Bytes", alias = "serverL2Bytes")]
     pub server_l2_bytes: u64,
-    #[serde(skip_serializing_if = "Option::is_none", default)]
+    /// The receiver's MAC address.
+    #[serde(
+        rename = "receiverMac",
+        alias = "serverMac",
+        skip_serializing_if = "Option::is_none",
+        default
+    )]
     pub server_mac: Option<String>,
+    /// TCP/UDP payload bytes the receiver sent.
+    #[serde(rename = "receiverPayloadBytes", alias = "serverPayloadBytes")]
     pub server_payload_bytes: u64,
+    /// Packets the receiver sent.
+    #[serde(rename = "receiverPkts", alias = "serverPkts")]
     pub server_pkts: u64,
+    /// The responder's port.
+    #[serde(rename = "receiverPort", alias = "serverPort")]
     pub server_port: u16,
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub tunnel_client_addr: Option<IpAddr>,
-    #[serde(skip_serializing_if = "Option::is_none", default)]
+    /// The originator's address.
+    #[serde(rename = "senderAddr", alias = "clientAddr")]
+    pub client_addr: IpAddr,
+    /// IP bytes the sender sent.
+    #[serde(rename = "senderBytes", alias = "clientBytes")]
+    pub client_bytes: u64,
+    /// Bytes the sender sent, link-layer headers included.
+    #[serde(rename = "senderL2Bytes", alias = "clientL2Bytes")]
+    pub client_l2_bytes: u64,
+    /// The sender's MAC address.
+    #[serde(
+        rename = "senderMac",
+        alias = "clientMac",
+        skip_serializing_if = "Option::is_none",
+        default
+    )]
+    pub client_mac: Option<String>,
+    /// TCP/UDP payload bytes the sender sent.
+    #[serde(rename = "senderPayloadBytes", alias = "clientPayloadBytes")]
+    pub client_payload_bytes: u64,
+    /// Packets the sender sent.
+    #[serde(rename = "senderPkts", alias = "clientPkts")]
+    pub client_pkts: u64,
+    /// The originator's port.
+    #[serde(rename = "senderPort", alias = "clientPort")]
+    pub client_port: u16,
+    /// The outer receiver address of a tunnelled flow.
+    #[serde(
+        rename = "tunnelReceiverAddr",
+        alias = "tunnelServerAddr",
+        skip_serializing_if = "Option::is_none",
+        default
+    )]
     pub tunnel_server_addr: Option<IpAddr>,
+    /// The outer sender address of a tunnelled flow.
+    #[serde(
+        rename = "tunnelSenderAddr",
+        alias = "tunnelClientAddr",
+        skip_serializing_if = "Option::is_none",
+        default
+    )]
+    pub tunnel_client_addr: Option<IpAddr>,
+    /// The 802.1Q VLAN id.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub vlan: Option<u16>,
 }
 
 /// `~dns_request`: a DNS query as it was seen.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct DnsRequest {
+    /// The client's address.
     pub client_addr: IpAddr,
+    /// The client's port.
     pub client_port: u16,
+    /// The flow's id (16 hexadecimal digits).
     #[serde(serialize_with = "flow_id", deserialize_with = "parse_flow_id")]
+    #[schemars(with = "String")]
     pub flow_id: u64,
+    /// The DNS message id.
     pub id: u16,
+    /// The name queried.
     pub qname: String,
+    /// The query type (`A`, `AAAA`, `TXT`…).
     pub qtype: String,
+    /// The server's address.
     pub server_addr: IpAddr,
+    /// The server's port.
     pub server_port: u16,
 }
 
 /// `~dns_response`: a DNS transaction, answered or timed out.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct DnsResponse {
+    /// The answers' data (addresses, names, text), in the order sent.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub answers: Option<Vec<String>>,
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub authoritative: Option<bool>,
+    /// The client's address.
     pub client_addr: IpAddr,
+    /// The client's port.
     pub client_port: u16,
+    /// The response code when it is an error (`NXDOMAIN`, `SERVFAIL`…).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub error: Option<String>,
+    /// The flow's id (16 hexadecimal digits).
     #[serde(serialize_with = "flow_id", deserialize_with = "parse_flow_id")]
+    #[schemars(with = "String")]
     pub flow_id: u64,
+    /// The DNS message id.
     pub id: u16,
+    /// Whether the answer is authoritative (AA bit).
+    #[serde(
+        rename = "isAuthoritative",
+        alias = "authoritative",
+        skip_serializing_if = "Option::is_none",
+        default
+    )]
+    pub authoritative: Option<bool>,
+    /// `true` when no response came.
+    #[serde(
+        rename = "isReqTimeout",
+        alias = "timeout",
+        skip_serializing_if = "Option::is_none",
+        default
+    )]
+    pub timeout: Option<bool>,
+    /// Milliseconds from the query to its response.
+    #[serde(
+        rename = "processingTime",
+        alias = "rtt",
+        skip_serializing_if = "Option::is_none",
+        default
+    )]
+    pub rtt: Option<f64>,
+    /// The name queried.
     pub qname: String,
+    /// The query type (`A`, `AAAA`, `TXT`…).
     pub qtype: String,
-    /// Set when answered (with `answers`, `ttls` and `authoritative`).
+    /// The response code (`NOERROR`, `NXDOMAIN`…), set when answered.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub rcode: Option<String>,
-    /// Milliseconds from query to response.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub rtt: Option<f64>,
+    /// The server's address.
     pub server_addr: IpAddr,
+    /// The server's port.
     pub server_port: u16,
-    /// `Some(true)` when no response came.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub timeout: Option<bool>,
+    /// The answers' TTLs (seconds), in the order of `answers`.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub ttls: Option<Vec<u32>>,
 }
 
 /// `~http`: an HTTP request and its response (when one came).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Http {
+    /// The authentication scheme of the `Authorization` header.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub auth_scheme: Option<String>,
+    /// The client's address.
     pub client_addr: IpAddr,
+    /// The client's port.
     pub client_port: u16,
+    /// The response's `Content-Type`.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub content_type: Option<String>,
+    /// The flow's id (16 hexadecimal digits).
     #[serde(serialize_with = "flow_id", deserialize_with = "parse_flow_id")]
+    #[schemars(with = "String")]
     pub flow_id: u64,
+    /// The `Host` header.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub host: Option<String>,
+    /// The request method.
     pub method: String,
     /// Milliseconds from the request head to the response head.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub processing_time: Option<f64>,
+    /// The `Referer` header.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub referer: Option<String>,
+    /// Bytes of the request body.
     pub req_bytes: u64,
+    /// Bytes of the response body.
     pub rsp_bytes: u64,
+    /// The server's address.
     pub server_addr: IpAddr,
+    /// The server's port.
     pub server_port: u16,
+    /// The response status code.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub status_code: Option<u16>,
+    /// The request target as sent (path and query).
     pub uri: String,
     /// The user of Basic authentication.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub user: Option<String>,
+    /// The `User-Agent` header.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub user_agent: Option<String>,
+    /// The request's HTTP version (`1.1`).
     pub version: String,
 }
 
 /// `~ftp`: an FTP command and its reply.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Ftp {
+    /// The command's arguments.
     pub args: String,
+    /// The client's address.
     pub client_addr: IpAddr,
+    /// The client's port.
     pub client_port: u16,
+    /// The flow's id (16 hexadecimal digits).
     #[serde(serialize_with = "flow_id", deserialize_with = "parse_flow_id")]
+    #[schemars(with = "String")]
     pub flow_id: u64,
-    /// The command.
+    /// The command (`USER`, `RETR`…).
     pub method: String,
+    /// The server's address.
     pub server_addr: IpAddr,
+    /// The server's port.
     pub server_port: u16,
+    /// The reply code.
     pub status_code: u16,
+    /// The reply text.
     pub status_text: String,
+    /// The user logged in as.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub user: Option<String>,
 }
 
 /// `~ssl_open`: what one TLS handshake showed.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SslOpen {
+    /// The application protocol the server chose (ALPN).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub alpn: Option<String>,
+    /// The issuer of the server's certificate.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub certificate_issuer: Option<String>,
+    /// The subject of the server's certificate.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub certificate_subject: Option<String>,
+    /// The cipher suite the server chose.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub cipher_suite: Option<String>,
+    /// The client's address.
     pub client_addr: IpAddr,
+    /// The client's port.
     pub client_port: u16,
     /// Whether the server answered (a ServerHello was seen).
     pub established: bool,
+    /// The flow's id (16 hexadecimal digits).
     #[serde(serialize_with = "flow_id", deserialize_with = "parse_flow_id")]
+    #[schemars(with = "String")]
     pub flow_id: u64,
-    /// The server name (SNI).
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub host: Option<String>,
+    /// The client's JA3 fingerprint (MD5).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub ja3_hash: Option<String>,
+    /// The server's JA3S fingerprint (MD5).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub ja3s_hash: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none", default)]
+    /// The client's JA4 fingerprint.
+    #[serde(
+        rename = "ja4Fingerprint",
+        alias = "ja4",
+        skip_serializing_if = "Option::is_none",
+        default
+    )]
     pub ja4: Option<String>,
+    /// The server's address.
     pub server_addr: IpAddr,
+    /// The server name the client asked for (SNI).
+    #[serde(
+        rename = "serverName",
+        alias = "host",
+        skip_serializing_if = "Option::is_none",
+        default
+    )]
+    pub host: Option<String>,
+    /// The server's port.
     pub server_port: u16,
+    /// The TLS version agreed (`TLSv1.3`…).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub version: Option<String>,
 }
 
 /// The `source` of Suricata's records.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Source {
     #[default]
     Suricata,
 }
 
-/// `~flow` from a Suricata `flow` or `netflow` event.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+/// `~flow` from a Suricata `flow` or `netflow` event (names as [`Flow`]).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", default)]
 pub struct SuricataFlow {
+    /// Seconds from the first to the last packet.
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub age: Option<f64>,
+    /// Bytes both ways.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<u64>")]
     pub bytes: Option<Value>,
+    /// The Community ID flow hash.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub client_addr: Option<Value>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub client_bytes: Option<Value>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub client_pkts: Option<Value>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub client_port: Option<Value>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<String>")]
     pub community_id: Option<Value>,
     /// Suricata's flow state (`new`, `established`, `closed`…).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<String>")]
     pub conn_state: Option<Value>,
+    /// Why Suricata ended the flow.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<String>")]
     pub end_reason: Option<Value>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// Time of the first packet (ms since the epoch).
+    #[serde(rename = "first", alias = "firstSeen", skip_serializing_if = "Option::is_none")]
     pub first_seen: Option<i64>,
+    /// Suricata's flow id.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<String>")]
     pub flow_id: Option<Value>,
+    /// The application protocol Suricata recognised.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub ipproto: Option<Value>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<String>")]
     pub l7proto: Option<Value>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// Time of the last packet (ms since the epoch).
+    #[serde(rename = "last", alias = "lastSeen", skip_serializing_if = "Option::is_none")]
     pub last_seen: Option<i64>,
+    /// Packets both ways.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<u64>")]
     pub pkts: Option<Value>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// The IP protocol.
+    #[serde(rename = "proto", alias = "ipproto", skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<String>")]
+    pub ipproto: Option<Value>,
+    /// The responder's address.
+    #[serde(rename = "receiverAddr", alias = "serverAddr", skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<IpAddr>")]
     pub server_addr: Option<Value>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// Bytes the receiver sent.
+    #[serde(rename = "receiverBytes", alias = "serverBytes", skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<u64>")]
     pub server_bytes: Option<Value>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// Packets the receiver sent.
+    #[serde(rename = "receiverPkts", alias = "serverPkts", skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<u64>")]
     pub server_pkts: Option<Value>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// The responder's port.
+    #[serde(rename = "receiverPort", alias = "serverPort", skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<u64>")]
     pub server_port: Option<Value>,
+    /// The originator's address.
+    #[serde(rename = "senderAddr", alias = "clientAddr", skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<IpAddr>")]
+    pub client_addr: Option<Value>,
+    /// Bytes the sender sent.
+    #[serde(rename = "senderBytes", alias = "clientBytes", skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<u64>")]
+    pub client_bytes: Option<Value>,
+    /// Packets the sender sent.
+    #[serde(rename = "senderPkts", alias = "clientPkts", skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<u64>")]
+    pub client_pkts: Option<Value>,
+    /// The originator's port.
+    #[serde(rename = "senderPort", alias = "clientPort", skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<u64>")]
+    pub client_port: Option<Value>,
+    /// Always `suricata`: the record came from Suricata's EVE output.
     pub source: Source,
+    /// The VLAN id(s).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<u64>")]
     pub vlan: Option<Value>,
 }
 
 /// `~dns_request` / `~dns_response` from a Suricata `dns` event.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", default)]
 pub struct SuricataDns {
+    /// The answers as Suricata wrote them.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub answers: Option<Vec<Value>>,
+    /// The authority records as Suricata wrote them.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub authorities: Option<Value>,
+    /// The client's address.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<IpAddr>")]
     pub client_addr: Option<Value>,
+    /// The client's port.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<u64>")]
     pub client_port: Option<Value>,
+    /// The Community ID flow hash.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<String>")]
     pub community_id: Option<Value>,
+    /// Suricata's flow id.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<String>")]
     pub flow_id: Option<Value>,
+    /// The DNS message id.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<u64>")]
     pub id: Option<Value>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// The IP protocol.
+    #[serde(rename = "proto", alias = "ipproto", skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<String>")]
     pub ipproto: Option<Value>,
+    /// The name queried.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<String>")]
     pub qname: Option<Value>,
+    /// The query type.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<String>")]
     pub qtype: Option<Value>,
+    /// The response code.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<String>")]
     pub rcode: Option<Value>,
+    /// The server's address.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<IpAddr>")]
     pub server_addr: Option<Value>,
+    /// The server's port.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<u64>")]
     pub server_port: Option<Value>,
+    /// Always `suricata`: the record came from Suricata's EVE output.
     pub source: Source,
+    /// The VLAN id(s).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<u64>")]
     pub vlan: Option<Value>,
 }
 
 /// `~http` from a Suricata `http` event.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", default)]
 pub struct SuricataHttp {
+    /// The client's address.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<IpAddr>")]
     pub client_addr: Option<Value>,
+    /// The client's port.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<u64>")]
     pub client_port: Option<Value>,
+    /// The Community ID flow hash.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<String>")]
     pub community_id: Option<Value>,
+    /// The response's `Content-Type`.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<String>")]
     pub content_type: Option<Value>,
+    /// Suricata's flow id.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<String>")]
     pub flow_id: Option<Value>,
+    /// The `Host` header.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<String>")]
     pub host: Option<Value>,
+    /// The request method.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub ipproto: Option<Value>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<String>")]
     pub method: Option<Value>,
+    /// The IP protocol.
+    #[serde(rename = "proto", alias = "ipproto", skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<String>")]
+    pub ipproto: Option<Value>,
+    /// The `Referer` header.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<String>")]
     pub referer: Option<Value>,
+    /// Bytes of the response body.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<u64>")]
     pub rsp_bytes: Option<Value>,
+    /// The server's address.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<IpAddr>")]
     pub server_addr: Option<Value>,
+    /// The server's port.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<u64>")]
     pub server_port: Option<Value>,
+    /// Always `suricata`: the record came from Suricata's EVE output.
     pub source: Source,
+    /// The response status code.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<u64>")]
     pub status_code: Option<Value>,
+    /// The request target.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<String>")]
     pub uri: Option<Value>,
+    /// The `User-Agent` header.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<String>")]
     pub user_agent: Option<Value>,
+    /// The HTTP version.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<String>")]
     pub version: Option<Value>,
+    /// The VLAN id(s).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<u64>")]
     pub vlan: Option<Value>,
 }
 
 /// `~ssl_open` from a Suricata `tls` event.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", default)]
 pub struct SuricataTls {
+    /// The server certificate's SHA-1 fingerprint.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<String>")]
     pub certificate_fingerprint: Option<Value>,
+    /// The issuer of the server's certificate.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<String>")]
     pub certificate_issuer: Option<Value>,
+    /// The subject of the server's certificate.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<String>")]
     pub certificate_subject: Option<Value>,
+    /// The client's address.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<IpAddr>")]
     pub client_addr: Option<Value>,
+    /// The client's port.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<u64>")]
     pub client_port: Option<Value>,
+    /// The Community ID flow hash.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<String>")]
     pub community_id: Option<Value>,
+    /// Suricata's flow id.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<String>")]
     pub flow_id: Option<Value>,
+    /// The client's JA3 fingerprint.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub host: Option<Value>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub ipproto: Option<Value>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<String>")]
     pub ja3_hash: Option<Value>,
+    /// The server's JA3S fingerprint.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<String>")]
     pub ja3s_hash: Option<Value>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// The client's JA4 fingerprint.
+    #[serde(rename = "ja4Fingerprint", alias = "ja4", skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<String>")]
     pub ja4: Option<Value>,
+    /// The IP protocol.
+    #[serde(rename = "proto", alias = "ipproto", skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<String>")]
+    pub ipproto: Option<Value>,
+    /// The server's address.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<IpAddr>")]
     pub server_addr: Option<Value>,
+    /// The server name the client asked for (SNI).
+    #[serde(rename = "serverName", alias = "host", skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<String>")]
+    pub host: Option<Value>,
+    /// The server's port.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<u64>")]
     pub server_port: Option<Value>,
+    /// Always `suricata`: the record came from Suricata's EVE output.
     pub source: Source,
+    /// The TLS version.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<String>")]
     pub version: Option<Value>,
+    /// The VLAN id(s).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<u64>")]
     pub vlan: Option<Value>,
 }
 
@@ -518,10 +812,12 @@ pub struct NewRecord {
 /// The custom devices (their `extrahop_id`s) a record's traffic is
 /// attributed to, by the end each stands for. Stored in the record as
 /// ExtraHop writes device fields: `client` / `server` =
-/// `{"type": "device", "value": [ids]}`.
+/// `{"type": "device", "value": [ids]}` (`sender` / `receiver` on `~flow`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RecordDevices {
+    /// The originator's end (`client`, or `sender` on `~flow`).
     pub client: Vec<String>,
+    /// The responder's end (`server`, or `receiver` on `~flow`).
     pub server: Vec<String>,
 }
 
@@ -530,12 +826,27 @@ impl RecordDevices {
         self.client.is_empty() && self.server.is_empty()
     }
 
-    /// The record fields they are stored as (none when empty).
-    pub fn fields(&self) -> impl Iterator<Item = (&'static str, serde_json::Value)> + '_ {
-        [("client", &self.client), ("server", &self.server)]
+    /// The record fields they are stored as in a record of type `kind`
+    /// (none when empty).
+    pub fn fields(
+        &self,
+        kind: &str,
+    ) -> impl Iterator<Item = (&'static str, serde_json::Value)> + '_ {
+        let (c, s) = device_fields(kind);
+        [(c, &self.client), (s, &self.server)]
             .into_iter()
             .filter(|(_, ids)| !ids.is_empty())
             .map(|(k, ids)| (k, serde_json::json!({"type": "device", "value": ids})))
+    }
+}
+
+/// The device fields of a record type: `sender` / `receiver` on `~flow`,
+/// `client` / `server` on the others.
+pub fn device_fields(kind: &str) -> (&'static str, &'static str) {
+    if kind == "~flow" {
+        ("sender", "receiver")
+    } else {
+        ("client", "server")
     }
 }
 
@@ -567,6 +878,9 @@ mod tests {
         let s = || Some("x".to_string());
         vec![
             Record::Flow(Flow {
+                age: 0.0015,
+                bytes: 10,
+                pkts: 16,
                 client_addr: ip,
                 client_bytes: 1,
                 client_l2_bytes: 2,
@@ -608,6 +922,7 @@ mod tests {
                 authoritative: Some(true),
                 client_addr: ip,
                 client_port: 1,
+                error: s(),
                 flow_id: 2,
                 id: 3,
                 qname: "a".into(),
@@ -669,6 +984,7 @@ mod tests {
                 version: s(),
             }),
             Record::SuricataFlow(Box::new(SuricataFlow {
+                age: Some(1.5),
                 bytes: some(),
                 client_addr: some(),
                 client_bytes: some(),
@@ -767,7 +1083,7 @@ mod tests {
         };
         let v = serde_json::to_value(f).unwrap();
         assert_eq!(v["flowId"], "0000000000000007");
-        assert_eq!(v["clientL2Bytes"], 2);
+        assert_eq!(v["senderL2Bytes"], 2);
         assert_eq!(v["ja3sHash"], Value::Null);
         let back: Flow = serde_json::from_value(v).unwrap();
         assert_eq!(&back, f);

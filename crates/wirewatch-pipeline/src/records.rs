@@ -41,6 +41,7 @@ pub fn dns_response(e: &Endpoints, d: DnsEvent) -> NewRecord {
             authoritative: answered.then_some(d.authoritative),
             client_addr: e.client.0,
             client_port: e.client.1,
+            error: d.rcode.filter(|r| *r != 0).map(|r| rcode_name(r).to_string()),
             flow_id: e.flow_id,
             id: d.id,
             qname: d.query,
@@ -134,6 +135,9 @@ pub fn flow(f: FlowRecord) -> NewRecord {
     NewRecord {
         time_ms: f.first_ns / NS_PER_MS,
         record: Record::Flow(record::Flow {
+            age: (f.last_ns - f.first_ns) as f64 / 1e9,
+            bytes: f.orig_ip_bytes.saturating_add(f.resp_ip_bytes),
+            pkts: f.orig_pkts.saturating_add(f.resp_pkts),
             client_addr: f.orig.0,
             client_bytes: f.orig_ip_bytes,
             client_l2_bytes: f.orig_l2_bytes,

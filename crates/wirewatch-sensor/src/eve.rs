@@ -283,9 +283,13 @@ pub fn parse_line(line: &str) -> Result<EveItem, EveError> {
                     .and_then(Value::as_str)
                     .and_then(parse_timestamp)
             };
+            let (first_seen, last_seen) = (time("start"), time("end"));
             record(Record::SuricataFlow(Box::new(with_ends!(
                 e,
                 SuricataFlow {
+                    age: first_seen
+                        .zip(last_seen)
+                        .map(|(f, l)| l.saturating_sub(f) as f64 / 1000.0),
                     client_pkts: at("pkts_toserver"),
                     server_pkts: at("pkts_toclient"),
                     client_bytes: at("bytes_toserver"),
@@ -295,8 +299,8 @@ pub fn parse_line(line: &str) -> Result<EveItem, EveError> {
                     conn_state: at("state"),
                     end_reason: at("reason"),
                     l7proto: val(&ev, "app_proto"),
-                    first_seen: time("start"),
-                    last_seen: time("end"),
+                    first_seen,
+                    last_seen,
                 }
             ))))
         }

@@ -52,7 +52,20 @@ fn l7_name(p: &str) -> String {
     }
 }
 
+/// The `~flow` fields a graph reads (the ExtraHop names; segments of
+/// before have the old ones, [`LEGACY_FLOW_FIELDS`] in the same order).
 const FLOW_FIELDS: &[&str] = &[
+    "proto",
+    "l7proto",
+    "senderBytes",
+    "receiverBytes",
+    "senderPayloadBytes",
+    "receiverPayloadBytes",
+    "senderMac",
+    "receiverMac",
+];
+
+const LEGACY_FLOW_FIELDS: &[&str] = &[
     "ipproto",
     "l7proto",
     "clientBytes",
@@ -174,21 +187,25 @@ impl Store {
                         continue;
                     };
                     let doc: String = r.get(2)?;
-                    let f = only_fields(&doc, FLOW_FIELDS)?;
-                    let client = resolver.device(&ca, text(&f, "clientMac"))?;
-                    let server = resolver.device(&sa, text(&f, "serverMac"))?;
+                    let names = if s.legacy() {
+                        LEGACY_FLOW_FIELDS
+                    } else {
+                        FLOW_FIELDS
+                    };
+                    let f = only_fields(&doc, names)?;
+                    let [proto, l7proto, sbytes, rbytes, spayload, rpayload, smac, rmac] = [0, 1, 2, 3, 4, 5, 6, 7].map(|i| names[i]);
+                    let client = resolver.device(&ca, text(&f, smac))?;
+                    let server = resolver.device(&sa, text(&f, rmac))?;
                     let (Some(client), Some(server)) = (client, server) else {
                         g.unattributed += 1;
                         continue;
                     };
                     let l3 = if ca.contains(':') { "IPv6" } else { "IPv4" };
-                    let l4 = text(&f, "ipproto").unwrap_or("OTHER").to_string();
-                    let l7 = l7_name(text(&f, "l7proto").unwrap_or(""));
+                    let l4 = text(&f, proto).unwrap_or("OTHER").to_string();
+                    let l7 = l7_name(text(&f, l7proto).unwrap_or(""));
                     let key = (client, server, [l3.to_string(), l4, l7]);
-                    let bytes = num(&f, "clientBytes").saturating_add(num(&f, "serverBytes"));
-                    let turn = u64::from(
-                        num(&f, "clientPayloadBytes") > 0 && num(&f, "serverPayloadBytes") > 0,
-                    );
+                    let bytes = num(&f, sbytes).saturating_add(num(&f, rbytes));
+                    let turn = u64::from(num(&f, spayload) > 0 && num(&f, rpayload) > 0);
                     let i = match index.get(&key) {
                         Some(i) => *i,
                         None if g.edges.len() >= max_edges => {
@@ -310,6 +327,9 @@ mod tests {
             devices: Default::default(),
             time_ms: t,
             record: Record::Flow(Flow {
+                age: 0.001,
+                bytes: 200,
+                pkts: 4,
                 client_addr: c.parse().unwrap(),
                 client_bytes: 100,
                 client_l2_bytes: 114,

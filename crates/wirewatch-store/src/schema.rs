@@ -459,6 +459,13 @@ CREATE TABLE custom_device_criteria (
 );
 CREATE INDEX custom_device_criteria_device ON custom_device_criteria(custom_device_id, id);
 "#,
+    // Records written with the ExtraHop formats' field names (`senderAddr`,
+    // `proto`…) are in segments with `names` = 1; the segments of before
+    // (0) keep the old names, are read through `record::upgrade_legacy`
+    // and take no new records.
+    r#"
+ALTER TABLE record_segments ADD COLUMN names INTEGER NOT NULL DEFAULT 0;
+"#,
 ];
 
 /// Bring the schema up to date.

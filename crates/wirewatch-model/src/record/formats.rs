@@ -1,0 +1,327 @@
+//! The record formats (`GET /records/formats`): each record type's fields
+//! with their ExtraHop names, display names, data types and the names they
+//! had before (aliases). Read from the record structs themselves (their JSON
+//! schemas, which follow their serde names), so the list cannot drift from
+//! what records carry. Also the reading of records stored under the old
+//! names ([`upgrade_legacy`]) and the old names filters and sorts still take
+//! ([`field_group`]).
+
+use super::{
+    device_fields, DnsRequest, DnsResponse, Flow, Ftp, Http, SslOpen, SuricataDns, SuricataFlow,
+    SuricataHttp, SuricataTls,
+};
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+/// The record types the sensor and EVE input write.
+pub const KINDS: &[&str] = &[
+    "~flow",
+    "~dns_request",
+    "~dns_response",
+    "~http",
+    "~ftp",
+    "~ssl_open",
+];
+
+/// Fields renamed when records took the ExtraHop formats' names:
+/// `(type, old name, ExtraHop name)`. Records stored before are read with
+/// the new names ([`upgrade_legacy`]); filters and sorts take the old names
+/// as aliases ([`field_group`]).
+pub const RENAMED: &[(&str, &str, &str)] = &[
+    ("~flow", "clientAddr", "senderAddr"),
+    ("~flow", "clientPort", "senderPort"),
+    ("~flow", "clientBytes", "senderBytes"),
+    ("~flow", "clientPkts", "senderPkts"),
+    ("~flow", "clientL2Bytes", "senderL2Bytes"),
+    ("~flow", "clientPayloadBytes", "senderPayloadBytes"),
+    ("~flow", "clientMac", "senderMac"),
+    ("~flow", "serverAddr", "receiverAddr"),
+    ("~flow", "serverPort", "receiverPort"),
+    ("~flow", "serverBytes", "receiverBytes"),
+    ("~flow", "serverPkts", "receiverPkts"),
+    ("~flow", "serverL2Bytes", "receiverL2Bytes"),
+    ("~flow", "serverPayloadBytes", "receiverPayloadBytes"),
+    ("~flow", "serverMac", "receiverMac"),
+    ("~flow", "tunnelClientAddr", "tunnelSenderAddr"),
+    ("~flow", "tunnelServerAddr", "tunnelReceiverAddr"),
+    ("~flow", "client", "sender"),
+    ("~flow", "server", "receiver"),
+    ("~flow", "ipproto", "proto"),
+    ("~flow", "firstSeen", "first"),
+    ("~flow", "lastSeen", "last"),
+    ("~dns_request", "ipproto", "proto"),
+    ("~dns_response", "ipproto", "proto"),
+    ("~dns_response", "authoritative", "isAuthoritative"),
+    ("~dns_response", "rtt", "processingTime"),
+    ("~dns_response", "timeout", "isReqTimeout"),
+    ("~http", "ipproto", "proto"),
+    ("~ssl_open", "ipproto", "proto"),
+    ("~ssl_open", "host", "serverName"),
+    ("~ssl_open", "ja4", "ja4Fingerprint"),
+];
+
+/// The stored field names a filter or sort field stands for: itself, and
+/// when it is an old name (`clientAddr`), the names it became on the types
+/// that renamed it (`senderAddr` on `~flow`). No record type holds two of
+/// them, so testing each in turn tests the record's one.
+pub fn field_group(name: &str) -> Vec<&str> {
+    let mut out = vec![name];
+    for (_, old, new) in RENAMED {
+        if *old == name && !out.contains(new) {
+            out.push(new);
+        }
+    }
+    out
+}
+
+fn sum(doc: &Map<String, Value>, a: &str, b: &str) -> Option<Value> {
+    let x = doc.get(a)?.as_u64()?;
+    let y = doc.get(b)?.as_u64()?;
+    Some(Value::from(x.saturating_add(y)))
+}
+
+/// A record stored before records took the ExtraHop names, as it reads
+/// now: renamed fields under their new names, and the fields derived from
+/// others (`bytes`, `pkts`, `age` of `~flow`; `error` of `~dns_response`).
+pub fn upgrade_legacy(kind: &str, doc: &mut Map<String, Value>) {
+    for (k, old, new) in RENAMED {
+        if *k == kind {
+            if let Some(v) = doc.remove(*old) {
+                doc.entry(*new).or_insert(v);
+            }
+        }
+    }
+    match kind {
+        "~flow" => {
+            if !doc.contains_key("bytes") {
+                if let Some(v) = sum(doc, "senderBytes", "receiverBytes") {
+                    doc.insert("bytes".into(), v);
+                }
+            }
+            if !doc.contains_key("pkts") {
+                if let Some(v) = sum(doc, "senderPkts", "receiverPkts") {
+                    doc.insert("pkts".into(), v);
+                }
+            }
+            if !doc.contains_key("age") {
+                let ms = doc.get("duration").and_then(Value::as_f64).or_else(|| {
+                    let first = doc.get("first")?.as_i64()?;
+                    let last = doc.get("last")?.as_i64()?;
+                    Some(last.saturating_sub(first) as f64)
+                });
+                if let Some(ms) = ms {
+                    doc.insert("age".into(), Value::from(ms / 1000.0));
+                }
+            }
+        }
+        "~dns_response" if !doc.contains_key("error") => {
+            if let Some(r) = doc.get("rcode").and_then(Value::as_str) {
+                if r != "NOERROR" {
+                    let r = r.to_string();
+                    doc.insert("error".into(), Value::from(r));
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A record type as `GET /records/formats` lists it.
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+pub struct RecordFormat {
+    /// The record type (`~flow`).
+    pub id: String,
+    /// The record type again (as the real product names it in both).
+    pub name: String,
+    /// A name for people (`Flow`).
+    pub display_name: String,
+    /// Always `true`: the sensor's own formats.
+    pub built_in: bool,
+    /// The fields records of this type can carry (each only when known).
+    pub fields: Vec<FieldFormat>,
+}
+
+/// One field of a record format.
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+pub struct FieldFormat {
+    /// The field's name in records, filters and sorts.
+    pub name: String,
+    /// A name for people.
+    pub display_name: String,
+    /// `string`, `number`, `boolean`, `ipaddr` (in records: `{"type":
+    /// "ipaddr4"|"ipaddr6", "value": …}`), `device` (`{"type": "device",
+    /// "value": [ids]}`), `array` or `any` (as Suricata wrote it).
+    pub data_type: String,
+    /// What the field holds.
+    pub description: String,
+    /// Older names of the field, still accepted by filters and sorts.
+    pub aliases: Vec<String>,
+}
+
+/// The type of a field's JSON schema, as a format's `data_type`.
+fn data_type(s: &Value) -> &'static str {
+    let types: Vec<&str> = match s.get("type") {
+        Some(Value::String(t)) => vec![t.as_str()],
+        Some(Value::Array(ts)) => ts.iter().filter_map(Value::as_str).collect(),
+        _ => vec![],
+    };
+    let t = types.into_iter().find(|t| *t != "null");
+    match (t, s.get("format").and_then(Value::as_str)) {
+        (Some("string"), Some("ip")) => "ipaddr",
+        (Some("string"), _) => "string",
+        (Some("integer" | "number"), _) => "number",
+        (Some("boolean"), _) => "boolean",
+        (Some("array"), _) => "array",
+        // `source` is a one-value enum (a reference in the schema).
+        (None, _) if s.get("$ref").is_some() => "string",
+        _ => "any",
+    }
+}
+
+/// A display name from a field name: `senderL2Bytes` → `Sender L2 Bytes`.
+fn display_name(field: &str) -> String {
+    let whole = match field {
+        "qname" => Some("Query Name"),
+        "qtype" => Some("Query Type"),
+        "rcode" => Some("Response Code"),
+        "l7proto" => Some("L7 Protocol"),
+        "proto" => Some("IP Protocol"),
+        "pkts" => Some("Packets"),
+        "vlan" => Some("VLAN"),
+        "uri" => Some("URI"),
+        "ttls" => Some("TTLs"),
+        "alpn" => Some("ALPN"),
+        "ja3Hash" => Some("JA3 Hash"),
+        "ja3sHash" => Some("JA3S Hash"),
+        "ja4Fingerprint" => Some("JA4 Fingerprint"),
+        "age" => Some("Flow Age"),
+        "first" => Some("First Packet"),
+        "last" => Some("Last Packet"),
+        _ => None,
+    };
+    if let Some(w) = whole {
+        return w.to_string();
+    }
+    let mut words: Vec<String> = Vec::new();
+    for c in field.chars() {
+        match words.last_mut() {
+            Some(w) if !c.is_ascii_uppercase() => w.push(c),
+            _ => words.push(c.to_string()),
+        }
+    }
+    words
+        .iter()
+        .map(|w| match w.to_ascii_lowercase().as_str() {
+            "addr" => "Address".to_string(),
+            "pkts" => "Packets".to_string(),
+            "req" => "Request".to_string(),
+            "rsp" => "Response".to_string(),
+            "id" => "ID".to_string(),
+            "mac" => "MAC".to_string(),
+            "l2" => "L2".to_string(),
+            "is" => "Is".to_string(),
+            _ => {
+                let mut c = w.chars();
+                c.next()
+                    .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                    .unwrap_or_default()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The properties of a struct's JSON schema.
+fn properties(schema: schemars::Schema) -> Map<String, Value> {
+    match schema.to_value() {
+        Value::Object(mut m) => match m.remove("properties") {
+            Some(Value::Object(p)) => p,
+            _ => Map::new(),
+        },
+        _ => Map::new(),
+    }
+}
+
+/// The schemas of the structs records of a type are written from (the
+/// sensor's first, then Suricata's).
+fn schemas(kind: &str) -> Vec<schemars::Schema> {
+    use schemars::schema_for;
+    match kind {
+        "~flow" => vec![schema_for!(Flow), schema_for!(SuricataFlow)],
+        "~dns_request" => vec![schema_for!(DnsRequest), schema_for!(SuricataDns)],
+        "~dns_response" => vec![schema_for!(DnsResponse), schema_for!(SuricataDns)],
+        "~http" => vec![schema_for!(Http), schema_for!(SuricataHttp)],
+        "~ftp" => vec![schema_for!(Ftp)],
+        "~ssl_open" => vec![schema_for!(SslOpen), schema_for!(SuricataTls)],
+        _ => vec![],
+    }
+}
+
+fn kind_display_name(kind: &str) -> &'static str {
+    match kind {
+        "~flow" => "Flow",
+        "~dns_request" => "DNS Request",
+        "~dns_response" => "DNS Response",
+        "~http" => "HTTP",
+        "~ftp" => "FTP",
+        "~ssl_open" => "SSL Open",
+        _ => "",
+    }
+}
+
+/// Every record format, fields in name order.
+pub fn formats() -> Vec<RecordFormat> {
+    KINDS.iter().map(|k| format_of(k)).collect()
+}
+
+fn format_of(kind: &str) -> RecordFormat {
+    let mut fields: Vec<FieldFormat> = Vec::new();
+    let mut add = |name: &str, data_type: &str, description: String| {
+        if fields.iter().any(|f| f.name == name) {
+            return;
+        }
+        let aliases = RENAMED
+            .iter()
+            .filter(|(k, _, new)| *k == kind && *new == name)
+            .map(|(_, old, _)| old.to_string())
+            .collect();
+        fields.push(FieldFormat {
+            name: name.to_string(),
+            display_name: display_name(name),
+            data_type: data_type.to_string(),
+            description,
+            aliases,
+        });
+    };
+    add(
+        "timestamp",
+        "number",
+        "When the record was made (ms since the epoch).".into(),
+    );
+    let (c, s) = device_fields(kind);
+    for (role, end) in [(c, "originator"), (s, "responder")] {
+        add(
+            role,
+            "device",
+            format!("The custom devices the {end}'s traffic is attributed to (their discovery ids)."),
+        );
+    }
+    for schema in schemas(kind) {
+        for (name, p) in properties(schema) {
+            let description = p
+                .get("description")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string();
+            add(&name, data_type(&p), description);
+        }
+    }
+    fields.sort_by(|a, b| a.name.cmp(&b.name));
+    RecordFormat {
+        id: kind.to_string(),
+        name: kind.to_string(),
+        display_name: kind_display_name(kind).to_string(),
+        built_in: true,
+        fields,
+    }
+}
