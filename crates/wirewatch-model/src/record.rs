@@ -395,7 +395,11 @@ pub struct SuricataFlow {
     #[schemars(with = "Option<String>")]
     pub end_reason: Option<Value>,
     /// Time of the first packet (ms since the epoch).
-    #[serde(rename = "first", alias = "firstSeen", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "first",
+        alias = "firstSeen",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub first_seen: Option<i64>,
     /// Suricata's flow id.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -406,46 +410,86 @@ pub struct SuricataFlow {
     #[schemars(with = "Option<String>")]
     pub l7proto: Option<Value>,
     /// Time of the last packet (ms since the epoch).
-    #[serde(rename = "last", alias = "lastSeen", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "last",
+        alias = "lastSeen",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub last_seen: Option<i64>,
     /// Packets both ways.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schemars(with = "Option<u64>")]
     pub pkts: Option<Value>,
     /// The IP protocol.
-    #[serde(rename = "proto", alias = "ipproto", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "proto",
+        alias = "ipproto",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[schemars(with = "Option<String>")]
     pub ipproto: Option<Value>,
     /// The responder's address.
-    #[serde(rename = "receiverAddr", alias = "serverAddr", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "receiverAddr",
+        alias = "serverAddr",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[schemars(with = "Option<IpAddr>")]
     pub server_addr: Option<Value>,
     /// Bytes the receiver sent.
-    #[serde(rename = "receiverBytes", alias = "serverBytes", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "receiverBytes",
+        alias = "serverBytes",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[schemars(with = "Option<u64>")]
     pub server_bytes: Option<Value>,
     /// Packets the receiver sent.
-    #[serde(rename = "receiverPkts", alias = "serverPkts", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "receiverPkts",
+        alias = "serverPkts",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[schemars(with = "Option<u64>")]
     pub server_pkts: Option<Value>,
     /// The responder's port.
-    #[serde(rename = "receiverPort", alias = "serverPort", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "receiverPort",
+        alias = "serverPort",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[schemars(with = "Option<u64>")]
     pub server_port: Option<Value>,
     /// The originator's address.
-    #[serde(rename = "senderAddr", alias = "clientAddr", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "senderAddr",
+        alias = "clientAddr",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[schemars(with = "Option<IpAddr>")]
     pub client_addr: Option<Value>,
     /// Bytes the sender sent.
-    #[serde(rename = "senderBytes", alias = "clientBytes", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "senderBytes",
+        alias = "clientBytes",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[schemars(with = "Option<u64>")]
     pub client_bytes: Option<Value>,
     /// Packets the sender sent.
-    #[serde(rename = "senderPkts", alias = "clientPkts", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "senderPkts",
+        alias = "clientPkts",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[schemars(with = "Option<u64>")]
     pub client_pkts: Option<Value>,
     /// The originator's port.
-    #[serde(rename = "senderPort", alias = "clientPort", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "senderPort",
+        alias = "clientPort",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[schemars(with = "Option<u64>")]
     pub client_port: Option<Value>,
     /// Always `suricata`: the record came from Suricata's EVE output.
@@ -487,7 +531,11 @@ pub struct SuricataDns {
     #[schemars(with = "Option<u64>")]
     pub id: Option<Value>,
     /// The IP protocol.
-    #[serde(rename = "proto", alias = "ipproto", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "proto",
+        alias = "ipproto",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[schemars(with = "Option<String>")]
     pub ipproto: Option<Value>,
     /// The name queried.
@@ -551,7 +599,11 @@ pub struct SuricataHttp {
     #[schemars(with = "Option<String>")]
     pub method: Option<Value>,
     /// The IP protocol.
-    #[serde(rename = "proto", alias = "ipproto", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "proto",
+        alias = "ipproto",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[schemars(with = "Option<String>")]
     pub ipproto: Option<Value>,
     /// The `Referer` header.
@@ -635,11 +687,19 @@ pub struct SuricataTls {
     #[schemars(with = "Option<String>")]
     pub ja3s_hash: Option<Value>,
     /// The client's JA4 fingerprint.
-    #[serde(rename = "ja4Fingerprint", alias = "ja4", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "ja4Fingerprint",
+        alias = "ja4",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[schemars(with = "Option<String>")]
     pub ja4: Option<Value>,
     /// The IP protocol.
-    #[serde(rename = "proto", alias = "ipproto", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "proto",
+        alias = "ipproto",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[schemars(with = "Option<String>")]
     pub ipproto: Option<Value>,
     /// The server's address.
@@ -647,7 +707,11 @@ pub struct SuricataTls {
     #[schemars(with = "Option<IpAddr>")]
     pub server_addr: Option<Value>,
     /// The server name the client asked for (SNI).
-    #[serde(rename = "serverName", alias = "host", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "serverName",
+        alias = "host",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[schemars(with = "Option<String>")]
     pub host: Option<Value>,
     /// The server's port.

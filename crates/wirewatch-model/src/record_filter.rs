@@ -211,10 +211,21 @@ pub enum Op {
 /// A condition the store answers from an indexed column.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SqlTerm {
-    /// `serverPort` (or `clientPort`) equals.
-    Port { server: bool, port: i64 },
-    /// `serverAddr` (or `clientAddr`) is an IPv4 address in `[lo, hi]`.
-    V4 { server: bool, lo: u32, hi: u32 },
+    /// The server's (or client's) port equals (in records of type `kind`
+    /// only, when given: `receiverPort` is only `~flow`'s).
+    Port {
+        server: bool,
+        kind: Option<&'static str>,
+        port: i64,
+    },
+    /// The server's (or client's) address is an IPv4 address in `[lo, hi]`
+    /// (in records of type `kind` only, when given).
+    V4 {
+        server: bool,
+        kind: Option<&'static str>,
+        lo: u32,
+        hi: u32,
+    },
     /// A name column (`qname`, `host`: one of [`NAME_FIELDS`]) equals one
     /// of these (in records of type `kind` only, when given).
     Name {
@@ -767,6 +778,12 @@ impl Compiled {
                     if rest.iter().any(|e| *e != (server, port)) {
                         return (vec![], false);
                     }
+                    // The columns hold both ends' names: `senderAddr` alone
+                    // is the column's `~flow` rows.
+                    let kind = names
+                        .iter()
+                        .all(|n| n.starts_with("sender") || n.starts_with("receiver"))
+                        .then_some("~flow");
                     return match (port, op, operand) {
                         (true, Op::Eq, Operand::Number(n))
                             if n.fract() == 0.0 && *n >= 0.0 && *n <= 65535.0 =>
@@ -774,6 +791,7 @@ impl Compiled {
                             (
                                 vec![SqlTerm::Port {
                                     server,
+                                    kind,
                                     port: *n as i64,
                                 }],
                                 true,
@@ -784,6 +802,7 @@ impl Compiled {
                                 IpNet::V4(n) => (
                                     vec![SqlTerm::V4 {
                                         server,
+                                        kind,
                                         lo: u32::from(n.network()),
                                         hi: u32::from(n.broadcast()),
                                     }],

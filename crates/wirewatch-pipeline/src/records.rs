@@ -41,7 +41,10 @@ pub fn dns_response(e: &Endpoints, d: DnsEvent) -> NewRecord {
             authoritative: answered.then_some(d.authoritative),
             client_addr: e.client.0,
             client_port: e.client.1,
-            error: d.rcode.filter(|r| *r != 0).map(|r| rcode_name(r).to_string()),
+            error: d
+                .rcode
+                .filter(|r| *r != 0)
+                .map(|r| rcode_name(r).to_string()),
             flow_id: e.flow_id,
             id: d.id,
             qname: d.query,

@@ -193,7 +193,8 @@ impl Store {
                         FLOW_FIELDS
                     };
                     let f = only_fields(&doc, names)?;
-                    let [proto, l7proto, sbytes, rbytes, spayload, rpayload, smac, rmac] = [0, 1, 2, 3, 4, 5, 6, 7].map(|i| names[i]);
+                    let [proto, l7proto, sbytes, rbytes, spayload, rpayload, smac, rmac] =
+                        [0, 1, 2, 3, 4, 5, 6, 7].map(|i| names[i]);
                     let client = resolver.device(&ca, text(&f, smac))?;
                     let server = resolver.device(&sa, text(&f, rmac))?;
                     let (Some(client), Some(server)) = (client, server) else {

@@ -367,4 +367,7 @@ impl Store {
 mod tests;
 
 #[cfg(test)]
+mod records_legacy_tests;
+
+#[cfg(test)]
 mod secrets_tests;

@@ -386,6 +386,14 @@ fn cmp_values(a: Option<&Value>, b: Option<&Value>) -> std::cmp::Ordering {
     }
 }
 
+/// Limit a condition to the records of one type.
+fn of_kind(sql: &mut String, params: &mut Vec<rusqlite::types::Value>, kind: Option<&str>) {
+    if let Some(k) = kind {
+        params.push(k.to_string().into());
+        sql.push_str(&format!(" AND type = ?{}", params.len()));
+    }
+}
+
 /// The SQL conditions of a query besides its time range (`?1`, `?2`): text
 /// starting with " AND", its parameters (from `?3` on), and whether the
 /// whole filter is expressed in them.
@@ -409,10 +417,11 @@ fn conditions(q: &RecordQuery<'_>) -> (String, Vec<rusqlite::types::Value>, bool
     };
     for t in terms {
         match t {
-            SqlTerm::Port { server, port } => {
+            SqlTerm::Port { server, kind, port } => {
                 params.push(port.into());
                 let col = if server { "server_port" } else { "client_port" };
                 sql.push_str(&format!(" AND {col} = ?{}", params.len()));
+                of_kind(&mut sql, &mut params, kind);
             }
             SqlTerm::Name {
                 field,
@@ -428,10 +437,7 @@ fn conditions(q: &RecordQuery<'_>) -> (String, Vec<rusqlite::types::Value>, bool
                     })
                     .collect();
                 sql.push_str(&format!(" AND {field} IN ({})", ph.join(", ")));
-                if let Some(k) = kind {
-                    params.push(k.to_string().into());
-                    sql.push_str(&format!(" AND type = ?{}", params.len()));
-                }
+                of_kind(&mut sql, &mut params, kind);
             }
             SqlTerm::NamePrefix {
                 field,
@@ -454,12 +460,14 @@ fn conditions(q: &RecordQuery<'_>) -> (String, Vec<rusqlite::types::Value>, bool
                 pattern.push('*');
                 params.push(pattern.into());
                 sql.push_str(&format!(" AND {field} GLOB ?{}", params.len()));
-                if let Some(k) = kind {
-                    params.push(k.to_string().into());
-                    sql.push_str(&format!(" AND type = ?{}", params.len()));
-                }
+                of_kind(&mut sql, &mut params, kind);
             }
-            SqlTerm::V4 { server, lo, hi } => {
+            SqlTerm::V4 {
+                server,
+                kind,
+                lo,
+                hi,
+            } => {
                 params.push(i64::from(lo).into());
                 params.push(i64::from(hi).into());
                 let col = if server { "server_v4" } else { "client_v4" };
@@ -468,6 +476,7 @@ fn conditions(q: &RecordQuery<'_>) -> (String, Vec<rusqlite::types::Value>, bool
                     params.len() - 1,
                     params.len()
                 ));
+                of_kind(&mut sql, &mut params, kind);
             }
         }
     }

@@ -184,8 +184,11 @@ fn record_source(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
     let any_of: Vec<Value> = formats()
         .iter()
         .map(|k| {
-            let props: Map<String, Value> =
-                k.fields.iter().map(|f| (f.name.clone(), field(f))).collect();
+            let props: Map<String, Value> = k
+                .fields
+                .iter()
+                .map(|f| (f.name.clone(), field(f)))
+                .collect();
             json!({
                 "title": k.id,
                 "description": format!("A `{}` record ({}).", k.id, k.display_name),

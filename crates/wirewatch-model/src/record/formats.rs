@@ -303,7 +303,9 @@ fn format_of(kind: &str) -> RecordFormat {
         add(
             role,
             "device",
-            format!("The custom devices the {end}'s traffic is attributed to (their discovery ids)."),
+            format!(
+                "The custom devices the {end}'s traffic is attributed to (their discovery ids)."
+            ),
         );
     }
     for schema in schemas(kind) {
