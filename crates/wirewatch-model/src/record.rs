@@ -937,7 +937,7 @@ mod tests {
     }
 
     /// Every record with every field set.
-    fn full() -> Vec<Record> {
+    pub(super) fn full() -> Vec<Record> {
         let ip: IpAddr = "10.0.0.1".parse().unwrap();
         let s = || Some("x".to_string());
         vec![

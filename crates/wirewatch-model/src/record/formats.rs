@@ -327,3 +327,170 @@ fn format_of(kind: &str) -> RecordFormat {
         fields,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::{Record, RecordDevices};
+
+    /// Every record with every field set, Suricata's DNS response too.
+    fn full() -> Vec<Record> {
+        let mut all = super::super::tests::full();
+        let dns = all.iter().find_map(|r| match r {
+            Record::SuricataDnsRequest(d) => Some(d.clone()),
+            _ => None,
+        });
+        all.extend(dns.map(Record::SuricataDnsResponse));
+        all
+    }
+
+    /// Every field a record carries (with every field set, the custom
+    /// devices of both ends and its time) is in its type's format, with the
+    /// data type its value has.
+    #[test]
+    fn records_carry_only_the_fields_of_their_format() {
+        let formats = formats();
+        for r in full() {
+            let kind = r.kind();
+            let format = formats.iter().find(|f| f.id == kind).expect(kind);
+            let Value::Object(mut doc) = serde_json::to_value(&r).unwrap() else {
+                unreachable!()
+            };
+            let devices = RecordDevices {
+                client: vec!["a".into()],
+                server: vec!["b".into()],
+            };
+            doc.extend(devices.fields(kind).map(|(k, v)| (k.to_string(), v)));
+            doc.insert("timestamp".into(), Value::from(1));
+            for (k, v) in &doc {
+                let f = format
+                    .fields
+                    .iter()
+                    .find(|f| f.name == *k)
+                    .unwrap_or_else(|| panic!("{kind}: {k} is not in the format"));
+                assert!(!f.description.is_empty(), "{kind}.{k} has no description");
+                // A Suricata value is whatever Suricata wrote.
+                let suricata = doc.contains_key("source");
+                let fits = match f.data_type.as_str() {
+                    "ipaddr" => v
+                        .as_str()
+                        .is_some_and(|s| s.parse::<std::net::IpAddr>().is_ok()),
+                    "device" => v["type"] == "device",
+                    "number" => v.is_number(),
+                    "string" => v.is_string(),
+                    "boolean" => v.is_boolean(),
+                    "array" => v.is_array(),
+                    _ => true,
+                };
+                assert!(fits || suricata, "{kind}.{k} = {v} is not {}", f.data_type);
+            }
+        }
+    }
+
+    /// The sensor's records of each type carry every field of its format
+    /// the sensor writes (the others are Suricata's).
+    #[test]
+    fn formats_list_no_field_records_lack() {
+        let records = full();
+        for format in formats() {
+            let mut carried: Vec<String> = vec!["timestamp".into()];
+            for r in records.iter().filter(|r| r.kind() == format.id) {
+                let Value::Object(doc) = serde_json::to_value(r).unwrap() else {
+                    unreachable!()
+                };
+                carried.extend(doc.keys().cloned());
+            }
+            let (c, s) = device_fields(&format.id);
+            carried.extend([c.to_string(), s.to_string()]);
+            for f in &format.fields {
+                assert!(
+                    carried.contains(&f.name),
+                    "{}: {} in the format, in no record",
+                    format.id,
+                    f.name
+                );
+            }
+        }
+    }
+
+    /// Every rename names a field of its type's format, and the format
+    /// lists the old name as its alias.
+    #[test]
+    fn renamed_fields_are_aliases_of_format_fields() {
+        let formats = formats();
+        for (kind, old, new) in RENAMED {
+            let f = formats.iter().find(|f| f.id == *kind).unwrap();
+            let field = f.fields.iter().find(|f| f.name == *new);
+            assert!(
+                field.is_some_and(|f| f.aliases.iter().any(|a| a == old)),
+                "{kind}: {old} -> {new}"
+            );
+            assert!(
+                !f.fields.iter().any(|f| f.name == *old),
+                "{kind}: {old} is still a field"
+            );
+        }
+    }
+
+    #[test]
+    fn flow_formats_have_the_extrahop_names() {
+        let flow = formats().into_iter().find(|f| f.id == "~flow").unwrap();
+        let field = |n: &str| flow.fields.iter().find(|f| f.name == n).unwrap().clone();
+        for n in [
+            "sender",
+            "senderAddr",
+            "senderPort",
+            "receiver",
+            "receiverAddr",
+            "receiverPort",
+            "proto",
+            "bytes",
+            "pkts",
+            "age",
+            "first",
+            "last",
+            "l7proto",
+            "flowId",
+            "senderBytes",
+            "receiverBytes",
+            "senderPkts",
+            "receiverPkts",
+            "senderL2Bytes",
+            "receiverL2Bytes",
+            "vlan",
+        ] {
+            field(n);
+        }
+        assert_eq!(field("senderAddr").data_type, "ipaddr");
+        assert_eq!(field("senderAddr").display_name, "Sender Address");
+        assert_eq!(field("senderAddr").aliases, ["clientAddr"]);
+        assert_eq!(field("sender").data_type, "device");
+        assert_eq!(field("bytes").data_type, "number");
+        assert_eq!(field("proto").aliases, ["ipproto"]);
+        assert_eq!(field("flowId").data_type, "string");
+    }
+
+    #[test]
+    fn old_names_stand_for_the_new() {
+        assert_eq!(field_group("clientAddr"), ["clientAddr", "senderAddr"]);
+        assert_eq!(field_group("host"), ["host", "serverName"]);
+        assert_eq!(field_group("ipproto"), ["ipproto", "proto"]);
+        assert_eq!(field_group("senderAddr"), ["senderAddr"]);
+        assert_eq!(field_group("bytes"), ["bytes"]);
+    }
+
+    #[test]
+    fn old_flows_get_the_derived_fields() {
+        let Value::Object(mut m) = serde_json::json!({"clientBytes": 3, "serverBytes": 4,
+            "clientPkts": 1, "serverPkts": 2, "firstSeen": 1000, "lastSeen": 3500, "ipproto": "UDP"})
+        else {
+            unreachable!()
+        };
+        upgrade_legacy("~flow", &mut m);
+        assert_eq!(
+            Value::Object(m),
+            serde_json::json!({"senderBytes": 3, "receiverBytes": 4, "bytes": 7, "senderPkts": 1,
+                "receiverPkts": 2, "pkts": 3, "first": 1000, "last": 3500, "age": 2.5, "proto": "UDP"})
+        );
+    }
+}
