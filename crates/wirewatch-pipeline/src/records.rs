@@ -135,10 +135,11 @@ pub fn ssl_open(e: &Endpoints, ev: TlsEvent) -> NewRecord {
 
 /// `~flow`: client = originator, server = responder, with Zeek's state and history.
 pub fn flow(f: FlowRecord) -> NewRecord {
+    let duration_ms = (f.last_ns - f.first_ns) as f64 / 1e6;
     NewRecord {
         time_ms: f.first_ns / NS_PER_MS,
         record: Record::Flow(record::Flow {
-            age: (f.last_ns - f.first_ns) as f64 / 1e9,
+            age: duration_ms / 1000.0,
             bytes: f.orig_ip_bytes.saturating_add(f.resp_ip_bytes),
             pkts: f.orig_pkts.saturating_add(f.resp_pkts),
             client_addr: f.orig.0,
@@ -149,7 +150,7 @@ pub fn flow(f: FlowRecord) -> NewRecord {
             client_pkts: f.orig_pkts,
             client_port: f.orig.1,
             conn_state: f.conn_state.to_string(),
-            duration: (f.last_ns - f.first_ns) as f64 / 1e6,
+            duration: duration_ms,
             first_seen: f.first_ns / NS_PER_MS,
             flow_id: f.id,
             history: f.history,

@@ -90,6 +90,11 @@ fn get<'a>(v: &'a Value, path: &str) -> Option<&'a Value> {
     path.split('.').try_fold(v, |v, k| v.get(k))
 }
 
+/// The sum of two counts (both numbers), as a JSON number.
+fn both(a: Option<Value>, b: Option<Value>) -> Option<Value> {
+    Some(Value::from(a?.as_u64()?.checked_add(b?.as_u64()?)?))
+}
+
 /// The value at `path`, unless absent or null.
 fn val(ev: &Value, path: &str) -> Option<Value> {
     get(ev, path).filter(|v| !v.is_null()).cloned()
@@ -294,13 +299,15 @@ pub fn parse_line(line: &str) -> Result<EveItem, EveError> {
                     server_pkts: at("pkts_toclient"),
                     client_bytes: at("bytes_toserver"),
                     server_bytes: at("bytes_toclient"),
-                    pkts: at("pkts"),
-                    bytes: at("bytes"),
+                    // A `flow` event counts each way only: ExtraHop's
+                    // `bytes` and `pkts` are both ways.
+                    pkts: at("pkts").or_else(|| both(at("pkts_toserver"), at("pkts_toclient"))),
+                    bytes: at("bytes").or_else(|| both(at("bytes_toserver"), at("bytes_toclient"))),
                     conn_state: at("state"),
                     end_reason: at("reason"),
                     l7proto: val(&ev, "app_proto"),
-                    first_seen,
-                    last_seen,
+                    first_seen: first_seen,
+                    last_seen: last_seen,
                 }
             ))))
         }

@@ -82,7 +82,8 @@ fn sum(doc: &Map<String, Value>, a: &str, b: &str) -> Option<Value> {
 
 /// A record stored before records took the ExtraHop names, as it reads
 /// now: renamed fields under their new names, and the fields derived from
-/// others (`bytes`, `pkts`, `age` of `~flow`; `error` of `~dns_response`).
+/// others (`bytes`, `pkts`, `age` of `~flow`; `error` of the sensor's
+/// `~dns_response`), as the record structs write them.
 pub fn upgrade_legacy(kind: &str, doc: &mut Map<String, Value>) {
     for (k, old, new) in RENAMED {
         if *k == kind {
@@ -114,7 +115,8 @@ pub fn upgrade_legacy(kind: &str, doc: &mut Map<String, Value>) {
                 }
             }
         }
-        "~dns_response" if !doc.contains_key("error") => {
+        // Suricata's DNS records keep Suricata's `rcode` only.
+        "~dns_response" if !doc.contains_key("error") && !doc.contains_key("source") => {
             if let Some(r) = doc.get("rcode").and_then(Value::as_str) {
                 if r != "NOERROR" {
                     let r = r.to_string();
