@@ -29,10 +29,13 @@ pub const MAX_RULES: usize = 256;
 #[schemars(example = RecordFilter::example())]
 pub struct RecordFilter {
     /// The record field to test (required without `rules`), e.g.
-    /// `serverPort`. `.any` tests every field, `.ipaddr` every address
-    /// (`clientAddr`, `serverAddr`, `senderAddr`, `receiverAddr`), `.port`
-    /// every port; `client`, `server`, `sender` and `receiver` are the
-    /// address of that role.
+    /// `serverPort` or `proto` (`GET /records/formats` lists them; the
+    /// former names of renamed fields are aliases: `ipproto` is `proto`,
+    /// `clientAddr` is also `~flow`'s `senderAddr`). `.any` tests every
+    /// field, `.ipaddr` every address (`clientAddr`, `serverAddr`,
+    /// `senderAddr`, `receiverAddr`), `.port` every port; `client` and
+    /// `sender` are the originator (its address, or its custom device),
+    /// `server` and `receiver` the responder.
     #[serde(default)]
     #[schemars(with = "String")]
     pub field: Option<String>,
