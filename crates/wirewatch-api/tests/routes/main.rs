@@ -12,6 +12,7 @@ mod errors;
 mod guards;
 mod packets;
 mod privileges;
+mod records;
 mod resources;
 mod rules;
 mod sonar;
