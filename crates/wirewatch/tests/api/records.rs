@@ -461,11 +461,40 @@ fn records_stored_with_the_old_names_read_with_the_new() {
             .map(|(t, f, o)| all(s, t, f.clone(), o.clone()))
             .collect()
     };
-    let dir = ingested();
-    let now = {
-        let s = Server::start_on(dir.path());
-        answers(&s)
+    // Activity maps read `~flow` records too: the peers of the HTTP
+    // client, weighted by bytes, with their protocols.
+    let map = |s: &Server| -> Value {
+        let devices = s.get("/api/v1/devices").body;
+        let id = devices
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| {
+                d["ipaddrs"]
+                    .as_array()
+                    .is_some_and(|a| a.iter().any(|i| i == "141.142.220.118"))
+            })
+            .expect("the HTTP client's device")["id"]
+            .clone();
+        let r = s.post(
+            "/api/v1/activitymaps/query",
+            json!({"from": 1, "until": 4_000_000_000_000_i64, "weighting": "bytes", "edge_annotations": ["protocols"],
+                   "walks": [{"origins": [{"object_id": id, "object_type": "device"}], "steps": [{}]}]}),
+        );
+        assert_eq!(r.status, 200, "{}", r.text);
+        r.body
     };
+    let dir = ingested();
+    let (now, map_now) = {
+        let s = Server::start_on(dir.path());
+        (answers(&s), map(&s))
+    };
+    assert!(
+        map_now["edges"][0]["annotations"]["protocols"]
+            .as_array()
+            .is_some_and(|p| p.len() > 1),
+        "{map_now}"
+    );
     assert!(
         now.iter().skip(1).all(|a| !a.is_empty()),
         "every query finds records"
@@ -488,6 +517,7 @@ fn records_stored_with_the_old_names_read_with_the_new() {
     {
         let s = Server::start_on(dir.path());
         assert_eq!(answers(&s), now);
+        assert_eq!(map(&s), map_now);
     }
     // New records go beside the old ones, in a segment of the new names.
     let (ok, out, err) = ingest_into(dir.path(), &[], &[sample("portscan.pcap")]);
