@@ -386,11 +386,18 @@ fn cmp_values(a: Option<&Value>, b: Option<&Value>) -> std::cmp::Ordering {
     }
 }
 
-/// Limit a condition to the records of one type.
-fn of_kind(sql: &mut String, params: &mut Vec<rusqlite::types::Value>, kind: Option<&str>) {
+/// Limit a condition to the records of one type (once per query). `+type`
+/// keeps the planner on the condition's own index (address, port, name):
+/// with the type index it walked every `~flow` row (`senderAddr` and
+/// `receiverPort` together took 134 ms instead of 2 ms on 2M records).
+/// The type is one of ours (`~flow`, `~ssl_open`: `SqlTerm`'s `kind` is
+/// `'static`), never the caller's text.
+fn of_kind(sql: &mut String, kind: Option<&str>) {
     if let Some(k) = kind {
-        params.push(k.to_string().into());
-        sql.push_str(&format!(" AND type = ?{}", params.len()));
+        let cond = format!(" AND +type = '{k}'");
+        if !sql.contains(&cond) {
+            sql.push_str(&cond);
+        }
     }
 }
 
@@ -421,7 +428,7 @@ fn conditions(q: &RecordQuery<'_>) -> (String, Vec<rusqlite::types::Value>, bool
                 params.push(port.into());
                 let col = if server { "server_port" } else { "client_port" };
                 sql.push_str(&format!(" AND {col} = ?{}", params.len()));
-                of_kind(&mut sql, &mut params, kind);
+                of_kind(&mut sql, kind);
             }
             SqlTerm::Name {
                 field,
@@ -437,7 +444,7 @@ fn conditions(q: &RecordQuery<'_>) -> (String, Vec<rusqlite::types::Value>, bool
                     })
                     .collect();
                 sql.push_str(&format!(" AND {field} IN ({})", ph.join(", ")));
-                of_kind(&mut sql, &mut params, kind);
+                of_kind(&mut sql, kind);
             }
             SqlTerm::NamePrefix {
                 field,
@@ -460,7 +467,7 @@ fn conditions(q: &RecordQuery<'_>) -> (String, Vec<rusqlite::types::Value>, bool
                 pattern.push('*');
                 params.push(pattern.into());
                 sql.push_str(&format!(" AND {field} GLOB ?{}", params.len()));
-                of_kind(&mut sql, &mut params, kind);
+                of_kind(&mut sql, kind);
             }
             SqlTerm::V4 {
                 server,
@@ -476,7 +483,7 @@ fn conditions(q: &RecordQuery<'_>) -> (String, Vec<rusqlite::types::Value>, bool
                     params.len() - 1,
                     params.len()
                 ));
-                of_kind(&mut sql, &mut params, kind);
+                of_kind(&mut sql, kind);
             }
         }
     }
