@@ -389,7 +389,9 @@ fn cmp_values(a: Option<&Value>, b: Option<&Value>) -> std::cmp::Ordering {
 /// Limit a condition to the records of one type (once per query). `+type`
 /// keeps the planner on the condition's own index (address, port, name):
 /// with the type index it walked every `~flow` row (`senderAddr` and
-/// `receiverPort` together took 134 ms instead of 2 ms on 2M records).
+/// `receiverPort` together: 134 ms on 2M records, 65 ms with `+type`, where
+/// the old names, which need no type, take 2 ms: each match still costs a
+/// row read for its type; see bench/README.md).
 /// The type is one of ours (`~flow`, `~ssl_open`: `SqlTerm`'s `kind` is
 /// `'static`), never the caller's text.
 fn of_kind(sql: &mut String, kind: Option<&str>) {
