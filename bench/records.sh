@@ -31,6 +31,8 @@ shape() { # label, body, [runs]
   done | sort -n | awk -v l="$1" '{a[NR]=$1} END {printf "  %-58s p50 %7.1f ms  max %7.1f ms\n", l, a[int(NR*0.5)]*1000, a[NR]*1000}'
 }
 shape "no filter, newest 100" '{"from":"-2d","limit":100}'
+shape "receiverPort = 443, senderAddr in 10.1.0.0/16 (~flow names)" '{"from":"-2d","limit":100,"filter":{"operator":"and","rules":[{"field":"receiverPort","operator":"=","operand":443},{"field":"senderAddr","operator":"=","operand":"10.1.0.0/16"}]}}'
+shape "sort by bytes desc, serverPort = 22, last hour" '{"from":"-1h","limit":100,"sort":[{"field":"bytes","direction":"desc"}],"filter":{"field":"serverPort","operator":"=","operand":22}}'
 shape "clientAddr in 10.1.0.0/16 only" '{"from":"-2d","limit":100,"filter":{"field":"clientAddr","operator":"=","operand":"10.1.0.0/16"}}'
 shape "serverAddr = 192.0.2.7" '{"from":"-2d","limit":100,"filter":{"field":"serverAddr","operator":"=","operand":"192.0.2.7"}}'
 shape "last hour, serverPort = 22" '{"from":"-1h","limit":100,"filter":{"field":"serverPort","operator":"=","operand":22}}'

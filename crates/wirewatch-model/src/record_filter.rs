@@ -10,6 +10,7 @@
 
 use crate::device_filter::DeviceFilter;
 use crate::locality::parse_net;
+use crate::record::field_group;
 use ipnet::IpNet;
 use regex::{Regex, RegexBuilder};
 use serde::Deserialize;
@@ -28,10 +29,13 @@ pub const MAX_RULES: usize = 256;
 #[schemars(example = RecordFilter::example())]
 pub struct RecordFilter {
     /// The record field to test (required without `rules`), e.g.
-    /// `serverPort`. `.any` tests every field, `.ipaddr` every address
-    /// (`clientAddr`, `serverAddr`, `senderAddr`, `receiverAddr`), `.port`
-    /// every port; `client`, `server`, `sender` and `receiver` are the
-    /// address of that role.
+    /// `serverPort` or `proto` (`GET /records/formats` lists them; the
+    /// former names of renamed fields are aliases: `ipproto` is `proto`,
+    /// `clientAddr` is also `~flow`'s `senderAddr`). `.any` tests every
+    /// field, `.ipaddr` every address (`clientAddr`, `serverAddr`,
+    /// `senderAddr`, `receiverAddr`), `.port` every port; `client` and
+    /// `sender` are the originator (its address, or its custom device),
+    /// `server` and `receiver` the responder.
     #[serde(default)]
     #[schemars(with = "String")]
     pub field: Option<String>,
@@ -210,22 +214,52 @@ pub enum Op {
 /// A condition the store answers from an indexed column.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SqlTerm {
-    /// `serverPort` (or `clientPort`) equals.
-    Port { server: bool, port: i64 },
-    /// `serverAddr` (or `clientAddr`) is an IPv4 address in `[lo, hi]`.
-    V4 { server: bool, lo: u32, hi: u32 },
-    /// A name field (`qname`, `host`: one of [`NAME_FIELDS`]) equals one of these.
+    /// The server's (or client's) port equals (in records of type `kind`
+    /// only, when given: `receiverPort` is only `~flow`'s).
+    Port {
+        server: bool,
+        kind: Option<&'static str>,
+        port: i64,
+    },
+    /// The server's (or client's) address is an IPv4 address in `[lo, hi]`
+    /// (in records of type `kind` only, when given).
+    V4 {
+        server: bool,
+        kind: Option<&'static str>,
+        lo: u32,
+        hi: u32,
+    },
+    /// A name column (`qname`, `host`: one of [`NAME_FIELDS`]) equals one
+    /// of these (in records of type `kind` only, when given).
     Name {
         field: &'static str,
+        kind: Option<&'static str>,
         any_of: Vec<String>,
     },
-    /// A name field starts with this.
-    NamePrefix { field: &'static str, prefix: String },
+    /// A name column starts with this.
+    NamePrefix {
+        field: &'static str,
+        kind: Option<&'static str>,
+        prefix: String,
+    },
 }
 
-/// Text fields the store keeps in indexed columns of the same name: what
-/// analysts search records by most (DNS query names; HTTP hosts and TLS SNI).
+/// Text columns the store keeps indexed: what analysts search records by
+/// most (`qname`: DNS query names; `host`: HTTP hosts and TLS SNI, the
+/// `~ssl_open` field `serverName`).
 pub const NAME_FIELDS: &[&str] = &["qname", "host"];
+
+/// The name column a filter's fields are in, and the record type it is
+/// limited to: `qname`; `host` (with its alias group `host`, `serverName`:
+/// the column holds both); `serverName` alone (the column's `~ssl_open` rows).
+fn name_column(names: &[&str]) -> Option<(&'static str, Option<&'static str>)> {
+    match names {
+        ["qname"] => Some(("qname", None)),
+        ["host", "serverName"] | ["host"] => Some(("host", None)),
+        ["serverName"] => Some(("host", Some("~ssl_open"))),
+        _ => None,
+    }
+}
 
 /// A compiled filter.
 #[derive(Debug)]
@@ -244,18 +278,56 @@ pub enum Compiled {
 #[derive(Debug)]
 pub enum Fields {
     One(String),
-    Many(&'static [&'static str]),
-    /// A device role (`client`, `server`, …): its address field.
-    Role(&'static str),
+    /// Several fields: a pseudo-field (`.ipaddr`, `.port`), or a field and
+    /// the names it became (`clientAddr` is `senderAddr` on `~flow`).
+    Many(Vec<String>),
+    /// A device role: `client` / `sender` (the originator) or `server` /
+    /// `receiver` (the responder): its address fields and device fields.
+    Role(&'static Role),
     AnyField,
 }
 
-fn role_field(f: &str) -> Option<&'static str> {
-    Some(match f {
-        "client" => "clientAddr",
-        "server" => "serverAddr",
-        "sender" => "senderAddr",
-        "receiver" => "receiverAddr",
+/// An end of the traffic a record describes.
+#[derive(Debug)]
+pub struct Role {
+    /// Its address fields (`clientAddr` on L7 records, `senderAddr` on `~flow`).
+    pub addrs: &'static [&'static str],
+    /// Its device fields (`client`, `sender`).
+    pub devices: &'static [&'static str],
+}
+
+const ORIGINATOR: Role = Role {
+    addrs: &["clientAddr", "senderAddr"],
+    devices: &["client", "sender"],
+};
+const RESPONDER: Role = Role {
+    addrs: &["serverAddr", "receiverAddr"],
+    devices: &["server", "receiver"],
+};
+
+/// `client` and `sender` both name the originator (ExtraHop writes
+/// `sender` on `~flow`, `client` on the L7 types), `server` and `receiver`
+/// the responder.
+fn role(f: &str) -> Option<&'static Role> {
+    match f {
+        "client" | "sender" => Some(&ORIGINATOR),
+        "server" | "receiver" => Some(&RESPONDER),
+        _ => None,
+    }
+}
+
+fn many(fs: &[&str]) -> Fields {
+    Fields::Many(fs.iter().map(|f| f.to_string()).collect())
+}
+
+/// The indexed column a field is stored in: `(server end, port)` for the
+/// port and address fields, in either naming.
+fn end_column(field: &str) -> Option<(bool, bool)> {
+    Some(match field {
+        "clientPort" | "senderPort" => (false, true),
+        "serverPort" | "receiverPort" => (true, true),
+        "clientAddr" | "senderAddr" => (false, false),
+        "serverAddr" | "receiverAddr" => (true, false),
         _ => return None,
     })
 }
@@ -358,11 +430,14 @@ impl RecordFilter {
         })?;
         let fields = match field.as_str() {
             ".any" => Fields::AnyField,
-            ".ipaddr" => Fields::Many(ADDR_FIELDS),
-            ".port" => Fields::Many(PORT_FIELDS),
-            f => match role_field(f) {
-                Some(a) => Fields::Role(a),
-                None => Fields::One(f.to_string()),
+            ".ipaddr" => many(ADDR_FIELDS),
+            ".port" => many(PORT_FIELDS),
+            f => match role(f) {
+                Some(r) => Fields::Role(r),
+                None => match field_group(f).as_slice() {
+                    [one] => Fields::One(one.to_string()),
+                    group => many(group),
+                },
             },
         };
         let opath = format!("{path}.operand");
@@ -471,7 +546,7 @@ impl RecordFilter {
                 (_, v) => {
                     let s = text(v);
                     // An address operand on an address field compares as an address (CIDR allowed).
-                    let addr_field = matches!(&fields, Fields::Many(f) if *f == ADDR_FIELDS)
+                    let addr_field = matches!(&fields, Fields::Many(fs) if fs.iter().all(|f| f.ends_with("Addr")))
                         || matches!(&fields, Fields::Role(_))
                         || matches!(&fields, Fields::One(f) if f.ends_with("Addr"));
                     match parse_net(&s).filter(|_| {
@@ -525,17 +600,14 @@ fn custom_operand(
     Ok(Operand::Device(id.unwrap_or_default()))
 }
 
-/// The device field of a role's address field (`clientAddr` → `client`).
-fn role_of(addr_field: &str) -> &str {
-    addr_field.strip_suffix("Addr").unwrap_or(addr_field)
-}
-
 /// Whether a record's device field of the role holds the custom device.
-fn has_device(rec: &Map<String, Value>, role: &str, id: &str) -> bool {
-    rec.get(role)
-        .and_then(|d| d.get("value"))
-        .and_then(Value::as_array)
-        .is_some_and(|ids| ids.iter().any(|v| v.as_str() == Some(id)))
+fn has_device(rec: &Map<String, Value>, role: &Role, id: &str) -> bool {
+    role.devices.iter().any(|f| {
+        rec.get(*f)
+            .and_then(|d| d.get("value"))
+            .and_then(Value::as_array)
+            .is_some_and(|ids| ids.iter().any(|v| v.as_str() == Some(id)))
+    })
 }
 
 fn num_of(v: &Value) -> Option<f64> {
@@ -597,14 +669,16 @@ fn values<'a>(rec: &'a Map<String, Value>, fields: &Fields) -> Vec<&'a Value> {
                 push(v);
             }
         }
-        Fields::Role(f) => {
-            if let Some(v) = rec.get(*f) {
-                push(v);
+        Fields::Role(r) => {
+            for f in r.addrs {
+                if let Some(v) = rec.get(*f) {
+                    push(v);
+                }
             }
         }
         Fields::Many(fs) => {
-            for f in fs.iter() {
-                if let Some(v) = rec.get(*f) {
+            for f in fs {
+                if let Some(v) = rec.get(f) {
                     push(v);
                 }
             }
@@ -629,7 +703,7 @@ impl Compiled {
                 fields: Fields::Role(f),
                 op,
                 operand: Operand::Device(id),
-            } => has_device(rec, role_of(f), id) == matches!(op, Op::Eq | Op::In),
+            } => has_device(rec, f, id) == matches!(op, Op::Eq | Op::In),
             Compiled::Test {
                 fields,
                 op,
@@ -662,11 +736,11 @@ impl Compiled {
                 Compiled::Not(c) => stack.push(c),
                 Compiled::Test { fields, .. } => match fields {
                     Fields::One(f) => out.push(f),
-                    Fields::Role(f) => {
-                        out.push(f);
-                        out.push(role_of(f));
+                    Fields::Role(r) => {
+                        out.extend(r.addrs.iter().copied());
+                        out.extend(r.devices.iter().copied());
                     }
-                    Fields::Many(fs) => out.extend(fs.iter().copied()),
+                    Fields::Many(fs) => out.extend(fs.iter().map(String::as_str)),
                     Fields::AnyField => return None,
                 },
             }
@@ -695,81 +769,94 @@ impl Compiled {
                 op,
                 operand,
             } => {
-                let field = match fields {
-                    Fields::One(f) => f.as_str(),
-                    Fields::Role(f) => f,
-                    _ => return (vec![], false),
+                let names: Vec<&str> = match fields {
+                    Fields::One(f) => vec![f.as_str()],
+                    Fields::Many(fs) => fs.iter().map(String::as_str).collect(),
+                    Fields::Role(r) => r.addrs.to_vec(),
+                    Fields::AnyField => return (vec![], false),
                 };
-                match (field, op, operand) {
-                    ("serverPort" | "clientPort", Op::Eq, Operand::Number(n))
-                        if n.fract() == 0.0 && *n >= 0.0 && *n <= 65535.0 =>
+                // Every name in the same indexed column (a field and its alias).
+                let ends: Option<Vec<(bool, bool)>> = names.iter().map(|n| end_column(n)).collect();
+                if let Some(&[(server, port), ref rest @ ..]) = ends.as_deref() {
+                    if rest.iter().any(|e| *e != (server, port)) {
+                        return (vec![], false);
+                    }
+                    // The columns hold both ends' names: `senderAddr` alone
+                    // is the column's `~flow` rows.
+                    let kind = names
+                        .iter()
+                        .all(|n| n.starts_with("sender") || n.starts_with("receiver"))
+                        .then_some("~flow");
+                    return match (port, op, operand) {
+                        (true, Op::Eq, Operand::Number(n))
+                            if n.fract() == 0.0 && *n >= 0.0 && *n <= 65535.0 =>
+                        {
+                            (
+                                vec![SqlTerm::Port {
+                                    server,
+                                    kind,
+                                    port: *n as i64,
+                                }],
+                                true,
+                            )
+                        }
+                        (false, Op::Eq | Op::In, Operand::Nets(nets)) if nets.len() == 1 => {
+                            match nets[0] {
+                                IpNet::V4(n) => (
+                                    vec![SqlTerm::V4 {
+                                        server,
+                                        kind,
+                                        lo: u32::from(n.network()),
+                                        hi: u32::from(n.broadcast()),
+                                    }],
+                                    true,
+                                ),
+                                IpNet::V6(_) => (vec![], false),
+                            }
+                        }
+                        _ => (vec![], false),
+                    };
+                }
+                let Some((field, kind)) = name_column(&names) else {
+                    return (vec![], false);
+                };
+                // Exactly what `value_matches` does for a text value: equality
+                // of the text, or of numbers for list items that parse as one
+                // (those stay with the record-by-record test).
+                match (op, operand) {
+                    (Op::Eq, Operand::Text(t)) => (
+                        vec![SqlTerm::Name {
+                            field,
+                            kind,
+                            any_of: vec![t.clone()],
+                        }],
+                        true,
+                    ),
+                    (Op::In, Operand::Set(items))
+                        if items
+                            .iter()
+                            .all(|i| i.as_str().is_some_and(|s| s.parse::<f64>().is_err())) =>
                     {
                         (
-                            vec![SqlTerm::Port {
-                                server: field == "serverPort",
-                                port: *n as i64,
+                            vec![SqlTerm::Name {
+                                field,
+                                kind,
+                                any_of: items
+                                    .iter()
+                                    .filter_map(|i| i.as_str().map(str::to_string))
+                                    .collect(),
                             }],
                             true,
                         )
                     }
-                    ("serverAddr" | "clientAddr", Op::Eq | Op::In, Operand::Nets(nets))
-                        if nets.len() == 1 =>
-                    {
-                        match nets[0] {
-                            IpNet::V4(n) => (
-                                vec![SqlTerm::V4 {
-                                    server: field == "serverAddr",
-                                    lo: u32::from(n.network()),
-                                    hi: u32::from(n.broadcast()),
-                                }],
-                                true,
-                            ),
-                            IpNet::V6(_) => (vec![], false),
-                        }
-                    }
-                    (f, op, operand) if NAME_FIELDS.contains(&f) => {
-                        let field = NAME_FIELDS
-                            .iter()
-                            .copied()
-                            .find(|n| *n == f)
-                            .unwrap_or_default();
-                        // Exactly what `value_matches` does for a text value: equality
-                        // of the text, or of numbers for list items that parse as one
-                        // (those stay with the record-by-record test).
-                        match (op, operand) {
-                            (Op::Eq, Operand::Text(t)) => (
-                                vec![SqlTerm::Name {
-                                    field,
-                                    any_of: vec![t.clone()],
-                                }],
-                                true,
-                            ),
-                            (Op::In, Operand::Set(items))
-                                if items.iter().all(|i| {
-                                    i.as_str().is_some_and(|s| s.parse::<f64>().is_err())
-                                }) =>
-                            {
-                                (
-                                    vec![SqlTerm::Name {
-                                        field,
-                                        any_of: items
-                                            .iter()
-                                            .filter_map(|i| i.as_str().map(str::to_string))
-                                            .collect(),
-                                    }],
-                                    true,
-                                )
-                            }
-                            (Op::StartsWith, Operand::Text(t)) => (
-                                vec![SqlTerm::NamePrefix {
-                                    field,
-                                    prefix: t.clone(),
-                                }],
-                                true,
-                            ),
-                            _ => (vec![], false),
-                        }
-                    }
+                    (Op::StartsWith, Operand::Text(t)) => (
+                        vec![SqlTerm::NamePrefix {
+                            field,
+                            kind,
+                            prefix: t.clone(),
+                        }],
+                        true,
+                    ),
                     _ => (vec![], false),
                 }
             }

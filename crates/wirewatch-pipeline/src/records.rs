@@ -41,6 +41,10 @@ pub fn dns_response(e: &Endpoints, d: DnsEvent) -> NewRecord {
             authoritative: answered.then_some(d.authoritative),
             client_addr: e.client.0,
             client_port: e.client.1,
+            error: d
+                .rcode
+                .filter(|r| *r != 0)
+                .map(|r| rcode_name(r).to_string()),
             flow_id: e.flow_id,
             id: d.id,
             qname: d.query,
@@ -131,9 +135,13 @@ pub fn ssl_open(e: &Endpoints, ev: TlsEvent) -> NewRecord {
 
 /// `~flow`: client = originator, server = responder, with Zeek's state and history.
 pub fn flow(f: FlowRecord) -> NewRecord {
+    let duration_ms = (f.last_ns - f.first_ns) as f64 / 1e6;
     NewRecord {
         time_ms: f.first_ns / NS_PER_MS,
         record: Record::Flow(record::Flow {
+            age: duration_ms / 1000.0,
+            bytes: f.orig_ip_bytes.saturating_add(f.resp_ip_bytes),
+            pkts: f.orig_pkts.saturating_add(f.resp_pkts),
             client_addr: f.orig.0,
             client_bytes: f.orig_ip_bytes,
             client_l2_bytes: f.orig_l2_bytes,
@@ -142,7 +150,7 @@ pub fn flow(f: FlowRecord) -> NewRecord {
             client_pkts: f.orig_pkts,
             client_port: f.orig.1,
             conn_state: f.conn_state.to_string(),
-            duration: (f.last_ns - f.first_ns) as f64 / 1e6,
+            duration: duration_ms,
             first_seen: f.first_ns / NS_PER_MS,
             flow_id: f.id,
             history: f.history,

@@ -90,6 +90,11 @@ fn get<'a>(v: &'a Value, path: &str) -> Option<&'a Value> {
     path.split('.').try_fold(v, |v, k| v.get(k))
 }
 
+/// The sum of two counts (both numbers), as a JSON number.
+fn both(a: Option<Value>, b: Option<Value>) -> Option<Value> {
+    Some(Value::from(a?.as_u64()?.checked_add(b?.as_u64()?)?))
+}
+
 /// The value at `path`, unless absent or null.
 fn val(ev: &Value, path: &str) -> Option<Value> {
     get(ev, path).filter(|v| !v.is_null()).cloned()
@@ -283,20 +288,26 @@ pub fn parse_line(line: &str) -> Result<EveItem, EveError> {
                     .and_then(Value::as_str)
                     .and_then(parse_timestamp)
             };
+            let (first_seen, last_seen) = (time("start"), time("end"));
             record(Record::SuricataFlow(Box::new(with_ends!(
                 e,
                 SuricataFlow {
+                    age: first_seen
+                        .zip(last_seen)
+                        .map(|(f, l)| l.saturating_sub(f) as f64 / 1000.0),
                     client_pkts: at("pkts_toserver"),
                     server_pkts: at("pkts_toclient"),
                     client_bytes: at("bytes_toserver"),
                     server_bytes: at("bytes_toclient"),
-                    pkts: at("pkts"),
-                    bytes: at("bytes"),
+                    // A `flow` event counts each way only: ExtraHop's
+                    // `bytes` and `pkts` are both ways.
+                    pkts: at("pkts").or_else(|| both(at("pkts_toserver"), at("pkts_toclient"))),
+                    bytes: at("bytes").or_else(|| both(at("bytes_toserver"), at("bytes_toclient"))),
                     conn_state: at("state"),
                     end_reason: at("reason"),
                     l7proto: val(&ev, "app_proto"),
-                    first_seen: time("start"),
-                    last_seen: time("end"),
+                    first_seen: first_seen,
+                    last_seen: last_seen,
                 }
             ))))
         }

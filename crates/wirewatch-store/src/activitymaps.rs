@@ -59,7 +59,20 @@ fn l7_name(p: &str) -> String {
     }
 }
 
+/// The `~flow` fields a graph reads (the ExtraHop names; segments of
+/// before have the old ones, [`LEGACY_FLOW_FIELDS`] in the same order).
 const FLOW_FIELDS: &[&str] = &[
+    "proto",
+    "l7proto",
+    "senderBytes",
+    "receiverBytes",
+    "senderPayloadBytes",
+    "receiverPayloadBytes",
+    "senderMac",
+    "receiverMac",
+];
+
+const LEGACY_FLOW_FIELDS: &[&str] = &[
     "ipproto",
     "l7proto",
     "clientBytes",
@@ -192,11 +205,15 @@ impl Store {
                 by_mac: HashMap::new(),
                 by_custom: HashMap::new(),
             };
-            let fields: Vec<&str> = FLOW_FIELDS
-                .iter()
-                .chain(RecordDevices::FIELDS.iter())
-                .copied()
-                .collect();
+            // Custom devices are `sender`/`receiver` on a `~flow`, and were
+            // `client`/`server` in the segments of before.
+            let with_devices = |names: &[&'static str], devices: [&'static str; 2]| {
+                let mut v = names.to_vec();
+                v.extend(devices);
+                v
+            };
+            let fields = with_devices(FLOW_FIELDS, ["sender", "receiver"]);
+            let legacy_fields = with_devices(LEGACY_FLOW_FIELDS, ["client", "server"]);
             'segments: for s in segments_in(&tx, from, until)? {
                 let mut stmt = tx.prepare_cached(&format!(
                     "SELECT client_addr, server_addr, doc FROM records_{} INDEXED BY records_{}_type
@@ -218,22 +235,29 @@ impl Store {
                         continue;
                     };
                     let doc: String = r.get(2)?;
-                    let f = only_fields(&doc, &fields)?;
-                    let custom = RecordDevices::from_fields(&f);
-                    let clients = resolver.ends(&ca, text(&f, "clientMac"), &custom.client)?;
-                    let servers = resolver.ends(&sa, text(&f, "serverMac"), &custom.server)?;
+                    let (names, kind) = if s.legacy() {
+                        (&legacy_fields, "~http")
+                    } else {
+                        (&fields, "~flow")
+                    };
+                    let f = only_fields(&doc, names)?;
+                    let [proto, l7proto, sbytes, rbytes, spayload, rpayload, smac, rmac] =
+                        [0, 1, 2, 3, 4, 5, 6, 7].map(|i| names[i]);
+                    // (A legacy `~flow` kept its custom devices as `client`/
+                    // `server`: the device fields of the other types.)
+                    let custom = RecordDevices::from_fields(kind, &f);
+                    let clients = resolver.ends(&ca, text(&f, smac), &custom.client)?;
+                    let servers = resolver.ends(&sa, text(&f, rmac), &custom.server)?;
                     if clients.is_empty() || servers.is_empty() {
                         g.unattributed += 1;
                         continue;
                     }
                     let l3 = if ca.contains(':') { "IPv6" } else { "IPv4" };
-                    let l4 = text(&f, "ipproto").unwrap_or("OTHER").to_string();
-                    let l7 = l7_name(text(&f, "l7proto").unwrap_or(""));
+                    let l4 = text(&f, proto).unwrap_or("OTHER").to_string();
+                    let l7 = l7_name(text(&f, l7proto).unwrap_or(""));
                     let stack = [l3.to_string(), l4, l7];
-                    let bytes = num(&f, "clientBytes").saturating_add(num(&f, "serverBytes"));
-                    let turn = u64::from(
-                        num(&f, "clientPayloadBytes") > 0 && num(&f, "serverPayloadBytes") > 0,
-                    );
+                    let bytes = num(&f, sbytes).saturating_add(num(&f, rbytes));
+                    let turn = u64::from(num(&f, spayload) > 0 && num(&f, rpayload) > 0);
                     for &client in &clients {
                         for &server in &servers {
                             let key = (client, server, stack.clone());
@@ -360,6 +384,9 @@ mod tests {
             devices: Default::default(),
             time_ms: t,
             record: Record::Flow(Flow {
+                age: 0.001,
+                bytes: 200,
+                pkts: 4,
                 client_addr: c.parse().unwrap(),
                 client_bytes: 100,
                 client_l2_bytes: 114,

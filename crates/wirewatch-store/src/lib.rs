@@ -369,4 +369,7 @@ impl Store {
 mod tests;
 
 #[cfg(test)]
+mod records_legacy_tests;
+
+#[cfg(test)]
 mod secrets_tests;

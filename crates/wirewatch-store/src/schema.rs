@@ -491,6 +491,13 @@ INSERT OR IGNORE INTO detection_roles(role_key, detection_id)
                               CAST(json_extract(p.value, '$.object_id') AS TEXT))) v
     WHERE v.type != 'null' AND json_extract(p.value, '$.role') IS NOT NULL;
 "#,
+    // Records written with the ExtraHop formats' field names (`senderAddr`,
+    // `proto`…) are in segments with `names` = 1; the segments of before
+    // (0) keep the old names, are read through `record::upgrade_legacy`
+    // and take no new records.
+    r#"
+ALTER TABLE record_segments ADD COLUMN names INTEGER NOT NULL DEFAULT 0;
+"#,
 ];
 
 /// Bring the schema up to date.

@@ -82,6 +82,7 @@ pub(super) fn add(schemas: &mut Map<String, Value>, mut bodies: SchemaGenerator)
     answer::<crate::routes::devices::DeviceObservation>(&mut answers);
     answer::<crate::routes::records::RecordPage>(&mut answers);
     answer::<crate::routes::records::Record>(&mut answers);
+    answer::<wirewatch_model::record::RecordFormat>(&mut answers);
     answer::<crate::routes::metrics::MetricResults>(&mut answers);
     answer::<crate::routes::metrics::MetricStat>(&mut answers);
     answer::<wirewatch_model::activitymap::Topology>(&mut answers);

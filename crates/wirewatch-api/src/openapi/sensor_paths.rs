@@ -150,6 +150,20 @@ fn records(p: &mut Paths) {
     let tag = "Record Log";
     let results = || -> Value { r("RecordResults") };
     p.add(
+        "get",
+        "/records/formats",
+        Op::new(tag, "getRecordsFormats", "List the record formats")
+            .describe(&format!(
+                "Every record type the sensor writes (`~flow`, `~dns_request`, `~dns_response`, `~http`, `~ftp`, \
+                 `~ssl_open`) with the fields its records can carry: name (as filters and sorts take it), display \
+                 name, data type (`ipaddr` and `device` fields are typed objects in records), description, and \
+                 the older names filters and sorts still accept (`aliases`). A record carries a field only when \
+                 the sensor measured it. {RECORDS}"
+            ))
+            .ok("200", "The record formats.", array(r("RecordFormat")))
+            .errors(&[403]),
+    );
+    p.add(
         "post",
         "/records/search",
         Op::new(tag, "searchRecords", "Search records")
@@ -161,11 +175,11 @@ fn records(p: &mut Paths) {
                     "from": "-30m",
                     "types": ["~flow"],
                     "filter": {"operator": "and", "rules": [
-                        {"field": "serverPort", "operator": "=", "operand": 443},
-                        {"field": "client", "operator": "=", "operand": {"type": "ipaddr4", "value": "10.1.0.0/16"}},
-                        {"field": "serverAddr", "operator": "not_in", "operand": {"type": "network_locality", "value": "1"}},
+                        {"field": "receiverPort", "operator": "=", "operand": 443},
+                        {"field": "sender", "operator": "=", "operand": {"type": "ipaddr4", "value": "10.1.0.0/16"}},
+                        {"field": "receiverAddr", "operator": "not_in", "operand": {"type": "network_locality", "value": "1"}},
                     ]},
-                    "sort": [{"field": "clientBytes", "direction": "desc"}],
+                    "sort": [{"field": "bytes", "direction": "desc"}],
                     "limit": 100,
                     "context_ttl": "5m",
                 }),

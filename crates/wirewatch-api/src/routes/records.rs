@@ -1,6 +1,13 @@
-//! `/records`: the record log query (`POST /records/search`) and cursors for
+//! `/records`: the record log query (`POST /records/search`), cursors for
 //! paging through large results (`POST /records/cursor`, deprecated
-//! `GET /records/cursor/{cursor}`).
+//! `GET /records/cursor/{cursor}`) and the record formats
+//! (`GET /records/formats`).
+//!
+//! Records are shown as the ExtraHop record formats write them: fields
+//! under the formats' names, addresses as `{"type": "ipaddr4"|"ipaddr6",
+//! "value": …}`, custom devices as `{"type": "device", "value": [ids]}`.
+//! The store keeps addresses as plain text (what its filters and indexes
+//! read); the typed form is made here.
 
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Json, Query};
@@ -19,6 +26,7 @@ use wirewatch_model::detection::{Direction, OneOrMany};
 use wirewatch_model::device_filter::DeviceFilter;
 use wirewatch_model::locality::parse_net;
 use wirewatch_model::now_ms;
+use wirewatch_model::record::{formats, FieldFormat, RecordFormat};
 use wirewatch_model::record_filter::{RecordContext, RecordFilter};
 use wirewatch_model::time::{time_schema, time_text, ttl_schema, ttl_text, TimeSpec};
 use wirewatch_store::{RecordQuery, Store, StoredRecord};
@@ -78,7 +86,8 @@ pub struct RecordSearch {
 /// otherwise.
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 struct RecordSort {
-    /// A record field such as `timestamp` or `clientBytes`.
+    /// A record field such as `timestamp` or `bytes`; the old names of
+    /// renamed fields (`clientBytes` for `senderBytes` on `~flow`) too.
     #[schemars(length(min = 1))]
     field: String,
     /// `asc` or `desc` (the default).
@@ -142,30 +151,81 @@ pub struct Record {
     #[serde(rename = "_index")]
     pub index: &'static str,
     /// The record's fields, named as the ExtraHop record formats name them
-    /// (`clientAddr`, `serverPort`, ...); which ones depends on the type.
+    /// (`senderAddr`, `receiverPort`, `proto` on `~flow`; `clientAddr`,
+    /// `serverPort` on the others); which ones depends on the type
+    /// (`GET /records/formats` lists them). Addresses are
+    /// `{"type": "ipaddr4"|"ipaddr6", "value": …}`, custom devices
+    /// `{"type": "device", "value": [discovery ids]}`.
     #[serde(rename = "_source")]
     #[schemars(schema_with = "record_source")]
     pub source: Map<String, Value>,
 }
 
-/// `_source` of a record: any fields, `timestamp` always.
+/// `_source` of a record: one object per record format, its fields read
+/// from the format (`wirewatch_model::record::formats`), `timestamp` always.
 fn record_source(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    let field = |f: &FieldFormat| -> Value {
+        let mut s = match f.data_type.as_str() {
+            "ipaddr" => json!({"type": "object", "required": ["type", "value"], "properties": {
+                "type": {"type": "string", "enum": ["ipaddr4", "ipaddr6"]},
+                "value": {"type": "string"},
+            }}),
+            "device" => json!({"type": "object", "required": ["type", "value"], "properties": {
+                "type": {"type": "string", "enum": ["device"]},
+                "value": {"type": "array", "items": {"type": "string"}},
+            }}),
+            "string" | "number" | "boolean" | "array" => json!({"type": f.data_type}),
+            _ => json!({}),
+        };
+        s["description"] = json!(f.description);
+        s["title"] = json!(f.display_name);
+        s
+    };
+    let any_of: Vec<Value> = formats()
+        .iter()
+        .map(|k| {
+            let props: Map<String, Value> = k
+                .fields
+                .iter()
+                .map(|f| (f.name.clone(), field(f)))
+                .collect();
+            json!({
+                "title": k.id,
+                "description": format!("A `{}` record ({}).", k.id, k.display_name),
+                "type": "object",
+                "required": ["timestamp"],
+                "properties": props,
+            })
+        })
+        .collect();
     schemars::json_schema!({
         "type": "object",
         "required": ["timestamp"],
-        "properties": {"timestamp": {
-            "type": "integer",
-            "format": "int64",
-            "description": "When the record was made (ms).",
-        }},
-        "additionalProperties": true,
+        "anyOf": any_of,
     })
+}
+
+/// A stored field value as records show it: an address as ExtraHop types
+/// it (`{"type": "ipaddr4", "value": "10.1.2.3"}`).
+fn typed_address(name: &str, v: &mut Value) {
+    if !name.ends_with("Addr") {
+        return;
+    }
+    let kind = match v.as_str().and_then(|s| s.parse::<IpAddr>().ok()) {
+        Some(IpAddr::V4(_)) => "ipaddr4",
+        Some(IpAddr::V6(_)) => "ipaddr6",
+        None => return,
+    };
+    *v = json!({"type": kind, "value": v.take()});
 }
 
 impl Record {
     /// A stored record as the API shows it: its fields and its time.
     pub fn from_stored(r: StoredRecord) -> Record {
         let mut src = r.fields;
+        for (k, v) in src.iter_mut() {
+            typed_address(k, v);
+        }
         src.insert("timestamp".into(), json!(r.time_ms));
         Record {
             id: r.id.to_string(),
@@ -178,12 +238,16 @@ impl Record {
     /// The example of the API's documentation.
     pub fn example() -> Record {
         let source = json!({
-            "timestamp": 1_767_225_601_000_i64, "flowId": "00000000000012ab", "ipproto": "TCP",
-            "clientAddr": "10.1.2.3", "clientPort": 51_514, "serverAddr": "198.51.100.20", "serverPort": 443,
-            "clientPkts": 12, "serverPkts": 10, "clientBytes": 1_840, "serverBytes": 6_312,
-            "clientPayloadBytes": 1_200, "serverPayloadBytes": 5_800,
-            "firstSeen": 1_767_225_600_000_i64, "lastSeen": 1_767_225_601_000_i64, "duration": 1000.5,
-            "connState": "SF", "history": "ShADadFf", "l7proto": "ssl",
+            "timestamp": 1_767_225_600_000_i64, "flowId": "00000000000012ab", "proto": "TCP",
+            "senderAddr": {"type": "ipaddr4", "value": "10.1.2.3"}, "senderPort": 51_514,
+            "receiverAddr": {"type": "ipaddr4", "value": "198.51.100.20"}, "receiverPort": 443,
+            "senderPkts": 12, "receiverPkts": 10, "pkts": 22,
+            "senderBytes": 1_840, "receiverBytes": 6_312, "bytes": 8_152,
+            "senderL2Bytes": 2_008, "receiverL2Bytes": 6_452,
+            "senderPayloadBytes": 1_200, "receiverPayloadBytes": 5_800,
+            "first": 1_767_225_600_000_i64, "last": 1_767_225_601_000_i64, "age": 1.0005, "duration": 1000.5,
+            "connState": "SF", "history": "ShADadFf", "l7proto": "SSL",
+            "sender": {"type": "device", "value": ["PH-10.1.2.3"]},
         });
         let Value::Object(source) = source else {
             unreachable!("an object")
@@ -211,9 +275,15 @@ pub struct Cursors(Mutex<HashMap<String, Cursor>>);
 
 pub fn routes() -> Api {
     Api::new()
+        .get("/records/formats", list_formats)
         .post("/records/search", search)
         .post("/records/cursor", cursor_post)
         .get("/records/cursor/{cursor}", cursor_get)
+}
+
+/// `GET /records/formats`: every record format and its fields.
+async fn list_formats(_: Guard<MetricsFull>) -> axum::Json<Vec<RecordFormat>> {
+    axum::Json(formats())
 }
 
 /// Store lookups for typed operands.
@@ -481,7 +551,8 @@ async fn cursor_get(
 mod tests {
     use super::*;
 
-    /// The view structs write the JSON the `json!` answer wrote.
+    /// The view structs write the JSON the `json!` answer wrote (addresses
+    /// typed).
     #[test]
     fn record_pages_are_the_json_they_were() {
         let stored = || StoredRecord {
@@ -498,6 +569,11 @@ mod tests {
             let r = stored();
             let mut src = r.fields;
             src.insert("timestamp".into(), json!(r.time_ms));
+            // Addresses typed as ExtraHop writes them.
+            src.insert(
+                "clientAddr".into(),
+                json!({"type": "ipaddr4", "value": "10.1.2.3"}),
+            );
             json!({"_id": r.id.to_string(), "_type": r.kind, "_index": "wirewatch", "_source": src})
         };
         for cursor in [None, Some("3f2a9c0d".to_string())] {

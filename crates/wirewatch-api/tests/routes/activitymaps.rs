@@ -54,6 +54,9 @@ impl Net {
             time_ms: self.t,
             devices: Default::default(),
             record: Record::Flow(Flow {
+                age: 0.001,
+                bytes: bytes.0 + bytes.1,
+                pkts: 6,
                 client_addr: c.0.parse().unwrap(),
                 client_bytes: bytes.0,
                 client_l2_bytes: bytes.0 + 14,

@@ -13,6 +13,7 @@ mod errors;
 mod guards;
 mod packets;
 mod privileges;
+mod records;
 mod resources;
 mod rules;
 mod sonar;

@@ -100,15 +100,20 @@ fn traffic_matching_a_custom_device_is_attributed_to_it() {
     // Records: by server, by client, by numeric id; none for the disabled one.
     let flows = search(&s, &["~flow"], "server", "WIKI");
     assert_eq!(flows.len(), 8);
+    // On `~flow` the responder is ExtraHop's `receiver`; `server` and
+    // `receiver` both find it.
     for f in &flows {
-        let addr = f["_source"]["serverAddr"].as_str().unwrap();
+        let addr = f["_source"]["receiverAddr"]["value"].as_str().unwrap();
         assert!(["208.80.152.2", "208.80.152.3"].contains(&addr), "{f}");
         assert_eq!(
-            f["_source"]["server"],
+            f["_source"]["receiver"],
             json!({"type": "device", "value": ["WIKI"]})
         );
-        assert_eq!(f["_source"]["serverPort"], 80);
+        assert!(f["_source"].get("server").is_none(), "{f}");
+        assert_eq!(f["_source"]["receiverPort"], 80);
     }
+    assert_eq!(search(&s, &["~flow"], "receiver", "WIKI").len(), 8);
+    assert_eq!(search(&s, &["~flow"], "sender", "DNSC").len(), 14);
     assert!(
         search(&s, &["~flow"], "client", "WIKI").is_empty(),
         "WIKI stands for servers"
@@ -141,9 +146,9 @@ fn traffic_matching_a_custom_device_is_attributed_to_it() {
             .sum::<f64>()
     };
     let id = wiki["id"].as_u64().unwrap();
-    assert_eq!(total(&s, id, "bytes_in"), sum("clientBytes"));
-    assert_eq!(total(&s, id, "bytes_out"), sum("serverBytes"));
-    assert_eq!(total(&s, id, "pkts_in"), sum("clientPkts"));
+    assert_eq!(total(&s, id, "bytes_in"), sum("senderBytes"));
+    assert_eq!(total(&s, id, "bytes_out"), sum("receiverBytes"));
+    assert_eq!(total(&s, id, "pkts_in"), sum("senderPkts"));
     let dns_id = dnsc["id"].as_u64().unwrap();
     let dns_flows = search(&s, &["~flow"], "client", "DNSC");
     let dsum = |side: &str| {
@@ -154,10 +159,10 @@ fn traffic_matching_a_custom_device_is_attributed_to_it() {
     };
     assert_eq!(
         total(&s, dns_id, "bytes_out"),
-        dsum("clientBytes"),
+        dsum("senderBytes"),
         "the client sends"
     );
-    assert_eq!(total(&s, dns_id, "bytes_in"), dsum("serverBytes"));
+    assert_eq!(total(&s, dns_id, "bytes_in"), dsum("receiverBytes"));
     // The traffic still counts for the addresses' own devices.
     let client = devices
         .as_array()
@@ -170,7 +175,7 @@ fn traffic_matching_a_custom_device_is_attributed_to_it() {
         })
         .map(|d| d["id"].as_u64().unwrap());
     if let Some(c) = client {
-        assert!(total(&s, c, "bytes_out") >= sum("clientBytes"));
+        assert!(total(&s, c, "bytes_out") >= sum("senderBytes"));
     }
 
     // Protocol metrics count for the custom device standing for the end, as

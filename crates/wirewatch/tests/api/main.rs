@@ -21,6 +21,7 @@ mod pipeline;
 mod privileges;
 mod raw;
 mod receiver;
+mod records;
 mod secrets;
 mod sensor;
 mod sonar;

@@ -195,17 +195,19 @@ fn records_from_a_capture_are_searchable() {
     assert!(recs.len() <= 5 && all_http >= recs.len() as u64);
     for rec in recs {
         assert_eq!(rec["_type"], "~flow");
-        assert_eq!(rec["_source"]["serverPort"], 80);
-        assert!(rec["_source"]["clientAddr"]
+        // The filter's old names are aliases of `~flow`'s ExtraHop names.
+        assert_eq!(rec["_source"]["receiverPort"], 80);
+        assert_eq!(rec["_source"]["senderAddr"]["type"], "ipaddr4");
+        assert!(rec["_source"]["senderAddr"]["value"]
             .as_str()
             .unwrap()
             .starts_with("141.142.220."));
         for f in [
-            "clientAddr",
-            "serverAddr",
-            "clientPort",
-            "serverPort",
-            "ipproto",
+            "senderAddr",
+            "receiverAddr",
+            "senderPort",
+            "receiverPort",
+            "proto",
             "timestamp",
         ] {
             assert!(rec["_source"].get(f).is_some(), "missing {f}");
@@ -225,7 +227,7 @@ fn records_from_a_capture_are_searchable() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|r| r["_source"]["clientBytes"].as_i64().unwrap())
+        .map(|r| r["_source"]["senderBytes"].as_i64().unwrap())
         .collect();
     assert!(bytes.windows(2).all(|w| w[0] <= w[1]), "{bytes:?}");
     // .ipaddr and .port search every role.
@@ -414,7 +416,8 @@ fn suricata_eve_alerts_become_detections_and_events_records() {
     assert_eq!(http["records"][0]["_source"]["uri"], "/cgi-bin/cart32.exe");
     assert_eq!(http["records"][0]["_source"]["host"], "www.net1.bg");
     let flow = search("~flow");
-    assert_eq!(flow["records"][0]["_source"]["clientBytes"], 461);
+    assert_eq!(flow["records"][0]["_source"]["senderBytes"], 461);
+    assert_eq!(flow["records"][0]["_source"]["bytes"], 461 + 156);
     assert_eq!(flow["records"][0]["_source"]["vlan"], 1111);
     let dns = search("~dns_response");
     assert_eq!(dns["records"][0]["_source"]["rcode"], "NXDOMAIN");
@@ -674,8 +677,8 @@ fn metrics_from_a_capture_add_up() {
         .unwrap()
         .iter()
         .map(|r| {
-            r["_source"]["clientBytes"].as_f64().unwrap()
-                + r["_source"]["serverBytes"].as_f64().unwrap()
+            r["_source"]["senderBytes"].as_f64().unwrap()
+                + r["_source"]["receiverBytes"].as_f64().unwrap()
         })
         .sum();
     assert_eq!(total, flow_bytes);
