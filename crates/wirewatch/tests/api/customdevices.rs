@@ -219,7 +219,7 @@ fn traffic_matching_a_custom_device_is_attributed_to_it() {
     assert_eq!(weight(&edges), flows.len() as f64);
     assert_eq!(
         weight(&walk(id, "bytes")),
-        sum("clientBytes") + sum("serverBytes")
+        sum("senderBytes") + sum("receiverBytes")
     );
     let stacks = edges[0]["annotations"]["protocols"].to_string();
     assert!(stacks.contains("HTTP"), "{stacks}");
