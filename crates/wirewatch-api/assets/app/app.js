@@ -55,6 +55,7 @@ async function route() {
     }
   }
   showTop();
+  window.scrollTo(0, 0);
   const parts = path.split("/").filter(Boolean);
   try {
     if (parts[0] === "detections" && parts[1]) {

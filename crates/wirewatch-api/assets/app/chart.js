@@ -54,14 +54,15 @@ export function compact(v, unit = "") {
   const abs = Math.abs(v);
   const [d, suffix] = abs >= 1e12 ? [1e12, "T"] : abs >= 1e9 ? [1e9, "G"] : abs >= 1e6 ? [1e6, "M"] : abs >= 1e3 ? [1e3, "k"] : [1, ""];
   const n = v / d;
-  const text = d === 1 ? String(Math.round(n * 100) / 100) : (n >= 100 ? n.toFixed(0) : n.toFixed(1)) + suffix;
-  return unit ? `${text} ${unit}` : text;
+  const num = d === 1 ? String(Math.round(n * 100) / 100) : n >= 100 ? n.toFixed(0) : n.toFixed(1);
+  return unit ? `${num} ${suffix}${unit}` : num + suffix;
 }
 
 /**
  * A line chart of counts per interval: series [{name, cls, points: [{time,
- * value}]}] (missing intervals are zero), over [from, until) in steps of
- * `step` ms. Each non-zero point is a dot with its value as a tooltip.
+ * value}]}] (missing intervals are zero; a series that is zero throughout is
+ * not drawn), over [from, until) in steps of `step` ms. Each non-zero point
+ * is a dot with its value as a tooltip.
  */
 export function lines(series, from, until, step, width, { unit = "", title = "" } = {}) {
   width = Math.max(320, Math.floor(width));
@@ -84,10 +85,12 @@ export function lines(series, from, until, step, width, { unit = "", title = "" 
     svg.append(s("text", {
       class: "tick", x: x(t), y: HEIGHT - 6,
       "text-anchor": i === 0 ? "start" : i === 4 ? "end" : "middle",
-    }, tickLabel(t, span)));
+    }, span <= 3600e3
+      ? new Date(t).toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit", second: "2-digit" })
+      : tickLabel(t, span)));
   }
   const steps = Math.min(2000, Math.ceil(span / step));
-  for (const ser of series) {
+  for (const ser of series.filter((x) => x.points.some((p) => p.value))) {
     const byTime = new Map(ser.points.map((p) => [p.time, p.value]));
     const d = [];
     for (let i = 0; i < steps; i++) {

@@ -196,7 +196,9 @@ function chartsPanel(m, w) {
     const sum = series.reduce((a, x) => a + x.points.reduce((b, p) => b + p.value, 0), 0);
     const fig = h("figure", { class: "chart-box", dataset: { chart: title.toLowerCase() } },
       h("figcaption", {}, h("strong", {}, title), " ",
-        series.map((x) => h("span", { class: "legend " + x.cls }, x.name)),
+        series.map((x) => (x.points.some((pt) => pt.value)
+          ? h("span", { class: "legend " + x.cls }, x.name)
+          : h("span", { class: "legend none", title: "none in this range" }, x.name + ": none"))),
         h("span", { class: "muted" }, ` · total ${compact(sum, unit)}`)));
     box.append(fig);
     if (sum === 0) {

@@ -6,7 +6,9 @@
 import { s } from "./dom.js";
 import { compact } from "./chart.js";
 
+/** Tall enough for a circle of labels; a graph of one or two peers needs less. */
 const HEIGHT = 460;
+const SMALL = 300;
 
 function clip(t, n) {
   return t.length > n ? t.slice(0, n - 1) + "…" : t;
@@ -16,10 +18,11 @@ function clip(t, n) {
 export function peerGraph(center, peers, width) {
   width = Math.max(420, Math.floor(width));
   const cx = width / 2;
-  const cy = HEIGHT / 2;
+  const height = peers.length < 3 ? SMALL : HEIGHT;
+  const cy = height / 2;
   const r = Math.min(cy - 40, cx - 130);
   const svg = s("svg", {
-    class: "graph", width, height: HEIGHT, viewBox: `0 0 ${width} ${HEIGHT}`,
+    class: "graph", width, height, viewBox: `0 0 ${width} ${height}`,
     role: "img", "aria-label": `${center} and ${peers.length} peers`,
   });
   const max = Math.max(...peers.map((p) => p.weight), 1);
@@ -47,7 +50,7 @@ export function peerGraph(center, peers, width) {
   });
   nodes.append(s("g", { class: "node center" },
     s("circle", { cx, cy, r: 10 }),
-    s("text", { x: cx, y: cy - 16, "text-anchor": "middle" }, clip(center, 32))));
+    s("text", { x: cx, y: cy + 26, "text-anchor": "middle" }, clip(center, 32))));
   svg.append(edges, nodes);
   return svg;
 }

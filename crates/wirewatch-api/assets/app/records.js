@@ -6,7 +6,7 @@
 // /records/cursor), and a CSV download built here from the fetched pages
 // (at most CSV_MAX records).
 
-import { h, replace, label, nav } from "./dom.js";
+import { h, replace, nav } from "./dom.js";
 import { api } from "./api.js";
 import { noAccess } from "./devices.js";
 
@@ -195,7 +195,8 @@ function resultsTable(records, fmts) {
         if (c === "timestamp" && typeof v === "number") {
           return h("td", { class: "nowrap" }, h("time", { title: String(v) }, new Date(v).toLocaleString()));
         }
-        return h("td", {}, text(v));
+        const shown = text(v);
+        return h("td", { title: shown.length > 40 ? shown : null }, shown);
       }))))));
 }
 
@@ -205,7 +206,7 @@ export async function recordsPage(main, p) {
   const fmts = await loadFormats();
   const types = fmts && fmts.length
     ? fmts.map((f) => [f.name, `${f.display_name} (${f.name})`])
-    : KNOWN_TYPES.map((t) => [t, label(t.slice(1))]);
+    : KNOWN_TYPES.map((t) => [t, t]);
   const limit = SIZES.includes(p.get("limit")) ? Number(p.get("limit")) : 100;
   const form = queryForm(p, types);
   const error = h("p", { class: "error", role: "alert", id: "r-error", hidden: true });

@@ -131,8 +131,7 @@ fn an_analyst_looks_at_devices_and_records() {
     // A filter the server refuses is shown with its field.
     b.goto(&format!(
         "{}/app#/devices?filter={}",
-        s.url,
-        "%7B%22field%22%3A%22colour%22%2C%22operand%22%3A1%7D"
+        s.url, "%7B%22field%22%3A%22colour%22%2C%22operand%22%3A1%7D"
     ));
     let err = b.text_at("#d-error");
     assert!(err.starts_with("filter.field: "), "{err}");
@@ -181,10 +180,20 @@ fn an_analyst_looks_at_devices_and_records() {
     got.sort_unstable();
     want.truncate(24);
     assert_eq!(got.len(), want.len().min(24));
-    assert_eq!(b.find_all("#device-peers svg.graph line.edge").len(), got.len());
+    assert_eq!(
+        b.find_all("#device-peers svg.graph line.edge").len(),
+        got.len()
+    );
     // Its detection links to the card.
-    b.find(&format!("ul.device-detections a[href='#/detections/{det}']"));
+    b.find(&format!(
+        "ul.device-detections a[href='#/detections/{det}']"
+    ));
     shot_all(&b, &shots, "12-device", "#device-peers svg.graph");
+    b.script(
+        "document.getElementById('device-peers').scrollIntoView()",
+        json!([]),
+    );
+    shot_all(&b, &shots, "12-device-peers", "#device-peers svg.graph");
     // A peer's node opens that peer's page.
     let peer = got[0];
     b.click_at(&format!("#device-peers a.node.peer[data-id='{peer}']"));
@@ -219,7 +228,10 @@ fn an_analyst_looks_at_devices_and_records() {
         .iter()
         .map(|r| b.attr(r, "data-id"))
         .collect();
-    assert!(second.iter().all(|x| !first_page.contains(x)), "another page");
+    assert!(
+        second.iter().all(|x| !first_page.contains(x)),
+        "another page"
+    );
     b.click(&b.find("#r-prev"));
     b.wait("the first page again", || {
         (b.text_at("#r-range-shown") == format!("1–25 of {total}")).then_some(())
@@ -227,7 +239,10 @@ fn an_analyst_looks_at_devices_and_records() {
 
     // A filter the server refuses: its error names the field.
     let f = b.find("#r-filter");
-    b.type_text(&f, r#"{"field": "serverPort", "operator": "=~", "operand": 80}"#);
+    b.type_text(
+        &f,
+        r#"{"field": "serverPort", "operator": "=~", "operand": 80}"#,
+    );
     b.click(&b.find("#r-run"));
     b.wait("the filter's error", || {
         b.try_find("#r-error:not([hidden])")
@@ -285,7 +300,9 @@ fn an_analyst_looks_at_devices_and_records() {
     b.type_text(&b.find("#username"), "rita");
     b.type_text(&b.find("#password"), "a-long-password");
     b.click(&b.find("form.login button[type=submit]"));
-    assert!(b.text_at("#no-access").contains("You do not have access to devices"));
+    assert!(b
+        .text_at("#no-access")
+        .contains("You do not have access to devices"));
     assert!(b.try_find("#device-list").is_none());
     b.screenshot(&shots, "15-devices-no-access");
     b.goto(&format!("{}/app#/devices/{id}", s.url));
