@@ -301,7 +301,9 @@ export async function devicePage(main, id, p) {
   }
   const range = RANGES.some((r) => r[0] === p.get("range")) ? p.get("range") : "activity";
   const w = windowOf(range, d);
-  const refused = (e) => (e && (e.status === 403) ? "refused" : null);
+  // A part the user may not see says so; another failure says what it was.
+  const refused = (e) => (e && e.status === 403 ? "refused" : { error: e.message || String(e) });
+  const failed = (x) => (x && x.error ? h("p", { class: "error" }, x.error) : null);
   const [tags, dets, m, pr] = await Promise.all([
     optional(api.get(`/devices/${d.id}/tags`)),
     detectionsOf(d.id).catch(refused),
@@ -314,8 +316,8 @@ export async function devicePage(main, id, p) {
   const rangeSelect = h("select", { id: "range", "aria-label": "Time range", onchange: (e) => {
     location.hash = `#/devices/${d.id}?range=${e.target.value}`;
   } }, RANGES.map(([v, t]) => h("option", { value: v, selected: v === range }, t)));
-  const charts = m && m !== "refused" ? chartsPanel(m, w) : null;
-  const graph = pr && pr !== "refused" ? peersPanel(d, pr) : null;
+  const charts = m && m.series ? chartsPanel(m, w) : null;
+  const graph = pr && pr.shown ? peersPanel(d, pr) : null;
   const noMetrics = h("p", { class: "muted", id: "no-metrics" }, "You do not have access to metrics (it needs metrics: full or more).");
   const observations = d.associated_ipaddrs || [];
   replace(main, h("article", { class: "card device" },
@@ -329,13 +331,13 @@ export async function devicePage(main, id, p) {
           d.critical ? h("span", { class: "tag" }, "critical") : null)),
       h("label", { class: "sort", for: "range" }, "Time range ", rangeSelect)),
     h("p", { class: "muted small" }, `${when(w.from)} — ${when(w.until)}`),
-    charts ? charts.box : noMetrics,
-    graph ? graph.box : m === "refused" || pr === "refused" ? null : h("p", { class: "muted" }, "No peers."),
+    charts ? charts.box : failed(m) || noMetrics,
+    graph ? graph.box : failed(pr),
     h("div", { class: "card-body" },
       h("div", { class: "col" },
         section("Detections", dets === "refused"
           ? h("p", { class: "muted" }, "You do not have access to detections.")
-          : dets && dets.length
+          : failed(dets) || dets.length
             ? h("ul", { class: "device-detections" }, dets.map(([x, role]) => h("li", {},
               h("span", { class: "risk small " + riskBand(x.risk_score) }, x.risk_score), " ",
               h("a", { href: `#/detections/${x.id}` }, x.title), " ",
