@@ -5,7 +5,7 @@
 // (activity maps) drawn as a graph.
 
 import { h, replace, short, when, label, riskBand, nav } from "./dom.js";
-import { api } from "./api.js";
+import { api, describeError } from "./api.js";
 import { lines, compact } from "./chart.js";
 import { peerGraph } from "./peers.js";
 
@@ -79,7 +79,7 @@ function searchForm(p, error) {
       h("button", { type: "submit", class: "primary", id: "d-search" }, "Search"),
       h("a", { href: "#/devices", class: "button quiet" }, "Clear")),
     advanced,
-    error ? h("p", { class: "error", role: "alert", id: "d-error" }, error.field ? `${error.field}: ${error.message}` : error.message) : null);
+    error ? h("p", { class: "error", role: "alert", id: "d-error" }, describeError(error)) : null);
 }
 
 export async function devicesPage(main, p) {

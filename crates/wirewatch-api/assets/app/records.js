@@ -7,7 +7,7 @@
 // (at most CSV_MAX records).
 
 import { h, replace, nav } from "./dom.js";
-import { api } from "./api.js";
+import { api, describeError } from "./api.js";
 import { noAccess } from "./devices.js";
 
 /** Most records one CSV download holds (it says so when there were more). */
@@ -223,7 +223,7 @@ export async function recordsPage(main, p) {
     }
     if (gen !== nav.gen) return;
     error.hidden = false;
-    replace(error, e.field ? `${e.field}: ${e.message}` : e.message);
+    replace(error, describeError(e));
   }
   if (gen !== nav.gen) return;
   replace(main, h("div", { class: "detections records-page" }, form,

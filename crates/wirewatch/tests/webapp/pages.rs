@@ -135,6 +135,7 @@ fn an_analyst_looks_at_devices_and_records() {
     ));
     let err = b.text_at("#d-error");
     assert!(err.starts_with("filter.field: "), "{err}");
+    assert_eq!(err.matches("filter.field").count(), 1, "named once: {err}");
 
     // The device page: names, tags, detections, charts with points, peers.
     b.goto(&format!("{}/app#/devices?q={CLIENT}", s.url));
@@ -249,6 +250,13 @@ fn an_analyst_looks_at_devices_and_records() {
             .map(|e| b.text(&e))
             .filter(|t| t.starts_with("filter.operator: "))
     });
+    let err = b.text_at("#r-error");
+    assert_eq!(
+        err.matches("filter.operator").count(),
+        1,
+        "named once: {err}"
+    );
+    assert!(err.contains("=~"), "{err}");
     b.screenshot(&shots, "14-records-filter-error");
 
     // The quick address field, then the CSV of every matching record.
