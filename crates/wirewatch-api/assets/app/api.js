@@ -13,6 +13,12 @@ export class ApiError extends Error {
   }
 }
 
+/** An error as one line naming its field (once: the server's detail may start with it). */
+export function describeError(e) {
+  const msg = e.message || String(e);
+  return e.field && !msg.startsWith(e.field) ? `${e.field}: ${msg}` : msg;
+}
+
 export function setSession(session) {
   csrf = session ? session.csrf_token : null;
 }

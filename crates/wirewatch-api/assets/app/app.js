@@ -1,11 +1,14 @@
 // The app's entry: the session, the top bar, and the hash router
-// (#/login, #/detections?filters, #/detections/ID, #/devices/ID).
+// (#/login, #/detections?filters, #/detections/ID, #/devices?search,
+// #/devices/ID?range, #/records?query).
 
 import { h, replace, toast, nav } from "./dom.js";
 import { session, setSession, whenLoggedOut } from "./api.js";
 import { loginPage } from "./login.js";
 import { detectionsPage } from "./detections.js";
-import { cardPage, devicePage } from "./card.js";
+import { cardPage } from "./card.js";
+import { devicesPage, devicePage } from "./devices.js";
+import { recordsPage } from "./records.js";
 
 const main = document.getElementById("main");
 const top = document.getElementById("top");
@@ -52,12 +55,17 @@ async function route() {
     }
   }
   showTop();
+  window.scrollTo(0, 0);
   const parts = path.split("/").filter(Boolean);
   try {
     if (parts[0] === "detections" && parts[1]) {
       await cardPage(main, parts[1], me);
     } else if (parts[0] === "devices" && parts[1]) {
-      await devicePage(main, parts[1]);
+      await devicePage(main, parts[1], params);
+    } else if (parts[0] === "devices") {
+      await devicesPage(main, params);
+    } else if (parts[0] === "records") {
+      await recordsPage(main, params);
     } else {
       await detectionsPage(main, params, me);
     }

@@ -1,7 +1,7 @@
 // The detection card (#/detections/ID): what was detected, who took part,
 // the timeline, triage (status, assignee, resolution, ticket), the note,
 // related detections, investigations, and "hide similar detections" (a
-// tuning rule). Also the small device view participants link to.
+// tuning rule). Participants link to their device's page (devices.js).
 
 import { h, replace, when, label, riskBand, toast, external, nav } from "./dom.js";
 import { api } from "./api.js";
@@ -227,25 +227,4 @@ export async function cardPage(main, id, me) {
           : h("p", { class: "muted" }, "None"))))));
   window.scrollTo(0, 0);
   document.getElementById("main").focus({ preventScroll: true });
-}
-
-/** What a participant link shows: the device's names and addresses. */
-export async function devicePage(main, id) {
-  const gen = nav.gen;
-  const d = await api.get(`/devices/${encodeURIComponent(id)}`);
-  if (gen !== nav.gen) return;
-  const name = d.display_name || d.default_name || `device ${d.id}`;
-  document.title = `${name} · wirewatch`;
-  const rows = ["display_name", "default_name", "dns_name", "ipaddr4", "ipaddr6", "macaddr", "vendor", "role", "device_class", "discover_time", "last_seen_time"]
-    .filter((k) => d[k] !== undefined && d[k] !== null && d[k] !== "")
-    .map((k) => h("tr", {}, h("th", { scope: "row" }, label(k)), h("td", {}, k.endsWith("_time") ? when(d[k]) : value(d[k]))));
-  const offender = new URLSearchParams({ offender: String(d.id) });
-  const victim = new URLSearchParams({ victim: String(d.id) });
-  replace(main, h("article", { class: "card" },
-    h("p", {}, h("a", { href: "#/detections" }, "← Detections")),
-    h("h1", {}, name),
-    section("Device", h("table", { class: "props" }, h("tbody", {}, rows))),
-    section("Detections",
-      h("p", {}, h("a", { href: "#/detections?" + offender }, "As offender"), " · ",
-        h("a", { href: "#/detections?" + victim }, "As victim")))));
 }

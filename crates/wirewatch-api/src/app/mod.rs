@@ -57,6 +57,9 @@ static ASSETS: &[Asset] = &[
     asset!("login.js", JS),
     asset!("detections.js", JS),
     asset!("card.js", JS),
+    asset!("devices.js", JS),
+    asset!("peers.js", JS),
+    asset!("records.js", JS),
     asset!("favicon.svg", "image/svg+xml"),
 ];
 

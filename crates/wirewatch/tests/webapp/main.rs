@@ -6,11 +6,14 @@
 //! XSS attempt shown as text, log out and be refused. Screenshots of each
 //! step go to `target/webapp-screenshots/`.
 //!
+//! The Devices and Records pages have their own test ([`pages`]).
+//!
 //! Needs `chromium` and `chromium-driver` (scripts/install-test-deps.sh).
 
 #[allow(dead_code, unused_imports)]
 #[path = "../api/common.rs"]
 mod common;
+mod pages;
 mod webdriver;
 
 use common::*;

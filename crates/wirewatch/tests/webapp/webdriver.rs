@@ -293,6 +293,18 @@ impl Browser {
         );
     }
 
+    /// Let downloads land in `dir` without asking (Chromium's CDP).
+    pub fn downloads_to(&self, dir: &std::path::Path) {
+        std::fs::create_dir_all(dir).unwrap();
+        self.cmd(
+            "POST",
+            "/goog/cdp/execute",
+            Some(json!({"cmd": "Browser.setDownloadBehavior", "params": {
+                "behavior": "allow", "downloadPath": dir.to_string_lossy()
+            }})),
+        );
+    }
+
     pub fn resize(&self, width: u32, height: u32) {
         self.cmd(
             "POST",
