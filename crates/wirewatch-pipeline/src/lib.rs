@@ -275,6 +275,10 @@ impl Pipeline {
         metrics: &[MetricPoint],
         mark: Option<&mut FileMark>,
     ) -> Result<wirewatch_store::Committed> {
+        // The packets up to the mark go to disk while the store commits
+        // (not waited for: a kill in between loses at most the writer
+        // thread's queue; a resumed run does not keep them again).
+        self.flush_packets();
         let done = self.store.commit_ingest(
             IngestBatch {
                 records: &batch.records,
@@ -290,7 +294,6 @@ impl Pipeline {
             tracing::warn!(error = %e, "a detection could not be stored");
         }
         self.fire(&batch.records);
-        self.flush_packets();
         Ok(done)
     }
 
