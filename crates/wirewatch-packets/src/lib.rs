@@ -44,8 +44,8 @@ mod sink_tests;
 pub mod units;
 
 pub use ring::{Config, Writer};
-pub use sink::Sink;
 pub use search::{Query, SearchStats, Stop};
+pub use sink::Sink;
 
 /// The directory of the ring under a data directory.
 pub fn dir_in(data_dir: &std::path::Path) -> std::path::PathBuf {

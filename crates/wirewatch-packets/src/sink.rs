@@ -251,8 +251,7 @@ impl Sink {
         };
         {
             let mut fill = lock(&self.shared.fill);
-            if !fill.recs.is_empty()
-                && fill.data.len() + data.len() > self.shared.opts.buffer_bytes
+            if !fill.recs.is_empty() && fill.data.len() + data.len() > self.shared.opts.buffer_bytes
             {
                 let full = std::mem::replace(&mut *fill, self.shared.buffer());
                 // Sent while holding the buffer being filled: the writer

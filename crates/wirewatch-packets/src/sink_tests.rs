@@ -58,8 +58,14 @@ fn dropping_the_sink_keeps_every_packet_handed_in() {
     for i in 0..n {
         // Sizes vary so that buffers end mid-way through a packet's place.
         let p = tcp([10, 0, 0, 1], [10, 0, 0, 2], 1000, 80, (i % 700) as usize);
-        sink.write_decoded(T0 + i, p.len() as u32, Some(Link::Ethernet), &p, &meta_of(&p))
-            .unwrap();
+        sink.write_decoded(
+            T0 + i,
+            p.len() as u32,
+            Some(Link::Ethernet),
+            &p,
+            &meta_of(&p),
+        )
+        .unwrap();
     }
     drop(sink);
     // Reopened: nothing left to repair, every packet indexed, in order.
@@ -81,8 +87,14 @@ fn flush_waits_for_the_queue_and_stats_follow() {
     let sink = Sink::spawn_with(Writer::open(small(tmp.path())).unwrap(), opts).unwrap();
     let p = tcp([10, 0, 0, 1], [10, 0, 0, 2], 1000, 80, 500);
     for i in 0..300 {
-        sink.write_decoded(T0 + i, p.len() as u32, Some(Link::Ethernet), &p, &meta_of(&p))
-            .unwrap();
+        sink.write_decoded(
+            T0 + i,
+            p.len() as u32,
+            Some(Link::Ethernet),
+            &p,
+            &meta_of(&p),
+        )
+        .unwrap();
     }
     // An unknown link is counted as skipped, not written.
     sink.write_decoded(T0 + 300, 60, None, &p, &Meta::Other)
@@ -216,8 +228,14 @@ fn a_write_error_of_the_ring_is_returned_by_flush() {
     let p = tcp([10, 0, 0, 1], [10, 0, 0, 2], 1000, 80, 100);
     for i in 0..10 {
         // Nothing reaches the writer before the flush (one buffer).
-        sink.write_decoded(T0 + i, p.len() as u32, Some(Link::Ethernet), &p, &meta_of(&p))
-            .unwrap();
+        sink.write_decoded(
+            T0 + i,
+            p.len() as u32,
+            Some(Link::Ethernet),
+            &p,
+            &meta_of(&p),
+        )
+        .unwrap();
     }
     let e = sink.flush().unwrap_err();
     assert!(matches!(e, Error::Io { .. }), "{e}");
@@ -237,8 +255,14 @@ fn packets_become_searchable_without_a_flush() {
     let p = tcp([10, 0, 0, 1], [10, 0, 0, 2], 1000, 80, 100);
     // Far from filling a buffer: only the timed flush takes them.
     for i in 0..10 {
-        sink.write_decoded(T0 + i, p.len() as u32, Some(Link::Ethernet), &p, &meta_of(&p))
-            .unwrap();
+        sink.write_decoded(
+            T0 + i,
+            p.len() as u32,
+            Some(Link::Ethernet),
+            &p,
+            &meta_of(&p),
+        )
+        .unwrap();
     }
     let t = Instant::now();
     let mut n = 0;
@@ -249,8 +273,14 @@ fn packets_become_searchable_without_a_flush() {
     assert_eq!(n, 10, "not searchable after {:?}", t.elapsed());
     // More, later: taken by the next tick too.
     for i in 10..15 {
-        sink.write_decoded(T0 + i, p.len() as u32, Some(Link::Ethernet), &p, &meta_of(&p))
-            .unwrap();
+        sink.write_decoded(
+            T0 + i,
+            p.len() as u32,
+            Some(Link::Ethernet),
+            &p,
+            &meta_of(&p),
+        )
+        .unwrap();
     }
     let t = Instant::now();
     while n < 15 && t.elapsed() < Duration::from_secs(10) {
