@@ -404,24 +404,27 @@ fn handle<T: Target>(target: &mut T, msg: Msg, shared: &Shared, dirty: &mut bool
     }
     *dirty |= !buffer.recs.is_empty();
     shared.recycle(buffer);
-    if let Some(reply) = reply {
-        let r = target.flush();
-        *dirty = false;
-        match reply {
-            Some(reply) => {
-                if let Err(e) = &r {
-                    if shared.errors.fetch_add(1, Ordering::Relaxed) == 0 {
-                        tracing::error!(error = %e, "the packet store could not flush");
-                    }
+    let Some(reply) = reply else {
+        *lock(&shared.stats) = target.stats();
+        return;
+    };
+    let r = target.flush();
+    *dirty = false;
+    // Before answering: a caller of `flush` then reads current stats.
+    *lock(&shared.stats) = target.stats();
+    match reply {
+        Some(reply) => {
+            if let Err(e) = &r {
+                if shared.errors.fetch_add(1, Ordering::Relaxed) == 0 {
+                    tracing::error!(error = %e, "the packet store could not flush");
                 }
-                let _ = reply.send(r);
             }
-            None => {
-                if let Err(e) = r {
-                    shared.failure(e);
-                }
+            let _ = reply.send(r);
+        }
+        None => {
+            if let Err(e) = r {
+                shared.failure(e);
             }
         }
     }
-    *lock(&shared.stats) = target.stats();
 }
