@@ -169,9 +169,13 @@ fn a_blocked_writer_makes_the_capture_thread_wait_and_nothing_is_dropped() {
             }
         }
     });
-    std::thread::sleep(Duration::from_millis(300));
     // The writer holds the first buffer, the queue the second, the third is
     // being filled: the fourth packet waits.
+    let t = Instant::now();
+    while handed.load(Ordering::SeqCst) < 3 && t.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    std::thread::sleep(Duration::from_millis(300));
     let waiting_at = handed.load(Ordering::SeqCst);
     assert_eq!(waiting_at, 3, "the producer did not wait for the writer");
     std::thread::sleep(Duration::from_millis(200));
