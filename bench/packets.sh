@@ -5,7 +5,8 @@
 # through `/packets/search`, side by side with `tcpdump -r` over the same
 # segment files (same answer).
 # Usage: bench/packets.sh [SIZE] [HOURS] [COPIES]   (default 10GB 10 5)
-# Env: ROUNDS (ingest rounds, default 3), SKIP_INGEST=1, REL=DIR (a build),
+# Env: ROUNDS (ingest rounds, default 3), SKIP_INGEST=1, NOPIN=1 (ingest not
+# pinned to one core), REL=DIR (a build),
 # BENCH_TMP=DIR (where the inputs and the store go, default /tmp: the store
 # of part 2 takes SIZE there; it is deleted at the end).
 # Needs tcpdump, mergecap, capinfos, curl, bc (apt-get install tcpdump tshark curl bc).
@@ -34,7 +35,9 @@ copies=(); for _ in $(seq "$COPIES"); do copies+=("$W/corpus.pcapng"); done
 mergecap -a -F pcapng -w "$W/big.pcapng" "${copies[@]}"
 size=$(stat -c %s "$W/big.pcapng")
 echo "ingest input: ${#ok[@]} nDPI captures merged, $COPIES copies: $((size / 1048576)) MiB"
-PIN=(); command -v taskset >/dev/null && PIN=(taskset -c 1)
+# Pinned to one core unless NOPIN=1 (the packet store's writer thread then
+# has the second core).
+PIN=(); [ -z "${NOPIN:-}" ] && command -v taskset >/dev/null && PIN=(taskset -c 1)
 measure() { # label, command...: wall time, throughput, CPU (user + system)
   local label=$1; shift
   /usr/bin/time -f "%e %U %S" -o "$W/time" "${PIN[@]}" "$@" >"$W/out" 2>&1

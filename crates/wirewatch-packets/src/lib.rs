@@ -11,7 +11,9 @@
 //!    …                        (oldest segments deleted first: size, then age)
 //! ```
 //!
-//! - [`ring`]: the writer (append, rotate, retention, crash repair).
+//! - [`ring`]: the writer (append, rotate, retention, crash repair);
+//!   [`sink`] runs it on a thread of its own, fed full buffers of packets
+//!   over a bounded queue by the capture thread (which waits when it is full).
 //! - [`index`]: the block records and their keys ([`meta`] decodes a packet's
 //!   addresses, protocol and ports; the sensor's pipeline hands the writer
 //!   the ones its own decode found, [`Writer::write_decoded`], so a kept
@@ -36,10 +38,14 @@ pub mod ring;
 #[cfg(test)]
 mod ring_tests;
 pub mod search;
+pub mod sink;
+#[cfg(test)]
+mod sink_tests;
 pub mod units;
 
 pub use ring::{Config, Writer};
 pub use search::{Query, SearchStats, Stop};
+pub use sink::Sink;
 
 /// The directory of the ring under a data directory.
 pub fn dir_in(data_dir: &std::path::Path) -> std::path::PathBuf {
@@ -57,6 +63,8 @@ pub enum Error {
     },
     #[error("packet store configuration: {0}")]
     Config(String),
+    #[error("the packet store's writer thread stopped")]
+    Stopped,
 }
 
 impl Error {

@@ -221,6 +221,8 @@ impl Run<'_> {
         mark.tail = identity::tail_hash(&mut file, mark.size)?;
         mark.complete = true;
         self.pipeline.commit(batch, &points, Some(&mut mark))?;
+        // The file's packets are searchable once its analysis is reported.
+        self.pipeline.sync_packets();
         self.sweep()?;
         self.metric_points += points.len();
         self.stats.add(&sensor.stats);

@@ -21,7 +21,7 @@ pub mod eve;
 pub mod identity;
 pub mod records;
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use wirewatch_detect::detectors::{Engine, Thresholds};
 use wirewatch_model::detection::NewDetection;
 use wirewatch_model::record::NewRecord;
@@ -74,9 +74,9 @@ impl Batch {
     }
 }
 
-/// The packet store's writer, shared by the inputs of one process
-/// (capture files and live interfaces of `serve`).
-pub type PacketSink = Arc<Mutex<wirewatch_packets::Writer>>;
+/// The packet store's writer (on a thread of its own), shared by the inputs
+/// of one process (capture files and live interfaces of `serve`).
+pub type PacketSink = Arc<wirewatch_packets::Sink>;
 
 /// The pipeline: detectors, the store, the trigger queue and the packet store.
 pub struct Pipeline {
@@ -122,34 +122,44 @@ impl Pipeline {
 
     /// Keep one packet in the packet store (when there is one); `meta` is
     /// what [`Sensor::packet`] returned for it (the store indexes it
-    /// without decoding the packet again). A failure (a full disk) is
-    /// logged once and counted: analysis goes on.
+    /// without decoding the packet again). The packet is copied into the
+    /// sink's buffer; this waits while the writer thread's queue is full. A
+    /// failure of the writer thread (a full disk) is logged there, counted,
+    /// and reported here on a later packet: analysis goes on.
     pub fn keep_packet(
         &mut self,
         p: &wirewatch_sensor::capture::Packet<'_>,
         meta: &wirewatch_wire::packet::Meta,
     ) {
         let Some(sink) = &self.packets else { return };
-        let result = match sink.lock() {
-            Ok(mut w) => w.write_decoded(p.ts_ns, p.wire_len, p.link, p.data, meta),
-            Err(_) => return,
-        };
+        let result = sink.write_decoded(p.ts_ns, p.wire_len, p.link, p.data, meta);
+        self.packet_failure(result, "the packet store could not keep packets");
+    }
+
+    fn packet_failure(&mut self, result: wirewatch_packets::Result<()>, what: &str) {
         if let Err(e) = result {
             if self.packet_errors == 0 {
-                tracing::error!(error = %e, "the packet store could not keep a packet");
+                tracing::error!(error = %e, "{what}");
             }
             self.packet_errors += 1;
         }
     }
 
-    /// Make the packets kept so far searchable.
+    /// Ask the packet store to make the packets kept so far searchable,
+    /// without waiting for its writer thread (a commit does this: the
+    /// capture goes on while the writer catches up).
     pub fn flush_packets(&mut self) {
         let Some(sink) = &self.packets else { return };
-        if let Ok(mut w) = sink.lock() {
-            if let Err(e) = w.flush() {
-                tracing::error!(error = %e, "flushing the packet store");
-            }
-        }
+        let result = sink.flush_later();
+        self.packet_failure(result, "flushing the packet store");
+    }
+
+    /// Wait until every packet kept so far is written and searchable (the
+    /// end of a capture file).
+    pub fn sync_packets(&mut self) {
+        let Some(sink) = &self.packets else { return };
+        let result = sink.flush();
+        self.packet_failure(result, "flushing the packet store");
     }
 
     pub fn store(&self) -> &Store {
@@ -265,6 +275,10 @@ impl Pipeline {
         metrics: &[MetricPoint],
         mark: Option<&mut FileMark>,
     ) -> Result<wirewatch_store::Committed> {
+        // The packets up to the mark go to disk while the store commits
+        // (not waited for: a kill in between loses at most the writer
+        // thread's queue; a resumed run does not keep them again).
+        self.flush_packets();
         let done = self.store.commit_ingest(
             IngestBatch {
                 records: &batch.records,
@@ -280,7 +294,6 @@ impl Pipeline {
             tracing::warn!(error = %e, "a detection could not be stored");
         }
         self.fire(&batch.records);
-        self.flush_packets();
         Ok(done)
     }
 

@@ -60,6 +60,18 @@ pub fn run(args: IngestArgs) -> anyhow::Result<()> {
     if !args.files.is_empty() {
         let summary = ingest_files(&store, &args.files, &opts, None)?;
         print_summary(&summary);
+        if let Some(sink) = &opts.packets {
+            // Flushed at the end of each file: what the writer thread failed
+            // to keep is counted by now.
+            let st = sink.stats();
+            println!(
+                "  packet store: {} packets kept ({} bytes), {} skipped, {} write errors",
+                st.packets,
+                st.bytes,
+                st.skipped,
+                sink.errors()
+            );
+        }
         failed = summary.failed;
     }
     if let Some(eve) = &args.eve {

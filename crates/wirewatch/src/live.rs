@@ -39,6 +39,10 @@ pub fn run(mut pipeline: Pipeline, iface: String) -> anyhow::Result<()> {
                     data: p.data,
                 };
                 let meta = sensor.packet(&packet);
+                // Waits while the packet store's writer thread is 2 MiB
+                // behind (a disk slower than the link): meanwhile libpcap
+                // is not read and the kernel's capture buffer drops what
+                // overflows, as it does whenever analysis falls behind.
                 pipeline.keep_packet(&packet, &meta);
             }
             Err(pcap::Error::TimeoutExpired) => {}

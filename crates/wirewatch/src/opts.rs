@@ -188,7 +188,9 @@ impl PacketArgs {
                         "packet store: index blocks rebuilt from segments a stopped run left"
                     );
                 }
-                Ok(Some(std::sync::Arc::new(std::sync::Mutex::new(w))))
+                Ok(Some(std::sync::Arc::new(wirewatch_packets::Sink::spawn(
+                    w,
+                )?)))
             }
             Err(e @ wirewatch_packets::Error::Config(_)) => {
                 tracing::warn!(error = %e, "packets are not kept by this run");
