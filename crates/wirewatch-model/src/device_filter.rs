@@ -21,16 +21,18 @@ pub fn validate_group_filter(filter: Option<&Value>) -> Result<(), crate::Error>
         .ok_or_else(|| crate::Error::invalid("filter", "is required for a dynamic group"))?;
     let parsed: DeviceFilter =
         serde_json::from_value(f).map_err(|e| crate::Error::invalid("filter", e.to_string()))?;
-    parsed.compile("filter", 0)?;
+    parsed.compile("filter")?;
     Ok(())
 }
 
 /// Deepest nesting of `and`/`or`/`not` accepted.
 pub const MAX_DEPTH: usize = 16;
+/// Most rules in one filter (all levels), as the record filter.
+pub const MAX_RULES: usize = 256;
 
 /// A device filter: a test (`field`, `operator`, `operand`), or `and`, `or`
 /// or `not` combining `rules` (`not` takes exactly one). At most 16 levels
-/// deep.
+/// deep and 256 rules.
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[schemars(example = DeviceFilter::example())]
 pub struct DeviceFilter {
@@ -192,21 +194,36 @@ pub enum Compiled {
 
 impl DeviceFilter {
     /// Check the filter; errors name the path of the bad part.
-    pub fn compile(&self, path: &str, depth: usize) -> crate::error::Result<Compiled> {
+    pub fn compile(&self, path: &str) -> crate::error::Result<Compiled> {
+        let mut budget = MAX_RULES;
+        self.compile_at(path, 0, &mut budget)
+    }
+
+    fn compile_at(
+        &self,
+        path: &str,
+        depth: usize,
+        budget: &mut usize,
+    ) -> crate::error::Result<Compiled> {
         if depth > MAX_DEPTH {
             return Err(crate::Error::invalid(
                 path,
                 format!("nested more than {MAX_DEPTH} levels"),
             ));
         }
+        if *budget == 0 {
+            return Err(crate::Error::invalid(
+                path,
+                format!("more than {MAX_RULES} rules"),
+            ));
+        }
+        *budget -= 1;
         let op = self.operator.clone().unwrap_or_else(|| "=".into());
         if let Some(rules) = &self.rules {
-            let sub =
-                |i: usize, r: &DeviceFilter| r.compile(&format!("{path}.rules[{i}]"), depth + 1);
             let compiled = rules
                 .iter()
                 .enumerate()
-                .map(|(i, r)| sub(i, r))
+                .map(|(i, r)| r.compile_at(&format!("{path}.rules[{i}]"), depth + 1, budget))
                 .collect::<Result<Vec<_>, _>>()?;
             return match op.as_str() {
                 "and" => Ok(Compiled::All(compiled)),

@@ -272,7 +272,7 @@ impl Store {
     pub fn group_devices(&self, g: &DeviceGroup) -> Result<Vec<Device>> {
         if g.dynamic {
             let f: DeviceFilter = serde_json::from_value(g.filter.clone().unwrap_or(Value::Null))?;
-            let Ok(c) = f.compile("filter", 0) else {
+            let Ok(c) = f.compile("filter") else {
                 return Ok(Vec::new());
             };
             return Ok(self

@@ -900,7 +900,7 @@ impl wirewatch_model::record_filter::RecordContext for AnyObject {
         &self,
         f: &wirewatch_model::device_filter::DeviceFilter,
     ) -> wirewatch_model::error::Result<Vec<std::net::IpAddr>> {
-        f.compile("filter.operand.value", 0).map(|_| Vec::new())
+        f.compile("filter.operand.value").map(|_| Vec::new())
     }
     fn locality_nets(&self, _: &str) -> Option<Vec<ipnet::IpNet>> {
         Some(Vec::new())
@@ -919,7 +919,7 @@ fn device_search(d: &Value, example: &Value) -> Result<(), String> {
     if let Some(f) = example.get("filter") {
         let f: DeviceFilter = crate::extract::parse_json(f.to_string().as_bytes())
             .map_err(|e| format!("filter: {:?}", e.0))?;
-        f.compile("filter", 0).map_err(|e| e.message)?;
+        f.compile("filter").map_err(|e| e.message)?;
     }
     let device = &d["components"]["schemas"]["Device"]["example"];
     for f in example["result_fields"].as_array().into_iter().flatten() {
@@ -959,7 +959,7 @@ fn device_group(example: &Value, create: bool) -> Result<(), String> {
         Some(f) => {
             let f: DeviceFilter =
                 serde_json::from_value(f.clone()).map_err(|e| format!("filter: {e}"))?;
-            f.compile("filter", 0).map_err(|e| e.message)?;
+            f.compile("filter").map_err(|e| e.message)?;
         }
         None if example["dynamic"] == true => return Err("a dynamic group needs a filter".into()),
         None => {}
@@ -1210,17 +1210,14 @@ fn device_and_record_enums_are_the_handlers_names() {
                 test
             };
             let f: DeviceFilter = serde_json::from_value(f.clone()).unwrap();
-            f.compile("filter", 0)
+            f.compile("filter")
                 .unwrap_or_else(|e| panic!("device filter {op} on {field}: {e:?}"));
         }
     }
     let f: DeviceFilter =
         serde_json::from_value(json!({"field": "vendor", "operator": "in", "operand": "x"}))
             .unwrap();
-    assert!(
-        f.compile("filter", 0).is_err(),
-        "the list of device operators"
-    );
+    assert!(f.compile("filter").is_err(), "the list of device operators");
     // Every record operator and operand type compiles.
     for op in enum_values(&s["RecordFilter"]["properties"]["operator"]) {
         let operand = match op.as_str().unwrap() {

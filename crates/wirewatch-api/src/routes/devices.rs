@@ -125,7 +125,7 @@ async fn list(
                 operand: Some(Value::String(q.value.clone().unwrap_or_default())),
                 rules: None,
             };
-            let c = f.compile("value", 0)?;
+            let c = f.compile("value")?;
             all.retain(|d| c.matches(d));
         }
     }
@@ -172,11 +172,7 @@ async fn search(
 ) -> ApiResult<axum::Json<Vec<Value>>> {
     let from = resolve("active_from", &b.active_from)?;
     let until = resolve("active_until", &b.active_until)?;
-    let compiled = b
-        .filter
-        .as_ref()
-        .map(|f| f.compile("filter", 0))
-        .transpose()?;
+    let compiled = b.filter.as_ref().map(|f| f.compile("filter")).transpose()?;
     let store = s.store.clone();
     let mut all = blocking(move || store.devices(from, until)).await?;
     if let Some(c) = &compiled {

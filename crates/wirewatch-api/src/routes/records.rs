@@ -310,7 +310,7 @@ impl RecordContext for Ctx<'_> {
     }
 
     fn filter_ips(&self, f: &DeviceFilter) -> wirewatch_model::error::Result<Vec<IpAddr>> {
-        let c = f.compile("filter.operand.value", 0)?;
+        let c = f.compile("filter.operand.value")?;
         let devices = self
             .0
             .devices(None, None)

@@ -243,3 +243,19 @@ fn trailing_and_doubled_slashes_reach_the_route() {
         r.text.contains("<html") || r.text.contains("<!doctype") || r.text.contains("<!DOCTYPE")
     );
 }
+
+/// A device filter is bounded like a record filter: at most 256 rules in
+/// all, and the 400 names where the budget ran out.
+#[test]
+fn device_filters_with_too_many_rules_are_400s() {
+    let s = App::start();
+    let rule = json!({"field": "ipaddr", "operator": "=", "operand": "10.0.0.1"});
+    let filter = |n: usize| json!({"filter": {"operator": "or", "rules": vec![rule.clone(); n]}});
+    // The `or` itself is a rule: 255 tests under it make 256.
+    let r = s.post("/api/v1/devices/search", filter(255));
+    assert_eq!(r.status, 200, "{}", r.text);
+    let r = s.post("/api/v1/devices/search", filter(256));
+    assert_eq!(r.status, 400, "{}", r.text);
+    assert_eq!(r.body["field"], "filter.rules[255]", "{}", r.text);
+    assert!(r.text.contains("more than 256 rules"), "{}", r.text);
+}
