@@ -83,8 +83,9 @@ pub struct Program(::pcap::BpfProgram);
 impl Program {
     /// Compile `text` (optimised, as tcpdump does) for `linktype`.
     pub fn new(text: &str, linktype: u32) -> Result<Program, LibpcapError> {
-        let lt = dlt(linktype)
-            .ok_or_else(|| LibpcapError::Compile(format!("link type {linktype} is out of range")))?;
+        let lt = dlt(linktype).ok_or_else(|| {
+            LibpcapError::Compile(format!("link type {linktype} is out of range"))
+        })?;
         let dead = ::pcap::Capture::dead(::pcap::Linktype(lt))
             .map_err(|e| LibpcapError::Compile(e.to_string()))?;
         dead.compile(text, true).map(Program).map_err(|e| {

@@ -8,13 +8,21 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn sample(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../samples/pcaps").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../samples/pcaps")
+        .join(name)
 }
 
 /// The packets' bytes of a classic pcap file.
 fn packets_of(file: &[u8]) -> (u32, Vec<Vec<u8>>) {
     // Microsecond or nanosecond, little-endian (the record's fraction is not compared).
-    assert!(matches!(&file[..4], [0xd4, 0xc3, 0xb2, 0xa1] | [0x4d, 0x3c, 0xb2, 0xa1]), "a little-endian pcap file");
+    assert!(
+        matches!(
+            &file[..4],
+            [0xd4, 0xc3, 0xb2, 0xa1] | [0x4d, 0x3c, 0xb2, 0xa1]
+        ),
+        "a little-endian pcap file"
+    );
     let linktype = u32::from_le_bytes([file[20], file[21], file[22], file[23]]);
     let packets = crate::pcap::Records::new(&file[crate::pcap::FILE_HEADER..])
         .map(|(_, r)| r.data.to_vec())
@@ -29,7 +37,11 @@ fn tcpdump(file: &Path, filter: &str) -> Vec<Vec<u8>> {
         .args(["-w", "-", filter])
         .output()
         .expect("tcpdump runs");
-    assert!(out.status.success(), "tcpdump: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "tcpdump: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     packets_of(&out.stdout).1
 }
 
@@ -44,8 +56,13 @@ fn stored_search(dir: &Path, linktype: u32, packets: &[Vec<u8>], filter: &str) -
     })
     .unwrap();
     for (i, p) in packets.iter().enumerate() {
-        w.write(1_700_000_000_000_000_000 + i as i64 * 1_000, p.len() as u32, linktype, p)
-            .unwrap();
+        w.write(
+            1_700_000_000_000_000_000 + i as i64 * 1_000,
+            p.len() as u32,
+            linktype,
+            p,
+        )
+        .unwrap();
     }
     w.flush().unwrap();
     let q = Query {
@@ -69,20 +86,37 @@ fn stored_search(dir: &Path, linktype: u32, packets: &[Vec<u8>], filter: &str) -
 fn filters_outside_the_subset_match_what_tcpdump_matches() {
     for (capture, filter) in [
         ("portscan.pcap", "tcp[13] & 2 != 0"),
-        ("portscan.pcap", "tcp[tcpflags] & (tcp-syn|tcp-ack) == tcp-syn"),
+        (
+            "portscan.pcap",
+            "tcp[tcpflags] & (tcp-syn|tcp-ack) == tcp-syn",
+        ),
         ("extract.pcap", "len > 1000"),
         ("wikipedia.pcap", "ether[12:2] = 0x0800 and ip[8] < 64"),
-        ("sshguess.pcap", "tcp[tcpflags] & tcp-fin != 0 or icmp[icmptype] = icmp-echo"),
+        (
+            "sshguess.pcap",
+            "tcp[tcpflags] & tcp-fin != 0 or icmp[icmptype] = icmp-echo",
+        ),
     ] {
-        assert!(crate::bpf::parse(filter).is_err(), "{filter} is outside the subset");
+        assert!(
+            crate::bpf::parse(filter).is_err(),
+            "{filter} is outside the subset"
+        );
         let path = sample(capture);
         let (linktype, packets) = packets_of(&std::fs::read(&path).unwrap());
         let want = tcpdump(&path, filter);
-        assert!(!want.is_empty() && want.len() < packets.len(), "{capture} {filter}: {} of {}", want.len(), packets.len());
+        assert!(
+            !want.is_empty() && want.len() < packets.len(),
+            "{capture} {filter}: {} of {}",
+            want.len(),
+            packets.len()
+        );
         let tmp = tempfile::tempdir().unwrap();
         let got = stored_search(tmp.path(), linktype, &packets, filter);
         assert_eq!(got.len(), want.len(), "{capture} {filter}");
-        assert!(got == want, "{capture} {filter}: other packets than tcpdump's");
+        assert!(
+            got == want,
+            "{capture} {filter}: other packets than tcpdump's"
+        );
     }
 }
 

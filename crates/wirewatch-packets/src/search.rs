@@ -161,7 +161,11 @@ struct Programs(std::collections::HashMap<u32, Option<crate::libpcap::Program>>)
 
 #[cfg(feature = "libpcap")]
 impl Programs {
-    fn get(&mut self, f: &crate::libpcap::Filter, linktype: u32) -> Option<&crate::libpcap::Program> {
+    fn get(
+        &mut self,
+        f: &crate::libpcap::Filter,
+        linktype: u32,
+    ) -> Option<&crate::libpcap::Program> {
         self.0
             .entry(linktype)
             .or_insert_with(|| match crate::libpcap::Program::new(f.text(), linktype) {

@@ -25,8 +25,8 @@ use wirewatch_model::time::{time_schema, time_text, TimeSpec};
 use wirewatch_model::user::PacketsRole;
 use wirewatch_model::{Code, Error};
 use wirewatch_packets::bpf::{self, Dir, Expr, Prim};
-use wirewatch_packets::libpcap::LibpcapError;
 use wirewatch_packets::extract::{archive, Extractor, Limits};
+use wirewatch_packets::libpcap::LibpcapError;
 use wirewatch_packets::output::{Encoder, Format};
 
 /// Default `limit_bytes`: 100 MB (10^8 bytes), as an ExtraHop appliance.
@@ -311,7 +311,9 @@ pub fn plan(p: &PacketSearch, caller: &Caller, role: PacketsRole, now_ms: i64) -
         match bpf::parse(f) {
             Ok(e) => parts.push(e),
             // Bounds hold whatever evaluates the filter.
-            Err(e) if e.is_bound() => return Err(ApiError::invalid("bpf", format!("the filter {e}"))),
+            Err(e) if e.is_bound() => {
+                return Err(ApiError::invalid("bpf", format!("the filter {e}")))
+            }
             // Outside the subset: libpcap's, when the build has it.
             Err(e) => {
                 libpcap = Some(wirewatch_packets::libpcap::Filter::compile(f).map_err(|l| {

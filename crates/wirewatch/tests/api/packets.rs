@@ -172,7 +172,11 @@ fn refused_bpf(s: &Server, filter: &str) -> (u16, String, String) {
     let (status, _, body) = search(s, &format!("from=1&bpf={}", qq(filter)));
     let v: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
     let text = |k: &str| v[k].as_str().unwrap_or_default().to_string();
-    (status, text("field"), String::from_utf8_lossy(&body).into_owned())
+    (
+        status,
+        text("field"),
+        String::from_utf8_lossy(&body).into_owned(),
+    )
 }
 
 /// With libpcap (`--features live`), filters outside the subset are
@@ -204,7 +208,10 @@ fn filters_outside_the_subset_are_compiled_by_libpcap() {
     // With ip1/port1 (the subset, through the index): both must match.
     let (status, _, ours) = search(
         &s,
-        &format!("from=1&ip1=208.80.152.3&port1=49996&bpf={}", qq("tcp[13] & 2 != 0")),
+        &format!(
+            "from=1&ip1=208.80.152.3&port1=49996&bpf={}",
+            qq("tcp[13] & 2 != 0")
+        ),
     );
     assert_eq!(status, 200, "{}", String::from_utf8_lossy(&ours));
     assert_eq!(
