@@ -135,7 +135,13 @@ fn a_segment_whose_link_type_the_filter_cannot_apply_to_has_no_match() {
     // Raw IPv4 (LINKTYPE_RAW, 101): `ether` has no meaning there.
     let ip = crate::ring_tests::tcp([10, 0, 0, 1], [10, 0, 0, 2], 1, 2, 0)[14..].to_vec();
     let tmp = tempfile::tempdir().unwrap();
-    assert!(stored_search(tmp.path(), 101, &[ip.clone()], "ether host 1:2:3:4:5:6").is_empty());
+    assert!(stored_search(
+        tmp.path(),
+        101,
+        std::slice::from_ref(&ip),
+        "ether host 1:2:3:4:5:6"
+    )
+    .is_empty());
     let tmp = tempfile::tempdir().unwrap();
     assert_eq!(stored_search(tmp.path(), 101, &[ip], "ip[9] = 6").len(), 1);
 }
