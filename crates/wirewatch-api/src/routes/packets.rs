@@ -490,7 +490,14 @@ async fn search(
         Some(q) => body.overridden_by(from_query(q)?),
         None => body,
     };
-    let plan = plan(&params, &guard, role, wirewatch_model::now_ms())?;
+    // Off the async workers: libpcap resolves host names when it compiles
+    // a filter outside the subset.
+    let caller = (*guard).clone();
+    let plan = tokio::task::spawn_blocking(move || {
+        plan(&params, &caller, role, wirewatch_model::now_ms())
+    })
+    .await
+    .map_err(|e| ApiError(Error::new(Code::Internal, format!("packet search: {e}"))))??;
     let Some(dir) = s.packets.clone() else {
         return Err(ApiError(Error::new(
             Code::NotApplicable,
