@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 
 pub(super) const TAG: &str = "Packets";
 pub(super) const TAG_TEXT: &str = "The packets the sensor kept (capture files and live interfaces) in its bounded \
-    packet store (`--packets-max-bytes`, `--packets-max-age`), searched by time window, address, port and a BPF subset.";
+    packet store (`--packets-max-bytes`, `--packets-max-age`), searched by time window, address, port and BPF (a subset evaluated by wirewatch; any filter through libpcap in a build with it).";
 
 const HOW: &str = "The packets of the time window that pass every filter given (`bpf`, `ip1`, `ip2`, `port1`, \
 `port2`: all must match; an address or port matches either side of a packet), in the order the sensor stored them, \
