@@ -9,7 +9,8 @@
 #   1. scripts/install-test-deps.sh (system packages, Python and npm tools,
 #      tansu, and the public test corpora in ../shared/data);
 #   2. cargo test --workspace;
-#   3. the live-capture test (cargo feature `live`): as root in a network
+#   3. the packet-search tests with libpcap (features `libpcap`, `live`);
+#   4. the live-capture test (cargo feature `live`): as root in a network
 #      namespace of its own (its loopback carries only the test's traffic);
 #      without root it is skipped, with a note, as capture needs CAP_NET_RAW.
 set -euo pipefail
@@ -30,6 +31,11 @@ if [ ! -f "$shared/seeds/000_5b18e04743d5f92c.txt" ]; then
 fi
 
 cargo test --workspace -- "${skip[@]}"
+
+# /packets/search filters outside the BPF subset, compiled by libpcap
+# (cargo features `libpcap` and `live`; no root needed), against tcpdump.
+cargo test -p wirewatch-packets --features libpcap --lib libpcap_tests
+cargo test -p wirewatch --features live --test api packets::
 
 # The live-capture test: builds the binary with `--features live`.
 live=(cargo test -p wirewatch --features live --test api sensor::live_capture)

@@ -27,6 +27,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         from_ns: from_ms.saturating_mul(1_000_000),
         until_ns: until_ms.saturating_mul(1_000_000).saturating_add(999_999),
         filter,
+        libpcap: None,
         limit_bytes: u64::MAX,
         deadline: None,
     };

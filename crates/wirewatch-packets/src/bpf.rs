@@ -24,7 +24,10 @@
 //! packet the decoder refuses (a truncated or malformed IP or ARP header)
 //! matches no address or protocol primitive.
 //! Anything else (`vlan`, `ether`, `len`, byte offsets such as
-//! `tcp[13]`, `gateway`, `proto`, names) is refused with a message naming it.
+//! `tcp[13]`, `gateway`, `proto`, names) is refused with a message naming it;
+//! a build with the `libpcap` feature hands such a filter to libpcap
+//! instead ([`crate::libpcap`]), the subset keeping the filters it accepts
+//! (it uses the index and reads inner headers).
 
 use crate::meta::{self, IpMeta, Meta};
 use ipnet::IpNet;
@@ -107,6 +110,18 @@ pub enum BpfError {
     BadRange(String),
     #[error("\"{0} {1}\" is not a valid combination")]
     BadCombination(String, String),
+}
+
+impl BpfError {
+    /// A limit (length, primitives, depth) or an empty filter: refused
+    /// whatever evaluates the filter, where other errors are only outside
+    /// the subset (libpcap may still compile the filter, [`crate::libpcap`]).
+    pub fn is_bound(&self) -> bool {
+        matches!(
+            self,
+            BpfError::TooLong | BpfError::TooManyTerms | BpfError::TooDeep | BpfError::Empty
+        )
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

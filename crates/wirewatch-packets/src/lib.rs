@@ -18,7 +18,8 @@
 //!   addresses, protocol and ports; the sensor's pipeline hands the writer
 //!   the ones its own decode found, [`Writer::write_decoded`], so a kept
 //!   packet is decoded once).
-//! - [`bpf`]: the documented BPF subset, parsed and evaluated in Rust.
+//! - [`bpf`]: the documented BPF subset, parsed and evaluated in Rust;
+//!   [`libpcap`] the other filters, compiled by libpcap (feature `libpcap`).
 //! - [`search`]: the query over the ring, and [`output`] the files it writes;
 //!   [`extract`] the files carried in the packets (`output=extract`).
 //!
@@ -31,6 +32,9 @@
 pub mod bpf;
 pub mod extract;
 pub mod index;
+pub mod libpcap;
+#[cfg(all(test, feature = "libpcap"))]
+mod libpcap_tests;
 pub mod meta;
 pub mod output;
 pub mod pcap;

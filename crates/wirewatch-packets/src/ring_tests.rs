@@ -39,6 +39,7 @@ fn everything() -> Query {
         from_ns: i64::MIN,
         until_ns: i64::MAX,
         filter: None,
+        libpcap: None,
         limit_bytes: u64::MAX,
         deadline: None,
     }

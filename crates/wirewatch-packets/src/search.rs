@@ -24,6 +24,9 @@ pub struct Query {
     pub until_ns: i64,
     /// Every packet passes without one.
     pub filter: Option<Expr>,
+    /// A filter outside the subset, compiled by libpcap ([`crate::libpcap`]):
+    /// a packet must pass it too. It has no index help.
+    pub libpcap: Option<crate::libpcap::Filter>,
     /// Stop once this many bytes of packets (record headers included) were found.
     pub limit_bytes: u64,
     /// Stop at the first block after this instant.
@@ -73,6 +76,8 @@ pub fn search(
         stop: Stop::Done,
     };
     let mut buf = Vec::new();
+    #[cfg(feature = "libpcap")]
+    let mut programs = Programs::default();
     for seq in list_segments(dir)? {
         let (seg, idx) = segment_paths(dir, seq);
         // A segment deleted by retention meanwhile is skipped.
@@ -97,6 +102,15 @@ pub fn search(
             continue;
         };
         let link = meta::link(linktype);
+        #[cfg(feature = "libpcap")]
+        let program = match &q.libpcap {
+            Some(f) => match programs.get(f, linktype) {
+                Some(p) => Some(p),
+                // The filter does not apply to this link type: no match.
+                None => continue,
+            },
+            None => None,
+        };
         st.segments += 1;
         for (start, end) in wanted {
             if q.deadline.is_some_and(|d| Instant::now() >= d) {
@@ -117,6 +131,12 @@ pub fn search(
                         continue;
                     }
                 }
+                #[cfg(feature = "libpcap")]
+                if let Some(p) = program {
+                    if !p.matches(r.data) {
+                        continue;
+                    }
+                }
                 st.packets += 1;
                 st.bytes += (pcap::RECORD_HEADER + r.data.len()) as u64;
                 if !emit(linktype, r) {
@@ -131,6 +151,32 @@ pub fn search(
         }
     }
     Ok(st)
+}
+
+/// The libpcap filter compiled per link type, once each (`None`: it does
+/// not compile for that link type).
+#[cfg(feature = "libpcap")]
+#[derive(Default)]
+struct Programs(std::collections::HashMap<u32, Option<crate::libpcap::Program>>);
+
+#[cfg(feature = "libpcap")]
+impl Programs {
+    fn get(
+        &mut self,
+        f: &crate::libpcap::Filter,
+        linktype: u32,
+    ) -> Option<&crate::libpcap::Program> {
+        self.0
+            .entry(linktype)
+            .or_insert_with(|| match crate::libpcap::Program::new(f.text(), linktype) {
+                Ok(p) => Some(p),
+                Err(e) => {
+                    tracing::info!(linktype, error = %e, "packet search: the libpcap filter does not apply to this link type; its segments have no match");
+                    None
+                }
+            })
+            .as_ref()
+    }
 }
 
 fn read_at_most(f: &std::fs::File, buf: &mut [u8], at: u64) -> std::io::Result<usize> {

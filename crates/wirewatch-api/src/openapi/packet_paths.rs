@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 
 pub(super) const TAG: &str = "Packets";
 pub(super) const TAG_TEXT: &str = "The packets the sensor kept (capture files and live interfaces) in its bounded \
-    packet store (`--packets-max-bytes`, `--packets-max-age`), searched by time window, address, port and a BPF subset.";
+    packet store (`--packets-max-bytes`, `--packets-max-age`), searched by time window, address, port and BPF (a subset evaluated by wirewatch; any filter through libpcap in a build with it).";
 
 const HOW: &str = "The packets of the time window that pass every filter given (`bpf`, `ip1`, `ip2`, `port1`, \
 `port2`: all must match; an address or port matches either side of a packet), in the order the sensor stored them, \
@@ -21,12 +21,15 @@ booleans are accepted as numbers/booleans or as strings. `limit_bytes` (default 
 `KB`/`MB`/`GB` are powers of 1000, `KiB`/`MiB`/`GiB` of 1024) and `limit_search_duration` (default and `0`: 5 \
 minutes, at most one hour) are approximate: the search stops after the packet that reaches the size, and at the \
 first index block after the duration.\n\n\
-The BPF filter is evaluated by wirewatch (no libpcap): `host`, `src host`, `dst host`, `src or dst host`, `net \
+The BPF filter is evaluated by wirewatch when it is of this subset: `host`, `src host`, `dst host`, `src or dst host`, `net \
 A/len`, `port`, `src port`, `dst port`, `portrange A-B`, the protocols `ip`, `ip6`, `arp`, `tcp`, `udp`, `icmp`, \
 `icmp6` (as qualifiers too: `tcp port 80`, `ip host A`), `and`/`&&`, `or`/`||`, `not`/`!` and parentheses; as in \
 libpcap `and` and `or` have one precedence, left to right, and a bare value repeats the previous keywords (`host A \
 or B`). Addresses, protocol and ports are the innermost IP header's (inside VLAN tags and tunnels). Anything else \
-(`vlan`, `ether`, `len`, `tcp[13]`, host names, service names) is a 400 naming `bpf`.\n\n\
+(`vlan`, `ether`, `len`, `tcp[13]`, host names, service names) is compiled by libpcap in a sensor built with \
+libpcap (cargo feature `live`): the packets `tcpdump -r` selects with the filter (outer headers), every block of \
+the window read (no index help); a filter libpcap refuses is a 400 naming `bpf` with libpcap's message. A sensor \
+built without libpcap answers such a filter 400 naming `bpf`, saying so.\n\n\
 `slices_only` callers get the first 64 bytes of each packet (the original length is kept in each record). \
 `output` `keylog_txt` and `zip`, and `include_secrets`, need `packets: full_with_keys` and are answered 501: this \
 sensor holds no TLS session keys. \n\n\
@@ -97,7 +100,7 @@ fn params(mut o: Op) -> Op {
     for (name, d, schema) in [
         ("from", "Required. The earliest packet time: ms since the epoch, 0 for now, negative or with a unit (`-30m`) relative to now.", s("string")),
         ("until", "The latest packet time (default and 0: now).", s("string")),
-        ("bpf", "A filter of the BPF subset above.", s("string")),
+        ("bpf", "A BPF filter: the subset above, anything else through libpcap where the sensor has it (see above).", s("string")),
         ("ip1", "Packets to or from this IP address.", s("string")),
         ("port1", "Packets from or to this TCP/UDP port.", num_or_text()),
         ("ip2", "Packets to or from this IP address too.", s("string")),

@@ -26,6 +26,7 @@ use wirewatch_model::user::PacketsRole;
 use wirewatch_model::{Code, Error};
 use wirewatch_packets::bpf::{self, Dir, Expr, Prim};
 use wirewatch_packets::extract::{archive, Extractor, Limits};
+use wirewatch_packets::libpcap::LibpcapError;
 use wirewatch_packets::output::{Encoder, Format};
 
 /// Default `limit_bytes`: 100 MB (10^8 bytes), as an ExtraHop appliance.
@@ -305,8 +306,27 @@ pub fn plan(p: &PacketSearch, caller: &Caller, role: PacketsRole, now_ms: i64) -
         return Err(ApiError::invalid("until", "must not be before from"));
     }
     let mut parts = Vec::new();
+    let mut libpcap = None;
     if let Some(f) = text(&p.bpf) {
-        parts.push(bpf::parse(f).map_err(|e| ApiError::invalid("bpf", format!("the filter {e}")))?);
+        match bpf::parse(f) {
+            Ok(e) => parts.push(e),
+            // Bounds hold whatever evaluates the filter.
+            Err(e) if e.is_bound() => {
+                return Err(ApiError::invalid("bpf", format!("the filter {e}")))
+            }
+            // Outside the subset: libpcap's, when the build has it.
+            Err(e) => {
+                libpcap = Some(wirewatch_packets::libpcap::Filter::compile(f).map_err(|l| {
+                    ApiError::invalid(
+                        "bpf",
+                        match l {
+                            LibpcapError::Unavailable => format!("the filter {e}; {l}"),
+                            LibpcapError::Compile(_) => l.to_string(),
+                        },
+                    )
+                })?);
+            }
+        }
     }
     for (field, v) in [("ip1", &p.ip1), ("ip2", &p.ip2)] {
         if let Some(a) = addr(field, v)? {
@@ -394,6 +414,7 @@ pub fn plan(p: &PacketSearch, caller: &Caller, role: PacketsRole, now_ms: i64) -
             // The whole last millisecond.
             until_ns: until_ms.saturating_mul(1_000_000).saturating_add(999_999),
             filter,
+            libpcap,
             limit_bytes,
             deadline: Some(Instant::now() + Duration::from_millis(duration as u64)),
         },
@@ -469,7 +490,14 @@ async fn search(
         Some(q) => body.overridden_by(from_query(q)?),
         None => body,
     };
-    let plan = plan(&params, &guard, role, wirewatch_model::now_ms())?;
+    // Off the async workers: libpcap resolves host names when it compiles
+    // a filter outside the subset.
+    let caller = (*guard).clone();
+    let plan = tokio::task::spawn_blocking(move || {
+        plan(&params, &caller, role, wirewatch_model::now_ms())
+    })
+    .await
+    .map_err(|e| ApiError(Error::new(Code::Internal, format!("packet search: {e}"))))??;
     let Some(dir) = s.packets.clone() else {
         return Err(ApiError(Error::new(
             Code::NotApplicable,

@@ -157,6 +157,91 @@ fn an_ingested_capture_is_searched_as_tshark_filters_it() {
     assert_eq!(status, 204);
 }
 
+/// `q` for any filter text (`&`, `[`, `|`, `=`, `!` escaped too).
+fn qq(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'.' | b'_' => (b as char).to_string(),
+            b => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// The 400 of a refused `bpf`: (status, field, message).
+fn refused_bpf(s: &Server, filter: &str) -> (u16, String, String) {
+    let (status, _, body) = search(s, &format!("from=1&bpf={}", qq(filter)));
+    let v: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
+    let text = |k: &str| v[k].as_str().unwrap_or_default().to_string();
+    (
+        status,
+        text("field"),
+        String::from_utf8_lossy(&body).into_owned(),
+    )
+}
+
+/// With libpcap (`--features live`), filters outside the subset are
+/// libpcap's: the same packets as `tcpdump -r` with the same filter.
+#[cfg(feature = "live")]
+#[test]
+fn filters_outside_the_subset_are_compiled_by_libpcap() {
+    let dir = tempfile::tempdir().unwrap();
+    let capture = sample("wikipedia.pcap");
+    let (ok, out, err) = ingest_into(dir.path(), &[], &[&capture]);
+    assert!(ok, "{out}\n{err}");
+    let s = Server::start_on(dir.path());
+    for bpf in [
+        "tcp[13] & 2 != 0",
+        "tcp[tcpflags] & (tcp-syn|tcp-ack) == tcp-syn",
+        "len > 500",
+        "less 80",
+        "ether[12:2] = 0x0800 and ip[8] < 64",
+        "udp port domain",
+    ] {
+        let (status, _, ours) = search(&s, &format!("from=1&until=0&bpf={}", qq(bpf)));
+        let want = records(&tcpdump(&capture, bpf));
+        assert!(!want.is_empty(), "{bpf} selects packets");
+        assert_eq!(status, 200, "{bpf}: {}", String::from_utf8_lossy(&ours));
+        let got = records(&ours);
+        assert_eq!(got.len(), want.len(), "{bpf}");
+        assert!(got == want, "{bpf}: the packets differ from tcpdump's");
+    }
+    // With ip1/port1 (the subset, through the index): both must match.
+    let (status, _, ours) = search(
+        &s,
+        &format!(
+            "from=1&ip1=208.80.152.3&port1=49996&bpf={}",
+            qq("tcp[13] & 2 != 0")
+        ),
+    );
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&ours));
+    assert_eq!(
+        records(&ours),
+        records(&tcpdump(
+            &capture,
+            "(tcp[13] & 2 != 0) and host 208.80.152.3 and port 49996"
+        ))
+    );
+    // What libpcap cannot compile is a 400 naming bpf, with libpcap's words.
+    for bad in ["tcp[13] &", "vlan 5000", "port 99999"] {
+        let (status, field, body) = refused_bpf(&s, bad);
+        assert_eq!((status, field.as_str()), (400, "bpf"), "{bad}: {body}");
+        assert!(body.contains("libpcap cannot compile"), "{bad}: {body}");
+    }
+}
+
+/// Without libpcap, filters outside the subset are a 400 naming bpf that
+/// says the build has no libpcap.
+#[cfg(not(feature = "live"))]
+#[test]
+fn without_libpcap_filters_outside_the_subset_are_refused() {
+    let s = Server::start_args(false, &[]);
+    for bad in ["tcp[13] & 2 != 0", "vlan", "len > 1000"] {
+        let (status, field, body) = refused_bpf(&s, bad);
+        assert_eq!((status, field.as_str()), (400, "bpf"), "{bad}: {body}");
+        assert!(body.contains("no libpcap"), "{bad}: {body}");
+    }
+}
+
 #[test]
 fn serve_keeps_the_packets_of_the_captures_it_analyses() {
     let capture = sample("wikipedia.pcap");
