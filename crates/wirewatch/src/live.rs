@@ -25,6 +25,7 @@ pub fn run(mut pipeline: Pipeline, iface: String) -> anyhow::Result<()> {
     tracing::info!(interface = %iface, "live capture started");
     let mut sensor = Sensor::default();
     let (mut last_flush, mut last_devices) = (Instant::now(), Instant::now());
+    let mut dropped = 0u64;
     loop {
         match cap.next_packet() {
             Ok(p) => {
@@ -55,6 +56,22 @@ pub fn run(mut pipeline: Pipeline, iface: String) -> anyhow::Result<()> {
         if last_devices.elapsed() >= Duration::from_secs(30) {
             pipeline.store_devices_and_metrics(&mut sensor)?;
             last_devices = Instant::now();
+            // What the kernel dropped because analysis fell behind the
+            // link (libpcap's counters since the capture opened).
+            if let Ok(st) = cap.stats() {
+                let total = u64::from(st.dropped) + u64::from(st.if_dropped);
+                if total > dropped {
+                    tracing::warn!(
+                        interface = %iface,
+                        received = st.received,
+                        dropped = st.dropped,
+                        if_dropped = st.if_dropped,
+                        new = total - dropped,
+                        "the kernel dropped packets: analysis fell behind the link"
+                    );
+                    dropped = total;
+                }
+            }
         }
     }
 }
