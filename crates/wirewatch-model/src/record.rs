@@ -533,6 +533,15 @@ impl RecordDevices {
         kind: &str,
         doc: &serde_json::Map<String, serde_json::Value>,
     ) -> RecordDevices {
+        Self::from_named(device_fields(kind), doc)
+    }
+
+    /// Read back from the device fields named `(client, server)`: the
+    /// record's own ([`device_fields`]), or those of a stored shape of before.
+    pub fn from_named(
+        (c, s): (&str, &str),
+        doc: &serde_json::Map<String, serde_json::Value>,
+    ) -> RecordDevices {
         let ids = |k: &str| -> Vec<String> {
             doc.get(k)
                 .filter(|v| v["type"] == "device")
@@ -544,7 +553,6 @@ impl RecordDevices {
                 })
                 .unwrap_or_default()
         };
-        let (c, s) = device_fields(kind);
         RecordDevices {
             client: ids(c),
             server: ids(s),

@@ -20,7 +20,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::Value;
 use std::collections::HashMap;
 use wirewatch_model::activitymap::{GraphEdge, StoredMap};
-use wirewatch_model::record::RecordDevices;
+use wirewatch_model::record::{device_fields, RecordDevices};
 
 /// The traffic graph of a window and what building it left out.
 #[derive(Debug, Clone, Default)]
@@ -207,13 +207,15 @@ impl Store {
             };
             // Custom devices are `sender`/`receiver` on a `~flow`, and were
             // `client`/`server` in the segments of before.
-            let with_devices = |names: &[&'static str], devices: [&'static str; 2]| {
+            let flow_devices = device_fields("~flow");
+            let legacy_devices = ("client", "server");
+            let with_devices = |names: &[&'static str], (c, s): (&'static str, &'static str)| {
                 let mut v = names.to_vec();
-                v.extend(devices);
+                v.extend([c, s]);
                 v
             };
-            let fields = with_devices(FLOW_FIELDS, ["sender", "receiver"]);
-            let legacy_fields = with_devices(LEGACY_FLOW_FIELDS, ["client", "server"]);
+            let fields = with_devices(FLOW_FIELDS, flow_devices);
+            let legacy_fields = with_devices(LEGACY_FLOW_FIELDS, legacy_devices);
             'segments: for s in segments_in(&tx, from, until)? {
                 let mut stmt = tx.prepare_cached(&format!(
                     "SELECT client_addr, server_addr, doc FROM records_{} INDEXED BY records_{}_type
@@ -235,17 +237,15 @@ impl Store {
                         continue;
                     };
                     let doc: String = r.get(2)?;
-                    let (names, kind) = if s.legacy() {
-                        (&legacy_fields, "~http")
+                    let (names, devices) = if s.legacy() {
+                        (&legacy_fields, legacy_devices)
                     } else {
-                        (&fields, "~flow")
+                        (&fields, flow_devices)
                     };
                     let f = only_fields(&doc, names)?;
                     let [proto, l7proto, sbytes, rbytes, spayload, rpayload, smac, rmac] =
                         [0, 1, 2, 3, 4, 5, 6, 7].map(|i| names[i]);
-                    // (A legacy `~flow` kept its custom devices as `client`/
-                    // `server`: the device fields of the other types.)
-                    let custom = RecordDevices::from_fields(kind, &f);
+                    let custom = RecordDevices::from_named(devices, &f);
                     let clients = resolver.ends(&ca, text(&f, smac), &custom.client)?;
                     let servers = resolver.ends(&sa, text(&f, rmac), &custom.server)?;
                     if clients.is_empty() || servers.is_empty() {
