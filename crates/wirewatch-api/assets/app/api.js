@@ -6,10 +6,12 @@ let onLoggedOut = () => {};
 
 export class ApiError extends Error {
   constructor(status, body) {
-    const msg = (body && (body.detail || body.error_message)) || `HTTP ${status}`;
+    // ExtraHop's `detail`/`error_message`, Sonar's `error_msg`.
+    const msg = (body && (body.detail || body.error_message || body.error_msg)) || `HTTP ${status}`;
     super(msg);
     this.status = status;
     this.field = body && body.field;
+    this.code = body && body.error_code;
   }
 }
 
@@ -27,14 +29,15 @@ export function whenLoggedOut(f) {
   onLoggedOut = f;
 }
 
-async function call(method, path, body) {
+async function call(method, path, body, raw) {
   const headers = { Accept: "application/json" };
-  if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (raw) headers["Content-Type"] = raw.type || "application/octet-stream";
+  else if (body !== undefined) headers["Content-Type"] = "application/json";
   if (method !== "GET" && method !== "HEAD" && csrf) headers["X-CSRF-Token"] = csrf;
   const resp = await fetch(path, {
     method,
     headers,
-    body: body === undefined ? undefined : JSON.stringify(body),
+    body: raw ? raw : body === undefined ? undefined : JSON.stringify(body),
     credentials: "same-origin",
     cache: "no-store",
   });
@@ -57,6 +60,17 @@ export const api = {
   patch: (path, body) => call("PATCH", "/api/v1" + path, body),
   put: (path, body) => call("PUT", "/api/v1" + path, body),
   del: (path) => call("DELETE", "/api/v1" + path),
+};
+
+/** Internal tickets: the Logpresso Sonar routes (/api/sonar), same session
+ * and CSRF token; errors are `{error_code, error_msg}`. */
+export const sonar = {
+  get: (path) => call("GET", "/api/sonar" + path),
+  post: (path, body) => call("POST", "/api/sonar" + path, body ?? {}),
+  patch: (path, body) => call("PATCH", "/api/sonar" + path, body),
+  del: (path) => call("DELETE", "/api/sonar" + path),
+  /** A file as the request body (its type as Content-Type), e.g. an attachment. */
+  upload: (path, file) => call("POST", "/api/sonar" + path, undefined, file),
 };
 
 /** The app's own session routes. */

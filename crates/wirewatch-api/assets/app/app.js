@@ -1,6 +1,6 @@
 // The app's entry: the session, the top bar, and the hash router
 // (#/login, #/detections?filters, #/detections/ID, #/devices?search,
-// #/devices/ID?range, #/records?query).
+// #/devices/ID?range, #/records?query, #/tickets?filters, #/tickets/GUID).
 
 import { h, replace, toast, nav } from "./dom.js";
 import { session, setSession, whenLoggedOut } from "./api.js";
@@ -9,10 +9,35 @@ import { detectionsPage } from "./detections.js";
 import { cardPage } from "./card.js";
 import { devicesPage, devicePage } from "./devices.js";
 import { recordsPage } from "./records.js";
+import { ticketsPage, ticketPage, ticketsVisible } from "./tickets.js";
 
 const main = document.getElementById("main");
 const top = document.getElementById("top");
 let me = null;
+let navChecked = false;
+let navGen = 0;
+
+/** The Tickets entry: shown when internal ticketing is on and the API lets
+ * this user list tickets (asked once a session). */
+async function checkNav() {
+  if (navChecked) return;
+  navChecked = true;
+  const g = ++navGen;
+  const visible = await ticketsVisible();
+  // Not for a session that ended meanwhile.
+  if (g !== navGen) return;
+  const link = document.getElementById("nav-tickets");
+  link.hidden = !visible;
+  link.dataset.checked = "1";
+}
+
+function forgetNav() {
+  navGen += 1;
+  navChecked = false;
+  const link = document.getElementById("nav-tickets");
+  link.hidden = true;
+  delete link.dataset.checked;
+}
 
 function parse() {
   const hash = location.hash.replace(/^#/, "") || "/detections";
@@ -36,6 +61,7 @@ async function route() {
   if (path === "/login") {
     me = null;
     setSession(null);
+    forgetNav();
     showTop();
     document.title = "Log in · wirewatch";
     loginPage(main, params, (s) => {
@@ -55,6 +81,7 @@ async function route() {
     }
   }
   showTop();
+  checkNav().catch(() => {});
   window.scrollTo(0, 0);
   const parts = path.split("/").filter(Boolean);
   try {
@@ -66,6 +93,10 @@ async function route() {
       await devicesPage(main, params);
     } else if (parts[0] === "records") {
       await recordsPage(main, params);
+    } else if (parts[0] === "tickets" && parts[1]) {
+      await ticketPage(main, parts[1], me);
+    } else if (parts[0] === "tickets") {
+      await ticketsPage(main, params, me);
     } else {
       await detectionsPage(main, params, me);
     }
@@ -78,6 +109,7 @@ whenLoggedOut(() => {
   if (!me) return;
   me = null;
   setSession(null);
+  forgetNav();
   toast("Your session has ended. Log in again.", "error");
   location.hash = "#/login";
 });
@@ -90,6 +122,7 @@ document.getElementById("logout").addEventListener("click", async () => {
   }
   me = null;
   setSession(null);
+  forgetNav();
   toast("Logged out.");
   location.hash = "#/login";
 });

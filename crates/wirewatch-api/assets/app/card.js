@@ -4,7 +4,8 @@
 // tuning rule). Participants link to their device's page (devices.js).
 
 import { h, replace, when, label, riskBand, toast, external, nav } from "./dom.js";
-import { api } from "./api.js";
+import { api, sonar } from "./api.js";
+import { ticketing, isTicketGuid } from "./tickets.js";
 
 const optional = (p) => p.catch(() => null);
 
@@ -177,18 +178,26 @@ function investigationsPanel(d, invs, reload) {
 export async function cardPage(main, id, me) {
   const gen = nav.gen;
   const d = await api.get(`/detections/${encodeURIComponent(id)}`);
-  const [note, related, invs] = await Promise.all([
+  const internal = isTicketGuid(d.ticket_id);
+  const [note, related, invs, settings, own] = await Promise.all([
     optional(api.get(`/detections/${d.id}/notes`)),
     optional(api.get(`/detections/${d.id}/related`)),
     optional(api.get(`/detections/${d.id}/investigations`)),
+    internal ? ticketing() : null,
+    internal ? optional(sonar.get(`/tickets/${d.ticket_id}`)) : null,
   ]);
   if (gen !== nav.gen) return;
   document.title = `${d.title} · wirewatch`;
   const reload = () => cardPage(main, id, me);
-  const ticket = d.ticket_id
-    ? h("p", { class: "ticket" }, "Ticket ",
-      d.ticket_url ? external(d.ticket_url, d.ticket_id, " ↗") : d.ticket_id)
-    : h("p", { class: "ticket muted" }, "No ticket");
+  // An internal ticket opens its page of this app (a new tab, as an external one does).
+  const mine = own && own.ticket;
+  const ticket = !d.ticket_id
+    ? h("p", { class: "ticket muted" }, "No ticket")
+    : internal && settings && settings.internal_ticketing_enabled
+      ? h("p", { class: "ticket" }, "Ticket ",
+        external(`/app#/tickets/${d.ticket_id}`, mine ? `#${mine.id} ${label(mine.status.toLowerCase())}` : d.ticket_id, " ↗"))
+      : h("p", { class: "ticket" }, "Ticket ",
+        d.ticket_url ? external(d.ticket_url, d.ticket_id, " ↗") : d.ticket_id);
   const props = Object.entries(d.properties || {});
   replace(main, h("article", { class: "card", "aria-labelledby": "card-title" },
     h("p", {}, h("a", { href: "#/detections" }, "← Detections")),

@@ -6,6 +6,7 @@
 import { h, replace, short, label, riskBand, toast, external, nav } from "./dom.js";
 import { api } from "./api.js";
 import { histogram } from "./chart.js";
+import { ticketing, isTicketGuid } from "./tickets.js";
 
 const PAGE_SIZE = 50;
 const RANGES = [
@@ -134,12 +135,13 @@ function participants(d, role) {
     .map((x) => x.hostname || x.ipaddr || x.object_value || (x.object_id ? `device ${x.object_id}` : "?"));
 }
 
-function ticketCell(d) {
+function ticketCell(d, internal) {
   if (!d.ticket_id) return "—";
+  if (internal && isTicketGuid(d.ticket_id)) return external(`/app#/tickets/${d.ticket_id}`, "Ticket ↗");
   return d.ticket_url ? external(d.ticket_url, d.ticket_id) : d.ticket_id;
 }
 
-function row(d, selected, onToggle) {
+function row(d, selected, onToggle, internal) {
   const box = h("input", { type: "checkbox", "aria-label": `Select detection ${d.id}`, checked: selected.has(d.id),
     onchange: (e) => { if (e.target.checked) selected.add(d.id); else selected.delete(d.id); onToggle(); } });
   return h("tr", { dataset: { id: d.id } },
@@ -152,7 +154,7 @@ function row(d, selected, onToggle) {
     h("td", { class: "nowrap" }, h("time", { title: new Date(d.start_time).toString() }, short(d.start_time))),
     h("td", {}, h("span", { class: "status " + (d.status || "open") }, label(d.status, "Open"))),
     h("td", {}, d.assignee || "—"),
-    h("td", { class: "ticket" }, ticketCell(d)),
+    h("td", { class: "ticket" }, ticketCell(d, internal)),
   );
 }
 
@@ -235,6 +237,8 @@ export async function detectionsPage(main, p, me) {
     counts = await api.post("/detections/search", { ...base, histogram: axis.interval });
   }
   const rows = await api.post("/detections/search", { ...base, sort, limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE });
+  const internal = rows.some((d) => isTicketGuid(d.ticket_id))
+    && Boolean((await ticketing())?.internal_ticketing_enabled);
   const selected = new Set();
   const rerender = () => detectionsPage(main, p, me);
   const bar = bulkBar(selected, rerender);
@@ -243,7 +247,7 @@ export async function detectionsPage(main, p, me) {
     for (const b of tbody.querySelectorAll("input[type=checkbox]")) b.checked = e.target.checked;
     bar.update();
   } });
-  const tbody = h("tbody", {}, rows.map((d) => row(d, selected, bar.update)));
+  const tbody = h("tbody", {}, rows.map((d) => row(d, selected, bar.update, internal)));
   const pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
   const link = (n, text) => {
     const q = new URLSearchParams(p);

@@ -60,6 +60,8 @@ static ASSETS: &[Asset] = &[
     asset!("devices.js", JS),
     asset!("peers.js", JS),
     asset!("records.js", JS),
+    asset!("tickets.js", JS),
+    asset!("markdown.js", JS),
     asset!("favicon.svg", "image/svg+xml"),
 ];
 
