@@ -461,20 +461,19 @@ function attachmentsPanel(t, me, names, reload) {
         }
       } }, "Delete")
       : null;
-    return h("tr", { dataset: { guid: a.guid } },
-      h("td", { class: "title" }, h("a", { href: `/api/sonar/tickets/${t.guid}/attachments/${a.guid}`, download: a.file_name,
-        class: "download" }, a.file_name)),
-      h("td", { class: "num nowrap", title: `${a.file_size} bytes` }, size(a.file_size)),
-      h("td", { class: "muted small" }, a.content_type),
-      h("td", { class: "muted small nowrap" }, by ? `${by}, ` : "", short(sonarMs(a.created))),
-      h("td", {}, del));
+    return h("li", { dataset: { guid: a.guid } },
+      h("div", { class: "att-head" },
+        h("a", { href: `/api/sonar/tickets/${t.guid}/attachments/${a.guid}`, download: a.file_name, class: "download" }, a.file_name),
+        h("span", { class: "size", title: `${a.file_size} bytes` }, size(a.file_size)),
+        del),
+      h("div", { class: "muted small" }, a.content_type, " · ", by ? `${by}, ` : "", short(sonarMs(a.created))));
   });
   return section("Attachments", { id: "t-attachments" },
     rows.length
-      ? h("table", { class: "props attachments" }, h("tbody", {}, rows))
+      ? h("ul", { class: "attachments" }, rows)
       : h("p", { class: "muted" }, "No attachment."),
     form,
-    h("p", { class: "muted small" }, `Up to ${size(MAX_ATTACHMENT)} a file.`));
+    h("p", { class: "muted small" }, `Up to ${MAX_ATTACHMENT.toLocaleString("en")} bytes (8 MiB less 1 KiB) a file.`));
 }
 
 function detectionsPanel(t, dets) {
@@ -485,12 +484,15 @@ function detectionsPanel(t, dets) {
     body = h("p", { class: "muted" }, "No linked detection (a ticket made by hand, or its detections are gone).");
   } else {
     body = h("ul", { class: "linked", id: "t-detections" }, dets.map((d) => {
-      const off = d.participants.filter((x) => x.role === "offender")
-        .map((x) => x.hostname || x.ipaddr || x.object_value || `device ${x.object_id}`);
+      const who = (role) => d.participants.filter((x) => x.role === role)
+        .map((x) => x.hostname || x.ipaddr || x.object_value || `device ${x.object_id}`).join(", ");
+      const [off, vic] = [who("offender"), who("victim")];
       return h("li", {},
         h("span", { class: "risk small " + riskBand(d.risk_score) }, d.risk_score), " ",
         h("a", { href: `#/detections/${d.id}`, dataset: { id: d.id } }, d.title),
-        " ", h("span", { class: "muted small" }, [off.length ? `${off.join(", ")} · ` : "", when(d.start_time)]));
+        h("span", { class: "muted small" }, ` #${d.id}`),
+        h("div", { class: "muted small" }, off || vic ? `${off || "?"} → ${vic || "?"} · ` : "", when(d.start_time),
+          d.status ? ` · ${label(d.status)}` : ""));
     }));
   }
   const more = dets && t.count > dets.length
@@ -539,8 +541,13 @@ export async function ticketPage(main, guid, me) {
       toast(done);
       await reload();
     } catch (e) {
-      // Show the current state, then why the server said no.
+      // Show the current state, then why the server said no; what was typed stays.
+      const typed = [...main.querySelectorAll("#t-workflow input[id], #t-workflow textarea[id]")].map((x) => [x.id, x.value]);
       await reload().catch(() => {});
+      for (const [id, v] of typed) {
+        const x = main.querySelector("#" + id);
+        if (x) x.value = v;
+      }
       const box = main.querySelector("#t-refused");
       if (box) {
         box.hidden = false;

@@ -219,6 +219,14 @@ fn analysts_work_a_ticket_through_its_workflow_in_the_browser() {
         "{refused}"
     );
     assert_eq!(ticket(&s, &guid)["status"], "NEW");
+    assert_eq!(
+        b.script(
+            "return document.getElementById('t-assignees').value",
+            json!([])
+        ),
+        json!("nobody"),
+        "what was typed stays"
+    );
     b.screenshot(&shots, "21-ticket-refused");
     let assignees = b.find("#t-assignees");
     b.clear(&assignees);
@@ -314,7 +322,7 @@ fn analysts_work_a_ticket_through_its_workflow_in_the_browser() {
     assert_eq!(att["file_name"], "capture notes.bin");
     assert_eq!(att["file_size"], 3000);
     let aguid = att["guid"].as_str().unwrap().to_string();
-    let row = format!("#t-attachments tr[data-guid='{aguid}']");
+    let row = format!("#t-attachments li[data-guid='{aguid}']");
     b.find(&row);
     assert!(b.text_at(&row).contains("2.9 KiB"), "{}", b.text_at(&row));
     b.click(&b.find(&format!("{row} a.download")));
