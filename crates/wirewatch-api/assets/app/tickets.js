@@ -380,26 +380,51 @@ function fieldsForm(t, me, act) {
 function commentView(t, c, me, names, reload) {
   const admin = isAdmin(me);
   const edited = c.updated !== c.created;
-  const remove = c.user_name === me.username || admin
-    ? h("button", { type: "button", class: "quiet small", "aria-label": "Delete this comment", onclick: async () => {
-      if (!window.confirm("Delete this comment?")) return;
+  const own = c.user_name === me.username || admin;
+  const render = () => (c.format === "MARKDOWN" ? markdown(c.content) : h("p", { class: "prose" }, c.content));
+  const body = h("div", { class: "comment-body" }, render());
+  // Authors (and administrators) edit in place; the format stays as it was.
+  const edit = () => {
+    const text = h("textarea", { rows: 5, maxlength: 65536, "aria-label": "Edit the comment", class: "comment-edit" });
+    text.value = c.content;
+    const save = h("button", { type: "submit", class: "primary save-comment" }, "Save");
+    replace(body, h("form", { onsubmit: async (ev) => {
+      ev.preventDefault();
+      if (!text.value.trim()) return toast("A comment cannot be empty.", "error");
+      save.disabled = true;
       try {
-        await sonar.del(`/tickets/${t.guid}/comments/${c.guid}`);
-        toast("Comment deleted");
+        await sonar.patch(`/tickets/${t.guid}/comments/${c.guid}`, { content: text.value });
+        toast("Comment saved");
         reload();
       } catch (e) {
         toast(describeError(e), "error");
+        save.disabled = false;
       }
-    } }, "Delete")
-    : null;
+    } }, text, h("div", { class: "buttons" }, save,
+      h("button", { type: "button", class: "quiet", onclick: () => replace(body, render()) }, "Cancel"))));
+    text.focus();
+  };
+  const remove = async () => {
+    if (!window.confirm("Delete this comment?")) return;
+    try {
+      await sonar.del(`/tickets/${t.guid}/comments/${c.guid}`);
+      toast("Comment deleted");
+      reload();
+    } catch (e) {
+      toast(describeError(e), "error");
+    }
+  };
   return h("li", { class: "comment", dataset: { guid: c.guid } },
     h("div", { class: "comment-head" },
       h("strong", {}, c.x_user || c.user_name), " ",
       h("time", { class: "muted small", title: c.created }, when(sonarMs(c.created))),
-      edited ? h("span", { class: "muted small" }, " (edited)") : null,
+      edited ? h("span", { class: "muted small", title: c.updated }, " (edited)") : null,
       c.format === "PLAIN" ? h("span", { class: "tag" }, "plain") : null,
-      remove),
-    h("div", { class: "comment-body" }, c.format === "MARKDOWN" ? markdown(c.content) : h("p", { class: "prose" }, c.content)));
+      own ? h("span", { class: "comment-actions" },
+        h("button", { type: "button", class: "quiet small edit-comment", "aria-label": "Edit this comment", onclick: edit }, "Edit"),
+        h("button", { type: "button", class: "quiet small", "aria-label": "Delete this comment", onclick: remove }, "Delete"))
+        : null),
+    body);
 }
 
 function commentForm(t, reload) {
@@ -521,7 +546,9 @@ export async function ticketPage(main, guid, me) {
   if (gen !== nav.gen) return;
   if (!t) {
     replace(main, h("div", { class: "empty", role: "alert", id: "t-missing" },
-      h("strong", {}, "No such ticket."), h("p", {}, h("a", { href: "#/tickets" }, "← Tickets"))));
+      h("strong", {}, "No such ticket."),
+      h("p", {}, "It does not exist, or its detections are outside what your privileges show."),
+      h("p", {}, h("a", { href: "#/tickets" }, "← Tickets"))));
     return;
   }
   const dets = await api.post("/detections/search", {

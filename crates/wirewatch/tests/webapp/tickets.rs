@@ -307,6 +307,22 @@ fn analysts_work_a_ticket_through_its_workflow_in_the_browser() {
         .contains("noopener"));
     assert_eq!(b.find_all(".comment .comment-body a").len(), 1);
     no_injection(&b);
+    // Its author edits it in place.
+    b.click(&b.find(".comment button.edit-comment"));
+    b.type_text(
+        &b.find(".comment textarea.comment-edit"),
+        "\n\n_Edited_ after the call.",
+    );
+    b.click(&b.find(".comment button.save-comment"));
+    let edited = format!("{comment}\n\n_Edited_ after the call.");
+    wait_for("the edit", || {
+        ticket(&s, &guid)["comments"][0]["content"] == edited.as_str()
+    });
+    b.wait("the edited comment", || {
+        (b.try_find(".comment .comment-body em").map(|e| b.text(&e)) == Some("Edited".into()))
+            .then_some(())
+    });
+    no_injection(&b);
 
     // An attachment: uploaded from a file, its size shown, downloaded back.
     let bytes: Vec<u8> = (0..3000u32).map(|i| (i * 7 % 256) as u8).collect();
