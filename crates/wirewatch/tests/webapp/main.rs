@@ -109,6 +109,22 @@ fn an_analyst_triages_in_the_browser() {
             .as_array()
             .is_some_and(|a| a.len() >= 3)
     });
+    // The captures are analysed in the background (slower when other tests
+    // run beside): wait until no new detection comes before counting.
+    let mut last = 0;
+    wait_for("the analysis to settle", || {
+        let n = s
+            .get("/api/v1/detections")
+            .body
+            .as_array()
+            .map_or(0, |a| a.len());
+        let settled = n == last;
+        last = n;
+        if !settled {
+            std::thread::sleep(Duration::from_millis(1500));
+        }
+        settled
+    });
     let (ticket_port, ticket_requests) = ticket_server();
     let r = s.patch(
         "/api/v1/extrahop/ticketing",

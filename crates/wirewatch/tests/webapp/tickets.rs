@@ -178,6 +178,8 @@ fn analysts_work_a_ticket_through_its_workflow_in_the_browser() {
     let href = b.attr(&link, "href").unwrap_or_default();
     assert!(href.ends_with(&format!("/app#/tickets/{guid}")), "{href}");
     assert_eq!(b.attr(&link, "target").as_deref(), Some("_blank"));
+    assert!(b.text(&link).starts_with("#1 New"), "{}", b.text(&link));
+    b.screenshot(&shots, "27-card-internal-ticket");
     let app_tab = b.window();
     b.click(&link);
     let tabs = b.wait("a new tab", || {
