@@ -6,7 +6,8 @@ let onLoggedOut = () => {};
 
 export class ApiError extends Error {
   constructor(status, body) {
-    const msg = (body && (body.detail || body.error_message)) || `HTTP ${status}`;
+    // /api/v1 answers detail/error_message; the connectors API (Kibana's shape) message.
+    const msg = (body && (body.detail || body.error_message || body.message)) || `HTTP ${status}`;
     super(msg);
     this.status = status;
     this.field = body && body.field;
@@ -57,6 +58,12 @@ export const api = {
   patch: (path, body) => call("PATCH", "/api/v1" + path, body),
   put: (path, body) => call("PUT", "/api/v1" + path, body),
   del: (path) => call("DELETE", "/api/v1" + path),
+};
+
+/** The connectors API (`/api/actions/...`, Kibana's shape). */
+export const actions = {
+  get: (path) => call("GET", "/api/actions" + path),
+  post: (path, body) => call("POST", "/api/actions" + path, body ?? {}),
 };
 
 /** The app's own session routes. */

@@ -1,6 +1,6 @@
 // The app's entry: the session, the top bar, and the hash router
 // (#/login, #/detections?filters, #/detections/ID, #/devices?search,
-// #/devices/ID?range, #/records?query).
+// #/devices/ID?range, #/records?query, #/settings/SECTION).
 
 import { h, replace, toast, nav } from "./dom.js";
 import { session, setSession, whenLoggedOut } from "./api.js";
@@ -9,6 +9,7 @@ import { detectionsPage } from "./detections.js";
 import { cardPage } from "./card.js";
 import { devicesPage, devicePage } from "./devices.js";
 import { recordsPage } from "./records.js";
+import { settingsPage, canSettings } from "./settings.js";
 
 const main = document.getElementById("main");
 const top = document.getElementById("top");
@@ -23,6 +24,8 @@ function parse() {
 function showTop() {
   top.hidden = !me;
   replace(document.getElementById("who"), me ? me.username : "");
+  // Settings only for the roles that can use one of its sections (the API decides either way).
+  document.getElementById("nav-settings").hidden = !canSettings(me);
   const page = parse().path.split("/")[1];
   for (const a of top.querySelectorAll("nav a")) {
     if (a.dataset.page === page) a.setAttribute("aria-current", "page");
@@ -66,6 +69,8 @@ async function route() {
       await devicesPage(main, params);
     } else if (parts[0] === "records") {
       await recordsPage(main, params);
+    } else if (parts[0] === "settings") {
+      await settingsPage(main, parts[1], params, me);
     } else {
       await detectionsPage(main, params, me);
     }

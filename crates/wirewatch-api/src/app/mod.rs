@@ -60,6 +60,10 @@ static ASSETS: &[Asset] = &[
     asset!("devices.js", JS),
     asset!("peers.js", JS),
     asset!("records.js", JS),
+    asset!("forms.js", JS),
+    asset!("settings.js", JS),
+    asset!("ods.js", JS),
+    asset!("triggers.js", JS),
     asset!("favicon.svg", "image/svg+xml"),
 ];
 

@@ -6,7 +6,8 @@
 //! XSS attempt shown as text, log out and be refused. Screenshots of each
 //! step go to `target/webapp-screenshots/`.
 //!
-//! The Devices and Records pages have their own test ([`pages`]).
+//! The Devices and Records pages have their own test ([`pages`]), and so
+//! have the Settings pages ([`settings`]).
 //!
 //! Needs `chromium` and `chromium-driver` (scripts/install-test-deps.sh).
 
@@ -14,6 +15,10 @@
 #[path = "../api/common.rs"]
 mod common;
 mod pages;
+#[allow(dead_code)]
+#[path = "../api/receiver.rs"]
+mod receiver;
+mod settings;
 mod webdriver;
 
 use common::*;
