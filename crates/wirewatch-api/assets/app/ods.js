@@ -218,7 +218,7 @@ function targetForm(reload, existing) {
     field("target-kind", "Type", kindSel), useJson.el, httpFields, jsonBox, err.el,
     h("div", { class: "buttons" },
       h("button", { type: "submit", class: "primary", id: "save-target" }, existing ? "Replace target" : "Create target"),
-      existing ? h("button", { type: "button", onclick: () => replace(box) }, "Cancel") : null));
+      existing ? h("button", { type: "button", onclick: reload }, "Cancel") : null));
   sync();
   replace(box, form);
   return box;
@@ -234,19 +234,22 @@ export async function odsSection(reload, me) {
       // Shown as "No counters."
     }
   })));
-  const formBox = h("div", { id: "target-editor" });
+  // One form at a time: the new-target form, or the edited target's in its place.
+  const formBox = h("div", { id: "target-editor" },
+    isAdmin(me) ? targetForm(reload, null) : h("p", { class: "muted" }, "Creating and deleting targets needs system and access administration privileges."));
   const editor = (kind, target) => {
     replace(formBox, targetForm(reload, { kind, target }));
     formBox.scrollIntoView({ block: "start" });
   };
   const total = KINDS.reduce((a, k) => a + (all[k] || []).length, 0);
   const out = h("div", {},
-    h("p", { class: "muted small" }, "Counters are totals since each target was created: the API keeps no delivery history, so they are drawn as bars, not over time."),
+    h("div", { class: "section-head" },
+      h("p", { class: "muted small" }, "Counters are totals since each target was created: the API keeps no delivery history, so they are drawn as bars, not over time."),
+      h("button", { type: "button", id: "refresh-ods", onclick: reload }, "Refresh")),
     total === 0 ? h("div", { class: "empty" }, "No ODS targets yet: triggers send with Remote.HTTP('name'), Remote.Kafka, … once one exists.") : null,
     KINDS.filter((k) => (all[k] || []).length).map((k) => panel(`${KIND_NAMES[k]} targets (${all[k].length})`,
       all[k].map((t) => targetCard(k, t, stats.get(`${k}/${t.name}`), reload, me, editor)))),
-    formBox,
-    isAdmin(me) ? targetForm(reload, null) : h("p", { class: "muted" }, "Creating and deleting targets needs system and access administration privileges."));
+    formBox);
   return out;
 }
 

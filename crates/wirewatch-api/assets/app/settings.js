@@ -182,46 +182,58 @@ function newKey(key, where) {
 }
 
 async function usersSection(reload, me) {
-  const users = await api.get("/users");
-  const out = h("div", {});
+  const first = await api.get("/users");
+  const listBox = h("div", {});
   const keysBox = h("div", { id: "user-keys" });
   const detail = h("div", { id: "user-detail" });
-  const rows = users.map((u) => {
-    const toggle = h("button", { type: "button", class: "quiet", "data-action": "toggle", onclick: async () => {
+  // The list is drawn again in place after a create, so a key shown once stays on the page.
+  const drawList = async (given) => {
+    let users = given;
+    if (!users) {
       try {
-        await api.patch(`/users/${encodeURIComponent(u.username)}`, { enabled: !u.enabled });
-        toast(`${u.username} ${u.enabled ? "disabled" : "enabled"}.`);
-        reload();
+        users = await api.get("/users");
       } catch (e) {
-        toast(describeError(e), "error");
+        replace(listBox, failure(e, "users"));
+        return;
       }
-    } }, u.enabled ? "Disable" : "Enable");
-    const self = u.username === me.username;
-    return {
-      attrs: { "data-user": u.username, class: u.enabled ? null : "disabled" },
-      cells: [
-        h("strong", {}, u.username), u.name, label(u.type), u.enabled ? "Enabled" : h("span", { class: "status closed" }, "Disabled"),
-        rolesText(u.granted_roles), h("span", { class: "nowrap" }, short(u.date_joined)),
-        h("div", { class: "row-actions" },
-          h("button", { type: "button", class: "quiet", "data-action": "edit", onclick: () => editUser(u, detail, reload) }, "Edit"),
-          h("button", { type: "button", class: "quiet", "data-action": "keys", onclick: () => showKeys(u, keysBox) }, "API keys"),
-          self ? null : toggle,
-          self ? null : twoStep("Delete", async () => {
-            try {
-              await api.del(`/users/${encodeURIComponent(u.username)}`);
-              toast(`User ${u.username} deleted.`);
-              reload();
-            } catch (e) {
-              toast(describeError(e), "error");
-            }
-          }, { "data-action": "delete" })),
-      ],
-    };
-  });
-  replace(out,
-    panel(`Users (${users.length})`, table("users", ["Username", "Name", "Type", "State", "Privileges", "Joined", ""], rows)),
-    detail, keysBox, createUserForm(reload));
-  return out;
+    }
+    const rows = users.map((u) => {
+      const toggle = h("button", { type: "button", class: "quiet", "data-action": "toggle", onclick: async () => {
+        try {
+          await api.patch(`/users/${encodeURIComponent(u.username)}`, { enabled: !u.enabled });
+          toast(`${u.username} ${u.enabled ? "disabled" : "enabled"}.`);
+          reload();
+        } catch (e) {
+          toast(describeError(e), "error");
+        }
+      } }, u.enabled ? "Disable" : "Enable");
+      const self = u.username === me.username;
+      return {
+        attrs: { "data-user": u.username, class: u.enabled ? null : "disabled" },
+        cells: [
+          h("strong", {}, u.username), u.name, label(u.type), u.enabled ? "Enabled" : h("span", { class: "status closed" }, "Disabled"),
+          rolesText(u.granted_roles), h("span", { class: "nowrap" }, short(u.date_joined)),
+          h("div", { class: "row-actions" },
+            h("button", { type: "button", class: "quiet", "data-action": "edit", onclick: () => editUser(u, detail, reload) }, "Edit"),
+            h("button", { type: "button", class: "quiet", "data-action": "keys", onclick: () => showKeys(u, keysBox) }, "API keys"),
+            self ? null : toggle,
+            self ? null : twoStep("Delete", async () => {
+              try {
+                await api.del(`/users/${encodeURIComponent(u.username)}`);
+                toast(`User ${u.username} deleted.`);
+                reload();
+              } catch (e) {
+                toast(describeError(e), "error");
+              }
+            }, { "data-action": "delete" })),
+        ],
+      };
+    });
+    replace(listBox, panel(`Users (${users.length})`,
+      table("users", ["Username", "Name", "Type", "State", "Privileges", "Joined", ""], rows)));
+  };
+  await drawList(first);
+  return h("div", {}, listBox, detail, keysBox, createUserForm(drawList));
 }
 
 function editUser(u, where, reload) {
@@ -296,7 +308,7 @@ async function showKeys(u, where) {
   where.scrollIntoView({ block: "nearest" });
 }
 
-function createUserForm(reload) {
+function createUserForm(drawList) {
   const username = h("input", { autocomplete: "off", required: true, maxlength: 64 });
   const name = h("input", { autocomplete: "off" });
   const password = h("input", { type: "password", autocomplete: "new-password", required: true, minlength: 8 });
@@ -313,12 +325,10 @@ function createUserForm(reload) {
         granted_roles: roles.read(), create_apikey: withKey.box.checked,
       });
       toast(`User ${u.username} created.`);
-      if (u.apikey) {
-        newKey(u.apikey, shown);
-        form.reset();
-      } else {
-        reload();
-      }
+      form.reset();
+      replace(shown);
+      if (u.apikey) newKey(u.apikey, shown);
+      await drawList();
     } catch (e) {
       err.show(e);
     }

@@ -99,7 +99,8 @@ async function triggerEditor(box, t, reload) {
     } catch (e) {
       const pos = e.field === "script" ? syntaxPosition(e.message) : null;
       if (pos) {
-        err.text(`Line ${pos.line}, column ${pos.column}: ${e.message.replace(/^script: /, "")}`);
+        const what = e.message.replace(/^script: /, "").replace(/\s*\(line \d+, column \d+\)\s*$/, "");
+        err.text(`Line ${pos.line}, column ${pos.column}: ${what}`);
         err.el.dataset.line = pos.line;
         err.el.dataset.column = pos.column;
         code.mark(pos.line);
