@@ -16,12 +16,12 @@ const hasModule = (me) => isAdmin(me) || me.roles.ndr === "full" || me.roles.npm
 
 /** The sections, each with who may use it (what the API's rule for its routes needs). */
 const SECTIONS = [
-  ["ticketing", "Ticketing", isAdmin],
-  ["users", "Users and API keys", isAdmin],
-  ["ods", "ODS targets", writeFull],
-  ["connectors", "Connectors", writeFull],
-  ["triggers", "Triggers", writeFull],
-  ["rules", "Tuning rules", (me) => writeFull(me) && hasModule(me)],
+  ["ticketing", "Ticketing", isAdmin, "the ticketing settings"],
+  ["users", "Users and API keys", isAdmin, "users and API keys"],
+  ["ods", "ODS targets", writeFull, "ODS targets"],
+  ["connectors", "Connectors", writeFull, "connectors"],
+  ["triggers", "Triggers", writeFull, "triggers"],
+  ["rules", "Tuning rules", (me) => writeFull(me) && hasModule(me), "tuning rules"],
 ];
 
 /** The sections this user's roles allow. */
@@ -60,7 +60,7 @@ export async function settingsPage(main, section, params, me) {
       default: content = h("div", { class: "error", role: "alert" }, `No settings section "${name}".`);
     }
   } catch (e) {
-    content = failure(e, known ? known[1].toLowerCase() : name);
+    content = failure(e, known ? known[3] : name);
   }
   if (gen !== nav.gen) return;
   replace(body, content);
@@ -347,6 +347,7 @@ function createUserForm(drawList) {
 
 function participantText(p) {
   if (!p || p === "Any" || typeof p === "string") return "Any";
+  if (p.object_type === "ipaddr") return [].concat(p.object_value).join(", ");
   const v = p.object_value ?? p.object_id ?? p.object_locality ?? p.object_hostname ?? p.object_username ?? p.object_scanner;
   return `${label(p.object_type)} ${Array.isArray(v) ? v.join(", ") : v ?? ""}`.trim();
 }
@@ -362,7 +363,8 @@ async function rulesSection(reload) {
     api.get("/detections/rules/hiding"),
     api.get("/detections/formats").catch(() => []),
   ]);
-  const names = new Map(formats.map((f) => [f.type, f.display_name]));
+  const names = new Map([["all_security", "All security detections"], ["all_performance", "All performance detections"],
+    ...formats.map((f) => [f.type, f.display_name])]);
   const rows = rules.map((r) => ({
     attrs: { "data-rule": r.id, class: r.enabled ? null : "disabled" },
     cells: [String(r.id), names.get(r.detection_type) || r.detection_type, participantText(r.offender), participantText(r.victim),

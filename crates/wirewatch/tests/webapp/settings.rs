@@ -171,6 +171,29 @@ fn an_administrator_uses_the_settings_pages() {
         .filter(|r| r.path == "/ods")
         .all(|r| r.header("x-team") == Some("soc")));
 
+    // Edit (the API has no update: the target is replaced), from its card.
+    b.click_at(&format!("{card} button[data-action=edit]"));
+    b.wait("the edit form", || {
+        b.try_find("#target-form").filter(|f| {
+            b.text(f)
+                .to_lowercase()
+                .contains("edit http target soc-sink")
+        })
+    });
+    let header = b.script(
+        "return document.getElementById('target-header').value",
+        json!([]),
+    );
+    assert_eq!(header, json!("X-Team: soc"), "the form holds the target");
+    fill(&b, "#target-header", "X-Team: blue");
+    b.click(&b.find("#save-target"));
+    wait_for("the replaced target", || {
+        s.get("/api/v1/odstargets/http/soc-sink").body["additional_header"] == "X-Team: blue"
+    });
+    b.wait("the target again", || {
+        b.try_find(&format!("{card} .health"))
+    });
+
     // Triggers: a syntax error on line 3 is shown at line 3.
     b.goto(&format!("{}/app#/settings/triggers", s.url));
     b.click_at("#new-trigger");
@@ -231,6 +254,10 @@ fn an_administrator_uses_the_settings_pages() {
         b.try_find("#debug-log ol.log li[data-level=debug]")
             .filter(|li| b.text(li).contains("got n 7"))
     });
+    b.script(
+        "document.getElementById('debug-log').scrollIntoView({block: 'center'})",
+        json!([]),
+    );
     shot(&b, &shots, "43-settings-triggers", "#debug-log ol.log");
     // Disabled from the list.
     b.click_at(&format!(
