@@ -6,8 +6,10 @@ let onLoggedOut = () => {};
 
 export class ApiError extends Error {
   constructor(status, body) {
-    // ExtraHop's `detail`/`error_message`, Sonar's `error_msg`.
-    const msg = (body && (body.detail || body.error_message || body.error_msg)) || `HTTP ${status}`;
+    // ExtraHop's `detail`/`error_message`, Sonar's `error_msg`, the connectors
+    // API's (Kibana's shape) `message`.
+    const msg =
+      (body && (body.detail || body.error_message || body.error_msg || body.message)) || `HTTP ${status}`;
     super(msg);
     this.status = status;
     this.field = body && body.field;
@@ -71,6 +73,10 @@ export const sonar = {
   del: (path) => call("DELETE", "/api/sonar" + path),
   /** A file as the request body (its type as Content-Type), e.g. an attachment. */
   upload: (path, file) => call("POST", "/api/sonar" + path, undefined, file),
+/** The connectors API (`/api/actions/...`, Kibana's shape). */
+export const actions = {
+  get: (path) => call("GET", "/api/actions" + path),
+  post: (path, body) => call("POST", "/api/actions" + path, body ?? {}),
 };
 
 /** The app's own session routes. */

@@ -1,6 +1,7 @@
 // The app's entry: the session, the top bar, and the hash router
 // (#/login, #/detections?filters, #/detections/ID, #/devices?search,
-// #/devices/ID?range, #/records?query, #/tickets?filters, #/tickets/GUID).
+// #/devices/ID?range, #/records?query, #/tickets?filters, #/tickets/GUID,
+// #/settings/SECTION).
 
 import { h, replace, toast, nav } from "./dom.js";
 import { session, setSession, whenLoggedOut } from "./api.js";
@@ -10,6 +11,7 @@ import { cardPage } from "./card.js";
 import { devicesPage, devicePage } from "./devices.js";
 import { recordsPage } from "./records.js";
 import { ticketsPage, ticketPage, ticketsVisible } from "./tickets.js";
+import { settingsPage, canSettings } from "./settings.js";
 
 const main = document.getElementById("main");
 const top = document.getElementById("top");
@@ -48,6 +50,8 @@ function parse() {
 function showTop() {
   top.hidden = !me;
   replace(document.getElementById("who"), me ? me.username : "");
+  // Settings only for the roles that can use one of its sections (the API decides either way).
+  document.getElementById("nav-settings").hidden = !canSettings(me);
   const page = parse().path.split("/")[1];
   for (const a of top.querySelectorAll("nav a")) {
     if (a.dataset.page === page) a.setAttribute("aria-current", "page");
@@ -97,6 +101,8 @@ async function route() {
       await ticketPage(main, parts[1], me);
     } else if (parts[0] === "tickets") {
       await ticketsPage(main, params, me);
+    } else if (parts[0] === "settings") {
+      await settingsPage(main, parts[1], params, me);
     } else {
       await detectionsPage(main, params, me);
     }

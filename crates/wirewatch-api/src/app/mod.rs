@@ -62,6 +62,10 @@ static ASSETS: &[Asset] = &[
     asset!("records.js", JS),
     asset!("tickets.js", JS),
     asset!("markdown.js", JS),
+    asset!("forms.js", JS),
+    asset!("settings.js", JS),
+    asset!("ods.js", JS),
+    asset!("triggers.js", JS),
     asset!("favicon.svg", "image/svg+xml"),
 ];
 

@@ -7,7 +7,7 @@
 //! step go to `target/webapp-screenshots/`.
 //!
 //! The Devices and Records pages have their own test ([`pages`]), and so do
-//! the Tickets pages ([`tickets`]).
+//! the Tickets pages ([`tickets`]) and the Settings pages ([`settings`]).
 //!
 //! Needs `chromium` and `chromium-driver` (scripts/install-test-deps.sh).
 
@@ -16,6 +16,10 @@
 mod common;
 mod pages;
 mod tickets;
+#[allow(dead_code)]
+#[path = "../api/receiver.rs"]
+mod receiver;
+mod settings;
 mod webdriver;
 
 use common::*;
