@@ -73,6 +73,8 @@ export const sonar = {
   del: (path) => call("DELETE", "/api/sonar" + path),
   /** A file as the request body (its type as Content-Type), e.g. an attachment. */
   upload: (path, file) => call("POST", "/api/sonar" + path, undefined, file),
+};
+
 /** The connectors API (`/api/actions/...`, Kibana's shape). */
 export const actions = {
   get: (path) => call("GET", "/api/actions" + path),
