@@ -34,6 +34,10 @@ pub(super) const TAGS: [(&str, &str); 5] = [
     ),
 ];
 
+fn busy() -> serde_json::Value {
+    json!({"error_message": "4 jobs are running; retry when one has finished (GET /api/v1/jobs)"})
+}
+
 fn section_example() -> serde_json::Value {
     serde_json::to_value(crate::settings::RunningConfig::example()).unwrap_or_default()
 }
@@ -189,7 +193,8 @@ fn support_packs(p: &mut Paths) {
                  other files are ignored. Audit-logged.\n\n{ADMIN}"
             ))
             .binary_body("The support pack (`.tar.gz`).")
-            .errors(&[403, 429]),
+            .errors(&[403])
+            .error(429, "Four jobs are running.", busy()),
     );
     p.add(
         "post",
@@ -202,7 +207,8 @@ fn support_packs(p: &mut Paths) {
                  `versions.json`, `jobs.json` and `logs.txt` (the process's last 2,000 log lines). Follow it with \
                  `GET /supportpacks/queue/{{id}}`. At most 4 jobs run at once (429 beyond). Audit-logged.\n\n{ADMIN}"
             ))
-            .errors(&[403, 429]),
+            .errors(&[403])
+            .error(429, "Four jobs are running.", busy()),
     );
     p.add(
         "get",
@@ -225,7 +231,12 @@ fn support_packs(p: &mut Paths) {
                 r("JobStatus"),
                 serde_json::to_value(crate::jobs::Job::example()).unwrap_or_default(),
             )
-            .errors(&[403, 404, 500]),
+            .errors(&[403, 404])
+            .error(
+                500,
+                "The job failed (its `details` in `GET /jobs/{id}` say why; the server log too).",
+                json!({"error_message": "internal error; see the server log"}),
+            ),
     );
     p.add(
         "get",

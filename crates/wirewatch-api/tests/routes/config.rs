@@ -66,7 +66,7 @@ fn running_config_sections_round_trip_and_saved_copy() {
         .as_array()
         .unwrap()
         .iter()
-        .filter_map(|e| e["operation"].as_str())
+        .filter_map(|e| e["body"]["operation"].as_str())
         .collect();
     assert!(ops.contains(&"replace running configuration"), "{ops:?}");
     assert!(ops.contains(&"save running configuration"), "{ops:?}");
@@ -131,7 +131,7 @@ fn a_bad_config_is_refused_naming_the_field_and_nothing_is_applied() {
         ),
         (
             with(&|d| d["access"]["cors"]["extra"] = json!(1)),
-            "/access/cors",
+            "/access/cors/extra",
         ),
     ];
     for (doc, field) in cases {
@@ -504,7 +504,7 @@ fn an_uploaded_support_pack_applies_its_configuration_validated() {
         .as_array()
         .unwrap()
         .iter()
-        .any(|e| e["operation"] == "apply support pack (running configuration)"));
+        .any(|e| e["body"]["operation"] == "apply support pack (running configuration)"));
 }
 
 #[test]
