@@ -5,8 +5,11 @@ pub mod auth;
 pub mod error;
 pub mod extract;
 pub mod guard;
+pub mod jobs;
+pub mod logs;
 pub mod openapi;
 mod routes;
+pub mod settings;
 pub mod throttle;
 
 use axum::extract::DefaultBodyLimit;
@@ -45,6 +48,14 @@ pub struct AppState {
     pub packets: Option<std::path::PathBuf>,
     /// The web app's sessions (cookie flags, expiry).
     pub sessions: app::session::SessionConfig,
+    /// The running configuration's live part: access settings (API key
+    /// generation, CORS), retention, the detector thresholds shown.
+    pub settings: Arc<settings::Settings>,
+    /// Long operations (support packs) and their progress (`/jobs`).
+    pub jobs: Arc<jobs::Jobs>,
+    /// The server's TLS certificate (PEM), served at `/public.cer`; `None`
+    /// when serving plain HTTP.
+    pub certificate: Option<std::path::PathBuf>,
 }
 
 impl AppState {
@@ -58,6 +69,9 @@ impl AppState {
         );
         AppState {
             connectors,
+            settings: Arc::new(settings::Settings::load(&store)),
+            jobs: Arc::default(),
+            certificate: None,
             store,
             sessions: app::session::SessionConfig::for_url(&config.public_url),
             config: Arc::new(config),
@@ -80,10 +94,15 @@ pub fn app(state: AppState) -> Router {
         .merge(app::routes())
         .merge(routes::sonar::router(&state))
         .merge(routes::actions::routes().router)
+        .route("/public.cer", axum::routing::get(routes::public_cer))
         .fallback(routes::not_found)
         .layer(DefaultBodyLimit::max(extract::MAX_BODY))
         .layer(axum::middleware::from_fn(read_small_bodies))
         .layer(axum::middleware::from_fn(json_errors))
+        .layer(axum::middleware::from_fn_with_state(
+            state.settings.clone(),
+            cors,
+        ))
         .with_state(state);
     // Paths are normalised before routing (a layer on `routed` would run after it).
     Router::new().fallback_service(tower::util::MapRequest::new(routed, normalize_path))
@@ -118,6 +137,86 @@ fn normalize_path(mut req: axum::extract::Request) -> axum::extract::Request {
         }
     }
     req
+}
+
+/// Cross-origin resource sharing of the APIs under `/api/`, as the running
+/// configuration's `access.cors` allows: a preflight (`OPTIONS` with
+/// `Access-Control-Request-Method`) from an allowed origin is answered 204
+/// with what it may send, from another origin 403; the answers to allowed
+/// origins carry `Access-Control-Allow-Origin` (the origin itself, with
+/// `Vary: Origin`). Requests without `Origin` are not concerned.
+async fn cors(
+    axum::extract::State(settings): axum::extract::State<Arc<settings::Settings>>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::http::{header, HeaderValue, Method, StatusCode};
+    use axum::response::IntoResponse;
+    if !req.uri().path().starts_with("/api/") {
+        return next.run(req).await;
+    }
+    let Some(origin) = req
+        .headers()
+        .get(header::ORIGIN)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+    else {
+        return next.run(req).await;
+    };
+    let allowed = settings.origin_allowed(&origin);
+    let preflight = req.method() == Method::OPTIONS
+        && req
+            .headers()
+            .contains_key(header::ACCESS_CONTROL_REQUEST_METHOD);
+    let allow = |resp: &mut axum::response::Response| {
+        let h = resp.headers_mut();
+        if let Ok(v) = HeaderValue::from_str(&origin) {
+            h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, v);
+        }
+        h.append(header::VARY, HeaderValue::from_static("Origin"));
+    };
+    if preflight {
+        if !allowed {
+            let mut resp = error::ApiError::forbidden(format!(
+                "origin {origin} may not call this API (access.cors of /api/v1/runningconfig)"
+            ))
+            .into_response();
+            resp.headers_mut()
+                .append(header::VARY, HeaderValue::from_static("Origin"));
+            return resp;
+        }
+        let requested = req
+            .headers()
+            .get(header::ACCESS_CONTROL_REQUEST_HEADERS)
+            .and_then(|v| v.to_str().ok())
+            .filter(|v| v.len() <= 1024)
+            .unwrap_or("Authorization, Content-Type, Accept")
+            .to_string();
+        let mut resp = StatusCode::NO_CONTENT.into_response();
+        allow(&mut resp);
+        let h = resp.headers_mut();
+        h.insert(
+            header::ACCESS_CONTROL_ALLOW_METHODS,
+            HeaderValue::from_static("GET, POST, PUT, PATCH, DELETE, OPTIONS"),
+        );
+        if let Ok(v) = HeaderValue::from_str(&requested) {
+            h.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, v);
+        }
+        h.insert(
+            header::ACCESS_CONTROL_MAX_AGE,
+            HeaderValue::from_static("600"),
+        );
+        return resp;
+    }
+    let mut resp = next.run(req).await;
+    if allowed {
+        allow(&mut resp);
+        resp.headers_mut().insert(
+            header::ACCESS_CONTROL_EXPOSE_HEADERS,
+            HeaderValue::from_static("Location, Retry-After, Content-Disposition"),
+        );
+    }
+    resp
 }
 
 /// Every error is JSON in the dialect of its API, including the ones axum

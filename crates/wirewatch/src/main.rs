@@ -77,13 +77,27 @@ pub(crate) fn store_options() -> anyhow::Result<StoreOptions> {
 fn main() -> anyhow::Result<()> {
     // Before any thread starts: the local UTC offset cannot be read safely later.
     wirewatch_ods::init_local_offset();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("WIREWATCH_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    {
+        use tracing_subscriber::layer::SubscriberExt as _;
+        use tracing_subscriber::util::SubscriberInitExt as _;
+        // stderr, and the last lines in memory for support packs.
+        use tracing_subscriber::Layer as _;
+        // The ring keeps info and above whatever WIREWATCH_LOG lets through to stderr.
+        tracing_subscriber::registry()
+            .with(
+                tracing_subscriber::fmt::layer()
+                    .with_writer(std::io::stderr)
+                    .with_filter(
+                        tracing_subscriber::EnvFilter::try_from_env("WIREWATCH_LOG")
+                            .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+                    ),
+            )
+            .with(
+                wirewatch_api::logs::layer()
+                    .with_filter(tracing_subscriber::filter::LevelFilter::INFO),
+            )
+            .init();
+    }
     let cli = Cli::parse();
     match cli.command {
         Command::Serve(args) => serve::run(*args),

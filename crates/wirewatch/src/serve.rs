@@ -272,6 +272,25 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         },
     );
     state.ods = Some(ods);
+    let tls = if args.no_tls {
+        None
+    } else {
+        Some(crate::tls::ensure_certificate(&args.data_dir, &hostname)?)
+    };
+    state.certificate = tls.as_ref().map(|(cert, _)| cert.clone());
+    state
+        .settings
+        .set_detectors(serde_json::to_value(&thresholds)?);
+    if state
+        .settings
+        .start_with_retention(args.retention.retention())
+    {
+        tracing::info!(
+            retention = ?state.settings.retention(),
+            "record retention from the running configuration (set through the API) overrides --records-max-age and --records-max"
+        );
+    }
+    let settings = state.settings.clone();
     state.packets =
         (args.packets.packets_max_bytes > 0).then(|| wirewatch_packets::dir_in(&args.data_dir));
     // The writer is opened only when this process captures: an `ingest`
@@ -312,11 +331,6 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
     };
     crate::listener::fit_to_file_limit(&mut limits);
     let app = wirewatch_api::with_body_timeout(wirewatch_api::app(state), limits.body_timeout);
-    let tls = if args.no_tls {
-        None
-    } else {
-        Some(crate::tls::ensure_certificate(&args.data_dir, &hostname)?)
-    };
     if !args.pcap.is_empty() {
         let (st, files) = (store.clone(), args.pcap.clone());
         // The server's sweep applies retention while it runs.
@@ -402,11 +416,12 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
             std::future::pending(),
         ));
         let sweeper = store.clone();
-        let retention = args.retention.retention();
         tokio::spawn(async move {
             loop {
                 tokio::time::sleep(Duration::from_secs(30)).await;
                 let s = sweeper.clone();
+                // The running configuration's retention, changed through the API.
+                let retention = settings.retention();
                 match tokio::task::spawn_blocking(move || {
                     s.expire_records(retention)?;
                     s.expire_metrics()?;

@@ -32,6 +32,11 @@ pub(super) fn add(schemas: &mut Map<String, Value>, mut bodies: SchemaGenerator)
     answer::<crate::routes::extrahop::Version>(&mut answers);
     answer::<crate::routes::extrahop::Platform>(&mut answers);
     answer::<crate::routes::extrahop::Edition>(&mut answers);
+    answer::<crate::settings::RunningConfig>(&mut answers);
+    answer::<crate::jobs::Job>(&mut answers);
+    answer::<crate::routes::supportpacks::SupportPack>(&mut answers);
+    answer::<crate::routes::license::License>(&mut answers);
+    answer::<crate::routes::license::ProductKey>(&mut answers);
     answer::<crate::routes::users::CreatedUser>(&mut answers);
     answer::<wirewatch_store::StoredObservation>(&mut answers);
     answer::<wirewatch_store::AuditEntry>(&mut answers);

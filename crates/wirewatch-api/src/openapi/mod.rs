@@ -49,6 +49,7 @@ mod actions_paths;
 mod actions_tests;
 mod activitymap_paths;
 mod alert_paths;
+mod config_paths;
 mod customdevice_paths;
 mod derived;
 mod detection_paths;
@@ -85,6 +86,7 @@ pub fn spec(public_url: &str) -> Value {
     sonar_paths::add(&mut paths);
     actions_paths::add(&mut paths);
     alert_paths::add(&mut paths);
+    config_paths::add(&mut paths);
     let (items, bodies) = paths.finish();
     let mut schemas = Map::new();
     derived::add(&mut schemas, bodies);
@@ -162,7 +164,7 @@ Kibana's shape, `{\"statusCode\": 400, \"error\": \"Bad Request\", \"message\": 
 
 fn tags() -> Value {
     let t = |name: &str, description: &str| json!({"name": name, "description": description});
-    json!([
+    let mut tags = json!([
         t("ExtraHop", "System metadata, ticket-tracking settings, and appliance operations that do not apply to a software sensor (501)."),
         t("API Keys", "Keys that authenticate REST API requests."),
         t("Users", "Local users and their privilege levels."),
@@ -196,7 +198,13 @@ fn tags() -> Value {
         t(packet_paths::TAG, packet_paths::TAG_TEXT),
         t(sonar_paths::TAG, sonar_paths::TAG_TEXT),
         t(actions_paths::TAG, actions_paths::TAG_TEXT),
-    ])
+    ]);
+    if let Some(list) = tags.as_array_mut() {
+        for (name, text) in config_paths::TAGS {
+            list.push(t(name, text));
+        }
+    }
+    tags
 }
 
 /// A reference to a component schema.

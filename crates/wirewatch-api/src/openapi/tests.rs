@@ -761,6 +761,18 @@ fn request_examples_are_accepted_by_the_handlers_types() {
             "nextRecordPage" => {
                 parse::<crate::routes::records::CursorBody>(example).and(ttl_field(example))
             }
+            // Checked as the handler checks it: the whole document, on a fresh store.
+            "replaceRunningConfig" => {
+                let dir = tempfile::tempdir().map_err(|e| e.to_string());
+                dir.and_then(|dir| {
+                    let store = wirewatch_store::Store::open(dir.path(), Default::default())
+                        .map_err(|e| e.to_string())?;
+                    crate::settings::Settings::default()
+                        .validate(&store, example)
+                        .map(drop)
+                        .map_err(|e| format!("{:?}", e.0))
+                })
+            }
             // Bodies whose types are private to their handlers: the schema check covers them.
             "createApiKey" => example["password"]
                 .as_str()

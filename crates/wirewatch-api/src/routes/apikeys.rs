@@ -99,11 +99,35 @@ pub(crate) async fn throttled_password_check(
     Ok(Ok(user))
 }
 
+/// Whether the running configuration lets a key be generated for a user of
+/// `kind` (`access.apikey_generation`); a 403 saying why otherwise.
+pub(crate) fn may_generate(
+    s: &AppState,
+    kind: wirewatch_model::user::UserType,
+) -> Result<(), ApiError> {
+    use crate::settings::ApiKeyGeneration;
+    match (s.settings.apikey_generation(), kind) {
+        (ApiKeyGeneration::None, _) => Err(ApiError::forbidden(
+            "API key generation is turned off on this system (access.apikey_generation is \"none\" in /api/v1/runningconfig)",
+        )),
+        (ApiKeyGeneration::LocalOnly, wirewatch_model::user::UserType::Remote) => {
+            Err(ApiError::forbidden(
+                "only local users can generate API keys on this system (access.apikey_generation is \"local_only\" in /api/v1/runningconfig)",
+            ))
+        }
+        _ => Ok(()),
+    }
+}
+
 async fn create(
     State(s): State<AppState>,
     ClientIp(ip): ClientIp,
     Json(body): Json<CreateKey>,
 ) -> ApiResult<Response> {
+    // Refused before any password is checked: no oracle while turned off.
+    if s.settings.apikey_generation() == crate::settings::ApiKeyGeneration::None {
+        may_generate(&s, wirewatch_model::user::UserType::Local)?;
+    }
     let username = body
         .username
         .as_deref()
@@ -114,6 +138,7 @@ async fn create(
         Ok(None) => return Err(ApiError::unauthorized("wrong username or password")),
         Err(refused) => return Ok(refused),
     };
+    may_generate(&s, user.kind)?;
     let description = body.description.unwrap_or_else(|| "API key".to_string());
     let key = s.store.create_apikey(user.id, &description)?;
     let caller = Caller(wirewatch_store::AuthUser {

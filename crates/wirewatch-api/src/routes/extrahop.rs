@@ -29,6 +29,18 @@ pub fn routes() -> Api {
         .post("/extrahop/firmware/download/version", not_applicable)
         .post("/extrahop/restart", not_applicable)
         .post("/extrahop/shutdown", not_applicable)
+        .post("/extrahop/cloudresources", no_cloud)
+        .post("/cloud/connect", no_cloud)
+}
+
+/// RevealX 360 and ExtraHop Cloud Services are the vendor's: a wirewatch
+/// sensor has no vendor cloud to connect to or update from.
+async fn no_cloud(_: Guard<System>) -> ApiError {
+    ApiError(Error::new(
+        Code::NotApplicable,
+        "wirewatch has no vendor cloud: RevealX 360 and ExtraHop Cloud Services are not available to an open-source sensor, \
+         and its detection catalog ships with the program (upgrade wirewatch to update it)",
+    ))
 }
 
 async fn info(_: Guard<AnyKey>, State(s): State<AppState>) -> ApiResult<axum::Json<Info>> {
@@ -192,6 +204,24 @@ pub fn apply_ticketing(mut t: Ticketing, p: TicketingPatch) -> Result<Ticketing,
     Ok(t)
 }
 
+/// The connector ticketing pushes to must exist and hold incidents.
+pub fn check_connector(store: &wirewatch_store::Store, id: &str) -> Result<(), ApiError> {
+    match store.connector(id)? {
+        None => Err(ApiError::invalid(
+            "connector_id",
+            format!("no connector {id:?}; see GET /api/actions/connectors"),
+        )),
+        Some(c) if !c.kind().supports_incidents() => Err(ApiError::invalid(
+            "connector_id",
+            format!(
+                "{} connectors cannot hold incidents; choose a .jira, .servicenow or .cases-webhook connector",
+                c.kind().as_str()
+            ),
+        )),
+        Some(_) => Ok(()),
+    }
+}
+
 async fn patch_ticketing(
     caller: Guard<System>,
     State(s): State<AppState>,
@@ -199,24 +229,7 @@ async fn patch_ticketing(
 ) -> ApiResult<axum::http::StatusCode> {
     let t = apply_ticketing(s.store.ticketing(), p)?;
     if let Some(id) = &t.connector_id {
-        match s.store.connector(id)? {
-            None => {
-                return Err(ApiError::invalid(
-                    "connector_id",
-                    format!("no connector {id:?}; see GET /api/actions/connectors"),
-                ))
-            }
-            Some(c) if !c.kind().supports_incidents() => {
-                return Err(ApiError::invalid(
-                    "connector_id",
-                    format!(
-                        "{} connectors cannot hold incidents; choose a .jira, .servicenow or .cases-webhook connector",
-                        c.kind().as_str()
-                    ),
-                ))
-            }
-            Some(_) => {}
-        }
+        check_connector(&s.store, id)?;
     }
     s.store.set_ticketing(t.clone())?;
     audit(

@@ -14,6 +14,8 @@ pub mod explore;
 pub mod extrahop;
 pub mod formats;
 pub mod investigations;
+pub mod jobs;
+pub mod license;
 pub mod localities;
 pub mod metrics;
 pub mod observations;
@@ -21,7 +23,9 @@ pub mod odstargets;
 pub mod packets;
 pub mod records;
 pub mod rules;
+pub mod runningconfig;
 pub mod sonar;
+pub mod supportpacks;
 pub mod tags;
 pub mod triggers;
 pub mod users;
@@ -58,6 +62,10 @@ pub fn v1() -> Api {
         .merge(triggers::routes())
         .merge(alerts::routes())
         .merge(emailgroups::routes())
+        .merge(runningconfig::routes())
+        .merge(jobs::routes())
+        .merge(supportpacks::routes())
+        .merge(license::routes())
 }
 
 /// Every operation of the API, with its full path: `/api/v1`, the Sonar
@@ -73,6 +81,42 @@ pub async fn not_found(uri: Uri) -> ApiError {
         wirewatch_model::Code::NotFound,
         format!("no resource at {}; see /api/v1/explore/", uri.path()),
     ))
+}
+
+/// `GET /public.cer`: the server's TLS certificate (PEM), for clients to
+/// trust a self-signed one (outside `/api/v1`, no API key, as the ExtraHop
+/// guide fetches it).
+pub async fn public_cer(
+    axum::extract::State(s): axum::extract::State<AppState>,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let Some(path) = s.certificate.clone() else {
+        return ApiError(wirewatch_model::Error::new(
+            wirewatch_model::Code::NotFound,
+            "this server serves plain HTTP (--no-tls): it has no certificate",
+        ))
+        .into_response();
+    };
+    let p2 = path.clone();
+    let read = tokio::task::spawn_blocking(move || std::fs::read(p2)).await;
+    match read.unwrap_or_else(|e| Err(std::io::Error::other(e.to_string()))) {
+        Ok(pem) => (
+            [
+                (axum::http::header::CONTENT_TYPE, "application/x-pem-file"),
+                (
+                    axum::http::header::CONTENT_DISPOSITION,
+                    "attachment; filename=\"public.cer\"",
+                ),
+            ],
+            pem,
+        )
+            .into_response(),
+        Err(e) => ApiError(wirewatch_model::Error::internal(format!(
+            "reading the certificate {}: {e}",
+            path.display()
+        )))
+        .into_response(),
+    }
 }
 
 pub async fn method_not_allowed() -> ApiError {

@@ -50,6 +50,13 @@ async fn create(
 ) -> ApiResult<Response> {
     let Json(new) = new?;
     let with_key = new.create_apikey.unwrap_or(false);
+    if with_key {
+        // Refused before the user is created: nothing half done.
+        super::apikeys::may_generate(
+            &s,
+            new.kind.unwrap_or(wirewatch_model::user::UserType::Local),
+        )?;
+    }
     let store = s.store.clone();
     let user = super::blocking(move || store.create_user(new)).await?;
     audit(
@@ -178,6 +185,7 @@ async fn issue_key(
     OptionalJson(req): OptionalJson<IssueKey>,
 ) -> ApiResult<Response> {
     let user = find(&s, &username)?;
+    super::apikeys::may_generate(&s, user.kind)?;
     let description = req
         .description
         .unwrap_or_else(|| format!("issued by {}", caller.username()));

@@ -6,6 +6,7 @@ mod common;
 mod activitymaps;
 mod alerts;
 mod app;
+mod config;
 mod connectors;
 mod customdevices;
 mod detections;

@@ -646,6 +646,9 @@ fn every_operation_refuses_the_lowest_profile_before_reading_the_body() {
         ("GET", "/api/v1/extrahop/platform", 200),
         ("GET", "/api/v1/extrahop/edition", 200),
         ("GET", "/api/v1/extrahop/ticketing", 200),
+        // What applies to this open-source build: no key to apply.
+        ("GET", "/api/v1/license", 200),
+        ("GET", "/api/v1/license/productkey", 200),
         // Password login (public): an empty body names the missing field.
         ("POST", "/api/v1/apikeys", 400),
         // One's own keys; key 1 is the setup user's.
@@ -688,6 +691,7 @@ fn every_operation_refuses_the_lowest_profile_before_reading_the_body() {
                 .replace("{cursor}", "x")
                 .replace("{kind}", "http")
                 .replace("{name}", "x")
+                .replace("{filename}", "x.tar.gz")
                 .replace("{guid}", guid)
                 .replace("{cguid}", guid)
                 .replace("{aguid}", guid);
@@ -737,6 +741,23 @@ POST   /api/v1/extrahop/firmware/download/url                       .......
 POST   /api/v1/extrahop/firmware/download/version                   .......
 POST   /api/v1/extrahop/restart                                     .......
 POST   /api/v1/extrahop/shutdown                                    .......
+POST   /api/v1/extrahop/cloudresources                              .FFFFFF
+POST   /api/v1/cloud/connect                                        .FFFFFF
+GET    /api/v1/runningconfig                                        .FFFFFF
+PUT    /api/v1/runningconfig                                        .FFFFFF
+POST   /api/v1/runningconfig/save                                   .FFFFFF
+GET    /api/v1/runningconfig/saved                                  .FFFFFF
+GET    /api/v1/jobs                                                 .FFFFFF
+GET    /api/v1/jobs/{id}                                            .FFFFFF
+GET    /api/v1/supportpacks                                         .FFFFFF
+POST   /api/v1/supportpacks                                         .FFFFFF
+POST   /api/v1/supportpacks/execute                                 .FFFFFF
+GET    /api/v1/supportpacks/queue/{id}                              .FFFFFF
+GET    /api/v1/supportpacks/{filename}                              .FFFFFF
+GET    /api/v1/license                                              .......
+PUT    /api/v1/license                                              .FFFFFF
+GET    /api/v1/license/productkey                                   .......
+PUT    /api/v1/license/productkey                                   .FFFFFF
 POST   /api/v1/apikeys                                              .......
 GET    /api/v1/apikeys                                              .......
 GET    /api/v1/apikeys/{keyid}                                      .......
@@ -975,6 +996,7 @@ fn every_operation_for_every_profile() {
             .replace("{cursor}", "x")
             .replace("{kind}", "http")
             .replace("{name}", "x")
+            .replace("{filename}", "x.tar.gz")
             .replace("{guid}", guid)
             .replace("{cguid}", guid)
             .replace("{aguid}", guid);

@@ -476,6 +476,18 @@ fn https_by_default_with_a_generated_certificate() {
     assert!(s.url.starts_with("https://"));
     assert!(s.data_dir().join("tls-cert.pem").exists());
     assert_eq!(s.get("/api/v1/extrahop").status, 200);
+    // The certificate clients trust it by, with no key (the ExtraHop guide's
+    // `curl -O https://HOST/public.cer`): the one the server presents.
+    let r = s.call_with("GET", "/public.cer", None, None);
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(
+        r.headers["content-type"].to_str().unwrap(),
+        "application/x-pem-file"
+    );
+    let pem = std::fs::read_to_string(s.data_dir().join("tls-cert.pem")).unwrap();
+    assert_eq!(r.text, pem);
+    assert!(pem.starts_with("-----BEGIN CERTIFICATE-----"));
+    assert!(!r.text.contains("PRIVATE KEY"));
 }
 
 /// A refused request whose body arrives after its headers leaves the connection

@@ -44,10 +44,12 @@ fn no_generated_request_gets_a_server_error() {
         // `keylog_txt`/`zip`: the fuzzer's key is an administrator's,
         // `packets: full_with_keys`); `/packets/search`'s parameters and
         // outputs (`extract` too) are tested case by case in `wirewatch-api`
-        // and `packets::`. Deleting keys would lock the fuzzer out.
+        // and `packets::`. Deleting keys would lock the fuzzer out. The vendor
+        // cloud and licence operations answer 501 (tested in `wirewatch-api`'s
+        // `config::`).
         .args([
             "--exclude-path-regex",
-            "firmware|idrac|restart|shutdown|apikeys|alerts/.*/(applications|networks|exclusionintervals|stats)|packets/search",
+            "firmware|idrac|restart|shutdown|apikeys|alerts/.*/(applications|networks|exclusionintervals|stats)|packets/search|cloud|license",
         ])
         .output()
         .expect("schemathesis `st` not found: pip install schemathesis");

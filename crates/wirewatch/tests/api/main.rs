@@ -6,6 +6,7 @@ mod abuse;
 mod activitymaps;
 mod alerts;
 mod auth;
+mod config;
 mod connectors;
 mod customdevices;
 mod durability;
