@@ -22,6 +22,7 @@ pub mod packets;
 pub mod records;
 pub mod rules;
 pub mod sonar;
+pub mod ssldecryptkeys;
 pub mod tags;
 pub mod triggers;
 pub mod users;
@@ -58,6 +59,7 @@ pub fn v1() -> Api {
         .merge(triggers::routes())
         .merge(alerts::routes())
         .merge(emailgroups::routes())
+        .merge(ssldecryptkeys::routes())
 }
 
 /// Every operation of the API, with its full path: `/api/v1`, the Sonar
