@@ -129,18 +129,19 @@ pub struct PacketSearch {
     /// FTP and SMTP transfers in the matched packets, as a zip with a
     /// manifest; needs `ndr: full` and whole packets, so not `packets:
     /// slices_only`; `limit_bytes` at most `"100MB"`, `limit_search_duration`
-    /// at most 5 minutes); `keylog_txt` and `zip` are answered 501 (no
-    /// session keys are held).
+    /// at most 5 minutes); `keylog_txt` (the key log of the TLS sessions
+    /// in the matched packets) and `zip` (pcap + key log) need `packets:
+    /// full_with_keys`.
     #[serde(default)]
     #[schemars(extend("enum" = ["pcap", "pcapng", "keylog_txt", "zip", "extract"]))]
     pub output: Option<String>,
     /// With `output: pcapng`, embed TLS session secrets (needs
-    /// `packets: full_with_keys`; answered 501: no keys are held).
+    /// `packets: full_with_keys`; answered 501: not supported, use `zip`).
     #[serde(default)]
     pub include_secrets: Option<Flag>,
-    /// With `output: extract`, decrypt the files of encrypted sessions: this
-    /// sensor holds no session keys, so none are decrypted (the manifest
-    /// says so); the cleartext transfers are returned as without it.
+    /// With `output: extract`, decrypt the files of encrypted sessions: the
+    /// extraction does not decrypt TLS, so none are (the manifest says so);
+    /// the cleartext transfers are returned as without it.
     #[serde(default)]
     pub decrypt_files: Option<Flag>,
 }
@@ -665,7 +666,7 @@ async fn extract(dir: std::path::PathBuf, plan: Plan) -> ApiResult<Response> {
             _ => {}
         }
         if decrypt {
-            ex.notes.push("decrypt_files: this sensor holds no session keys; transfers inside encrypted sessions (TLS) were not decrypted and are not in this zip".into());
+            ex.notes.push("decrypt_files: file extraction does not decrypt TLS; transfers inside encrypted sessions were not decrypted and are not in this zip (output keylog_txt gives their session keys)".into());
         }
         tracing::debug!(packets = st.packets, bytes = st.bytes, stop = ?st.stop,
             connections = ex.connections, files = ex.files.len(), notes = ex.notes.len(), "packet extraction");

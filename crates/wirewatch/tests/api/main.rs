@@ -27,4 +27,5 @@ mod sensor;
 mod sonar;
 mod syslog;
 mod ticketing;
+mod tls;
 mod triggers;
