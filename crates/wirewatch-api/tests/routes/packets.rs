@@ -441,7 +441,10 @@ fn extract_answers_the_files_of_the_matched_packets_as_a_zip() {
     assert_eq!(status, 200);
     let (got, m) = unzip(&bytes);
     assert_eq!(got.len(), 2);
-    assert!(m["notes"].to_string().contains("does not decrypt TLS"), "{m}");
+    assert!(
+        m["notes"].to_string().contains("does not decrypt TLS"),
+        "{m}"
+    );
     // Larger than extraction allows: 400 naming the field.
     let q = json!({"from": "-30m", "output": "extract", "limit_bytes": "1GB"});
     let (status, _, body) = s.bytes("POST", "/api/v1/packets/search", Some(&q), None);

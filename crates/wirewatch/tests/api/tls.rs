@@ -30,7 +30,12 @@ fn http_uris(s: &Server) -> Vec<String> {
         .as_array()
         .unwrap()
         .iter()
-        .map(|rec| rec["_source"]["uri"].as_str().unwrap_or_default().to_string())
+        .map(|rec| {
+            rec["_source"]["uri"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string()
+        })
         .collect();
     v.sort();
     v
@@ -68,9 +73,15 @@ fn an_uploaded_rsa_key_decrypts_https_into_http_records() {
     assert_eq!(r.status, 204, "{}", r.text);
     let got = s.get(&format!("/api/v1/ssldecryptkeys/{id}"));
     assert_eq!(got.status, 200);
-    assert!(got.body["cert_pem"].as_str().unwrap().contains("BEGIN CERTIFICATE"));
+    assert!(got.body["cert_pem"]
+        .as_str()
+        .unwrap()
+        .contains("BEGIN CERTIFICATE"));
     assert!(!got.text.contains("PRIVATE KEY"), "{}", got.text);
-    let again = s.post("/api/v1/ssldecryptkeys", json!({"private_key": text("server.key")}));
+    let again = s.post(
+        "/api/v1/ssldecryptkeys",
+        json!({"private_key": text("server.key")}),
+    );
     assert_eq!(again.status, 409, "{}", again.text);
     let out = ingest(&mut s, "tls12-rsa.pcap", &[]);
     assert!(out.contains("TLS sessions decrypted 3"), "{out}");
@@ -82,7 +93,10 @@ fn an_uploaded_rsa_key_decrypts_https_into_http_records() {
     assert_eq!(got.body["sessions_decrypted"], 3, "{}", got.text);
     assert_eq!(got.body["decrypt_failures"], 0);
     // keylog_txt: the master secrets the sensor worked out, for `full_with_keys` only.
-    let keys_user = s.user_key("keys", json!({"write": "full", "packets": "full_with_keys"}));
+    let keys_user = s.user_key(
+        "keys",
+        json!({"write": "full", "packets": "full_with_keys"}),
+    );
     let packets_user = s.user_key("pkts", json!({"write": "full", "packets": "full"}));
     let q = "/api/v1/packets/search?from=1&until=0&output=keylog_txt";
     let refused = s.call_with("GET", q, None, Some(&packets_user));
@@ -90,7 +104,10 @@ fn an_uploaded_rsa_key_decrypts_https_into_http_records() {
     let log = String::from_utf8(s.download(q, &keys_user)).unwrap();
     let lines: Vec<&str> = log.lines().collect();
     assert_eq!(lines.len(), 3, "{log}");
-    assert!(lines.iter().all(|l| l.starts_with("CLIENT_RANDOM ")), "{log}");
+    assert!(
+        lines.iter().all(|l| l.starts_with("CLIENT_RANDOM ")),
+        "{log}"
+    );
     // tshark decrypts the capture with that key log alone.
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("keys.log");
@@ -100,7 +117,16 @@ fn an_uploaded_rsa_key_decrypts_https_into_http_records() {
         .arg(tls_sample("tls12-rsa.pcap"))
         .arg("-o")
         .arg(format!("tls.keylog_file:{}", file.display()))
-        .args(["-d", "tcp.port==4431-4433,tls", "-Y", "http.request", "-T", "fields", "-e", "http.request.uri"])
+        .args([
+            "-d",
+            "tcp.port==4431-4433,tls",
+            "-Y",
+            "http.request",
+            "-T",
+            "fields",
+            "-e",
+            "http.request.uri",
+        ])
         .output()
         .expect("tshark runs");
     let mut seen: Vec<String> = String::from_utf8_lossy(&tshark.stdout)
@@ -108,15 +134,27 @@ fn an_uploaded_rsa_key_decrypts_https_into_http_records() {
         .map(str::to_string)
         .collect();
     seen.sort();
-    assert_eq!(seen, ["/rsa-cbc-etm.html", "/rsa-cbc.html", "/rsa-gcm.html"]);
+    assert_eq!(
+        seen,
+        ["/rsa-cbc-etm.html", "/rsa-cbc.html", "/rsa-gcm.html"]
+    );
     // zip: the packets and the key log.
-    let zip = s.download("/api/v1/packets/search?from=1&until=0&output=zip&port1=4431", &keys_user);
+    let zip = s.download(
+        "/api/v1/packets/search?from=1&until=0&output=zip&port1=4431",
+        &keys_user,
+    );
     let mut z = zip::ZipArchive::new(std::io::Cursor::new(zip)).unwrap();
     let mut inside = String::new();
-    z.by_name("sslkeylog.txt").unwrap().read_to_string(&mut inside).unwrap();
+    z.by_name("sslkeylog.txt")
+        .unwrap()
+        .read_to_string(&mut inside)
+        .unwrap();
     assert_eq!(inside.lines().count(), 1, "{inside}");
     let mut pcap = Vec::new();
-    z.by_name("packets.pcap").unwrap().read_to_end(&mut pcap).unwrap();
+    z.by_name("packets.pcap")
+        .unwrap()
+        .read_to_end(&mut pcap)
+        .unwrap();
     assert_eq!(&pcap[..4], &[0xd4, 0xc3, 0xb2, 0xa1]);
     assert!(pcap.len() > 1000);
 }
@@ -144,7 +182,11 @@ fn without_the_key_no_records_and_a_wrong_key_counts_failures() {
     assert_eq!(got.body["decrypt_failures"], 3, "{}", got.text);
     assert_eq!(got.body["sessions_decrypted"], 0);
     // Without a key held, keylog_txt has nothing to give.
-    let r = s.call("GET", "/api/v1/packets/search?from=1&until=0&output=keylog_txt", None);
+    let r = s.call(
+        "GET",
+        "/api/v1/packets/search?from=1&until=0&output=keylog_txt",
+        None,
+    );
     assert_eq!(r.status, 204, "{}", r.text);
 }
 
@@ -198,17 +240,29 @@ fn keys_are_validated_and_encrypted_at_rest() {
     for (body, field) in [
         (json!({"name": "x"}), "private_key"),
         (json!({"private_key": "not a key"}), "private_key"),
-        (json!({"private_key": text("server.key"), "certificate": "junk"}), "certificate"),
-        (json!({"private_key": text("wrong.key"), "certificate": text("server.crt")}), "certificate"),
+        (
+            json!({"private_key": text("server.key"), "certificate": "junk"}),
+            "certificate",
+        ),
+        (
+            json!({"private_key": text("wrong.key"), "certificate": text("server.crt")}),
+            "certificate",
+        ),
     ] {
         let r = s.post("/api/v1/ssldecryptkeys", body);
         assert_eq!(r.status, 400, "{}", r.text);
         assert_eq!(r.body["field"], field, "{}", r.text);
     }
     let id = add_key(&s, "server.key");
-    let r = s.post(&format!("/api/v1/ssldecryptkeys/{id}/protocols"), json!({"protocol": "HTTP", "port": 443}));
+    let r = s.post(
+        &format!("/api/v1/ssldecryptkeys/{id}/protocols"),
+        json!({"protocol": "HTTP", "port": 443}),
+    );
     assert_eq!(r.status, 400, "{}", r.text);
-    let r = s.post(&format!("/api/v1/ssldecryptkeys/{id}/protocols"), json!({"protocol": "http", "port": 70000}));
+    let r = s.post(
+        &format!("/api/v1/ssldecryptkeys/{id}/protocols"),
+        json!({"protocol": "http", "port": 70000}),
+    );
     assert_eq!(r.status, 400, "{}", r.text);
     let list: Value = s.get("/api/v1/ssldecryptkeys").body;
     assert_eq!(list.as_array().unwrap().len(), 1);
@@ -221,7 +275,9 @@ fn keys_are_validated_and_encrypted_at_rest() {
             db.extend(b);
         }
     }
-    assert!(!db.windows(body_line.len()).any(|w| w == body_line.as_bytes()));
+    assert!(!db
+        .windows(body_line.len())
+        .any(|w| w == body_line.as_bytes()));
     let r = s.call("DELETE", &format!("/api/v1/ssldecryptkeys/{id}"), None);
     assert_eq!(r.status, 204);
     assert_eq!(s.get(&format!("/api/v1/ssldecryptkeys/{id}")).status, 404);

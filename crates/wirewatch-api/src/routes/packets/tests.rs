@@ -242,9 +242,17 @@ fn session_keys_need_full_with_keys() {
             "{v}"
         );
     }
-    let ok = |v: serde_json::Value| plan(&b(v), &caller(true), PacketsRole::FullWithKeys, NOW).map(|p| p.output);
-    assert_eq!(ok(json!({"from": "-10m", "output": "keylog_txt"})).ok(), Some(Output::Keylog));
-    assert_eq!(ok(json!({"from": "-10m", "output": "zip"})).ok(), Some(Output::Zip));
+    let ok = |v: serde_json::Value| {
+        plan(&b(v), &caller(true), PacketsRole::FullWithKeys, NOW).map(|p| p.output)
+    };
+    assert_eq!(
+        ok(json!({"from": "-10m", "output": "keylog_txt"})).ok(),
+        Some(Output::Keylog)
+    );
+    assert_eq!(
+        ok(json!({"from": "-10m", "output": "zip"})).ok(),
+        Some(Output::Zip)
+    );
     let (status, field, _) = refused(
         &b(json!({"from": "-10m", "output": "zip", "limit_bytes": "1GB"})),
         PacketsRole::FullWithKeys,
