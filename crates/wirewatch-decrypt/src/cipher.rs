@@ -133,7 +133,7 @@ pub fn tls12_ciphers(
     server_random: &[u8; 32],
     etm: bool,
 ) -> (RecordCipher, RecordCipher) {
-    let mac_len = s.bulk.mac().map_or(0, MacHash::len);
+    let mac_len = s.bulk.mac().map_or(0, MacHash::size);
     let (kl, ivl) = (s.bulk.key_len(), s.bulk.fixed_iv_len12());
     let block = kdf::prf12(
         s.hash,
@@ -284,7 +284,7 @@ impl RecordCipher {
     }
 
     fn cbc_decrypt(&self, iv: &[u8], ct: &[u8]) -> Result<Vec<u8>, RecordError> {
-        if ct.is_empty() || ct.len() % 16 != 0 {
+        if ct.is_empty() || !ct.len().is_multiple_of(16) {
             return Err(RecordError::Malformed);
         }
         let mut buf = ct.to_vec();
@@ -304,7 +304,7 @@ impl RecordCipher {
     }
 
     fn open_cbc(&self, m: MacHash, header: &[u8; 5], body: &[u8]) -> Result<Vec<u8>, RecordError> {
-        let ml = m.len();
+        let ml = m.size();
         if self.etm {
             if body.len() < 16 + 16 + ml {
                 return Err(RecordError::Malformed);

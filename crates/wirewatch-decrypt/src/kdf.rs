@@ -12,7 +12,7 @@ pub enum Hash {
 }
 
 impl Hash {
-    pub fn len(self) -> usize {
+    pub fn size(self) -> usize {
         match self {
             Hash::Sha256 => 32,
             Hash::Sha384 => 48,
@@ -39,7 +39,7 @@ fn hmac(h: Hash, key: &[u8], parts: &[&[u8]]) -> Vec<u8> {
 pub fn prf12(h: Hash, secret: &[u8], label: &[u8], seed: &[&[u8]], len: usize) -> Vec<u8> {
     let mut full_seed = label.to_vec();
     seed.iter().for_each(|s| full_seed.extend_from_slice(s));
-    let mut out = Vec::with_capacity(len + h.len());
+    let mut out = Vec::with_capacity(len + h.size());
     let mut a = hmac(h, secret, &[&full_seed]);
     while out.len() < len {
         out.extend(hmac(h, secret, &[&a, &full_seed]));
@@ -93,7 +93,7 @@ pub enum MacHash {
 }
 
 impl MacHash {
-    pub fn len(self) -> usize {
+    pub fn size(self) -> usize {
         match self {
             MacHash::Sha1 => 20,
             MacHash::Sha256 => 32,

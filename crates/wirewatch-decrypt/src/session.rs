@@ -278,7 +278,7 @@ impl Session {
             Err(e) => {
                 // TLS 1.3 with only the traffic secrets: the handshake is skipped.
                 if self.tls13 && self.dirs[d].phase == Phase13::Handshake {
-                    if let Some(v) = self.to_application13(ring, side, header, body) {
+                    if let Some(v) = self.open_with_application13(ring, side, header, body) {
                         v
                     } else {
                         return;
@@ -299,11 +299,7 @@ impl Session {
             self.settle(Outcome::Decrypted(s));
         }
         match inner {
-            23 => {
-                if !plain.is_empty() {
-                    out.push(plain);
-                }
-            }
+            23 if !plain.is_empty() => out.push(plain),
             22 => self.handshake_bytes(ring, side, &plain),
             _ => {}
         }
@@ -351,7 +347,7 @@ impl Session {
 
     /// TLS 1.3: a record that did not open with the handshake secret opened
     /// with the application secret (the handshake was not all seen).
-    fn to_application13(
+    fn open_with_application13(
         &mut self,
         ring: &KeyRing,
         side: Side,
@@ -620,7 +616,7 @@ impl Session {
             suite.hash,
             &self.dirs[d].secret,
             "traffic upd",
-            suite.hash.len(),
+            suite.hash.size(),
         ) else {
             return;
         };

@@ -28,8 +28,11 @@ fn keylog(name: &str) -> Vec<wirewatch_decrypt::KeylogEntry> {
     parse_keylog(&std::fs::read_to_string(sample(name)).unwrap()).unwrap()
 }
 
-/// (server port, URI, status, response body bytes) of each HTTP exchange, and the outcomes.
-fn run(pcap: &str, ring: KeyRing) -> (Vec<(u16, String, Option<u16>, u64)>, Vec<Outcome>, Sensor) {
+/// (server port, URI, status, response body bytes) of an HTTP exchange.
+type Exchange = (u16, String, Option<u16>, u64);
+
+/// The HTTP exchanges, the decryption outcomes, and the sensor.
+fn run(pcap: &str, ring: KeyRing) -> (Vec<Exchange>, Vec<Outcome>, Sensor) {
     let mut r = CaptureReader::open(&sample(pcap)).unwrap();
     let mut s = Sensor::default();
     s.set_tls_keys(Arc::new(ring));
@@ -68,7 +71,7 @@ fn expected(section: &str) -> Vec<(u16, String)> {
     out
 }
 
-fn uris(http: &[(u16, String, Option<u16>, u64)]) -> Vec<(u16, String)> {
+fn uris(http: &[Exchange]) -> Vec<(u16, String)> {
     http.iter().map(|(p, u, _, _)| (*p, u.clone())).collect()
 }
 

@@ -145,7 +145,7 @@ pub(super) fn add(p: &mut Paths) {
             "Remove the protocol on this port only (default: on every port).",
             json!({"type": "integer", "minimum": 1, "maximum": 65535}),
         )
-        .describe(&format!("{ADMIN}"))
+        .describe(ADMIN)
         .empty("204", "The protocol was removed.")
         .errors(&[400, 403, 404]),
     );
