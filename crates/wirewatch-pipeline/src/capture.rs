@@ -159,6 +159,8 @@ impl Run<'_> {
         let mut sensor = Sensor::new(self.opts.max_flows);
         self.pipeline.custom_loaded = false;
         self.pipeline.refresh_custom_devices(&mut sensor);
+        self.pipeline.tls_generation = None;
+        self.pipeline.refresh_tls_keys(&mut sensor);
         self.pipeline.reset_detectors();
         let mut fed = 0u64;
         while read_error.is_none() {

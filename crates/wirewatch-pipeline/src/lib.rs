@@ -20,6 +20,7 @@ pub mod devices;
 pub mod eve;
 pub mod identity;
 pub mod records;
+pub mod tls_keys;
 
 use std::sync::Arc;
 use wirewatch_detect::detectors::{Engine, Thresholds};
@@ -58,6 +59,9 @@ pub struct Written {
     pub records: u64,
     pub detections: u64,
     pub detection_errors: u64,
+    /// TLS sessions decrypted, and sessions whose keys did not open them.
+    pub tls_decrypted: u64,
+    pub tls_decrypt_failures: u64,
 }
 
 /// Outputs taken from an input, with the detections they raised on their way
@@ -91,6 +95,8 @@ pub struct Pipeline {
     pub written: Written,
     /// Whether custom devices were loaded once (a sensor starts with none).
     custom_loaded: bool,
+    /// The TLS keys' generation the sensor was last given (`None`: never).
+    tls_generation: Option<u64>,
 }
 
 /// Outputs the sensor holds (a batch is taken at [`BATCH`]).
@@ -111,6 +117,7 @@ impl Pipeline {
             packet_errors: 0,
             written: Written::default(),
             custom_loaded: false,
+            tls_generation: None,
         }
     }
 
@@ -180,7 +187,14 @@ impl Pipeline {
     /// stored) no records are built and the detections raised are dropped.
     pub fn take_sensor(&mut self, sensor: &mut Sensor, keep: bool) -> Batch {
         self.refresh_custom_devices(sensor);
-        let out = std::mem::take(&mut sensor.out);
+        self.refresh_tls_keys(sensor);
+        let mut out = std::mem::take(&mut sensor.out);
+        if keep {
+            self.store_decryption(
+                std::mem::take(&mut out.tls_outcomes),
+                std::mem::take(&mut out.session_keys),
+            );
+        }
         let engine = &mut self.engine;
         if !keep {
             for (ends, q) in &out.dns_queries {
@@ -264,6 +278,65 @@ impl Pipeline {
                 self.custom_loaded = true;
             }
             Err(e) => tracing::warn!(error = %e, "could not load the custom devices"),
+        }
+    }
+
+    /// Give the sensor the TLS keys when they changed in the store since
+    /// it was given them. A failure is logged and the sensor keeps its keys.
+    pub fn refresh_tls_keys(&mut self, sensor: &mut Sensor) {
+        let current = match self.store.ssl_keys_generation() {
+            Ok(g) => g,
+            Err(e) => {
+                tracing::warn!(error = %e, "could not read the TLS keys' generation");
+                return;
+            }
+        };
+        if self.tls_generation == Some(current) {
+            return;
+        }
+        match self.store.tls_key_material() {
+            Ok(m) => {
+                let ring = tls_keys::key_ring(m);
+                tracing::debug!(
+                    rsa_keys = ring.rsa.len(),
+                    keylog_sessions = ring.sessions(),
+                    generation = ring.generation,
+                    "TLS keys loaded"
+                );
+                self.tls_generation = Some(ring.generation);
+                sensor.set_tls_keys(tls_keys::shared(ring));
+            }
+            Err(e) => tracing::warn!(error = %e, "could not load the TLS keys"),
+        }
+    }
+
+    /// Decryption outcomes into the counters, session keys into the key log.
+    fn store_decryption(
+        &mut self,
+        outcomes: Vec<wirewatch_decrypt::Outcome>,
+        keys: Vec<(
+            wirewatch_sensor::sensor::Endpoints,
+            wirewatch_decrypt::KeylogEntry,
+        )>,
+    ) {
+        if !outcomes.is_empty() {
+            let n = tls_keys::counts(&outcomes);
+            self.written.tls_decrypted +=
+                n.keys.iter().map(|k| k.1).sum::<u64>() + n.keylog_decrypted;
+            self.written.tls_decrypt_failures +=
+                n.keys.iter().map(|k| k.2).sum::<u64>() + n.keylog_failures;
+            if let Err(e) = self.store.add_decrypt_counts(&n) {
+                tracing::warn!(error = %e, "could not count TLS decryption outcomes");
+            }
+        }
+        if !keys.is_empty() {
+            let lines: Vec<_> = keys.iter().map(|(_, e)| tls_keys::line(e)).collect();
+            if let Err(e) = self
+                .store
+                .add_session_keys(&lines, wirewatch_store::SOURCE_SENSOR)
+            {
+                tracing::warn!(error = %e, "could not keep TLS session keys");
+            }
         }
     }
 

@@ -236,6 +236,8 @@ fn clone_output(o: &wirewatch_sensor::Output) -> wirewatch_sensor::Output {
         http: o.http.clone(),
         dns_queries: o.dns_queries.clone(),
         dns: o.dns.clone(),
+        tls_outcomes: o.tls_outcomes.clone(),
+        session_keys: o.session_keys.clone(),
     }
 }
 

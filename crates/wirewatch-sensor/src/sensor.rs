@@ -148,6 +148,11 @@ pub struct Output {
     pub dns_queries: Vec<(Endpoints, DnsEvent)>,
     /// DNS transactions: answered, or unanswered at the end of the flow (`~dns_response`).
     pub dns: Vec<(Endpoints, DnsEvent)>,
+    /// How the decryption of each TLS session went (sessions seen while there were keys).
+    pub tls_outcomes: Vec<wirewatch_decrypt::Outcome>,
+    /// Session keys the sensor worked out (the master secret of sessions
+    /// decrypted with an RSA key), as key log lines.
+    pub session_keys: Vec<(Endpoints, wirewatch_decrypt::KeylogEntry)>,
 }
 
 /// Per-flow analyzer state.
@@ -174,6 +179,8 @@ pub struct Sensor {
     pub out: Output,
     /// The enabled custom devices' criteria (see [`Sensor::set_custom_devices`]).
     pub custom: std::sync::Arc<Matcher>,
+    /// The keys TLS sessions are decrypted with (see [`Sensor::set_tls_keys`]).
+    pub tls_keys: std::sync::Arc<wirewatch_decrypt::KeyRing>,
 }
 
 impl Default for Sensor {
@@ -194,6 +201,7 @@ impl Sensor {
             stats: Stats::default(),
             out: Output::default(),
             custom: std::sync::Arc::default(),
+            tls_keys: std::sync::Arc::default(),
         }
     }
 
@@ -201,6 +209,11 @@ impl Sensor {
     /// tested once per set of custom devices, its attribution cached).
     pub fn set_custom_devices(&mut self, m: std::sync::Arc<Matcher>) {
         self.custom = m;
+    }
+
+    /// Decrypt TLS sessions that start from now on with these keys.
+    pub fn set_tls_keys(&mut self, k: std::sync::Arc<wirewatch_decrypt::KeyRing>) {
+        self.tls_keys = k;
     }
 
     fn malformed(&mut self, reason: &'static str) {
@@ -381,6 +394,7 @@ impl Sensor {
                         datagram: false,
                         client_custom,
                         server_custom,
+                        tls_keys: &self.tls_keys,
                     };
                     for (_, bytes) in delivered.chunks {
                         if !state.sniffed {
@@ -419,6 +433,7 @@ impl Sensor {
                     datagram: true,
                     client_custom,
                     server_custom,
+                    tls_keys: &self.tls_keys,
                 };
                 if let Some(a) = &mut state.analyzer {
                     a.payload(&mut ctx, dir, app, &mut sink);

@@ -85,6 +85,10 @@ pub enum Conflict {
     CustomDeviceName { name: String },
     /// A custom device or a device has this `extrahop_id`.
     CustomDeviceId { extrahop_id: String },
+    /// A TLS decryption key with this id (the same private key) exists.
+    SslKey { id: String },
+    /// The key already has this protocol on this port.
+    SslKeyProtocol { protocol: String, port: u16 },
 }
 
 /// Why stored state refuses an input.
@@ -192,6 +196,10 @@ impl Conflict {
             }
             Conflict::CustomDeviceId { extrahop_id } => {
                 format!("a device with the extrahop_id {extrahop_id:?} already exists")
+            }
+            Conflict::SslKey { id } => format!("the TLS decryption key {id} already exists"),
+            Conflict::SslKeyProtocol { protocol, port } => {
+                format!("the key already decrypts {protocol} on port {port}")
             }
             Conflict::ConnectorInUse => "the connector is the one external ticketing pushes to; choose another (PATCH /api/v1/extrahop/ticketing, connector_id) first".into(),
         }

@@ -32,6 +32,7 @@ mod schema;
 mod search;
 mod secrets;
 mod sessions;
+mod ssl_keys;
 mod tickets;
 mod triggers;
 mod users;
@@ -55,6 +56,7 @@ pub use secrets::{
     KeyFormatError, SecretKey, SecretsError, KEY_ENV as SECRET_KEY_ENV, KEY_FILE as SECRET_KEY_FILE,
 };
 pub use sessions::{Session, SessionLimits};
+pub use ssl_keys::{DecryptCounts, SessionKeyLine, TlsKeyMaterial, SOURCE_SENSOR, SOURCE_UPLOAD};
 pub use tickets::{
     guid_from, is_guid, new_guid, TicketOrder, TicketQuery, MAX_ATTACHMENT,
     MAX_LIMIT as MAX_TICKETS,

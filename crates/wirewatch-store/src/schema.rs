@@ -498,6 +498,37 @@ INSERT OR IGNORE INTO detection_roles(role_key, detection_id)
     r#"
 ALTER TABLE record_segments ADD COLUMN names INTEGER NOT NULL DEFAULT 0;
 "#,
+    // TLS decryption (`/ssldecryptkeys`): RSA private keys (sealed, see
+    // `secrets.rs`) with their protocols/ports and counters, and key log
+    // lines (uploaded, or worked out by the sensor from an RSA key; the
+    // secret sealed), looked up by client random.
+    r#"
+CREATE TABLE ssl_decrypt_keys (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    enabled INTEGER NOT NULL,
+    cert_pem TEXT,
+    private_key TEXT NOT NULL,
+    created INTEGER NOT NULL,
+    decrypted INTEGER NOT NULL DEFAULT 0,
+    failures INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE ssl_decrypt_key_protocols (
+    key_id TEXT NOT NULL REFERENCES ssl_decrypt_keys(id) ON DELETE CASCADE,
+    protocol TEXT NOT NULL,
+    port INTEGER NOT NULL,
+    PRIMARY KEY (key_id, protocol, port)
+) WITHOUT ROWID;
+CREATE TABLE tls_session_keys (
+    client_random TEXT NOT NULL,
+    label TEXT NOT NULL,
+    secret TEXT NOT NULL,
+    source TEXT NOT NULL,
+    added INTEGER NOT NULL,
+    PRIMARY KEY (client_random, label)
+) WITHOUT ROWID;
+CREATE INDEX tls_session_keys_added ON tls_session_keys(added);
+"#,
 ];
 
 /// Bring the schema up to date.

@@ -15,8 +15,12 @@ pub struct IngestArgs {
     #[arg(long, env = "WIREWATCH_DATA_DIR", default_value = "data")]
     data_dir: PathBuf,
     /// Capture files: pcap or pcapng, optionally gzip-compressed.
-    #[arg(required_unless_present = "eve")]
+    #[arg(required_unless_present_any = ["eve", "keylog"])]
     files: Vec<PathBuf>,
+    /// A TLS key log (SSLKEYLOGFILE format) whose sessions are decrypted,
+    /// kept in the store before the capture files are read (repeatable).
+    #[arg(long)]
+    keylog: Vec<PathBuf>,
     /// A Suricata EVE JSON file: alerts become detections, flow/dns/http/tls events records.
     #[arg(long)]
     eve: Option<PathBuf>,
@@ -56,6 +60,12 @@ pub fn run(args: IngestArgs) -> anyhow::Result<()> {
     };
     let store = Store::open(&args.data_dir, crate::store_options()?)
         .with_context(|| format!("opening the store in {}", args.data_dir.display()))?;
+    for path in &args.keylog {
+        let text = read_keylog(path)?;
+        let (lines, added) = wirewatch_pipeline::tls_keys::store_keylog(&store, &text)
+            .with_context(|| format!("key log {}", path.display()))?;
+        println!("key log {}: {lines} lines, {added} new", path.display());
+    }
     let mut failed = Vec::new();
     if !args.files.is_empty() {
         let summary = ingest_files(&store, &args.files, &opts, None)?;
@@ -96,6 +106,21 @@ pub fn run(args: IngestArgs) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// Longest key log read (a line is under 200 bytes: about 300,000 sessions).
+const MAX_KEYLOG_BYTES: u64 = 64 << 20;
+
+fn read_keylog(path: &std::path::Path) -> anyhow::Result<String> {
+    let len = std::fs::metadata(path)
+        .with_context(|| format!("key log {}", path.display()))?
+        .len();
+    anyhow::ensure!(
+        len <= MAX_KEYLOG_BYTES,
+        "key log {}: {len} bytes, more than the {MAX_KEYLOG_BYTES} read",
+        path.display()
+    );
+    std::fs::read_to_string(path).with_context(|| format!("key log {}", path.display()))
 }
 
 /// Read an EVE file through `pipeline` and print what it did.
@@ -174,6 +199,12 @@ pub(crate) fn print_summary(run: &Summary) {
         println!(
             "  records expired by retention {} (--records-max-age, --records-max)",
             run.expired
+        );
+    }
+    if written.tls_decrypted + written.tls_decrypt_failures > 0 {
+        println!(
+            "  TLS sessions decrypted {}  not opened by their keys {}",
+            written.tls_decrypted, written.tls_decrypt_failures
         );
     }
     if written.detection_errors > 0 {

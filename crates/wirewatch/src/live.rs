@@ -24,6 +24,8 @@ pub fn run(mut pipeline: Pipeline, iface: String) -> anyhow::Result<()> {
     let link = Link::from_linktype(cap.get_datalink().0 as u32);
     tracing::info!(interface = %iface, "live capture started");
     let mut sensor = Sensor::default();
+    pipeline.refresh_custom_devices(&mut sensor);
+    pipeline.refresh_tls_keys(&mut sensor);
     let (mut last_flush, mut last_devices) = (Instant::now(), Instant::now());
     let mut dropped = 0u64;
     loop {

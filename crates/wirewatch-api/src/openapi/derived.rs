@@ -54,6 +54,10 @@ pub(super) fn add(schemas: &mut Map<String, Value>, mut bodies: SchemaGenerator)
     answer::<wirewatch_store::Tag>(&mut answers);
     answer::<wirewatch_model::custom_device::CustomDevice>(&mut answers);
     answer::<wirewatch_model::custom_device::Criterion>(&mut answers);
+    answer::<wirewatch_model::ssl_key::SslDecryptKey>(&mut answers);
+    answer::<wirewatch_model::ssl_key::SslKeyProtocol>(&mut answers);
+    answer::<wirewatch_model::ssl_key::KeylogStatus>(&mut answers);
+    answer::<wirewatch_model::ssl_key::KeylogUpload>(&mut answers);
     answer::<wirewatch_store::DeviceGroup>(&mut answers);
     answer::<wirewatch_model::alert::Alert>(&mut answers);
     answer::<wirewatch_model::alert::EmailGroup>(&mut answers);

@@ -61,6 +61,7 @@ mod sensor_paths;
 mod sonar_paths;
 #[cfg(test)]
 mod sonar_tests;
+mod ssl_paths;
 #[cfg(test)]
 mod tests;
 mod trigger_paths;
@@ -87,6 +88,7 @@ pub fn spec(public_url: &str) -> Value {
     actions_paths::add(&mut paths);
     alert_paths::add(&mut paths);
     config_paths::add(&mut paths);
+    ssl_paths::add(&mut paths);
     let (items, bodies) = paths.finish();
     let mut schemas = Map::new();
     derived::add(&mut schemas, bodies);
@@ -196,6 +198,7 @@ fn tags() -> Value {
         t(alert_paths::EMAIL_TAG, alert_paths::EMAIL_TAG_TEXT),
         t(customdevice_paths::TAG, customdevice_paths::TAG_TEXT),
         t(packet_paths::TAG, packet_paths::TAG_TEXT),
+        t(ssl_paths::TAG, ssl_paths::TAG_TEXT),
         t(sonar_paths::TAG, sonar_paths::TAG_TEXT),
         t(actions_paths::TAG, actions_paths::TAG_TEXT),
     ]);

@@ -31,8 +31,12 @@ libpcap (cargo feature `live`): the packets `tcpdump -r` selects with the filter
 the window read (no index help); a filter libpcap refuses is a 400 naming `bpf` with libpcap's message. A sensor \
 built without libpcap answers such a filter 400 naming `bpf`, saying so.\n\n\
 `slices_only` callers get the first 64 bytes of each packet (the original length is kept in each record). \
-`output` `keylog_txt` and `zip`, and `include_secrets`, need `packets: full_with_keys` and are answered 501: this \
-sensor holds no TLS session keys. \n\n\
+`output` `keylog_txt` and `zip` need `packets: full_with_keys` (403 otherwise): `keylog_txt` answers the key log \
+lines (SSLKEYLOGFILE format, `text/plain`, `.txt`) of the TLS sessions whose ClientHello is in the matched packets, \
+as the sensor holds them (uploaded key logs, and the master secrets of sessions it decrypted with an RSA key: see \
+`/ssldecryptkeys`); `zip` answers `packets.pcap` (the matched packets) and `sslkeylog.txt` (their key log), \
+`limit_bytes` at most `100MB`. 204 when no session key is known (unless `always_return_body`). `include_secrets` \
+(secrets embedded in pcapng) is answered 501: use `zip`. \n\n\
 `output` `extract` answers the files carried in the matched packets as a zip (`application/zip`, \
 `filename=\"wirewatch <from> to <until> UTC.zip\"`): HTTP/1.x request and response bodies (`Content-Length`, \
 chunked, or to the connection's end; `gzip`/`deflate` content encoding decoded, others kept as sent; the file \
@@ -51,7 +55,7 @@ manifest when `always_return_body` is true). It needs `ndr: full` and whole pack
 `full_with_keys`; `slices_only` is 403: 64-byte slices do not carry files, and carving them would disclose what \
 that privilege withholds); `limit_bytes` is at most `100MB` and `limit_search_duration` at most 5 minutes (400 \
 naming the field beyond). One extraction runs at a time (another waits up to 30 s, then 429). `decrypt_files`: \
-this sensor holds no session keys, so nothing is decrypted; the manifest's notes say so.\n\n\
+transfers inside TLS are not carved (the manifest's notes say so).\n\n\
 501 when the packet store is turned off (`--packets-max-bytes 0`). At most 4 searches run at once; another waits up to 30 s for one to end, then is answered 429.";
 
 fn example() -> Value {
@@ -70,8 +74,8 @@ fn example() -> Value {
 
 fn file_headers() -> Value {
     json!({
-        "Content-Type": {"description": "`application/vnd.tcpdump.pcap`, `application/x-pcapng`, or `application/zip` (extract).", "schema": {"type": "string"}},
-        "Content-Disposition": {"description": "`attachment; filename=\"wirewatch 2026-12-06 19.00.00 to 2026-12-06 19.30.00 UTC.pcap\"` (`.pcapng`, `.zip`; one `filename` parameter, last).", "schema": {"type": "string"}},
+        "Content-Type": {"description": "`application/vnd.tcpdump.pcap`, `application/x-pcapng`, `application/zip` (extract, zip) or `text/plain; charset=utf-8` (keylog_txt).", "schema": {"type": "string"}},
+        "Content-Disposition": {"description": "`attachment; filename=\"wirewatch 2026-12-06 19.00.00 to 2026-12-06 19.30.00 UTC.pcap\"` (`.pcapng`, `.zip`, `.txt`; one `filename` parameter, last).", "schema": {"type": "string"}},
     })
 }
 
@@ -88,8 +92,8 @@ fn op(op_id: &str, summary: &str, extra: &str) -> Op {
         )
         .error(
             501,
-            "The output needs session keys this sensor does not hold, or the packet store is turned off.",
-            json!({"error_message": "output keylog_txt: this sensor holds no TLS session keys (it does not decrypt or receive keys), so there are none to return"}),
+            "`include_secrets` (not supported), or the packet store is turned off.",
+            json!({"error_message": "the packet store is turned off on this sensor (serve --packets-max-bytes 0)"}),
         )
 }
 
@@ -109,7 +113,7 @@ fn params(mut o: Op) -> Op {
         ("limit_search_duration", "Approximate longest search (`5m`, ms).", num_or_text()),
         ("always_return_body", "`true`: 200 and a file of no packets instead of 204.", s("boolean")),
         ("output", "`pcap` (default), `pcapng`, `keylog_txt`, `zip`, `extract`.", json!({"type": "string", "enum": ["pcap", "pcapng", "keylog_txt", "zip", "extract"]})),
-        ("include_secrets", "With pcapng: embed TLS secrets (501: none held).", s("boolean")),
+        ("include_secrets", "With pcapng: embed TLS secrets (501: not supported; `output` `zip` gives the packets with their key log).", s("boolean")),
         ("decrypt_files", "With extract: decrypt files of encrypted sessions (none are: no keys are held; the manifest says so).", s("boolean")),
     ] {
         o = o.query(name, d, schema);

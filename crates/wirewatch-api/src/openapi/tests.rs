@@ -265,6 +265,9 @@ fn public_operations_and_extensions_are_the_documented_ones() {
             "get /triggers/{id}/debuglog",
             "delete /triggers/{id}/debuglog",
             "get /triggers/{id}/stats",
+            "get /ssldecryptkeys/keylog",
+            "post /ssldecryptkeys/keylog",
+            "delete /ssldecryptkeys/keylog",
             "get /actions/connector/{id}/_stats",
             "get /actions/connector/{id}/_failed",
             "post /actions/connector/{id}/_failed/_replay",
@@ -724,6 +727,13 @@ fn request_examples_are_accepted_by_the_handlers_types() {
             a if a.starts_with("assignAlert") || a.ends_with("Alerts") => {
                 parse::<crate::routes::alerts::Assignment>(example)
             }
+            "createSslDecryptKey" => parse::<wirewatch_model::ssl_key::NewSslDecryptKey>(example),
+            "updateSslDecryptKey" => parse::<wirewatch_model::ssl_key::SslDecryptKeyPatch>(example),
+            "createSslDecryptKeyProtocol" => example["protocol"]
+                .as_str()
+                .zip(example["port"].as_u64())
+                .map(drop)
+                .ok_or_else(|| "no protocol and port".into()),
             "createEmailGroup" | "updateEmailGroup" => {
                 parse::<wirewatch_model::alert::EmailGroupInput>(example)
             }

@@ -26,6 +26,7 @@ pub mod rules;
 pub mod runningconfig;
 pub mod sonar;
 pub mod supportpacks;
+pub mod ssldecryptkeys;
 pub mod tags;
 pub mod triggers;
 pub mod users;
@@ -66,6 +67,7 @@ pub fn v1() -> Api {
         .merge(jobs::routes())
         .merge(supportpacks::routes())
         .merge(license::routes())
+        .merge(ssldecryptkeys::routes())
 }
 
 /// Every operation of the API, with its full path: `/api/v1`, the Sonar

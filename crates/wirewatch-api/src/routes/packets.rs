@@ -129,18 +129,19 @@ pub struct PacketSearch {
     /// FTP and SMTP transfers in the matched packets, as a zip with a
     /// manifest; needs `ndr: full` and whole packets, so not `packets:
     /// slices_only`; `limit_bytes` at most `"100MB"`, `limit_search_duration`
-    /// at most 5 minutes); `keylog_txt` and `zip` are answered 501 (no
-    /// session keys are held).
+    /// at most 5 minutes); `keylog_txt` (the key log of the TLS sessions
+    /// in the matched packets) and `zip` (pcap + key log) need `packets:
+    /// full_with_keys`.
     #[serde(default)]
     #[schemars(extend("enum" = ["pcap", "pcapng", "keylog_txt", "zip", "extract"]))]
     pub output: Option<String>,
     /// With `output: pcapng`, embed TLS session secrets (needs
-    /// `packets: full_with_keys`; answered 501: no keys are held).
+    /// `packets: full_with_keys`; answered 501: not supported, use `zip`).
     #[serde(default)]
     pub include_secrets: Option<Flag>,
-    /// With `output: extract`, decrypt the files of encrypted sessions: this
-    /// sensor holds no session keys, so none are decrypted (the manifest
-    /// says so); the cleartext transfers are returned as without it.
+    /// With `output: extract`, decrypt the files of encrypted sessions: the
+    /// extraction does not decrypt TLS, so none are (the manifest says so);
+    /// the cleartext transfers are returned as without it.
     #[serde(default)]
     pub decrypt_files: Option<Flag>,
 }
@@ -173,6 +174,10 @@ pub enum Output {
     Packets(Format),
     /// The files carried in them, as a zip.
     Extract,
+    /// The key log of their TLS sessions (`keylog_txt`).
+    Keylog,
+    /// The packets (pcap) and that key log, as a zip (`zip`).
+    Zip,
 }
 
 /// A search as checked: what to run and how to answer.
@@ -350,17 +355,27 @@ pub fn plan(p: &PacketSearch, caller: &Caller, role: PacketsRole, now_ms: i64) -
                 "{what} needs packet and session key access (\"packets\": \"full_with_keys\")"
             )));
         }
-        Err(ApiError(Error::new(
-            Code::NotApplicable,
-            format!("{what}: this sensor holds no TLS session keys (it does not decrypt or receive keys), so there are none to return"),
-        )))
+        Ok(())
     };
     let out = match output.as_str() {
         "pcap" => Output::Packets(Format::Pcap),
         "pcapng" => Output::Packets(Format::Pcapng),
-        "keylog_txt" | "zip" => {
-            keys(&format!("output {output}"))?;
-            Output::Packets(Format::Pcap)
+        "keylog_txt" => {
+            keys("output keylog_txt")?;
+            Output::Keylog
+        }
+        "zip" => {
+            keys("output zip")?;
+            // The pcap is made whole in memory before it is zipped.
+            if limit_bytes > EXTRACT_MAX_LIMIT_BYTES {
+                return Err(ApiError::invalid(
+                    "limit_bytes",
+                    format!(
+                        "must be at most {EXTRACT_MAX_LIMIT_BYTES} bytes (100MB) with output zip"
+                    ),
+                ));
+            }
+            Output::Zip
         }
         "extract" => {
             if !caller.has_ndr() {
@@ -404,6 +419,10 @@ pub fn plan(p: &PacketSearch, caller: &Caller, role: PacketsRole, now_ms: i64) -
             ));
         }
         keys("include_secrets")?;
+        return Err(ApiError(Error::new(
+            Code::NotApplicable,
+            "include_secrets: secrets are not embedded in pcapng files (no Decryption Secrets Block); output zip gives the packets with their key log, keylog_txt the key log alone",
+        )));
     }
     let filter = parts
         .into_iter()
@@ -449,7 +468,8 @@ pub fn filename(from_ms: i64, until_ms: i64, output: Output) -> String {
     let ext = match output {
         Output::Packets(Format::Pcap) => "pcap",
         Output::Packets(Format::Pcapng) => "pcapng",
-        Output::Extract => "zip",
+        Output::Extract | Output::Zip => "zip",
+        Output::Keylog => "txt",
     };
     format!("wirewatch {} to {} UTC.{ext}", t(from_ms), t(until_ms))
 }
@@ -458,7 +478,8 @@ fn content_type(output: Output) -> &'static str {
     match output {
         Output::Packets(Format::Pcap) => "application/vnd.tcpdump.pcap",
         Output::Packets(Format::Pcapng) => "application/x-pcapng",
-        Output::Extract => "application/zip",
+        Output::Extract | Output::Zip => "application/zip",
+        Output::Keylog => "text/plain; charset=utf-8",
     }
 }
 
@@ -508,6 +529,7 @@ async fn search(
     let format = match plan.output {
         Output::Packets(f) => f,
         Output::Extract => return extract(dir, plan).await,
+        Output::Keylog | Output::Zip => return with_keys(s, dir, plan).await,
     };
     let permit = slot(&SEARCHES, "packet searches", MAX_SEARCHES).await?;
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(8);
@@ -565,6 +587,43 @@ async fn search(
     Ok(file_response(&plan, Body::from_stream(stream)))
 }
 
+/// `output: keylog_txt` / `zip`: the search, then the key log of its TLS
+/// sessions (and its packets); 204 when no session key is known (unless
+/// `always_return_body`).
+async fn with_keys(s: AppState, dir: std::path::PathBuf, plan: Plan) -> ApiResult<Response> {
+    let one = if plan.output == Output::Zip {
+        Some(slot(&EXTRACTS, "packet zips", MAX_EXTRACTS).await?)
+    } else {
+        None
+    };
+    let permit = slot(&SEARCHES, "packet searches", MAX_SEARCHES).await?;
+    let (query, zip) = (plan.query.clone(), plan.output == Output::Zip);
+    let found = tokio::task::spawn_blocking(move || {
+        let _permits = (one, permit);
+        keys::search(&s, &dir, &query, zip)
+    })
+    .await
+    .map_err(|e| e.to_string())
+    .and_then(|r| r)
+    .map_err(|e| {
+        tracing::error!(error = %e, "packet search with keys");
+        ApiError(Error::new(Code::Internal, format!("packet search: {e}")))
+    })?;
+    tracing::debug!(
+        packets = found.packets,
+        keylog_bytes = found.keylog.len(),
+        "packet search with keys"
+    );
+    if found.keylog.is_empty() && !plan.always_return_body {
+        return Ok(StatusCode::NO_CONTENT.into_response());
+    }
+    let body = match plan.output {
+        Output::Zip => keys::zip(&found)?,
+        _ => found.keylog.into_bytes(),
+    };
+    Ok(file_response(&plan, Body::from(body)))
+}
+
 /// A slot of `sem`, waiting at most [`QUEUE_WAIT`] (then 429).
 async fn slot(
     sem: &'static tokio::sync::Semaphore,
@@ -607,7 +666,7 @@ async fn extract(dir: std::path::PathBuf, plan: Plan) -> ApiResult<Response> {
             _ => {}
         }
         if decrypt {
-            ex.notes.push("decrypt_files: this sensor holds no session keys; transfers inside encrypted sessions (TLS) were not decrypted and are not in this zip".into());
+            ex.notes.push("decrypt_files: file extraction does not decrypt TLS; transfers inside encrypted sessions were not decrypted and are not in this zip (output keylog_txt gives their session keys)".into());
         }
         tracing::debug!(packets = st.packets, bytes = st.bytes, stop = ?st.stop,
             connections = ex.connections, files = ex.files.len(), notes = ex.notes.len(), "packet extraction");
@@ -632,5 +691,6 @@ async fn extract(dir: std::path::PathBuf, plan: Plan) -> ApiResult<Response> {
     }
 }
 
+mod keys;
 #[cfg(test)]
 mod tests;

@@ -199,7 +199,8 @@ fn the_packets_privilege_decides_what_a_caller_gets() {
         v["error_message"].as_str().unwrap().contains("packets"),
         "{v}"
     );
-    // Session keys: only full_with_keys may ask; none are held (501).
+    // Session keys: only full_with_keys may ask; these packets carry no
+    // TLS session whose keys are held (204).
     let kq = json!({"from": "-30m", "output": "keylog_txt"});
     assert_eq!(
         s.bytes("POST", "/api/v1/packets/search", Some(&kq), Some(&full))
@@ -207,7 +208,7 @@ fn the_packets_privilege_decides_what_a_caller_gets() {
         403
     );
     let (status, _, body) = s.bytes("POST", "/api/v1/packets/search", Some(&kq), Some(&keys));
-    assert_eq!(status, 501, "{}", String::from_utf8_lossy(&body));
+    assert_eq!(status, 204, "{}", String::from_utf8_lossy(&body));
 }
 
 #[test]
@@ -433,14 +434,17 @@ fn extract_answers_the_files_of_the_matched_packets_as_a_zip() {
     let (got, m) = unzip(&bytes);
     assert!(got.len() < want.len());
     assert!(m["notes"].to_string().contains("limit_bytes"), "{m}");
-    // decrypt_files: nothing can be decrypted (no keys held); the same
-    // files, and the manifest says so.
+    // decrypt_files: extraction does not decrypt TLS; the same files, and
+    // the manifest says so.
     let q = json!({"from": "-30m", "output": "extract", "port1": 12525, "decrypt_files": "true"});
     let (status, _, bytes) = s.bytes("POST", "/api/v1/packets/search", Some(&q), None);
     assert_eq!(status, 200);
     let (got, m) = unzip(&bytes);
     assert_eq!(got.len(), 2);
-    assert!(m["notes"].to_string().contains("no session keys"), "{m}");
+    assert!(
+        m["notes"].to_string().contains("does not decrypt TLS"),
+        "{m}"
+    );
     // Larger than extraction allows: 400 naming the field.
     let q = json!({"from": "-30m", "output": "extract", "limit_bytes": "1GB"});
     let (status, _, body) = s.bytes("POST", "/api/v1/packets/search", Some(&q), None);

@@ -821,6 +821,17 @@ POST   /api/v1/customdevices/{id}/criteria                          ...FF.F
 DELETE /api/v1/customdevices/{id}/criteria/{criteria_id}            ...FF.F
 GET    /api/v1/packets/search                                       .FFFFFF
 POST   /api/v1/packets/search                                       .FFFFFF
+GET    /api/v1/ssldecryptkeys                                       .FFFFFF
+POST   /api/v1/ssldecryptkeys                                       .FFFFFF
+GET    /api/v1/ssldecryptkeys/keylog                                .FFFFFF
+POST   /api/v1/ssldecryptkeys/keylog                                .FFFFFF
+DELETE /api/v1/ssldecryptkeys/keylog                                .FFFFFF
+GET    /api/v1/ssldecryptkeys/{id}                                  .FFFFFF
+PATCH  /api/v1/ssldecryptkeys/{id}                                  .FFFFFF
+DELETE /api/v1/ssldecryptkeys/{id}                                  .FFFFFF
+GET    /api/v1/ssldecryptkeys/{id}/protocols                        .FFFFFF
+POST   /api/v1/ssldecryptkeys/{id}/protocols                        .FFFFFF
+DELETE /api/v1/ssldecryptkeys/{id}/protocols/{protocol}             .FFFFFF
 GET    /api/v1/tags                                                 ......F
 POST   /api/v1/tags                                                 ...FF.F
 GET    /api/v1/tags/{id}                                            ......F

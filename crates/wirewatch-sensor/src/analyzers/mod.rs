@@ -78,6 +78,8 @@ pub struct FlowCtx<'a> {
     /// client and for the server: protocol metrics count for them too.
     pub client_custom: Vec<u64>,
     pub server_custom: Vec<u64>,
+    /// The keys TLS sessions are decrypted with (empty: none are).
+    pub tls_keys: &'a wirewatch_decrypt::KeyRing,
 }
 
 impl FlowCtx<'_> {

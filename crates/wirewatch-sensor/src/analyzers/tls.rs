@@ -1,9 +1,14 @@
 //! TLS: the handshake of a connection (SNI, versions, cipher, ALPN, JA3/JA3S/JA4,
-//! certificate subject and issuer when visible) as one `~ssl_open` event.
+//! certificate subject and issuer when visible) as one `~ssl_open` event;
+//! and, when there are keys ([`wirewatch_decrypt::KeyRing`]), the
+//! connection decrypted and its plaintext handed to the HTTP analyzer, so
+//! HTTPS gives `~http` records, metrics and detections as HTTP does.
 
+use super::http::Http;
 use super::{Analyzer, FlowCtx, Protocol, Sink};
 use crate::flow::Dir;
 use crate::sensor::Endpoints;
+use wirewatch_decrypt::{Session, Side};
 use wirewatch_wire::tls::{self, Handshake, HandshakeReader};
 
 /// What was learned from one TLS handshake.
@@ -32,6 +37,45 @@ pub struct Tls {
     reported: bool,
     /// Parse errors seen (counted by the sensor).
     pub errors: u64,
+    /// The decryption, when there were keys at the connection's start.
+    decrypt: Option<Decrypt>,
+    /// The first payload was seen (whether to decrypt is decided there).
+    started: bool,
+}
+
+/// A decrypted connection: the TLS session and the HTTP analyzer its
+/// plaintext goes to.
+struct Decrypt {
+    session: Session,
+    http: Http,
+}
+
+impl Decrypt {
+    /// Feed one side's bytes; the plaintext goes to HTTP; outcomes and
+    /// session keys to the sink.
+    fn feed(&mut self, flow: &mut FlowCtx<'_>, dir: Dir, bytes: &[u8], sink: &mut Sink<'_>) {
+        let side = if dir == Dir::Orig {
+            Side::Client
+        } else {
+            Side::Server
+        };
+        let plain = self.session.feed(flow.tls_keys, side, bytes);
+        self.report(flow.ends, sink);
+        for p in plain {
+            // The flow stays `ssl` (its records' `l7proto`), whatever it carries.
+            self.http.payload(flow, dir, &p, sink);
+            *flow.service = Some("ssl");
+        }
+    }
+
+    fn report(&mut self, ends: Endpoints, sink: &mut Sink<'_>) {
+        if let Some(o) = self.session.take_outcome() {
+            sink.out.tls_outcomes.push(o);
+        }
+        if let Some(line) = self.session.derived_line.take() {
+            sink.out.session_keys.push((ends, line));
+        }
+    }
 }
 
 impl Tls {
@@ -112,6 +156,18 @@ pub const PROTOCOL: Protocol = Protocol {
 
 impl Analyzer for Tls {
     fn payload(&mut self, flow: &mut FlowCtx<'_>, dir: Dir, bytes: &[u8], sink: &mut Sink<'_>) {
+        if !self.started {
+            self.started = true;
+            if !flow.tls_keys.is_empty() {
+                self.decrypt = Some(Decrypt {
+                    session: Session::new(flow.ends.server.1),
+                    http: Http::default(),
+                });
+            }
+        }
+        if let Some(d) = &mut self.decrypt {
+            d.feed(flow, dir, bytes, sink);
+        }
         if dir == Dir::Orig {
             self.client(bytes);
             return;
@@ -137,9 +193,13 @@ impl Analyzer for Tls {
         }
     }
 
-    fn end(&mut self, ends: Endpoints, _last_ns: i64, sink: &mut Sink<'_>) {
+    fn end(&mut self, ends: Endpoints, last_ns: i64, sink: &mut Sink<'_>) {
         if let Some(ev) = Tls::end(self) {
             sink.out.tls.push((ends, ev));
+        }
+        if let Some(d) = &mut self.decrypt {
+            d.report(ends, sink);
+            Analyzer::end(&mut d.http, ends, last_ns, sink);
         }
     }
 }

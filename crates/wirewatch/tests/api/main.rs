@@ -28,4 +28,5 @@ mod sensor;
 mod sonar;
 mod syslog;
 mod ticketing;
+mod tls;
 mod triggers;

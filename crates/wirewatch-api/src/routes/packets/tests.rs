@@ -226,9 +226,10 @@ fn bad_parameters_are_400s_naming_the_field() {
 }
 
 #[test]
-fn session_keys_are_explicit_errors() {
+fn session_keys_need_full_with_keys() {
     let b = |v| body(v);
-    // Keys need full_with_keys (403); with it, 501: no keys are held.
+    // Keys need full_with_keys (403); with it, keylog_txt and zip are
+    // planned, include_secrets is 501 (not supported).
     for v in [
         json!({"from": "-10m", "output": "keylog_txt"}),
         json!({"from": "-10m", "output": "zip"}),
@@ -240,10 +241,29 @@ fn session_keys_are_explicit_errors() {
             403,
             "{v}"
         );
-        let (status, _, msg) = refused(&b(v.clone()), PacketsRole::FullWithKeys);
-        assert_eq!(status, 501, "{v}");
-        assert!(msg.contains("no TLS session keys"), "{msg}");
     }
+    let ok = |v: serde_json::Value| {
+        plan(&b(v), &caller(true), PacketsRole::FullWithKeys, NOW).map(|p| p.output)
+    };
+    assert_eq!(
+        ok(json!({"from": "-10m", "output": "keylog_txt"})).ok(),
+        Some(Output::Keylog)
+    );
+    assert_eq!(
+        ok(json!({"from": "-10m", "output": "zip"})).ok(),
+        Some(Output::Zip)
+    );
+    let (status, field, _) = refused(
+        &b(json!({"from": "-10m", "output": "zip", "limit_bytes": "1GB"})),
+        PacketsRole::FullWithKeys,
+    );
+    assert_eq!((status, field.as_deref()), (400, Some("limit_bytes")));
+    let (status, _, msg) = refused(
+        &b(json!({"from": "-10m", "output": "pcapng", "include_secrets": "true"})),
+        PacketsRole::FullWithKeys,
+    );
+    assert_eq!(status, 501);
+    assert!(msg.contains("output zip"), "{msg}");
 }
 
 #[test]
