@@ -2,12 +2,17 @@
 
 pub mod app;
 pub mod auth;
+pub mod certs;
 pub mod error;
 pub mod extract;
 pub mod guard;
 pub mod openapi;
+mod procstat;
 mod routes;
+mod saml;
 pub mod throttle;
+
+pub use routes::system::SystemState;
 
 use axum::extract::DefaultBodyLimit;
 use axum::Router;
@@ -45,6 +50,9 @@ pub struct AppState {
     pub packets: Option<std::path::PathBuf>,
     /// The web app's sessions (cookie flags, expiry).
     pub sessions: app::session::SessionConfig,
+    /// Services, components and the HTTPS certificate (`/extrahop/services`,
+    /// `/processes`, `/sslcert`).
+    pub system: Arc<SystemState>,
 }
 
 impl AppState {
@@ -58,6 +66,7 @@ impl AppState {
         );
         AppState {
             connectors,
+            system: Arc::new(SystemState::new(&store)),
             store,
             sessions: app::session::SessionConfig::for_url(&config.public_url),
             config: Arc::new(config),
@@ -77,7 +86,10 @@ pub fn app(state: AppState) -> Router {
     let routed = Router::new()
         .nest("/api/v1", v1)
         .merge(routes::explore::routes())
-        .merge(app::routes())
+        .merge(app::routes().layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            web_app_gate,
+        )))
         .merge(routes::sonar::router(&state))
         .merge(routes::actions::routes().router)
         .fallback(routes::not_found)
@@ -87,6 +99,26 @@ pub fn app(state: AppState) -> Router {
         .with_state(state);
     // Paths are normalised before routing (a layer on `routed` would run after it).
     Router::new().fallback_service(tower::util::MapRequest::new(routed, normalize_path))
+}
+
+/// The web app answers only while its service (`admin`, the Management
+/// GUI) is enabled (`PATCH /api/v1/extrahop/services`); the API is not affected.
+async fn web_app_gate(
+    axum::extract::State(s): axum::extract::State<AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    if s.system
+        .web_app
+        .load(std::sync::atomic::Ordering::Relaxed)
+    {
+        return next.run(req).await;
+    }
+    error::ApiError::not_found(
+        "the web app: the Management GUI service (admin) is disabled; enable it with PATCH /api/v1/extrahop/services",
+    )
+    .into_response()
 }
 
 /// Every operation the API serves, with its full path and the privilege its

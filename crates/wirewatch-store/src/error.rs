@@ -85,6 +85,10 @@ pub enum Conflict {
     CustomDeviceName { name: String },
     /// A custom device or a device has this `extrahop_id`.
     CustomDeviceId { extrahop_id: String },
+    /// A user group of this name exists.
+    UserGroup { name: String },
+    /// An identity provider has this name.
+    IdentityProvider { name: String },
 }
 
 /// Why stored state refuses an input.
@@ -124,6 +128,12 @@ pub enum Refusal {
     TooManyCustomDevices { max: usize },
     /// A custom device's `extrahop_id` cannot change.
     ExtrahopIdImmutable { current: String },
+    /// No user has this name.
+    NoUser { username: String },
+    /// The store holds as many user groups as it may.
+    TooManyUserGroups { max: usize },
+    /// The store holds as many identity providers as it may.
+    TooManyIdentityProviders { max: usize },
 }
 
 impl Refusal {
@@ -166,6 +176,15 @@ impl Refusal {
             Refusal::ExtrahopIdImmutable { current } => {
                 format!("cannot be changed (it is {current:?}); leave it out")
             }
+            Refusal::NoUser { username } => {
+                format!("{username:?} is not a user; see GET /api/v1/users")
+            }
+            Refusal::TooManyUserGroups { max } => {
+                format!("at most {max} user groups are kept; delete one first")
+            }
+            Refusal::TooManyIdentityProviders { max } => {
+                format!("at most {max} identity providers are kept; delete one first")
+            }
         }
     }
 }
@@ -192,6 +211,10 @@ impl Conflict {
             }
             Conflict::CustomDeviceId { extrahop_id } => {
                 format!("a device with the extrahop_id {extrahop_id:?} already exists")
+            }
+            Conflict::UserGroup { name } => format!("a user group named \"{name}\" exists"),
+            Conflict::IdentityProvider { name } => {
+                format!("an identity provider named \"{name}\" exists")
             }
             Conflict::ConnectorInUse => "the connector is the one external ticketing pushes to; choose another (PATCH /api/v1/extrahop/ticketing, connector_id) first".into(),
         }

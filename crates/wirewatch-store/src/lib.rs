@@ -18,6 +18,7 @@ mod devices;
 mod error;
 mod formats;
 mod groups;
+mod idps;
 mod incidents;
 mod ingested;
 mod investigations;
@@ -32,8 +33,10 @@ mod schema;
 mod search;
 mod secrets;
 mod sessions;
+mod system;
 mod tickets;
 mod triggers;
+mod usergroups;
 mod users;
 
 pub use activitymaps::FlowGraph;

@@ -58,6 +58,7 @@ mod packet_paths;
 mod paths;
 mod sensor_paths;
 mod sonar_paths;
+mod system_paths;
 #[cfg(test)]
 mod sonar_tests;
 #[cfg(test)]
@@ -85,6 +86,7 @@ pub fn spec(public_url: &str) -> Value {
     sonar_paths::add(&mut paths);
     actions_paths::add(&mut paths);
     alert_paths::add(&mut paths);
+    system_paths::add(&mut paths);
     let (items, bodies) = paths.finish();
     let mut schemas = Map::new();
     derived::add(&mut schemas, bodies);
@@ -191,6 +193,8 @@ fn tags() -> Value {
             DNS events), with the ExtraHop Trigger API's `Remote.*` to send data to ODS targets \
             (wirewatch extensions: debug log, run statistics)."),
         t(alert_paths::TAG, alert_paths::TAG_TEXT),
+        t(system_paths::GROUP_TAG, system_paths::GROUP_TAG_TEXT),
+        t(system_paths::AUTH_TAG, system_paths::AUTH_TAG_TEXT),
         t(alert_paths::EMAIL_TAG, alert_paths::EMAIL_TAG_TEXT),
         t(customdevice_paths::TAG, customdevice_paths::TAG_TEXT),
         t(packet_paths::TAG, packet_paths::TAG_TEXT),

@@ -13,6 +13,7 @@ pub mod emailgroups;
 pub mod explore;
 pub mod extrahop;
 pub mod formats;
+pub mod identityproviders;
 pub mod investigations;
 pub mod localities;
 pub mod metrics;
@@ -22,8 +23,10 @@ pub mod packets;
 pub mod records;
 pub mod rules;
 pub mod sonar;
+pub mod system;
 pub mod tags;
 pub mod triggers;
+pub mod usergroups;
 pub mod users;
 
 use crate::auth::Caller;
@@ -39,6 +42,9 @@ pub fn v1() -> Api {
         .merge(extrahop::routes())
         .merge(apikeys::routes())
         .merge(users::routes())
+        .merge(usergroups::routes())
+        .merge(identityproviders::routes())
+        .merge(system::routes())
         .merge(detections::routes())
         .merge(devices::routes())
         .merge(devicegroups::routes())

@@ -25,6 +25,7 @@ mod records;
 mod secrets;
 mod sensor;
 mod sonar;
+mod sslcert;
 mod syslog;
 mod ticketing;
 mod triggers;
