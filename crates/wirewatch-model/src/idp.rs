@@ -327,7 +327,7 @@ impl IdpPrivileges {
             m.values
                 .iter()
                 .filter(|(_, vals)| vals.iter().any(|v| got.contains(v)))
-                .filter_map(|(l, _)| levels.iter().position(|x| x == l))
+                .filter_map(|(l, _)| levels.iter().position(|x| *x == l.as_str()))
                 .max()
         }
         let mut r = Roles::default();
@@ -340,7 +340,7 @@ impl IdpPrivileges {
             Some("metrics_restricted") => r.metrics = Some(MetricsRole::Restricted),
             _ => {}
         }
-        let module = |m| match level(m, MODULE_LEVELS, attributes) {
+        let module = |m: &Option<LevelMapping>| match level(m, MODULE_LEVELS, attributes) {
             Some(1) => Some(ModuleRole::Full),
             Some(_) => Some(ModuleRole::None),
             None => None,

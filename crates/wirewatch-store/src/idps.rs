@@ -13,7 +13,7 @@ fn load(c: &Connection, id: u64) -> Result<Option<(IdentityProvider, IdpPrivileg
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .optional()?;
-    row.map(|(d, p)| {
+    row.map(|(d, p)| -> Result<(IdentityProvider, IdpPrivileges)> {
         let mut idp: IdentityProvider = serde_json::from_str(&d)?;
         idp.id = id;
         Ok((idp, serde_json::from_str(&p)?))

@@ -460,7 +460,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
                     .context("loading the TLS certificate")?;
                 if let Some(r) = resolver {
                     let mut inner = (*config.get_inner()).clone();
-                    inner.cert_resolver = r;
+                    inner.cert_resolver = r as std::sync::Arc<dyn rustls::server::ResolvesServerCert>;
                     config.reload_from_config(std::sync::Arc::new(inner));
                 }
                 let tls = axum_server::tls_rustls::RustlsAcceptor::new(config).acceptor(capped);

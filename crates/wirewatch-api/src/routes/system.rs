@@ -416,7 +416,7 @@ fn bundle_kind(b: &[u8]) -> &'static str {
         .map(str::trim)
         .find(|l| !l.is_empty() && !l.starts_with('#'))
         .unwrap_or("");
-    if b.starts_with(&[0x1f, 0x8b]) || b.get(257..262) == Some(b"ustar") {
+    if b.starts_with(&[0x1f, 0x8b]) || b.get(257..262) == Some(&b"ustar"[..]) {
         "bundle"
     } else if ["alert ", "drop ", "pass ", "reject ", "rejectsrc ", "rejectdst ", "rejectboth "]
         .iter()
