@@ -203,4 +203,16 @@ impl Store {
         }
         Ok(n)
     }
+
+    /// The ids of the enabled groups a user is a member of.
+    pub fn usergroups_of(&self, user_id: u64) -> Result<Vec<String>> {
+        self.read(|c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT g.id FROM usergroup_members m JOIN usergroups g ON g.id = m.group_id
+                 WHERE m.user_id = ?1 AND g.enabled = 1 ORDER BY g.id",
+            )?;
+            let rows = stmt.query_map([user_id], |r| r.get::<_, String>(0))?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
+        })
+    }
 }

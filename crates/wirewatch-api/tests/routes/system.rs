@@ -159,8 +159,19 @@ fn refresh_says_there_is_no_directory_and_associations_unshare_activity_maps() {
         json!({"groups": {"local.soc": "viewer", "local.other": "editor"}}),
     );
     assert_eq!(r.status, 204, "{}", r.text);
+    // A member of the group holds its grant on the map.
+    let dan = s.user_key("dan", json!({"write": "full"}));
+    assert_eq!(s.call_with("GET", &map, None, Some(&dan)).status, 404);
+    s.patch("/api/v1/usergroups/local.soc/members", json!({"dan": "member"}));
+    let r = s.call_with("GET", &map, None, Some(&dan));
+    assert_eq!(r.status, 200, "{}", r.text);
+    let listed = s.call_with("GET", "/api/v1/activitymaps", None, Some(&dan)).body;
+    assert_eq!(listed.as_array().unwrap().len(), 1, "{listed}");
+    let r = s.call_with("PATCH", &map, Some(json!({"name": "n"})), Some(&dan));
+    assert_eq!(r.status, 403, "a viewer: {}", r.text);
     let r = s.call("DELETE", "/api/v1/usergroups/local.soc/associations", None);
     assert_eq!(r.status, 204, "{}", r.text);
+    assert_eq!(s.call_with("GET", &map, None, Some(&dan)).status, 404);
     let sharing = s.get(&format!("{map}/sharing")).body;
     assert_eq!(sharing["groups"], json!({"local.other": "editor"}), "{sharing}");
     assert_eq!(
