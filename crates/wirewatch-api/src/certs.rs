@@ -429,7 +429,8 @@ impl TlsControl {
             None => {
                 let mut tried = Vec::new();
                 let mut found = None;
-                for (path, is_pending) in [(pending.clone(), true), (self.dir.join(KEY_FILE), false)]
+                for (path, is_pending) in
+                    [(pending.clone(), true), (self.dir.join(KEY_FILE), false)]
                 {
                     let Ok(text) = std::fs::read_to_string(&path) else {
                         continue;
@@ -470,7 +471,10 @@ impl TlsControl {
         let key = rcgen::KeyPair::generate().map_err(CertError::from)?;
         let csr = params.serialize_request(&key).map_err(CertError::from)?;
         let pem = csr.pem().map_err(CertError::from)?;
-        write_private(&self.dir.join(PENDING_KEY_FILE), key.serialize_pem().as_bytes())?;
+        write_private(
+            &self.dir.join(PENDING_KEY_FILE),
+            key.serialize_pem().as_bytes(),
+        )?;
         Ok(pem)
     }
 }

@@ -109,10 +109,7 @@ async fn web_app_gate(
     next: axum::middleware::Next,
 ) -> axum::response::Response {
     use axum::response::IntoResponse;
-    if s.system
-        .web_app
-        .load(std::sync::atomic::Ordering::Relaxed)
-    {
+    if s.system.web_app.load(std::sync::atomic::Ordering::Relaxed) {
         return next.run(req).await;
     }
     error::ApiError::not_found(

@@ -167,7 +167,10 @@ mod tests {
 </md:EntityDescriptor>"#
         );
         let md = parse_idp_metadata(&xml).unwrap();
-        assert_eq!(md.entity_id.as_deref(), Some("https://idp.example.com/saml"));
+        assert_eq!(
+            md.entity_id.as_deref(),
+            Some("https://idp.example.com/saml")
+        );
         assert_eq!(
             md.sso_url.as_deref(),
             Some("https://idp.example.com/sso/redirect")

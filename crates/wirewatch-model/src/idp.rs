@@ -246,7 +246,11 @@ impl IdpPrivileges {
             values: BTreeMap::from([(level.to_string(), vec![value.to_string()])]),
         };
         IdpPrivileges {
-            writelevel: Some(m("urn:extrahop:saml:2.0:writelevel", "write_full", "soc-admins")),
+            writelevel: Some(m(
+                "urn:extrahop:saml:2.0:writelevel",
+                "write_full",
+                "soc-admins",
+            )),
             ndrlevel: Some(m("urn:extrahop:saml:2.0:ndrlevel", "full", "soc")),
             npmlevel: None,
             packetslevel: Some(m("urn:extrahop:saml:2.0:packetslevel", "full", "soc")),
@@ -373,7 +377,10 @@ mod tests {
         let p = p.normalize().unwrap();
         assert!(p.detectionsaccesslevel.is_none() && p.ndrlevel.is_some());
         let attrs = BTreeMap::from([
-            ("groups".to_string(), vec!["analysts".into(), "leads".into()]),
+            (
+                "groups".to_string(),
+                vec!["analysts".into(), "leads".into()],
+            ),
             ("pk".to_string(), vec!["yes".into()]),
         ]);
         let r = p.resolve(&attrs);

@@ -330,7 +330,10 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         }
         None => None,
     };
-    state.system.triggers.store(true, std::sync::atomic::Ordering::Relaxed);
+    state
+        .system
+        .triggers
+        .store(true, std::sync::atomic::Ordering::Relaxed);
     state.system.capture.store(
         !args.pcap.is_empty() || args.eve.is_some() || !args.interface.is_empty(),
         std::sync::atomic::Ordering::Relaxed,

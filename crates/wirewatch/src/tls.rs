@@ -18,8 +18,7 @@ pub fn ensure_certificate(
     // Both 0600 like every file of the data directory (the store narrowed
     // existing ones when it opened).
     write_private(&cert_path, cert.as_bytes()).context("writing the certificate")?;
-    write_private(&key_path, key.as_bytes())
-        .context("writing the private key")?;
+    write_private(&key_path, key.as_bytes()).context("writing the private key")?;
     tracing::info!(cert = %cert_path.display(), "generated a self-signed TLS certificate");
     Ok((cert_path, key_path))
 }

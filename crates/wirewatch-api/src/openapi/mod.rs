@@ -58,9 +58,9 @@ mod packet_paths;
 mod paths;
 mod sensor_paths;
 mod sonar_paths;
-mod system_paths;
 #[cfg(test)]
 mod sonar_tests;
+mod system_paths;
 #[cfg(test)]
 mod tests;
 mod trigger_paths;

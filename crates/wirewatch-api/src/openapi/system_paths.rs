@@ -154,10 +154,14 @@ fn extrahop(p: &mut Paths) {
     p.add(
         "post",
         "/extrahop/flowlogs/secret",
-        Op::new(tag, "createFlowlogsSecret", "Generate a new flow log secret")
-            .describe(&format!("Replaces the previous secret. {ADMIN}"))
-            .empty("204", "A new secret was generated; read it with GET.")
-            .errors(&[403]),
+        Op::new(
+            tag,
+            "createFlowlogsSecret",
+            "Generate a new flow log secret",
+        )
+        .describe(&format!("Replaces the previous secret. {ADMIN}"))
+        .empty("204", "A new secret was generated; read it with GET.")
+        .errors(&[403]),
     );
     p.add(
         "post",
@@ -255,7 +259,9 @@ fn usergroups(p: &mut Paths) {
         "post",
         "/usergroups/refresh",
         Op::new(tag, "refreshUserGroups", "Refresh remote groups from LDAP")
-            .describe(&format!("No LDAP directory can be configured: 501. {ADMIN}"))
+            .describe(&format!(
+                "No LDAP directory can be configured: 501. {ADMIN}"
+            ))
             .errors(&[403, 501]),
     );
     p.add(
@@ -304,10 +310,14 @@ fn usergroups(p: &mut Paths) {
     p.add(
         "get",
         "/usergroups/{id}/members",
-        id(Op::new(tag, "getUserGroupMembers", "List a group's members"))
-            .describe(ADMIN)
-            .ok("200", "The members.", r("Members"))
-            .errors(&[403, 404]),
+        id(Op::new(
+            tag,
+            "getUserGroupMembers",
+            "List a group's members",
+        ))
+        .describe(ADMIN)
+        .ok("200", "The members.", r("Members"))
+        .errors(&[403, 404]),
     );
     p.add(
         "patch",
@@ -328,17 +338,21 @@ fn usergroups(p: &mut Paths) {
     p.add(
         "put",
         "/usergroups/{id}/members",
-        id(Op::new(tag, "replaceUserGroupMembers", "Replace the members"))
-            .describe(&format!(
-                "The users named (each `\"member\"`) become the only members. {ADMIN}"
-            ))
-            .refined_body(
-                members_schema,
-                json!({"alice": "member", "carol": "member"}),
-                "Usernames → `\"member\"`.",
-            )
-            .empty("204", "The members were replaced.")
-            .errors(&[403, 404]),
+        id(Op::new(
+            tag,
+            "replaceUserGroupMembers",
+            "Replace the members",
+        ))
+        .describe(&format!(
+            "The users named (each `\"member\"`) become the only members. {ADMIN}"
+        ))
+        .refined_body(
+            members_schema,
+            json!({"alice": "member", "carol": "member"}),
+            "Usernames → `\"member\"`.",
+        )
+        .empty("204", "The members were replaced.")
+        .errors(&[403, 404]),
     );
     p.add(
         "post",
@@ -391,7 +405,9 @@ fn auth(p: &mut Paths) {
         "/auth/identityproviders/{id}",
         Op::new(tag, "updateIdentityProvider", "Update an identity provider")
             .path_id("identity provider")
-            .describe(&format!("Fields left out are kept; checked as for a new one. {ADMIN}"))
+            .describe(&format!(
+                "Fields left out are kept; checked as for a new one. {ADMIN}"
+            ))
             .body_example(json!({"enabled": false}))
             .empty("204", "The provider was changed.")
             .errors(&[403, 404, 409]),
@@ -408,11 +424,15 @@ fn auth(p: &mut Paths) {
     p.add(
         "get",
         "/auth/identityproviders/{id}/privileges",
-        Op::new(tag, "getIdentityProviderPrivileges", "Get a provider's privilege mappings")
-            .path_id("identity provider")
-            .describe(ADMIN)
-            .ok("200", "The mappings.", r("IdpPrivileges"))
-            .errors(&[403, 404]),
+        Op::new(
+            tag,
+            "getIdentityProviderPrivileges",
+            "Get a provider's privilege mappings",
+        )
+        .path_id("identity provider")
+        .describe(ADMIN)
+        .ok("200", "The mappings.", r("IdpPrivileges"))
+        .errors(&[403, 404]),
     );
     p.add(
         "patch",
@@ -432,18 +452,22 @@ fn auth(p: &mut Paths) {
     p.add(
         "get",
         "/auth/samlsp",
-        Op::new(tag, "getSamlSp", "Get this sensor's SAML service provider metadata")
-            .describe(&format!(
-                "The entity id is `PUBLIC_URL/saml/metadata` and the assertion consumer service \
+        Op::new(
+            tag,
+            "getSamlSp",
+            "Get this sensor's SAML service provider metadata",
+        )
+        .describe(&format!(
+            "The entity id is `PUBLIC_URL/saml/metadata` and the assertion consumer service \
                  `PUBLIC_URL/saml/acs` (HTTP-POST); with `xml=true`, `xml` holds the SAML 2.0 \
                  `EntityDescriptor` to give the IdP. {ADMIN}"
-            ))
-            .query(
-                "xml",
-                "Also answer the SAML 2.0 metadata document.",
-                json!({"type": "boolean", "default": false}),
-            )
-            .ok("200", "The SP metadata.", r("SamlSp"))
-            .errors(&[400, 403]),
+        ))
+        .query(
+            "xml",
+            "Also answer the SAML 2.0 metadata document.",
+            json!({"type": "boolean", "default": false}),
+        )
+        .ok("200", "The SP metadata.", r("SamlSp"))
+        .errors(&[400, 403]),
     );
 }

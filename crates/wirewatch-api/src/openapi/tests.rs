@@ -226,9 +226,14 @@ fn public_operations_and_extensions_are_the_documented_ones() {
             extensions.insert(format!("{method} {path}"));
         }
         // Appliance operations (hardware, firmware, power) answer 501.
-        if ["/extrahop/idrac", "/extrahop/firmware", "/extrahop/restart", "/extrahop/shutdown"]
-            .iter()
-            .any(|a| path.starts_with(a))
+        if [
+            "/extrahop/idrac",
+            "/extrahop/firmware",
+            "/extrahop/restart",
+            "/extrahop/shutdown",
+        ]
+        .iter()
+        .any(|a| path.starts_with(a))
         {
             assert!(op["responses"].get("501").is_some(), "{method} {path}: 501");
         }
@@ -758,9 +763,7 @@ fn request_examples_are_accepted_by_the_handlers_types() {
                 parse::<crate::routes::records::CursorBody>(example).and(ttl_field(example))
             }
             "updateServices" => parse::<serde_json::Map<String, Value>>(example),
-            "updateDetectionsAccess" => {
-                parse::<crate::routes::system::DetectionsAccess>(example)
-            }
+            "updateDetectionsAccess" => parse::<crate::routes::system::DetectionsAccess>(example),
             "updateCluster" => parse::<crate::routes::system::ClusterPatch>(example),
             "createSslCertSigningRequest" => parse::<crate::certs::SigningRequest>(example),
             "createUserGroup" => parse::<wirewatch_model::usergroup::NewUserGroup>(example),
@@ -773,13 +776,11 @@ fn request_examples_are_accepted_by_the_handlers_types() {
             "createIdentityProvider" | "updateIdentityProvider" => {
                 parse::<wirewatch_model::idp::IdpInput>(example)
             }
-            "updateIdentityProviderPrivileges" => {
-                crate::extract::parse_json::<wirewatch_model::idp::IdpPrivileges>(
-                    example.to_string().as_bytes(),
-                )
-                .map_err(|e| format!("{:?}", e.0))
-                .and_then(|p| p.normalize().map(drop).map_err(|e| e.to_string()))
-            }
+            "updateIdentityProviderPrivileges" => crate::extract::parse_json::<
+                wirewatch_model::idp::IdpPrivileges,
+            >(example.to_string().as_bytes())
+            .map_err(|e| format!("{:?}", e.0))
+            .and_then(|p| p.normalize().map(drop).map_err(|e| e.to_string())),
             // Bodies whose types are private to their handlers: the schema check covers them.
             "createApiKey" => example["password"]
                 .as_str()

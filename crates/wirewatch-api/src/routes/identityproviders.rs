@@ -69,9 +69,10 @@ async fn fetch(url: &str) -> ApiResult<String> {
             .http_status_as_error(false)
             .build()
             .into();
-        let mut resp = agent.get(&url).call().map_err(|e| {
-            ApiError::invalid("metadata_url", format!("could not be fetched: {e}"))
-        })?;
+        let mut resp = agent
+            .get(&url)
+            .call()
+            .map_err(|e| ApiError::invalid("metadata_url", format!("could not be fetched: {e}")))?;
         if !resp.status().is_success() {
             return Err(ApiError::invalid(
                 "metadata_url",
@@ -90,8 +91,12 @@ async fn fetch(url: &str) -> ApiResult<String> {
 
 /// Apply an input and check the signing certificate.
 async fn apply(b: IdpInput, p: &mut IdentityProvider, create: bool) -> ApiResult<()> {
-    if b.signing_certificate.as_ref().is_some_and(|c| c.len() > MAX_METADATA)
-        || b.metadata_xml.as_ref().is_some_and(|c| c.len() > MAX_METADATA)
+    if b.signing_certificate
+        .as_ref()
+        .is_some_and(|c| c.len() > MAX_METADATA)
+        || b.metadata_xml
+            .as_ref()
+            .is_some_and(|c| c.len() > MAX_METADATA)
     {
         return Err(ApiError::invalid(
             "signing_certificate",
@@ -153,8 +158,17 @@ async fn create(
     };
     apply(b, &mut p, true).await?;
     let p = s.store.save_identity_provider(p)?;
-    audit(&s, &caller, "create identity provider", "identityproviders", audited(&p));
-    Ok(super::created_at(format!("/api/v1/auth/identityproviders/{}", p.id)))
+    audit(
+        &s,
+        &caller,
+        "create identity provider",
+        "identityproviders",
+        audited(&p),
+    );
+    Ok(super::created_at(format!(
+        "/api/v1/auth/identityproviders/{}",
+        p.id
+    )))
 }
 
 async fn update(
@@ -167,7 +181,13 @@ async fn update(
     let Json(b) = b?;
     apply(b, &mut p, false).await?;
     let p = s.store.save_identity_provider(p)?;
-    audit(&s, &caller, "update identity provider", "identityproviders", audited(&p));
+    audit(
+        &s,
+        &caller,
+        "update identity provider",
+        "identityproviders",
+        audited(&p),
+    );
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -178,7 +198,13 @@ async fn remove(
 ) -> ApiResult<StatusCode> {
     let p = provider(&s, &raw)?;
     s.store.delete_identity_provider(p.id)?;
-    audit(&s, &caller, "delete identity provider", "identityproviders", json!({"id": p.id, "name": p.name}));
+    audit(
+        &s,
+        &caller,
+        "delete identity provider",
+        "identityproviders",
+        json!({"id": p.id, "name": p.name}),
+    );
     Ok(StatusCode::NO_CONTENT)
 }
 

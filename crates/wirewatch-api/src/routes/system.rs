@@ -67,8 +67,14 @@ impl SystemState {
 /// The services a software sensor does not have, and why.
 const ABSENT: [(&str, &str); 3] = [
     ("snmp", "wirewatch has no SNMP agent"),
-    ("ssh", "wirewatch has no SSH command-line service (it runs under the host's own SSH)"),
-    ("keyreceiver", "wirewatch has no TLS session key receiver (the packet store keeps no session keys)"),
+    (
+        "ssh",
+        "wirewatch has no SSH command-line service (it runs under the host's own SSH)",
+    ),
+    (
+        "keyreceiver",
+        "wirewatch has no TLS session key receiver (the packet store keeps no session keys)",
+    ),
 ];
 
 fn services_view(s: &AppState) -> Value {
@@ -106,8 +112,14 @@ async fn patch_services(
             .ok_or_else(|| {
                 ApiError::invalid(format!("{name}.enabled"), "is required: true or false")
             })?;
-        if let Some(extra) = v.as_object().and_then(|o| o.keys().find(|k| *k != "enabled")) {
-            return Err(ApiError::invalid(format!("{name}.{extra}"), "is not a setting of a service"));
+        if let Some(extra) = v
+            .as_object()
+            .and_then(|o| o.keys().find(|k| *k != "enabled"))
+        {
+            return Err(ApiError::invalid(
+                format!("{name}.{extra}"),
+                "is not a setting of a service",
+            ));
         }
         match name.as_str() {
             "admin" => web_app = Some(enabled),
@@ -149,7 +161,13 @@ async fn patch_services(
         s.store.set_services_settings(&stored)?;
         s.system.web_app.store(e, Ordering::Relaxed);
     }
-    audit(&s, &caller, "update services", "services", Value::Object(body));
+    audit(
+        &s,
+        &caller,
+        "update services",
+        "services",
+        Value::Object(body),
+    );
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -183,9 +201,24 @@ async fn get_processes(
 
 /// The ExtraHop process names, for a clear answer to each.
 const EXTRAHOP_PROCESSES: &[&str] = &[
-    "exadmin", "exalerts", "examf", "exapi", "exbridge", "excap", "exconfig", "exflowlogs",
-    "expktfeeder", "exsnmpq", "exnotify", "exportal", "exremote", "exsearch", "exstatmirror",
-    "extrend", "webserver", "hopcloud-api",
+    "exadmin",
+    "exalerts",
+    "examf",
+    "exapi",
+    "exbridge",
+    "excap",
+    "exconfig",
+    "exflowlogs",
+    "expktfeeder",
+    "exsnmpq",
+    "exnotify",
+    "exportal",
+    "exremote",
+    "exsearch",
+    "exstatmirror",
+    "extrend",
+    "webserver",
+    "hopcloud-api",
 ];
 
 async fn restart(
@@ -193,7 +226,14 @@ async fn restart(
     State(s): State<AppState>,
     Path(process): Path<String>,
 ) -> ApiResult<StatusCode> {
-    let ours = ["wirewatch", "runtime", "store", "capture", "triggers", "other"];
+    let ours = [
+        "wirewatch",
+        "runtime",
+        "store",
+        "capture",
+        "triggers",
+        "other",
+    ];
     if process == "exremote" {
         let Some(ods) = &s.ods else {
             return Err(ApiError(Error::new(
@@ -202,7 +242,13 @@ async fn restart(
             )));
         };
         ods.restart();
-        audit(&s, &caller, "restart process", "processes", json!({"process": process}));
+        audit(
+            &s,
+            &caller,
+            "restart process",
+            "processes",
+            json!({"process": process}),
+        );
         return Ok(StatusCode::NO_CONTENT);
     }
     if ours.contains(&process.as_str()) || EXTRAHOP_PROCESSES.contains(&process.as_str()) {
@@ -231,7 +277,13 @@ async fn regenerate_cert(
     let info = tokio::task::spawn_blocking(move || tls(&st).and_then(|t| Ok(t.regenerate()?)))
         .await
         .map_err(|e| ApiError(Error::internal(e.to_string())))??;
-    audit(&s, &caller, "regenerate TLS certificate", "sslcert", json!({"sha256": info.sha256}));
+    audit(
+        &s,
+        &caller,
+        "regenerate TLS certificate",
+        "sslcert",
+        json!({"sha256": info.sha256}),
+    );
     Ok(axum::Json(info))
 }
 
@@ -242,7 +294,10 @@ async fn replace_cert(
 ) -> ApiResult<axum::Json<certs::CertInfo>> {
     tls(&s)?;
     if body.len() > certs::MAX_PEM {
-        return Err(ApiError::invalid("body", format!("is larger than {} bytes", certs::MAX_PEM)));
+        return Err(ApiError::invalid(
+            "body",
+            format!("is larger than {} bytes", certs::MAX_PEM),
+        ));
     }
     // The PEM text as sent, or as a JSON string (the API explorer sends one).
     let text = match serde_json::from_slice::<String>(&body) {
@@ -254,7 +309,13 @@ async fn replace_cert(
     let info = tokio::task::spawn_blocking(move || tls(&st).and_then(|t| Ok(t.replace(&text)?)))
         .await
         .map_err(|e| ApiError(Error::internal(e.to_string())))??;
-    audit(&s, &caller, "replace TLS certificate", "sslcert", json!({"sha256": info.sha256}));
+    audit(
+        &s,
+        &caller,
+        "replace TLS certificate",
+        "sslcert",
+        json!({"sha256": info.sha256}),
+    );
     Ok(axum::Json(info))
 }
 
@@ -319,7 +380,13 @@ async fn put_detections_access(
         ));
     }
     s.store.set_detections_access(true)?;
-    audit(&s, &caller, "update detections access", "detections_access", json!({"enabled": true}));
+    audit(
+        &s,
+        &caller,
+        "update detections access",
+        "detections_access",
+        json!({"enabled": true}),
+    );
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -353,10 +420,7 @@ async fn get_cluster(_: Guard<System>) -> axum::Json<Cluster> {
     axum::Json(SINGLE_NODE)
 }
 
-async fn patch_cluster(
-    _: Guard<System>,
-    Json(p): Json<ClusterPatch>,
-) -> ApiResult<StatusCode> {
+async fn patch_cluster(_: Guard<System>, Json(p): Json<ClusterPatch>) -> ApiResult<StatusCode> {
     if p.ingest_enabled == Some(false) {
         return Err(ApiError::invalid(
             "ingest_enabled",
@@ -389,19 +453,30 @@ async fn get_flowlogs_secret(
     })
     .await?
     .ok_or_else(|| {
-        ApiError::not_found("flow log secret: none was generated; POST /api/v1/extrahop/flowlogs/secret makes one")
+        ApiError::not_found(
+            "flow log secret: none was generated; POST /api/v1/extrahop/flowlogs/secret makes one",
+        )
     })?;
     Ok(axum::Json(FlowlogsSecret { secret }))
 }
 
-async fn new_flowlogs_secret(caller: Guard<System>, State(s): State<AppState>) -> ApiResult<StatusCode> {
+async fn new_flowlogs_secret(
+    caller: Guard<System>,
+    State(s): State<AppState>,
+) -> ApiResult<StatusCode> {
     blocking({
         let st = s.store.clone();
         move || st.new_flowlogs_secret()
     })
     .await?;
     // The secret itself is never written to the audit log.
-    audit(&s, &caller, "generate flow log secret", "flowlogs", json!({}));
+    audit(
+        &s,
+        &caller,
+        "generate flow log secret",
+        "flowlogs",
+        json!({}),
+    );
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -418,9 +493,17 @@ fn bundle_kind(b: &[u8]) -> &'static str {
         .unwrap_or("");
     if b.starts_with(&[0x1f, 0x8b]) || b.get(257..262) == Some(&b"ustar"[..]) {
         "bundle"
-    } else if ["alert ", "drop ", "pass ", "reject ", "rejectsrc ", "rejectdst ", "rejectboth "]
-        .iter()
-        .any(|k| first.starts_with(k))
+    } else if [
+        "alert ",
+        "drop ",
+        "pass ",
+        "reject ",
+        "rejectsrc ",
+        "rejectdst ",
+        "rejectboth ",
+    ]
+    .iter()
+    .any(|k| first.starts_with(k))
     {
         "rules"
     } else if text.trim_start().starts_with('{') || text.trim_start().starts_with('[') {
@@ -436,7 +519,10 @@ async fn cloud_resources(
     RawBody(body): RawBody,
 ) -> ApiResult<StatusCode> {
     if body.is_empty() {
-        return Err(ApiError::invalid("cloudresources", "is required: the resource file as the request body"));
+        return Err(ApiError::invalid(
+            "cloudresources",
+            "is required: the resource file as the request body",
+        ));
     }
     if body.len() > MAX_BUNDLE {
         return Err(ApiError(Error::new(
@@ -461,7 +547,10 @@ async fn cloud_resources(
         _ => "wirewatch knows no resource of this format; it takes IDS alerts from Suricata's EVE output and \
               custom detection types through POST /api/v1/detections/formats",
     };
-    Err(ApiError(Error::new(Code::NotApplicable, format!("cloudresources: {why}"))))
+    Err(ApiError(Error::new(
+        Code::NotApplicable,
+        format!("cloudresources: {why}"),
+    )))
 }
 
 #[cfg(test)]

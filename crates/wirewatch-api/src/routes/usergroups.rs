@@ -36,7 +36,10 @@ fn group(s: &AppState, id: &str) -> ApiResult<UserGroup> {
         .ok_or_else(|| ApiError::not_found(format!("user group {id:?}")))
 }
 
-async fn list(_: Guard<System>, State(s): State<AppState>) -> ApiResult<axum::Json<Vec<UserGroup>>> {
+async fn list(
+    _: Guard<System>,
+    State(s): State<AppState>,
+) -> ApiResult<axum::Json<Vec<UserGroup>>> {
     Ok(axum::Json(s.store.usergroups()?))
 }
 
@@ -95,7 +98,13 @@ async fn remove(
     if !s.store.delete_usergroup(&id)? {
         return Err(ApiError::not_found(format!("user group {id:?}")));
     }
-    audit(&s, &caller, "delete user group", "usergroups", json!({"id": id}));
+    audit(
+        &s,
+        &caller,
+        "delete user group",
+        "usergroups",
+        json!({"id": id}),
+    );
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -127,7 +136,10 @@ async fn members(
         .usergroup_members(&id)?
         .ok_or_else(|| ApiError::not_found(format!("user group {id:?}")))?;
     Ok(axum::Json(Members {
-        users: names.into_iter().map(|n| (n, "member".to_string())).collect(),
+        users: names
+            .into_iter()
+            .map(|n| (n, "member".to_string()))
+            .collect(),
     }))
 }
 

@@ -8,9 +8,17 @@ use crate::common::*;
 use serde_json::{json, Value};
 
 fn audit_ops(s: &App) -> Vec<String> {
-    s.get("/api/v1/auditlog?limit=1000").body.as_array().unwrap()
+    s.get("/api/v1/auditlog?limit=1000")
+        .body
+        .as_array()
+        .unwrap()
         .iter()
-        .map(|e| e["body"]["operation"].as_str().unwrap_or_default().to_string())
+        .map(|e| {
+            e["body"]["operation"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string()
+        })
         .collect()
 }
 
@@ -25,7 +33,10 @@ fn a_member_holds_the_groups_privileges_while_a_member_of_an_enabled_group() {
     let s = App::start();
     s.detection(det("port_scan", "10.0.0.1", "10.0.0.2"));
     let ann = s.user_key("ann", json!({"metrics": "full"}));
-    let can_see = |key: &str| s.call_with("GET", "/api/v1/detections", None, Some(key)).status;
+    let can_see = |key: &str| {
+        s.call_with("GET", "/api/v1/detections", None, Some(key))
+            .status
+    };
     assert_eq!(can_see(&ann), 403);
     let r = s.post(
         "/api/v1/usergroups",
@@ -35,12 +46,19 @@ fn a_member_holds_the_groups_privileges_while_a_member_of_an_enabled_group() {
     assert_eq!(r.headers["location"], "/api/v1/usergroups/local.soc");
     let g = s.get("/api/v1/usergroups/local.soc").body;
     assert_eq!(
-        (g["name"].as_str(), g["enabled"].as_bool(), g["is_remote"].as_bool()),
+        (
+            g["name"].as_str(),
+            g["enabled"].as_bool(),
+            g["is_remote"].as_bool()
+        ),
         (Some("soc"), Some(true), Some(false))
     );
     assert_eq!(g["rights"], json!([]));
     // Assigned: the key gains NDR and write: limited at once.
-    let r = s.patch("/api/v1/usergroups/local.soc/members", json!({"ann": "member"}));
+    let r = s.patch(
+        "/api/v1/usergroups/local.soc/members",
+        json!({"ann": "member"}),
+    );
     assert_eq!(r.status, 204, "{}", r.text);
     assert_eq!(can_see(&ann), 200);
     let id = s.get("/api/v1/detections").body[0]["id"].as_u64().unwrap();
@@ -50,10 +68,17 @@ fn a_member_holds_the_groups_privileges_while_a_member_of_an_enabled_group() {
         Some(json!({"assignee": "ann"})),
         Some(&ann),
     );
-    assert_eq!(r.status, 204, "triage with the group's write: limited: {}", r.text);
+    assert_eq!(
+        r.status, 204,
+        "triage with the group's write: limited: {}",
+        r.text
+    );
     let u = s.get("/api/v1/users/ann").body;
     assert_eq!(u["granted_roles"], json!({"metrics": "full"}));
-    assert_eq!(u["effective_roles"], json!({"write": "limited", "ndr": "full"}));
+    assert_eq!(
+        u["effective_roles"],
+        json!({"write": "limited", "ndr": "full"})
+    );
     // A disabled group gives nothing; enabled again, it does.
     let r = s.patch("/api/v1/usergroups/local.soc", json!({"enabled": false}));
     assert_eq!(r.status, 204, "{}", r.text);
@@ -65,7 +90,10 @@ fn a_member_holds_the_groups_privileges_while_a_member_of_an_enabled_group() {
     assert_eq!(r.status, 204, "{}", r.text);
     assert_eq!(can_see(&ann), 403);
     // Back in, then the group deleted: gone again.
-    s.patch("/api/v1/usergroups/local.soc/members", json!({"ann": "member"}));
+    s.patch(
+        "/api/v1/usergroups/local.soc/members",
+        json!({"ann": "member"}),
+    );
     assert_eq!(can_see(&ann), 200);
     let r = s.call("DELETE", "/api/v1/usergroups/local.soc", None);
     assert_eq!(r.status, 204, "{}", r.text);
@@ -86,12 +114,23 @@ fn a_member_holds_the_groups_privileges_while_a_member_of_an_enabled_group() {
 fn the_web_app_session_follows_group_membership_too() {
     let s = App::start();
     s.user_key("cat", json!({"metrics": "restricted"}));
-    s.post("/api/v1/usergroups", json!({"name": "admins", "granted_roles": {"system": "full"}}));
-    s.patch("/api/v1/usergroups/local.admins/members", json!({"cat": "member"}));
+    s.post(
+        "/api/v1/usergroups",
+        json!({"name": "admins", "granted_roles": {"system": "full"}}),
+    );
+    s.patch(
+        "/api/v1/usergroups/local.admins/members",
+        json!({"cat": "member"}),
+    );
     let u = s.get("/api/v1/users/cat").body;
     assert_eq!(u["effective_roles"]["system"], "full", "{u}");
     let listed = s.get("/api/v1/users").body;
-    let cat = listed.as_array().unwrap().iter().find(|u| u["username"] == "cat").unwrap();
+    let cat = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["username"] == "cat")
+        .unwrap();
     assert_eq!(cat["effective_roles"]["system"], "full");
 }
 
@@ -101,23 +140,59 @@ fn members_are_assigned_unassigned_and_replaced_as_the_seed_says() {
     for u in ["alice", "bob", "carol"] {
         s.user_key(u, json!({"metrics": "full"}));
     }
-    s.post("/api/v1/usergroups", json!({"name": "tier1", "enabled": true}));
+    s.post(
+        "/api/v1/usergroups",
+        json!({"name": "tier1", "enabled": true}),
+    );
     let id = "local.tier1";
-    s.patch(&format!("/api/v1/usergroups/{id}/members"), json!({"alice": "member", "bob": "member"}));
+    s.patch(
+        &format!("/api/v1/usergroups/{id}/members"),
+        json!({"alice": "member", "bob": "member"}),
+    );
     assert_eq!(members(&s, id), json!({"alice": "member", "bob": "member"}));
-    s.patch(&format!("/api/v1/usergroups/{id}/members"), json!({"carol": "member", "bob": null}));
-    assert_eq!(members(&s, id), json!({"alice": "member", "carol": "member"}));
-    let r = s.call("PUT", &format!("/api/v1/usergroups/{id}/members"), Some(json!({"bob": "member"})));
+    s.patch(
+        &format!("/api/v1/usergroups/{id}/members"),
+        json!({"carol": "member", "bob": null}),
+    );
+    assert_eq!(
+        members(&s, id),
+        json!({"alice": "member", "carol": "member"})
+    );
+    let r = s.call(
+        "PUT",
+        &format!("/api/v1/usergroups/{id}/members"),
+        Some(json!({"bob": "member"})),
+    );
     assert_eq!(r.status, 204, "{}", r.text);
     assert_eq!(members(&s, id), json!({"bob": "member"}));
     // Bad input names the field; nothing changes.
-    let r = s.patch(&format!("/api/v1/usergroups/{id}/members"), json!({"alice": "member", "zed": "member"}));
+    let r = s.patch(
+        &format!("/api/v1/usergroups/{id}/members"),
+        json!({"alice": "member", "zed": "member"}),
+    );
     assert_eq!(r.status, 400, "{}", r.text);
     assert_eq!(r.body["field"], "zed");
-    let r = s.call("PUT", &format!("/api/v1/usergroups/{id}/members"), Some(json!({"alice": null})));
-    assert_eq!((r.status, r.body["field"].as_str()), (400, Some("alice")), "{}", r.text);
-    let r = s.patch(&format!("/api/v1/usergroups/{id}/members"), json!({"alice": "owner"}));
-    assert_eq!((r.status, r.body["field"].as_str()), (400, Some("alice")), "{}", r.text);
+    let r = s.call(
+        "PUT",
+        &format!("/api/v1/usergroups/{id}/members"),
+        Some(json!({"alice": null})),
+    );
+    assert_eq!(
+        (r.status, r.body["field"].as_str()),
+        (400, Some("alice")),
+        "{}",
+        r.text
+    );
+    let r = s.patch(
+        &format!("/api/v1/usergroups/{id}/members"),
+        json!({"alice": "owner"}),
+    );
+    assert_eq!(
+        (r.status, r.body["field"].as_str()),
+        (400, Some("alice")),
+        "{}",
+        r.text
+    );
     assert_eq!(members(&s, id), json!({"bob": "member"}));
     // A deleted user leaves the group.
     s.call("DELETE", "/api/v1/users/bob", None);
@@ -127,10 +202,19 @@ fn members_are_assigned_unassigned_and_replaced_as_the_seed_says() {
     assert_eq!(r.status, 409, "{}", r.text);
     let r = s.post("/api/v1/usergroups", json!({"name": "a b"}));
     assert_eq!((r.status, r.body["field"].as_str()), (400, Some("name")));
-    let r = s.post("/api/v1/usergroups", json!({"name": "x", "granted_roles": {"write": "full", "metrics": "full"}}));
-    assert_eq!((r.status, r.body["field"].as_str()), (400, Some("granted_roles")));
+    let r = s.post(
+        "/api/v1/usergroups",
+        json!({"name": "x", "granted_roles": {"write": "full", "metrics": "full"}}),
+    );
+    assert_eq!(
+        (r.status, r.body["field"].as_str()),
+        (400, Some("granted_roles"))
+    );
     assert_eq!(s.get("/api/v1/usergroups/local.nope/members").status, 404);
-    let r = s.patch(&format!("/api/v1/usergroups/{id}"), json!({"name": "renamed"}));
+    let r = s.patch(
+        &format!("/api/v1/usergroups/{id}"),
+        json!({"name": "renamed"}),
+    );
     assert_eq!(r.status, 400, "{}", r.text);
     let list = s.get("/api/v1/usergroups").body;
     assert_eq!(list.as_array().unwrap().len(), 1);
@@ -145,7 +229,11 @@ fn refresh_says_there_is_no_directory_and_associations_unshare_activity_maps() {
     assert!(r.text.contains("LDAP"), "{}", r.text);
     let r = s.post("/api/v1/usergroups/local.soc/refresh", json!({}));
     assert_eq!(r.status, 501, "{}", r.text);
-    assert_eq!(s.post("/api/v1/usergroups/local.none/refresh", json!({})).status, 404);
+    assert_eq!(
+        s.post("/api/v1/usergroups/local.none/refresh", json!({}))
+            .status,
+        404
+    );
     // An activity map shared with the group, and with another.
     let r = s.post(
         "/api/v1/activitymaps",
@@ -162,10 +250,15 @@ fn refresh_says_there_is_no_directory_and_associations_unshare_activity_maps() {
     // A member of the group holds its grant on the map.
     let dan = s.user_key("dan", json!({"write": "full"}));
     assert_eq!(s.call_with("GET", &map, None, Some(&dan)).status, 404);
-    s.patch("/api/v1/usergroups/local.soc/members", json!({"dan": "member"}));
+    s.patch(
+        "/api/v1/usergroups/local.soc/members",
+        json!({"dan": "member"}),
+    );
     let r = s.call_with("GET", &map, None, Some(&dan));
     assert_eq!(r.status, 200, "{}", r.text);
-    let listed = s.call_with("GET", "/api/v1/activitymaps", None, Some(&dan)).body;
+    let listed = s
+        .call_with("GET", "/api/v1/activitymaps", None, Some(&dan))
+        .body;
     assert_eq!(listed.as_array().unwrap().len(), 1, "{listed}");
     let r = s.call_with("PATCH", &map, Some(json!({"name": "n"})), Some(&dan));
     assert_eq!(r.status, 403, "a viewer: {}", r.text);
@@ -173,9 +266,14 @@ fn refresh_says_there_is_no_directory_and_associations_unshare_activity_maps() {
     assert_eq!(r.status, 204, "{}", r.text);
     assert_eq!(s.call_with("GET", &map, None, Some(&dan)).status, 404);
     let sharing = s.get(&format!("{map}/sharing")).body;
-    assert_eq!(sharing["groups"], json!({"local.other": "editor"}), "{sharing}");
     assert_eq!(
-        s.call("DELETE", "/api/v1/usergroups/local.none/associations", None).status,
+        sharing["groups"],
+        json!({"local.other": "editor"}),
+        "{sharing}"
+    );
+    assert_eq!(
+        s.call("DELETE", "/api/v1/usergroups/local.none/associations", None)
+            .status,
         404
     );
 }
@@ -189,10 +287,7 @@ fn cert_pem() -> String {
 }
 
 fn idp_metadata(cert: &str) -> String {
-    let b64: String = cert
-        .lines()
-        .filter(|l| !l.starts_with("-----"))
-        .collect();
+    let b64: String = cert.lines().filter(|l| !l.starts_with("-----")).collect();
     format!(
         r#"<?xml version="1.0" encoding="UTF-8"?>
 <md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" xmlns:ds="http://www.w3.org/2000/09/xmldsig#" entityID="https://idp.example.com/saml/metadata">
@@ -249,7 +344,10 @@ fn identity_providers_are_checked_and_read_from_their_metadata() {
     let kc = s.get(r.headers["location"].to_str().unwrap()).body;
     assert_eq!(kc["entity_id"], "https://idp.example.com/saml/metadata");
     assert_eq!(kc["sso_url"], "https://idp.example.com/sso");
-    assert!(kc["signing_certificate"].as_str().unwrap().starts_with("-----BEGIN CERTIFICATE-----"));
+    assert!(kc["signing_certificate"]
+        .as_str()
+        .unwrap()
+        .starts_with("-----BEGIN CERTIFICATE-----"));
     // From a metadata URL, fetched once.
     let url = serve_once(idp_metadata(&cert));
     let r = s.post(
@@ -261,7 +359,14 @@ fn identity_providers_are_checked_and_read_from_their_metadata() {
     let adfs = s.get(r.headers["location"].to_str().unwrap()).body;
     assert_eq!(adfs["metadata_url"], url);
     assert_eq!(adfs["sso_url"], "https://idp.example.com/sso");
-    assert_eq!(s.get("/api/v1/auth/identityproviders").body.as_array().unwrap().len(), 3);
+    assert_eq!(
+        s.get("/api/v1/auth/identityproviders")
+            .body
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
     // Bad input names the field.
     let bad = |body: Value, field: &str| {
         let r = s.post("/api/v1/auth/identityproviders", body.clone());
@@ -275,46 +380,90 @@ fn identity_providers_are_checked_and_read_from_their_metadata() {
         b[k] = v;
         b
     };
-    bad(with("signing_certificate", json!("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n")), "signing_certificate");
-    bad(with("signing_certificate", json!("not pem")), "signing_certificate");
+    bad(
+        with(
+            "signing_certificate",
+            json!("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"),
+        ),
+        "signing_certificate",
+    );
+    bad(
+        with("signing_certificate", json!("not pem")),
+        "signing_certificate",
+    );
     bad(with("type", json!("oidc")), "type");
     bad(with("sso_url", json!("ftp://x")), "sso_url");
     bad(with("name", json!("")), "name");
     let mut no_sso = base.clone();
     no_sso.as_object_mut().unwrap().remove("sso_url");
     bad(no_sso, "sso_url");
-    bad(json!({"name": "Y", "type": "saml", "enabled": true, "auto_provision_users": true,
-               "metadata_xml": "<x/>"}), "metadata_xml");
-    let r = s.post("/api/v1/auth/identityproviders", with("name", json!("Okta")));
+    bad(
+        json!({"name": "Y", "type": "saml", "enabled": true, "auto_provision_users": true,
+               "metadata_xml": "<x/>"}),
+        "metadata_xml",
+    );
+    let r = s.post(
+        "/api/v1/auth/identityproviders",
+        with("name", json!("Okta")),
+    );
     assert_eq!(r.status, 409, "{}", r.text);
     // PATCH keeps what it does not name and checks what it does.
     let r = s.patch(&loc, json!({"enabled": false}));
     assert_eq!(r.status, 204, "{}", r.text);
     let got = s.get(&loc).body;
-    assert_eq!((got["enabled"].as_bool(), got["entity_id"].as_str()), (Some(false), Some("http://www.okta.com/exk1")));
+    assert_eq!(
+        (got["enabled"].as_bool(), got["entity_id"].as_str()),
+        (Some(false), Some("http://www.okta.com/exk1"))
+    );
     let r = s.patch(&loc, json!({"signing_certificate": "junk"}));
-    assert_eq!((r.status, r.body["field"].as_str()), (400, Some("signing_certificate")));
+    assert_eq!(
+        (r.status, r.body["field"].as_str()),
+        (400, Some("signing_certificate"))
+    );
     // Privileges: mappings by privilege, merged by PATCH, levels checked.
     let p = format!("{loc}/privileges");
-    assert_eq!(s.get(&p).body, json!({"writelevel": null, "ndrlevel": null, "npmlevel": null,
-        "packetslevel": null, "detectionsaccesslevel": null}));
+    assert_eq!(
+        s.get(&p).body,
+        json!({"writelevel": null, "ndrlevel": null, "npmlevel": null,
+        "packetslevel": null, "detectionsaccesslevel": null})
+    );
     let r = s.patch(&p, json!({"writelevel": {"attribute": "groups", "values": {"write_full": ["leads"]}},
                                "detectionsaccesslevel": {"attribute": "groups", "values": {"full": ["soc"]}}}));
     assert_eq!(r.status, 204, "{}", r.text);
-    let r = s.patch(&p, json!({"packetslevel": {"attribute": "pk", "values": {"slices_only": ["y"]}}}));
+    let r = s.patch(
+        &p,
+        json!({"packetslevel": {"attribute": "pk", "values": {"slices_only": ["y"]}}}),
+    );
     assert_eq!(r.status, 204, "{}", r.text);
     let got = s.get(&p).body;
     assert_eq!(got["writelevel"]["values"]["write_full"], json!(["leads"]));
     assert_eq!(got["ndrlevel"]["values"]["full"], json!(["soc"]));
     assert_eq!(got["packetslevel"]["attribute"], "pk");
-    let r = s.patch(&p, json!({"npmlevel": {"attribute": "g", "values": {"write_full": ["x"]}}}));
-    assert_eq!((r.status, r.body["field"].as_str()), (400, Some("npmlevel.values.write_full")), "{}", r.text);
-    assert_eq!(s.get("/api/v1/auth/identityproviders/999/privileges").status, 404);
+    let r = s.patch(
+        &p,
+        json!({"npmlevel": {"attribute": "g", "values": {"write_full": ["x"]}}}),
+    );
+    assert_eq!(
+        (r.status, r.body["field"].as_str()),
+        (400, Some("npmlevel.values.write_full")),
+        "{}",
+        r.text
+    );
+    assert_eq!(
+        s.get("/api/v1/auth/identityproviders/999/privileges")
+            .status,
+        404
+    );
     // Delete.
     assert_eq!(s.call("DELETE", &loc, None).status, 204);
     assert_eq!(s.get(&loc).status, 404);
     let ops = audit_ops(&s);
-    for op in ["create identity provider", "update identity provider", "update identity provider privileges", "delete identity provider"] {
+    for op in [
+        "create identity provider",
+        "update identity provider",
+        "update identity provider privileges",
+        "delete identity provider",
+    ] {
         assert!(ops.iter().any(|o| o == op), "{op} not audited");
     }
 }
@@ -338,7 +487,9 @@ fn the_sp_metadata_is_a_saml_entity_descriptor() {
             Event::Start(e) | Event::Empty(e) => {
                 let name = String::from_utf8(e.name().as_ref().to_vec()).unwrap();
                 let attr = |k: &str| {
-                    e.attributes().flatten().find(|a| a.key.as_ref() == k.as_bytes())
+                    e.attributes()
+                        .flatten()
+                        .find(|a| a.key.as_ref() == k.as_bytes())
                         .map(|a| a.unescape_value().unwrap().into_owned())
                 };
                 match name.as_str() {
@@ -355,10 +506,16 @@ fn the_sp_metadata_is_a_saml_entity_descriptor() {
             _ => {}
         }
     }
-    assert_eq!(root.as_deref(), Some("urn:oasis:names:tc:SAML:2.0:metadata"));
+    assert_eq!(
+        root.as_deref(),
+        Some("urn:oasis:names:tc:SAML:2.0:metadata")
+    );
     assert_eq!(entity, Some(format!("{PUBLIC_URL}/saml/metadata")));
     assert_eq!(acs, Some(format!("{PUBLIC_URL}/saml/acs")));
-    assert_eq!(protocol.as_deref(), Some("urn:oasis:names:tc:SAML:2.0:protocol"));
+    assert_eq!(
+        protocol.as_deref(),
+        Some("urn:oasis:names:tc:SAML:2.0:protocol")
+    );
     assert_eq!(s.get("/api/v1/auth/samlsp?xml=maybe").status, 400);
 }
 
@@ -366,30 +523,63 @@ fn the_sp_metadata_is_a_saml_entity_descriptor() {
 fn services_turn_the_web_app_off_and_on_and_refuse_what_does_not_exist() {
     let s = App::start();
     let v = s.get("/api/v1/extrahop/services").body;
-    for (k, on) in [("admin", true), ("snmp", false), ("ssh", false), ("keyreceiver", false), ("api", true)] {
+    for (k, on) in [
+        ("admin", true),
+        ("snmp", false),
+        ("ssh", false),
+        ("keyreceiver", false),
+        ("api", true),
+    ] {
         assert_eq!(v[k]["enabled"], on, "{k}: {v}");
     }
     let page = |s: &App| s.call_with("GET", "/app", None, None).status;
     assert_eq!(page(&s), 200);
-    let r = s.patch("/api/v1/extrahop/services", json!({"admin": {"enabled": false}}));
+    let r = s.patch(
+        "/api/v1/extrahop/services",
+        json!({"admin": {"enabled": false}}),
+    );
     assert_eq!(r.status, 204, "{}", r.text);
     assert_eq!(page(&s), 404);
-    assert_eq!(s.get("/api/v1/extrahop/services").body["admin"]["enabled"], false);
+    assert_eq!(
+        s.get("/api/v1/extrahop/services").body["admin"]["enabled"],
+        false
+    );
     // The API still answers.
     assert_eq!(s.get("/api/v1/extrahop").status, 200);
-    s.patch("/api/v1/extrahop/services", json!({"admin": {"enabled": true}}));
+    s.patch(
+        "/api/v1/extrahop/services",
+        json!({"admin": {"enabled": true}}),
+    );
     assert_eq!(page(&s), 200);
-    let r = s.patch("/api/v1/extrahop/services", json!({"ssh": {"enabled": true}}));
+    let r = s.patch(
+        "/api/v1/extrahop/services",
+        json!({"ssh": {"enabled": true}}),
+    );
     assert_eq!(r.status, 501, "{}", r.text);
     assert!(r.text.contains("SSH"), "{}", r.text);
-    let r = s.patch("/api/v1/extrahop/services", json!({"ssh": {"enabled": false}, "snmp": {"enabled": false}}));
+    let r = s.patch(
+        "/api/v1/extrahop/services",
+        json!({"ssh": {"enabled": false}, "snmp": {"enabled": false}}),
+    );
     assert_eq!(r.status, 204, "{}", r.text);
-    let r = s.patch("/api/v1/extrahop/services", json!({"telnet": {"enabled": true}}));
+    let r = s.patch(
+        "/api/v1/extrahop/services",
+        json!({"telnet": {"enabled": true}}),
+    );
     assert_eq!((r.status, r.body["field"].as_str()), (400, Some("telnet")));
     let r = s.patch("/api/v1/extrahop/services", json!({"admin": {"on": true}}));
-    assert_eq!((r.status, r.body["field"].as_str()), (400, Some("admin.enabled")));
-    let r = s.patch("/api/v1/extrahop/services", json!({"api": {"enabled": false}}));
-    assert_eq!((r.status, r.body["field"].as_str()), (400, Some("api.enabled")));
+    assert_eq!(
+        (r.status, r.body["field"].as_str()),
+        (400, Some("admin.enabled"))
+    );
+    let r = s.patch(
+        "/api/v1/extrahop/services",
+        json!({"api": {"enabled": false}}),
+    );
+    assert_eq!(
+        (r.status, r.body["field"].as_str()),
+        (400, Some("api.enabled"))
+    );
     assert!(audit_ops(&s).iter().any(|o| o == "update services"));
 }
 
@@ -406,35 +596,76 @@ fn the_other_system_resources_answer_as_a_single_software_node() {
     let r = s.post("/api/v1/extrahop/processes/exremote/restart", json!({}));
     assert_eq!(r.status, 501, "{}", r.text);
     // Detections access: on, and it stays on.
-    assert_eq!(s.get("/api/v1/extrahop/detections/access").body, json!({"enabled": true}));
-    let r = s.call("PUT", "/api/v1/extrahop/detections/access", Some(json!({"enabled": false})));
+    assert_eq!(
+        s.get("/api/v1/extrahop/detections/access").body,
+        json!({"enabled": true})
+    );
+    let r = s.call(
+        "PUT",
+        "/api/v1/extrahop/detections/access",
+        Some(json!({"enabled": false})),
+    );
     assert_eq!((r.status, r.body["field"].as_str()), (400, Some("enabled")));
-    let r = s.call("PUT", "/api/v1/extrahop/detections/access", Some(json!({"enabled": true})));
+    let r = s.call(
+        "PUT",
+        "/api/v1/extrahop/detections/access",
+        Some(json!({"enabled": true})),
+    );
     assert_eq!(r.status, 204, "{}", r.text);
     // Cluster: one node.
-    assert_eq!(s.get("/api/v1/extrahop/cluster").body, json!({"ingest_enabled": true, "replication_policy": 1}));
+    assert_eq!(
+        s.get("/api/v1/extrahop/cluster").body,
+        json!({"ingest_enabled": true, "replication_policy": 1})
+    );
     let r = s.patch("/api/v1/extrahop/cluster", json!({"replication_policy": 3}));
-    assert_eq!((r.status, r.body["field"].as_str()), (400, Some("replication_policy")));
-    let r = s.patch("/api/v1/extrahop/cluster", json!({"ingest_enabled": true, "replication_policy": 1}));
+    assert_eq!(
+        (r.status, r.body["field"].as_str()),
+        (400, Some("replication_policy"))
+    );
+    let r = s.patch(
+        "/api/v1/extrahop/cluster",
+        json!({"ingest_enabled": true, "replication_policy": 1}),
+    );
     assert_eq!(r.status, 204, "{}", r.text);
     // Flow log secret: none, then one, then a new one; never in the audit log.
     assert_eq!(s.get("/api/v1/extrahop/flowlogs/secret").status, 404);
-    assert_eq!(s.post("/api/v1/extrahop/flowlogs/secret", json!({})).status, 204);
-    let first = s.get("/api/v1/extrahop/flowlogs/secret").body["secret"].as_str().unwrap().to_string();
+    assert_eq!(
+        s.post("/api/v1/extrahop/flowlogs/secret", json!({})).status,
+        204
+    );
+    let first = s.get("/api/v1/extrahop/flowlogs/secret").body["secret"]
+        .as_str()
+        .unwrap()
+        .to_string();
     assert_eq!(first.len(), 64);
     s.post("/api/v1/extrahop/flowlogs/secret", json!({}));
-    let second = s.get("/api/v1/extrahop/flowlogs/secret").body["secret"].as_str().unwrap().to_string();
+    let second = s.get("/api/v1/extrahop/flowlogs/secret").body["secret"]
+        .as_str()
+        .unwrap()
+        .to_string();
     assert_ne!(first, second);
     let log = s.get("/api/v1/auditlog").text;
-    assert!(log.contains("generate flow log secret") && !log.contains(&second) && !log.contains(&first));
+    assert!(
+        log.contains("generate flow log secret") && !log.contains(&second) && !log.contains(&first)
+    );
     // Cloud resources: recognised and refused with the reason.
     let rules = b"alert tcp any any -> any 80 (msg:\"x\"; sid:1;)\n";
-    let r = s.send_raw("POST", "/api/v1/extrahop/cloudresources", Some(rules), "application/octet-stream",
-        Some(&format!("ExtraHop apikey={}", s.key)));
+    let r = s.send_raw(
+        "POST",
+        "/api/v1/extrahop/cloudresources",
+        Some(rules),
+        "application/octet-stream",
+        Some(&format!("ExtraHop apikey={}", s.key)),
+    );
     assert_eq!(r.status, 501, "{}", r.text);
     assert!(r.text.contains("Suricata"), "{}", r.text);
-    let r = s.send_raw("POST", "/api/v1/extrahop/cloudresources", Some(&[0x1f, 0x8b, 8, 0, 0]), "application/gzip",
-        Some(&format!("ExtraHop apikey={}", s.key)));
+    let r = s.send_raw(
+        "POST",
+        "/api/v1/extrahop/cloudresources",
+        Some(&[0x1f, 0x8b, 8, 0, 0]),
+        "application/gzip",
+        Some(&format!("ExtraHop apikey={}", s.key)),
+    );
     assert_eq!(r.status, 501, "{}", r.text);
     assert!(r.text.contains("bundle"), "{}", r.text);
     // The certificate operations need the TLS listener, which this app has not.

@@ -73,10 +73,11 @@ fn ca_signed(names: &[&str]) -> (String, String, String) {
         .push(rcgen::DnType::CommonName, "wirewatch test CA");
     let ca_cert = ca.self_signed(&ca_key).unwrap();
     let key = rcgen::KeyPair::generate().unwrap();
-    let leaf = rcgen::CertificateParams::new(names.iter().map(|n| n.to_string()).collect::<Vec<_>>())
-        .unwrap()
-        .signed_by(&key, &ca_cert, &ca_key)
-        .unwrap();
+    let leaf =
+        rcgen::CertificateParams::new(names.iter().map(|n| n.to_string()).collect::<Vec<_>>())
+            .unwrap()
+            .signed_by(&key, &ca_cert, &ca_key)
+            .unwrap();
     (ca_cert.pem(), leaf.pem(), key.serialize_pem())
 }
 
@@ -95,7 +96,10 @@ fn a_regenerated_certificate_is_served_to_the_next_connection() {
     assert!(handshake_trusting(&addr, &old, "localhost").is_err());
     // The change was audited, and a restart keeps the new certificate.
     let log = s.get("/api/v1/auditlog").body;
-    assert!(log.to_string().contains("regenerate TLS certificate"), "{log}");
+    assert!(
+        log.to_string().contains("regenerate TLS certificate"),
+        "{log}"
+    );
 }
 
 #[test]
@@ -129,7 +133,11 @@ fn a_replaced_certificate_and_key_are_served_without_a_restart() {
     );
     assert_eq!(r.status, 400, "{}", r.text);
     assert!(r.text.contains("does not go with"), "{}", r.text);
-    let r = s.call("PUT", "/api/v1/extrahop/sslcert", Some(json!("not a certificate")));
+    let r = s.call(
+        "PUT",
+        "/api/v1/extrahop/sslcert",
+        Some(json!("not a certificate")),
+    );
     assert_eq!(r.status, 400, "{}", r.text);
     assert_eq!(r.body["field"], "body");
     // Still the replaced certificate.
@@ -221,8 +229,21 @@ fn a_signing_request_is_real_and_its_certificate_is_uploaded_without_the_key() {
     std::fs::write(work.path().join("ca.key"), ca_key.serialize_pem()).unwrap();
     openssl(
         &[
-            "x509", "-req", "-in", "req.pem", "-CA", "ca.pem", "-CAkey", "ca.key",
-            "-CAcreateserial", "-days", "30", "-copy_extensions", "copyall", "-out", "cert.pem",
+            "x509",
+            "-req",
+            "-in",
+            "req.pem",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-days",
+            "30",
+            "-copy_extensions",
+            "copyall",
+            "-out",
+            "cert.pem",
         ],
         work.path(),
     );
@@ -266,7 +287,10 @@ fn processes_are_read_from_proc_and_ods_delivery_restarts() {
         .parse()
         .unwrap();
     let got = me["threads"].as_u64().unwrap();
-    assert!(got.abs_diff(threads) <= 2, "{got} threads, /proc says {threads}");
+    assert!(
+        got.abs_diff(threads) <= 2,
+        "{got} threads, /proc says {threads}"
+    );
     assert!(me["mem_res"].as_u64().unwrap() > 1_000_000);
     assert!(rows.iter().any(|p| p["process"] == "store"));
     assert!(rows.iter().any(|p| p["process"] == "runtime"));
