@@ -456,8 +456,9 @@ mod tests {
     #[test]
     fn a_union_keeps_the_higher_level_of_each_privilege() {
         let r = |v| serde_json::from_value::<Roles>(v).unwrap();
-        let u = r(json!({"metrics": "full", "ndr": "full", "packets": "slices_only"}))
-            .union(&r(json!({"write": "limited", "npm": "full", "packets": "full"})));
+        let u = r(json!({"metrics": "full", "ndr": "full", "packets": "slices_only"})).union(&r(
+            json!({"write": "limited", "npm": "full", "packets": "full"}),
+        ));
         assert_eq!(
             u,
             r(json!({"write": "limited", "ndr": "full", "npm": "full", "packets": "full"}))
@@ -466,7 +467,9 @@ mod tests {
         let w = r(json!({"write": "full"})).union(&r(json!({"write": "personal"})));
         assert_eq!(w.access(), Some(Access::WriteFull));
         assert_eq!(
-            r(json!({"ndr": "none"})).union(&r(json!({"ndr": "full"}))).ndr,
+            r(json!({"ndr": "none"}))
+                .union(&r(json!({"ndr": "full"})))
+                .ndr,
             Some(ModuleRole::Full)
         );
         assert!(r(json!({})).union(&Roles::system()).is_admin());

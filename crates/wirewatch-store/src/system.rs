@@ -63,7 +63,10 @@ mod tests {
         assert_eq!(s.flowlogs_secret().unwrap(), None);
         let secret = s.new_flowlogs_secret().unwrap();
         assert_eq!(secret.len(), 64);
-        assert_eq!(s.flowlogs_secret().unwrap().as_deref(), Some(secret.as_str()));
+        assert_eq!(
+            s.flowlogs_secret().unwrap().as_deref(),
+            Some(secret.as_str())
+        );
         drop(s);
         let raw = std::fs::read(dir.path().join("wirewatch.db")).unwrap();
         let wal = std::fs::read(dir.path().join("wirewatch.db-wal")).unwrap_or_default();
@@ -72,7 +75,10 @@ mod tests {
             assert!(!bytes.windows(needle.len()).any(|w| w == needle));
         }
         let s = Store::open(dir.path(), StoreOptions::default()).unwrap();
-        assert_eq!(s.flowlogs_secret().unwrap().as_deref(), Some(secret.as_str()));
+        assert_eq!(
+            s.flowlogs_secret().unwrap().as_deref(),
+            Some(secret.as_str())
+        );
         assert_ne!(s.new_flowlogs_secret().unwrap(), secret);
     }
 }

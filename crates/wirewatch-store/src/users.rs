@@ -108,7 +108,11 @@ pub fn load_keys(conn: &Connection) -> Result<HashMap<String, AuthUser>> {
 /// The roles a user holds: those granted to them, with the privileges of
 /// every enabled user group they are a member of (`Roles::union`), and what
 /// those imply (`Roles::effective`). The one place effective roles are made.
-pub(crate) fn effective_roles(c: &Connection, user_id: u64, granted: &Roles) -> rusqlite::Result<Roles> {
+pub(crate) fn effective_roles(
+    c: &Connection,
+    user_id: u64,
+    granted: &Roles,
+) -> rusqlite::Result<Roles> {
     let mut stmt = c.prepare_cached(
         "SELECT g.granted_roles FROM usergroup_members m JOIN usergroups g ON g.id = m.group_id
          WHERE m.user_id = ?1 AND g.enabled = 1",
@@ -122,7 +126,10 @@ pub(crate) fn effective_roles(c: &Connection, user_id: u64, granted: &Roles) -> 
 }
 
 /// A user read from its row, with the roles its groups give it.
-fn with_groups(c: &Connection, (mut user, hash): (User, Option<String>)) -> rusqlite::Result<(User, Option<String>)> {
+fn with_groups(
+    c: &Connection,
+    (mut user, hash): (User, Option<String>),
+) -> rusqlite::Result<(User, Option<String>)> {
     user.effective_roles = effective_roles(c, user.id, &user.granted_roles)?;
     Ok((user, hash))
 }
