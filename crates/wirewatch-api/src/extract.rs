@@ -222,3 +222,15 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
         ))
     }
 }
+
+/// A request body read as bytes (a file, a PEM text), in the ExtraHop
+/// dialect; its size is checked by the handler.
+pub struct RawBody(pub Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for RawBody {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        read(req, state).await.map(RawBody)
+    }
+}

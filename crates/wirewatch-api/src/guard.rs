@@ -382,6 +382,16 @@ impl<T: JsonSchema> Input for crate::extract::OptionalJson<T> {
         typed::<T>(g)
     }
 }
+/// A raw body of the ExtraHop API (an uploaded file, a PEM text).
+impl Input for crate::extract::RawBody {
+    fn body() -> Option<Body> {
+        Some(Body {
+            dialect: Dialect::ExtraHop,
+            optional: false,
+            json: false,
+        })
+    }
+}
 /// A raw body (Sonar's attachment upload: the file itself).
 impl Input for axum::body::Bytes {
     fn body() -> Option<Body> {

@@ -2,15 +2,20 @@
 
 pub mod app;
 pub mod auth;
+pub mod certs;
 pub mod error;
 pub mod extract;
 pub mod guard;
 pub mod jobs;
 pub mod logs;
 pub mod openapi;
+mod procstat;
 mod routes;
 pub mod settings;
+mod saml;
 pub mod throttle;
+
+pub use routes::system::SystemState;
 
 use axum::extract::DefaultBodyLimit;
 use axum::Router;
@@ -56,6 +61,9 @@ pub struct AppState {
     /// The server's TLS certificate (PEM), served at `/public.cer`; `None`
     /// when serving plain HTTP.
     pub certificate: Option<std::path::PathBuf>,
+    /// Services, components and the HTTPS certificate (`/extrahop/services`,
+    /// `/processes`, `/sslcert`).
+    pub system: Arc<SystemState>,
 }
 
 impl AppState {
@@ -72,6 +80,7 @@ impl AppState {
             settings: Arc::new(settings::Settings::load(&store)),
             jobs: Arc::default(),
             certificate: None,
+            system: Arc::new(SystemState::new(&store)),
             store,
             sessions: app::session::SessionConfig::for_url(&config.public_url),
             config: Arc::new(config),
@@ -91,7 +100,10 @@ pub fn app(state: AppState) -> Router {
     let routed = Router::new()
         .nest("/api/v1", v1)
         .merge(routes::explore::routes())
-        .merge(app::routes())
+        .merge(app::routes().layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            web_app_gate,
+        )))
         .merge(routes::sonar::router(&state))
         .merge(routes::actions::routes().router)
         .route("/public.cer", axum::routing::get(routes::public_cer))
@@ -106,6 +118,23 @@ pub fn app(state: AppState) -> Router {
         .with_state(state);
     // Paths are normalised before routing (a layer on `routed` would run after it).
     Router::new().fallback_service(tower::util::MapRequest::new(routed, normalize_path))
+}
+
+/// The web app answers only while its service (`admin`, the Management
+/// GUI) is enabled (`PATCH /api/v1/extrahop/services`); the API is not affected.
+async fn web_app_gate(
+    axum::extract::State(s): axum::extract::State<AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    if s.system.web_app.load(std::sync::atomic::Ordering::Relaxed) {
+        return next.run(req).await;
+    }
+    error::ApiError::not_found(
+        "the web app: the Management GUI service (admin) is disabled; enable it with PATCH /api/v1/extrahop/services",
+    )
+    .into_response()
 }
 
 /// Every operation the API serves, with its full path and the privilege its

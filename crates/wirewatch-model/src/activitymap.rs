@@ -585,9 +585,8 @@ pub struct Sharing {
     pub anyone: Option<AnyoneGrant>,
     /// Users by username, and their grant.
     pub users: BTreeMap<String, Grant>,
-    /// User groups (`local.<name>`, `remote.<name>`) and their grant. Kept and
-    /// answered as given; wirewatch has no user groups, so these grants give
-    /// no one access.
+    /// User groups (`local.<name>`, `remote.<name>`) and their grant: the
+    /// members of an enabled group (`/usergroups`) hold it.
     pub groups: BTreeMap<String, Grant>,
 }
 
@@ -731,15 +730,32 @@ pub enum Right {
 impl StoredMap {
     /// What `username` may do with the map (`admin`: `system: full`).
     pub fn right_of(&self, username: &str, admin: bool) -> Right {
+        self.right_of_member(username, &[], admin)
+    }
+
+    /// The right of a user who is a member of the user groups `groups`
+    /// (their ids): the highest of the user's grant, their groups' grants,
+    /// and `anyone`'s.
+    pub fn right_of_member(&self, username: &str, groups: &[String], admin: bool) -> Right {
         if admin || self.owner == username {
             return Right::Own;
         }
-        match self.sharing.users.get(username) {
-            Some(Grant::Editor) => Right::Edit,
-            Some(Grant::Viewer) => Right::View,
-            None if self.sharing.anyone.is_some() => Right::View,
-            None => Right::None,
-        }
+        let grant = |g: &Grant| match g {
+            Grant::Editor => Right::Edit,
+            Grant::Viewer => Right::View,
+        };
+        let anyone = if self.sharing.anyone.is_some() {
+            Right::View
+        } else {
+            Right::None
+        };
+        self.sharing
+            .users
+            .get(username)
+            .into_iter()
+            .chain(groups.iter().filter_map(|g| self.sharing.groups.get(g)))
+            .map(grant)
+            .fold(anyone, std::cmp::max)
     }
 }
 

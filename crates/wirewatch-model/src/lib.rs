@@ -12,6 +12,7 @@ pub mod detection;
 pub mod device;
 pub mod device_filter;
 pub mod error;
+pub mod idp;
 pub mod investigation;
 pub mod locality;
 pub mod metrics;
@@ -28,6 +29,7 @@ pub mod time;
 pub mod trigger;
 pub mod tuning;
 pub mod user;
+pub mod usergroup;
 
 pub use error::{Code, Error};
 

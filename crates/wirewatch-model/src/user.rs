@@ -129,6 +129,54 @@ impl Roles {
         self.clone()
     }
 
+    /// The roles of a user who holds `self` and also `other` (a user group's
+    /// grant): each privilege at the higher of the two levels. The one rule
+    /// by which a member inherits a group's privileges; the result may hold
+    /// `write` and `metrics` together, `write` then being what counts
+    /// (`access`), so `metrics` is dropped.
+    pub fn union(&self, other: &Roles) -> Roles {
+        fn higher<T: Copy>(a: Option<T>, b: Option<T>, rank: fn(T) -> u8) -> Option<T> {
+            match (a, b) {
+                (Some(x), Some(y)) => Some(if rank(y) > rank(x) { y } else { x }),
+                (x, y) => x.or(y),
+            }
+        }
+        let system = self.system.or(other.system);
+        let write = higher(self.write, other.write, |w| match w {
+            WriteRole::Personal => 0,
+            WriteRole::Limited => 1,
+            WriteRole::Full => 2,
+        });
+        let metrics = higher(self.metrics, other.metrics, |m| match m {
+            MetricsRole::Restricted => 0,
+            MetricsRole::Full => 1,
+        });
+        let module = |m| match m {
+            ModuleRole::None => 0,
+            ModuleRole::Full => 1,
+        };
+        let mut out = Roles {
+            system,
+            write: if system.is_some() { None } else { write },
+            metrics: if system.is_some() || write.is_some() {
+                None
+            } else {
+                metrics
+            },
+            ndr: higher(self.ndr, other.ndr, module),
+            npm: higher(self.npm, other.npm, module),
+            packets: higher(self.packets, other.packets, |p| match p {
+                PacketsRole::SlicesOnly => 0,
+                PacketsRole::Full => 1,
+                PacketsRole::FullWithKeys => 2,
+            }),
+        };
+        if out.system.is_some() {
+            out = Roles::system();
+        }
+        out
+    }
+
     /// The system access level, if any.
     pub fn access(&self) -> Option<Access> {
         if self.system.is_some() {
@@ -403,5 +451,28 @@ mod tests {
         let r: Roles = serde_json::from_value(json!({"write": "full", "metrics": "full"})).unwrap();
         assert_eq!(r.validate(), Err(RolesError::SeveralLevels));
         assert!(Roles::system().validate().is_ok());
+    }
+
+    #[test]
+    fn a_union_keeps_the_higher_level_of_each_privilege() {
+        let r = |v| serde_json::from_value::<Roles>(v).unwrap();
+        let u = r(json!({"metrics": "full", "ndr": "full", "packets": "slices_only"})).union(&r(
+            json!({"write": "limited", "npm": "full", "packets": "full"}),
+        ));
+        assert_eq!(
+            u,
+            r(json!({"write": "limited", "ndr": "full", "npm": "full", "packets": "full"}))
+        );
+        assert!(u.validate().is_ok());
+        let w = r(json!({"write": "full"})).union(&r(json!({"write": "personal"})));
+        assert_eq!(w.access(), Some(Access::WriteFull));
+        assert_eq!(
+            r(json!({"ndr": "none"}))
+                .union(&r(json!({"ndr": "full"})))
+                .ndr,
+            Some(ModuleRole::Full)
+        );
+        assert!(r(json!({})).union(&Roles::system()).is_admin());
+        assert_eq!(r(json!({})).union(&r(json!({}))), Roles::default());
     }
 }

@@ -102,6 +102,16 @@ impl Ods {
         }
     }
 
+    /// Restart delivery: stop every worker and start new ones (the outbox
+    /// is durable, so nothing queued is lost; a message being sent may be
+    /// sent again).
+    pub fn restart(&self) {
+        for (_, w) in self.workers.lock().drain() {
+            w.stop.notify_one();
+        }
+        self.sync();
+    }
+
     /// Wake the workers of targets that got messages (callable from any thread).
     pub fn wake(&self, q: &Queued) {
         let workers = self.workers.lock();

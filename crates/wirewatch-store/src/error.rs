@@ -89,6 +89,10 @@ pub enum Conflict {
     SslKey { id: String },
     /// The key already has this protocol on this port.
     SslKeyProtocol { protocol: String, port: u16 },
+    /// A user group of this name exists.
+    UserGroup { name: String },
+    /// An identity provider has this name.
+    IdentityProvider { name: String },
 }
 
 /// Why stored state refuses an input.
@@ -128,6 +132,12 @@ pub enum Refusal {
     TooManyCustomDevices { max: usize },
     /// A custom device's `extrahop_id` cannot change.
     ExtrahopIdImmutable { current: String },
+    /// No user has this name.
+    NoUser { username: String },
+    /// The store holds as many user groups as it may.
+    TooManyUserGroups { max: usize },
+    /// The store holds as many identity providers as it may.
+    TooManyIdentityProviders { max: usize },
 }
 
 impl Refusal {
@@ -170,6 +180,15 @@ impl Refusal {
             Refusal::ExtrahopIdImmutable { current } => {
                 format!("cannot be changed (it is {current:?}); leave it out")
             }
+            Refusal::NoUser { username } => {
+                format!("{username:?} is not a user; see GET /api/v1/users")
+            }
+            Refusal::TooManyUserGroups { max } => {
+                format!("at most {max} user groups are kept; delete one first")
+            }
+            Refusal::TooManyIdentityProviders { max } => {
+                format!("at most {max} identity providers are kept; delete one first")
+            }
         }
     }
 }
@@ -200,6 +219,10 @@ impl Conflict {
             Conflict::SslKey { id } => format!("the TLS decryption key {id} already exists"),
             Conflict::SslKeyProtocol { protocol, port } => {
                 format!("the key already decrypts {protocol} on port {port}")
+            }
+            Conflict::UserGroup { name } => format!("a user group named \"{name}\" exists"),
+            Conflict::IdentityProvider { name } => {
+                format!("an identity provider named \"{name}\" exists")
             }
             Conflict::ConnectorInUse => "the connector is the one external ticketing pushes to; choose another (PATCH /api/v1/extrahop/ticketing, connector_id) first".into(),
         }

@@ -18,6 +18,7 @@ mod devices;
 mod error;
 mod formats;
 mod groups;
+mod idps;
 mod incidents;
 mod ingested;
 mod investigations;
@@ -33,8 +34,10 @@ mod search;
 mod secrets;
 mod sessions;
 mod ssl_keys;
+mod system;
 mod tickets;
 mod triggers;
+mod usergroups;
 mod users;
 
 pub use activitymaps::FlowGraph;

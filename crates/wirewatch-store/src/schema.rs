@@ -529,6 +529,29 @@ CREATE TABLE tls_session_keys (
 ) WITHOUT ROWID;
 CREATE INDEX tls_session_keys_added ON tls_session_keys(added);
 "#,
+    // User groups (`/usergroups`, id `local.<name>`): their members inherit
+    // `granted_roles`; and identity providers (`/auth/identityproviders`)
+    // with their attribute → privilege mappings.
+    r#"
+CREATE TABLE usergroups (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    enabled INTEGER NOT NULL,
+    granted_roles TEXT NOT NULL,
+    created INTEGER NOT NULL
+);
+CREATE TABLE usergroup_members (
+    group_id TEXT NOT NULL REFERENCES usergroups(id) ON DELETE CASCADE,
+    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    PRIMARY KEY (group_id, user_id)
+) WITHOUT ROWID;
+CREATE INDEX usergroup_members_user ON usergroup_members(user_id, group_id);
+CREATE TABLE identity_providers (
+    id INTEGER PRIMARY KEY,
+    doc TEXT NOT NULL,
+    privileges TEXT NOT NULL
+);
+"#,
 ];
 
 /// Bring the schema up to date.

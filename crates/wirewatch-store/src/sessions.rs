@@ -90,18 +90,17 @@ impl Store {
                         AuthUser {
                             id: r.get(2)?,
                             username: r.get(3)?,
-                            roles: serde_json::from_str::<Roles>(&roles)
-                                .unwrap_or_default()
-                                .effective(),
+                            roles: serde_json::from_str::<Roles>(&roles).unwrap_or_default(),
                         },
                     ))
                 },
             )
             .optional()?)
         })?;
-        let Some((id, last_seen, user)) = found else {
+        let Some((id, last_seen, mut user)) = found else {
             return Ok(None);
         };
+        user.roles = self.read(|c| Ok(crate::users::effective_roles(c, user.id, &user.roles)?))?;
         if now - last_seen >= TOUCH_EVERY_MS {
             self.write(|tx| {
                 tx.execute(

@@ -94,17 +94,48 @@ pub fn load_keys(conn: &Connection) -> Result<HashMap<String, AuthUser>> {
             AuthUser {
                 id: r.get(1)?,
                 username: r.get(2)?,
-                roles: serde_json::from_str::<Roles>(&roles)
-                    .unwrap_or_default()
-                    .effective(),
+                roles: serde_json::from_str::<Roles>(&roles).unwrap_or_default(),
             },
         ))
     })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    let mut keys: HashMap<String, AuthUser> = rows.collect::<rusqlite::Result<_>>()?;
+    for u in keys.values_mut() {
+        u.roles = effective_roles(conn, u.id, &u.roles)?;
+    }
+    Ok(keys)
+}
+
+/// The roles a user holds: those granted to them, with the privileges of
+/// every enabled user group they are a member of (`Roles::union`), and what
+/// those imply (`Roles::effective`). The one place effective roles are made.
+pub(crate) fn effective_roles(
+    c: &Connection,
+    user_id: u64,
+    granted: &Roles,
+) -> rusqlite::Result<Roles> {
+    let mut stmt = c.prepare_cached(
+        "SELECT g.granted_roles FROM usergroup_members m JOIN usergroups g ON g.id = m.group_id
+         WHERE m.user_id = ?1 AND g.enabled = 1",
+    )?;
+    let mut roles = granted.clone();
+    for row in stmt.query_map([user_id], |r| r.get::<_, String>(0))? {
+        let group: Roles = serde_json::from_str(&row?).unwrap_or_default();
+        roles = roles.union(&group);
+    }
+    Ok(roles.effective())
+}
+
+/// A user read from its row, with the roles its groups give it.
+fn with_groups(
+    c: &Connection,
+    (mut user, hash): (User, Option<String>),
+) -> rusqlite::Result<(User, Option<String>)> {
+    user.effective_roles = effective_roles(c, user.id, &user.granted_roles)?;
+    Ok((user, hash))
 }
 
 impl Store {
-    fn refresh_keys(&self) -> Result<()> {
+    pub(crate) fn refresh_keys(&self) -> Result<()> {
         let keys = self.read(load_keys)?;
         self.inner.cache.write().keys = keys;
         Ok(())
@@ -176,11 +207,16 @@ impl Store {
                         Ok(AuthUser {
                             id: r.get(0)?,
                             username: r.get(1)?,
-                            roles: serde_json::from_str::<Roles>(&roles).unwrap_or_default().effective(),
+                            roles: serde_json::from_str::<Roles>(&roles).unwrap_or_default(),
                         })
                     },
                 )
-                .optional()?)
+                .optional()?
+                .map(|mut u| {
+                    u.roles = effective_roles(c, u.id, &u.roles)?;
+                    Ok::<_, rusqlite::Error>(u)
+                })
+                .transpose()?)
             })
             .ok()
             .flatten()?;
@@ -246,7 +282,7 @@ impl Store {
             let mut stmt = c.prepare("SELECT * FROM users ORDER BY id")?;
             let rows = stmt.query_map([], user_from_row)?;
             Ok(rows
-                .map(|r| r.map(|(u, _)| u))
+                .map(|r| r.and_then(|u| with_groups(c, u)).map(|(u, _)| u))
                 .collect::<rusqlite::Result<_>>()?)
         })
     }
@@ -260,6 +296,8 @@ impl Store {
                 user_from_row,
             )
             .optional()?
+            .map(|u| with_groups(c, u))
+            .transpose()?
             .map(|(u, _)| u))
         })
     }

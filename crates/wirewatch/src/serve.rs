@@ -330,6 +330,28 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         body_timeout: millis(args.body_timeout),
     };
     crate::listener::fit_to_file_limit(&mut limits);
+    // The certificate is served through a resolver that
+    // `/extrahop/sslcert` changes while serving.
+    let resolver = match &tls {
+        Some(_) => {
+            let control = wirewatch_api::certs::TlsControl::load(&args.data_dir, &hostname)
+                .context("loading the TLS certificate")?;
+            let r = control.resolver();
+            let mut system = wirewatch_api::SystemState::new(&store);
+            system.tls = Some(control);
+            state.system = std::sync::Arc::new(system);
+            Some(r)
+        }
+        None => None,
+    };
+    state
+        .system
+        .triggers
+        .store(true, std::sync::atomic::Ordering::Relaxed);
+    state.system.capture.store(
+        !args.pcap.is_empty() || args.eve.is_some() || !args.interface.is_empty(),
+        std::sync::atomic::Ordering::Relaxed,
+    );
     let app = wirewatch_api::with_body_timeout(wirewatch_api::app(state), limits.body_timeout);
     if !args.pcap.is_empty() {
         let (st, files) = (store.clone(), args.pcap.clone());
@@ -454,6 +476,11 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
                 let config = axum_server::tls_rustls::RustlsConfig::from_pem_file(cert, key)
                     .await
                     .context("loading the TLS certificate")?;
+                if let Some(r) = resolver {
+                    let mut inner = (*config.get_inner()).clone();
+                    inner.cert_resolver = r as std::sync::Arc<dyn rustls::server::ResolvesServerCert>;
+                    config.reload_from_config(std::sync::Arc::new(inner));
+                }
                 let tls = axum_server::tls_rustls::RustlsAcceptor::new(config).acceptor(capped);
                 let mut server = axum_server::from_tcp(listener)
                     .acceptor(crate::listener::JsonErrorsAcceptor::new(tls));

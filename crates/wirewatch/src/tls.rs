@@ -13,20 +13,12 @@ pub fn ensure_certificate(
     if cert_path.exists() && key_path.exists() {
         return Ok((cert_path, key_path));
     }
-    let mut names = vec![
-        hostname.to_string(),
-        "localhost".to_string(),
-        "127.0.0.1".to_string(),
-        "::1".to_string(),
-    ];
-    names.dedup();
-    let cert = rcgen::generate_simple_self_signed(names)
+    let (cert, key) = wirewatch_api::certs::self_signed(hostname)
         .context("generating the self-signed certificate")?;
     // Both 0600 like every file of the data directory (the store narrowed
     // existing ones when it opened).
-    write_private(&cert_path, cert.cert.pem().as_bytes()).context("writing the certificate")?;
-    write_private(&key_path, cert.key_pair.serialize_pem().as_bytes())
-        .context("writing the private key")?;
+    write_private(&cert_path, cert.as_bytes()).context("writing the certificate")?;
+    write_private(&key_path, key.as_bytes()).context("writing the private key")?;
     tracing::info!(cert = %cert_path.display(), "generated a self-signed TLS certificate");
     Ok((cert_path, key_path))
 }

@@ -57,20 +57,6 @@ pub(super) fn add(p: &mut Paths) {
             )
             .errors(&[403, 501]),
     );
-    p.add(
-        "post",
-        "/extrahop/cloudresources",
-        Op::new(
-            "ExtraHop",
-            "updateCloudResources",
-            "Update resources from ExtraHop Cloud Services",
-        )
-        .describe(
-            "Not applicable: ExtraHop Cloud Services are the vendor's; wirewatch's detection catalog ships with \
-             the program (upgrade wirewatch to update it), so this always answers 501 (to an administrator).",
-        )
-        .errors(&[403, 501]),
-    );
 }
 
 fn running_config(p: &mut Paths) {

@@ -98,6 +98,17 @@ pub(super) fn add(schemas: &mut Map<String, Value>, mut bodies: SchemaGenerator)
     answer::<crate::routes::activitymaps::ActivityMap>(&mut answers);
     answer::<wirewatch_model::activitymap::Sharing>(&mut answers);
     sonar(&mut answers);
+    answer::<wirewatch_model::usergroup::UserGroup>(&mut answers);
+    answer::<wirewatch_model::usergroup::Members>(&mut answers);
+    answer::<wirewatch_model::idp::IdentityProvider>(&mut answers);
+    answer::<wirewatch_model::idp::IdpPrivileges>(&mut answers);
+    answer::<crate::routes::identityproviders::SamlSp>(&mut answers);
+    answer::<crate::procstat::Process>(&mut answers);
+    answer::<crate::certs::CertInfo>(&mut answers);
+    answer::<crate::routes::system::SigningRequestPem>(&mut answers);
+    answer::<crate::routes::system::DetectionsAccess>(&mut answers);
+    answer::<crate::routes::system::Cluster>(&mut answers);
+    answer::<crate::routes::system::FlowlogsSecret>(&mut answers);
     // The connectors' bodies: the handlers read them as JSON in Kibana's
     // dialect and check them themselves.
     answer::<crate::routes::actions::ErrorBody>(&mut answers);

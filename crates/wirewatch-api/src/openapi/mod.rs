@@ -62,6 +62,7 @@ mod sonar_paths;
 #[cfg(test)]
 mod sonar_tests;
 mod ssl_paths;
+mod system_paths;
 #[cfg(test)]
 mod tests;
 mod trigger_paths;
@@ -89,6 +90,7 @@ pub fn spec(public_url: &str) -> Value {
     alert_paths::add(&mut paths);
     config_paths::add(&mut paths);
     ssl_paths::add(&mut paths);
+    system_paths::add(&mut paths);
     let (items, bodies) = paths.finish();
     let mut schemas = Map::new();
     derived::add(&mut schemas, bodies);
@@ -195,6 +197,8 @@ fn tags() -> Value {
             DNS events), with the ExtraHop Trigger API's `Remote.*` to send data to ODS targets \
             (wirewatch extensions: debug log, run statistics)."),
         t(alert_paths::TAG, alert_paths::TAG_TEXT),
+        t(system_paths::GROUP_TAG, system_paths::GROUP_TAG_TEXT),
+        t(system_paths::AUTH_TAG, system_paths::AUTH_TAG_TEXT),
         t(alert_paths::EMAIL_TAG, alert_paths::EMAIL_TAG_TEXT),
         t(customdevice_paths::TAG, customdevice_paths::TAG_TEXT),
         t(packet_paths::TAG, packet_paths::TAG_TEXT),

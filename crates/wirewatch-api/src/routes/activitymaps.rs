@@ -243,8 +243,14 @@ impl ActivityMap {
     }
 }
 
-fn right_of(c: &Caller, m: &StoredMap) -> Right {
-    m.right_of(c.username(), c.is_admin())
+fn right_of(c: &Caller, groups: &[String], m: &StoredMap) -> Right {
+    m.right_of_member(c.username(), groups, c.is_admin())
+}
+
+/// The enabled user groups the caller is a member of (a map shared with
+/// one is shared with its members).
+fn groups_of(s: &AppState, c: &Caller) -> ApiResult<Vec<String>> {
+    Ok(s.store.usergroups_of(c.0.id)?)
 }
 
 /// The map of the path if the caller may `need` it: 404 when they cannot
@@ -255,7 +261,7 @@ fn map_for(s: &AppState, c: &Caller, raw: &str, need: Right) -> ApiResult<Stored
         .store
         .activity_map(id)?
         .ok_or_else(|| ApiError::not_found(format!("activity map {id}")))?;
-    let have = right_of(c, &m);
+    let have = right_of(c, &groups_of(s, c)?, &m);
     if have == Right::None {
         return Err(ApiError::not_found(format!("activity map {id}")));
     }
@@ -495,12 +501,13 @@ async fn list(
     caller: Guard<AnyWrite>,
     State(s): State<AppState>,
 ) -> ApiResult<axum::Json<Vec<ActivityMap>>> {
+    let groups = groups_of(&s, &caller)?;
     let maps = s
         .store
         .activity_maps()?
         .into_iter()
         .filter_map(|m| {
-            let r = right_of(&caller, &m);
+            let r = right_of(&caller, &groups, &m);
             (r != Right::None).then(|| ActivityMap::of(m, r))
         })
         .collect();
@@ -513,7 +520,7 @@ async fn one(
     Path(raw): Path<String>,
 ) -> ApiResult<axum::Json<ActivityMap>> {
     let m = map_for(&s, &caller, &raw, Right::View)?;
-    let r = right_of(&caller, &m);
+    let r = right_of(&caller, &groups_of(&s, &caller)?, &m);
     Ok(axum::Json(ActivityMap::of(m, r)))
 }
 

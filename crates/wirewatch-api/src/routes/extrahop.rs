@@ -29,7 +29,6 @@ pub fn routes() -> Api {
         .post("/extrahop/firmware/download/version", not_applicable)
         .post("/extrahop/restart", not_applicable)
         .post("/extrahop/shutdown", not_applicable)
-        .post("/extrahop/cloudresources", no_cloud)
         .post("/cloud/connect", no_cloud)
 }
 

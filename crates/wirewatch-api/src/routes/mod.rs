@@ -13,6 +13,7 @@ pub mod emailgroups;
 pub mod explore;
 pub mod extrahop;
 pub mod formats;
+pub mod identityproviders;
 pub mod investigations;
 pub mod jobs;
 pub mod license;
@@ -27,8 +28,10 @@ pub mod runningconfig;
 pub mod sonar;
 pub mod supportpacks;
 pub mod ssldecryptkeys;
+pub mod system;
 pub mod tags;
 pub mod triggers;
+pub mod usergroups;
 pub mod users;
 
 use crate::auth::Caller;
@@ -44,6 +47,9 @@ pub fn v1() -> Api {
         .merge(extrahop::routes())
         .merge(apikeys::routes())
         .merge(users::routes())
+        .merge(usergroups::routes())
+        .merge(identityproviders::routes())
+        .merge(system::routes())
         .merge(detections::routes())
         .merge(devices::routes())
         .merge(devicegroups::routes())

@@ -18,3 +18,4 @@ mod records;
 mod resources;
 mod rules;
 mod sonar;
+mod system;

@@ -26,6 +26,7 @@ mod records;
 mod secrets;
 mod sensor;
 mod sonar;
+mod sslcert;
 mod syslog;
 mod ticketing;
 mod tls;
