@@ -8,6 +8,7 @@ pub mod guard;
 pub mod openapi;
 mod routes;
 pub mod throttle;
+pub mod upload;
 
 use axum::extract::DefaultBodyLimit;
 use axum::Router;

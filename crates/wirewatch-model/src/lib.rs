@@ -22,6 +22,7 @@ pub mod record_filter;
 pub mod rule;
 pub mod secret;
 pub mod settings;
+pub mod threat;
 pub mod ticket;
 pub mod time;
 pub mod trigger;

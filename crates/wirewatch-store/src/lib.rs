@@ -32,6 +32,7 @@ mod schema;
 mod search;
 mod secrets;
 mod sessions;
+mod threat;
 mod tickets;
 mod triggers;
 mod users;
@@ -51,6 +52,7 @@ pub use metrics::{MetricPoint, StoredPoint, CYCLES};
 pub use observations::StoredObservation;
 pub use ods::{reason, DeadLetter, OdsStats, OutboxRow, Outgoing, Queued, DEFAULT_QUEUE_LIMIT};
 pub use records::{NewRecord, RecordQuery, Retention, StoredRecord};
+pub use threat::{CollectionUpload, ScannedRecord, ThreatSource};
 pub use secrets::{
     KeyFormatError, SecretKey, SecretsError, KEY_ENV as SECRET_KEY_ENV, KEY_FILE as SECRET_KEY_FILE,
 };

@@ -49,6 +49,8 @@ pub(super) fn add(schemas: &mut Map<String, Value>, mut bodies: SchemaGenerator)
     answer::<wirewatch_store::Tag>(&mut answers);
     answer::<wirewatch_model::custom_device::CustomDevice>(&mut answers);
     answer::<wirewatch_model::custom_device::Criterion>(&mut answers);
+    answer::<wirewatch_model::threat::ThreatCollection>(&mut answers);
+    answer::<wirewatch_model::threat::ObservableCounts>(&mut answers);
     answer::<wirewatch_store::DeviceGroup>(&mut answers);
     answer::<wirewatch_model::alert::Alert>(&mut answers);
     answer::<wirewatch_model::alert::EmailGroup>(&mut answers);

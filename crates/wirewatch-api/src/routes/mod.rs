@@ -23,6 +23,7 @@ pub mod records;
 pub mod rules;
 pub mod sonar;
 pub mod tags;
+pub mod threatcollections;
 pub mod triggers;
 pub mod users;
 
@@ -44,6 +45,7 @@ pub fn v1() -> Api {
         .merge(devicegroups::routes())
         .merge(tags::routes())
         .merge(customdevices::routes())
+        .merge(threatcollections::routes())
         .merge(packets::routes())
         .merge(formats::routes())
         .merge(rules::routes())

@@ -17,3 +17,4 @@ mod records;
 mod resources;
 mod rules;
 mod sonar;
+mod threatcollections;

@@ -310,6 +310,17 @@ fn format_of(kind: &str) -> RecordFormat {
             ),
         );
     }
+    if kind != "~ftp" {
+        add(
+            crate::threat::RECORD_FIELD,
+            "array",
+            "The threat collections' observables the record's traffic matched (only when it \
+             matched one): objects with `collection` (its user key), `collection_id`, \
+             `observable`, `type` (`ipaddr`, `cidr`, `hostname`, `uri`), `field` (the record \
+             field that matched) and `value` (what it held)."
+                .into(),
+        );
+    }
     for schema in schemas(kind) {
         for (name, p) in properties(schema) {
             let description = p

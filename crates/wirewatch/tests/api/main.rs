@@ -26,5 +26,6 @@ mod secrets;
 mod sensor;
 mod sonar;
 mod syslog;
+mod threat;
 mod ticketing;
 mod triggers;
