@@ -136,7 +136,7 @@ impl Store {
                         "UPDATE threat_collections SET name = ?2, filename = ?3, last_updated = ?4 WHERE id = ?1",
                         params![
                             c.id,
-                            u.name.unwrap_or(&c.name),
+                            u.name.unwrap_or(c.name.as_str()),
                             u.filename.or(c.filename.as_deref()),
                             now
                         ],

@@ -15,7 +15,7 @@ pub mod normalize;
 mod stix1;
 mod stix2;
 
-pub use matcher::{Entry, Matcher, Probe};
+pub use matcher::{Entry, Matcher};
 
 use std::io::Read;
 use wirewatch_model::threat::Observable;

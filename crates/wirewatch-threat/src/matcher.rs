@@ -198,20 +198,26 @@ impl Matcher {
     }
 
     fn name(&self, raw: &str, field: &str, out: &mut Vec<ThreatMatch>) {
-        if let Ok(ip) = raw.trim_matches(|c| c == '[' || c == ']').parse::<IpAddr>() {
-            self.ip(ip, field, out);
-            return;
-        }
-        if self.hosts.is_empty() {
-            return;
-        }
         let lowered;
-        let name = if raw.bytes().any(|b| b.is_ascii_uppercase() || b == b':') || raw.ends_with('.') {
+        let name = if raw
+            .bytes()
+            .any(|b| b.is_ascii_uppercase() || b == b':' || b == b'[')
+            || raw.ends_with('.')
+        {
             lowered = normalize::traffic_host(raw);
             lowered.as_str()
         } else {
             raw
         };
+        if name.contains(':') || name.bytes().next().is_some_and(|b| b.is_ascii_digit()) {
+            if let Ok(ip) = name.parse::<IpAddr>() {
+                self.ip(ip, field, out);
+                return;
+            }
+        }
+        if self.hosts.is_empty() {
+            return;
+        }
         let mut rest = name;
         loop {
             if let Some(r) = self.hosts.get(rest) {
@@ -273,9 +279,7 @@ impl Matcher {
                 if let Some(host) = &h.host {
                     self.seen(Seen::Name(host), "host", o);
                 }
-                if let Some(uri) = &h.uri {
-                    self.seen(Seen::Request(h.host.as_deref(), uri), "uri", o);
-                }
+                self.seen(Seen::Request(h.host.as_deref(), &h.uri), "uri", o);
             }
             Record::SslOpen(t) => {
                 if let Some(host) = &t.host {

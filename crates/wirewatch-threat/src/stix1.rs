@@ -187,7 +187,12 @@ pub fn parse(what: &str, text: &str, out: &mut Collected) -> Result<(), ParseErr
                     object = None;
                 }
             }
-            Event::Eof => break,
+            Event::Eof => {
+                if let Some(open) = stack.last() {
+                    return Err(err(format!("the document ends inside <{open}>")));
+                }
+                break;
+            }
             _ => {}
         }
     }

@@ -109,7 +109,7 @@ fn pattern(p: &str, out: &mut Collected) -> Result<(), String> {
             out.push(of_type(ty, &v).flatten());
             found = true;
             i = end;
-        } else if tail.len() >= 2 && tail[..2].eq_ignore_ascii_case("IN") {
+        } else if tail.get(..2).is_some_and(|t| t.eq_ignore_ascii_case("IN")) {
             let mut k = j + 2;
             k += p[k..].len() - p[k..].trim_start().len();
             if b.get(k) != Some(&b'(') {

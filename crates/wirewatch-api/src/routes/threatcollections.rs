@@ -58,7 +58,10 @@ fn check_text(field: &str, v: &str) -> ApiResult<()> {
 
 /// Read the uploaded file (off the async runtime: a large bundle takes
 /// seconds); a file that is no STIX answers 400 naming it and why.
-async fn read_file(file: Option<(Option<String>, axum::body::Bytes)>) -> ApiResult<Option<(Option<String>, Vec<Observable>)>> {
+/// A file read: its name (when sent) and its observables.
+type ReadFile = Option<(Option<String>, Vec<Observable>)>;
+
+async fn read_file(file: Option<(Option<String>, axum::body::Bytes)>) -> ApiResult<ReadFile> {
     let Some((fname, bytes)) = file else {
         return Ok(None);
     };
@@ -87,7 +90,7 @@ async fn store(
     caller: &crate::auth::Caller,
     user_key: &str,
     name: Option<&str>,
-    file: Option<(Option<String>, Vec<Observable>)>,
+    file: ReadFile,
     create_only: bool,
 ) -> ApiResult<(ThreatCollection, bool)> {
     let (fname, list) = match &file {
