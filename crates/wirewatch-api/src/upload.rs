@@ -79,7 +79,12 @@ impl<S: Send + Sync> FromRequest<S> for Upload {
             .unwrap_or("")
             .to_string();
         let query = req.uri().query().unwrap_or("").to_string();
-        let mime = ctype.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+        let mime = ctype
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
         let body = req.into_body();
         if mime == "multipart/form-data" {
             let boundary = multer::parse_boundary(&ctype)

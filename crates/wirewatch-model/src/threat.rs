@@ -10,7 +10,17 @@ use serde::{Deserialize, Serialize};
 /// What an observable is. The wire names are the ones
 /// `GET /threatcollections/{id}/observables` counts by.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
 )]
 #[serde(rename_all = "snake_case")]
 pub enum ObservableKind {
@@ -55,7 +65,9 @@ pub struct Observable {
 
 /// The number of observables of a collection, by type
 /// (`GET /threatcollections/{id}/observables`).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
 pub struct ObservableCounts {
     /// Single IP addresses.
     pub ipaddr: u64,

@@ -198,7 +198,11 @@ impl Pipeline {
                 return self.threat.clone();
             }
         };
-        if self.threat.as_ref().is_some_and(|m| m.generation == current) {
+        if self
+            .threat
+            .as_ref()
+            .is_some_and(|m| m.generation == current)
+        {
             return self.threat.clone();
         }
         match wirewatch_threat::backsearch::load_all(&self.store) {

@@ -52,11 +52,11 @@ pub use metrics::{MetricPoint, StoredPoint, CYCLES};
 pub use observations::StoredObservation;
 pub use ods::{reason, DeadLetter, OdsStats, OutboxRow, Outgoing, Queued, DEFAULT_QUEUE_LIMIT};
 pub use records::{NewRecord, RecordQuery, Retention, StoredRecord};
-pub use threat::{CollectionUpload, ScannedRecord, ThreatSource};
 pub use secrets::{
     KeyFormatError, SecretKey, SecretsError, KEY_ENV as SECRET_KEY_ENV, KEY_FILE as SECRET_KEY_FILE,
 };
 pub use sessions::{Session, SessionLimits};
+pub use threat::{CollectionUpload, ScannedRecord, ThreatSource};
 pub use tickets::{
     guid_from, is_guid, new_guid, TicketOrder, TicketQuery, MAX_ATTACHMENT,
     MAX_LIMIT as MAX_TICKETS,

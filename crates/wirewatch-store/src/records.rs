@@ -342,7 +342,9 @@ fn record_doc(r: &NewRecord) -> Result<String> {
         if doc.len() > 1 {
             doc.push(',');
         }
-        doc.push_str(&serde_json::to_string(wirewatch_model::threat::RECORD_FIELD)?);
+        doc.push_str(&serde_json::to_string(
+            wirewatch_model::threat::RECORD_FIELD,
+        )?);
         doc.push(':');
         doc.push_str(&serde_json::to_string(&r.threat)?);
     }

@@ -98,8 +98,9 @@ impl Store {
     /// Every threat collection, by id.
     pub fn threat_collections(&self) -> Result<Vec<ThreatCollection>> {
         self.read(|c| {
-            let mut stmt =
-                c.prepare_cached(&format!("SELECT {COLUMNS} FROM threat_collections ORDER BY id"))?;
+            let mut stmt = c.prepare_cached(&format!(
+                "SELECT {COLUMNS} FROM threat_collections ORDER BY id"
+            ))?;
             let rows = stmt.query_map([], row)?;
             rows.map(|r| finish(r?)).collect()
         })
@@ -176,7 +177,10 @@ impl Store {
     /// Delete a collection and its observables; false when there is none.
     pub fn delete_threat_collection(&self, id: u64) -> Result<bool> {
         self.write(|tx| {
-            tx.execute("DELETE FROM threat_observables WHERE collection_id = ?1", [id])?;
+            tx.execute(
+                "DELETE FROM threat_observables WHERE collection_id = ?1",
+                [id],
+            )?;
             let n = tx.execute("DELETE FROM threat_collections WHERE id = ?1", [id])?;
             if n > 0 {
                 next_counter(tx, GENERATION, 1)?;
@@ -200,7 +204,11 @@ impl Store {
 
     /// The counter every change of the collections moves on.
     pub fn threat_generation(&self) -> Result<u64> {
-        self.read(|c| Ok(meta_get(c, GENERATION)?.and_then(|v| v.parse().ok()).unwrap_or(0)))
+        self.read(|c| {
+            Ok(meta_get(c, GENERATION)?
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0))
+        })
     }
 
     /// The collections and every observable (`only`: of one collection),

@@ -22,7 +22,13 @@ pub const MAX_ROWS: u64 = 5_000_000;
 pub const MAX_MATCHES: u64 = 10_000;
 
 /// The record types whose fields can match.
-const KINDS: [&str; 5] = ["~flow", "~dns_request", "~dns_response", "~http", "~ssl_open"];
+const KINDS: [&str; 5] = [
+    "~flow",
+    "~dns_request",
+    "~dns_response",
+    "~http",
+    "~ssl_open",
+];
 
 /// The matcher of one collection, as stored.
 pub fn load_one(store: &Store, id: u64) -> Result<Matcher, StoreError> {
@@ -110,10 +116,17 @@ fn search(store: &Store, id: u64) -> Result<BackSearch, StoreError> {
                 ip(&doc, ["receiverAddr", "serverAddr"]),
             )
         } else {
-            (ip(&doc, ["clientAddr", "senderAddr"]), ip(&doc, ["serverAddr", "receiverAddr"]))
+            (
+                ip(&doc, ["clientAddr", "senderAddr"]),
+                ip(&doc, ["serverAddr", "receiverAddr"]),
+            )
         };
         for h in &hits {
-            let device = if h.field == "senderAddr" { server } else { client };
+            let device = if h.field == "senderAddr" {
+                server
+            } else {
+                client
+            };
             if raiser.first(h, device) {
                 detections.push(detection(h, r.kind, r.time_ms, client, server, true));
             }

@@ -121,7 +121,8 @@ impl Raiser {
         if self.seen.len() >= MAX_SEEN {
             self.seen.clear();
         }
-        self.seen.insert((m.collection_id, m.observable.clone(), device))
+        self.seen
+            .insert((m.collection_id, m.observable.clone(), device))
     }
 
     /// Check each record, set its `threat` field, and return the
@@ -139,7 +140,11 @@ impl Raiser {
             let (client, server) = ends(r);
             let kind = r.kind();
             for m in &hits {
-                let device = if m.field == "senderAddr" { server } else { client };
+                let device = if m.field == "senderAddr" {
+                    server
+                } else {
+                    client
+                };
                 if self.first(m, device) {
                     out.push(detection(m, kind, r.time_ms, client, server, false));
                 }

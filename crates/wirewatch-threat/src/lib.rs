@@ -140,7 +140,10 @@ pub fn parse(name: &str, bytes: &[u8]) -> Result<Parsed, ParseError> {
         }
     }
     if c.files == 0 {
-        return Err(ParseError::new(name, "the bundle holds no STIX file".into()));
+        return Err(ParseError::new(
+            name,
+            "the bundle holds no STIX file".into(),
+        ));
     }
     c.check_size(name)?;
     let skipped = c.skipped;
@@ -179,7 +182,10 @@ fn bundle(name: &str, r: impl Read, c: &mut Collected) -> Result<(), ParseError>
     let mut total = 0u64;
     for (n, entry) in entries.enumerate() {
         if n >= MAX_MEMBERS {
-            return Err(ParseError::new(name, format!("more than {MAX_MEMBERS} members")));
+            return Err(ParseError::new(
+                name,
+                format!("more than {MAX_MEMBERS} members"),
+            ));
         }
         let entry =
             entry.map_err(|e| ParseError::new(name, format!("a broken tar archive: {e}")))?;
@@ -195,7 +201,10 @@ fn bundle(name: &str, r: impl Read, c: &mut Collected) -> Result<(), ParseError>
         if total + size > MAX_UNCOMPRESSED {
             return Err(ParseError::new(
                 &what,
-                format!("the bundle's files exceed {} MiB uncompressed", MAX_UNCOMPRESSED >> 20),
+                format!(
+                    "the bundle's files exceed {} MiB uncompressed",
+                    MAX_UNCOMPRESSED >> 20
+                ),
             ));
         }
         let mut buf = Vec::with_capacity(size.min(64 << 20) as usize);

@@ -147,9 +147,19 @@ impl Matcher {
         self.len == 0
     }
 
-    fn hit(&self, refs: &Refs, kind: ObservableKind, observable: &str, field: &str, value: &str, out: &mut Vec<ThreatMatch>) {
+    fn hit(
+        &self,
+        refs: &Refs,
+        kind: ObservableKind,
+        observable: &str,
+        field: &str,
+        value: &str,
+        out: &mut Vec<ThreatMatch>,
+    ) {
         for c in refs.iter() {
-            let Some(e) = self.collections.get(c as usize) else { continue };
+            let Some(e) = self.collections.get(c as usize) else {
+                continue;
+            };
             if out
                 .iter()
                 .any(|m| m.collection_id == e.id && m.observable == observable && m.field == field)
@@ -177,7 +187,11 @@ impl Matcher {
             IpAddr::V4(a) => {
                 let a = u32::from(a);
                 for (len, m) in &self.v4 {
-                    let net = if *len == 0 { 0 } else { a & (u32::MAX << (32 - len)) };
+                    let net = if *len == 0 {
+                        0
+                    } else {
+                        a & (u32::MAX << (32 - len))
+                    };
                     if let Some(r) = m.get(&net) {
                         let obs = format!("{}/{len}", std::net::Ipv4Addr::from(net));
                         self.hit(r, ObservableKind::Cidr, &obs, field, &ip.to_string(), out);
@@ -187,7 +201,11 @@ impl Matcher {
             IpAddr::V6(a) => {
                 let a = u128::from(a);
                 for (len, m) in &self.v6 {
-                    let net = if *len == 0 { 0 } else { a & (u128::MAX << (128 - len)) };
+                    let net = if *len == 0 {
+                        0
+                    } else {
+                        a & (u128::MAX << (128 - len))
+                    };
                     if let Some(r) = m.get(&net) {
                         let obs = format!("{}/{len}", std::net::Ipv6Addr::from(net));
                         self.hit(r, ObservableKind::Cidr, &obs, field, &ip.to_string(), out);
@@ -234,7 +252,9 @@ impl Matcher {
         if self.urls.is_empty() {
             return;
         }
-        let Some(url) = normalize::request_url(host, target) else { return };
+        let Some(url) = normalize::request_url(host, target) else {
+            return;
+        };
         if let Some(r) = self.urls.get(url.as_str()) {
             self.hit(r, ObservableKind::Uri, &url, "uri", &url, out);
         }
@@ -262,7 +282,8 @@ impl Matcher {
             return out;
         }
         let o = &mut out;
-        let js = |v: &Option<serde_json::Value>| v.as_ref().and_then(|v| v.as_str()).map(str::to_string);
+        let js =
+            |v: &Option<serde_json::Value>| v.as_ref().and_then(|v| v.as_str()).map(str::to_string);
         match r {
             Record::Flow(f) => {
                 self.seen(Seen::Ip(f.client_addr), "senderAddr", o);
@@ -288,7 +309,10 @@ impl Matcher {
             }
             Record::Ftp(_) => {}
             Record::SuricataFlow(f) => {
-                for (v, field) in [(&f.client_addr, "senderAddr"), (&f.server_addr, "receiverAddr")] {
+                for (v, field) in [
+                    (&f.client_addr, "senderAddr"),
+                    (&f.server_addr, "receiverAddr"),
+                ] {
                     if let Some(ip) = js(v).and_then(|s| s.parse().ok()) {
                         self.seen(Seen::Ip(ip), field, o);
                     }
@@ -318,7 +342,11 @@ impl Matcher {
     }
 
     /// The same check on a stored record's JSON fields (`kind` its type).
-    pub fn check_doc(&self, kind: &str, doc: &serde_json::Map<String, serde_json::Value>) -> Vec<ThreatMatch> {
+    pub fn check_doc(
+        &self,
+        kind: &str,
+        doc: &serde_json::Map<String, serde_json::Value>,
+    ) -> Vec<ThreatMatch> {
         let mut out = Vec::new();
         if self.len == 0 {
             return out;
@@ -337,7 +365,12 @@ impl Matcher {
                 if let Some(q) = s("qname") {
                     self.seen(Seen::Name(q), "qname", o);
                 }
-                for a in doc.get("answers").and_then(|v| v.as_array()).into_iter().flatten() {
+                for a in doc
+                    .get("answers")
+                    .and_then(|v| v.as_array())
+                    .into_iter()
+                    .flatten()
+                {
                     if let Some(a) = a.as_str() {
                         self.seen(Seen::Name(a), "answers", o);
                     }
@@ -403,15 +436,20 @@ mod tests {
     #[test]
     fn addresses_blocks_names_and_urls() {
         let m = matcher();
-        let flow = doc(serde_json::json!({"senderAddr": "10.0.0.1", "receiverAddr": "203.0.113.9"}));
+        let flow =
+            doc(serde_json::json!({"senderAddr": "10.0.0.1", "receiverAddr": "203.0.113.9"}));
         let hits = m.check_doc("~flow", &flow);
         assert_eq!(hits.len(), 1);
         assert_eq!(hits[0].observable, "203.0.113.0/24");
         assert_eq!(hits[0].field, "receiverAddr");
         assert_eq!(hits[0].value, "203.0.113.9");
-        let v6 = doc(serde_json::json!({"senderAddr": "2001:db8::5", "receiverAddr": "::ffff:198.51.100.7"}));
+        let v6 = doc(
+            serde_json::json!({"senderAddr": "2001:db8::5", "receiverAddr": "::ffff:198.51.100.7"}),
+        );
         assert_eq!(m.check_doc("~flow", &v6).len(), 2);
-        let dns = doc(serde_json::json!({"qname": "A.B.Evil.Example.", "answers": ["198.51.100.7", "cdn.other"]}));
+        let dns = doc(
+            serde_json::json!({"qname": "A.B.Evil.Example.", "answers": ["198.51.100.7", "cdn.other"]}),
+        );
         let hits = m.check_doc("~dns_response", &dns);
         assert_eq!(hits.len(), 2, "{hits:?}");
         assert_eq!(hits[0].observable, "evil.example");

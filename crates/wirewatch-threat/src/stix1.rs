@@ -113,12 +113,9 @@ pub fn parse(what: &str, text: &str, out: &mut Collected) -> Result<(), ParseErr
     let mut value: Option<(usize, bool, String)> = None;
     let mut root_seen = false;
     loop {
-        let ev = r.read_event().map_err(|e| {
-            err(format!(
-                "malformed XML at byte {}: {e}",
-                r.error_position()
-            ))
-        })?;
+        let ev = r
+            .read_event()
+            .map_err(|e| err(format!("malformed XML at byte {}: {e}", r.error_position())))?;
         match ev {
             Event::Start(ref e) | Event::Empty(ref e) => {
                 let empty = matches!(ev, Event::Empty(_));
@@ -140,8 +137,8 @@ pub fn parse(what: &str, text: &str, out: &mut Collected) -> Result<(), ParseErr
                     }
                 } else if let Some((o, _)) = object {
                     if value.is_none() && is_value(o, &local) {
-                        let exact = attr(e, "condition")
-                            .is_none_or(|c| c.eq_ignore_ascii_case("Equals"));
+                        let exact =
+                            attr(e, "condition").is_none_or(|c| c.eq_ignore_ascii_case("Equals"));
                         value = Some((stack.len(), exact, String::new()));
                     }
                 }
@@ -169,8 +166,7 @@ pub fn parse(what: &str, text: &str, out: &mut Collected) -> Result<(), ParseErr
             Event::GeneralRef(g) => {
                 if let Some((_, _, s)) = value.as_mut() {
                     let name = g.into_inner();
-                    let c = entity(&name)
-                        .ok_or_else(|| err(format!("unknown entity &{name};")))?;
+                    let c = entity(&name).ok_or_else(|| err(format!("unknown entity &{name};")))?;
                     s.push(c);
                 }
             }
@@ -204,7 +200,11 @@ pub fn parse(what: &str, text: &str, out: &mut Collected) -> Result<(), ParseErr
 
 /// The observables of one value element (a list when `##comma##` separates values).
 fn take_values(o: Object, exact: bool, text: &str, out: &mut Collected) {
-    for v in text.split("##comma##").map(str::trim).filter(|v| !v.is_empty()) {
+    for v in text
+        .split("##comma##")
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+    {
         if !exact || o == Object::OtherAddress {
             out.skipped += 1;
             continue;

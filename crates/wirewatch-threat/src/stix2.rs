@@ -26,7 +26,8 @@ fn of_type(ty: &str, v: &str) -> Option<Option<Observable>> {
 /// Read a STIX 2 bundle (`what` names it in errors) into `out`.
 pub fn parse(what: &str, bytes: &[u8], out: &mut Collected) -> Result<(), ParseError> {
     let err = |why: String| ParseError::new(what, why);
-    let doc: Value = serde_json::from_slice(bytes).map_err(|e| err(format!("malformed JSON: {e}")))?;
+    let doc: Value =
+        serde_json::from_slice(bytes).map_err(|e| err(format!("malformed JSON: {e}")))?;
     let objects = match (&doc["type"], &doc["objects"]) {
         (Value::String(t), Value::Array(list)) if t == "bundle" => list,
         _ => {
@@ -47,7 +48,11 @@ pub fn parse(what: &str, bytes: &[u8], out: &mut Collected) -> Result<(), ParseE
                     Some(p) if pattern_type == "stix" => pattern(p, out)
                         .map_err(|why| err(format!("objects[{i}].pattern: {why}")))?,
                     Some(_) => out.skipped += 1,
-                    None => return Err(err(format!("objects[{i}]: an indicator without \"pattern\""))),
+                    None => {
+                        return Err(err(format!(
+                            "objects[{i}]: an indicator without \"pattern\""
+                        )))
+                    }
                 }
             }
             "observed-data" => {
@@ -168,7 +173,10 @@ mod tests {
     fn values(p: &str) -> Vec<(ObservableKind, String)> {
         let mut c = Collected::default();
         pattern(p, &mut c).unwrap();
-        c.into_sorted().into_iter().map(|o| (o.kind, o.value)).collect()
+        c.into_sorted()
+            .into_iter()
+            .map(|o| (o.kind, o.value))
+            .collect()
     }
 
     #[test]
@@ -184,7 +192,10 @@ mod tests {
             values("[url:value IN ('http://a.example/x', 'http://b.example/it\\'s')]").len(),
             2
         );
-        assert_eq!(values("[ipv4-addr:value = '10.0.0.0/8']")[0].0, ObservableKind::Cidr);
+        assert_eq!(
+            values("[ipv4-addr:value = '10.0.0.0/8']")[0].0,
+            ObservableKind::Cidr
+        );
         assert!(values("[domain-name:value LIKE '%.evil.example']").is_empty());
         let mut c = Collected::default();
         assert!(pattern("[url:value = 'http://x", &mut c).is_err());

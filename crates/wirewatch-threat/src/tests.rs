@@ -83,7 +83,11 @@ fn tar_gz_bundle_reads_every_stix_member() {
 
 #[test]
 fn malformed_files_are_refused_naming_what() {
-    let e = parse("x.xml", b"<stix:STIX_Package xmlns:stix=\"s\"><a></b></stix:STIX_Package>").unwrap_err();
+    let e = parse(
+        "x.xml",
+        b"<stix:STIX_Package xmlns:stix=\"s\"><a></b></stix:STIX_Package>",
+    )
+    .unwrap_err();
     assert_eq!(e.what, "x.xml");
     assert!(e.why.contains("malformed XML"), "{e}");
     let e = parse("x.xml", b"<html><body/></html>").unwrap_err();

@@ -25,9 +25,21 @@ fn upload(op: Op, file: &str) -> Op {
          the file itself as the body, with `name`, `user_key` and `filename` in the query \
          string. {file} {LIMITS}"
     ))
-    .query("name", "The name (when the body is the file itself).", json!({"type": "string"}))
-    .query("user_key", "The user key (when the body is the file itself).", json!({"type": "string"}))
-    .query("filename", "The file's name (when the body is the file itself).", json!({"type": "string"}))
+    .query(
+        "name",
+        "The name (when the body is the file itself).",
+        json!({"type": "string"}),
+    )
+    .query(
+        "user_key",
+        "The user key (when the body is the file itself).",
+        json!({"type": "string"}),
+    )
+    .query(
+        "filename",
+        "The file's name (when the body is the file itself).",
+        json!({"type": "string"}),
+    )
 }
 
 fn path_id(op: Op) -> Op {
@@ -48,14 +60,22 @@ pub(super) fn add(p: &mut Paths) {
                  (`observables`; wirewatch extensions: `observable_counts` by type, `filename`, \
                  `backsearch`). {READ}"
             ))
-            .ok("200", "The threat collections.", array(r("ThreatCollection")))
+            .ok(
+                "200",
+                "The threat collections.",
+                array(r("ThreatCollection")),
+            )
             .errors(&[403]),
     );
     p.add(
         "post",
         "/threatcollections",
         upload(
-            Op::new(TAG, "createThreatCollection", "Upload a new threat collection"),
+            Op::new(
+                TAG,
+                "createThreatCollection",
+                "Upload a new threat collection",
+            ),
             "`name` and `file` are required; `user_key` is the name without spaces or \
              punctuation when left out.",
         )
@@ -65,23 +85,34 @@ pub(super) fn add(p: &mut Paths) {
              A file that is no STIX (or breaks a limit) answers 400 naming the file (or the \
              bundle's member) and why. A user key in use answers 409. {WRITE_FULL}"
         ))
-        .created("The collection was created; `Location` is its path.", r("ThreatCollection"))
+        .created(
+            "The collection was created; `Location` is its path.",
+            r("ThreatCollection"),
+        )
         .errors(&[403, 409, 413]),
     );
     p.add(
         "get",
         "/threatcollections/{id}",
-        path_id(Op::new(TAG, "getThreatCollection", "Get a threat collection"))
-            .extension()
-            .describe(&format!("One threat collection. {READ}"))
-            .ok("200", "The threat collection.", r("ThreatCollection"))
-            .errors(&[400, 403, 404]),
+        path_id(Op::new(
+            TAG,
+            "getThreatCollection",
+            "Get a threat collection",
+        ))
+        .extension()
+        .describe(&format!("One threat collection. {READ}"))
+        .ok("200", "The threat collection.", r("ThreatCollection"))
+        .errors(&[400, 403, 404]),
     );
     p.add(
         "put",
         "/threatcollections/{id}",
         upload(
-            path_id(Op::new(TAG, "putThreatCollection", "Upload a threat collection, replacing the one of this user key")),
+            path_id(Op::new(
+                TAG,
+                "putThreatCollection",
+                "Upload a threat collection, replacing the one of this user key",
+            )),
             "`name` and `file` are optional when the collection exists (left out, they are \
              kept); a file is required to create one.",
         )
@@ -91,31 +122,42 @@ pub(super) fn add(p: &mut Paths) {
              `PUT /threatcollections/{{id}}` replaces an existing collection. A new file \
              starts a back-search. {WRITE_FULL}"
         ))
-        .created("The collection was created; `Location` is its path.", r("ThreatCollection"))
+        .created(
+            "The collection was created; `Location` is its path.",
+            r("ThreatCollection"),
+        )
         .empty("204", "The collection was replaced.")
         .errors(&[403, 404, 413]),
     );
     p.add(
         "delete",
         "/threatcollections/{id}",
-        path_id(Op::new(TAG, "deleteThreatCollection", "Delete a threat collection"))
-            .describe(&format!(
-                "Deletes the collection and its observables: traffic is no longer checked \
+        path_id(Op::new(
+            TAG,
+            "deleteThreatCollection",
+            "Delete a threat collection",
+        ))
+        .describe(&format!(
+            "Deletes the collection and its observables: traffic is no longer checked \
                  against them (records already marked and detections raised stay). {WRITE_FULL}"
-            ))
-            .empty("204", "The collection was deleted.")
-            .errors(&[400, 403, 404]),
+        ))
+        .empty("204", "The collection was deleted.")
+        .errors(&[400, 403, 404]),
     );
     p.add(
         "get",
         "/threatcollections/{id}/observables",
-        path_id(Op::new(TAG, "getThreatCollectionObservables", "Count a threat collection's observables"))
-            .describe(&format!(
-                "The number of observables loaded from the collection's file, by type: \
+        path_id(Op::new(
+            TAG,
+            "getThreatCollectionObservables",
+            "Count a threat collection's observables",
+        ))
+        .describe(&format!(
+            "The number of observables loaded from the collection's file, by type: \
                  `ipaddr` (single addresses), `cidr` (blocks), `hostname` (host and domain \
                  names, matching their subdomains too) and `uri` (URLs). {READ}"
-            ))
-            .ok("200", "The counts.", r("ObservableCounts"))
-            .errors(&[400, 403, 404]),
+        ))
+        .ok("200", "The counts.", r("ObservableCounts"))
+        .errors(&[400, 403, 404]),
     );
 }

@@ -48,7 +48,10 @@ fn check_text(field: &str, v: &str) -> ApiResult<()> {
         return Err(ApiError::invalid(field, "must not be empty"));
     }
     if v.chars().count() > MAX_NAME {
-        return Err(ApiError::invalid(field, format!("longer than {MAX_NAME} characters")));
+        return Err(ApiError::invalid(
+            field,
+            format!("longer than {MAX_NAME} characters"),
+        ));
     }
     if v.chars().any(char::is_control) {
         return Err(ApiError::invalid(field, "contains control characters"));
@@ -109,7 +112,11 @@ async fn store(
     audit(
         s,
         caller,
-        if created { "create threat collection" } else { "update threat collection" },
+        if created {
+            "create threat collection"
+        } else {
+            "update threat collection"
+        },
         "threatcollections",
         json!({"id": c.id, "user_key": c.user_key, "name": c.name,
                "file": fname, "observables": list.map(|l| ObservableCounts::of(l).total())}),
@@ -117,7 +124,9 @@ async fn store(
     if list.is_some() {
         let store = s.store.clone();
         let id = c.id;
-        tokio::task::spawn_blocking(move || wirewatch_threat::backsearch::run_and_record(&store, id));
+        tokio::task::spawn_blocking(move || {
+            wirewatch_threat::backsearch::run_and_record(&store, id)
+        });
     }
     Ok((c, created))
 }
@@ -173,11 +182,17 @@ async fn create(
         }
     };
     if up.file.is_none() {
-        return Err(ApiError::invalid("file", "required: the STIX file (.tar.gz, .xml or .json)"));
+        return Err(ApiError::invalid(
+            "file",
+            "required: the STIX file (.tar.gz, .xml or .json)",
+        ));
     }
     let file = read_file(up.file).await?;
     let (c, _) = store(&s, &caller, &key, Some(name), file, true).await?;
-    Ok(super::created(format!("/api/v1/threatcollections/{}", c.id), c))
+    Ok(super::created(
+        format!("/api/v1/threatcollections/{}", c.id),
+        c,
+    ))
 }
 
 /// `PUT /threatcollections/~{user_key}` creates the collection (a file is
@@ -215,7 +230,10 @@ async fn put(
     let file = read_file(up.file).await?;
     let (c, created) = store(&s, &caller, &key, up.name.as_deref(), file, false).await?;
     if created {
-        return Ok(super::created(format!("/api/v1/threatcollections/{}", c.id), c));
+        return Ok(super::created(
+            format!("/api/v1/threatcollections/{}", c.id),
+            c,
+        ));
     }
     Ok(StatusCode::NO_CONTENT.into_response())
 }

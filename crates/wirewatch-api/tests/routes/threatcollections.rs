@@ -103,7 +103,8 @@ fn upload_list_count_replace_and_delete() {
         json!({"ipaddr": 1, "cidr": 2, "hostname": 2, "uri": 1})
     );
     assert_eq!(
-        s.get("/api/v1/threatcollections/~Wikitest/observables").body,
+        s.get("/api/v1/threatcollections/~Wikitest/observables")
+            .body,
         counts
     );
 
@@ -138,10 +139,17 @@ fn upload_list_count_replace_and_delete() {
         json!({"ipaddr": 2, "cidr": 0, "hostname": 1, "uri": 2})
     );
     // Rename by id with a JSON body (observables kept).
-    let r = s.call("PUT", &format!("/api/v1/threatcollections/{id}"), Some(json!({"name": "Renamed"})));
+    let r = s.call(
+        "PUT",
+        &format!("/api/v1/threatcollections/{id}"),
+        Some(json!({"name": "Renamed"})),
+    );
     assert_eq!(r.status, 204, "{}", r.text);
     let c = s.get(&format!("/api/v1/threatcollections/{id}")).body;
-    assert_eq!((c["name"].as_str(), c["observables"].as_u64()), (Some("Renamed"), Some(5)));
+    assert_eq!(
+        (c["name"].as_str(), c["observables"].as_u64()),
+        (Some("Renamed"), Some(5))
+    );
 
     // Delete.
     let r = s.call("DELETE", &format!("/api/v1/threatcollections/{evil}"), None);
@@ -167,20 +175,48 @@ fn upload_list_count_replace_and_delete() {
 fn bad_uploads_are_refused_naming_the_field() {
     let s = App::start();
     // No name, no file.
-    let r = send_multipart(&s, "POST", "/api/v1/threatcollections", &multipart(&[], Some(("a.xml", &sample("evil-stix1.xml")))));
+    let r = send_multipart(
+        &s,
+        "POST",
+        "/api/v1/threatcollections",
+        &multipart(&[], Some(("a.xml", &sample("evil-stix1.xml")))),
+    );
     assert!(invalid_field(&r).contains("name"), "{}", r.text);
-    let r = send_multipart(&s, "POST", "/api/v1/threatcollections", &multipart(&[("name", "x")], None));
+    let r = send_multipart(
+        &s,
+        "POST",
+        "/api/v1/threatcollections",
+        &multipart(&[("name", "x")], None),
+    );
     assert!(invalid_field(&r).contains("file"), "{}", r.text);
     // A new user key without a file.
-    let r = send_multipart(&s, "PUT", "/api/v1/threatcollections/~nope", &multipart(&[("name", "x")], None));
+    let r = send_multipart(
+        &s,
+        "PUT",
+        "/api/v1/threatcollections/~nope",
+        &multipart(&[("name", "x")], None),
+    );
     assert!(invalid_field(&r).contains("file"), "{}", r.text);
     // Malformed STIX 1: the file and what is wrong.
     let bad = b"<stix:STIX_Package xmlns:stix=\"http://stix.mitre.org/stix-1\"><stix:Indicators></stix:STIX_Package>";
-    let r = send_multipart(&s, "POST", "/api/v1/threatcollections", &multipart(&[("name", "bad")], Some(("bad.xml", bad))));
+    let r = send_multipart(
+        &s,
+        "POST",
+        "/api/v1/threatcollections",
+        &multipart(&[("name", "bad")], Some(("bad.xml", bad))),
+    );
     let d = invalid_field(&r);
-    assert!(d.contains("file") && d.contains("bad.xml") && d.contains("malformed XML"), "{d}");
+    assert!(
+        d.contains("file") && d.contains("bad.xml") && d.contains("malformed XML"),
+        "{d}"
+    );
     // Not STIX at all.
-    let r = send_file(&s, "POST", "/api/v1/threatcollections?name=x&filename=notes.txt", b"just some notes");
+    let r = send_file(
+        &s,
+        "POST",
+        "/api/v1/threatcollections?name=x&filename=notes.txt",
+        b"just some notes",
+    );
     let d = invalid_field(&r);
     assert!(d.contains("notes.txt"), "{d}");
     // A STIX 2 bundle whose pattern is broken.
@@ -193,7 +229,11 @@ fn bad_uploads_are_refused_naming_the_field() {
     let d = invalid_field(&r);
     assert!(d.contains("objects[0].pattern"), "{d}");
     // A user key in the body that is not the path's.
-    let r = s.call("PUT", "/api/v1/threatcollections/~a", Some(json!({"user_key": "b"})));
+    let r = s.call(
+        "PUT",
+        "/api/v1/threatcollections/~a",
+        Some(json!({"user_key": "b"})),
+    );
     assert!(invalid_field(&r).contains("user_key"), "{}", r.text);
     // Ids that are no number, collections that do not exist.
     let r = s.get("/api/v1/threatcollections/abc/observables");
@@ -290,7 +330,10 @@ fn back_search_marks_stored_records_and_raises_detections() {
         &s,
         "POST",
         "/api/v1/threatcollections",
-        &multipart(&[("name", "Wiki")], Some(("w.xml", &sample("wikimedia-stix1.xml")))),
+        &multipart(
+            &[("name", "Wiki")],
+            Some(("w.xml", &sample("wikimedia-stix1.xml"))),
+        ),
     );
     assert_eq!(r.status, 201, "{}", r.text);
     let id = r.body["id"].as_u64().unwrap();
@@ -316,11 +359,17 @@ fn back_search_marks_stored_records_and_raises_detections() {
         .map(|d| d["properties"]["observable"].as_str().unwrap())
         .collect();
     observables.sort();
-    assert_eq!(observables, ["192.0.2.0/24", "208.80.152.2", "wikimedia.org"]);
+    assert_eq!(
+        observables,
+        ["192.0.2.0/24", "208.80.152.2", "wikimedia.org"]
+    );
     for d in dets {
         assert_eq!(d["properties"]["collection"], "Wiki");
         assert_eq!(d["properties"]["back_search"], true);
-        assert!(d["categories"].as_array().unwrap().contains(&json!("sec.caution")));
+        assert!(d["categories"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("sec.caution")));
     }
     let cidr = dets
         .iter()
@@ -347,10 +396,18 @@ fn back_search_marks_stored_records_and_raises_detections() {
     assert_eq!(marked[0]["_source"]["threat"][0]["field"], "qname");
 
     // A collection with nothing seen: no match, no detection.
-    let r = send_file(&s, "POST", "/api/v1/threatcollections?name=Evil", &sample("evil-stix1.xml"));
+    let r = send_file(
+        &s,
+        "POST",
+        "/api/v1/threatcollections?name=Evil",
+        &sample("evil-stix1.xml"),
+    );
     assert_eq!(r.status, 201, "{}", r.text);
     let b = backsearch_done(&s, r.body["id"].as_u64().unwrap());
-    assert_eq!((b["records_matched"].as_u64(), b["detections"].as_u64()), (Some(0), Some(0)));
+    assert_eq!(
+        (b["records_matched"].as_u64(), b["detections"].as_u64()),
+        (Some(0), Some(0))
+    );
 }
 
 #[test]

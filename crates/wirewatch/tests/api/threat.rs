@@ -55,7 +55,12 @@ fn observables(dets: &[Value]) -> Vec<String> {
 fn a_collection_seen_in_a_capture_raises_detections_and_marks_records() {
     let dir = tempfile::tempdir().unwrap();
     let mut s = Server::start_on(dir.path());
-    upload(&s, "Wiki", "wiki.xml", &threat_sample("wikimedia-stix1.xml"));
+    upload(
+        &s,
+        "Wiki",
+        "wiki.xml",
+        &threat_sample("wikimedia-stix1.xml"),
+    );
     let evil = upload(&s, "Evil", "evil.xml", &threat_sample("evil-stix1.xml"));
     s.kill();
     let (ok, out, err) = ingest_into(dir.path(), &[], &[sample("wikipedia.pcap")]);
@@ -65,7 +70,10 @@ fn a_collection_seen_in_a_capture_raises_detections_and_marks_records() {
     let dets = threat_detections(&s);
     assert!(!dets.is_empty());
     // Only the collection whose observables the capture shows.
-    assert!(dets.iter().all(|d| d["properties"]["collection"] == "Wiki"), "{dets:?}");
+    assert!(
+        dets.iter().all(|d| d["properties"]["collection"] == "Wiki"),
+        "{dets:?}"
+    );
     assert_eq!(
         observables(&dets),
         ["208.80.152.2", "wikimedia.org", "www.wikipedia.org/"],
@@ -124,7 +132,10 @@ fn a_collection_seen_in_a_capture_raises_detections_and_marks_records() {
     assert!(http
         .iter()
         .filter(|x| !x["_source"]["threat"].is_array())
-        .all(|x| !x["_source"]["host"].as_str().unwrap_or("").ends_with("wikimedia.org")));
+        .all(|x| !x["_source"]["host"]
+            .as_str()
+            .unwrap_or("")
+            .ends_with("wikimedia.org")));
 
     // The collection with nothing seen: no detection, counts as uploaded.
     let c = s.get(&format!("/api/v1/threatcollections/{evil}")).body;
