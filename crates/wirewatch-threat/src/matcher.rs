@@ -401,7 +401,7 @@ fn slot<K>(list: &mut Vec<(u8, Map<K, Refs>)>, len: u8) -> &mut Map<K, Refs> {
         Some(i) => i,
         None => {
             list.push((len, Map::default()));
-            list.sort_by(|a, b| b.0.cmp(&a.0));
+            list.sort_by_key(|e| std::cmp::Reverse(e.0));
             list.iter().position(|(l, _)| *l == len).unwrap_or(0)
         }
     };
