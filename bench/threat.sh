@@ -90,7 +90,7 @@ upload() { # store
   curl -fs -o /dev/null -XPUT "$url/threatcollections/~million" -H "Authorization: ExtraHop apikey=$key" \
     -F name=Million -F "file=@$W/million.tgz"
   local t1=$(date +%s.%N)
-  echo "upload (read + store 1M observables): $(echo "$t1 - $t0" | bc) s;" \
+  echo "upload (read + store 1M observables): $(python3 -c "print(round($t1 - $t0, 2))") s;" \
     "$(curl -fs "$url/threatcollections/~million/observables" -H "Authorization: ExtraHop apikey=$key")"
   kill "$SERVER"; wait "$SERVER" 2>/dev/null || true; SERVER=
 }
