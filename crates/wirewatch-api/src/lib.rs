@@ -14,6 +14,7 @@ mod routes;
 pub mod settings;
 mod saml;
 pub mod throttle;
+pub mod upload;
 
 pub use routes::system::SystemState;
 

@@ -24,6 +24,7 @@ pub mod rule;
 pub mod secret;
 pub mod settings;
 pub mod ssl_key;
+pub mod threat;
 pub mod ticket;
 pub mod time;
 pub mod trigger;

@@ -504,6 +504,9 @@ pub struct NewRecord {
     pub record: Record,
     /// The custom devices the record's traffic is attributed to.
     pub devices: RecordDevices,
+    /// The threat collections' observables its traffic matched (stored as
+    /// the record's `threat` field when there are any).
+    pub threat: Vec<crate::threat::ThreatMatch>,
 }
 
 /// The custom devices (their `extrahop_id`s) a record's traffic is

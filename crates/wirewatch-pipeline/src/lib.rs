@@ -13,6 +13,12 @@
 //! - [`capture`]: capture files, idempotent (see [`identity`]).
 //! - [`eve`]: Suricata EVE JSON, idempotent by byte offset.
 //! - [`Pipeline::take_sensor`] / [`Pipeline::commit`]: what live capture calls.
+//!
+//! Every batch, whatever its input, is checked against the threat
+//! collections on its way to the store ([`Pipeline::commit`]): matching
+//! records get their `threat` field and `threat_intel_match` detections
+//! are raised (`wirewatch_threat`). The matcher is rebuilt when the
+//! collections change (a counter read at each batch, as for custom devices).
 
 pub mod capture;
 pub mod custom;
@@ -97,6 +103,10 @@ pub struct Pipeline {
     custom_loaded: bool,
     /// The TLS keys' generation the sensor was last given (`None`: never).
     tls_generation: Option<u64>,
+    /// The threat collections' observables, compiled (`None` until loaded).
+    threat: Option<Arc<wirewatch_threat::Matcher>>,
+    /// Which threat matches already raised a detection.
+    threat_raiser: wirewatch_threat::detect::Raiser,
 }
 
 /// Outputs the sensor holds (a batch is taken at [`BATCH`]).
@@ -118,6 +128,8 @@ impl Pipeline {
             written: Written::default(),
             custom_loaded: false,
             tls_generation: None,
+            threat: None,
+            threat_raiser: Default::default(),
         }
     }
 
@@ -179,6 +191,40 @@ impl Pipeline {
             self.thresholds.clone(),
             wirewatch_sensor::devices::is_internal,
         );
+        self.threat_raiser = Default::default();
+    }
+
+    /// The threat collections' matcher, rebuilt when the collections
+    /// changed in the store since it was built (a cheap read of a counter).
+    /// A failure is logged and the matcher built before is kept.
+    pub fn threat_matcher(&mut self) -> Option<Arc<wirewatch_threat::Matcher>> {
+        let current = match self.store.threat_generation() {
+            Ok(g) => g,
+            Err(e) => {
+                tracing::warn!(error = %e, "could not read the threat collections' generation");
+                return self.threat.clone();
+            }
+        };
+        if self
+            .threat
+            .as_ref()
+            .is_some_and(|m| m.generation == current)
+        {
+            return self.threat.clone();
+        }
+        match wirewatch_threat::backsearch::load_all(&self.store) {
+            Ok(m) => {
+                tracing::info!(
+                    observables = m.len(),
+                    collections = m.collections.len(),
+                    generation = m.generation,
+                    "threat collections loaded"
+                );
+                self.threat = Some(Arc::new(m));
+            }
+            Err(e) => tracing::warn!(error = %e, "could not load the threat collections"),
+        }
+        self.threat.clone()
     }
 
     /// Take what the sensor produced and feed it through the detectors (in
@@ -344,10 +390,16 @@ impl Pipeline {
     /// transaction), then hand its records to the triggers.
     pub fn commit(
         &mut self,
-        batch: Batch,
+        mut batch: Batch,
         metrics: &[MetricPoint],
         mark: Option<&mut FileMark>,
     ) -> Result<wirewatch_store::Committed> {
+        if !batch.records.is_empty() {
+            if let Some(m) = self.threat_matcher() {
+                let raised = self.threat_raiser.mark(&m, &mut batch.records);
+                batch.detections.extend(raised);
+            }
+        }
         // The packets up to the mark go to disk while the store commits
         // (not waited for: a kill in between loses at most the writer
         // thread's queue; a resumed run does not keep them again).

@@ -28,6 +28,7 @@ pub fn dns_request(e: &Endpoints, q: DnsEvent) -> NewRecord {
             server_port: e.server.1,
         }),
         devices: Default::default(),
+        threat: Vec::new(),
     }
 }
 
@@ -57,6 +58,7 @@ pub fn dns_response(e: &Endpoints, d: DnsEvent) -> NewRecord {
             ttls: answered.then_some(d.ttls),
         }),
         devices: Default::default(),
+        threat: Vec::new(),
     }
 }
 
@@ -85,6 +87,7 @@ pub fn http(e: &Endpoints, ev: HttpEvent) -> NewRecord {
             version: ev.version,
         }),
         devices: Default::default(),
+        threat: Vec::new(),
     }
 }
 
@@ -105,6 +108,7 @@ pub fn ftp(e: &Endpoints, ev: FtpEvent) -> NewRecord {
             user: ev.user,
         }),
         devices: Default::default(),
+        threat: Vec::new(),
     }
 }
 
@@ -130,6 +134,7 @@ pub fn ssl_open(e: &Endpoints, ev: TlsEvent) -> NewRecord {
             version: ev.version,
         }),
         devices: Default::default(),
+        threat: Vec::new(),
     }
 }
 
@@ -169,5 +174,6 @@ pub fn flow(f: FlowRecord) -> NewRecord {
             vlan: f.vlan,
         }),
         devices: Default::default(),
+        threat: Vec::new(),
     }
 }

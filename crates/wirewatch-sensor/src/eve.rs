@@ -276,6 +276,7 @@ pub fn parse_line(line: &str) -> Result<EveItem, EveError> {
             time_ms,
             record,
             devices: Default::default(),
+            threat: Vec::new(),
         }))
     };
     match kind {

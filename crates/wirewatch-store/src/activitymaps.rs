@@ -382,6 +382,7 @@ mod tests {
     ) -> NewRecord {
         NewRecord {
             devices: Default::default(),
+            threat: Vec::new(),
             time_ms: t,
             record: Record::Flow(Flow {
                 age: 0.001,

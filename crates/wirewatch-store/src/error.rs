@@ -77,6 +77,8 @@ pub enum Conflict {
     Connector { id: String },
     /// The connector is the one external ticketing pushes to.
     ConnectorInUse,
+    /// A threat collection has this user key.
+    ThreatCollection { user_key: String },
     /// An activity map has this short code.
     ShortCode { short_code: String },
     /// An alert of this name exists.
@@ -201,6 +203,9 @@ impl Conflict {
                 format!("a custom detection format of type \"{kind}\" already exists")
             }
             Conflict::Tag { name } => format!("a tag named \"{name}\" exists"),
+            Conflict::ThreatCollection { user_key } => format!(
+                "a threat collection with the user key {user_key:?} exists; PUT /threatcollections/~{user_key} replaces it"
+            ),
             Conflict::User { username } => format!("user {username} already exists"),
             Conflict::OdsTarget { kind, name } => format!(
                 "a {kind} target named {name:?} already exists; delete it first to change it"

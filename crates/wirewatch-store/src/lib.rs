@@ -35,6 +35,7 @@ mod secrets;
 mod sessions;
 mod ssl_keys;
 mod system;
+mod threat;
 mod tickets;
 mod triggers;
 mod usergroups;
@@ -60,6 +61,7 @@ pub use secrets::{
 };
 pub use sessions::{Session, SessionLimits};
 pub use ssl_keys::{DecryptCounts, SessionKeyLine, TlsKeyMaterial, SOURCE_SENSOR, SOURCE_UPLOAD};
+pub use threat::{CollectionUpload, ScannedRecord, ThreatSource};
 pub use tickets::{
     guid_from, is_guid, new_guid, TicketOrder, TicketQuery, MAX_ATTACHMENT,
     MAX_LIMIT as MAX_TICKETS,

@@ -320,9 +320,13 @@ pub(crate) fn insert_records_in(tx: &Connection, recs: &[NewRecord], cap: i64) -
 /// is attributed to (`client` / `server` device fields, `sender` /
 /// `receiver` on `~flow`) when there are any,
 /// appended to the object's text (records have no such fields of their own).
+///
+/// The threat collections' observables the record's traffic matched are
+/// appended the same way, as its `threat` field (an array of
+/// `wirewatch_model::threat::ThreatMatch`).
 fn record_doc(r: &NewRecord) -> Result<String> {
     let mut doc = serde_json::to_string(&r.record)?;
-    if r.devices.is_empty() || !doc.ends_with('}') {
+    if (r.devices.is_empty() && r.threat.is_empty()) || !doc.ends_with('}') {
         return Ok(doc);
     }
     doc.pop();
@@ -333,6 +337,16 @@ fn record_doc(r: &NewRecord) -> Result<String> {
         doc.push_str(&serde_json::to_string(k)?);
         doc.push(':');
         doc.push_str(&serde_json::to_string(&d)?);
+    }
+    if !r.threat.is_empty() {
+        if doc.len() > 1 {
+            doc.push(',');
+        }
+        doc.push_str(&serde_json::to_string(
+            wirewatch_model::threat::RECORD_FIELD,
+        )?);
+        doc.push(':');
+        doc.push_str(&serde_json::to_string(&r.threat)?);
     }
     doc.push('}');
     Ok(doc)

@@ -38,6 +38,7 @@ fn flow(t: i64, client: &str, server: &str, bytes: (u64, u64)) -> NewRecord {
     NewRecord {
         time_ms: t,
         devices: Default::default(),
+        threat: Vec::new(),
         record: Record::Flow(record::Flow {
             age: 0.5,
             bytes: bytes.0 + bytes.1,

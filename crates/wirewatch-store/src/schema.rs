@@ -552,6 +552,28 @@ CREATE TABLE identity_providers (
     privileges TEXT NOT NULL
 );
 "#,
+    // Threat collections and their observables (normalised; `kind` is
+    // `ipaddr`, `cidr`, `hostname` or `uri`), indexed by collection and by
+    // value. `counts` and `backsearch` are JSON (`ObservableCounts`,
+    // `BackSearch`).
+    r#"
+CREATE TABLE threat_collections (
+    id INTEGER PRIMARY KEY,
+    user_key TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    filename TEXT,
+    last_updated INTEGER NOT NULL,
+    counts TEXT NOT NULL,
+    backsearch TEXT
+);
+CREATE TABLE threat_observables (
+    collection_id INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (collection_id, kind, value)
+) WITHOUT ROWID;
+CREATE INDEX threat_observables_value ON threat_observables(value);
+"#,
 ];
 
 /// Bring the schema up to date.

@@ -273,6 +273,7 @@ fn rec(kind: &str, time_ms: i64, fields: serde_json::Value) -> NewRecord {
         time_ms,
         record,
         devices: Default::default(),
+        threat: Vec::new(),
     }
 }
 

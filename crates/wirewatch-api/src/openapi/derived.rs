@@ -58,6 +58,8 @@ pub(super) fn add(schemas: &mut Map<String, Value>, mut bodies: SchemaGenerator)
     answer::<wirewatch_model::ssl_key::SslKeyProtocol>(&mut answers);
     answer::<wirewatch_model::ssl_key::KeylogStatus>(&mut answers);
     answer::<wirewatch_model::ssl_key::KeylogUpload>(&mut answers);
+    answer::<wirewatch_model::threat::ThreatCollection>(&mut answers);
+    answer::<wirewatch_model::threat::ObservableCounts>(&mut answers);
     answer::<wirewatch_store::DeviceGroup>(&mut answers);
     answer::<wirewatch_model::alert::Alert>(&mut answers);
     answer::<wirewatch_model::alert::EmailGroup>(&mut answers);

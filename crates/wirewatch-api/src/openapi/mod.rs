@@ -65,6 +65,7 @@ mod ssl_paths;
 mod system_paths;
 #[cfg(test)]
 mod tests;
+mod threat_paths;
 mod trigger_paths;
 
 use serde::Serialize;
@@ -82,6 +83,7 @@ pub fn spec(public_url: &str) -> Value {
     group_paths::add(&mut paths);
     activitymap_paths::add(&mut paths);
     customdevice_paths::add(&mut paths);
+    threat_paths::add(&mut paths);
     ods_paths::add(&mut paths);
     packet_paths::add(&mut paths);
     trigger_paths::add(&mut paths);
@@ -201,6 +203,7 @@ fn tags() -> Value {
         t(system_paths::AUTH_TAG, system_paths::AUTH_TAG_TEXT),
         t(alert_paths::EMAIL_TAG, alert_paths::EMAIL_TAG_TEXT),
         t(customdevice_paths::TAG, customdevice_paths::TAG_TEXT),
+        t(threat_paths::TAG, threat_paths::TAG_TEXT),
         t(packet_paths::TAG, packet_paths::TAG_TEXT),
         t(ssl_paths::TAG, ssl_paths::TAG_TEXT),
         t(sonar_paths::TAG, sonar_paths::TAG_TEXT),
@@ -589,6 +592,29 @@ impl Op {
             "requestBody".into(),
             json!({"required": true, "description": description,
                    "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}),
+        );
+        self
+    }
+
+    /// A threat collection upload (`crate::upload::Upload`): multipart
+    /// form, a JSON object of text fields, or the file itself.
+    pub(crate) fn upload_body(mut self, description: &str) -> Op {
+        self.has_body = true;
+        self.v.insert(
+            "requestBody".into(),
+            json!({"required": false, "description": description,
+                   "content": {
+                       "multipart/form-data": {"schema": {"type": "object", "properties": {
+                           "name": {"type": "string", "description": "The collection's name."},
+                           "user_key": {"type": "string", "description": "The user-supplied identifier."},
+                           "file": {"type": "string", "format": "binary", "description": "The STIX file: a .tar.gz bundle, a STIX 1.x XML package or a STIX 2.x JSON bundle."},
+                       }}},
+                       "application/json": {"schema": {"type": "object", "properties": {
+                           "name": {"type": "string"},
+                           "user_key": {"type": "string"},
+                       }}, "example": {"name": "Emerging botnets"}},
+                       "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
+                   }}),
         );
         self
     }

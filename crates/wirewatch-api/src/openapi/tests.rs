@@ -256,6 +256,7 @@ fn public_operations_and_extensions_are_the_documented_ones() {
             "get /users/{username}/apikeys",
             "get /observations/associatedipaddrs",
             "get /alerts/{id}/firings",
+            "get /threatcollections/{id}",
             "get /metrics/catalog",
             "get /odstargets/{kind}/{name}/stats",
             "get /odstargets/{kind}/{name}/health",
@@ -812,6 +813,12 @@ fn request_examples_are_accepted_by_the_handlers_types() {
                 .as_str()
                 .map(drop)
                 .ok_or_else(|| "no note".into()),
+            // The JSON form of an upload: text fields only (`crate::upload::Upload`).
+            "createThreatCollection" | "putThreatCollection" => example
+                .as_object()
+                .filter(|o| o.values().all(Value::is_string))
+                .map(drop)
+                .ok_or_else(|| "not an object of text fields".into()),
             "createUserApiKey" => example
                 .is_object()
                 .then_some(())

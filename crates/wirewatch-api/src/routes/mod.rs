@@ -30,6 +30,7 @@ pub mod supportpacks;
 pub mod ssldecryptkeys;
 pub mod system;
 pub mod tags;
+pub mod threatcollections;
 pub mod triggers;
 pub mod usergroups;
 pub mod users;
@@ -55,6 +56,7 @@ pub fn v1() -> Api {
         .merge(devicegroups::routes())
         .merge(tags::routes())
         .merge(customdevices::routes())
+        .merge(threatcollections::routes())
         .merge(packets::routes())
         .merge(formats::routes())
         .merge(rules::routes())

@@ -53,6 +53,7 @@ impl Net {
         NewRecord {
             time_ms: self.t,
             devices: Default::default(),
+            threat: Vec::new(),
             record: Record::Flow(Flow {
                 age: 0.001,
                 bytes: bytes.0 + bytes.1,

@@ -19,3 +19,4 @@ mod resources;
 mod rules;
 mod sonar;
 mod system;
+mod threatcollections;

@@ -851,6 +851,12 @@ DELETE /api/v1/customdevices/{id}                                   ...FF.F
 GET    /api/v1/customdevices/{id}/criteria                          ......F
 POST   /api/v1/customdevices/{id}/criteria                          ...FF.F
 DELETE /api/v1/customdevices/{id}/criteria/{criteria_id}            ...FF.F
+GET    /api/v1/threatcollections                                    ......F
+POST   /api/v1/threatcollections                                    ...FF.F
+GET    /api/v1/threatcollections/{id}                               ......F
+PUT    /api/v1/threatcollections/{id}                               ...FF.F
+DELETE /api/v1/threatcollections/{id}                               ...FF.F
+GET    /api/v1/threatcollections/{id}/observables                   ......F
 GET    /api/v1/packets/search                                       .FFFFFF
 POST   /api/v1/packets/search                                       .FFFFFF
 GET    /api/v1/ssldecryptkeys                                       .FFFFFF

@@ -11,6 +11,7 @@ fn flow(t: i64, sender: &str, receiver: &str, devices: RecordDevices) -> NewReco
     NewRecord {
         time_ms: t,
         devices,
+        threat: Vec::new(),
         record: Record::Flow(Flow {
             age: 0.25,
             bytes: 1_500,

@@ -49,7 +49,7 @@ fn main() -> anyhow::Result<()> {
                         "qtype": "A",
                     });
                     let record = Record::SuricataDnsRequest(Box::new(serde_json::from_value(fields).expect("DNS fields")));
-                    return NewRecord { time_ms: t, record, devices: Default::default() };
+                    return NewRecord { time_ms: t, record, devices: Default::default(), threat: Vec::new() };
                 }
                 let port = [22, 53, 80, 443, 445, 3389, 8080][(g.below(7)) as usize] + 1000 * (g.below(7) as i64 / 6);
                 let fields = json!({
@@ -62,7 +62,7 @@ fn main() -> anyhow::Result<()> {
                     "serverBytes": g.below(1_000_000),
                 });
                 let record = Record::SuricataFlow(Box::new(serde_json::from_value(fields).expect("flow fields")));
-                NewRecord { time_ms: t, record, devices: Default::default() }
+                NewRecord { time_ms: t, record, devices: Default::default(), threat: Vec::new() }
             })
             .collect();
         store

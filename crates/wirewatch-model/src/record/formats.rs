@@ -310,6 +310,17 @@ fn format_of(kind: &str) -> RecordFormat {
             ),
         );
     }
+    if kind != "~ftp" {
+        add(
+            crate::threat::RECORD_FIELD,
+            "array",
+            "The threat collections' observables the record's traffic matched (only when it \
+             matched one): objects with `collection` (its user key), `collection_id`, \
+             `observable`, `type` (`ipaddr`, `cidr`, `hostname`, `uri`), `field` (the record \
+             field that matched) and `value` (what it held)."
+                .into(),
+        );
+    }
     for schema in schemas(kind) {
         for (name, p) in properties(schema) {
             let description = p
@@ -364,6 +375,13 @@ mod tests {
             };
             doc.extend(devices.fields(kind).map(|(k, v)| (k.to_string(), v)));
             doc.insert("timestamp".into(), Value::from(1));
+            if kind != "~ftp" {
+                doc.insert(
+                    crate::threat::RECORD_FIELD.into(),
+                    serde_json::json!([{"collection": "c", "collection_id": 1, "observable": "evil.example",
+                                        "type": "hostname", "field": "qname", "value": "a.evil.example"}]),
+                );
+            }
             for (k, v) in &doc {
                 let f = format
                     .fields
@@ -404,6 +422,10 @@ mod tests {
             }
             let (c, s) = device_fields(&format.id);
             carried.extend([c.to_string(), s.to_string()]);
+            // The threat matches are appended by the store, as the devices are.
+            if format.id != "~ftp" {
+                carried.push(crate::threat::RECORD_FIELD.into());
+            }
             for f in &format.fields {
                 assert!(
                     carried.contains(&f.name),

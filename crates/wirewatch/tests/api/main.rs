@@ -28,6 +28,7 @@ mod sensor;
 mod sonar;
 mod sslcert;
 mod syslog;
+mod threat;
 mod ticketing;
 mod tls;
 mod triggers;
