@@ -5,6 +5,7 @@
 
 import { h, replace, when, label, riskBand, toast, external, nav } from "./dom.js";
 import { api } from "./api.js";
+import { noAccess } from "./devices.js";
 
 const optional = (p) => p.catch(() => null);
 
@@ -176,7 +177,14 @@ function investigationsPanel(d, invs, reload) {
 
 export async function cardPage(main, id, me) {
   const gen = nav.gen;
-  const d = await api.get(`/detections/${encodeURIComponent(id)}`);
+  let d;
+  try {
+    d = await api.get(`/detections/${encodeURIComponent(id)}`);
+  } catch (e) {
+    if (e.status !== 403) throw e;
+    if (gen === nav.gen) noAccess(main, "detections");
+    return;
+  }
   const [note, related, invs] = await Promise.all([
     optional(api.get(`/detections/${d.id}/notes`)),
     optional(api.get(`/detections/${d.id}/related`)),

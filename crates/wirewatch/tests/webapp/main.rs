@@ -14,6 +14,7 @@
 #[path = "../api/common.rs"]
 mod common;
 mod pages;
+mod security;
 mod webdriver;
 
 use common::*;
