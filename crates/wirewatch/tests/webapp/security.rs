@@ -13,7 +13,10 @@ use super::*;
 const XSS: &str = "<img src=x onerror=\"document.title='pwned'\">";
 
 fn log_in(b: &Browser, url: &str, user: &str, hash: &str) {
-    b.goto(&format!("{url}/app#/login?next={}", hash.replace('#', "%23")));
+    b.goto(&format!(
+        "{url}/app#/login?next={}",
+        hash.replace('#', "%23")
+    ));
     b.type_text(&b.find("#username"), user);
     b.type_text(&b.find("#password"), "a-long-password");
     b.click(&b.find("form.login button[type=submit]"));
@@ -127,7 +130,11 @@ fn the_browser_keeps_xss_privileges_and_sessions() {
     let cookie = b
         .cookies()
         .into_iter()
-        .find(|c| c["name"].as_str().is_some_and(|n| n.ends_with("wirewatch_session")))
+        .find(|c| {
+            c["name"]
+                .as_str()
+                .is_some_and(|n| n.ends_with("wirewatch_session"))
+        })
         .expect("the session cookie");
     assert_eq!(cookie["httpOnly"], json!(true));
     assert_eq!(cookie["secure"], json!(true));
