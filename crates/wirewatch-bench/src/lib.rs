@@ -1,7 +1,9 @@
 //! Benchmark helpers: deterministic synthetic detections.
 
 use serde_json::json;
-use wirewatch_model::detection::{NewDetection, NewParticipant, ParticipantKind, Role};
+use wirewatch_model::detection::{
+    NewDetection, NewParticipant, ParticipantKind, Resolution, Role, Status,
+};
 
 const TYPES: &[&str] = &[
     "port_scan",
@@ -90,5 +92,33 @@ impl Gen {
             ticket_id: (self.below(5) == 0).then(|| format!("TK-{}", self.below(100_000))),
             ..NewDetection::default()
         }
+    }
+
+    /// The `i`-th detection as a sensor's store looks after weeks of triage
+    /// (the web app's figures): `spacing_ms` apart from `base_time`, about
+    /// half open, the rest in progress, acknowledged or closed (closed
+    /// ones resolved), some recommended, a quarter assigned, a fifth ticketed.
+    pub fn triaged_detection(&mut self, i: u64, base_time: i64, spacing_ms: i64) -> NewDetection {
+        let mut d = self.detection(0, base_time);
+        let start = base_time + (i as i64) * spacing_ms;
+        d.end_time = d.end_time.map(|e| e - d.start_time.unwrap_or(0) + start);
+        d.start_time = Some(start);
+        d.properties.insert("seq".into(), json!(i));
+        let status = match self.below(20) {
+            0..=9 => None,
+            10..=12 => Some(Status::InProgress),
+            13..=15 => Some(Status::Acknowledged),
+            _ => Some(Status::Closed),
+        };
+        d.status = status;
+        if status == Some(Status::Closed) {
+            d.resolution = Some(if self.below(3) == 0 {
+                Resolution::ActionTaken
+            } else {
+                Resolution::NoActionTaken
+            });
+        }
+        d.recommended = Some(self.below(50) == 0);
+        d
     }
 }

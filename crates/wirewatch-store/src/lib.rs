@@ -380,3 +380,6 @@ mod records_legacy_tests;
 
 #[cfg(test)]
 mod secrets_tests;
+
+#[cfg(test)]
+mod search_tests;

@@ -574,6 +574,23 @@ CREATE TABLE threat_observables (
 ) WITHOUT ROWID;
 CREATE INDEX threat_observables_value ON threat_observables(value);
 "#,
+    // The detection search's own indexes (the web app's figures, issue 14):
+    // one per sort the Detections page offers, each led by `hidden_by` (the
+    // search's `hidden_by IS NULL`) and the sort keys in the page's
+    // directions, then every other column a filter or the histogram reads,
+    // so a page of 50 and a histogram are index-only scans that never read
+    // a detection's document (`search.rs` names them with INDEXED BY). The
+    // one-column indexes they supersede go.
+    r#"
+DROP INDEX detections_risk;
+DROP INDEX detections_status;
+DROP INDEX detections_assignee;
+CREATE INDEX detections_by_start ON detections(hidden_by, start_time, end_time, status, risk_score, assignee, ticket_id, type, update_time);
+CREATE INDEX detections_by_risk ON detections(hidden_by, risk_score, start_time, end_time, status, assignee, ticket_id, type);
+CREATE INDEX detections_by_status ON detections(hidden_by, status, risk_score DESC, start_time, end_time, assignee, ticket_id, type);
+CREATE INDEX detections_by_assignee ON detections(hidden_by, assignee, risk_score DESC, start_time, end_time, status, ticket_id, type);
+CREATE INDEX detections_by_update ON detections(hidden_by, update_time, start_time, end_time, status, risk_score, assignee, ticket_id, type);
+"#,
 ];
 
 /// Bring the schema up to date.

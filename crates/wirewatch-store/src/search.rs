@@ -66,12 +66,30 @@ impl Query {
     }
 }
 
+/// The search indexes (schema migration "the detection search's own
+/// indexes") by the first sort key they serve.
+const SORT_INDEXES: &[(&str, &str)] = &[
+    ("start_time", "detections_by_start"),
+    ("risk_score", "detections_by_risk"),
+    ("status", "detections_by_status"),
+    ("assignee", "detections_by_assignee"),
+    ("update_time", "detections_by_update"),
+];
+
+/// The index holding the visible detections in start-time order with every
+/// column the histogram's filters read.
+const HISTOGRAM_INDEX: &str = "detections_by_start";
+
 /// The ORDER BY clause for the requested sort keys (default: newest update
-/// first, then id); the keys are valid ([`DetectionSearch::validate`]).
-fn order_by(sort: Option<Vec<SortKey>>) -> String {
+/// first, then id), and the index whose order it is; the keys are valid
+/// ([`DetectionSearch::validate`]).
+fn order_by(sort: Option<Vec<SortKey>>) -> (String, Option<&'static str>) {
     let keys = sort.unwrap_or_default();
     if keys.is_empty() {
-        return "d.update_time DESC, d.id ASC".into();
+        return (
+            "d.update_time DESC, d.id ASC".into(),
+            Some("detections_by_update"),
+        );
     }
     let mut parts = Vec::new();
     let mut has_id = false;
@@ -90,35 +108,55 @@ fn order_by(sort: Option<Vec<SortKey>>) -> String {
     if !has_id {
         parts.push("d.id ASC".into());
     }
-    parts.join(", ")
+    let index = keys.first().and_then(|k| {
+        SORT_INDEXES
+            .iter()
+            .find(|(field, _)| *field == k.field)
+            .map(|(_, index)| *index)
+    });
+    (parts.join(", "), index)
 }
 
 impl Store {
     /// The matches of `q` per interval of `start_time`, the latest
-    /// [`MAX_HISTOGRAM_INTERVALS`], oldest first.
-    fn count_detections(&self, mut q: Query, interval: i64) -> Result<DetectionPage> {
+    /// [`MAX_HISTOGRAM_INTERVALS`], oldest first. `index`: the index to read
+    /// (when the search is of visible detections only), so 100,000 matches
+    /// are counted from it without reading a document.
+    fn count_detections(
+        &self,
+        q: Query,
+        interval: i64,
+        index: Option<&str>,
+    ) -> Result<DetectionPage> {
         let where_ = if q.clauses.is_empty() {
             String::new()
         } else {
             format!("WHERE {}", q.clauses.join(" AND "))
         };
-        let iv = q.value(Sql::Integer(interval));
-        let lim = q.value(Sql::Integer(MAX_HISTOGRAM_INTERVALS));
-        let sql = format!(
-            "SELECT (d.start_time / {iv}) * {iv} AS t, count(*) FROM detections d {where_} \
-             GROUP BY t ORDER BY t DESC LIMIT {lim}"
-        );
-        let mut counts = self.read(|c| {
+        let indexed = index
+            .map(|i| format!(" INDEXED BY {i}"))
+            .unwrap_or_default();
+        let sql = format!("SELECT d.start_time FROM detections d{indexed} {where_}");
+        let buckets = self.read(|c| {
             let mut stmt = c.prepare_cached(&sql)?;
-            let rows = stmt.query_map(rusqlite::params_from_iter(q.params.iter()), |r| {
-                Ok(DetectionCount {
-                    time: r.get(0)?,
-                    count: r.get(1)?,
-                })
-            })?;
-            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+            let mut rows = stmt.query(rusqlite::params_from_iter(q.params.iter()))?;
+            let mut buckets = std::collections::BTreeMap::<i64, u64>::new();
+            while let Some(r) = rows.next()? {
+                let t: i64 = r.get(0)?;
+                // As SQL's integer division: towards zero.
+                *buckets.entry((t / interval) * interval).or_default() += 1;
+            }
+            Ok(buckets)
         })?;
-        counts.reverse();
+        let counts: Vec<DetectionCount> = buckets
+            .into_iter()
+            .rev()
+            .take(MAX_HISTOGRAM_INTERVALS as usize)
+            .map(|(time, count)| DetectionCount { time, count })
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
         Ok(DetectionPage::Counts(counts))
     }
 
@@ -233,35 +271,45 @@ impl Store {
             }
         }
         let id_only = s.id_only.unwrap_or(false);
+        // The search indexes hold hidden detections too, after the visible
+        // ones: they serve a search of visible detections only.
+        let visible_only = !s.include_hidden.unwrap_or(false);
         if let Some(interval) = s.histogram {
-            return self.count_detections(q, interval);
+            return self.count_detections(q, interval, visible_only.then_some(HISTOGRAM_INDEX));
         }
-        let order = order_by(s.sort.map(|s| s.into_vec()));
+        let (order, index) = order_by(s.sort.map(|s| s.into_vec()));
         let where_ = if q.clauses.is_empty() {
             String::new()
         } else {
             format!("WHERE {}", q.clauses.join(" AND "))
         };
-        let cols = if id_only { "d.id" } else { "d.doc" };
+        let indexed = index
+            .filter(|_| visible_only)
+            .map(|i| format!(" INDEXED BY {i}"))
+            .unwrap_or_default();
         let lim = q.value(Sql::Integer(limit));
         let off = q.value(Sql::Integer(offset));
+        // The page's ids first (from the index alone when it has the
+        // order), then their documents: a sort never carries documents.
         let sql = format!(
-            "SELECT {cols} FROM detections d {where_} ORDER BY {order} LIMIT {lim} OFFSET {off}"
+            "SELECT d.id FROM detections d{indexed} {where_} ORDER BY {order} LIMIT {lim} OFFSET {off}"
         );
         let page = self.read(|c| {
             let mut stmt = c.prepare_cached(&sql)?;
             let params = rusqlite::params_from_iter(q.params.iter());
+            let ids = stmt
+                .query_map(params, |r| r.get::<_, u64>(0))?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
             if id_only {
-                let ids = stmt.query_map(params, |r| r.get::<_, u64>(0))?;
-                Ok(DetectionPage::Ids(ids.collect::<rusqlite::Result<_>>()?))
-            } else {
-                let docs = stmt.query_map(params, |r| r.get::<_, String>(0))?;
-                let mut out = Vec::new();
-                for d in docs {
-                    out.push(from_doc(&d?)?);
-                }
-                Ok(DetectionPage::Full(out))
+                return Ok(DetectionPage::Ids(ids));
             }
+            let mut doc = c.prepare_cached("SELECT doc FROM detections WHERE id = ?1")?;
+            let mut out = Vec::with_capacity(ids.len());
+            for id in ids {
+                let d: String = doc.query_row([id], |r| r.get(0))?;
+                out.push(from_doc(&d)?);
+            }
+            Ok(DetectionPage::Full(out))
         })?;
         Ok(match page {
             DetectionPage::Full(v) => {

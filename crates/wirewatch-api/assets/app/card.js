@@ -6,6 +6,7 @@
 import { h, replace, when, label, riskBand, toast, external, nav } from "./dom.js";
 import { api, sonar } from "./api.js";
 import { ticketing, isTicketGuid } from "./tickets.js";
+import { noAccess } from "./devices.js";
 
 const optional = (p) => p.catch(() => null);
 
@@ -177,7 +178,14 @@ function investigationsPanel(d, invs, reload) {
 
 export async function cardPage(main, id, me) {
   const gen = nav.gen;
-  const d = await api.get(`/detections/${encodeURIComponent(id)}`);
+  let d;
+  try {
+    d = await api.get(`/detections/${encodeURIComponent(id)}`);
+  } catch (e) {
+    if (e.status !== 403) throw e;
+    if (gen === nav.gen) noAccess(main, "detections");
+    return;
+  }
   const internal = isTicketGuid(d.ticket_id);
   const [note, related, invs, settings, own] = await Promise.all([
     optional(api.get(`/detections/${d.id}/notes`)),

@@ -7,6 +7,7 @@ import { h, replace, short, label, riskBand, toast, external, nav } from "./dom.
 import { api } from "./api.js";
 import { histogram } from "./chart.js";
 import { ticketing, isTicketGuid } from "./tickets.js";
+import { noAccess } from "./devices.js";
 
 const PAGE_SIZE = 50;
 const RANGES = [
@@ -222,21 +223,33 @@ function chartAxis(w, counts) {
 export async function detectionsPage(main, p, me) {
   document.title = "Detections · wirewatch";
   const gen = nav.gen;
-  const fmts = await loadFormats();
   const base = searchOf(p);
   const sortKey = p.get("sort") || "time";
   const sort = (SORTS.find((x) => x[0] === sortKey) || SORTS[0])[2];
   const page = Math.max(1, parseInt(p.get("page") || "1", 10) || 1);
   const w = window_(p);
-  // The count and the chart: one histogram search. Without a window its
-  // coarse pass finds the data's span, then a fine one draws it.
-  let counts = await api.post("/detections/search", { ...base, histogram: 30 * 86400e3 });
+  // The formats, the list and the count at once. The count and the chart:
+  // one histogram search; without a window its coarse pass finds the
+  // data's span, then a fine one draws it.
+  let fmts, rows, counts;
+  try {
+    [fmts, rows, counts] = await Promise.all([
+      loadFormats(),
+      api.post("/detections/search", { ...base, sort, limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE }),
+      api.post("/detections/search", { ...base, histogram: 30 * 86400e3 }),
+    ]);
+  } catch (e) {
+    if (e.status === 403) {
+      if (gen === nav.gen) noAccess(main, "detections");
+      return;
+    }
+    throw e;
+  }
   const axis = chartAxis(w, counts);
   const total = counts.reduce((a, c) => a + c.count, 0);
   if (axis.interval < 30 * 86400e3) {
     counts = await api.post("/detections/search", { ...base, histogram: axis.interval });
   }
-  const rows = await api.post("/detections/search", { ...base, sort, limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE });
   const internal = rows.some((d) => isTicketGuid(d.ticket_id))
     && Boolean((await ticketing())?.internal_ticketing_enabled);
   const selected = new Set();

@@ -284,9 +284,18 @@ function section(title, ...body) {
   return h("section", { class: "panel", "aria-label": title }, h("h2", {}, title), ...body);
 }
 
+/** Names for people of the device fields the page shows (the rest: `label`). */
+const FIELD_LABELS = {
+  id: "Id", discovery_id: "Discovery id", display_name: "Shown as", custom_name: "Custom name",
+  default_name: "Default name", dns_name: "DNS name", dhcp_name: "DHCP name", netbios_name: "NetBIOS name",
+  cdp_name: "CDP name", ipaddrs: "IP addresses", macaddr: "MAC address", vendor: "Vendor", role: "Role",
+  custom_type: "Custom type", device_class: "Class", vlanid: "VLAN", description: "Description",
+  analysis: "Analysis level", discover_time: "First seen", last_seen_time: "Last seen",
+};
+
 function propRows(d, keys) {
   return keys.filter((k) => d[k] !== undefined && d[k] !== null && d[k] !== "")
-    .map((k) => h("tr", {}, h("th", { scope: "row" }, label(k)),
+    .map((k) => h("tr", {}, h("th", { scope: "row" }, FIELD_LABELS[k] || label(k)),
       h("td", {}, k.endsWith("_time") ? when(d[k]) : Array.isArray(d[k]) ? d[k].join(", ") : String(d[k]))));
 }
 

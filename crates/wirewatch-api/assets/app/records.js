@@ -2,7 +2,9 @@
 // query over the record filter grammar of POST /records/search (record
 // types, a time range, quick address and port fields and a JSON filter
 // editor whose errors the server names), the results in a table whose
-// columns are the fields the records carry, cursor paging (POST
+// columns are the fields the records carry (a flow's sender and an HTTP
+// transaction's client share one column when both are shown), a sort by
+// any field of the chosen types, cursor paging (POST
 // /records/cursor), and a CSV download built here from the fetched pages
 // (at most CSV_MAX records).
 
@@ -21,6 +23,24 @@ const RANGES = [
 ];
 const SIZES = ["25", "100", "500", "1000"];
 const CURSOR_TTL = "10m";
+/**
+ * Fields that are one thing under two names: `~flow` records name their
+ * ends sender and receiver, the others client and server. When both names
+ * are on a page they share a column (headed by both); the first name also
+ * sorts both (the server reads it as the other's alias).
+ */
+const MERGED = [
+  ["clientAddr", "senderAddr", "Client / sender"],
+  ["clientPort", "senderPort", "Client / sender port"],
+  ["serverAddr", "receiverAddr", "Server / receiver"],
+  ["serverPort", "receiverPort", "Server / receiver port"],
+  ["clientBytes", "senderBytes", "Client / sender bytes"],
+  ["serverBytes", "receiverBytes", "Server / receiver bytes"],
+  ["clientPkts", "senderPkts", "Client / sender packets"],
+  ["serverPkts", "receiverPkts", "Server / receiver packets"],
+];
+const MERGED_LABEL = new Map(MERGED.map(([a, , l]) => [a, l]));
+const ALIAS_OF = new Map(MERGED.map(([a, b]) => [b, a]));
 
 let formats;
 
@@ -75,10 +95,27 @@ function searchOf(p) {
   }
   if (rules.length === 1) body.filter = rules[0];
   else if (rules.length > 1) body.filter = { operator: "and", rules };
+  const sort = (p.get("sort") || "").trim();
+  if (sort) body.sort = [{ field: sort, direction: p.get("dir") === "asc" ? "asc" : "desc" }];
+  else if (p.get("dir") === "asc") body.sort = [{ field: "timestamp", direction: "asc" }];
   return body;
 }
 
-function queryForm(p, types) {
+/** The sort choices for the chosen types (all when none): [field, label], merged pairs once. */
+function sortChoices(fmts, chosen) {
+  const seen = new Map();
+  for (const f of fmts || []) {
+    if (chosen.size && !chosen.has(f.name)) continue;
+    for (const x of f.fields) {
+      if (x.data_type === "array" || x.data_type === "any" || x.name === "timestamp") continue;
+      const name = ALIAS_OF.get(x.name) || x.name;
+      if (!seen.has(name)) seen.set(name, MERGED_LABEL.get(name) || x.display_name);
+    }
+  }
+  return [...seen].sort((a, b) => a[1].localeCompare(b[1]));
+}
+
+function queryForm(p, types, fmts) {
   const chosen = new Set(list(p.get("types")));
   const range = p.get("range") || "all";
   const field = (id, text, input) => h("div", { class: "field" }, h("label", { for: id }, text), input);
@@ -94,7 +131,7 @@ function queryForm(p, types) {
     const next = new URLSearchParams();
     const t = data.getAll("types");
     if (t.length) next.set("types", t.join(","));
-    for (const k of ["range", "addr", "port", "filter", "limit"]) {
+    for (const k of ["range", "addr", "port", "filter", "limit", "sort", "dir"]) {
       const v = (data.get(k) || "").toString().trim();
       if (v) next.set(k, v);
     }
@@ -113,6 +150,12 @@ function queryForm(p, types) {
     field("r-addr", "Address (any role; CIDR allowed)", h("input", { id: "r-addr", name: "addr", value: p.get("addr") || "", autocomplete: "off" })),
     field("r-port", "Port (any role)", h("input", { id: "r-port", name: "port", inputmode: "numeric", value: p.get("port") || "", autocomplete: "off" })),
     field("r-filter", "Filter (JSON, the record filter grammar)", filter),
+    field("r-sort", "Sort by", h("select", { id: "r-sort", name: "sort" },
+      h("option", { value: "" }, "Time"),
+      sortChoices(fmts, chosen).map(([v, t]) => h("option", { value: v, selected: p.get("sort") === v }, `${t} (${v})`)))),
+    field("r-dir", "Order", h("select", { id: "r-dir", name: "dir" },
+      h("option", { value: "desc" }, "Descending (newest, largest first)"),
+      h("option", { value: "asc", selected: p.get("dir") === "asc" }, "Ascending"))),
     field("r-limit", "Page size", h("select", { id: "r-limit", name: "limit" },
       SIZES.map((v) => h("option", { value: v, selected: (p.get("limit") || "100") === v }, v)))),
     h("div", { class: "buttons" },
@@ -144,10 +187,30 @@ function columns(records, fmts) {
   for (const k of [...order, ...[...seen].sort()]) {
     if (seen.has(k) && !cols.includes(k)) cols.push(k);
   }
+  // Both names of one thing on the page: one column, where the first was.
+  for (const [a, b] of MERGED) {
+    if (cols.includes(a) && cols.includes(b)) {
+      const i = Math.min(cols.indexOf(a), cols.indexOf(b));
+      const other = cols[i] === a ? b : a;
+      cols[i] = [a, b];
+      cols.splice(cols.indexOf(other), 1);
+    }
+  }
   return cols;
 }
 
-function describe(fmts, name) {
+/** A column's value in a record: the one of its names the record has. */
+function valueOf(src, col) {
+  return Array.isArray(col) ? (col[0] in src ? src[col[0]] : src[col[1]]) : src[col];
+}
+
+function header(col) {
+  return Array.isArray(col) ? MERGED_LABEL.get(col[0]) : col;
+}
+
+function describe(fmts, col) {
+  if (Array.isArray(col)) return col.map((c) => describe(fmts, c)).join("\n");
+  const name = col;
   for (const f of fmts || []) {
     const x = f.fields.find((y) => y.name === name);
     if (x) return `${x.display_name}: ${x.description}`;
@@ -165,11 +228,11 @@ function cell(v) {
 /** CSV of records: `_type`, then the columns; `timestamp` as ISO 8601 UTC. */
 export function csv(records, fmts) {
   const cols = columns(records, fmts);
-  const rows = [["_type", ...cols].join(",")];
+  const rows = [["_type", ...cols.map((c) => cell(Array.isArray(c) ? c.join("/") : c))].join(",")];
   for (const r of records) {
     const src = r._source || {};
     rows.push([cell(r._type), ...cols.map((k) => (k === "timestamp" && typeof src[k] === "number"
-      ? new Date(src[k]).toISOString() : cell(src[k])))].join(","));
+      ? new Date(src[k]).toISOString() : cell(valueOf(src, k))))].join(","));
   }
   return rows.join("\r\n") + "\r\n";
 }
@@ -187,11 +250,11 @@ function resultsTable(records, fmts) {
   const cols = columns(records, fmts);
   return h("div", { class: "scroll" }, h("table", { class: "list records", id: "record-table" },
     h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Type"),
-      cols.map((c) => h("th", { scope: "col", title: describe(fmts, c) }, c)))),
+      cols.map((c) => h("th", { scope: "col", title: describe(fmts, c), dataset: { field: Array.isArray(c) ? c.join(" ") : c } }, header(c))))),
     h("tbody", {}, records.map((r) => h("tr", { dataset: { id: r._id } },
       h("td", { class: "nowrap" }, r._type),
       cols.map((c) => {
-        const v = (r._source || {})[c];
+        const v = valueOf(r._source || {}, c);
         if (c === "timestamp" && typeof v === "number") {
           return h("td", { class: "nowrap" }, h("time", { title: String(v) }, new Date(v).toLocaleString()));
         }
@@ -208,7 +271,7 @@ export async function recordsPage(main, p) {
     ? fmts.map((f) => [f.name, `${f.display_name} (${f.name})`])
     : KNOWN_TYPES.map((t) => [t, t]);
   const limit = SIZES.includes(p.get("limit")) ? Number(p.get("limit")) : 100;
-  const form = queryForm(p, types);
+  const form = queryForm(p, types, fmts);
   const error = h("p", { class: "error", role: "alert", id: "r-error", hidden: true });
   const results = h("section", { class: "content", "aria-label": "Results" });
   let body;

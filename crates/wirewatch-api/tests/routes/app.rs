@@ -360,6 +360,68 @@ fn the_session_has_the_users_privileges() {
     assert_eq!(admin_only.status, 403);
 }
 
+/// The Detections page's count and chart (a `histogram` search) and its
+/// sorted list follow the same rule as the list: an npm-only session counts
+/// only performance detections, a `metrics: restricted` one is refused.
+#[test]
+fn the_pages_count_and_chart_follow_the_users_privileges() {
+    let s = App::start();
+    let r = s.post(
+        "/api/v1/detections/formats",
+        json!({"type": "slow_web", "display_name": "Slow web", "categories": ["perf.web"]}),
+    );
+    assert_eq!(r.status, 201, "{}", r.text);
+    for i in 0..3 {
+        s.detection(det("port_scan", &format!("10.0.0.{i}"), "10.0.1.1"));
+    }
+    let perf = s.detection(det("slow_web", "10.0.0.9", "10.0.1.2"));
+    s.user_key("viewer", json!({"metrics": "restricted"}));
+    s.user_key("npmonly", json!({"write": "limited", "npm": "full"}));
+    let count = |b: &Browser| {
+        let r = b.call(
+            &s,
+            "POST",
+            "/api/v1/detections/search",
+            Some(json!({"filter": {}, "histogram": 30u64 * 86_400_000})),
+        );
+        assert_eq!(r.status, 200, "{}", r.text);
+        r.body
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["count"].as_u64().unwrap())
+            .sum::<u64>()
+    };
+    let admin = login(&s, "setup", PASSWORD);
+    assert_eq!(count(&admin), 4);
+    let npm = login(&s, "npmonly", "a-long-password");
+    assert_eq!(count(&npm), 1, "the security detections are not counted");
+    for sort in [
+        "risk_score",
+        "start_time",
+        "status",
+        "assignee",
+        "update_time",
+    ] {
+        let r = npm.call(
+            &s,
+            "POST",
+            "/api/v1/detections/search",
+            Some(json!({"sort": [{"field": sort, "direction": "desc"}], "limit": 50})),
+        );
+        assert_eq!(ids(&r.body), vec![perf], "sorted by {sort}");
+    }
+    let viewer = login(&s, "viewer", "a-long-password");
+    let r = viewer.call(
+        &s,
+        "POST",
+        "/api/v1/detections/search",
+        Some(json!({"histogram": 86_400_000})),
+    );
+    assert_eq!(r.status, 403, "{}", r.text);
+    assert!(r.body["error_message"].is_string());
+}
+
 #[test]
 fn the_app_is_served_with_strict_headers_and_etags() {
     let s = App::start();

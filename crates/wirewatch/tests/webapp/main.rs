@@ -20,6 +20,7 @@ mod tickets;
 #[path = "../api/receiver.rs"]
 mod receiver;
 mod settings;
+mod security;
 mod webdriver;
 
 use common::*;

@@ -256,6 +256,14 @@ impl Browser {
         )
     }
 
+    /// The cookies of the current page, HttpOnly ones included (W3C cookie objects).
+    pub fn cookies(&self) -> Vec<Value> {
+        self.cmd("GET", "/cookie", None)
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    }
+
     pub fn windows(&self) -> Vec<String> {
         self.cmd("GET", "/window/handles", None)
             .as_array()
