@@ -45,6 +45,8 @@ pub struct AppState {
     pub packets: Option<std::path::PathBuf>,
     /// The web app's sessions (cookie flags, expiry).
     pub sessions: app::session::SessionConfig,
+    /// The live capture interfaces' counters (`/extrahop/capture/interfaces`).
+    pub capture: wirewatch_model::capture::CaptureStats,
 }
 
 impl AppState {
@@ -65,6 +67,7 @@ impl AppState {
             ods: None,
             logins: Arc::new(throttle::LoginThrottle::new(Default::default())),
             packets: None,
+            capture: Default::default(),
         }
     }
 }

@@ -32,6 +32,7 @@ pub(super) fn add(schemas: &mut Map<String, Value>, mut bodies: SchemaGenerator)
     answer::<crate::routes::extrahop::Version>(&mut answers);
     answer::<crate::routes::extrahop::Platform>(&mut answers);
     answer::<crate::routes::extrahop::Edition>(&mut answers);
+    answer::<wirewatch_model::capture::InterfaceStats>(&mut answers);
     answer::<crate::routes::users::CreatedUser>(&mut answers);
     answer::<wirewatch_store::StoredObservation>(&mut answers);
     answer::<wirewatch_store::AuditEntry>(&mut answers);
