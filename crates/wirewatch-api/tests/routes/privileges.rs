@@ -646,6 +646,8 @@ fn every_operation_refuses_the_lowest_profile_before_reading_the_body() {
         ("GET", "/api/v1/extrahop/platform", 200),
         ("GET", "/api/v1/extrahop/edition", 200),
         ("GET", "/api/v1/extrahop/ticketing", 200),
+        // Capture health, like the metrics: any system access level.
+        ("GET", "/api/v1/extrahop/capture/interfaces", 200),
         // Password login (public): an empty body names the missing field.
         ("POST", "/api/v1/apikeys", 400),
         // One's own keys; key 1 is the setup user's.
