@@ -885,13 +885,11 @@ fn live_capture_on_loopback() {
         lo["received"].as_u64().unwrap(),
     );
     // The three requests and their answers at least; the kernel counted
-    // every packet wirewatch read, and on an idle loopback dropped none.
-    assert!(read >= 6 && received >= read, "{lo}");
-    assert_eq!(
-        (lo["dropped"].as_u64(), lo["error"].clone()),
-        (Some(0), json!(null)),
-        "{lo}"
-    );
+    // every packet wirewatch read. Drops are counted, not absent: a debug
+    // build on a loaded machine falls behind even the loopback.
+    let dropped = lo["dropped"].as_u64().unwrap();
+    assert!(read >= 6 && received >= read && dropped <= received, "{lo}");
+    assert!(lo["if_dropped"].is_u64() && lo["error"].is_null(), "{lo}");
     assert!(
         lo["started"].as_i64().unwrap() <= lo["stats_time"].as_i64().unwrap(),
         "{lo}"
