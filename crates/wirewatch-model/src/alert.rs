@@ -121,11 +121,13 @@ pub struct Alert {
     /// evaluated window the trend is computed from (default 3600).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(schema_with = "lookback_schema")]
+    #[schemars(extend("x-wirewatch-extension" = true))]
     pub trend_lookback: Option<u32>,
     /// trend (wirewatch extension): the trend is this percentile (1 to 99)
     /// of the history's window values; unset: their mean.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(range(min = 1, max = 99))]
+    #[schemars(extend("x-wirewatch-extension" = true))]
     pub trend_percentile: Option<u8>,
     /// detection: `device` or `application`.
     #[serde(default, skip_serializing_if = "Option::is_none")]

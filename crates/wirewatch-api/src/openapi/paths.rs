@@ -97,7 +97,8 @@ fn extrahop(p: &mut Paths) {
              system access level (`metrics: restricted` or more).",
         )
         .ok("200", "The interfaces.", array(r("CaptureInterface")))
-        .errors(&[403]),
+        .errors(&[403])
+        .extension(),
     );
     p.add(
         "patch",

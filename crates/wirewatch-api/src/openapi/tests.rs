@@ -231,6 +231,7 @@ fn public_operations_and_extensions_are_the_documented_ones() {
                 "/extrahop/platform",
                 "/extrahop/edition",
                 "/extrahop/ticketing",
+                "/extrahop/capture/interfaces",
             ]
             .contains(&path.as_str())
         {
@@ -255,6 +256,7 @@ fn public_operations_and_extensions_are_the_documented_ones() {
             "get /users/{username}/apikeys",
             "get /observations/associatedipaddrs",
             "get /alerts/{id}/firings",
+            "get /extrahop/capture/interfaces",
             "get /metrics/catalog",
             "get /odstargets/{kind}/{name}/stats",
             "get /odstargets/{kind}/{name}/health",
