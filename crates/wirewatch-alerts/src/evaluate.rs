@@ -15,6 +15,21 @@
 //! `value operator operand` holds, unless it fired for the same device less
 //! than `refire_interval` seconds earlier (on the same clock).
 //!
+//! **Trend alerts.** The same clock and metric as a threshold alert; the
+//! window `[until - interval_length, until)` is the newest of `1 +
+//! trend_lookback / interval_length` consecutive windows of that length.
+//! Each earlier window in which the sensor counted packets (the packet
+//! clock's own metric) gives a history value, computed as the current one,
+//! except that a count metric without a point there is 0 (the device was
+//! quiet while the sensor was not); a timing without samples, or a ratio
+//! whose denominator is 0, gives none. The trend is the mean of the history
+//! values, or their `trend_percentile` (nearest rank). The current window
+//! also counts an absent count as 0, so a device that falls silent
+//! is judged (-100%). The deviation `(value - trend) / trend × 100` is
+//! compared with `operator operand`. Not judged: fewer than
+//! [`MIN_TREND_WINDOWS`] history values, or a trend of 0 (any rise from
+//! nothing is infinitely many percent: a threshold alert says that better).
+//!
 //! **Detection alerts.** Every detection created after the alert (or after
 //! the last round) is looked at once: the alert fires for each participant
 //! device it applies to, when one of the alert's `categories` is one of the
@@ -22,9 +37,9 @@
 //! `sec.attack`); no categories: any detection. Refire as above, on the
 //! detection's creation time.
 //!
-//! A firing of a threshold alert of severity 0 to 2 (immediate attention)
-//! raises a `metric_threshold_alert` detection; detection alerts raise none
-//! (they fire on a detection already).
+//! A firing of a threshold or trend alert of severity 0 to 2 (immediate
+//! attention) raises a `metric_threshold_alert` detection; detection alerts
+//! raise none (they fire on a detection already).
 
 use crate::Error;
 use std::collections::HashMap;
@@ -37,6 +52,8 @@ use wirewatch_store::{Firing, NewFiring, Store, StoredPoint};
 pub const CYCLE_MS: i64 = 30_000;
 /// Most detections a detection alert looks at per round (the rest wait for the next).
 pub const MAX_DETECTIONS_PER_ROUND: usize = 10_000;
+/// Fewest history windows with a value for a trend to be judged.
+pub const MIN_TREND_WINDOWS: usize = 2;
 
 /// What one round did.
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -78,6 +95,10 @@ pub fn evaluate_with(store: &Store, wall_now: i64, mail: bool) -> Result<Round, 
                 Some(until) => threshold(store, &a, until, &mut devices, &mut round),
                 None => Ok(()),
             },
+            "trend" => match until {
+                Some(until) => trend(store, &a, until, &mut devices, &mut round),
+                None => Ok(()),
+            },
             "detection" => detection(store, &a, &mut devices, &mut round),
             _ => Ok(()),
         };
@@ -116,6 +137,64 @@ fn metric_value(points: &[StoredPoint], key: Option<&str>) -> Option<f64> {
 
 fn is_dataset(points: &[StoredPoint]) -> bool {
     points.iter().all(|p| p.count.is_none()) && points.iter().any(|p| p.dataset.is_some())
+}
+
+/// The alert's value over one window of `secs` seconds from the points of
+/// its metric there (`p2`: the denominator's, for a ratio); see the module
+/// docs. `empty_is_zero`: a count metric without a point there is 0.
+fn window_value(
+    a: &Alert,
+    p1: &[StoredPoint],
+    p2: Option<&[StoredPoint]>,
+    secs: u32,
+    empty_is_zero: bool,
+) -> Option<f64> {
+    let mut value = match metric_value(p1, param_key(&a.param)) {
+        Some(v) => v,
+        None if empty_is_zero => 0.0,
+        None => return None,
+    };
+    if let Some(p2) = p2 {
+        match metric_value(p2, param_key(&a.param2)) {
+            Some(d) if d != 0.0 => value /= d,
+            _ => return None,
+        }
+    } else if !is_dataset(p1) {
+        let per = match a.units.as_deref() {
+            Some("1 sec") => Some(1.0),
+            Some("1 min") => Some(60.0),
+            Some("1 hr") => Some(3600.0),
+            _ => None,
+        };
+        if let Some(per) = per {
+            value /= f64::from(secs) / per;
+        }
+    }
+    Some(value)
+}
+
+/// The points of `[from, until)` among points ordered by time.
+fn slice(points: &[StoredPoint], from: i64, until: i64) -> &[StoredPoint] {
+    let lo = points.partition_point(|p| p.time_ms < from);
+    let hi = points.partition_point(|p| p.time_ms < until);
+    &points[lo..hi.max(lo)]
+}
+
+/// The trend of history values: their mean, or a percentile (nearest rank).
+fn trend_of(mut values: Vec<f64>, percentile: Option<u8>) -> f64 {
+    match percentile {
+        None => values.iter().sum::<f64>() / values.len() as f64,
+        Some(p) => {
+            values.sort_by(f64::total_cmp);
+            let rank = (f64::from(p) / 100.0 * values.len() as f64).ceil() as usize;
+            values[rank.clamp(1, values.len()) - 1]
+        }
+    }
+}
+
+/// A number as a firing's condition shows it: at most 3 decimals.
+fn shown(x: f64) -> String {
+    format!("{}", (x * 1000.0).round() / 1000.0)
 }
 
 fn compare(value: f64, operator: &str, operand: f64) -> bool {
@@ -177,26 +256,13 @@ fn threshold(
             store.metric_points("device", &[id as i64], cat, name, CYCLE_MS, from, until)
         };
         let p1 = points(f1)?;
-        let Some(mut value) = metric_value(&p1, param_key(&a.param)) else {
+        let p2 = match f2 {
+            Some(f2) => Some(points(f2)?),
+            None => None,
+        };
+        let Some(value) = window_value(a, &p1, p2.as_deref(), secs, false) else {
             continue;
         };
-        if let Some(f2) = f2 {
-            let p2 = points(f2)?;
-            match metric_value(&p2, param_key(&a.param2)) {
-                Some(d) if d != 0.0 => value /= d,
-                _ => continue,
-            }
-        } else if !is_dataset(&p1) {
-            let per = match a.units.as_deref() {
-                Some("1 sec") => Some(1.0),
-                Some("1 min") => Some(60.0),
-                Some("1 hr") => Some(3600.0),
-                _ => None,
-            };
-            if let Some(per) = per {
-                value /= f64::from(secs) / per;
-            }
-        }
         if !compare(value, operator, operand) || quiet(store, a, id, until)? {
             continue;
         }
@@ -219,6 +285,7 @@ fn threshold(
             from: Some(from),
             value: Some(value),
             condition: Some(condition),
+            trend: None,
             detection_id: None,
             raised_detection_id: None,
             recipients: store.alert_recipients(a)?,
@@ -230,7 +297,116 @@ fn threshold(
     Ok(())
 }
 
-/// The detection a threshold firing of severity 0 to 2 raises.
+fn trend(
+    store: &Store,
+    a: &Alert,
+    until: i64,
+    devices: &mut HashMap<u64, Option<Device>>,
+    round: &mut Round,
+) -> Result<(), Error> {
+    let (Some((cat, f1, f2)), Some(operand), Some(operator), Some(secs)) = (
+        a.metric(),
+        a.operand_value(),
+        a.operator.as_deref(),
+        a.interval_length,
+    ) else {
+        return Ok(());
+    };
+    let window = i64::from(secs) * 1000;
+    let history = (a.lookback() / secs).max(1) as usize;
+    let from = until - window;
+    let start = from - history as i64 * window;
+    // Window `i` is [start + i × window, …); `history` is the current one.
+    let bounds = |i: usize| (start + i as i64 * window, start + (i as i64 + 1) * window);
+    let pkts = store.metric_points("network", &[1], "net", "pkts", CYCLE_MS, start, until)?;
+    let active: Vec<bool> = (0..=history)
+        .map(|i| {
+            let (lo, hi) = bounds(i);
+            slice(&pkts, lo, hi)
+                .iter()
+                .any(|p| p.count.is_some_and(|c| c > 0.0))
+        })
+        .collect();
+    if !active[history] {
+        return Ok(());
+    }
+    for id in store.alert_device_ids(a)? {
+        let points = |name: &str| {
+            store.metric_points("device", &[id as i64], cat, name, CYCLE_MS, start, until)
+        };
+        let p1 = points(f1)?;
+        if p1.is_empty() {
+            continue;
+        }
+        let p2 = match f2 {
+            Some(f2) => Some(points(f2)?),
+            None => None,
+        };
+        let counts = !is_dataset(&p1);
+        let value_at = |i: usize| {
+            let (lo, hi) = bounds(i);
+            let s2 = p2.as_deref().map(|p| slice(p, lo, hi));
+            active[i]
+                .then(|| window_value(a, slice(&p1, lo, hi), s2, secs, counts))
+                .flatten()
+        };
+        let Some(value) = value_at(history) else {
+            continue;
+        };
+        let past: Vec<f64> = (0..history).filter_map(value_at).collect();
+        if past.len() < MIN_TREND_WINDOWS {
+            continue;
+        }
+        let n = past.len();
+        let trend = trend_of(past, a.trend_percentile);
+        if !(trend > 0.0 && trend.is_finite()) {
+            continue;
+        }
+        let deviation = (value - trend) / trend * 100.0;
+        if !compare(deviation, operator, operand) || quiet(store, a, id, until)? {
+            continue;
+        }
+        let Some(d) = device(store, devices, id)?.clone() else {
+            continue;
+        };
+        let sign = if deviation >= 0.0 { "+" } else { "" };
+        let of = match a.trend_percentile {
+            Some(p) => format!("the {p}th percentile"),
+            None => "the mean".into(),
+        };
+        let condition = format!(
+            "{sign}{}% {operator} {}% ({} against a trend of {}: {of} of {n} windows of {secs} s over the previous {} s)",
+            shown(deviation),
+            a.operand.as_deref().unwrap_or_default(),
+            shown(value),
+            shown(trend),
+            a.lookback(),
+        );
+        let firing = Firing {
+            id: 0,
+            alert_id: a.id,
+            alert_name: a.name.clone(),
+            severity: a.severity,
+            object_type: "device".into(),
+            object_id: id,
+            object_name: object_name(&d),
+            time: until,
+            from: Some(from),
+            value: Some(value),
+            condition: Some(condition),
+            trend: Some(trend),
+            detection_id: None,
+            raised_detection_id: None,
+            recipients: store.alert_recipients(a)?,
+            recorded: 0,
+        };
+        let detection = (a.severity <= 2).then(|| raised(a, &d, &firing));
+        record(store, firing, detection, round)?;
+    }
+    Ok(())
+}
+
+/// The detection a threshold or trend firing of severity 0 to 2 raises.
 fn raised(a: &Alert, d: &Device, f: &Firing) -> NewDetection {
     let mut properties = serde_json::Map::new();
     properties.insert("alert_id".into(), a.id.into());
@@ -244,6 +420,9 @@ fn raised(a: &Alert, d: &Device, f: &Firing) -> NewDetection {
         "operand".into(),
         a.operand.clone().unwrap_or_default().into(),
     );
+    if let Some(t) = f.trend {
+        properties.insert("trend".into(), t.into());
+    }
     let mut new: NewDetection = serde_json::from_value(serde_json::json!({
         "type": "metric_threshold_alert",
         "participants": [],
@@ -330,6 +509,7 @@ fn detection(
                 from: None,
                 value: None,
                 condition: None,
+                trend: None,
                 detection_id: Some(det.id),
                 raised_detection_id: None,
                 recipients: store.alert_recipients(a)?,

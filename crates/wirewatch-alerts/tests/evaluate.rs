@@ -294,3 +294,122 @@ fn an_alert_made_a_detection_alert_skips_older_detections() {
     assert_eq!(r.fired.len(), 1);
     assert_eq!(r.fired[0].detection_id, Some(new.id));
 }
+
+/// An hour of DNS answers, `rsp` per 30-second cycle from `T0` on, for the
+/// devices given (the sensor counts packets in every cycle).
+fn steady(s: &Store, devs: &[u64], cycles: std::ops::Range<i64>, rsp: f64) {
+    for i in cycles {
+        let t = T0 + i * 30_000;
+        let mut points = vec![point("network", 1, "net", "pkts", t, 10.0)];
+        for d in devs {
+            points.push(point("device", *d, "dns_client", "rsp", t, rsp));
+        }
+        s.add_metrics(&points).unwrap();
+    }
+}
+
+fn trend_alert(
+    s: &Store,
+    name: &str,
+    operator: &str,
+    operand: &str,
+    extra: serde_json::Value,
+) -> Alert {
+    let mut b = json!({"name": name, "type": "trend", "apply_all": true,
+        "stat_name": "extrahop.device.dns_client", "field_name": "rsp",
+        "operator": operator, "operand": operand, "interval_length": 60,
+        "trend_lookback": 3600});
+    for (k, v) in extra.as_object().unwrap() {
+        b[k] = v.clone();
+    }
+    alert(s, b)
+}
+
+#[test]
+fn trend_alerts_compare_the_window_with_its_own_history() {
+    let f = fixture();
+    let up = trend_alert(&f.store, "dns surge", ">", "100", json!({"severity": 1}));
+    let down = trend_alert(&f.store, "dns silence", "<", "-50", json!({}));
+    // An hour of 10 answers per cycle (20 per minute) from both devices.
+    steady(&f.store, &[f.dev, f.other], 0..120, 10.0);
+    let r = evaluate(&f.store, NOW).unwrap();
+    assert_eq!(r.until, Some(T0 + 120 * 30_000));
+    assert!(
+        r.fired.is_empty(),
+        "steady traffic is on its trend: {:?}",
+        r.fired
+    );
+    // Next minute: the first device answers 4 times as much, the other
+    // falls silent while the sensor still sees packets.
+    steady(&f.store, &[f.dev], 120..122, 40.0);
+    let r = evaluate(&f.store, NOW).unwrap();
+    assert_eq!(r.fired.len(), 2, "{:?}", r.fired);
+    let surge = r.fired.iter().find(|x| x.alert_id == up.id).unwrap();
+    assert_eq!(surge.object_id, f.dev);
+    assert_eq!((surge.value, surge.trend), (Some(80.0), Some(20.0)));
+    assert_eq!(
+        (surge.from, surge.time),
+        (Some(T0 + 120 * 30_000), T0 + 122 * 30_000)
+    );
+    let c = surge.condition.as_deref().unwrap();
+    assert!(c.starts_with("+300% > 100%"), "{c}");
+    // Severity 1 raised a detection carrying the trend.
+    let d = f
+        .store
+        .detection(surge.raised_detection_id.expect("a detection"))
+        .unwrap()
+        .unwrap();
+    assert_eq!(d.properties["trend"], 20.0);
+    let silence = r.fired.iter().find(|x| x.alert_id == down.id).unwrap();
+    assert_eq!(silence.object_id, f.other);
+    assert_eq!((silence.value, silence.trend), (Some(0.0), Some(20.0)));
+    assert!(silence
+        .condition
+        .as_deref()
+        .unwrap()
+        .starts_with("-100% < -50%"));
+}
+
+#[test]
+fn trends_need_history_and_a_nonzero_trend() {
+    let f = fixture();
+    trend_alert(&f.store, "any change", ">", "-1000", json!({}));
+    // One history window only (60 s before the current one): not judged.
+    steady(&f.store, &[f.dev], 0..4, 10.0);
+    assert!(evaluate(&f.store, NOW).unwrap().fired.is_empty());
+    // A device silent in its whole history has a trend of 0: not judged,
+    // however much it talks now.
+    let g = fixture();
+    trend_alert(&g.store, "any change", ">", "-1000", json!({}));
+    steady(&g.store, &[], 0..120, 0.0);
+    steady(&g.store, &[g.dev], 120..122, 50.0);
+    assert!(evaluate(&g.store, NOW).unwrap().fired.is_empty());
+    // With two windows of history it is judged.
+    steady(&f.store, &[f.dev], 4..6, 10.0);
+    assert_eq!(evaluate(&f.store, NOW).unwrap().fired.len(), 1);
+}
+
+#[test]
+fn a_percentile_trend_ignores_a_rare_spike() {
+    let f = fixture();
+    // History: 20 per minute, with one minute of 2,000. Its mean is pulled
+    // up (about 53 per minute); its median stays at 20.
+    let mean = trend_alert(&f.store, "mean", ">", "100", json!({}));
+    let median = trend_alert(
+        &f.store,
+        "median",
+        ">",
+        "100",
+        json!({"trend_percentile": 50}),
+    );
+    steady(&f.store, &[f.dev], 0..60, 10.0);
+    steady(&f.store, &[f.dev], 60..62, 1000.0);
+    steady(&f.store, &[f.dev], 62..120, 10.0);
+    steady(&f.store, &[f.dev], 120..122, 50.0);
+    let r = evaluate(&f.store, NOW).unwrap();
+    // 100 per minute is +88% of the mean: only the median's alert fires.
+    assert_eq!(r.fired.len(), 1, "{:?}", r.fired);
+    assert_ne!(r.fired[0].alert_id, mean.id);
+    assert_eq!(r.fired[0].alert_id, median.id);
+    assert_eq!(r.fired[0].trend, Some(20.0));
+}

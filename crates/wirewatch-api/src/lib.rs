@@ -65,6 +65,8 @@ pub struct AppState {
     /// Services, components and the HTTPS certificate (`/extrahop/services`,
     /// `/processes`, `/sslcert`).
     pub system: Arc<SystemState>,
+    /// The live capture interfaces' counters (`/extrahop/capture/interfaces`).
+    pub capture: wirewatch_model::capture::CaptureStats,
 }
 
 impl AppState {
@@ -89,6 +91,7 @@ impl AppState {
             ods: None,
             logins: Arc::new(throttle::LoginThrottle::new(Default::default())),
             packets: None,
+            capture: Default::default(),
         }
     }
 }

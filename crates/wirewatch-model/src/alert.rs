@@ -11,8 +11,12 @@
 //!   participant device the alert applies to, whose categories meet the
 //!   alert's `categories` (none: any category).
 //!
-//! `trend` alerts (a legacy firmware type with no documented trend fields)
-//! are refused with a 400 rather than stored and never evaluated.
+//! - `trend` alerts: the same metric as a threshold alert over the last
+//!   `interval_length` seconds, compared with its own trend — the mean (or
+//!   the `trend_percentile`) of the values of the windows of the same length
+//!   over the preceding `trend_lookback` seconds — as a percentage:
+//!   `(value - trend) / trend × 100  operator  operand` (`> 100`: more than
+//!   double the trend; `< -50`: less than half of it).
 
 use crate::error::{Error, Result};
 use crate::metrics::CATALOG;
@@ -21,7 +25,12 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 /// The alert types accepted.
-pub const ALERT_TYPES: [&str; 2] = ["threshold", "detection"];
+pub const ALERT_TYPES: [&str; 3] = ["threshold", "detection", "trend"];
+/// The history a trend is computed from (seconds): 1, 2, 6, 12 or 24 hours
+/// (the 30-second metrics are kept a day).
+pub const TREND_LOOKBACKS: [u32; 5] = [3600, 7200, 21_600, 43_200, 86_400];
+/// The history of a trend alert that does not say (seconds).
+pub const DEFAULT_TREND_LOOKBACK: u32 = 3600;
 /// The refire intervals (seconds).
 pub const REFIRE_INTERVALS: [u32; 7] = [300, 600, 900, 1800, 3600, 7200, 14400];
 /// The evaluation windows (seconds).
@@ -53,8 +62,8 @@ pub struct Alert {
     /// What the alert is for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// `threshold` (a metric crossed a value) or `detection` (a detection
-    /// was raised).
+    /// `threshold` (a metric crossed a value), `trend` (a metric strayed
+    /// from its own recent history) or `detection` (a detection was raised).
     #[serde(rename = "type")]
     #[schemars(schema_with = "type_schema")]
     pub kind: String,
@@ -90,7 +99,9 @@ pub struct Alert {
     /// threshold: `==`, `>`, `<`, `>=` or `<=`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator: Option<String>,
-    /// threshold: the value compared with, a number written as a string.
+    /// threshold: the value compared with, a number written as a string;
+    /// trend: the deviation from the trend in percent (`100`: double the
+    /// trend, `-50`: half of it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operand: Option<String>,
     /// threshold: `none`/`period` (the total over the interval), or a rate
@@ -106,6 +117,18 @@ pub struct Alert {
     /// threshold: the detail key of `field_name2`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub param2: Option<Value>,
+    /// trend (wirewatch extension): the seconds of history before the
+    /// evaluated window the trend is computed from (default 3600).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(schema_with = "lookback_schema")]
+    #[schemars(extend("x-wirewatch-extension" = true))]
+    pub trend_lookback: Option<u32>,
+    /// trend (wirewatch extension): the trend is this percentile (1 to 99)
+    /// of the history's window values; unset: their mean.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 99))]
+    #[schemars(extend("x-wirewatch-extension" = true))]
+    pub trend_percentile: Option<u8>,
     /// detection: `device` or `application`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object_type: Option<String>,
@@ -122,7 +145,11 @@ pub struct Alert {
 }
 
 fn type_schema(_: &mut SchemaGenerator) -> Schema {
-    json_schema!({"type": "string", "enum": ["threshold", "detection"]})
+    json_schema!({"type": "string", "enum": ALERT_TYPES})
+}
+
+fn lookback_schema(_: &mut SchemaGenerator) -> Schema {
+    json_schema!({"type": "integer", "enum": TREND_LOOKBACKS})
 }
 
 fn refire_schema(_: &mut SchemaGenerator) -> Schema {
@@ -168,6 +195,8 @@ impl Alert {
             interval_length: Some(300),
             param: None,
             param2: None,
+            trend_lookback: None,
+            trend_percentile: None,
             object_type: None,
             protocols: None,
             categories: None,
@@ -220,8 +249,7 @@ pub struct AlertInput {
     /// What the alert is for.
     #[serde(default, deserialize_with = "nullable")]
     pub description: Option<Option<String>>,
-    /// Required on create: `threshold` or `detection` (`trend` is refused:
-    /// wirewatch does not evaluate trend alerts).
+    /// Required on create: `threshold`, `trend` or `detection`.
     #[serde(default, rename = "type")]
     #[schemars(schema_with = "type_schema")]
     pub kind: Option<String>,
@@ -279,6 +307,14 @@ pub struct AlertInput {
     #[serde(default, deserialize_with = "nullable")]
     #[schemars(schema_with = "param_schema")]
     pub param2: Option<Option<Value>>,
+    /// trend: 3600, 7200, 21600, 43200 or 86400 seconds of history (default 3600).
+    #[serde(default, deserialize_with = "nullable")]
+    #[schemars(schema_with = "lookback_schema")]
+    pub trend_lookback: Option<Option<i64>>,
+    /// trend: a percentile (1 to 99) of the history as the trend; null: the mean.
+    #[serde(default, deserialize_with = "nullable")]
+    #[schemars(range(min = 1, max = 99))]
+    pub trend_percentile: Option<Option<i64>>,
     /// detection: `device` or `application`.
     #[serde(default, deserialize_with = "nullable")]
     pub object_type: Option<Option<String>>,
@@ -383,6 +419,8 @@ impl AlertInput {
             interval_length: None,
             param: None,
             param2: None,
+            trend_lookback: None,
+            trend_percentile: None,
             object_type: None,
             protocols: None,
             categories: None,
@@ -394,7 +432,7 @@ impl AlertInput {
         if self.kind.is_none() {
             return Err(Error::invalid(
                 "type",
-                "is required: threshold or detection",
+                "is required: threshold, trend or detection",
             ));
         }
         self.apply(&mut a)?;
@@ -420,17 +458,13 @@ impl AlertInput {
         }
         if let Some(k) = self.kind {
             match k.as_str() {
-                "threshold" | "detection" => a.kind = k,
-                "trend" => {
-                    return Err(Error::invalid(
-                        "type",
-                        "trend alerts are not evaluated by wirewatch; use threshold (a metric against a value) or detection",
-                    ))
-                }
+                "threshold" | "detection" | "trend" => a.kind = k,
                 other => {
                     return Err(Error::invalid(
                         "type",
-                        format!("\"{other}\" is not an alert type; use threshold or detection"),
+                        format!(
+                            "\"{other}\" is not an alert type; use threshold, trend or detection"
+                        ),
                     ))
                 }
             }
@@ -487,6 +521,38 @@ impl AlertInput {
                         format!("must be a number or a string holding one, not {other}"),
                     ))
                 }
+            };
+        }
+        if let Some(l) = self.trend_lookback {
+            a.trend_lookback = match l {
+                None => None,
+                Some(l) => Some(
+                    u32::try_from(l)
+                        .ok()
+                        .filter(|l| TREND_LOOKBACKS.contains(l))
+                        .ok_or_else(|| {
+                            Error::invalid(
+                                "trend_lookback",
+                                format!("{l} is not a trend history; use 3600, 7200, 21600, 43200 or 86400 (seconds)"),
+                            )
+                        })?,
+                ),
+            };
+        }
+        if let Some(p) = self.trend_percentile {
+            a.trend_percentile = match p {
+                None => None,
+                Some(p) => Some(
+                    u8::try_from(p)
+                        .ok()
+                        .filter(|p| (1..=99).contains(p))
+                        .ok_or_else(|| {
+                            Error::invalid(
+                                "trend_percentile",
+                                format!("{p} is not a percentile from 1 to 99 (null: the mean)"),
+                            )
+                        })?,
+                ),
             };
         }
         if let Some(i) = self.interval_length {
@@ -573,10 +639,31 @@ impl Alert {
                 ));
             }
         }
-        if self.kind == "threshold" {
+        if self.kind == "threshold" || self.kind == "trend" {
             self.check_threshold()?;
         }
+        if self.kind != "trend" {
+            for (f, set) in [
+                ("trend_lookback", self.trend_lookback.is_some()),
+                ("trend_percentile", self.trend_percentile.is_some()),
+            ] {
+                if set {
+                    return Err(Error::invalid(
+                        f,
+                        format!(
+                            "applies to trend alerts only; this is a {} alert (send null)",
+                            self.kind
+                        ),
+                    ));
+                }
+            }
+        }
         Ok(())
+    }
+
+    /// The seconds of history a trend alert's trend is computed from.
+    pub fn lookback(&self) -> u32 {
+        self.trend_lookback.unwrap_or(DEFAULT_TREND_LOOKBACK)
     }
 
     fn check_threshold(&self) -> Result<()> {
@@ -591,7 +678,8 @@ impl Alert {
             return Err(Error::invalid(
                 "stat_name",
                 format!(
-                    "a threshold alert needs a metric category: one of {}",
+                    "a {} alert needs a metric category: one of {}",
+                    self.kind,
                     categories().join(", ")
                 ),
             ));
@@ -641,19 +729,30 @@ impl Alert {
         if self.operator.is_none() {
             return Err(Error::invalid(
                 "operator",
-                "a threshold alert needs an operator: ==, >, <, >= or <=",
+                format!(
+                    "a {} alert needs an operator: ==, >, <, >= or <=",
+                    self.kind
+                ),
             ));
         }
         if self.operand.is_none() {
             return Err(Error::invalid(
                 "operand",
-                "a threshold alert needs an operand (a number)",
+                format!(
+                    "a {} alert needs an operand (a number{})",
+                    self.kind,
+                    if self.kind == "trend" {
+                        ": the deviation from the trend in percent"
+                    } else {
+                        ""
+                    }
+                ),
             ));
         }
         if self.interval_length.is_none() {
             return Err(Error::invalid(
                 "interval_length",
-                "a threshold alert needs an interval: 30, 60, 120, 300, 600, 900, 1200 or 1800 (seconds)",
+                format!("a {} alert needs an interval: 30, 60, 120, 300, 600, 900, 1200 or 1800 (seconds)", self.kind),
             ));
         }
         Ok(())
@@ -788,7 +887,26 @@ mod tests {
             field_of(with("field_name", json!("rsp_error"))),
             "field_name"
         );
-        assert_eq!(field_of(with("type", json!("trend"))), "type");
+        assert_eq!(field_of(with("type", json!("anomaly"))), "type");
+        assert_eq!(
+            field_of(with("trend_lookback", json!(3600))),
+            "trend_lookback"
+        );
+        let trend = |k: &str, v: Value| {
+            let mut b = with("type", json!("trend"));
+            b[k] = v;
+            b
+        };
+        assert!(input(trend("trend_percentile", json!(75))).create().is_ok());
+        assert_eq!(
+            field_of(trend("trend_lookback", json!(600))),
+            "trend_lookback"
+        );
+        assert_eq!(
+            field_of(trend("trend_percentile", json!(100))),
+            "trend_percentile"
+        );
+        assert_eq!(field_of(trend("field_name", Value::Null)), "field_name");
         assert_eq!(field_of(with("param", json!([1]))), "param");
         assert_eq!(field_of(json!({"type": "threshold"})), "name");
         // A number operand is kept as the string clients read back.

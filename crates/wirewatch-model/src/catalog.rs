@@ -258,13 +258,14 @@ const BUILTINS: &[Builtin] = &[
         category: "perf.alert",
         mitre: &[],
         risk: 60,
-        description: "A threshold alert of severity 0 to 2 (immediate attention) fired: a device metric crossed its value (`/alerts`).",
+        description: "A threshold or trend alert of severity 0 to 2 (immediate attention) fired: a device metric crossed its value, or strayed from its trend (`/alerts`).",
         properties: &[
             ("alert_id", "number", true, false),
             ("alert_name", "string", true, false),
             ("value", "number", false, false),
             ("operator", "string", false, false),
             ("operand", "string", false, false),
+            ("trend", "number", false, true),
         ],
     },
 ];

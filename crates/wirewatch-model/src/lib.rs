@@ -5,6 +5,7 @@
 pub mod access;
 pub mod activitymap;
 pub mod alert;
+pub mod capture;
 pub mod catalog;
 pub mod connector;
 pub mod custom_device;

@@ -50,8 +50,12 @@ pub struct Firing {
     pub from: Option<i64>,
     /// The metric's value over the window (threshold).
     pub value: Option<f64>,
-    /// What was compared: `value operator operand` (threshold).
+    /// What was compared: `value operator operand` (threshold), or the
+    /// deviation from the trend in percent against the operand (trend).
     pub condition: Option<String>,
+    /// The trend the value was compared with (trend alerts).
+    #[serde(default)]
+    pub trend: Option<f64>,
     /// The detection that fired a detection alert.
     pub detection_id: Option<u64>,
     /// The detection this firing raised (severity 0 to 2).
@@ -77,6 +81,7 @@ impl Firing {
             from: Some(1_767_225_300_000),
             value: Some(0.25),
             condition: Some("0.25 > 0.1".into()),
+            trend: None,
             detection_id: None,
             raised_detection_id: None,
             recipients: vec!["noc@example.com".into()],

@@ -291,6 +291,8 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         );
     }
     let settings = state.settings.clone();
+    // The live captures publish their counters here; the API reads them.
+    let capture = state.capture.clone();
     state.packets =
         (args.packets.packets_max_bytes > 0).then(|| wirewatch_packets::dir_in(&args.data_dir));
     // The writer is opened only when this process captures: an `ingest`
@@ -404,12 +406,13 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         };
         let name = iface.clone();
         #[cfg(not(feature = "live"))]
-        crate::live::run(pipeline(), name.clone())?;
+        crate::live::run(pipeline(), name.clone(), capture.clone())?;
         let pipeline = pipeline();
+        let stats = capture.clone();
         std::thread::Builder::new()
             .name(format!("wirewatch-capture-{iface}"))
             .spawn(move || {
-                if let Err(e) = crate::live::run(pipeline, name) {
+                if let Err(e) = crate::live::run(pipeline, name, stats) {
                     tracing::error!(error = %e, "live capture stopped");
                 }
             })?;

@@ -8,19 +8,23 @@ use serde_json::json;
 const READ: &str = "Requires `write: personal` or higher.";
 const WRITE_FULL: &str = "Requires `write: full` or higher.";
 pub(super) const TAG: &str = "Alert";
-pub(super) const TAG_TEXT: &str = "Threshold alerts on device metrics and detection alerts, evaluated \
+pub(super) const TAG_TEXT: &str = "Threshold and trend alerts on device metrics and detection alerts, evaluated \
 continuously by `wirewatch serve` (every `--alert-interval` seconds) against the metrics store and new \
 detections. A threshold alert is judged on the sensor's packet clock (the end of the newest 30-second cycle \
 with traffic, never a cycle still filling): its metric (`stat_name` `extrahop.device.<category>`, \
 `field_name`, optionally `/ field_name2`) over the last `interval_length` seconds, for each device it applies \
 to (`apply_all`, assigned devices, members of assigned device groups), compared with `operator operand`; a \
-device with no point of the metric in the window is not judged. A detection alert fires for each new \
+device with no point of the metric in the window is not judged. A trend alert takes the same metric and \
+window and compares it with its own trend: the mean (or the `trend_percentile`, 1 to 99) of the values of \
+the windows of the same length in the `trend_lookback` seconds before (3600 by default; windows in which \
+the sensor saw no packets are left out; a count with no point in a window is 0), as a deviation in percent: \
+`(value - trend) / trend × 100` `operator operand` (`> 100`: more than double; `< -50`: less than half). \
+It is not judged with fewer than 2 history windows or a trend of 0. A detection alert fires for each new \
 detection with a participant device it applies to, whose categories meet `categories`. A firing respects \
 `refire_interval` per device, is recorded (`GET /alerts/{id}/firings`), fires the trigger event \
-`ALERT_RECORD_COMMIT`, raises a `metric_threshold_alert` detection when a threshold alert of severity 0 to 2 \
+`ALERT_RECORD_COMMIT`, raises a `metric_threshold_alert` detection when a threshold or trend alert of severity 0 to 2 \
 fires, and e-mails the alert's e-mail groups and `cc` through the SMTP server `wirewatch serve` is given \
-(`--smtp-host` …; queued durably and retried while the server is down). `trend` alerts are refused (400): \
-wirewatch does not evaluate them. `notify_snmp` is stored only: wirewatch sends no SNMP traps. Applications, \
+(`--smtp-host` …; queued durably and retried while the server is down). `notify_snmp` is stored only: wirewatch sends no SNMP traps. Applications, \
 networks and exclusion intervals cannot be assigned to alerts (501).";
 pub(super) const EMAIL_TAG: &str = "Email Group";
 pub(super) const EMAIL_TAG_TEXT: &str =
@@ -54,8 +58,9 @@ fn alerts(p: &mut Paths) {
         Op::new(TAG, "createAlert", "Create an alert")
             .describe(&format!(
                 "As on an ExtraHop appliance, the answer has an empty body: the new alert's path is in `Location`. \
-                 `name` and `type` are required; a threshold alert also needs `stat_name`, `field_name`, \
-                 `operator`, `operand` and `interval_length`, naming a metric of `GET /metrics/catalog` (400 \
+                 `name` and `type` are required; a threshold or trend alert also needs `stat_name`, `field_name`, \
+                 `operator`, `operand` and `interval_length` (a trend alert optionally `trend_lookback` and \
+                 `trend_percentile`, wirewatch extensions), naming a metric of `GET /metrics/catalog` (400 \
                  lists what exists). Each field's allowed values are in the schema; a value outside them \
                  (`refire_interval: 0`, say) is a 400 naming the field. {WRITE_FULL}"
             ))

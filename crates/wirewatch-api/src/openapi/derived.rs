@@ -37,6 +37,7 @@ pub(super) fn add(schemas: &mut Map<String, Value>, mut bodies: SchemaGenerator)
     answer::<crate::routes::supportpacks::SupportPack>(&mut answers);
     answer::<crate::routes::license::License>(&mut answers);
     answer::<crate::routes::license::ProductKey>(&mut answers);
+    answer::<wirewatch_model::capture::InterfaceStats>(&mut answers);
     answer::<crate::routes::users::CreatedUser>(&mut answers);
     answer::<wirewatch_store::StoredObservation>(&mut answers);
     answer::<wirewatch_store::AuditEntry>(&mut answers);

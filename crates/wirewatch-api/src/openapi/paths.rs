@@ -80,6 +80,27 @@ fn extrahop(p: &mut Paths) {
             .ok("200", "The settings.", r("Ticketing")),
     );
     p.add(
+        "get",
+        "/extrahop/capture/interfaces",
+        Op::new(
+            tag,
+            "getCaptureInterfaces",
+            "Get the live capture interfaces' counters",
+        )
+        .describe(
+            "wirewatch extension (the real product's REST API has no such resource): one entry per \
+             `wirewatch serve --interface`, by name — packets the kernel received for the capture, \
+             dropped because its buffer was full (analysis fell behind the link), dropped by the \
+             interface, and read by wirewatch, as libpcap counts them since the capture opened; \
+             read every second. `state` is `starting`, `capturing` or `stopped` (with `error`). \
+             An empty array when the process captures no interface (files, EVE). Requires any \
+             system access level (`metrics: restricted` or more).",
+        )
+        .ok("200", "The interfaces.", array(r("CaptureInterface")))
+        .errors(&[403])
+        .extension(),
+    );
+    p.add(
         "patch",
         "/extrahop/ticketing",
         Op::new(

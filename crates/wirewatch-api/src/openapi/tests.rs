@@ -257,6 +257,7 @@ fn public_operations_and_extensions_are_the_documented_ones() {
             "get /observations/associatedipaddrs",
             "get /alerts/{id}/firings",
             "get /threatcollections/{id}",
+            "get /extrahop/capture/interfaces",
             "get /metrics/catalog",
             "get /odstargets/{kind}/{name}/stats",
             "get /odstargets/{kind}/{name}/health",

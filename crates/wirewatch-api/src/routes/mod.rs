@@ -5,6 +5,7 @@ pub mod activitymaps;
 pub mod alerts;
 pub mod apikeys;
 pub mod auditlog;
+pub mod capture;
 pub mod customdevices;
 pub mod detections;
 pub mod devicegroups;
@@ -46,6 +47,7 @@ use serde_json::Value;
 pub fn v1() -> Api {
     Api::new()
         .merge(extrahop::routes())
+        .merge(capture::routes())
         .merge(apikeys::routes())
         .merge(users::routes())
         .merge(usergroups::routes())

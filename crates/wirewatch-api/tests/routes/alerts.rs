@@ -112,8 +112,8 @@ fn bad_alert_values_are_400s_naming_the_field() {
             "extrahop.device.dns_client",
         ),
         ("field_name", json!("nope"), "rsp_error"),
-        ("type", json!("trend"), "trend alerts are not evaluated"),
-        ("type", json!("other"), "threshold or detection"),
+        ("type", json!("other"), "threshold, trend or detection"),
+        ("trend_lookback", json!(3600), "trend alerts only"),
         ("param", json!(7), "detail key"),
         ("severity", json!("high"), ""),
     ];
@@ -393,4 +393,94 @@ fn firings_are_visible_through_the_api() {
         400
     );
     assert_eq!(s.get("/api/v1/alerts/999/firings").status, 404);
+}
+
+/// A trend alert through the API: its fields read back, a window far above
+/// its own history fires (value, trend, condition), one near it does not.
+#[test]
+fn trend_alerts_fire_through_the_api() {
+    let s = App::start();
+    let (d1, d2) = devices(&s);
+    let trend = |name: &str, operand: &str| {
+        json!({"name": name, "type": "trend", "apply_all": true, "severity": 2,
+            "stat_name": "extrahop.device.net", "field_name": "bytes_out", "operator": ">",
+            "operand": operand, "interval_length": 60, "trend_lookback": 3600,
+            "trend_percentile": 50, "units": "1 sec"})
+    };
+    let a = created(&s, "/alerts", trend("bytes surge", "200"));
+    let got = s.get(&format!("/api/v1/alerts/{a}")).body;
+    assert_eq!(
+        (
+            got["type"].clone(),
+            got["trend_lookback"].clone(),
+            got["trend_percentile"].clone()
+        ),
+        (json!("trend"), json!(3600), json!(50))
+    );
+    // Without a metric it is refused as a threshold alert is.
+    let r = s.post("/api/v1/alerts", json!({"name": "x", "type": "trend", "operator": ">", "operand": "1", "interval_length": 60}));
+    assert_eq!(r.status, 400, "{}", r.text);
+    assert!(
+        r.text.contains("stat_name") && r.text.contains("trend alert"),
+        "{}",
+        r.text
+    );
+    // An hour of 3,000 bytes per 30 s from both devices (100 bytes/s), then
+    // a minute in which d1 sends 4 times as much and d2 twice as much.
+    let t0 = 1_700_000_040_000;
+    let p = |ot: &'static str, id: u64, name: &'static str, t: i64, c: f64| MetricPoint {
+        object_type: ot,
+        object_id: id as i64,
+        category: "net",
+        name,
+        key1: String::new(),
+        time_ms: t,
+        count: Some(c),
+        dataset: None,
+    };
+    for i in 0..122 {
+        let t = t0 + i * 30_000;
+        let (b1, b2) = if i < 120 {
+            (3000.0, 3000.0)
+        } else {
+            (12_000.0, 6000.0)
+        };
+        s.store
+            .add_metrics(&[
+                p("network", 1, "pkts", t, 5.0),
+                p("device", d1, "bytes_out", t, b1),
+                p("device", d2, "bytes_out", t, b2),
+            ])
+            .unwrap();
+    }
+    let round = wirewatch_alerts::evaluate(&s.store, wirewatch_model::now_ms()).unwrap();
+    assert_eq!(round.fired.len(), 1, "{:?}", round.fired);
+    let f = s.get(&format!("/api/v1/alerts/{a}/firings")).body;
+    assert_eq!(f.as_array().unwrap().len(), 1, "{f}");
+    // d1: 400 bytes/s against a median of 100: +300% > 200%. d2 (+100%) is
+    // on the quiet side of the operand.
+    assert_eq!(f[0]["object_id"], d1);
+    assert_eq!(
+        (f[0]["value"].clone(), f[0]["trend"].clone()),
+        (json!(400.0), json!(100.0))
+    );
+    let c = f[0]["condition"].as_str().unwrap();
+    assert!(
+        c.starts_with("+300% > 200% (400 against a trend of 100"),
+        "{c}"
+    );
+    let det = f[0]["raised_detection_id"].as_u64().expect("a detection");
+    let d = s.get(&format!("/api/v1/detections/{det}")).body;
+    assert_eq!(d["type"], "metric_threshold_alert");
+    assert_eq!(d["properties"]["trend"], 100.0);
+    // Raised above the surge, the same alert stays quiet next round.
+    let r = s.patch(&format!("/api/v1/alerts/{a}"), json!({"operand": "400"}));
+    assert_eq!(r.status, 204, "{}", r.text);
+    let b = created(&s, "/alerts", trend("bigger surge", "350"));
+    let round = wirewatch_alerts::evaluate(&s.store, wirewatch_model::now_ms()).unwrap();
+    assert!(round.fired.is_empty(), "{:?}", round.fired);
+    assert_eq!(
+        s.get(&format!("/api/v1/alerts/{b}/firings")).body,
+        json!([])
+    );
 }

@@ -649,6 +649,8 @@ fn every_operation_refuses_the_lowest_profile_before_reading_the_body() {
         // What applies to this open-source build: no key to apply.
         ("GET", "/api/v1/license", 200),
         ("GET", "/api/v1/license/productkey", 200),
+        // Capture health, like the metrics: any system access level.
+        ("GET", "/api/v1/extrahop/capture/interfaces", 200),
         // Password login (public): an empty body names the missing field.
         ("POST", "/api/v1/apikeys", 400),
         // One's own keys; key 1 is the setup user's.
@@ -730,6 +732,7 @@ GET    /api/v1/extrahop/version                                     .......
 GET    /api/v1/extrahop/platform                                    .......
 GET    /api/v1/extrahop/edition                                     .......
 GET    /api/v1/extrahop/ticketing                                   .......
+GET    /api/v1/extrahop/capture/interfaces                          .......
 PATCH  /api/v1/extrahop/ticketing                                   .FFFFFF
 GET    /api/v1/extrahop/services                                    .FFFFFF
 PATCH  /api/v1/extrahop/services                                    .FFFFFF
