@@ -11,8 +11,8 @@ pub mod logs;
 pub mod openapi;
 mod procstat;
 mod routes;
-pub mod settings;
 mod saml;
+pub mod settings;
 pub mod throttle;
 pub mod upload;
 

@@ -15,12 +15,12 @@
 #[path = "../api/common.rs"]
 mod common;
 mod pages;
-mod tickets;
 #[allow(dead_code)]
 #[path = "../api/receiver.rs"]
 mod receiver;
-mod settings;
 mod security;
+mod settings;
+mod tickets;
 mod webdriver;
 
 use common::*;
