@@ -76,6 +76,7 @@ fn fill(store: &Store, count: i64) -> Result<(), Box<dyn std::error::Error>> {
                 time_ms: t,
                 record,
                 devices: Default::default(),
+                threat: Vec::new(),
             });
         }
         store.insert_records(&batch)?;
