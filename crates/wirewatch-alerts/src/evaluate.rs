@@ -234,6 +234,19 @@ fn quiet(store: &Store, a: &Alert, device: u64, time: i64) -> Result<bool, Error
         .is_some_and(|f| time - f.time < i64::from(a.refire_interval) * 1000))
 }
 
+/// What a threshold or trend alert judges: its metric (category, field,
+/// optional divisor field), operand, operator and window in seconds; `None`
+/// while the alert lacks one of them.
+#[allow(clippy::type_complexity)]
+fn condition(a: &Alert) -> Option<((&str, &str, Option<&str>), f64, &str, u32)> {
+    Some((
+        a.metric()?,
+        a.operand_value()?,
+        a.operator.as_deref()?,
+        a.interval_length?,
+    ))
+}
+
 fn threshold(
     store: &Store,
     a: &Alert,
@@ -241,12 +254,7 @@ fn threshold(
     devices: &mut HashMap<u64, Option<Device>>,
     round: &mut Round,
 ) -> Result<(), Error> {
-    let (Some((cat, f1, f2)), Some(operand), Some(operator), Some(secs)) = (
-        a.metric(),
-        a.operand_value(),
-        a.operator.as_deref(),
-        a.interval_length,
-    ) else {
+    let Some(((cat, f1, f2), operand, operator, secs)) = condition(a) else {
         return Ok(());
     };
     let window = i64::from(secs) * 1000;
@@ -304,12 +312,7 @@ fn trend(
     devices: &mut HashMap<u64, Option<Device>>,
     round: &mut Round,
 ) -> Result<(), Error> {
-    let (Some((cat, f1, f2)), Some(operand), Some(operator), Some(secs)) = (
-        a.metric(),
-        a.operand_value(),
-        a.operator.as_deref(),
-        a.interval_length,
-    ) else {
+    let Some(((cat, f1, f2), operand, operator, secs)) = condition(a) else {
         return Ok(());
     };
     let window = i64::from(secs) * 1000;
