@@ -100,6 +100,11 @@ impl RsaKey {
         })
     }
 
+    /// The size of the modulus in bytes (of an RSA-encrypted secret).
+    pub fn size(&self) -> usize {
+        self.key.size()
+    }
+
     /// Whether a DER certificate carries this key's public key (its
     /// SubjectPublicKeyInfo is in the certificate as it is).
     pub fn in_certificate(&self, der: &[u8]) -> bool {
@@ -145,15 +150,18 @@ pub enum Label {
     ServerHandshake,
     ClientTraffic0,
     ServerTraffic0,
+    /// TLS 1.3 0-RTT: the client's early data.
+    ClientEarly,
 }
 
 impl Label {
-    pub const ALL: [Label; 5] = [
+    pub const ALL: [Label; 6] = [
         Label::ClientRandom,
         Label::ClientHandshake,
         Label::ServerHandshake,
         Label::ClientTraffic0,
         Label::ServerTraffic0,
+        Label::ClientEarly,
     ];
 
     /// As key log files write it.
@@ -164,6 +172,7 @@ impl Label {
             Label::ServerHandshake => "SERVER_HANDSHAKE_TRAFFIC_SECRET",
             Label::ClientTraffic0 => "CLIENT_TRAFFIC_SECRET_0",
             Label::ServerTraffic0 => "SERVER_TRAFFIC_SECRET_0",
+            Label::ClientEarly => "CLIENT_EARLY_TRAFFIC_SECRET",
         }
     }
 
@@ -172,14 +181,9 @@ impl Label {
     }
 }
 
-/// Labels of key log lines that decrypt nothing the sensor reads (0-RTT
-/// data, exporters, the old `RSA` form): accepted and left out.
-const IGNORED_LABELS: [&str; 4] = [
-    "EXPORTER_SECRET",
-    "EARLY_EXPORTER_SECRET",
-    "CLIENT_EARLY_TRAFFIC_SECRET",
-    "RSA",
-];
+/// Labels of key log lines that decrypt nothing the sensor reads
+/// (exporters, the old `RSA` form): accepted and left out.
+const IGNORED_LABELS: [&str; 3] = ["EXPORTER_SECRET", "EARLY_EXPORTER_SECRET", "RSA"];
 
 /// One line of a key log.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -275,6 +279,7 @@ pub struct SessionSecrets {
     pub server_handshake: Option<Vec<u8>>,
     pub client_traffic: Option<Vec<u8>>,
     pub server_traffic: Option<Vec<u8>>,
+    pub client_early: Option<Vec<u8>>,
 }
 
 impl SessionSecrets {
@@ -285,6 +290,7 @@ impl SessionSecrets {
             Label::ServerHandshake => &mut self.server_handshake,
             Label::ClientTraffic0 => &mut self.client_traffic,
             Label::ServerTraffic0 => &mut self.server_traffic,
+            Label::ClientEarly => &mut self.client_early,
         };
         *slot = Some(secret);
     }

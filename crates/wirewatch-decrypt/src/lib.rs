@@ -13,6 +13,8 @@ pub mod cipher;
 pub mod kdf;
 pub mod keys;
 pub mod session;
+pub mod shared;
 
 pub use keys::{AssignedKey, KeyError, KeyRing, KeylogEntry, KeylogError, Label, RsaKey};
 pub use session::{Outcome, Session, Side, Source};
+pub use shared::{DecryptState, Resumption, RsaBudget};

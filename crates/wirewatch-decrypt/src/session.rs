@@ -8,23 +8,32 @@
 //! master secret (with RFC 7627's session hash when the extended master
 //! secret was negotiated), or the key log gives it (`CLIENT_RANDOM`); the
 //! key block follows from the PRF; each side's records are encrypted from
-//! its ChangeCipherSpec on. TLS 1.3: the key log's handshake traffic
+//! its ChangeCipherSpec on. At most one RSA private-key operation per
+//! handshake, and only with a token of the sensor's [`RsaBudget`]
+//! (crate::shared::RsaBudget). A resumed TLS 1.2 session (an abbreviated
+//! handshake: no key exchange) reuses the master secret of the session it
+//! resumes, found by its ticket or session id in the sensor's
+//! [`Resumption`](crate::shared::Resumption) cache, which sessions that
+//! decrypted fill. TLS 1.3: the key log's handshake traffic
 //! secrets open the encrypted handshake, the `*_TRAFFIC_SECRET_0` ones the
 //! application data from each side's Finished on, and KeyUpdate moves to
-//! the next secret. 0-RTT early data and renegotiation are not decrypted.
+//! the next secret; 0-RTT early data opens with the key log's
+//! `CLIENT_EARLY_TRAFFIC_SECRET` (PSK resumption needs nothing more: the
+//! key log has the resumed connection's own secrets). Renegotiation is not
+//! decrypted.
 
 use crate::cipher::{self, RecordCipher, RecordError, Suite};
 use crate::kdf::{self, Hash};
 use crate::keys::{KeyRing, KeylogEntry, Label, SessionSecrets};
+use crate::shared::{DecryptState, Resumable};
 use sha2::{Digest, Sha256, Sha384};
 
 /// Largest TLS record body (2^14 plus the most expansion TLS 1.2 allows).
 pub const MAX_RECORD: usize = (1 << 14) + 2048;
 /// Largest handshake message read (a certificate chain is the largest).
 pub const MAX_HANDSHAKE_MESSAGE: usize = 256 * 1024;
-/// Most RSA keys tried on one session's pre-master secret (each try is a
-/// private key operation).
-pub const MAX_RSA_TRIES: usize = 8;
+/// Largest session ticket remembered from a NewSessionTicket.
+pub const MAX_TICKET: usize = 4096;
 
 /// TLS 1.3 records skipped, before the first that opens, when the key log
 /// has the application traffic secret of a side but not its handshake one.
@@ -61,6 +70,9 @@ pub enum Outcome {
     Failed(Option<Source>, &'static str),
     /// No key applies to it (no RSA key for its server, no key log line).
     NoKey,
+    /// Its RSA key exchange was not decrypted: the RSA budget was spent
+    /// (the key that would have been tried).
+    OverBudget(String),
     /// A cipher suite or version that is not decrypted (its suite number).
     Unsupported(u16),
 }
@@ -99,6 +111,12 @@ impl Default for Dir {
     }
 }
 
+/// The keys and the state shared by the sessions, for one call.
+struct Cx<'a> {
+    ring: &'a KeyRing,
+    state: &'a DecryptState,
+}
+
 /// One connection's decryption state.
 pub struct Session {
     server_port: u16,
@@ -121,9 +139,30 @@ pub struct Session {
     reported: bool,
     /// Stop: an outcome that ends decryption, or framing lost.
     dead: bool,
-    /// The master secret derived from an RSA key, as a key log line (the
-    /// session keys `/packets/search` hands out as `keylog_txt`).
+    /// The master secret derived from an RSA key (or reused by a resumed
+    /// session), as a key log line (the session keys `/packets/search`
+    /// hands out as `keylog_txt`).
     pub derived_line: Option<KeylogEntry>,
+    /// TLS 1.2: the master secret, once known (for resumption).
+    master: Option<Vec<u8>>,
+    /// The ClientHello's session id and session ticket (extension 35).
+    client_sid: Vec<u8>,
+    client_ticket: Vec<u8>,
+    /// The ServerHello's session id.
+    server_sid: Vec<u8>,
+    /// Tickets of NewSessionTicket messages (TLS 1.2).
+    new_tickets: Vec<Vec<u8>>,
+    /// A key exchange was seen (a Certificate, ServerKeyExchange or
+    /// ClientKeyExchange): not a resumed handshake.
+    full_handshake: bool,
+    /// Whether this session was resumed from the cache.
+    pub resumed: bool,
+    /// TLS 1.3 0-RTT: the client offered early data (extension 42); its
+    /// early-data cipher once found; early data over (EndOfEarlyData, or a
+    /// record it does not open).
+    early_offered: bool,
+    early: Option<RecordCipher>,
+    early_done: bool,
 }
 
 impl Session {
@@ -147,6 +186,16 @@ impl Session {
             reported: false,
             dead: false,
             derived_line: None,
+            master: None,
+            client_sid: Vec::new(),
+            client_ticket: Vec::new(),
+            server_sid: Vec::new(),
+            new_tickets: Vec::new(),
+            full_handshake: false,
+            resumed: false,
+            early_offered: false,
+            early: None,
+            early_done: false,
         }
     }
 
@@ -182,8 +231,15 @@ impl Session {
     }
 
     /// The next bytes of one side (in order); returns the application data
-    /// decrypted from them.
-    pub fn feed(&mut self, ring: &KeyRing, side: Side, bytes: &[u8]) -> Vec<Vec<u8>> {
+    /// decrypted from them. `state` is the sensor's (shared by its sessions).
+    pub fn feed(
+        &mut self,
+        ring: &KeyRing,
+        state: &DecryptState,
+        side: Side,
+        bytes: &[u8],
+    ) -> Vec<Vec<u8>> {
+        let cx = Cx { ring, state };
         let mut out = Vec::new();
         if self.dead {
             return out;
@@ -212,7 +268,7 @@ impl Session {
             }
             let body = buf[at + 5..at + 5 + len].to_vec();
             at += 5 + len;
-            self.record(ring, side, &header, &body, &mut out);
+            self.record(&cx, side, &header, &body, &mut out);
             if self.dead {
                 self.dirs[d].buf.clear();
                 return out;
@@ -224,7 +280,7 @@ impl Session {
 
     fn record(
         &mut self,
-        ring: &KeyRing,
+        cx: &Cx<'_>,
         side: Side,
         header: &[u8; 5],
         body: &[u8],
@@ -233,10 +289,11 @@ impl Session {
         let d = side as usize;
         let ty = header[0];
         if ty == 20 {
-            // ChangeCipherSpec: TLS 1.2 encrypts from here on (TLS 1.3's is a no-op).
-            if !self.tls13 {
+            // ChangeCipherSpec: TLS 1.2 encrypts from here on (TLS 1.3's is a
+            // no-op, and a client sending 0-RTT data sends it before the ServerHello).
+            if !self.tls13 && self.server_random.is_some() {
                 if !self.derived {
-                    self.derive_from_keylog(ring);
+                    self.derive_without_key_exchange(cx);
                 }
                 if self.dead {
                     return;
@@ -245,15 +302,34 @@ impl Session {
             }
             return;
         }
+        if side == Side::Client
+            && ty == 23
+            && self.early_offered
+            && !self.early_done
+            && self.dirs[d].cipher.is_none()
+        {
+            if let Some((inner, plain)) = self.early_record(cx, header, body) {
+                match inner {
+                    23 if !plain.is_empty() => out.push(plain),
+                    // EndOfEarlyData: the client's handshake secret follows.
+                    22 if plain.first() == Some(&5) => {
+                        self.early_done = true;
+                        self.early = None;
+                    }
+                    _ => {}
+                }
+                return;
+            }
+        }
         let encrypted = self.dirs[d].cipher.is_some()
             || (self.tls13 && self.server_random.is_some() && ty == 23);
         if !encrypted {
             if ty == 22 {
-                self.handshake_bytes(ring, side, body);
+                self.handshake_bytes(cx, side, body);
             } else if ty == 23 && self.server_random.is_some() && !self.tls13 {
                 // Application data before keys: the ChangeCipherSpec was missed.
                 if !self.derived {
-                    self.derive_from_keylog(ring);
+                    self.derive_without_key_exchange(cx);
                 }
                 if self.outcome.is_none() && !self.dead {
                     self.fail("application data without a ChangeCipherSpec");
@@ -261,7 +337,7 @@ impl Session {
             }
             return;
         }
-        if self.tls13 && self.dirs[d].cipher.is_none() && !self.start13(ring, side) {
+        if self.tls13 && self.dirs[d].cipher.is_none() && !self.start13(cx.ring, side) {
             return;
         }
         let opened = {
@@ -278,7 +354,7 @@ impl Session {
             Err(e) => {
                 // TLS 1.3 with only the traffic secrets: the handshake is skipped.
                 if self.tls13 && self.dirs[d].phase == Phase13::Handshake {
-                    if let Some(v) = self.open_with_application13(ring, side, header, body) {
+                    if let Some(v) = self.open_with_application13(cx.ring, side, header, body) {
                         v
                     } else {
                         return;
@@ -295,13 +371,88 @@ impl Session {
             }
         };
         self.dirs[d].blind = 0;
-        if let Some(s) = self.source.clone() {
-            self.settle(Outcome::Decrypted(s));
+        if self.outcome.is_none() {
+            if let Some(s) = self.source.clone() {
+                self.settle(Outcome::Decrypted(s));
+                self.remember(cx);
+            }
         }
         match inner {
             23 if !plain.is_empty() => out.push(plain),
-            22 => self.handshake_bytes(ring, side, &plain),
+            22 => self.handshake_bytes(cx, side, &plain),
             _ => {}
+        }
+    }
+
+    /// TLS 1.3 0-RTT: a client record before its handshake secret, opened
+    /// with the key log's early traffic secret. Until the ServerHello names
+    /// the suite, the suites of the secret's size are tried (the AEAD tag
+    /// tells which). `None`: not early data (early data is then over).
+    fn early_record(
+        &mut self,
+        cx: &Cx<'_>,
+        header: &[u8; 5],
+        body: &[u8],
+    ) -> Option<(u8, Vec<u8>)> {
+        if self.early.is_none() {
+            let secret = self
+                .client_random
+                .and_then(|cr| cx.ring.session(&cr))
+                .and_then(|s| s.client_early.clone());
+            let Some(secret) = secret else {
+                self.early_done = true;
+                return None;
+            };
+            let ids: &[u16] = match (self.suite, secret.len()) {
+                (Some(s), _) => &[s.id][..],
+                (None, 48) => &[0x1302],
+                (None, _) => &[0x1301, 0x1303],
+            };
+            for id in ids {
+                let Some(mut c) = cipher::suite(*id).and_then(|s| RecordCipher::tls13(&s, &secret))
+                else {
+                    continue;
+                };
+                if let Ok(v) = c.open(header, body) {
+                    self.early = Some(c);
+                    self.source = Some(Source::Keylog);
+                    self.derived = true;
+                    self.settle(Outcome::Decrypted(Source::Keylog));
+                    return Some(v);
+                }
+            }
+            self.early_done = true;
+            return None;
+        }
+        let c = self.early.as_mut().expect("an early cipher");
+        match c.open(header, body) {
+            Ok(v) => Some(v),
+            Err(_) => {
+                // Not early data: the client's handshake records.
+                self.early_done = true;
+                self.early = None;
+                None
+            }
+        }
+    }
+
+    /// A TLS 1.2 session that decrypted: its master secret kept for the
+    /// sessions that resume it (by its session id and its tickets).
+    fn remember(&mut self, cx: &Cx<'_>) {
+        if self.tls13 {
+            return;
+        }
+        let (Some(master), Some(source)) = (&self.master, &self.source) else {
+            return;
+        };
+        let v = Resumable {
+            master: master.clone(),
+            source: source.clone(),
+        };
+        let r = &cx.state.resumption;
+        r.by_session_id(&self.server_sid, v.clone());
+        for t in self.new_tickets.drain(..) {
+            r.by_ticket(&t, v.clone());
         }
     }
 
@@ -382,7 +533,7 @@ impl Session {
     }
 
     /// Handshake bytes of a side (plain, or decrypted), split into messages.
-    fn handshake_bytes(&mut self, ring: &KeyRing, side: Side, bytes: &[u8]) {
+    fn handshake_bytes(&mut self, cx: &Cx<'_>, side: Side, bytes: &[u8]) {
         let d = side as usize;
         self.dirs[d].hs.extend_from_slice(bytes);
         loop {
@@ -399,14 +550,14 @@ impl Session {
                 return;
             }
             let msg: Vec<u8> = self.dirs[d].hs.drain(..4 + len).collect();
-            self.message(ring, side, &msg);
+            self.message(cx, side, &msg);
             if self.dead {
                 return;
             }
         }
     }
 
-    fn message(&mut self, ring: &KeyRing, side: Side, msg: &[u8]) {
+    fn message(&mut self, cx: &Cx<'_>, side: Side, msg: &[u8]) {
         let (ty, body) = (msg[0], &msg[4..]);
         let encrypted = self.dirs[side as usize].cipher.is_some();
         if !encrypted && !self.tls13 {
@@ -417,20 +568,67 @@ impl Session {
         }
         match (ty, side) {
             (1, Side::Client) if self.client_random.is_none() && body.len() >= 34 => {
-                self.client_random = body[2..34].try_into().ok();
+                self.client_hello(body);
             }
             (2, Side::Server) if body.len() >= 38 => self.server_hello(body),
-            (11, Side::Server) if !encrypted && !self.tls13 => self.certificate(ring, body),
+            (4, Side::Server) if !self.tls13 && body.len() >= 6 => {
+                // NewSessionTicket: lifetime hint, then the ticket.
+                let n = usize::from(u16::from_be_bytes([body[4], body[5]]));
+                if let Some(t) = body.get(6..6 + n) {
+                    if n <= MAX_TICKET && self.new_tickets.len() < 4 {
+                        self.new_tickets.push(t.to_vec());
+                    }
+                }
+                if matches!(self.outcome, Some(Outcome::Decrypted(_))) {
+                    self.remember(cx);
+                }
+            }
+            (11, Side::Server) if !encrypted && !self.tls13 => {
+                self.full_handshake = true;
+                self.certificate(cx.ring, body);
+            }
+            (12, Side::Server) if !encrypted => self.full_handshake = true,
             (16, Side::Client) if !encrypted && !self.tls13 => {
-                self.client_key_exchange(ring, msg);
+                self.full_handshake = true;
+                self.client_key_exchange(cx, msg);
             }
             (20, _) if self.tls13 && self.dirs[side as usize].phase == Phase13::Handshake => {
-                self.next13(ring, side);
+                self.next13(cx.ring, side);
             }
             (24, _) if self.tls13 && self.dirs[side as usize].phase == Phase13::Application => {
                 self.key_update(side);
             }
             _ => {}
+        }
+    }
+
+    /// The ClientHello: its random, session id, ticket and early data offer.
+    fn client_hello(&mut self, b: &[u8]) {
+        self.client_random = b[2..34].try_into().ok();
+        let sid = usize::from(b[34]);
+        let Some(id) = b.get(35..35 + sid) else {
+            return;
+        };
+        self.client_sid = id.to_vec();
+        let mut at = 35 + sid;
+        // Cipher suites, compression methods.
+        let Some(n) = b.get(at..at + 2) else { return };
+        at += 2 + usize::from(u16::from_be_bytes([n[0], n[1]]));
+        let Some(n) = b.get(at) else { return };
+        at += 1 + usize::from(*n);
+        let Some(n) = b.get(at..at + 2) else { return };
+        let end = (at + 2 + usize::from(u16::from_be_bytes([n[0], n[1]]))).min(b.len());
+        let mut e = at + 2;
+        while e + 4 <= end {
+            let ty = u16::from_be_bytes([b[e], b[e + 1]]);
+            let l = usize::from(u16::from_be_bytes([b[e + 2], b[e + 3]]));
+            let v = &b[e + 4..(e + 4 + l).min(end)];
+            match ty {
+                0x0023 => self.client_ticket = v.to_vec(),
+                0x002a => self.early_offered = true,
+                _ => {}
+            }
+            e += 4 + l;
         }
     }
 
@@ -446,6 +644,7 @@ impl Session {
             self.dead = true;
             return;
         }
+        self.server_sid = b[35..at].to_vec();
         let id = u16::from_be_bytes([b[at], b[at + 1]]);
         let mut e = at + 3;
         if b.len() >= e + 2 {
@@ -509,11 +708,11 @@ impl Session {
                 v.push(i);
             }
         }
-        v.truncate(MAX_RSA_TRIES);
         v
     }
 
-    fn client_key_exchange(&mut self, ring: &KeyRing, msg: &[u8]) {
+    fn client_key_exchange(&mut self, cx: &Cx<'_>, msg: &[u8]) {
+        let ring = cx.ring;
         let (Some(suite), Some(cr), Some(sr)) =
             (self.suite, self.client_random, self.server_random)
         else {
@@ -535,51 +734,90 @@ impl Session {
             return;
         };
         let candidates = self.candidates(ring);
-        if candidates.is_empty() {
+        let Some(first) = candidates.first() else {
             // The key log may still know it (a client that logs RSA sessions).
             return;
+        };
+        // One private-key operation at most: with the first key whose
+        // modulus is the size of the encrypted secret (the certificate's key
+        // first), and only with a token of the budget.
+        let Some(i) = candidates
+            .iter()
+            .copied()
+            .find(|i| ring.rsa[*i].key.size() == encrypted.len())
+        else {
+            self.source = Some(Source::Key(ring.rsa[*first].key.id.clone()));
+            self.fail("the encrypted pre-master secret is not the size of the RSA key");
+            return;
+        };
+        let k = &ring.rsa[i].key;
+        if !cx.state.rsa.take() {
+            self.settle(Outcome::OverBudget(k.id.clone()));
+            self.dead = true;
+            return;
         }
-        for i in &candidates {
-            let k = &ring.rsa[*i].key;
-            if let Some(pms) = k.premaster(encrypted) {
-                let sh = if self.ems {
-                    session_hash.as_deref()
-                } else {
-                    None
-                };
-                let master = cipher::master_secret(suite.hash, &pms, &cr, &sr, sh);
-                self.source = Some(Source::Key(k.id.clone()));
-                self.derived_line = Some(KeylogEntry {
-                    label: Label::ClientRandom,
-                    client_random: cr,
-                    secret: master.clone(),
-                });
-                self.install12(&suite, &master, &cr, &sr);
-                return;
-            }
-        }
-        self.source = Some(Source::Key(ring.rsa[candidates[0]].key.id.clone()));
-        self.fail("the pre-master secret does not decrypt with the RSA key");
+        self.source = Some(Source::Key(k.id.clone()));
+        let Some(pms) = k.premaster(encrypted) else {
+            self.fail("the pre-master secret does not decrypt with the RSA key");
+            return;
+        };
+        let sh = if self.ems {
+            session_hash.as_deref()
+        } else {
+            None
+        };
+        let master = cipher::master_secret(suite.hash, &pms, &cr, &sr, sh);
+        self.derived_line = Some(KeylogEntry {
+            label: Label::ClientRandom,
+            client_random: cr,
+            secret: master.clone(),
+        });
+        self.install12(&suite, &master, &cr, &sr);
     }
 
     fn install12(&mut self, suite: &Suite, master: &[u8], cr: &[u8; 32], sr: &[u8; 32]) {
         let (c, s) = cipher::tls12_ciphers(suite, master, cr, sr, self.etm);
         self.pending12 = [Some(c), Some(s)];
         self.derived = true;
+        self.master = Some(master.to_vec());
     }
 
-    /// TLS 1.2 without an RSA key: the key log's master secret.
-    fn derive_from_keylog(&mut self, ring: &KeyRing) {
+    /// TLS 1.2 without an RSA key exchange: the key log's master secret, or
+    /// (a resumed handshake) the one of the session it resumes.
+    fn derive_without_key_exchange(&mut self, cx: &Cx<'_>) {
         let (Some(suite), Some(cr), Some(sr)) =
             (self.suite, self.client_random, self.server_random)
         else {
             self.dead = true;
             return;
         };
-        match ring.session(&cr).and_then(|s| s.master.clone()) {
-            Some(m) => {
-                self.source = Some(Source::Keylog);
-                self.install12(&suite, &m, &cr, &sr);
+        if let Some(m) = cx.ring.session(&cr).and_then(|s| s.master.clone()) {
+            self.source = Some(Source::Keylog);
+            self.install12(&suite, &m, &cr, &sr);
+            return;
+        }
+        // An abbreviated handshake (no key exchange): a resumption, by the
+        // ticket the client offered or the session id the server echoed.
+        let resumed = if self.full_handshake {
+            None
+        } else {
+            let r = &cx.state.resumption;
+            r.ticket(&self.client_ticket).or_else(|| {
+                (self.server_sid == self.client_sid)
+                    .then(|| r.session_id(&self.server_sid))
+                    .flatten()
+            })
+        };
+        match resumed {
+            Some(v) => {
+                self.source = Some(v.source);
+                self.resumed = true;
+                self.derived_line = Some(KeylogEntry {
+                    label: Label::ClientRandom,
+                    client_random: cr,
+                    secret: v.master.clone(),
+                });
+                self.install12(&suite, &v.master, &cr, &sr);
             }
             None => {
                 if self.source.is_none() {

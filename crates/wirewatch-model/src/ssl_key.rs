@@ -90,6 +90,11 @@ pub struct KeylogStatus {
     pub decrypt_failures: u64,
     /// TLS sessions seen while there were keys that no key applied to.
     pub sessions_without_key: u64,
+    /// TLS sessions with the RSA key exchange not decrypted because the
+    /// sensor's budget of RSA private-key operations was spent
+    /// (`--tls-rsa-per-second`, `--tls-rsa-burst`).
+    #[serde(default)]
+    pub sessions_over_rsa_budget: u64,
 }
 
 /// What `POST /ssldecryptkeys/keylog` did.

@@ -39,6 +39,8 @@ pub struct SensorOptions {
     pub force: bool,
     /// Where the packets analysed are kept (`None`: nowhere).
     pub packets: Option<crate::PacketSink>,
+    /// The TLS decryption state the files share (RSA budget, resumption cache).
+    pub tls_state: Arc<wirewatch_decrypt::DecryptState>,
 }
 
 /// Human-readable byte count (`1.5 MiB`).
@@ -293,7 +295,8 @@ pub fn ingest_files(
     let mut run = Run {
         store,
         pipeline: Pipeline::new(store.clone(), opts.thresholds.clone(), triggers)
-            .with_packets(opts.packets.clone()),
+            .with_packets(opts.packets.clone())
+            .with_tls_state(opts.tls_state.clone()),
         opts,
         started: Instant::now(),
         total_size: files

@@ -68,6 +68,8 @@ pub struct Written {
     /// TLS sessions decrypted, and sessions whose keys did not open them.
     pub tls_decrypted: u64,
     pub tls_decrypt_failures: u64,
+    /// TLS sessions not decrypted because the RSA budget was spent.
+    pub tls_over_budget: u64,
 }
 
 /// Outputs taken from an input, with the detections they raised on their way
@@ -103,6 +105,10 @@ pub struct Pipeline {
     custom_loaded: bool,
     /// The TLS keys' generation the sensor was last given (`None`: never).
     tls_generation: Option<u64>,
+    /// What the sensors' decrypted sessions share (RSA budget, resumption cache).
+    tls_state: Arc<wirewatch_decrypt::DecryptState>,
+    /// When sessions over the RSA budget were last logged.
+    over_budget_logged: Option<std::time::Instant>,
     /// The threat collections' observables, compiled (`None` until loaded).
     threat: Option<Arc<wirewatch_threat::Matcher>>,
     /// Which threat matches already raised a detection.
@@ -128,9 +134,18 @@ impl Pipeline {
             written: Written::default(),
             custom_loaded: false,
             tls_generation: None,
+            tls_state: Arc::default(),
+            over_budget_logged: None,
             threat: None,
             threat_raiser: Default::default(),
         }
+    }
+
+    /// Decrypt TLS with this shared state (the RSA budget and resumption
+    /// cache of the process; by default the pipeline's own).
+    pub fn with_tls_state(mut self, s: Arc<wirewatch_decrypt::DecryptState>) -> Self {
+        self.tls_state = s;
+        self
     }
 
     /// Keep every packet fed through [`Pipeline::keep_packet`] in the packet store.
@@ -330,6 +345,9 @@ impl Pipeline {
     /// Give the sensor the TLS keys when they changed in the store since
     /// it was given them. A failure is logged and the sensor keeps its keys.
     pub fn refresh_tls_keys(&mut self, sensor: &mut Sensor) {
+        if !Arc::ptr_eq(&sensor.tls_state, &self.tls_state) {
+            sensor.set_tls_state(self.tls_state.clone());
+        }
         let current = match self.store.ssl_keys_generation() {
             Ok(g) => g,
             Err(e) => {
@@ -371,6 +389,22 @@ impl Pipeline {
                 n.keys.iter().map(|k| k.1).sum::<u64>() + n.keylog_decrypted;
             self.written.tls_decrypt_failures +=
                 n.keys.iter().map(|k| k.2).sum::<u64>() + n.keylog_failures;
+            self.written.tls_over_budget += n.rsa_over_budget;
+            let quiet = self
+                .over_budget_logged
+                .is_some_and(|t| t.elapsed() < std::time::Duration::from_secs(60));
+            if n.rsa_over_budget > 0 && !quiet {
+                self.over_budget_logged = Some(std::time::Instant::now());
+                let b = &self.tls_state.rsa;
+                tracing::warn!(
+                    sessions = b.dropped(),
+                    per_second = b.per_second(),
+                    burst = b.burst(),
+                    "TLS sessions not decrypted: RSA private-key operations over the budget \
+                     (--tls-rsa-per-second; logged at most once a minute, counted in \
+                     /ssldecryptkeys/keylog)"
+                );
+            }
             if let Err(e) = self.store.add_decrypt_counts(&n) {
                 tracing::warn!(error = %e, "could not count TLS decryption outcomes");
             }

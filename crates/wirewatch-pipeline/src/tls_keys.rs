@@ -3,6 +3,8 @@
 //! out from RSA keys into the key log (for `/packets/search`'s `keylog_txt`).
 
 use std::sync::Arc;
+pub use wirewatch_decrypt::shared::{DEFAULT_RSA_BURST, DEFAULT_RSA_PER_SECOND};
+pub use wirewatch_decrypt::DecryptState;
 use wirewatch_decrypt::{AssignedKey, KeyRing, KeylogEntry, Label, Outcome, RsaKey, Source};
 use wirewatch_store::{DecryptCounts, SessionKeyLine, TlsKeyMaterial};
 
@@ -49,7 +51,7 @@ pub fn counts(outcomes: &[Outcome]) -> DecryptCounts {
         }
         None => n.keys.push((id.to_string(), ok, failed)),
     };
-    let (mut klo, mut klf, mut none) = (0, 0, 0);
+    let (mut klo, mut klf, mut none, mut over) = (0, 0, 0, 0);
     for o in outcomes {
         match o {
             Outcome::Decrypted(Source::Key(id)) => key(id, 1, 0),
@@ -57,12 +59,23 @@ pub fn counts(outcomes: &[Outcome]) -> DecryptCounts {
             Outcome::Decrypted(Source::Keylog) => klo += 1,
             Outcome::Failed(Some(Source::Keylog), _) => klf += 1,
             Outcome::Failed(None, _) | Outcome::NoKey | Outcome::Unsupported(_) => none += 1,
+            Outcome::OverBudget(_) => over += 1,
         }
     }
     n.keylog_decrypted = klo;
     n.keylog_failures = klf;
     n.without_key = none;
+    n.rsa_over_budget = over;
     n
+}
+
+/// The decryption state of a process: its RSA budget (operations a
+/// second, and at once) and an empty resumption cache.
+pub fn decrypt_state(rsa_per_second: u32, rsa_burst: u32) -> Arc<DecryptState> {
+    Arc::new(DecryptState::new(wirewatch_decrypt::RsaBudget::new(
+        rsa_per_second,
+        rsa_burst,
+    )))
 }
 
 /// Whether the ring is the store's current one; `Arc` for the sensor.

@@ -181,6 +181,9 @@ pub struct Sensor {
     pub custom: std::sync::Arc<Matcher>,
     /// The keys TLS sessions are decrypted with (see [`Sensor::set_tls_keys`]).
     pub tls_keys: std::sync::Arc<wirewatch_decrypt::KeyRing>,
+    /// What the decrypted sessions share: the RSA budget and the
+    /// resumption cache (see [`Sensor::set_tls_state`]).
+    pub tls_state: std::sync::Arc<wirewatch_decrypt::DecryptState>,
 }
 
 impl Default for Sensor {
@@ -202,6 +205,7 @@ impl Sensor {
             out: Output::default(),
             custom: std::sync::Arc::default(),
             tls_keys: std::sync::Arc::default(),
+            tls_state: std::sync::Arc::default(),
         }
     }
 
@@ -214,6 +218,12 @@ impl Sensor {
     /// Decrypt TLS sessions that start from now on with these keys.
     pub fn set_tls_keys(&mut self, k: std::sync::Arc<wirewatch_decrypt::KeyRing>) {
         self.tls_keys = k;
+    }
+
+    /// Share this decryption state (RSA budget, resumption cache) with
+    /// other sensors, or give it a budget other than the default.
+    pub fn set_tls_state(&mut self, s: std::sync::Arc<wirewatch_decrypt::DecryptState>) {
+        self.tls_state = s;
     }
 
     fn malformed(&mut self, reason: &'static str) {
@@ -395,6 +405,7 @@ impl Sensor {
                         client_custom,
                         server_custom,
                         tls_keys: &self.tls_keys,
+                        tls_state: &self.tls_state,
                     };
                     for (_, bytes) in delivered.chunks {
                         if !state.sniffed {
@@ -434,6 +445,7 @@ impl Sensor {
                     client_custom,
                     server_custom,
                     tls_keys: &self.tls_keys,
+                    tls_state: &self.tls_state,
                 };
                 if let Some(a) = &mut state.analyzer {
                     a.payload(&mut ctx, dir, app, &mut sink);

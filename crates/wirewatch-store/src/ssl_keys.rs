@@ -15,6 +15,7 @@ const GENERATION: &str = "ssl_keys_generation";
 const KEYLOG_DECRYPTED: &str = "tls_keylog_decrypted";
 const KEYLOG_FAILURES: &str = "tls_keylog_failures";
 const NO_KEY: &str = "tls_sessions_without_key";
+const OVER_BUDGET: &str = "tls_rsa_over_budget";
 
 /// Where a key log line came from.
 pub const SOURCE_UPLOAD: &str = "upload";
@@ -60,6 +61,8 @@ pub struct DecryptCounts {
     pub keylog_decrypted: u64,
     pub keylog_failures: u64,
     pub without_key: u64,
+    /// Sessions whose RSA key exchange was not decrypted (the RSA budget was spent).
+    pub rsa_over_budget: u64,
 }
 
 impl DecryptCounts {
@@ -437,6 +440,7 @@ impl Store {
             add_counter(tx, KEYLOG_DECRYPTED, n.keylog_decrypted)?;
             add_counter(tx, KEYLOG_FAILURES, n.keylog_failures)?;
             add_counter(tx, NO_KEY, n.without_key)?;
+            add_counter(tx, OVER_BUDGET, n.rsa_over_budget)?;
             Ok(())
         })
     }
@@ -449,6 +453,7 @@ impl Store {
                 sessions_decrypted: counter(c, KEYLOG_DECRYPTED)?,
                 decrypt_failures: counter(c, KEYLOG_FAILURES)?,
                 sessions_without_key: counter(c, NO_KEY)?,
+                sessions_over_rsa_budget: counter(c, OVER_BUDGET)?,
             })
         })
     }

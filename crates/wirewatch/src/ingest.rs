@@ -43,6 +43,8 @@ pub struct IngestArgs {
     detectors: crate::opts::DetectorArgs,
     #[command(flatten)]
     packets: crate::opts::PacketArgs,
+    #[command(flatten)]
+    tls: crate::opts::TlsArgs,
 }
 
 pub fn run(args: IngestArgs) -> anyhow::Result<()> {
@@ -57,6 +59,7 @@ pub fn run(args: IngestArgs) -> anyhow::Result<()> {
         } else {
             args.packets.writer(&args.data_dir)?
         },
+        tls_state: args.tls.state(),
     };
     let store = Store::open(&args.data_dir, crate::store_options()?)
         .with_context(|| format!("opening the store in {}", args.data_dir.display()))?;
@@ -205,6 +208,12 @@ pub(crate) fn print_summary(run: &Summary) {
         println!(
             "  TLS sessions decrypted {}  not opened by their keys {}",
             written.tls_decrypted, written.tls_decrypt_failures
+        );
+    }
+    if written.tls_over_budget > 0 {
+        println!(
+            "  TLS sessions not decrypted, over the RSA budget {} (--tls-rsa-per-second, --tls-rsa-burst)",
+            written.tls_over_budget
         );
     }
     if written.detection_errors > 0 {

@@ -51,6 +51,8 @@ pub struct ServeArgs {
     alerts: crate::opts::AlertArgs,
     #[command(flatten)]
     packets: crate::opts::PacketArgs,
+    #[command(flatten)]
+    tls: crate::opts::TlsArgs,
     /// Network interfaces to capture from live (needs the `live` feature and CAP_NET_RAW).
     #[arg(long, num_args = 1..)]
     interface: Vec<String>,
@@ -355,6 +357,8 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         std::sync::atomic::Ordering::Relaxed,
     );
     let app = wirewatch_api::with_body_timeout(wirewatch_api::app(state), limits.body_timeout);
+    // One RSA budget and resumption cache for every capture of the process.
+    let tls_state = args.tls.state();
     if !args.pcap.is_empty() {
         let (st, files) = (store.clone(), args.pcap.clone());
         // The server's sweep applies retention while it runs.
@@ -365,6 +369,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
             retention: None,
             force: args.pcap_force,
             packets: packet_sink.clone(),
+            tls_state: tls_state.clone(),
         };
         let t = Some(triggers.clone());
         std::thread::Builder::new()
@@ -403,6 +408,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
                 Some(triggers.clone()),
             )
             .with_packets(packet_sink.clone())
+            .with_tls_state(tls_state.clone())
         };
         let name = iface.clone();
         #[cfg(not(feature = "live"))]

@@ -171,7 +171,8 @@ pub(super) fn add(p: &mut Paths) {
                  (`SSLKEYLOGFILE`; `curl --data-binary @keys.log`): `CLIENT_RANDOM` lines (TLS 1.2 \
                  master secrets) and `CLIENT_HANDSHAKE_TRAFFIC_SECRET`, \
                  `SERVER_HANDSHAKE_TRAFFIC_SECRET`, `CLIENT_TRAFFIC_SECRET_0`, \
-                 `SERVER_TRAFFIC_SECRET_0` (TLS 1.3); other labels and `#` comments are skipped. \
+                 `SERVER_TRAFFIC_SECRET_0`, `CLIENT_EARLY_TRAFFIC_SECRET` (TLS 1.3, the last for \
+                 0-RTT early data); other labels and `#` comments are skipped. \
                  A line that is not understood is a 400 naming it. Sessions the sensor sees from \
                  then on are decrypted (`wirewatch ingest --keylog FILE` does the same before a \
                  capture). At most 8 MB per request; the store keeps the latest 1,000,000 lines. \

@@ -394,7 +394,7 @@ async fn keylog_upload(
     if entries.is_empty() {
         return Err(ApiError::invalid(
             "body",
-            "no key log lines (CLIENT_RANDOM, CLIENT/SERVER_HANDSHAKE_TRAFFIC_SECRET, CLIENT/SERVER_TRAFFIC_SECRET_0)",
+            "no key log lines (CLIENT_RANDOM, CLIENT/SERVER_HANDSHAKE_TRAFFIC_SECRET, CLIENT/SERVER_TRAFFIC_SECRET_0, CLIENT_EARLY_TRAFFIC_SECRET)",
         ));
     }
     let lines: Vec<wirewatch_store::SessionKeyLine> = entries

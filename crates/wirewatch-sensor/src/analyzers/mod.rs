@@ -80,6 +80,8 @@ pub struct FlowCtx<'a> {
     pub server_custom: Vec<u64>,
     /// The keys TLS sessions are decrypted with (empty: none are).
     pub tls_keys: &'a wirewatch_decrypt::KeyRing,
+    /// What decrypted sessions share (RSA budget, resumption cache).
+    pub tls_state: &'a wirewatch_decrypt::DecryptState,
 }
 
 impl FlowCtx<'_> {

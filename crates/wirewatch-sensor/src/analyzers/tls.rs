@@ -59,7 +59,7 @@ impl Decrypt {
         } else {
             Side::Server
         };
-        let plain = self.session.feed(flow.tls_keys, side, bytes);
+        let plain = self.session.feed(flow.tls_keys, flow.tls_state, side, bytes);
         self.report(flow.ends, sink);
         for p in plain {
             // The flow stays `ssl` (its records' `l7proto`), whatever it carries.

@@ -282,3 +282,103 @@ fn keys_are_validated_and_encrypted_at_rest() {
     assert_eq!(r.status, 204);
     assert_eq!(s.get(&format!("/api/v1/ssldecryptkeys/{id}")).status, 404);
 }
+
+#[test]
+fn resumed_sessions_and_0rtt_early_data_decrypt() {
+    let mut s = Server::start();
+    let id = add_key(&s, "server.key");
+    // TLS 1.2 RSA: two full handshakes, each resumed (session id, ticket).
+    let out = ingest(&mut s, "tls12-resume.pcap", &[]);
+    assert!(out.contains("TLS sessions decrypted 4"), "{out}");
+    let got = s.get(&format!("/api/v1/ssldecryptkeys/{id}"));
+    assert_eq!(got.body["sessions_decrypted"], 4, "{}", got.text);
+    // TLS 1.2 ECDHE resumed by ticket: the key log has the full handshake's line only.
+    ingest(
+        &mut s,
+        "tls12-resume-ecdhe.pcap",
+        &[
+            "--keylog",
+            tls_sample("tls12-resume-ecdhe.keylog").to_str().unwrap(),
+        ],
+    );
+    // TLS 1.3 PSK resumption, and 0-RTT early data.
+    for (pcap, log) in [
+        ("tls13-resume.pcap", "tls13-resume.keylog"),
+        ("tls13-early.pcap", "tls13-early.keylog"),
+    ] {
+        ingest(
+            &mut s,
+            pcap,
+            &["--keylog", tls_sample(log).to_str().unwrap()],
+        );
+    }
+    assert_eq!(
+        http_uris(&s),
+        [
+            "/early-data.html",
+            "/early-full.html",
+            "/ecdhe-full.html",
+            "/ecdhe-resumed.html",
+            "/sid-full.html",
+            "/sid-resumed.html",
+            "/ticket-full.html",
+            "/ticket-resumed.html",
+            "/tls13-full.html",
+            "/tls13-resumed.html",
+        ]
+    );
+    let st = s.get("/api/v1/ssldecryptkeys/keylog");
+    assert_eq!(st.body["sessions_decrypted"], 6, "{}", st.text);
+    assert_eq!(st.body["decrypt_failures"], 0);
+    // The resumed sessions' master secrets are in keylog_txt too.
+    let keys_user = s.user_key(
+        "keys",
+        json!({"write": "full", "packets": "full_with_keys"}),
+    );
+    let log = String::from_utf8(s.download(
+        "/api/v1/packets/search?from=1&until=0&output=keylog_txt&port1=4436",
+        &keys_user,
+    ))
+    .unwrap();
+    assert_eq!(log.lines().count(), 2, "{log}");
+}
+
+#[test]
+fn crafted_key_exchanges_are_held_to_the_rsa_budget_and_counted() {
+    let mut s = Server::start();
+    let id = add_key(&s, "server.key");
+    // The 3 sessions of tls12-rsa.pcap, then 100 crafted handshakes
+    // (scripts/gen-tls-flood.py); 10 operations at once, 1 a second.
+    let started = std::time::Instant::now();
+    let out = ingest(
+        &mut s,
+        "tls12-rsa-flood.pcap",
+        &["--tls-rsa-per-second", "1", "--tls-rsa-burst", "10"],
+    );
+    let refill = started.elapsed().as_secs() + 1;
+    assert_eq!(
+        http_uris(&s),
+        ["/rsa-cbc-etm.html", "/rsa-cbc.html", "/rsa-gcm.html"]
+    );
+    let got = s.get(&format!("/api/v1/ssldecryptkeys/{id}"));
+    assert_eq!(got.body["sessions_decrypted"], 3, "{}", got.text);
+    let failed = got.body["decrypt_failures"].as_u64().unwrap();
+    let st = s.get("/api/v1/ssldecryptkeys/keylog");
+    let over = st.body["sessions_over_rsa_budget"].as_u64().unwrap();
+    // Each crafted handshake either cost one operation (and failed) or was dropped.
+    assert_eq!(failed + over, 100, "{}", st.text);
+    assert!(3 + failed <= 10 + refill, "{failed} operations failed");
+    assert!(over >= 100 - 7 - refill, "{over}");
+    assert!(
+        out.contains(&format!("over the RSA budget {over}")),
+        "{out}"
+    );
+    // A budget of 0 is refused.
+    let (ok, _, err) = ingest_into(
+        &s.data_dir(),
+        &["--tls-rsa-per-second", "0"],
+        &[tls_sample("tls12-rsa.pcap")],
+    );
+    assert!(!ok);
+    assert!(err.contains("tls-rsa-per-second"), "{err}");
+}
