@@ -751,7 +751,7 @@ impl Session {
             return;
         };
         let k = &ring.rsa[i].key;
-        if !cx.state.rsa.take() {
+        if !cx.state.rsa.take(crate::shared::rsa_cost(k.size() * 8)) {
             self.settle(Outcome::OverBudget(k.id.clone()));
             self.dead = true;
             return;

@@ -12,20 +12,29 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::Instant;
 
-/// RSA private-key operations allowed per second, by default. One
-/// operation with a 2,048-bit key costs about 1.5 ms of one core in a
-/// release build here, one with a 4,096-bit key about 10 ms (`bench/rsa.sh`),
-/// so 100 a second is at most about 15 % of a core with 2,048-bit keys.
-pub const DEFAULT_RSA_PER_SECOND: u32 = 100;
-/// Operations allowed at once after a quiet time, by default (the bucket's size).
-pub const DEFAULT_RSA_BURST: u32 = 200;
+/// RSA private-key operations allowed per second, by default, counted in
+/// 2,048-bit operations (a larger key's costs more tokens: [`rsa_cost`]).
+/// One 2,048-bit operation cost 4.3 to 4.9 ms of CPU in a release build
+/// here, a 4,096-bit one 34 ms (`bench/rsa.sh`, on a loaded machine), so
+/// 50 a second is about a quarter of a core whatever the key size.
+pub const DEFAULT_RSA_PER_SECOND: u32 = 50;
+/// Tokens held at most (operations allowed at once after a quiet time), by default.
+pub const DEFAULT_RSA_BURST: u32 = 100;
+
+/// The tokens one private-key operation with a key of `bits` costs: the
+/// work grows as the cube of the size, so `ceil((bits / 2048)^3)`: 1 up
+/// to 2,048 bits, 4 at 3,072, 8 at 4,096 (measured: 7 times a 2,048-bit one).
+pub fn rsa_cost(bits: usize) -> u32 {
+    let r = bits as f64 / 2048.0;
+    (r * r * r).ceil().max(1.0) as u32
+}
 /// Master secrets kept for resumption (by session id and by ticket
 /// together); the oldest go first. Each entry is under 200 bytes.
 pub const RESUMPTION_ENTRIES: usize = 20_000;
 
 /// A token bucket of RSA private-key operations (the pre-master secrets
 /// of TLS 1.2 RSA key exchanges): `per_second` tokens a second, at most
-/// `burst` held. RSA decryption in the `rsa` crate is not constant-time
+/// `burst` held, an operation taking [`rsa_cost`] tokens. RSA decryption in the `rsa` crate is not constant-time
 /// (RUSTSEC-2023-0071) and each costs milliseconds, so crafted handshakes
 /// on a port with keys must not buy unbounded work. Wall-clock time.
 #[derive(Debug)]
@@ -50,17 +59,18 @@ impl RsaBudget {
         }
     }
 
-    /// Take a token for one operation: `false` (and counted as dropped)
-    /// when there is none.
-    pub fn take(&self) -> bool {
+    /// Take the tokens of one operation (`cost`, at most the burst):
+    /// `false` (and counted as dropped) when there are not enough.
+    pub fn take(&self, cost: u32) -> bool {
+        let cost = f64::from(cost.max(1)).min(self.burst);
         let now = Instant::now();
         let ok = {
             let mut b = self.bucket.lock().unwrap_or_else(|e| e.into_inner());
             let elapsed = now.saturating_duration_since(b.1).as_secs_f64();
             b.0 = (b.0 + elapsed * self.per_second).min(self.burst);
             b.1 = now;
-            if b.0 >= 1.0 {
-                b.0 -= 1.0;
+            if b.0 >= cost {
+                b.0 -= cost;
                 true
             } else {
                 false
@@ -231,10 +241,18 @@ mod tests {
     fn the_bucket_gives_its_burst_then_refuses() {
         // 1 a second: the test does not last long enough for a second token.
         let b = RsaBudget::new(1, 5);
-        let allowed = (0..50).filter(|_| b.take()).count();
+        let allowed = (0..50).filter(|_| b.take(1)).count();
         assert!((5..=6).contains(&allowed), "{allowed}");
         assert_eq!(b.ops() + b.dropped(), 50);
         assert_eq!(b.ops() as usize, allowed);
+        // A 4,096-bit operation costs 8 tokens: 2 of 16.
+        let b = RsaBudget::new(1, 16);
+        let allowed = (0..10).filter(|_| b.take(rsa_cost(4096))).count();
+        assert_eq!(allowed, 2);
+        // A cost above the burst is the burst (else never allowed).
+        let b = RsaBudget::new(1, 4);
+        assert!(b.take(8));
+        assert_eq!([1024, 2048, 3072, 4096].map(rsa_cost), [1, 1, 4, 8]);
     }
 
     #[test]

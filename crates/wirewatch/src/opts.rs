@@ -152,17 +152,19 @@ pub(crate) fn parse_size(s: &str) -> Result<u64, wirewatch_packets::units::SizeE
 }
 
 /// TLS decryption: the budget of RSA private-key operations (each TLS 1.2
-/// session with the RSA key exchange decrypted costs one; about 1.5 ms of a
-/// core with a 2,048-bit key, 10 ms with a 4,096-bit one).
+/// session with the RSA key exchange decrypted costs one: about 5 ms of a
+/// core with a 2,048-bit key, 34 ms with a 4,096-bit one, `bench/rsa.sh`).
 #[derive(Args, Clone, Debug)]
 pub struct TlsArgs {
-    /// RSA private-key operations allowed per second (sessions past the
-    /// budget are not decrypted and are counted in /ssldecryptkeys/keylog).
+    /// RSA private-key operations allowed per second, in 2,048-bit
+    /// operations (a 3,072-bit one counts 4, a 4,096-bit one 8); sessions
+    /// past the budget are not decrypted and are counted in
+    /// /ssldecryptkeys/keylog.
     #[arg(long, env = "WIREWATCH_TLS_RSA_PER_SECOND",
           default_value_t = wirewatch_pipeline::tls_keys::DEFAULT_RSA_PER_SECOND,
           value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub tls_rsa_per_second: u32,
-    /// RSA private-key operations allowed at once after a quiet time.
+    /// RSA private-key operations (2,048-bit) allowed at once after a quiet time.
     #[arg(long, env = "WIREWATCH_TLS_RSA_BURST",
           default_value_t = wirewatch_pipeline::tls_keys::DEFAULT_RSA_BURST,
           value_parser = clap::value_parser!(u32).range(1..=100_000))]
