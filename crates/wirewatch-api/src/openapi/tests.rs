@@ -259,6 +259,7 @@ fn public_operations_and_extensions_are_the_documented_ones() {
             "get /threatcollections/{id}",
             "get /extrahop/capture/interfaces",
             "get /metrics/catalog",
+            "patch /odstargets/{kind}/{name}",
             "get /odstargets/{kind}/{name}/stats",
             "get /odstargets/{kind}/{name}/health",
             "get /odstargets/{kind}/{name}/deadletters",
