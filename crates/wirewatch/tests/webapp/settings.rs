@@ -194,6 +194,7 @@ fn an_administrator_uses_the_settings_pages() {
     );
     assert_eq!(header, json!("X-Team: soc"), "the form holds the target");
     fill(&b, "#target-header", "X-Team: blue");
+    shot(&b, &shots, "41b-settings-ods-edit", "#target-form");
     b.click(&b.find("#save-target"));
     wait_for("the changed target", || {
         s.get("/api/v1/odstargets/http/soc-sink").body["additional_header"] == "X-Team: blue"
@@ -345,7 +346,12 @@ fn an_administrator_uses_the_settings_pages() {
         ids(&s.get(&format!("/api/v1/triggers/{id}/devicegroups")).body),
         vec![group]
     );
-    shot(&b, &shots, "44-settings-trigger-assigned", "#assigned-list");
+    shot(
+        &b,
+        &shots,
+        "43b-settings-trigger-assigned",
+        "#assigned-list",
+    );
     b.click_at(&format!(
         "#assigned-list li[data-device='{dev}'] button[data-action=unassign]"
     ));
