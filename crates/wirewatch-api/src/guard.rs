@@ -63,6 +63,13 @@ impl Privilege {
         Privilege { name, needs, check }
     }
 
+    /// Whether `caller` passes the rule (for checks made before the
+    /// handler's own, e.g. a layer that must not answer for a caller the
+    /// handler refuses).
+    pub fn admits(&self, caller: &Caller) -> bool {
+        (self.check)(caller, &PathParams::default()).is_ok()
+    }
+
     /// Whether a user with these (granted) roles passes the rule for an
     /// object that is not their own (another user's name in the path).
     pub fn allows(&self, roles: &Roles) -> bool {

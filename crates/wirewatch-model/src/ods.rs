@@ -257,6 +257,148 @@ impl Target {
     }
 }
 
+impl Target {
+    /// The target a `PATCH /odstargets/{kind}/{name}` body makes of this one
+    /// (a JSON merge patch, RFC 7396, checked as a `POST` body is):
+    /// - fields left out keep their value, secrets included: a patch without
+    ///   `password` keeps the stored password (secrets are write-only, so a
+    ///   client cannot send them back);
+    /// - `null` removes a field (it then takes its default);
+    /// - objects merge field by field, except an HTTP `authentication` whose
+    ///   `auth_type` changes: it is replaced (no secret of the old type stays);
+    /// - lists are replaced, except that a MongoDB credential without
+    ///   `password` keeps the stored password of the same `database` and `user`;
+    /// - `<secret>_set: true`, as answers show a stored secret, means "keep it";
+    /// - `name` may be given only unchanged (it is the target's key: its
+    ///   queue, statistics and dead letters stay with it).
+    pub fn patched(&self, patch: serde_json::Map<String, Value>) -> Result<Target> {
+        let mut patch = Value::Object(patch);
+        drop_set_flags(&mut patch);
+        let Value::Object(patch) = patch else {
+            return Err(Error::invalid("body", "must be a JSON object"));
+        };
+        if let Some(n) = patch.get("name") {
+            if n.as_str() != Some(self.name()) {
+                return Err(Error::invalid(
+                    "name",
+                    format!(
+                        "cannot be changed (the target is {:?}); delete the target and create it under the new name",
+                        self.name()
+                    ),
+                ));
+            }
+        }
+        let mut full = match self {
+            Target::Http(t) => serde_json::to_value(t),
+            Target::Kafka(t) => serde_json::to_value(t),
+            Target::Mongodb(t) => serde_json::to_value(t),
+            Target::Raw(t) => serde_json::to_value(t),
+            Target::Syslog(t) => serde_json::to_value(t),
+        }
+        .map_err(|e| Error::invalid("body", e.to_string()))?;
+        let kind = self.kind();
+        for (key, value) in patch {
+            let Value::Object(stored) = &mut full else {
+                break;
+            };
+            match (kind, key.as_str()) {
+                (TargetKind::Http, "authentication") => {
+                    let old_type = stored
+                        .get("authentication")
+                        .and_then(|a| a.get("auth_type"))
+                        .cloned();
+                    let new_type = value.get("auth_type").cloned();
+                    let replace = new_type.is_some() && new_type != old_type;
+                    if replace || value.is_null() {
+                        put(stored, key, value);
+                    } else {
+                        merge(stored.entry(key).or_insert(Value::Null), value);
+                    }
+                }
+                (TargetKind::Mongodb, "authentication") => {
+                    let old = stored.get("authentication").cloned();
+                    let value = keep_mongo_passwords(value, old.as_ref());
+                    put(stored, key, value);
+                }
+                _ => merge(stored.entry(key).or_insert(Value::Null), value),
+            }
+        }
+        Target::from_body(kind, full)
+    }
+}
+
+/// Set or (`null`) remove a field.
+fn put(map: &mut serde_json::Map<String, Value>, key: String, value: Value) {
+    if value.is_null() {
+        map.remove(&key);
+    } else {
+        map.insert(key, value);
+    }
+}
+
+/// RFC 7396 merge of `patch` into `target`.
+fn merge(target: &mut Value, patch: Value) {
+    let Value::Object(patch) = patch else {
+        *target = patch;
+        return;
+    };
+    if !target.is_object() {
+        *target = Value::Object(Default::default());
+    }
+    if let Value::Object(t) = target {
+        for (k, v) in patch {
+            if v.is_null() {
+                t.remove(&k);
+            } else {
+                merge(t.entry(k).or_insert(Value::Null), v);
+            }
+        }
+    }
+}
+
+/// Remove `<secret>_set` flags (as answers show stored secrets) from a patch.
+fn drop_set_flags(v: &mut Value) {
+    match v {
+        Value::Object(map) => {
+            map.retain(|k, _| {
+                !k.strip_suffix("_set").is_some_and(|base| {
+                    SECRET_FIELDS.contains(&base) || base == "additional_header"
+                })
+            });
+            map.values_mut().for_each(drop_set_flags);
+        }
+        Value::Array(items) => items.iter_mut().for_each(drop_set_flags),
+        _ => {}
+    }
+}
+
+/// MongoDB credentials of a patch: one without `password` takes the stored
+/// password of the credential with the same `database` and `user`.
+fn keep_mongo_passwords(mut value: Value, old: Option<&Value>) -> Value {
+    if value.is_object() {
+        value = Value::Array(vec![value]);
+    }
+    let olds: Vec<&Value> = old
+        .and_then(Value::as_array)
+        .map(|a| a.iter().collect())
+        .unwrap_or_default();
+    if let Value::Array(items) = &mut value {
+        for item in items.iter_mut() {
+            let Value::Object(m) = item else { continue };
+            if m.contains_key("password") {
+                continue;
+            }
+            let same = olds
+                .iter()
+                .find(|o| o.get("database") == m.get("database") && o.get("user") == m.get("user"));
+            if let Some(p) = same.and_then(|o| o.get("password")) {
+                m.insert("password".into(), p.clone());
+            }
+        }
+    }
+    value
+}
+
 /// Names of fields that are write-only wherever they appear.
 pub const SECRET_FIELDS: [&str; 4] = ["password", "secret_key", "client_secret", "tls_client_key"];
 
@@ -1465,5 +1607,92 @@ mod tests {
         let s = serde_json::to_string(&m).unwrap();
         assert_eq!(serde_json::from_str::<Message>(&s).unwrap(), m);
         assert_eq!(m.kind(), TargetKind::Mongodb);
+    }
+
+    fn patch(t: &Target, p: Value) -> Result<Target> {
+        let Value::Object(p) = p else {
+            panic!("an object")
+        };
+        t.patched(p)
+    }
+
+    #[test]
+    fn a_patch_keeps_what_it_leaves_out_secrets_included() {
+        let t = Target::from_body(
+            TargetKind::Http,
+            json!({"name": "t", "host": "h", "port": 80, "protocol": "http",
+                   "authentication": {"auth_type": "basic", "username": "u", "password": "p1"}}),
+        )
+        .unwrap();
+        // Another port; the password stays, also when the view is sent back.
+        let mut view = t.public_view();
+        view["port"] = json!(81);
+        let Target::Http(h) = patch(&t, view).unwrap() else {
+            panic!()
+        };
+        assert_eq!(h.port, 81);
+        assert_eq!(h.authentication.password.as_deref(), Some("p1"));
+        // A new username alone keeps the password; a new password replaces it.
+        let Target::Http(h) = patch(&t, json!({"authentication": {"username": "v"}})).unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!(
+            (
+                h.authentication.username.as_deref(),
+                h.authentication.password.as_deref()
+            ),
+            (Some("v"), Some("p1"))
+        );
+        let Target::Http(h) = patch(&t, json!({"authentication": {"password": "p2"}})).unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!(h.authentication.password.as_deref(), Some("p2"));
+        // Another auth type replaces the object: the basic password does not stay.
+        let Target::Http(h) = patch(&t, json!({"authentication": {"auth_type": "none"}})).unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!(h.authentication.password, None);
+        assert_eq!(h.authentication.username, None);
+        // `null` removes a field; the checks of a POST apply.
+        let e = patch(&t, json!({"authentication": {"password": null}})).unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("authentication.password"));
+        let e = patch(&t, json!({"port": 0})).unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("port"));
+        let e = patch(&t, json!({"colour": "red"})).unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("colour"), "{e:?}");
+        // The name is the key: only the same name is accepted.
+        assert!(patch(&t, json!({"name": "t"})).is_ok());
+        let e = patch(&t, json!({"name": "u"})).unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("name"));
+    }
+
+    #[test]
+    fn a_mongodb_credential_without_password_keeps_the_stored_one() {
+        let t = Target::from_body(
+            TargetKind::Mongodb,
+            json!({"name": "m", "host": "h", "port": 27017,
+                   "authentication": [{"database": "a", "user": "u", "password": "pa"}]}),
+        )
+        .unwrap();
+        let p = json!({"authentication": [{"database": "a", "user": "u"},
+                                          {"database": "b", "user": "u", "password": "pb"}]});
+        let Target::Mongodb(m) = patch(&t, p).unwrap() else {
+            panic!()
+        };
+        assert_eq!(m.authentication[0].password, "pa");
+        assert_eq!(m.authentication[1].password, "pb");
+        // Another user of the database is a new credential: its password is required.
+        let e = patch(
+            &t,
+            json!({"authentication": [{"database": "a", "user": "w"}]}),
+        )
+        .unwrap_err();
+        assert!(
+            e.field.as_deref().is_some_and(|f| f.contains("password")),
+            "{e:?}"
+        );
     }
 }

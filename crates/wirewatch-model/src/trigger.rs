@@ -90,8 +90,10 @@ pub struct Trigger {
     /// Whether `debug(...)` lines go to the debug log (`log(...)` lines
     /// always do).
     pub debug: bool,
-    /// Whether the trigger applies to every device (stored; wirewatch runs
-    /// every enabled trigger on all traffic).
+    /// Whether the trigger applies to every device. When false it runs only
+    /// for events about a device assigned to it, directly or through a
+    /// device group (`/triggers/{id}/devices`, `/triggers/{id}/devicegroups`);
+    /// `EXTERNAL_DATA`, about no device, runs it as any trigger.
     pub apply_all: bool,
     /// Trigger hints, kept as given.
     #[schemars(with = "Map<String, Value>")]
@@ -181,7 +183,8 @@ pub struct TriggerInput {
     pub disabled: Option<bool>,
     /// Write `debug(...)` lines to the debug log (default false).
     pub debug: Option<bool>,
-    /// Apply to every device (default true).
+    /// Apply to every device (default true); false: only to the devices
+    /// assigned (`/triggers/{id}/devices`, `/triggers/{id}/devicegroups`).
     pub apply_all: Option<bool>,
     /// Trigger hints (default `{}`).
     #[schemars(with = "Option<Map<String, Value>>")]

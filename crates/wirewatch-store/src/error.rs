@@ -208,7 +208,7 @@ impl Conflict {
             ),
             Conflict::User { username } => format!("user {username} already exists"),
             Conflict::OdsTarget { kind, name } => format!(
-                "a {kind} target named {name:?} already exists; delete it first to change it"
+                "a {kind} target named {name:?} already exists; change it with PATCH, or delete it first"
             ),
             Conflict::Connector { id } => format!("a connector with id {id:?} already exists"),
             Conflict::ShortCode { short_code } => {

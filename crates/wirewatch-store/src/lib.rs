@@ -37,6 +37,7 @@ mod ssl_keys;
 mod system;
 mod threat;
 mod tickets;
+mod trigger_links;
 mod triggers;
 mod usergroups;
 mod users;
@@ -66,6 +67,7 @@ pub use tickets::{
     guid_from, is_guid, new_guid, TicketOrder, TicketQuery, MAX_ATTACHMENT,
     MAX_LIMIT as MAX_TICKETS,
 };
+pub use trigger_links::TriggerLink;
 pub use triggers::{
     PendingEvent, RunStats, Signal, TriggerBatch, TriggerDetection, LOG_KEEP as TRIGGER_LOG_KEEP,
 };
@@ -162,6 +164,8 @@ struct Inner {
     /// Set inside a transaction that queued trigger events; signalled after commit.
     events_dirty: AtomicBool,
     signal: Arc<triggers::Signal>,
+    /// Moves on every change of a trigger's assignments (`trigger_links.rs`).
+    trigger_links_gen: AtomicU64,
     /// Seals and opens the secrets of ODS targets and connectors.
     sealer: secrets::Sealer,
 }
@@ -249,6 +253,7 @@ impl Store {
                 committer: tx,
                 ods_queued: Mutex::new(queued),
                 ods_limit: AtomicU64::new(ods::DEFAULT_QUEUE_LIMIT),
+                trigger_links_gen: AtomicU64::new(0),
                 instance,
                 record_segment_rows: AtomicU64::new(records::DEFAULT_SEGMENT_ROWS),
                 events_dirty: AtomicBool::new(false),

@@ -246,7 +246,11 @@ fn insert_dead(
     Ok(())
 }
 
-/// Move outbox rows matching `cond` (an SQL condition on constant parts) to the dead letters.
+/// Move outbox rows matching `cond` (an SQL condition on constant parts) to
+/// the dead letters. `ods_outbox.attempts` counts the attempts that failed
+/// and were retried; `last_attempt` adds the attempt that ended the message
+/// (a refusal) to it, so a message refused on its first try shows 1.
+#[allow(clippy::too_many_arguments)]
 fn bury(
     tx: &Connection,
     kind: TargetKind,
@@ -255,14 +259,15 @@ fn bury(
     arg: i64,
     reason: &str,
     error: Option<&str>,
+    last_attempt: bool,
 ) -> Result<u64> {
     let n = tx.execute(
         &format!(
             "INSERT INTO ods_dead(key_id, kind, target, msg, create_time, dead_time, attempts, reason, error)
-             SELECT key_id, kind, target, msg, create_time, ?4, attempts, ?5, ?6 FROM ods_outbox
+             SELECT key_id, kind, target, msg, create_time, ?4, attempts + ?7, ?5, ?6 FROM ods_outbox
              WHERE kind = ?1 AND target = ?2 AND ({cond}) ORDER BY id"
         ),
-        params![kind.as_str(), target, arg, now_ms(), reason, error],
+        params![kind.as_str(), target, arg, now_ms(), reason, error, i64::from(last_attempt)],
     )?;
     tx.execute(
         &format!("DELETE FROM ods_outbox WHERE kind = ?1 AND target = ?2 AND ({cond})"),
@@ -321,6 +326,28 @@ impl Store {
         Ok(target)
     }
 
+    /// Replace a target's configuration, keeping its kind and name, and so
+    /// its queued messages, statistics and dead letters (all keyed by them).
+    /// False when no such target exists.
+    pub fn update_ods_target(&self, target: Target) -> Result<bool> {
+        let kind = target.kind();
+        let name = target.name().to_string();
+        let doc =
+            self.inner
+                .sealer
+                .write_doc(Doc::OdsTarget, &target, &ods_aad(kind.as_str(), &name))?;
+        let found = self.write(|tx| {
+            Ok(tx.execute(
+                "UPDATE ods_targets SET doc = ?3 WHERE kind = ?1 AND name = ?2",
+                params![kind.as_str(), name, doc],
+            )? > 0)
+        })?;
+        if found {
+            self.reload_cache()?;
+        }
+        Ok(found)
+    }
+
     /// Delete a target; its queued messages become dead letters (reason
     /// `target_deleted`) so they can be replayed if it is created again.
     pub fn delete_ods_target(&self, kind: TargetKind, name: &str) -> Result<bool> {
@@ -338,6 +365,7 @@ impl Store {
                     0,
                     reason::TARGET_DELETED,
                     None,
+                    false,
                 )?;
             }
             Ok(n > 0)
@@ -492,6 +520,7 @@ impl Store {
                     *id,
                     reason::REFUSED,
                     Some(error),
+                    true,
                 )?;
                 set_error(tx, kind, target, error)?;
             }
@@ -545,6 +574,7 @@ impl Store {
                 before,
                 reason::EXPIRED,
                 None,
+                false,
             )?;
             if n > 0 {
                 bump(tx, kind, target, "failed", n)?;

@@ -591,6 +591,22 @@ CREATE INDEX detections_by_status ON detections(hidden_by, status, risk_score DE
 CREATE INDEX detections_by_assignee ON detections(hidden_by, assignee, risk_score DESC, start_time, end_time, status, ticket_id, type);
 CREATE INDEX detections_by_update ON detections(hidden_by, update_time, start_time, end_time, status, risk_score, assignee, ticket_id, type);
 "#,
+    // Trigger assignments (`/triggers/{id}/devices`, `/triggers/{id}/devicegroups`):
+    // what a trigger with `apply_all: false` runs for.
+    r#"
+CREATE TABLE trigger_devices (
+    trigger_id INTEGER NOT NULL REFERENCES triggers(id) ON DELETE CASCADE,
+    device_id INTEGER NOT NULL REFERENCES devices(id) ON DELETE CASCADE,
+    PRIMARY KEY (trigger_id, device_id)
+);
+CREATE INDEX trigger_devices_by_device ON trigger_devices(device_id);
+CREATE TABLE trigger_devicegroups (
+    trigger_id INTEGER NOT NULL REFERENCES triggers(id) ON DELETE CASCADE,
+    group_id INTEGER NOT NULL REFERENCES devicegroups(id) ON DELETE CASCADE,
+    PRIMARY KEY (trigger_id, group_id)
+);
+CREATE INDEX trigger_devicegroups_by_group ON trigger_devicegroups(group_id);
+"#,
 ];
 
 /// Bring the schema up to date.

@@ -157,6 +157,15 @@ fn flow_fields(r: &Record) -> FlowFields {
     }
 }
 
+/// A record's client and server addresses (those it has).
+fn addrs(r: &Record) -> Vec<IpAddr> {
+    let f = flow_fields(r);
+    [f.client_addr, f.server_addr]
+        .iter()
+        .filter_map(|a| a.as_str().and_then(|a| a.parse().ok()))
+        .collect()
+}
+
 /// The `Flow` object built from a record's address fields.
 pub fn flow(r: &Record) -> Value {
     let f = flow_fields(r);
@@ -264,6 +273,7 @@ pub fn sensor_events(records: &[NewRecord], wants: impl Fn(&str) -> bool) -> Vec
                     out.push(SensorEvent {
                         event: e,
                         globals: vec![("Flow", flow(r).to_string()), ("HTTP", h.to_string())],
+                        addrs: addrs(r),
                     });
                 }
                 match rsp {
@@ -285,7 +295,11 @@ pub fn sensor_events(records: &[NewRecord], wants: impl Fn(&str) -> bool) -> Vec
         if let (Some(n), Some(o)) = (name, obj) {
             globals.push((n, o.to_string()));
         }
-        out.push(SensorEvent { event, globals });
+        out.push(SensorEvent {
+            event,
+            globals,
+            addrs: addrs(r),
+        });
     }
     out
 }

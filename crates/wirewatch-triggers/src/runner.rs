@@ -1,7 +1,11 @@
 //! The trigger runner: one thread owning a JavaScript engine, running every
 //! enabled trigger on each event, and committing what the runs produced
 //! (ODS messages, debug lines, statistics, detections) together with the
-//! removal of the events they handled.
+//! removal of the events they handled. A trigger with `apply_all: false`
+//! runs only for events about a device assigned to it, directly or through
+//! a device group (a detection's device or IP participants, an alert
+//! firing's device, a flow's client or server address); `EXTERNAL_DATA` is
+//! about no device and runs every trigger on it.
 //!
 //! Durable events (`DETECTION_UPDATE`, `EXTERNAL_DATA`) come from the store's
 //! event queue. Sensor events (`FLOW_TICK`, `HTTP_*`, `DNS_*`) come through a
@@ -10,12 +14,14 @@
 
 use crate::engine::{DetectionRefused, Engine, EngineError, Limits, RunEnd};
 use crate::objects;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::net::IpAddr;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TrySendError};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use wirewatch_model::access::Modules;
+use wirewatch_model::detection::ParticipantKind;
 use wirewatch_model::now_ms;
 use wirewatch_model::trigger::{LogLine, Trigger};
 use wirewatch_store::{Outgoing, PendingEvent, Queued, RunStats, Store, TriggerBatch};
@@ -31,6 +37,31 @@ pub struct SensorEvent {
     pub event: &'static str,
     /// (global name, JSON text), e.g. ("Flow", "{…}"), ("HTTP", "{…}").
     pub globals: Vec<(&'static str, String)>,
+    /// The flow's client and server addresses: a trigger with `apply_all:
+    /// false` runs when one of them is an address of a device assigned to it.
+    pub addrs: Vec<IpAddr>,
+}
+
+/// The devices an event is about, for triggers with `apply_all: false`.
+#[derive(Debug, Default)]
+struct Parties {
+    devices: Vec<u64>,
+    addrs: Vec<IpAddr>,
+}
+
+/// What a trigger with `apply_all: false` runs for: the ids and addresses
+/// of its assigned devices (directly or through device groups).
+struct Scope {
+    devices: HashSet<u64>,
+    addrs: HashSet<IpAddr>,
+    read_at: Instant,
+}
+
+impl Scope {
+    fn covers(&self, p: &Parties) -> bool {
+        p.devices.iter().any(|d| self.devices.contains(d))
+            || p.addrs.iter().any(|a| self.addrs.contains(a))
+    }
 }
 
 /// Called after each commit with what was queued (wakes ODS workers).
@@ -126,6 +157,11 @@ impl Runner {
 /// How long a trigger owner's privileges are cached before being read again.
 const RIGHTS_TTL: Duration = Duration::from_secs(2);
 
+/// How long a trigger's assigned devices are kept before being read again
+/// (a change of the assignments themselves is seen at once; a change of a
+/// device group's members or of a device's addresses within this time).
+const SCOPE_TTL: Duration = Duration::from_secs(2);
+
 /// The effective roles of the user a trigger runs as (`None`: the user no
 /// longer exists or is disabled, and the trigger may see and create nothing).
 type Rights = Option<wirewatch_model::user::Roles>;
@@ -143,6 +179,10 @@ struct Worker {
     compiled: HashMap<u64, (String, bool)>,
     batch: TriggerBatch,
     stats: HashMap<u64, RunStats>,
+    /// Assigned devices of the triggers with `apply_all: false`.
+    scopes: HashMap<u64, Scope>,
+    /// `Store::trigger_links_gen` when `scopes` were read.
+    links_gen: u64,
 }
 
 impl Worker {
@@ -182,6 +222,8 @@ impl Worker {
             compiled: HashMap::new(),
             batch: TriggerBatch::default(),
             stats: HashMap::new(),
+            scopes: HashMap::new(),
+            links_gen: 0,
         })
     }
 
@@ -237,6 +279,7 @@ impl Worker {
         let ids: Vec<u64> = triggers.iter().map(|t| t.id).collect();
         self.engine.retain(&ids);
         self.compiled.retain(|id, _| ids.contains(id));
+        self.refresh_scopes(&triggers);
         let mut ok = Vec::with_capacity(triggers.len());
         for t in triggers {
             let fresh = self.compiled.get(&t.id).is_none_or(|(s, _)| *s != t.script);
@@ -257,6 +300,55 @@ impl Worker {
             }
         }
         ok
+    }
+
+    /// Read the assigned devices of triggers with `apply_all: false` that
+    /// changed or are older than [`SCOPE_TTL`].
+    fn refresh_scopes(&mut self, triggers: &[Trigger]) {
+        let gen = self.store.trigger_links_gen();
+        if gen != self.links_gen {
+            self.scopes.clear();
+            self.links_gen = gen;
+        }
+        self.scopes.retain(|id, s| {
+            s.read_at.elapsed() < SCOPE_TTL && triggers.iter().any(|t| t.id == *id && !t.apply_all)
+        });
+        for t in triggers.iter().filter(|t| !t.apply_all) {
+            if self.scopes.contains_key(&t.id) {
+                continue;
+            }
+            let devices = match self.store.trigger_devices(t.id) {
+                Ok(d) => d,
+                Err(e) => {
+                    // Runs for nothing until read: never for more than assigned.
+                    tracing::warn!(error = %e, trigger = t.id, "reading a trigger's assigned devices failed");
+                    Vec::new()
+                }
+            };
+            let addrs = devices
+                .iter()
+                .flat_map(|d| [&d.ipaddr4, &d.ipaddr6])
+                .filter_map(|a| a.as_deref().and_then(|a| a.parse().ok()))
+                .collect();
+            self.scopes.insert(
+                t.id,
+                Scope {
+                    devices: devices.iter().map(|d| d.id).collect(),
+                    addrs,
+                    read_at: Instant::now(),
+                },
+            );
+        }
+    }
+
+    /// Whether `t` runs for an event about `parties` (`None`: an event about
+    /// no device, e.g. `EXTERNAL_DATA`, which every trigger on it runs for).
+    fn applies(&self, t: &Trigger, parties: Option<&Parties>) -> bool {
+        match parties {
+            _ if t.apply_all => true,
+            None => true,
+            Some(p) => self.scopes.get(&t.id).is_some_and(|s| s.covers(p)),
+        }
     }
 
     fn line(&mut self, t: &Trigger, level: &str, event: &str, message: String) {
@@ -295,10 +387,45 @@ impl Worker {
             )],
             _ => return,
         };
-        for t in triggers
+        let parties = match e.event.as_str() {
+            "DETECTION_UPDATE" => e.detection.as_ref().map(|d| Parties {
+                devices: d
+                    .participants
+                    .iter()
+                    .filter(|p| p.object_type == ParticipantKind::Device)
+                    .filter_map(|p| p.object_id)
+                    .collect(),
+                addrs: d
+                    .participants
+                    .iter()
+                    .flat_map(|p| {
+                        let value = (p.object_type == ParticipantKind::Ipaddr)
+                            .then_some(p.object_value.as_deref())
+                            .flatten();
+                        [p.ipaddr.as_deref(), value]
+                    })
+                    .filter_map(|a| a.and_then(|a| a.parse().ok()))
+                    .collect(),
+            }),
+            // The firing's device.
+            "ALERT_RECORD_COMMIT" => Some(Parties {
+                devices: e
+                    .body
+                    .as_ref()
+                    .and_then(|b| b.get("object_id"))
+                    .and_then(serde_json::Value::as_u64)
+                    .into_iter()
+                    .collect(),
+                addrs: Vec::new(),
+            }),
+            _ => None,
+        };
+        let chosen: Vec<&Trigger> = triggers
             .iter()
             .filter(|t| t.runs_on(&e.event) && Some(t.id) != e.origin)
-        {
+            .filter(|t| self.applies(t, parties.as_ref()))
+            .collect();
+        for t in chosen {
             // A trigger sees only the detections its owner may see.
             if let Some(d) = &e.detection {
                 let sees = self
@@ -335,7 +462,15 @@ impl Worker {
 
     fn sensor_event(&mut self, triggers: &[Trigger], e: &SensorEvent) {
         let globals: Vec<(&str, String)> = e.globals.iter().map(|(k, v)| (*k, v.clone())).collect();
-        for t in triggers.iter().filter(|t| t.runs_on(e.event)) {
+        let parties = Parties {
+            devices: Vec::new(),
+            addrs: e.addrs.clone(),
+        };
+        let chosen: Vec<&Trigger> = triggers
+            .iter()
+            .filter(|t| t.runs_on(e.event) && self.applies(t, Some(&parties)))
+            .collect();
+        for t in chosen {
             self.run_one(t, e.event, &globals);
         }
     }

@@ -3,7 +3,7 @@
 // #/devices/ID?range, #/records?query, #/tickets?filters, #/tickets/GUID,
 // #/settings/SECTION).
 
-import { h, replace, toast, nav } from "./dom.js";
+import { h, replace, toast, clearToast, pageOf, nav } from "./dom.js";
 import { session, setSession, whenLoggedOut } from "./api.js";
 import { loginPage } from "./login.js";
 import { detectionsPage } from "./detections.js";
@@ -62,6 +62,8 @@ function showTop() {
 async function route() {
   nav.gen += 1;
   const { path, params } = parse();
+  // A toast of the page left does not stay over the next one.
+  clearToast(pageOf(path));
   if (path === "/login") {
     me = null;
     setSession(null);
@@ -116,7 +118,7 @@ whenLoggedOut(() => {
   me = null;
   setSession(null);
   forgetNav();
-  toast("Your session has ended. Log in again.", "error");
+  toast("Your session has ended. Log in again.", "error", "#/login");
   location.hash = "#/login";
 });
 
@@ -129,7 +131,7 @@ document.getElementById("logout").addEventListener("click", async () => {
   me = null;
   setSession(null);
   forgetNav();
-  toast("Logged out.");
+  toast("Logged out.", "ok", "#/login");
   location.hash = "#/login";
 });
 

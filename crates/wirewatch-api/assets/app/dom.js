@@ -81,14 +81,30 @@ export function riskBand(score) {
   return "low";
 }
 
-/** A short message at the bottom of the page. */
-export function toast(message, kind = "ok") {
+/** The page a hash shows: its path without the query ("#/tickets/G?x" → "/tickets/G"). */
+export function pageOf(hash) {
+  return (String(hash).replace(/^#/, "") || "/detections").split("?")[0];
+}
+
+/** A short message at the bottom of the page. It belongs to the page shown
+ * now, or to `page` (a hash) when the caller navigates there next. */
+export function toast(message, kind = "ok", page = null) {
   const el = document.getElementById("toast");
   if (!el) return;
   el.className = "show " + kind;
   el.textContent = message;
+  toast.page = pageOf(page || location.hash);
   clearTimeout(toast.timer);
   toast.timer = setTimeout(() => { el.className = ""; }, 5000);
+}
+
+/** On navigation to `page`: hide a toast that belongs to another page (a
+ * page's own toasts, e.g. an error raised just before it was shown, stay). */
+export function clearToast(page) {
+  const el = document.getElementById("toast");
+  if (!el || !el.className || toast.page === page) return;
+  clearTimeout(toast.timer);
+  el.className = "";
 }
 
 /** A link that opens in a new tab and gives the other site nothing back. */

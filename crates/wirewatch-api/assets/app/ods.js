@@ -118,7 +118,7 @@ async function deadLetters(kind, name, box, reload, me) {
     : h("p", { class: "muted" }, "No dead letters."));
 }
 
-/** The target form: HTTP as fields, every type as JSON. `existing`: edit (replace). */
+/** The target form: HTTP as fields, every type as JSON. `existing`: edit (PATCH). */
 function targetForm(reload, existing) {
   const box = h("div", {});
   const kindSel = h("select", { id: "target-kind", disabled: Boolean(existing) },
@@ -130,12 +130,14 @@ function targetForm(reload, existing) {
   const protocol = h("select", {}, ["https", "http"].map((p) => h("option", { value: p, selected: t.protocol === p }, p)));
   const skip = check("target-skip-cert", "Do not verify the server's certificate (https only)", t.skip_cert_verification);
   const pipeline = check("target-pipeline", "Several connections at once (messages may arrive out of order)", t.pipeline);
-  const header = h("input", { value: t.additional_header && !t.additional_header_set ? t.additional_header : "", placeholder: "X-Team: soc" });
+  const header = h("input", { value: t.additional_header && !t.additional_header_set ? t.additional_header : "",
+    placeholder: t.additional_header_set ? "Stored (write-only): leave empty to keep it" : "X-Team: soc" });
   const auth = (t.authentication && t.authentication.auth_type) || "none";
   const authType = h("select", {}, [["none", "None"], ["basic", "Basic (username and password)"]]
     .map(([v, x]) => h("option", { value: v, selected: auth === v }, x)));
   const user = h("input", { value: (t.authentication && t.authentication.username) || "", autocomplete: "off" });
-  const pass = h("input", { type: "password", autocomplete: "new-password", placeholder: existing ? "Enter it again (secrets are write-only)" : "" });
+  const storedPass = Boolean(existing && t.authentication && t.authentication.password_set);
+  const pass = h("input", { type: "password", autocomplete: "new-password", placeholder: storedPass ? "Stored (write-only): leave empty to keep it" : "" });
   const basic = h("div", { class: "grid2", hidden: auth !== "basic" },
     field("target-user", "Username", user), field("target-pass", "Password", pass));
   authType.addEventListener("change", () => { basic.hidden = authType.value !== "basic"; });
@@ -149,7 +151,7 @@ function targetForm(reload, existing) {
   const jsonOf = (k) => {
     if (existing) {
       const copy = { ...existing.target };
-      // Secrets come back as `*_set` flags: they must be sent again.
+      // Secrets come back as `*_set` flags; a PATCH without them keeps them.
       for (const key of Object.keys(copy)) if (key.endsWith("_set")) delete copy[key];
       return JSON.stringify(copy, null, 2);
     }
@@ -173,7 +175,6 @@ function targetForm(reload, existing) {
   });
   useJson.box.addEventListener("change", sync);
   const err = errorLine("target-error");
-  let gone = false;
   const body = () => {
     if (useJson.box.checked) {
       try {
@@ -185,7 +186,15 @@ function targetForm(reload, existing) {
     const b = { name: name.value.trim(), host: host.value.trim(), port: Number(port.value), protocol: protocol.value,
       skip_cert_verification: skip.box.checked, pipeline: pipeline.box.checked };
     if (header.value.trim()) b.additional_header = header.value.trim();
-    if (authType.value === "basic") b.authentication = { auth_type: "basic", username: user.value, password: pass.value };
+    // Editing: an emptied visible header is removed; a stored secret one is kept.
+    else if (existing && t.additional_header && !t.additional_header_set) b.additional_header = null;
+    if (authType.value === "basic") {
+      b.authentication = { auth_type: "basic", username: user.value };
+      // Editing: an empty password keeps the stored one (secrets are write-only).
+      if (pass.value || !storedPass) b.authentication.password = pass.value;
+    } else if (existing) {
+      b.authentication = { auth_type: "none" };
+    }
     return b;
   };
   const form = h("form", { class: "panel settings-form", id: "target-form", onsubmit: async (ev) => {
@@ -199,25 +208,24 @@ function targetForm(reload, existing) {
       return;
     }
     try {
-      if (existing && !gone) {
-        // The API (as ExtraHop's) has no update: replace the target.
-        await api.del(path(existing.kind, existing.target.name));
-        gone = true;
+      if (existing) {
+        // Changed in place: its queue, counters and dead letters stay.
+        await api.patch(path(existing.kind, existing.target.name), b);
+      } else {
+        await api.post(`/odstargets/${kindSel.value}`, b);
       }
-      await api.post(`/odstargets/${kindSel.value}`, b);
-      toast(`Target ${b.name} ${existing ? "replaced" : "created"}.`);
+      toast(`Target ${b.name || existing.target.name} ${existing ? "saved" : "created"}.`);
       reload();
     } catch (e) {
       err.show(e);
-      if (gone) err.text(`${describeError(e)} — the old target was deleted; fix the body and save to create it again.`);
     }
   } },
     h("h2", {}, existing ? `Edit ${KIND_NAMES[existing.kind]} target ${existing.target.name}` : "New ODS target"),
     existing ? h("p", { class: "muted small" },
-      "The ODS API has no update (as ExtraHop's): saving deletes the target and creates it again with this body. Messages waiting for it become dead letters (target_deleted, replayable); secrets must be entered again.") : null,
+      "Saving changes the target in place: messages waiting for it, its counters and its dead letters stay. Secrets are write-only: leave them out to keep the stored ones.") : null,
     field("target-kind", "Type", kindSel), useJson.el, httpFields, jsonBox, err.el,
     h("div", { class: "buttons" },
-      h("button", { type: "submit", class: "primary", id: "save-target" }, existing ? "Replace target" : "Create target"),
+      h("button", { type: "submit", class: "primary", id: "save-target" }, existing ? "Save target" : "Create target"),
       existing ? h("button", { type: "button", onclick: reload }, "Cancel") : null));
   sync();
   replace(box, form);

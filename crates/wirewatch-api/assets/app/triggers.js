@@ -1,6 +1,6 @@
 // Settings: triggers — the list, an editor with line numbers that shows the
-// server's syntax error at its line and column, enable/disable, what a
-// trigger applies to, its run counters and its debug log.
+// server's syntax error at its line and column, enable/disable, the devices
+// and device groups a trigger is assigned to, its run counters and its debug log.
 
 import { h, replace, short, when, toast } from "./dom.js";
 import { api, describeError } from "./api.js";
@@ -72,6 +72,7 @@ async function triggerEditor(box, t, reload) {
   const events = EVENTS.map((e) => check(`event-${e}`, e, t ? t.events.includes(e) : e === "EXTERNAL_DATA", { value: e }));
   const debug = check("trigger-debug", "Write debug(...) lines to the debug log", t ? t.debug : true);
   const disabled = check("trigger-disabled", "Disabled", t ? t.disabled : false);
+  const applyAll = check("trigger-apply-all", "Applies to all devices", t ? t.apply_all : true);
   const code = codeEditor("trigger-script", t ? t.script : STARTER);
   const err = errorLine("trigger-error");
   const warn = h("p", { class: "warning", id: "trigger-warning", hidden: true });
@@ -83,7 +84,8 @@ async function triggerEditor(box, t, reload) {
     const body = {
       name: name.value, description: description.value,
       events: events.filter((c) => c.box.checked).map((c) => c.box.value),
-      debug: debug.box.checked, disabled: disabled.box.checked, script: code.area.value,
+      debug: debug.box.checked, disabled: disabled.box.checked, apply_all: applyAll.box.checked,
+      script: code.area.value,
     };
     try {
       if (t) {
@@ -116,13 +118,97 @@ async function triggerEditor(box, t, reload) {
     h("div", { class: "inline-checks" }, debug.el, disabled.el),
     h("div", { class: "field" }, h("label", { for: "trigger-script" }, "Script (JavaScript)"), code.el),
     err.el, warn,
-    h("p", { class: "muted small", id: "trigger-assignment" },
-      "Applies to: ", h("strong", {}, t && !t.apply_all ? "selected devices (stored; not enforced)" : "all devices"),
-      ". wirewatch runs every enabled trigger on all traffic of its events; the API has no per-device or device-group assignment (ExtraHop's /triggers/{id}/devices is not implemented)."),
+    h("fieldset", { class: "assignment", id: "trigger-assignment" }, h("legend", {}, "Assigned to"),
+      applyAll.el,
+      h("p", { class: "muted small" },
+        "Unchecked, the trigger runs only for events about the devices below, or members of the groups below: a detection's participants, an alert's device, a flow's client or server. EXTERNAL_DATA runs it either way."),
+      t ? await assignment(t) : h("p", { class: "muted small" }, "Save the trigger to assign devices and device groups.")),
     h("div", { class: "buttons" }, h("button", { type: "submit", class: "primary", id: "save-trigger" }, t ? "Save" : "Create trigger"),
       h("button", { type: "button", onclick: () => { location.hash = "#/settings/triggers"; replace(box); } }, "Close")));
   replace(box, form);
   if (t) box.append(await runInfo(t));
+}
+
+function escapeRegex(text) {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+function deviceName(d) {
+  return d.display_name || d.default_name || `device ${d.id}`;
+}
+
+/** The devices and device groups assigned to a trigger: each removable,
+ * devices added by search, groups by select (changed at once, through
+ * /triggers/{id}/devices and /triggers/{id}/devicegroups). */
+async function assignment(t) {
+  const box = h("div", { id: "trigger-assigned" });
+  const err = errorLine("assign-error");
+  const change = async (seg, body) => {
+    err.clear();
+    try {
+      await api.post(`/triggers/${t.id}/${seg}`, body);
+      await draw();
+    } catch (e) {
+      err.show(e);
+    }
+  };
+  const q = h("input", { id: "assign-device-q", placeholder: "Name, IP or MAC address", autocomplete: "off" });
+  const results = h("ul", { class: "chips", id: "assign-device-results" });
+  const search = async () => {
+    const text = q.value.trim();
+    if (!text) return replace(results);
+    err.clear();
+    try {
+      const found = await api.post("/devices/search", {
+        limit: 10,
+        filter: { operator: "or", rules: [
+          { field: "name", operator: "~", operand: escapeRegex(text) },
+          { field: "ipaddr", operator: "startswith", operand: text },
+          { field: "macaddr", operator: "startswith", operand: text },
+        ] },
+      });
+      replace(results, found.length ? found.map((d) => h("li", {},
+        h("button", { type: "button", class: "quiet", "data-device": d.id,
+          onclick: () => change("devices", { assign: [d.id] }) },
+        `+ ${deviceName(d)}${d.ipaddr4 ? " (" + d.ipaddr4 + ")" : ""}`)))
+        : h("li", { class: "muted small" }, "No device matches."));
+    } catch (e) {
+      err.show(e);
+    }
+  };
+  q.addEventListener("keydown", (ev) => { if (ev.key === "Enter") { ev.preventDefault(); search(); } });
+  const groupSel = h("select", { id: "assign-group", "aria-label": "Device group" });
+  const draw = async () => {
+    const [devices, groups, all] = await Promise.all([
+      api.get(`/triggers/${t.id}/devices`),
+      api.get(`/triggers/${t.id}/devicegroups`),
+      api.get("/devicegroups").catch(() => []),
+    ]);
+    const mine = new Set(groups.map((g) => g.id));
+    replace(groupSel, h("option", { value: "" }, "Add a device group…"),
+      all.filter((g) => !mine.has(g.id)).map((g) => h("option", { value: g.id }, g.name)));
+    replace(box,
+      devices.length || groups.length
+        ? h("ul", { class: "chips", id: "assigned-list" },
+          devices.map((d) => h("li", { "data-device": d.id }, "Device ", h("strong", {}, deviceName(d)),
+            h("button", { type: "button", class: "quiet", "data-action": "unassign", "aria-label": `Unassign ${deviceName(d)}`,
+              onclick: () => change("devices", { unassign: [d.id] }) }, "×"))),
+          groups.map((g) => h("li", { "data-group": g.id }, "Group ", h("strong", {}, g.name),
+            h("button", { type: "button", class: "quiet", "data-action": "unassign", "aria-label": `Unassign ${g.name}`,
+              onclick: () => change("devicegroups", { unassign: [g.id] }) }, "×"))))
+        : h("p", { class: "muted small", id: "assigned-none" }, "No device or group assigned."));
+  };
+  await draw();
+  return h("div", {}, box,
+    h("div", { class: "grid2" },
+      h("div", { class: "field" }, h("label", { for: "assign-device-q" }, "Add devices"),
+        h("div", { class: "inline" }, q, h("button", { type: "button", id: "assign-device-search", onclick: search }, "Search")),
+        results),
+      h("div", { class: "field" }, h("label", { for: "assign-group" }, "Add a device group"),
+        h("div", { class: "inline" }, groupSel,
+          h("button", { type: "button", id: "assign-group-add",
+            onclick: () => groupSel.value && change("devicegroups", { assign: [Number(groupSel.value)] }) }, "Add")))),
+    err.el);
 }
 
 /** The trigger's run counters and debug log (newest first). */

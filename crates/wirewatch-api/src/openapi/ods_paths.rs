@@ -84,8 +84,7 @@ fn targets(p: &mut Paths) {
                  the ExtraHop REST API; unknown fields are refused. A field that is missing, of the wrong type or out \
                  of range, or an option that does not fit the others (`skip_cert_verification` without TLS, say), \
                  is a 400 whose `field` names it (`port`, `authentication.password`, `brokers[0].host`). \
-                 A target cannot be changed: delete it and create it again (its statistics and dead letters are \
-                 kept under its name).\n\n\
+                 Change a target with `PATCH /odstargets/{{kind}}/{{name}}` (a wirewatch extension).\n\n\
                  Secrets (`password`, `secret_key`, `client_secret`, `tls_client_key`) are write-only: the answer, \
                  like every other, shows `<field>_set: true` instead. wirewatch answers with the created target \
                  (an ExtraHop appliance answers with an empty body); `Location` is its path. {ADMIN}"
@@ -109,8 +108,8 @@ fn targets(p: &mut Paths) {
             )
             .error(
                 409,
-                "A target of this kind with this name already exists; delete it first to change it.",
-                json!({"error_message": "a http target named \"ticket-server\" already exists; delete it first to change it"}),
+                "A target of this kind with this name already exists; change it with `PATCH`, or delete it first.",
+                json!({"error_message": "a http target named \"ticket-server\" already exists; change it with PATCH, or delete it first"}),
             )
             .errors(&[403, 404]),
     );
@@ -122,6 +121,46 @@ fn targets(p: &mut Paths) {
                 "One target. Secrets never appear: the answer shows `<field>_set: true` in their place. {READ}"
             ))
             .ok("200", "The target.", r("OdsTarget"))
+            .errors(&[403])
+            .error(
+                404,
+                &not_found(", or there is no target of that kind with that name"),
+                json!({"error_message": "http target \"ticket-server\" not found"}),
+            ),
+    );
+    p.add(
+        "patch",
+        "/odstargets/{kind}/{name}",
+        kind_name(Op::new(tag, "updateOdsTarget", "Change an ODS target"))
+            .describe(&format!(
+                "Changes a target in place (ExtraHop's API has none: there a target is deleted and created again). \
+                 The body is a JSON merge patch (RFC 7396) of the kind's schema: fields left out keep their value, \
+                 `null` removes a field (it takes its default), objects merge field by field, lists are replaced. \
+                 Secrets are write-only, so a patch without one keeps the stored one (`password`, `secret_key`, \
+                 `client_secret`, `tls_client_key`, a credential `additional_header`; `<field>_set: true` as \
+                 answers show it also means keep it; a MongoDB credential without `password` keeps the password of \
+                 the stored credential with the same `database` and `user`); an HTTP `authentication` whose \
+                 `auth_type` changes is replaced whole. The result is checked as a create is (400 naming the \
+                 field). `name` may only be given unchanged: the target keeps its name, and with it its queued \
+                 messages, statistics and dead letters; delivery resumes with the new configuration. The change \
+                 is audited (the names of the fields changed, never their values). {ADMIN}"
+            ))
+            .extension()
+            .refined_body(
+                json!({"type": "object", "additionalProperties": true,
+                       "description": "Fields of the kind's schema (`HttpTarget`, `KafkaTarget`, `MongoTarget`, `RawTarget`, `SyslogTarget`) to change."}),
+                json!({"port": 8443, "protocol": "https", "authentication": {"username": "extrahop-2"}}),
+                "A merge patch of the kind's schema; the patched target must pass the create checks.",
+            )
+            .ok("200", "The changed target, without its secrets.", r("OdsTarget"))
+            .error(
+                400,
+                "The body is not a JSON object, names an unknown field, changes `name`, or the patched target fails a check: `field` names it.",
+                json!({"type": "invalid_request",
+                       "detail": "authentication.password: is required when auth_type is basic",
+                       "field": "authentication.password",
+                       "error_message": "authentication.password: is required when auth_type is basic"}),
+            )
             .errors(&[403])
             .error(
                 404,

@@ -259,6 +259,7 @@ fn public_operations_and_extensions_are_the_documented_ones() {
             "get /threatcollections/{id}",
             "get /extrahop/capture/interfaces",
             "get /metrics/catalog",
+            "patch /odstargets/{kind}/{name}",
             "get /odstargets/{kind}/{name}/stats",
             "get /odstargets/{kind}/{name}/health",
             "get /odstargets/{kind}/{name}/deadletters",
@@ -727,7 +728,10 @@ fn request_examples_are_accepted_by_the_handlers_types() {
                         .map_err(|e| e.to_string())
                 })
             }
-            a if a.starts_with("assignAlert") || a.ends_with("Alerts") => {
+            a if a.starts_with("assignAlert")
+                || a.ends_with("Alerts")
+                || a.starts_with("assignTrigger") =>
+            {
                 parse::<crate::routes::alerts::Assignment>(example)
             }
             "createSslDecryptKey" => parse::<wirewatch_model::ssl_key::NewSslDecryptKey>(example),
@@ -744,6 +748,7 @@ fn request_examples_are_accepted_by_the_handlers_types() {
                 metric_query(&d, example)
             }
             "createOdsTarget" => ods_target(&op, example),
+            "updateOdsTarget" => ods_patch(example),
             "replayOdsDeadLetters" => match example.get("ids") {
                 None => Ok(()),
                 Some(ids) if ids.as_array().is_some_and(|a| a.iter().all(Value::is_i64)) => Ok(()),
@@ -871,6 +876,20 @@ fn ods_target(op: &Value, example: &Value) -> Result<(), String> {
     Target::from_body(kind, example.clone())
         .map(drop)
         .map_err(|e| e.message)
+}
+
+/// `PATCH /odstargets/{kind}/{name}`: a patch of the documented HTTP target
+/// (with its password, as stored), checked as the handler checks it.
+fn ods_patch(example: &Value) -> Result<(), String> {
+    use wirewatch_model::ods::{Target, TargetKind};
+    let stored = Target::from_body(
+        TargetKind::Http,
+        serde_json::json!({"name": "ticket-server", "host": "127.0.0.1", "port": 8080, "protocol": "http",
+                           "authentication": {"auth_type": "basic", "username": "extrahop", "password": "pw"}}),
+    )
+    .map_err(|e| e.message)?;
+    let patch = example.as_object().ok_or("not an object")?.clone();
+    stored.patched(patch).map(drop).map_err(|e| e.message)
 }
 
 /// `POST /triggers` and `PATCH /triggers/{id}`: the handler's type, the

@@ -178,4 +178,87 @@ pub(super) fn add(p: &mut Paths) {
             .errors(&[400, 403])
             .error(404, "There is no trigger with that id.", not_found()),
     );
+    assignments(p);
+}
+
+/// What `apply_all: false` means, as the assignment operations say it.
+const SCOPE: &str = "A trigger with `apply_all: false` runs only for events about a device assigned to it, directly \
+or as a member of an assigned device group: a detection with such a device (or one of its addresses) among its \
+participants (`DETECTION_UPDATE`), an alert firing for such a device (`ALERT_RECORD_COMMIT`), a flow whose client or \
+server address is one of such a device's (`FLOW_TICK`, `HTTP_*`, `DNS_*`). `EXTERNAL_DATA` is about no device: every \
+trigger on it runs. Assignment changes apply to the next event; a device group's new members within 2 seconds.";
+
+fn assignments(p: &mut Paths) {
+    let tag = "Trigger";
+    let child = || json!({"type": "integer", "format": "int64", "minimum": 0});
+    for (seg, what, answer, id) in [
+        ("devices", "device", "Device", "Devices"),
+        (
+            "devicegroups",
+            "device group",
+            "DeviceGroup",
+            "DeviceGroups",
+        ),
+    ] {
+        p.add(
+            "get",
+            &format!("/triggers/{{id}}/{seg}"),
+            Op::new(
+                tag,
+                &format!("listTrigger{id}"),
+                &format!("List the {what}s assigned to a trigger"),
+            )
+            .describe(&format!(
+                "The {what}s directly assigned to the trigger. {SCOPE} {WRITE_FULL}"
+            ))
+            .path_id("trigger")
+            .ok("200", &format!("The {what}s."), array(r(answer)))
+            .errors(&[400, 403, 404]),
+        );
+        p.add(
+            "post",
+            &format!("/triggers/{{id}}/{seg}"),
+            Op::new(tag, &format!("assignTrigger{id}"), &format!("Assign and unassign {what}s to a trigger"))
+                .describe(&format!(
+                    "Assigns the `assign` {what}s (each must exist: 400 names the first that does not) and \
+                     unassigns the `unassign` ones (unknown ones are ignored). Audited. {SCOPE} {WRITE_FULL}"
+                ))
+                .path_id("trigger")
+                .body_example(json!({"assign": [1, 2], "unassign": [3]}))
+                .empty("204", "The assignments were changed.")
+                .errors(&[403, 404]),
+        );
+        p.add(
+            "post",
+            &format!("/triggers/{{id}}/{seg}/{{child}}"),
+            Op::new(
+                tag,
+                &format!("assignTrigger{id}One"),
+                &format!("Assign a {what} to a trigger"),
+            )
+            .describe(&format!(
+                "Assigns one {what} (404 when it does not exist). {WRITE_FULL}"
+            ))
+            .path_id("trigger")
+            .path("child", &format!("The id of the {what}."), child())
+            .empty("204", "The assignment was made.")
+            .errors(&[400, 403, 404]),
+        );
+        p.add(
+            "delete",
+            &format!("/triggers/{{id}}/{seg}/{{child}}"),
+            Op::new(
+                tag,
+                &format!("unassignTrigger{id}One"),
+                &format!("Unassign a {what} from a trigger"),
+            )
+            .describe(&format!(
+                "Unassigns one {what} (one not assigned is not an error). {WRITE_FULL}"
+            ))
+            .path_id("trigger")
+            .path("child", &format!("The id of the {what}."), child())
+            .empty("204", "The assignment is gone.")
+            .errors(&[400, 403, 404]),
+        );
+    }
 }

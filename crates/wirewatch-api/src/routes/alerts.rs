@@ -64,7 +64,8 @@ pub fn routes() -> Api {
 }
 
 /// Objects to add and to remove (ids of devices, device groups, e-mail
-/// groups or alerts, as the path says). Every object to assign must exist
+/// groups or alerts, as the path says; also of `/triggers/{id}/devices` and
+/// `/triggers/{id}/devicegroups`). Every object to assign must exist
 /// (400 names the first that does not); unknown ones to unassign are ignored.
 #[derive(Deserialize, Default, schemars::JsonSchema)]
 #[schemars(rename = "AlertAssignment")]
@@ -80,7 +81,7 @@ pub struct Assignment {
 }
 
 impl Assignment {
-    fn check(&self) -> ApiResult<()> {
+    pub(crate) fn check(&self) -> ApiResult<()> {
         for (field, ids) in [("assign", &self.assign), ("unassign", &self.unassign)] {
             if ids.len() > MAX_ASSIGN {
                 return Err(ApiError::invalid(
@@ -102,7 +103,7 @@ impl Assignment {
         Ok(())
     }
 
-    fn one(id: u64, assign: bool) -> Assignment {
+    pub(crate) fn one(id: u64, assign: bool) -> Assignment {
         if assign {
             Assignment {
                 assign: vec![id],

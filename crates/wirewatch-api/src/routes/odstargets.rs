@@ -1,5 +1,6 @@
-//! `/odstargets`: Open Data Stream targets, plus (documented extensions) each
-//! target's delivery statistics, health check and dead-letter list.
+//! `/odstargets`: Open Data Stream targets, plus (documented extensions) an
+//! update, and each target's delivery statistics, health check and
+//! dead-letter list.
 
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Json, Query};
@@ -24,6 +25,7 @@ pub fn routes() -> Api {
         .get("/odstargets/{kind}", list_kind)
         .post("/odstargets/{kind}", create)
         .get("/odstargets/{kind}/{name}", one)
+        .patch("/odstargets/{kind}/{name}", update)
         .delete("/odstargets/{kind}/{name}", remove)
         .get("/odstargets/{kind}/{name}/stats", stats)
         .get("/odstargets/{kind}/{name}/health", health)
@@ -220,6 +222,38 @@ async fn one(
     Path((k, name)): Path<(String, String)>,
 ) -> ApiResult<axum::Json<OdsTarget>> {
     Ok(axum::Json(OdsTarget::of(&target(&s, &k, &name)?)))
+}
+
+/// `PATCH /odstargets/{kind}/{name}` (a wirewatch extension: ExtraHop's API
+/// has no update): a merge patch checked as a create is (see
+/// [`Target::patched`]); the target keeps its name, queue, statistics and
+/// dead letters; its delivery worker restarts with the new configuration.
+async fn update(
+    caller: Guard<System>,
+    State(s): State<AppState>,
+    Path((raw, name)): Path<(String, String)>,
+    Json(body): Json<Value>,
+) -> ApiResult<axum::Json<OdsTarget>> {
+    let old = target(&s, &raw, &name)?;
+    let Value::Object(patch) = body else {
+        return Err(ApiError::invalid("body", "must be a JSON object"));
+    };
+    let fields: Vec<String> = patch.keys().cloned().collect();
+    let t = old.patched(patch)?;
+    if !s.store.update_ods_target(t.clone())? {
+        return Err(ApiError::not_found(format!("{} target {name:?}", t.kind())));
+    }
+    if let Some(ods) = &s.ods {
+        ods.sync();
+    }
+    audit(
+        &s,
+        &caller,
+        "update ODS target",
+        "odstargets",
+        json!({"kind": t.kind(), "name": t.name(), "fields": fields}),
+    );
+    Ok(axum::Json(OdsTarget::of(&t)))
 }
 
 async fn remove(

@@ -9,7 +9,7 @@
 
 use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::guard::{Api, Guard, Member, TicketAdmin};
+use crate::guard::{Api, Guard, Member, Policy, TicketAdmin};
 use crate::routes::audit;
 use crate::AppState;
 use axum::body::Bytes;
@@ -66,7 +66,9 @@ fn per_ticket() -> Api {
 }
 
 /// The router, with one check for every route of one ticket: a ticket
-/// linking a detection the caller's modules do not see answers as a missing one.
+/// linking a detection the caller's modules do not see answers as a missing
+/// one. A caller who is not a MEMBER is refused (403 `no-permission`) by the
+/// handler's guard before any lookup, whether the ticket exists or not.
 pub fn router(state: &AppState) -> Router<AppState> {
     let per_ticket = per_ticket()
         .router
@@ -93,8 +95,13 @@ async fn ticket_guard(
         .find(|(k, _)| k == "guid")
         .map(|(_, v)| v.clone())
         .unwrap_or_default();
-    // No key, a bad key, a malformed guid: the handler answers as always.
+    // No key, a bad key, a caller without ticket rights (the handler's
+    // guard refuses them alike for every guid, so nothing leaks), a
+    // malformed guid: the handler answers as always.
     if let (Ok(c), true) = (&caller, is_guid(&guid)) {
+        if !Member::PRIVILEGE.admits(c) {
+            return next.run(req).await;
+        }
         match s.store.ticket_visible(&guid, c.modules()) {
             Ok(Some(false)) => {
                 // Exactly what a missing ticket answers (GET one: `{"ticket": null}`).

@@ -1,18 +1,22 @@
-//! `/triggers`: JavaScript triggers, as in the ExtraHop REST API, plus
-//! (documented extensions) each trigger's debug log and run statistics.
+//! `/triggers`: JavaScript triggers, as in the ExtraHop REST API, with their
+//! assignments to devices and device groups (what a trigger with `apply_all:
+//! false` runs for), plus (documented extensions) each trigger's debug log
+//! and run statistics.
 
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{parse_id, Json, Query};
 use crate::guard::{Api, Guard, WriteFull, WriteLimited};
-use crate::routes::audit;
+use crate::routes::alerts::Assignment;
+use crate::routes::{audit, devices::with_watchlist};
 use crate::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
 use serde_json::{json, Value};
+use wirewatch_model::device::Device;
 use wirewatch_model::trigger::{LogLine, Trigger, TriggerInput};
-use wirewatch_store::RunStats;
+use wirewatch_store::{DeviceGroup, RunStats, TriggerLink};
 
 pub fn routes() -> Api {
     Api::new()
@@ -25,6 +29,14 @@ pub fn routes() -> Api {
         .get("/triggers/{id}/debuglog", debug_log)
         .delete("/triggers/{id}/debuglog", clear_log)
         .get("/triggers/{id}/stats", stats)
+        .get("/triggers/{id}/devices", devices)
+        .post("/triggers/{id}/devices", assign_devices)
+        .post("/triggers/{id}/devices/{child}", assign_device)
+        .delete("/triggers/{id}/devices/{child}", unassign_device)
+        .get("/triggers/{id}/devicegroups", devicegroups)
+        .post("/triggers/{id}/devicegroups", assign_groups)
+        .post("/triggers/{id}/devicegroups/{child}", assign_group)
+        .delete("/triggers/{id}/devicegroups/{child}", unassign_group)
 }
 
 /// Compile the script; a syntax error is a 400 naming line and column.
@@ -210,6 +222,126 @@ async fn stats(
     let id = found(&s, &raw)?.id;
     Ok(axum::Json(s.store.trigger_stats(id)?))
 }
+
+async fn devices(
+    _: Guard<WriteFull>,
+    State(s): State<AppState>,
+    Path(raw): Path<String>,
+) -> ApiResult<axum::Json<Vec<Device>>> {
+    let id = found(&s, &raw)?.id;
+    let list: Vec<Device> = s
+        .store
+        .trigger_links(id, TriggerLink::Devices)?
+        .into_iter()
+        .filter_map(|d| s.store.device(d).transpose())
+        .collect::<Result<_, _>>()?;
+    Ok(axum::Json(with_watchlist(&s, list)?))
+}
+
+async fn devicegroups(
+    _: Guard<WriteFull>,
+    State(s): State<AppState>,
+    Path(raw): Path<String>,
+) -> ApiResult<axum::Json<Vec<DeviceGroup>>> {
+    let id = found(&s, &raw)?.id;
+    let list = s
+        .store
+        .trigger_links(id, TriggerLink::DeviceGroups)?
+        .into_iter()
+        .filter_map(|g| s.store.devicegroup(g).transpose())
+        .collect::<Result<_, _>>()?;
+    Ok(axum::Json(list))
+}
+
+/// Check, store and audit an assignment of objects to a trigger.
+fn assign(
+    s: &AppState,
+    caller: &crate::auth::Caller,
+    raw: &str,
+    link: TriggerLink,
+    b: Assignment,
+) -> ApiResult<StatusCode> {
+    let id = found(s, raw)?.id;
+    b.check()?;
+    if !s.store.trigger_assign(id, link, &b.assign, &b.unassign)? {
+        return Err(ApiError::not_found(format!("trigger {id}")));
+    }
+    let to = match link {
+        TriggerLink::Devices => "devices",
+        TriggerLink::DeviceGroups => "devicegroups",
+    };
+    audit(
+        s,
+        caller,
+        "assign trigger",
+        "triggers",
+        json!({"id": id, "to": to, "assign": b.assign, "unassign": b.unassign}),
+    );
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// One child of an assignment path: it must exist to be assigned (404).
+fn child(s: &AppState, link: TriggerLink, raw: &str, assign: bool) -> ApiResult<Assignment> {
+    let id = parse_id("child", raw)?;
+    if assign {
+        let (found, what) = match link {
+            TriggerLink::Devices => (s.store.device(id)?.is_some(), "device"),
+            TriggerLink::DeviceGroups => (s.store.devicegroup(id)?.is_some(), "device group"),
+        };
+        if !found {
+            return Err(ApiError::not_found(format!("{what} {id}")));
+        }
+    }
+    Ok(Assignment::one(id, assign))
+}
+
+macro_rules! assignment_handlers {
+    ($link:expr, $many:ident, $one:ident, $unone:ident) => {
+        async fn $many(
+            caller: Guard<WriteFull>,
+            State(s): State<AppState>,
+            Path(raw): Path<String>,
+            b: Result<Json<Assignment>, ApiError>,
+        ) -> ApiResult<StatusCode> {
+            found(&s, &raw)?;
+            let Json(b) = b?;
+            assign(&s, &caller, &raw, $link, b)
+        }
+
+        async fn $one(
+            caller: Guard<WriteFull>,
+            State(s): State<AppState>,
+            Path((raw, c)): Path<(String, String)>,
+        ) -> ApiResult<StatusCode> {
+            found(&s, &raw)?;
+            let b = child(&s, $link, &c, true)?;
+            assign(&s, &caller, &raw, $link, b)
+        }
+
+        async fn $unone(
+            caller: Guard<WriteFull>,
+            State(s): State<AppState>,
+            Path((raw, c)): Path<(String, String)>,
+        ) -> ApiResult<StatusCode> {
+            found(&s, &raw)?;
+            let b = child(&s, $link, &c, false)?;
+            assign(&s, &caller, &raw, $link, b)
+        }
+    };
+}
+
+assignment_handlers!(
+    TriggerLink::Devices,
+    assign_devices,
+    assign_device,
+    unassign_device
+);
+assignment_handlers!(
+    TriggerLink::DeviceGroups,
+    assign_groups,
+    assign_group,
+    unassign_group
+);
 
 impl CreatedTrigger {
     /// The example of the API's documentation.

@@ -913,6 +913,7 @@ GET    /api/v1/odstargets                                           ...FF.F
 GET    /api/v1/odstargets/{kind}                                    ...FF.F
 POST   /api/v1/odstargets/{kind}                                    .FFFFFF
 GET    /api/v1/odstargets/{kind}/{name}                             ...FF.F
+PATCH  /api/v1/odstargets/{kind}/{name}                             .FFFFFF
 DELETE /api/v1/odstargets/{kind}/{name}                             .FFFFFF
 GET    /api/v1/odstargets/{kind}/{name}/stats                       ...FF.F
 GET    /api/v1/odstargets/{kind}/{name}/health                      ...FF.F
@@ -929,6 +930,14 @@ POST   /api/v1/triggers/externaldata                                ....F.F
 GET    /api/v1/triggers/{id}/debuglog                               ...FF.F
 DELETE /api/v1/triggers/{id}/debuglog                               ...FF.F
 GET    /api/v1/triggers/{id}/stats                                  ...FF.F
+GET    /api/v1/triggers/{id}/devices                                ...FF.F
+POST   /api/v1/triggers/{id}/devices                                ...FF.F
+POST   /api/v1/triggers/{id}/devices/{child}                        ...FF.F
+DELETE /api/v1/triggers/{id}/devices/{child}                        ...FF.F
+GET    /api/v1/triggers/{id}/devicegroups                           ...FF.F
+POST   /api/v1/triggers/{id}/devicegroups                           ...FF.F
+POST   /api/v1/triggers/{id}/devicegroups/{child}                   ...FF.F
+DELETE /api/v1/triggers/{id}/devicegroups/{child}                   ...FF.F
 GET    /api/sonar/tickets                                           .....FF
 POST   /api/sonar/tickets                                           ...FFFF
 GET    /api/sonar/tickets/{guid}                                    .....FF

@@ -284,6 +284,54 @@ fn refusals_answer_sonars_error_codes() {
     refused(&r, 413, "too-large");
 }
 
+/// A caller without ticket rights (no `write` level, or no detection
+/// module) is refused on every route of one ticket with Sonar's 403, the
+/// same for a ticket that exists and one that does not: the refusal says
+/// "no access" without telling which tickets exist.
+#[test]
+fn a_caller_without_ticket_rights_is_refused_whether_the_ticket_exists_or_not() {
+    let app = App::start();
+    let guid = ticket(&app, "secret title", "LOW");
+    let missing = "49272877-75f2-4c2f-9301-d21c4f9a106d".to_string();
+    let callers = [
+        ("nomodule", json!({"write": "full"})),
+        ("reader", json!({"metrics": "full", "ndr": "full"})),
+    ];
+    for (name, roles) in callers {
+        let key = app.user_key(name, roles);
+        for g in [&guid, &missing] {
+            for (method, path, body) in [
+                ("GET", format!("/api/sonar/tickets/{g}"), None),
+                (
+                    "PATCH",
+                    format!("/api/sonar/tickets/{g}"),
+                    Some(json!({"title": "x"})),
+                ),
+                ("GET", format!("/api/sonar/tickets/{g}/comments"), None),
+                (
+                    "POST",
+                    format!("/api/sonar/tickets/{g}/comments"),
+                    Some(json!({"content": "x"})),
+                ),
+                ("GET", format!("/api/sonar/tickets/{g}/attachments"), None),
+            ] {
+                let r = app.call_with_bearer(method, &path, body, &key);
+                refused(&r, 403, "no-permission");
+                assert!(
+                    !r.text.contains("secret title"),
+                    "{name} {method} {path}: {}",
+                    r.text
+                );
+            }
+        }
+    }
+    // A member still reads it, and a missing ticket is still `{"ticket": null}`.
+    let r = sonar(&app, "GET", &format!("/api/sonar/tickets/{guid}"), None);
+    assert_eq!(r.body["ticket"]["title"], "secret title", "{}", r.text);
+    let r = sonar(&app, "GET", &format!("/api/sonar/tickets/{missing}"), None);
+    assert_eq!((r.status, &r.body), (200, &json!({"ticket": null})));
+}
+
 /// Was "a GUID in the path is checked" (every `{guid}` route documents a 400).
 #[test]
 fn every_route_of_one_ticket_checks_its_guids() {

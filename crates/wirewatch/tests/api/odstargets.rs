@@ -198,6 +198,20 @@ fn privileges_are_checked() {
         Some(&limited),
     );
     assert_eq!(r.status, 403, "{}", r.text);
+    // Changing a target takes what creating one does.
+    let r = s.post(
+        "/api/v1/odstargets/http",
+        json!({"name": "a", "host": "h", "port": 80, "protocol": "http"}),
+    );
+    assert_eq!(r.status, 201, "{}", r.text);
+    let r = s.call_with(
+        "PATCH",
+        "/api/v1/odstargets/http/a",
+        Some(json!({"port": 81})),
+        Some(&limited),
+    );
+    assert_eq!(r.status, 403, "{}", r.text);
+    assert_eq!(s.get("/api/v1/odstargets/http/a").body["port"], 80);
     assert_eq!(
         s.call_with("GET", "/api/v1/odstargets", None, Some(&limited))
             .status,

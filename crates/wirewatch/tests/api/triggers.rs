@@ -194,6 +194,8 @@ fn retries_follow_the_policy_and_refusals_become_replayable_dead_letters() {
         std::thread::sleep(std::time::Duration::from_millis(50));
     };
     assert_eq!(dead[0]["reason"], "refused");
+    // Refused on its first try: one attempt.
+    assert_eq!(dead[0]["attempts"], 1, "{dead}");
     assert!(
         dead[0]["error"].as_str().unwrap().contains("HTTP 400"),
         "{dead}"
@@ -212,6 +214,298 @@ fn retries_follow_the_policy_and_refusals_become_replayable_dead_letters() {
     let stats = s.get("/api/v1/odstargets/http/ticket-server/stats").body;
     assert_eq!(stats["failed"], 1, "{stats}");
     assert_eq!(stats["dead_letters"], 0, "{stats}");
+}
+
+/// Poll a target's statistics until `pred` holds (10 s).
+fn stats_until(s: &Server, what: &str, pred: impl Fn(&Value) -> bool) -> Value {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let st = s.get("/api/v1/odstargets/http/ticket-server/stats").body;
+        if pred(&st) {
+            return st;
+        }
+        assert!(std::time::Instant::now() < deadline, "{what}: {st}");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn a_target_changed_in_place_keeps_its_queue_counters_dead_letters_and_secrets() {
+    let rx = Receiver::start();
+    let s = Server::start();
+    let down = Receiver::reserve();
+    let r = s.post(
+        "/api/v1/odstargets/http",
+        json!({"name": "ticket-server", "host": "127.0.0.1", "port": rx.addr.port(), "protocol": "http",
+               "authentication": {"auth_type": "basic", "username": "u1", "password": "pw"}}),
+    );
+    assert_eq!(r.status, 201, "{}", r.text);
+    seed_trigger_on(&s);
+    // A dead letter (refused) and a delivered message before the change.
+    rx.fail_next(1, 400);
+    s.detection(det("port_scan", "10.0.0.1", "10.0.0.2"));
+    stats_until(&s, "a dead letter", |st| st["dead_letters"] == 1);
+    let a = s.detection(det("port_scan", "10.0.0.3", "10.0.0.2"));
+    rx.wait_for(10, "the first ticket", |seen| issue_for(seen, a).is_some());
+    // Pointed at a closed port: the next message waits in the queue.
+    let r = s.patch(
+        "/api/v1/odstargets/http/ticket-server",
+        json!({"port": down.port()}),
+    );
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body["port"], down.port(), "{}", r.text);
+    assert_eq!(r.body["authentication"]["password_set"], true, "{}", r.text);
+    assert!(!r.text.contains("\"pw\""), "{}", r.text);
+    let b = s.detection(det("port_scan", "10.0.0.4", "10.0.0.2"));
+    stats_until(&s, "a retried, queued message", |st| {
+        st["queued"] == 1 && st["retried"].as_u64() >= Some(1)
+    });
+    // Back to the receiver with another username and no password: the
+    // queued message is delivered with the stored password.
+    let r = s.patch(
+        "/api/v1/odstargets/http/ticket-server",
+        json!({"port": rx.addr.port(), "authentication": {"username": "u2"}}),
+    );
+    assert_eq!(r.status, 200, "{}", r.text);
+    let seen = rx.wait_for(20, "the queued ticket", |seen| issue_for(seen, b).is_some());
+    let req = seen
+        .iter()
+        .filter(|r| r.path == "/rest/api/issue")
+        .find(|r| issue_for(std::slice::from_ref(r), b).is_some())
+        .unwrap();
+    // base64("u2:pw")
+    assert_eq!(req.header("authorization"), Some("Basic dTI6cHc="));
+    // Counters and dead letters stayed; nothing became a `target_deleted` dead letter.
+    let st = stats_until(&s, "the queue drained", |st| st["queued"] == 0);
+    assert_eq!(st["failed"], 1, "{st}");
+    assert_eq!(st["dead_letters"], 1, "{st}");
+    assert!(st["sent"].as_u64() >= Some(2), "{st}");
+    let dead = s
+        .get("/api/v1/odstargets/http/ticket-server/deadletters")
+        .body;
+    assert_eq!(dead.as_array().map(Vec::len), Some(1), "{dead}");
+    assert_eq!(dead[0]["reason"], "refused", "{dead}");
+    // Checked as a create is; the name is the key; unknown targets are 404.
+    for (body, field) in [
+        (json!({"name": "other"}), "name"),
+        (json!({"port": "eighty"}), "port"),
+        (
+            json!({"authentication": {"password": null}}),
+            "authentication.password",
+        ),
+        (json!({"colour": "red"}), "colour"),
+        (json!([1]), "body"),
+    ] {
+        let r = s.patch("/api/v1/odstargets/http/ticket-server", body.clone());
+        assert_eq!(r.status, 400, "{body}: {}", r.text);
+        assert_eq!(r.body["field"], field, "{body}: {}", r.text);
+    }
+    assert_eq!(
+        s.patch("/api/v1/odstargets/http/nope", json!({"port": 1}))
+            .status,
+        404
+    );
+    assert_eq!(
+        s.patch(
+            "/api/v1/odstargets/pigeon/ticket-server",
+            json!({"port": 1})
+        )
+        .status,
+        404
+    );
+    // Audited without the secret.
+    let log = s.get("/api/v1/auditlog?limit=100").text;
+    assert!(log.contains("update ODS target"), "{log}");
+    assert!(!log.contains("\"pw\""), "{log}");
+}
+
+/// Devices with an IPv4 address, from the capture the server analyses (waits for them).
+fn devices_with_ipv4(s: &Server, n: usize) -> Vec<(u64, String)> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let list: Vec<(u64, String)> = s
+            .get("/api/v1/devices")
+            .body
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|d| Some((d["id"].as_u64()?, d["ipaddr4"].as_str()?.to_string())))
+            .fold(Vec::new(), |mut v: Vec<(u64, String)>, d| {
+                // One device per address (an address names one device here).
+                if !v.iter().any(|(_, ip)| *ip == d.1) {
+                    v.push(d);
+                }
+                v
+            });
+        if list.len() >= n {
+            return list;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no devices discovered"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn a_trigger_not_applied_to_all_runs_only_for_its_assigned_devices() {
+    let rx = Receiver::start();
+    let pcap = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/data/zeek/traces/wikipedia.pcap"
+    );
+    let s = Server::start_args(false, &["--pcap", pcap]);
+    let devs = devices_with_ipv4(&s, 3);
+    let [(a, a_ip), (b, _), (c, c_ip)] = [devs[0].clone(), devs[1].clone(), devs[2].clone()];
+    let r = s.post(
+        "/api/v1/odstargets/http",
+        json!({"name": "sink", "host": "127.0.0.1", "port": rx.addr.port(), "protocol": "http"}),
+    );
+    assert_eq!(r.status, 201, "{}", r.text);
+    let trigger = |name: &str, path: &str, apply_all: bool| {
+        let r = s.post(
+            "/api/v1/triggers",
+            json!({"name": name, "events": ["DETECTION_UPDATE"], "apply_all": apply_all,
+                   "script": format!("Remote.HTTP('sink').post({{path: '{path}', payload: {{id: Detection.id}}}});")}),
+        );
+        assert_eq!(r.status, 201, "{}", r.text);
+        r.body["id"].as_u64().unwrap()
+    };
+    // Created first, so it runs before the control on each event and its
+    // messages are queued (and, one connection, delivered) before the control's.
+    let scoped = trigger("scoped", "/scoped", false);
+    trigger("control", "/all", true);
+    let on_device = |d: u64, role: &str| {
+        json!({"type": "port_scan", "participants": [
+            {"object_type": "device", "object_id": d, "role": role}]})
+    };
+    // Triggers run when the runner takes the event, with the assignments
+    // of then: each step waits for the control's message of its last
+    // detection before the assignments change.
+    let settle = |id: u64| {
+        rx.wait_for(30, "the control's message", |seen| {
+            seen.iter()
+                .any(|r| r.path == "/all" && r.json()["id"] == id)
+        })
+    };
+    // Nothing assigned: it runs for nothing.
+    let d0 = s.detection(on_device(a, "offender"));
+    settle(d0);
+    // A device assigned directly: its detections (either participant) run it.
+    let r = s.call(
+        "POST",
+        &format!("/api/v1/triggers/{scoped}/devices/{a}"),
+        None,
+    );
+    assert_eq!(r.status, 204, "{}", r.text);
+    let d1 = s.detection(on_device(a, "victim"));
+    // Not for other devices, nor a detection without devices.
+    let d2 = s.detection(on_device(c, "offender"));
+    let d3 = s.detection(det("port_scan", "192.0.2.1", "192.0.2.2"));
+    // The device's address as a participant counts as the device.
+    let d4 = s.detection(det("port_scan", "192.0.2.1", &a_ip));
+    settle(d4);
+    // Through a device group: a static group with `b`.
+    let r = s.post("/api/v1/devicegroups", json!({"name": "picked"}));
+    assert_eq!(r.status, 201, "{}", r.text);
+    let g = r.body["id"].as_u64().unwrap();
+    let r = s.post(
+        &format!("/api/v1/devicegroups/{g}/devices"),
+        json!({"assign": [b]}),
+    );
+    assert_eq!(r.status, 204, "{}", r.text);
+    let r = s.post(
+        &format!("/api/v1/triggers/{scoped}/devicegroups"),
+        json!({"assign": [g]}),
+    );
+    assert_eq!(r.status, 204, "{}", r.text);
+    let d5 = s.detection(on_device(b, "offender"));
+    settle(d5);
+    // Unassigned again: `a` no longer runs it.
+    let r = s.call(
+        "DELETE",
+        &format!("/api/v1/triggers/{scoped}/devices/{a}"),
+        None,
+    );
+    assert_eq!(r.status, 204, "{}", r.text);
+    let d6 = s.detection(on_device(a, "offender"));
+    let d7 = s.detection(det("port_scan", &c_ip, "192.0.2.9"));
+    let seen = settle(d7);
+    let scoped_ids: HashSet<u64> = seen
+        .iter()
+        .filter(|r| r.path == "/scoped")
+        .filter_map(|r| r.json()["id"].as_u64())
+        .collect();
+    assert_eq!(
+        scoped_ids,
+        HashSet::from([d1, d4, d5]),
+        "d0..d7: {:?}",
+        [d0, d1, d2, d3, d4, d5, d6, d7]
+    );
+    // The assignments read back; the trigger's fields say what it applies to.
+    let got = s
+        .get(&format!("/api/v1/triggers/{scoped}/devicegroups"))
+        .body;
+    assert_eq!(got[0]["id"], g, "{got}");
+    let got = s.get(&format!("/api/v1/triggers/{scoped}/devices")).body;
+    assert_eq!(got, json!([]), "{got}");
+    assert_eq!(
+        s.get(&format!("/api/v1/triggers/{scoped}")).body["apply_all"],
+        false
+    );
+    // What does not exist cannot be assigned; the trigger must exist.
+    let r = s.post(
+        &format!("/api/v1/triggers/{scoped}/devices"),
+        json!({"assign": [a, 999_999]}),
+    );
+    assert_eq!(
+        (r.status, r.body["field"].as_str()),
+        (400, Some("assign[1]")),
+        "{}",
+        r.text
+    );
+    assert!(
+        s.get(&format!("/api/v1/triggers/{scoped}/devices")).body == json!([]),
+        "nothing assigned by a refused request"
+    );
+    assert_eq!(
+        s.call(
+            "POST",
+            &format!("/api/v1/triggers/{scoped}/devicegroups/999999"),
+            None
+        )
+        .status,
+        404
+    );
+    assert_eq!(
+        s.call("POST", &format!("/api/v1/triggers/999/devices/{a}"), None)
+            .status,
+        404
+    );
+    assert_eq!(s.get("/api/v1/triggers/999/devicegroups").status, 404);
+    // Privileges: `write: full`, as the trigger itself.
+    let limited = s.user_key("limited", json!({"write": "limited", "ndr": "full"}));
+    for (method, path) in [
+        ("GET", format!("/api/v1/triggers/{scoped}/devices")),
+        ("POST", format!("/api/v1/triggers/{scoped}/devices/{a}")),
+        (
+            "DELETE",
+            format!("/api/v1/triggers/{scoped}/devicegroups/{g}"),
+        ),
+    ] {
+        let r = s.call_with(method, &path, None, Some(&limited));
+        assert_eq!(r.status, 403, "{method} {path}: {}", r.text);
+    }
+    assert_eq!(
+        s.get(&format!("/api/v1/triggers/{scoped}/devicegroups"))
+            .body[0]["id"],
+        g
+    );
+    // Audited.
+    let log = s.get("/api/v1/auditlog?limit=100").text;
+    assert!(log.contains("assign trigger"), "{log}");
 }
 
 #[test]

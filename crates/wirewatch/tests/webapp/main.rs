@@ -32,11 +32,20 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use webdriver::Browser;
 
+/// The screenshots folder, emptied once per run of this test binary: by the
+/// first test to ask for it, before any test of the run writes a shot
+/// (`Once` makes the others wait), so no test's shots vanish because of
+/// another's order.
 fn screenshots() -> PathBuf {
-    std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+    static CLEARED: std::sync::Once = std::sync::Once::new();
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
         .parent()
         .expect("the target directory")
-        .join("webapp-screenshots")
+        .join("webapp-screenshots");
+    CLEARED.call_once(|| {
+        let _ = std::fs::remove_dir_all(&dir);
+    });
+    dir
 }
 
 fn sample(name: &str) -> String {
@@ -167,7 +176,6 @@ fn an_analyst_triages_in_the_browser() {
         json!({"write": "full", "ndr": "full", "npm": "full"}),
     );
     let shots = screenshots();
-    let _ = std::fs::remove_dir_all(&shots);
     let b = Browser::start(1280, 900);
 
     // Log in: `/` leads to the app, which asks for a login.

@@ -31,7 +31,15 @@ fn ods_stats(s: &Server) -> Value {
 #[test]
 fn an_administrator_uses_the_settings_pages() {
     let rx = Receiver::start();
-    let s = Server::start_args(true, &[]);
+    // A capture, for devices to assign a trigger to.
+    let pcap = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/data/zeek/traces/wikipedia.pcap"
+    );
+    let s = Server::start_args(true, &["--pcap", pcap]);
+    let r = s.post("/api/v1/devicegroups", json!({"name": "soc-watch"}));
+    assert_eq!(r.status, 201, "{}", r.text);
+    let group = r.body["id"].as_u64().unwrap();
     // A connector, so the Connectors and Ticketing pages have one to show.
     let r = s.post(
         "/api/actions/connector",
@@ -171,7 +179,7 @@ fn an_administrator_uses_the_settings_pages() {
         .filter(|r| r.path == "/ods")
         .all(|r| r.header("x-team") == Some("soc")));
 
-    // Edit (the API has no update: the target is replaced), from its card.
+    // Edit from its card: the target is changed in place (PATCH).
     b.click_at(&format!("{card} button[data-action=edit]"));
     b.wait("the edit form", || {
         b.try_find("#target-form").filter(|f| {
@@ -186,12 +194,41 @@ fn an_administrator_uses_the_settings_pages() {
     );
     assert_eq!(header, json!("X-Team: soc"), "the form holds the target");
     fill(&b, "#target-header", "X-Team: blue");
+    shot(&b, &shots, "41b-settings-ods-edit", "#target-form");
     b.click(&b.find("#save-target"));
-    wait_for("the replaced target", || {
+    wait_for("the changed target", || {
         s.get("/api/v1/odstargets/http/soc-sink").body["additional_header"] == "X-Team: blue"
     });
     b.wait("the target again", || {
         b.try_find(&format!("{card} .health"))
+    });
+    // The save's toast belongs to the ODS page: it does not stay over the next page.
+    b.wait("the save's toast", || {
+        b.try_find("#toast.show")
+            .filter(|t| b.text(t).contains("soc-sink saved"))
+    });
+    let shown = std::time::Instant::now();
+    b.goto(&format!("{}/app#/settings/triggers", s.url));
+    b.wait("the triggers page", || b.try_find("#new-trigger"));
+    assert!(b.try_find("#toast.show").is_none(), "the toast followed");
+    assert!(
+        shown.elapsed() < Duration::from_secs(4),
+        "too slow to tell a cleared toast from an expired one"
+    );
+    b.goto(&format!("{}/app#/settings/ods", s.url));
+    b.wait("the ODS page", || b.try_find(&format!("{card} .health")));
+    // Its counters and dead-letter history stayed, and it delivers with the new header.
+    let st = ods_stats(&s);
+    assert_eq!(
+        (st["sent"].as_u64(), st["failed"].as_u64()),
+        (Some(2), Some(1)),
+        "{st}"
+    );
+    s.external_data(json!({"n": 3}));
+    wait_for("a delivery with the new header", || {
+        rx.seen()
+            .iter()
+            .any(|r| r.path == "/ods" && r.header("x-team") == Some("blue"))
     });
 
     // Triggers: a syntax error on line 3 is shown at line 3.
@@ -259,6 +296,75 @@ fn an_administrator_uses_the_settings_pages() {
         json!([]),
     );
     shot(&b, &shots, "43-settings-triggers", "#debug-log ol.log");
+    // Assigned to: not every device, but one found by search and a group.
+    let device = {
+        let mut found = None;
+        wait_for("a device with an address", || {
+            found = s
+                .get("/api/v1/devices")
+                .body
+                .as_array()
+                .and_then(|l| l.iter().find(|d| d["ipaddr4"].is_string()).cloned());
+            found.is_some()
+        });
+        found.unwrap()
+    };
+    let (dev, dev_ip) = (
+        device["id"].as_u64().unwrap(),
+        device["ipaddr4"].as_str().unwrap().to_string(),
+    );
+    b.click(&b.find("#trigger-apply-all"));
+    b.script(
+        "document.getElementById('assign-device-q').dataset.old = '1'",
+        json!([]),
+    );
+    b.click(&b.find("#save-trigger"));
+    wait_for("apply_all off", || {
+        s.get(&format!("/api/v1/triggers/{id}")).body["apply_all"] == false
+    });
+    b.wait("the editor again", || {
+        b.try_find("#assign-device-q:not([data-old])")
+    });
+    fill(&b, "#assign-device-q", &dev_ip);
+    b.click(&b.find("#assign-device-search"));
+    b.click_at(&format!(
+        "#assign-device-results button[data-device='{dev}']"
+    ));
+    b.wait("the assigned device", || {
+        b.try_find(&format!("#assigned-list li[data-device='{dev}']"))
+    });
+    b.select(&b.find("#assign-group"), &group.to_string());
+    b.click(&b.find("#assign-group-add"));
+    b.wait("the assigned group", || {
+        b.try_find(&format!("#assigned-list li[data-group='{group}']"))
+    });
+    assert_eq!(
+        ids(&s.get(&format!("/api/v1/triggers/{id}/devices")).body),
+        vec![dev]
+    );
+    assert_eq!(
+        ids(&s.get(&format!("/api/v1/triggers/{id}/devicegroups")).body),
+        vec![group]
+    );
+    shot(
+        &b,
+        &shots,
+        "43b-settings-trigger-assigned",
+        "#assigned-list",
+    );
+    b.click_at(&format!(
+        "#assigned-list li[data-device='{dev}'] button[data-action=unassign]"
+    ));
+    wait_for("the device unassigned", || {
+        s.get(&format!("/api/v1/triggers/{id}/devices")).body == json!([])
+    });
+    b.wait("the list without it", || {
+        b.try_find(&format!("#assigned-list li[data-group='{group}']"))
+            .filter(|_| {
+                b.try_find(&format!("#assigned-list li[data-device='{dev}']"))
+                    .is_none()
+            })
+    });
     // Disabled from the list.
     b.click_at(&format!(
         "tr[data-trigger='{id}'] button[data-action=toggle]"
@@ -378,8 +484,10 @@ fn an_administrator_uses_the_settings_pages() {
     b.color_scheme("light");
 
     // A user without the privileges: no Settings, and the server's refusal.
+    // The logout's toast is the login page's: it stays there.
     b.click(&b.find("#logout"));
     b.find("#username");
+    assert!(b.text_at("#toast.show").contains("Logged out"));
     b.type_text(&b.find("#username"), "nora");
     b.type_text(&b.find("#password"), "a-long-password");
     b.click(&b.find("form.login button[type=submit]"));

@@ -484,13 +484,21 @@ fn analysts_work_a_ticket_through_its_workflow_in_the_browser() {
         .text_at("#no-access")
         .contains("You do not have access to tickets"));
     assert!(b.try_find("#ticket-list").is_none());
-    // A ticket whose detections the user's modules do not see answers as a
-    // missing one (the API's rule): nothing of it is shown.
+    // A ticket's URL says "no access" (the API's 403), not "no such
+    // ticket", and shows nothing of it.
+    b.script(
+        "document.getElementById('no-access').dataset.old = '1'",
+        json!([]),
+    );
     b.goto(&format!("{}/app#/tickets/{guid}", s.url));
-    b.wait("no ticket page", || {
-        b.try_find("#t-missing, #no-access")
+    b.wait("the ticket page's refusal", || {
+        b.try_find("#no-access:not([data-old])")
             .filter(|_| b.url().contains(&format!("#/tickets/{guid}")))
     });
+    assert!(b
+        .text_at("#no-access")
+        .contains("You do not have access to tickets"));
+    assert!(b.try_find("#t-missing").is_none());
     assert!(b.try_find("#ticket-title").is_none());
     assert!(!b.text_at("main").contains(&title));
     let answers = b.script_async(&format!(
@@ -500,6 +508,7 @@ fn analysts_work_a_ticket_through_its_workflow_in_the_browser() {
            .then(done, (e) => done(String(e)));"
     ));
     assert_eq!(answers[0][0], json!(403), "{answers}");
+    assert_eq!(answers[1][0], json!(403), "{answers}");
     let one = answers[1][1].as_str().unwrap_or_default();
     assert!(!one.contains(&title) && !one.contains(&guid), "{answers}");
     b.screenshot(&shots, "26-tickets-no-access");
