@@ -238,3 +238,53 @@ pub fn fail_interrupted(store: &Store) -> Result<usize, StoreError> {
     }
     Ok(n)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wirewatch_model::threat::{Observable, ObservableKind};
+    use wirewatch_store::CollectionUpload;
+
+    #[test]
+    fn a_back_search_left_running_by_a_stop_is_marked_failed_with_the_reason() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), Default::default()).unwrap();
+        let list = [Observable {
+            kind: ObservableKind::Hostname,
+            value: "evil.example".into(),
+        }];
+        let mut ids = Vec::new();
+        for key in ["one", "two"] {
+            let (c, _) = store
+                .put_threat_collection(
+                    CollectionUpload {
+                        user_key: key,
+                        name: Some(key),
+                        filename: None,
+                        observables: Some(&list),
+                    },
+                    false,
+                )
+                .unwrap();
+            ids.push(c.id);
+        }
+        let running = BackSearch {
+            state: "running".into(),
+            job_id: Some("a1".into()),
+            ..BackSearch::default()
+        };
+        store.set_threat_backsearch(ids[0], &running).unwrap();
+        let done = run_and_record(&store, ids[1], None);
+        assert_eq!(done.state, "done");
+        assert_eq!(fail_interrupted(&store).unwrap(), 1);
+        let c = store.threat_collection(ids[0]).unwrap().unwrap();
+        let b = c.backsearch.unwrap();
+        assert_eq!(b.state, "failed");
+        assert!(b.error.unwrap().starts_with("interrupted"));
+        assert_eq!(b.job_id.as_deref(), Some("a1"));
+        // The finished one is left alone; a second start finds none.
+        let c = store.threat_collection(ids[1]).unwrap().unwrap();
+        assert_eq!(c.backsearch.unwrap().state, "done");
+        assert_eq!(fail_interrupted(&store).unwrap(), 0);
+    }
+}
