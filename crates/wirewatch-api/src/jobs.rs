@@ -1,8 +1,21 @@
 //! A small runner of long operations (`/jobs`): each job runs on the
 //! blocking pool and reports its steps; `GET /jobs/{id}` shows its progress.
-//! Jobs live in memory (a restart forgets them); the most recent
-//! [`KEEP`] finished ones are kept, and at most [`MAX_RUNNING`] run at once
-//! (beyond it a new one is refused with 429 rather than queued without end).
+//! The jobs: support packs (`supportpack_execute`, `supportpack_upload`),
+//! threat collection loads with their back-search
+//! (`threatcollection_load`) and TLS certificate regeneration
+//! (`sslcert_regenerate`). The operation that starts one names it in its
+//! answer's `Location` (`/api/v1/jobs/{id}`, as ExtraHop does) where that
+//! header is free (a `201` names the object made; a collection names its
+//! load's job in `backsearch.job_id`).
+//!
+//! Jobs live in memory: a restart forgets them, and that is deliberate. A
+//! job is the progress of work running in this process, which a restart
+//! stops anyway; what a job makes is kept where it belongs and survives
+//! (the support pack's file, the certificate, the collection's observables
+//! and its back-search outcome, whose state a restart turns from `running`
+//! to `failed` with the reason). The most recent [`KEEP`] finished ones
+//! are kept, and at most [`MAX_RUNNING`] run at once (beyond it a new one
+//! is refused with 429 rather than queued without end).
 
 use parking_lot::Mutex;
 use schemars::JsonSchema;
@@ -31,7 +44,8 @@ pub enum JobState {
 pub struct Job {
     /// The job's id.
     pub id: String,
-    /// What the job does: `supportpack_execute`, `supportpack_upload`.
+    /// What the job does: `supportpack_execute`, `supportpack_upload`,
+    /// `threatcollection_load`, `sslcert_regenerate`.
     #[serde(rename = "type")]
     pub kind: String,
     /// `queued`, `running`, `done` or `failed`.
@@ -107,6 +121,17 @@ impl Progress {
 /// Too many jobs running.
 #[derive(Debug)]
 pub struct Busy;
+
+impl From<Busy> for crate::error::ApiError {
+    fn from(_: Busy) -> Self {
+        crate::error::ApiError(wirewatch_model::Error::new(
+            wirewatch_model::Code::TooManyRequests,
+            format!(
+                "{MAX_RUNNING} jobs are running; retry when one has finished (GET /api/v1/jobs)"
+            ),
+        ))
+    }
+}
 
 pub fn now_ms() -> i64 {
     std::time::SystemTime::now()

@@ -67,6 +67,9 @@ pub struct AppState {
     pub system: Arc<SystemState>,
     /// The live capture interfaces' counters (`/extrahop/capture/interfaces`).
     pub capture: wirewatch_model::capture::CaptureStats,
+    /// The threat collections' matcher, shared with the process's inputs:
+    /// an upload's job rebuilds it before its back-search.
+    pub threats: Arc<wirewatch_threat::Live>,
 }
 
 impl AppState {
@@ -84,6 +87,7 @@ impl AppState {
             jobs: Arc::default(),
             certificate: None,
             system: Arc::new(SystemState::new(&store)),
+            threats: wirewatch_threat::Live::new(store.clone()),
             store,
             sessions: app::session::SessionConfig::for_url(&config.public_url),
             config: Arc::new(config),

@@ -121,6 +121,10 @@ pub struct BackSearch {
     /// Why it failed (`failed`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// The job that loads the collection and runs its back-search
+    /// (`GET /jobs/{id}`; jobs are forgotten at a restart).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub job_id: Option<String>,
 }
 
 /// A threat collection as the API answers it.

@@ -41,6 +41,10 @@ pub struct SensorOptions {
     pub packets: Option<crate::PacketSink>,
     /// The TLS decryption state the files share (RSA budget, resumption cache).
     pub tls_state: Arc<wirewatch_decrypt::DecryptState>,
+    /// The threat matcher shared with the process's other inputs (`None`:
+    /// one of the run's own, its build started with the run so that it
+    /// overlaps with the analysis of the first batch).
+    pub threats: Option<Arc<wirewatch_threat::Live>>,
 }
 
 /// Human-readable byte count (`1.5 MiB`).
@@ -74,6 +78,10 @@ pub struct Summary {
     pub grown: usize,
     /// Files whose capture ended in an error (path, error): packets before it were kept.
     pub capture_errors: Vec<(String, String)>,
+    /// Threat observables the records were checked against, and the time
+    /// spent checking them (not counting the matcher's build).
+    pub threat_observables: usize,
+    pub threat_check: Duration,
 }
 
 /// Records written between two retention sweeps of a long run.
@@ -296,7 +304,12 @@ pub fn ingest_files(
         store,
         pipeline: Pipeline::new(store.clone(), opts.thresholds.clone(), triggers)
             .with_packets(opts.packets.clone())
-            .with_tls_state(opts.tls_state.clone()),
+            .with_tls_state(opts.tls_state.clone())
+            .with_threats(Some(
+                opts.threats
+                    .clone()
+                    .unwrap_or_else(|| wirewatch_threat::Live::start(store.clone())),
+            )),
         opts,
         started: Instant::now(),
         total_size: files
@@ -378,6 +391,8 @@ pub fn ingest_files(
         skipped: run.skipped,
         resumed: run.resumed,
         grown: run.grown,
+        threat_observables: run.pipeline.threat_observables(),
+        threat_check: run.pipeline.threat_check,
         capture_errors: run.capture_errors,
     })
 }

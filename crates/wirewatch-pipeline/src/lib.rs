@@ -17,8 +17,10 @@
 //! Every batch, whatever its input, is checked against the threat
 //! collections on its way to the store ([`Pipeline::commit`]): matching
 //! records get their `threat` field and `threat_intel_match` detections
-//! are raised (`wirewatch_threat`). The matcher is rebuilt when the
-//! collections change (a counter read at each batch, as for custom devices).
+//! are raised (`wirewatch_threat`). The matcher is shared by the inputs of
+//! a process ([`Pipeline::with_threats`]) and rebuilt off the ingest path
+//! when the collections change (`wirewatch_threat::live`): a batch never
+//! waits for a build but the very first one of a process.
 
 pub mod capture;
 pub mod custom;
@@ -109,8 +111,11 @@ pub struct Pipeline {
     tls_state: Arc<wirewatch_decrypt::DecryptState>,
     /// When sessions over the RSA budget were last logged.
     over_budget_logged: Option<std::time::Instant>,
-    /// The threat collections' observables, compiled (`None` until loaded).
-    threat: Option<Arc<wirewatch_threat::Matcher>>,
+    /// The threat collections' observables, compiled and shared (made at
+    /// the first batch when not given by [`Pipeline::with_threats`]).
+    threats: Option<Arc<wirewatch_threat::Live>>,
+    /// Time spent checking records against the threat collections.
+    pub threat_check: std::time::Duration,
     /// Which threat matches already raised a detection.
     threat_raiser: wirewatch_threat::detect::Raiser,
 }
@@ -126,7 +131,6 @@ impl Pipeline {
     pub fn new(store: Store, thresholds: Thresholds, triggers: Option<Arc<RunnerHandle>>) -> Self {
         Pipeline {
             engine: Engine::new(thresholds.clone(), wirewatch_sensor::devices::is_internal),
-            store,
             thresholds,
             triggers,
             packets: None,
@@ -136,8 +140,10 @@ impl Pipeline {
             tls_generation: None,
             tls_state: Arc::default(),
             over_budget_logged: None,
-            threat: None,
+            threats: None,
+            threat_check: std::time::Duration::ZERO,
             threat_raiser: Default::default(),
+            store,
         }
     }
 
@@ -145,6 +151,13 @@ impl Pipeline {
     /// cache of the process; by default the pipeline's own).
     pub fn with_tls_state(mut self, s: Arc<wirewatch_decrypt::DecryptState>) -> Self {
         self.tls_state = s;
+        self
+    }
+
+    /// Check records against `threats` (the matcher the process's other
+    /// inputs and the API share) instead of a matcher of its own.
+    pub fn with_threats(mut self, threats: Option<Arc<wirewatch_threat::Live>>) -> Self {
+        self.threats = threats;
         self
     }
 
@@ -209,37 +222,21 @@ impl Pipeline {
         self.threat_raiser = Default::default();
     }
 
-    /// The threat collections' matcher, rebuilt when the collections
-    /// changed in the store since it was built (a cheap read of a counter).
-    /// A failure is logged and the matcher built before is kept.
+    /// The threat collections' matcher for a batch (see
+    /// `wirewatch_threat::live`).
     pub fn threat_matcher(&mut self) -> Option<Arc<wirewatch_threat::Matcher>> {
-        let current = match self.store.threat_generation() {
-            Ok(g) => g,
-            Err(e) => {
-                tracing::warn!(error = %e, "could not read the threat collections' generation");
-                return self.threat.clone();
-            }
-        };
-        if self
-            .threat
+        let store = &self.store;
+        self.threats
+            .get_or_insert_with(|| wirewatch_threat::Live::new(store.clone()))
+            .for_batch()
+    }
+
+    /// Observables of the threat matcher in use (0 before the first batch).
+    pub fn threat_observables(&self) -> usize {
+        self.threats
             .as_ref()
-            .is_some_and(|m| m.generation == current)
-        {
-            return self.threat.clone();
-        }
-        match wirewatch_threat::backsearch::load_all(&self.store) {
-            Ok(m) => {
-                tracing::info!(
-                    observables = m.len(),
-                    collections = m.collections.len(),
-                    generation = m.generation,
-                    "threat collections loaded"
-                );
-                self.threat = Some(Arc::new(m));
-            }
-            Err(e) => tracing::warn!(error = %e, "could not load the threat collections"),
-        }
-        self.threat.clone()
+            .and_then(|t| t.current())
+            .map_or(0, |m| m.len())
     }
 
     /// Take what the sensor produced and feed it through the detectors (in
@@ -430,8 +427,10 @@ impl Pipeline {
     ) -> Result<wirewatch_store::Committed> {
         if !batch.records.is_empty() {
             if let Some(m) = self.threat_matcher() {
+                let started = std::time::Instant::now();
                 let raised = self.threat_raiser.mark(&m, &mut batch.records);
                 batch.detections.extend(raised);
+                self.threat_check += started.elapsed();
             }
         }
         // The packets up to the mark go to disk while the store commits

@@ -236,11 +236,16 @@ impl Store {
                      WHERE ?1 IS NULL OR collection_id = ?1",
                 )?;
                 let mut rows = stmt.query([only])?;
+                // Read in place (a million rows: no copy of each value).
                 while let Some(r) = rows.next()? {
-                    let kind: String = r.get(1)?;
-                    let value: String = r.get(2)?;
-                    if let Some(k) = ObservableKind::parse(&kind) {
-                        f(r.get(0)?, k, &value);
+                    let (Ok(kind), Ok(value)) = (r.get_ref(1)?.as_str(), r.get_ref(2)?.as_str())
+                    else {
+                        // Not text: the error of reading it as text.
+                        let _: (String, String) = (r.get(1)?, r.get(2)?);
+                        continue;
+                    };
+                    if let Some(k) = ObservableKind::parse(kind) {
+                        f(r.get(0)?, k, value);
                     }
                 }
             }

@@ -52,22 +52,43 @@ pub fn entries(list: &[(u64, String, String)]) -> Vec<Entry> {
         .collect()
 }
 
-/// Every collection's observables, compiled.
+/// Every collection's observables, compiled, as they are read (no copy
+/// of the million values first). A collection's index in the matcher is
+/// given at its first observable; the collections without observables come
+/// last.
 pub fn load_all(store: &Store) -> Result<Matcher, StoreError> {
-    let mut rows: Vec<(u64, wirewatch_model::threat::ObservableKind, Box<str>)> = Vec::new();
-    let src = store.threat_observables(None, |c, k, v| rows.push((c, k, v.into())))?;
-    let mut m = Matcher::new(src.generation, entries(&src.collections));
-    let index: std::collections::HashMap<u64, u32> = src
-        .collections
-        .iter()
-        .enumerate()
-        .map(|(i, (id, _, _))| (*id, i as u32))
-        .collect();
-    for (c, k, v) in rows {
-        if let Some(i) = index.get(&c) {
-            m.add(*i, k, &v);
-        }
+    let mut m = Matcher::new(0, Vec::new());
+    let mut index: foldhash::HashMap<u64, u32> = Default::default();
+    let mut order: Vec<u64> = Vec::new();
+    let src = store.threat_observables(None, |c, k, v| {
+        let i = *index.entry(c).or_insert_with(|| {
+            order.push(c);
+            order.len() as u32 - 1
+        });
+        m.add(i, k, v);
+    })?;
+    let by_id: foldhash::HashMap<u64, &(u64, String, String)> =
+        src.collections.iter().map(|c| (c.0, c)).collect();
+    let mut list = Vec::with_capacity(src.collections.len());
+    for id in &order {
+        // Read in one transaction: an observable's collection is there.
+        let Some(c) = by_id.get(id) else {
+            return Err(StoreError::Inconsistent(format!(
+                "threat observables of collection {id}, which is not stored"
+            )));
+        };
+        list.push(*c);
     }
+    list.extend(src.collections.iter().filter(|c| !index.contains_key(&c.0)));
+    m.generation = src.generation;
+    m.collections = list
+        .into_iter()
+        .map(|(id, key, name)| Entry {
+            id: *id,
+            user_key: key.as_str().into(),
+            name: name.as_str().into(),
+        })
+        .collect();
     Ok(m)
 }
 
@@ -166,16 +187,19 @@ fn search(store: &Store, id: u64) -> Result<BackSearch, StoreError> {
 }
 
 /// Run the back-search of collection `id` and keep what it did with the
-/// collection (`running` meanwhile). Blocking: call it off the async runtime.
-pub fn run_and_record(store: &Store, id: u64) {
+/// collection (`running` meanwhile), naming the job that runs it (when
+/// one does). Blocking: call it off the async runtime.
+pub fn run_and_record(store: &Store, id: u64, job_id: Option<&str>) -> BackSearch {
     let running = BackSearch {
         state: "running".into(),
+        job_id: job_id.map(str::to_string),
         ..BackSearch::default()
     };
     if let Err(e) = store.set_threat_backsearch(id, &running) {
         tracing::warn!(error = %e, collection = id, "could not record the back-search state");
     }
-    let b = run(store, id);
+    let mut b = run(store, id);
+    b.job_id = job_id.map(str::to_string);
     tracing::info!(
         collection = id,
         scanned = b.records_scanned,
@@ -187,5 +211,80 @@ pub fn run_and_record(store: &Store, id: u64) {
     );
     if let Err(e) = store.set_threat_backsearch(id, &b) {
         tracing::warn!(error = %e, collection = id, "could not record the back-search result");
+    }
+    b
+}
+
+/// Mark the back-searches a stopped process left `running` as `failed`
+/// (with the reason): called when a server starts, before it runs any.
+/// Answers how many there were.
+pub fn fail_interrupted(store: &Store) -> Result<usize, StoreError> {
+    let mut n = 0;
+    for c in store.threat_collections()? {
+        let Some(b) = c.backsearch.filter(|b| b.state == "running") else {
+            continue;
+        };
+        let failed = BackSearch {
+            state: "failed".into(),
+            error: Some(
+                "interrupted: the server stopped before the back-search ended; \
+                 upload the collection again to search the stored records"
+                    .into(),
+            ),
+            ..b
+        };
+        store.set_threat_backsearch(c.id, &failed)?;
+        n += 1;
+    }
+    Ok(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wirewatch_model::threat::{Observable, ObservableKind};
+    use wirewatch_store::CollectionUpload;
+
+    #[test]
+    fn a_back_search_left_running_by_a_stop_is_marked_failed_with_the_reason() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), Default::default()).unwrap();
+        let list = [Observable {
+            kind: ObservableKind::Hostname,
+            value: "evil.example".into(),
+        }];
+        let mut ids = Vec::new();
+        for key in ["one", "two"] {
+            let (c, _) = store
+                .put_threat_collection(
+                    CollectionUpload {
+                        user_key: key,
+                        name: Some(key),
+                        filename: None,
+                        observables: Some(&list),
+                    },
+                    false,
+                )
+                .unwrap();
+            ids.push(c.id);
+        }
+        let running = BackSearch {
+            state: "running".into(),
+            job_id: Some("a1".into()),
+            ..BackSearch::default()
+        };
+        store.set_threat_backsearch(ids[0], &running).unwrap();
+        let done = run_and_record(&store, ids[1], None);
+        assert_eq!(done.state, "done");
+        assert_eq!(fail_interrupted(&store).unwrap(), 1);
+        let c = store.threat_collection(ids[0]).unwrap().unwrap();
+        let b = c.backsearch.unwrap();
+        assert_eq!(b.state, "failed");
+        assert!(b.error.unwrap().starts_with("interrupted"));
+        assert_eq!(b.job_id.as_deref(), Some("a1"));
+        // The finished one is left alone; a second start finds none.
+        let c = store.threat_collection(ids[1]).unwrap().unwrap();
+        assert_eq!(c.backsearch.unwrap().state, "done");
+        assert_eq!(fail_interrupted(&store).unwrap(), 0);
     }
 }

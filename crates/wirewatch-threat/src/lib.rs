@@ -10,11 +10,13 @@
 
 pub mod backsearch;
 pub mod detect;
+pub mod live;
 pub mod matcher;
 pub mod normalize;
 mod stix1;
 mod stix2;
 
+pub use live::Live;
 pub use matcher::{Entry, Matcher};
 
 use std::io::Read;

@@ -5,10 +5,15 @@
 //!   an address in a `Host` header);
 //! - CIDR blocks: one hash map per prefix length present, longest first
 //!   (an address costs one lookup per distinct length, whatever the number
-//!   of blocks; overlapping blocks all match);
-//! - host names: one hash set, looked up for the name and each parent
+//!   of blocks; overlapping blocks all match). IPv4 blocks are also marked
+//!   in a bitmap of the /24 networks they cover (2 MiB): an address whose
+//!   /24 no block covers (most of them) skips those lookups;
+//! - host names: one hash table, looked up for the name and each parent
 //!   (`a.b.evil.example` matches `evil.example`): DNS query names and
-//!   answers, HTTP `Host`, TLS SNI;
+//!   answers, HTTP `Host`, TLS SNI. A name's hash is made label by label
+//!   from the right ([`suffix_hashes`]), so the hashes of the name and of
+//!   all its parents cost one pass over it, lower-casing as it goes (no
+//!   copy of the name unless it matches or needs more than lower case);
 //! - URLs: one hash set of `host[:port]/path[?query]`, looked up with and
 //!   without the query (an observable without query matches any query).
 //!
@@ -21,6 +26,12 @@ use wirewatch_model::record::Record;
 use wirewatch_model::threat::{Observable, ObservableKind, ThreatMatch};
 
 type Map<K, V> = foldhash::HashMap<K, V>;
+
+thread_local! {
+    /// The suffix hashes of the name being checked (kept to spare an
+    /// allocation per name).
+    static SUFFIXES: std::cell::RefCell<Vec<(u64, usize)>> = const { std::cell::RefCell::new(Vec::new()) };
+}
 
 /// The collections an observable is in (indexes into [`Matcher::collections`]).
 #[derive(Debug, Clone)]
@@ -55,6 +66,76 @@ fn insert<K: std::hash::Hash + Eq>(m: &mut Map<K, Refs>, k: K, c: u32) {
     m.entry(k).and_modify(|r| r.add(c)).or_insert(Refs::One(c));
 }
 
+/// A host name observable, under its [`suffix_hashes`] hash.
+#[derive(Debug)]
+struct Host {
+    hash: u64,
+    name: Box<str>,
+    refs: Refs,
+}
+
+/// Longest name whose parents are looked up: no observable is longer
+/// (`normalize::hostname`), so a longer suffix cannot match.
+const MAX_SUFFIX: usize = normalize::MAX_HOSTNAME;
+
+const K1: u64 = 0x9e37_79b9_7f4a_7c15;
+const K2: u64 = 0xd6e8_feb8_6659_fd93;
+
+fn mix(x: u64, k: u64) -> u64 {
+    let m = (x as u128).wrapping_mul(k as u128);
+    (m as u64) ^ ((m >> 64) as u64)
+}
+
+/// The hash of one more label (to the left) of a name, lower-cased.
+fn fold_label(h: u64, label: &[u8]) -> u64 {
+    let mut h = mix(h ^ label.len() as u64, K1);
+    for chunk in label.chunks(8) {
+        let mut w = 0u64;
+        for (i, b) in chunk.iter().enumerate() {
+            w |= u64::from(b.to_ascii_lowercase()) << (8 * i);
+        }
+        h = mix(h ^ w, K2);
+    }
+    h
+}
+
+/// The hashes of `name` (taken in lower case) and of each of its parents
+/// of at most [`MAX_SUFFIX`] bytes, as `(hash, offset of the suffix)`,
+/// longest first (the order in which the matcher reports them). The hash
+/// of a name is that of its labels folded from the right, so that of
+/// `evil.example` is made on the way to that of `a.evil.example`.
+fn suffix_hashes(name: &str, out: &mut Vec<(u64, usize)>) {
+    out.clear();
+    let b = name.as_bytes();
+    let mut h = K2;
+    let mut end = b.len();
+    loop {
+        let start = b[..end]
+            .iter()
+            .rposition(|&c| c == b'.')
+            .map_or(0, |i| i + 1);
+        if b.len() - start > MAX_SUFFIX {
+            break;
+        }
+        h = fold_label(h, &b[start..end]);
+        out.push((h, start));
+        if start == 0 {
+            break;
+        }
+        end = start - 1;
+    }
+    out.reverse();
+}
+
+/// Whether `stored` is `seen` in lower case.
+fn eq_lower(stored: &str, seen: &str) -> bool {
+    stored.len() == seen.len()
+        && stored
+            .bytes()
+            .zip(seen.bytes())
+            .all(|(a, b)| a == b.to_ascii_lowercase())
+}
+
 /// A collection the matcher names in its matches.
 #[derive(Debug, Clone)]
 pub struct Entry {
@@ -72,8 +153,11 @@ pub struct Matcher {
     pub collections: Vec<Entry>,
     ips: Map<IpAddr, Refs>,
     v4: Vec<(u8, Map<u32, Refs>)>,
+    /// One bit per IPv4 /24 network: whether a block of `v4` covers part
+    /// of it (empty while `v4` is).
+    v4_nets: Vec<u64>,
     v6: Vec<(u8, Map<u128, Refs>)>,
-    hosts: Map<Box<str>, Refs>,
+    hosts: hashbrown::HashTable<Host>,
     urls: Map<Box<str>, Refs>,
     len: usize,
 }
@@ -115,8 +199,10 @@ impl Matcher {
                 let len = net.prefix_len();
                 match net.trunc() {
                     ipnet::IpNet::V4(n) => {
+                        let net = u32::from(n.network());
                         let m = slot(&mut self.v4, len);
-                        insert(m, u32::from(n.network()), c);
+                        insert(m, net, c);
+                        self.mark_v4(net, len);
                     }
                     ipnet::IpNet::V6(n) => {
                         let m = slot(&mut self.v6, len);
@@ -124,11 +210,47 @@ impl Matcher {
                     }
                 }
             }
-            ObservableKind::Hostname => insert(&mut self.hosts, value.into(), c),
+            ObservableKind::Hostname => {
+                let mut h = Vec::new();
+                suffix_hashes(value, &mut h);
+                // A name longer than any observable can be is never looked up.
+                let Some(&(hash, 0)) = h.first() else {
+                    return false;
+                };
+                match self
+                    .hosts
+                    .find_mut(hash, |e| e.hash == hash && *e.name == *value)
+                {
+                    Some(e) => e.refs.add(c),
+                    None => {
+                        self.hosts.insert_unique(
+                            hash,
+                            Host {
+                                hash,
+                                name: value.into(),
+                                refs: Refs::One(c),
+                            },
+                            |e| e.hash,
+                        );
+                    }
+                }
+            }
             ObservableKind::Uri => insert(&mut self.urls, value.into(), c),
         }
         self.len += 1;
         true
+    }
+
+    /// Mark the /24 networks block `net`/`len` covers.
+    fn mark_v4(&mut self, net: u32, len: u8) {
+        if self.v4_nets.is_empty() {
+            self.v4_nets = vec![0u64; (1 << 24) / 64];
+        }
+        let first = (net >> 8) as usize;
+        let count = if len >= 24 { 1 } else { 1usize << (24 - len) };
+        for n in first..first + count {
+            self.v4_nets[n / 64] |= 1 << (n % 64);
+        }
     }
 
     /// Add every observable of a collection.
@@ -186,6 +308,10 @@ impl Matcher {
         match ip {
             IpAddr::V4(a) => {
                 let a = u32::from(a);
+                let n = (a >> 8) as usize;
+                if self.v4_nets.is_empty() || self.v4_nets[n / 64] & (1 << (n % 64)) == 0 {
+                    return;
+                }
                 for (len, m) in &self.v4 {
                     let net = if *len == 0 {
                         0
@@ -216,11 +342,14 @@ impl Matcher {
     }
 
     fn name(&self, raw: &str, field: &str, out: &mut Vec<ThreatMatch>) {
+        // What `normalize::traffic_host` would change beyond lower case
+        // (a port, brackets, a trailing dot, and, when there is upper case
+        // to lower, white space around) takes the copy; lower case alone is
+        // folded into the lookups.
         let lowered;
-        let name = if raw
-            .bytes()
-            .any(|b| b.is_ascii_uppercase() || b == b':' || b == b'[')
+        let name = if raw.bytes().any(|b| b == b':' || b == b'[')
             || raw.ends_with('.')
+            || (raw.bytes().any(|b| b.is_ascii_uppercase()) && raw.trim().len() != raw.len())
         {
             lowered = normalize::traffic_host(raw);
             lowered.as_str()
@@ -236,16 +365,29 @@ impl Matcher {
         if self.hosts.is_empty() {
             return;
         }
-        let mut rest = name;
-        loop {
-            if let Some(r) = self.hosts.get(rest) {
-                self.hit(r, ObservableKind::Hostname, rest, field, name, out);
+        SUFFIXES.with(|cell| {
+            let mut hashes = cell.borrow_mut();
+            suffix_hashes(name, &mut hashes);
+            let mut value: Option<String> = None;
+            for &(hash, start) in hashes.iter() {
+                let rest = &name[start..];
+                let Some(e) = self
+                    .hosts
+                    .find(hash, |e| e.hash == hash && eq_lower(&e.name, rest))
+                else {
+                    continue;
+                };
+                let value = value.get_or_insert_with(|| name.to_ascii_lowercase());
+                self.hit(
+                    &e.refs,
+                    ObservableKind::Hostname,
+                    &e.name,
+                    field,
+                    value,
+                    out,
+                );
             }
-            match rest.find('.') {
-                Some(i) => rest = &rest[i + 1..],
-                None => break,
-            }
-        }
+        });
     }
 
     fn request(&self, host: Option<&str>, target: &str, out: &mut Vec<ThreatMatch>) {
@@ -282,8 +424,9 @@ impl Matcher {
             return out;
         }
         let o = &mut out;
-        let js =
-            |v: &Option<serde_json::Value>| v.as_ref().and_then(|v| v.as_str()).map(str::to_string);
+        fn js(v: &Option<serde_json::Value>) -> Option<&str> {
+            v.as_ref().and_then(|v| v.as_str())
+        }
         match r {
             Record::Flow(f) => {
                 self.seen(Seen::Ip(f.client_addr), "senderAddr", o);
@@ -320,21 +463,21 @@ impl Matcher {
             }
             Record::SuricataDnsRequest(d) | Record::SuricataDnsResponse(d) => {
                 if let Some(q) = js(&d.qname) {
-                    self.seen(Seen::Name(&q), "qname", o);
+                    self.seen(Seen::Name(q), "qname", o);
                 }
             }
             Record::SuricataHttp(h) => {
                 let host = js(&h.host);
-                if let Some(host) = &host {
+                if let Some(host) = host {
                     self.seen(Seen::Name(host), "host", o);
                 }
                 if let Some(uri) = js(&h.uri) {
-                    self.seen(Seen::Request(host.as_deref(), &uri), "uri", o);
+                    self.seen(Seen::Request(host, uri), "uri", o);
                 }
             }
             Record::SuricataTls(t) => {
                 if let Some(host) = js(&t.host) {
-                    self.seen(Seen::Name(&host), "host", o);
+                    self.seen(Seen::Name(host), "host", o);
                 }
             }
         }
@@ -461,5 +604,95 @@ mod tests {
         let miss = doc(serde_json::json!({"qname": "notevil.example", "host": "example"}));
         assert!(m.check_doc("~dns_request", &miss).is_empty());
         assert!(m.check_doc("~ssl_open", &miss).is_empty());
+    }
+
+    fn names(m: &Matcher, kind: &str, qname: &str) -> Vec<(String, String)> {
+        m.check_doc(kind, &doc(serde_json::json!({ "qname": qname })))
+            .into_iter()
+            .map(|h| (h.observable, h.value))
+            .collect()
+    }
+
+    #[test]
+    fn names_match_in_lower_case_longest_first_without_trimming_more_than_before() {
+        let mut m = matcher();
+        m.add(0, ObservableKind::Hostname, "a.evil.example");
+        // An observable not in lower case (never made by `normalize`) matches
+        // nothing, as before.
+        m.add(0, ObservableKind::Hostname, "Upper.example");
+        let hits = names(&m, "~dns_request", "X.A.EVIL.example");
+        assert_eq!(
+            hits,
+            [
+                ("a.evil.example".to_string(), "x.a.evil.example".to_string()),
+                ("evil.example".to_string(), "x.a.evil.example".to_string()),
+            ]
+        );
+        assert!(names(&m, "~dns_request", "upper.example").is_empty());
+        assert!(names(&m, "~dns_request", "UPPER.example").is_empty());
+        // Upper case with white space around: trimmed (as `traffic_host` does).
+        assert_eq!(names(&m, "~dns_request", " Evil.Example ").len(), 1);
+        // White space without upper case: taken as it is (no match), as before.
+        assert!(names(&m, "~dns_request", " evil.example").is_empty());
+        // Empty labels, a port, a trailing dot.
+        assert_eq!(names(&m, "~dns_request", "x..evil.example").len(), 1);
+        assert_eq!(names(&m, "~dns_request", "evil.example:8080").len(), 1);
+        assert_eq!(names(&m, "~dns_request", "b.evil.example.").len(), 1);
+        assert!(names(&m, "~dns_request", "").is_empty());
+        assert!(names(&m, "~dns_request", "example").is_empty());
+        assert!(names(&m, "~dns_request", "vil.example").is_empty());
+        // A name longer than any observable still matches by its parents.
+        let long = format!("{}.evil.example", ["x"; 200].join("."));
+        assert!(long.len() > normalize::MAX_HOSTNAME);
+        assert_eq!(names(&m, "~dns_request", &long).len(), 1);
+    }
+
+    #[test]
+    fn ipv4_blocks_of_any_length_behind_the_bitmap() {
+        let mut m = Matcher::new(
+            1,
+            vec![Entry {
+                id: 7,
+                user_key: "bad".into(),
+                name: "Bad".into(),
+            }],
+        );
+        m.add(0, ObservableKind::Cidr, "10.0.0.0/8");
+        m.add(0, ObservableKind::Cidr, "192.0.2.8/30");
+        m.add(0, ObservableKind::Cidr, "198.51.100.0/23");
+        let hit = |m: &Matcher, a: &str| {
+            m.check_doc(
+                "~flow",
+                &doc(serde_json::json!({"senderAddr": a, "receiverAddr": "::1"})),
+            )
+            .into_iter()
+            .map(|h| h.observable)
+            .collect::<Vec<_>>()
+        };
+        assert_eq!(hit(&m, "10.200.3.4"), ["10.0.0.0/8"]);
+        assert_eq!(hit(&m, "192.0.2.11"), ["192.0.2.8/30"]);
+        // In a /24 a block covers part of, outside the block.
+        assert!(hit(&m, "192.0.2.12").is_empty());
+        assert_eq!(hit(&m, "198.51.101.255"), ["198.51.100.0/23"]);
+        assert!(hit(&m, "198.51.102.0").is_empty());
+        assert!(hit(&m, "11.0.0.0").is_empty());
+        assert!(hit(&m, "9.255.255.255").is_empty());
+        // The whole space.
+        m.add(0, ObservableKind::Cidr, "0.0.0.0/0");
+        assert_eq!(hit(&m, "11.0.0.0"), ["0.0.0.0/0"]);
+        assert_eq!(hit(&m, "10.1.1.1"), ["10.0.0.0/8", "0.0.0.0/0"]);
+    }
+
+    #[test]
+    fn suffix_hashes_are_those_of_the_parents() {
+        let mut all = Vec::new();
+        suffix_hashes("A.b.Evil.example", &mut all);
+        let starts: Vec<usize> = all.iter().map(|e| e.1).collect();
+        assert_eq!(starts, [0, 2, 4, 9]);
+        for (h, start) in &all {
+            let mut one = Vec::new();
+            suffix_hashes(&"a.b.evil.example"[*start..], &mut one);
+            assert_eq!(one[0], (*h, 0));
+        }
     }
 }

@@ -60,6 +60,7 @@ pub fn run(args: IngestArgs) -> anyhow::Result<()> {
             args.packets.writer(&args.data_dir)?
         },
         tls_state: args.tls.state(),
+        threats: None,
     };
     let store = Store::open(&args.data_dir, crate::store_options()?)
         .with_context(|| format!("opening the store in {}", args.data_dir.display()))?;
@@ -198,6 +199,13 @@ pub(crate) fn print_summary(run: &Summary) {
         "  flows {} (evicted early {})  records written {}  detections {}",
         st.flows, st.flows_evicted, written.records, written.detections
     );
+    if run.threat_observables > 0 {
+        println!(
+            "  threat matching: {} observables, {:.3} s checking the records",
+            run.threat_observables,
+            run.threat_check.as_secs_f64()
+        );
+    }
     if run.expired > 0 {
         println!(
             "  records expired by retention {} (--records-max-age, --records-max)",

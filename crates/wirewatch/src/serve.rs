@@ -293,6 +293,19 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         );
     }
     let settings = state.settings.clone();
+    // One threat matcher for every input and the API, its first build
+    // started now (off the inputs' path; rebuilt in the background when the
+    // collections change).
+    let threats = state.threats.clone();
+    threats.refresh_later();
+    match wirewatch_threat::backsearch::fail_interrupted(&store) {
+        Ok(0) => {}
+        Ok(n) => tracing::warn!(
+            collections = n,
+            "threat collection back-searches interrupted by the last stop marked failed"
+        ),
+        Err(e) => tracing::warn!(error = %e, "could not check for interrupted back-searches"),
+    }
     // The live captures publish their counters here; the API reads them.
     let capture = state.capture.clone();
     state.packets =
@@ -370,6 +383,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
             force: args.pcap_force,
             packets: packet_sink.clone(),
             tls_state: tls_state.clone(),
+            threats: Some(threats.clone()),
         };
         let t = Some(triggers.clone());
         std::thread::Builder::new()
@@ -391,7 +405,8 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
             store.clone(),
             thresholds.clone(),
             Some(triggers.clone()),
-        );
+        )
+        .with_threats(Some(threats.clone()));
         std::thread::Builder::new()
             .name("wirewatch-eve".into())
             .spawn(move || {
@@ -409,6 +424,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
             )
             .with_packets(packet_sink.clone())
             .with_tls_state(tls_state.clone())
+            .with_threats(Some(threats.clone()))
         };
         let name = iface.clone();
         #[cfg(not(feature = "live"))]

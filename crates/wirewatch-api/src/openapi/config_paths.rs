@@ -34,7 +34,7 @@ pub(super) const TAGS: [(&str, &str); 5] = [
     ),
 ];
 
-fn busy() -> serde_json::Value {
+pub(super) fn busy() -> serde_json::Value {
     json!({"error_message": "4 jobs are running; retry when one has finished (GET /api/v1/jobs)"})
 }
 

@@ -187,10 +187,13 @@ fn certificate(p: &mut Paths) {
             .describe(&format!(
                 "A new key and self-signed certificate (for the host name and localhost) are written to the \
                  data directory and served from the next TLS connection, without a restart; the answer says \
-                 which certificate is served. Done at once (no job). 501 on a server without TLS. {ADMIN}"
+                 which certificate is served. A job (`sslcert_regenerate`), named by the answer's \
+                 `Location` (`/api/v1/jobs/{{id}}`) as in ExtraHop; the answer waits for it (milliseconds). \
+                 501 on a server without TLS; 429 when 4 jobs run. {ADMIN}"
             ))
-            .ok("200", "The certificate now served.", r("CertInfo"))
-            .errors(&[403, 501]),
+            .ok("200", "The certificate now served; `Location` is the job that made it.", r("CertInfo"))
+            .errors(&[403, 501])
+            .error(429, "Four jobs are running.", super::config_paths::busy()),
     );
     p.add(
         "put",

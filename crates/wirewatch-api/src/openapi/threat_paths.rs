@@ -80,16 +80,19 @@ pub(super) fn add(p: &mut Paths) {
              punctuation when left out.",
         )
         .describe(&format!(
-            "Reads the file, stores its observables (the request returns once they are loaded: \
-             there is no job resource) and starts the back-search of the records already stored. \
-             A file that is no STIX (or breaks a limit) answers 400 naming the file (or the \
-             bundle's member) and why. A user key in use answers 409. {WRITE_FULL}"
+            "A job (`threatcollection_load`, `GET /jobs/{{id}}`, named by the collection's \
+             `backsearch.job_id`) reads the file, stores its observables, compiles the matcher \
+             and runs the back-search of the records already stored; the request answers once \
+             the observables are stored. A file that is no STIX (or breaks a limit) answers 400 \
+             naming the file (or the bundle's member) and why, a user key in use 409 (the job \
+             ends `failed` with the same reason); 429 when 4 jobs run. {WRITE_FULL}"
         ))
         .created(
             "The collection was created; `Location` is its path.",
             r("ThreatCollection"),
         )
-        .errors(&[403, 409, 413]),
+        .errors(&[403, 409, 413])
+        .error(429, "Four jobs are running.", super::config_paths::busy()),
     );
     p.add(
         "get",
@@ -120,14 +123,22 @@ pub(super) fn add(p: &mut Paths) {
             "`PUT /threatcollections/~{{user_key}}` creates the collection of that user key, or \
              replaces it (its observables by the file's, its name when given); \
              `PUT /threatcollections/{{id}}` replaces an existing collection. A new file \
-             starts a back-search. {WRITE_FULL}"
+             is loaded by a job (`threatcollection_load`: reading, storing, compiling the \
+             matcher, back-search), named by `Location` on a 204 and by the collection's \
+             `backsearch.job_id`; the request answers once the observables are stored. \
+             {WRITE_FULL}"
         ))
         .created(
             "The collection was created; `Location` is its path.",
             r("ThreatCollection"),
         )
-        .empty("204", "The collection was replaced.")
-        .errors(&[403, 404, 413]),
+        .empty(
+            "204",
+            "The collection was replaced; with a file, `Location` is its load's job \
+             (`/api/v1/jobs/{id}`).",
+        )
+        .errors(&[403, 404, 413])
+        .error(429, "Four jobs are running.", super::config_paths::busy()),
     );
     p.add(
         "delete",

@@ -11,6 +11,7 @@ use crate::routes::{audit, blocking};
 use crate::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -269,22 +270,46 @@ fn tls(s: &AppState) -> ApiResult<&certs::TlsControl> {
     s.system.tls.as_ref().ok_or_else(certs::no_tls)
 }
 
-async fn regenerate_cert(
-    caller: Guard<System>,
-    State(s): State<AppState>,
-) -> ApiResult<axum::Json<certs::CertInfo>> {
+/// `POST /extrahop/sslcert` is a job (`sslcert_regenerate`, named by the
+/// answer's `Location`, as ExtraHop does); the request waits for it (a
+/// key and a certificate take milliseconds) and answers the new
+/// certificate as before.
+async fn regenerate_cert(caller: Guard<System>, State(s): State<AppState>) -> ApiResult<Response> {
+    tls(&s)?;
+    let (tx, rx) = tokio::sync::oneshot::channel();
     let st = s.clone();
-    let info = tokio::task::spawn_blocking(move || tls(&st).and_then(|t| Ok(t.regenerate()?)))
-        .await
-        .map_err(|e| ApiError(Error::internal(e.to_string())))??;
+    let job = s
+        .jobs
+        .spawn("sslcert_regenerate", 1, caller.username(), move |p| {
+            p.step(1, "generating a key and a self-signed certificate");
+            let r = tls(&st).and_then(|t| Ok(t.regenerate()?));
+            let outcome = match &r {
+                Ok(info) => Ok((
+                    format!("a new self-signed certificate, SHA-256 {}", info.sha256),
+                    None,
+                )),
+                Err(e) => Err(e.0.to_string()),
+            };
+            let _ = tx.send(r);
+            outcome
+        })?;
+    let info = rx.await.map_err(|_| {
+        ApiError(Error::internal(format!(
+            "the certificate job {job} stopped; see GET /api/v1/jobs/{job}"
+        )))
+    })??;
     audit(
         &s,
         &caller,
         "regenerate TLS certificate",
         "sslcert",
-        json!({"sha256": info.sha256}),
+        json!({"sha256": info.sha256, "job": job}),
     );
-    Ok(axum::Json(info))
+    Ok((
+        [(axum::http::header::LOCATION, format!("/api/v1/jobs/{job}"))],
+        axum::Json(info),
+    )
+        .into_response())
 }
 
 async fn replace_cert(

@@ -4,10 +4,18 @@
 //! upload also searches the records stored before it (the back-search, run
 //! in the background; its outcome shows as the collection's `backsearch`).
 //!
-//! Loading is synchronous (there is no `/jobs` resource): the request
-//! returns once the file is read and its observables stored, bounded by the
-//! upload's size (`upload::MAX_UPLOAD`) and the limits of
-//! `wirewatch_threat` (uncompressed size, members, observables).
+//! An upload with a file is a job (`threatcollection_load`, `GET /jobs/{id}`)
+//! of four steps: reading the file, storing its observables, compiling the
+//! matcher the sensor checks traffic against (swapped in for every input of
+//! the process at once), and the back-search. The request answers once the
+//! file is read and stored (a file that is no STIX still answers 400 naming
+//! it, a taken user key 409, and the job ends `failed` with the same
+//! reason); the job goes on with the last two steps. The job is named by
+//! the collection's `backsearch.job_id` and, for a `204` answer, by its
+//! `Location` (ExtraHop's way of naming the job of an operation). Bounded by
+//! the upload's size (`upload::MAX_UPLOAD`), the limits of `wirewatch_threat`
+//! (uncompressed size, members, observables) and the jobs running at once
+//! (`jobs::MAX_RUNNING`, 429 beyond).
 
 use crate::error::{ApiError, ApiResult};
 use crate::extract::parse_id;
@@ -16,11 +24,11 @@ use crate::routes::audit;
 use crate::upload::Upload;
 use crate::AppState;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 use wirewatch_model::threat::{
-    user_key_from_name, Observable, ObservableCounts, ThreatCollection, MAX_NAME,
+    user_key_from_name, BackSearch, ObservableCounts, ThreatCollection, MAX_NAME,
 };
 use wirewatch_store::CollectionUpload;
 
@@ -59,56 +67,118 @@ fn check_text(field: &str, v: &str) -> ApiResult<()> {
     Ok(())
 }
 
-/// Read the uploaded file (off the async runtime: a large bundle takes
-/// seconds); a file that is no STIX answers 400 naming it and why.
-/// A file read: its name (when sent) and its observables.
-type ReadFile = Option<(Option<String>, Vec<Observable>)>;
+/// The job type of an upload.
+pub const LOAD_JOB: &str = "threatcollection_load";
+/// Its steps.
+const LOAD_STEPS: u32 = 4;
 
-async fn read_file(file: Option<(Option<String>, axum::body::Bytes)>) -> ApiResult<ReadFile> {
-    let Some((fname, bytes)) = file else {
-        return Ok(None);
-    };
-    if let Some(f) = &fname {
-        check_text("file", f)?;
-    }
-    let what = fname.clone().unwrap_or_else(|| "file".into());
-    let parsed = tokio::task::spawn_blocking(move || wirewatch_threat::parse(&what, &bytes))
-        .await
-        .map_err(|e| ApiError(wirewatch_model::Error::internal(e.to_string())))?
-        .map_err(|e| ApiError::invalid("file", e.to_string()))?;
-    tracing::info!(
-        file = fname.as_deref().unwrap_or(""),
-        observables = parsed.observables.len(),
-        skipped = parsed.skipped,
-        files = parsed.files,
-        other_files = parsed.other_files,
-        "threat collection file read"
-    );
-    Ok(Some((fname, parsed.observables)))
-}
+/// A file sent: its name (when sent) and bytes.
+type File = (Option<String>, axum::body::Bytes);
 
-/// Store an upload, and start the back-search of its observables.
-async fn store(
+/// What an upload's job tells the request once the file is stored (or
+/// refused): the collection, whether it was created, and the job's id.
+type Stored = Result<(ThreatCollection, bool), ApiError>;
+
+/// Load a file into a collection as a job (see the module's documentation):
+/// answers once the file is read and stored.
+async fn load(
     s: &AppState,
     caller: &crate::auth::Caller,
     user_key: &str,
     name: Option<&str>,
-    file: ReadFile,
+    (fname, bytes): File,
     create_only: bool,
-) -> ApiResult<(ThreatCollection, bool)> {
-    let (fname, list) = match &file {
-        Some((f, l)) => (f.as_deref(), Some(l.as_slice())),
-        None => (None, None),
-    };
-    let (c, created) = s.store.put_threat_collection(
-        CollectionUpload {
-            user_key,
-            name,
-            filename: fname,
-            observables: list,
-        },
-        create_only,
-    )?;
+) -> ApiResult<(ThreatCollection, bool, String)> {
+    if let Some(f) = &fname {
+        check_text("file", f)?;
+    }
+    let (tx, rx) = tokio::sync::oneshot::channel::<Stored>();
+    let st = s.clone();
+    let key = user_key.to_string();
+    let name = name.map(str::to_string);
+    let job = s.jobs.spawn(LOAD_JOB, LOAD_STEPS, caller.username(), move |p| {
+        // The request hears of the first two steps; the job's outcome is
+        // the same reason.
+        let refuse = |tx: tokio::sync::oneshot::Sender<Stored>, e: ApiError| {
+            let why = e.0.to_string();
+            let _ = tx.send(Err(e));
+            Err(why)
+        };
+        let what = fname.clone().unwrap_or_else(|| "file".into());
+        p.step(1, &format!("reading {what}"));
+        let parsed = match wirewatch_threat::parse(&what, &bytes) {
+            Ok(x) => x,
+            Err(e) => return refuse(tx, ApiError::invalid("file", e.to_string())),
+        };
+        drop(bytes);
+        let n = parsed.observables.len();
+        tracing::info!(
+            file = %what,
+            observables = n,
+            skipped = parsed.skipped,
+            files = parsed.files,
+            other_files = parsed.other_files,
+            "threat collection file read"
+        );
+        p.step(2, &format!("storing {n} observables"));
+        let (mut c, created) = match st.store.put_threat_collection(
+            CollectionUpload {
+                user_key: &key,
+                name: name.as_deref(),
+                filename: fname.as_deref(),
+                observables: Some(&parsed.observables),
+            },
+            create_only,
+        ) {
+            Ok(x) => x,
+            Err(e) => return refuse(tx, e.into()),
+        };
+        drop(parsed);
+        let running = BackSearch {
+            state: "running".into(),
+            job_id: Some(p.id().to_string()),
+            ..BackSearch::default()
+        };
+        if let Err(e) = st.store.set_threat_backsearch(c.id, &running) {
+            tracing::warn!(error = %e, collection = c.id, "could not record the back-search state");
+        }
+        c.backsearch = Some(running);
+        let (id, label) = (c.id, c.user_key.clone());
+        let _ = tx.send(Ok((c, created)));
+        // The matcher first: the records stored from now on are checked
+        // against the new collection live, those stored before by the
+        // back-search.
+        p.step(3, "compiling the threat matcher");
+        let m = st
+            .threats
+            .refresh()
+            .map_err(|e| format!("compiling the threat matcher: {e}"))?;
+        p.step(4, "searching the stored records (back-search)");
+        let b = wirewatch_threat::backsearch::run_and_record(&st.store, id, Some(p.id()));
+        if b.state == "failed" {
+            return Err(format!(
+                "back-search: {}",
+                b.error.unwrap_or_else(|| "failed".into())
+            ));
+        }
+        Ok((
+            format!(
+                "threat collection {label} (id {id}): {n} observables stored; matcher of {} observables in use; \
+                 back-search: {} records scanned, {} matched, {} detections{}",
+                m.len(),
+                b.records_scanned,
+                b.records_matched,
+                b.detections,
+                if b.truncated { " (stopped at its bound)" } else { "" }
+            ),
+            None,
+        ))
+    })?;
+    let (c, created) = rx.await.map_err(|_| {
+        ApiError(wirewatch_model::Error::internal(format!(
+            "the load job {job} stopped; see GET /api/v1/jobs/{job}"
+        )))
+    })??;
     audit(
         s,
         caller,
@@ -119,15 +189,34 @@ async fn store(
         },
         "threatcollections",
         json!({"id": c.id, "user_key": c.user_key, "name": c.name,
-               "file": fname, "observables": list.map(|l| ObservableCounts::of(l).total())}),
+               "file": c.filename, "observables": c.observables, "job": job}),
     );
-    if list.is_some() {
-        let store = s.store.clone();
-        let id = c.id;
-        tokio::task::spawn_blocking(move || {
-            wirewatch_threat::backsearch::run_and_record(&store, id)
-        });
-    }
+    Ok((c, created, job))
+}
+
+/// Rename a collection (an upload without a file: no job).
+fn rename(
+    s: &AppState,
+    caller: &crate::auth::Caller,
+    user_key: &str,
+    name: Option<&str>,
+) -> ApiResult<(ThreatCollection, bool)> {
+    let (c, created) = s.store.put_threat_collection(
+        CollectionUpload {
+            user_key,
+            name,
+            filename: None,
+            observables: None,
+        },
+        false,
+    )?;
+    audit(
+        s,
+        caller,
+        "update threat collection",
+        "threatcollections",
+        json!({"id": c.id, "user_key": c.user_key, "name": c.name}),
+    );
     Ok((c, created))
 }
 
@@ -181,14 +270,13 @@ async fn create(
             k
         }
     };
-    if up.file.is_none() {
+    let Some(file) = up.file else {
         return Err(ApiError::invalid(
             "file",
             "required: the STIX file (.tar.gz, .xml or .json)",
         ));
-    }
-    let file = read_file(up.file).await?;
-    let (c, _) = store(&s, &caller, &key, Some(name), file, true).await?;
+    };
+    let (c, _, _) = load(&s, &caller, &key, Some(name), file, true).await?;
     Ok(super::created(
         format!("/api/v1/threatcollections/{}", c.id),
         c,
@@ -227,15 +315,31 @@ async fn put(
             "required to create a threat collection: the STIX file (.tar.gz, .xml or .json)",
         ));
     }
-    let file = read_file(up.file).await?;
-    let (c, created) = store(&s, &caller, &key, up.name.as_deref(), file, false).await?;
+    let (c, created, job) = match up.file {
+        Some(file) => {
+            let (c, created, job) =
+                load(&s, &caller, &key, up.name.as_deref(), file, false).await?;
+            (c, created, Some(job))
+        }
+        None => {
+            let (c, created) = rename(&s, &caller, &key, up.name.as_deref())?;
+            (c, created, None)
+        }
+    };
     if created {
         return Ok(super::created(
             format!("/api/v1/threatcollections/{}", c.id),
             c,
         ));
     }
-    Ok(StatusCode::NO_CONTENT.into_response())
+    match job {
+        Some(id) => Ok((
+            StatusCode::NO_CONTENT,
+            [(header::LOCATION, format!("/api/v1/jobs/{id}"))],
+        )
+            .into_response()),
+        None => Ok(StatusCode::NO_CONTENT.into_response()),
+    }
 }
 
 async fn remove(

@@ -92,6 +92,21 @@ fn a_regenerated_certificate_is_served_to_the_next_connection() {
     let new = read(&s.data_dir(), "tls-cert.pem");
     assert_ne!(old, new);
     assert_eq!(r.body["sha256"], sha256_of_pem(&new));
+    // It was a job (ExtraHop names it in `Location`), done by the answer.
+    let loc = r.headers.get("location").unwrap().to_str().unwrap();
+    let job = s.get(loc);
+    assert_eq!(job.status, 200, "{}", job.text);
+    assert_eq!(job.body["type"], "sslcert_regenerate");
+    assert_eq!(job.body["status"], "done");
+    assert_eq!(job.body["step_number"], job.body["total_steps"]);
+    assert!(
+        job.body["details"]
+            .as_str()
+            .unwrap()
+            .contains(r.body["sha256"].as_str().unwrap()),
+        "{}",
+        job.text
+    );
     handshake_trusting(&addr, &new, "localhost").expect("the new certificate is served");
     assert!(handshake_trusting(&addr, &old, "localhost").is_err());
     // The change was audited, and a restart keeps the new certificate.

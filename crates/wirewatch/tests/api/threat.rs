@@ -205,3 +205,150 @@ fn back_search_finds_records_ingested_before_the_upload() {
         .count();
     assert!(marked > 0, "{}", r.text);
 }
+
+/// The job named by `id`, polled until it ends; the (status, step) pairs
+/// seen on the way.
+fn job_until_done(s: &Server, id: &str) -> (Value, Vec<(String, u64)>) {
+    let mut seen: Vec<(String, u64)> = Vec::new();
+    let job = wait_for("the job to end", 60, || {
+        let r = s.get(&format!("/api/v1/jobs/{id}"));
+        assert_eq!(r.status, 200, "{}", r.text);
+        let st = (
+            r.body["status"].as_str().unwrap().to_string(),
+            r.body["step_number"].as_u64().unwrap(),
+        );
+        if seen.last() != Some(&st) {
+            seen.push(st.clone());
+        }
+        match st.0.as_str() {
+            "done" | "failed" => Ok(r.body),
+            _ => Err(r.text),
+        }
+    });
+    (job, seen)
+}
+
+#[test]
+fn a_load_is_a_job_with_progress_named_by_the_collection_and_location() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ok, out, err) = ingest_into(dir.path(), &[], &[sample("wikipedia.pcap")]);
+    assert!(ok, "{out}{err}");
+    let s = Server::start_on(dir.path());
+    // POST: 201 naming the collection; the body names the job.
+    let r = s.raw_bytes(
+        "POST",
+        "/api/v1/threatcollections?name=Wiki&filename=wiki.json",
+        &threat_sample("wikimedia-stix2.json"),
+        "application/octet-stream",
+        s.key(),
+    );
+    assert_eq!(r.status, 201, "{}", r.text);
+    let id = r.body["id"].as_u64().unwrap();
+    assert_eq!(
+        r.headers.get("location").unwrap(),
+        &format!("/api/v1/threatcollections/{id}")
+    );
+    let job = r.body["backsearch"]["job_id"].as_str().unwrap().to_string();
+    // The job is listed, with its type, steps and user.
+    let all = s.get("/api/v1/jobs").body;
+    let listed = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|j| j["id"] == job.as_str())
+        .unwrap_or_else(|| panic!("{all}"));
+    assert_eq!(listed["type"], "threatcollection_load");
+    assert_eq!(listed["total_steps"], 4);
+    assert_eq!(listed["user"], "setup");
+    let (done, seen) = job_until_done(&s, &job);
+    assert_eq!(done["status"], "done", "{done}");
+    assert_eq!(done["step_number"], 4);
+    assert!(done["finished_time"].as_i64().unwrap() >= done["created_time"].as_i64().unwrap());
+    // Progress only goes forward (storing happened before the answer).
+    assert!(seen.windows(2).all(|w| w[0].1 <= w[1].1), "{seen:?}");
+    assert!(seen[0].1 >= 2, "{seen:?}");
+    let details = done["details"].as_str().unwrap();
+    assert!(details.contains("back-search"), "{details}");
+    // The collection keeps the outcome and the job's id.
+    let c = s.get(&format!("/api/v1/threatcollections/{id}")).body;
+    assert_eq!(c["backsearch"]["state"], "done", "{c}");
+    assert_eq!(c["backsearch"]["job_id"], job.as_str());
+    assert!(details.contains(&format!("{} matched", c["backsearch"]["records_matched"])));
+
+    // PUT replacing it: 204, the job in `Location`.
+    let r = s.raw_bytes(
+        "PUT",
+        "/api/v1/threatcollections/~Wiki?filename=wiki.xml",
+        &threat_sample("wikimedia-stix1.xml"),
+        "application/octet-stream",
+        s.key(),
+    );
+    assert_eq!(r.status, 204, "{}", r.text);
+    let loc = r.headers.get("location").unwrap().to_str().unwrap();
+    let job2 = loc.strip_prefix("/api/v1/jobs/").unwrap();
+    assert_ne!(job2, job);
+    let (done, _) = job_until_done(&s, job2);
+    assert_eq!(done["status"], "done", "{done}");
+    let c = s.get(&format!("/api/v1/threatcollections/{id}")).body;
+    assert_eq!(c["backsearch"]["job_id"], job2);
+    // A rename (no file) starts no job.
+    let before = s.get("/api/v1/jobs").body.as_array().unwrap().len();
+    let r = s.raw(
+        "PUT",
+        "/api/v1/threatcollections/~Wiki",
+        Some(r#"{"name": "Renamed"}"#),
+        Some(s.key()),
+    );
+    assert_eq!(r.status, 204, "{}", r.text);
+    assert!(r.headers.get("location").is_none());
+    assert_eq!(s.get("/api/v1/jobs").body.as_array().unwrap().len(), before);
+}
+
+#[test]
+fn a_failing_load_answers_400_and_its_job_ends_failed_with_the_reason() {
+    let s = Server::start();
+    let r = s.raw_bytes(
+        "POST",
+        "/api/v1/threatcollections?name=Broken&filename=notes.txt",
+        b"these are no observables",
+        "application/octet-stream",
+        s.key(),
+    );
+    assert_eq!(r.status, 400, "{}", r.text);
+    assert!(r.text.contains("notes.txt"), "{}", r.text);
+    let all = s.get("/api/v1/jobs").body;
+    let job = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|j| j["type"] == "threatcollection_load")
+        .unwrap_or_else(|| panic!("{all}"))
+        .clone();
+    let (done, _) = job_until_done(&s, job["id"].as_str().unwrap());
+    assert_eq!(done["status"], "failed", "{done}");
+    assert_eq!(done["step_number"], 1, "{done}");
+    let why = done["details"].as_str().unwrap();
+    assert!(why.contains("notes.txt"), "{why}");
+    assert!(why.contains("neither a .tar.gz bundle"), "{why}");
+    // Nothing was stored.
+    assert_eq!(s.get("/api/v1/threatcollections").body, json!([]));
+    // A taken user key: 409, and the job fails at the second step.
+    upload(
+        &s,
+        "Wiki",
+        "wiki.xml",
+        &threat_sample("wikimedia-stix1.xml"),
+    );
+    let r = s.raw_bytes(
+        "POST",
+        "/api/v1/threatcollections?name=Wiki&filename=wiki.xml",
+        &threat_sample("wikimedia-stix1.xml"),
+        "application/octet-stream",
+        s.key(),
+    );
+    assert_eq!(r.status, 409, "{}", r.text);
+    let newest = s.get("/api/v1/jobs").body[0].clone();
+    let (done, _) = job_until_done(&s, newest["id"].as_str().unwrap());
+    assert_eq!(done["status"], "failed", "{done}");
+    assert_eq!(done["step_number"], 2, "{done}");
+}
