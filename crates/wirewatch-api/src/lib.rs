@@ -54,6 +54,8 @@ pub struct AppState {
     pub packets: Option<std::path::PathBuf>,
     /// The web app's sessions (cookie flags, expiry).
     pub sessions: app::session::SessionConfig,
+    /// SAML logins started and waiting for the IdP's Response.
+    pub saml_requests: Arc<saml::authn::Requests>,
     /// The running configuration's live part: access settings (API key
     /// generation, CORS), retention, the detector thresholds shown.
     pub settings: Arc<settings::Settings>,
@@ -86,6 +88,7 @@ impl AppState {
             system: Arc::new(SystemState::new(&store)),
             store,
             sessions: app::session::SessionConfig::for_url(&config.public_url),
+            saml_requests: Arc::default(),
             config: Arc::new(config),
             cursors: Arc::default(),
             ods: None,

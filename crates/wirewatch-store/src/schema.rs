@@ -591,6 +591,16 @@ CREATE INDEX detections_by_status ON detections(hidden_by, status, risk_score DE
 CREATE INDEX detections_by_assignee ON detections(hidden_by, assignee, risk_score DESC, start_time, end_time, status, ticket_id, type);
 CREATE INDEX detections_by_update ON detections(hidden_by, update_time, start_time, end_time, status, risk_score, assignee, ticket_id, type);
 "#,
+    // SAML login: the IDs of the assertions used, until they expire (a
+    // replayed assertion is refused, across restarts too).
+    r#"
+CREATE TABLE saml_assertions (
+    id TEXT PRIMARY KEY,
+    idp_id INTEGER NOT NULL,
+    expires INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX saml_assertions_expires ON saml_assertions(expires);
+"#,
 ];
 
 /// Bring the schema up to date.
