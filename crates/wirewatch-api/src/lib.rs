@@ -271,7 +271,8 @@ async fn json_errors(
         .headers()
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.contains("json"));
+        // An HTML page is a deliberate answer to a browser (a refused SAML login).
+        .is_some_and(|v| v.contains("json") || v.starts_with("text/html"));
     if !(status.is_client_error() || status.is_server_error()) || is_json {
         return resp;
     }

@@ -111,11 +111,14 @@ impl Store {
         let now = wirewatch_model::now_ms();
         self.write(|tx| {
             tx.execute("DELETE FROM saml_assertions WHERE expires <= ?1", [now])?;
-            let n: usize = tx.query_row("SELECT count(*) FROM saml_assertions", [], |r| r.get(0))?;
+            let n: usize =
+                tx.query_row("SELECT count(*) FROM saml_assertions", [], |r| r.get(0))?;
             if n >= MAX_SAML_ASSERTIONS {
                 return Err(StoreError::refused(
                     "SAMLResponse",
-                    Refusal::TooManySamlAssertions { max: MAX_SAML_ASSERTIONS },
+                    Refusal::TooManySamlAssertions {
+                        max: MAX_SAML_ASSERTIONS,
+                    },
                 ));
             }
             Ok(tx.execute(
@@ -144,7 +147,13 @@ mod tests {
             assert!(s.use_saml_assertion(1, "_old", 1).unwrap());
         }
         let s = Store::open(dir.path(), StoreOptions::default()).unwrap();
-        assert!(!s.use_saml_assertion(1, "_a1", later).unwrap(), "remembered across a restart");
-        assert!(s.use_saml_assertion(1, "_old", later).unwrap(), "an expired ID is forgotten");
+        assert!(
+            !s.use_saml_assertion(1, "_a1", later).unwrap(),
+            "remembered across a restart"
+        );
+        assert!(
+            s.use_saml_assertion(1, "_old", later).unwrap(),
+            "an expired ID is forgotten"
+        );
     }
 }

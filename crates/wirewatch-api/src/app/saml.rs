@@ -268,7 +268,11 @@ pub async fn acs(
     let attempt = match s.logins.begin(ip, &key) {
         Ok(a) => a,
         Err(crate::throttle::Refusal::Locked(wait)) => {
-            return refusal_429(html, wait, "too many refused SAML logins from this address; retry later")
+            return refusal_429(
+                html,
+                wait,
+                "too many refused SAML logins from this address; retry later",
+            )
         }
         Err(crate::throttle::Refusal::Busy) => {
             return refusal_429(
@@ -288,7 +292,10 @@ pub async fn acs(
         Err(Failure::Refused(idp, why)) => {
             s.logins.failed(ip, &key);
             tracing::warn!(source = ?ip, idp = ?idp, reason = %why.0, "SAML login refused");
-            refusal(html, ApiError::forbidden(format!("SAML login refused: {}", why.0)))
+            refusal(
+                html,
+                ApiError::forbidden(format!("SAML login refused: {}", why.0)),
+            )
         }
         Err(Failure::Policy(e)) => {
             tracing::warn!(source = ?ip, reason = %e.0.message, "SAML login refused");
@@ -338,7 +345,11 @@ fn refuse<T>(idp: Option<u64>, m: impl Into<String>) -> Result<T, Failure> {
     Err(Failure::Refused(idp, Refused(m.into())))
 }
 
-async fn consume(s: &AppState, ip: Option<std::net::IpAddr>, body: Body) -> Result<Response, Failure> {
+async fn consume(
+    s: &AppState,
+    ip: Option<std::net::IpAddr>,
+    body: Body,
+) -> Result<Response, Failure> {
     let bytes = axum::body::to_bytes(body, MAX_FORM).await.map_err(|_| {
         ApiError(wirewatch_model::Error::new(
             wirewatch_model::Code::PayloadTooLarge,
@@ -346,9 +357,12 @@ async fn consume(s: &AppState, ip: Option<std::net::IpAddr>, body: Body) -> Resu
         ))
     })?;
     let form = parse_form(&bytes);
-    let b64 = form
-        .saml_response
-        .ok_or_else(|| ApiError::invalid("SAMLResponse", "is required (the IdP's Response, HTTP-POST binding)"))?;
+    let b64 = form.saml_response.ok_or_else(|| {
+        ApiError::invalid(
+            "SAMLResponse",
+            "is required (the IdP's Response, HTTP-POST binding)",
+        )
+    })?;
     let relay_state = form.relay_state;
     if relay_state.as_ref().is_some_and(|r| r.len() > 1024) {
         return Err(ApiError::invalid("RelayState", "at most 1024 bytes").into());
@@ -382,7 +396,9 @@ async fn consume(s: &AppState, ip: Option<std::net::IpAddr>, body: Body) -> Resu
             else {
                 return refuse(
                     None,
-                    format!("no identity provider has the entity ID {issuer:?} (the Response's Issuer)"),
+                    format!(
+                        "no identity provider has the entity ID {issuer:?} (the Response's Issuer)"
+                    ),
                 );
             };
             (idp, None)
@@ -400,7 +416,11 @@ async fn consume(s: &AppState, ip: Option<std::net::IpAddr>, body: Body) -> Resu
         s.saml_requests.remove(irt);
     }
     let store = s.store.clone();
-    let (idp_id, aid, until) = (idp.id, verified.assertion_id.clone(), verified.valid_until_ms);
+    let (idp_id, aid, until) = (
+        idp.id,
+        verified.assertion_id.clone(),
+        verified.valid_until_ms,
+    );
     let fresh = crate::routes::blocking(move || store.use_saml_assertion(idp_id, &aid, until))
         .await
         .map_err(Failure::Policy)?;
@@ -409,7 +429,10 @@ async fn consume(s: &AppState, ip: Option<std::net::IpAddr>, body: Body) -> Resu
     }
 
     // Privileges and the remote user.
-    let mappings = s.store.identity_provider_privileges(idp.id)?.unwrap_or_default();
+    let mappings = s
+        .store
+        .identity_provider_privileges(idp.id)?
+        .unwrap_or_default();
     let roles = mappings.resolve(&verified.attributes);
     if !has_privilege(&roles) {
         return Err(ApiError::forbidden(format!(

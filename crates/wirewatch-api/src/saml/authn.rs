@@ -136,9 +136,7 @@ impl Requests {
     /// The request `id` answers, if it is still waiting.
     pub fn get(&self, id: &str) -> Option<Pending> {
         let m = self.map.lock();
-        m.get(id)
-            .filter(|p| p.at.elapsed() < self.ttl)
-            .cloned()
+        m.get(id).filter(|p| p.at.elapsed() < self.ttl).cloned()
     }
 
     /// Forget a request (answered).
@@ -174,8 +172,14 @@ mod tests {
             .read_to_string(&mut xml)
             .unwrap();
         assert!(xml.contains(&format!("ID=\"{}\"", r.id)), "{xml}");
-        assert!(xml.contains("IssueInstant=\"1970-01-02T00:00:00Z\""), "{xml}");
-        assert!(xml.contains("Destination=\"https://idp.example.com/sso?tenant=a&amp;b=1\""), "{xml}");
+        assert!(
+            xml.contains("IssueInstant=\"1970-01-02T00:00:00Z\""),
+            "{xml}"
+        );
+        assert!(
+            xml.contains("Destination=\"https://idp.example.com/sso?tenant=a&amp;b=1\""),
+            "{xml}"
+        );
         assert!(xml.contains("<saml:Issuer>https://s/saml/metadata</saml:Issuer>"));
         assert!(xml.contains("AssertionConsumerServiceURL=\"https://s/saml/acs\""));
     }

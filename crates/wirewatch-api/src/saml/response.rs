@@ -146,7 +146,7 @@ pub fn screen(xml: &str) -> Result<Envelope, Refused> {
             }
             Event::CData(_) => return refused("SAMLResponse must not contain CDATA sections"),
             Event::Start(ref e) | Event::Empty(ref e) => {
-                let (ns, local) = r.resolve_element(e.name());
+                let (ns, local) = r.resolver().resolve_element(e.name());
                 let ns = match ns {
                     quick_xml::name::ResolveResult::Bound(n) => {
                         String::from_utf8_lossy(n.as_ref()).into_owned()
@@ -220,7 +220,12 @@ fn children(doc: &Document<'_>, parent: NodeId, ns: &str, name: &str) -> Vec<Nod
 
 /// The one child `ns:name` of `parent` (`Ok(None)` when absent; refused
 /// when repeated).
-fn one(doc: &Document<'_>, parent: NodeId, ns: &str, name: &str) -> Result<Option<NodeId>, Refused> {
+fn one(
+    doc: &Document<'_>,
+    parent: NodeId,
+    ns: &str,
+    name: &str,
+) -> Result<Option<NodeId>, Refused> {
     let c = children(doc, parent, ns, name);
     if c.len() > 1 {
         return refused(format!("more than one {name} element"));
@@ -258,7 +263,11 @@ fn instant(doc: &Document<'_>, id: NodeId, name: &str, what: &str) -> Result<Opt
 
 /// Which element a signature validly covers, after the algorithm, transform
 /// and position rules; `Err` says why the signature does not count.
-fn covered(doc: &Document<'_>, sig: NodeId, refs: &[bergshamra_dsig::VerifiedReference]) -> Result<NodeId, String> {
+fn covered(
+    doc: &Document<'_>,
+    sig: NodeId,
+    refs: &[bergshamra_dsig::VerifiedReference],
+) -> Result<NodeId, String> {
     let signed_info = one(doc, sig, NS_DSIG, "SignedInfo")
         .map_err(|e| e.0)?
         .ok_or("no SignedInfo")?;
@@ -340,8 +349,13 @@ fn verify_signature(
     // dates are not the assertion's validity (many IdPs sign with an
     // expired self-signed certificate, and metadata pins it).
     ctx.skip_time_checks = true;
-    if doc.get_elements_by_tag_name_ns(NS_DSIG, "Signature").is_empty() {
-        return refused("the Response is not signed (neither it nor its Assertion has a Signature)");
+    if doc
+        .get_elements_by_tag_name_ns(NS_DSIG, "Signature")
+        .is_empty()
+    {
+        return refused(
+            "the Response is not signed (neither it nor its Assertion has a Signature)",
+        );
     }
     let results = bergshamra_dsig::verify::verify_all_document_with_source(&ctx, doc, Some(xml))
         .map_err(|e| Refused(format!("the signature cannot be checked: {e}")))?;
@@ -354,10 +368,13 @@ fn verify_signature(
                 ..
             } => match covered(doc, signature_node, &references) {
                 Ok(t) if t == assertion || t == response => return Ok(()),
-                Ok(_) => why.push("a signature covers neither the Assertion nor the Response".to_string()),
+                Ok(_) => why
+                    .push("a signature covers neither the Assertion nor the Response".to_string()),
                 Err(m) => why.push(format!("a signature does not count: {m}")),
             },
-            VerifyResult::Invalid { reason } => why.push(format!("a signature is invalid: {reason}")),
+            VerifyResult::Invalid { reason } => {
+                why.push(format!("a signature is invalid: {reason}"))
+            }
         }
     }
     refused(format!(
@@ -381,7 +398,12 @@ pub fn verify(xml: &str, exp: &Expected<'_>) -> Result<Verified, Refused> {
 }
 
 /// The SAML rules, on a document whose signature was verified.
-fn check(doc: &Document<'_>, response: NodeId, assertion: NodeId, exp: &Expected<'_>) -> Result<Verified, Refused> {
+fn check(
+    doc: &Document<'_>,
+    response: NodeId,
+    assertion: NodeId,
+    exp: &Expected<'_>,
+) -> Result<Verified, Refused> {
     let now = exp.now_ms;
     // The Response.
     if attr(doc, response, "Version") != Some("2.0") {
@@ -407,13 +429,17 @@ fn check(doc: &Document<'_>, response: NodeId, assertion: NodeId, exp: &Expected
         let message = one(doc, status, NS_PROTOCOL, "StatusMessage")?
             .map(|m| format!(": {}", text(doc, m)))
             .unwrap_or_default();
-        return refused(format!("the IdP did not log the user in ({value}{message})"));
+        return refused(format!(
+            "the IdP did not log the user in ({value}{message})"
+        ));
     }
     let response_irt = attr(doc, response, "InResponseTo");
     match (response_irt, exp.in_response_to) {
         (Some(got), Some(want)) if got == want => {}
         (None, _) => {}
-        (Some(_), _) => return refused("the Response's InResponseTo is not the request this login started"),
+        (Some(_), _) => {
+            return refused("the Response's InResponseTo is not the request this login started")
+        }
     }
 
     // The Assertion.
@@ -539,7 +565,9 @@ fn check(doc: &Document<'_>, response: NodeId, assertion: NodeId, exp: &Expected
         for a in children(doc, st, NS_ASSERTION, "Attribute") {
             count += 1;
             if count > MAX_ATTRIBUTES {
-                return refused(format!("the Assertion has more than {MAX_ATTRIBUTES} attributes"));
+                return refused(format!(
+                    "the Assertion has more than {MAX_ATTRIBUTES} attributes"
+                ));
             }
             let values: Vec<String> = children(doc, a, NS_ASSERTION, "AttributeValue")
                 .into_iter()
@@ -588,24 +616,46 @@ mod tests {
             }
         );
         let cases = [
-            ("<!DOCTYPE r [<!ENTITY e \"x\">]>".to_string() + &ok, "DOCTYPE"),
-            (ok.replace("<saml:Assertion/>", "<saml:Assertion/><!-- c -->"), "comments"),
-            (ok.replace("<saml:Assertion/>", "<saml:Assertion/><?pi x?>"), "processing"),
-            (ok.replace("https://idp", "<![CDATA[https://idp]]>"), "CDATA"),
-            (ok.replace("<saml:Assertion/>", "<saml:Assertion/><saml:Assertion/>"), "exactly one"),
+            (
+                "<!DOCTYPE r [<!ENTITY e \"x\">]>".to_string() + &ok,
+                "DOCTYPE",
+            ),
+            (
+                ok.replace("<saml:Assertion/>", "<saml:Assertion/><!-- c -->"),
+                "comments",
+            ),
+            (
+                ok.replace("<saml:Assertion/>", "<saml:Assertion/><?pi x?>"),
+                "processing",
+            ),
+            (
+                ok.replace("https://idp", "<![CDATA[https://idp]]>"),
+                "CDATA",
+            ),
+            (
+                ok.replace("<saml:Assertion/>", "<saml:Assertion/><saml:Assertion/>"),
+                "exactly one",
+            ),
             (ok.replace("<saml:Assertion/>", ""), "exactly one"),
             (
-                ok.replace("<saml:Assertion/>", "<saml:Assertion/><saml:EncryptedAssertion/>"),
+                ok.replace(
+                    "<saml:Assertion/>",
+                    "<saml:Assertion/><saml:EncryptedAssertion/>",
+                ),
                 "encrypted",
             ),
-            (ok.replace("samlp:Response", "samlp:LogoutResponse"), "root element"),
-            (ok.replace(NS_PROTOCOL, "urn:other"), "root element"),
-            ("<a>".to_string(), "well-formed"),
-            (String::new(), "empty"),
             (
-                ok.replace("<saml:Assertion/>", &"<x>".repeat(40)),
-                "deeply",
+                ok.replace("samlp:Response", "samlp:LogoutResponse"),
+                "root element",
             ),
+            (ok.replace(NS_PROTOCOL, "urn:other"), "root element"),
+            ("<a>".to_string(), "root element"),
+            (
+                ok.replace("<saml:Assertion/>", "<saml:Assertion>"),
+                "well-formed",
+            ),
+            (String::new(), "empty"),
+            (ok.replace("<saml:Assertion/>", &"<x>".repeat(40)), "deeply"),
         ];
         for (xml, why) in cases {
             let e = screen(&xml).unwrap_err();
@@ -618,6 +668,9 @@ mod tests {
         assert_eq!(decode("PGEvPg==").unwrap(), "<a/>");
         assert_eq!(decode("PGEv\r\nPg==").unwrap(), "<a/>");
         assert!(decode("<a/>").unwrap_err().0.contains("base64"));
-        assert!(decode(&"A".repeat(MAX_RESPONSE * 2)).unwrap_err().0.contains("larger"));
+        assert!(decode(&"A".repeat(MAX_RESPONSE * 2))
+            .unwrap_err()
+            .0
+            .contains("larger"));
     }
 }

@@ -151,7 +151,11 @@ fn with_cookie(s: &App, path: &str, cookie: &str) -> Resp {
 /// Refused: 403 (no cookie) whose message contains `why`.
 fn assert_refused(r: &Resp, why: &str) {
     assert_eq!(r.status, 403, "{}", r.text);
-    assert!(r.headers.get("set-cookie").is_none(), "no session: {}", r.text);
+    assert!(
+        r.headers.get("set-cookie").is_none(),
+        "no session: {}",
+        r.text
+    );
     assert!(r.text.contains(why), "expected {why:?} in {}", r.text);
 }
 
@@ -248,9 +252,18 @@ fn an_sp_initiated_login_answers_its_request_and_only_it() {
     flate2::read::DeflateDecoder::new(&raw[..])
         .read_to_string(&mut xml)
         .unwrap();
-    assert!(xml.contains("<saml:Issuer>https://sensor.example.com/saml/metadata</saml:Issuer>"), "{xml}");
+    assert!(
+        xml.contains("<saml:Issuer>https://sensor.example.com/saml/metadata</saml:Issuer>"),
+        "{xml}"
+    );
     assert!(xml.contains("AssertionConsumerServiceURL=\"https://sensor.example.com/saml/acs\""));
-    let request_id = xml.split("ID=\"").nth(1).unwrap().split('"').next().unwrap();
+    let request_id = xml
+        .split("ID=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap();
 
     // A Response to another request: refused; to this one: a session, and
     // the app path the login started from.
@@ -265,11 +278,26 @@ fn an_sp_initiated_login_answers_its_request_and_only_it() {
     assert_refused(&post(&s, &again.b64), "InResponseTo");
 
     // Unknown and disabled providers start no login.
-    assert_eq!(s.send_raw("GET", "/saml/login?idp=999", None, "", None).status, 404);
-    assert_eq!(s.send_raw("GET", "/saml/login?idp=x", None, "", None).status, 400);
+    assert_eq!(
+        s.send_raw("GET", "/saml/login?idp=999", None, "", None)
+            .status,
+        404
+    );
+    assert_eq!(
+        s.send_raw("GET", "/saml/login?idp=x", None, "", None)
+            .status,
+        400
+    );
     assert_eq!(s.patch(&loc, json!({"enabled": false})).status, 204);
-    assert_eq!(s.send_raw("GET", &format!("/saml/login?idp={id}"), None, "", None).status, 403);
-    assert_eq!(s.send_raw("GET", "/saml/providers", None, "", None).body, json!([]));
+    assert_eq!(
+        s.send_raw("GET", &format!("/saml/login?idp={id}"), None, "", None)
+            .status,
+        403
+    );
+    assert_eq!(
+        s.send_raw("GET", "/saml/providers", None, "", None).body,
+        json!([])
+    );
     // … and a disabled IdP's Responses open no session.
     let r = post(&s, &idp.response(analyst()).b64);
     assert_refused(&r, "disabled");
@@ -312,7 +340,10 @@ fn signature_wrapping_and_comment_tricks_are_refused() {
         ("evil-wrapped", "does not verify"),
         ("signature-elsewhere", "enveloped"),
     ] {
-        let r = post(&s, &idp.response(with(analyst(), json!({"attack": attack}))).b64);
+        let r = post(
+            &s,
+            &idp.response(with(analyst(), json!({"attack": attack}))).b64,
+        );
         assert_refused(&r, why);
         assert!(!r.text.contains("mallory"), "{attack}: {}", r.text);
     }
@@ -343,11 +374,26 @@ fn conditions_audience_and_recipient_are_checked() {
     let cases = [
         (json!({"not_on_or_after": -600}), "expired"),
         (json!({"not_before": 3600}), "not valid yet"),
-        (json!({"audience": "https://other-sp.example.com/"}), "audience"),
-        (json!({"recipient": "https://other-sp.example.com/acs", "destination": "https://sensor.example.com/saml/acs"}), "Recipient"),
-        (json!({"destination": "https://other-sp.example.com/acs"}), "Destination"),
-        (json!({"issuer": "https://unknown-idp.test/"}), "no identity provider"),
-        (json!({"status": "urn:oasis:names:tc:SAML:2.0:status:Requester"}), "did not log the user in"),
+        (
+            json!({"audience": "https://other-sp.example.com/"}),
+            "audience",
+        ),
+        (
+            json!({"recipient": "https://other-sp.example.com/acs", "destination": "https://sensor.example.com/saml/acs"}),
+            "Recipient",
+        ),
+        (
+            json!({"destination": "https://other-sp.example.com/acs"}),
+            "Destination",
+        ),
+        (
+            json!({"issuer": "https://unknown-idp.test/"}),
+            "no identity provider",
+        ),
+        (
+            json!({"status": "urn:oasis:names:tc:SAML:2.0:status:Requester"}),
+            "did not log the user in",
+        ),
     ];
     for (extra, why) in cases {
         let r = post(&s, &idp.response(with(analyst(), extra.clone())).b64);
@@ -374,7 +420,10 @@ fn users_without_privileges_or_provisioning_get_no_session() {
     assert_eq!(page.status, 403, "{}", page.text);
     assert!(page.headers.get("set-cookie").is_none());
     assert!(
-        page.headers["content-type"].to_str().unwrap().starts_with("text/html"),
+        page.headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html"),
         "a page for the browser"
     );
     assert!(page.text.contains("has no privilege"), "{}", page.text);
@@ -383,8 +432,14 @@ fn users_without_privileges_or_provisioning_get_no_session() {
     let local = idp.response(with(analyst(), json!({"name_id": "setup"})));
     assert_refused(&post(&s, &local.b64), "local user");
     // Without auto-provisioning an unknown user is refused…
-    assert_eq!(s.patch(&loc, json!({"auto_provision_users": false})).status, 204);
-    assert_refused(&post(&s, &idp.response(analyst()).b64), "auto_provision_users");
+    assert_eq!(
+        s.patch(&loc, json!({"auto_provision_users": false})).status,
+        204
+    );
+    assert_refused(
+        &post(&s, &idp.response(analyst()).b64),
+        "auto_provision_users",
+    );
     // … a remote user created by an administrator logs in, unless disabled.
     let r = s.post(
         "/api/v1/users",
@@ -405,7 +460,12 @@ fn malformed_posts_name_the_field_and_big_ones_are_refused() {
     let idp = Idp::new();
     let (s, _) = app_with_idp(&idp);
     let r = s.send_raw("POST", "/saml/acs", Some(b"RelayState=x"), FORM, None);
-    assert_eq!((r.status, r.body["field"].as_str()), (400, Some("SAMLResponse")), "{}", r.text);
+    assert_eq!(
+        (r.status, r.body["field"].as_str()),
+        (400, Some("SAMLResponse")),
+        "{}",
+        r.text
+    );
     assert_refused(&post(&s, "not base64!"), "base64");
     assert_refused(&post(&s, &b64("<a>")), "root element");
     let huge = vec![b'A'; 2 * 1024 * 1024];
