@@ -11,7 +11,7 @@ pub mod logs;
 pub mod openapi;
 mod procstat;
 mod routes;
-mod saml;
+pub mod saml;
 pub mod settings;
 pub mod throttle;
 pub mod upload;

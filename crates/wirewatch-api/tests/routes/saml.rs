@@ -474,3 +474,46 @@ fn malformed_posts_name_the_field_and_big_ones_are_refused() {
     let r = s.send_raw("POST", "/saml/acs", Some(&body), FORM, None);
     assert_eq!(r.status, 413, "{}", r.text);
 }
+
+/// Every one-character change inside the signed Assertion (outside its
+/// Signature) is refused by the verifier: a sweep over the whole element.
+#[test]
+fn any_change_to_the_signed_assertion_is_refused() {
+    use wirewatch_api::saml::response::{verify, Expected};
+    let idp = Idp::new();
+    let signed = idp.response(analyst());
+    let exp = Expected {
+        idp_entity_id: ISSUER,
+        certificate_pem: &signed.cert,
+        sp_entity_id: "https://sensor.example.com/saml/metadata",
+        acs_url: "https://sensor.example.com/saml/acs",
+        in_response_to: None,
+        now_ms: std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis() as i64,
+    };
+    let xml = &signed.xml;
+    let ok = verify(xml, &exp).expect("the untouched Response verifies");
+    assert_eq!(ok.name_id, "alice@example.com");
+    assert_eq!(ok.attributes["groups"], vec!["analysts".to_string()]);
+    let start = xml.find("<saml:Assertion").unwrap();
+    let end = xml.find("</saml:Assertion>").unwrap() + "</saml:Assertion>".len();
+    let (sig_start, sig_end) = (
+        xml.find("<ds:Signature").unwrap(),
+        xml.find("</ds:Signature>").unwrap() + "</ds:Signature>".len(),
+    );
+    let mut tried = 0;
+    for i in (start..end).filter(|i| !(sig_start..sig_end).contains(i)) {
+        let mut bytes = xml.as_bytes().to_vec();
+        bytes[i] = if bytes[i] == b'X' { b'Y' } else { b'X' };
+        let changed = String::from_utf8(bytes).unwrap();
+        tried += 1;
+        assert!(
+            verify(&changed, &exp).is_err(),
+            "a change at byte {i} ({:?}) was accepted",
+            &xml[i.saturating_sub(20)..(i + 20).min(xml.len())]
+        );
+    }
+    assert!(tried > 1000, "{tried}");
+}
