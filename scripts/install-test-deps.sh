@@ -51,6 +51,9 @@ python3 -c 'import requests' 2>/dev/null || python3 -m pip install --quiet reque
 python3 -c 'import mockupdb, pymongo' 2>/dev/null || python3 -m pip install --quiet mockupdb pymongo
 # Alert e-mail is tested against a real local SMTP server (`python3 -m aiosmtpd`).
 python3 -c 'import aiosmtpd' 2>/dev/null || python3 -m pip install --quiet aiosmtpd
+# SAML logins are tested with Responses signed by signxml (lxml + cryptography),
+# an XML-DSig implementation independent of the server's.
+python3 -c 'import signxml, lxml' 2>/dev/null || python3 -m pip install --quiet signxml
 # The API is fuzzed from its OpenAPI description.
 command -v st >/dev/null || python3 -m pip install --quiet schemathesis
 # Prism and the Jira REST v2 description (both cached under ~/.cache/wirewatch).

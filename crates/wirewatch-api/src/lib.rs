@@ -11,7 +11,7 @@ pub mod logs;
 pub mod openapi;
 mod procstat;
 mod routes;
-mod saml;
+pub mod saml;
 pub mod settings;
 pub mod throttle;
 pub mod upload;
@@ -54,6 +54,8 @@ pub struct AppState {
     pub packets: Option<std::path::PathBuf>,
     /// The web app's sessions (cookie flags, expiry).
     pub sessions: app::session::SessionConfig,
+    /// SAML logins started and waiting for the IdP's Response.
+    pub saml_requests: Arc<saml::authn::Requests>,
     /// The running configuration's live part: access settings (API key
     /// generation, CORS), retention, the detector thresholds shown.
     pub settings: Arc<settings::Settings>,
@@ -90,6 +92,7 @@ impl AppState {
             threats: wirewatch_threat::Live::new(store.clone()),
             store,
             sessions: app::session::SessionConfig::for_url(&config.public_url),
+            saml_requests: Arc::default(),
             config: Arc::new(config),
             cursors: Arc::default(),
             ods: None,
@@ -272,7 +275,8 @@ async fn json_errors(
         .headers()
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.contains("json"));
+        // An HTML page is a deliberate answer to a browser (a refused SAML login).
+        .is_some_and(|v| v.contains("json") || v.starts_with("text/html"));
     if !(status.is_client_error() || status.is_server_error()) || is_json {
         return resp;
     }

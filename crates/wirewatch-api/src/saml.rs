@@ -1,5 +1,10 @@
-//! SAML 2.0 metadata: reading an IdP's (entityID, SSO URL, signing
-//! certificate) and writing this sensor's as a service provider.
+//! SAML 2.0: reading an IdP's metadata (entityID, SSO URL, signing
+//! certificate), writing this sensor's as a service provider, the
+//! AuthnRequest of a login ([`authn`]) and the check of the Response the
+//! IdP posts back ([`response`]).
+
+pub mod authn;
+pub mod response;
 
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
@@ -120,6 +125,13 @@ fn pem_of(b64: &str) -> Result<String, String> {
     }
     out.push_str("-----END CERTIFICATE-----\n");
     Ok(out)
+}
+
+/// This sensor's SAML entityID and assertion consumer service URL, under
+/// its public URL.
+pub fn sp_urls(public_url: &str) -> (String, String) {
+    let base = public_url.trim_end_matches('/');
+    (format!("{base}/saml/metadata"), format!("{base}/saml/acs"))
 }
 
 /// Escape text for an XML attribute value.

@@ -1,7 +1,6 @@
 //! Identity providers (`/auth/identityproviders`): SAML 2.0 IdPs and how the
-//! attributes of their assertions map to privileges. SAML login itself is
-//! not implemented yet; [`IdpPrivileges::resolve`] is the mapping a login
-//! will apply.
+//! attributes of their assertions map to privileges: [`IdpPrivileges::resolve`]
+//! is the mapping a SAML login applies.
 
 use crate::user::{MetricsRole, ModuleRole, PacketsRole, Roles, SystemRole, WriteRole};
 use crate::Error;

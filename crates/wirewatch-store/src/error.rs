@@ -140,6 +140,8 @@ pub enum Refusal {
     TooManyUserGroups { max: usize },
     /// The store holds as many identity providers as it may.
     TooManyIdentityProviders { max: usize },
+    /// The SAML replay cache is full (of assertions not expired yet).
+    TooManySamlAssertions { max: usize },
 }
 
 impl Refusal {
@@ -191,6 +193,9 @@ impl Refusal {
             Refusal::TooManyIdentityProviders { max } => {
                 format!("at most {max} identity providers are kept; delete one first")
             }
+            Refusal::TooManySamlAssertions { max } => format!(
+                "the {max} SAML assertions this sensor remembers have not expired yet; retry later"
+            ),
         }
     }
 }

@@ -102,4 +102,58 @@ impl Store {
             )? > 0)
         })
     }
+
+    /// Record that an assertion (its IdP's `idp_id`, its `id`) was used to
+    /// log in, until `expires` (ms): `false` when it was used before (a
+    /// replay). Expired IDs are forgotten; at most [`MAX_SAML_ASSERTIONS`]
+    /// are kept (beyond, logins are refused until some expire).
+    pub fn use_saml_assertion(&self, idp_id: u64, id: &str, expires: i64) -> Result<bool> {
+        let now = wirewatch_model::now_ms();
+        self.write(|tx| {
+            tx.execute("DELETE FROM saml_assertions WHERE expires <= ?1", [now])?;
+            let n: usize =
+                tx.query_row("SELECT count(*) FROM saml_assertions", [], |r| r.get(0))?;
+            if n >= MAX_SAML_ASSERTIONS {
+                return Err(StoreError::refused(
+                    "SAMLResponse",
+                    Refusal::TooManySamlAssertions {
+                        max: MAX_SAML_ASSERTIONS,
+                    },
+                ));
+            }
+            Ok(tx.execute(
+                "INSERT OR IGNORE INTO saml_assertions(id, idp_id, expires) VALUES(?1, ?2, ?3)",
+                params![id, idp_id, expires],
+            )? == 1)
+        })
+    }
+}
+
+/// Most assertion IDs the replay cache keeps.
+pub const MAX_SAML_ASSERTIONS: usize = 100_000;
+
+#[cfg(test)]
+mod tests {
+    use crate::{Store, StoreOptions};
+
+    #[test]
+    fn an_assertion_is_used_once_until_it_expires_across_restarts() {
+        let dir = tempfile::tempdir().unwrap();
+        let later = wirewatch_model::now_ms() + 60_000;
+        {
+            let s = Store::open(dir.path(), StoreOptions::default()).unwrap();
+            assert!(s.use_saml_assertion(1, "_a1", later).unwrap());
+            assert!(!s.use_saml_assertion(1, "_a1", later).unwrap(), "a replay");
+            assert!(s.use_saml_assertion(1, "_old", 1).unwrap());
+        }
+        let s = Store::open(dir.path(), StoreOptions::default()).unwrap();
+        assert!(
+            !s.use_saml_assertion(1, "_a1", later).unwrap(),
+            "remembered across a restart"
+        );
+        assert!(
+            s.use_saml_assertion(1, "_old", later).unwrap(),
+            "an expired ID is forgotten"
+        );
+    }
 }

@@ -607,6 +607,16 @@ CREATE TABLE trigger_devicegroups (
 );
 CREATE INDEX trigger_devicegroups_by_group ON trigger_devicegroups(group_id);
 "#,
+    // SAML login: the IDs of the assertions used, until they expire (a
+    // replayed assertion is refused, across restarts too).
+    r#"
+CREATE TABLE saml_assertions (
+    id TEXT PRIMARY KEY,
+    idp_id INTEGER NOT NULL,
+    expires INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX saml_assertions_expires ON saml_assertions(expires);
+"#,
 ];
 
 /// Bring the schema up to date.

@@ -86,4 +86,6 @@ export const session = {
   current: () => call("GET", "/app/session"),
   login: (username, password) => call("POST", "/app/login", { username, password }),
   logout: () => call("POST", "/app/logout", {}),
+  /** The enabled SAML identity providers: [{id, name, login_url}]. */
+  providers: () => call("GET", "/saml/providers"),
 };

@@ -1,4 +1,5 @@
-// The login page: a local user's name and password.
+// The login page: a local user's name and password, and a button per
+// enabled SAML identity provider (a link to /saml/login, which goes to the IdP).
 
 import { h, replace } from "./dom.js";
 import { session } from "./api.js";
@@ -32,4 +33,11 @@ export function loginPage(main, params, done) {
   );
   replace(main, h("div", { class: "login-wrap" }, form));
   user.focus();
+  session.providers().then((list) => {
+    if (!list || !list.length) return;
+    form.append(
+      h("p", { class: "muted sso-or" }, "Or log in through your identity provider:"),
+      ...list.map((p) => h("a", { class: "button sso", href: p.login_url }, `Log in with ${p.name}`)),
+    );
+  }).catch(() => {});
 }

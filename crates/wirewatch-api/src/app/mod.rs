@@ -2,13 +2,15 @@
 //! it, `/app` is its page, `/app/assets/*` its scripts and styles (embedded
 //! at build time from `crates/wirewatch-api/assets/app/`, hand-written ES
 //! modules and CSS: no bundler, no CDN, no Node.js), and `/app/login`,
-//! `/app/logout`, `/app/session` its sessions ([`session`]).
+//! `/app/logout`, `/app/session` its sessions ([`session`]), and `/saml/*`
+//! login through a SAML 2.0 identity provider ([`saml`]).
 //!
 //! The app reads and writes through `/api/v1` like any client: the session
 //! cookie stands in for the API key in [`crate::auth::Caller`], so every
 //! privilege is checked by the API's own code. These routes are not part of
 //! the ExtraHop API and are not in its OpenAPI document.
 
+pub mod saml;
 pub mod session;
 
 use crate::AppState;
@@ -88,6 +90,9 @@ pub fn routes() -> Router<AppState> {
         .route("/app/login", post(session::login))
         .route("/app/logout", post(session::logout))
         .route("/app/session", get(session::current))
+        .route("/saml/providers", get(saml::providers))
+        .route("/saml/login", get(saml::login))
+        .route("/saml/acs", post(saml::acs))
         .layer(axum::middleware::map_response(security_headers))
 }
 

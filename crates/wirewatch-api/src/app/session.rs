@@ -50,7 +50,7 @@ impl SessionConfig {
         }
     }
 
-    fn set_cookie(&self, token: &str, max_age_s: i64) -> String {
+    pub(crate) fn set_cookie(&self, token: &str, max_age_s: i64) -> String {
         let secure = if self.secure { "; Secure" } else { "" };
         format!(
             "{}={token}; Path=/; HttpOnly{secure}; SameSite=Strict; Max-Age={max_age_s}",

@@ -1,7 +1,7 @@
 //! `/auth/identityproviders` (SAML IdPs: given by fields or by their
 //! metadata, the signing certificate checked as X.509) with their
 //! attribute → privilege mappings, and `/auth/samlsp` (this sensor's SAML
-//! service provider metadata). SAML login itself is not implemented yet.
+//! service provider metadata). The login itself is in `crate::app::saml`.
 //! All need `system: full`.
 
 use crate::error::{ApiError, ApiResult};
@@ -269,9 +269,7 @@ async fn samlsp(
     State(s): State<AppState>,
     Query(q): Query<SamlSpQuery>,
 ) -> axum::Json<SamlSp> {
-    let base = s.config.public_url.trim_end_matches('/');
-    let entity_id = format!("{base}/saml/metadata");
-    let acs_url = format!("{base}/saml/acs");
+    let (entity_id, acs_url) = crate::saml::sp_urls(&s.config.public_url);
     let xml = q
         .xml
         .unwrap_or(false)

@@ -17,6 +17,7 @@ mod privileges;
 mod records;
 mod resources;
 mod rules;
+mod saml;
 mod sonar;
 mod system;
 mod threatcollections;
