@@ -6,7 +6,7 @@ pub mod evaluate;
 pub mod notify;
 
 pub use evaluate::{evaluate, packet_clock, Round};
-pub use notify::{message, Delivered, Notifier, SmtpConfig, SmtpSecurity};
+pub use notify::{message, run_live, Delivered, Notifier, SmtpConfig, SmtpSecurity, SmtpWatch};
 
 use std::time::Duration;
 use wirewatch_store::Store;
@@ -22,17 +22,18 @@ pub enum Error {
 }
 
 /// Evaluate the alerts every `every` until `stop` resolves. `mail`: whether
-/// firings queue e-mail (an SMTP server is configured).
+/// firings queue e-mail (an SMTP server is configured), asked every round.
 pub async fn run_evaluator(
     store: Store,
     every: Duration,
-    mail: bool,
+    mail: impl Fn() -> bool + Send,
     stop: impl std::future::Future<Output = ()>,
 ) {
     tokio::pin!(stop);
     loop {
         let s = store.clone();
         let now = wirewatch_model::now_ms();
+        let mail = mail();
         match tokio::task::spawn_blocking(move || evaluate::evaluate_with(&s, now, mail)).await {
             Ok(Ok(r)) if !r.fired.is_empty() => {
                 tracing::info!(fired = r.fired.len(), until = ?r.until, "alert evaluation")

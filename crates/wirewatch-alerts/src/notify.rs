@@ -99,31 +99,106 @@ pub struct Delivered {
     pub failed: usize,
 }
 
+/// Whether `from` is a sender address alert e-mail can carry (`a@b.c`,
+/// `Name <a@b.c>`); the error says why not.
+pub fn check_sender(from: &str) -> Result<(), String> {
+    from.parse::<Mailbox>()
+        .map(drop)
+        .map_err(|e| format!("is not an e-mail address: {e}"))
+}
+
+impl SmtpConfig {
+    /// Check the configuration as the notifier would use it (the sender
+    /// address parses; TLS parameters build), without connecting.
+    pub fn check(&self) -> Result<(), Error> {
+        transport(self).map(drop)
+    }
+}
+
+/// The sender and the SMTP transport of a configuration.
+fn transport(config: &SmtpConfig) -> Result<(Mailbox, AsyncSmtpTransport<Tokio1Executor>), Error> {
+    let from: Mailbox = config
+        .from
+        .parse()
+        .map_err(|e| Error::Config(format!("--smtp-from {:?}: {e}", config.from)))?;
+    let tls = |host: &str| {
+        TlsParameters::new(host.to_string())
+            .map_err(|e| Error::Config(format!("TLS for {host}: {e}")))
+    };
+    let mut b = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(config.host.as_str())
+        .port(config.port)
+        .timeout(Some(config.timeout));
+    b = match config.security {
+        SmtpSecurity::None => b.tls(Tls::None),
+        SmtpSecurity::StartTls => b.tls(Tls::Required(tls(&config.host)?)),
+        SmtpSecurity::Tls => b.tls(Tls::Wrapper(tls(&config.host)?)),
+    };
+    if let Some((u, p)) = &config.credentials {
+        b = b.credentials(Credentials::new(u.clone(), p.clone()));
+    }
+    Ok((from, b.build()))
+}
+
+/// The SMTP configuration of a server, changeable while it runs (the
+/// running configuration's `smtp` section): `None` when alert e-mail is off.
+pub type SmtpWatch = tokio::sync::watch::Sender<Option<SmtpConfig>>;
+
+/// Deliver alert e-mail with the configuration `config` holds, following
+/// its changes: a new configuration takes effect for the next message; with
+/// none (or an unusable one, logged) the queue waits. Checks the queue
+/// every `every` until `stop` resolves.
+pub async fn run_live(
+    store: Store,
+    mut config: tokio::sync::watch::Receiver<Option<SmtpConfig>>,
+    every: Duration,
+    stop: impl std::future::Future<Output = ()>,
+) {
+    tokio::pin!(stop);
+    // Whether the configuration can still change (its sender is alive).
+    let mut watching = true;
+    loop {
+        let current = config.borrow_and_update().clone();
+        let notifier = match current {
+            None => None,
+            Some(c) => match Notifier::new(store.clone(), &c) {
+                Ok(n) => {
+                    tracing::info!(smtp = ?c, "alert e-mail goes through this SMTP server");
+                    Some(n)
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "the SMTP configuration cannot be used; alert e-mail waits");
+                    None
+                }
+            },
+        };
+        loop {
+            if let Some(n) = &notifier {
+                if let Err(e) = n.deliver_due().await {
+                    tracing::warn!(error = %e, "alert e-mail delivery failed");
+                }
+            }
+            tokio::select! {
+                _ = &mut stop => return,
+                changed = config.changed(), if watching => {
+                    if changed.is_ok() {
+                        break;
+                    }
+                    // The sender is gone: the configuration stays as it is.
+                    watching = false;
+                }
+                _ = tokio::time::sleep(every) => {}
+            }
+        }
+    }
+}
+
 impl Notifier {
     pub fn new(store: Store, config: &SmtpConfig) -> Result<Notifier, Error> {
-        let from: Mailbox = config
-            .from
-            .parse()
-            .map_err(|e| Error::Config(format!("--smtp-from {:?}: {e}", config.from)))?;
-        let tls = |host: &str| {
-            TlsParameters::new(host.to_string())
-                .map_err(|e| Error::Config(format!("TLS for {host}: {e}")))
-        };
-        let mut b = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(config.host.as_str())
-            .port(config.port)
-            .timeout(Some(config.timeout));
-        b = match config.security {
-            SmtpSecurity::None => b.tls(Tls::None),
-            SmtpSecurity::StartTls => b.tls(Tls::Required(tls(&config.host)?)),
-            SmtpSecurity::Tls => b.tls(Tls::Wrapper(tls(&config.host)?)),
-        };
-        if let Some((u, p)) = &config.credentials {
-            b = b.credentials(Credentials::new(u.clone(), p.clone()));
-        }
+        let (from, transport) = transport(config)?;
         Ok(Notifier {
             store,
             from,
-            transport: b.build(),
+            transport,
         })
     }
 

@@ -9,6 +9,7 @@ pub mod guard;
 pub mod jobs;
 pub mod logs;
 pub mod openapi;
+mod outbound;
 mod procstat;
 mod routes;
 pub mod saml;

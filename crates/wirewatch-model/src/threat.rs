@@ -32,14 +32,19 @@ pub enum ObservableKind {
     Hostname,
     /// A URL or URI, kept without its scheme: `host[:port]/path[?query]`.
     Uri,
+    /// A STIX 2 `LIKE` or `MATCHES` comparison, kept as `<target> <LIKE|MATCHES>
+    /// <operand>` (target `hostname`, `uri` or `ipaddr`; see
+    /// `wirewatch_threat::patterns`).
+    Pattern,
 }
 
 impl ObservableKind {
-    pub const ALL: [ObservableKind; 4] = [
+    pub const ALL: [ObservableKind; 5] = [
         ObservableKind::Ipaddr,
         ObservableKind::Cidr,
         ObservableKind::Hostname,
         ObservableKind::Uri,
+        ObservableKind::Pattern,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -48,6 +53,7 @@ impl ObservableKind {
             ObservableKind::Cidr => "cidr",
             ObservableKind::Hostname => "hostname",
             ObservableKind::Uri => "uri",
+            ObservableKind::Pattern => "pattern",
         }
     }
 
@@ -77,11 +83,14 @@ pub struct ObservableCounts {
     pub hostname: u64,
     /// URLs and URIs.
     pub uri: u64,
+    /// STIX 2 `LIKE`/`MATCHES` comparisons on host names, URLs and addresses.
+    #[serde(default)]
+    pub pattern: u64,
 }
 
 impl ObservableCounts {
     pub fn total(&self) -> u64 {
-        self.ipaddr + self.cidr + self.hostname + self.uri
+        self.ipaddr + self.cidr + self.hostname + self.uri + self.pattern
     }
 
     pub fn add(&mut self, kind: ObservableKind, n: u64) {
@@ -90,6 +99,7 @@ impl ObservableCounts {
             ObservableKind::Cidr => self.cidr += n,
             ObservableKind::Hostname => self.hostname += n,
             ObservableKind::Uri => self.uri += n,
+            ObservableKind::Pattern => self.pattern += n,
         }
     }
 
@@ -167,6 +177,7 @@ impl ThreatCollection {
                 cidr: 0,
                 hostname: 1,
                 uri: 1,
+                pattern: 0,
             },
             backsearch: None,
         }

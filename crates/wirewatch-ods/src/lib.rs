@@ -16,6 +16,7 @@ pub use worker::WorkerOptions;
 use parking_lot::Mutex;
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
+use std::time::Duration;
 use tokio::sync::Notify;
 use wirewatch_model::ods::{Target, TargetKind};
 use wirewatch_store::{Queued, Store};
@@ -45,7 +46,8 @@ struct Worker {
 #[derive(Clone)]
 pub struct Ods {
     store: Store,
-    opts: WorkerOptions,
+    /// The workers' maximum message age in ms (changeable while running).
+    max_age_ms: Arc<std::sync::atomic::AtomicU64>,
     workers: Arc<Mutex<HashMap<(TargetKind, String), Worker>>>,
     runtime: tokio::runtime::Handle,
 }
@@ -55,12 +57,28 @@ impl Ods {
     pub fn start(store: Store, opts: WorkerOptions) -> Ods {
         let ods = Ods {
             store,
-            opts,
+            max_age_ms: Arc::new(std::sync::atomic::AtomicU64::new(
+                opts.max_age.as_millis() as u64
+            )),
             workers: Arc::default(),
             runtime: tokio::runtime::Handle::current(),
         };
         ods.sync();
         ods
+    }
+
+    /// How old a message of a failing target may grow before it becomes a
+    /// dead letter (reason `expired`).
+    pub fn max_age(&self) -> Duration {
+        Duration::from_millis(self.max_age_ms.load(std::sync::atomic::Ordering::Relaxed))
+    }
+
+    /// Change the maximum age; the workers use it from their next failed round.
+    pub fn set_max_age(&self, max_age: Duration) {
+        self.max_age_ms.store(
+            max_age.as_millis().max(1000) as u64,
+            std::sync::atomic::Ordering::Relaxed,
+        );
     }
 
     /// Start or stop workers so there is one per configured target (call after
@@ -89,7 +107,7 @@ impl Ods {
                 t.clone(),
                 wake.clone(),
                 stop.clone(),
-                self.opts,
+                self.max_age_ms.clone(),
             ));
             workers.insert(
                 key,

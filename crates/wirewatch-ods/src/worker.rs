@@ -42,7 +42,7 @@ pub(crate) async fn run(
     target: Target,
     wake: Arc<Notify>,
     stop: Arc<Notify>,
-    opts: WorkerOptions,
+    max_age_ms: Arc<std::sync::atomic::AtomicU64>,
 ) {
     let kind: TargetKind = target.kind();
     let name = target.name().to_string();
@@ -110,10 +110,10 @@ pub(crate) async fn run(
         }
         tracing::warn!(target_kind = %kind, target_name = %name, error = %retry_error, waiting = retry.len(), "delivery failed; retrying");
         let (s, n) = (store.clone(), name.clone());
-        let max_age = opts.max_age;
+        let max_age = max_age_ms.load(std::sync::atomic::Ordering::Relaxed) as i64;
         let _ = blocking(move || {
             s.ods_retrying(kind, &n, &retry, &retry_error)?;
-            s.ods_expire(kind, &n, now_ms() - max_age.as_millis() as i64)
+            s.ods_expire(kind, &n, now_ms() - max_age)
         })
         .await;
         let delay = backoff.fail().max(after.unwrap_or_default());

@@ -329,6 +329,7 @@ impl Pipeline {
     /// queries: what they read) into `batch`, with what they raised; an
     /// alert is a detection.
     pub fn eve(&mut self, item: EveItem, batch: &mut Batch) {
+        self.refresh_thresholds();
         match item {
             EveItem::Record(r) => {
                 match &r.record {

@@ -118,6 +118,9 @@ pub struct Pipeline {
     pub threat_check: std::time::Duration,
     /// Which threat matches already raised a detection.
     threat_raiser: wirewatch_threat::detect::Raiser,
+    /// Thresholds changed while running (the running configuration), and
+    /// the version of them the engine has.
+    live: Option<(Arc<wirewatch_detect::detectors::LiveThresholds>, u64)>,
 }
 
 /// Outputs the sensor holds (a batch is taken at [`BATCH`]).
@@ -144,6 +147,31 @@ impl Pipeline {
             threat_check: std::time::Duration::ZERO,
             threat_raiser: Default::default(),
             store,
+            live: None,
+        }
+    }
+
+    /// Follow thresholds changed while running: the engine takes them
+    /// before the next batch or event once they changed.
+    pub fn with_live_thresholds(
+        mut self,
+        live: Arc<wirewatch_detect::detectors::LiveThresholds>,
+    ) -> Self {
+        self.live = Some((live, u64::MAX));
+        self.refresh_thresholds();
+        self
+    }
+
+    /// Take the live thresholds if they changed (one atomic load otherwise).
+    pub(crate) fn refresh_thresholds(&mut self) {
+        let Some((live, seen)) = &mut self.live else {
+            return;
+        };
+        let now = live.version();
+        if now != *seen {
+            *seen = now;
+            self.thresholds = live.get();
+            self.engine.set_thresholds(&self.thresholds);
         }
     }
 
@@ -244,6 +272,7 @@ impl Pipeline {
     /// same). With `keep` false (a resumed run replaying what is already
     /// stored) no records are built and the detections raised are dropped.
     pub fn take_sensor(&mut self, sensor: &mut Sensor, keep: bool) -> Batch {
+        self.refresh_thresholds();
         self.refresh_custom_devices(sensor);
         self.refresh_tls_keys(sensor);
         let mut out = std::mem::take(&mut sensor.out);

@@ -34,6 +34,25 @@ impl Store {
         self.write(|tx| schema::meta_set(tx, DETECTIONS_ACCESS, if enabled { "1" } else { "0" }))
     }
 
+    /// A secret setting kept in the meta table under `key`, sealed with the
+    /// store's key (associated data `meta/<key>`); `None`: not set.
+    pub fn secret_setting(&self, key: &str) -> Result<Option<String>> {
+        let sealed = self.read(|c| schema::meta_get(c, key))?;
+        sealed
+            .filter(|s| !s.is_empty())
+            .map(|s| self.inner.sealer.open(&s, &format!("meta/{key}")))
+            .transpose()
+    }
+
+    /// Set (sealed) or clear (`None`) a secret setting.
+    pub fn set_secret_setting(&self, key: &str, secret: Option<&str>) -> Result<()> {
+        let sealed = match secret {
+            Some(s) => self.inner.sealer.seal(s, &format!("meta/{key}"))?,
+            None => String::new(),
+        };
+        self.write(|tx| schema::meta_set(tx, key, &sealed))
+    }
+
     /// The flow log secret, if one was generated.
     pub fn flowlogs_secret(&self) -> Result<Option<String>> {
         let sealed = self.read(|c| schema::meta_get(c, FLOWLOGS_SECRET))?;
@@ -55,6 +74,28 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use crate::{Store, StoreOptions};
+
+    #[test]
+    fn a_secret_setting_is_sealed_at_rest_and_can_be_cleared() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open(dir.path(), StoreOptions::default()).unwrap();
+        assert_eq!(s.secret_setting("secret.test").unwrap(), None);
+        s.set_secret_setting("secret.test", Some("pw-93c1d7a0"))
+            .unwrap();
+        drop(s);
+        let raw = std::fs::read(dir.path().join("wirewatch.db")).unwrap();
+        let wal = std::fs::read(dir.path().join("wirewatch.db-wal")).unwrap_or_default();
+        for bytes in [&raw, &wal] {
+            assert!(!bytes.windows(11).any(|w| w == b"pw-93c1d7a0"));
+        }
+        let s = Store::open(dir.path(), StoreOptions::default()).unwrap();
+        assert_eq!(
+            s.secret_setting("secret.test").unwrap().as_deref(),
+            Some("pw-93c1d7a0")
+        );
+        s.set_secret_setting("secret.test", None).unwrap();
+        assert_eq!(s.secret_setting("secret.test").unwrap(), None);
+    }
 
     #[test]
     fn the_flow_log_secret_is_sealed_at_rest() {

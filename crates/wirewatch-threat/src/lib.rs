@@ -13,6 +13,7 @@ pub mod detect;
 pub mod live;
 pub mod matcher;
 pub mod normalize;
+pub mod patterns;
 mod stix1;
 mod stix2;
 
@@ -58,9 +59,27 @@ pub struct Collected {
     pub files: u64,
     /// Members of a bundle that are no STIX file (a README…), passed over.
     pub other_files: u64,
+    /// `LIKE`/`MATCHES` patterns kept so far.
+    patterns: usize,
 }
 
 impl Collected {
+    /// A `LIKE`/`MATCHES` comparison of the STIX type `ty`: kept as a
+    /// pattern observable when within the limits, else counted as skipped.
+    fn push_pattern(&mut self, ty: &str, op: patterns::Op, operand: &str) {
+        let o = patterns::Target::of_stix(ty)
+            .filter(|_| self.patterns < patterns::MAX_PATTERNS_PER_COLLECTION)
+            .and_then(|t| patterns::observable(t, op, operand))
+            .map(|value| Observable {
+                kind: patterns::KIND,
+                value,
+            });
+        if o.is_some() {
+            self.patterns += 1;
+        }
+        self.push(o);
+    }
+
     fn push(&mut self, o: Option<Observable>) {
         match o {
             Some(o) => self.list.push(o),

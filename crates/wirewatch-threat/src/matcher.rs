@@ -159,11 +159,14 @@ pub struct Matcher {
     v6: Vec<(u8, Map<u128, Refs>)>,
     hosts: hashbrown::HashTable<Host>,
     urls: Map<Box<str>, Refs>,
+    /// STIX 2 `LIKE`/`MATCHES` patterns (`None` while there is none: the
+    /// exact path pays one check).
+    patterns: Option<Box<crate::patterns::Patterns>>,
     len: usize,
 }
 
 /// The text of a record field that may match.
-enum Seen<'a> {
+pub(crate) enum Seen<'a> {
     Ip(IpAddr),
     /// A host name or address as traffic wrote it.
     Name(&'a str),
@@ -236,6 +239,15 @@ impl Matcher {
                 }
             }
             ObservableKind::Uri => insert(&mut self.urls, value.into(), c),
+            ObservableKind::Pattern => {
+                if !self
+                    .patterns
+                    .get_or_insert_with(Default::default)
+                    .add(c, value)
+                {
+                    return false;
+                }
+            }
         }
         self.len += 1;
         true
@@ -267,6 +279,19 @@ impl Matcher {
 
     pub fn is_empty(&self) -> bool {
         self.len == 0
+    }
+
+    /// A match of collection `c` (a pattern's).
+    pub(crate) fn hit_one(
+        &self,
+        c: u32,
+        kind: ObservableKind,
+        observable: &str,
+        field: &str,
+        value: &str,
+        out: &mut Vec<ThreatMatch>,
+    ) {
+        self.hit(&Refs::One(c), kind, observable, field, value, out);
     }
 
     fn hit(
@@ -408,6 +433,9 @@ impl Matcher {
     }
 
     fn seen(&self, s: Seen<'_>, field: &str, out: &mut Vec<ThreatMatch>) {
+        if let Some(p) = &self.patterns {
+            crate::patterns::seen(self, p, &s, field, out);
+        }
         match s {
             Seen::Ip(ip) => self.ip(ip, field, out),
             Seen::Name(n) => self.name(n, field, out),

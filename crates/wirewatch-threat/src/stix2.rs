@@ -4,11 +4,14 @@
 //! cyber-observable objects of those types (top-level SCOs of 2.1, the
 //! `objects` of 2.0 `observed-data`).
 //!
-//! Comparisons other than `=` and `IN` (`LIKE`, `MATCHES`, `!=`), and
+//! `LIKE` and `MATCHES` comparisons of those values become pattern
+//! observables (`crate::patterns`: bounded, compiled with the `regex`
+//! crate). Other comparisons (`!=`, `NOT …`), patterns over the limits, and
 //! indicators whose pattern is not STIX (`pattern_type` `snort`, `yara`…),
 //! are counted as skipped.
 
 use crate::normalize::{address, host_observable, uri_observable};
+use crate::patterns::Op;
 use crate::{Collected, ParseError};
 use serde_json::Value;
 use wirewatch_model::threat::Observable;
@@ -136,8 +139,21 @@ fn pattern(p: &str, out: &mut Collected) -> Result<(), String> {
             }
             found = true;
             i = k + 1;
+        } else if let Some((op, len)) = pattern_operator(tail) {
+            let mut k = j + len;
+            k += p[k..].len() - p[k..].trim_start().len();
+            if b.get(k) != Some(&b'\'') {
+                return Err(format!(
+                    "{ty}:value {} is not followed by a quoted string",
+                    &tail[..len]
+                ));
+            }
+            let (v, end) = string(p, k)?;
+            out.push_pattern(ty, op, &v);
+            found = true;
+            i = end;
         } else {
-            // Another comparison (LIKE, MATCHES, !=…): not an exact observable.
+            // Another comparison (!=, NOT LIKE…): not an observable.
             out.skipped += 1;
             i = j;
         }
@@ -146,6 +162,19 @@ fn pattern(p: &str, out: &mut Collected) -> Result<(), String> {
         return Err("not a STIX pattern (no [ … ] comparison)".into());
     }
     Ok(())
+}
+
+/// A `LIKE` or `MATCHES` operator at the start of `tail`, and its length.
+fn pattern_operator(tail: &str) -> Option<(Op, usize)> {
+    [("LIKE", Op::Like), ("MATCHES", Op::Matches)]
+        .into_iter()
+        .find_map(|(word, op)| {
+            let head = tail.get(..word.len())?;
+            let next = tail[word.len()..].chars().next();
+            (head.eq_ignore_ascii_case(word)
+                && next.is_some_and(|c| c.is_whitespace() || c == '\''))
+            .then_some((op, word.len()))
+        })
 }
 
 /// The quoted string starting at `start` (a `'`), unescaped, and the index after it.
@@ -196,7 +225,23 @@ mod tests {
             values("[ipv4-addr:value = '10.0.0.0/8']")[0].0,
             ObservableKind::Cidr
         );
-        assert!(values("[domain-name:value LIKE '%.evil.example']").is_empty());
+        assert_eq!(
+            values("[domain-name:value LIKE '%.Evil.example'] OR [url:value MATCHES '^https?://x\\\\.example/']"),
+            vec![
+                (ObservableKind::Pattern, "hostname LIKE %.evil.example".into()),
+                (ObservableKind::Pattern, "uri MATCHES ^https?://x\\.example/".into())
+            ]
+        );
+        let mut c = Collected::default();
+        pattern(
+            "[domain-name:value NOT LIKE 'a%'] AND [url:value MATCHES '(a)\\\\1']",
+            &mut c,
+        )
+        .unwrap();
+        assert_eq!(
+            c.skipped, 2,
+            "NOT LIKE, and a back-reference the regex crate cannot take"
+        );
         let mut c = Collected::default();
         assert!(pattern("[url:value = 'http://x", &mut c).is_err());
         assert!(pattern("nonsense", &mut c).is_err());

@@ -62,9 +62,10 @@ fn stix2_bundle_gives_indicator_patterns_and_scos() {
             (Hostname, "upload.wikimedia.org"),
             (Uri, "bits.wikimedia.org/skins-1.5/monobook/main.css"),
             (Uri, "www.wikipedia.org/"),
+            (Pattern, "hostname LIKE %.ncsa.uiuc.edu"),
         ]
     );
-    assert_eq!(p.skipped, 1, "the LIKE comparison");
+    assert_eq!(p.skipped, 0);
 }
 
 #[test]
@@ -78,7 +79,7 @@ fn tar_gz_bundle_reads_every_stix_member() {
     let p = parse("coll.tgz", &b).unwrap();
     assert_eq!(p.files, 3);
     assert_eq!(p.other_files, 1);
-    assert_eq!(p.observables.len(), 6 + 2 + 4, "{:?}", values(&p));
+    assert_eq!(p.observables.len(), 6 + 2 + 5, "{:?}", values(&p));
 }
 
 #[test]
@@ -128,4 +129,125 @@ fn a_bundle_past_the_uncompressed_limit_is_refused() {
     let e = parse("bomb.tgz", &b).unwrap_err();
     assert_eq!(e.what, "bomb.tgz: big.xml");
     assert!(e.why.contains("uncompressed"), "{e}");
+}
+
+/// A STIX 2.1 bundle with `LIKE` and `MATCHES` indicators beside an exact one.
+const PATTERNS_BUNDLE: &str = r#"{
+  "type": "bundle",
+  "id": "bundle--2a4f3a1e-6f43-4d5c-9d0e-3f5d1c2b7a10",
+  "objects": [
+    {"type": "indicator", "spec_version": "2.1",
+     "id": "indicator--7d3c1f7e-0b1a-4a5e-8f44-1c9b6d1e2a01",
+     "created": "2026-01-01T00:00:00.000Z", "modified": "2026-01-01T00:00:00.000Z",
+     "name": "DGA-looking subdomains", "pattern_type": "stix", "valid_from": "2026-01-01T00:00:00Z",
+     "pattern": "[domain-name:value LIKE '%.dyn.evil.example'] OR [domain-name:value LIKE 'c_.bad.example']"},
+    {"type": "indicator", "spec_version": "2.1",
+     "id": "indicator--7d3c1f7e-0b1a-4a5e-8f44-1c9b6d1e2a02",
+     "created": "2026-01-01T00:00:00.000Z", "modified": "2026-01-01T00:00:00.000Z",
+     "name": "Payload downloads", "pattern_type": "stix", "valid_from": "2026-01-01T00:00:00Z",
+     "pattern": "[url:value MATCHES '^http://[^/]+/dl/payload[0-9]+\\\\.exe']"},
+    {"type": "indicator", "spec_version": "2.1",
+     "id": "indicator--7d3c1f7e-0b1a-4a5e-8f44-1c9b6d1e2a03",
+     "created": "2026-01-01T00:00:00.000Z", "modified": "2026-01-01T00:00:00.000Z",
+     "name": "Scanner range", "pattern_type": "stix", "valid_from": "2026-01-01T00:00:00Z",
+     "pattern": "[ipv4-addr:value LIKE '203.0.113.1__'] AND [domain-name:value = 'exact.example']"},
+    {"type": "indicator", "spec_version": "2.1",
+     "id": "indicator--7d3c1f7e-0b1a-4a5e-8f44-1c9b6d1e2a04",
+     "created": "2026-01-01T00:00:00.000Z", "modified": "2026-01-01T00:00:00.000Z",
+     "name": "Unsupported", "pattern_type": "stix", "valid_from": "2026-01-01T00:00:00Z",
+     "pattern": "[url:value MATCHES '(?<=x)y'] OR [domain-name:value != 'good.example']"}
+  ]
+}"#;
+
+#[test]
+fn stix2_like_and_matches_are_matched_on_the_exact_sets_fields() {
+    let p = parse("patterns.json", PATTERNS_BUNDLE.as_bytes()).unwrap();
+    assert_eq!(
+        values(&p),
+        vec![
+            (Hostname, "exact.example"),
+            (Pattern, "hostname LIKE %.dyn.evil.example"),
+            (Pattern, "hostname LIKE c_.bad.example"),
+            (Pattern, "ipaddr LIKE 203.0.113.1__"),
+            (Pattern, "uri MATCHES ^http://[^/]+/dl/payload[0-9]+\\.exe"),
+        ]
+    );
+    assert_eq!(p.skipped, 2, "a look-behind (not linear) and !=");
+    let mut m = Matcher::new(
+        1,
+        vec![Entry {
+            id: 9,
+            user_key: "pat".into(),
+            name: "Patterns".into(),
+        }],
+    );
+    m.add_all(0, &p.observables);
+    let doc = |v: serde_json::Value| v.as_object().cloned().unwrap();
+    let found = |kind: &str, v: serde_json::Value| -> Vec<(String, String, String)> {
+        m.check_doc(kind, &doc(v))
+            .into_iter()
+            .map(|h| (h.observable, h.field, h.value))
+            .collect()
+    };
+    assert_eq!(
+        found(
+            "~dns_request",
+            serde_json::json!({"qname": "X7F3.Dyn.Evil.Example."})
+        ),
+        vec![(
+            "hostname LIKE %.dyn.evil.example".into(),
+            "qname".into(),
+            "x7f3.dyn.evil.example".into()
+        )]
+    );
+    assert!(found(
+        "~dns_request",
+        serde_json::json!({"qname": "dyn.evil.example"})
+    )
+    .is_empty());
+    assert!(found(
+        "~dns_request",
+        serde_json::json!({"qname": "c22.bad.example"})
+    )
+    .is_empty());
+    let tls = found("~ssl_open", serde_json::json!({"host": "c2.bad.example"}));
+    assert_eq!(tls.len(), 1, "{tls:?}");
+    let http = found(
+        "~http",
+        serde_json::json!({"host": "files.example:8080", "uri": "/dl/payload42.exe?id=1"}),
+    );
+    assert_eq!(
+        http,
+        vec![(
+            "uri MATCHES ^http://[^/]+/dl/payload[0-9]+\\.exe".into(),
+            "uri".into(),
+            "http://files.example:8080/dl/payload42.exe?id=1".into()
+        )]
+    );
+    assert!(found(
+        "~http",
+        serde_json::json!({"host": "files.example", "uri": "/dl/payload.exe"})
+    )
+    .is_empty());
+    let flow = found(
+        "~flow",
+        serde_json::json!({"senderAddr": "10.0.0.1", "receiverAddr": "203.0.113.150"}),
+    );
+    assert_eq!(flow.len(), 1, "{flow:?}");
+    assert_eq!(flow[0].1, "receiverAddr");
+    assert!(found(
+        "~flow",
+        serde_json::json!({"senderAddr": "10.0.0.1", "receiverAddr": "203.0.113.15"})
+    )
+    .is_empty());
+    // A DNS answer that is an address is an address field.
+    let answers = found(
+        "~dns_response",
+        serde_json::json!({"qname": "exact.example", "answers": ["203.0.113.199"]}),
+    );
+    assert_eq!(
+        answers.len(),
+        2,
+        "the exact name and the address: {answers:?}"
+    );
 }

@@ -273,6 +273,16 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
             public_url: public_url.clone(),
         },
     );
+    // The ODS delivery settings: the flags, unless changed through the
+    // running configuration (kept in the store).
+    let ods_settings = state
+        .settings
+        .start_with_ods(wirewatch_api::settings::OdsSection {
+            queue_limit: args.ods_queue_limit.max(1),
+            max_age_ms: args.ods_max_age.max(1000),
+        });
+    store.set_ods_queue_limit(ods_settings.queue_limit);
+    ods.set_max_age(Duration::from_millis(ods_settings.max_age_ms as u64));
     state.ods = Some(ods);
     let tls = if args.no_tls {
         None
@@ -280,9 +290,30 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         Some(crate::tls::ensure_certificate(&args.data_dir, &hostname)?)
     };
     state.certificate = tls.as_ref().map(|(cert, _)| cert.clone());
-    state
+    // The detector thresholds: the flags, unless changed through the
+    // running configuration; every pipeline follows later changes.
+    let live_thresholds =
+        std::sync::Arc::new(wirewatch_detect::detectors::LiveThresholds::new(thresholds));
+    if state
         .settings
-        .set_detectors(serde_json::to_value(&thresholds)?);
+        .start_with_detectors(&store, live_thresholds.clone())
+    {
+        tracing::info!("detector thresholds from the running configuration (set through the API) override --threshold and --thresholds-file");
+    }
+    let thresholds = live_thresholds.get();
+    state.settings.set_capture(args.interface.clone());
+    let smtp = args.alerts.smtp();
+    if let Some(config) = &smtp {
+        config
+            .check()
+            .context("the SMTP configuration (--smtp-*)")?;
+    }
+    if state.settings.start_with_smtp(smtp) {
+        tracing::info!("the SMTP server from the running configuration (set through the API) overrides --smtp-*");
+    }
+    if !state.settings.mail_enabled() {
+        tracing::info!("no --smtp-host: alerts fire without sending e-mail");
+    }
     if state
         .settings
         .start_with_retention(args.retention.retention())
@@ -406,7 +437,8 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
             thresholds.clone(),
             Some(triggers.clone()),
         )
-        .with_threats(Some(threats.clone()));
+        .with_threats(Some(threats.clone()))
+        .with_live_thresholds(live_thresholds.clone());
         std::thread::Builder::new()
             .name("wirewatch-eve".into())
             .spawn(move || {
@@ -422,6 +454,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
                 thresholds.clone(),
                 Some(triggers.clone()),
             )
+            .with_live_thresholds(live_thresholds.clone())
             .with_packets(packet_sink.clone())
             .with_tls_state(tls_state.clone())
             .with_threats(Some(threats.clone()))
@@ -446,20 +479,18 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
             shutdown_signal().await;
             h.graceful_shutdown(Some(Duration::from_secs(10)));
         });
-                let smtp = args.alerts.smtp();
-        match &smtp {
-            Some(config) => {
-                let notifier = wirewatch_alerts::Notifier::new(store.clone(), config)
-                    .context("the SMTP configuration (--smtp-*)")?;
-                tracing::info!(smtp = ?config, "alert e-mail goes through this SMTP server");
-                tokio::spawn(notifier.run(Duration::from_secs(1), std::future::pending()));
-            }
-            None => tracing::info!("no --smtp-host: alerts fire without sending e-mail"),
-        }
+        // Alert e-mail follows the running configuration's SMTP section.
+        tokio::spawn(wirewatch_alerts::run_live(
+            store.clone(),
+            settings.smtp_watch(),
+            Duration::from_secs(1),
+            std::future::pending(),
+        ));
+        let mail = settings.clone();
         tokio::spawn(wirewatch_alerts::run_evaluator(
             store.clone(),
             millis(args.alerts.alert_interval),
-            smtp.is_some(),
+            move || mail.mail_enabled(),
             std::future::pending(),
         ));
         let sweeper = store.clone();

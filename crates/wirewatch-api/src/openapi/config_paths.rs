@@ -68,12 +68,12 @@ fn running_config(p: &mut Paths) {
             .describe(ADMIN)
             .query(
                 "section",
-                "One section only: `ticketing`, `access`, `retention` or `detectors` (400 for another).",
+                "One section only: `ticketing`, `access`, `retention`, `smtp`, `ods`, `capture` or `detectors` (400 for another).",
                 json!({"type": "string", "enum": crate::settings::SECTIONS}),
             )
             .ok(
                 "200",
-                "The running configuration, or the section asked for. It holds no secret.",
+                "The running configuration, or the section asked for. It holds no secret (the SMTP password shows as `password_set`).",
                 r("RunningConfig"),
             )
             .errors(&[400, 403]),
@@ -83,11 +83,13 @@ fn running_config(p: &mut Paths) {
         "/runningconfig",
         Op::new(tag, "replaceRunningConfig", "Replace the running configuration")
             .describe(&format!(
-                "The whole document (every section but `detectors`, which may be left out or repeated unchanged: \
-                 the thresholds are set when the server starts). It is validated as a whole: a bad document is \
-                 answered 400 with `field` the JSON pointer of the value at fault (`/access/cors/allowed_origins/0`) \
-                 and nothing is applied. A good one is in effect at once and kept in the store (a restart keeps \
-                 it); `POST /runningconfig/save` also keeps it as the saved configuration. Audit-logged.\n\n{ADMIN}"
+                "The whole document (every section but `capture`, read-only, and `detectors`, which may be left \
+                 out). It is validated as a whole: a bad document is answered 400 with `field` the JSON pointer of \
+                 the value at fault (`/access/cors/allowed_origins/0`, `/smtp/from`, `/detectors/scan_ports`) and \
+                 nothing is applied. A good one is in effect at once (the alert notifier, the ODS workers and the \
+                 running detectors take it) and kept in the store (a restart keeps it); `POST /runningconfig/save` \
+                 also keeps it as the saved configuration. `smtp.password` is write-only: a string sets it, `null` \
+                 clears it, left out keeps it. Audit-logged (without the password).\n\n{ADMIN}"
             ))
             .refined_body(
                 r("RunningConfig"),

@@ -35,12 +35,11 @@ fn provider(s: &AppState, raw: &str) -> ApiResult<IdentityProvider> {
         .ok_or_else(|| ApiError::not_found(format!("identity provider {id}")))
 }
 
-/// How long fetching an IdP's metadata may take.
-const FETCH_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
-
 /// The IdP metadata an input gives: its `metadata_xml`, or the document at
-/// its `metadata_url` (fetched once, at most `MAX_METADATA` bytes).
-async fn metadata(input: &IdpInput) -> ApiResult<Option<IdpMetadata>> {
+/// its `metadata_url` (fetched once, at most `MAX_METADATA` bytes, within
+/// the limits of `crate::outbound` and the running configuration's
+/// `access.metadata_fetch`).
+async fn metadata(s: &AppState, input: &IdpInput) -> ApiResult<Option<IdpMetadata>> {
     let (field, xml) = match (&input.metadata_xml, &input.metadata_url) {
         (Some(_), Some(_)) => {
             return Err(ApiError::invalid(
@@ -49,7 +48,16 @@ async fn metadata(input: &IdpInput) -> ApiResult<Option<IdpMetadata>> {
             ))
         }
         (Some(x), None) => ("metadata_xml", x.clone()),
-        (None, Some(u)) => ("metadata_url", fetch(u).await?),
+        (None, Some(u)) => (
+            "metadata_url",
+            crate::outbound::fetch(
+                u,
+                s.settings.metadata_fetch(),
+                MAX_METADATA as u64,
+                "metadata_url",
+            )
+            .await?,
+        ),
         (None, None) => return Ok(None),
     };
     crate::saml::parse_idp_metadata(&xml)
@@ -57,40 +65,8 @@ async fn metadata(input: &IdpInput) -> ApiResult<Option<IdpMetadata>> {
         .map_err(|m| ApiError::invalid(field, m))
 }
 
-async fn fetch(url: &str) -> ApiResult<String> {
-    let parsed = url::Url::parse(url)
-        .ok()
-        .filter(|u| matches!(u.scheme(), "https" | "http") && u.host().is_some())
-        .ok_or_else(|| ApiError::invalid("metadata_url", "must be an https:// (or http://) URL"))?;
-    let url = parsed.to_string();
-    tokio::task::spawn_blocking(move || {
-        let agent: ureq::Agent = ureq::Agent::config_builder()
-            .timeout_global(Some(FETCH_TIMEOUT))
-            .http_status_as_error(false)
-            .build()
-            .into();
-        let mut resp = agent
-            .get(&url)
-            .call()
-            .map_err(|e| ApiError::invalid("metadata_url", format!("could not be fetched: {e}")))?;
-        if !resp.status().is_success() {
-            return Err(ApiError::invalid(
-                "metadata_url",
-                format!("answered HTTP {}", resp.status().as_u16()),
-            ));
-        }
-        resp.body_mut()
-            .with_config()
-            .limit(MAX_METADATA as u64)
-            .read_to_string()
-            .map_err(|e| ApiError::invalid("metadata_url", format!("could not be read: {e}")))
-    })
-    .await
-    .map_err(|e| ApiError(wirewatch_model::Error::internal(e.to_string())))?
-}
-
 /// Apply an input and check the signing certificate.
-async fn apply(b: IdpInput, p: &mut IdentityProvider, create: bool) -> ApiResult<()> {
+async fn apply(s: &AppState, b: IdpInput, p: &mut IdentityProvider, create: bool) -> ApiResult<()> {
     if b.signing_certificate
         .as_ref()
         .is_some_and(|c| c.len() > MAX_METADATA)
@@ -103,7 +79,7 @@ async fn apply(b: IdpInput, p: &mut IdentityProvider, create: bool) -> ApiResult
             format!("larger than {MAX_METADATA} bytes"),
         ));
     }
-    let md = metadata(&b).await?;
+    let md = metadata(s, &b).await?;
     let cert_given = b.signing_certificate.is_some();
     b.apply(p, md, create)?;
     crate::certs::check_certificate(&p.signing_certificate).map_err(|m| {
@@ -156,7 +132,7 @@ async fn create(
         signing_certificate: String::new(),
         metadata_url: None,
     };
-    apply(b, &mut p, true).await?;
+    apply(&s, b, &mut p, true).await?;
     let p = s.store.save_identity_provider(p)?;
     audit(
         &s,
@@ -179,7 +155,7 @@ async fn update(
 ) -> ApiResult<StatusCode> {
     let mut p = provider(&s, &raw)?;
     let Json(b) = b?;
-    apply(b, &mut p, false).await?;
+    apply(&s, b, &mut p, false).await?;
     let p = s.store.save_identity_provider(p)?;
     audit(
         &s,

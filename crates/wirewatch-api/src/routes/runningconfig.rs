@@ -55,7 +55,7 @@ pub(crate) fn replace(
 ) -> ApiResult<()> {
     let config = s.settings.validate(&s.store, doc)?;
     let before = s.settings.running(&s.store).to_value();
-    s.settings.apply(&s.store, &config)?;
+    s.settings.apply(&s.store, &config, s.ods.as_ref())?;
     let after = config.to_value();
     let changed: Vec<&str> = crate::settings::SECTIONS
         .iter()

@@ -25,8 +25,8 @@ pub fn routes() -> Api {
         .delete("/usergroups/{id}", remove)
         .delete("/usergroups/{id}/associations", delete_associations)
         .get("/usergroups/{id}/members", members)
-        .patch("/usergroups/{id}/members", change_members)
-        .put("/usergroups/{id}/members", replace_members)
+        .patch("/usergroups/{id}/members", set_members::<false>)
+        .put("/usergroups/{id}/members", set_members::<true>)
         .post("/usergroups/{id}/refresh", refresh_one)
 }
 
@@ -143,22 +143,25 @@ async fn members(
     }))
 }
 
-async fn set_members(
-    s: AppState,
-    caller: &crate::auth::Caller,
-    id: String,
-    body: Value,
-    replace: bool,
+/// `PATCH` (`REPLACE` false: add and remove) or `PUT` (`REPLACE` true:
+/// the whole list) of a group's members. An unknown group is a 404 before
+/// the body is looked at.
+async fn set_members<const REPLACE: bool>(
+    caller: Guard<System>,
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    b: Result<Json<Value>, ApiError>,
 ) -> ApiResult<StatusCode> {
     group(&s, &id)?;
-    let change = parse_members(&body, replace)?;
-    if !s.store.change_usergroup_members(&id, &change, replace)? {
+    let Json(body) = b?;
+    let change = parse_members(&body, REPLACE)?;
+    if !s.store.change_usergroup_members(&id, &change, REPLACE)? {
         return Err(ApiError::not_found(format!("user group {id:?}")));
     }
     audit(
         &s,
-        caller,
-        if replace {
+        &caller,
+        if REPLACE {
             "replace user group members"
         } else {
             "update user group members"
@@ -167,28 +170,6 @@ async fn set_members(
         json!({"id": id, "members": body}),
     );
     Ok(StatusCode::NO_CONTENT)
-}
-
-async fn change_members(
-    caller: Guard<System>,
-    State(s): State<AppState>,
-    Path(id): Path<String>,
-    b: Result<Json<Value>, ApiError>,
-) -> ApiResult<StatusCode> {
-    group(&s, &id)?;
-    let Json(b) = b?;
-    set_members(s, &caller, id, b, false).await
-}
-
-async fn replace_members(
-    caller: Guard<System>,
-    State(s): State<AppState>,
-    Path(id): Path<String>,
-    b: Result<Json<Value>, ApiError>,
-) -> ApiResult<StatusCode> {
-    group(&s, &id)?;
-    let Json(b) = b?;
-    set_members(s, &caller, id, b, true).await
 }
 
 fn no_directory() -> ApiError {

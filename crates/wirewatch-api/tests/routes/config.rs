@@ -23,7 +23,15 @@ fn put(s: &App, doc: &Value) -> Resp {
 fn running_config_sections_round_trip_and_saved_copy() {
     let s = App::start();
     let doc = running(&s);
-    for k in ["ticketing", "access", "retention", "detectors"] {
+    for k in [
+        "ticketing",
+        "access",
+        "retention",
+        "smtp",
+        "ods",
+        "capture",
+        "detectors",
+    ] {
         assert!(doc.get(k).is_some(), "{k} missing from {doc}");
     }
     assert_eq!(doc["access"]["apikey_generation"], "all");
@@ -125,9 +133,64 @@ fn a_bad_config_is_refused_naming_the_field_and_nothing_is_applied() {
             "/retention",
         ),
         (with(&|d| d["firewall"] = json!({})), "/firewall"),
+        // No detectors run in this process (no traffic analysed).
         (
-            with(&|d| d["detectors"]["scan_ports"] = json!(3)),
-            "/detectors/scan_ports",
+            with(&|d| d["detectors"] = json!({"scan_ports": 3})),
+            "/detectors",
+        ),
+        (
+            with(&|d| d["capture"]["interfaces"] = json!(["eth9"])),
+            "/capture/interfaces",
+        ),
+        (
+            with(&|d| {
+                d.as_object_mut().unwrap().remove("smtp");
+            }),
+            "/smtp",
+        ),
+        (
+            with(&|d| {
+                d["smtp"] =
+                    json!({"host": "mail.example.com", "from": "a@example.com", "password": "p"})
+            }),
+            "/smtp/username",
+        ),
+        (
+            with(&|d| {
+                d["smtp"] =
+                    json!({"host": "mail.example.com", "from": "a@example.com", "username": "u"})
+            }),
+            "/smtp/password",
+        ),
+        (
+            with(&|d| d["smtp"] = json!({"host": "mail.example.com", "from": "nobody"})),
+            "/smtp/from",
+        ),
+        (
+            with(&|d| {
+                d["smtp"] = json!({"host": "mail.example.com", "port": 0, "from": "a@example.com"})
+            }),
+            "/smtp/port",
+        ),
+        (
+            with(&|d| {
+                d["smtp"] =
+                    json!({"host": "mail.example.com", "from": "a@example.com", "security": "ssl"})
+            }),
+            "/smtp/security",
+        ),
+        (with(&|d| d["smtp"]["relay"] = json!(true)), "/smtp/relay"),
+        (
+            with(&|d| d["ods"]["queue_limit"] = json!(0)),
+            "/ods/queue_limit",
+        ),
+        (
+            with(&|d| d["ods"]["max_age_ms"] = json!(10)),
+            "/ods/max_age_ms",
+        ),
+        (
+            with(&|d| d["access"]["metadata_fetch"]["allow_ftp"] = json!(true)),
+            "/access/metadata_fetch/allow_ftp",
         ),
         (
             with(&|d| d["access"]["cors"]["extra"] = json!(1)),
@@ -147,6 +210,70 @@ fn a_bad_config_is_refused_naming_the_field_and_nothing_is_applied() {
     // Key generation is still allowed: the refused "none" did not apply.
     let r = s.post("/api/v1/apikeys", json!({"password": PASSWORD}));
     assert_eq!(r.status, 201, "{}", r.text);
+}
+
+#[test]
+fn the_smtp_password_is_write_only_kept_sealed_and_never_shown() {
+    let s = App::start();
+    let password = "smtp-pw-4b7e01d93a";
+    let mut doc = running(&s);
+    assert_eq!(
+        doc["smtp"],
+        json!({"host": null, "port": null, "security": "starttls", "from": "wirewatch@localhost",
+               "username": null, "password_set": false})
+    );
+    assert_eq!(
+        doc["ods"],
+        json!({"queue_limit": 1_000_000, "max_age_ms": 7 * 86_400_000i64})
+    );
+    assert_eq!(doc["capture"], json!({"interfaces": []}));
+    doc["smtp"] = json!({"host": "mail.example.com", "port": 2525, "security": "starttls",
+        "from": "Sensor <sensor@example.com>", "username": "sensor", "password": password});
+    let r = put(&s, &doc);
+    assert_eq!(r.status, 204, "{}", r.text);
+    let got = running(&s);
+    assert_eq!(got["smtp"]["password_set"], true, "{got}");
+    assert_eq!(got["smtp"]["username"], "sensor");
+    assert!(got["smtp"].get("password").is_none(), "{got}");
+    // What GET writes, PUT takes back: the password is kept.
+    let r = put(&s, &got);
+    assert_eq!(r.status, 204, "{}", r.text);
+    assert_eq!(running(&s), got);
+    let r = s.call("POST", "/api/v1/runningconfig/save", None);
+    assert_eq!(r.status, 204, "{}", r.text);
+    // Nowhere in answers, the audit log or the store's files.
+    let texts = [
+        s.get("/api/v1/runningconfig").text,
+        s.get("/api/v1/runningconfig/saved").text,
+        s.get("/api/v1/runningconfig?section=smtp").text,
+        s.get("/api/v1/auditlog").text,
+    ];
+    for t in &texts {
+        assert!(!t.contains(password), "{t}");
+    }
+    let mut disk = Vec::new();
+    for f in std::fs::read_dir(s.data_dir()).unwrap() {
+        let p = f.unwrap().path();
+        if p.is_file() {
+            disk.extend(std::fs::read(p).unwrap());
+        }
+    }
+    assert!(!disk
+        .windows(password.len())
+        .any(|w| w == password.as_bytes()));
+    // A new one replaces it; null clears it (with the username gone).
+    let mut d = running(&s);
+    d["smtp"]["username"] = Value::Null;
+    d["smtp"]["password"] = Value::Null;
+    let r = put(&s, &d);
+    assert_eq!(r.status, 204, "{}", r.text);
+    assert_eq!(running(&s)["smtp"]["password_set"], false);
+    // Back to no e-mail at all.
+    let mut d = running(&s);
+    d["smtp"]["host"] = Value::Null;
+    let r = put(&s, &d);
+    assert_eq!(r.status, 204, "{}", r.text);
+    assert_eq!(running(&s)["smtp"]["host"], Value::Null);
 }
 
 fn set_access(s: &App, access: Value) {
@@ -338,6 +465,11 @@ fn a_support_pack_is_made_downloaded_and_holds_no_secret() {
         &s,
         json!({"apikey_generation": "local_only", "cors": {"allowed_origins": ["https://soar.example.com"]}}),
     );
+    let smtp_secret = "smtp-pw-9e4410ab7c";
+    let mut d = running(&s);
+    d["smtp"] = json!({"host": "mail.example.com", "from": "sensor@example.com",
+        "username": "sensor", "password": smtp_secret});
+    assert_eq!(put(&s, &d).status, 204);
 
     let r = s.call("POST", "/api/v1/supportpacks/execute", None);
     assert_eq!(r.status, 202, "{}", r.text);
@@ -394,11 +526,12 @@ fn a_support_pack_is_made_downloaded_and_holds_no_secret() {
     assert_eq!(file("odstargets.json")[0]["name"], "ticket-server");
     assert_eq!(file("connectors.json")[0]["name"], "Jira SOC");
     assert_eq!(file("statistics.json")["users"], 1);
+    assert_eq!(file("runningconfig.json")["smtp"]["password_set"], true);
     // No secret anywhere in the archive: the ODS password, the connector's
-    // token, the caller's API key, the setup password.
+    // token, the SMTP password, the caller's API key, the setup password.
     let all: Vec<u8> = files.iter().flat_map(|(_, b)| b.clone()).collect();
     let text = String::from_utf8_lossy(&all);
-    for secret in [ods_secret, token, s.key.as_str(), PASSWORD] {
+    for secret in [ods_secret, token, smtp_secret, s.key.as_str(), PASSWORD] {
         assert!(!text.contains(secret), "{secret} is in the support pack");
     }
     assert!(!String::from_utf8_lossy(&bytes).contains(ods_secret));

@@ -348,8 +348,38 @@ fn identity_providers_are_checked_and_read_from_their_metadata() {
         .as_str()
         .unwrap()
         .starts_with("-----BEGIN CERTIFICATE-----"));
-    // From a metadata URL, fetched once.
+    // From a metadata URL, fetched once: by default only https, and never
+    // from a loopback, private or link-local address, even by name.
     let url = serve_once(idp_metadata(&cert));
+    let adfs = |url: &str| {
+        json!({"name": "ADFS", "type": "saml", "enabled": false, "auto_provision_users": false,
+               "metadata_url": url})
+    };
+    let refused = |body: Value, why: &str| {
+        let r = s.post("/api/v1/auth/identityproviders", body);
+        assert_eq!(r.status, 400, "{}", r.text);
+        assert_eq!(r.body["field"], "metadata_url", "{}", r.text);
+        assert!(r.text.contains(why), "{why}: {}", r.text);
+    };
+    refused(adfs(&url), "https");
+    let allow = |http: bool, internal: bool| {
+        let mut doc = s.get("/api/v1/runningconfig").body;
+        doc["access"]["metadata_fetch"] =
+            json!({"allow_http": http, "allow_internal_addresses": internal});
+        let r = s.call("PUT", "/api/v1/runningconfig", Some(doc));
+        assert_eq!(r.status, 204, "{}", r.text);
+    };
+    allow(true, false);
+    refused(adfs(&url), "127.0.0.1 (a loopback address)");
+    let by_name = url.replace("127.0.0.1", "localhost");
+    refused(adfs(&by_name), "a loopback address");
+    // https to a loopback address is refused at resolution too (nothing listens).
+    refused(
+        adfs(&url.replace("http://", "https://")),
+        "a loopback address",
+    );
+    // Allowed by the running configuration: fetched.
+    allow(true, true);
     let r = s.post(
         "/api/v1/auth/identityproviders",
         json!({"name": "ADFS", "type": "saml", "enabled": false, "auto_provision_users": false,

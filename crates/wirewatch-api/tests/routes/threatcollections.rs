@@ -100,7 +100,7 @@ fn upload_list_count_replace_and_delete() {
         .body;
     assert_eq!(
         counts,
-        json!({"ipaddr": 1, "cidr": 2, "hostname": 2, "uri": 1})
+        json!({"ipaddr": 1, "cidr": 2, "hostname": 2, "uri": 1, "pattern": 0})
     );
     assert_eq!(
         s.get("/api/v1/threatcollections/~Wikitest/observables")
@@ -136,7 +136,7 @@ fn upload_list_count_replace_and_delete() {
     assert_eq!(c["name"], "Wiki test", "the name is kept");
     assert_eq!(
         c["observable_counts"],
-        json!({"ipaddr": 2, "cidr": 0, "hostname": 1, "uri": 2})
+        json!({"ipaddr": 2, "cidr": 0, "hostname": 1, "uri": 2, "pattern": 1})
     );
     // Rename by id with a JSON body (observables kept).
     let r = s.call(
@@ -148,7 +148,7 @@ fn upload_list_count_replace_and_delete() {
     let c = s.get(&format!("/api/v1/threatcollections/{id}")).body;
     assert_eq!(
         (c["name"].as_str(), c["observables"].as_u64()),
-        (Some("Renamed"), Some(5))
+        (Some("Renamed"), Some(6))
     );
 
     // Delete.

@@ -34,7 +34,7 @@ impl Tally {
 
 /// The brute-force detectors.
 pub struct BruteForce {
-    t: Thresholds,
+    pub(super) t: Thresholds,
     ssh: HashMap<(IpAddr, IpAddr), Tally>,
     ftp: HashMap<(IpAddr, IpAddr), Tally>,
     once: Once,

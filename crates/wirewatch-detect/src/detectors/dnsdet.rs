@@ -94,7 +94,7 @@ struct Tunnel {
 
 /// The DNS detectors.
 pub struct DnsDetectors {
-    t: Thresholds,
+    pub(super) t: Thresholds,
     tunnels: HashMap<(IpAddr, String), Tunnel>,
     once: Once,
 }

@@ -6,6 +6,7 @@
 mod bruteforce;
 mod cleartext;
 mod dnsdet;
+mod live;
 mod scan;
 
 use serde_json::{Map, Value};
@@ -19,6 +20,7 @@ use wirewatch_sensor::FlowRecord;
 pub use bruteforce::BruteForce;
 pub use cleartext::Cleartext;
 pub use dnsdet::{registered_domain, DnsDetectors, SUSPICIOUS_TLDS};
+pub use live::{check_thresholds, LiveThresholds};
 pub use scan::{AdminPorts, PortScan};
 use wirewatch_sensor::analyzers::dns::DnsEvent;
 use wirewatch_sensor::analyzers::http::HttpEvent;
@@ -122,6 +124,15 @@ impl Engine {
             dns: DnsDetectors::new(t.clone()),
             raised: Vec::new(),
         }
+    }
+
+    /// Use new thresholds from now on; the state counted so far (tallies,
+    /// what already raised) is kept, so a lower threshold fires on the next
+    /// event of an offender already past it.
+    pub fn set_thresholds(&mut self, t: &Thresholds) {
+        self.brute.t = t.clone();
+        self.scan.t = t.clone();
+        self.dns.t = t.clone();
     }
 
     /// A finished flow.

@@ -31,7 +31,7 @@ struct Probes {
 
 /// The port-scan detector.
 pub struct PortScan {
-    t: Thresholds,
+    pub(super) t: Thresholds,
     vertical: HashMap<(IpAddr, IpAddr), Probes>,
     horizontal: HashMap<(IpAddr, u16), Probes>,
     once: Once,

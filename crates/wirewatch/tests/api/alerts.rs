@@ -64,6 +64,16 @@ fn free_port() -> u16 {
         .port()
 }
 
+/// A threshold alert on devices that send more than 20 packets (some of the
+/// sample capture do), copying lead@example.com.
+fn chatty_alert() -> serde_json::Value {
+    json!({"name": "Chatty device", "type": "threshold", "apply_all": true,
+        "disabled": false, "notify_snmp": false, "severity": 4, "refire_interval": 3600,
+        "stat_name": "extrahop.device.net", "field_name": "pkts_out", "operator": ">",
+        "operand": "20", "units": "none", "interval_length": 1800,
+        "cc": ["lead@example.com"]})
+}
+
 #[test]
 fn a_fired_alert_is_mailed_once_the_smtp_server_is_up() {
     // Nothing listens on the port yet: the SMTP server is down.
@@ -106,14 +116,7 @@ fn a_fired_alert_is_mailed_once_the_smtp_server_is_up() {
         .next()
         .unwrap()
         .to_string();
-    let r = s.post(
-        "/api/v1/alerts",
-        json!({"name": "Chatty device", "type": "threshold", "apply_all": true,
-            "disabled": false, "notify_snmp": false, "severity": 4, "refire_interval": 3600,
-            "stat_name": "extrahop.device.net", "field_name": "pkts_out", "operator": ">",
-            "operand": "20", "units": "none", "interval_length": 1800,
-            "cc": ["lead@example.com"]}),
-    );
+    let r = s.post("/api/v1/alerts", chatty_alert());
     assert_eq!(r.status, 201, "{}", r.text);
     let loc = r.headers["location"].to_str().unwrap().to_string();
     let id: u64 = loc.rsplit('/').next().unwrap().parse().unwrap();
@@ -176,4 +179,37 @@ fn a_fired_alert_is_mailed_once_the_smtp_server_is_up() {
     );
     assert!(mail.contains("From: sensor@example.com"), "{mail}");
     assert!(mail.contains("Condition: "), "{mail}");
+}
+
+#[test]
+fn an_smtp_server_set_while_serving_carries_the_next_alert_email() {
+    let port = free_port();
+    let smtp = Smtp::start(port);
+    let pcap = sample("wikipedia.pcap");
+    let s = Server::start_args(false, &["--pcap", &pcap, "--alert-interval", "1s"]);
+    let mut doc = s.get("/api/v1/runningconfig").body;
+    assert_eq!(doc["smtp"]["host"], serde_json::Value::Null, "{doc}");
+    // Validated as a whole: a username without a password is refused,
+    // naming the field.
+    doc["smtp"] = json!({"host": "127.0.0.1", "port": port, "security": "none",
+        "from": "sensor@example.com", "username": "sensor"});
+    let r = s.call("PUT", "/api/v1/runningconfig", Some(doc.clone()));
+    assert_eq!(r.status, 400, "{}", r.text);
+    assert_eq!(r.body["field"], "/smtp/password", "{}", r.text);
+    doc["smtp"] = json!({"host": "127.0.0.1", "port": port, "security": "none",
+        "from": "sensor@example.com"});
+    let r = s.call("PUT", "/api/v1/runningconfig", Some(doc));
+    assert_eq!(r.status, 204, "{}", r.text);
+    let r = s.post("/api/v1/alerts", chatty_alert());
+    assert_eq!(r.status, 201, "{}", r.text);
+    let mail = wait_for("the alert e-mail", 90, || {
+        let got = smtp.received();
+        if got.contains("Alert \"Chatty device\" fired for") {
+            Ok(got)
+        } else {
+            Err(got)
+        }
+    });
+    assert!(mail.contains("From: sensor@example.com"), "{mail}");
+    assert!(mail.contains("lead@example.com"), "{mail}");
 }

@@ -6,9 +6,9 @@ use crate::common::{ingest_into, summary_number, Client, Server};
 use crate::receiver::{Receiver, Seen};
 use serde_json::{json, Value};
 
-/// `n` TCP attempts from one scanner to `n` ports of one host, none answered.
-fn scan_lines(n: u16) -> String {
-    (1..=n)
+/// Unanswered TCP attempts from one scanner to the ports `ports` of one host.
+pub(crate) fn scan_lines(ports: std::ops::RangeInclusive<u16>) -> String {
+    ports
         .map(|p| {
             let at = format!("2024-05-01T10:00:{:02}.000000+0000", p % 60);
             json!({"timestamp": at, "flow_id": 1000 + u64::from(p), "event_type": "flow",
@@ -27,7 +27,7 @@ fn scan_lines(n: u16) -> String {
 fn eve_flows_reach_the_detectors() {
     let dir = tempfile::tempdir().unwrap();
     let eve = dir.path().join("eve.json");
-    std::fs::write(&eve, scan_lines(25)).unwrap();
+    std::fs::write(&eve, scan_lines(1..=25)).unwrap();
     let data = dir.path().join("data");
     let (ok, out, err) = ingest_into(
         &data,
@@ -117,7 +117,7 @@ fn eve_events_fire_trigger_events() {
         "alert": {"signature": "ET SCAN probe", "signature_id": 2000001, "severity": 2, "category": "Attempted Information Leak"}});
     std::fs::write(
         &eve,
-        scan_lines(2) + &dns.to_string() + "\n" + &alert.to_string() + "\n",
+        scan_lines(1..=2) + &dns.to_string() + "\n" + &alert.to_string() + "\n",
     )
     .unwrap();
     s.restart_args(&["--eve", eve.to_str().unwrap()]);

@@ -187,10 +187,21 @@ fn back_search_finds_records_ingested_before_the_upload() {
         [
             "208.80.152.3",
             "bits.wikimedia.org/skins-1.5/monobook/main.css",
+            "hostname LIKE %.ncsa.uiuc.edu",
             "upload.wikimedia.org",
             "www.wikipedia.org/"
         ],
         "{dets:?}"
+    );
+    // The bundle's LIKE comparison matched a name the capture's client
+    // looked up with its search domain appended.
+    let like = dets
+        .iter()
+        .find(|d| d["properties"]["observable_type"] == "pattern")
+        .unwrap();
+    assert_eq!(
+        like["properties"]["value"], "upload.wikimedia.org.ncsa.uiuc.edu",
+        "{like}"
     );
     assert!(dets.iter().all(|d| d["properties"]["back_search"] == true));
     let r = s.post(
