@@ -61,34 +61,54 @@ pub(crate) fn load(conn: &Connection, id: u64) -> Result<Option<(Detection, Opti
 
 /// Rewrite a detection's row from its document.
 pub(crate) fn save(tx: &Connection, d: &Detection) -> Result<()> {
-    let mut doc = d.clone();
-    doc.ticket_url = None;
-    doc.url = None;
-    tx.execute(
+    write_row(
+        tx,
         "UPDATE detections SET type=?2, title=?3, description=?4, risk_score=?5, status=?6, resolution=?7,
          assignee=?8, ticket_id=?9, start_time=?10, end_time=?11, create_time=?12, update_time=?13,
          mod_time=?14, recommended=?15, is_user_created=?16, appliance_id=?17, doc=?18 WHERE id=?1",
-        params![
-            d.id,
-            d.kind,
-            d.title,
-            d.description,
-            d.risk_score,
-            d.status.map(|s| s.as_str()),
-            d.resolution.map(|s| s.as_str()),
-            d.assignee,
-            d.ticket_id,
-            d.start_time,
-            d.end_time,
-            d.create_time,
-            d.update_time,
-            d.mod_time,
-            d.recommended,
-            d.is_user_created,
-            d.appliance_id,
-            serde_json::to_string(&doc)?,
-        ],
-    )?;
+        d,
+    )
+}
+
+/// Store a new detection's row, its id already chosen (not hidden: a
+/// tuning rule hides it afterwards, [`rules::hide`]).
+fn insert_row(tx: &Connection, d: &Detection) -> Result<()> {
+    write_row(
+        tx,
+        "INSERT INTO detections(id, type, title, description, risk_score, status, resolution,
+         assignee, ticket_id, start_time, end_time, create_time, update_time, mod_time,
+         recommended, is_user_created, appliance_id, doc)
+         VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+        d,
+    )
+}
+
+/// Run `sql` with a detection's columns and document bound as ?1 (the id)
+/// to ?18 (the document).
+fn write_row(tx: &Connection, sql: &str, d: &Detection) -> Result<()> {
+    let mut doc = d.clone();
+    doc.ticket_url = None;
+    doc.url = None;
+    tx.prepare_cached(sql)?.execute(params![
+        d.id,
+        d.kind,
+        d.title,
+        d.description,
+        d.risk_score,
+        d.status.map(|s| s.as_str()),
+        d.resolution.map(|s| s.as_str()),
+        d.assignee,
+        d.ticket_id,
+        d.start_time,
+        d.end_time,
+        d.create_time,
+        d.update_time,
+        d.mod_time,
+        d.recommended,
+        d.is_user_created,
+        d.appliance_id,
+        serde_json::to_string(&doc)?,
+    ])?;
     Ok(())
 }
 
@@ -252,17 +272,18 @@ impl Store {
                     p.id = first + i as u64;
                 }
             }
-            tx.execute(
-                "INSERT INTO detections(type, title, description, risk_score, start_time, create_time,
-                 update_time, mod_time, recommended, is_user_created, appliance_id, doc)
-                 VALUES(?1, '', '', 0, 0, 0, 0, 0, 0, 0, 0, '{}')",
-                [&det.kind],
-            )?;
-            det.id = tx.last_insert_rowid() as u64;
+            // The id SQLite would give the row (the largest plus one: the
+            // table has no AUTOINCREMENT; this transaction is the only
+            // writer), taken first so that the row is written once with its
+            // final columns and document. Inserting placeholders and then
+            // rewriting the row wrote every index of the table twice (issue 2).
+            det.id = tx
+                .prepare_cached("SELECT coalesce(max(id), 0) + 1 FROM detections")?
+                .query_row([], |r| r.get(0))?;
             if hiding.is_none() && self.inner.cache.read().ticketing.internal_ticketing_enabled {
                 self.ticket_for_detection(tx, &mut det)?;
             }
-            save(tx, &det)?;
+            insert_row(tx, &det)?;
             index_detection(tx, &det)?;
             if hiding.is_none() {
                 triggers::enqueue(self, tx, "DETECTION_UPDATE", Some(det.id), true, None)?;

@@ -66,8 +66,10 @@ impl Query {
     }
 }
 
-/// The search indexes (schema migration "the detection search's own
-/// indexes") by the first sort key they serve.
+/// The search indexes (schema migrations "the detection search's own
+/// indexes" and "one index fewer") by the first sort key they serve: each
+/// holds `hidden_by` and every column the page's filters read, so a page is
+/// read in order from the index alone.
 const SORT_INDEXES: &[(&str, &str)] = &[
     ("start_time", "detections_by_start"),
     ("risk_score", "detections_by_risk"),
@@ -272,7 +274,10 @@ impl Store {
         }
         let id_only = s.id_only.unwrap_or(false);
         // The search indexes hold hidden detections too, after the visible
-        // ones: they serve a search of visible detections only.
+        // ones (`detections_by_update`: among them, skipped by its
+        // `hidden_by` column): named for a search of visible detections only;
+        // one including hidden ones is the planner's (the one-column indexes
+        // and `detections_by_update`).
         let visible_only = !s.include_hidden.unwrap_or(false);
         if let Some(interval) = s.histogram {
             return self.count_detections(q, interval, visible_only.then_some(HISTOGRAM_INDEX));
