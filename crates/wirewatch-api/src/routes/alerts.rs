@@ -315,53 +315,22 @@ async fn emailgroups(
     Ok(axum::Json(list))
 }
 
-macro_rules! assignment_handlers {
-    ($link:expr, $many:ident, $one:ident, $unone:ident) => {
-        async fn $many(
-            caller: Guard<WriteFull>,
-            State(s): State<AppState>,
-            Path(raw): Path<String>,
-            b: Result<Json<Assignment>, ApiError>,
-        ) -> ApiResult<StatusCode> {
-            alert(&s, &raw)?;
-            let Json(b) = b?;
-            apply(&s, &caller, &raw, $link, b)
-        }
-
-        async fn $one(
-            caller: Guard<WriteFull>,
-            State(s): State<AppState>,
-            Path((raw, c)): Path<(String, String)>,
-        ) -> ApiResult<StatusCode> {
-            alert(&s, &raw)?;
-            let b = child(&s, $link, &c, true)?;
-            apply(&s, &caller, &raw, $link, b)
-        }
-
-        async fn $unone(
-            caller: Guard<WriteFull>,
-            State(s): State<AppState>,
-            Path((raw, c)): Path<(String, String)>,
-        ) -> ApiResult<StatusCode> {
-            let b = child(&s, $link, &c, false)?;
-            apply(&s, &caller, &raw, $link, b)
-        }
-    };
-}
-
-assignment_handlers!(
+super::assignment_handlers!(
+    alert, child, apply;
     AlertLink::Devices,
     assign_devices,
     assign_device,
     unassign_device
 );
-assignment_handlers!(
+super::assignment_handlers!(
+    alert, child, apply;
     AlertLink::DeviceGroups,
     assign_groups,
     assign_group,
     unassign_group
 );
-assignment_handlers!(
+super::assignment_handlers!(
+    alert, child, apply;
     AlertLink::EmailGroups,
     assign_emailgroups,
     assign_emailgroup,

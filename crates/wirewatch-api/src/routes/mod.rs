@@ -1,5 +1,50 @@
 //! The route table of `/api/v1`, one module per resource.
 
+/// The three handlers of an object's assignment links, shared by alerts and
+/// triggers: `POST /X/{id}/LINK` (a body of `assign`/`unassign` ids), and
+/// `POST`/`DELETE /X/{id}/LINK/{child}`. `$found` answers 404 for an unknown
+/// object (checked first, whatever else is wrong), `$child` makes the one-id
+/// assignment (checking that an assigned child exists), `$apply` stores the
+/// change and audits it. All need `write: full`.
+macro_rules! assignment_handlers {
+    ($found:path, $child:path, $apply:path; $link:expr, $many:ident, $one:ident, $unone:ident) => {
+        async fn $many(
+            caller: $crate::guard::Guard<$crate::guard::WriteFull>,
+            axum::extract::State(s): axum::extract::State<$crate::AppState>,
+            axum::extract::Path(raw): axum::extract::Path<String>,
+            b: Result<
+                $crate::extract::Json<$crate::routes::alerts::Assignment>,
+                $crate::error::ApiError,
+            >,
+        ) -> $crate::error::ApiResult<axum::http::StatusCode> {
+            $found(&s, &raw)?;
+            let $crate::extract::Json(b) = b?;
+            $apply(&s, &caller, &raw, $link, b)
+        }
+
+        async fn $one(
+            caller: $crate::guard::Guard<$crate::guard::WriteFull>,
+            axum::extract::State(s): axum::extract::State<$crate::AppState>,
+            axum::extract::Path((raw, c)): axum::extract::Path<(String, String)>,
+        ) -> $crate::error::ApiResult<axum::http::StatusCode> {
+            $found(&s, &raw)?;
+            let b = $child(&s, $link, &c, true)?;
+            $apply(&s, &caller, &raw, $link, b)
+        }
+
+        async fn $unone(
+            caller: $crate::guard::Guard<$crate::guard::WriteFull>,
+            axum::extract::State(s): axum::extract::State<$crate::AppState>,
+            axum::extract::Path((raw, c)): axum::extract::Path<(String, String)>,
+        ) -> $crate::error::ApiResult<axum::http::StatusCode> {
+            $found(&s, &raw)?;
+            let b = $child(&s, $link, &c, false)?;
+            $apply(&s, &caller, &raw, $link, b)
+        }
+    };
+}
+pub(crate) use assignment_handlers;
+
 pub mod actions;
 pub mod activitymaps;
 pub mod alerts;

@@ -295,48 +295,15 @@ fn child(s: &AppState, link: TriggerLink, raw: &str, assign: bool) -> ApiResult<
     Ok(Assignment::one(id, assign))
 }
 
-macro_rules! assignment_handlers {
-    ($link:expr, $many:ident, $one:ident, $unone:ident) => {
-        async fn $many(
-            caller: Guard<WriteFull>,
-            State(s): State<AppState>,
-            Path(raw): Path<String>,
-            b: Result<Json<Assignment>, ApiError>,
-        ) -> ApiResult<StatusCode> {
-            found(&s, &raw)?;
-            let Json(b) = b?;
-            assign(&s, &caller, &raw, $link, b)
-        }
-
-        async fn $one(
-            caller: Guard<WriteFull>,
-            State(s): State<AppState>,
-            Path((raw, c)): Path<(String, String)>,
-        ) -> ApiResult<StatusCode> {
-            found(&s, &raw)?;
-            let b = child(&s, $link, &c, true)?;
-            assign(&s, &caller, &raw, $link, b)
-        }
-
-        async fn $unone(
-            caller: Guard<WriteFull>,
-            State(s): State<AppState>,
-            Path((raw, c)): Path<(String, String)>,
-        ) -> ApiResult<StatusCode> {
-            found(&s, &raw)?;
-            let b = child(&s, $link, &c, false)?;
-            assign(&s, &caller, &raw, $link, b)
-        }
-    };
-}
-
-assignment_handlers!(
+super::assignment_handlers!(
+    found, child, assign;
     TriggerLink::Devices,
     assign_devices,
     assign_device,
     unassign_device
 );
-assignment_handlers!(
+super::assignment_handlers!(
+    found, child, assign;
     TriggerLink::DeviceGroups,
     assign_groups,
     assign_group,
