@@ -143,11 +143,15 @@ function deviceName(d) {
 async function assignment(t) {
   const box = h("div", { id: "trigger-assigned" });
   const err = errorLine("assign-error");
+  // The devices assigned now: the search shows them as assigned, not as
+  // something to add.
+  let assigned = new Set();
   const change = async (seg, body) => {
     err.clear();
     try {
       await api.post(`/triggers/${t.id}/${seg}`, body);
       await draw();
+      if (q.value.trim()) await search();
     } catch (e) {
       err.show(e);
     }
@@ -167,10 +171,13 @@ async function assignment(t) {
           { field: "macaddr", operator: "startswith", operand: text },
         ] },
       });
-      replace(results, found.length ? found.map((d) => h("li", {},
-        h("button", { type: "button", class: "quiet", "data-device": d.id,
-          onclick: () => change("devices", { assign: [d.id] }) },
-        `+ ${deviceName(d)}${d.ipaddr4 ? " (" + d.ipaddr4 + ")" : ""}`)))
+      const label = (d) => `${deviceName(d)}${d.ipaddr4 ? " (" + d.ipaddr4 + ")" : ""}`;
+      replace(results, found.length ? found.map((d) => assigned.has(d.id)
+        ? h("li", { class: "muted small", "data-assigned": d.id }, `✓ ${label(d)}: assigned`)
+        : h("li", {},
+          h("button", { type: "button", class: "quiet", "data-device": d.id,
+            onclick: () => change("devices", { assign: [d.id] }) },
+          `+ ${label(d)}`)))
         : h("li", { class: "muted small" }, "No device matches."));
     } catch (e) {
       err.show(e);
@@ -185,6 +192,7 @@ async function assignment(t) {
       api.get("/devicegroups").catch(() => []),
     ]);
     const mine = new Set(groups.map((g) => g.id));
+    assigned = new Set(devices.map((d) => d.id));
     replace(groupSel, h("option", { value: "" }, "Add a device group…"),
       all.filter((g) => !mine.has(g.id)).map((g) => h("option", { value: g.id }, g.name)));
     replace(box,

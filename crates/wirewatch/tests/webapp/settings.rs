@@ -333,6 +333,15 @@ fn an_administrator_uses_the_settings_pages() {
     b.wait("the assigned device", || {
         b.try_find(&format!("#assigned-list li[data-device='{dev}']"))
     });
+    // The search shows it as assigned now, with nothing to click.
+    b.wait("the search result marked assigned", || {
+        b.try_find(&format!("#assign-device-results li[data-assigned='{dev}']"))
+    });
+    assert!(b
+        .try_find(&format!(
+            "#assign-device-results button[data-device='{dev}']"
+        ))
+        .is_none());
     b.select(&b.find("#assign-group"), &group.to_string());
     b.click(&b.find("#assign-group-add"));
     b.wait("the assigned group", || {
