@@ -461,6 +461,25 @@ pub struct NewParticipant {
     pub origins: Vec<String>,
 }
 
+impl NewParticipant {
+    /// A participant given by its IP address alone (what the sensor's
+    /// detectors, EVE alerts and threat matches know of an end).
+    pub fn address(value: impl ToString, role: Role) -> NewParticipant {
+        NewParticipant {
+            object_type: ParticipantKind::Ipaddr,
+            object_id: None,
+            object_value: Some(value.to_string()),
+            role,
+            ipaddr: None,
+            hostname: None,
+            external: None,
+            scanner_service: None,
+            usernames: vec![],
+            origins: vec![],
+        }
+    }
+}
+
 /// Body of `POST /detections` (wirewatch extension). Fields left out come
 /// from the detection format.
 ///

@@ -7,7 +7,7 @@
 //! values as Suricata wrote them.
 
 use serde_json::{json, Map, Value};
-use wirewatch_model::detection::{NewDetection, NewParticipant, ParticipantKind, Role};
+use wirewatch_model::detection::{NewDetection, NewParticipant, Role};
 use wirewatch_model::record::{
     NewRecord, Record, SuricataDns, SuricataFlow, SuricataHttp, SuricataTls,
 };
@@ -161,21 +161,6 @@ fn ip_of(ev: &Value, key: &str) -> Option<String> {
         .map(|i| i.to_string())
 }
 
-fn participant(ip: String, role: Role) -> NewParticipant {
-    NewParticipant {
-        object_type: ParticipantKind::Ipaddr,
-        object_id: None,
-        object_value: Some(ip),
-        role,
-        ipaddr: None,
-        hostname: None,
-        external: None,
-        scanner_service: None,
-        usernames: vec![],
-        origins: vec![],
-    }
-}
-
 /// Suricata severity (1 high … 3 low, 4 info) as a 0–100 risk score.
 pub fn risk_score(severity: i64) -> u8 {
     match severity {
@@ -217,10 +202,10 @@ fn alert(ev: &Value, time_ms: i64) -> EveItem {
     }
     let mut participants = Vec::new();
     if let Some(src) = ip_of(ev, "src_ip") {
-        participants.push(participant(src, Role::Offender));
+        participants.push(NewParticipant::address(src, Role::Offender));
     }
     if let Some(dst) = ip_of(ev, "dest_ip") {
-        participants.push(participant(dst, Role::Victim));
+        participants.push(NewParticipant::address(dst, Role::Victim));
     }
     let mut props = Map::new();
     props.insert("signature".into(), json!(signature));

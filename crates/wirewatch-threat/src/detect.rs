@@ -13,7 +13,7 @@ use crate::matcher::Matcher;
 use serde_json::json;
 use std::collections::HashSet;
 use std::net::IpAddr;
-use wirewatch_model::detection::{NewDetection, NewParticipant, ParticipantKind, Role};
+use wirewatch_model::detection::{NewDetection, NewParticipant, Role};
 use wirewatch_model::record::NewRecord;
 use wirewatch_model::threat::ThreatMatch;
 
@@ -22,21 +22,6 @@ pub const KIND: &str = "threat_intel_match";
 
 /// Distinct (collection, observable, device) kept before forgetting them all.
 const MAX_SEEN: usize = 1_000_000;
-
-fn participant(ip: IpAddr, role: Role) -> NewParticipant {
-    NewParticipant {
-        object_type: ParticipantKind::Ipaddr,
-        object_id: None,
-        object_value: Some(ip.to_string()),
-        role,
-        ipaddr: None,
-        hostname: None,
-        external: None,
-        scanner_service: None,
-        usernames: vec![],
-        origins: vec![],
-    }
-}
 
 /// The detection of one match of a record (`kind` its type, `client` /
 /// `server` its ends).
@@ -55,10 +40,10 @@ pub fn detection(
         _ => (client, server),
     };
     if let Some(ip) = victim {
-        participants.push(participant(ip, Role::Victim));
+        participants.push(NewParticipant::address(ip, Role::Victim));
     }
     if let Some(ip) = offender {
-        participants.push(participant(ip, Role::Offender));
+        participants.push(NewParticipant::address(ip, Role::Offender));
     }
     let who = victim.map_or_else(|| "A device".to_string(), |ip| ip.to_string());
     let what = match m.field.as_str() {

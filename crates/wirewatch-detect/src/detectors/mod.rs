@@ -12,7 +12,7 @@ mod scan;
 use serde_json::{Map, Value};
 use std::collections::HashSet;
 use std::net::IpAddr;
-use wirewatch_model::detection::{NewDetection, NewParticipant, ParticipantKind, Role};
+use wirewatch_model::detection::{NewDetection, NewParticipant, Role};
 use wirewatch_sensor::analyzers::ftp::FtpEvent;
 use wirewatch_sensor::sensor::Endpoints;
 use wirewatch_sensor::FlowRecord;
@@ -70,18 +70,7 @@ impl Default for Thresholds {
 
 /// A participant given by its IP address.
 pub fn ip_participant(ip: IpAddr, role: Role) -> NewParticipant {
-    NewParticipant {
-        object_type: ParticipantKind::Ipaddr,
-        object_id: None,
-        object_value: Some(ip.to_string()),
-        role,
-        ipaddr: None,
-        hostname: None,
-        external: None,
-        scanner_service: None,
-        usernames: vec![],
-        origins: vec![],
-    }
+    NewParticipant::address(ip, role)
 }
 
 /// Build a detection of a built-in type.
