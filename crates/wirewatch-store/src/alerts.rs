@@ -9,6 +9,7 @@
 //! `next_attempt` (the one retry policy's backoff), until sent.
 
 use crate::error::{Conflict, Refusal};
+use crate::links::{self, Link};
 use crate::{Result, Store, StoreError};
 use rusqlite::{params, OptionalExtension};
 use serde::{Deserialize, Serialize};
@@ -141,6 +142,17 @@ impl AlertLink {
         }
     }
 
+    fn link(self) -> Link {
+        let (table, col) = self.table();
+        Link {
+            owner_table: "alerts",
+            owner_col: "alert_id",
+            table,
+            col,
+            target: self.target(),
+        }
+    }
+
     fn missing(self, id: u64) -> Refusal {
         match self {
             AlertLink::Devices => Refusal::NoDevice { id },
@@ -148,11 +160,6 @@ impl AlertLink {
             AlertLink::EmailGroups => Refusal::NoEmailGroup { id },
         }
     }
-}
-
-fn exists(c: &rusqlite::Connection, table: &str, id: u64) -> Result<bool> {
-    let sql = format!("SELECT 1 FROM {table} WHERE id = ?1");
-    Ok(c.query_row(&sql, [id], |_| Ok(())).optional()?.is_some())
 }
 
 fn save_alert(tx: &rusqlite::Transaction<'_>, a: &Alert) -> Result<()> {
@@ -259,30 +266,10 @@ impl Store {
         assign: &[u64],
         unassign: &[u64],
     ) -> Result<bool> {
-        let (table, col) = link.table();
         self.write(|tx| {
-            if !exists(tx, "alerts", alert)? {
-                return Ok(false);
-            }
-            for (i, id) in assign.iter().enumerate() {
-                if !exists(tx, link.target(), *id)? {
-                    return Err(StoreError::refused(
-                        format!("assign[{i}]"),
-                        link.missing(*id),
-                    ));
-                }
-                tx.execute(
-                    &format!("INSERT OR IGNORE INTO {table}(alert_id, {col}) VALUES(?1, ?2)"),
-                    params![alert, id],
-                )?;
-            }
-            for id in unassign {
-                tx.execute(
-                    &format!("DELETE FROM {table} WHERE alert_id = ?1 AND {col} = ?2"),
-                    params![alert, id],
-                )?;
-            }
-            Ok(true)
+            links::assign(tx, &link.link(), alert, assign, unassign, |id| {
+                link.missing(id)
+            })
         })
     }
 
@@ -298,7 +285,7 @@ impl Store {
         let (table, col) = link.table();
         self.write(|tx| {
             for (i, id) in assign.iter().enumerate() {
-                if !exists(tx, "alerts", *id)? {
+                if !links::exists(tx, "alerts", *id)? {
                     return Err(StoreError::refused(
                         format!("assign[{i}]"),
                         Refusal::NoAlert { id: *id },
@@ -321,14 +308,7 @@ impl Store {
 
     /// The ids of the objects directly assigned to an alert.
     pub fn alert_links(&self, alert: u64, link: AlertLink) -> Result<Vec<u64>> {
-        let (table, col) = link.table();
-        self.read(|c| {
-            let mut stmt = c.prepare(&format!(
-                "SELECT {col} FROM {table} WHERE alert_id = ?1 ORDER BY {col}"
-            ))?;
-            let rows = stmt.query_map([alert], |r| r.get(0))?;
-            Ok(rows.collect::<rusqlite::Result<_>>()?)
-        })
+        self.read(|c| links::of(c, &link.link(), alert))
     }
 
     /// The ids of the alerts directly assigned to an object.

@@ -22,6 +22,7 @@ mod idps;
 mod incidents;
 mod ingested;
 mod investigations;
+mod links;
 mod localities;
 mod metrics;
 mod observations;

@@ -2,8 +2,8 @@
 //! which devices a trigger with `apply_all: false` runs for.
 
 use crate::error::Refusal;
-use crate::{Result, Store, StoreError};
-use rusqlite::{params, Connection, OptionalExtension};
+use crate::links::{self, Link};
+use crate::{Result, Store};
 use wirewatch_model::device::Device;
 
 /// Which assignment table: trigger ↔ devices or device groups.
@@ -28,17 +28,23 @@ impl TriggerLink {
         }
     }
 
+    fn link(self) -> Link {
+        let (table, col) = self.table();
+        Link {
+            owner_table: "triggers",
+            owner_col: "trigger_id",
+            table,
+            col,
+            target: self.target(),
+        }
+    }
+
     fn missing(self, id: u64) -> Refusal {
         match self {
             TriggerLink::Devices => Refusal::NoDevice { id },
             TriggerLink::DeviceGroups => Refusal::NoDeviceGroup { id },
         }
     }
-}
-
-fn exists(c: &Connection, table: &str, id: u64) -> Result<bool> {
-    let sql = format!("SELECT 1 FROM {table} WHERE id = ?1");
-    Ok(c.query_row(&sql, [id], |_| Ok(())).optional()?.is_some())
 }
 
 impl Store {
@@ -52,30 +58,10 @@ impl Store {
         assign: &[u64],
         unassign: &[u64],
     ) -> Result<bool> {
-        let (table, col) = link.table();
         let found = self.write(|tx| {
-            if !exists(tx, "triggers", trigger)? {
-                return Ok(false);
-            }
-            for (i, id) in assign.iter().enumerate() {
-                if !exists(tx, link.target(), *id)? {
-                    return Err(StoreError::refused(
-                        format!("assign[{i}]"),
-                        link.missing(*id),
-                    ));
-                }
-                tx.execute(
-                    &format!("INSERT OR IGNORE INTO {table}(trigger_id, {col}) VALUES(?1, ?2)"),
-                    params![trigger, id],
-                )?;
-            }
-            for id in unassign {
-                tx.execute(
-                    &format!("DELETE FROM {table} WHERE trigger_id = ?1 AND {col} = ?2"),
-                    params![trigger, id],
-                )?;
-            }
-            Ok(true)
+            links::assign(tx, &link.link(), trigger, assign, unassign, |id| {
+                link.missing(id)
+            })
         })?;
         if found {
             self.inner
@@ -87,14 +73,7 @@ impl Store {
 
     /// The ids of the objects directly assigned to a trigger.
     pub fn trigger_links(&self, trigger: u64, link: TriggerLink) -> Result<Vec<u64>> {
-        let (table, col) = link.table();
-        self.read(|c| {
-            let mut stmt = c.prepare_cached(&format!(
-                "SELECT {col} FROM {table} WHERE trigger_id = ?1 ORDER BY {col}"
-            ))?;
-            let rows = stmt.query_map([trigger], |r| r.get(0))?;
-            Ok(rows.collect::<rusqlite::Result<_>>()?)
-        })
+        self.read(|c| links::of(c, &link.link(), trigger))
     }
 
     /// The devices a trigger is assigned to: directly, or as members of its
